@@ -1,0 +1,1 @@
+"""X12 core: delimiters, tokenizer, envelopes, writer. Only this package knows delimiters."""
