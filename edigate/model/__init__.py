@@ -1,0 +1,90 @@
+"""The canonical document model every stage exchanges: orders, acknowledgments, ship
+notices and invoices as frozen dataclasses, with JSON in and out and a JSON Schema.
+
+It imports nothing from the store or the X12 layer. Amounts, quantities and prices are
+`Decimal`; collections are tuples; values are checked on construction and a broken one
+raises `InvalidValueError` (a `DataError` and a `ValueError`).
+"""
+
+from __future__ import annotations
+
+from edigate.model._types import InvalidValueError, QualifiedIds
+from edigate.model.ack import AckType, LineAck, LineStatus, PoAck
+from edigate.model.codec import from_json, to_json
+from edigate.model.common import (
+    Address,
+    AllowanceCharge,
+    AllowanceOrCharge,
+    Carrier,
+    Contact,
+    Dates,
+    Fob,
+    Note,
+    Party,
+    PartyIds,
+    ProductIds,
+    Purpose,
+    Reference,
+    SourceRef,
+    Terms,
+    to_cents,
+)
+from edigate.model.invoice import Invoice, InvoiceLine, Tax
+from edigate.model.order import DeclaredTotals, Destination, Order, OrderLine, OrderType, Pack
+from edigate.model.schema import DOCUMENTS, json_schema
+from edigate.model.shipment import (
+    Carton,
+    InvalidSsccError,
+    ShippedItem,
+    ShippedOrder,
+    Shipment,
+    Weight,
+    is_valid_sscc,
+    sscc_check_digit,
+)
+
+__all__ = [
+    "DOCUMENTS",
+    "AckType",
+    "Address",
+    "AllowanceCharge",
+    "AllowanceOrCharge",
+    "Carrier",
+    "Carton",
+    "Contact",
+    "Dates",
+    "DeclaredTotals",
+    "Destination",
+    "Fob",
+    "InvalidSsccError",
+    "InvalidValueError",
+    "Invoice",
+    "InvoiceLine",
+    "LineAck",
+    "LineStatus",
+    "Note",
+    "Order",
+    "OrderLine",
+    "OrderType",
+    "Pack",
+    "Party",
+    "PartyIds",
+    "PoAck",
+    "ProductIds",
+    "Purpose",
+    "QualifiedIds",
+    "Reference",
+    "ShippedItem",
+    "ShippedOrder",
+    "Shipment",
+    "SourceRef",
+    "Tax",
+    "Terms",
+    "Weight",
+    "from_json",
+    "is_valid_sscc",
+    "json_schema",
+    "sscc_check_digit",
+    "to_cents",
+    "to_json",
+]

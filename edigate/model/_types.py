@@ -1,0 +1,133 @@
+"""The type rules every model value obeys, read once from the dataclass annotations.
+
+One walker serves three readers: construction (`Record` checks each field's type, so a
+float or a list never gets into the model), the JSON codec and the JSON Schema generator.
+Supported field types: str, int, bool, Decimal, date, time, StrEnum subclasses,
+``X | None``, ``tuple[X, ...]``, fixed tuples ``tuple[X, Y]``, `QualifiedIds` subclasses
+and other records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from edigate.errors import DataError
+
+__all__ = ["InvalidValueError", "QualifiedIds", "Record", "field_types", "non_null", "type_name"]
+
+
+class InvalidValueError(DataError, ValueError):
+    """A model value was built with a field that breaks its rules (type, SSCC, ...)."""
+
+    code = "model.value"
+
+
+class QualifiedIds(tuple[tuple[str, str], ...]):
+    """Identifiers as sent: an ordered tuple of (qualifier, value) pairs, looked up by qualifier.
+
+    A qualifier may repeat; `get` returns the first value, `get_all` every value.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, pairs: typing.Iterable[tuple[str, str]] = ()) -> typing.Self:
+        items = tuple(pairs)
+        for pair in items:
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(s, str) for s in pair)):
+                raise InvalidValueError(f"{cls.__name__}: each id must be a (qualifier, value) pair of str, got {pair!r}")
+        return super().__new__(cls, items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({tuple(self)!r})"
+
+    def get(self, qualifier: str) -> str | None:
+        """The first value sent with this qualifier, or None."""
+        return next((value for q, value in self if q == qualifier), None)
+
+    def get_all(self, qualifier: str) -> tuple[str, ...]:
+        """Every value sent with this qualifier, in order."""
+        return tuple(value for q, value in self if q == qualifier)
+
+
+@functools.cache
+def field_types(cls: type) -> dict[str, Any]:
+    """Resolved annotations of a record's fields, in declaration order."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def non_null(tp: Any) -> Any | None:
+    """For ``X | None`` return X; for any other type return None."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"only 'X | None' unions are supported, not {tp}")
+        return args[0]
+    return None
+
+
+def type_name(tp: Any) -> str:
+    """A short human name for a field type, used in error messages."""
+    inner = non_null(tp)
+    if inner is not None:
+        return f"{type_name(inner)} or null"
+    if typing.get_origin(tp) is tuple:
+        return "array"
+    return {str: "string", int: "integer", bool: "boolean", Decimal: "decimal", date: "date",
+            time: "time"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def conforms(tp: Any, value: object) -> bool:
+    """True if ``value`` is an instance of field type ``tp`` (deeply for tuples)."""
+    inner = non_null(tp)
+    if inner is not None:
+        return value is None or conforms(inner, value)
+    if typing.get_origin(tp) is tuple:
+        return isinstance(value, tuple) and _tuple_conforms(typing.get_args(tp), value)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if tp is Decimal:
+        return isinstance(value, Decimal) and value.is_finite()
+    if tp is time:
+        return isinstance(value, time) and value.tzinfo is None
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
+        return isinstance(value, tp)
+    return isinstance(value, tp)
+
+
+def _tuple_conforms(args: tuple[Any, ...], value: tuple[object, ...]) -> bool:
+    if len(args) == 2 and args[1] is Ellipsis:
+        return all(conforms(args[0], item) for item in value)
+    return len(args) == len(value) and all(conforms(a, v) for a, v in zip(args, value))
+
+
+class Record:
+    """Base of the model's dataclasses: checks field types on construction, then `_check`.
+
+    Subclasses are ``@dataclass(frozen=True, slots=True)`` and override `_check` (not
+    ``__post_init__``) for rules beyond types.
+    """
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        for name, tp in field_types(type(self)).items():
+            value = getattr(self, name)
+            if not conforms(tp, value):
+                raise InvalidValueError(
+                    f"{type(self).__name__}.{name}: expected {type_name(tp)}, got {type(value).__name__} {value!r}"
+                )
+        self._check()
+
+    def _check(self) -> None:
+        """Rules beyond field types; raise `InvalidValueError` when one is broken."""

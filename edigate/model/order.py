@@ -1,0 +1,175 @@
+"""The canonical purchase order (850): what the partner asked for, as the maps read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from edigate.model._types import InvalidValueError, Record
+from edigate.model.common import (
+    AllowanceCharge,
+    Carrier,
+    Dates,
+    Fob,
+    Note,
+    Party,
+    ProductIds,
+    Purpose,
+    Reference,
+    SourceRef,
+    Terms,
+    net_adjustment,
+)
+
+__all__ = ["DeclaredTotals", "Destination", "Order", "OrderLine", "OrderType", "Pack"]
+
+
+class OrderType(StrEnum):
+    """Well-known BEG02 order type codes. ``Order.order_type`` holds any code as sent;
+    these names exist so code can say ``OrderType.DROP_SHIP`` instead of ``"DS"``."""
+
+    STAND_ALONE = "SA"
+    DROP_SHIP = "DS"
+    RELEASE = "RL"
+    BLANKET = "BK"
+    NEW_ORDER = "NE"
+    CONSIGNED = "KN"
+    REORDER = "RO"
+
+
+@dataclass(frozen=True, slots=True)
+class Pack(Record):
+    """Packaging of a line (PO4): inner packs per outer pack, size of each, inner pack."""
+
+    pack: int | None = None
+    size: Decimal | None = None
+    size_uom: str | None = None
+    inner_pack: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination(Record):
+    """Where part of a line goes (SDQ location and quantity, or a line-level N1 ship-to)."""
+
+    ship_to: Party
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine(Record):
+    """One PO1 line. ``line_number`` is PO101 exactly as sent (it is echoed back); when a
+    partner omits PO101 the map assigns one. Repeated numbers are a business-rule finding."""
+
+    line_number: str
+    quantity: Decimal
+    uom: str
+    unit_price: Decimal | None = None
+    price_basis: str | None = None
+    product_ids: ProductIds = ProductIds()
+    description: str | None = None
+    pack: Pack | None = None
+    dates: Dates = Dates()
+    allowances_charges: tuple[AllowanceCharge, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    references: tuple[Reference, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def extended_amount(self) -> Decimal | None:
+        """Quantity times unit price, exact and unrounded; None when no price was sent.
+        The price basis is not applied: maps must convert prices to a per-unit price."""
+        if self.unit_price is None:
+            return None
+        return self.quantity * self.unit_price
+
+    @property
+    def net_amount(self) -> Decimal | None:
+        """Extended amount plus line charges minus line allowances."""
+        extended = self.extended_amount
+        if extended is None:
+            return None
+        return extended + net_adjustment(self.allowances_charges, extended)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredTotals(Record):
+    """Control totals as the partner sent them (CTT01 lines, CTT02 hash, AMT total), to be
+    checked against the values derived from the lines."""
+
+    line_count: int | None = None
+    hash_total: Decimal | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order(Record):
+    """A purchase order. ``purpose`` is what the gateway acts on; ``purpose_code`` and
+    ``order_type`` keep the BEG01 and BEG02 codes as sent."""
+
+    po_number: str
+    po_date: date
+    purpose: Purpose = Purpose.ORIGINAL
+    purpose_code: str | None = None
+    order_type: str = OrderType.STAND_ALONE.value
+    currency: str | None = None
+    release_number: str | None = None
+    contract_number: str | None = None
+    buyer: Party | None = None
+    seller: Party | None = None
+    ship_to: Party | None = None
+    bill_to: Party | None = None
+    ship_from: Party | None = None
+    mark_for: Party | None = None
+    other_parties: tuple[Party, ...] = ()
+    dates: Dates = Dates()
+    terms: Terms | None = None
+    carrier: Carrier | None = None
+    fob: Fob | None = None
+    notes: tuple[Note, ...] = ()
+    allowances_charges: tuple[AllowanceCharge, ...] = ()
+    references: tuple[Reference, ...] = ()
+    lines: tuple[OrderLine, ...] = ()
+    totals: DeclaredTotals | None = None
+    source: SourceRef | None = None
+
+    def _check(self) -> None:
+        if not self.po_number:
+            raise InvalidValueError("Order.po_number: must not be empty")
+
+    def reference(self, qualifier: str) -> str | None:
+        """The first header reference value sent under a qualifier."""
+        return next((r.value for r in self.references if r.qualifier == qualifier), None)
+
+    def line(self, line_number: str) -> OrderLine | None:
+        """The line with this PO101 line number, or None."""
+        return next((line for line in self.lines if line.line_number == line_number), None)
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines, to compare with CTT01."""
+        return len(self.lines)
+
+    @property
+    def quantity_total(self) -> Decimal:
+        """Sum of line quantities, to compare with CTT02 hash total."""
+        return sum((line.quantity for line in self.lines), Decimal(0))
+
+    @property
+    def merchandise_amount(self) -> Decimal | None:
+        """Sum of line extended amounts; None if any line has no price."""
+        amounts = [line.extended_amount for line in self.lines]
+        if any(a is None for a in amounts):
+            return None
+        return sum((a for a in amounts if a is not None), Decimal(0))
+
+    @property
+    def total_amount(self) -> Decimal | None:
+        """Merchandise plus charges minus allowances, at line and header level."""
+        merchandise = self.merchandise_amount
+        if merchandise is None:
+            return None
+        line_net = sum((net_adjustment(l.allowances_charges, l.extended_amount or Decimal(0))
+                        for l in self.lines), Decimal(0))
+        return merchandise + line_net + net_adjustment(self.allowances_charges, merchandise)
