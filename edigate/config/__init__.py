@@ -1,0 +1,56 @@
+"""Configuration loading: located YAML, a dataclass-driven schema, secret references.
+
+`load_file` is the one entry point the partner and workspace loaders use: it reads a
+YAML file and validates it as a frozen dataclass, raising `edigate.errors.ConfigError`
+with every problem located as ``file:line: path: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edigate.config.schema import Built, build, did_you_mean, setting
+from edigate.config.secrets import SecretRef
+from edigate.config.yamlsource import (
+    Document,
+    Map,
+    Node,
+    Scalar,
+    Seq,
+    load_yaml,
+    parse_yaml,
+    to_python,
+)
+
+__all__ = [
+    "Built",
+    "Document",
+    "Map",
+    "Node",
+    "Scalar",
+    "SecretRef",
+    "Seq",
+    "build",
+    "did_you_mean",
+    "load_file",
+    "load_yaml",
+    "parse_yaml",
+    "setting",
+    "to_python",
+]
+
+T = TypeVar("T")
+
+
+def load_file(
+    cls: type[T],
+    path: Path,
+    *,
+    base: Path,
+    display: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Built[T]:
+    """Read ``path`` and validate it as ``cls``; ``display`` is the name used in messages."""
+    return build(cls, load_yaml(path, display=display), base=base, extra=extra)
