@@ -35,9 +35,9 @@ from edigate.model.schema import DOCUMENTS, json_schema
 from edigate.model.shipment import (
     Carton,
     InvalidSsccError,
+    Shipment,
     ShippedItem,
     ShippedOrder,
-    Shipment,
     Weight,
     is_valid_sscc,
     sscc_check_digit,

@@ -10,7 +10,7 @@ and other records.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import re
 import types
 import typing
 from datetime import date, datetime, time
@@ -40,8 +40,13 @@ class QualifiedIds(tuple[tuple[str, str], ...]):
     def __new__(cls, pairs: typing.Iterable[tuple[str, str]] = ()) -> typing.Self:
         items = tuple(pairs)
         for pair in items:
-            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(s, str) for s in pair)):
-                raise InvalidValueError(f"{cls.__name__}: each id must be a (qualifier, value) pair of str, got {pair!r}")
+            if not (
+                isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
+            ):
+                raise InvalidValueError(
+                    f"{cls.__name__}: each id must be a (qualifier, value) pair of str, "
+                    f"got {pair!r}"
+                )
         return super().__new__(cls, items)
 
     def __repr__(self) -> str:
@@ -56,11 +61,16 @@ class QualifiedIds(tuple[tuple[str, str], ...]):
         return tuple(value for q, value in self if q == qualifier)
 
 
-@functools.cache
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
 def field_types(cls: type) -> dict[str, Any]:
-    """Resolved annotations of a record's fields, in declaration order."""
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    """Resolved annotations of a record's fields, in declaration order (read once per class)."""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _FIELD_TYPES[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    return found
 
 
 def non_null(tp: Any) -> Any | None:
@@ -74,14 +84,15 @@ def non_null(tp: Any) -> Any | None:
 
 
 def type_name(tp: Any) -> str:
-    """A short human name for a field type, used in error messages."""
-    inner = non_null(tp)
-    if inner is not None:
-        return f"{type_name(inner)} or null"
-    if typing.get_origin(tp) is tuple:
-        return "array"
-    return {str: "string", int: "integer", bool: "boolean", Decimal: "decimal", date: "date",
-            time: "time"}.get(tp, getattr(tp, "__name__", str(tp)))
+    """A field type as written in the model (``tuple[OrderLine, ...]``), for error messages."""
+    if isinstance(tp, type):
+        return tp.__name__
+    return re.sub(r"\b(?:\w+\.)+", "", str(tp))
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def conforms(tp: Any, value: object) -> bool:
@@ -107,7 +118,7 @@ def conforms(tp: Any, value: object) -> bool:
 def _tuple_conforms(args: tuple[Any, ...], value: tuple[object, ...]) -> bool:
     if len(args) == 2 and args[1] is Ellipsis:
         return all(conforms(args[0], item) for item in value)
-    return len(args) == len(value) and all(conforms(a, v) for a, v in zip(args, value))
+    return len(args) == len(value) and all(conforms(a, v) for a, v in zip(args, value, strict=True))
 
 
 class Record:
@@ -123,9 +134,14 @@ class Record:
     def __post_init__(self) -> None:
         for name, tp in field_types(type(self)).items():
             value = getattr(self, name)
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise InvalidValueError(
+                    f"{type(self).__name__}.{name}: must be a finite Decimal, got {value}"
+                )
             if not conforms(tp, value):
                 raise InvalidValueError(
-                    f"{type(self).__name__}.{name}: expected {type_name(tp)}, got {type(value).__name__} {value!r}"
+                    f"{type(self).__name__}.{name}: expected {type_name(tp)}, "
+                    f"got {type(value).__name__} {_short_repr(value)}"
                 )
         self._check()
 

@@ -86,11 +86,16 @@ def _record_in(cls: type, data: Any, path: str) -> Any:
     hints = field_types(cls)
     unknown = sorted(set(data) - set(hints))
     if unknown:
-        raise _fail(f"{path}.{unknown[0]}", f"unknown key for {cls.__name__} (known keys: {', '.join(hints)})")
+        raise _fail(
+            f"{path}.{unknown[0]}",
+            f"unknown key for {cls.__name__} (known keys: {', '.join(hints)})",
+        )
     kwargs = {}
     for field in dataclasses.fields(cls):
         if field.name in data:
-            kwargs[field.name] = _value_in(hints[field.name], data[field.name], f"{path}.{field.name}")
+            kwargs[field.name] = _value_in(
+                hints[field.name], data[field.name], f"{path}.{field.name}"
+            )
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise _fail(path, f"missing required key {field.name!r} for {cls.__name__}")
     try:
@@ -121,7 +126,10 @@ def _tuple_in(tp: Any, value: Any, path: str) -> tuple[Any, ...]:
         return tuple(_value_in(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
     if len(value) != len(args):
         raise _fail(path, f"expected an array of {len(args)} items, got {len(value)}")
-    return tuple(_value_in(a, item, f"{path}[{i}]") for i, (a, item) in enumerate(zip(args, value)))
+    return tuple(
+        _value_in(a, item, f"{path}[{i}]")
+        for i, (a, item) in enumerate(zip(args, value, strict=True))
+    )
 
 
 def _scalar_in(tp: Any, value: Any, path: str) -> Any:
@@ -156,7 +164,7 @@ def _bool_in(value: Any, path: str) -> bool:
 
 def _decimal_in(value: Any, path: str) -> Decimal:
     if not isinstance(value, str) or not re.fullmatch(DECIMAL_PATTERN, value):
-        raise _fail(path, f'expected a decimal written as a string such as "12.50", got {_describe(value)}')
+        raise _fail(path, f'expected a decimal string such as "12.50", got {_describe(value)}')
     try:
         return Decimal(value)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes this

@@ -7,11 +7,11 @@ gateway itself reasons about are `StrEnum` members.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Iterable
 
 from edigate.model._types import InvalidValueError, QualifiedIds, Record
 

@@ -170,6 +170,11 @@ class Order(Record):
         merchandise = self.merchandise_amount
         if merchandise is None:
             return None
-        line_net = sum((net_adjustment(l.allowances_charges, l.extended_amount or Decimal(0))
-                        for l in self.lines), Decimal(0))
+        line_net = sum(
+            (
+                net_adjustment(line.allowances_charges, line.extended_amount or Decimal(0))
+                for line in self.lines
+            ),
+            Decimal(0),
+        )
         return merchandise + line_net + net_adjustment(self.allowances_charges, merchandise)

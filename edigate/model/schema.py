@@ -24,7 +24,12 @@ from edigate.model.shipment import Shipment
 
 __all__ = ["DOCUMENTS", "json_schema"]
 
-DOCUMENTS: dict[str, type] = {"order": Order, "poack": PoAck, "shipment": Shipment, "invoice": Invoice}
+DOCUMENTS: dict[str, type] = {
+    "order": Order,
+    "poack": PoAck,
+    "shipment": Shipment,
+    "invoice": Invoice,
+}
 
 _SCALARS: dict[Any, dict[str, Any]] = {
     str: {"type": "string"},
@@ -56,8 +61,11 @@ def _record_schema(cls: type, defs: dict[str, dict[str, Any]]) -> dict[str, Any]
         "description": inspect.cleandoc(cls.__doc__ or "").replace("``", "`"),
         "type": "object",
         "properties": {f.name: _type_schema(hints[f.name], defs) for f in fields},
-        "required": [f.name for f in fields if f.default is dataclasses.MISSING
-                     and f.default_factory is dataclasses.MISSING],
+        "required": [
+            f.name
+            for f in fields
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ],
         "additionalProperties": False,
     }
     defs[cls.__name__] = schema
@@ -72,9 +80,9 @@ def _type_schema(tp: Any, defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return _type_schema(tuple[tuple[str, str], ...], defs)
     if typing.get_origin(tp) is tuple:
         return _tuple_schema(typing.get_args(tp), defs)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if tp.__name__ not in defs:
-            _record_schema(typing.cast(type, tp), defs)
+            _record_schema(tp, defs)
         return {"$ref": f"#/$defs/{tp.__name__}"}
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return {"enum": [m.value for m in tp]}

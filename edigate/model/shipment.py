@@ -48,7 +48,9 @@ def is_valid_sscc(s: str) -> bool:
 
 def _require_sscc(owner: str, value: str | None) -> None:
     if value is not None and not is_valid_sscc(value):
-        raise InvalidSsccError(f"{owner}: {value!r} is not a valid SSCC-18 (18 digits, GS1 check digit)")
+        raise InvalidSsccError(
+            f"{owner}: {value!r} is not a valid SSCC-18 (18 digits, GS1 check digit)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
