@@ -1,0 +1,425 @@
+"""Trading partners: ``partners/<id>.yaml`` loaded into frozen dataclasses.
+
+Every mistake in a file is reported at once, each as ``file:line: path: message``
+(`edigate.errors.ConfigError`). Relative paths in a partner file (folders, known_hosts,
+certificates, ``file:`` secrets) are relative to the workspace root, the parent of the
+partners directory. Map files are referenced by name; `check_partner` reports the missing
+ones, loading does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+import jinja2
+
+from edigate.config import Document, Map, Scalar, SecretRef, build, load_yaml, setting
+from edigate.errors import ConfigError, ConfigProblem
+from edigate.workspace import Identity, Workspace
+
+__all__ = [
+    "AckPolicy",
+    "As2Channel",
+    "Channel",
+    "Channels",
+    "Delimiters",
+    "Destination",
+    "Documents",
+    "DuplicatePolicy",
+    "FolderChannel",
+    "FolderTarget",
+    "Identities",
+    "Identity",
+    "Partner",
+    "SftpChannel",
+    "SftpTarget",
+    "check_partner",
+    "load_partner",
+    "load_partners",
+]
+
+_MAP_NAME = dict(pattern=r"[a-z0-9][a-z0-9_.-]*", hint="a map name such as bigbox-850")
+_FINGERPRINT = r"SHA256:[A-Za-z0-9+/]{43}=?"
+_REPETITION_DEFAULTS = "^{!`"
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+def _one_char(value: str) -> str | None:
+    if len(value) != 1:
+        return f"expected a single character, got {value!r}"
+    if value.isalnum() or value == " ":
+        return f"a delimiter may not be a letter, digit or space, got {value!r}"
+    return None
+
+
+def _suffix(value: str) -> str | None:
+    return None if value in ("", "\n", "\r\n") else f'expected "", "\\n" or "\\r\\n", got {value!r}'
+
+
+def _cron(value: str) -> str | None:
+    fields = value.split()
+    if len(fields) == 5 and all(_CRON_FIELD.fullmatch(f) for f in fields):
+        return None
+    return f"expected a cron expression of 5 fields (minute hour day month weekday), got {value!r}"
+
+
+def _expression(value: str) -> str | None:
+    try:
+        jinja2.Environment().parse(f"{{% if {value} %}}{{% endif %}}")
+    except jinja2.TemplateSyntaxError as exc:
+        return f"not a valid expression: {exc.message}"
+    return None
+
+
+# -- identities, version, delimiters ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identities:
+    """Their envelope identifiers, and ours when they differ from the workspace's."""
+
+    theirs: Identity
+    ours: Identity | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delimiters:
+    """The delimiters we write to this partner; ``suffix`` follows each terminator.
+
+    ``repetition`` is for 005010 only (defaults to ``^`` there); ``suffix`` defaults to a
+    newline, or to nothing when the terminator is itself a line break.
+    """
+
+    element: str = setting("*", check=_one_char)
+    component: str = setting(">", check=_one_char)
+    segment: str = setting("~", check=_one_char)
+    repetition: str | None = setting(None, check=_one_char)
+    suffix: str | None = setting(None, check=_suffix)
+
+    def __post_init__(self) -> None:
+        if self.suffix is None:
+            object.__setattr__(self, "suffix", "" if self.segment in "\r\n" else "\n")
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for name in ("element", "component", "segment", "repetition"):
+            char = getattr(self, name)
+            if char is not None and char in seen:
+                yield name, f"{char!r} is already the {seen[char]} separator"
+            seen.setdefault(char, name)
+        if self.segment in "\r\n" and self.suffix:
+            yield "suffix", "must be empty when the segment terminator is a line break"
+
+
+# -- channels ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
+class _Polling:
+    """What inbound channels share: which files, what to do after, how often to look."""
+
+    glob: str = "*"
+    archive_dir: str | None = None
+    delete: bool = False
+    poll_seconds: int | None = setting(None, minimum=5)
+    cron: str | None = setting(None, check=_cron)
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if self.archive_dir is not None and self.delete:
+            yield "delete", "give archive_dir or delete: true, not both"
+        if self.poll_seconds is not None and self.cron is not None:
+            yield "cron", "give poll_seconds or cron, not both"
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
+class FolderChannel(_Polling):
+    """Files dropped into (or written to) local folders."""
+
+    type: Literal["folder"] = "folder"
+    path: tuple[str, ...] = setting(one_or_many=True)
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
+class _SftpServer:
+    """How to reach and trust an SFTP server; the host key must be pinned."""
+
+    host: str = setting(pattern=r"[A-Za-z0-9.:\[\]-]+", hint="a host name or IP address")
+    port: int = setting(22, minimum=1, maximum=65535)
+    user: str
+    password: SecretRef | None = None
+    private_key: SecretRef | None = None
+    key_passphrase: SecretRef | None = None
+    known_hosts: str | None = None
+    host_key: str | None = setting(
+        None, pattern=_FINGERPRINT, hint="a fingerprint such as SHA256:<43 base64 characters>"
+    )
+    remote_dir: str = "."
+
+    def _server_problems(self) -> Iterator[tuple[str, str]]:
+        if self.password is None and self.private_key is None:
+            yield "", "set password or private_key (as env:NAME or file:PATH)"
+        if self.password is not None and self.private_key is not None:
+            yield "private_key", "give password or private_key, not both"
+        if self.key_passphrase is not None and self.private_key is None:
+            yield "key_passphrase", "key_passphrase needs a private_key"
+        if self.known_hosts is None and self.host_key is None:
+            yield "", "pin the server's key: set host_key (SHA256:...) or known_hosts"
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
+class SftpChannel(_Polling, _SftpServer):
+    type: Literal["sftp"] = "sftp"
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        yield from self._server_problems()
+        yield from _Polling.config_problems(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class As2Channel:
+    """AS2 with one partner; our own AS2 id defaults to the workspace's ``as2.as2_id``."""
+
+    type: Literal["as2"] = "as2"
+    partner_as2_id: str = setting(pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
+    our_as2_id: str | None = setting(None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
+    url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    partner_certificate: str
+    sign: bool = True
+    encrypt: bool = True
+    compress: bool = False
+    signing_algorithm: Literal["sha256", "sha384", "sha512", "sha1"] = "sha256"
+    encryption_algorithm: Literal["aes128_cbc", "aes192_cbc", "aes256_cbc", "tripledes_192_cbc"] = "aes256_cbc"
+    mdn: Literal["sync", "async", "none"] = "sync"
+    mdn_url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    mdn_signed: bool = True
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if self.mdn == "async" and self.mdn_url is None:
+            yield "mdn", "an async MDN needs mdn_url, where the partner posts it"
+
+
+Channel = FolderChannel | SftpChannel | As2Channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channels:
+    inbound: Channel | None = None
+    outbound: Channel | None = None
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        out = self.outbound
+        if isinstance(out, As2Channel) and out.url is None:
+            yield "outbound", "an outbound AS2 channel needs url"
+        if isinstance(out, FolderChannel) and len(out.path) != 1:
+            yield "outbound.path", "an outbound folder channel writes to exactly one path"
+
+
+# -- documents, acks, duplicates, routing -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Documents:
+    """Which transaction sets flow each way, and the map that translates each."""
+
+    inbound: Mapping[str, str] = setting(factory=_empty, keys=r"\d{3}", **_MAP_NAME)
+    outbound: Mapping[str, str] = setting(
+        factory=_empty, keys=("810", "855", "856", "997", "999"), **_MAP_NAME
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AckPolicy:
+    """Acks we send (functional: default by version; TA1), and what we expect back."""
+
+    functional: Literal["997", "999", "none"] | None = None
+    ta1: Literal["requested", "always", "never"] = "requested"
+    expect_within_hours: int = setting(24, minimum=1)
+    poack_within_hours: int | None = setting(None, minimum=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DuplicatePolicy:
+    """An ISA13 seen again within the window is rejected (TA1 code 025) or warned about."""
+
+    isa13_window_days: int = setting(30, minimum=0)
+    action: Literal["reject_ta1_025", "warn"] = "reject_ta1_025"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FolderTarget:
+    type: Literal["folder"] = "folder"
+    path: str
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
+class SftpTarget(_SftpServer):
+    type: Literal["sftp"] = "sftp"
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        yield from self._server_problems()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Destination:
+    """Where accepted orders go, in which format, and (optionally) only when ``when`` holds."""
+
+    name: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
+    format: Literal["json", "xml", "csv", "x12-940"]
+    target: FolderTarget | SftpTarget
+    when: str | None = setting(None, check=_expression)
+
+
+# -- the partner ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Partner:
+    """One trading partner, as ``partners/<id>.yaml`` describes it."""
+
+    id: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
+    name: str
+    identity: Identities
+    version: str = setting(
+        pattern=r"00(4010|5010)[A-Z0-9]{0,6}",
+        hint="004010 or 005010, maybe followed by a variant such as VICS",
+    )
+    usage: Literal["T", "P"] = "T"
+    delimiters: Delimiters = setting(Delimiters)
+    channels: Channels = setting(Channels)
+    documents: Documents = setting(Documents)
+    acks: AckPolicy = setting(AckPolicy)
+    duplicates: DuplicatePolicy = setting(DuplicatePolicy)
+    rules: Mapping[str, Map | Scalar] = setting(factory=_empty, keys=r"[a-z][a-z0-9_]*")
+    routing: tuple[Destination, ...] = ()
+    file: str = setting("", internal=True)
+    lines: Mapping[str, int] = setting(factory=_empty, internal=True)
+
+    def __post_init__(self) -> None:
+        if self.is_5010 and self.delimiters.repetition is None:
+            used = {self.delimiters.element, self.delimiters.component, self.delimiters.segment}
+            free = next(c for c in _REPETITION_DEFAULTS if c not in used)
+            delimiters = dataclasses.replace(self.delimiters, repetition=free)
+            object.__setattr__(self, "delimiters", delimiters)
+        if self.acks.functional is None:
+            acks = dataclasses.replace(self.acks, functional="999" if self.is_5010 else "997")
+            object.__setattr__(self, "acks", acks)
+
+    @property
+    def base_version(self) -> str:
+        """``004010`` or ``005010``, without the variant."""
+        return self.version[:6]
+
+    @property
+    def is_5010(self) -> bool:
+        return self.base_version == "005010"
+
+    @property
+    def isa_version(self) -> str:
+        """ISA12: ``00401`` or ``00501``."""
+        return self.version[:5]
+
+    def our_identity(self, workspace: Workspace) -> Identity:
+        """Our identifiers towards this partner: its own ``identity.ours``, else the workspace's."""
+        ours = self.identity.ours or workspace.identity
+        if ours is None:
+            line = self.lines.get("identity")
+            message = "set identity.ours here or identity in edigate.yaml"
+            raise ConfigError([ConfigProblem(self.file, line, "identity.ours", message)])
+        return ours
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if not self.is_5010 and self.delimiters.repetition is not None:
+            yield "delimiters.repetition", "a repetition separator needs version 005010"
+        if not self.is_5010 and self.acks.functional == "999":
+            yield "acks.functional", "999 acknowledgments need version 005010; use 997"
+        yield from self._identity_problems()
+        names = [d.name for d in self.routing]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                yield f"routing[{i}].name", f"destination {name!r} is named twice"
+
+    def _identity_problems(self) -> Iterator[tuple[str, str]]:
+        chars = {self.delimiters.element, self.delimiters.component, self.delimiters.repetition}
+        for side in ("theirs", "ours"):
+            ident = getattr(self.identity, side)
+            for key in ("isa_id", "gs_id") if ident else ():
+                if chars & set(getattr(ident, key)):
+                    yield f"identity.{side}.{key}", "holds a delimiter character"
+
+
+def load_partner(path: Path, *, root: Path | None = None) -> Partner:
+    """Load one partner file; its ``id`` must match the file name.
+
+    ``root`` is the workspace root that relative paths and ``file:`` secrets are read
+    against; by default the parent of the file's directory.
+    """
+    path = Path(path)
+    root = root if root is not None else path.resolve().parent.parent
+    document = _with_id_check(load_yaml(path), path.stem)
+    built = build(Partner, document, base=root, extra={"file": document.file})
+    return dataclasses.replace(built.value, lines=built.lines)
+
+
+def _with_id_check(document: Document, expected: str) -> Document:
+    entry = document.root.get("id") if isinstance(document.root, Map) else None
+    if entry is None or not isinstance(entry[1], Scalar) or entry[1].text == expected:
+        return document
+    message = f"{entry[1].text!r} does not match the file name {expected!r}; rename one of them"
+    problem = ConfigProblem(document.file, entry[1].line, "id", message)
+    return dataclasses.replace(document, problems=(*document.problems, problem))
+
+
+def load_partners(directory: Path, *, root: Path | None = None) -> dict[str, Partner]:
+    """Load every ``*.yaml`` in ``directory``, reporting all files' problems together."""
+    partners: dict[str, Partner] = {}
+    problems: list[ConfigProblem] = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            partner = load_partner(path, root=root)
+        except ConfigError as exc:
+            problems.extend(exc.problems or [ConfigProblem(str(path), None, "", exc.message)])
+            continue
+        partners[partner.id] = partner
+    problems.extend(_shared_identities(partners.values()))
+    if problems:
+        raise ConfigError(problems)
+    return partners
+
+
+def _shared_identities(partners: Iterable[Partner]) -> Iterator[ConfigProblem]:
+    """Two partners with the same ISA sender would make inbound files ambiguous."""
+    seen: dict[tuple[str, str], Partner] = {}
+    for partner in partners:
+        theirs = partner.identity.theirs
+        key = (theirs.isa_qualifier, theirs.isa_id)
+        first = seen.setdefault(key, partner)
+        if first is not partner:
+            line = first.lines.get("identity.theirs")
+            where = f"{first.file}:{line}" if line else first.file
+            message = f"same ISA qualifier/id {key[0]}/{key[1]} as {where}"
+            path = "identity.theirs"
+            yield ConfigProblem(partner.file, partner.lines.get(path), path, message)
+
+
+def check_partner(partner: Partner, maps_dir: Path) -> list[ConfigProblem]:
+    """Problems that need more than the partner file: today, map files that do not exist."""
+    problems = []
+    for direction in ("inbound", "outbound"):
+        flows: Mapping[str, str] = getattr(partner.documents, direction)
+        for set_id, name in flows.items():
+            candidate = Path(maps_dir) / f"{name}.yaml"
+            if not candidate.exists():
+                path = f"documents.{direction}.{set_id}"
+                message = f"map {name!r} not found (looked for {candidate})"
+                problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
+    return problems

@@ -1,0 +1,112 @@
+"""The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener.
+
+Every setting has a default, so a directory with no ``edigate.yaml`` is a workspace too
+(`default_workspace`). Relative paths are relative to the workspace root, the directory
+that holds ``edigate.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from edigate.config import SecretRef, load_file, setting
+
+__all__ = ["As2Listener", "Identity", "WORKSPACE_FILE", "Workspace", "default_workspace", "load_workspace"]
+
+WORKSPACE_FILE = "edigate.yaml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """One side's envelope identifiers: ISA qualifier and id (ISA05/06 or 07/08), GS id."""
+
+    isa_qualifier: str = setting(
+        pattern=r"[0-9A-Z]{2}", hint="a two-character ISA qualifier such as 01, 12 or ZZ"
+    )
+    isa_id: str = setting(
+        pattern=r"[!-~](?:[ -~]{0,13}[!-~])?",
+        hint="1 to 15 characters without leading or trailing spaces",
+    )
+    gs_id: str = setting(
+        pattern=r"[!-~](?:[ -~]{0,13}[!-~])",
+        hint="2 to 15 characters without leading or trailing spaces",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class As2Listener:
+    """Where we receive AS2 messages and MDNs, and the key and certificate we use."""
+
+    host: str = "0.0.0.0"
+    port: int = setting(8080, minimum=1, maximum=65535)
+    as2_id: str | None = setting(None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
+    private_key: SecretRef | None = None
+    key_passphrase: SecretRef | None = None
+    certificate: str | None = None
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if (self.private_key is None) != (self.certificate is None):
+            yield "", "private_key and certificate go together: set both or neither"
+        if self.key_passphrase is not None and self.private_key is None:
+            yield "key_passphrase", "key_passphrase needs a private_key"
+
+
+_PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workspace:
+    """``edigate.yaml``: settings shared by every partner, with a default for each."""
+
+    root: Path = setting(Path("."), internal=True)
+    store: str = setting(
+        "sqlite:///edigate.db",
+        pattern=r"(sqlite|postgresql)(\+\w+)?://.*",
+        hint="a database URL such as sqlite:///edigate.db or postgresql://host/edigate",
+    )
+    store_password: SecretRef | None = None
+    archive_dir: str = "archive"
+    partners_dir: str = "partners"
+    maps_dir: str = "maps"
+    identity: Identity | None = None
+    as2: As2Listener | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    retention_days: int = setting(365, minimum=1)
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if _PASSWORD_IN_URL.search(self.store):
+            yield "store", "the URL holds a password; move it to store_password: env:NAME"
+
+    def path(self, relative: str) -> Path:
+        """A path from a config file, made absolute against the workspace root."""
+        return self.root / Path(relative).expanduser()
+
+    @property
+    def archive_path(self) -> Path:
+        return self.path(self.archive_dir)
+
+    @property
+    def partners_path(self) -> Path:
+        return self.path(self.partners_dir)
+
+    @property
+    def maps_path(self) -> Path:
+        return self.path(self.maps_dir)
+
+
+def load_workspace(path: Path) -> Workspace:
+    """Load ``edigate.yaml`` (or a directory holding one); raise `ConfigError` if wrong."""
+    path = path / WORKSPACE_FILE if path.is_dir() else path
+    root = path.parent
+    return load_file(Workspace, path, base=root, extra={"root": root}).value
+
+
+def default_workspace(root: Path) -> Workspace:
+    """The workspace rooted at ``root``: its ``edigate.yaml`` if present, else defaults."""
+    if (root / WORKSPACE_FILE).exists():
+        return load_workspace(root / WORKSPACE_FILE)
+    return Workspace(root=root)
