@@ -1,0 +1,69 @@
+"""Segments and their elements, as the tokenizer yields them and the writer takes them.
+
+A segment is a named tuple rather than a dataclass: the tokenizer makes one per segment,
+millions per file, and a tuple is built several times faster while staying immutable.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Union
+
+__all__ = ["Composite", "Element", "Repeats", "Segment", "element_text"]
+
+
+class Composite(tuple[str, ...]):
+    """The components of a composite element (component separator split)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Composite({tuple(self)!r})"
+
+
+class Repeats(tuple[Union[str, Composite], ...]):
+    """The occurrences of a repeated element (repetition separator split)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Repeats({tuple(self)!r})"
+
+
+Element = Union[str, Composite, Repeats]
+
+
+def element_text(element: Element, component: int = 1) -> str:
+    """The plain text of an element: its first occurrence, and component ``component``."""
+    if isinstance(element, Repeats):
+        element = element[0] if element else ""
+    if isinstance(element, Composite):
+        return element[component - 1] if component <= len(element) else ""
+    return element if component == 1 else ""
+
+
+class Segment(NamedTuple):
+    """One segment: its id, its elements (``elements[0]`` is XX01), where it stood.
+
+    ``index`` counts segments from 0 across the whole file; ``offset`` is the byte offset
+    of the segment id in the file.
+    """
+
+    id: str
+    elements: tuple[Element, ...]
+    index: int = 0
+    offset: int = 0
+
+    def get(self, position: int, component: int = 1) -> str:
+        """The text of element ``position`` (1-based, as in BEG03), or ``""`` when absent."""
+        if position > len(self.elements):
+            return ""
+        return element_text(self.elements[position - 1], component)
+
+    @property
+    def ref(self) -> str:
+        """How a person names this segment: its id and 1-based position in the file."""
+        return f"{self.id} (segment {self.index + 1})"
+
+    def same_content(self, other: Segment) -> bool:
+        """Equal id and elements, wherever each one stood."""
+        return self.id == other.id and self.elements == other.elements

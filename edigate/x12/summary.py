@@ -1,0 +1,125 @@
+"""A file's envelope structure as one value: what `edigate x12 parse` prints.
+
+The summary keeps per set only its id, control number, size and position, so it stays
+small for large files; the segments themselves are not kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from edigate.x12.envelope import (
+    EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, InterchangeHeader, Transaction,
+)
+from edigate.x12.findings import Finding
+from edigate.x12.tokenizer import Note, Source
+
+__all__ = ["FileSummary", "GroupSummary", "InterchangeSummary", "SetSummary", "summarize"]
+
+
+@dataclass(frozen=True, slots=True)
+class SetSummary:
+    set_id: str
+    control_number: str
+    segment_count: int
+    offset: int
+    accepted: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.set_id, "control_number": self.control_number,
+                "segments": self.segment_count, "offset": self.offset, "accepted": self.accepted}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    header: GroupHeader | None
+    sets: tuple[SetSummary, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        h = self.header
+        head: dict[str, Any] = {} if h is None else {
+            "functional_id": h.functional_id, "sender": h.sender, "receiver": h.receiver,
+            "date": h.date, "time": h.time, "control_number": h.control_number,
+            "agency": h.agency, "version": h.version, "offset": h.segment.offset}
+        return {**head, "sets": [s.to_json() for s in self.sets]}
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeSummary:
+    header: InterchangeHeader
+    groups: tuple[GroupSummary, ...]
+    closed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        h = self.header
+        return {
+            "control_number": h.control_number,
+            "sender": {"qualifier": h.sender.qualifier, "id": h.sender.id},
+            "receiver": {"qualifier": h.receiver.qualifier, "id": h.receiver.id},
+            "date": h.date, "time": h.time, "version": h.version, "usage": h.usage,
+            "ack_requested": h.ack_requested, "delimiters": h.delimiters.to_json(),
+            "offset": h.segment.offset, "closed": self.closed,
+            "groups": [g.to_json() for g in self.groups],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    file: str
+    segment_count: int
+    interchanges: tuple[InterchangeSummary, ...]
+    findings: tuple[Finding, ...]
+    notes: tuple[Note, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.is_error for f in self.findings)
+
+    @property
+    def set_count(self) -> int:
+        return sum(len(g.sets) for i in self.interchanges for g in i.groups)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "valid": self.valid, "segments": self.segment_count,
+            "interchanges": [i.to_json() for i in self.interchanges],
+            "findings": [f.to_json() for f in self.findings],
+            "notes": [{"code": n.code, "message": n.message, "offset": n.offset} for n in self.notes],
+        }
+
+
+@dataclass
+class _Builder:
+    interchanges: list[InterchangeSummary] = field(default_factory=list)
+    groups: list[GroupSummary] = field(default_factory=list)
+    sets: list[SetSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, event: Transaction | FunctionalGroup | Interchange) -> None:
+        self.findings.extend(event.findings)
+        if isinstance(event, Transaction):
+            self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
+                                        event.segments[0].offset, event.accepted))
+        elif isinstance(event, FunctionalGroup):
+            self.groups.append(GroupSummary(event.header, tuple(self.sets)))
+            self.sets.clear()
+        else:
+            if self.sets:
+                self.groups.append(GroupSummary(None, tuple(self.sets)))
+                self.sets.clear()
+            self.interchanges.append(InterchangeSummary(event.header, tuple(self.groups),
+                                                        event.trailer is not None))
+            self.groups.clear()
+
+
+def summarize(source: Source, *, name: str | None = None) -> FileSummary:
+    """Read a whole file and summarize its envelopes, findings and tolerated quirks."""
+    reader = EnvelopeReader(source, name=name)
+    builder = _Builder()
+    for event in reader:
+        builder.add(event)
+    builder.findings.extend(reader.file_findings)
+    return FileSummary(reader.name, reader.segment_count, tuple(builder.interchanges),
+                       tuple(builder.findings), tuple(reader.notes))
+

@@ -1,0 +1,304 @@
+"""Streaming X12 tokenizer: bytes in, segments out, delimiters read from each ISA.
+
+The file is read in chunks and decoded as Latin-1, so that string positions are byte
+offsets and any byte can be a delimiter. Segments are split on the interchange's
+terminator in bulk, one chunk at a time; memory holds one chunk, not the file. A segment
+whose bytes are not ASCII is decoded again as UTF-8 when they are valid UTF-8.
+
+What the tokenizer tolerates (a UTF-8 BOM, whitespace and line breaks between segments,
+blank segments, a final segment without terminator, a trailing Ctrl-Z) it records in
+``notes``; what it cannot read raises `NotX12Error`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Union
+
+from edigate.errors import InputError, NotX12Error
+from edigate.x12.delimiters import ISA_LENGTH, Delimiters
+from edigate.x12.segment import Composite, Repeats, Segment
+
+__all__ = ["Note", "Source", "Tokenizer", "tokenize"]
+
+Source = Union[str, os.PathLike[str], bytes, BinaryIO]
+
+CHUNK_SIZE = 1 << 20
+MAX_SEGMENT = 16 << 20
+"""A segment longer than this means the terminator is not what the ISA said."""
+
+_WS = " \t\r\n"
+_END_JUNK = " \t\r\n\x1a\x00"
+_BOM = "\xef\xbb\xbf"
+_MAX_NOTES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the tokenizer tolerated, with the byte offset where it was."""
+
+    code: str
+    message: str
+    offset: int
+
+
+class _Buffer:
+    """The unread part of the stream, as Latin-1 text, and the file offset of its start."""
+
+    __slots__ = ("text", "base", "eof", "_read", "_size")
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._read = stream.read
+        self._size = size
+        self.text = ""
+        self.base = 0
+        self.eof = False
+
+    def more(self) -> bool:
+        """Append the next chunk; False at end of file."""
+        if self.eof:
+            return False
+        chunk = self._read(self._size)
+        if not chunk:
+            self.eof = True
+            return False
+        if isinstance(chunk, str):
+            raise InputError("X12 input must be opened in binary mode")
+        self.text += chunk.decode("latin-1")
+        return True
+
+    def fill(self, n: int) -> None:
+        while len(self.text) < n and self.more():
+            pass
+
+    def advance_to(self, offset: int) -> None:
+        self.text = self.text[offset - self.base:]
+        self.base = offset
+
+
+class Tokenizer:
+    """Iterates the segments of every interchange in a file or stream."""
+
+    def __init__(self, source: Source, *, name: str | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+        self.source = source
+        self.name = name or _name_of(source)
+        self.chunk_size = chunk_size
+        self.notes: list[Note] = []
+        self.delimiters: Delimiters | None = None
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[Segment]:
+        stream, close = _open(self.source, self.name)
+        try:
+            buf = _Buffer(stream, self.chunk_size)
+            yield from self._run(buf)
+            self.bytes_read = buf.base + len(buf.text)
+        finally:
+            if close:
+                stream.close()
+
+    def note(self, code: str, message: str, offset: int) -> None:
+        if len(self.notes) < _MAX_NOTES:
+            self.notes.append(Note(code, message, offset))
+
+    def _run(self, buf: _Buffer) -> Generator[Segment, None, None]:
+        buf.fill(3)
+        if buf.text.startswith(_BOM):
+            self.note("bom", "UTF-8 byte order mark before the ISA, ignored", 0)
+            buf.advance_to(3)
+        index = 0
+        while True:
+            if not self._skip_to_isa(buf, first=index == 0):
+                return
+            isa, delimiters, end = read_isa(buf, self.name)
+            self.delimiters = delimiters
+            yield Segment("ISA", isa, index, buf.base)
+            buf.advance_to(end)
+            index = yield from self._body(buf, delimiters, index + 1)
+
+    def _skip_to_isa(self, buf: _Buffer, *, first: bool) -> bool:
+        """Skip whitespace before an ISA; False at a clean end of file."""
+        while True:
+            stripped = buf.text.lstrip(_END_JUNK)
+            if stripped or buf.eof:
+                break
+            buf.advance_to(buf.base + len(buf.text))
+            buf.more()
+        if stripped != buf.text and "\x1a" in buf.text[: len(buf.text) - len(stripped)]:
+            self.note("ctrl-z", "Ctrl-Z (DOS end of file) after the last segment, ignored", buf.base)
+        buf.advance_to(buf.base + len(buf.text) - len(stripped))
+        if not stripped:
+            if first:
+                raise NotX12Error("the file is empty", file=self.name)
+            return False
+        buf.fill(3)
+        if not buf.text.startswith("ISA"):
+            what = "does not start with an ISA segment" if first else "has data after IEA that is not an ISA"
+            raise NotX12Error(f"not X12: the file {what} (found {buf.text[:20]!r})",
+                              file=self.name, offset=buf.base)
+        return True
+
+    def _body(self, buf: _Buffer, d: Delimiters, index: int) -> Generator[Segment, None, int]:
+        """Yield segments after an ISA until the delimiters must be read again."""
+        term, esep, csep, rsep = d.segment, d.element, d.component, d.repetition
+        new = tuple.__new__
+        after_iea = False
+        while True:
+            parts = buf.text.split(term)
+            tail = parts.pop()
+            offset = buf.base
+            for part in parts:
+                start = offset
+                offset += len(part) + 1
+                if not part or part[0] in _WS:
+                    stripped = part.lstrip(_WS)
+                    if not stripped:
+                        self.note("blank-segment", "blank segment (two terminators in a row), skipped", start)
+                        continue
+                    start += len(part) - len(stripped)
+                    part = stripped
+                if after_iea or part[:3] == "ISA":
+                    after_iea = False
+                    if not _same_isa(part, d):
+                        buf.advance_to(start)
+                        return index
+                    yield new(Segment, ("ISA", tuple(part.split(esep)[1:]), index, start))
+                    index += 1
+                    continue
+                if not part.isascii():
+                    part = _redecode(part)
+                fields = part.split(esep)
+                sid = fields[0]
+                if csep in part or (rsep is not None and rsep in part):
+                    yield new(Segment, (sid, _split_fields(fields, csep, rsep), index, start))
+                else:
+                    del fields[0]
+                    yield new(Segment, (sid, tuple(fields), index, start))
+                index += 1
+                if sid == "IEA":
+                    after_iea = True
+            buf.text, buf.base = tail, offset
+            if len(tail) > MAX_SEGMENT:
+                raise NotX12Error(f"no segment terminator {term!r} in {MAX_SEGMENT} bytes",
+                                  file=self.name, offset=offset)
+            if not buf.more():
+                return (yield from self._last(buf, d, index, after_iea))
+
+    def _last(self, buf: _Buffer, d: Delimiters, index: int, after_iea: bool) -> Generator[Segment, None, int]:
+        """The text after the last terminator: whitespace, or a final unterminated segment."""
+        stripped = buf.text.strip(_END_JUNK)
+        if stripped:
+            start = buf.base + buf.text.index(stripped[0])
+            if after_iea or stripped.startswith("ISA"):
+                buf.advance_to(start)
+                return index
+        if "\x1a" in buf.text:
+            self.note("ctrl-z", "Ctrl-Z (DOS end of file) after the last segment, ignored", buf.base)
+        if stripped:
+            self.note("no-final-terminator", f"the last segment has no terminator {d.segment!r}", start)
+            fields = _redecode(stripped).split(d.element)
+            yield Segment(fields[0], _split_fields(fields, d.component, d.repetition), index, start)
+            index += 1
+        buf.advance_to(buf.base + len(buf.text))
+        return index
+
+
+def read_isa(buf: _Buffer, name: str) -> tuple[tuple[str, ...], Delimiters, int]:
+    """Read the ISA at the start of ``buf``: its 16 elements, delimiters, end offset.
+
+    The element separator is the byte after ``ISA``; ISA16 follows the sixteenth separator
+    and the terminator the byte after it. At fixed width these are bytes 104 and 105; a
+    sender whose ISA is not fixed-width is still read, and the envelope checks report it.
+    """
+    buf.fill(ISA_LENGTH + 2)
+    text = buf.text
+    if len(text) < 4:
+        raise NotX12Error("the ISA segment is truncated", file=name, offset=buf.base)
+    esep = text[3]
+    if esep.isalnum() or esep in _WS:
+        raise NotX12Error(f"the ISA element separator {esep!r} is a letter, digit or space",
+                          file=name, offset=buf.base)
+    pos = 3
+    for _ in range(15):
+        pos = text.find(esep, pos + 1, pos + 200)
+        if pos < 0:
+            raise NotX12Error("the ISA segment is truncated or has fewer than 16 elements",
+                              file=name, offset=buf.base)
+    if pos + 2 >= len(text):
+        raise NotX12Error(f"the ISA segment is {pos + 2} bytes, shorter than {ISA_LENGTH}",
+                          file=name, offset=buf.base)
+    elements = tuple(text[4:pos + 2].split(esep))
+    delimiters = _delimiters(elements, esep, text[pos + 2], _suffix(text, pos + 3), name, buf.base)
+    return elements, delimiters, buf.base + pos + 3
+
+
+def _delimiters(elements: tuple[str, ...], esep: str, term: str, suffix: str, name: str,
+                offset: int) -> Delimiters:
+    isa11 = elements[10]
+    repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() and isa11 != " " else None
+    if term in ("\r", "\n"):
+        suffix = ""
+    try:
+        return Delimiters(esep, elements[15], term, repetition, suffix)
+    except ValueError as exc:
+        raise NotX12Error(f"the ISA declares unusable delimiters: {exc}", file=name, offset=offset) from exc
+
+
+def _suffix(text: str, pos: int) -> str:
+    if text.startswith("\r\n", pos):
+        return "\r\n"
+    return text[pos] if text[pos:pos + 1] in ("\n", "\r") else ""
+
+
+def _same_isa(part: str, d: Delimiters) -> bool:
+    """Whether an ISA met in bulk is fixed-width and declares the delimiters in use."""
+    if len(part) != ISA_LENGTH - 1 or part[3] != d.element or part[104] != d.component:
+        return False
+    isa11 = part[82]
+    repetition = isa11 if not isa11.isalnum() and isa11 != " " else None
+    return repetition == d.repetition
+
+
+def _split_fields(fields: list[str], csep: str, rsep: str | None) -> tuple[object, ...]:
+    out: list[object] = []
+    for value in fields[1:]:
+        if rsep is not None and rsep in value:
+            out.append(Repeats(Composite(v.split(csep)) if csep in v else v for v in value.split(rsep)))
+        elif csep in value:
+            out.append(Composite(value.split(csep)))
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def _redecode(text: str) -> str:
+    """Latin-1 text whose bytes may be UTF-8: decode them as UTF-8 when they are."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+
+
+def _name_of(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return getattr(source, "name", None) or "<stream>"
+
+
+def _open(source: Source, name: str) -> tuple[BinaryIO, bool]:
+    if isinstance(source, bytes):
+        return io.BytesIO(source), True
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return open(source, "rb"), True
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror}") from exc
+    return source, False
+
+
+def tokenize(source: Source, *, name: str | None = None) -> Iterator[Segment]:
+    """The segments of ``source`` (a path, bytes, or a binary stream)."""
+    return iter(Tokenizer(source, name=name))

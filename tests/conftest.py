@@ -1,0 +1,35 @@
+"""Shared fixtures: the bundled samples and the public X12 corpus, reached one way."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def corpus_root() -> Path:
+    """`../shared/x12-corpus` beside the repository, or $EDIGATE_CORPUS."""
+    root = Path(os.environ.get("EDIGATE_CORPUS", REPO.parent / "shared" / "x12-corpus"))
+    if not (root / "index.tsv").is_file():
+        raise RuntimeError(f"X12 corpus not found at {root}: every test run reads it; "
+                           "set EDIGATE_CORPUS to its folder")
+    return root
+
+
+def corpus_index() -> list[dict[str, str]]:
+    with open(corpus_root() / "index.tsv", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return corpus_root()
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return REPO / "samples" / "x12"
