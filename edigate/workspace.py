@@ -58,6 +58,12 @@ class As2Listener:
 _PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
 
 
+def _no_password(url: str) -> str | None:
+    if _PASSWORD_IN_URL.search(url):
+        return "the URL holds a password; move it to store_password: env:NAME"
+    return None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Workspace:
     """``edigate.yaml``: settings shared by every partner, with a default for each."""
@@ -67,6 +73,7 @@ class Workspace:
         "sqlite:///edigate.db",
         pattern=r"(sqlite|postgresql)(\+\w+)?://.*",
         hint="a database URL such as sqlite:///edigate.db or postgresql://host/edigate",
+        check=_no_password,
     )
     store_password: SecretRef | None = None
     archive_dir: str = "archive"
@@ -76,10 +83,6 @@ class Workspace:
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = setting(365, minimum=1)
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        if _PASSWORD_IN_URL.search(self.store):
-            yield "store", "the URL holds a password; move it to store_password: env:NAME"
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

@@ -24,7 +24,7 @@ __all__ = ["Document", "Map", "Node", "Scalar", "Seq", "load_yaml", "parse_yaml"
 
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq")
 }
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
@@ -139,6 +139,8 @@ class _Converter:
         if id(node) in self.active:
             self.problem(line, path, "an alias refers to itself")
             return Scalar(None, "", line)
+        if node.tag not in _STANDARD_TAGS:
+            self.problem(line, path, f"unsupported YAML tag {node.tag!r}")
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -154,7 +156,6 @@ class _Converter:
         line = node.start_mark.line + 1
         text = str(node.value)
         if node.tag not in _STANDARD_TAGS:
-            self.problem(line, path, f"unsupported YAML tag {node.tag!r}")
             return Scalar(text, text, line)
         try:
             value = self.loader.construct_object(node)

@@ -1,0 +1,57 @@
+"""The workspace file edigate.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edigate.errors import ConfigError
+from edigate.workspace import Identity, default_workspace, load_workspace
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    ws = default_workspace(tmp_path)
+    assert ws.store == "sqlite:///edigate.db" and ws.log_level == "INFO"
+    assert ws.archive_path == tmp_path / "archive" and ws.identity is None and ws.as2 is None
+
+
+def test_full_file(tmp_path: Path) -> None:
+    (tmp_path / "edigate.yaml").write_text(
+        "store: postgresql+psycopg://db.example/edigate\n"
+        "store_password: env:EDIGATE_DB_PASSWORD\n"
+        "archive_dir: /var/lib/edigate/archive\n"
+        "identity: {isa_qualifier: ZZ, isa_id: ACMESUPPLY, gs_id: ACMESUPPLY}\n"
+        "as2:\n"
+        "  port: 4080\n"
+        "  as2_id: ACMESUPPLY\n"
+        "  private_key: file:keys/as2.key\n"
+        "  key_passphrase: env:AS2_KEY_PASSPHRASE\n"
+        "  certificate: keys/as2.crt\n"
+        "log_level: DEBUG\n"
+        "retention_days: 730\n"
+    )
+    ws = default_workspace(tmp_path)
+    assert ws.identity == Identity(isa_qualifier="ZZ", isa_id="ACMESUPPLY", gs_id="ACMESUPPLY")
+    assert ws.as2 is not None and ws.as2.port == 4080 and ws.as2.host == "0.0.0.0"
+    assert ws.as2.private_key is not None and ws.as2.private_key.location == tmp_path / "keys/as2.key"
+    assert ws.archive_path == Path("/var/lib/edigate/archive") and ws.retention_days == 730
+
+
+def test_mistakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("edigate.yaml").write_text(
+        "store: postgresql://edi:hunter2@db/edigate\n"
+        "log_level: info\n"
+        "as2:\n"
+        "  private_key: file:keys/as2.key\n"
+        "retension_days: 10\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_workspace(Path("."))
+    assert [str(p) for p in caught.value.problems] == [
+        "edigate.yaml:1: store: the URL holds a password; move it to store_password: env:NAME",
+        "edigate.yaml:2: log_level: expected one of: DEBUG, INFO, WARNING, ERROR; got 'info' (did you mean 'INFO'?)",
+        "edigate.yaml:3: as2: private_key and certificate go together: set both or neither",
+        "edigate.yaml:5: retension_days: unknown key (did you mean 'retention_days'?)",
+    ]

@@ -1,0 +1,87 @@
+"""The located YAML reader: lines, text as written, duplicates, merges, hostile input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edigate.config.yamlsource import Map, Scalar, Seq, load_yaml, parse_yaml, to_python
+from edigate.errors import ConfigError
+
+
+def test_lines_and_text_are_kept() -> None:
+    doc = parse_yaml("a: 004010\nb:\n  - 01\n  - yes\n", "f.yaml")
+    assert isinstance(doc.root, Map)
+    a = doc.root.get("a")
+    assert a is not None and a[1] == Scalar(2056, "004010", 1)
+    b = doc.root.get("b")
+    assert b is not None and b[0].line == 2
+    assert isinstance(b[1], Seq) and [(i.line, i.text) for i in b[1].items] == [(3, "01"), (4, "yes")]  # type: ignore[union-attr]
+
+
+def test_quoted_scalars_are_marked() -> None:
+    doc = parse_yaml("a: 'x'\nb: x\n", "f.yaml")
+    assert isinstance(doc.root, Map)
+    assert [v.quoted for _, v in doc.root.entries] == [True, False]  # type: ignore[union-attr]
+
+
+def test_duplicate_keys_are_problems_with_both_lines() -> None:
+    doc = parse_yaml("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n", "f.yaml")
+    assert [str(p) for p in doc.problems] == [
+        "f.yaml:4: b.c: duplicate key (first on line 3)",
+        "f.yaml:5: a: duplicate key (first on line 1)",
+    ]
+
+
+def test_merge_keys_and_overrides() -> None:
+    doc = parse_yaml("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n", "f.yaml")
+    assert doc.problems == ()
+    assert to_python(doc.root) == {"base": {"x": 1, "y": 2}, "use": {"x": 1, "y": 3}}
+
+
+def test_recursive_alias_is_a_problem() -> None:
+    doc = parse_yaml("a: &a [1, *a]\n", "f.yaml")
+    assert [str(p) for p in doc.problems] == ["f.yaml:1: a[1]: an alias refers to itself"]
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    with pytest.raises(ConfigError, match="too many nodes"):
+        parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+
+
+def test_complex_keys_are_problems() -> None:
+    doc = parse_yaml("? [a, b]\n: 1\n", "f.yaml")
+    assert [str(p) for p in doc.problems] == [
+        "f.yaml:1: a key must be a plain value, not a list or mapping"
+    ]
+
+
+def test_bad_date_stays_text() -> None:
+    doc = parse_yaml("d: 2024-02-30\n", "f.yaml")
+    assert to_python(doc.root) == {"d": "2024-02-30"}
+
+
+def test_unsafe_tags_are_never_constructed() -> None:
+    doc = parse_yaml("a: !!python/object/apply:os.system [echo hi]\n", "f.yaml")
+    assert "unsupported YAML tag" in str(doc.problems[0])
+
+
+def test_several_documents_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^f.yaml:2: invalid YAML: but found another document"):
+        parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
+
+
+def test_empty_document() -> None:
+    assert parse_yaml("# nothing\n", "f.yaml").root is None
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"missing.yaml: cannot read: No such file"):
+        load_yaml(tmp_path / "missing.yaml")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"latin.yaml: not UTF-8 text \(byte 9\)"):
+        load_yaml(latin)
