@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edigate.cli import main
+
+BAD_INPUTS = {
+    "empty.x12": b"",
+    "junk.bin": bytes(range(256)) * 4,
+    "truncated.x12": b"ISA*00*    ",
+    "short-isa.x12": b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261126*1200*U*00401*1*0*P*>",
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli", *args], capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_parse_prints_structure(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["x12", "parse", str(samples / "bigbox-850-4010.x12")]) == 0
+    out = capsys.readouterr().out
+    assert "1 interchange(s), 2 transaction set(s)" in out
+    assert "GS PO 1001" in out and "ST 850 0002" in out
+
+
+def test_parse_json_structure(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["x12", "parse", str(samples / "distrib-850-5010.x12"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    isa = doc["interchanges"][0]
+    assert doc["valid"] is True and doc["segments"] == 30 and doc["findings"] == []
+    assert isa["sender"] == {"qualifier": "01", "id": "123456789"}
+    assert isa["delimiters"] == {"element": "|", "component": ":", "segment": "\n", "repetition": "^", "suffix": ""}
+    assert isa["groups"][0]["version"] == "005010"
+    assert isa["groups"][0]["sets"][0] == {"id": "850", "control_number": "0001", "segments": 26,
+                                           "offset": isa["groups"][0]["sets"][0]["offset"], "accepted": True}
+
+
+def test_validate_exit_codes(samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = samples / "dropship-850-4010.x12"
+    assert main(["x12", "validate", str(good)]) == 0
+    assert capsys.readouterr().out.endswith("valid: 1 transaction sets, 0 errors\n")
+    bad = tmp_path / "bad.x12"
+    bad.write_bytes(good.read_bytes().replace(b"SE*24*7745", b"SE*25*7745"))
+    assert main(["x12", "validate", str(bad), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [(f["level"], f["code"], f["segment_id"], f["element"], f["value"]) for f in doc["findings"]] == [
+        ("AK5", "4", "SE", 1, "25")]
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    for command in ("parse", "validate"):
+        code, out, err = run("x12", command, str(path))
+        assert code == 2, err
+        assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert err.startswith(f"edigate: error: {path}")
+
+
+def test_missing_iea_is_exit_1(tmp_path: Path, samples: Path) -> None:
+    path = tmp_path / "no-iea.x12"
+    path.write_bytes((samples / "bigbox-850-4010.x12").read_bytes().rsplit(b"IEA", 1)[0])
+    code, out, err = run("x12", "validate", str(path))
+    assert code == 1 and err == ""
+    assert "TA1 023" in out
+
+
+def test_missing_file_and_usage_errors_exit_2(tmp_path: Path) -> None:
+    code, _, err = run("x12", "parse", str(tmp_path / "nope.x12"))
+    assert code == 2 and err.strip() == f"edigate: error: {tmp_path / 'nope.x12'}: cannot read: No such file or directory"
+    code, _, err = run("x12", "frobnicate")
+    assert code == 2 and "invalid choice" in err
+
+
+def test_demo_runs_the_samples() -> None:
+    code, out, err = run("demo")
+    assert code == 0, err
+    assert "bigbox-850-4010.x12" in out and "samples are in" in out
