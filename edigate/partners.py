@@ -22,6 +22,7 @@ import jinja2
 from edigate.config import Document, Map, Scalar, SecretRef, build, load_yaml, setting
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.workspace import Identity, Workspace
+from edigate.x12 import delimiters as x12
 
 __all__ = [
     "AckPolicy",
@@ -44,7 +45,8 @@ __all__ = [
     "load_partners",
 ]
 
-_MAP_NAME = dict(pattern=r"[a-z0-9][a-z0-9_.-]*", hint="a map name such as bigbox-850")
+_MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
+_MAP_HINT = "a map name such as bigbox-850"
 _FINGERPRINT = r"SHA256:[A-Za-z0-9+/]{43}=?"
 _REPETITION_DEFAULTS = "^{!`"
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
@@ -119,6 +121,16 @@ class Delimiters:
             seen.setdefault(char, name)
         if self.segment in "\r\n" and self.suffix:
             yield "suffix", "must be empty when the segment terminator is a line break"
+
+    def to_x12(self) -> x12.Delimiters:
+        """The value object the X12 writer takes."""
+        return x12.Delimiters(
+            element=self.element,
+            component=self.component,
+            segment=self.segment,
+            repetition=self.repetition,
+            suffix=self.suffix or "",
+        )
 
 
 # -- channels ---------------------------------------------------------------------------
@@ -231,9 +243,11 @@ class Channels:
 class Documents:
     """Which transaction sets flow each way, and the map that translates each."""
 
-    inbound: Mapping[str, str] = setting(factory=_empty, keys=r"\d{3}", **_MAP_NAME)
+    inbound: Mapping[str, str] = setting(
+        factory=_empty, keys=r"\d{3}", pattern=_MAP_NAME, hint=_MAP_HINT
+    )
     outbound: Mapping[str, str] = setting(
-        factory=_empty, keys=("810", "855", "856", "997", "999"), **_MAP_NAME
+        factory=_empty, keys=("810", "855", "856", "997", "999"), pattern=_MAP_NAME, hint=_MAP_HINT
     )
 
 

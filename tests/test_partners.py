@@ -20,6 +20,7 @@ from edigate.partners import (
     load_partners,
 )
 from edigate.workspace import Identity, Workspace
+from edigate.x12 import delimiters as x12
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,10 +78,10 @@ def problems_of(path: Path) -> list[str]:
 def test_bigbox_example(examples: Path) -> None:
     bigbox = load_partner(Path("partners/bigbox.yaml"))
     assert (bigbox.id, bigbox.name, bigbox.version, bigbox.usage) == (
-        "bigbox", "BigBox Stores Inc.", "004010", "T",
+        "bigbox", "BigBox Stores Inc.", "004010", "P",
     )
-    assert bigbox.identity.theirs == Identity(isa_qualifier="01", isa_id="0123456789", gs_id="BIGBOX")
-    assert bigbox.identity.ours is None
+    assert bigbox.identity.theirs == Identity(isa_qualifier="ZZ", isa_id="BIGBOXRETAIL", gs_id="BIGBOX")
+    assert bigbox.identity.ours == Identity(isa_qualifier="ZZ", isa_id="EDIGATE", gs_id="EDIGATE")
     d = bigbox.delimiters
     assert (d.element, d.component, d.segment, d.repetition, d.suffix) == ("*", ">", "~", None, "\n")
     inbound = bigbox.channels.inbound
@@ -99,8 +100,8 @@ def test_distrib_example(examples: Path) -> None:
     assert (d.element, d.component, d.segment, d.repetition, d.suffix) == ("|", ":", "\n", "^", "")
     assert distrib.version == "005010" and distrib.is_5010 and distrib.isa_version == "00501"
     assert distrib.acks.functional == "999" and distrib.acks.ta1 == "always"
-    assert distrib.identity.theirs.isa_qualifier == "14"
-    assert distrib.identity.ours == Identity(isa_qualifier="ZZ", isa_id="ACMEDIST", gs_id="ACMEDIST")
+    assert distrib.identity.theirs == Identity(isa_qualifier="01", isa_id="123456789", gs_id="123456789")
+    assert d.to_x12() == x12.Delimiters(element="|", component=":", segment="\n", repetition="^", suffix="")
     assert distrib.channels.inbound.path == ("demo/distrib/in", "demo/distrib/in-urgent")  # type: ignore[union-attr]
     assert [r.name for r in distrib.routing] == ["warehouse", "erp"]
     assert distrib.routing[1].when == "order.total > 0"
@@ -110,6 +111,7 @@ def test_distrib_example(examples: Path) -> None:
 def test_dropship_example(examples: Path) -> None:
     dropship = load_partner(Path("partners/dropship.yaml"))
     assert dropship.usage == "P" and dropship.acks.poack_within_hours == 24
+    assert dropship.delimiters.to_x12() == x12.Delimiters(component=":")
     inbound = dropship.channels.inbound
     assert isinstance(inbound, SftpChannel)
     assert inbound.host_key == "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"
@@ -424,7 +426,7 @@ def test_missing_secret_file_names_the_line(examples: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         dropship.channels.inbound.private_key.resolve()  # type: ignore[union-attr]
     message = str(caught.value)
-    assert message.startswith("partners/dropship.yaml:15: channels.inbound.private_key: secret file ")
+    assert message.startswith("partners/dropship.yaml:18: channels.inbound.private_key: secret file ")
     assert message.endswith("secrets/dropship_ed25519 does not exist")
 
 
@@ -437,20 +439,21 @@ def test_check_reports_missing_maps_with_their_lines(examples: Path) -> None:
     bigbox = load_partner(Path("partners/bigbox.yaml"))
     problems = [str(p) for p in check_partner(bigbox, Path("maps"))]
     assert problems[0] == (
-        "partners/bigbox.yaml:29: documents.outbound.855: map 'bigbox-855' not found "
+        "partners/bigbox.yaml:30: documents.outbound.855: map 'bigbox-855' not found "
         "(looked for maps/bigbox-855.yaml)"
     )
     assert len(problems) == 3
 
 
-def test_our_identity_comes_from_partner_or_workspace(examples: Path) -> None:
-    ws_identity = Identity(isa_qualifier="ZZ", isa_id="ACME", gs_id="ACME")
-    ws = Workspace(root=examples, identity=ws_identity)
-    partners = load_partners(Path("partners"))
-    assert partners["bigbox"].our_identity(ws) == ws_identity
-    assert partners["distrib"].our_identity(ws).isa_id == "ACMEDIST"
-    with pytest.raises(ConfigError, match=r"bigbox.yaml:6: identity.ours: set identity.ours"):
-        partners["bigbox"].our_identity(Workspace(root=examples))
+def test_our_identity_comes_from_partner_or_workspace(workspace: Path) -> None:
+    ws_identity = Identity(isa_qualifier="ZZ", isa_id="SUPPLIER", gs_id="SUPPLIER")
+    ws = Workspace(root=workspace, identity=ws_identity)
+    plain = load_partner(write(MINIMAL))
+    assert plain.our_identity(ws) == ws_identity
+    text = MINIMAL.replace("\nversion", "\n  ours: {isa_qualifier: '01', isa_id: '1', gs_id: '12'}\nversion")
+    assert load_partner(write(text)).our_identity(ws).isa_id == "1"
+    with pytest.raises(ConfigError, match=r"^partners/acme.yaml:3: identity.ours: set identity.ours"):
+        plain.our_identity(Workspace(root=workspace))
 
 
 def test_as2_channel(workspace: Path) -> None:

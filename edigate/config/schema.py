@@ -265,7 +265,7 @@ class _Context:
             return self.mapping(typing.get_args(tp)[1], node, path, line, meta)
         if tp is SecretRef:
             return self.secret(node, path, line)
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.build_object(tp, node, path, line, {})
         return self.scalar(tp, node, path, line, meta)
 

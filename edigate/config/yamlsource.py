@@ -148,11 +148,12 @@ class _Converter:
             if isinstance(node, yaml.SequenceNode):
                 items = (self.convert(item, f"{path}[{i}]") for i, item in enumerate(node.value))
                 return Seq(tuple(items), line)
+            assert isinstance(node, yaml.ScalarNode)
             return self.scalar(node, path)
         finally:
             self.active.discard(id(node))
 
-    def scalar(self, node: yaml.Node, path: str) -> Scalar:
+    def scalar(self, node: yaml.ScalarNode, path: str) -> Scalar:
         line = node.start_mark.line + 1
         text = str(node.value)
         if node.tag not in _STANDARD_TAGS:
