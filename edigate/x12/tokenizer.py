@@ -160,7 +160,7 @@ class Tokenizer:
                         continue
                     start += len(part) - len(stripped)
                     part = stripped
-                if after_iea or part[:3] == "ISA":
+                if after_iea or (part[0] == "I" and part[:3] == "ISA"):
                     after_iea = False
                     if not _same_isa(part, d):
                         buf.advance_to(start)

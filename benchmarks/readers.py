@@ -1,0 +1,53 @@
+"""The readers `benchmarks/run.py` compares; each returns the number of segments read."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def edigate_envelopes(path: str) -> int:
+    from edigate.x12.envelope import EnvelopeReader
+
+    reader = EnvelopeReader(path)
+    for _ in reader:
+        pass
+    return reader.segment_count
+
+
+def pyx12_reader(path: str) -> int:
+    from pyx12.x12file import X12Reader
+
+    count = 0
+    for _ in X12Reader(path):
+        count += 1
+    return count
+
+
+def bare_split(path: str) -> int:
+    """The floor: split on the terminator and the element separator, nothing else."""
+    count = 0
+    with open(path, "rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            parts = (tail + chunk).split(b"~")
+            tail = parts.pop()
+            for part in parts:
+                part.split(b"*")
+                count += 1
+    return count
+
+
+READERS: dict[str, Callable[[str], int]] = {
+    "edigate": edigate_envelopes, "pyx12": pyx12_reader, "bytes.split": bare_split,
+}
+
+
+def measure(name: str, path: str) -> dict[str, float]:
+    start = time.perf_counter()
+    segments = READERS[name](path)
+    seconds = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"segments": segments, "seconds": seconds, "mb": Path(path).stat().st_size / 1e6, "rss_mb": rss_mb}
