@@ -10,7 +10,6 @@ ones, loading does not.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,16 @@ from typing import Literal
 
 import jinja2
 
-from edigate.config import Document, Map, Scalar, SecretRef, build, load_yaml, setting
+from edigate.config import Document, Map, Scalar, build, load_yaml, setting
+from edigate.config.channels import (
+    As2Channel,
+    Channel,
+    Channels,
+    FolderChannel,
+    FolderTarget,
+    SftpChannel,
+    SftpTarget,
+)
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
@@ -47,9 +55,7 @@ __all__ = [
 
 _MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
 _MAP_HINT = "a map name such as bigbox-850"
-_FINGERPRINT = r"SHA256:[A-Za-z0-9+/]{43}=?"
 _REPETITION_DEFAULTS = "^{!`"
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
 
 
 def _empty() -> Mapping[str, str]:
@@ -66,13 +72,6 @@ def _one_char(value: str) -> str | None:
 
 def _suffix(value: str) -> str | None:
     return None if value in ("", "\n", "\r\n") else f'expected "", "\\n" or "\\r\\n", got {value!r}'
-
-
-def _cron(value: str) -> str | None:
-    fields = value.split()
-    if len(fields) == 5 and all(_CRON_FIELD.fullmatch(f) for f in fields):
-        return None
-    return f"expected a cron expression of 5 fields (minute hour day month weekday), got {value!r}"
 
 
 def _expression(value: str) -> str | None:
@@ -133,109 +132,6 @@ class Delimiters:
         )
 
 
-# -- channels ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
-class _Polling:
-    """What inbound channels share: which files, what to do after, how often to look."""
-
-    glob: str = "*"
-    archive_dir: str | None = None
-    delete: bool = False
-    poll_seconds: int | None = setting(None, minimum=5)
-    cron: str | None = setting(None, check=_cron)
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        if self.archive_dir is not None and self.delete:
-            yield "delete", "give archive_dir or delete: true, not both"
-        if self.poll_seconds is not None and self.cron is not None:
-            yield "cron", "give poll_seconds or cron, not both"
-
-
-@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
-class FolderChannel(_Polling):
-    """Files dropped into (or written to) local folders."""
-
-    type: Literal["folder"] = "folder"
-    path: tuple[str, ...] = setting(one_or_many=True)
-
-
-@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
-class _SftpServer:
-    """How to reach and trust an SFTP server; the host key must be pinned."""
-
-    host: str = setting(pattern=r"[A-Za-z0-9.:\[\]-]+", hint="a host name or IP address")
-    port: int = setting(22, minimum=1, maximum=65535)
-    user: str
-    password: SecretRef | None = None
-    private_key: SecretRef | None = None
-    key_passphrase: SecretRef | None = None
-    known_hosts: str | None = None
-    host_key: str | None = setting(
-        None, pattern=_FINGERPRINT, hint="a fingerprint such as SHA256:<43 base64 characters>"
-    )
-    remote_dir: str = "."
-
-    def _server_problems(self) -> Iterator[tuple[str, str]]:
-        if self.password is None and self.private_key is None:
-            yield "", "set password or private_key (as env:NAME or file:PATH)"
-        if self.password is not None and self.private_key is not None:
-            yield "private_key", "give password or private_key, not both"
-        if self.key_passphrase is not None and self.private_key is None:
-            yield "key_passphrase", "key_passphrase needs a private_key"
-        if self.known_hosts is None and self.host_key is None:
-            yield "", "pin the server's key: set host_key (SHA256:...) or known_hosts"
-
-
-@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
-class SftpChannel(_Polling, _SftpServer):
-    type: Literal["sftp"] = "sftp"
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        yield from self._server_problems()
-        yield from _Polling.config_problems(self)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class As2Channel:
-    """AS2 with one partner; our own AS2 id defaults to the workspace's ``as2.as2_id``."""
-
-    type: Literal["as2"] = "as2"
-    partner_as2_id: str = setting(pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
-    our_as2_id: str | None = setting(None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
-    url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
-    partner_certificate: str
-    sign: bool = True
-    encrypt: bool = True
-    compress: bool = False
-    signing_algorithm: Literal["sha256", "sha384", "sha512", "sha1"] = "sha256"
-    encryption_algorithm: Literal["aes128_cbc", "aes192_cbc", "aes256_cbc", "tripledes_192_cbc"] = "aes256_cbc"
-    mdn: Literal["sync", "async", "none"] = "sync"
-    mdn_url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
-    mdn_signed: bool = True
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        if self.mdn == "async" and self.mdn_url is None:
-            yield "mdn", "an async MDN needs mdn_url, where the partner posts it"
-
-
-Channel = FolderChannel | SftpChannel | As2Channel
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Channels:
-    inbound: Channel | None = None
-    outbound: Channel | None = None
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        out = self.outbound
-        if isinstance(out, As2Channel) and out.url is None:
-            yield "outbound", "an outbound AS2 channel needs url"
-        if isinstance(out, FolderChannel) and len(out.path) != 1:
-            yield "outbound.path", "an outbound folder channel writes to exactly one path"
-
-
 # -- documents, acks, duplicates, routing -----------------------------------------------
 
 
@@ -267,20 +163,6 @@ class DuplicatePolicy:
 
     isa13_window_days: int = setting(30, minimum=0)
     action: Literal["reject_ta1_025", "warn"] = "reject_ta1_025"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FolderTarget:
-    type: Literal["folder"] = "folder"
-    path: str
-
-
-@dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
-class SftpTarget(_SftpServer):
-    type: Literal["sftp"] = "sftp"
-
-    def config_problems(self) -> Iterator[tuple[str, str]]:
-        yield from self._server_problems()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,14 @@ from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
 
-__all__ = ["As2Listener", "Identity", "WORKSPACE_FILE", "Workspace", "default_workspace", "load_workspace"]
+__all__ = [
+    "WORKSPACE_FILE",
+    "As2Listener",
+    "Identity",
+    "Workspace",
+    "default_workspace",
+    "load_workspace",
+]
 
 WORKSPACE_FILE = "edigate.yaml"
 
@@ -43,7 +50,9 @@ class As2Listener:
 
     host: str = "0.0.0.0"
     port: int = setting(8080, minimum=1, maximum=65535)
-    as2_id: str | None = setting(None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
+    as2_id: str | None = setting(
+        None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces"
+    )
     private_key: SecretRef | None = None
     key_passphrase: SecretRef | None = None
     certificate: str | None = None

@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from edigate.config import SecretRef
+from edigate.config import SecretRef, build, parse_yaml
 from edigate.errors import ConfigError
 from edigate.partners import (
     As2Channel,
@@ -78,12 +80,23 @@ def problems_of(path: Path) -> list[str]:
 def test_bigbox_example(examples: Path) -> None:
     bigbox = load_partner(Path("partners/bigbox.yaml"))
     assert (bigbox.id, bigbox.name, bigbox.version, bigbox.usage) == (
-        "bigbox", "BigBox Stores Inc.", "004010", "P",
+        "bigbox",
+        "BigBox Stores Inc.",
+        "004010",
+        "P",
     )
-    assert bigbox.identity.theirs == Identity(isa_qualifier="ZZ", isa_id="BIGBOXRETAIL", gs_id="BIGBOX")
+    assert bigbox.identity.theirs == Identity(
+        isa_qualifier="ZZ", isa_id="BIGBOXRETAIL", gs_id="BIGBOX"
+    )
     assert bigbox.identity.ours == Identity(isa_qualifier="ZZ", isa_id="EDIGATE", gs_id="EDIGATE")
     d = bigbox.delimiters
-    assert (d.element, d.component, d.segment, d.repetition, d.suffix) == ("*", ">", "~", None, "\n")
+    assert (d.element, d.component, d.segment, d.repetition, d.suffix) == (
+        "*",
+        ">",
+        "~",
+        None,
+        "\n",
+    )
     inbound = bigbox.channels.inbound
     assert isinstance(inbound, FolderChannel)
     assert inbound.path == ("demo/bigbox/in",) and inbound.poll_seconds == 30
@@ -100,8 +113,12 @@ def test_distrib_example(examples: Path) -> None:
     assert (d.element, d.component, d.segment, d.repetition, d.suffix) == ("|", ":", "\n", "^", "")
     assert distrib.version == "005010" and distrib.is_5010 and distrib.isa_version == "00501"
     assert distrib.acks.functional == "999" and distrib.acks.ta1 == "always"
-    assert distrib.identity.theirs == Identity(isa_qualifier="01", isa_id="123456789", gs_id="123456789")
-    assert d.to_x12() == x12.Delimiters(element="|", component=":", segment="\n", repetition="^", suffix="")
+    assert distrib.identity.theirs == Identity(
+        isa_qualifier="01", isa_id="123456789", gs_id="123456789"
+    )
+    assert d.to_x12() == x12.Delimiters(
+        element="|", component=":", segment="\n", repetition="^", suffix=""
+    )
     assert distrib.channels.inbound.path == ("demo/distrib/in", "demo/distrib/in-urgent")  # type: ignore[union-attr]
     assert [r.name for r in distrib.routing] == ["warehouse", "erp"]
     assert distrib.routing[1].when == "order.total > 0"
@@ -190,8 +207,10 @@ BROKEN = {
     ),
     "unknown channel type": (
         MINIMAL + "channels:\n  inbound:\n    type: stfp\n",
-        "partners/acme.yaml:8: channels.inbound.type: expected one of: folder, sftp, as2; "
-        "got 'stfp' (did you mean 'sftp'?)",
+        (
+            "partners/acme.yaml:8: channels.inbound.type: expected one of: folder, sftp, as2; "
+            "got 'stfp' (did you mean 'sftp'?)"
+        ),
     ),
     "channel without type": (
         MINIMAL + "channels:\n  inbound:\n    path: in\n",
@@ -199,13 +218,17 @@ BROKEN = {
     ),
     "inline secret": (
         MINIMAL + SFTP_IN.replace("env:ACME_PW", "hunter2"),
-        "partners/acme.yaml:11: channels.inbound.password: "
-        "secrets may not be written inline; use env:NAME or file:PATH",
+        (
+            "partners/acme.yaml:11: channels.inbound.password: "
+            "secrets may not be written inline; use env:NAME or file:PATH"
+        ),
     ),
     "bad env name": (
         MINIMAL + SFTP_IN.replace("env:ACME_PW", "env:1PW"),
-        "partners/acme.yaml:11: channels.inbound.password: "
-        "env: needs a variable name (letters, digits, underscore), e.g. env:SFTP_PASSWORD",
+        (
+            "partners/acme.yaml:11: channels.inbound.password: "
+            "env: needs a variable name (letters, digits, underscore), e.g. env:SFTP_PASSWORD"
+        ),
     ),
     "duplicate key": (
         MINIMAL + 'version: "005010"\n',
@@ -229,7 +252,7 @@ BROKEN = {
     ),
     "bad suffix": (
         MINIMAL + 'delimiters:\n  suffix: "\\t"\n',
-        "partners/acme.yaml:7: delimiters.suffix: expected \"\", \"\\n\" or \"\\r\\n\", got '\\t'",
+        'partners/acme.yaml:7: delimiters.suffix: expected "", "\\n" or "\\r\\n", got \'\\t\'',
     ),
     "repetition in 4010": (
         MINIMAL + 'delimiters:\n  repetition: "^"\n',
@@ -241,26 +264,33 @@ BROKEN = {
     ),
     "bad version": (
         MINIMAL.replace('"004010"', "4010"),
-        "partners/acme.yaml:5: version: expected 004010 or 005010, maybe followed by a variant "
-        "such as VICS, got '4010'",
+        (
+            "partners/acme.yaml:5: version: expected 004010 or 005010, maybe followed by a variant "
+            "such as VICS, got '4010'"
+        ),
     ),
     "bad ISA qualifier": (
         MINIMAL.replace("isa_qualifier: ZZ", "isa_qualifier: Z"),
-        "partners/acme.yaml:4: identity.theirs.isa_qualifier: "
-        "expected a two-character ISA qualifier such as 01, 12 or ZZ, got 'Z'",
+        (
+            "partners/acme.yaml:4: identity.theirs.isa_qualifier: "
+            "expected a two-character ISA qualifier such as 01, 12 or ZZ, got 'Z'"
+        ),
     ),
     "identity holds a delimiter": (
         MINIMAL.replace("isa_id: ACME", "isa_id: AC*ME"),
         "partners/acme.yaml:4: identity.theirs.isa_id: holds a delimiter character",
     ),
     "host key not pinned": (
-        MINIMAL + SFTP_IN.replace("    host_key: SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\n", ""),
+        MINIMAL
+        + SFTP_IN.replace("    host_key: SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\n", ""),
         "partners/acme.yaml:7: channels.inbound: pin the server's key: set host_key (SHA256:...) or known_hosts",
     ),
     "bad host key": (
         MINIMAL + SFTP_IN.replace("SHA256:47DEQ", "MD5:47DEQ"),
-        "partners/acme.yaml:12: channels.inbound.host_key: expected a fingerprint such as "
-        "SHA256:<43 base64 characters>, got 'MD5:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'",
+        (
+            "partners/acme.yaml:12: channels.inbound.host_key: expected a fingerprint such as "
+            "SHA256:<43 base64 characters>, got 'MD5:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'"
+        ),
     ),
     "password and key": (
         MINIMAL + SFTP_IN + "    private_key: file:key\n",
@@ -272,8 +302,10 @@ BROKEN = {
     ),
     "bad cron": (
         MINIMAL + SFTP_IN + "    cron: every hour\n",
-        "partners/acme.yaml:13: channels.inbound.cron: expected a cron expression of 5 fields "
-        "(minute hour day month weekday), got 'every hour'",
+        (
+            "partners/acme.yaml:13: channels.inbound.cron: expected a cron expression of 5 fields "
+            "(minute hour day month weekday), got 'every hour'"
+        ),
     ),
     "async MDN without URL": (
         MINIMAL + "channels:\n  inbound:\n    type: as2\n    partner_as2_id: ACME\n"
@@ -306,7 +338,8 @@ BROKEN = {
         "partners/acme.yaml:7: rules.prices: expected a mapping or a single value, got a list",
     ),
     "bad routing condition": (
-        MINIMAL + "routing:\n  - name: erp\n    format: json\n    target: {type: folder, path: out}\n"
+        MINIMAL
+        + "routing:\n  - name: erp\n    format: json\n    target: {type: folder, path: out}\n"
         "    when: order.total >\n",
         "partners/acme.yaml:10: routing[0].when: not a valid expression: unexpected 'end of statement block'",
     ),
@@ -321,13 +354,17 @@ BROKEN = {
     ),
     "tab indentation": (
         MINIMAL + "acks:\n\tta1: always\n",
-        "partners/acme.yaml:7: invalid YAML: found character '\\t' that cannot start any token; "
-        "indent with spaces, not tabs",
+        (
+            "partners/acme.yaml:7: invalid YAML: found character '\\t' that cannot start any token; "
+            "indent with spaces, not tabs"
+        ),
     ),
     "unclosed quote": (
         MINIMAL + 'usage: "T\n',
-        "partners/acme.yaml:7: invalid YAML: found unexpected end of stream "
-        "(while scanning a quoted scalar on line 6)",
+        (
+            "partners/acme.yaml:7: invalid YAML: found unexpected end of stream "
+            "(while scanning a quoted scalar on line 6)"
+        ),
     ),
     "python tag": (
         MINIMAL + "usage: !!python/name:os.system T\n",
@@ -426,7 +463,9 @@ def test_missing_secret_file_names_the_line(examples: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         dropship.channels.inbound.private_key.resolve()  # type: ignore[union-attr]
     message = str(caught.value)
-    assert message.startswith("partners/dropship.yaml:18: channels.inbound.private_key: secret file ")
+    assert message.startswith(
+        "partners/dropship.yaml:18: channels.inbound.private_key: secret file "
+    )
     assert message.endswith("secrets/dropship_ed25519 does not exist")
 
 
@@ -450,9 +489,13 @@ def test_our_identity_comes_from_partner_or_workspace(workspace: Path) -> None:
     ws = Workspace(root=workspace, identity=ws_identity)
     plain = load_partner(write(MINIMAL))
     assert plain.our_identity(ws) == ws_identity
-    text = MINIMAL.replace("\nversion", "\n  ours: {isa_qualifier: '01', isa_id: '1', gs_id: '12'}\nversion")
+    text = MINIMAL.replace(
+        "\nversion", "\n  ours: {isa_qualifier: '01', isa_id: '1', gs_id: '12'}\nversion"
+    )
     assert load_partner(write(text)).our_identity(ws).isa_id == "1"
-    with pytest.raises(ConfigError, match=r"^partners/acme.yaml:3: identity.ours: set identity.ours"):
+    with pytest.raises(
+        ConfigError, match=r"^partners/acme.yaml:3: identity.ours: set identity.ours"
+    ):
         plain.our_identity(Workspace(root=workspace))
 
 
@@ -466,3 +509,42 @@ def test_as2_channel(workspace: Path) -> None:
     assert isinstance(channel, As2Channel)
     assert (channel.sign, channel.encrypt, channel.compress) == (True, True, True)
     assert channel.encryption_algorithm == "aes256_cbc" and channel.mdn == "async"
+
+
+PARTNER_KEYS = [
+    "id: acme",
+    "name: x",
+    "version: '005010'",
+    "usage: P",
+    "channels:",
+    "  inbound:",
+    "    type: sftp",
+    "    port: 0",
+    "delimiters:",
+    "  element: '|'",
+    "  segment: '|'",
+    "rules:",
+    "  a: 1",
+    "routing:",
+    "  - name: x",
+    "    target: {}",
+    "acks: null",
+    "- 1",
+]
+
+
+@given(st.lists(st.sampled_from(PARTNER_KEYS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_jumble_of_keys_is_a_partner_or_a_config_error(lines: list[str]) -> None:
+    try:
+        build(Partner, parse_yaml("\n".join(lines) + "\n", "partners/acme.yaml"), base=Path("."))
+    except ConfigError as exc:
+        assert exc.problems and all(p.file == "partners/acme.yaml" for p in exc.problems)
+
+
+def test_public_surface() -> None:
+    from edigate import config, partners, workspace
+
+    for module in (config, partners, workspace):
+        assert all(hasattr(module, name) for name in module.__all__)
+    assert {"load_partner", "load_partners", "check_partner", "Partner"} <= set(partners.__all__)

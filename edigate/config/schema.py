@@ -174,7 +174,10 @@ def _join(path: str, key: str) -> str:
 
 
 _TYPE_NAMES: dict[Any, str] = {
-    str: "a string", int: "an integer", float: "a number", bool: "true or false",
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
 }
 
 
@@ -241,7 +244,9 @@ class _Context:
 
     # -- values ---------------------------------------------------------------------
 
-    def build_value(self, tp: Any, node: Node, path: str, line: int, meta: Mapping[str, Any]) -> Any:
+    def build_value(
+        self, tp: Any, node: Node, path: str, line: int, meta: Mapping[str, Any]
+    ) -> Any:
         self.lines.setdefault(path, line)
         value = self.dispatch(tp, node, path, line, meta)
         check = meta.get("check")
@@ -287,7 +292,9 @@ class _Context:
             return self.problem(line, path, f"expected a mapping, got {_got(node)}")
         entry = node.get("type")
         if entry is None or _is_null(entry[1]):
-            return self.problem(line, path, f"missing required key 'type' (one of: {', '.join(by_type)})")
+            return self.problem(
+                line, path, f"missing required key 'type' (one of: {', '.join(by_type)})"
+            )
         if self.choice(tuple(by_type), entry[1], _join(path, "type"), entry[0].line) is _INVALID:
             return _INVALID
         assert isinstance(entry[1], Scalar)
@@ -297,7 +304,9 @@ class _Context:
         if isinstance(node, Scalar) and node.text in choices:
             return node.text
         hint = did_you_mean(node.text, choices) if isinstance(node, Scalar) else ""
-        return self.problem(line, path, f"expected one of: {', '.join(choices)}; got {_got(node)}{hint}")
+        return self.problem(
+            line, path, f"expected one of: {', '.join(choices)}; got {_got(node)}{hint}"
+        )
 
     def sequence(self, item: Any, node: Node, path: str, line: int, meta: Mapping[str, Any]) -> Any:
         if isinstance(node, Scalar) and meta.get("one_or_many"):

@@ -185,17 +185,23 @@ class _Converter:
     def key(self, node: yaml.Node, path: str) -> Scalar | None:
         if isinstance(node, yaml.ScalarNode):
             return Scalar(str(node.value), str(node.value), node.start_mark.line + 1)
-        self.problem(node.start_mark.line + 1, path, "a key must be a plain value, not a list or mapping")
+        self.problem(
+            node.start_mark.line + 1, path, "a key must be a plain value, not a list or mapping"
+        )
         return None
 
-    def merge(self, node: yaml.Node, path: str, entries: dict[str, tuple[Scalar, Node]]) -> set[str]:
+    def merge(
+        self, node: yaml.Node, path: str, entries: dict[str, tuple[Scalar, Node]]
+    ) -> set[str]:
         """Apply a ``<<`` merge: earlier sources win, explicit keys later override all."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         added: set[str] = set()
         for source in sources:
             converted = self.convert(source, path)
             if not isinstance(converted, Map):
-                self.problem(converted.line, path, "<< must refer to a mapping or a list of mappings")
+                self.problem(
+                    converted.line, path, "<< must refer to a mapping or a list of mappings"
+                )
                 continue
             for key, value in converted.entries:
                 if key.text not in entries:

@@ -9,7 +9,15 @@ from typing import Literal
 
 import pytest
 
-from edigate.config import Map, Scalar, SecretRef, build, did_you_mean, parse_yaml, setting
+from edigate.config import (
+    Map,
+    Scalar,
+    SecretRef,
+    build,
+    did_you_mean,
+    parse_yaml,
+    setting,
+)
 from edigate.errors import ConfigError
 
 
@@ -35,7 +43,9 @@ class Sample:
     name: str
     ratio: float = 1.0
     inner: Inner = setting(Inner)
-    tags: tuple[str, ...] = setting((), one_or_many=True, pattern=r"[a-z]+", hint="lower-case letters")
+    tags: tuple[str, ...] = setting(
+        (), one_or_many=True, pattern=r"[a-z]+", hint="lower-case letters"
+    )
     limits: Mapping[str, int] = setting(factory=dict, keys=("low", "high"))
     pet: Cat | Dog | None = None
     token: SecretRef | None = None

@@ -29,7 +29,9 @@ def test_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDIGATE_TEST_SECRET", "v4lue")
     assert ref.resolve() == "v4lue"
     monkeypatch.delenv("EDIGATE_TEST_SECRET")
-    with pytest.raises(ConfigError, match=r"^p.yaml:3: a.b: environment variable EDIGATE_TEST_SECRET is not set$"):
+    with pytest.raises(
+        ConfigError, match=r"^p.yaml:3: a.b: environment variable EDIGATE_TEST_SECRET is not set$"
+    ):
         ref.resolve()
 
 

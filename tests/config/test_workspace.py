@@ -34,7 +34,9 @@ def test_full_file(tmp_path: Path) -> None:
     ws = default_workspace(tmp_path)
     assert ws.identity == Identity(isa_qualifier="ZZ", isa_id="ACMESUPPLY", gs_id="ACMESUPPLY")
     assert ws.as2 is not None and ws.as2.port == 4080 and ws.as2.host == "0.0.0.0"
-    assert ws.as2.private_key is not None and ws.as2.private_key.location == tmp_path / "keys/as2.key"
+    assert (
+        ws.as2.private_key is not None and ws.as2.private_key.location == tmp_path / "keys/as2.key"
+    )
     assert ws.archive_path == Path("/var/lib/edigate/archive") and ws.retention_days == 730
 
 

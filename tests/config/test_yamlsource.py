@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edigate.config.yamlsource import Map, Scalar, Seq, load_yaml, parse_yaml, to_python
 from edigate.errors import ConfigError
@@ -17,7 +19,10 @@ def test_lines_and_text_are_kept() -> None:
     assert a is not None and a[1] == Scalar(2056, "004010", 1)
     b = doc.root.get("b")
     assert b is not None and b[0].line == 2
-    assert isinstance(b[1], Seq) and [(i.line, i.text) for i in b[1].items] == [(3, "01"), (4, "yes")]  # type: ignore[union-attr]
+    assert isinstance(b[1], Seq) and [(i.line, i.text) for i in b[1].items] == [
+        (3, "01"),
+        (4, "yes"),
+    ]  # type: ignore[union-attr]
 
 
 def test_quoted_scalars_are_marked() -> None:
@@ -85,3 +90,15 @@ def test_unreadable_files(tmp_path: Path) -> None:
     latin.write_bytes(b"name: caf\xe9\n")
     with pytest.raises(ConfigError, match=r"latin.yaml: not UTF-8 text \(byte 9\)"):
         load_yaml(latin)
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("ab01:-[]{}&*!'\"#|>,?<~% \n\t")), max_size=80)
+
+
+@given(YAMLISH)
+@settings(max_examples=400, deadline=None)
+def test_any_text_gives_a_document_or_a_config_error(text: str) -> None:
+    try:
+        parse_yaml(text, "f.yaml")
+    except ConfigError as exc:
+        assert all(p.file == "f.yaml" for p in exc.problems)
