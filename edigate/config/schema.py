@@ -232,7 +232,7 @@ class _Context:
     def construct(self, cls: type, kwargs: dict[str, Any], path: str, line: int) -> Any:
         try:
             obj = cls(**kwargs)
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:  # a class's own __post_init__ refusing the values
             return self.problem(line, path, str(exc))
         checker = getattr(obj, "config_problems", None)
         failed = False
