@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edigate import __version__
-from edigate.errors import EdigateError
+from edigate.errors import EdigateError, UsageError
 from edigate.x12.summary import FileSummary, summarize
 
 __all__ = ["main"]
@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     validate = x12_commands.add_parser("validate", help="check FILE's envelopes; exit 1 when invalid")
     validate.add_argument("file", type=Path, metavar="FILE")
     validate.add_argument("--json", action="store_true", help="print findings as JSON")
+    validate.add_argument("--ack", choices=("997", "999", "ta1"),
+                          help="also write acknowledgments: a 997 or 999 per group (and TA1 where asked), or TA1 only")
+    validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
     return parser
 
@@ -72,6 +75,8 @@ def _x12_parse(args: argparse.Namespace, out: TextIO) -> int:
 
 def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
     summary = summarize(args.file)
+    if args.ack:
+        _write_acks(args, out)
     if args.json:
         _dump({"file": summary.file, "valid": summary.valid,
                "findings": [f.to_json() for f in summary.findings]}, out)
@@ -82,6 +87,21 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
         errors = sum(f.is_error for f in summary.findings)
         print(f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors", file=out)
     return 0 if summary.valid else 1
+
+
+def _write_acks(args: argparse.Namespace, out: TextIO) -> None:
+    from edigate.x12.respond import AckRequest, answer_file
+    from edigate.x12.writer import Counter
+
+    request = AckRequest("none", "always") if args.ack == "ta1" else AckRequest(args.ack, "requested")
+    data = b"".join(a.data for a in answer_file(args.file, Counter(), request=request))
+    if args.out is None:
+        out.write(data.decode("utf-8"))
+        return
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write: {exc.strerror}") from exc
 
 
 def print_summary(summary: FileSummary, out: TextIO) -> None:

@@ -83,3 +83,13 @@ def test_demo_runs_the_samples() -> None:
     code, out, err = run("demo")
     assert code == 0, err
     assert "bigbox-850-4010.x12" in out and "samples are in" in out
+
+
+def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
+    out = tmp_path / "ack.x12"
+    code, stdout, err = run("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(out))
+    assert code == 0 and err == ""
+    text = out.read_text()
+    assert "|999|" in text and "TA1|000023001|261119|1405|A|000" in text and "IK5|A" in text
+    code, _, _ = run("x12", "validate", str(out))
+    assert code == 0

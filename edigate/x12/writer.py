@@ -169,11 +169,15 @@ def _isa(env: Envelope, number: int, when: dt.datetime) -> Segment:
 
 
 def build_interchange(env: Envelope, groups: Sequence[GroupContent], numbers: ControlNumbers,
-                      *, when: dt.datetime | None = None) -> Iterator[Segment]:
-    """The segments of one interchange, envelopes and counts included."""
+                      *, when: dt.datetime | None = None, service: Sequence[Segment] = ()) -> Iterator[Segment]:
+    """The segments of one interchange, envelopes and counts included.
+
+    ``service`` segments (such as TA1) go between ISA and the first GS.
+    """
     when = when or dt.datetime.now()
     isa = _isa(env, numbers.next("interchange"), when)
     yield isa
+    yield from service
     for group in groups:
         yield from _group(env, group, numbers, when)
     yield Segment("IEA", (str(len(groups)), isa.elements[12]))
@@ -193,7 +197,7 @@ def _group(env: Envelope, group: GroupContent, numbers: ControlNumbers, when: dt
 
 
 def write_interchange(env: Envelope, groups: Sequence[GroupContent], numbers: ControlNumbers,
-                      *, when: dt.datetime | None = None) -> bytes:
+                      *, when: dt.datetime | None = None, service: Sequence[Segment] = ()) -> bytes:
     """One interchange as bytes, ready to send."""
-    text = write_segments(build_interchange(env, groups, numbers, when=when), env.delimiters)
+    text = write_segments(build_interchange(env, groups, numbers, when=when, service=service), env.delimiters)
     return text.encode("utf-8")

@@ -1,0 +1,154 @@
+"""Functional acknowledgments (997 for 004010 groups, 999 for 005010) and TA1.
+
+Findings carry the code list and position an ack needs; this module only arranges them:
+AK3/IK3 per segment in error, AK4/IK4 per element, AK5/IK5 per set, AK9 per group, and a
+TA1 per interchange when the sender asked (ISA14=1) or the envelope is broken. The ack goes
+back in the sender's interchange turned around: their delimiters, our control numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Literal
+
+from edigate.x12.envelope import GroupHeader, InterchangeHeader
+from edigate.x12.findings import Finding, Level
+from edigate.x12.segment import Composite, Segment
+from edigate.x12.writer import Envelope, TransactionContent
+
+__all__ = [
+    "AckKind", "SetOutcome", "ack_envelope", "ack_kind_for", "functional_ack", "group_status", "set_status", "ta1",
+]
+
+AckKind = Literal["997", "999"]
+_MAX_AK5_CODES = 5
+_MAX_AK9_CODES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SetOutcome:
+    """What the ack says of one transaction set: its identity and its findings."""
+
+    set_id: str
+    control_number: str
+    findings: tuple[Finding, ...] = ()
+    implementation_reference: str = ""
+    business_id: tuple[str, str] | None = None
+    """For 999 CTX: the element naming the document and its value, e.g. ("BEG03", "PO123")."""
+
+
+def ack_kind_for(group: GroupHeader) -> AckKind:
+    """997 answers groups before 005010, 999 answers 005010 and later."""
+    return "999" if group.version[:6] >= "005010" else "997"
+
+
+def set_status(outcome: SetOutcome) -> str:
+    """A accepted, R rejected: a set with any error is rejected."""
+    return "R" if any(f.is_error for f in outcome.findings) else "A"
+
+
+def group_status(statuses: Sequence[str], group_findings: Sequence[Finding]) -> str:
+    """AK901: A all accepted, R none (or the group itself in error), P some."""
+    if any(f.is_error for f in group_findings) or (statuses and all(s == "R" for s in statuses)):
+        return "R"
+    return "P" if "R" in statuses else "A"
+
+
+def functional_ack(group: GroupHeader, sets: Sequence[SetOutcome], group_findings: Sequence[Finding] = (),
+                   *, kind: AckKind | None = None, received: int | None = None) -> TransactionContent:
+    """The 997 or 999 transaction set answering one functional group."""
+    kind = kind or ack_kind_for(group)
+    ak1 = (group.functional_id, group.control_number) + ((group.version,) if kind == "999" else ())
+    body: list[Segment] = [Segment("AK1", ak1)]
+    statuses = []
+    for outcome in sets:
+        status = set_status(outcome)
+        statuses.append(status)
+        body += _set_response(outcome, status, kind)
+    codes = _codes(group_findings, Level.GROUP, _MAX_AK9_CODES)
+    included = received if received is not None else len(sets)
+    status = group_status(statuses, group_findings)
+    accepted = 0 if status == "R" else statuses.count("A")
+    body.append(Segment("AK9", (status, str(included), str(len(sets)), str(accepted), *codes)))
+    reference = "005010X231A1" if kind == "999" else ""
+    return TransactionContent(kind, tuple(body), reference)
+
+
+def _set_response(outcome: SetOutcome, status: str, kind: AckKind) -> Iterator[Segment]:
+    ak2 = (outcome.set_id, outcome.control_number)
+    if kind == "999" and outcome.implementation_reference:
+        ak2 += (outcome.implementation_reference,)
+    yield Segment("AK2", ak2)
+    yield from _segment_errors(outcome, kind)
+    codes = _codes(outcome.findings, Level.TRANSACTION, _MAX_AK5_CODES)
+    if status == "R" and not codes:
+        codes = ["I5" if kind == "999" and _only_implementation(outcome.findings) else "5"]
+    yield Segment("IK5" if kind == "999" else "AK5", (status, *codes))
+
+
+def _only_implementation(findings: Iterable[Finding]) -> bool:
+    errors = [f for f in findings if f.is_error and f.level in (Level.SEGMENT, Level.ELEMENT)]
+    return bool(errors) and all(f.code.startswith("I") for f in errors)
+
+
+def _segment_errors(outcome: SetOutcome, kind: AckKind) -> Iterator[Segment]:
+    located = [f for f in outcome.findings if f.is_error and f.level in (Level.SEGMENT, Level.ELEMENT)]
+    located.sort(key=lambda f: (f.segment_position or 0, f.level is Level.ELEMENT))
+    for _, same in groupby(located, key=lambda f: f.segment_position or 0):
+        errors = list(same)
+        first = errors[0]
+        code = first.code if first.level is Level.SEGMENT else "8"
+        yield Segment("IK3" if kind == "999" else "AK3",
+                      (first.segment_id or "", str(first.segment_position or 0), first.loop_id or "", code))
+        if kind == "999" and outcome.business_id:
+            yield Segment("CTX", (Composite(outcome.business_id),))
+        for f in errors:
+            if f.level is Level.ELEMENT:
+                yield _element_error(f, kind)
+
+
+def _element_error(f: Finding, kind: AckKind) -> Segment:
+    parts = [str(f.element or 0)]
+    if f.component is not None or f.repetition is not None:
+        parts.append(str(f.component) if f.component is not None else "")
+    if f.repetition is not None:
+        parts.append(str(f.repetition))
+    position = Composite(parts) if len(parts) > 1 else parts[0]
+    value = _safe(f.value or "")[:99]
+    return Segment("IK4" if kind == "999" else "AK4", (position, f.element_ref or "", f.code, value))
+
+
+def _safe(value: str) -> str:
+    """A bad value is copied into AK404, which must not carry delimiters or control bytes."""
+    return "".join(c if c.isalnum() or c in " .-/&(),#'" else "?" for c in value)
+
+
+def _codes(findings: Iterable[Finding], level: Level, limit: int) -> list[str]:
+    codes: list[str] = []
+    for f in findings:
+        if f.is_error and f.level is level and f.code not in codes:
+            codes.append(f.code)
+    return codes[:limit]
+
+
+def ta1(header: InterchangeHeader, findings: Sequence[Finding]) -> Segment:
+    """TA1 answering one interchange: R with the first error's note code, else A 000."""
+    errors = [f for f in findings if f.is_error and f.level is Level.INTERCHANGE]
+    status, code = ("R", errors[0].code) if errors else ("A", "000")
+    return Segment("TA1", (header.control_number, header.date, header.time, status, code))
+
+
+def ack_envelope(inbound: InterchangeHeader, group: GroupHeader | None, *, version: str | None = None,
+                 usage: str | None = None) -> Envelope:
+    """The inbound interchange turned around: our side sends, theirs receives, same delimiters."""
+    isa_version = version or (inbound.version if inbound.version.isdigit() else "00401")
+    return Envelope(
+        sender=inbound.receiver, receiver=inbound.sender,
+        gs_sender=group.receiver if group else inbound.receiver.id,
+        gs_receiver=group.sender if group else inbound.sender.id,
+        version=isa_version, gs_version="005010X231A1" if group and ack_kind_for(group) == "999" else "004010",
+        usage=usage or inbound.usage, delimiters=inbound.delimiters,
+    )
+

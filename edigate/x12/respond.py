@@ -1,0 +1,99 @@
+"""Answers to a received file: one ack interchange per inbound interchange.
+
+Each answer holds a TA1 when the sender asked for one (ISA14=1) or the interchange
+envelope is in error, and a functional group of 997s or 999s, one per inbound group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, functional_ack, ta1
+from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
+from edigate.x12.findings import Finding
+from edigate.x12.tokenizer import Source
+from edigate.x12.writer import ControlNumbers, GroupContent, TransactionContent, write_interchange
+
+__all__ = ["AckRequest", "Answer", "answer_file"]
+
+TransactionCheck = Callable[[Transaction], Sequence[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class AckRequest:
+    """Which acks to write: a functional ack kind (or the version's own), and TA1 policy."""
+
+    functional: AckKind | Literal["auto", "none"] = "auto"
+    ta1: Literal["requested", "always", "never"] = "requested"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One ack interchange, ready to send, and the inbound control number it answers."""
+
+    answers_interchange: str
+    data: bytes
+    ta1: bool
+    functional_acks: int
+
+
+@dataclass
+class _Pending:
+    sets: list[SetOutcome] = field(default_factory=list)
+    acks: list[tuple[AckKind, TransactionContent]] = field(default_factory=list)
+    first_group: GroupHeader | None = None
+
+
+def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
+    if request.functional == "none" or group.functional_id == "FA":
+        return None  # acks are never acknowledged
+    return ack_kind_for(group) if request.functional == "auto" else request.functional
+
+
+def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
+                check: TransactionCheck | None = None, name: str | None = None,
+                when: dt.datetime | None = None) -> Iterator[Answer]:
+    """Read ``source`` and yield the answer to each interchange in it.
+
+    ``check`` adds structural findings per transaction (the validator); without it the
+    acks report envelope findings only.
+    """
+    pending = _Pending()
+    for event in EnvelopeReader(source, name=name):
+        if isinstance(event, Transaction):
+            extra = tuple(check(event)) if check else ()
+            pending.sets.append(SetOutcome(event.set_id, event.control_number, event.findings + extra,
+                                           event.implementation_reference))
+        elif isinstance(event, FunctionalGroup):
+            kind = _kind(request, event.header)
+            if kind is not None:
+                declared = event.trailer.get(1) if event.trailer else ""
+                included = int(declared) if declared.isdigit() else event.set_count
+                pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
+                                                          kind=kind, received=included)))
+            pending.first_group = pending.first_group or event.header
+            pending.sets.clear()
+        else:
+            answer = _answer(event, pending, numbers, request, when)
+            pending = _Pending()
+            if answer is not None:
+                yield answer
+
+
+def _answer(event: Interchange, pending: _Pending, numbers: ControlNumbers, request: AckRequest,
+            when: dt.datetime | None) -> Answer | None:
+    broken = not event.accepted
+    wants_ta1 = request.ta1 == "always" or (request.ta1 == "requested" and (event.header.ack_requested or broken))
+    service = (ta1(event.header, event.findings),) if wants_ta1 else ()
+    groups = [GroupContent("FA", tuple(t for k, t in pending.acks if k == kind),
+                           version="005010X231A1" if kind == "999" else "004010")
+              for kind in ("997", "999") if any(k == kind for k, _ in pending.acks)]
+    if not service and not groups:
+        return None
+    only_999 = bool(pending.acks) and all(k == "999" for k, _ in pending.acks)
+    env = ack_envelope(event.header, pending.first_group, version="00501" if only_999 else None)
+    data = write_interchange(env, groups, numbers, when=when, service=service)
+    return Answer(event.header.control_number, data, bool(service), len(pending.acks))

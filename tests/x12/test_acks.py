@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from edigate.x12.acks import SetOutcome, functional_ack, ta1
+from edigate.x12.envelope import GroupHeader, read_envelopes
+from edigate.x12.findings import Finding, Level
+from edigate.x12.respond import AckRequest, answer_file
+from edigate.x12.segment import Segment
+from edigate.x12.summary import summarize
+from edigate.x12.tokenizer import tokenize
+from edigate.x12.writer import Counter
+
+WHEN = dt.datetime(2026, 11, 26, 10, 0)
+ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*EDIGATE        *261126*1200*U*00401*"
+       "000000042*{ack}*P*>~")
+GS = "GS*PO*SENDER*EDIGATE*20261126*1200*7*X*{version}~"
+SET = "ST*850*{n}~BEG*00*SA*PO{n}**20261126~SE*3*{n}~"
+
+
+def interchange(sets: str, *, ack: str = "0", version: str = "004010", ge: str | None = None,
+                iea: str = "IEA*1*000000042~") -> bytes:
+    count = sets.count("ST*")
+    return (ISA.format(ack=ack) + GS.format(version=version) + sets + (ge or f"GE*{count}*7~") + iea).encode()
+
+
+def answer(data: bytes, request: AckRequest = AckRequest()) -> list[str]:
+    [a] = list(answer_file(data, Counter(start=900), request=request, when=WHEN))
+    return [f"{s.id}*{'*'.join(map(str, s.elements))}" for s in tokenize(a.data)]
+
+
+def test_997_for_an_accepted_4010_group() -> None:
+    lines = answer(interchange(SET.format(n="0001") + SET.format(n="0002")))
+    assert lines == [
+        "ISA*00*          *00*          *ZZ*EDIGATE        *ZZ*SENDER         *261126*1000*U*00401*000000900*0*P*>",
+        "GS*FA*EDIGATE*SENDER*20261126*1000*900*X*004010", "ST*997*0900", "AK1*PO*7",
+        "AK2*850*0001", "AK5*A", "AK2*850*0002", "AK5*A", "AK9*A*2*2*2", "SE*8*0900", "GE*1*900",
+        "IEA*1*000000900"]
+
+
+def test_997_rejects_a_set_with_a_bad_count_and_reports_partial() -> None:
+    sets = SET.format(n="0001") + SET.format(n="0002").replace("SE*3", "SE*5")
+    lines = answer(interchange(sets))
+    assert lines[3:9] == ["AK1*PO*7", "AK2*850*0001", "AK5*A", "AK2*850*0002", "AK5*R*4", "AK9*P*2*2*1"]
+
+
+def test_group_trailer_errors_reject_the_group() -> None:
+    lines = answer(interchange(SET.format(n="0001"), ge="GE*3*8~"))
+    assert lines[3:7] == ["AK1*PO*7", "AK2*850*0001", "AK5*A", "AK9*R*3*1*0*5*4"]
+
+
+def test_999_for_a_5010_group_with_ik5_and_implementation_reference() -> None:
+    data = interchange(SET.format(n="0001").replace("SE*3*0001", "SE*3*0009"), version="005010")
+    lines = answer(data)
+    assert lines[0].split("*")[11:14] == ["^", "00501", "000000900"]
+    assert lines[1] == "GS*FA*EDIGATE*SENDER*20261126*1000*900*X*005010X231A1"
+    assert lines[2:8] == ["ST*999*0900*005010X231A1", "AK1*PO*7*005010", "AK2*850*0001", "IK5*R*3",
+                          "AK9*R*1*1*0", "SE*6*0900"]
+
+
+def test_ta1_when_requested_and_when_the_envelope_is_broken() -> None:
+    lines = answer(interchange(SET.format(n="0001"), ack="1"))
+    assert lines[1] == "TA1*000000042*261126*1200*A*000"
+    lines = answer(interchange(SET.format(n="0001"), iea="IEA*1*000000043~"))
+    assert lines[1] == "TA1*000000042*261126*1200*R*001"
+    lines = answer(interchange(SET.format(n="0001")), AckRequest("none", "always"))
+    assert lines[1:] == ["TA1*000000042*261126*1200*A*000", "IEA*0*000000900"]
+
+
+def test_segment_and_element_errors_become_ak3_ak4_and_ik3_ctx_ik4() -> None:
+    group = GroupHeader("PO", "S", "R", "20261126", "1200", "7", "X", "004010", Segment("GS", ()))
+    findings = (
+        Finding(Level.ELEMENT, "7", segment_id="BEG", segment_position=2, element=1, element_ref="353", value="99"),
+        Finding(Level.ELEMENT, "6", segment_id="BEG", segment_position=2, element=3, element_ref="324", value="P*1"),
+        Finding(Level.SEGMENT, "3", segment_id="CTT", segment_position=9, loop_id=""),
+        Finding(Level.ELEMENT, "5", segment_id="PO1", segment_position=5, element=7, component=None,
+                element_ref="234", loop_id="PO1", value="X" * 60),
+    )
+    outcome = SetOutcome("850", "0001", findings, business_id=("BEG03", "PO1"))
+    body = functional_ack(group, [outcome], kind="997").body
+    assert [(s.id, s.elements) for s in body] == [
+        ("AK1", ("PO", "7")), ("AK2", ("850", "0001")),
+        ("AK3", ("BEG", "2", "", "8")), ("AK4", ("1", "353", "7", "99")), ("AK4", ("3", "324", "6", "P?1")),
+        ("AK3", ("PO1", "5", "PO1", "8")), ("AK4", ("7", "234", "5", "X" * 60)),
+        ("AK3", ("CTT", "9", "", "3")), ("AK5", ("R", "5")), ("AK9", ("R", "1", "1", "0"))]
+    body999 = functional_ack(group, [outcome], kind="999").body
+    assert [s.id for s in body999[:6]] == ["AK1", "AK2", "IK3", "CTX", "IK4", "IK4"]
+    assert body999[3].elements == (("BEG03", "PO1"),)
+
+
+def test_acks_read_back_as_valid_x12(tmp_path: Path) -> None:
+    for version in ("004010", "005010"):
+        data = interchange(SET.format(n="0001").replace("SE*3", "SE*4"), ack="1", version=version)
+        [a] = list(answer_file(data, Counter(), when=WHEN))
+        summary = summarize(a.data)
+        assert summary.valid and summary.set_count == 1, summary.findings
+
+
+def test_ten_thousand_broken_sets_get_one_complete_997(tmp_path: Path) -> None:
+    path = tmp_path / "broken.x12"
+    sets = "".join(SET.format(n=f"{n:05d}").replace("SE*3", "SE*2") for n in range(1, 10001))
+    path.write_bytes(interchange(sets))
+    [a] = list(answer_file(path, Counter(), when=WHEN))
+    segs = list(tokenize(a.data))
+    assert sum(s.id == "AK5" and s.elements == ("R", "4") for s in segs) == 10000
+    ak9 = next(s for s in segs if s.id == "AK9")
+    assert ak9.elements == ("R", "10000", "10000", "0")
+    [tx] = [e for e in read_envelopes(a.data) if hasattr(e, "set_id")]
+    assert not tx.findings and len(tx.segments) == 20004
