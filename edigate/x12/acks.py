@@ -77,7 +77,7 @@ def functional_ack(group: GroupHeader, sets: Sequence[SetOutcome], group_finding
 
 
 def _set_response(outcome: SetOutcome, status: str, kind: AckKind) -> Iterator[Segment]:
-    ak2 = (outcome.set_id, outcome.control_number)
+    ak2: tuple[str, ...] = (outcome.set_id, outcome.control_number)
     if kind == "999" and outcome.implementation_reference:
         ak2 += (outcome.implementation_reference,)
     yield Segment("AK2", ak2)

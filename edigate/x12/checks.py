@@ -100,7 +100,9 @@ def isa_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
 
 def gs_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
     """GS fields that a receiver cannot accept (reported with TA1 024 or AK9 codes)."""
-    value = lambda n: elements[n - 1] if len(elements) >= n else ""  # noqa: E731
+    def value(n: int) -> str:
+        return elements[n - 1] if len(elements) >= n else ""
+
     if len(value(1)) != 2 or not value(1).isalnum():
         yield Problem(1, "024", "GS01 functional identifier code must be 2 letters", value(1))
     for n, name in ((2, "application sender code"), (3, "application receiver code")):

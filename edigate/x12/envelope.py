@@ -17,7 +17,7 @@ from typing import Union
 from edigate.errors import NotX12Error
 from edigate.x12 import checks
 from edigate.x12.delimiters import Delimiters
-from edigate.x12.findings import Finding, Level, Severity
+from edigate.x12.findings import Finding, Level, Severity, no_errors
 from edigate.x12.segment import Composite, Element, Repeats, Segment, element_text
 from edigate.x12.tokenizer import Note, Source, Tokenizer
 
@@ -101,7 +101,7 @@ class Transaction:
 
     @property
     def accepted(self) -> bool:
-        return not any(f.is_error for f in self.findings)
+        return no_errors(self.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ class FunctionalGroup:
 
     @property
     def accepted(self) -> bool:
-        return not any(f.is_error for f in self.findings)
+        return no_errors(self.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ class Interchange:
 
     @property
     def accepted(self) -> bool:
-        return not any(f.is_error for f in self.findings)
+        return no_errors(self.findings)
 
 
 Event = Union[Transaction, FunctionalGroup, Interchange]
@@ -248,7 +248,8 @@ class EnvelopeReader:
 
     def _on_gs(self, seg: Segment) -> None:
         self._close_group(None, missing_from=seg)
-        header = GroupHeader(*(seg.get(n) for n in range(1, 9)), segment=seg)
+        header = GroupHeader(seg.get(1), seg.get(2), seg.get(3), seg.get(4), seg.get(5), seg.get(6),
+                             seg.get(7), seg.get(8), seg)
         isa = self._isa
         assert isa is not None  # the tokenizer starts every interchange with ISA
         isa.group_count += 1
@@ -330,8 +331,10 @@ class EnvelopeReader:
     def _text(self, element: Element) -> str:
         d = self.tokenizer.delimiters
         if isinstance(element, Repeats):
-            return (d.repetition if d else "^").join(self._text(e) for e in element)
-        return (d.component if d else ">").join(element) if isinstance(element, Composite) else element
+            return ((d and d.repetition) or "^").join(self._text(e) for e in element)
+        if isinstance(element, Composite):
+            return (d.component if d else ">").join(element)
+        return element
 
     def _stray(self, seg: Segment) -> None:
         if self._isa is not None and self._gs is None and seg.id in _INTERCHANGE_SERVICE:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from collections.abc import Iterable
 from typing import Any
 
 from edigate.x12.codes import describe
 
-__all__ = ["Finding", "Level", "Severity"]
+__all__ = ["Finding", "Level", "Severity", "no_errors"]
 
 
 class Level(StrEnum):
@@ -110,3 +111,8 @@ class Finding:
             if value not in (None, ""):
                 out[name] = value
         return out
+
+
+def no_errors(findings: Iterable[Finding]) -> bool:
+    """True when none of ``findings`` is an error (warnings do not reject)."""
+    return not any(f.is_error for f in findings)

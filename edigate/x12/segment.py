@@ -50,7 +50,7 @@ class Segment(NamedTuple):
 
     id: str
     elements: tuple[Element, ...]
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # shadows tuple.index on purpose: it names the position
     offset: int = 0
 
     def get(self, position: int, component: int = 1) -> str:

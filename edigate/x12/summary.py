@@ -12,7 +12,7 @@ from typing import Any
 from edigate.x12.envelope import (
     EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, InterchangeHeader, Transaction,
 )
-from edigate.x12.findings import Finding
+from edigate.x12.findings import Finding, no_errors
 from edigate.x12.tokenizer import Note, Source
 
 __all__ = ["FileSummary", "GroupSummary", "InterchangeSummary", "SetSummary", "summarize"]
@@ -74,7 +74,7 @@ class FileSummary:
 
     @property
     def valid(self) -> bool:
-        return not any(f.is_error for f in self.findings)
+        return no_errors(self.findings)
 
     @property
     def set_count(self) -> int:

@@ -20,7 +20,7 @@ from typing import BinaryIO, Union
 
 from edigate.errors import InputError, NotX12Error
 from edigate.x12.delimiters import ISA_LENGTH, Delimiters
-from edigate.x12.segment import Composite, Repeats, Segment
+from edigate.x12.segment import Composite, Element, Repeats, Segment
 
 __all__ = ["Note", "Source", "Tokenizer", "tokenize"]
 
@@ -262,8 +262,8 @@ def _same_isa(part: str, d: Delimiters) -> bool:
     return repetition == d.repetition
 
 
-def _split_fields(fields: list[str], csep: str, rsep: str | None) -> tuple[object, ...]:
-    out: list[object] = []
+def _split_fields(fields: list[str], csep: str, rsep: str | None) -> tuple[Element, ...]:
+    out: list[Element] = []
     for value in fields[1:]:
         if rsep is not None and rsep in value:
             out.append(Repeats(Composite(v.split(csep)) if csep in v else v for v in value.split(rsep)))
