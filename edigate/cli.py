@@ -24,11 +24,13 @@ Handler = Callable[[argparse.Namespace, TextIO], int]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="edigate", description="EDI X12 gateway: parse, validate and translate X12; run the pipeline.")
+        prog="edigate", description="EDI X12 gateway: parse and validate X12 interchanges, write 997/999/TA1 acks.")
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = commands.add_parser("demo", help="run the bundled samples end to end and print the outputs")
+    demo = commands.add_parser("demo", help="read the bundled samples, write their acks, print where they are")
+    demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
+                      help="where to write the outputs (default: ./edigate-demo)")
     demo.set_defaults(handler=_demo)
 
     x12 = commands.add_parser("x12", help="look at X12 files: structure and envelope checks")
@@ -132,7 +134,7 @@ def print_summary(summary: FileSummary, out: TextIO) -> None:
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.demo import run_demo
 
-    return run_demo(out)
+    return run_demo(out, args.out)
 
 
 def _dump(data: Any, out: TextIO) -> None:

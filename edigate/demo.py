@@ -1,7 +1,8 @@
 """`edigate demo`: the bundled samples, end to end, on embedded defaults.
 
 At this stage the demo reads every bundled sample through the tokenizer and envelope
-checks and prints its structure; later stages of the pipeline extend it.
+checks, prints its structure and writes the 997/999 (and TA1 where asked) that answer it;
+later stages of the pipeline extend it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from edigate.errors import InputError
+from edigate.x12.respond import answer_file
 from edigate.x12.summary import summarize
+from edigate.x12.writer import Counter
 
 __all__ = ["run_demo", "samples_dir"]
 
@@ -24,10 +27,14 @@ def samples_dir() -> Path:
     raise InputError("cannot find the bundled samples folder samples/x12")
 
 
-def run_demo(out: TextIO) -> int:
+def run_demo(out: TextIO, output_dir: Path) -> int:
     from edigate.cli import print_summary
 
     folder = samples_dir()
+    acks_dir = output_dir / "acks"
+    acks_dir.mkdir(parents=True, exist_ok=True)
+    numbers = Counter()
+    written: list[Path] = []
     files = sorted(p for p in folder.iterdir() if p.suffix in (".x12", ".edi"))
     print(f"edigate demo: reading {len(files)} sample files from {folder}", file=out)
     invalid = []
@@ -36,7 +43,14 @@ def run_demo(out: TextIO) -> int:
         print_summary(summary, out)
         if not summary.valid and not path.name.startswith("bad-"):
             invalid.append(path.name)
-    print(f"\n{len(files)} files read; samples are in {folder}", file=out)
+        for answer in answer_file(path, numbers):
+            target = acks_dir / f"{path.stem}.ack-{answer.answers_interchange}.x12"
+            target.write_bytes(answer.data)
+            written.append(target)
+    print(f"\n{len(files)} files read from {folder}", file=out)
+    print(f"acks written ({len(written)}):", file=out)
+    for target in written:
+        print(f"  {target}", file=out)
     if invalid:
         print(f"unexpectedly invalid: {', '.join(invalid)}", file=out)
         return 1

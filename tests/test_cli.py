@@ -79,10 +79,14 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "invalid choice" in err
 
 
-def test_demo_runs_the_samples() -> None:
-    code, out, err = run("demo")
+def test_demo_runs_the_samples(tmp_path: Path) -> None:
+    code, out, err = run("demo", "--out", str(tmp_path / "demo"))
     assert code == 0, err
-    assert "bigbox-850-4010.x12" in out and "samples are in" in out
+    assert "bigbox-850-4010.x12" in out and "acks written (3):" in out
+    acks = sorted((tmp_path / "demo" / "acks").iterdir())
+    assert [p.name for p in acks] == ["bigbox-850-4010.ack-000000101.x12", "distrib-850-5010.ack-000023001.x12",
+                                      "dropship-850-4010.ack-000007745.x12"]
+    assert b"ST|999|" in acks[1].read_bytes() and b"AK9*A*2*2*2~" in acks[0].read_bytes()
 
 
 def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
