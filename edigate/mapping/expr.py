@@ -1,0 +1,90 @@
+"""Computed values: jinja2 expressions run in an immutable sandbox, compiled once at load.
+
+An expression sees ``value`` (the text its ``from`` path read, or None), ``el(path)``
+(any element in the same loop, as text) and the map's tables through ``code(table, key)``
+and ``xref(table, key)``. Names starting with ``_`` are refused when the map is loaded,
+so ``''.__class__.__mro__`` is a configuration error with the map's file:line; anything
+the sandbox still stops at run time is raised as a `ConfigError` naming the same line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import TemplateError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from edigate.errors import ConfigError, ConfigProblem
+
+__all__ = ["Expression", "compile_expression"]
+
+_ENV = ImmutableSandboxedEnvironment(autoescape=False)
+_ENV.globals.clear()
+_ENV.globals.update(Decimal=Decimal, str=str, int=int, len=len, min=min, max=max, abs=abs)
+
+
+class Expression:
+    """One compiled expression and where it was written, callable with a context."""
+
+    __slots__ = ("_fn", "file", "line", "path", "text")
+
+    def __init__(self, text: str, file: str, line: int | None, path: str,
+                 fn: Callable[..., Any]) -> None:
+        self.text = text
+        self.file = file
+        self.line = line
+        self.path = path
+        self._fn = fn
+
+    def __call__(self, context: Mapping[str, Any]) -> Any:
+        try:
+            return self._fn(**context)
+        except SecurityError as exc:
+            raise self.error(f"expression refused by the sandbox: {exc}") from exc
+        except TemplateError as exc:
+            raise self.error(f"expression failed: {exc}") from exc
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError([ConfigProblem(self.file, self.line, self.path, message)])
+
+
+def compile_expression(text: str, file: str, line: int | None, path: str) -> Expression:
+    """Compile ``text``; raise `ConfigError` (file:line) for bad syntax or private names."""
+    problem = ConfigProblem(file, line, path, "")
+    try:
+        tree = _ENV.parse("{{ " + text + " }}")
+    except TemplateError as exc:
+        problem.message = f"invalid expression {text!r}: {exc}"
+        raise ConfigError([problem]) from exc
+    private = _private_name(tree)
+    if private is not None:
+        problem.message = (f"expression {text!r} uses {private!r}: names starting with '_' "
+                           "are not allowed in map expressions (sandbox)")
+        raise ConfigError([problem])
+    fn = _ENV.compile_expression(text, undefined_to_none=True)
+    return Expression(text, file, line, path, fn)
+
+
+def _private_name(tree: nodes.Node) -> str | None:
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name, nodes.Const)):
+        name = _name_of(node)
+        if name is not None and name.startswith("_"):
+            return name
+    return None
+
+
+def _name_of(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return str(node.attr)
+    if isinstance(node, nodes.Name):
+        return str(node.name)
+    if isinstance(node, nodes.Const):  # attr('__class__'), map(attribute='__x__') ...
+        value = node.value
+        return value if isinstance(value, str) and value.startswith("__") else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        value = node.arg.value
+        return value if isinstance(value, str) else None
+    return None

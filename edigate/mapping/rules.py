@@ -1,0 +1,365 @@
+"""Compile a map section's field specs into rules: plain callables run once per loop.
+
+A field spec is either a path (``po_number: BEG03``) or a mapping::
+
+    from: PATH | const: VALUE | expr: EXPRESSION     where the value comes from
+    type: str|decimal|int|date|n0..n4                what it is
+    codes: TABLE   xref: TABLE                       look it up (unknown: a finding)
+    required: true   default: VALUE
+
+    pairs: PO1/product_id                            all (qualifier, value) pairs
+    each: SEGMENT-PATH  with  fields: {...}          one record per segment
+                        or    value: SPEC / values: [PATH, ...]   one text per segment
+
+Targets are canonical field names, dotted into sub-records (``dates.requested_ship``);
+``product_ids[VN]`` sets one qualified identifier. Names are checked against the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from edigate.config.schema import did_you_mean
+from edigate.config.yamlsource import Map, Scalar, Seq
+from edigate.errors import ConfigError, ConfigProblem
+from edigate.mapping.expr import Expression, compile_expression
+from edigate.mapping.mapfile import Entry
+from edigate.mapping.paths import Path, PathError, Scope, parse_path
+from edigate.mapping.values import CONVERTERS, ValueProblem
+from edigate.model._types import QualifiedIds, field_types, non_null
+
+__all__ = ["Compiler", "Reporter", "Rule", "put", "record"]
+
+_SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "default",
+              "pairs", "each", "fields", "value", "values")
+
+
+class Reporter(Protocol):
+    """Where rules send findings while a loop is mapped."""
+
+    def problem(self, rule: Rule, code: str, message: str, seg: Any, value: str | None,
+                hint: str = "") -> None: ...
+
+    def el(self, scope: Scope, path: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class Rule:
+    """One compiled field: ``read(scope, reporter)`` gives its value (None when absent)."""
+
+    name: str
+    target: tuple[str, ...]
+    qualifier: str | None
+    file: str
+    line: int
+    element: int | None = None
+    segment: str | None = None
+    read: Callable[[Scope, Reporter], Any] = lambda scope, reporter: None
+
+
+class Compiler:
+    """Compiles located specs of one map, collecting every problem rather than stopping."""
+
+    def __init__(self, tables: Mapping[str, Mapping[str, Mapping[str, str]]]) -> None:
+        self.tables = tables
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, entry: Entry, path: str, message: str, line: int | None = None) -> None:
+        self.problems.append(ConfigProblem(entry.file, line or entry.line, path, message))
+
+    def section(self, name: str, entries: Mapping[str, Entry], cls: type) -> list[Rule]:
+        rules = [self.field(f"{name}.{key}", key, entry, cls) for key, entry in entries.items()]
+        ok = [rule for rule in rules if rule is not None]
+        return sorted(ok, key=lambda rule: rule.qualifier is not None)
+
+    def field(self, path: str, key: str, entry: Entry, cls: type) -> Rule | None:
+        target, qualifier, tp = self.target(entry, path, key, cls)
+        if tp is None:
+            return None
+        rule = Rule(path, target, qualifier, entry.file, entry.line)
+        spec = self.spec(entry, path)
+        if spec is None:
+            return None
+        if "each" in spec:
+            return self.each_rule(rule, entry, path, spec, tp)
+        if "pairs" in spec:
+            return self.pairs_rule(rule, entry, path, spec)
+        return self.value_rule(rule, entry, path, spec)
+
+    # -- targets ----------------------------------------------------------------------
+
+    def target(self, entry: Entry, path: str, key: str,
+               cls: type) -> tuple[tuple[str, ...], str | None, Any]:
+        qualifier = None
+        if key.endswith("]") and "[" in key:
+            key, qualifier = key[:-1].split("[", 1)
+        parts = tuple(key.split("."))
+        tp: Any = cls
+        for part in parts:
+            owner = non_null(tp) or tp
+            is_record = isinstance(owner, type) and dataclasses.is_dataclass(owner)
+            fields = field_types(owner) if is_record else {}
+            if part not in fields:
+                where = getattr(owner, "__name__", str(owner))
+                self.problem(entry, path, f"unknown field {part!r} of {where}"
+                             f"{did_you_mean(part, fields)}")
+                return parts, qualifier, None
+            tp = fields[part]
+        if qualifier is not None and not _is_ids(tp):
+            self.problem(entry, path, f"[{qualifier}] needs a field of qualified ids")
+            return parts, qualifier, None
+        return parts, qualifier, tp
+
+    # -- specs ------------------------------------------------------------------------
+
+    def spec(self, entry: Entry, path: str) -> dict[str, Entry] | None:
+        node = entry.node
+        if isinstance(node, Scalar):
+            return {"from": entry}
+        if not isinstance(node, Map):
+            self.problem(entry, path, "expected a path or a mapping with 'from'")
+            return None
+        spec = {}
+        for key, value in node.entries:
+            if key.text not in _SPEC_KEYS:
+                self.problem(entry, f"{path}.{key.text}", f"unknown key{did_you_mean(key.text, _SPEC_KEYS)}",
+                              key.line)
+                continue
+            spec[key.text] = Entry(entry.file, key.line, value)
+        return spec
+
+    def text(self, entry: Entry, path: str) -> str | None:
+        if isinstance(entry.node, Scalar) and entry.node.value is not None:
+            return entry.node.text
+        self.problem(entry, path, "expected a single value")
+        return None
+
+    def flag(self, entry: Entry, path: str) -> bool:
+        if isinstance(entry.node, Scalar) and isinstance(entry.node.value, bool):
+            return entry.node.value
+        self.problem(entry, path, "expected true or false")
+        return False
+
+    def path(self, entry: Entry, path: str, segment: bool = False) -> Path | None:
+        """The parsed path; ``segment`` says a bare segment (for ``each``) is wanted."""
+        text = self.text(entry, path)
+        if text is None:
+            return None
+        try:
+            parsed = parse_path(text)
+        except PathError as exc:
+            self.problem(entry, path, str(exc))
+            return None
+        if parsed.names_segment != segment:
+            want = "a segment such as REF or SAC[SAC01=A]" if segment else "an element such as REF02"
+            self.problem(entry, path, f"{text!r}: expected {want}")
+            return None
+        return parsed
+
+    def table(self, entry: Entry, path: str, kind: str) -> Mapping[str, str] | None:
+        name = self.text(entry, path)
+        tables = self.tables.get(kind, {})
+        if name is not None and name not in tables:
+            self.problem(entry, path, f"no {kind} table {name!r}{did_you_mean(name, tables)}")
+            return None
+        return tables.get(name) if name is not None else None
+
+    # -- rules ------------------------------------------------------------------------
+
+    def value_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry]) -> Rule:
+        source = self.source(rule, entry, path, spec)
+        convert, type_name = self.converter(spec, path)
+        codes = self.table(spec["codes"], f"{path}.codes", "codes") if "codes" in spec else None
+        xref = self.table(spec["xref"], f"{path}.xref", "xref") if "xref" in spec else None
+        required = "required" in spec and self.flag(spec["required"], f"{path}.required")
+        default = None
+        if "default" in spec:
+            default = self.default(spec["default"], f"{path}.default", convert, type_name)
+        rule.read = _value_reader(rule, source, codes, xref, convert, required, default)
+        return rule
+
+    def source(self, rule: Rule, entry: Entry, path: str,
+               spec: dict[str, Entry]) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
+        label = path if isinstance(entry.node, Scalar) else f"{path}.from"
+        where = self.path(spec["from"], label) if "from" in spec else None
+        expr = None
+        if "expr" in spec:
+            text = self.text(spec["expr"], f"{path}.expr") or "none"
+            try:
+                expr = compile_expression(text, entry.file, spec["expr"].line, f"{path}.expr")
+            except ConfigError as exc:
+                self.problems.extend(exc.problems)
+        const = self.text(spec["const"], f"{path}.const") if "const" in spec else None
+        if where is not None:
+            rule.segment, rule.element = where.segment, where.element_position
+        return _source(where, expr, const)
+
+    def converter(self, spec: dict[str, Entry], path: str) -> tuple[Callable[[Any], Any], str]:
+        name = self.text(spec["type"], f"{path}.type") if "type" in spec else "str"
+        if name not in CONVERTERS:
+            self.problem(spec["type"], f"{path}.type",
+                         f"unknown type {name!r}{did_you_mean(name or '', CONVERTERS)}; "
+                         f"expected one of {', '.join(CONVERTERS)}")
+            name = "str"
+        return CONVERTERS[name or "str"], name or "str"
+
+    def default(self, entry: Entry, path: str, convert: Callable[[Any], Any],
+                type_name: str) -> Any:
+        text = self.text(entry, path)
+        try:
+            return convert(text) if text is not None else None
+        except ValueProblem as exc:
+            self.problem(entry, path, f"{exc} for type {type_name}, got {text!r}")
+            return None
+
+    def pairs_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry]) -> Rule:
+        where = self.path(spec["pairs"], f"{path}.pairs")
+        if where is not None and where.group is None:
+            self.problem(spec["pairs"], f"{path}.pairs", "expected a pair group such as PO1/product_id")
+            where = None
+        if where is not None:
+            rule.segment, rule.element = where.segment, where.element_position
+            rule.read = _pairs_reader(where)
+        return rule
+
+    def each_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
+                  tp: Any) -> Rule:
+        where = self.path(spec["each"], f"{path}.each", segment=True)
+        item = _item_type(tp)
+        if where is None or item is None:
+            if item is None:
+                self.problem(entry, path, "'each' needs a list field")
+            return rule
+        rule.segment = where.segment
+        if "fields" in spec:
+            rule.read = self.each_records(where, spec["fields"], f"{path}.fields", item)
+        else:
+            rule.read = self.each_values(rule, where, spec, path)
+        return rule
+
+    def each_records(self, where: Path, entry: Entry, path: str, item: type) -> Callable[..., Any]:
+        if not isinstance(entry.node, Map):
+            self.problem(entry, path, "expected a mapping of fields")
+            return lambda scope, reporter: None
+        entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
+        rules = self.section(path, entries, item)
+        return _each_reader(where, lambda scope, reporter: record(rules, scope, reporter))
+
+    def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str) -> Callable[..., Any]:
+        if "values" in spec and isinstance(spec["values"].node, Seq):
+            items = [Entry(spec["values"].file, n.line, n) for n in spec["values"].node.items]
+            paths = [p for p in (self.path(e, f"{path}.values") for e in items) if p]
+            return _each_reader(where, lambda scope, reporter: _texts(paths, scope), flatten=True)
+        if "value" in spec:
+            inner = self.value_rule(Rule(path, (), None, rule.file, spec["value"].line),
+                                    spec["value"], f"{path}.value", self.spec(spec["value"], path) or {})
+            return _each_reader(where, inner.read)
+        self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
+        return lambda scope, reporter: None
+
+
+def _is_ids(tp: Any) -> bool:
+    inner = non_null(tp) or tp
+    return isinstance(inner, type) and issubclass(inner, QualifiedIds)
+
+
+def _item_type(tp: Any) -> Any:
+    inner = non_null(tp) or tp
+    if typing.get_origin(inner) is tuple:
+        args = typing.get_args(inner)
+        return args[0] if len(args) == 2 and args[1] is Ellipsis else None
+    return None
+
+
+def _source(where: Path | None, expr: Expression | None,
+            const: str | None) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
+    def read(scope: Scope, reporter: Reporter) -> tuple[Any, Any]:
+        value, seg = where.read(scope) if where is not None else (const, None)
+        if expr is not None:
+            context = {"value": value or None, "el": lambda p: reporter.el(scope, p)}
+            value = expr(context)
+        return value, seg
+    return read
+
+
+def _value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
+                  codes: Mapping[str, str] | None, xref: Mapping[str, str] | None,
+                  convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        value, seg = source(scope, reporter)
+        if value is None or value == "":
+            if default is None and required:
+                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
+            return default
+        for table, code, words in ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")):
+            if table is not None:
+                found = table.get(str(value))
+                if found is None:
+                    reporter.problem(rule, code, f"unknown {words}", seg, str(value),
+                                     "add it to the map's table or ask the partner")
+                    return default
+                value = found
+        try:
+            return convert(value)
+        except ValueProblem as exc:
+            reporter.problem(rule, "map.value", str(exc), seg, str(value))
+            return default
+    return read
+
+
+def _pairs_reader(where: Path) -> Callable[..., Any]:
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        seg = where.first(scope)
+        return where.pairs_in(seg) if seg is not None else None
+    return read
+
+
+def _each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out: list[Any] = []
+        for seg in where.segments(scope):
+            value = item({seg.id: (seg,)}, reporter)
+            if flatten:
+                out.extend(value)
+            elif value is not None and value != {}:
+                out.append(value)
+        return out or None
+    return read
+
+
+def _texts(paths: list[Path], scope: Scope) -> list[str]:
+    return [value for value in (p.read(scope)[0] for p in paths) if value]
+
+
+def record(rules: list[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any]:
+    """Run rules over one scope into a nested dict shaped like the target record."""
+    out: dict[str, Any] = {}
+    for rule in rules:
+        value = rule.read(scope, reporter)
+        if value is not None:
+            put(out, rule, value)
+    return out
+
+
+def put(out: dict[str, Any], rule: Rule, value: Any) -> None:
+    """Store ``value`` at the rule's dotted target (or as one qualified id)."""
+    node = out
+    for part in rule.target[:-1]:
+        node = node.setdefault(part, {})
+    last = rule.target[-1]
+    if rule.qualifier is None:
+        node[last] = value
+        return
+    pairs = list(node.get(last, []))
+    for i, (qualifier, _) in enumerate(pairs):
+        if qualifier == rule.qualifier:
+            pairs[i] = (qualifier, str(value))
+            break
+    else:
+        pairs.append((rule.qualifier, str(value)))
+    node[last] = pairs
+

@@ -1,0 +1,51 @@
+"""Expressions run sandboxed; escapes are refused with the map's file:line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from edigate.errors import ConfigError
+from edigate.mapping.expr import compile_expression
+from edigate.mapping.inbound import load_inbound_map
+
+ESCAPES = [
+    "''.__class__.__mro__",
+    "value.__class__.__base__.__subclasses__()",
+    "el.__globals__",
+    "value['__class__']",
+    "(value|attr('__class__'))",
+    "cycler.__init__.__globals__.os",
+    "_private",
+]
+
+
+def test_expression_sees_value_and_helpers() -> None:
+    expr = compile_expression("value | upper ~ '-' ~ el('BEG03')", "m.yaml", 3, "order.x")
+    assert expr({"value": "ab", "el": lambda p: "PO1"}) == "AB-PO1"
+
+
+@pytest.mark.parametrize("text", ESCAPES)
+def test_escape_attempts_fail_clearly(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        expr = compile_expression(text, "maps/x.yaml", 12, "line.description.expr")
+        expr({"value": "x", "el": lambda p: None})
+    message = str(info.value)
+    assert message.startswith("maps/x.yaml:12: line.description.expr: ")
+    assert "sandbox" in message
+
+
+def test_syntax_error_is_located() -> None:
+    with pytest.raises(ConfigError, match=r"^m.yaml:4: order.x: invalid expression"):
+        compile_expression("value |", "m.yaml", 4, "order.x")
+
+
+def test_escape_in_a_map_names_file_and_line(
+        write_map: Callable[[str, str], Path]) -> None:
+    path = write_map("p-850", "extends: 850-4010\norder:\n  currency:\n"
+                              "    expr: \"''.__class__.__mro__\"\n")
+    with pytest.raises(ConfigError) as info:
+        load_inbound_map("p-850", path.parent)
+    assert str(info.value).startswith(f"{path}:4: order.currency.expr: ")

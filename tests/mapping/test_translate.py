@@ -1,0 +1,73 @@
+"""The CLI-facing functions: exit codes and text for translate and maps test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edigate.mapping.translate import maps_test, translate_command
+from tests.conftest import REPO
+
+EXPECTED = Path(__file__).parent / "expected"
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def test_translate_json() -> None:
+    code, text = translate_command("samples/x12/distrib-850-5010.x12", "distrib", as_json=True)
+    assert code == 0
+    [result] = json.loads(text)
+    assert (result["isa13"], result["gs06"], result["st02"]) == ("000023001", "501", "0001")
+    assert result["order"]["po_number"] == "DP-778812"
+
+
+def test_translate_text() -> None:
+    code, text = translate_command("samples/x12/bigbox-850-4010.x12", "bigbox")
+    assert code == 0
+    assert text.splitlines() == [
+        "ISA13 000000101 GS06 1001 ST02 0001: PO 4500012345, 3 lines",
+        "ISA13 000000101 GS06 1001 ST02 0002: PO 4500012346, 2 lines",
+    ]
+
+
+def test_translate_unknown_partner_is_exit_2() -> None:
+    code, text = translate_command("samples/x12/bigbox-850-4010.x12", "nobody")
+    assert code == 2 and "nobody.yaml" in text
+
+
+def test_translate_missing_file_is_exit_2() -> None:
+    code, text = translate_command("samples/x12/missing.x12", "bigbox")
+    assert code == 2 and "missing.x12" in text
+
+
+def test_maps_test_matches_expectation() -> None:
+    expect = EXPECTED / "dropship-850-4010.json"
+    code, text = maps_test("dropship-850", "samples/x12/dropship-850-4010.x12",
+                           expect=str(expect))
+    assert code == 0 and text.endswith("matches")
+
+
+def test_maps_test_shows_a_diff(tmp_path: Path) -> None:
+    expected = json.loads((EXPECTED / "dropship-850-4010.json").read_text())
+    expected[0]["order"]["lines"][0]["quantity"] = "2"
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps(expected))
+    code, text = maps_test("dropship-850", "samples/x12/dropship-850-4010.x12",
+                           expect=str(expect))
+    assert code == 1
+    assert '-          "quantity": "2",' in text and '+          "quantity": "1",' in text
+
+
+def test_maps_test_without_expectation_prints_json() -> None:
+    code, text = maps_test("distrib-850", "samples/x12/distrib-850-5010.x12")
+    assert code == 0 and json.loads(text)[0]["order"]["lines"][3]["uom"] == "DZ"
+
+
+def test_maps_test_bad_map_is_exit_2() -> None:
+    code, text = maps_test("nope-850", "samples/x12/distrib-850-5010.x12")
+    assert code == 2 and "nope-850.yaml" in text
