@@ -8,26 +8,25 @@ rules read from that index; no template is rendered unless a field declares ``ex
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from edigate.config.schema import did_you_mean
 from edigate.errors import ConfigError, ConfigProblem, DataError
+from edigate.mapping.build import build
 from edigate.mapping.findings import MapFinding
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.paths import PathError, Scope, parse_path
 from edigate.mapping.rules import Compiler, Rule, record
 from edigate.model import Order, OrderLine, Party, SourceRef
-from edigate.model._types import QualifiedIds, field_types, non_null
+from edigate.model._types import field_types, non_null
 from edigate.x12.envelope import Transaction
 from edigate.x12.segment import Segment
 
-__all__ = ["InboundMap", "Loops", "assemble", "load_inbound_map", "split_loops"]
+__all__ = ["InboundMap", "Loops", "load_inbound_map", "split_loops"]
 
 _parse = functools.lru_cache(maxsize=512)(parse_path)
 _PARTY_FIELDS = tuple(n for n, tp in field_types(Order).items() if non_null(tp) is Party)
@@ -127,39 +126,14 @@ class InboundMap:
 
     def _build(self, data: dict[str, Any], source: SourceRef | None,
                run: _Run) -> tuple[Order | None, list[MapFinding]]:
+        if source is not None:
+            data["source"] = source
         try:
-            order = assemble(Order, data)
+            order = build(Order, data)
         except (ValueError, TypeError) as exc:
             run.findings.append(MapFinding("map.model", str(exc), "order", map_file=self.file))
             return None, run.findings
-        if source is not None:
-            order = dataclasses.replace(order, source=source)
         return order, run.findings
-
-
-def assemble(cls: type, data: Mapping[str, Any]) -> Any:
-    """Build record ``cls`` from a nested dict of mapped values (the shape rules produce)."""
-    types = field_types(cls)
-    kwargs = {}
-    for name, value in data.items():
-        converted = _convert(types[name], value)
-        if converted is not None:
-            kwargs[name] = converted
-    return cls(**kwargs)
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    inner = non_null(tp) or tp
-    if isinstance(value, dict):
-        return assemble(inner, value) if value else None
-    if isinstance(value, list):
-        if isinstance(inner, type) and issubclass(inner, QualifiedIds):
-            return inner(value)
-        item = inner.__args__[0]
-        return tuple(_convert(item, v) for v in value)
-    if isinstance(inner, type) and issubclass(inner, StrEnum):
-        return inner(value)
-    return value
 
 
 def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:

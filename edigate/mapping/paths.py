@@ -16,10 +16,10 @@ A path is evaluated against a scope: the segments of one loop indexed by segment
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from edigate.x12.segment import Segment
+from edigate.x12.segment import Segment, element_text
 
 __all__ = ["PAIR_GROUPS", "Condition", "Path", "PathError", "Scope", "parse_path"]
 
@@ -58,7 +58,11 @@ class Condition:
     negate: bool = False
 
     def holds(self, seg: Segment) -> bool:
-        return (seg.get(self.position) in self.values) != self.negate
+        elements = seg[1]
+        value = elements[self.position - 1] if self.position <= len(elements) else ""
+        if type(value) is not str:
+            value = element_text(value)
+        return (value in self.values) != self.negate
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +102,16 @@ class Path:
         """The (qualifier, value) pairs of the group, skipping empty ones."""
         assert self.group is not None
         first, last = self.group
-        pairs = [(seg.get(p), seg.get(p + 1)) for p in range(first, last, 2)]
-        return [(q, v) for q, v in pairs if q and v]
+        elements = seg[1]
+        count = len(elements)
+        pairs = []
+        for p in range(first - 1, min(last - 1, count - 1), 2):
+            qualifier, value = elements[p], elements[p + 1]
+            if type(qualifier) is not str or type(value) is not str:
+                qualifier, value = element_text(qualifier), element_text(value)
+            if qualifier and value:
+                pairs.append((qualifier, value))
+        return pairs
 
     def read(self, scope: Scope) -> tuple[str, Segment | None]:
         """The value in the first segment that has one, and that segment."""
@@ -112,6 +124,32 @@ class Path:
                 return value, seg
             first = first or seg
         return "", first
+
+    def reader(self) -> Callable[..., tuple[str, Segment | None]]:
+        """`read` as a closure specialised for this path (the engine's hot loop); it takes
+        and ignores a second argument so rules can call it like any other source."""
+        if self.group is not None or self.names_segment:
+            return lambda scope, _unused=None: self.read(scope)
+        sid, idx, comp, conds = self.segment, self.element - 1, self.component, self.conditions
+
+        def read(scope: Scope, _unused: object = None) -> tuple[str, Segment | None]:
+            first = None
+            for seg in scope.get(sid, ()):
+                if conds and not all(c.holds(seg) for c in conds):
+                    continue
+                elements = seg[1]
+                if idx < len(elements):
+                    value = elements[idx]
+                    if type(value) is not str:
+                        value = element_text(value, comp)
+                    elif comp != 1:
+                        value = ""
+                    if value:
+                        return value, seg
+                if first is None:
+                    first = seg
+            return "", first
+        return read
 
     @property
     def names_segment(self) -> bool:

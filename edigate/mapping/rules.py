@@ -21,6 +21,7 @@ import dataclasses
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from edigate.config.schema import did_you_mean
@@ -29,8 +30,9 @@ from edigate.errors import ConfigError, ConfigProblem
 from edigate.mapping.expr import Expression, compile_expression
 from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
-from edigate.mapping.values import CONVERTERS, ValueProblem
+from edigate.mapping.values import CONVERTERS, RESULT_TYPES, ValueProblem
 from edigate.model._types import QualifiedIds, field_types, non_null
+from edigate.model._types import type_name as type_name_of
 
 __all__ = ["Compiler", "Reporter", "Rule", "put", "record"]
 
@@ -59,6 +61,12 @@ class Rule:
     element: int | None = None
     segment: str | None = None
     read: Callable[[Scope, Reporter], Any] = lambda scope, reporter: None
+    key: str | None = None
+    """The target name when it is one plain field (the common case, stored directly)."""
+
+    def __post_init__(self) -> None:
+        if len(self.target) == 1 and self.qualifier is None:
+            self.key = self.target[0]
 
 
 class Compiler:
@@ -87,8 +95,8 @@ class Compiler:
         if "each" in spec:
             return self.each_rule(rule, entry, path, spec, tp)
         if "pairs" in spec:
-            return self.pairs_rule(rule, entry, path, spec)
-        return self.value_rule(rule, entry, path, spec)
+            return self.pairs_rule(rule, entry, path, spec, tp)
+        return self.value_rule(rule, entry, path, spec, tp)
 
     # -- targets ----------------------------------------------------------------------
 
@@ -170,9 +178,12 @@ class Compiler:
 
     # -- rules ------------------------------------------------------------------------
 
-    def value_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry]) -> Rule:
+    def value_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
+                   tp: Any) -> Rule:
         source = self.source(rule, entry, path, spec)
         convert, type_name = self.converter(spec, path)
+        if type_name in RESULT_TYPES:
+            self.fits(entry, path, str if rule.qualifier else tp, type_name)
         codes = self.table(spec["codes"], f"{path}.codes", "codes") if "codes" in spec else None
         xref = self.table(spec["xref"], f"{path}.xref", "xref") if "xref" in spec else None
         required = "required" in spec and self.flag(spec["required"], f"{path}.required")
@@ -198,13 +209,23 @@ class Compiler:
             rule.segment, rule.element = where.segment, where.element_position
         return _source(where, expr, const)
 
+    def fits(self, entry: Entry, path: str, tp: Any, type_name: str) -> None:
+        """Refuse a declared type the model field cannot hold (so records need no re-check)."""
+        inner = non_null(tp) or tp
+        wanted = RESULT_TYPES[type_name]
+        if isinstance(inner, type) and issubclass(inner, StrEnum):
+            inner = str
+        if inner is not wanted:
+            self.problem(entry, path, f"type {type_name} does not fit this field, "
+                                      f"which holds {type_name_of(inner)}")
+
     def converter(self, spec: dict[str, Entry], path: str) -> tuple[Callable[[Any], Any], str]:
         name = self.text(spec["type"], f"{path}.type") if "type" in spec else "str"
         if name not in CONVERTERS:
             self.problem(spec["type"], f"{path}.type",
                          f"unknown type {name!r}{did_you_mean(name or '', CONVERTERS)}; "
                          f"expected one of {', '.join(CONVERTERS)}")
-            name = "str"
+            return CONVERTERS["str"], ""
         return CONVERTERS[name or "str"], name or "str"
 
     def default(self, entry: Entry, path: str, convert: Callable[[Any], Any],
@@ -216,7 +237,11 @@ class Compiler:
             self.problem(entry, path, f"{exc} for type {type_name}, got {text!r}")
             return None
 
-    def pairs_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry]) -> Rule:
+    def pairs_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
+                   tp: Any) -> Rule:
+        if not _is_ids(tp) or rule.qualifier is not None:
+            self.problem(entry, path, "'pairs' needs a field of qualified ids such as product_ids")
+            return rule
         where = self.path(spec["pairs"], f"{path}.pairs")
         if where is not None and where.group is None:
             self.problem(spec["pairs"], f"{path}.pairs", "expected a pair group such as PO1/product_id")
@@ -238,7 +263,7 @@ class Compiler:
         if "fields" in spec:
             rule.read = self.each_records(where, spec["fields"], f"{path}.fields", item)
         else:
-            rule.read = self.each_values(rule, where, spec, path)
+            rule.read = self.each_values(rule, where, spec, path, item)
         return rule
 
     def each_records(self, where: Path, entry: Entry, path: str, item: type) -> Callable[..., Any]:
@@ -249,14 +274,23 @@ class Compiler:
         rules = self.section(path, entries, item)
         return _each_reader(where, lambda scope, reporter: record(rules, scope, reporter))
 
-    def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str) -> Callable[..., Any]:
+    def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str,
+                    item: Any) -> Callable[..., Any]:
+        if "value" not in spec and "values" not in spec:
+            self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
+            return lambda scope, reporter: None
+        if item is not str:
+            self.problem(spec["each"], path, "'value' and 'values' need a list of text; "
+                                             "use 'fields' for a list of records")
+            return lambda scope, reporter: None
         if "values" in spec and isinstance(spec["values"].node, Seq):
             items = [Entry(spec["values"].file, n.line, n) for n in spec["values"].node.items]
             paths = [p for p in (self.path(e, f"{path}.values") for e in items) if p]
             return _each_reader(where, lambda scope, reporter: _texts(paths, scope), flatten=True)
         if "value" in spec:
             inner = self.value_rule(Rule(path, (), None, rule.file, spec["value"].line),
-                                    spec["value"], f"{path}.value", self.spec(spec["value"], path) or {})
+                                    spec["value"], f"{path}.value",
+                                    self.spec(spec["value"], path) or {}, item)
             return _each_reader(where, inner.read)
         self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
         return lambda scope, reporter: None
@@ -277,11 +311,15 @@ def _item_type(tp: Any) -> Any:
 
 def _source(where: Path | None, expr: Expression | None,
             const: str | None) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
+    if expr is None:
+        if where is None:
+            return lambda scope, reporter: (const, None)
+        return where.reader()
+    path_read = where.reader() if where is not None else None
+
     def read(scope: Scope, reporter: Reporter) -> tuple[Any, Any]:
-        value, seg = where.read(scope) if where is not None else (const, None)
-        if expr is not None:
-            context = {"value": value or None, "el": lambda p: reporter.el(scope, p)}
-            value = expr(context)
+        value, seg = path_read(scope) if path_read is not None else (const, None)
+        value = expr({"value": value or None, "el": lambda p: reporter.el(scope, p)})
         return value, seg
     return read
 
@@ -289,20 +327,25 @@ def _source(where: Path | None, expr: Expression | None,
 def _value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
                   codes: Mapping[str, str] | None, xref: Mapping[str, str] | None,
                   convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
+    lookups = [(t, code, words) for t, code, words in
+               ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")) if t is not None]
+    plain = not lookups and convert is CONVERTERS["str"]
+
     def read(scope: Scope, reporter: Reporter) -> Any:
         value, seg = source(scope, reporter)
         if value is None or value == "":
             if default is None and required:
                 reporter.problem(rule, "map.missing", "required value is missing", seg, None)
             return default
-        for table, code, words in ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")):
-            if table is not None:
-                found = table.get(str(value))
-                if found is None:
-                    reporter.problem(rule, code, f"unknown {words}", seg, str(value),
-                                     "add it to the map's table or ask the partner")
-                    return default
-                value = found
+        if plain and type(value) is str:
+            return value
+        for table, code, words in lookups:
+            found = table.get(str(value))
+            if found is None:
+                reporter.problem(rule, code, f"unknown {words}", seg, str(value),
+                                 "add it to the map's table or ask the partner")
+                return default
+            value = found
         try:
             return convert(value)
         except ValueProblem as exc:
@@ -341,7 +384,10 @@ def record(rules: list[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any
     for rule in rules:
         value = rule.read(scope, reporter)
         if value is not None:
-            put(out, rule, value)
+            if rule.key is not None:
+                out[rule.key] = value
+            else:
+                put(out, rule, value)
     return out
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["CONVERTERS", "ValueProblem"]
+__all__ = ["CONVERTERS", "RESULT_TYPES", "ValueProblem"]
 
 _DECIMAL = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
 _INTEGER = re.compile(r"^-?\d+$")
@@ -73,3 +73,9 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "date": to_date,
     **{f"n{n}": implied(n) for n in range(5)},
 }
+
+RESULT_TYPES: dict[str, type] = {
+    "str": str, "decimal": Decimal, "int": int, "date": date,
+    **{f"n{n}": Decimal for n in range(5)},
+}
+"""The Python type each converter returns, to check a map against the model at load."""
