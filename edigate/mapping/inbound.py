@@ -139,7 +139,7 @@ class InboundMap:
 def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     """Load and compile map ``name`` from ``maps_dir``; raise `ConfigError` with every problem."""
     source = load_map_source(name, maps_dir)
-    compiler = Compiler(_tables(source))
+    compiler = Compiler(source.plain_tables())
     order = compiler.section("order", source.sections.get("order", {}), Order)
     party = compiler.section("party", source.sections.get("party", {}), Party)
     line = compiler.section("line", source.sections.get("line", {}), OrderLine)
@@ -150,12 +150,6 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     return InboundMap(source.name, source.file, source.scalar("set") or "",
                       source.scalar("version") or "", tuple(order), tuple(party), tuple(line),
                       roles, source.chain)
-
-
-def _tables(source: MapSource) -> dict[str, dict[str, dict[str, str]]]:
-    return {kind: {name: {code: _text(entry) for code, entry in table.items()}
-                   for name, table in tables.items()}
-            for kind, tables in source.tables.items()}
 
 
 def _text(entry: Entry) -> str:
@@ -183,3 +177,6 @@ def _check_header(source: MapSource, problems: list[ConfigProblem]) -> None:
         elif _text(entry) != expected:
             message = f"expected {expected!r} for an inbound 850 map, got {_text(entry)!r}"
             problems.append(ConfigProblem(entry.file, entry.line, key, message))
+    if source.segments is not None:
+        message = "an inbound map lists fields under order, party and line, not segments"
+        problems.append(ConfigProblem(source.segments.file, source.segments.line, "segments", message))

@@ -2,7 +2,8 @@
 
 A partner map names a base (``extends: 850-4010``) and overrides it field by field: a
 field, code or cross-reference entry written in the partner map replaces the base's, and
-``null`` removes it. Every entry keeps the file and line it was written on, so the
+``null`` removes it. An outbound map's ``segments`` list is replaced whole. Every entry keeps the file and
+line it was written on, so the
 compiler reports mistakes as ``maps/bigbox-850.yaml:12: line.uom: ...``.
 """
 
@@ -21,8 +22,8 @@ __all__ = ["SECTIONS", "TABLES", "Entry", "MapSource", "load_map_source", "map_p
 SECTIONS = ("order", "party", "line")
 """Field sections: header and summary segments, each N1 loop, each PO1 loop."""
 TABLES = ("codes", "xref")
-_SCALARS = ("set", "version", "direction", "description")
-_KEYS = ("extends", *_SCALARS, *TABLES, "party_roles", *SECTIONS)
+_SCALARS = ("set", "version", "direction", "description", "document")
+_KEYS = ("extends", *_SCALARS, *TABLES, "party_roles", *SECTIONS, "segments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +45,23 @@ class MapSource:
     tables: dict[str, dict[str, dict[str, Entry]]] = field(default_factory=dict)
     party_roles: dict[str, Entry] = field(default_factory=dict)
     sections: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    segments: Entry | None = None
+    """An outbound map's segment list (a partner map replaces it whole)."""
     chain: tuple[str, ...] = ()
+
+    def plain_tables(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Code and cross-reference tables as plain text: kind -> table -> key -> value."""
+        return {kind: {name: {key: _entry_text(entry) for key, entry in table.items()}
+                       for name, table in tables.items()}
+                for kind, tables in self.tables.items()}
 
     def scalar(self, key: str) -> str | None:
         entry = self.scalars.get(key)
         return entry.node.text if entry and isinstance(entry.node, Scalar) else None
+
+
+def _entry_text(entry: Entry) -> str:
+    return entry.node.text if isinstance(entry.node, Scalar) else ""
 
 
 def map_path(name: str, maps_dir: Path) -> Path:
@@ -120,6 +133,8 @@ def _merge(source: MapSource, root: Map, file: str, problems: list[ConfigProblem
             _merge_tables(source.tables.setdefault(key.text, {}), node, key.text, file, problems)
         elif key.text == "party_roles":
             _merge_entries(source.party_roles, node, key.text, file, problems)
+        elif key.text == "segments":
+            source.segments = Entry(file, key.line, node)
         elif key.text in SECTIONS:
             _merge_entries(source.sections.setdefault(key.text, {}), node, key.text, file, problems)
 

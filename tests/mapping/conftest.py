@@ -18,7 +18,7 @@ def maps_dir() -> Path:
 @pytest.fixture
 def write_map(tmp_path: Path, maps_dir: Path) -> Callable[[str, str], Path]:
     """Write a map into a scratch folder that also holds the bundled base maps."""
-    for base in maps_dir.glob("850-*.yaml"):
+    for base in maps_dir.glob("[0-9]*.yaml"):
         (tmp_path / base.name).write_text(base.read_text())
 
     def write(name: str, text: str) -> Path:

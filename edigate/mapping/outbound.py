@@ -1,0 +1,403 @@
+"""Outbound maps: a canonical document (Order, PoAck) to the body of an X12 set.
+
+An outbound map lists the segments to write, in order; each names, per element, the
+canonical field it is written from::
+
+    segments:
+      - BEG: [purpose_code, order_type, po_number, release_number, {from: po_date, type: date}]
+      - CUR: [{const: BY}, currency]              # skipped: only constants would be left
+      - each: references                          # one REF per reference
+        segments:
+          - REF: [qualifier, value, description]
+      - each: lines
+        segments:
+          - PO1: {1: line_number, 2: quantity, 6: {pairs: product_ids}}
+
+An element is a field path (dotted; ``lines.0``; ``ids[92]``; properties such as
+``line_count`` too), ``null``, or a mapping with ``from``/``const``/``expr``, ``type``
+(str, decimal, int, date, n0..n4), ``codes`` (canonical -> X12), ``when`` (write a
+constant only when that field has a value) or ``pairs`` (a qualified-ids field written as
+consecutive qualifier/value elements). A segment with ``when: FIELD`` is written exactly when
+the field has a value; any other segment whose every non-constant element is empty is
+left out.
+Paths are checked against the model when the map is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from edigate.config.schema import did_you_mean
+from edigate.config.yamlsource import Map, Node, Scalar, Seq
+from edigate.errors import ConfigError, ConfigProblem, DataError
+from edigate.mapping.expr import compile_expression
+from edigate.mapping.mapfile import Entry, MapSource, load_map_source
+from edigate.model import Order, PoAck
+from edigate.model._types import QualifiedIds, field_types, non_null
+from edigate.x12.segment import Segment
+
+__all__ = ["DOCUMENTS", "OutboundMap", "load_outbound_map"]
+
+DOCUMENTS: dict[str, type] = {"order": Order, "poack": PoAck}
+"""What an outbound map's ``document`` may name."""
+
+Getter = Callable[[Any], Any]
+ElementFn = Callable[[Any, Any], "str | list[str]"]
+Emit = Callable[[Any, Any, list[Segment]], None]
+_FIELD_PATH = re.compile(r"^[a-z][a-z0-9_]*(\[[^\]]+\])?(\.([a-z][a-z0-9_]*(\[[^\]]+\])?|\d+))*$")
+_ELEMENT_KEYS = ("from", "const", "expr", "type", "codes", "when", "pairs")
+
+
+def _format_date(value: Any) -> str:
+    return value.strftime("%Y%m%d") if isinstance(value, date) else str(value)
+
+
+def _implied(places: int) -> Callable[[Any], str]:
+    def fmt(value: Any) -> str:
+        scaled = Decimal(value).scaleb(places)
+        if scaled != scaled.to_integral_value():
+            raise DataError(f"{value} has more than {places} decimal places")
+        return str(int(scaled))
+    return fmt
+
+
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "str": str, "int": str, "date": _format_date,
+    "decimal": lambda value: format(Decimal(value), "f"),
+    **{f"n{n}": _implied(n) for n in range(5)},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMap:
+    """A compiled outbound map: ``render(document)`` gives the set's body segments."""
+
+    name: str
+    file: str
+    set_id: str
+    version: str
+    document: type
+    emit: Emit
+    chain: tuple[str, ...] = ()
+
+    def render(self, document: Any) -> tuple[Segment, ...]:
+        if not isinstance(document, self.document):
+            raise TypeError(f"map {self.name} writes {self.document.__name__}, "
+                            f"not {type(document).__name__}")
+        out: list[Segment] = []
+        self.emit(document, document, out)
+        return tuple(out)
+
+
+def load_outbound_map(name: str, maps_dir: Path) -> OutboundMap:
+    """Load and compile outbound map ``name``; raise `ConfigError` with every problem."""
+    source = load_map_source(name, maps_dir)
+    problems: list[ConfigProblem] = []
+    cls = _document(source, problems)
+    compiler = _Compiler(source.plain_tables().get("codes", {}), problems)
+    emit = compiler.segments(source.segments, "segments", cls) if source.segments else _nothing
+    if source.segments is None:
+        problems.append(ConfigProblem(source.file, None, "segments", "missing"))
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+    return OutboundMap(source.name, source.file, source.scalar("set") or "",
+                       source.scalar("version") or "", cls, emit, source.chain)
+
+
+def _nothing(record: Any, root: Any, out: list[Segment]) -> None:
+    return None
+
+
+def _document(source: MapSource, problems: list[ConfigProblem]) -> type:
+    direction = source.scalars.get("direction")
+    if direction is None or source.scalar("direction") != "outbound":
+        line = direction.line if direction else None
+        problems.append(ConfigProblem(direction.file if direction else source.file, line,
+                                      "direction", "expected 'outbound'"))
+    name = source.scalar("document") or ""
+    if name not in DOCUMENTS:
+        entry = source.scalars.get("document")
+        message = f"expected one of {', '.join(DOCUMENTS)}, got {name!r}{did_you_mean(name, DOCUMENTS)}"
+        problems.append(ConfigProblem(entry.file if entry else source.file,
+                                      entry.line if entry else None, "document", message))
+        return Order
+    for section in source.sections:
+        problems.append(ConfigProblem(source.file, None, section,
+                                      "an outbound map lists segments, not fields"))
+    return DOCUMENTS[name]
+
+
+class _Compiler:
+    def __init__(self, codes: Mapping[str, Mapping[str, str]], problems: list[ConfigProblem]) -> None:
+        self.codes = codes
+        self.problems = problems
+
+    def problem(self, file: str, line: int, path: str, message: str) -> None:
+        self.problems.append(ConfigProblem(file, line, path, message))
+
+    # -- segment lists ----------------------------------------------------------------
+
+    def segments(self, entry: Entry, path: str, cls: type) -> Emit:
+        if not isinstance(entry.node, Seq):
+            self.problem(entry.file, entry.line, path, "expected a list of segments")
+            return _nothing
+        emits = [self.item(Entry(entry.file, node.line, node), f"{path}[{i}]", cls)
+                 for i, node in enumerate(entry.node.items)]
+
+        def emit(record: Any, root: Any, out: list[Segment]) -> None:
+            for one in emits:
+                one(record, root, out)
+        return emit
+
+    def item(self, entry: Entry, path: str, cls: type) -> Emit:
+        node = entry.node
+        if not isinstance(node, Map):
+            self.problem(entry.file, entry.line, path, "expected a segment such as {REF: [...]}"
+                                                       " or {each: FIELD, segments: [...]}")
+            return _nothing
+        keys = {k.text: (k, v) for k, v in node.entries}
+        if "each" in keys:
+            return self.each(entry, keys, path, cls)
+        return self.segment(entry, keys, path, cls)
+
+    def each(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str, cls: type) -> Emit:
+        names_node = keys["each"][1]
+        names = [n.text for n in names_node.items if isinstance(n, Scalar)] if isinstance(
+            names_node, Seq) else [getattr(names_node, "text", "")]
+        found = [self.field(entry.file, names_node.line, f"{path}.each", name, cls) for name in names]
+        getters = [g for g, _ in found if g is not None]
+        item_cls = next((_item_class(tp) for g, tp in found if g is not None), None)
+        inner = keys.get("segments")
+        if inner is None or item_cls is None:
+            if item_cls is None and getters:
+                self.problem(entry.file, names_node.line, f"{path}.each", "needs records to loop over")
+            if inner is None:
+                self.problem(entry.file, entry.line, path, "'each' needs 'segments'")
+            return _nothing
+        emit_inner = self.segments(Entry(entry.file, inner[0].line, inner[1]), f"{path}.segments",
+                                   item_cls)
+
+        def emit(record: Any, root: Any, out: list[Segment]) -> None:
+            for getter in getters:
+                value = getter(record)
+                for item in (value if isinstance(value, tuple) else (value,)):
+                    if item is not None:
+                        emit_inner(item, root, out)
+        return emit
+
+    def segment(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
+                cls: type) -> Emit:
+        when = None
+        if "when" in keys:
+            key, node = keys.pop("when")
+            when, _ = self.field(entry.file, key.line, f"{path}.when", getattr(node, "text", ""), cls)
+        if len(keys) != 1:
+            self.problem(entry.file, entry.line, path, "expected one segment id per list item")
+            return _nothing
+        seg_id, (key, node) = next(iter(keys.items()))
+        elements = self.elements(Entry(entry.file, key.line, node), f"{path}.{seg_id}", cls)
+        return _segment_emitter(seg_id, elements, when)
+
+    # -- elements ---------------------------------------------------------------------
+
+    def elements(self, entry: Entry, path: str, cls: type) -> list[tuple[int, ElementFn, bool]]:
+        node = entry.node
+        if isinstance(node, Seq):
+            pairs = [(i, item) for i, item in enumerate(node.items, 1)]
+        elif isinstance(node, Map):
+            pairs = []
+            for key, item in node.entries:
+                if not key.text.isdigit() or int(key.text) < 1:
+                    self.problem(entry.file, key.line, path, f"{key.text!r} is not an element position")
+                    continue
+                pairs.append((int(key.text), item))
+        else:
+            self.problem(entry.file, entry.line, path, "expected a list or mapping of elements")
+            return []
+        out = []
+        for position, item in pairs:
+            compiled = self.element(Entry(entry.file, item.line, item), f"{path}[{position}]", cls)
+            if compiled is not None:
+                out.append((position, *compiled))
+        return out
+
+    def element(self, entry: Entry, path: str, cls: type) -> tuple[ElementFn, bool] | None:
+        node = entry.node
+        if isinstance(node, Scalar):
+            if node.value is None and not node.quoted:
+                return None
+            getter, _ = self.field(entry.file, entry.line, path, node.text, cls)
+            return (_formatted(getter, str, None), False) if getter else None
+        if not isinstance(node, Map):
+            self.problem(entry.file, entry.line, path, "expected a field path or a mapping")
+            return None
+        spec = {key.text: value for key, value in node.entries}
+        unknown = [key for key, _ in node.entries if key.text not in _ELEMENT_KEYS]
+        for key in unknown:
+            self.problem(entry.file, key.line, f"{path}.{key.text}",
+                         f"unknown key{did_you_mean(key.text, _ELEMENT_KEYS)}")
+        return None if unknown else self.element_spec(entry, spec, path, cls)
+
+    def element_spec(self, entry: Entry, spec: dict[str, Node], path: str,
+                     cls: type) -> tuple[ElementFn, bool] | None:
+        text = {k: getattr(v, "text", "") for k, v in spec.items()}
+        if "pairs" in spec:
+            getter, tp = self.field(entry.file, entry.line, f"{path}.pairs", text["pairs"], cls)
+            if getter is not None and not _is_ids(tp):
+                self.problem(entry.file, entry.line, f"{path}.pairs", "needs a field of qualified ids")
+            return (_pairs(getter), False) if getter else None
+        fmt = FORMATS.get(text.get("type", "str"))
+        if fmt is None:
+            self.problem(entry.file, entry.line, f"{path}.type", f"unknown type {text['type']!r}"
+                         f"{did_you_mean(text['type'], FORMATS)}; expected one of {', '.join(FORMATS)}")
+            fmt = str
+        codes = None
+        if "codes" in text:
+            codes = self.codes.get(text["codes"])
+            if codes is None:
+                self.problem(entry.file, entry.line, f"{path}.codes", f"no codes table "
+                             f"{text['codes']!r}{did_you_mean(text['codes'], self.codes)}")
+        if "const" in text:
+            when = self.field(entry.file, entry.line, f"{path}.when", text["when"], cls)[0] \
+                if "when" in text else None
+            return _constant(text["const"], when), True
+        getter = self.source(entry, spec, text, path, cls)
+        return (_formatted(getter, fmt, codes), False) if getter else None
+
+    def source(self, entry: Entry, spec: dict[str, Node], text: dict[str, str], path: str,
+               cls: type) -> Getter | None:
+        getter = None
+        if "from" in text:
+            getter = self.field(entry.file, entry.line, f"{path}.from", text["from"], cls)[0]
+        if "expr" not in text:
+            if getter is None and "from" not in text:
+                self.problem(entry.file, entry.line, path, "needs 'from', 'const', 'expr' or 'pairs'")
+            return getter
+        try:
+            expr = compile_expression(text["expr"], entry.file, spec["expr"].line, f"{path}.expr")
+        except ConfigError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        read = getter or (lambda record: None)
+        return lambda record: expr({"value": read(record), "item": record})
+
+    # -- field paths ------------------------------------------------------------------
+
+    def field(self, file: str, line: int, path: str, text: str, cls: type) -> tuple[Getter | None, Any]:
+        """A getter for a dotted field path, checked against ``cls``; (None, None) if wrong."""
+        if not _FIELD_PATH.match(text):
+            self.problem(file, line, path, f"{text!r} is not a field path such as po_number, "
+                                           "ship_to.address.city or ids[92]")
+            return None, None
+        steps: list[Getter] = []
+        tp: Any = cls
+        for part in text.split("."):
+            step, tp, message = _step(tp, part)
+            if step is None:
+                self.problem(file, line, path, f"{text!r}: {message}")
+                return None, None
+            steps.append(step)
+        return _chain(steps), tp
+
+
+def _step(tp: Any, part: str) -> tuple[Getter | None, Any, str]:
+    inner = non_null(tp) or tp
+    qualifier = None
+    if part.endswith("]") and "[" in part:
+        part, qualifier = part[:-1].split("[", 1)
+    if part.isdigit() and typing.get_origin(inner) is tuple:
+        index = int(part)
+        return (lambda v: v[index] if v is not None and index < len(v) else None,
+                typing.get_args(inner)[0], "")
+    if not (isinstance(inner, type) and dataclasses.is_dataclass(inner)):
+        return None, None, f"{part!r} cannot be read from a value that is not a record"
+    fields = field_types(inner)
+    if part in fields:
+        sub = fields[part]
+    elif isinstance(getattr(inner, part, None), property):
+        sub = Any
+    else:
+        return None, None, f"unknown field {part!r} of {inner.__name__}{did_you_mean(part, fields)}"
+    if qualifier is not None:
+        if not _is_ids(sub):
+            return None, None, f"[{qualifier}] needs a field of qualified ids"
+        return (lambda v: getattr(v, part).get(qualifier) if v is not None else None), str, ""
+    return (lambda v: getattr(v, part) if v is not None else None), sub, ""
+
+
+def _chain(steps: list[Getter]) -> Getter:
+    if len(steps) == 1:
+        return steps[0]
+
+    def get(record: Any) -> Any:
+        for step in steps:
+            record = step(record)
+            if record is None:
+                return None
+        return record
+    return get
+
+
+def _is_ids(tp: Any) -> bool:
+    inner = non_null(tp) or tp
+    return isinstance(inner, type) and issubclass(inner, QualifiedIds)
+
+
+def _item_class(tp: Any) -> type | None:
+    inner = non_null(tp) or tp
+    if typing.get_origin(inner) is tuple:
+        inner = typing.get_args(inner)[0]
+    return inner if isinstance(inner, type) and dataclasses.is_dataclass(inner) else None
+
+
+def _formatted(getter: Getter, fmt: Callable[[Any], str],
+               codes: Mapping[str, str] | None) -> ElementFn:
+    def element(record: Any, root: Any) -> str:
+        value = getter(record)
+        if value is None or value == "":
+            return ""
+        if codes is not None:
+            value = codes.get(str(value), value)
+        return fmt(value)
+    return element
+
+
+def _constant(value: str, when: Getter | None) -> ElementFn:
+    if when is None:
+        return lambda record, root: value
+    return lambda record, root: value if when(record) not in (None, "", ()) else ""
+
+
+def _pairs(getter: Getter) -> ElementFn:
+    def element(record: Any, root: Any) -> list[str]:
+        return [text for pair in getter(record) or () for text in pair]
+    return element
+
+
+def _segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
+                     when: Getter | None) -> Emit:
+    def emit(record: Any, root: Any, out: list[Segment]) -> None:
+        filled = False
+        if when is not None:
+            if when(record) in (None, "", ()):
+                return
+            filled = True  # asked for explicitly: written even with constants only
+        values: dict[int, str] = {}
+        for position, element, constant in elements:
+            value = element(record, root)
+            texts = value if isinstance(value, list) else [value]
+            for offset, text in enumerate(texts):
+                values[position + offset] = text
+                filled = filled or (bool(text) and not constant)
+        if filled:
+            last = max((p for p, t in values.items() if t), default=0)
+            out.append(Segment(seg_id, tuple(values.get(p, "") for p in range(1, last + 1))))
+    return emit
