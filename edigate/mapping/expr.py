@@ -17,9 +17,10 @@ from jinja2 import TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from edigate.errors import ConfigError, ConfigProblem
+from edigate.config.schema import did_you_mean
+from edigate.errors import ConfigError, ConfigProblem, DataError
 
-__all__ = ["Expression", "compile_expression"]
+__all__ = ["Expression", "ExpressionFailed", "compile_expression"]
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=False)
 _ENV.globals.clear()
@@ -40,19 +41,30 @@ class Expression:
         self._fn = fn
 
     def __call__(self, context: Mapping[str, Any]) -> Any:
+        """The value; `ConfigError` if the sandbox refuses, `ExpressionFailed` if the data
+        makes it fail (``Decimal('abc')``), which callers report as a finding."""
         try:
             return self._fn(**context)
         except SecurityError as exc:
             raise self.error(f"expression refused by the sandbox: {exc}") from exc
-        except TemplateError as exc:
-            raise self.error(f"expression failed: {exc}") from exc
+        except (TemplateError, ArithmeticError, ValueError, TypeError, LookupError) as exc:
+            raise ExpressionFailed(f"expression {self.text!r} failed: {exc}") from exc
 
     def error(self, message: str) -> ConfigError:
         return ConfigError([ConfigProblem(self.file, self.line, self.path, message)])
 
 
-def compile_expression(text: str, file: str, line: int | None, path: str) -> Expression:
-    """Compile ``text``; raise `ConfigError` (file:line) for bad syntax or private names."""
+class ExpressionFailed(DataError):
+    """An expression could not compute a value from this input (not a map mistake)."""
+
+    code = "map.expr"
+
+
+def compile_expression(text: str, file: str, line: int | None, path: str,
+                       names: frozenset[str] = frozenset({"value"}),
+                       check: Callable[[nodes.Node], str | None] | None = None) -> Expression:
+    """Compile ``text``; raise `ConfigError` (file:line) for bad syntax, private names,
+    names other than ``names`` and the globals, or what ``check`` says of the tree."""
     problem = ConfigProblem(file, line, path, "")
     try:
         tree = _ENV.parse("{{ " + text + " }}")
@@ -64,8 +76,20 @@ def compile_expression(text: str, file: str, line: int | None, path: str) -> Exp
         problem.message = (f"expression {text!r} uses {private!r}: names starting with '_' "
                            "are not allowed in map expressions (sandbox)")
         raise ConfigError([problem])
+    message = _unknown_name(tree, names) or (check(tree) if check else None)
+    if message is not None:
+        problem.message = f"expression {text!r}: {message}"
+        raise ConfigError([problem])
     fn = _ENV.compile_expression(text, undefined_to_none=True)
     return Expression(text, file, line, path, fn)
+
+
+def _unknown_name(tree: nodes.Node, names: frozenset[str]) -> str | None:
+    known = names | set(_ENV.globals)
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name not in known:
+            return f"unknown name {node.name!r}{did_you_mean(node.name, sorted(known))}"
+    return None
 
 
 def _private_name(tree: nodes.Node) -> str | None:

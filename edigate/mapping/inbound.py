@@ -17,10 +17,12 @@ from typing import Any
 from edigate.config.schema import did_you_mean
 from edigate.errors import ConfigError, ConfigProblem, DataError
 from edigate.mapping.build import build
+from edigate.mapping.expr import ExpressionFailed
 from edigate.mapping.findings import MapFinding
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.paths import PathError, Scope, parse_path
-from edigate.mapping.rules import Compiler, Rule, record
+from edigate.mapping.readers import Rule, record
+from edigate.mapping.rules import Compiler
 from edigate.model import Order, OrderLine, Party, SourceRef
 from edigate.model._types import field_types, non_null
 from edigate.x12.envelope import Transaction
@@ -81,6 +83,9 @@ class _Run:
             code, message, rule.name, segment_id=rule.segment if seg is None else seg.id,
             segment_position=position, element=rule.element, value=value, hint=hint,
             map_file=rule.file, map_line=rule.line))
+
+    def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None:
+        self.problem(rule, error.code, error.message, seg, value)
 
     def el(self, scope: Scope, path: str) -> str | None:
         try:

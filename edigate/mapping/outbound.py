@@ -282,7 +282,8 @@ class _Compiler:
                 self.problem(entry.file, entry.line, path, "needs 'from', 'const', 'expr' or 'pairs'")
             return getter
         try:
-            expr = compile_expression(text["expr"], entry.file, spec["expr"].line, f"{path}.expr")
+            expr = compile_expression(text["expr"], entry.file, spec["expr"].line, f"{path}.expr",
+                                      frozenset({"value", "item"}))
         except ConfigError as exc:
             self.problems.extend(exc.problems)
             return None

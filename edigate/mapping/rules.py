@@ -20,53 +20,25 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from edigate.config.schema import did_you_mean
 from edigate.config.yamlsource import Map, Scalar, Seq
 from edigate.errors import ConfigError, ConfigProblem
-from edigate.mapping.expr import Expression, compile_expression
+from edigate.mapping import readers
+from edigate.mapping.expr import compile_expression
 from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
+from edigate.mapping.readers import Reporter, Rule, record
 from edigate.mapping.values import CONVERTERS, RESULT_TYPES, ValueProblem
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.model._types import type_name as type_name_of
 
-__all__ = ["Compiler", "Reporter", "Rule", "put", "record"]
+__all__ = ["Compiler"]
 
 _SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "default",
               "pairs", "each", "fields", "value", "values")
-
-
-class Reporter(Protocol):
-    """Where rules send findings while a loop is mapped."""
-
-    def problem(self, rule: Rule, code: str, message: str, seg: Any, value: str | None,
-                hint: str = "") -> None: ...
-
-    def el(self, scope: Scope, path: str) -> str | None: ...
-
-
-@dataclass(slots=True)
-class Rule:
-    """One compiled field: ``read(scope, reporter)`` gives its value (None when absent)."""
-
-    name: str
-    target: tuple[str, ...]
-    qualifier: str | None
-    file: str
-    line: int
-    element: int | None = None
-    segment: str | None = None
-    read: Callable[[Scope, Reporter], Any] = lambda scope, reporter: None
-    key: str | None = None
-    """The target name when it is one plain field (the common case, stored directly)."""
-
-    def __post_init__(self) -> None:
-        if len(self.target) == 1 and self.qualifier is None:
-            self.key = self.target[0]
 
 
 class Compiler:
@@ -190,7 +162,7 @@ class Compiler:
         default = None
         if "default" in spec:
             default = self.default(spec["default"], f"{path}.default", convert, type_name)
-        rule.read = _value_reader(rule, source, codes, xref, convert, required, default)
+        rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default)
         return rule
 
     def source(self, rule: Rule, entry: Entry, path: str,
@@ -201,13 +173,14 @@ class Compiler:
         if "expr" in spec:
             text = self.text(spec["expr"], f"{path}.expr") or "none"
             try:
-                expr = compile_expression(text, entry.file, spec["expr"].line, f"{path}.expr")
+                expr = compile_expression(text, entry.file, spec["expr"].line, f"{path}.expr",
+                                          _NAMES, _check_el_paths)
             except ConfigError as exc:
                 self.problems.extend(exc.problems)
         const = self.text(spec["const"], f"{path}.const") if "const" in spec else None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
-        return _source(where, expr, const)
+        return readers.source(rule, where, expr, const)
 
     def fits(self, entry: Entry, path: str, tp: Any, type_name: str) -> None:
         """Refuse a declared type the model field cannot hold (so records need no re-check)."""
@@ -248,7 +221,7 @@ class Compiler:
             where = None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
-            rule.read = _pairs_reader(where)
+            rule.read = readers.pairs_reader(where)
         return rule
 
     def each_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
@@ -272,7 +245,7 @@ class Compiler:
             return lambda scope, reporter: None
         entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
         rules = self.section(path, entries, item)
-        return _each_reader(where, lambda scope, reporter: record(rules, scope, reporter))
+        return readers.each_reader(where, lambda scope, reporter: record(rules, scope, reporter))
 
     def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str,
                     item: Any) -> Callable[..., Any]:
@@ -286,14 +259,33 @@ class Compiler:
         if "values" in spec and isinstance(spec["values"].node, Seq):
             items = [Entry(spec["values"].file, n.line, n) for n in spec["values"].node.items]
             paths = [p for p in (self.path(e, f"{path}.values") for e in items) if p]
-            return _each_reader(where, lambda scope, reporter: _texts(paths, scope), flatten=True)
+            return readers.each_reader(where, lambda scope, reporter: readers.texts(paths, scope), flatten=True)
         if "value" in spec:
             inner = self.value_rule(Rule(path, (), None, rule.file, spec["value"].line),
                                     spec["value"], f"{path}.value",
                                     self.spec(spec["value"], path) or {}, item)
-            return _each_reader(where, inner.read)
+            return readers.each_reader(where, inner.read)
         self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
         return lambda scope, reporter: None
+
+
+_NAMES = frozenset({"value", "el"})
+"""What an inbound expression sees besides the globals: the value read, and ``el(path)``."""
+
+
+def _check_el_paths(tree: Any) -> str | None:
+    """Parse every ``el('PATH')`` at load, so a wrong path is a map error, not a crash."""
+    from jinja2 import nodes
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "el":
+            arg = call.args[0] if len(call.args) == 1 else None
+            if not isinstance(arg, nodes.Const) or not isinstance(arg.value, str):
+                return "el() takes one path written as a string, such as el('PO105')"
+            try:
+                parse_path(arg.value)
+            except PathError as exc:
+                return str(exc)
+    return None
 
 
 def _is_ids(tp: Any) -> bool:
@@ -308,104 +300,4 @@ def _item_type(tp: Any) -> Any:
         return args[0] if len(args) == 2 and args[1] is Ellipsis else None
     return None
 
-
-def _source(where: Path | None, expr: Expression | None,
-            const: str | None) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
-    if expr is None:
-        if where is None:
-            return lambda scope, reporter: (const, None)
-        return where.reader()
-    path_read = where.reader() if where is not None else None
-
-    def read(scope: Scope, reporter: Reporter) -> tuple[Any, Any]:
-        value, seg = path_read(scope) if path_read is not None else (const, None)
-        value = expr({"value": value or None, "el": lambda p: reporter.el(scope, p)})
-        return value, seg
-    return read
-
-
-def _value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
-                  codes: Mapping[str, str] | None, xref: Mapping[str, str] | None,
-                  convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
-    lookups = [(t, code, words) for t, code, words in
-               ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")) if t is not None]
-    plain = not lookups and convert is CONVERTERS["str"]
-
-    def read(scope: Scope, reporter: Reporter) -> Any:
-        value, seg = source(scope, reporter)
-        if value is None or value == "":
-            if default is None and required:
-                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
-            return default
-        if plain and type(value) is str:
-            return value
-        for table, code, words in lookups:
-            found = table.get(str(value))
-            if found is None:
-                reporter.problem(rule, code, f"unknown {words}", seg, str(value),
-                                 "add it to the map's table or ask the partner")
-                return default
-            value = found
-        try:
-            return convert(value)
-        except ValueProblem as exc:
-            reporter.problem(rule, "map.value", str(exc), seg, str(value))
-            return default
-    return read
-
-
-def _pairs_reader(where: Path) -> Callable[..., Any]:
-    def read(scope: Scope, reporter: Reporter) -> Any:
-        seg = where.first(scope)
-        return where.pairs_in(seg) if seg is not None else None
-    return read
-
-
-def _each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
-    def read(scope: Scope, reporter: Reporter) -> Any:
-        out: list[Any] = []
-        for seg in where.segments(scope):
-            value = item({seg.id: (seg,)}, reporter)
-            if flatten:
-                out.extend(value)
-            elif value is not None and value != {}:
-                out.append(value)
-        return out or None
-    return read
-
-
-def _texts(paths: list[Path], scope: Scope) -> list[str]:
-    return [value for value in (p.read(scope)[0] for p in paths) if value]
-
-
-def record(rules: list[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any]:
-    """Run rules over one scope into a nested dict shaped like the target record."""
-    out: dict[str, Any] = {}
-    for rule in rules:
-        value = rule.read(scope, reporter)
-        if value is not None:
-            if rule.key is not None:
-                out[rule.key] = value
-            else:
-                put(out, rule, value)
-    return out
-
-
-def put(out: dict[str, Any], rule: Rule, value: Any) -> None:
-    """Store ``value`` at the rule's dotted target (or as one qualified id)."""
-    node = out
-    for part in rule.target[:-1]:
-        node = node.setdefault(part, {})
-    last = rule.target[-1]
-    if rule.qualifier is None:
-        node[last] = value
-        return
-    pairs = list(node.get(last, []))
-    for i, (qualifier, _) in enumerate(pairs):
-        if qualifier == rule.qualifier:
-            pairs[i] = (qualifier, str(value))
-            break
-    else:
-        pairs.append((rule.qualifier, str(value)))
-    node[last] = pairs
 
