@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from edigate.errors import ConfigError, EdigateError
-from edigate.mapping.findings import MapFinding
+from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.model import Order, SourceRef, to_json
 from edigate.partners import Partner, load_partner
@@ -72,6 +72,12 @@ def _one(tx: Transaction, mapping: InboundMap, partner_id: str) -> TranslationRe
     gs06 = tx.group.control_number if tx.group else ""
     source = SourceRef(partner_id, isa13, gs06, tx.control_number)
     order, findings = mapping.translate(tx, source)
+    version = tx.group.version if tx.group else ""
+    if mapping.version and version and not version.startswith(mapping.version):
+        findings.insert(0, MapFinding(
+            "map.version", f"the group is version {version}, the map is for {mapping.version}",
+            "set", Severity.WARNING, segment_id="GS", element=8, value=version,
+            hint="check the partner's version and the map it names", map_file=mapping.file))
     return TranslationResult(isa13, gs06, tx.control_number, tx.set_id, order, tuple(findings))
 
 

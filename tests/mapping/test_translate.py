@@ -71,3 +71,12 @@ def test_maps_test_without_expectation_prints_json() -> None:
 def test_maps_test_bad_map_is_exit_2() -> None:
     code, text = maps_test("nope-850", "samples/x12/distrib-850-5010.x12")
     assert code == 2 and "nope-850.yaml" in text
+
+
+def test_version_mismatch_is_a_warning() -> None:
+    code, text = maps_test("bigbox-850", "samples/x12/distrib-850-5010.x12")
+    [result] = json.loads(text)
+    assert code == 0 and result["ok"]
+    [finding] = result["findings"]
+    assert (finding["code"], finding["severity"], finding["value"]) == (
+        "map.version", "warning", "005010")
