@@ -54,7 +54,7 @@ def split_loops(body: Sequence[Segment]) -> Loops:
         if sid == "PO1":
             current = {}
             lines.append(current)
-        elif sid == "N1" and not lines and current is not None:
+        elif sid == "N1" and not lines:
             current = {}
             parties.append(current)
         elif sid == "CTT":
@@ -115,10 +115,10 @@ class InboundMap:
         segments = transaction.segments
         run = _Run(segments[0].index if segments else 0)
         loops = split_loops(transaction.body)
-        data = record(list(self.order), loops.header, run)
+        data = record(self.order, loops.header, run)
         others = []
         for scope in loops.parties:
-            party = record(list(self.party), scope, run)
+            party = record(self.party, scope, run)
             role = self.roles.get(str(party.get("role", "")))
             if role is None or role in data:
                 others.append(party)
@@ -126,7 +126,7 @@ class InboundMap:
                 data[role] = party
         if others:
             data["other_parties"] = others
-        data["lines"] = [record(list(self.line), scope, run) for scope in loops.lines]
+        data["lines"] = [record(self.line, scope, run) for scope in loops.lines]
         return self._build(data, source, run)
 
     def _build(self, data: dict[str, Any], source: SourceRef | None,

@@ -6,7 +6,7 @@ loop's segments into the nested dict that `build.build` turns into a model recor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -122,7 +122,7 @@ def texts(paths: list[Path], scope: Scope) -> list[str]:
     return [value for value in (p.read(scope)[0] for p in paths) if value]
 
 
-def record(rules: list[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any]:
+def record(rules: Sequence[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any]:
     """Run rules over one scope into a nested dict shaped like the target record."""
     out: dict[str, Any] = {}
     for rule in rules:
