@@ -10,6 +10,8 @@ Conventions the XML follows (edigate's own validator relies on them too):
 * code lists: an ID element whose number has a list in codes.yaml carries
   ``<valid_codes external="NUMBER"/>``; the codes live in codes.xml under that id. Inline
   ``<code>`` lists appear only on envelope qualifiers (ISA11/12, GS01, GS08, ST01).
+* a code set whose <source> is "X12 subset" lists only part of a larger X12 list; edigate's
+  validator reports other values as warnings.
 * data_ele is the element number, or "NUMBER.VERSION" where the versions define it differently.
 """
 
@@ -39,6 +41,8 @@ USAGE = {"M": "R", "O": "S", "X": "S"}
 TABLE_XID = {"header": ("HEADER", "Table 1 - Header"), "detail": ("DETAIL", "Table 2 - Detail"),
              "summary": ("FOOTER", "Table 3 - Summary")}
 FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "FA")
+PARTIAL_SOURCE = "X12 subset"
+"""codes.xml <source> of a curated subset of a larger list: unknown values only warn."""
 
 
 def base_element_number(data_ele: str) -> str:
@@ -295,6 +299,8 @@ def codes(sources: Sources) -> str:
         node = _sub(root, "codeset")
         _sub(node, "id", number)
         _sub(node, "name", codeset.name)
+        if codeset.partial:
+            _sub(node, "source", PARTIAL_SOURCE)
         _sub(node, "data_ele", number)
         version = _sub(node, "version")
         for code, _text in codeset.codes:

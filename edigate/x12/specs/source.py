@@ -126,6 +126,8 @@ class CodeSet:
     number: str
     name: str
     codes: tuple[tuple[str, str], ...]
+    partial: bool = False
+    """A curated subset of a larger X12 list: an unknown value is a warning, not an error."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def _load_codes(path: Path) -> dict[str, CodeSet]:
         if not isinstance(number, str) or bad:
             raise _fail(path, str(number), f"codes and element numbers must be quoted strings: {bad}")
         pairs = tuple((code, str(text)) for code, text in codes.items())
-        result[number] = CodeSet(number, str(body["name"]), pairs)
+        result[number] = CodeSet(number, str(body["name"]), pairs, bool(body.get("partial", False)))
     return result
 
 

@@ -1,0 +1,378 @@
+"""Structural validation of transaction sets against the compiled specs.
+
+One pass per set: each segment is placed in the spec's loop tree by searching forward
+from where the previous one stood, first in the innermost open loop, then outward. A
+segment that fits nowhere is reported once and skipped, so one misplaced segment does not
+make every later one "not found" (pyx12's behaviour). Elements are checked against their
+data element definitions and code lists, composites against their components, and
+segments against their syntax notes (P, R, C, L, E). Every problem is a `Finding` with its
+AK3/AK4 (IK3/IK4) code and position.
+
+Summary counts are checked beyond what X12 syntax requires: CTT01 against the number of
+line-item loops is reported as a warning, since pyx12 and most translators ignore it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from edigate.x12.checks import valid_date, valid_time
+from edigate.x12.envelope import Transaction
+from edigate.x12.findings import Finding, Level, Severity
+from edigate.x12.segment import Composite, Element, Repeats, Segment
+from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec, SpecLibrary, Rule, parse_syntax
+
+__all__ = ["Validator", "validate_transaction"]
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
+_NUMBER = re.compile(r"-?\d+\Z")
+_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)(E-?\d+)?\Z")
+_LINE_LOOPS = {"850": "PO1", "855": "PO1", "860": "POC", "810": "IT1", "856": "HL"}
+_FOUND_ANYWHERE_CODE = "7"
+_NOT_IN_SET_CODE = "6"
+_UNRECOGNIZED_CODE = "1"
+_UNLISTED = "I6"
+"""A code outside a partial list: reported as a warning with the implementation code I6."""
+
+
+@dataclass
+class _Frame:
+    loop: LoopSpec
+    index: int
+    counts: list[int]
+
+
+@dataclass
+class _Walk:
+    """The state of one set's walk through its spec."""
+
+    tx: Transaction
+    findings: list[Finding] = field(default_factory=list)
+    stack: list[_Frame] = field(default_factory=list)
+    line_loops: int = 0
+
+    def finding(self, level: Level, code: str, message: str, seg: Segment | None, position: int,
+                loop_id: str = "", **more: object) -> None:
+        tx = self.tx
+        self.findings.append(Finding(
+            level, code, message, transaction=tx.control_number, set_id=tx.set_id,
+            interchange=tx.interchange.control_number, group=tx.group.control_number if tx.group else None,
+            segment_index=seg.index if seg else None, segment_position=position,
+            segment_id=more.pop("segment_id", seg.id if seg else None),  # type: ignore[arg-type]
+            loop_id=loop_id or None, offset=seg.offset if seg else None, **more))  # type: ignore[arg-type]
+
+
+class Validator:
+    """Validates transaction sets with the specs of a `SpecLibrary`."""
+
+    def __init__(self, library: SpecLibrary | None = None) -> None:
+        self.library = library or SpecLibrary()
+
+    def __call__(self, tx: Transaction) -> list[Finding]:
+        return self.validate(tx)
+
+    def validate(self, tx: Transaction) -> list[Finding]:
+        """Every structural problem of ``tx``; an unsupported set is one AK5 1 finding."""
+        version = tx.group.version if tx.group else ""
+        spec = self.library.get(tx.set_id, version)
+        if spec is None:
+            return [Finding(Level.TRANSACTION, "1", f"transaction set {tx.set_id} version {version or '?'} "
+                            "is not supported", Severity.ERROR, "no spec for this set and version",
+                            transaction=tx.control_number, set_id=tx.set_id,
+                            interchange=tx.interchange.control_number,
+                            group=tx.group.control_number if tx.group else None)]
+        return _walk(spec, tx)
+
+
+def validate_transaction(tx: Transaction, library: SpecLibrary | None = None) -> list[Finding]:
+    return Validator(library).validate(tx)
+
+
+def _walk(spec: SetSpec, tx: Transaction) -> list[Finding]:
+    walk = _Walk(tx)
+    root = spec.root
+    walk.stack.append(_Frame(root, 0, [1] + [0] * (len(root.children) - 1)))
+    body = tx.segments[1:]
+    for position, seg in enumerate(body, 2):
+        if seg.id == "SE" and position == len(tx.segments):
+            _close(walk, 0, seg, position)
+            _place_trailer(walk, seg, position)
+            break
+        _place(walk, spec, seg, position)
+    else:
+        _close(walk, 0, None, len(tx.segments))
+    _check_counts(walk, spec)
+    return walk.findings
+
+
+def _find(walk: _Walk, sid: str) -> tuple[int, int] | None:
+    stack = walk.stack
+    for depth in range(len(stack) - 1, -1, -1):
+        frame = stack[depth]
+        candidates = frame.loop.starts.get(sid)
+        if candidates:
+            start = frame.index if frame.index or not depth else 1
+            for i in candidates:
+                if i >= start:
+                    return depth, i
+    return None
+
+
+def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
+    hit = _find(walk, seg.id)
+    if hit is None:
+        _unplaced(walk, spec, seg, position)
+        return
+    depth, i = hit
+    _close(walk, depth + 1, seg, position)
+    frame = walk.stack[depth]
+    _skip(walk, frame, i, seg, position)
+    frame.index = i
+    frame.counts[i] += 1
+    child = frame.loop.children[i]
+    if isinstance(child, LoopSpec):
+        if frame.counts[i] > child.repeat:
+            walk.finding(Level.SEGMENT, "4", f"loop {child.id} occurs more than {child.repeat} times", seg,
+                         position, child.id)
+        if child.id == _LINE_LOOPS.get(spec.set_id):
+            walk.line_loops += 1
+        walk.stack.append(_Frame(child, 0, [1] + [0] * (len(child.children) - 1)))
+        _check_segment(walk, child.first, seg, position, child.id)
+        return
+    if frame.counts[i] > child.max_use:
+        walk.finding(Level.SEGMENT, "5", f"{seg.id} is used more than {child.max_use} time(s) here", seg,
+                     position, frame.loop.id if depth else "")
+    if child.usage == "N":
+        walk.finding(Level.SEGMENT, "I4", f"{seg.id} is marked not used", seg, position)
+    _check_segment(walk, child, seg, position, frame.loop.id if depth else "")
+
+
+def _place_trailer(walk: _Walk, seg: Segment, position: int) -> None:
+    root = walk.stack[0]
+    last = len(root.loop.children) - 1
+    root.index, root.counts[last] = last, 1
+    _check_segment(walk, root.loop.children[last], seg, position, "")  # type: ignore[arg-type]
+
+
+def _unplaced(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
+    if not _SEGMENT_ID.match(seg.id):
+        code, why = _UNRECOGNIZED_CODE, f"{seg.id!r} is not a segment ID"
+    elif seg.id in spec.segment_ids:
+        code, why = _FOUND_ANYWHERE_CODE, f"{seg.id} is not in its proper place here"
+    else:
+        code, why = _NOT_IN_SET_CODE, f"{seg.id} is not a segment of the {spec.set_id} transaction set"
+    loop = walk.stack[-1].loop.id if len(walk.stack) > 1 else ""
+    walk.finding(Level.SEGMENT, code, why, seg, position, loop,
+                 hint="move or remove the segment; later segments were checked as if it were absent")
+
+
+def _skip(walk: _Walk, frame: _Frame, upto: int, seg: Segment | None, position: int) -> None:
+    """Children passed over between the last match and ``upto``: report the mandatory ones."""
+    for j in range(frame.index + 1, upto):
+        child = frame.loop.children[j]
+        if child.usage == "R" and frame.counts[j] == 0:
+            sid = child.id if isinstance(child, SegmentSpec) else child.first.id
+            what = "segment" if isinstance(child, SegmentSpec) else f"loop {child.id} (starting with)"
+            loop = "" if frame.loop.id == "ST_LOOP" else frame.loop.id
+            walk.finding(Level.SEGMENT, "3", f"required {what} {sid} is missing", seg, position,
+                         child.id if isinstance(child, LoopSpec) else loop, segment_id=sid)
+
+
+def _close(walk: _Walk, depth: int, seg: Segment | None, position: int) -> None:
+    """Close every loop above ``depth``, reporting required children never seen."""
+    while len(walk.stack) > max(depth, 1):
+        frame = walk.stack.pop()
+        _skip(walk, frame, len(frame.loop.children), seg, position)
+    if depth == 0:
+        root = walk.stack[0]
+        _skip(walk, root, len(root.loop.children) - 1, seg, position)
+
+
+def _check_counts(walk: _Walk, spec: SetSpec) -> None:
+    if spec.set_id not in _LINE_LOOPS:
+        return
+    ctt = next((s for s in walk.tx.segments if s.id == "CTT"), None)
+    if ctt is None or not ctt.get(1).isdigit() or int(ctt.get(1)) == walk.line_loops:
+        return
+    position = walk.tx.segments.index(ctt) + 1
+    walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
+                 f"{_LINE_LOOPS[spec.set_id]} loops", ctt, position, element=1, element_ref="354",
+                 value=ctt.get(1), severity=Severity.WARNING, hint="the sender's count is wrong or lines are missing")
+
+
+# -- elements ------------------------------------------------------------------------
+
+def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, loop_id: str) -> None:
+    elements = seg.elements
+    problems = _element_problems(elements, spec)
+    if spec.rules:
+        problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
+    if not problems:
+        return
+    if any(p.code != _UNLISTED for p in problems):
+        walk.finding(Level.SEGMENT, "8", f"{seg.id} has data element errors", seg, position, loop_id)
+    for p in problems:
+        severity = Severity.WARNING if p.code == _UNLISTED else Severity.ERROR
+        walk.finding(Level.ELEMENT, p.code, p.message, seg, position, loop_id, element=p.element,
+                     component=p.component, element_ref=p.ref, value=p.value, severity=severity,
+                     hint="not in edigate's list of common codes; add it to specs/source/codes.yaml if valid"
+                     if severity is Severity.WARNING else "")
+
+
+class _Problem(NamedTuple):
+    element: int
+    component: int | None
+    code: str
+    ref: str
+    message: str
+    value: str | None
+
+
+def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[_Problem]:
+    """Problems of each element present, then of each required element absent."""
+    out: list[_Problem] = []
+    table = spec.by_position
+    limit = len(table)
+    for position, value in enumerate(elements, 1):
+        if not value:
+            continue
+        field = table[position] if position < limit else None
+        if field is None:
+            out.append(_Problem(position, None, "3", "", f"too many data elements: the segment defines "
+                                f"{len(spec.elements)}", None))
+            break
+        if type(value) is str:
+            if isinstance(field, CompositeSpec):
+                out.extend(_composite_problems(field, Composite((value,))))
+                continue
+            if field.min_len <= len(value) <= field.max_len and field.usage != "N":
+                kind = field.data_type  # fast path for the common good ID and AN values
+                if kind == "ID" and (field.codes is None or value in field.codes):
+                    continue
+                if kind == "AN" and value.isprintable():
+                    continue
+            problem = _value_problem(field, value)
+            if problem:
+                out.append(_Problem(position, None, problem[0], field.ref, problem[1], value))
+        elif isinstance(value, Repeats):
+            out.append(_Problem(position, None, "12", field.ref, f"{field.name} does not repeat", None))
+        elif isinstance(field, CompositeSpec):
+            out.extend(_composite_problems(field, value))  # type: ignore[arg-type]
+        else:
+            out.append(_Problem(position, None, "13", field.ref, f"{field.name} is a simple element, "
+                                "found components", None))
+    count = len(elements)
+    for field in spec.required:
+        if field.position > count or not elements[field.position - 1]:
+            out.append(_Problem(field.position, None, "1", field.ref, f"required element {field.name} is "
+                                "missing", None))
+    if len(out) > 1:
+        out.sort(key=lambda p: (p.element, p.component or 0))
+    return out
+
+
+def _composite_problems(spec: CompositeSpec, value: Composite) -> Iterator[_Problem]:
+    parts = list(value)
+    while parts and parts[-1] == "":
+        parts.pop()
+    if len(parts) > len(spec.components):
+        yield _Problem(spec.position, len(spec.components) + 1, "13", spec.ref, "too many components", None)
+    for comp in spec.components:
+        text = parts[comp.position - 1] if comp.position <= len(parts) else ""
+        if text:
+            problem = _value_problem(comp, text)
+            if problem:
+                yield _Problem(spec.position, comp.position, problem[0], comp.ref, problem[1], text)
+        elif comp.usage == "R":
+            yield _Problem(spec.position, comp.position, "1", comp.ref, f"required component {comp.name} is missing",
+                           None)
+    if spec.syntax:
+        for problem in _syntax_problems(tuple(parts), parse_syntax(spec.syntax), spec.components, []):
+            yield problem._replace(element=spec.position, component=problem.element)
+
+
+def _value_problem(spec: ElementSpec, value: str) -> tuple[str, str] | None:
+    t = spec.data_type
+    if spec.usage == "N":
+        return "I10", f"{spec.name} is marked not used"
+    if t == "ID":
+        if spec.codes is not None and value not in spec.codes:
+            if not spec.codes_partial:
+                return "7", f"{value!r} is not a valid {spec.name} code"
+            return _length(spec, len(value)) or (_UNLISTED, f"{value!r} is not among the known {spec.name} codes")
+        return _length(spec, len(value))
+    if t == "AN":
+        if not value.isprintable():
+            return "6", f"{spec.name} holds a control character"
+        return _length(spec, len(value))
+    if t[0] == "N":
+        if not _NUMBER.match(value):
+            return "6", f"{spec.name} must be a whole number"
+        return _length(spec, len(value.lstrip("-")))
+    if t == "R":
+        if not _DECIMAL.match(value):
+            return "6", f"{spec.name} must be a decimal number"
+        return _length(spec, sum(c.isdigit() for c in value))
+    if t == "DT":
+        return None if len(value) in (6, 8) and valid_date(value) and spec.min_len <= len(value) <= spec.max_len \
+            else ("8", f"{spec.name} is not a valid date")
+    if t == "TM":
+        return None if valid_time(value) and len(value) <= spec.max_len else ("9", f"{spec.name} is not a valid time")
+    return _length(spec, len(value))
+
+
+def _length(spec: ElementSpec, n: int) -> tuple[str, str] | None:
+    if n < spec.min_len:
+        return "4", f"{spec.name} is shorter than {spec.min_len}"
+    if n > spec.max_len:
+        return "5", f"{spec.name} is longer than {spec.max_len}"
+    return None
+
+
+def _syntax_problems(values: tuple[Element, ...], rules: tuple[Rule, ...],
+                     fields: tuple[ElementSpec | CompositeSpec, ...], out: list[_Problem]) -> list[_Problem]:
+    present = {n for n, v in enumerate(values, 1) if v}
+    for rule in rules:
+        kind = rule.kind
+        if kind != "R" and present.isdisjoint(rule.members):
+            continue
+        if (kind == "P" or kind == "R") and rule.members <= present:
+            continue
+        if (kind == "C" or kind == "L") and rule.positions[0] not in present:
+            continue
+        problem = _syntax_rule(rule.kind, rule.positions, present)
+        if problem is not None:
+            n, code, why = problem
+            spec = next((f for f in fields if f.position == n), None)
+            ref, name = (spec.ref, spec.name) if spec else ("", f"element {n:02d}")
+            out.append(_Problem(n, None, code, ref, f"{name}: {why} (syntax note {rule.note})", None))
+    return out
+
+
+def _syntax_rule(kind: str, positions: tuple[int, ...], present: set[int]) -> tuple[int, str, str] | None:
+    if kind == "P" or kind == "E":
+        hits = sum(1 for p in positions if p in present)
+        if hits == 0 or (kind == "P" and hits == len(positions)) or (kind == "E" and hits == 1):
+            return None
+    elif positions[0] not in present and kind != "R":
+        return None
+    here = [p for p in positions if p in present]
+    first, rest = positions[0], positions[1:]
+    if kind == "P" and here and len(here) != len(positions):
+        return next(p for p in positions if p not in present), "2", "paired elements must all be present"
+    if kind == "R" and not here:
+        return first, "2", f"at least one of {_refs(positions)} is required"
+    if kind == "C" and first in present and not all(p in present for p in rest):
+        return next(p for p in rest if p not in present), "2", f"required when {first:02d} is present"
+    if kind == "L" and first in present and not any(p in present for p in rest):
+        return rest[0], "2", f"one of {_refs(rest)} is required when {first:02d} is present"
+    if kind == "E" and len(here) > 1:
+        return here[1], "10", f"only one of {_refs(positions)} may be present"
+    return None
+
+
+def _refs(positions: tuple[int, ...] | list[int]) -> str:
+    return ", ".join(f"{p:02d}" for p in positions)

@@ -1,0 +1,132 @@
+"""One small interchange per structural error code, asserting the exact ack segments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from edigate.x12.envelope import Transaction, read_envelopes
+from edigate.x12.findings import Level, Severity
+from edigate.x12.respond import answer_file
+from edigate.x12.tokenizer import tokenize
+from edigate.x12.validate import Validator
+from edigate.x12.writer import Counter
+
+ISA4 = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*EDIGATE        *261126*1200*U*00401*"
+        "000000042*0*P*>~")
+ISA5 = ISA4.replace("*U*00401*", "*^*00501*")
+GOOD = ["BEG*00*SA*PO123**20261126", "N1*ST*STORE 12*92*0012", "PO1*1*10*EA*2.50*PE*UP*012345678905",
+        "CTT*1"]
+VALIDATOR = Validator()
+
+
+def interchange(body: list[str], *, version: str = "004010", set_id: str = "850", fid: str = "PO") -> bytes:
+    isa = ISA5 if version.startswith("005") else ISA4
+    segs = [f"ST*{set_id}*0001", *body, f"SE*{len(body) + 2}*0001"]
+    text = isa + f"GS*{fid}*SENDER*EDIGATE*20261126*1200*7*X*{version}~" + "~".join(segs) + "~GE*1*7~IEA*1*000000042~"
+    return text.encode()
+
+
+def ack_body(body: list[str], **kw: str) -> list[str]:
+    data = interchange(body, **kw)
+    [answer] = list(answer_file(data, Counter(), check=VALIDATOR, when=dt.datetime(2026, 11, 26)))
+    segs = list(tokenize(answer.data))
+    start = next(i for i, s in enumerate(segs) if s.id == "AK2")
+    end = next(i for i, s in enumerate(segs) if s.id == "AK9")
+    return [s.id + "*" + "*".join(e if isinstance(e, str) else ":".join(e) for e in s.elements) for s in segs[start:end]]
+
+
+def test_a_valid_850_is_accepted_in_both_versions() -> None:
+    assert ack_body(GOOD) == ["AK2*850*0001", "AK5*A"]
+    assert ack_body(GOOD, version="005010") == ["AK2*850*0001", "IK5*A"]
+
+
+@pytest.mark.parametrize("body, expected", [
+    (["BEG*00*SA*PO123**20261126", "BEG*00*SA*PO123**20261126", *GOOD[1:]],
+     ["AK3*BEG*3**5"]),
+    (["BEG*00*SA*PO123**20261126", "XX!*1", *GOOD[1:]], ["AK3*XX!*3**1"]),
+    (["BEG*00*SA*PO123**20261126", "IT1*1*2*EA", *GOOD[1:]], ["AK3*IT1*3**6"]),
+    ([GOOD[0], GOOD[2], GOOD[0], GOOD[3]], ["AK3*BEG*4*PO1*7"]),
+    (GOOD[1:], ["AK3*BEG*2**3"]),
+    (["BEG*00*SA*PO123**20261126", "N1*ST*STORE 12*92*0012", "CTT*1"], ["AK3*PO1*4*PO1*3"]),
+])
+def test_segment_errors(body: list[str], expected: list[str]) -> None:
+    assert ack_body(body) == ["AK2*850*0001", *expected, "AK5*R*5"]
+
+
+@pytest.mark.parametrize("beg, ak4", [
+    ("BEG*00*SA**X*20261126", "AK4*3*324*1"),
+    ("BEG*00*SA*PO123**20261126" + "*" * 7 + "*X", "AK4*13**3"),
+    ("BEG*0*SA*PO123**20261126", "AK4*1*353*4*0"),
+    ("BEG*00*SA*" + "P" * 23 + "**20261126", "AK4*3*324*5*" + "P" * 23),
+    ("BEG*00*SA*PO\x07123**20261126", "AK4*3*324*6*PO?123"),
+    ("BEG*00*SA*PO123**20261126**Y", "AK4*7*587*7*Y"),
+    ("BEG*00*SA*PO123**20261131", "AK4*5*373*8*20261131"),
+    ("BEG*00*SA*PO123**20261126*A>B", "AK4*6*367*13"),
+])
+def test_element_errors_on_beg(beg: str, ak4: str) -> None:
+    assert ack_body([beg, *GOOD[1:]]) == ["AK2*850*0001", "AK3*BEG*2**8", ak4, "AK5*R*5"]
+
+
+def test_time_and_number_errors() -> None:
+    body = [GOOD[0], "DTM*002*20261201*2561", *GOOD[1:]]
+    assert ack_body(body)[1:3] == ["AK3*DTM*3**8", "AK4*3*337*9*2561"]
+    body = [*GOOD[:2], "PO1*1*1O*EA*2.50*PE*UP*012345678905", GOOD[3]]
+    assert ack_body(body)[1:3] == ["AK3*PO1*4*PO1*8", "AK4*2*330*6*1O"]
+
+
+def test_syntax_notes_paired_conditional_and_exclusion() -> None:
+    body = [*GOOD[:2], "PO1*1*10*EA*2.50*PE*UP", GOOD[3]]
+    assert ack_body(body)[1:3] == ["AK3*PO1*4*PO1*8", "AK4*7*234*2"]
+
+
+def test_repetition_in_a_simple_element_is_too_many_repetitions() -> None:
+    body = ["BEG*00*SA*PO1^PO2**20261126", *GOOD[1:]]
+    assert ack_body(body, version="005010")[1:3] == ["IK3*BEG*2**8", "IK4*3*324*12"]
+
+
+def test_999_carries_ik3_and_ik4_with_component_positions() -> None:
+    body = [GOOD[0], "REF*DP*12***XX>1", *GOOD[1:]]
+    lines = ack_body(body, version="005010")
+    assert lines[0] == "AK2*850*0001"
+    assert lines[1].startswith("IK3*REF*3**8")
+
+
+def test_loop_over_its_maximum_is_code_4() -> None:
+    n1 = ["N1*ST*STORE*92*0012"] * 201
+    assert ack_body([GOOD[0], *n1, GOOD[2], GOOD[3]])[1:2] == ["AK3*N1*203*N1*4"]
+
+
+def test_unsupported_set_is_ak5_1() -> None:
+    assert ack_body(["W05*N*1"], set_id="940", fid="OW") == ["AK2*940*0001", "AK5*R*1"]
+
+
+def test_misplaced_segment_is_reported_once_not_for_every_later_segment() -> None:
+    body = [GOOD[0], GOOD[2], "BEG*00*SA*PO1**20261126", "PO1*2*1*EA*1.00*PE*UP*012345678912", "PID*F****ITEM",
+            GOOD[3]]
+    lines = ack_body(body)
+    assert [line for line in lines if line.startswith("AK3")] == ["AK3*BEG*4*PO1*7"]
+
+
+def test_ctt_count_mismatch_is_a_warning() -> None:
+    [tx] = [e for e in read_envelopes(interchange([*GOOD[:3], "CTT*2"])) if isinstance(e, Transaction)]
+    [finding] = VALIDATOR(tx)
+    assert (finding.level, finding.severity, finding.element, finding.value) == (Level.ELEMENT, Severity.WARNING, 1, "2")
+    assert "CTT01 says 2 line items, the set has 1 PO1 loops" in finding.text
+
+
+def test_partial_code_list_only_warns() -> None:
+    body = [GOOD[0], "REF*ZZZ*1", *GOOD[1:]]
+    [tx] = [e for e in read_envelopes(interchange(body)) if isinstance(e, Transaction)]
+    [finding] = VALIDATOR(tx)
+    assert (finding.code, finding.severity, finding.value) == ("I6", Severity.WARNING, "ZZZ")
+    assert ack_body(body) == ["AK2*850*0001", "AK5*A"]
+
+
+def test_every_generated_ack_validates_against_the_997_and_999_specs() -> None:
+    for version in ("004010", "005010"):
+        data = interchange(["BEG*00*SA*PO123**20261131**Y", GOOD[2], "XX!*1", GOOD[0], GOOD[3]], version=version)
+        [answer] = list(answer_file(data, Counter(), check=VALIDATOR, when=dt.datetime(2026, 11, 26)))
+        [ack] = [e for e in read_envelopes(answer.data) if isinstance(e, Transaction)]
+        assert ack.findings == () and VALIDATOR(ack) == [], [str(f) for f in VALIDATOR(ack)]
