@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
-from edigate.x12.summary import FileSummary, summarize
+from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
 __all__ = ["main"]
 
@@ -39,8 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("file", type=Path, metavar="FILE")
     parse.add_argument("--json", action="store_true", help="print the documented JSON structure")
     parse.set_defaults(handler=_x12_parse)
-    validate = x12_commands.add_parser("validate", help="check FILE's envelopes; exit 1 when invalid")
+    validate = x12_commands.add_parser(
+        "validate", help="check FILE's envelopes and transaction-set structure; exit 1 when invalid")
     validate.add_argument("file", type=Path, metavar="FILE")
+    validate.add_argument("--envelope-only", action="store_true", help="check envelopes, not set structure")
     validate.add_argument("--json", action="store_true", help="print findings as JSON")
     validate.add_argument("--ack", choices=("997", "999", "ta1"),
                           help="also write acknowledgments: a 997 or 999 per group (and TA1 where asked), or TA1 only")
@@ -76,9 +78,12 @@ def _x12_parse(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
-    summary = summarize(args.file)
+    from edigate.x12.validate import Validator
+
+    check = None if args.envelope_only else Validator()
+    summary = summarize(args.file, check=check)
     if args.ack:
-        _write_acks(args, out)
+        _write_acks(args, out, check)
     if args.json:
         _dump({"file": summary.file, "valid": summary.valid,
                "findings": [f.to_json() for f in summary.findings]}, out)
@@ -91,12 +96,12 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
     return 0 if summary.valid else 1
 
 
-def _write_acks(args: argparse.Namespace, out: TextIO) -> None:
+def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:
     from edigate.x12.respond import AckRequest, answer_file
     from edigate.x12.writer import Counter
 
     request = AckRequest("none", "always") if args.ack == "ta1" else AckRequest(args.ack, "requested")
-    data = b"".join(a.data for a in answer_file(args.file, Counter(), request=request))
+    data = b"".join(a.data for a in answer_file(args.file, Counter(), request=request, check=check))
     if args.out is None:
         out.write(data.decode("utf-8"))
         return

@@ -7,19 +7,18 @@ envelope is in error, and a functional group of 997s or 999s, one per inbound gr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, functional_ack, ta1
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
-from edigate.x12.findings import Finding
+from edigate.x12.summary import TransactionCheck
 from edigate.x12.tokenizer import Source
 from edigate.x12.writer import ControlNumbers, GroupContent, TransactionContent, write_interchange
 
 __all__ = ["AckRequest", "Answer", "answer_file"]
 
-TransactionCheck = Callable[[Transaction], Sequence[Finding]]
 
 
 @dataclass(frozen=True, slots=True)

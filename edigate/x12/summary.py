@@ -6,6 +6,7 @@ small for large files; the segments themselves are not kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,8 @@ from edigate.x12.envelope import (
 )
 from edigate.x12.findings import Finding, no_errors
 from edigate.x12.tokenizer import Note, Source
+
+TransactionCheck = Callable[[Transaction], Sequence[Finding]]
 
 __all__ = ["FileSummary", "GroupSummary", "InterchangeSummary", "SetSummary", "summarize"]
 
@@ -91,16 +94,19 @@ class FileSummary:
 
 @dataclass
 class _Builder:
+    file: str
     interchanges: list[InterchangeSummary] = field(default_factory=list)
     groups: list[GroupSummary] = field(default_factory=list)
     sets: list[SetSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, event: Transaction | FunctionalGroup | Interchange) -> None:
+    def add(self, event: Transaction | FunctionalGroup | Interchange, check: TransactionCheck | None) -> None:
         self.findings.extend(event.findings)
         if isinstance(event, Transaction):
+            extra = check(event) if check else ()
+            self.findings.extend(extra)
             self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
-                                        event.segments[0].offset, event.accepted))
+                                        event.segments[0].offset, event.accepted and no_errors(extra)))
         elif isinstance(event, FunctionalGroup):
             self.groups.append(GroupSummary(event.header, tuple(self.sets)))
             self.sets.clear()
@@ -113,12 +119,15 @@ class _Builder:
             self.groups.clear()
 
 
-def summarize(source: Source, *, name: str | None = None) -> FileSummary:
-    """Read a whole file and summarize its envelopes, findings and tolerated quirks."""
+def summarize(source: Source, *, name: str | None = None, check: TransactionCheck | None = None) -> FileSummary:
+    """Read a whole file and summarize its envelopes, findings and tolerated quirks.
+
+    ``check`` adds findings per transaction set (the structural validator).
+    """
     reader = EnvelopeReader(source, name=name)
-    builder = _Builder()
+    builder = _Builder(reader.name)
     for event in reader:
-        builder.add(event)
+        builder.add(event, check)
     builder.findings.extend(reader.file_findings)
     return FileSummary(reader.name, reader.segment_count, tuple(builder.interchanges),
                        tuple(builder.findings), tuple(reader.notes))
