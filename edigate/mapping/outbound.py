@@ -1,4 +1,4 @@
-"""Outbound maps: a canonical document (Order, PoAck) to the body of an X12 set.
+"""Outbound maps: a canonical document (Order, PoAck, Shipment, Invoice) to an X12 set body.
 
 An outbound map lists the segments to write, in order; each names, per element, the
 canonical field it is written from::
@@ -12,15 +12,21 @@ canonical field it is written from::
       - each: lines
         segments:
           - PO1: {1: line_number, 2: quantity, 6: {pairs: product_ids}}
+      - CTT: [{count: PO1}]
 
 An element is a field path (dotted; ``lines.0``; ``ids[92]``; properties such as
 ``line_count`` too), ``null``, or a mapping with ``from``/``const``/``expr``, ``type``
-(str, decimal, int, date, n0..n4), ``codes`` (canonical -> X12), ``when`` (write a
-constant only when that field has a value) or ``pairs`` (a qualified-ids field written as
-consecutive qualifier/value elements). A segment with ``when: FIELD`` is written exactly when
-the field has a value; any other segment whose every non-constant element is empty is
-left out.
-Paths are checked against the model when the map is loaded.
+(str, decimal, int, date, time, n0..n4), ``codes`` (canonical -> X12), ``default`` (text
+written when the field is empty), ``when`` (write the element only when that field has a
+value), ``count`` (how many segments with that id are written so far) or ``pairs`` (a
+qualified-ids field written as consecutive qualifier/value elements). A segment with
+``when: FIELD`` is written exactly when the field has a value; any other segment whose
+every non-constant element is empty is left out.
+
+A block with ``hl: LEVEL`` (S, O, T, P, I ...) is one HL level of an 856: its HL segment
+is numbered, names the level it hangs under and says whether levels hang below it; the
+blocks nested in its ``segments`` hang under it. ``each`` and ``hl`` combine: one level
+per record. Paths are checked against the model when the map is loaded.
 """
 
 from __future__ import annotations
@@ -30,50 +36,42 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from edigate.config.schema import did_you_mean
 from edigate.config.yamlsource import Map, Node, Scalar, Seq
-from edigate.errors import ConfigError, ConfigProblem, DataError
+from edigate.errors import ConfigError, ConfigProblem
 from edigate.mapping.expr import compile_expression
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
-from edigate.model import Order, PoAck
+from edigate.mapping.emit import (
+    FORMATS,
+    Emit,
+    ElementFn,
+    Getter,
+    Render,
+    constant,
+    count,
+    formatted,
+    hl_emitter,
+    nothing,
+    pairs,
+    segment_emitter,
+)
+from edigate.model import Invoice, Order, PoAck, Shipment
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.x12.segment import Segment
 
 __all__ = ["DOCUMENTS", "OutboundMap", "load_outbound_map"]
 
-DOCUMENTS: dict[str, type] = {"order": Order, "poack": PoAck}
+DOCUMENTS: dict[str, type] = {"order": Order, "poack": PoAck, "shipment": Shipment,
+                              "invoice": Invoice}
 """What an outbound map's ``document`` may name."""
 
-Getter = Callable[[Any], Any]
-ElementFn = Callable[[Any, Any], "str | list[str]"]
-Emit = Callable[[Any, Any, list[Segment]], None]
 _FIELD_PATH = re.compile(r"^[a-z][a-z0-9_]*(\[[^\]]+\])?(\.([a-z][a-z0-9_]*(\[[^\]]+\])?|\d+))*$")
-_ELEMENT_KEYS = ("from", "const", "expr", "type", "codes", "when", "pairs")
-
-
-def _format_date(value: Any) -> str:
-    return value.strftime("%Y%m%d") if isinstance(value, date) else str(value)
-
-
-def _implied(places: int) -> Callable[[Any], str]:
-    def fmt(value: Any) -> str:
-        scaled = Decimal(value).scaleb(places)
-        if scaled != scaled.to_integral_value():
-            raise DataError(f"{value} has more than {places} decimal places")
-        return str(int(scaled))
-    return fmt
-
-
-FORMATS: dict[str, Callable[[Any], str]] = {
-    "str": str, "int": str, "date": _format_date,
-    "decimal": lambda value: format(Decimal(value), "f"),
-    **{f"n{n}": _implied(n) for n in range(5)},
-}
+_ELEMENT_KEYS = ("from", "const", "expr", "type", "codes", "when", "pairs", "default", "count")
+_BLOCK_KEYS = ("each", "hl", "segments")
+_HL_LEVEL = re.compile(r"^[A-Z0-9]{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +90,9 @@ class OutboundMap:
         if not isinstance(document, self.document):
             raise TypeError(f"map {self.name} writes {self.document.__name__}, "
                             f"not {type(document).__name__}")
-        out: list[Segment] = []
-        self.emit(document, document, out)
-        return tuple(out)
+        render = Render(document)
+        self.emit(document, render)
+        return tuple(render.out)
 
 
 def load_outbound_map(name: str, maps_dir: Path) -> OutboundMap:
@@ -103,17 +101,13 @@ def load_outbound_map(name: str, maps_dir: Path) -> OutboundMap:
     problems: list[ConfigProblem] = []
     cls = _document(source, problems)
     compiler = _Compiler(source.plain_tables().get("codes", {}), problems)
-    emit = compiler.segments(source.segments, "segments", cls) if source.segments else _nothing
+    emit = compiler.segments(source.segments, "segments", cls) if source.segments else nothing
     if source.segments is None:
         problems.append(ConfigProblem(source.file, None, "segments", "missing"))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return OutboundMap(source.name, source.file, source.scalar("set") or "",
                        source.scalar("version") or "", cls, emit, source.chain)
-
-
-def _nothing(record: Any, root: Any, out: list[Segment]) -> None:
-    return None
 
 
 def _document(source: MapSource, problems: list[ConfigProblem]) -> type:
@@ -148,13 +142,13 @@ class _Compiler:
     def segments(self, entry: Entry, path: str, cls: type) -> Emit:
         if not isinstance(entry.node, Seq):
             self.problem(entry.file, entry.line, path, "expected a list of segments")
-            return _nothing
+            return nothing
         emits = [self.item(Entry(entry.file, node.line, node), f"{path}[{i}]", cls)
                  for i, node in enumerate(entry.node.items)]
 
-        def emit(record: Any, root: Any, out: list[Segment]) -> None:
+        def emit(record: Any, render: Render) -> None:
             for one in emits:
-                one(record, root, out)
+                one(record, render)
         return emit
 
     def item(self, entry: Entry, path: str, cls: type) -> Emit:
@@ -162,36 +156,51 @@ class _Compiler:
         if not isinstance(node, Map):
             self.problem(entry.file, entry.line, path, "expected a segment such as {REF: [...]}"
                                                        " or {each: FIELD, segments: [...]}")
-            return _nothing
+            return nothing
         keys = {k.text: (k, v) for k, v in node.entries}
-        if "each" in keys:
-            return self.each(entry, keys, path, cls)
+        if "each" in keys or "hl" in keys:
+            return self.block(entry, keys, path, cls)
         return self.segment(entry, keys, path, cls)
 
-    def each(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str, cls: type) -> Emit:
+    def block(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str, cls: type) -> Emit:
+        """``each: FIELD`` (one pass per record), ``hl: LEVEL`` (an HL level), or both."""
+        for key, _ in keys.values():
+            if key.text not in _BLOCK_KEYS:
+                self.problem(entry.file, key.line, f"{path}.{key.text}",
+                             f"unknown key{did_you_mean(key.text, _BLOCK_KEYS)}")
+        getters, item_cls = self.each_fields(entry, keys, path, cls)
+        inner = keys.get("segments")
+        if inner is None:
+            self.problem(entry.file, entry.line, path, f"'{next(iter(keys))}' needs 'segments'")
+        if inner is None or item_cls is None:
+            return nothing
+        emit_inner = self.segments(Entry(entry.file, inner[0].line, inner[1]), f"{path}.segments",
+                                   item_cls)
+        if "hl" in keys:
+            emit_inner = hl_emitter(self.hl_level(entry.file, keys["hl"], path), emit_inner)
+        return _looped(getters, emit_inner) if getters else emit_inner
+
+    def each_fields(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
+                    cls: type) -> tuple[list[Getter], type | None]:
+        """The getters of ``each`` and the record class they give; no ``each``: ``cls`` itself."""
+        if "each" not in keys:
+            return [], cls
         names_node = keys["each"][1]
         names = [n.text for n in names_node.items if isinstance(n, Scalar)] if isinstance(
             names_node, Seq) else [getattr(names_node, "text", "")]
         found = [self.field(entry.file, names_node.line, f"{path}.each", name, cls) for name in names]
         getters = [g for g, _ in found if g is not None]
         item_cls = next((_item_class(tp) for g, tp in found if g is not None), None)
-        inner = keys.get("segments")
-        if inner is None or item_cls is None:
-            if item_cls is None and getters:
-                self.problem(entry.file, names_node.line, f"{path}.each", "needs records to loop over")
-            if inner is None:
-                self.problem(entry.file, entry.line, path, "'each' needs 'segments'")
-            return _nothing
-        emit_inner = self.segments(Entry(entry.file, inner[0].line, inner[1]), f"{path}.segments",
-                                   item_cls)
+        if item_cls is None and getters:
+            self.problem(entry.file, names_node.line, f"{path}.each", "needs records to loop over")
+        return getters, item_cls
 
-        def emit(record: Any, root: Any, out: list[Segment]) -> None:
-            for getter in getters:
-                value = getter(record)
-                for item in (value if isinstance(value, tuple) else (value,)):
-                    if item is not None:
-                        emit_inner(item, root, out)
-        return emit
+    def hl_level(self, file: str, hl: tuple[Scalar, Node], path: str) -> str:
+        level = getattr(hl[1], "text", "")
+        if not _HL_LEVEL.match(level):
+            self.problem(file, hl[0].line, f"{path}.hl", f"expected an HL03 level code such as S, O,"
+                                                          f" T, P or I, got {level!r}")
+        return level
 
     def segment(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
                 cls: type) -> Emit:
@@ -201,10 +210,10 @@ class _Compiler:
             when, _ = self.field(entry.file, key.line, f"{path}.when", getattr(node, "text", ""), cls)
         if len(keys) != 1:
             self.problem(entry.file, entry.line, path, "expected one segment id per list item")
-            return _nothing
+            return nothing
         seg_id, (key, node) = next(iter(keys.items()))
         elements = self.elements(Entry(entry.file, key.line, node), f"{path}.{seg_id}", cls)
-        return _segment_emitter(seg_id, elements, when)
+        return segment_emitter(seg_id, elements, when)
 
     # -- elements ---------------------------------------------------------------------
 
@@ -235,7 +244,7 @@ class _Compiler:
             if node.value is None and not node.quoted:
                 return None
             getter, _ = self.field(entry.file, entry.line, path, node.text, cls)
-            return (_formatted(getter, str, None), False) if getter else None
+            return (formatted(getter, str, None), False) if getter else None
         if not isinstance(node, Map):
             self.problem(entry.file, entry.line, path, "expected a field path or a mapping")
             return None
@@ -253,7 +262,7 @@ class _Compiler:
             getter, tp = self.field(entry.file, entry.line, f"{path}.pairs", text["pairs"], cls)
             if getter is not None and not _is_ids(tp):
                 self.problem(entry.file, entry.line, f"{path}.pairs", "needs a field of qualified ids")
-            return (_pairs(getter), False) if getter else None
+            return (pairs(getter), False) if getter else None
         fmt = FORMATS.get(text.get("type", "str"))
         if fmt is None:
             self.problem(entry.file, entry.line, f"{path}.type", f"unknown type {text['type']!r}"
@@ -265,12 +274,14 @@ class _Compiler:
             if codes is None:
                 self.problem(entry.file, entry.line, f"{path}.codes", f"no codes table "
                              f"{text['codes']!r}{did_you_mean(text['codes'], self.codes)}")
+        when = self.field(entry.file, entry.line, f"{path}.when", text["when"], cls)[0] \
+            if "when" in text else None
         if "const" in text:
-            when = self.field(entry.file, entry.line, f"{path}.when", text["when"], cls)[0] \
-                if "when" in text else None
-            return _constant(text["const"], when), True
+            return constant(text["const"], when), True
+        if "count" in text:
+            return count(text["count"]), False
         getter = self.source(entry, spec, text, path, cls)
-        return (_formatted(getter, fmt, codes), False) if getter else None
+        return (formatted(getter, fmt, codes, text.get("default"), when), False) if getter else None
 
     def source(self, entry: Entry, spec: dict[str, Node], text: dict[str, str], path: str,
                cls: type) -> Getter | None:
@@ -279,7 +290,8 @@ class _Compiler:
             getter = self.field(entry.file, entry.line, f"{path}.from", text["from"], cls)[0]
         if "expr" not in text:
             if getter is None and "from" not in text:
-                self.problem(entry.file, entry.line, path, "needs 'from', 'const', 'expr' or 'pairs'")
+                self.problem(entry.file, entry.line, path,
+                             "needs 'from', 'const', 'expr', 'count' or 'pairs'")
             return getter
         try:
             expr = compile_expression(text["expr"], entry.file, spec["expr"].line, f"{path}.expr",
@@ -359,46 +371,11 @@ def _item_class(tp: Any) -> type | None:
     return inner if isinstance(inner, type) and dataclasses.is_dataclass(inner) else None
 
 
-def _formatted(getter: Getter, fmt: Callable[[Any], str],
-               codes: Mapping[str, str] | None) -> ElementFn:
-    def element(record: Any, root: Any) -> str:
-        value = getter(record)
-        if value is None or value == "":
-            return ""
-        if codes is not None:
-            value = codes.get(str(value), value)
-        return fmt(value)
-    return element
-
-
-def _constant(value: str, when: Getter | None) -> ElementFn:
-    if when is None:
-        return lambda record, root: value
-    return lambda record, root: value if when(record) not in (None, "", ()) else ""
-
-
-def _pairs(getter: Getter) -> ElementFn:
-    def element(record: Any, root: Any) -> list[str]:
-        return [text for pair in getter(record) or () for text in pair]
-    return element
-
-
-def _segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
-                     when: Getter | None) -> Emit:
-    def emit(record: Any, root: Any, out: list[Segment]) -> None:
-        filled = False
-        if when is not None:
-            if when(record) in (None, "", ()):
-                return
-            filled = True  # asked for explicitly: written even with constants only
-        values: dict[int, str] = {}
-        for position, element, constant in elements:
-            value = element(record, root)
-            texts = value if isinstance(value, list) else [value]
-            for offset, text in enumerate(texts):
-                values[position + offset] = text
-                filled = filled or (bool(text) and not constant)
-        if filled:
-            last = max((p for p, t in values.items() if t), default=0)
-            out.append(Segment(seg_id, tuple(values.get(p, "") for p in range(1, last + 1))))
+def _looped(getters: list[Getter], inner: Emit) -> Emit:
+    def emit(record: Any, render: Render) -> None:
+        for getter in getters:
+            value = getter(record)
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    inner(item, render)
     return emit

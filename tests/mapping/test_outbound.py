@@ -267,8 +267,9 @@ def test_outbound_mistake_is_one_located_line(write_map: MapWriter, text: str, l
 
 
 def test_outbound_map_needs_a_known_document(write_map: MapWriter) -> None:
-    path = write_map("p-855", "extends: 855-4010\ndocument: invoice\n")
-    with pytest.raises(ConfigError, match=r"p-855.yaml:2: document: expected one of order, poack"):
+    path = write_map("p-855", "extends: 855-4010\ndocument: receipt\n")
+    with pytest.raises(ConfigError, match=r"p-855.yaml:2: document: expected one of order, poack, "
+                                          r"shipment, invoice, got 'receipt'"):
         load_outbound_map("p-855", path.parent)
 
 
