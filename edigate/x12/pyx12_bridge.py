@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edigate.x12.findings import Finding, Level
+from edigate.x12.spec import SPECS_DIR, SpecLibrary
 
 __all__ = ["Pyx12Result", "Pyx12Set", "count_segments_validated", "validate_with_pyx12"]
 
-SPECS_DIR = Path(__file__).parent / "specs"
 BOM = "\u00ef\u00bb\u00bf"  # a UTF-8 BOM decoded as latin-1
 NOT_X12 = "does not look like an X12 data file"
 _RUN_LOCK = threading.Lock()  # the err_handler swap is process-wide
@@ -87,11 +87,16 @@ class Pyx12Result:
 # ----------------------------------------------------------------- running pyx12
 
 
-def validate_with_pyx12(data: bytes, *, name: str = "<bytes>") -> Pyx12Result:
-    """Run pyx12's ``x12n_document`` with edigate's specs on ``data`` and translate its errors."""
+def validate_with_pyx12(data: bytes, *, name: str = "<bytes>", strict_codes: bool = False) -> Pyx12Result:
+    """Run pyx12's ``x12n_document`` with edigate's specs on ``data`` and translate its errors.
+
+    Code lists that edigate marks partial are excluded, as edigate only warns on them,
+    unless ``strict_codes`` asks pyx12 to check every list.
+    """
     text = data.decode("latin-1").removeprefix(BOM)
+    exclude = () if strict_codes else tuple(SpecLibrary().partial_code_lists())
     try:
-        valid, errh, segments, logged = _run(io.StringIO(text))
+        valid, errh, segments, logged = _run(io.StringIO(text), exclude)
     except Exception as exc:  # pyx12 raises EngineError, IndexError, KeyError ... on bad input
         return Pyx12Result(name, ok=False, reason=_crash_reason(exc))
     if not errh.children:
@@ -111,7 +116,7 @@ def count_segments_validated(path: str | Path) -> int:
     return segments
 
 
-def _run(src: TextIO) -> tuple[bool, Any, int, list[str]]:
+def _run(src: TextIO, exclude_codes: tuple[str, ...] = ()) -> tuple[bool, Any, int, list[str]]:
     """(x12n_document's result, its error tree, segments seen, error log lines)."""
     import pyx12.error_handler  # type: ignore[import-untyped]
     import pyx12.params  # type: ignore[import-untyped]
@@ -127,8 +132,11 @@ def _run(src: TextIO) -> tuple[bool, Any, int, list[str]]:
         original = pyx12.error_handler.err_handler
         pyx12.error_handler.err_handler = recorder
         try:
+            params = pyx12.params.params()
+            if exclude_codes:
+                params.set("exclude_external_codes", ",".join(exclude_codes))
             valid = pyx12.x12n_document.x12n_document(
-                pyx12.params.params(), src, None, None, map_path=str(SPECS_DIR), callback=count)
+                params, src, None, None, map_path=str(SPECS_DIR), callback=count)
         finally:
             pyx12.error_handler.err_handler = original
     return valid, recorder.last, seen[0], logged

@@ -33,7 +33,6 @@ MAX_SEGMENT = 16 << 20
 _WS = " \t\r\n"
 _END_JUNK = " \t\r\n\x1a\x00"
 _BOM = "\xef\xbb\xbf"
-_MAX_NOTES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +86,7 @@ class Tokenizer:
         self.name = name or _name_of(source)
         self.chunk_size = chunk_size
         self.notes: list[Note] = []
+        self._noted: set[str] = set()
         self.delimiters: Delimiters | None = None
         self.bytes_read = 0
 
@@ -101,7 +101,9 @@ class Tokenizer:
                 stream.close()
 
     def note(self, code: str, message: str, offset: int) -> None:
-        if len(self.notes) < _MAX_NOTES:
+        """Record a tolerated quirk; each kind once per file, so notes stay few."""
+        if code not in self._noted:
+            self._noted.add(code)
             self.notes.append(Note(code, message, offset))
 
     def _run(self, buf: _Buffer) -> Generator[Segment, None, None]:
@@ -158,6 +160,8 @@ class Tokenizer:
                     if not stripped:
                         self.note("blank-segment", "blank segment (two terminators in a row), skipped", start)
                         continue
+                    if " " in part[:len(part) - len(stripped)] or "\t" in part[:len(part) - len(stripped)]:
+                        self.note("indent", "segment indented with spaces or tabs, ignored", start)
                     start += len(part) - len(stripped)
                     part = stripped
                 if after_iea or (part[0] == "I" and part[:3] == "ISA"):

@@ -207,6 +207,10 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
 
 def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, loop_id: str) -> None:
     elements = seg.elements
+    if elements and elements[-1] == "":
+        walk.finding(Level.SEGMENT, "8", f"{seg.id} ends with empty elements (trailing separators)", seg,
+                     position, loop_id, severity=Severity.WARNING,
+                     hint="X12 omits trailing separators; the data is read as if they were absent")
     problems = _element_problems(elements, spec)
     if spec.rules:
         problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
@@ -299,28 +303,26 @@ def _value_problem(spec: ElementSpec, value: str) -> tuple[str, str] | None:
     if spec.usage == "N":
         return "I10", f"{spec.name} is marked not used"
     if t == "ID":
-        if spec.codes is not None and value not in spec.codes:
-            if not spec.codes_partial:
-                return "7", f"{value!r} is not a valid {spec.name} code"
-            return _length(spec, len(value)) or (_UNLISTED, f"{value!r} is not among the known {spec.name} codes")
-        return _length(spec, len(value))
+        problem = _length(spec, len(value))
+        if problem or spec.codes is None or value in spec.codes:
+            return problem
+        if spec.codes_partial:
+            return _UNLISTED, f"{value!r} is not among the known {spec.name} codes"
+        return "7", f"{value!r} is not a valid {spec.name} code"
     if t == "AN":
         if not value.isprintable():
             return "6", f"{spec.name} holds a control character"
         return _length(spec, len(value))
     if t[0] == "N":
-        if not _NUMBER.match(value):
-            return "6", f"{spec.name} must be a whole number"
-        return _length(spec, len(value.lstrip("-")))
+        return _length(spec, len(value.lstrip("-"))) or \
+            (None if _NUMBER.match(value) else ("6", f"{spec.name} must be a whole number"))
     if t == "R":
-        if not _DECIMAL.match(value):
-            return "6", f"{spec.name} must be a decimal number"
-        return _length(spec, sum(c.isdigit() for c in value))
+        return _length(spec, len(value.lstrip("-").replace(".", "", 1))) or \
+            (None if _DECIMAL.match(value) else ("6", f"{spec.name} must be a decimal number"))
     if t == "DT":
-        return None if len(value) in (6, 8) and valid_date(value) and spec.min_len <= len(value) <= spec.max_len \
-            else ("8", f"{spec.name} is not a valid date")
+        return _length(spec, len(value)) or (None if valid_date(value) else ("8", f"{spec.name} is not a valid date"))
     if t == "TM":
-        return None if valid_time(value) and len(value) <= spec.max_len else ("9", f"{spec.name} is not a valid time")
+        return _length(spec, len(value)) or (None if valid_time(value) else ("9", f"{spec.name} is not a valid time"))
     return _length(spec, len(value))
 
 
