@@ -126,7 +126,7 @@ def _pairs(seg: Seg, first: int, last: int) -> list[tuple[str, str]]:
 
 def _sac(seg: Seg) -> AllowanceCharge:
     amount = _v(seg, 5)
-    return AllowanceCharge(AllowanceOrCharge(_v(seg, 1)), _v(seg, 2),
+    return AllowanceCharge(AllowanceOrCharge(_v(seg, 1) or "N"), _v(seg, 2),
                            Decimal(amount).scaleb(-2) if amount else None, _dec(_v(seg, 7)), _v(seg, 15))
 
 
@@ -162,7 +162,7 @@ class _LineDraft:
     po1: Seg
     description: str | None = None
     pack: Pack | None = None
-    dates: dict[str, date | None] = field(default_factory=dict)
+    dates: dict[str, Any] = field(default_factory=dict)
     adjustments: list[AllowanceCharge] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)

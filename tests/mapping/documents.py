@@ -50,7 +50,7 @@ def code(low: int, high: int | None = None) -> st.SearchStrategy[str]:
     return st.text(ALNUM, min_size=low, max_size=high or low)
 
 
-def tuples_of(strategy: st.SearchStrategy, max_size: int = 3) -> st.SearchStrategy:  # type: ignore[type-arg]
+def tuples_of(strategy: st.SearchStrategy, max_size: int = 3) -> st.SearchStrategy:
     return st.lists(strategy, max_size=max_size).map(tuple)
 
 
@@ -73,7 +73,7 @@ def parties(role: str) -> st.SearchStrategy[Party]:
 
 references = st.builds(Reference, qualifier=code(2, 3), value=text, description=opt(text))
 notes = st.builds(Note, text=text, code=opt(code(3)))
-carriers = st.builds(Carrier, scac=code(2, 4), routing=opt(text),
+carriers = st.builds(Carrier, scac=opt(code(2, 4)), routing=opt(text),
                      transport_method=opt(st.sampled_from(["M", "U", "A", "ZZ"])))
 adjustments = st.builds(AllowanceCharge, indicator=st.sampled_from(AllowanceOrCharge),
                         code=code(4), amount=opt(money), percent=opt(percents),

@@ -41,10 +41,12 @@ from edigate.partners import load_partner
 from edigate.x12.envelope import Party as IsaParty
 from edigate.x12.envelope import Transaction, read_envelopes
 from edigate.x12.findings import Severity
+from edigate.x12.pyx12_bridge import validate_with_pyx12
 from edigate.x12.segment import Segment
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, Envelope, GroupContent, TransactionContent, write_interchange
 from tests.conftest import REPO
+from tests import strategies
 from tests.mapping import documents
 
 VALIDATOR = Validator()
@@ -67,8 +69,8 @@ def partner_maps() -> list[tuple[str, str]]:
     return out
 
 
-def envelope(doc_map: OutboundMap, docs: list[Any], partner: str | None = None) -> list[Transaction]:
-    """Render, envelope with the partner's delimiters, and read back the transaction sets."""
+def interchange(doc_map: OutboundMap, docs: list[Any], partner: str | None = None) -> bytes:
+    """Render and envelope with the partner's delimiters."""
     delimiters = load_partner(REPO / "partners" / f"{partner}.yaml").delimiters.to_x12() \
         if partner else Envelope.__dataclass_fields__["delimiters"].default
     five = doc_map.version.startswith("005")
@@ -76,8 +78,13 @@ def envelope(doc_map: OutboundMap, docs: list[Any], partner: str | None = None) 
                    version="00501" if five else "00401", gs_version=doc_map.version,
                    delimiters=delimiters)  # type: ignore[arg-type]
     sets = tuple(TransactionContent(doc_map.set_id, doc_map.render(d)) for d in docs)
-    data = write_interchange(env, [GroupContent(GROUPS[doc_map.set_id], sets)], Counter(),
+    return write_interchange(env, [GroupContent(GROUPS[doc_map.set_id], sets)], Counter(),
                              when=dt.datetime(2026, 11, 26, 9, 30))
+
+
+def envelope(doc_map: OutboundMap, docs: list[Any], partner: str | None = None) -> list[Transaction]:
+    """Render, envelope, and read back the transaction sets."""
+    data = interchange(doc_map, docs, partner)
     return [e for e in read_envelopes(data) if isinstance(e, Transaction)]
 
 
@@ -119,11 +126,13 @@ def test_random_810_validates(invoice: Invoice, version: str) -> None:
 @pytest.mark.parametrize(("partner", "name"), partner_maps())
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ack=documents.po_acks(), shipment=documents.shipments(), invoice=documents.invoices())
-def test_random_documents_validate_per_partner(partner: str, name: str, ack: PoAck,
+def test_random_documents_validate_per_partner_for_edigate_and_pyx12(partner: str, name: str, ack: PoAck,
                                                shipment: Shipment, invoice: Invoice) -> None:
     doc_map = outbound(name)
     doc = {"855": ack, "856": shipment, "810": invoice}[doc_map.set_id]
     assert_valid(doc_map, [doc], partner)
+    result = validate_with_pyx12(interchange(doc_map, [doc], partner))
+    assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
 # -- hand-built documents per partner ----------------------------------------------------
@@ -187,10 +196,18 @@ def test_hand_built_documents_validate_per_partner(partner: str, name: str) -> N
     assert_valid(doc_map, [HAND_BUILT[doc_map.set_id]], partner)
 
 
+@pytest.mark.parametrize(("partner", "name"), partner_maps())
+def test_hand_built_documents_are_accepted_by_pyx12(partner: str, name: str) -> None:
+    doc_map = outbound(name)
+    result = validate_with_pyx12(interchange(doc_map, [HAND_BUILT[doc_map.set_id]], partner))
+    assert result.ok, result.reason
+    assert [s.accepted for s in result.sets] == [True], [str(f) for f in result.findings]
+
+
 # -- 856 hierarchy ---------------------------------------------------------------------
 
 def hl_rows(segments: tuple[Segment, ...]) -> list[tuple[str, ...]]:
-    return [s.elements for s in segments if s.id == "HL"]
+    return [tuple(s.get(n) for n in range(1, 5)) for s in segments if s.id == "HL"]
 
 
 def test_pick_pack_hierarchy_numbers_and_parents() -> None:
@@ -213,7 +230,7 @@ def test_pick_pack_levels_hold_their_segments() -> None:
     level = ""
     for seg in segments:
         if seg.id == "HL":
-            level = seg.elements[2]
+            level = seg.get(3)
         elif level:
             levels.setdefault(level, []).append(seg.id)
     assert levels["S"] == ["TD1", "TD5", "REF", "REF", "REF", "N1", "N3", "N4", "N1", "N3", "N4"]
@@ -234,7 +251,7 @@ def test_standard_carton_hierarchy() -> None:
 
 
 @SETTINGS
-@given(shipment=documents.shipments())
+@given(shipment=strategies.shipments())
 def test_hl_parents_precede_their_children(shipment: Shipment) -> None:
     rows = hl_rows(outbound("856-4010").render(shipment))
     seen: dict[str, str] = {}
@@ -275,7 +292,7 @@ def expected_tds(invoice: Invoice) -> int:
 
 def tds(invoice: Invoice, name: str = "810-4010") -> int:
     [segment] = [s for s in outbound(name).render(invoice) if s.id == "TDS"]
-    return int(segment.elements[0])
+    return int(segment.get(1))
 
 
 def test_hand_built_invoice_total() -> None:
@@ -285,6 +302,6 @@ def test_hand_built_invoice_total() -> None:
 
 
 @SETTINGS
-@given(invoice=documents.invoices())
+@given(invoice=strategies.invoices())
 def test_tds_is_lines_plus_charges_less_allowances_plus_tax(invoice: Invoice) -> None:
     assert tds(invoice) == expected_tds(invoice) == invoice.tds_amount_cents
