@@ -26,6 +26,31 @@ def pyx12_reader(path: str) -> int:
     return count
 
 
+def edigate_validate(path: str) -> int:
+    """Envelope + structural validation of every set + the 997/999 that answers the file."""
+    from edigate.x12.respond import answer_file
+    from edigate.x12.validate import Validator
+    from edigate.x12.writer import Counter
+
+    validator = Validator()
+    counted = [0]
+
+    def check(tx):  # type: ignore[no-untyped-def]
+        counted[0] += len(tx.segments)
+        return validator(tx)
+
+    for _ in answer_file(path, Counter(), check=check):
+        pass
+    return counted[0]
+
+
+def pyx12_validate(path: str) -> int:
+    """pyx12's x12n_document with edigate's specs (its own 997 left unwritten)."""
+    from edigate.x12.pyx12_bridge import count_segments_validated
+
+    return count_segments_validated(path)
+
+
 def bare_split(path: str) -> int:
     """The floor: split on the terminator and the element separator, nothing else."""
     count = 0
@@ -42,6 +67,7 @@ def bare_split(path: str) -> int:
 
 READERS: dict[str, Callable[[str], int]] = {
     "edigate": edigate_envelopes, "pyx12": pyx12_reader, "bytes.split": bare_split,
+    "edigate-validate": edigate_validate, "pyx12-validate": pyx12_validate,
 }
 
 

@@ -47,8 +47,8 @@ def compare(path: Path, readers: list[str]) -> None:
     results = {name: measure(name, path) for name in readers}
     for name, figures in results.items():
         print(_row(name, figures))
-    if "pyx12" in results:
-        ours, theirs = results["edigate"], results["pyx12"]
+    if len(readers) >= 2 and readers[1].startswith("pyx12"):
+        ours, theirs = results[readers[0]], results[readers[1]]
         ratio = (ours["segments"] / ours["seconds"]) / (theirs["segments"] / theirs["seconds"])
         print(f"  edigate / pyx12 segments/s ratio: {ratio:.1f}x   "
               f"peak RSS ratio: {ours['rss_mb'] / theirs['rss_mb']:.2f}")
@@ -64,6 +64,9 @@ def main() -> None:
         compare(path, list(READERS))
     path = write_file(OUT / "850-10000x20-5010.x12", 10_000, 20, version="5010")
     compare(path, ["edigate", "pyx12"])
+    print("\nValidation + 997 (edigate) vs pyx12 x12n_document, same specs")
+    for orders in (1_000, 10_000):
+        compare(OUT / f"850-{orders}x20-4010.x12", ["edigate-validate", "pyx12-validate"])
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])

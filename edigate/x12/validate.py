@@ -258,6 +258,10 @@ def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[
                     continue
                 if kind == "AN" and value.isprintable():
                     continue
+                if kind[0] == "N" and value.isdigit():
+                    continue
+                if kind == "R" and value.replace(".", "", 1).isdigit():
+                    continue
             problem = _value_problem(field, value)
             if problem:
                 out.append(_Problem(position, None, problem[0], field.ref, problem[1], value))
@@ -344,6 +348,8 @@ def _syntax_problems(values: tuple[Element, ...], rules: tuple[Rule, ...],
         if (kind == "P" or kind == "R") and rule.members <= present:
             continue
         if (kind == "C" or kind == "L") and rule.positions[0] not in present:
+            continue
+        if kind == "C" and rule.members <= present:
             continue
         problem = _syntax_rule(rule.kind, rule.positions, present)
         if problem is not None:

@@ -61,7 +61,7 @@ def test_segment_errors(body: list[str], expected: list[str]) -> None:
     ("BEG*0*SA*PO123**20261126", "AK4*1*353*4*0"),
     ("BEG*00*SA*" + "P" * 23 + "**20261126", "AK4*3*324*5*" + "P" * 23),
     ("BEG*00*SA*PO\x07123**20261126", "AK4*3*324*6*PO?123"),
-    ("BEG*00*SA*PO123**20261126**Y", "AK4*7*587*7*Y"),
+    ("BEG*00*SA*PO123**20261126**YY", "AK4*7*587*7*YY"),
     ("BEG*00*SA*PO123**20261131", "AK4*5*373*8*20261131"),
     ("BEG*00*SA*PO123**20261126*A>B", "AK4*6*367*13"),
 ])
@@ -126,7 +126,7 @@ def test_partial_code_list_only_warns() -> None:
 
 def test_every_generated_ack_validates_against_the_997_and_999_specs() -> None:
     for version in ("004010", "005010"):
-        data = interchange(["BEG*00*SA*PO123**20261131**Y", GOOD[2], "XX!*1", GOOD[0], GOOD[3]], version=version)
+        data = interchange(["BEG*00*SA*PO123**20261131**YY", GOOD[2], "XX!*1", GOOD[0], GOOD[3]], version=version)
         [answer] = list(answer_file(data, Counter(), check=VALIDATOR, when=dt.datetime(2026, 11, 26)))
         [ack] = [e for e in read_envelopes(answer.data) if isinstance(e, Transaction)]
         assert ack.findings == () and VALIDATOR(ack) == [], [str(f) for f in VALIDATOR(ack)]
