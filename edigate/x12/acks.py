@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Literal
 
+from edigate.x12.codes import describe
 from edigate.x12.envelope import GroupHeader, InterchangeHeader
 from edigate.x12.findings import Finding, Level
 from edigate.x12.segment import Composite, Segment
 from edigate.x12.writer import Envelope, TransactionContent
 
 __all__ = [
-    "AckKind", "SetOutcome", "ack_envelope", "ack_kind_for", "functional_ack", "group_status", "set_status", "ta1",
+    "AckKind", "GroupAck", "SetAck", "SetOutcome", "read_functional_ack", "ack_envelope", "ack_kind_for", "functional_ack", "group_status", "set_status", "ta1",
 ]
 
 AckKind = Literal["997", "999"]
@@ -152,3 +153,66 @@ def ack_envelope(inbound: InterchangeHeader, group: GroupHeader | None, *, versi
         usage=usage or inbound.usage, delimiters=inbound.delimiters,
     )
 
+
+
+_STATUS = {"A": "accepted", "E": "accepted with errors", "P": "partially accepted", "R": "rejected",
+           "M": "rejected", "W": "rejected", "X": "rejected"}
+
+
+@dataclass(frozen=True, slots=True)
+class SetAck:
+    """What a received 997/999 says of one of our transaction sets."""
+
+    set_id: str
+    control_number: str
+    status: str
+    codes: tuple[str, ...]
+    errors: tuple[str, ...]
+    """Each AK3/IK3 and AK4/IK4 in plain words, in the order received."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status.startswith("accepted")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAck:
+    """What a received 997/999 says of one of our functional groups."""
+
+    functional_id: str
+    control_number: str
+    status: str
+    included: int
+    received: int
+    accepted: int
+    codes: tuple[str, ...]
+    sets: tuple[SetAck, ...]
+
+
+def read_functional_ack(body: Sequence[Segment]) -> GroupAck:
+    """Read the body of a received 997 or 999 (segments between ST and SE)."""
+    group: tuple[str, str] = ("", "")
+    sets: list[SetAck] = []
+    current: dict[str, object] | None = None
+    for seg in body:
+        if seg.id == "AK1":
+            group = (seg.get(1), seg.get(2))
+        elif seg.id == "AK2":
+            current = {"id": seg.get(1), "number": seg.get(2), "errors": []}
+        elif seg.id in ("AK3", "IK3") and current is not None:
+            current["errors"].append(  # type: ignore[attr-defined]
+                f"segment {seg.get(1)} at {seg.get(2)}: {describe('AK3', seg.get(4))}")
+        elif seg.id in ("AK4", "IK4") and current is not None:
+            current["errors"].append(  # type: ignore[attr-defined]
+                f"  element {seg.get(1)} ({seg.get(2) or '?'}): {describe('AK4', seg.get(3))}"
+                + (f", value {seg.get(4)!r}" if seg.get(4) else ""))
+        elif seg.id in ("AK5", "IK5") and current is not None:
+            codes = tuple(seg.get(n) for n in range(2, 7) if seg.get(n))
+            sets.append(SetAck(str(current["id"]), str(current["number"]), _STATUS.get(seg.get(1), "rejected"),
+                               codes, tuple(current["errors"])))  # type: ignore[arg-type]
+            current = None
+        elif seg.id == "AK9":
+            counts = [int(v) if v.isdigit() else 0 for v in (seg.get(2), seg.get(3), seg.get(4))]
+            codes = tuple(seg.get(n) for n in range(5, 10) if seg.get(n))
+            return GroupAck(group[0], group[1], _STATUS.get(seg.get(1), "rejected"), *counts, codes, tuple(sets))
+    return GroupAck(group[0], group[1], "rejected", 0, 0, 0, ("AK9 missing",), tuple(sets))

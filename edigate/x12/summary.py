@@ -103,7 +103,7 @@ class _Builder:
     def add(self, event: Transaction | FunctionalGroup | Interchange, check: TransactionCheck | None) -> None:
         self.findings.extend(event.findings)
         if isinstance(event, Transaction):
-            extra = check(event) if check else ()
+            extra = [f.located(file=self.file) for f in check(event)] if check else []
             self.findings.extend(extra)
             self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
                                         event.segments[0].offset, event.accepted and no_errors(extra)))

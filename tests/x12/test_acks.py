@@ -108,3 +108,30 @@ def test_ten_thousand_broken_sets_get_one_complete_997(tmp_path: Path) -> None:
     assert ak9.elements == ("R", "10000", "10000", "0")
     [tx] = [e for e in read_envelopes(a.data) if hasattr(e, "set_id")]
     assert not tx.findings and len(tx.segments) == 20004
+
+
+def test_reading_our_own_ack_back() -> None:
+    from edigate.x12.acks import read_functional_ack
+    from edigate.x12.envelope import Transaction
+
+    sets = SET.format(n="0001") + SET.format(n="0002").replace("SE*3", "SE*5")
+    [a] = list(answer_file(interchange(sets), Counter(), when=WHEN))
+    [tx] = [e for e in read_envelopes(a.data) if isinstance(e, Transaction)]
+    group = read_functional_ack(tx.body)
+    assert (group.functional_id, group.control_number, group.status) == ("PO", "7", "partially accepted")
+    assert (group.included, group.received, group.accepted) == (2, 2, 1)
+    assert [(s.control_number, s.status, s.codes) for s in group.sets] == [
+        ("0001", "accepted", ()), ("0002", "rejected", ("4",))]
+
+
+def test_reading_a_received_997_names_segment_and_element(corpus: Path) -> None:
+    from edigate.x12.acks import read_functional_ack
+    from edigate.x12.envelope import Transaction
+
+    [tx] = [e for e in read_envelopes(corpus / "xlate__staedi/simple997.edi") if isinstance(e, Transaction)]
+    group = read_functional_ack(tx.body)
+    assert (group.functional_id, group.status, group.accepted) == ("HC", "rejected", 0)
+    [s] = group.sets
+    assert s.control_number == "0021" and not s.accepted and s.codes == ("5",)
+    assert s.errors[:2] == ("segment NM1 at 8: Segment has data element errors",
+                            "  element 8 (66): Invalid code value, value 'MI'")

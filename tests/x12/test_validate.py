@@ -130,3 +130,33 @@ def test_every_generated_ack_validates_against_the_997_and_999_specs() -> None:
         [answer] = list(answer_file(data, Counter(), check=VALIDATOR, when=dt.datetime(2026, 11, 26)))
         [ack] = [e for e in read_envelopes(answer.data) if isinstance(e, Transaction)]
         assert ack.findings == () and VALIDATOR(ack) == [], [str(f) for f in VALIDATOR(ack)]
+
+
+def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    from pathlib import Path
+
+    from edigate.errors import EdigateError
+    from tests.conftest import corpus_index
+
+    with open(Path(__file__).with_name("corpus_structure.tsv"), newline="") as fh:
+        rows = list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+    pinned = {(r["path"], r["ordinal"]): r for r in rows}
+    seen = set()
+    for entry in corpus_index():
+        try:
+            events = list(read_envelopes(corpus / entry["path"]))
+        except EdigateError:
+            continue
+        txs = [e for e in events if isinstance(e, Transaction)]
+        for n, tx in enumerate(txs, 1):
+            if VALIDATOR.library.get(tx.set_id, tx.group.version if tx.group else "") is None:
+                continue
+            errors = [f for f in VALIDATOR(tx) if f.is_error]
+            row = pinned[(entry["path"], str(n))]
+            seen.add((entry["path"], str(n)))
+            assert (row["control_number"], row["set"]) == (tx.control_number, tx.set_id)
+            assert row["outcome"] == ("rejected" if errors else "accepted"), (entry["path"], n)
+            assert row["codes"] == ",".join(sorted({f"{f.level.value}:{f.code}" for f in errors})), (entry["path"], n)
+            assert bool(row["reason"]) == bool(errors)
+    assert seen == set(pinned)
