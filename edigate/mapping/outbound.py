@@ -26,12 +26,15 @@ every non-constant element is empty is left out.
 A block with ``hl: LEVEL`` (S, O, T, P, I ...) is one HL level of an 856: its HL segment
 is numbered, names the level it hangs under and says whether levels hang below it; the
 blocks nested in its ``segments`` hang under it. ``each`` and ``hl`` combine: one level
-per record. Paths are checked against the model when the map is loaded.
+per record. ``group_by: FIELD`` with ``each`` makes one pass per distinct value of the
+field, writing from ``key`` (the value) and ``records`` (those that share it): cartons
+grouped by ``pallet_sscc`` give the tare level of S-O-T-P-I. Paths are checked against the model when the map is loaded.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -70,8 +73,9 @@ DOCUMENTS: dict[str, type] = {"order": Order, "poack": PoAck, "shipment": Shipme
 
 _FIELD_PATH = re.compile(r"^[a-z][a-z0-9_]*(\[[^\]]+\])?(\.([a-z][a-z0-9_]*(\[[^\]]+\])?|\d+))*$")
 _ELEMENT_KEYS = ("from", "const", "expr", "type", "codes", "when", "pairs", "default", "count")
-_BLOCK_KEYS = ("each", "hl", "segments")
+_BLOCK_KEYS = ("each", "group_by", "hl", "segments")
 _HL_LEVEL = re.compile(r"^[A-Z0-9]{1,2}$")
+_SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +168,37 @@ class _Compiler:
 
     def block(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str, cls: type) -> Emit:
         """``each: FIELD`` (one pass per record), ``hl: LEVEL`` (an HL level), or both."""
-        for key, _ in keys.values():
-            if key.text not in _BLOCK_KEYS:
-                self.problem(entry.file, key.line, f"{path}.{key.text}",
-                             f"unknown key{did_you_mean(key.text, _BLOCK_KEYS)}")
+        unknown = [key for key, _ in keys.values() if key.text not in _BLOCK_KEYS]
+        for key in unknown:
+            self.problem(entry.file, key.line, f"{path}.{key.text}",
+                         f"unknown key{did_you_mean(key.text, _BLOCK_KEYS)}")
         getters, item_cls = self.each_fields(entry, keys, path, cls)
         inner = keys.get("segments")
-        if inner is None:
+        if inner is None and not unknown:
             self.problem(entry.file, entry.line, path, f"'{next(iter(keys))}' needs 'segments'")
         if inner is None or item_cls is None:
             return nothing
+        key_getter = self.group_key(entry, keys, path, item_cls)
+        group_cls = _group_class(item_cls) if key_getter else item_cls
         emit_inner = self.segments(Entry(entry.file, inner[0].line, inner[1]), f"{path}.segments",
-                                   item_cls)
+                                   group_cls)
         if "hl" in keys:
             emit_inner = hl_emitter(self.hl_level(entry.file, keys["hl"], path), emit_inner)
+        if key_getter is not None:
+            return _grouped(getters, key_getter, group_cls, emit_inner)
         return _looped(getters, emit_inner) if getters else emit_inner
+
+    def group_key(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
+                  item_cls: type) -> Getter | None:
+        """``group_by: FIELD``: one pass per distinct value, over ``key`` and ``records``."""
+        if "group_by" not in keys:
+            return None
+        key, node = keys["group_by"]
+        if "each" not in keys:
+            self.problem(entry.file, key.line, f"{path}.group_by", "needs 'each'")
+            return None
+        return self.field(entry.file, key.line, f"{path}.group_by", getattr(node, "text", ""),
+                          item_cls)[0]
 
     def each_fields(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
                     cls: type) -> tuple[list[Getter], type | None]:
@@ -279,6 +299,9 @@ class _Compiler:
         if "const" in text:
             return constant(text["const"], when), True
         if "count" in text:
+            if not _SEGMENT_ID.match(text["count"]):
+                self.problem(entry.file, entry.line, f"{path}.count",
+                             f"expected a segment id such as HL or PO1, got {text['count']!r}")
             return count(text["count"]), False
         getter = self.source(entry, spec, text, path, cls)
         return (formatted(getter, fmt, codes, text.get("default"), when), False) if getter else None
@@ -369,6 +392,26 @@ def _item_class(tp: Any) -> type | None:
     if typing.get_origin(inner) is tuple:
         inner = typing.get_args(inner)[0]
     return inner if isinstance(inner, type) and dataclasses.is_dataclass(inner) else None
+
+
+@functools.cache
+def _group_class(item_cls: type) -> type:
+    """The record a ``group_by`` block writes from: the shared value and its records."""
+    return dataclasses.make_dataclass(f"{item_cls.__name__}Group", [
+        ("key", Any), ("records", tuple[item_cls, ...])], frozen=True)  # type: ignore[valid-type]
+
+
+def _grouped(getters: list[Getter], key: Getter, group_cls: type, inner: Emit) -> Emit:
+    def emit(record: Any, render: Render) -> None:
+        groups: dict[Any, list[Any]] = {}
+        for getter in getters:
+            value = getter(record)
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    groups.setdefault(key(item), []).append(item)
+        for value, records in groups.items():
+            inner(group_cls(value, tuple(records)), render)
+    return emit
 
 
 def _looped(getters: list[Getter], inner: Emit) -> Emit:

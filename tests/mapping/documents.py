@@ -36,6 +36,7 @@ from edigate.model import (
     ShippedOrder,
     Tax,
     Terms,
+    sscc_check_digit,
 )
 from tests.strategies import dates, money, opt, percents, prices, quantities, ssccs, times, weights
 
@@ -101,8 +102,10 @@ def po_acks(max_lines: int = 4) -> st.SearchStrategy[PoAck]:
 
 items = st.builds(ShippedItem, line_number=code(1, 6), quantity_shipped=quantities, uom=uoms,
                   product_ids=product_ids, ordered_quantity=opt(quantities))
+pallets = st.sampled_from(["00614141" + n for n in ("000000001", "000000002")]).map(
+    lambda body: body + sscc_check_digit(body))  # few, so that cartons share pallets
 cartons = st.builds(Carton, sscc=opt(ssccs), items=tuples_of(items, 3),
-                    tracking_number=opt(ids), weight=opt(weights))
+                    tracking_number=opt(ids), pallet_sscc=opt(pallets), weight=opt(weights))
 shipped_orders = st.builds(ShippedOrder, po_number=code(1, 22), po_date=opt(dates),
                            cartons=tuples_of(cartons, 3), items=tuples_of(items, 2),
                            references=tuples_of(references, 2))

@@ -3,6 +3,7 @@ validator in both versions; HL numbering and parents; TDS to the cent."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from decimal import ROUND_HALF_UP, Decimal
@@ -109,11 +110,11 @@ def test_random_855_validates(acks: list[PoAck], version: str) -> None:
     assert_valid(outbound(f"855-{version}"), acks)
 
 
-@pytest.mark.parametrize("version", ["4010", "5010"])
+@pytest.mark.parametrize("name", ["856-4010", "856-5010", "856-4010-tare", "856-5010-tare"])
 @SETTINGS
 @given(shipment=documents.shipments())
-def test_random_856_validates(shipment: Shipment, version: str) -> None:
-    assert_valid(outbound(f"856-{version}"), [shipment])
+def test_random_856_validates(shipment: Shipment, name: str) -> None:
+    assert_valid(outbound(name), [shipment])
 
 
 @pytest.mark.parametrize("version", ["4010", "5010"])
@@ -248,6 +249,24 @@ def test_standard_carton_hierarchy() -> None:
         ("6", "1", "O", "1"), ("7", "6", "I", "0"),
     ]
     assert segments[-1] == Segment("CTT", ("7",))
+
+
+def test_tare_hierarchy_groups_cartons_by_pallet() -> None:
+    pallets = (sscc(901), sscc(902))
+    orders = tuple(dataclasses.replace(order, cartons=tuple(
+        dataclasses.replace(carton, pallet_sscc=pallets[i % 2 if n == 0 else 1])
+        for i, carton in enumerate(order.cartons))) for n, order in enumerate(SHIPMENT.orders))
+    segments = outbound("856-4010-tare").render(dataclasses.replace(SHIPMENT, orders=orders))
+    assert segments[0].elements[4] == "0009"
+    assert hl_rows(segments) == [
+        ("1", "", "S", "1"),
+        ("2", "1", "O", "1"),
+        ("3", "2", "T", "1"), ("4", "3", "P", "1"), ("5", "4", "I", "0"), ("6", "4", "I", "0"),
+        ("7", "2", "T", "1"), ("8", "7", "P", "1"), ("9", "8", "I", "0"),
+        ("10", "1", "O", "1"), ("11", "10", "T", "1"), ("12", "11", "P", "1"), ("13", "12", "I", "0"),
+    ]
+    man = [s.elements[1] for s in segments if s.id == "MAN" and s.elements[0] == "GM"]
+    assert man == [pallets[0], sscc(1), pallets[1], sscc(2), pallets[1], sscc(3)]
 
 
 @SETTINGS

@@ -254,6 +254,10 @@ def test_random_orders_round_trip(batch: list[Order], partner: str, version: str
     ("  - each: po_number\n    segments: []\n", 5, "needs records to loop over"),
     ("  - BEG: [\"{{ ''.__class__ }}\"]\n", 5, "is not a field path"),
     ("  - BEG: [{expr: \"''.__class__\"}]\n", 5, "sandbox"),
+    ("  - hl: s\n    segments: []\n", 5, "expected an HL03 level code such as S, O, T, P or I"),
+    ("  - each: lines\n    segmets: []\n", 6, "unknown key (did you mean 'segments'?)"),
+    ("  - each: lines\n", 5, "'each' needs 'segments'"),
+    ("  - CTT: [{count: hl}]\n", 5, "expected a segment id such as HL or PO1, got 'hl'"),
 ])
 def test_outbound_mistake_is_one_located_line(write_map: MapWriter, text: str, line: int,
                                               words: str) -> None:
