@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
+
+if TYPE_CHECKING:
+    from edigate.workspace import Workspace
 
 __all__ = ["main"]
 
@@ -48,7 +52,36 @@ def _parser() -> argparse.ArgumentParser:
                           help="also write acknowledgments: a 997 or 999 per group (and TA1 where asked), or TA1 only")
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
+    _config_commands(commands)
     return parser
+
+
+def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands for analysts: translate, test maps, check partners, print schemas."""
+    translate = commands.add_parser("translate", help="850 FILE -> canonical orders, without side effects")
+    translate.add_argument("file", type=Path, metavar="FILE")
+    translate.add_argument("--partner", required=True, metavar="P", help="partner id (partners/P.yaml)")
+    translate.add_argument("--json", action="store_true", help="print the orders as canonical JSON")
+    translate.set_defaults(handler=_translate)
+
+    maps = commands.add_parser("maps", help="work with YAML maps")
+    maps_commands = maps.add_subparsers(dest="maps_command", metavar="ACTION", required=True)
+    test = maps_commands.add_parser("test", help="run MAP over FILE; with --expect, diff against a JSON file")
+    test.add_argument("map", metavar="MAP", help="map name (maps/MAP.yaml)")
+    test.add_argument("file", type=Path, metavar="FILE")
+    test.add_argument("--expect", type=Path, metavar="JSON", help="expected canonical JSON; exit 1 on difference")
+    test.set_defaults(handler=_maps_test)
+
+    partners = commands.add_parser("partners", help="list partners or check their configuration")
+    partners_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
+    partners_commands.add_parser("list", help="one line per partner").set_defaults(handler=_partners_list)
+    check = partners_commands.add_parser("check", help="load and check partner files and the maps they name")
+    check.add_argument("partner", nargs="?", metavar="P")
+    check.set_defaults(handler=_partners_check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
+    schema.add_argument("document", choices=("order", "poack", "shipment", "invoice"))
+    schema.set_defaults(handler=_schema)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: say so in one line; EDIGATE_DEBUG=1 shows the traceback
+        if os.environ.get("EDIGATE_DEBUG"):
+            raise
+        print(f"edigate: internal error: {type(exc).__name__}: {exc} (set EDIGATE_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 2
 
 
 def _x12_parse(args: argparse.Namespace, out: TextIO) -> int:
@@ -134,6 +173,72 @@ def print_summary(summary: FileSummary, out: TextIO) -> None:
         print(f"  note: byte {note.offset}: {note.message}", file=out)
     for finding in summary.findings:
         print(f"  {finding}", file=out)
+
+
+def _workspace() -> Workspace:
+    from edigate.workspace import default_workspace
+
+    return default_workspace(Path.cwd())
+
+
+def _translate(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.mapping.translate import translate_command
+
+    ws = _workspace()
+    code, text = translate_command(str(args.file), args.partner, as_json=args.json,
+                                   maps_dir=str(ws.maps_path), partners_dir=str(ws.partners_path))
+    return _emit(code, text, out)
+
+
+def _maps_test(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.mapping.translate import maps_test
+
+    code, text = maps_test(args.map, str(args.file), expect=str(args.expect) if args.expect else None,
+                           maps_dir=str(_workspace().maps_path))
+    return _emit(code, text, out)
+
+
+def _emit(code: int, text: str, out: TextIO) -> int:
+    """Print a command's text: to stdout on success or a data failure, as one error line on 2."""
+    if code == 2:
+        raise UsageError(text)
+    print(text, file=out)
+    return code
+
+
+def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.partners import load_partners
+
+    for pid, p in sorted(load_partners(_workspace().partners_path).items()):
+        theirs = p.identity.theirs
+        print(f"{pid:12} {p.name:32} {theirs.isa_qualifier}:{theirs.isa_id:15} {p.version:10} usage {p.usage}  "
+              f"in {', '.join(sorted(p.documents.inbound)) or '-'}  out {', '.join(sorted(p.documents.outbound)) or '-'}",
+              file=out)
+    return 0
+
+
+def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.errors import ConfigError
+    from edigate.partners import check_partner, load_partners
+
+    ws = _workspace()
+    partners = load_partners(ws.partners_path)
+    if args.partner is not None and args.partner not in partners:
+        raise UsageError(f"no partner {args.partner!r}; known: {', '.join(sorted(partners))}")
+    chosen = [partners[args.partner]] if args.partner else [partners[k] for k in sorted(partners)]
+    problems = [p for partner in chosen for p in check_partner(partner, ws.maps_path)]
+    if problems:
+        raise ConfigError(problems)
+    for partner in chosen:
+        print(f"{partner.id}: ok", file=out)
+    return 0
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.model import json_schema
+
+    _dump(json_schema(args.document), out)
+    return 0
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:

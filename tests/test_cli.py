@@ -97,3 +97,35 @@ def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
     assert "|999|" in text and "TA1|000023001|261119|1405|A|000" in text and "IK5|A" in text
     code, _, _ = run("x12", "validate", str(out))
     assert code == 0
+
+
+def test_translate_and_maps_test(samples: Path, tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    code, out, err = run("translate", str(samples / "dropship-850-4010.x12"), "--partner", "dropship", "--json")
+    assert code == 0, err
+    [result] = json.loads(out)
+    assert result["order"]["po_number"] == "MKT-99018832" and result["isa13"] == "000007745" and result["ok"]
+    expect = REPO / "tests" / "mapping" / "expected" / "dropship-850-4010.json"
+    code, out, _ = run("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(expect))
+    assert code == 0 and out.strip().endswith("matches")
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(expect.read_text().replace("MKT-99018832", "MKT-0"))
+    code, out, _ = run("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(wrong))
+    assert code == 1 and "MKT-0" in out
+
+
+def test_partners_and_schema_commands() -> None:
+    code, out, _ = run("partners", "list")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["bigbox", "distrib", "dropship"]
+    code, out, _ = run("partners", "check", "bigbox")
+    assert (code, out.strip()) == (0, "bigbox: ok")
+    code, _, err = run("partners", "check", "nobody")
+    assert code == 2 and err.strip() == "edigate: error: no partner 'nobody'; known: bigbox, distrib, dropship"
+    code, out, _ = run("schema", "invoice")
+    assert code == 0 and json.loads(out)["title"] == "Invoice"
+
+
+def test_translate_with_unknown_partner_is_one_line(samples: Path) -> None:
+    code, out, err = run("translate", str(samples / "bigbox-850-4010.x12"), "--partner", "nobody")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
