@@ -67,6 +67,9 @@ def main() -> None:
     print("\nValidation + 997 (edigate) vs pyx12 x12n_document, same specs")
     for orders in (1_000, 10_000):
         compare(OUT / f"850-{orders}x20-4010.x12", ["edigate-validate", "pyx12-validate"])
+    from benchmarks import translate
+
+    translate.main(OUT / "850-10000x20-4010.x12")
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])
