@@ -32,7 +32,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from edigate.model import (  # noqa: E402
+from edigate.model import (
     Address,
     AllowanceCharge,
     AllowanceOrCharge,

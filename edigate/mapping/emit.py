@@ -6,6 +6,8 @@ written so far and the HL level they hang under) and appends `Segment`s.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -15,7 +17,7 @@ from typing import Any
 from edigate.errors import DataError
 from edigate.x12.segment import Segment
 
-__all__ = ["FORMATS", "Emit", "ElementFn", "Getter", "Render"]
+__all__ = ["FORMATS", "ElementFn", "Emit", "Getter", "Render"]
 
 Getter = Callable[[Any], Any]
 
@@ -135,4 +137,34 @@ def hl_emitter(level: str, inner: Emit) -> Emit:
         render.parent = parent
         child = "1" if render.hl_count > int(number) else "0"
         render.out[index] = Segment("HL", (number, parent, level, child))
+    return emit
+
+
+@functools.cache
+def group_class(item_cls: type) -> type:
+    """The record a ``group_by`` block writes from: the shared value and its records."""
+    return dataclasses.make_dataclass(f"{item_cls.__name__}Group", [
+        ("key", Any), ("records", tuple[item_cls, ...])], frozen=True)  # type: ignore[valid-type]
+
+
+def grouped(getters: list[Getter], key: Getter, group_cls: type, inner: Emit) -> Emit:
+    def emit(record: Any, render: Render) -> None:
+        groups: dict[Any, list[Any]] = {}
+        for getter in getters:
+            value = getter(record)
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    groups.setdefault(key(item), []).append(item)
+        for value, records in groups.items():
+            inner(group_cls(value, tuple(records)), render)
+    return emit
+
+
+def looped(getters: list[Getter], inner: Emit) -> Emit:
+    def emit(record: Any, render: Render) -> None:
+        for getter in getters:
+            value = getter(record)
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    inner(item, render)
     return emit

@@ -34,10 +34,9 @@ grouped by ``pallet_sscc`` give the tare level of S-O-T-P-I. Paths are checked a
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,22 +44,25 @@ from typing import Any
 from edigate.config.schema import did_you_mean
 from edigate.config.yamlsource import Map, Node, Scalar, Seq
 from edigate.errors import ConfigError, ConfigProblem
-from edigate.mapping.expr import compile_expression
-from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.emit import (
     FORMATS,
-    Emit,
     ElementFn,
+    Emit,
     Getter,
     Render,
     constant,
     count,
     formatted,
+    group_class,
+    grouped,
     hl_emitter,
+    looped,
     nothing,
     pairs,
     segment_emitter,
 )
+from edigate.mapping.expr import compile_expression
+from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.model import Invoice, Order, PoAck, Shipment
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.x12.segment import Segment
@@ -179,14 +181,14 @@ class _Compiler:
         if inner is None or item_cls is None:
             return nothing
         key_getter = self.group_key(entry, keys, path, item_cls)
-        group_cls = _group_class(item_cls) if key_getter else item_cls
+        group_cls = group_class(item_cls) if key_getter else item_cls
         emit_inner = self.segments(Entry(entry.file, inner[0].line, inner[1]), f"{path}.segments",
                                    group_cls)
         if "hl" in keys:
             emit_inner = hl_emitter(self.hl_level(entry.file, keys["hl"], path), emit_inner)
         if key_getter is not None:
-            return _grouped(getters, key_getter, group_cls, emit_inner)
-        return _looped(getters, emit_inner) if getters else emit_inner
+            return grouped(getters, key_getter, group_cls, emit_inner)
+        return looped(getters, emit_inner) if getters else emit_inner
 
     def group_key(self, entry: Entry, keys: dict[str, tuple[Scalar, Node]], path: str,
                   item_cls: type) -> Getter | None:
@@ -392,33 +394,3 @@ def _item_class(tp: Any) -> type | None:
     if typing.get_origin(inner) is tuple:
         inner = typing.get_args(inner)[0]
     return inner if isinstance(inner, type) and dataclasses.is_dataclass(inner) else None
-
-
-@functools.cache
-def _group_class(item_cls: type) -> type:
-    """The record a ``group_by`` block writes from: the shared value and its records."""
-    return dataclasses.make_dataclass(f"{item_cls.__name__}Group", [
-        ("key", Any), ("records", tuple[item_cls, ...])], frozen=True)  # type: ignore[valid-type]
-
-
-def _grouped(getters: list[Getter], key: Getter, group_cls: type, inner: Emit) -> Emit:
-    def emit(record: Any, render: Render) -> None:
-        groups: dict[Any, list[Any]] = {}
-        for getter in getters:
-            value = getter(record)
-            for item in (value if isinstance(value, tuple) else (value,)):
-                if item is not None:
-                    groups.setdefault(key(item), []).append(item)
-        for value, records in groups.items():
-            inner(group_cls(value, tuple(records)), render)
-    return emit
-
-
-def _looped(getters: list[Getter], inner: Emit) -> Emit:
-    def emit(record: Any, render: Render) -> None:
-        for getter in getters:
-            value = getter(record)
-            for item in (value if isinstance(value, tuple) else (value,)):
-                if item is not None:
-                    inner(item, render)
-    return emit

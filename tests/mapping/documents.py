@@ -38,7 +38,17 @@ from edigate.model import (
     Terms,
     sscc_check_digit,
 )
-from tests.strategies import dates, money, opt, percents, prices, quantities, ssccs, times, weights
+from tests.strategies import (
+    dates,
+    money,
+    opt,
+    percents,
+    prices,
+    quantities,
+    ssccs,
+    times,
+    weights,
+)
 
 __all__ = ["invoices", "po_acks", "shipments"]
 

@@ -45,9 +45,15 @@ from edigate.x12.findings import Severity
 from edigate.x12.pyx12_bridge import validate_with_pyx12
 from edigate.x12.segment import Segment
 from edigate.x12.validate import Validator
-from edigate.x12.writer import Counter, Envelope, GroupContent, TransactionContent, write_interchange
-from tests.conftest import REPO
+from edigate.x12.writer import (
+    Counter,
+    Envelope,
+    GroupContent,
+    TransactionContent,
+    write_interchange,
+)
 from tests import strategies
+from tests.conftest import REPO
 from tests.mapping import documents
 
 VALIDATOR = Validator()
@@ -203,6 +209,20 @@ def test_hand_built_documents_are_accepted_by_pyx12(partner: str, name: str) -> 
     result = validate_with_pyx12(interchange(doc_map, [HAND_BUILT[doc_map.set_id]], partner))
     assert result.ok, result.reason
     assert [s.accepted for s in result.sets] == [True], [str(f) for f in result.findings]
+
+
+@pytest.mark.parametrize("name", ["855-4010", "855-5010", "856-4010", "856-5010", "856-4010-tare",
+                                  "856-5010-tare", "810-4010", "810-5010"])
+def test_hand_built_documents_in_base_maps_are_accepted_by_pyx12(name: str) -> None:
+    doc_map = outbound(name)
+    doc = HAND_BUILT[doc_map.set_id]
+    if name.endswith("-tare"):
+        doc = dataclasses.replace(SHIPMENT, orders=tuple(dataclasses.replace(order, cartons=tuple(
+            dataclasses.replace(c, pallet_sscc=sscc(900)) for c in order.cartons))
+            for order in SHIPMENT.orders))
+    assert_valid(doc_map, [doc])
+    result = validate_with_pyx12(interchange(doc_map, [doc]))
+    assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
 # -- 856 hierarchy ---------------------------------------------------------------------
