@@ -146,7 +146,8 @@ def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         walk.finding(Level.SEGMENT, "5", f"{seg.id} is used more than {child.max_use} time(s) here", seg,
                      position, frame.loop.id if depth else "")
     if child.usage == "N":
-        walk.finding(Level.SEGMENT, "I4", f"{seg.id} is marked not used", seg, position)
+        code = "I4" if spec.version >= "005010" else "2"  # 997 has no implementation codes
+        walk.finding(Level.SEGMENT, code, f"{seg.id} is marked not used", seg, position)
     _check_segment(walk, child, seg, position, frame.loop.id if depth else "")
 
 

@@ -160,3 +160,8 @@ def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-
             assert row["codes"] == ",".join(sorted({f"{f.level.value}:{f.code}" for f in errors})), (entry["path"], n)
             assert bool(row["reason"]) == bool(errors)
     assert seen == set(pinned)
+
+
+def test_exclusion_note_is_ak4_10() -> None:
+    body = [GOOD[0], "N1*ST*STORE 12*92*0012", "N4*PORTLAND*OR*97205*US***ORX", GOOD[2], GOOD[3]]
+    assert ack_body(body, version="005010")[1:3] == ["IK3*N4*4*N1*8", "IK4*7*1715*10"]
