@@ -299,8 +299,8 @@ def _composite_problems(spec: CompositeSpec, value: Composite) -> Iterator[_Prob
             yield _Problem(spec.position, comp.position, "1", comp.ref, f"required component {comp.name} is missing",
                            None)
     if spec.syntax:
-        for problem in _syntax_problems(tuple(parts), parse_syntax(spec.syntax), spec.components, []):
-            yield problem._replace(element=spec.position, component=problem.element)
+        for found in _syntax_problems(tuple(parts), parse_syntax(spec.syntax), spec.components, []):
+            yield found._replace(element=spec.position, component=found.element)
 
 
 def _value_problem(spec: ElementSpec, value: str) -> tuple[str, str] | None:
