@@ -158,6 +158,8 @@ def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-
             assert (row["control_number"], row["set"]) == (tx.control_number, tx.set_id)
             assert row["outcome"] == ("rejected" if errors else "accepted"), (entry["path"], n)
             assert row["codes"] == ",".join(sorted({f"{f.level.value}:{f.code}" for f in errors})), (entry["path"], n)
+            first = min(errors, key=lambda f: f.segment_position or 0) if errors else None
+            assert row["first"] == (f"{first.segment_id}@{first.segment_position}" if first else "")
             assert bool(row["reason"]) == bool(errors)
     assert seen == set(pinned)
 
