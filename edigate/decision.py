@@ -1,0 +1,83 @@
+"""What happens to an order after the business rules: accept, hold or reject, and the 855.
+
+The partner's policy decides: ``hold`` puts an order with findings in the exception queue
+for a specialist (no 855 until released); ``reject`` answers RJ; ``accept_with_changes``
+accepts what can be accepted, answering IP (our price), IQ (quantity rounded up to the
+pack) or IR (an item we cannot sell) per line, and AC for the order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck
+from edigate.rules import Policy, RuleFinding
+
+__all__ = ["Decision", "Outcome", "decide", "po_ack"]
+
+_LINE_REJECTING = frozenset({"rule.sku.unknown", "rule.sku.inactive", "rule.uom.mismatch"})
+_ORDER_REJECTING = frozenset({"rule.ship_to.missing", "rule.ship_to.store_missing", "rule.ship_to.store_unknown",
+                              "rule.ship_to.incomplete", "rule.ship_to.po_box", "rule.dates.past",
+                              "rule.dates.window"})
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome for one order, the findings behind it, and the 855 to send (if any)."""
+
+    outcome: Outcome
+    findings: tuple[RuleFinding, ...]
+    ack: PoAck | None
+
+
+def decide(order: Order, findings: Sequence[RuleFinding], policy: Policy, *, today: dt.date) -> Decision:
+    """Apply the partner's policy to an order and its rule findings."""
+    found = tuple(findings)
+    if not found:
+        return Decision(Outcome.ACCEPTED, found, po_ack(order, found, today=today))
+    if policy == "hold":
+        return Decision(Outcome.HELD, found, None)
+    if policy == "reject" or any(f.code in _ORDER_REJECTING for f in found):
+        return Decision(Outcome.REJECTED, found, po_ack(order, found, today=today, reject=True))
+    ack = po_ack(order, found, today=today)
+    accepted = any(not line.status.is_rejection for line in ack.lines)
+    return Decision(Outcome.ACCEPTED if accepted else Outcome.REJECTED, found, ack)
+
+
+def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, reject: bool = False) -> PoAck:
+    """The 855 for ``order``: per line what we accept, change or refuse."""
+    by_line: dict[str, list[RuleFinding]] = {}
+    for f in findings:
+        by_line.setdefault(f.line or "", []).append(f)
+    lines = tuple(_line_ack(line, by_line.get(line.line_number, []), reject) for line in order.lines)
+    if reject:
+        ack_type = AckType.REJECTED_WITH_DETAIL
+    elif all(line.status is LineStatus.ACCEPTED for line in lines):
+        ack_type = AckType.ACCEPTED_NO_CHANGE
+    else:
+        ack_type = AckType.ACCEPTED_WITH_CHANGES
+    return PoAck(po_number=order.po_number, po_date=order.po_date, ack_type=ack_type, ack_date=today,
+                 buyer=order.buyer, seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
+
+
+def _line_ack(line: OrderLine, findings: list[RuleFinding], reject: bool) -> LineAck:
+    status, quantity, price = LineStatus.ACCEPTED, line.quantity, line.unit_price
+    codes = {f.code: f for f in findings}
+    if reject or codes.keys() & _LINE_REJECTING or "rule.qty.minimum" in codes:
+        status, quantity = LineStatus.REJECTED, Decimal(0)
+    elif "rule.qty.pack" in codes:
+        status, quantity = LineStatus.QUANTITY_CHANGED, Decimal(codes["rule.qty.pack"].expected or quantity)
+    elif "rule.price.mismatch" in codes:
+        status, price = LineStatus.PRICE_CHANGED, Decimal(codes["rule.price.mismatch"].expected or price or 0)
+    return LineAck(line_number=line.line_number, status=status, quantity=quantity, uom=line.uom, unit_price=price,
+                   product_ids=line.product_ids, ordered_quantity=line.quantity)

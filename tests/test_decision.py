@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from edigate.decision import Outcome, decide
+from edigate.model import AckType, LineStatus
+from edigate.rules import check_order
+
+from tests.test_rules import TODAY, rules_of, sample_order, with_line
+
+
+def test_a_clean_order_is_accepted_with_an_ad_855() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    d = decide(order, [], "hold", today=TODAY)
+    assert d.outcome is Outcome.ACCEPTED and d.ack is not None
+    assert d.ack.ack_type is AckType.ACCEPTED_NO_CHANGE and d.ack.po_number == order.po_number
+    assert [(a.line_number, a.status, a.quantity) for a in d.ack.lines] == [
+        ("1", LineStatus.ACCEPTED, Decimal(24)), ("2", LineStatus.ACCEPTED, Decimal(48)),
+        ("3", LineStatus.ACCEPTED, Decimal(12))]
+
+
+def test_hold_policy_holds_without_855() -> None:
+    order = with_line(sample_order("bigbox", "bigbox-850-4010"), 1, quantity=Decimal(50))
+    d = decide(order, check_order(order, rules_of("bigbox"), today=TODAY), "hold", today=TODAY)
+    assert (d.outcome, d.ack, [f.code for f in d.findings]) == (Outcome.HELD, None, ["rule.qty.pack"])
+
+
+def test_accept_with_changes_answers_per_line() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    order = with_line(with_line(order, 1, quantity=Decimal(50)), 2, unit_price=Decimal("39.00"))
+    d = decide(order, check_order(order, rules_of("bigbox"), today=TODAY), "accept_with_changes", today=TODAY)
+    assert d.outcome is Outcome.ACCEPTED and d.ack is not None and d.ack.ack_type is AckType.ACCEPTED_WITH_CHANGES
+    assert [(a.status, a.quantity, a.unit_price) for a in d.ack.lines] == [
+        (LineStatus.ACCEPTED, Decimal(24), Decimal("12.49")),
+        (LineStatus.QUANTITY_CHANGED, Decimal(60), Decimal("4.75")),
+        (LineStatus.PRICE_CHANGED, Decimal(12), Decimal("38.40"))]
+
+
+def test_order_level_problems_reject_even_when_accepting_with_changes() -> None:
+    import dataclasses
+    order = sample_order("bigbox", "bigbox-850-4010")
+    order = dataclasses.replace(order, ship_to=None)
+    d = decide(order, check_order(order, rules_of("bigbox"), today=TODAY), "accept_with_changes", today=TODAY)
+    assert d.outcome is Outcome.REJECTED and d.ack is not None and d.ack.ack_type is AckType.REJECTED_WITH_DETAIL
+    assert {a.status for a in d.ack.lines} == {LineStatus.REJECTED}
+
+
+@pytest.mark.parametrize("partner, sample", [("bigbox", "bigbox-850-4010"), ("distrib", "distrib-850-5010"),
+                                             ("dropship", "dropship-850-4010")])
+def test_decided_855s_render_valid_x12_for_each_partner(partner: str, sample: str) -> None:
+    from tests.mapping.test_fulfillment import assert_valid, outbound
+    from edigate.partners import load_partner
+    from tests.conftest import REPO
+
+    order = with_line(sample_order(partner, sample), 0, unit_price=Decimal("0.01"))
+    rules = rules_of(partner)
+    d = decide(order, check_order(order, rules, today=TODAY), "accept_with_changes", today=TODAY)
+    assert d.ack is not None
+    if rules.rules.prices is not None and rules.catalog is not None:
+        assert d.ack.lines[0].status is LineStatus.PRICE_CHANGED
+    name = load_partner(REPO / "partners" / f"{partner}.yaml").documents.outbound["855"]
+    assert_valid(outbound(name), [d.ack], partner)
