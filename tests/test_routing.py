@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+
+import pytest
+from lxml import etree
+
+from edigate.errors import DataError
+from edigate.model import from_json, Order
+from edigate.partners import Destination, load_partner
+from edigate.routing import XSD_PATH, render, route
+
+from tests.conftest import REPO
+from tests.test_rules import sample_order
+
+
+def test_json_export_is_the_canonical_order() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    assert from_json(Order, json.loads(render(order, "json", partner="bigbox"))) == order
+
+
+def test_xml_export_validates_against_the_published_xsd() -> None:
+    order = sample_order("distrib", "distrib-850-5010")
+    data = render(order, "xml", partner="distrib")
+    doc = etree.fromstring(data)
+    assert etree.XMLSchema(etree.parse(str(XSD_PATH))).validate(doc)
+    ns = {"o": "urn:edigate:order-export:1"}
+    assert doc.findtext("o:poNumber", namespaces=ns) == "DP-778812"
+    assert [e.get("number") for e in doc.findall("o:line", ns)] == ["1", "2", "3", "4"]
+    assert doc.find("o:party[@role='ST']/o:id", ns).text == "0614141000029"
+    assert doc.findtext("o:total", namespaces=ns) == "3132.00"
+
+
+def test_csv_export_has_one_row_per_line() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    rows = list(csv.DictReader(render(order, "csv", partner="bigbox").decode().splitlines()))
+    assert [(r["line"], r["sku"], r["quantity"], r["ship_to"]) for r in rows] == [
+        ("1", "ACM-1001", "24", "1482"), ("2", "ACM-2040", "48", "1482"), ("3", "ACM-3300", "12", "1482")]
+
+
+def test_route_picks_destinations_by_condition() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    partner = load_partner(REPO / "partners" / "bigbox.yaml")
+    base = partner.routing[0]
+    dests = [base, dataclasses.replace(base, name="big", format="xml", when="order.lines | length > 5"),
+             dataclasses.replace(base, name="csv", format="csv", when="order.po_number.startswith('45')")]
+    deliveries = route(order, dests, partner="bigbox")
+    assert [(d.destination, d.file_name) for d in deliveries] == [
+        ("erp", "bigbox-4500012345.json"), ("csv", "bigbox-4500012345.csv")]
+
+
+def test_file_names_never_carry_partner_paths() -> None:
+    order = dataclasses.replace(sample_order("bigbox", "bigbox-850-4010"), po_number="../../etc/passwd")
+    [d] = route(order, [load_partner(REPO / "partners" / "bigbox.yaml").routing[0]], partner="bigbox")
+    assert d.file_name == "bigbox-etc_passwd.json" and "/" not in d.file_name
+
+
+def test_a_condition_cannot_escape_the_sandbox() -> None:
+    from edigate.errors import ConfigError
+    order = sample_order("bigbox", "bigbox-850-4010")
+    base = load_partner(REPO / "partners" / "bigbox.yaml").routing[0]
+    evil = dataclasses.replace(base, when="order.__class__.__mro__[1].__subclasses__()")
+    with pytest.raises((ConfigError, DataError)):
+        route(order, [evil], partner="bigbox")
