@@ -1,0 +1,36 @@
+"""Channels: how files arrive from partners and how ours reach them.
+
+`open_channel` turns a channel or target from a partner file into a `Channel`; only this
+package opens sockets. Every failure is an `edigate.errors.TransportError`.
+"""
+
+from __future__ import annotations
+
+from edigate.transport.base import (
+    CHANNEL_TYPES,
+    Channel,
+    ChannelFactory,
+    ChannelOptions,
+    Received,
+    RemoteFile,
+    Sent,
+    open_channel,
+)
+from edigate.transport.memory import MemoryChannel
+from edigate.transport.names import is_temporary, safe_name
+from edigate.transport.retry import Backoff
+
+__all__ = [
+    "CHANNEL_TYPES",
+    "Backoff",
+    "Channel",
+    "ChannelFactory",
+    "ChannelOptions",
+    "MemoryChannel",
+    "Received",
+    "RemoteFile",
+    "Sent",
+    "is_temporary",
+    "open_channel",
+    "safe_name",
+]

@@ -1,0 +1,152 @@
+"""The channel contract: list what is waiting, fetch it, mark it done, send, close.
+
+A `Channel` moves bytes and their metadata, nothing more: it never parses X12 and never
+touches the store. The caller records each `Received` before calling `done`, so a crash
+between the two fetches the file again and the store sees a duplicate, never a loss.
+Channel types are plain entries in `CHANNEL_TYPES`; `open_channel` picks one by
+``config.type``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from edigate.errors import ConfigError
+from edigate.transport.retry import Backoff
+
+__all__ = [
+    "CHANNEL_TYPES",
+    "Channel",
+    "ChannelFactory",
+    "ChannelOptions",
+    "Received",
+    "RemoteFile",
+    "Sent",
+    "open_channel",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A file waiting on a channel; ``handle`` is the channel's own opaque locator."""
+
+    name: str
+    size: int
+    mtime: datetime | None
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """The bytes of one fetched file and where they came from."""
+
+    channel: str
+    name: str
+    data: bytes = field(repr=False)
+    size: int
+    sha256: str
+    received_at: datetime
+    path: Path | None = None  # a local copy, valid until `Channel.done`
+
+    @classmethod
+    def of(cls, channel: str, name: str, data: bytes, path: Path | None = None) -> Received:
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(channel, name, data, len(data), digest, datetime.now(UTC), path)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One file delivered: the name it has on the far side, and what was written."""
+
+    channel: str
+    name: str
+    size: int
+    sha256: str
+    sent_at: datetime
+
+    @classmethod
+    def of(cls, channel: str, name: str, data: bytes) -> Sent:
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(channel, name, len(data), digest, datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOptions:
+    """Settings from the workspace rather than the partner file."""
+
+    root: Path = Path(".")  # workspace root: relative local paths start here
+    spool_dir: Path | None = None  # where downloads land; a private temporary folder if None
+    settle_seconds: float = 2.0  # two looks this far apart: a size that changes is skipped
+    timeout: float = 30.0  # seconds for connecting and for each network read
+    retry: Backoff = field(default_factory=Backoff)
+
+
+class Channel(ABC):
+    """One configured connection to a partner (or a local folder)."""
+
+    id: str
+
+    @abstractmethod
+    def list(self) -> list[RemoteFile]:
+        """Files complete and waiting, oldest first; files still being written are left."""
+
+    @abstractmethod
+    def fetch(self, file: RemoteFile) -> Received:
+        """The whole file, verified against the size listed."""
+
+    @abstractmethod
+    def done(self, file: RemoteFile) -> None:
+        """Move the file to the archive folder, or delete it, as configured."""
+
+    @abstractmethod
+    def send(self, name: str, data: bytes) -> Sent:
+        """Deliver ``data`` as ``name``; readers never see a partial file."""
+
+    def close(self) -> None:
+        """Release connections; the channel may be used again and reconnects."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+ChannelFactory = Callable[[Any, str, ChannelOptions], Channel]
+
+
+def _folder(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.folder import FolderChannel
+
+    return FolderChannel(config, channel_id, options)
+
+
+def _sftp(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.sftp import SftpChannel  # paramiko loads only when needed
+
+    return SftpChannel(config, channel_id, options)
+
+
+CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp}
+
+
+def open_channel(
+    config: Any,
+    channel_id: str,
+    options: ChannelOptions | None = None,
+    *,
+    types: Mapping[str, ChannelFactory] = CHANNEL_TYPES,
+) -> Channel:
+    """A channel for ``config`` (a channel or target from a partner file); no I/O yet."""
+    kind = getattr(config, "type", None)
+    factory = types.get(kind) if isinstance(kind, str) else None
+    if factory is None:
+        known = ", ".join(sorted(types))
+        raise ConfigError(f"{channel_id}: no channel type {kind!r} (known: {known})")
+    return factory(config, channel_id, options or ChannelOptions())

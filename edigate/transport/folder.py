@@ -1,0 +1,139 @@
+"""Local folders: files dropped in by another process, files written out for one.
+
+A file is listed only once it looks complete: no temporary name, and the same size and
+mtime at two looks `ChannelOptions.settle_seconds` apart. Sending writes a hidden ``.part``
+file, fsyncs it, then ``os.replace``s it into place.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edigate.config.channels import FolderChannel as FolderConfig
+from edigate.config.channels import FolderTarget
+from edigate.errors import TransportError
+from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
+from edigate.transport.names import is_temporary, safe_name, temporary_name
+
+__all__ = ["FolderChannel", "write_atomically"]
+
+_Look = dict[str, tuple[int, int]]  # path -> (size, mtime_ns)
+
+
+class FolderChannel(Channel):
+    """Polls one or more local folders; sends into the first."""
+
+    def __init__(
+        self, config: FolderConfig | FolderTarget, channel_id: str, options: ChannelOptions
+    ) -> None:
+        paths = (config.path,) if isinstance(config.path, str) else config.path
+        self.id = channel_id
+        self.folders = [options.root / p for p in paths]
+        self._glob = getattr(config, "glob", "*")
+        self._delete = getattr(config, "delete", False)
+        archive = getattr(config, "archive_dir", None)
+        self._archive = options.root / archive if archive else None
+        self._settle = options.settle_seconds
+
+    def list(self) -> list[RemoteFile]:
+        first = self._look()
+        if self._settle > 0 and first:
+            time.sleep(self._settle)
+        second = self._look() if self._settle > 0 else first
+        ready = [_remote(p, st) for p, st in second.items() if first.get(p) == st]
+        return sorted(ready, key=lambda f: (f.mtime or datetime.min.replace(tzinfo=UTC), f.name))
+
+    def _look(self) -> _Look:
+        seen: _Look = {}
+        for folder in self.folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as exc:
+                raise TransportError(f"{self.id}: cannot list {folder}: {exc.strerror}") from exc
+            for entry in entries:
+                if _wanted(entry, self._glob):
+                    st = entry.stat()
+                    seen[entry.path] = (st.st_size, st.st_mtime_ns)
+        return seen
+
+    def fetch(self, file: RemoteFile) -> Received:
+        try:
+            data = Path(file.handle).read_bytes()
+        except OSError as exc:
+            raise TransportError(f"{self.id}: cannot read {file.handle}: {exc.strerror}") from exc
+        if len(data) != file.size:
+            raise TransportError(
+                f"{self.id}: {file.name} changed since it was listed "
+                f"({file.size} -> {len(data)} bytes); it will be fetched on the next poll"
+            )
+        return Received.of(self.id, file.name, data, Path(file.handle))
+
+    def done(self, file: RemoteFile) -> None:
+        source = Path(file.handle)
+        try:
+            if self._delete:
+                source.unlink(missing_ok=True)
+            else:
+                archive = self._archive or source.parent / "archive"
+                archive.mkdir(parents=True, exist_ok=True)
+                os.rename(source, _free_name(archive, safe_name(file.name)))
+        except OSError as exc:
+            raise TransportError(f"{self.id}: cannot archive {source}: {exc.strerror}") from exc
+
+    def send(self, name: str, data: bytes) -> Sent:
+        target = self.folders[0] / safe_name(name)
+        try:
+            write_atomically(target, data)
+        except OSError as exc:
+            raise TransportError(f"{self.id}: cannot write {target}: {exc.strerror}") from exc
+        return Sent.of(self.id, target.name, data)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write a hidden temporary file beside ``target``, fsync it, and replace ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.parent / temporary_name(target.name)
+    try:
+        with open(part, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _wanted(entry: os.DirEntry[str], glob: str) -> bool:
+    return (
+        not is_temporary(entry.name)
+        and fnmatch.fnmatchcase(entry.name, glob)
+        and entry.is_file(follow_symlinks=False)
+    )
+
+
+def _remote(path: str, look: tuple[int, int]) -> RemoteFile:
+    mtime = datetime.fromtimestamp(look[1] / 1e9, UTC)
+    return RemoteFile(os.path.basename(path), look[0], mtime, path)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name.1``, ``name.2``... if the archive already holds one."""
+    candidate, n = folder / name, 0
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{name}.{n}"
+    return candidate

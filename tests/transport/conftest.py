@@ -1,0 +1,228 @@
+"""A real OpenSSH ``sshd`` on 127.0.0.1 for the SFTP tests, and channel configs to reach it.
+
+Each test gets its own server (a free port, a temporary config, host keys generated once per
+session, the current user logging in with a generated key over ``internal-sftp``). The
+server can be stopped, restarted on the same port, or killed with its sessions; every
+process it started is killed when the test ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from edigate.config.channels import SftpChannel as SftpConfig
+from edigate.config.secrets import SecretRef
+from edigate.transport import Backoff, ChannelOptions
+
+SSHD = shutil.which("sshd") or next(
+    (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if os.path.exists(p)), None
+)
+SSH_KEYGEN = shutil.which("ssh-keygen")
+
+_CONFIG = """\
+Port {port}
+ListenAddress 127.0.0.1
+HostKey {dir}/host_ed25519
+PidFile {dir}/sshd.pid
+AuthorizedKeysFile {dir}/authorized_keys
+AllowUsers {user}
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+LogLevel INFO
+MaxStartups 50
+"""
+
+
+def _keygen(path: Path) -> None:
+    assert SSH_KEYGEN is not None
+    subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` from /proc, children before grandchildren."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def _kill_and_wait(pids: list[int]) -> None:
+    """SIGKILL ``pids`` deepest first, so each parent is alive to reap its child."""
+    for pid in reversed(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and any(map(_running, pids)):
+        time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class SshServer:
+    """One sshd: start, stop (listener only), kill (listener and every session)."""
+
+    def __init__(self, workdir: Path, keys: Path) -> None:
+        self.dir = workdir
+        self.port = _free_port()
+        self.user = getpass.getuser()
+        self.log = workdir / "sshd.log"
+        for name in ("host_ed25519", "host_ed25519.pub"):
+            shutil.copy(keys / name, workdir / name)
+        os.chmod(workdir / "host_ed25519", 0o600)
+        shutil.copy(keys / "client.pub", workdir / "authorized_keys")
+        (workdir / "sshd_config").write_text(
+            _CONFIG.format(port=self.port, dir=workdir, user=self.user)
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert SSHD is not None
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(self.dir / "sshd_config")],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
+        self._wait_listening()
+
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError(f"sshd did not listen on {self.port}: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop listening; sessions already open are killed too, as on a server reboot."""
+        if self.proc is None:
+            return
+        _kill_and_wait(_descendants(self.proc.pid))
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def logins(self) -> int:
+        return self.log.read_text(errors="replace").count("Accepted publickey")
+
+    def known_hosts_line(self) -> str:
+        key = (self.dir / "host_ed25519.pub").read_text().split()
+        return f"[127.0.0.1]:{self.port} {key[0]} {key[1]}\n"
+
+    def fingerprint(self) -> str:
+        out = subprocess.run(
+            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(self.dir / "host_ed25519.pub")],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return out.split()[1]
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host and client keys, generated once."""
+    if SSHD is None or SSH_KEYGEN is None:
+        pytest.skip("OpenSSH sshd is not installed (apt-get install openssh-server)")
+    keys = tmp_path_factory.mktemp("sshkeys")
+    _keygen(keys / "host_ed25519")
+    _keygen(keys / "other_ed25519")
+    _keygen(keys / "client")
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
+    return keys
+
+
+@pytest.fixture
+def sshd(ssh_keys: Path, tmp_path: Path) -> Iterator[SshServer]:
+    """A running sshd for one test; it and its sessions are always killed afterwards."""
+    workdir = tmp_path / "sshd"
+    workdir.mkdir()
+    server = SshServer(workdir, ssh_keys)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """The folder the SFTP channel polls (the server sees the same file system)."""
+    folder = tmp_path / "remote"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def sftp_config(sshd: SshServer, ssh_keys: Path, remote: Path) -> SftpConfig:
+    return SftpConfig(
+        host="127.0.0.1",
+        port=sshd.port,
+        user=sshd.user,
+        private_key=SecretRef("file", str(ssh_keys / "client")),
+        host_key=sshd.fingerprint(),
+        remote_dir=str(remote),
+        glob="*.edi",
+    )
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> ChannelOptions:
+    """Fast settings: a short settle delay and quick, bounded retries."""
+    return ChannelOptions(
+        root=tmp_path,
+        spool_dir=tmp_path / "spool",
+        settle_seconds=0.05,
+        timeout=5.0,
+        retry=Backoff(attempts=3, base=0.05, cap=0.2),
+    )
+
+
+def with_retry(options: ChannelOptions, attempts: int, base: float, cap: float) -> ChannelOptions:
+    return replace(options, retry=Backoff(attempts=attempts, base=base, cap=cap))

@@ -1,0 +1,240 @@
+"""The SFTP channel against a real OpenSSH sshd on loopback (see conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from edigate.config.channels import SftpChannel as SftpConfig
+from edigate.config.secrets import SecretRef
+from edigate.errors import TransportError
+from edigate.transport import ChannelOptions, open_channel
+from edigate.transport.base import Channel
+from tests.transport.conftest import SshServer, with_retry
+
+
+def _drop(remote: Path, count: int, size: int = 300) -> dict[str, str]:
+    """Files as a partner drops them; returns name -> sha256."""
+    sums = {}
+    for n in range(count):
+        data = os.urandom(size)
+        (remote / f"PO{n:03d}.edi").write_bytes(data)
+        sums[f"PO{n:03d}.edi"] = hashlib.sha256(data).hexdigest()
+    return sums
+
+
+def _poll(channel: Channel) -> dict[str, str]:
+    """One poll as the gateway runs it: list, fetch, (record), done."""
+    got = {}
+    for f in channel.list():
+        received = channel.fetch(f)
+        got[received.name] = received.sha256
+        channel.done(f)
+    return got
+
+
+def test_poll_many_files_over_one_connection(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    sums = _drop(remote, 60)
+    (remote / "readme.txt").write_text("not matched by the glob")
+    with open_channel(sftp_config, "p.in", options) as channel:
+        assert _poll(channel) == sums
+        assert channel.list() == []
+    assert sorted(os.listdir(remote / "archive")) == sorted(sums)
+    assert set(os.listdir(remote)) == {"readme.txt", "archive"}
+    assert sshd.logins() == 1
+    assert not [p for p in (options.spool_dir or Path()).rglob("*") if p.is_file()]
+
+
+def test_delete_instead_of_archive(
+    sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    _drop(remote, 3)
+    with open_channel(replace(sftp_config, delete=True), "p.in", options) as channel:
+        assert len(_poll(channel)) == 3
+    assert os.listdir(remote) == []
+
+
+def test_files_still_being_written_are_skipped(
+    sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    for name in ("a.edi.tmp", "b.edi.part", "c.edi.filepart", ".d.edi"):
+        (remote / name).write_bytes(b"partial")
+    (remote / "ready.edi").write_bytes(b"done")
+    stop = threading.Event()
+
+    def writer() -> None:
+        with open(remote / "growing.edi", "ab") as fh:
+            while not stop.is_set():
+                fh.write(b"x" * 100)
+                fh.flush()
+                time.sleep(0.005)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    with open_channel(sftp_config, "p.in", replace(options, settle_seconds=0.1)) as channel:
+        try:
+            time.sleep(0.02)
+            assert [f.name for f in channel.list()] == ["ready.edi"]
+        finally:
+            stop.set()
+            thread.join()
+        assert sorted(f.name for f in channel.list()) == ["growing.edi", "ready.edi"]
+
+
+def test_host_key_mismatch_is_refused(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, ssh_keys: Path
+) -> None:
+    wrong = "SHA256:" + "A" * 43
+    channel = open_channel(replace(sftp_config, host_key=wrong), "p.in", options)
+    started = time.monotonic()
+    with pytest.raises(TransportError) as caught:
+        channel.list()
+    message = str(caught.value)
+    assert caught.value.code == "transport.host_key"
+    assert f"127.0.0.1:{sshd.port}" in message and wrong in message
+    assert sshd.fingerprint() in message and "refusing to connect" in message
+    assert "\n" not in message
+    assert time.monotonic() - started < 2  # refused at once, not retried
+    assert sshd.logins() == 0
+
+
+def _known_hosts(tmp_path: Path, text: str) -> str:
+    (tmp_path / "known_hosts").write_text(text)
+    return "known_hosts"  # relative to ChannelOptions.root
+
+
+def test_known_hosts_pins_the_key(
+    sshd: SshServer,
+    sftp_config: SftpConfig,
+    options: ChannelOptions,
+    tmp_path: Path,
+    ssh_keys: Path,
+    remote: Path,
+) -> None:
+    good = replace(
+        sftp_config, host_key=None, known_hosts=_known_hosts(tmp_path, sshd.known_hosts_line())
+    )
+    _drop(remote, 2)
+    with open_channel(good, "p.in", options) as channel:
+        assert len(channel.list()) == 2
+
+    other = (ssh_keys / "other_ed25519.pub").read_text().split()
+    changed = replace(
+        good, known_hosts=_known_hosts(tmp_path, f"[127.0.0.1]:{sshd.port} {other[0]} {other[1]}\n")
+    )
+    with pytest.raises(TransportError, match=r"CHANGED: server offered ssh-ed25519 SHA256:"):
+        open_channel(changed, "p.in", options).list()
+
+    unknown = replace(
+        good,
+        known_hosts=_known_hosts(
+            tmp_path, f"[127.0.0.1]:1 {other[0]} {other[1]}\nexample.com {other[0]} {other[1]}\n"
+        ),
+    )
+    with pytest.raises(TransportError, match=f"127.0.0.1:{sshd.port} is not in known_hosts"):
+        open_channel(unknown, "p.in", options).list()
+
+
+def test_wrong_user_key_is_refused_without_retry(
+    sftp_config: SftpConfig, options: ChannelOptions, ssh_keys: Path
+) -> None:
+    config = replace(sftp_config, private_key=SecretRef("file", str(ssh_keys / "other_ed25519")))
+    with pytest.raises(TransportError, match="refused our login") as caught:
+        open_channel(config, "p.in", options).list()
+    assert caught.value.code == "transport.auth"
+
+
+def test_server_down_then_up(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    sums = _drop(remote, 20)
+    sshd.stop()
+    with open_channel(sftp_config, "p.in", options) as channel:
+        with pytest.raises(
+            TransportError, match=r"failed after 3 attempt\(s\): Connection refused"
+        ):
+            channel.list()
+        threading.Timer(0.3, sshd.start).start()
+        patient = with_retry(options, attempts=10, base=0.1, cap=0.3)
+    with open_channel(sftp_config, "p.in", patient) as channel:
+        assert _poll(channel) == sums
+    assert sorted(os.listdir(remote / "archive")) == sorted(sums)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        1 << 20,  # read in line
+        pytest.param(
+            16 << 20,  # read ahead by paramiko's prefetch thread, which reports the drop itself
+            marks=pytest.mark.filterwarnings(
+                "ignore::pytest.PytestUnhandledThreadExceptionWarning"
+            ),
+        ),
+    ],
+)
+def test_connection_dropped_mid_download(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path, size: int
+) -> None:
+    big = os.urandom(size)
+    (remote / "big.edi").write_bytes(big)
+    spool = (options.spool_dir or Path()) / "p.in"
+    watching = threading.Event()
+
+    def kill_when_download_starts() -> None:
+        while watching.is_set() and not list(spool.glob(".*.part")):
+            time.sleep(0.001)
+        sshd.stop()
+
+    with open_channel(sftp_config, "p.in", options) as channel:
+        (listed,) = channel.list()
+        watching.set()
+        killer = threading.Thread(target=kill_when_download_starts)
+        killer.start()
+        with pytest.raises(TransportError, match="fetch big.edi"):
+            channel.fetch(listed)
+        killer.join()
+        assert list(spool.iterdir()) == []  # nothing half-written left behind
+        sshd.start()
+        (again,) = channel.list()
+        received = channel.fetch(again)
+        assert received.sha256 == hashlib.sha256(big).hexdigest()
+        channel.done(again)
+    assert os.listdir(remote / "archive") == ["big.edi"]
+
+
+def test_upload_is_atomic_and_replaces(
+    sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    versions = [bytes([65 + n]) * 300_000 for n in range(3)]
+    target = remote / "997.edi"
+    target.write_bytes(b"old")
+    seen: set[bytes] = set()
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            seen.add(target.read_bytes())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        with open_channel(sftp_config, "p.out", options) as channel:
+            for _ in range(3):
+                for data in versions:
+                    sent = channel.send("997.edi", data)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen <= {b"old", *versions}
+    assert sent.name == "997.edi" and sent.sha256 == hashlib.sha256(versions[-1]).hexdigest()
+    assert os.listdir(remote) == ["997.edi"]  # no temporary file left
+    assert target.read_bytes() == versions[-1]
