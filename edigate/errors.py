@@ -13,7 +13,8 @@ The tree is grouped by what the caller should do::
     │   └── NotX12Error          no usable ISA header: not an X12 interchange
     ├── DataError                input that was read but failed validation         (exit 1)
     │   └── X12WriteError        a value cannot be written with these delimiters
-    └── TransportError           a channel failed; the operation may be retried    (exit 2)
+    ├── TransportError           a channel failed; the operation may be retried    (exit 2)
+    └── StoreError               the database is down or refused a write           (exit 2)
 
 Each class carries a stable ``code`` (dotted, lower case) that scripts may match on, and
 the CLI's exit code for it.
@@ -30,6 +31,7 @@ __all__ = [
     "EdigateError",
     "InputError",
     "NotX12Error",
+    "StoreError",
     "TransportError",
     "UsageError",
     "X12WriteError",
@@ -61,7 +63,7 @@ class UsageError(EdigateError):
 class ConfigProblem:
     """One mistake in a configuration file, located by file and line."""
 
-    __slots__ = ("file", "line", "path", "message")
+    __slots__ = ("file", "line", "message", "path")
 
     def __init__(self, file: str, line: int | None, path: str, message: str) -> None:
         self.file = file
@@ -134,3 +136,9 @@ class TransportError(EdigateError):
     """A channel could not list, fetch or send; retrying later may succeed."""
 
     code = "transport"
+
+
+class StoreError(EdigateError):
+    """The store could not be reached or refused an operation; nothing was half-written."""
+
+    code = "store"

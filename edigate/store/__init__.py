@@ -1,0 +1,52 @@
+"""The transmission store: every file, stage, error, document and control number, on
+SQLite by default or PostgreSQL by URL.
+
+Only this package imports SQLAlchemy. It hands out frozen records
+(`edigate.store.records`), never ORM objects, and every write commits its own transaction,
+so each pipeline stage is durable before the next starts. Database failures surface as one
+`edigate.errors.StoreError`.
+
+    store = Store.open("sqlite:///edigate.db")       # migrates to the newest schema
+    got = store.record_received(partner="acme", channel="sftp", file_name="po.x12",
+                                sha256=digest, size=len(data), archive_path=path)
+    tx = store.claim_next("worker-1")
+"""
+
+from __future__ import annotations
+
+from edigate.store.documents import DocumentsMixin
+from edigate.store.migrate import migrate
+from edigate.store.records import (
+    AckStatus,
+    AuditAction,
+    AuditEvent,
+    ControlKind,
+    Direction,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    EnvelopeSet,
+    ErrorEntry,
+    Interchange,
+    Outbound,
+    Outcome,
+    Received,
+    SavedDocument,
+    Severity,
+    StageEvent,
+    Status,
+    Transmission,
+)
+from edigate.store.transmissions import TransmissionsMixin
+from edigate.store.work import MAX_CONTROL_NUMBER, StoreControlNumbers, WorkMixin
+
+__all__ = [
+    "MAX_CONTROL_NUMBER", "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction",
+    "Document", "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange",
+    "Outbound", "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status",
+    "Store", "StoreControlNumbers", "Transmission", "migrate",
+]
+
+
+class Store(TransmissionsMixin, DocumentsMixin, WorkMixin):
+    """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

@@ -1,0 +1,83 @@
+"""The store's core: one engine, one transaction per call, records out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Self, TypeVar
+
+from sqlalchemy import Engine, exc, text
+from sqlalchemy.orm import Session
+
+from edigate.errors import StoreError, UsageError
+from edigate.store.engine import connect, guard, session
+from edigate.store.migrate import migrate
+from edigate.store.tables import TransmissionRow
+
+__all__ = ["StoreBase"]
+
+T = TypeVar("T")
+
+
+class StoreBase:
+    """Holds the engine; every public method of `Store` runs in its own transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> Self:
+        """Connect to ``url`` and bring its schema to the newest revision."""
+        engine = connect(url)
+        store = cls(engine)
+        if upgrade:
+            migrate(engine)
+        else:
+            store.ping()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ping(self) -> None:
+        """Raise `StoreError` when the database does not answer."""
+        with guard(self.engine.url), self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with session(self.engine, write=True) as s:
+            yield s
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with session(self.engine, write=False) as s:
+            yield s
+
+    def _write_retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+        """Run ``work`` in a write transaction, again when a concurrent insert won a unique key."""
+        for left in range(attempts, 0, -1):
+            try:
+                with self._write() as s:
+                    return work(s)
+            except StoreError as err:
+                if left == 1 or not isinstance(err.__cause__, exc.IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _tx(s: Session, transmission_id: int, *, lock: bool = False) -> TransmissionRow:
+        row = s.get(TransmissionRow, transmission_id, with_for_update=lock)
+        if row is None:
+            raise UsageError(f"no transmission {transmission_id}", code="store.not_found")
+        return row

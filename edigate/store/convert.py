@@ -1,0 +1,74 @@
+"""Rows to records: the ORM stays inside the store."""
+
+from __future__ import annotations
+
+from edigate.store.records import (
+    AuditEvent,
+    Document,
+    EnvelopeSet,
+    ErrorEntry,
+    Outbound,
+    StageEvent,
+    Transmission,
+)
+from edigate.store.tables import (
+    AuditRow,
+    DocumentRow,
+    ErrorRow,
+    OutboundRow,
+    StageRow,
+    TransmissionRow,
+)
+
+__all__ = ["audit", "document", "error", "outbound", "stage", "transmission"]
+
+
+def transmission(row: TransmissionRow) -> Transmission:
+    sets = tuple(EnvelopeSet(gs06=s.gs06, functional_id=s.functional_id, set_id=s.set_id, st02=s.st02)
+                 for s in row.sets)
+    return Transmission(
+        id=row.id, partner=row.partner, channel=row.channel, direction=row.direction,
+        file_name=row.file_name, sha256=row.sha256, size=row.size, received_at=row.received_at,
+        status=row.status, stage=row.stage, finished_at=row.finished_at, isa13=row.isa13,
+        usage=row.usage, archive_path=row.archive_path, parent_id=row.parent_id,
+        attempt=row.attempt, claimed_by=row.claimed_by, sets=sets)
+
+
+def stage(row: StageRow) -> StageEvent:
+    return StageEvent(id=row.id, transmission_id=row.transmission_id, stage=row.stage,
+                      attempt=row.attempt, started_at=row.started_at, outcome=row.outcome,
+                      finished_at=row.finished_at, duration_ms=row.duration_ms, detail=row.detail)
+
+
+_ERROR_FIELDS = ("stage", "code", "message", "severity", "code_list", "isa13", "gs06", "st02",
+                 "segment_position", "segment_id", "element_position", "component_position",
+                 "value", "hint", "id", "transmission_id", "attempt", "created_at")
+
+
+def error(row: ErrorRow) -> ErrorEntry:
+    return ErrorEntry(**{f: getattr(row, f) for f in _ERROR_FIELDS})
+
+
+def error_row(entry: ErrorEntry, transmission_id: int, attempt: int) -> ErrorRow:
+    fields = {f: getattr(entry, f) for f in _ERROR_FIELDS[:14]}
+    return ErrorRow(transmission_id=transmission_id, attempt=attempt, **fields)
+
+
+def document(row: DocumentRow) -> Document:
+    return Document(id=row.id, kind=row.kind, partner=row.partner, key=row.key, body=row.body,
+                    status=row.status, transmission_id=row.transmission_id,
+                    created_at=row.created_at, superseded_by=row.superseded_by)
+
+
+_OUTBOUND_FIELDS = ("id", "partner", "set_id", "key", "isa13", "gs06", "st02", "archive_path",
+                    "sha256", "created_at", "ack_status", "transmission_id", "document_id",
+                    "sent_at", "ack_due_at", "ack_result", "ack_transmission_id")
+
+
+def outbound(row: OutboundRow) -> Outbound:
+    return Outbound(**{f: getattr(row, f) for f in _OUTBOUND_FIELDS})
+
+
+def audit(row: AuditRow) -> AuditEvent:
+    return AuditEvent(id=row.id, at=row.at, actor=row.actor, action=row.action, target=row.target,
+                      note=row.note, transmission_id=row.transmission_id)

@@ -1,0 +1,179 @@
+"""Documents (canonical JSON), outbound documents and their acks, the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from edigate.errors import UsageError
+from edigate.store import convert
+from edigate.store.base import StoreBase
+from edigate.store.records import (
+    AckStatus,
+    AuditAction,
+    AuditEvent,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Outbound,
+    SavedDocument,
+    Status,
+)
+from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, TransmissionRow
+from edigate.store.types import utcnow
+
+__all__ = ["DocumentsMixin"]
+
+
+class DocumentsMixin(StoreBase):
+
+    def save_document(self, *, kind: DocumentKind, partner: str, key: str, body: str,
+                      transmission_id: int | None, status: DocumentStatus = DocumentStatus.ACCEPTED,
+                      supersedes: int | None = None) -> SavedDocument:
+        """Save a document under its business key (orders: PO number + purpose).
+
+        Another transmission's current document with the same key makes this one a
+        duplicate (nothing saved); the same transmission's makes the call a no-op, so a
+        resumed stage creates nothing twice. ``supersedes`` retires an earlier attempt's
+        document and gives its key to the new one.
+        """
+        def work(s: Session) -> SavedDocument:
+            if supersedes is not None:
+                self._supersede(s, supersedes)
+            held = s.scalar(select(DocumentRow).where(
+                DocumentRow.partner == partner, DocumentRow.kind == kind, DocumentRow.active_key == key))
+            if held is not None:
+                if held.transmission_id == transmission_id:
+                    return SavedDocument(convert.document(held), created=False)
+                return SavedDocument(None, duplicate_of=convert.document(held), created=False)
+            row = DocumentRow(kind=kind, partner=partner, key=key, active_key=key, body=body,
+                              status=status, transmission_id=transmission_id, created_at=utcnow())
+            s.add(row)
+            s.flush()
+            if supersedes is not None:
+                s.get_one(DocumentRow, supersedes).superseded_by = row.id
+            return SavedDocument(convert.document(row))
+
+        return self._write_retrying(work)
+
+    @staticmethod
+    def _supersede(s: Session, document_id: int) -> None:
+        old = s.get(DocumentRow, document_id)
+        if old is None:
+            raise UsageError(f"no document {document_id}", code="store.not_found")
+        old.active_key, old.status = None, DocumentStatus.SUPERSEDED
+        s.flush()
+
+    def set_document_status(self, document_id: int, status: DocumentStatus) -> Document:
+        with self._write() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None:
+                raise UsageError(f"no document {document_id}", code="store.not_found")
+            row.status = status
+            return convert.document(row)
+
+    def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
+                  kind: DocumentKind | None = None, key: str | None = None,
+                  current: bool = False) -> list[Document]:
+        """Documents matching every filter, oldest first; ``current`` drops superseded ones."""
+        q = select(DocumentRow).order_by(DocumentRow.id)
+        for column, value in ((DocumentRow.transmission_id, transmission_id),
+                              (DocumentRow.partner, partner), (DocumentRow.kind, kind),
+                              (DocumentRow.key, key)):
+            if value is not None:
+                q = q.where(column == value)
+        if current:
+            q = q.where(DocumentRow.active_key.is_not(None))
+        with self._read() as s:
+            return [convert.document(r) for r in s.scalars(q)]
+
+    def record_outbound(self, *, partner: str, set_id: str, key: str, isa13: str, gs06: str,
+                        st02: str, archive_path: str, sha256: str,
+                        transmission_id: int | None = None, document_id: int | None = None,
+                        ack_due_at: dt.datetime | None = None) -> tuple[Outbound, bool]:
+        """Record a generated outbound file once per ``key`` (e.g. ``"997:tx42"``).
+
+        Returns the record and whether it was new; an existing one is returned untouched.
+        """
+        def work(s: Session) -> tuple[Outbound, bool]:
+            row = s.scalar(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.key == key))
+            if row is not None:
+                return convert.outbound(row), False
+            row = OutboundRow(
+                partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
+                archive_path=archive_path, sha256=sha256, transmission_id=transmission_id,
+                document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(),
+                ack_status=AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED)
+            s.add(row)
+            s.flush()
+            return convert.outbound(row), True
+
+        return self._write_retrying(work)
+
+    def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> Outbound:
+        with self._write() as s:
+            row = self._outbound(s, outbound_id)
+            row.sent_at = at or utcnow()
+            return convert.outbound(row)
+
+    def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
+                   ack_transmission_id: int | None = None, st02: str | None = None) -> list[Outbound]:
+        """Apply a received 997/999 to the outbound documents of group ``gs06`` (and ``st02``)."""
+        q = select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.gs06 == gs06)
+        if st02 is not None:
+            q = q.where(OutboundRow.st02 == st02)
+        with self._write() as s:
+            rows = list(s.scalars(q))
+            for row in rows:
+                row.ack_status, row.ack_result = status, result
+                row.ack_transmission_id = ack_transmission_id
+            return [convert.outbound(r) for r in rows]
+
+    def overdue_acks(self, now: dt.datetime | None = None) -> list[Outbound]:
+        """Outbound documents still waiting for an ack after their window."""
+        q = select(OutboundRow).where(OutboundRow.ack_status == AckStatus.PENDING,
+                                      OutboundRow.ack_due_at < (now or utcnow())).order_by(OutboundRow.ack_due_at)
+        with self._read() as s:
+            return [convert.outbound(r) for r in s.scalars(q)]
+
+    def outbounds(self, transmission_id: int) -> list[Outbound]:
+        q = select(OutboundRow).where(OutboundRow.transmission_id == transmission_id).order_by(OutboundRow.id)
+        with self._read() as s:
+            return [convert.outbound(r) for r in s.scalars(q)]
+
+    @staticmethod
+    def _outbound(s: Session, outbound_id: int) -> OutboundRow:
+        row = s.get(OutboundRow, outbound_id)
+        if row is None:
+            raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
+        return row
+
+    def audit(self, *, actor: str, action: AuditAction, target: str, note: str = "",
+              transmission_id: int | None = None) -> AuditEvent:
+        """Record who changed what, and why."""
+        with self._write() as s:
+            row = AuditRow(actor=actor, action=action, target=target, note=note,
+                           transmission_id=transmission_id, at=utcnow())
+            s.add(row)
+            s.flush()
+            return convert.audit(row)
+
+    def audit_events(self, *, target: str | None = None,
+                     transmission_id: int | None = None) -> list[AuditEvent]:
+        q = select(AuditRow).order_by(AuditRow.id)
+        if target is not None:
+            q = q.where(AuditRow.target == target)
+        if transmission_id is not None:
+            q = q.where(AuditRow.transmission_id == transmission_id)
+        with self._read() as s:
+            return [convert.audit(r) for r in s.scalars(q)]
+
+    def pinned_hashes(self) -> set[str]:
+        """Archive hashes still needed: open transmissions and unacknowledged outbound files."""
+        open_ = [st for st in Status if st.open]
+        with self._read() as s:
+            inbound = s.scalars(select(TransmissionRow.sha256).where(TransmissionRow.status.in_(open_)))
+            outbound = s.scalars(select(OutboundRow.sha256).where(OutboundRow.ack_status == AckStatus.PENDING))
+            return set(inbound) | set(outbound)

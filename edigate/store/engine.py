@@ -1,0 +1,109 @@
+"""Engines, transactions and the error boundary.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. Its driver's own
+transaction handling is switched off so that writes start with ``BEGIN IMMEDIATE``: the
+writer lock is taken up front and concurrent writers queue on the busy timeout instead of
+failing on a lock upgrade. Reads begin deferred and never block writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from edigate.errors import StoreError
+
+__all__ = ["WRITE", "connect", "guard", "session"]
+
+#: Execution option that makes a transaction a writer (``BEGIN IMMEDIATE`` on SQLite).
+WRITE = "edigate_write"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url``, configured for the store."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as err:
+        raise StoreError(f"store URL {url!r} is not a database URL") from err
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite(url)
+    with guard(url):
+        return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _sqlite(url: str) -> Engine:
+    memory = make_url(url).database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    if not memory:
+        kwargs["poolclass"] = NullPool  # one process may fork workers: no shared handles
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def session(engine: Engine, *, write: bool) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    with guard(engine.url), engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE: write})
+        with Session(bind=conn, expire_on_commit=False, autoflush=True) as s, s.begin():
+            yield s
+
+
+@contextmanager
+def guard(url: Any) -> Iterator[None]:
+    """Turn SQLAlchemy's exceptions into one-line `StoreError`s."""
+    try:
+        yield
+    except exc.SQLAlchemyError as err:
+        raise StoreError(describe(err, url)) from err
+
+
+def describe(err: exc.SQLAlchemyError, url: Any) -> str:
+    where = _safe_url(url)
+    reason = _first_line(err)
+    if isinstance(err, exc.OperationalError | exc.InterfaceError) and _is_connect(err):
+        return f"store unavailable at {where}: {reason}"
+    if isinstance(err, exc.IntegrityError):
+        return f"store refused a write at {where}: {reason}"
+    return f"store error at {where}: {reason}"
+
+
+def _is_connect(err: exc.DBAPIError) -> bool:
+    return bool(err.connection_invalidated) or err.statement is None or "connect" in _first_line(err).lower()
+
+
+def _first_line(err: exc.SQLAlchemyError) -> str:
+    orig = getattr(err, "orig", None)
+    text = str(orig if orig is not None else err).strip()
+    return (text.splitlines() or [type(err).__name__])[0].strip()
+
+
+def _safe_url(url: Any) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "<invalid URL>"

@@ -1,0 +1,236 @@
+"""What the store hands out and takes in: frozen values, never ORM objects.
+
+The enumerations are the vocabulary the pipeline and the CLI share with the database; their
+values are what is stored, so renaming a member means a migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
+    "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "Outbound",
+    "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status", "Transmission",
+]
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Status(StrEnum):
+    """Where a transmission stands; ``failed`` and ``held`` name the stage in ``stage``."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    HELD = "held"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+    RESOLVED = "resolved"
+
+    @property
+    def open(self) -> bool:
+        """Still needs work or a person: its archived bytes must be kept."""
+        return self in (Status.RECEIVED, Status.PROCESSING, Status.HELD, Status.FAILED)
+
+
+class Outcome(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    HELD = "held"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class DocumentKind(StrEnum):
+    ORDER = "order"
+    POACK = "poack"
+    SHIPMENT = "shipment"
+    INVOICE = "invoice"
+    ACK = "ack"
+
+
+class DocumentStatus(StrEnum):
+    ACCEPTED = "accepted"
+    HELD = "held"
+    REJECTED = "rejected"
+    ROUTED = "routed"
+    SUPERSEDED = "superseded"
+
+
+class AckStatus(StrEnum):
+    NOT_EXPECTED = "not_expected"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+
+
+class AuditAction(StrEnum):
+    REPROCESS = "reprocess"
+    RESOLVE = "resolve"
+    OVERRIDE = "override"
+    RESEND = "resend"
+    CONFIG_CHANGE = "config-change"
+
+
+class ControlKind(StrEnum):
+    INTERCHANGE = "interchange"
+    GROUP = "group"
+    TRANSACTION = "transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeSet:
+    """One functional group, or one transaction set inside it, of a transmission."""
+
+    gs06: str
+    functional_id: str = ""
+    set_id: str | None = None
+    st02: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transmission:
+    id: int
+    partner: str
+    channel: str
+    direction: Direction
+    file_name: str
+    sha256: str
+    size: int
+    received_at: dt.datetime
+    status: Status
+    stage: str | None = None
+    finished_at: dt.datetime | None = None
+    isa13: str | None = None
+    usage: str | None = None
+    archive_path: str | None = None
+    parent_id: int | None = None
+    attempt: int = 1
+    claimed_by: str | None = None
+    sets: tuple[EnvelopeSet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """The outcome of recording a file: its transmission, and the original when a duplicate."""
+
+    transmission: Transmission
+    duplicate_of: int | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange:
+    """An earlier interchange with the same partner and ISA13, inside the window."""
+
+    partner: str
+    isa13: str
+    transmission_id: int
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StageEvent:
+    id: int
+    transmission_id: int
+    stage: str
+    attempt: int
+    started_at: dt.datetime
+    outcome: Outcome
+    finished_at: dt.datetime | None = None
+    duration_ms: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEntry:
+    """One line of a transmission's error log (DESIGN.md, "Error log entries")."""
+
+    stage: str
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    code_list: str | None = None
+    isa13: str | None = None
+    gs06: str | None = None
+    st02: str | None = None
+    segment_position: int | None = None
+    segment_id: str | None = None
+    element_position: int | None = None
+    component_position: int | None = None
+    value: str | None = None
+    hint: str = ""
+    id: int | None = None
+    transmission_id: int | None = None
+    attempt: int | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: int
+    kind: DocumentKind
+    partner: str
+    key: str
+    body: str
+    status: DocumentStatus
+    transmission_id: int | None
+    created_at: dt.datetime
+    superseded_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedDocument:
+    """A saved document; ``duplicate_of`` is set when another transmission already holds its key."""
+
+    document: Document | None
+    duplicate_of: Document | None = None
+    created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    id: int
+    partner: str
+    set_id: str
+    key: str
+    isa13: str
+    gs06: str
+    st02: str
+    archive_path: str
+    sha256: str
+    created_at: dt.datetime
+    ack_status: AckStatus
+    transmission_id: int | None = None
+    document_id: int | None = None
+    sent_at: dt.datetime | None = None
+    ack_due_at: dt.datetime | None = None
+    ack_result: str | None = None
+    ack_transmission_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: AuditAction
+    target: str
+    note: str = ""
+    transmission_id: int | None = None

@@ -1,0 +1,248 @@
+"""The tables, as typed SQLAlchemy 2.0 declarative models.
+
+Idempotency lives in unique constraints, so it holds across processes:
+
+- ``transmissions (partner, direction, first_sha256)``: the first receipt of some bytes holds
+  the hash in ``first_sha256``; duplicates and reprocess attempts leave it empty.
+- ``interchange_keys (partner, isa13)``: the last interchange seen with that number and when,
+  so a window can be applied (control numbers wrap around).
+- ``documents (partner, kind, active_key)``: the current document per business key (PO number
+  + purpose for orders); a superseded one gives its key up.
+- ``outbound_documents (partner, key)``: one 997/855/... per purpose, so a resumed stage
+  does not send twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    mapped_column,
+    relationship,
+)
+
+from edigate.store.records import (
+    AckStatus,
+    AuditAction,
+    ControlKind,
+    Direction,
+    DocumentKind,
+    DocumentStatus,
+    Outcome,
+    Severity,
+    Status,
+)
+from edigate.store.types import (
+    BigId,
+    bigid,
+    created,
+    hexdigest,
+    ident,
+    intpk,
+    short,
+    when,
+)
+
+__all__ = [
+    "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow",
+    "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(cls: type, length: int = 16) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR, so new members need no type change."""
+    return Enum(cls, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _tx_fk(ondelete: str = "CASCADE") -> MappedColumn[Any]:
+    return mapped_column(BigId, ForeignKey("transmissions.id", ondelete=ondelete), index=True)
+
+
+class TransmissionRow(Base):
+    __tablename__ = "transmissions"
+    __table_args__ = (
+        UniqueConstraint("partner", "direction", "first_sha256"),
+        Index("ix_transmissions_status_id", "status", "id"),
+        Index("ix_transmissions_partner_received", "partner", "received_at"),
+    )
+
+    id: Mapped[intpk]
+    partner: Mapped[ident]
+    channel: Mapped[ident]
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, 3))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[hexdigest] = mapped_column(index=True)
+    first_sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigId)
+    received_at: Mapped[created]
+    finished_at: Mapped[when | None]
+    status: Mapped[Status] = mapped_column(_enum(Status))
+    stage: Mapped[short | None]
+    isa13: Mapped[str | None] = mapped_column(String(9))
+    usage: Mapped[str | None] = mapped_column(String(1))
+    archive_path: Mapped[str | None] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("transmissions.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[when | None]
+
+    sets: Mapped[list[EnvelopeSetRow]] = relationship(
+        order_by="EnvelopeSetRow.id", cascade="all, delete-orphan", lazy="selectin")
+
+
+class EnvelopeSetRow(Base):
+    """A functional group (GS06) or one transaction set (GS06 + ST02) of a transmission."""
+
+    __tablename__ = "envelope_sets"
+    __table_args__ = (Index("ix_envelope_sets_set_id", "set_id", "transmission_id"),)
+
+    id: Mapped[intpk]
+    transmission_id: Mapped[int] = _tx_fk()
+    gs06: Mapped[str] = mapped_column(String(9))
+    functional_id: Mapped[str] = mapped_column(String(2), default="")
+    set_id: Mapped[str | None] = mapped_column(String(6))
+    st02: Mapped[str | None] = mapped_column(String(9))
+
+
+class InterchangeKeyRow(Base):
+    __tablename__ = "interchange_keys"
+    __table_args__ = (UniqueConstraint("partner", "isa13"),)
+
+    id: Mapped[intpk]
+    partner: Mapped[ident]
+    isa13: Mapped[str] = mapped_column(String(9))
+    received_at: Mapped[when]
+    transmission_id: Mapped[int] = _tx_fk()
+
+
+class StageRow(Base):
+    """One run of one stage: the timeline `tx show` prints."""
+
+    __tablename__ = "stage_events"
+
+    id: Mapped[intpk]
+    transmission_id: Mapped[int] = _tx_fk()
+    stage: Mapped[short]
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[created]
+    finished_at: Mapped[when | None]
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    duration_ms: Mapped[int | None] = mapped_column(BigId)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ErrorRow(Base):
+    __tablename__ = "error_entries"
+
+    id: Mapped[intpk]
+    transmission_id: Mapped[int] = _tx_fk()
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[created]
+    stage: Mapped[short]
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, 8))
+    code_list: Mapped[str | None] = mapped_column(String(8))
+    code: Mapped[short]
+    message: Mapped[str] = mapped_column(Text)
+    isa13: Mapped[str | None] = mapped_column(String(9))
+    gs06: Mapped[str | None] = mapped_column(String(9))
+    st02: Mapped[str | None] = mapped_column(String(9))
+    segment_position: Mapped[int | None] = mapped_column(Integer)
+    segment_id: Mapped[str | None] = mapped_column(String(3))
+    element_position: Mapped[int | None] = mapped_column(Integer)
+    component_position: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[str | None] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("partner", "kind", "active_key"),
+                      Index("ix_documents_partner_kind_key", "partner", "kind", "key"))
+
+    id: Mapped[intpk]
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    partner: Mapped[ident]
+    key: Mapped[str] = mapped_column(String(128))
+    active_key: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[DocumentStatus] = mapped_column(_enum(DocumentStatus))
+    transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
+    created_at: Mapped[created]
+    superseded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
+
+
+class OutboundRow(Base):
+    __tablename__ = "outbound_documents"
+    __table_args__ = (UniqueConstraint("partner", "key"),
+                      Index("ix_outbound_documents_ack", "ack_status", "ack_due_at"))
+
+    id: Mapped[intpk]
+    partner: Mapped[ident]
+    set_id: Mapped[str] = mapped_column(String(6))
+    key: Mapped[str] = mapped_column(String(128))
+    isa13: Mapped[str] = mapped_column(String(9))
+    gs06: Mapped[str] = mapped_column(String(9))
+    st02: Mapped[str] = mapped_column(String(9))
+    archive_path: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[hexdigest]
+    created_at: Mapped[created]
+    sent_at: Mapped[when | None]
+    ack_due_at: Mapped[when | None]
+    ack_status: Mapped[AckStatus] = mapped_column(_enum(AckStatus))
+    ack_result: Mapped[str | None] = mapped_column(Text)
+    ack_transmission_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("transmissions.id", ondelete="SET NULL"))
+    transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
+    document_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("documents.id", ondelete="SET NULL"))
+
+
+class ControlSequenceRow(Base):
+    """The last control number issued per partner, direction and kind."""
+
+    __tablename__ = "control_sequences"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, 3), primary_key=True)
+    kind: Mapped[ControlKind] = mapped_column(_enum(ControlKind, 12), primary_key=True)
+    last_value: Mapped[bigid]
+    updated_at: Mapped[created]
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    at: Mapped[created]
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction, 16))
+    target: Mapped[str] = mapped_column(String(128), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
+

@@ -1,0 +1,230 @@
+"""Transmissions: receipt, envelope, stage timeline, error log, status, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from edigate.store import convert
+from edigate.store.base import StoreBase
+from edigate.store.records import (
+    AuditAction,
+    Direction,
+    EnvelopeSet,
+    ErrorEntry,
+    Interchange,
+    Outcome,
+    Received,
+    StageEvent,
+    Status,
+    Transmission,
+)
+from edigate.store.tables import (
+    AuditRow,
+    EnvelopeSetRow,
+    ErrorRow,
+    InterchangeKeyRow,
+    StageRow,
+    TransmissionRow,
+)
+from edigate.store.types import utcnow
+
+__all__ = ["TransmissionsMixin"]
+
+_FINAL = (Status.DONE, Status.HELD, Status.FAILED, Status.DUPLICATE, Status.RESOLVED)
+
+
+class TransmissionsMixin(StoreBase):
+
+    def record_received(self, *, partner: str, channel: str, file_name: str, sha256: str,
+                        size: int, archive_path: str | None = None,
+                        direction: Direction = Direction.IN,
+                        received_at: dt.datetime | None = None) -> Received:
+        """Record a file whose bytes are archived; the same bytes again become a duplicate.
+
+        ``file_name`` is kept as the partner sent it, for display only: never a path.
+        """
+        fields = {"partner": partner, "channel": channel, "file_name": file_name, "sha256": sha256,
+                  "size": size, "archive_path": archive_path, "direction": direction,
+                  "received_at": received_at or utcnow()}
+        return self._write_retrying(lambda s: self._receive(s, fields))
+
+    def _receive(self, s: Session, fields: dict[str, object]) -> Received:
+        first = s.scalar(select(TransmissionRow).where(
+            TransmissionRow.partner == fields["partner"],
+            TransmissionRow.direction == fields["direction"],
+            TransmissionRow.first_sha256 == fields["sha256"]))
+        if first is None:
+            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED)
+        else:
+            row = TransmissionRow(**fields, status=Status.DUPLICATE, parent_id=first.id,
+                                  finished_at=utcnow())
+        s.add(row)
+        s.flush()
+        return Received(convert.transmission(row), None if first is None else first.id)
+
+    def record_envelope(self, transmission_id: int, *, isa13: str, usage: str,
+                        sets: Sequence[EnvelopeSet] = ()) -> Transmission:
+        """What the envelope stage read: ISA13, usage (T/P), groups and transaction sets."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            row.isa13, row.usage = isa13, usage
+            row.sets = [EnvelopeSetRow(gs06=e.gs06, functional_id=e.functional_id,
+                                       set_id=e.set_id, st02=e.st02) for e in sets]
+            s.flush()
+            return convert.transmission(row)
+
+    def check_interchange(self, transmission_id: int, *, partner: str, isa13: str,
+                          window: dt.timedelta | None = None) -> Interchange | None:
+        """The earlier interchange with this partner + ISA13 inside ``window``, else None.
+
+        When there is none, this transmission becomes the holder of the number. A window of
+        None means "ever". Attempts of the same transmission (reprocess) are not duplicates.
+        """
+        def work(s: Session) -> Interchange | None:
+            now = utcnow()
+            row = s.scalar(select(InterchangeKeyRow).where(
+                InterchangeKeyRow.partner == partner, InterchangeKeyRow.isa13 == isa13
+            ).with_for_update())
+            if (row is not None and not self._same_lineage(s, row.transmission_id, transmission_id)
+                    and (window is None or now - row.received_at <= window)):
+                return Interchange(partner, isa13, row.transmission_id, row.received_at)
+            if row is None:
+                row = InterchangeKeyRow(partner=partner, isa13=isa13)
+                s.add(row)
+            row.transmission_id, row.received_at = transmission_id, now
+            s.flush()
+            return None
+
+        return self._write_retrying(work)
+
+    @staticmethod
+    def _same_lineage(s: Session, holder: int, transmission_id: int) -> bool:
+        """Whether ``transmission_id`` is ``holder`` or a reprocess attempt descending from it."""
+        current: int | None = transmission_id
+        while current is not None:
+            if current == holder:
+                return True
+            row = s.execute(select(TransmissionRow.parent_id, TransmissionRow.attempt)
+                            .where(TransmissionRow.id == current)).one_or_none()
+            current = row.parent_id if row is not None and row.attempt > 1 else None
+        return False
+
+    def start_stage(self, transmission_id: int, stage: str) -> StageEvent:
+        """Mark the transmission as in ``stage`` and open its timeline entry."""
+        with self._write() as s:
+            tx = self._tx(s, transmission_id)
+            tx.status, tx.stage = Status.PROCESSING, stage
+            row = StageRow(transmission_id=tx.id, stage=stage, attempt=tx.attempt,
+                           outcome=Outcome.RUNNING, started_at=utcnow())
+            s.add(row)
+            s.flush()
+            return convert.stage(row)
+
+    def finish_stage(self, event_id: int, outcome: Outcome, detail: str = "") -> StageEvent:
+        """Close a timeline entry with its outcome and duration."""
+        with self._write() as s:
+            row = s.get(StageRow, event_id)
+            if row is None:
+                raise LookupError(f"no stage event {event_id}")
+            row.finished_at, row.outcome, row.detail = utcnow(), outcome, detail
+            row.duration_ms = int((row.finished_at - row.started_at).total_seconds() * 1000)
+            s.flush()
+            return convert.stage(row)
+
+    def add_errors(self, transmission_id: int, entries: Iterable[ErrorEntry]) -> int:
+        """Append entries to the error log of the transmission's current attempt."""
+        with self._write() as s:
+            tx = self._tx(s, transmission_id)
+            rows = [convert.error_row(e, tx.id, tx.attempt) for e in entries]
+            s.add_all(rows)
+            return len(rows)
+
+    def set_status(self, transmission_id: int, status: Status, *,
+                   stage: str | None = None) -> Transmission:
+        """Move a transmission on; final statuses stamp ``finished_at`` and drop the claim."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            row.status = status
+            if stage is not None:
+                row.stage = stage
+            if status in _FINAL:
+                row.finished_at, row.claimed_by, row.lease_until = utcnow(), None, None
+            s.flush()
+            return convert.transmission(row)
+
+    def reprocess(self, transmission_id: int, *, actor: str, note: str = "",
+                  from_stage: str | None = None) -> Transmission:
+        """A new attempt of a transmission from its archived bytes, linked to it, audited."""
+        with self._write() as s:
+            old = self._tx(s, transmission_id)
+            new = TransmissionRow(
+                partner=old.partner, channel=old.channel, direction=old.direction,
+                file_name=old.file_name, sha256=old.sha256, size=old.size,
+                archive_path=old.archive_path, received_at=utcnow(), status=Status.RECEIVED,
+                stage=from_stage, parent_id=old.id, attempt=old.attempt + 1)
+            s.add(new)
+            s.flush()
+            s.add(AuditRow(actor=actor, action=AuditAction.REPROCESS, target=f"tx:{old.id}",
+                           note=note or f"attempt {new.attempt} is tx:{new.id}",
+                           transmission_id=old.id, at=utcnow()))
+            return convert.transmission(new)
+
+    def resolve(self, transmission_id: int, *, actor: str, note: str) -> Transmission:
+        """Close a held or failed transmission by hand, with the reason audited."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            row.status, row.finished_at, row.claimed_by = Status.RESOLVED, utcnow(), None
+            s.add(AuditRow(actor=actor, action=AuditAction.RESOLVE, target=f"tx:{row.id}",
+                           note=note, transmission_id=row.id, at=utcnow()))
+            s.flush()
+            return convert.transmission(row)
+
+    def transmission(self, transmission_id: int) -> Transmission:
+        """One transmission; `UsageError` when the id does not exist."""
+        with self._read() as s:
+            return convert.transmission(self._tx(s, transmission_id))
+
+    def transmissions(self, *, status: Status | None = None, partner: str | None = None,
+                      since: dt.datetime | None = None, set_id: str | None = None,
+                      limit: int | None = None) -> list[Transmission]:
+        """Transmissions matching every filter given, newest first."""
+        q = select(TransmissionRow).order_by(TransmissionRow.id.desc())
+        if status is not None:
+            q = q.where(TransmissionRow.status == status)
+        if partner is not None:
+            q = q.where(TransmissionRow.partner == partner)
+        if since is not None:
+            q = q.where(TransmissionRow.received_at >= since)
+        if set_id is not None:
+            q = q.where(TransmissionRow.id.in_(
+                select(EnvelopeSetRow.transmission_id).where(EnvelopeSetRow.set_id == set_id)))
+        with self._read() as s:
+            return [convert.transmission(r) for r in s.scalars(q.limit(limit))]
+
+    def history(self, transmission_id: int) -> list[Transmission]:
+        """Every attempt and duplicate linked to this transmission, oldest first."""
+        with self._read() as s:
+            root = self._tx(s, transmission_id)
+            while root.parent_id is not None:
+                root = self._tx(s, root.parent_id)
+            found, frontier = [root], [root.id]
+            while frontier:
+                kids = list(s.scalars(select(TransmissionRow).where(
+                    TransmissionRow.parent_id.in_(frontier)).order_by(TransmissionRow.id)))
+                found += kids
+                frontier = [k.id for k in kids]
+            return sorted((convert.transmission(r) for r in found), key=lambda t: t.id)
+
+    def stages(self, transmission_id: int) -> list[StageEvent]:
+        with self._read() as s:
+            q = select(StageRow).where(StageRow.transmission_id == transmission_id).order_by(StageRow.id)
+            return [convert.stage(r) for r in s.scalars(q)]
+
+    def errors(self, transmission_id: int) -> list[ErrorEntry]:
+        with self._read() as s:
+            q = select(ErrorRow).where(ErrorRow.transmission_id == transmission_id).order_by(ErrorRow.id)
+            return [convert.error(r) for r in s.scalars(q)]

@@ -1,0 +1,156 @@
+"""Sharing work between processes: control numbers, claims, single-flight polling.
+
+- Control numbers: one row per partner, direction and kind, moved on by a single
+  ``INSERT .. ON CONFLICT DO UPDATE .. RETURNING`` that commits by itself. PostgreSQL's row
+  lock and SQLite's ``BEGIN IMMEDIATE`` serialise the draws, so numbers come out without
+  gaps or repeats however many processes draw.
+- Claims: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers never wait for each other;
+  on SQLite the immediate transaction makes the claim single-writer. A claim has a lease: a
+  worker that died leaves work that another picks up once the lease has run out.
+- Polling: a PostgreSQL advisory lock per partner; an exclusive file lock beside a SQLite
+  database file; nothing for an in-memory database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import and_, case, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from edigate.store import convert
+from edigate.store.base import StoreBase
+from edigate.store.engine import guard
+from edigate.store.records import ControlKind, Direction, Status, Transmission
+from edigate.store.tables import ControlSequenceRow, TransmissionRow
+from edigate.store.types import utcnow
+
+__all__ = ["MAX_CONTROL_NUMBER", "StoreControlNumbers", "WorkMixin"]
+
+MAX_CONTROL_NUMBER = 999_999_999
+DEFAULT_LEASE = dt.timedelta(minutes=10)
+
+
+class StoreControlNumbers:
+    """`edigate.x12.writer.ControlNumbers` backed by the store, for one partner and direction."""
+
+    def __init__(self, store: WorkMixin, partner: str, direction: Direction = Direction.OUT) -> None:
+        self.store, self.partner, self.direction = store, partner, direction
+
+    def next(self, kind: str) -> int:
+        return self.store.next_control_number(self.partner, ControlKind(kind), direction=self.direction)
+
+
+class WorkMixin(StoreBase):
+
+    def next_control_number(self, partner: str, kind: ControlKind,
+                            direction: Direction = Direction.OUT) -> int:
+        """The next number of a sequence (1 first, back to 1 after 999999999), committed."""
+        now = utcnow()
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        col = ControlSequenceRow.last_value
+        stmt = dialect.insert(ControlSequenceRow).values(
+            partner=partner, direction=direction, kind=ControlKind(kind), last_value=1, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["partner", "direction", "kind"],
+            set_={"last_value": case((col >= MAX_CONTROL_NUMBER, 1), else_=col + 1), "updated_at": now},
+        ).returning(col)
+        with self._write() as s:
+            return int(s.execute(stmt).scalar_one())
+
+    def control_numbers(self, partner: str, direction: Direction = Direction.OUT) -> StoreControlNumbers:
+        """Control numbers for the X12 writer, drawn from the store."""
+        return StoreControlNumbers(self, partner, direction)
+
+    def set_control_number(self, partner: str, kind: ControlKind, last_value: int,
+                           direction: Direction = Direction.OUT) -> None:
+        """Continue a sequence after ``last_value`` (onboarding a partner from another system)."""
+        if not 0 <= last_value <= MAX_CONTROL_NUMBER:
+            raise ValueError(f"control number {last_value} out of range")
+        with self._write() as s:
+            row = s.get(ControlSequenceRow, (partner, direction, ControlKind(kind)))
+            if row is None:
+                s.add(ControlSequenceRow(partner=partner, direction=direction, kind=ControlKind(kind),
+                                         last_value=last_value, updated_at=utcnow()))
+            else:
+                row.last_value, row.updated_at = last_value, utcnow()
+
+    def claim_next(self, worker: str, *, lease: dt.timedelta = DEFAULT_LEASE,
+                   partner: str | None = None) -> Transmission | None:
+        """Take the oldest transmission waiting for work (or whose lease ran out), or None."""
+        now = utcnow()
+        q = select(TransmissionRow).where(or_(
+            TransmissionRow.status == Status.RECEIVED,
+            and_(TransmissionRow.status == Status.PROCESSING, TransmissionRow.lease_until < now),
+        )).order_by(TransmissionRow.id).limit(1)
+        if partner is not None:
+            q = q.where(TransmissionRow.partner == partner)
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        with self._write() as s:
+            row = s.scalar(q)
+            if row is None:
+                return None
+            row.status, row.claimed_by, row.lease_until = Status.PROCESSING, worker, now + lease
+            s.flush()
+            return convert.transmission(row)
+
+    def renew(self, transmission_id: int, worker: str, lease: dt.timedelta = DEFAULT_LEASE) -> bool:
+        """Extend a claim; False when it is no longer this worker's."""
+        return self._update_claim(transmission_id, worker, lease_until=utcnow() + lease)
+
+    def release(self, transmission_id: int, worker: str) -> bool:
+        """Give a claimed transmission back untouched (a worker shutting down)."""
+        return self._update_claim(transmission_id, worker, status=Status.RECEIVED,
+                                  claimed_by=None, lease_until=None)
+
+    def _update_claim(self, transmission_id: int, worker: str, **values: Any) -> bool:
+        stmt = update(TransmissionRow).where(
+            TransmissionRow.id == transmission_id, TransmissionRow.claimed_by == worker,
+            TransmissionRow.status == Status.PROCESSING).values(**values)
+        with self._write() as s:
+            return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    @contextmanager
+    def try_poll_lock(self, partner: str) -> Iterator[bool]:
+        """Hold the partner's polling lock for the block; yields False when another has it."""
+        if self.dialect == "postgresql":
+            with self._pg_lock(f"poll:{partner}") as got:
+                yield got
+        elif self.engine.url.database not in (None, "", ":memory:"):
+            with _file_lock(f"{self.engine.url.database}.poll-{partner}.lock") as got:
+                yield got
+        else:
+            yield True
+
+    @contextmanager
+    def _pg_lock(self, name: str) -> Iterator[bool]:
+        with guard(self.engine.url), self.engine.connect() as conn:
+            key = conn.scalar(text("SELECT hashtextextended(current_schema() || ':' || :n, 0)"), {"n": name})
+            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+
+
+@contextmanager
+def _file_lock(path: str) -> Iterator[bool]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

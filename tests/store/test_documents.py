@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+from edigate.archive import Archive
+from edigate.store import (
+    AckStatus,
+    AuditAction,
+    DocumentKind,
+    DocumentStatus,
+    Outbound,
+    Status,
+    Store,
+)
+from tests.store.test_transmissions import receive
+
+ORDER = DocumentKind.ORDER
+
+
+def test_duplicate_po_number_and_purpose_is_detected(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, "b" * 64).transmission
+    first = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body='{"po": 1}', transmission_id=a.id)
+    assert first.created and first.document is not None
+    again = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body="{}", transmission_id=b.id)
+    assert (again.document, again.created) == (None, False)
+    assert again.duplicate_of == first.document
+    other = store.save_document(kind=ORDER, partner="acme", key="PO1:01", body="{}", transmission_id=b.id)
+    assert other.created
+
+
+def test_saving_again_from_the_same_transmission_creates_nothing(store: Store) -> None:
+    a = receive(store).transmission
+    first = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body="{}", transmission_id=a.id)
+    again = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body="{}", transmission_id=a.id)
+    assert (again.created, again.document, again.duplicate_of) == (False, first.document, None)
+    assert len(store.documents(partner="acme")) == 1
+
+
+def test_reprocess_supersedes_the_earlier_document(store: Store) -> None:
+    a = receive(store).transmission
+    old = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body="{}", transmission_id=a.id).document
+    assert old is not None
+    b = store.reprocess(a.id, actor="ana")
+    new = store.save_document(kind=ORDER, partner="acme", key="PO1:00", body='{"v": 2}',
+                              transmission_id=b.id, supersedes=old.id).document
+    assert new is not None
+    old_now, new_now = store.documents(key="PO1:00")
+    assert (old_now.status, old_now.superseded_by) == (DocumentStatus.SUPERSEDED, new.id)
+    assert store.documents(key="PO1:00", current=True) == [new_now]
+    assert store.set_document_status(new.id, DocumentStatus.ROUTED).status is DocumentStatus.ROUTED
+
+
+def test_outbound_is_recorded_once_per_key_and_acks_apply(store: Store) -> None:
+    tx = receive(store).transmission
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=24)
+
+    def record() -> tuple[Outbound, bool]:
+        return store.record_outbound(partner="acme", set_id="855", key=f"855:tx{tx.id}", isa13="000000001",
+                                     gs06="1", st02="0001", archive_path="cc/cc/" + "c" * 64, sha256="c" * 64,
+                                     transmission_id=tx.id, ack_due_at=due)
+
+    out, new = record()
+    assert new and out.ack_status is AckStatus.PENDING
+    again, new = record()
+    assert (again, new) == (out, False)
+    assert store.mark_sent(out.id).sent_at is not None
+    assert store.overdue_acks() == []
+    assert [o.id for o in store.overdue_acks(due + dt.timedelta(seconds=1))] == [out.id]
+    assert "c" * 64 in store.pinned_hashes()
+    [acked] = store.record_ack(partner="acme", gs06="1", status=AckStatus.ACCEPTED, result="A")
+    assert (acked.ack_status, acked.ack_result) == (AckStatus.ACCEPTED, "A")
+    assert store.overdue_acks(due + dt.timedelta(days=1)) == []
+    assert store.outbounds(tx.id)[0].ack_status is AckStatus.ACCEPTED
+
+
+def test_pinned_hashes_are_the_open_transmissions(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, "b" * 64).transmission
+    store.set_status(b.id, Status.DONE)
+    assert store.pinned_hashes() == {a.sha256}
+
+
+def test_audit_events(store: Store) -> None:
+    ev = store.audit(actor="ops", action=AuditAction.CONFIG_CHANGE, target="partner:acme", note="window 48h")
+    assert ev.at.tzinfo is dt.UTC
+    assert store.audit_events(target="partner:acme") == [ev]
+
+
+def test_the_sweep_spares_what_the_store_still_needs(store: Store, tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "archive")
+    failed, done = archive.put(b"failed 850"), archive.put(b"done 850")
+    ids = [store.record_received(partner="acme", channel="c", file_name="f", sha256=f.sha256,
+                                 size=f.size, archive_path=f.relative).transmission.id
+           for f in (failed, done)]
+    for f in (failed, done):
+        os.utime(f.path, (time.time() - 40 * 86_400,) * 2)
+    store.set_status(ids[0], Status.FAILED, stage="map")
+    store.set_status(ids[1], Status.DONE)
+    assert archive.sweep(30, keep=store.pinned_hashes()) == [done.sha256]
+    assert archive.get(failed.sha256) == b"failed 850"

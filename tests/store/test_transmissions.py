@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from edigate.errors import UsageError
+from edigate.store import (
+    AuditAction,
+    Direction,
+    EnvelopeSet,
+    ErrorEntry,
+    Outcome,
+    Received,
+    Severity,
+    Status,
+    Store,
+)
+
+SHA_A, SHA_B = "a" * 64, "b" * 64
+
+
+def receive(store: Store, sha: str = SHA_A, partner: str = "acme",
+            direction: Direction = Direction.IN) -> Received:
+    return store.record_received(partner=partner, channel="sftp", file_name="../po 1.x12",
+                                 sha256=sha, size=10, archive_path=f"{sha[:2]}/{sha[2:4]}/{sha}",
+                                 direction=direction)
+
+
+def test_a_received_file_is_recorded_with_utc_times(store: Store) -> None:
+    got = receive(store)
+    tx = got.transmission
+    assert not got.is_duplicate
+    assert (tx.status, tx.partner, tx.direction, tx.attempt) == (Status.RECEIVED, "acme", Direction.IN, 1)
+    assert tx.file_name == "../po 1.x12"
+    assert tx.received_at.tzinfo is dt.UTC
+    assert store.transmission(tx.id) == tx
+
+
+def test_the_same_bytes_again_are_a_duplicate_linked_to_the_first(store: Store) -> None:
+    first = receive(store).transmission
+    again = receive(store)
+    assert again.duplicate_of == first.id
+    assert again.transmission.status is Status.DUPLICATE
+    assert again.transmission.parent_id == first.id
+    assert again.transmission.finished_at is not None
+
+
+def test_same_bytes_from_another_partner_or_direction_are_new(store: Store) -> None:
+    receive(store)
+    assert not receive(store, partner="bigbox").is_duplicate
+    assert not receive(store, direction=Direction.OUT).is_duplicate
+
+
+def test_an_unknown_id_is_a_usage_error(store: Store) -> None:
+    with pytest.raises(UsageError, match="no transmission 999"):
+        store.transmission(999)
+
+
+def test_stage_timeline_has_outcomes_and_durations(store: Store) -> None:
+    tx = receive(store).transmission
+    ev = store.start_stage(tx.id, "envelope")
+    assert store.transmission(tx.id).status is Status.PROCESSING
+    assert store.transmission(tx.id).stage == "envelope"
+    done = store.finish_stage(ev.id, Outcome.OK, "1 interchange")
+    assert done.duration_ms is not None and done.duration_ms >= 0
+    store.finish_stage(store.start_stage(tx.id, "validate").id, Outcome.FAILED)
+    assert [(e.stage, e.outcome) for e in store.stages(tx.id)] == [
+        ("envelope", Outcome.OK), ("validate", Outcome.FAILED)]
+
+
+def test_error_log_keeps_every_field(store: Store) -> None:
+    tx = receive(store).transmission
+    entry = ErrorEntry(stage="validate", code="7", message="Invalid code value", code_list="AK4",
+                       severity=Severity.ERROR, isa13="000000905", gs06="905", st02="0001",
+                       segment_position=4, segment_id="BEG", element_position=1,
+                       component_position=None, value="XX", hint="BEG01 must be 00 or 06")
+    assert store.add_errors(tx.id, [entry, ErrorEntry(stage="rules", code="price", message="m",
+                                                      severity=Severity.WARNING)]) == 2
+    first, second = store.errors(tx.id)
+    assert first.id is not None and first.attempt == 1 and first.transmission_id == tx.id
+    assert first.created_at is not None
+    from dataclasses import replace
+    assert replace(first, id=None, transmission_id=None, attempt=None, created_at=None) == entry
+    assert second.severity is Severity.WARNING
+
+
+def test_envelope_and_listing_filters_newest_first(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, SHA_B, partner="bigbox").transmission
+    store.record_envelope(a.id, isa13="000000001", usage="T",
+                          sets=[EnvelopeSet("1", "PO", "850", "0001"), EnvelopeSet("1", "PO", "850", "0002")])
+    assert [t.id for t in store.transmissions()] == [b.id, a.id]
+    assert [t.id for t in store.transmissions(partner="acme")] == [a.id]
+    assert [t.id for t in store.transmissions(set_id="850")] == [a.id]
+    assert store.transmissions(status=Status.DONE) == []
+    assert store.transmissions(since=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)) == []
+    got = store.transmission(a.id)
+    assert (got.isa13, got.usage, [s.st02 for s in got.sets]) == ("000000001", "T", ["0001", "0002"])
+
+
+def test_final_status_stamps_finish_and_drops_the_claim(store: Store) -> None:
+    tx = receive(store).transmission
+    assert store.claim_next("w1") is not None
+    done = store.set_status(tx.id, Status.FAILED, stage="map")
+    assert (done.status, done.stage, done.claimed_by) == (Status.FAILED, "map", None)
+    assert done.finished_at is not None
+
+
+def test_duplicate_interchange_inside_the_window(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, SHA_B).transmission
+    assert store.check_interchange(a.id, partner="acme", isa13="000000007") is None
+    assert store.check_interchange(a.id, partner="acme", isa13="000000007") is None  # resumed stage
+    dup = store.check_interchange(b.id, partner="acme", isa13="000000007", window=dt.timedelta(days=30))
+    assert dup is not None and dup.transmission_id == a.id
+    assert store.check_interchange(b.id, partner="bigbox", isa13="000000007") is None
+
+
+def test_same_isa13_outside_the_window_takes_the_number_over(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, SHA_B).transmission
+    store.check_interchange(a.id, partner="acme", isa13="000000007")
+    assert store.check_interchange(b.id, partner="acme", isa13="000000007", window=dt.timedelta(0)) is None
+    c = receive(store, "c" * 64).transmission
+    dup = store.check_interchange(c.id, partner="acme", isa13="000000007")
+    assert dup is not None and dup.transmission_id == b.id
+
+
+def test_reprocess_is_a_new_attempt_with_history_and_audit(store: Store) -> None:
+    tx = receive(store).transmission
+    store.check_interchange(tx.id, partner="acme", isa13="000000001")
+    store.set_status(tx.id, Status.FAILED, stage="map")
+    again = store.reprocess(tx.id, actor="ana", note="map fixed", from_stage="map")
+    assert (again.parent_id, again.attempt, again.status, again.stage) == (tx.id, 2, Status.RECEIVED, "map")
+    assert again.sha256 == tx.sha256 and again.archive_path == tx.archive_path
+    assert store.check_interchange(again.id, partner="acme", isa13="000000001") is None
+    assert [t.id for t in store.history(again.id)] == [tx.id, again.id]
+    [event] = store.audit_events(transmission_id=tx.id)
+    assert (event.actor, event.action, event.note) == ("ana", AuditAction.REPROCESS, "map fixed")
+
+
+def test_resolve_closes_with_an_audit_note(store: Store) -> None:
+    tx = receive(store).transmission
+    store.set_status(tx.id, Status.HELD, stage="rules")
+    assert store.resolve(tx.id, actor="ana", note="price confirmed by phone").status is Status.RESOLVED
+    assert store.audit_events(target=f"tx:{tx.id}")[0].action is AuditAction.RESOLVE

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import threading
+
+from edigate.store import MAX_CONTROL_NUMBER, ControlKind, Direction, Status, Store
+from edigate.x12.writer import ControlNumbers
+from tests.store.test_transmissions import receive
+
+DRAWS, PROCESSES = 200, 4
+
+
+def test_control_numbers_per_partner_direction_and_kind(store: Store) -> None:
+    n = store.next_control_number
+    assert [n("acme", ControlKind.INTERCHANGE) for _ in range(3)] == [1, 2, 3]
+    assert n("acme", ControlKind.GROUP) == 1
+    assert n("bigbox", ControlKind.INTERCHANGE) == 1
+    assert n("acme", ControlKind.INTERCHANGE, Direction.IN) == 1
+
+
+def test_control_numbers_wrap_after_the_largest(store: Store) -> None:
+    store.set_control_number("acme", ControlKind.INTERCHANGE, MAX_CONTROL_NUMBER - 1)
+    got = [store.next_control_number("acme", ControlKind.INTERCHANGE) for _ in range(3)]
+    assert got == [MAX_CONTROL_NUMBER, 1, 2]
+
+
+def test_the_store_is_the_writers_control_numbers(store: Store) -> None:
+    numbers: ControlNumbers = store.control_numbers("acme")
+    assert [numbers.next("interchange"), numbers.next("group"), numbers.next("interchange")] == [1, 1, 2]
+
+
+def _draw(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    with Store.open(url) as store:
+        queue.put([store.next_control_number("acme", ControlKind.INTERCHANGE) for _ in range(DRAWS)])
+
+
+def test_control_numbers_from_four_processes_are_unique_and_gapless(url: str, store: Store) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_draw, args=(url, queue)) for _ in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    drawn = [n for _ in procs for n in queue.get(timeout=120)]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert sorted(drawn) == list(range(1, PROCESSES * DRAWS + 1))
+
+
+def _claim_all(url: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    got = []
+    with Store.open(url) as store:
+        while (tx := store.claim_next(worker)) is not None:
+            got.append(tx.id)
+    queue.put(got)
+
+
+def test_two_workers_never_claim_the_same_transmission(url: str, store: Store) -> None:
+    ids = {receive(store, f"{i:064x}").transmission.id for i in range(60)}
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_claim_all, args=(url, f"w{i}", queue)) for i in range(2)]
+    for p in procs:
+        p.start()
+    claimed = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    flat = [i for got in claimed for i in got]
+    assert sorted(flat) == sorted(ids)
+    assert {t.status for t in store.transmissions()} == {Status.PROCESSING}
+
+
+def test_claims_in_threads_are_exclusive(store: Store) -> None:
+    for i in range(30):
+        receive(store, f"{i:064x}")
+    got: list[int] = []
+
+    def work(name: str) -> None:
+        while (tx := store.claim_next(name)) is not None:
+            got.append(tx.id)
+
+    threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == sorted(set(got)) and len(got) == 30
+
+
+def test_an_expired_lease_is_claimed_again(store: Store) -> None:
+    tx = receive(store).transmission
+    first = store.claim_next("dead", lease=dt.timedelta(seconds=-1))
+    assert first is not None and first.claimed_by == "dead"
+    again = store.claim_next("alive")
+    assert again is not None and (again.id, again.claimed_by) == (tx.id, "alive")
+    assert not store.renew(tx.id, "dead")
+    assert store.renew(tx.id, "alive")
+    assert store.claim_next("other") is None
+    assert store.release(tx.id, "alive")
+    assert store.transmission(tx.id).status is Status.RECEIVED
+
+
+def test_claims_skip_held_failed_and_duplicates(store: Store) -> None:
+    tx = receive(store).transmission
+    receive(store)  # duplicate
+    store.set_status(tx.id, Status.HELD)
+    assert store.claim_next("w") is None
+
+
+def test_poll_lock_is_single_flight_per_partner(url: str, store: Store) -> None:
+    with Store.open(url) as other:
+        with store.try_poll_lock("acme") as got:
+            assert got
+            with other.try_poll_lock("acme") as second:
+                assert not second
+            with other.try_poll_lock("bigbox") as third:
+                assert third
+        with other.try_poll_lock("acme") as after:
+            assert after

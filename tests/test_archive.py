@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from edigate.archive import Archive, digest
+from edigate.errors import InputError
+
+DATA = b"ISA*00*          *00*          *ZZ*ACME~"
+
+
+def test_round_trip_by_hash(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    got = archive.put(DATA)
+    assert got.sha256 == digest(DATA) and got.size == len(DATA)
+    assert got.relative == f"{got.sha256[:2]}/{got.sha256[2:4]}/{got.sha256}"
+    assert got.path == tmp_path / got.relative
+    assert archive.get(got.sha256) == DATA
+    assert got.sha256 in archive and "0" * 64 not in archive and "../x" not in archive
+
+
+def test_the_same_bytes_twice_are_one_file(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    assert archive.put(DATA) == archive.put(DATA)
+    assert list(archive.hashes()) == [digest(DATA)]
+
+
+def test_a_missing_or_damaged_file_is_an_input_error(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    with pytest.raises(InputError, match="no file"):
+        archive.get("0" * 64)
+    got = archive.put(DATA)
+    os.chmod(got.path, 0o644)
+    got.path.write_bytes(b"changed")
+    with pytest.raises(InputError, match="damaged"):
+        archive.get(got.sha256)
+    assert archive.get(got.sha256, verify=False) == b"changed"
+
+
+def test_not_a_hash_is_refused_as_a_path(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Archive(tmp_path).path("../../etc/passwd")
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = Archive(tmp_path)
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        archive.put(DATA)
+    monkeypatch.undo()
+    assert digest(DATA) not in archive
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_sweep_keeps_recent_and_pinned_files(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    old, pinned, fresh = (archive.put(b) for b in (b"old", b"pinned", b"fresh"))
+    month_ago = time.time() - 31 * 86_400
+    for f in (old, pinned):
+        os.utime(f.path, (month_ago, month_ago))
+    stale_tmp = old.path.parent / ".tmp-leftover"
+    stale_tmp.write_bytes(b"half")
+    os.utime(stale_tmp, (month_ago, month_ago))
+    assert archive.sweep(30, keep={pinned.sha256}) == [old.sha256]
+    assert set(archive.hashes()) == {pinned.sha256, fresh.sha256}
+    assert not stale_tmp.exists()
+
+
+def test_putting_again_refreshes_the_retention_clock(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    got = archive.put(DATA)
+    month_ago = time.time() - 31 * 86_400
+    os.utime(got.path, (month_ago, month_ago))
+    archive.put(DATA)
+    assert archive.sweep(30) == []
