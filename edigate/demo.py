@@ -1,8 +1,9 @@
 """`edigate demo`: the bundled samples, end to end, on embedded defaults.
 
-At this stage the demo reads every bundled sample through the tokenizer and envelope
-checks, prints its structure and writes the 997/999 (and TA1 where asked) that answer it;
-later stages of the pipeline extend it.
+Each sample runs as its partner (the file name's prefix) through `edigate.flow`: envelope
+and structure checks, 997/999, translation, business rules, the decision, routing and the
+855. Outputs are written under the demo folder. The store-backed pipeline records the
+same stages; until it lands, the demo runs them in memory.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from edigate.errors import InputError
-from edigate.x12.respond import answer_file
+from edigate.flow import FileOutcome, Flow, write_outputs
+from edigate.partners import load_partners
+from edigate.workspace import default_workspace
 from edigate.x12.summary import summarize
 from edigate.x12.writer import Counter
 
@@ -28,30 +31,44 @@ def samples_dir() -> Path:
 
 
 def run_demo(out: TextIO, output_dir: Path) -> int:
+    """Each bundled sample through every stage as its partner; print what was written where."""
     from edigate.cli import print_summary
 
     folder = samples_dir()
-    acks_dir = output_dir / "acks"
-    acks_dir.mkdir(parents=True, exist_ok=True)
-    numbers = Counter()
-    written: list[Path] = []
+    workspace = default_workspace(folder.parent.parent)
+    partners = load_partners(workspace.partners_path)
     files = sorted(p for p in folder.iterdir() if p.suffix in (".x12", ".edi"))
-    print(f"edigate demo: reading {len(files)} sample files from {folder}", file=out)
-    invalid = []
+    print(f"edigate demo: {len(files)} sample files from {folder}, partners from {workspace.partners_path}\n",
+          file=out)
+    failed = []
     for path in files:
-        summary = summarize(path)
-        print_summary(summary, out)
-        if not summary.valid and not path.name.startswith("bad-"):
-            invalid.append(path.name)
-        for answer in answer_file(path, numbers):
-            target = acks_dir / f"{path.stem}.ack-{answer.answers_interchange}.x12"
-            target.write_bytes(answer.data)
-            written.append(target)
-    print(f"\n{len(files)} files read from {folder}", file=out)
-    print(f"acks written ({len(written)}):", file=out)
-    for target in written:
-        print(f"  {target}", file=out)
-    if invalid:
-        print(f"unexpectedly invalid: {', '.join(invalid)}", file=out)
+        partner = partners.get(path.name.split("-", 1)[0])
+        if partner is None:
+            print(f"{path.name}: no partner named {path.name.split('-', 1)[0]!r}, skipped", file=out)
+            continue
+        outcome = Flow(workspace, partner, Counter()).run(path)
+        print_summary(summarize(path), out)
+        _print_outcome(outcome, out)
+        written = write_outputs(outcome, output_dir.resolve() / partner.id)
+        for target in written:
+            print(f"    wrote {target}", file=out)
+        if not outcome.valid:
+            failed.append(path.name)
+    print(f"\noutputs are under {output_dir.resolve()}", file=out)
+    if failed:
+        print(f"unexpectedly invalid: {', '.join(failed)}", file=out)
         return 1
     return 0
+
+
+def _print_outcome(outcome: FileOutcome, out: TextIO) -> None:
+    for order in outcome.orders:
+        t, d = order.translation, order.decision
+        head = f"PO {t.order.po_number}" if t.order else f"ST02 {t.st02}: not translated"
+        verdict = f"{d.outcome.value}" + (f", 855 {d.ack.ack_type.value}" if d and d.ack else "") if d else ""
+        print(f"    {head}: {verdict}", file=out)
+        for finding in (*t.findings, *(d.findings if d else ())):
+            print(f"      {finding}", file=out)
+        for delivery in order.deliveries:
+            if delivery.error:
+                print(f"      route {delivery.destination}: not delivered: {delivery.error}", file=out)

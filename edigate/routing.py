@@ -1,7 +1,8 @@
 """Routing accepted orders to their destinations: which ones, and the payload each gets.
 
 A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV) and an
-optional ``when`` condition over the order, evaluated in jinja2's sandbox. `route` returns
+optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
+``line_count`` and ``quantity_total``), evaluated in jinja2's sandbox. `route` returns
 one `Delivery` per matching destination with the bytes to deliver and a file name made
 from our own values (never from a partner's file name); moving the bytes is the
 transport's job. XML follows the published `edigate/data/order-export.xsd` and is
@@ -34,6 +35,7 @@ __all__ = ["Delivery", "XSD_PATH", "render", "route"]
 XSD_PATH = Path(__file__).parent / "data" / "order-export.xsd"
 NS = "urn:edigate:order-export:1"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+FORMATS = ("json", "xml", "csv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +46,23 @@ class Delivery:
     file_name: str
     payload: bytes
     target: Any
+    error: str | None = None
+    """Why nothing can be delivered (e.g. a format not built yet); ``payload`` is then empty."""
 
 
 def route(order: Order, destinations: Sequence[Destination], *, partner: str) -> list[Delivery]:
     """One delivery per destination whose ``when`` holds for ``order``."""
     env = ImmutableSandboxedEnvironment(autoescape=False)
-    data = to_json(order)
+    data = {**to_json(order), "total": order.total_amount or Decimal(0), "line_count": order.line_count,
+            "quantity_total": order.quantity_total}
     deliveries = []
     for dest in destinations:
         if dest.when and not _holds(env, dest, data):
             continue
         name = f"{_safe(partner)}-{_safe(order.po_number)}.{dest.format.split('-')[0]}"
+        if dest.format not in FORMATS:
+            deliveries.append(Delivery(dest.name, name, b"", dest.target, f"format {dest.format} is not built yet"))
+            continue
         deliveries.append(Delivery(dest.name, name, render(order, dest.format, partner=partner), dest.target))
     return deliveries
 

@@ -82,11 +82,17 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_demo_runs_the_samples(tmp_path: Path) -> None:
     code, out, err = run("demo", "--out", str(tmp_path / "demo"))
     assert code == 0, err
-    assert "bigbox-850-4010.x12" in out and "acks written (3):" in out
-    acks = sorted((tmp_path / "demo" / "acks").iterdir())
-    assert [p.name for p in acks] == ["bigbox-850-4010.ack-000000101.x12", "distrib-850-5010.ack-000023001.x12",
-                                      "dropship-850-4010.ack-000007745.x12"]
-    assert b"ST|999|" in acks[1].read_bytes() and b"AK9*A*2*2*2~" in acks[0].read_bytes()
+    assert "PO 4500012345: accepted, 855 AD" in out and f"outputs are under {tmp_path / 'demo'}" in out
+    written = sorted(str(p.relative_to(tmp_path / "demo")) for p in (tmp_path / "demo").rglob("*") if p.is_file())
+    assert written == [
+        "bigbox/855/bigbox-850-4010.855.x12", "bigbox/acks/bigbox-850-4010.ack-000000101.x12",
+        "bigbox/routed/erp/bigbox-4500012345.json", "bigbox/routed/erp/bigbox-4500012346.json",
+        "distrib/855/distrib-850-5010.855.x12", "distrib/acks/distrib-850-5010.ack-000023001.x12",
+        "distrib/routed/erp/distrib-DP-778812.xml", "distrib/routed/warehouse/distrib-DP-778812.csv",
+        "dropship/855/dropship-850-4010.855.x12", "dropship/acks/dropship-850-4010.ack-000007745.x12",
+        "dropship/routed/erp/dropship-MKT-99018832.json"]
+    for path in (tmp_path / "demo").rglob("*.x12"):
+        assert run("x12", "validate", str(path))[0] == 0, path
 
 
 def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:

@@ -20,7 +20,7 @@ from edigate.partners import Partner, load_partner
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 __all__ = ["TranslationResult", "maps_test", "translate_command", "translate_file",
-           "translate_with_map"]
+           "translate_transaction", "translate_with_map"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +63,12 @@ def translate_with_map(path: Path | str, mapping: InboundMap,
     results = []
     for event in EnvelopeReader(Path(path)):
         if isinstance(event, Transaction) and event.set_id == mapping.set_id:
-            results.append(_one(event, mapping, partner_id))
+            results.append(translate_transaction(event, mapping, partner_id))
     return results
 
 
-def _one(tx: Transaction, mapping: InboundMap, partner_id: str) -> TranslationResult:
+def translate_transaction(tx: Transaction, mapping: InboundMap, partner_id: str) -> TranslationResult:
+    """One transaction set through a compiled map, with its control numbers and version check."""
     isa13 = tx.interchange.control_number
     gs06 = tx.group.control_number if tx.group else ""
     source = SourceRef(partner_id, isa13, gs06, tx.control_number)
