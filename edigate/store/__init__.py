@@ -28,6 +28,7 @@ from edigate.store.records import (
     EnvelopeSet,
     ErrorEntry,
     Interchange,
+    NewDocument,
     Outbound,
     Outcome,
     Received,
@@ -38,13 +39,39 @@ from edigate.store.records import (
     Transmission,
 )
 from edigate.store.transmissions import TransmissionsMixin
-from edigate.store.work import MAX_CONTROL_NUMBER, StoreControlNumbers, WorkMixin
+from edigate.store.work import (
+    MAX_CONTROL_NUMBER,
+    ReservedNumbers,
+    StoreControlNumbers,
+    WorkMixin,
+)
 
 __all__ = [
-    "MAX_CONTROL_NUMBER", "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction",
-    "Document", "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange",
-    "Outbound", "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status",
-    "Store", "StoreControlNumbers", "Transmission", "migrate",
+    "MAX_CONTROL_NUMBER",
+    "AckStatus",
+    "AuditAction",
+    "AuditEvent",
+    "ControlKind",
+    "Direction",
+    "Document",
+    "DocumentKind",
+    "DocumentStatus",
+    "EnvelopeSet",
+    "ErrorEntry",
+    "Interchange",
+    "NewDocument",
+    "Outbound",
+    "Outcome",
+    "Received",
+    "ReservedNumbers",
+    "SavedDocument",
+    "Severity",
+    "StageEvent",
+    "Status",
+    "Store",
+    "StoreControlNumbers",
+    "Transmission",
+    "migrate",
 ]
 
 

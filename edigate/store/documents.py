@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from edigate.store.records import (
     Document,
     DocumentKind,
     DocumentStatus,
+    NewDocument,
     Outbound,
     SavedDocument,
     Status,
@@ -39,24 +41,31 @@ class DocumentsMixin(StoreBase):
         resumed stage creates nothing twice. ``supersedes`` retires an earlier attempt's
         document and gives its key to the new one.
         """
-        def work(s: Session) -> SavedDocument:
-            if supersedes is not None:
-                self._supersede(s, supersedes)
-            held = s.scalar(select(DocumentRow).where(
-                DocumentRow.partner == partner, DocumentRow.kind == kind, DocumentRow.active_key == key))
-            if held is not None:
-                if held.transmission_id == transmission_id:
-                    return SavedDocument(convert.document(held), created=False)
-                return SavedDocument(None, duplicate_of=convert.document(held), created=False)
-            row = DocumentRow(kind=kind, partner=partner, key=key, active_key=key, body=body,
-                              status=status, transmission_id=transmission_id, created_at=utcnow())
-            s.add(row)
-            s.flush()
-            if supersedes is not None:
-                s.get_one(DocumentRow, supersedes).superseded_by = row.id
-            return SavedDocument(convert.document(row))
+        doc = NewDocument(kind, partner, key, body, transmission_id, status, supersedes)
+        return self.save_documents([doc])[0]
 
-        return self._write_retrying(work)
+    def save_documents(self, documents: Sequence[NewDocument]) -> list[SavedDocument]:
+        """`save_document` for many documents in one transaction (one stage, one commit)."""
+        return self._write_retrying(lambda s: [self._save(s, d) for d in documents])
+
+    def _save(self, s: Session, doc: NewDocument) -> SavedDocument:
+        if doc.supersedes is not None:
+            self._supersede(s, doc.supersedes)
+        held = s.scalar(select(DocumentRow).where(
+            DocumentRow.partner == doc.partner, DocumentRow.kind == doc.kind,
+            DocumentRow.active_key == doc.key))
+        if held is not None:
+            if held.transmission_id == doc.transmission_id:
+                return SavedDocument(convert.document(held), created=False)
+            return SavedDocument(None, duplicate_of=convert.document(held), created=False)
+        row = DocumentRow(kind=doc.kind, partner=doc.partner, key=doc.key, active_key=doc.key,
+                          body=doc.body, status=doc.status, transmission_id=doc.transmission_id,
+                          created_at=utcnow())
+        s.add(row)
+        s.flush()
+        if doc.supersedes is not None:
+            s.get_one(DocumentRow, doc.supersedes).superseded_by = row.id
+        return SavedDocument(convert.document(row))
 
     @staticmethod
     def _supersede(s: Session, document_id: int) -> None:

@@ -8,6 +8,8 @@ failing on a lock upgrade. Reads begin deferred and never block writers.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from edigate.errors import StoreError
 
@@ -35,18 +36,28 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(url)
     with guard(url):
-        return create_engine(url, pool_pre_ping=True, future=True)
+        engine = create_engine(url, pool_pre_ping=True)
+    _forget_after_fork(engine)
+    return engine
 
 
 def _sqlite(url: str) -> Engine:
-    memory = make_url(url).database in (None, "", ":memory:")
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
-    if not memory:
-        kwargs["poolclass"] = NullPool  # one process may fork workers: no shared handles
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
+    _forget_after_fork(engine)
     return engine
+
+
+def _forget_after_fork(engine: Engine) -> None:
+    """A forked worker opens its own connections instead of sharing its parent's."""
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        if (alive := ref()) is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 __all__ = [
     "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
-    "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "Outbound",
+    "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
+    "Outbound",
     "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status", "Transmission",
 ]
 
@@ -193,6 +194,19 @@ class Document:
     transmission_id: int | None
     created_at: dt.datetime
     superseded_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document to save: ``key`` is its business key (orders: PO number + purpose)."""
+
+    kind: DocumentKind
+    partner: str
+    key: str
+    body: str
+    transmission_id: int | None
+    status: DocumentStatus = DocumentStatus.ACCEPTED
+    supersedes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

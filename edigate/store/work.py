@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,7 +30,7 @@ from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
 
-__all__ = ["MAX_CONTROL_NUMBER", "StoreControlNumbers", "WorkMixin"]
+__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin"]
 
 MAX_CONTROL_NUMBER = 999_999_999
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -46,22 +46,45 @@ class StoreControlNumbers:
         return self.store.next_control_number(self.partner, ControlKind(kind), direction=self.direction)
 
 
+class ReservedNumbers:
+    """`ControlNumbers` handed out from blocks reserved beforehand, one per kind."""
+
+    def __init__(self, blocks: Mapping[str, range]) -> None:
+        self._left = {kind: iter(block) for kind, block in blocks.items()}
+
+    def next(self, kind: str) -> int:
+        try:
+            return next(self._left[kind])
+        except (KeyError, StopIteration):
+            raise LookupError(f"no reserved {kind} control number left") from None
+
+
 class WorkMixin(StoreBase):
 
     def next_control_number(self, partner: str, kind: ControlKind,
                             direction: Direction = Direction.OUT) -> int:
         """The next number of a sequence (1 first, back to 1 after 999999999), committed."""
+        return self.reserve_control_numbers(partner, kind, 1, direction)[0]
+
+    def reserve_control_numbers(self, partner: str, kind: ControlKind, count: int,
+                                direction: Direction = Direction.OUT) -> range:
+        """``count`` consecutive numbers in one commit (a block that would pass 999999999
+        starts again at 1), for an interchange of many transaction sets."""
+        if not 1 <= count <= MAX_CONTROL_NUMBER:
+            raise ValueError(f"cannot reserve {count} control numbers")
         now = utcnow()
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         col = ControlSequenceRow.last_value
         stmt = dialect.insert(ControlSequenceRow).values(
-            partner=partner, direction=direction, kind=ControlKind(kind), last_value=1, updated_at=now)
+            partner=partner, direction=direction, kind=ControlKind(kind), last_value=count, updated_at=now)
         stmt = stmt.on_conflict_do_update(
             index_elements=["partner", "direction", "kind"],
-            set_={"last_value": case((col >= MAX_CONTROL_NUMBER, 1), else_=col + 1), "updated_at": now},
+            set_={"last_value": case((col > MAX_CONTROL_NUMBER - count, count), else_=col + count),
+                  "updated_at": now},
         ).returning(col)
         with self._write() as s:
-            return int(s.execute(stmt).scalar_one())
+            last = int(s.execute(stmt).scalar_one())
+        return range(last - count + 1, last + 1)
 
     def control_numbers(self, partner: str, direction: Direction = Direction.OUT) -> StoreControlNumbers:
         """Control numbers for the X12 writer, drawn from the store."""

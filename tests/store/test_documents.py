@@ -11,6 +11,7 @@ from edigate.store import (
     AuditAction,
     DocumentKind,
     DocumentStatus,
+    NewDocument,
     Outbound,
     Status,
     Store,
@@ -102,3 +103,14 @@ def test_the_sweep_spares_what_the_store_still_needs(store: Store, tmp_path: Pat
     store.set_status(ids[1], Status.DONE)
     assert archive.sweep(30, keep=store.pinned_hashes()) == [done.sha256]
     assert archive.get(failed.sha256) == b"failed 850"
+
+
+def test_a_stage_saves_many_documents_in_one_commit(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, "b" * 64).transmission
+    store.save_document(kind=ORDER, partner="acme", key="PO2:00", body="{}", transmission_id=b.id)
+    docs = [NewDocument(ORDER, "acme", f"PO{i}:00", "{}", a.id) for i in range(1, 4)]
+    saved = store.save_documents(docs)
+    assert [s.created for s in saved] == [True, False, True]
+    assert saved[1].duplicate_of is not None and saved[1].duplicate_of.transmission_id == b.id
+    assert store.save_documents(docs)[0].created is False

@@ -64,3 +64,21 @@ def test_an_unopenable_sqlite_file_is_a_store_error(tmp_path: Path) -> None:
 def test_a_malformed_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         Store.open("not a url")
+
+
+def _open(url: str) -> None:
+    Store.open(url).close()
+
+
+def test_processes_opening_an_empty_database_at_once_migrate_it_once(url: str) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open, args=(url,)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    with Store.open(url) as store:
+        assert store.transmissions() == []

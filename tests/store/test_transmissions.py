@@ -145,3 +145,17 @@ def test_resolve_closes_with_an_audit_note(store: Store) -> None:
     store.set_status(tx.id, Status.HELD, stage="rules")
     assert store.resolve(tx.id, actor="ana", note="price confirmed by phone").status is Status.RESOLVED
     assert store.audit_events(target=f"tx:{tx.id}")[0].action is AuditAction.RESOLVE
+
+
+def test_the_same_bytes_from_racing_workers_are_one_original(store: Store) -> None:
+    import threading
+
+    got: list[Received] = []
+    threads = [threading.Thread(target=lambda: got.append(receive(store))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    originals = [r for r in got if not r.is_duplicate]
+    assert len(originals) == 1
+    assert {r.duplicate_of for r in got if r.is_duplicate} == {originals[0].transmission.id}

@@ -4,7 +4,16 @@ import datetime as dt
 import multiprocessing
 import threading
 
-from edigate.store import MAX_CONTROL_NUMBER, ControlKind, Direction, Status, Store
+import pytest
+
+from edigate.store import (
+    MAX_CONTROL_NUMBER,
+    ControlKind,
+    Direction,
+    ReservedNumbers,
+    Status,
+    Store,
+)
 from edigate.x12.writer import ControlNumbers
 from tests.store.test_transmissions import receive
 
@@ -118,3 +127,21 @@ def test_poll_lock_is_single_flight_per_partner(url: str, store: Store) -> None:
                 assert third
         with other.try_poll_lock("acme") as after:
             assert after
+
+
+def test_a_reserved_block_is_consecutive_and_committed(store: Store) -> None:
+    assert store.next_control_number("acme", ControlKind.TRANSACTION) == 1
+    assert store.reserve_control_numbers("acme", ControlKind.TRANSACTION, 500) == range(2, 502)
+    assert store.next_control_number("acme", ControlKind.TRANSACTION) == 502
+
+
+def test_a_block_that_would_pass_the_largest_starts_again_at_one(store: Store) -> None:
+    store.set_control_number("acme", ControlKind.GROUP, MAX_CONTROL_NUMBER - 2)
+    assert store.reserve_control_numbers("acme", ControlKind.GROUP, 5) == range(1, 6)
+
+
+def test_reserved_numbers_feed_the_writer() -> None:
+    numbers: ControlNumbers = ReservedNumbers({"interchange": range(7, 8), "transaction": range(1, 3)})
+    assert [numbers.next("interchange"), numbers.next("transaction"), numbers.next("transaction")] == [7, 1, 2]
+    with pytest.raises(LookupError, match="no reserved group"):
+        numbers.next("group")
