@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Literal
 
+from edigate.x12.checks import valid_date, valid_id_qualifier, valid_time
+from edigate.x12.delimiters import Delimiters
 from edigate.x12.codes import describe
-from edigate.x12.envelope import GroupHeader, InterchangeHeader
+from edigate.x12.envelope import GroupHeader, InterchangeHeader, Party
 from edigate.x12.findings import Finding, Level
 from edigate.x12.segment import Composite, Segment
 from edigate.x12.writer import Envelope, TransactionContent
@@ -67,7 +69,8 @@ def functional_ack(group: GroupHeader, sets: Sequence[SetOutcome], group_finding
     for outcome in sets:
         status = set_status(outcome)
         statuses.append(status)
-        body += _set_response(outcome, status, kind)
+        if _nameable(outcome):
+            body += _set_response(outcome, status, kind)
     codes = _codes(group_findings, Level.GROUP, _MAX_AK9_CODES)
     included = received if received is not None else len(sets)
     status = group_status(statuses, group_findings)
@@ -75,6 +78,18 @@ def functional_ack(group: GroupHeader, sets: Sequence[SetOutcome], group_finding
     body.append(Segment("AK9", (status, str(included), str(len(sets)), str(accepted), *codes)))
     reference = "005010X231A1" if kind == "999" else ""
     return TransactionContent(kind, tuple(body), reference)
+
+
+def _nameable(outcome: SetOutcome) -> bool:
+    """Whether an AK2 can name the set (ST01 three characters, ST02 four to nine).
+
+    A set whose ST cannot be named still counts as received and not accepted in AK9.
+    """
+    return _plain(outcome.set_id, 3, 3) and _plain(outcome.control_number, 4, 9)
+
+
+def _plain(text: str, low: int, high: int) -> bool:
+    return low <= len(text) <= high and text.isascii() and text.isalnum()
 
 
 def _set_response(outcome: SetOutcome, status: str, kind: AckKind) -> Iterator[Segment]:
@@ -102,7 +117,7 @@ def _segment_errors(outcome: SetOutcome, kind: AckKind) -> Iterator[Segment]:
         first = errors[0]
         code = first.code if first.level is Level.SEGMENT else "8"
         yield Segment("IK3" if kind == "999" else "AK3",
-                      (first.segment_id or "", str(first.segment_position or 0), first.loop_id or "", code))
+                      (_segment_code(first.segment_id), str(first.segment_position or 0), first.loop_id or "", code))
         if kind == "999" and outcome.business_id:
             yield Segment("CTX", (Composite(outcome.business_id),))
         for f in errors:
@@ -119,6 +134,12 @@ def _element_error(f: Finding, kind: AckKind) -> Segment:
     position = Composite(parts) if len(parts) > 1 else parts[0]
     value = _safe(f.value or "")[:99]
     return Segment("IK4" if kind == "999" else "AK4", (position, f.element_ref or "", f.code, value))
+
+
+def _segment_code(segment_id: str | None) -> str:
+    """AK301 must be 2-3 letters or digits even when the segment it names had a broken ID."""
+    kept = "".join(c for c in (segment_id or "") if c.isascii() and c.isalnum()).upper()[:3]
+    return kept.ljust(2, "X")
 
 
 def _safe(value: str) -> str:
@@ -138,21 +159,57 @@ def ta1(header: InterchangeHeader, findings: Sequence[Finding]) -> Segment:
     """TA1 answering one interchange: R with the first error's note code, else A 000."""
     errors = [f for f in findings if f.is_error and f.level is Level.INTERCHANGE]
     status, code = ("R", errors[0].code) if errors else ("A", "000")
-    return Segment("TA1", (header.control_number, header.date, header.time, status, code))
+    number = header.control_number if header.control_number.isdigit() and len(header.control_number) == 9 \
+        else "000000000"  # an ISA13 that is not 9 digits cannot be echoed; 018 says why
+    date = header.date if valid_date(header.date) and len(header.date) == 6 else "000101"
+    time = header.time if valid_time(header.time) and len(header.time) == 4 else "0000"
+    return Segment("TA1", (number, date, time, status, code))
 
 
 def ack_envelope(inbound: InterchangeHeader, group: GroupHeader | None, *, version: str | None = None,
                  usage: str | None = None) -> Envelope:
-    """The inbound interchange turned around: our side sends, theirs receives, same delimiters."""
-    isa_version = version or (inbound.version if inbound.version.isdigit() else "00401")
+    """The inbound interchange turned around: our side sends, theirs receives, same delimiters.
+
+    An inbound envelope can be broken in the very fields an answer is addressed with (an
+    ISA06 too long, a qualifier holding a control byte); such values are cleaned so the
+    TA1 that reports the problem can still be written. The pipeline addresses answers with
+    the partner's configured identities instead.
+    """
+    isa_version = version if version else inbound.version if _is_version(inbound.version) else "00401"
+    banned = inbound.delimiters.chars
     return Envelope(
-        sender=inbound.receiver, receiver=inbound.sender,
-        gs_sender=group.receiver if group else inbound.receiver.id,
-        gs_receiver=group.sender if group else inbound.sender.id,
+        sender=_clean_party(inbound.receiver, banned), receiver=_clean_party(inbound.sender, banned),
+        gs_sender=_clean(group.receiver if group else inbound.receiver.id, 15, "UNKNOWN", banned),
+        gs_receiver=_clean(group.sender if group else inbound.sender.id, 15, "UNKNOWN", banned),
         version=isa_version, gs_version="005010X231A1" if group and ack_kind_for(group) == "999" else "004010",
-        usage=usage or inbound.usage, delimiters=inbound.delimiters,
+        usage=usage if usage else inbound.usage if inbound.usage in ("P", "T", "I") else "P",
+        delimiters=_answerable_delimiters(inbound.delimiters),
     )
 
+
+def _is_version(text: str) -> bool:
+    return len(text) == 5 and text.isdigit()
+
+
+def _clean(text: str, width: int, fallback: str, banned: frozenset[str]) -> str:
+    kept = "".join(c for c in text if c.isascii() and c.isprintable() and c not in banned)
+    kept = kept.strip()[:width].strip()
+    return kept if len(kept) >= 2 else fallback
+
+
+def _clean_party(party: Party, banned: frozenset[str]) -> Party:
+    qualifier = party.qualifier if valid_id_qualifier(party.qualifier) else "ZZ"
+    return Party(qualifier, _clean(party.id, 15, "UNKNOWN", banned))
+
+
+def _answerable_delimiters(d: Delimiters) -> Delimiters:
+    """The sender's delimiters, unless ISA11/ISA16 are not ASCII (TA1 027): then plain ones."""
+    if d.component.isascii() and (d.repetition is None or d.repetition.isascii()):
+        return d
+    used = {d.element, d.segment}
+    component = next(c for c in ">:^|" if c not in used)
+    repetition = next(c for c in "^|!`" if c not in used | {component}) if d.repetition else None
+    return Delimiters(d.element, component, d.segment, repetition, d.suffix)
 
 
 _STATUS = {"A": "accepted", "E": "accepted with errors", "P": "partially accepted", "R": "rejected",

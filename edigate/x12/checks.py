@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-__all__ = ["FUNCTIONAL_IDS", "gs_problems", "isa_problems", "valid_date", "valid_time"]
+__all__ = ["FUNCTIONAL_IDS", "gs_problems", "isa_problems", "valid_date", "valid_id_qualifier", "valid_time"]
 
 _AUTH_QUALIFIERS = frozenset({"00", "01", "02", "03", "04", "05", "06"})
 _SECURITY_QUALIFIERS = frozenset({"00", "01"})
@@ -34,6 +34,11 @@ class Problem(NamedTuple):
     code: str
     message: str
     value: str
+
+
+def valid_id_qualifier(text: str) -> bool:
+    """An interchange ID qualifier (ISA05/ISA07) from the I05 code list."""
+    return text in _ID_QUALIFIERS
 
 
 def valid_date(text: str) -> bool:

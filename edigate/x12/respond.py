@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, functional_ack, ta1
+from edigate.x12.findings import Finding, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
 from edigate.x12.summary import TransactionCheck
 from edigate.x12.tokenizer import Source
@@ -44,6 +45,14 @@ class _Pending:
     sets: list[SetOutcome] = field(default_factory=list)
     acks: list[tuple[AckKind, TransactionContent]] = field(default_factory=list)
     first_group: GroupHeader | None = None
+    unaddressable: bool = False
+
+
+def _addressable(group: GroupHeader) -> bool:
+    """Whether an AK1 can name the group: GS01 two letters, GS06 one to nine digits, GS08 text."""
+    fid, number, version = group.functional_id, group.control_number, group.version
+    plain_version = 1 <= len(version) <= 12 and version.isascii() and version.isprintable()
+    return len(fid) == 2 and fid.isalnum() and number.isdigit() and len(number) <= 9 and plain_version
 
 
 def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
@@ -68,7 +77,9 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
                                            event.implementation_reference))
         elif isinstance(event, FunctionalGroup):
             kind = _kind(request, event.header)
-            if kind is not None:
+            if kind is not None and not _addressable(event.header):
+                pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
+            elif kind is not None:
                 declared = event.trailer.get(1) if event.trailer else ""
                 included = int(declared) if declared.isdigit() else event.set_count
                 pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
@@ -84,9 +95,12 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
 
 def _answer(event: Interchange, pending: _Pending, numbers: ControlNumbers, request: AckRequest,
             when: dt.datetime | None) -> Answer | None:
-    broken = not event.accepted
+    broken = not event.accepted or pending.unaddressable
     wants_ta1 = request.ta1 == "always" or (request.ta1 == "requested" and (event.header.ack_requested or broken))
-    service = (ta1(event.header, event.findings),) if wants_ta1 else ()
+    findings = event.findings
+    if pending.unaddressable and event.accepted:
+        findings += (Finding(Level.INTERCHANGE, "024", "a functional group header cannot be acknowledged"),)
+    service = (ta1(event.header, findings),) if wants_ta1 else ()
     groups = [GroupContent("FA", tuple(t for k, t in pending.acks if k == kind),
                            version="005010X231A1" if kind == "999" else "004010")
               for kind in ("997", "999") if any(k == kind for k, _ in pending.acks)]

@@ -21,7 +21,7 @@ from edigate.x12.segment import Composite, Element, Repeats, Segment
 
 __all__ = [
     "ControlNumbers", "Counter", "Envelope", "GroupContent", "SegmentWriter", "TransactionContent",
-    "build_interchange", "write_interchange", "write_segments",
+    "build_interchange", "encode", "write_interchange", "write_segments",
 ]
 
 Kind = Literal["interchange", "group", "transaction"]
@@ -200,4 +200,17 @@ def write_interchange(env: Envelope, groups: Sequence[GroupContent], numbers: Co
                       *, when: dt.datetime | None = None, service: Sequence[Segment] = ()) -> bytes:
     """One interchange as bytes, ready to send."""
     text = write_segments(build_interchange(env, groups, numbers, when=when, service=service), env.delimiters)
-    return text.encode("utf-8")
+    return encode(text, env.delimiters)
+
+
+def encode(text: str, delimiters: Delimiters) -> bytes:
+    """UTF-8 for the data, one byte for each delimiter (a sender may use 0x85 or 0x80).
+
+    UTF-8 is self-synchronizing and no value holds a delimiter, so a delimiter's UTF-8 form
+    appears only where the delimiter does and can be replaced by its single byte.
+    """
+    data = text.encode("utf-8")
+    for char in delimiters.chars | {delimiters.suffix[:1]} - {""}:
+        if not char.isascii():
+            data = data.replace(char.encode("utf-8"), char.encode("latin-1"))
+    return data
