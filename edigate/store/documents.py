@@ -181,7 +181,7 @@ class DocumentsMixin(StoreBase):
 
     def pinned_hashes(self) -> set[str]:
         """Archive hashes still needed: open transmissions and unacknowledged outbound files."""
-        open_ = [st for st in Status if st.open]
+        open_ = [st for st in Status if st.is_open]
         with self._read() as s:
             inbound = s.scalars(select(TransmissionRow.sha256).where(TransmissionRow.status.in_(open_)))
             outbound = s.scalars(select(OutboundRow.sha256).where(OutboundRow.ack_status == AckStatus.PENDING))

@@ -35,8 +35,13 @@ def connect(url: str) -> Engine:
         raise StoreError(f"store URL {url!r} is not a database URL") from err
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(url)
-    with guard(url):
+    try:
         engine = create_engine(url, pool_pre_ping=True)
+    except exc.NoSuchModuleError as err:
+        raise StoreError(f"store URL {_safe_url(url)}: unknown database or driver") from err
+    except ImportError as err:
+        raise StoreError(f"store URL {_safe_url(url)} needs a driver that is not installed "
+                         f"({err.name}); for PostgreSQL: pip install 'psycopg[binary]'") from err
     _forget_after_fork(engine)
     return engine
 

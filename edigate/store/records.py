@@ -35,7 +35,7 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
     @property
-    def open(self) -> bool:
+    def is_open(self) -> bool:
         """Still needs work or a person: its archived bytes must be kept."""
         return self in (Status.RECEIVED, Status.PROCESSING, Status.HELD, Status.FAILED)
 

@@ -82,3 +82,16 @@ def test_processes_opening_an_empty_database_at_once_migrate_it_once(url: str) -
     assert [p.exitcode for p in procs] == [0, 0, 0]
     with Store.open(url) as store:
         assert store.transmissions() == []
+
+
+def test_an_unknown_driver_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="unknown database or driver"):
+        Store.open("postgresql+nosuchdriver://u:pw@localhost/db")
+
+
+def test_an_in_memory_database_works_for_tests_and_demos() -> None:
+    with Store.open("sqlite://") as store:
+        store.record_received(partner="acme", channel="c", file_name="f", sha256="a" * 64, size=1)
+        assert store.claim_next("w") is not None
+        with store.try_poll_lock("acme") as got:
+            assert got
