@@ -10,11 +10,9 @@ connection is reopened with bounded backoff; every failure is a one-line `Transp
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import errno
 import fnmatch
-import hashlib
 import io
 import posixpath
 import shutil
@@ -22,7 +20,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,21 +32,15 @@ from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.config.channels import SftpTarget
 from edigate.errors import ConfigError, TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
+from edigate.transport.hostkeys import HostKeyPin
 from edigate.transport.names import is_temporary, safe_name, temporary_name
 
-__all__ = ["SftpChannel", "fingerprint", "load_private_key"]
+__all__ = ["SftpChannel", "load_private_key"]
 
 T = TypeVar("T")
-_RSA_ALGORITHMS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
 # Larger files are read ahead by paramiko's prefetch thread (32 MiB in 0.3 s rather than 6 s);
 # smaller ones, nearly every EDI file, are read in line with no thread to leave behind.
 _PREFETCH_ABOVE = 1 << 20
-
-
-def fingerprint(key: paramiko.PKey) -> str:
-    """OpenSSH's ``SHA256:...`` fingerprint of a public key."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
 
 
 def load_private_key(text: str, passphrase: str | None, where: str) -> paramiko.PKey:
@@ -99,6 +91,8 @@ class SftpChannel(Channel):
         self._archive = archive or posixpath.join(self._dir, "archive")
         self._session: _Session | None = None
         self._key: paramiko.PKey | None = None
+        self._pin: HostKeyPin | None = None
+        self._key_types: Sequence[str] = ()
         self._own_spool: Path | None = None
 
     # -- the contract -------------------------------------------------------------------
@@ -247,27 +241,59 @@ class SftpChannel(Channel):
         if self._session is not None and self._session.alive():
             return self._session
         self._drop()
+        transport = self._handshake()
+        try:
+            self._authenticate(transport)
+            sftp = paramiko.SFTPClient.from_transport(transport)
+            channel = sftp.get_channel() if sftp is not None else None
+            if sftp is None or channel is None:
+                raise paramiko.SSHException("the server refused the sftp subsystem")
+            channel.settimeout(self._options.timeout)
+        except BaseException:
+            transport.close()
+            raise
+        self._session = _Session(transport, sftp)
+        return self._session
+
+    def _handshake(self) -> paramiko.Transport:
+        """A transport to a server whose key is pinned; other key types tried if need be."""
+        if self._pin is None:
+            self._pin = HostKeyPin.load(self.config, self._options.root)
+        transport = self._open(self._key_types)
+        offered = [transport.get_remote_server_key()]
+        if self._pin.accepts(offered[0]):
+            return transport
+        transport.close()
+        for family in self._pin.alternatives(offered[0]):
+            try:
+                transport = self._open(family, only=True)
+            except paramiko.SSHException:
+                continue  # the server holds no key of this type
+            offered.append(transport.get_remote_server_key())
+            if self._pin.accepts(offered[-1]):
+                self._key_types = family  # ask for it first from now on
+                return transport
+            transport.close()
+        raise self._pin.refusal(self.id, offered)
+
+    def _open(self, first: Sequence[str], *, only: bool = False) -> paramiko.Transport:
         timeout = self._options.timeout
         sock = socket.create_connection((self.config.host, self.config.port), timeout=timeout)
         transport = paramiko.Transport(sock)
         try:
             transport.banner_timeout = transport.auth_timeout = timeout
             transport.handshake_timeout = timeout
-            known = self._known_keys()
-            _prefer_key_types(transport, known)
+            options = transport.get_security_options()
+            assert self._pin is not None
+            ours = options.key_types
+            options.key_types = (
+                [a for a in first if a in ours] if only else self._pin.preferred(ours, first)
+            )
             transport.start_client(timeout=timeout)
-            self._check_host_key(transport.get_remote_server_key(), known)
-            self._authenticate(transport)
-            sftp = paramiko.SFTPClient.from_transport(transport)
-            channel = sftp.get_channel() if sftp is not None else None
-            if sftp is None or channel is None:
-                raise paramiko.SSHException("the server refused the sftp subsystem")
-            channel.settimeout(timeout)
         except BaseException:
             transport.close()
             raise
-        self._session = _Session(transport, sftp)
-        return self._session
+        return transport
 
     def _drop(self) -> None:
         if self._session is not None:
@@ -287,62 +313,6 @@ class SftpChannel(Channel):
                 f"{self.id}: private_key {self.config.private_key}",
             )
         transport.auth_publickey(self.config.user, self._key)
-
-    # -- host keys -----------------------------------------------------------------------
-
-    def _known_keys(self) -> dict[str, paramiko.PKey] | None:
-        """The known_hosts entries for this host and port; None when no file is set."""
-        if self.config.known_hosts is None:
-            return None
-        path = self._options.root / self.config.known_hosts
-        try:
-            keys = paramiko.HostKeys(str(path))
-        except OSError as exc:
-            raise ConfigError(
-                f"{self.id}: known_hosts {path} cannot be read: {_line(exc)}"
-            ) from exc
-        host, port = self.config.host, self.config.port
-        entry = keys.lookup(host if port == 22 else f"[{host}]:{port}")
-        return dict(entry) if entry is not None else {}
-
-    def _check_host_key(self, key: paramiko.PKey, known: dict[str, paramiko.PKey] | None) -> None:
-        offered = f"{key.get_name()} {fingerprint(key)}"
-        server = f"{self.config.host}:{self.config.port}"
-        pinned = self.config.host_key
-        if pinned is not None and pinned.rstrip("=") != fingerprint(key):
-            self._refuse(
-                f"host key of {server} does not match host_key: "
-                f"server offered {offered}, partner file pins {pinned}"
-            )
-        if known is None:
-            return
-        if not known:
-            self._refuse(
-                f"{server} is not in known_hosts {self.config.known_hosts}: "
-                f"server offered {offered}"
-            )
-        if known.get(key.get_name()) != key:
-            expected = ", ".join(f"{t} {fingerprint(k)}" for t, k in known.items())
-            self._refuse(
-                f"host key of {server} CHANGED: server offered {offered}, "
-                f"known_hosts has {expected}"
-            )
-
-    def _refuse(self, message: str) -> None:
-        raise TransportError(
-            f"{self.id}: {message}; refusing to connect", code="transport.host_key"
-        )
-
-
-def _prefer_key_types(
-    transport: paramiko.Transport, known: dict[str, paramiko.PKey] | None
-) -> None:
-    """Ask for the key types known_hosts holds first, as OpenSSH does."""
-    if not known:
-        return
-    wanted = {alg for t in known for alg in (_RSA_ALGORITHMS if t == "ssh-rsa" else (t,))}
-    options = transport.get_security_options()
-    options.key_types = sorted(options.key_types, key=lambda alg: alg not in wanted)
 
 
 def _remote(folder: str, attrs: paramiko.SFTPAttributes) -> RemoteFile:

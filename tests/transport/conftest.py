@@ -35,6 +35,7 @@ _CONFIG = """\
 Port {port}
 ListenAddress 127.0.0.1
 HostKey {dir}/host_ed25519
+HostKey {dir}/host_ecdsa
 PidFile {dir}/sshd.pid
 AuthorizedKeysFile {dir}/authorized_keys
 AllowUsers {user}
@@ -50,9 +51,9 @@ MaxStartups 50
 """
 
 
-def _keygen(path: Path) -> None:
+def _keygen(path: Path, kind: str = "ed25519") -> None:
     assert SSH_KEYGEN is not None
-    subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    subprocess.run([SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
 
 
 def _free_port() -> int:
@@ -61,8 +62,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` from /proc, children before grandchildren."""
+def _process_table() -> dict[int, int]:
+    """pid -> parent pid for every live (not zombie) process, from /proc."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -72,29 +73,28 @@ def _descendants(pid: int) -> list[int]:
                 continue
             if fields[0] != "Z":
                 parents[int(entry.name)] = int(fields[1])
-    found, frontier = [], [pid]
+    return parents
+
+
+def _descendant_levels(pid: int) -> list[list[int]]:
+    """The live descendants of ``pid``: its children, then grandchildren, and so on."""
+    parents, levels, frontier = _process_table(), [], [pid]
     while frontier:
         frontier = [child for child, parent in parents.items() if parent in frontier]
-        found += frontier
-    return found
+        if frontier:
+            levels.append(frontier)
+    return levels
 
 
-def _kill_and_wait(pids: list[int]) -> None:
-    """SIGKILL ``pids`` deepest first, so each parent is alive to reap its child."""
-    for pid in reversed(pids):
+def _kill_deepest_first(pid: int) -> None:
+    """SIGKILL the descendants of ``pid``, grandchildren first, and wait until none runs."""
+    pids = [child for level in reversed(_descendant_levels(pid)) for child in level]
+    for child in pids:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(child, signal.SIGKILL)
     deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and any(map(_running, pids)):
-        time.sleep(0.01)
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    while time.monotonic() < deadline and set(pids) & set(_process_table()):
+        time.sleep(0.005)
 
 
 class SshServer:
@@ -105,9 +105,10 @@ class SshServer:
         self.port = _free_port()
         self.user = getpass.getuser()
         self.log = workdir / "sshd.log"
-        for name in ("host_ed25519", "host_ed25519.pub"):
+        for name in ("host_ed25519", "host_ecdsa"):
+            shutil.copy(keys / f"{name}.pub", workdir / f"{name}.pub")
             shutil.copy(keys / name, workdir / name)
-        os.chmod(workdir / "host_ed25519", 0o600)
+            os.chmod(workdir / name, 0o600)
         shutil.copy(keys / "client.pub", workdir / "authorized_keys")
         (workdir / "sshd_config").write_text(
             _CONFIG.format(port=self.port, dir=workdir, user=self.user)
@@ -142,7 +143,7 @@ class SshServer:
         """Stop listening; sessions already open are killed too, as on a server reboot."""
         if self.proc is None:
             return
-        _kill_and_wait(_descendants(self.proc.pid))
+        _kill_deepest_first(self.proc.pid)
         self.proc.kill()
         self.proc.wait(timeout=10)
         self.proc = None
@@ -150,13 +151,13 @@ class SshServer:
     def logins(self) -> int:
         return self.log.read_text(errors="replace").count("Accepted publickey")
 
-    def known_hosts_line(self) -> str:
-        key = (self.dir / "host_ed25519.pub").read_text().split()
-        return f"[127.0.0.1]:{self.port} {key[0]} {key[1]}\n"
+    def known_hosts_line(self, key: str = "host_ed25519") -> str:
+        kind, blob = (self.dir / f"{key}.pub").read_text().split()[:2]
+        return f"[127.0.0.1]:{self.port} {kind} {blob}\n"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, key: str = "host_ed25519") -> str:
         out = subprocess.run(
-            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(self.dir / "host_ed25519.pub")],
+            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(self.dir / f"{key}.pub")],
             check=True,
             capture_output=True,
             text=True,
@@ -171,6 +172,7 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("OpenSSH sshd is not installed (apt-get install openssh-server)")
     keys = tmp_path_factory.mktemp("sshkeys")
     _keygen(keys / "host_ed25519")
+    _keygen(keys / "host_ecdsa", "ecdsa")
     _keygen(keys / "other_ed25519")
     _keygen(keys / "client")
     if os.geteuid() == 0:

@@ -16,6 +16,7 @@ from edigate.config.secrets import SecretRef
 from edigate.errors import TransportError
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.base import Channel
+from edigate.transport.sftp import SftpChannel, _Session
 from tests.transport.conftest import SshServer, with_retry
 
 
@@ -143,6 +144,42 @@ def test_known_hosts_pins_the_key(
         open_channel(unknown, "p.in", options).list()
 
 
+def test_a_pinned_key_of_another_type_is_found(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, tmp_path: Path
+) -> None:
+    """Partners often give their ECDSA or RSA fingerprint; paramiko asks for Ed25519 first."""
+    ecdsa = replace(sftp_config, host_key=sshd.fingerprint("host_ecdsa"))
+    with open_channel(ecdsa, "p.in", options) as channel:
+        assert channel.list() == []
+        channel.close()
+        assert channel.list() == []  # the second connection asks for ECDSA at once
+    (tmp_path / "known_hosts").write_text(sshd.known_hosts_line("host_ecdsa"))
+    known = replace(sftp_config, host_key=None, known_hosts="known_hosts")
+    with open_channel(known, "p.in", options) as channel:
+        assert channel.list() == []
+    assert sshd.logins() == 3
+
+
+def test_refusal_names_every_key_offered(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions
+) -> None:
+    wrong = replace(sftp_config, host_key="SHA256:" + "B" * 43)
+    with pytest.raises(TransportError, match="does not match host_key") as caught:
+        open_channel(wrong, "p.in", options).list()
+    assert sshd.fingerprint("host_ed25519") in str(caught.value)
+    assert sshd.fingerprint("host_ecdsa") in str(caught.value)
+
+
+def test_password_login_refused_by_the_server(
+    sftp_config: SftpConfig, options: ChannelOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_SFTP_PASSWORD", "not-accepted")
+    config = replace(sftp_config, private_key=None, password=SecretRef("env", "TEST_SFTP_PASSWORD"))
+    with pytest.raises(TransportError, match="refused our login") as caught:
+        open_channel(config, "p.in", options).list()
+    assert "not-accepted" not in str(caught.value)
+
+
 def test_wrong_user_key_is_refused_without_retry(
     sftp_config: SftpConfig, options: ChannelOptions, ssh_keys: Path
 ) -> None:
@@ -238,3 +275,36 @@ def test_upload_is_atomic_and_replaces(
     assert sent.name == "997.edi" and sent.sha256 == hashlib.sha256(versions[-1]).hexdigest()
     assert os.listdir(remote) == ["997.edi"]  # no temporary file left
     assert target.read_bytes() == versions[-1]
+
+
+class _ServerWithoutPosixRename:
+    """Just enough of an SFTP client for `_replace`: a server that lacks posix-rename."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def posix_rename(self, old: str, new: str) -> None:
+        raise OSError("Operation unsupported")
+
+    def remove(self, path: str) -> None:
+        if self.files.pop(path, None) is None:
+            raise FileNotFoundError(2, "No such file")
+
+    def rename(self, old: str, new: str) -> None:
+        if new in self.files:
+            raise OSError("Failure")  # what OpenSSH answers for an existing name
+        self.files[new] = self.files.pop(old)
+
+
+def test_without_posix_rename_the_old_file_is_removed_first(options: ChannelOptions) -> None:
+    config = SftpConfig(
+        host="h", user="u", password=SecretRef("env", "X"), host_key="SHA256:" + "C" * 43
+    )
+    channel = SftpChannel(config, "p.out", options)
+    server = _ServerWithoutPosixRename({"997.edi": b"old", ".997.edi.1.part": b"new"})
+    session = _Session(transport=None, sftp=server)  # type: ignore[arg-type]
+    channel._replace(session, ".997.edi.1.part", "997.edi")
+    assert server.files == {"997.edi": b"new"} and session.posix_rename is False
+    server.files[".997.edi.2.part"] = b"newer"
+    channel._replace(session, ".997.edi.2.part", "997.edi")  # posix-rename not asked again
+    assert server.files == {"997.edi": b"newer"}
