@@ -1,0 +1,31 @@
+"""AS2 (RFC 4130): receive and send signed, encrypted, compressed EDI with MDNs.
+
+`receive` unpacks one POST and builds its MDN; `send` packs, POSTs and checks the MDN;
+`make_app` is the WSGI listener. pyas2lib does the S/MIME work (only `_pyas2` imports it,
+after `_compat` lets its oscrypto load OpenSSL 3.0.10+).
+"""
+
+from __future__ import annotations
+
+from edigate.as2.http import HttpResponse, Poster, post_with_retry, urllib_post
+from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
+from edigate.as2.receive import IsDuplicate, deliver_async_mdn, receive
+from edigate.as2.send import send
+from edigate.as2.wsgi import make_app
+
+__all__ = [
+    "As2Inbound",
+    "As2Partner",
+    "As2Sent",
+    "HttpResponse",
+    "IsDuplicate",
+    "MdnReply",
+    "OurKeys",
+    "Poster",
+    "deliver_async_mdn",
+    "make_app",
+    "post_with_retry",
+    "receive",
+    "send",
+    "urllib_post",
+]

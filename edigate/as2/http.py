@@ -1,0 +1,63 @@
+"""POST over HTTP with retry: the only place edigate.as2 opens a connection.
+
+`Poster` is the contract (one call in, one response out); `urllib_post` is the real one,
+and tests may pass their own. Connection errors are retried with exponential backoff;
+an HTTP error status is an answer, not retried.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from edigate.errors import TransportError
+
+__all__ = ["HttpResponse", "Poster", "post_with_retry", "urllib_post"]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+Poster = Callable[[str, Sequence[tuple[str, str]], bytes, float], HttpResponse]
+
+
+def urllib_post(
+    url: str, headers: Sequence[tuple[str, str]], body: bytes, timeout: float
+) -> HttpResponse:
+    """POST with the standard library; an HTTP error status comes back as a response."""
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            return HttpResponse(resp.status, tuple(resp.headers.items()), resp.read())
+    except urllib.error.HTTPError as exc:
+        return HttpResponse(exc.code, tuple(exc.headers.items()), exc.read())
+
+
+def post_with_retry(
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    *,
+    post: Poster = urllib_post,
+    attempts: int = 4,
+    backoff: float = 1.0,
+    timeout: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[HttpResponse, int]:
+    """POST, retrying connection errors; return the response and the attempts it took."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return post(url, headers, body, timeout), attempt
+        except (urllib.error.URLError, OSError) as exc:
+            if attempt == attempts:
+                raise TransportError(f"POST {url} failed after {attempt} attempts: {exc}") from exc
+            sleep(backoff * 2 ** (attempt - 1) * (1 + random.random() / 2))
+    raise AssertionError("unreachable")

@@ -1,0 +1,101 @@
+"""The values AS2 exchanges: partners, our keys, what came in, what went out, MDNs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from edigate.config.channels import As2Channel
+from edigate.errors import ConfigError
+
+__all__ = ["As2Inbound", "As2Partner", "As2Sent", "MdnReply", "OurKeys"]
+
+KeyEncryption = Literal["rsaes_pkcs1v15", "rsaes_oaep"]
+
+
+@dataclass(frozen=True, slots=True)
+class OurKeys:
+    """Our AS2 id with the key (PEM, maybe encrypted) and certificate we sign and decrypt with."""
+
+    as2_id: str
+    key_pem: bytes = field(repr=False)
+    cert_pem: bytes
+    passphrase: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class As2Partner:
+    """One partner's AS2 settings with its certificate read; ``our_as2_id`` is resolved."""
+
+    channel: As2Channel
+    certificate: bytes
+    our_as2_id: str
+    key_encryption: KeyEncryption = "rsaes_pkcs1v15"
+
+    @property
+    def as2_id(self) -> str:
+        return self.channel.partner_as2_id
+
+    @classmethod
+    def from_channel(
+        cls, channel: As2Channel, *, root: Path, default_our_id: str
+    ) -> As2Partner:
+        """Read the partner certificate (relative to ``root``); `ConfigError` if unreadable."""
+        path = root / channel.partner_certificate
+        try:
+            cert = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"AS2 partner certificate {path} cannot be read: {exc}") from exc
+        return cls(channel, cert, channel.our_as2_id or default_our_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MdnReply:
+    """An MDN we built: returned as the HTTP response (sync) or POSTed to ``url`` (async)."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    url: str | None = None
+
+    @property
+    def is_async(self) -> bool:
+        return self.url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class As2Inbound:
+    """One received AS2 message: ``ok`` only when the disposition is ``processed``."""
+
+    message_id: str
+    partner_as2_id: str
+    disposition: str
+    payload: bytes | None
+    content_type: str | None = None
+    filename: str | None = None
+    error: str | None = None
+    duplicate: bool = False
+    mic: str | None = None
+    mdn: MdnReply | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.disposition == "processed"
+
+
+@dataclass(frozen=True, slots=True)
+class As2Sent:
+    """One sent AS2 message and, for a sync MDN, what the partner answered."""
+
+    message_id: str
+    partner_as2_id: str
+    mic: str | None
+    mdn_status: str | None = None
+    disposition: str | None = None
+    mdn_text: str | None = None
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        """True when the partner's MDN says ``processed``, or no sync MDN was asked for."""
+        return self.mdn_status in (None, "processed")

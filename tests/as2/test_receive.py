@@ -1,0 +1,118 @@
+"""Receiving over real HTTP on loopback, with pyas2lib building the partner's messages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pyas2lib
+
+from edigate.as2 import As2Inbound, OurKeys, make_app
+from edigate.as2.wsgi import request_headers
+from tests.as2.conftest import (
+    OUR_ID,
+    PARTNER_ID,
+    X12,
+    Pki,
+    as2_partner,
+    make_pki,
+    partner_message,
+    post,
+    raw,
+)
+
+
+def _listener(serve: Callable[[object], str], theirs: Pki, our_keys: OurKeys,
+              seen: set[str] | None = None) -> tuple[str, list[As2Inbound]]:
+    got: list[As2Inbound] = []
+    app = make_app(partners={PARTNER_ID: as2_partner(theirs)}, our_keys=our_keys,
+                   on_message=got.append,
+                   is_duplicate=None if seen is None else lambda mid, _p: mid in seen)
+    return serve(app), got
+
+
+def _mdn_status(message: object, headers: list[tuple[str, str]], body: bytes) -> tuple[str, str]:
+    mdn = pyas2lib.Mdn()
+    return mdn.parse(raw(headers, body), find_message_cb=lambda _m, _r: message)  # type: ignore[no-any-return]
+
+
+def test_signed_encrypted_compressed_in_with_sync_mdn(serve, theirs, ours, our_keys) -> None:
+    url, got = _listener(serve, theirs, our_keys)
+    message = partner_message(theirs, ours)
+    message.build(X12, filename="po.edi", content_type="application/edi-x12")
+    status, headers, body = post(url, message)
+    assert status == 200
+    [inbound] = got
+    assert inbound.ok, inbound.error
+    assert inbound.payload == X12  # bare LF kept, bytes exact
+    assert (inbound.partner_as2_id, inbound.filename) == (PARTNER_ID, "po.edi")
+    assert inbound.message_id == message.message_id
+    assert inbound.mic == message.mic.decode()
+    assert _mdn_status(message, headers, body) == ("processed", None)
+
+
+def test_async_mdn_is_posted_to_the_receipt_url(serve, theirs, ours, our_keys) -> None:
+    arrived: list[tuple[list[tuple[str, str]], bytes]] = []
+    done = threading.Event()
+
+    def mdn_sink(environ, start_response):  # type: ignore[no-untyped-def]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        arrived.append((request_headers(environ), body))
+        done.set()
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    mdn_url = serve(mdn_sink)
+    url, got = _listener(serve, theirs, our_keys)
+    message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=mdn_url)
+    message.build(X12, content_type="application/edi-x12")
+    status, _, body = post(url, message)
+    assert (status, body) == (200, b"received\n")
+    assert done.wait(10), "no async MDN arrived"
+    assert got[0].ok and got[0].mdn is not None and got[0].mdn.url == mdn_url
+    [(headers, mdn_body)] = arrived
+    assert _mdn_status(message, headers, mdn_body) == ("processed", None)
+
+
+def test_bad_signature_gets_a_negative_mdn(serve, theirs, ours, our_keys) -> None:
+    url, got = _listener(serve, theirs, our_keys)
+    message = partner_message(theirs, ours, sign_with=make_pki("impostor"))
+    message.build(X12, content_type="application/edi-x12")
+    status, headers, body = post(url, message)
+    assert status == 200
+    [inbound] = got
+    assert not inbound.ok and inbound.payload is None
+    assert inbound.disposition == "processed/Error: authentication-failed"
+    mdn_status, detail = _mdn_status(message, headers, body)
+    assert (mdn_status, detail) == ("processed/Error", "authentication-failed")
+
+
+def test_duplicate_message_id_is_detected(serve, theirs, ours, our_keys) -> None:
+    seen: set[str] = set()
+    url, got = _listener(serve, theirs, our_keys, seen)
+    message = partner_message(theirs, ours)
+    message.build(X12, content_type="application/edi-x12")
+    post(url, message)
+    seen.add(got[0].message_id)
+    _, headers, body = post(url, message)
+    first, second = got
+    assert first.ok and not first.duplicate
+    assert second.duplicate and not second.ok
+    assert second.disposition == "processed/Warning: duplicate-document"
+    assert _mdn_status(message, headers, body)[0] == "processed/Warning"
+
+
+def test_unknown_partner_or_wrong_recipient_is_refused(theirs, ours, our_keys) -> None:
+    from edigate.as2 import receive
+
+    message = partner_message(theirs, ours)
+    message.build(X12, content_type="application/edi-x12")
+    headers = [(k, " ".join(v.split())) for k, v in message.headers.items()]
+    inbound = receive(headers, message.content, partners={}, our_keys=our_keys)
+    assert not inbound.ok
+    assert inbound.disposition == "processed/Error: unknown-trading-partner"
+    other = OurKeys("SOMEONE ELSE", our_keys.key_pem, our_keys.cert_pem)
+    assert OUR_ID != other.as2_id
+    inbound = receive(headers, message.content,
+                      partners={PARTNER_ID: as2_partner(theirs)}, our_keys=other)
+    assert inbound.disposition == "processed/Error: unknown-trading-partner"

@@ -1,0 +1,110 @@
+"""Sending to a pyas2lib-based receiver over real HTTP on loopback, with MDN and MIC check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pyas2lib
+import pytest
+
+from edigate.as2 import As2Partner, HttpResponse, OurKeys, send, urllib_post
+from edigate.as2.wsgi import request_headers
+from edigate.errors import TransportError
+from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, raw
+
+Received = list[tuple[object, str, object]]
+
+
+def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool = False,
+                fail: bool = False) -> Callable[..., list[bytes]]:
+    """The partner's AS2 server: pyas2lib parses what we send and answers with its MDN."""
+    org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=theirs.pem, decrypt_key=theirs.pem)
+    us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem, sign=True, encrypt=True,
+                          compress=True)
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        message = pyas2lib.Message()
+        status, (exc, _), mdn = message.parse(
+            raw(request_headers(environ), body), find_org_cb=lambda _o: org,
+            find_partner_cb=lambda _p: us,
+            find_message_cb=(lambda _m, _p: True) if fail else None)
+        received.append((message, status, exc))
+        if tamper_mic:
+            message.mic = b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+            mdn = pyas2lib.Mdn(mdn_mode="SYNC", digest_alg="sha256")
+            mdn.build(message=message, status=status)
+        headers = [(k, " ".join(v.split())) for k, v in mdn.headers.items()]
+        start_response("200 OK", headers)
+        return [mdn.content]
+
+    return app
+
+
+def _partner(theirs: Pki, url: str, **channel: object) -> As2Partner:
+    return as2_partner(theirs, url=url, **channel)
+
+
+def test_send_signed_encrypted_compressed_with_mdn_and_mic(serve, theirs, ours,
+                                                           our_keys: OurKeys) -> None:
+    received: Received = []
+    url = serve(partner_app(theirs, ours, received))
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys, filename="855.edi")
+    [(message, status, exc)] = received
+    assert (status, exc) == ("processed", None)
+    assert message.payload.get_payload(decode=True) == X12  # type: ignore[attr-defined]
+    assert sent.ok and sent.mdn_status == "processed" and sent.disposition == "processed"
+    assert sent.mic == message.mic.decode()  # type: ignore[attr-defined]
+    assert sent.message_id == message.message_id  # type: ignore[attr-defined]
+    assert sent.mdn_text and "processed" in sent.mdn_text
+
+
+def test_wrong_mic_in_mdn_is_a_failure(serve, theirs, ours, our_keys: OurKeys) -> None:
+    url = serve(partner_app(theirs, ours, [], tamper_mic=True))
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys)
+    assert not sent.ok
+    assert sent.disposition == "processed/warning: Message Integrity check failed."
+
+
+def test_negative_mdn_is_a_failure_and_its_text_is_kept(serve, theirs, ours,
+                                                        our_keys: OurKeys) -> None:
+    url = serve(partner_app(theirs, ours, [], fail=True))
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys)
+    assert not sent.ok and sent.mdn_status == "processed/Warning"
+    assert sent.mdn_text is not None and "duplicate-document" in sent.mdn_text
+
+
+def test_oaep_key_transport_when_the_partner_wants_it(serve, theirs, ours,
+                                                      our_keys: OurKeys) -> None:
+    received: Received = []
+    url = serve(partner_app(theirs, ours, received))
+    partner = As2Partner(_partner(theirs, url).channel, theirs.cert_pem, OUR_ID,
+                         key_encryption="rsaes_oaep")
+    assert send(X12, partner=partner, our_keys=our_keys).ok
+    assert received[0][0].payload.get_payload(decode=True) == X12  # type: ignore[attr-defined]
+
+
+def test_connection_errors_are_retried_with_backoff(serve, theirs, ours,
+                                                    our_keys: OurKeys) -> None:
+    url = serve(partner_app(theirs, ours, []))
+    calls: list[str] = []
+    sleeps: list[float] = []
+
+    def flaky(u: str, h: Sequence[tuple[str, str]], b: bytes, t: float) -> HttpResponse:
+        calls.append(u)
+        if len(calls) < 3:
+            raise ConnectionRefusedError("partner down")
+        return urllib_post(u, h, b, t)
+
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys, post=flaky,
+                backoff=0.5, sleep=sleeps.append)
+    assert sent.ok and sent.attempts == 3
+    assert len(sleeps) == 2 and 0.5 <= sleeps[0] < sleeps[1]
+
+
+def test_partner_down_raises_transport_error(theirs, our_keys: OurKeys) -> None:
+    sleeps: list[float] = []
+    with pytest.raises(TransportError, match="after 2 attempts"):
+        send(X12, partner=_partner(theirs, "http://127.0.0.1:9/as2"), our_keys=our_keys,
+             attempts=2, sleep=sleeps.append)
+    assert len(sleeps) == 1
