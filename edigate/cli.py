@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
     _config_commands(commands)
+    from edigate.cli_gateway import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -88,7 +88,7 @@ class Flow:
                 collected.orders.append(self.order(tx))
             return found
 
-        acks = tuple(answer_file(source, self.numbers, request=self._ack_request(), check=check, name=name))
+        acks = tuple(answer_file(source, self.numbers, request=self.ack_request(), check=check, name=name))
         decided = [o.decision.ack for o in collected.orders if o.decision and o.decision.ack]
         po_acks = self.po_acks(decided) if decided and self.outbound_855 else None
         return FileOutcome(name or str(source), tuple(collected.findings), acks, tuple(collected.orders), po_acks)
@@ -118,7 +118,8 @@ class Flow:
                         ours.gs_id, theirs.gs_id, version=p.isa_version, gs_version=p.version, usage=p.usage,
                         delimiters=p.delimiters.to_x12())
 
-    def _ack_request(self) -> AckRequest:
+    def ack_request(self) -> AckRequest:
+        """The acks the partner asked for (functional by version unless set; TA1 policy)."""
         policy = self.partner.acks
         return AckRequest(policy.functional or "auto", policy.ta1)
 

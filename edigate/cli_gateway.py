@@ -1,0 +1,178 @@
+"""The specialists' commands: ingest files, and list, show, reprocess or resolve transmissions.
+
+They open the workspace's store (``edigate.yaml``: ``store``, ``archive_dir``; SQLite file
+``edigate.db`` in the current directory by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from edigate.errors import UsageError
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ingest = commands.add_parser("ingest", help="run files through the pipeline as if received")
+    ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    ingest.add_argument("--partner", required=True, metavar="P")
+    ingest.set_defaults(handler=_ingest)
+
+    tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resolve")
+    actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="newest first")
+    listing.add_argument("--status", metavar="S")
+    listing.add_argument("--partner", metavar="P")
+    listing.add_argument("--since", metavar="D", help="YYYY-MM-DD")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_tx_list)
+    for name, handler, text in (("show", _tx_show, "envelope, stage timeline, error log, outputs"),
+                                ("errors", _tx_errors, "the error log with positions and hints")):
+        cmd = actions.add_parser(name, help=text)
+        cmd.add_argument("id", type=int, metavar="ID")
+        cmd.add_argument("--json", action="store_true")
+        cmd.set_defaults(handler=handler)
+    again = actions.add_parser("reprocess", help="run again from the archived bytes (after a fix)")
+    again.add_argument("id", type=int, metavar="ID")
+    again.set_defaults(handler=_tx_reprocess)
+    resolve = actions.add_parser("resolve", help="close a held or failed transmission by hand")
+    resolve.add_argument("id", type=int, metavar="ID")
+    resolve.add_argument("--note", required=True, metavar="TEXT")
+    resolve.set_defaults(handler=_tx_resolve)
+
+
+@contextmanager
+def _gateway() -> Iterator[Any]:
+    from edigate.archive import Archive
+    from edigate.partners import load_partners
+    from edigate.pipeline import Pipeline
+    from edigate.store import Store
+    from edigate.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    store = Store.open(ws.store)
+    try:
+        yield Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
+    finally:
+        store.close()
+
+
+def _ingest(args: argparse.Namespace, out: TextIO) -> int:
+    worst = 0
+    with _gateway() as gw:
+        for path in args.files:
+            tx = gw.ingest(path, args.partner)
+            print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {path.name}", file=out)
+            worst = max(worst, 1 if tx.status.value in ("failed", "held") else 0)
+    return worst
+
+
+def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.store import Status
+
+    try:
+        status = Status(args.status) if args.status else None
+        since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"bad filter: {exc}") from exc
+    with _gateway() as gw:
+        rows = gw.store.transmissions(status=status, partner=args.partner, since=since)
+    if args.json:
+        _dump([_tx_json(t) for t in rows], out)
+        return 0
+    print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
+    for t in rows:
+        print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
+              f"{t.stage or '':9} {t.isa13 or '':9}  {t.file_name}", file=out)
+    return 0
+
+
+def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        t = gw.store.transmission(args.id)
+        stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
+        documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
+    if args.json:
+        _dump({**_tx_json(t), "stages": [_plain(s) for s in stages], "errors": [_plain(e) for e in errors],
+               "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
+                             for d in documents],
+               "outputs": [_plain(o) for o in outbounds]}, out)
+        return 0
+    print(f"transmission {t.id}: {t.status.value} (stage {t.stage or '-'}), partner {t.partner}, "
+          f"channel {t.channel}, file {t.file_name!r}, {t.size} bytes, sha256 {t.sha256[:16]}...", file=out)
+    print(f"  ISA13 {t.isa13 or '-'}  usage {t.usage or '-'}  sets "
+          f"{', '.join(f'{s.set_id} {s.st02}' for s in t.sets if s.set_id) or '-'}", file=out)
+    for s in stages:
+        took = f"{s.duration_ms} ms" if s.duration_ms is not None else "running"
+        print(f"  stage {s.stage:9} {s.outcome.value:8} {took}", file=out)
+    for d in documents:
+        print(f"  {d.kind.value} {d.key}: {d.status.value}", file=out)
+    for o in outbounds:
+        print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}", file=out)
+    print(f"  {len(errors)} error log entries (edigate tx errors {t.id})", file=out)
+    return 0
+
+
+def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        errors = gw.store.errors(gw.store.transmission(args.id).id)
+    if args.json:
+        _dump([_plain(e) for e in errors], out)
+        return 0
+    for e in errors:
+        where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
+                                     f"@{e.segment_position}" if e.segment_position else "",
+                                     f"element {e.element_position}" if e.element_position else "") if x)
+        value = f" value {e.value!r}" if e.value else ""
+        hint = f"; {e.hint}" if e.hint else ""
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}: {e.message}{value}{hint}",
+              file=out)
+    return 0
+
+
+def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
+        done = gw.process(again)
+    print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
+    return 1 if done.status.value in ("failed", "held") else 0
+
+
+def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        t = gw.store.resolve(args.id, actor="cli", note=args.note)
+    print(f"transmission {t.id}: {t.status.value}", file=out)
+    return 0
+
+
+def _tx_json(t: Any) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(t)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """A store record as JSON-ready data."""
+    import dataclasses
+    from enum import Enum
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,294 @@
+"""The gateway pipeline: each received file as a recorded transmission, stage by stage.
+
+receive (archive the bytes, record the transmission) -> envelope (control numbers, sets,
+duplicate interchange) -> validate (structure; 997/999/TA1 written and recorded) -> map
+(accepted 850s saved as canonical orders; a PO already received is a duplicate order) ->
+rules (decision per order: accepted, held, rejected) -> route (payloads to destinations)
+-> outbound (855 for the decided orders). Every stage commits what it produced before the
+next starts and reads its input from the archive or the store, so a crash resumes at the
+stage it stopped in; outputs are recorded under keys made from the transmission, so a
+resumed stage creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from edigate.archive import Archive
+from edigate.decision import Decision, decide
+from edigate.decision import Outcome as DecisionOutcome
+from edigate.errors import EdigateError, NotX12Error, UsageError
+from edigate.flow import Flow
+from edigate.model import Order, from_json, to_json
+from edigate.partners import FolderTarget, Partner
+from edigate.mapping.translate import translate_transaction
+from edigate.routing import route
+from edigate.rules import check_order
+from edigate.store import (
+    Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome, Severity, Status, Store,
+    Transmission,
+)
+from edigate.workspace import Workspace
+from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.findings import Finding
+from edigate.x12.respond import answer_file
+
+__all__ = ["Pipeline", "STAGES"]
+
+STAGES = ("envelope", "validate", "map", "rules", "route", "outbound")
+
+
+@dataclass
+class _Run:
+    """What the stages of one attempt hand each other (all of it also in the store)."""
+
+    tx: Transmission
+    partner: Partner
+    data: bytes
+    flow: Flow
+    accepted_sets: set[tuple[str, str, str]]
+
+
+class Pipeline:
+    """Receives files and runs recorded transmissions through the stages."""
+
+    def __init__(self, workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner], *,
+                 today: dt.date | None = None) -> None:
+        self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
+        self.today = today
+
+    # -- receiving ---------------------------------------------------------------------
+
+    def receive(self, partner: str, channel: str, file_name: str, data: bytes) -> Transmission:
+        """Archive the bytes, then record the transmission (a duplicate when seen before)."""
+        if partner not in self.partners:
+            raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(self.partners))}")
+        archived = self.archive.put(data)
+        got = self.store.record_received(partner=partner, channel=channel, file_name=file_name,
+                                         sha256=archived.sha256, size=archived.size, archive_path=archived.relative)
+        return got.transmission
+
+    def ingest(self, path: Path, partner: str) -> Transmission:
+        """``edigate ingest``: a file as if received, then processed."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+        tx = self.receive(partner, "cli", path.name, data)
+        return tx if tx.status is Status.DUPLICATE else self.process(tx)
+
+    # -- processing --------------------------------------------------------------------
+
+    def process(self, tx: Transmission) -> Transmission:
+        """Run one transmission through every stage; its final status."""
+        partner = self.partners[tx.partner]
+        self.store.set_status(tx.id, Status.PROCESSING, stage=STAGES[0])
+        numbers = self.store.control_numbers(partner.id)
+        flow = Flow(self.workspace, partner, numbers, today=self.today)
+        run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set())
+        for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
+                            ("rules", self._rules), ("route", self._route), ("outbound", self._outbound)):
+            status = self._stage(run, name, stage)
+            if status is not None:
+                return self.store.set_status(tx.id, status, stage=name)
+        held = any(d.status is DocumentStatus.HELD for d in self._orders(run))
+        return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+
+    def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
+        event = self.store.start_stage(run.tx.id, name)
+        try:
+            status = stage(run)
+        except EdigateError as exc:
+            self.store.add_errors(run.tx.id, [ErrorEntry(name, exc.code, exc.message)])
+            self.store.finish_stage(event.id, Outcome.FAILED, exc.message)
+            return Status.FAILED
+        self.store.finish_stage(event.id, Outcome.OK if status is None else Outcome.FAILED)
+        return status
+
+    def _envelope(self, run: _Run) -> Status | None:
+        sets: list[EnvelopeSet] = []
+        findings: list[Finding] = []
+        first: Interchange | None = None
+        try:
+            reader = EnvelopeReader(run.data, name=run.tx.file_name)
+            for event in reader:
+                findings += event.findings
+                if isinstance(event, Transaction):
+                    gs06 = event.group.control_number if event.group else ""
+                    sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
+                                            event.set_id, event.control_number))
+                elif isinstance(event, Interchange) and first is None:
+                    first = event
+            findings += reader.file_findings
+        except NotX12Error as exc:
+            self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
+                                                         hint="check that the partner sent X12")])
+            return Status.FAILED
+        if first is not None:
+            self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
+                                       sets=sets)
+            earlier = self.store.check_interchange(
+                run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
+                window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
+            if earlier is not None:
+                findings.append(_duplicate_isa13(first, earlier.transmission_id, run.partner.duplicates.action))
+        self.store.add_errors(run.tx.id, [_entry("envelope", f) for f in findings])
+        if any(f.is_error and f.code == "025" for f in findings):
+            return Status.DUPLICATE
+        return None
+
+    def _validate(self, run: _Run) -> Status | None:
+        entries: list[ErrorEntry] = []
+
+        def check(tx: Transaction) -> Sequence[Finding]:
+            found = run.flow.validator(tx)
+            entries.extend(_entry("validate", f) for f in found)
+            if tx.set_id == "850" and not any(f.is_error for f in (*tx.findings, *found)):
+                run.accepted_sets.add(_key(tx))
+            return found
+
+        for answer in answer_file(run.data, run.flow.numbers, request=run.flow.ack_request(), check=check,
+                                  name=run.tx.file_name):
+            self._record_outbound(run, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+        self.store.add_errors(run.tx.id, entries)
+        return Status.FAILED if not run.accepted_sets and any(e.severity is Severity.ERROR for e in entries) \
+            else None
+
+    def _map(self, run: _Run) -> Status | None:
+        documents, entries = [], []
+        for event in EnvelopeReader(run.data, name=run.tx.file_name):
+            if not isinstance(event, Transaction) or _key(event) not in run.accepted_sets:
+                continue
+            result = translate_transaction(event, run.flow.inbound, run.partner.id)
+            entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=result.isa13,
+                                   gs06=result.gs06, st02=result.st02, segment_id=f.segment_id,
+                                   segment_position=f.segment_position, element_position=f.element,
+                                   value=f.value, hint=f.hint) for f in result.findings]
+            if result.order is not None and result.ok:
+                documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
+                                             json.dumps(to_json(result.order)), run.tx.id))
+        for saved in self.store.save_documents(documents):
+            if saved.duplicate_of is not None:
+                entries.append(ErrorEntry("map", "order.duplicate", f"PO {saved.duplicate_of.key} was already "
+                                          f"received in transmission {saved.duplicate_of.transmission_id}",
+                                          hint="a resend; nothing new was created"))
+        self.store.add_errors(run.tx.id, entries)
+        return None
+
+    def _rules(self, run: _Run) -> Status | None:
+        for doc in self._orders(run):
+            decision = self._decide(run, _order(doc.body))
+            status = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
+                      DecisionOutcome.REJECTED: DocumentStatus.REJECTED}[decision.outcome]
+            self.store.add_errors(run.tx.id, [
+                ErrorEntry("rules", f.code, f.message, Severity.WARNING if status is DocumentStatus.ACCEPTED
+                           else Severity.ERROR, value=f.value, hint=f.hint) for f in decision.findings])
+            self.store.set_document_status(doc.id, status)
+        return None
+
+    def _route(self, run: _Run) -> Status | None:
+        for doc in self._orders(run):
+            if doc.status is not DocumentStatus.ACCEPTED:
+                continue
+            for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id):
+                if delivery.error:
+                    self.store.add_errors(run.tx.id, [ErrorEntry("route", "route.format", delivery.error,
+                                                                 Severity.WARNING)])
+                elif isinstance(delivery.target, FolderTarget):
+                    _deliver(self.workspace.path(delivery.target.path) / delivery.file_name, delivery.payload)
+        return None
+
+    def _outbound(self, run: _Run) -> Status | None:
+        if run.flow.outbound_855 is None:
+            return None
+        for doc in self._orders(run):
+            if doc.status is DocumentStatus.HELD:
+                continue
+            ack = self._decide(run, _order(doc.body)).ack
+            if ack is not None:
+                self._record_outbound(run, f"855:{doc.id}", run.flow.po_acks([ack]), document_id=doc.id)
+        return None
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _decide(self, run: _Run, order: Order) -> Decision:
+        flow = run.flow
+        return decide(order, check_order(order, flow.rules, today=flow.today), flow.rules.rules.policy,
+                      today=flow.today)
+
+    def _orders(self, run: _Run) -> list[Document]:
+        return self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True)
+
+    def _record_outbound(self, run: _Run, key: str, data: bytes, document_id: int | None = None) -> None:
+        archived = self.archive.put(data)
+        isa13, gs06, st02, set_id = _controls(data)
+        due = None
+        if set_id in ("855", "856", "810"):
+            due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
+        self.store.record_outbound(partner=run.partner.id, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
+                                   st02=st02, archive_path=archived.relative, sha256=archived.sha256,
+                                   transmission_id=run.tx.id, document_id=document_id, ack_due_at=due)
+
+    def transmissions_waiting(self) -> Iterator[Transmission]:
+        while (tx := self.store.claim_next("edigate")) is not None:
+            yield tx
+
+
+def _key(tx: Transaction) -> tuple[str, str, str]:
+    return tx.interchange.control_number, tx.group.control_number if tx.group else "", tx.control_number
+
+
+def _order_key(order: Order) -> str:
+    return f"{order.po_number}:{order.purpose.value}"
+
+
+def _order(body: str) -> Order:
+    return from_json(Order, json.loads(body))
+
+
+def _severity(is_error: bool) -> Severity:
+    return Severity.ERROR if is_error else Severity.WARNING
+
+
+def _entry(stage: str, f: Finding) -> ErrorEntry:
+    return ErrorEntry(stage, f.code, f.text, _severity(f.is_error), f.level.value, f.interchange, f.group,
+                      f.transaction, f.segment_position, f.segment_id, f.element, f.component, f.value, f.hint)
+
+
+def _duplicate_isa13(first: Interchange, earlier: int, action: str) -> Finding:
+    from edigate.x12.findings import Level, Severity as FindingSeverity
+
+    severity = FindingSeverity.ERROR if action == "reject_ta1_025" else FindingSeverity.WARNING
+    return Finding(Level.INTERCHANGE, "025", f"ISA13 {first.header.control_number} was already received in "
+                   f"transmission {earlier}", severity, "a resend of an interchange already processed",
+                   interchange=first.header.control_number)
+
+
+def _controls(data: bytes) -> tuple[str, str, str, str]:
+    """ISA13, first GS06, first ST02 and set id (TA1 when it holds no set) of what we wrote."""
+    isa13 = gs06 = st02 = ""
+    set_id = "TA1"
+    for event in EnvelopeReader(data):
+        if isinstance(event, Transaction) and not st02:
+            st02, set_id = event.control_number, event.set_id
+        elif isinstance(event, FunctionalGroup) and not gs06:
+            gs06 = event.header.control_number
+        elif isinstance(event, Interchange) and not isa13:
+            isa13 = event.header.control_number
+    return isa13, gs06, st02, set_id
+
+
+def _deliver(path: Path, data: bytes) -> None:
+    """Write under a temporary name, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.part")
+    with open(temporary, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temporary, path)

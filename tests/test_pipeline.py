@@ -1,0 +1,102 @@
+"""The pipeline end to end on a real store: SQLite always, PostgreSQL when EDIGATE_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from edigate.archive import Archive
+from edigate.partners import load_partners
+from edigate.pipeline import STAGES, Pipeline
+from edigate.store import DocumentStatus, Status, Store
+from edigate.workspace import Workspace
+from edigate.x12.tokenizer import tokenize
+
+from tests.conftest import REPO
+from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+
+SAMPLES = REPO / "samples" / "x12"
+
+
+@pytest.fixture
+def pipeline(store: Store, tmp_path: Path) -> Pipeline:  # noqa: F811
+    workspace = Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    return Pipeline(workspace, store, Archive(tmp_path / "archive"), load_partners(REPO / "partners"),
+                    today=dt.date(2026, 11, 26))
+
+
+def test_each_sample_runs_every_stage(pipeline: Pipeline, tmp_path: Path) -> None:
+    for name, partner in (("bigbox-850-4010.x12", "bigbox"), ("distrib-850-5010.x12", "distrib"),
+                          ("dropship-850-4010.x12", "dropship")):
+        tx = pipeline.ingest(SAMPLES / name, partner)
+        assert tx.status is Status.DONE, pipeline.store.errors(tx.id)
+        assert [s.stage for s in pipeline.store.stages(tx.id)] == list(STAGES)
+        outputs = pipeline.store.outbounds(tx.id)
+        assert {o.set_id for o in outputs} in ({"997", "855"}, {"999", "855"})
+        for o in outputs:
+            data = pipeline.archive.get(o.sha256)
+            assert next(tokenize(data)).id == "ISA"
+    orders = pipeline.store.documents(kind="order")  # type: ignore[arg-type]
+    assert sorted(d.key for d in orders) == ["4500012345:original", "4500012346:original", "DP-778812:original",
+                                             "MKT-99018832:original"]
+    assert {d.status for d in orders} == {DocumentStatus.ACCEPTED}
+    assert (tmp_path / "demo" / "erp" / "orders" / "bigbox-4500012345.json").is_file()
+
+
+def test_same_bytes_again_is_a_duplicate_that_creates_nothing(pipeline: Pipeline) -> None:
+    first = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    again = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    assert again.status is Status.DUPLICATE and again.parent_id == first.id
+    assert pipeline.store.outbounds(again.id) == [] and pipeline.store.stages(again.id) == []
+
+
+def test_same_isa13_with_other_bytes_is_rejected_with_ta1_025(pipeline: Pipeline, tmp_path: Path) -> None:
+    pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    resent = tmp_path / "resent.x12"
+    resent.write_bytes((SAMPLES / "bigbox-850-4010.x12").read_bytes().replace(b"*0930*", b"*0931*"))
+    tx = pipeline.ingest(resent, "bigbox")
+    assert tx.status is Status.DUPLICATE
+    [entry] = [e for e in pipeline.store.errors(tx.id) if e.code == "025"]
+    assert entry.stage == "envelope" and "already received" in entry.message
+
+
+def test_same_po_in_a_new_interchange_is_a_duplicate_order(pipeline: Pipeline, tmp_path: Path) -> None:
+    pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    again = tmp_path / "again.x12"
+    again.write_bytes((SAMPLES / "bigbox-850-4010.x12").read_bytes().replace(b"000000101", b"000000102"))
+    tx = pipeline.ingest(again, "bigbox")
+    assert tx.status is Status.DONE
+    assert [e.code for e in pipeline.store.errors(tx.id)] == ["order.duplicate", "order.duplicate"]
+    assert pipeline.store.documents(transmission_id=tx.id) == []
+
+
+def test_a_rule_finding_holds_the_transmission(pipeline: Pipeline, tmp_path: Path) -> None:
+    held = tmp_path / "held.x12"
+    held.write_bytes((SAMPLES / "bigbox-850-4010.x12").read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
+    tx = pipeline.ingest(held, "bigbox")
+    assert tx.status is Status.HELD
+    assert [e.code for e in pipeline.store.errors(tx.id)] == ["rule.qty.pack"]
+    statuses = sorted(d.status.value for d in pipeline.store.documents(transmission_id=tx.id))
+    assert statuses == ["accepted", "held"]
+    assert sorted(o.set_id for o in pipeline.store.outbounds(tx.id)) == ["855", "997"]
+
+
+def test_unreadable_file_fails_at_envelope_with_one_log_line(pipeline: Pipeline, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.x12"
+    junk.write_bytes(b"hello, not X12")
+    tx = pipeline.ingest(junk, "bigbox")
+    assert (tx.status, tx.stage) == (Status.FAILED, "envelope")
+    [entry] = pipeline.store.errors(tx.id)
+    assert entry.code == "x12.not_x12" and "does not start with an ISA" in entry.message
+
+
+def test_reprocess_supersedes_nothing_and_keeps_history(pipeline: Pipeline, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.x12"
+    junk.write_bytes(b"hello, not X12")
+    tx = pipeline.ingest(junk, "bigbox")
+    again = pipeline.process(pipeline.store.reprocess(tx.id, actor="test", note="retry"))
+    assert again.parent_id == tx.id and again.attempt == 2 and again.status is Status.FAILED
+    assert [t.id for t in pipeline.store.history(again.id)] == [tx.id, again.id]
