@@ -52,7 +52,7 @@ class Received:
     size: int
     sha256: str
     received_at: datetime
-    path: Path | None = None  # a local copy, valid until `Channel.done`
+    path: Path | None = None  # a local copy, valid until `Channel.done` or `Channel.close`
 
     @classmethod
     def of(cls, channel: str, name: str, data: bytes, path: Path | None = None) -> Received:

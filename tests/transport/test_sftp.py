@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edigate.config.channels import SftpChannel as SftpConfig
+from edigate.config.channels import SftpTarget
 from edigate.config.secrets import SecretRef
-from edigate.errors import TransportError
+from edigate.errors import ConfigError, TransportError
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.base import Channel
-from edigate.transport.sftp import SftpChannel, _Session
+from edigate.transport.sftp import SftpChannel, _Session, load_private_key
 from tests.transport.conftest import SshServer, with_retry
 
 
@@ -308,3 +312,50 @@ def test_without_posix_rename_the_old_file_is_removed_first(options: ChannelOpti
     server.files[".997.edi.2.part"] = b"newer"
     channel._replace(session, ".997.edi.2.part", "997.edi")  # posix-rename not asked again
     assert server.files == {"997.edi": b"newer"}
+
+
+def test_a_silent_server_times_out(sftp_config: SftpConfig, options: ChannelOptions) -> None:
+    """A server that accepts the connection and never answers: bounded, then one line."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        config = replace(sftp_config, port=listener.getsockname()[1])
+        quick = replace(with_retry(options, attempts=2, base=0.01, cap=0.01), timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(TransportError, match=r"failed after 2 attempt\(s\)") as caught:
+            open_channel(config, "p.in", quick).list()
+    assert time.monotonic() - started < 3
+    assert "\n" not in str(caught.value)
+
+
+def test_send_to_a_routing_target(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    target = SftpTarget(
+        host="127.0.0.1",
+        port=sshd.port,
+        user=sshd.user,
+        private_key=sftp_config.private_key,
+        host_key=sshd.fingerprint(),
+        remote_dir=str(remote),
+    )
+    with open_channel(target, "p.3pl", options) as channel:
+        sent = channel.send("940-0001.edi", b"ISA*...~")
+    assert (remote / sent.name).read_bytes() == b"ISA*...~"
+
+
+def test_key_passphrase() -> None:
+    text = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.BestAvailableEncryption(b"s3cret"),
+        )
+        .decode()
+    )
+    assert load_private_key(text, "s3cret", "k").get_name() == "ssh-ed25519"
+    with pytest.raises(ConfigError, match="k: the private key needs key_passphrase"):
+        load_private_key(text, None, "k")
+    with pytest.raises(ConfigError, match="k: not a readable .* private key"):
+        load_private_key(text, "wrong", "k")
