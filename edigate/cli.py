@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = commands.add_parser("demo", help="read the bundled samples, write their acks, print where they are")
+    demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
     demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
                       help="where to write the outputs (default: ./edigate-demo)")
     demo.set_defaults(handler=_demo)

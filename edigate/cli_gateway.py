@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from edigate.errors import UsageError
 
-__all__ = ["add_commands"]
+__all__ = ["add_commands", "print_transmissions"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +24,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
     ingest.add_argument("--partner", required=True, metavar="P")
     ingest.set_defaults(handler=_ingest)
+
+    run = commands.add_parser("run", help="the gateway: poll channels, process, send")
+    run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
+    run.set_defaults(handler=_run)
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
@@ -74,6 +78,17 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     return worst
 
 
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.once:
+        raise UsageError("the scheduled gateway is not built yet; run 'edigate run --once' from cron")
+    with _gateway() as gw:
+        result = gw.run_once()
+    for problem in result.channel_problems:
+        print(f"channel: {problem}", file=out)
+    print_transmissions(result.processed, out)
+    return 1 if result.channel_problems or any(t.status.value == "failed" for t in result.processed) else 0
+
+
 def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.store import Status
 
@@ -87,11 +102,16 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_tx_json(t) for t in rows], out)
         return 0
+    print_transmissions(rows, out)
+    return 0
+
+
+def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
+    """The transmission table, newest first, as `tx list` prints it."""
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
         print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
               f"{t.stage or '':9} {t.isa13 or '':9}  {t.file_name}", file=out)
-    return 0
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:

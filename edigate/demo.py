@@ -1,24 +1,24 @@
-"""`edigate demo`: the bundled samples, end to end, on embedded defaults.
+"""`edigate demo`: the bundled samples through the whole gateway, on embedded defaults.
 
-Each sample runs as its partner (the file name's prefix) through `edigate.flow`: envelope
-and structure checks, 997/999, translation, business rules, the decision, routing and the
-855. Outputs are written under the demo folder. The store-backed pipeline records the
-same stages; until it lands, the demo runs them in memory.
+A workspace is made under the demo folder (SQLite store, archive, the partners' folder
+channels); each sample is dropped into its partner's inbound folder (or ingested directly
+when the partner's channel is not a folder, e.g. the drop-ship marketplace's SFTP), one
+gateway pass polls, processes and sends, and the transmission table and the files written
+are printed. Running it again starts the demo folder afresh.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from edigate.errors import InputError
-from edigate.flow import FileOutcome, Flow, write_outputs
-from edigate.partners import load_partners
-from edigate.workspace import default_workspace
-from edigate.x12.summary import summarize
-from edigate.x12.writer import Counter
+from edigate.errors import InputError, UsageError
 
 __all__ = ["run_demo", "samples_dir"]
+
+MARKER = ".edigate-demo"
 
 
 def samples_dir() -> Path:
@@ -31,44 +31,77 @@ def samples_dir() -> Path:
 
 
 def run_demo(out: TextIO, output_dir: Path) -> int:
-    """Each bundled sample through every stage as its partner; print what was written where."""
-    from edigate.cli import print_summary
+    from edigate.archive import Archive
+    from edigate.cli_gateway import print_transmissions
+    from edigate.partners import load_partners
+    from edigate.pipeline import Pipeline
+    from edigate.store import Status, Store
+    from edigate.workspace import Workspace
 
-    folder = samples_dir()
-    workspace = default_workspace(folder.parent.parent)
-    partners = load_partners(workspace.partners_path)
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".x12", ".edi"))
-    print(f"edigate demo: {len(files)} sample files from {folder}, partners from {workspace.partners_path}\n",
-          file=out)
-    failed = []
-    for path in files:
-        partner = partners.get(path.name.split("-", 1)[0])
-        if partner is None:
-            print(f"{path.name}: no partner named {path.name.split('-', 1)[0]!r}, skipped", file=out)
-            continue
-        outcome = Flow(workspace, partner, Counter()).run(path)
-        print_summary(summarize(path), out)
-        _print_outcome(outcome, out)
-        written = write_outputs(outcome, output_dir.resolve() / partner.id)
-        for target in written:
-            print(f"    wrote {target}", file=out)
-        if not outcome.valid:
-            failed.append(path.name)
-    print(f"\noutputs are under {output_dir.resolve()}", file=out)
-    if failed:
-        print(f"unexpectedly invalid: {', '.join(failed)}", file=out)
-        return 1
-    return 0
+    samples = samples_dir()
+    repo = samples.parent.parent
+    root = _fresh(output_dir.resolve())
+    shutil.copytree(samples.parent / "data", root / "samples" / "data")
+    ws = Workspace(root=root, store=f"sqlite:///{root / 'edigate.db'}", maps_dir=str(repo / "maps"),
+                   partners_dir=str(repo / "partners"))
+    partners = load_partners(ws.partners_path)
+    with Store.open(ws.store) as store:
+        pipeline = Pipeline(ws, store, Archive(ws.archive_path), partners, channel_types=("folder",))
+        print(f"edigate demo: workspace {root}", file=out)
+        direct = _drop_samples(sorted(samples.glob("*.x12")), partners, root, out)
+        processed = [pipeline.ingest(path, pid) for path, pid in direct]
+        result = pipeline.run_once("demo")
+        processed += result.processed
+        for problem in result.channel_problems:
+            print(f"  channel problem: {problem}", file=out)
+        print("\ntransmissions:", file=out)
+        print_transmissions(store.transmissions(), out)
+        print("\noutputs:", file=out)
+        for tx in sorted(processed, key=lambda t: t.id):
+            for o in store.outbounds(tx.id):
+                where = "sent to the partner's outbound folder" if o.sent_at else "queued (channel not polled in demo)"
+                print(f"  {tx.partner:9} {o.set_id:4} ISA13 {o.isa13}: {ws.archive_path / o.archive_path} ({where})",
+                      file=out)
+        for partner in sorted({tx.partner for tx in processed}):
+            folder = root / "demo" / partner / "out"
+            if folder.is_dir():
+                print(f"  {partner} outbound folder: {folder}", file=out)
+        routed = sorted(p for p in (root / "demo").rglob("*") if p.is_file() and p.parent.name != "out"
+                        and p.parent.name not in ("in", "done"))
+        for path in routed:
+            print(f"  routed: {path}", file=out)
+    bad = [t for t in processed if t.status is not Status.DONE]
+    print(f"\n{len(processed)} transmissions, {len(bad)} not done; outputs are under {root}", file=out)
+    return 1 if bad else 0
 
 
-def _print_outcome(outcome: FileOutcome, out: TextIO) -> None:
-    for order in outcome.orders:
-        t, d = order.translation, order.decision
-        head = f"PO {t.order.po_number}" if t.order else f"ST02 {t.st02}: not translated"
-        verdict = f"{d.outcome.value}" + (f", 855 {d.ack.ack_type.value}" if d and d.ack else "") if d else ""
-        print(f"    {head}: {verdict}", file=out)
-        for finding in (*t.findings, *(d.findings if d else ())):
-            print(f"      {finding}", file=out)
-        for delivery in order.deliveries:
-            if delivery.error:
-                print(f"      route {delivery.destination}: not delivered: {delivery.error}", file=out)
+def _fresh(root: Path) -> Path:
+    """The demo folder, emptied when it is one a previous demo made (never anything else)."""
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise UsageError(f"{root} exists and is not a demo folder; pass --out with a new folder")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("made by edigate demo; emptied by the next one\n")
+    return root
+
+
+def _drop_samples(samples: list[Path], partners: Mapping[str, object], root: Path,
+                  out: TextIO) -> list[tuple[Path, str]]:
+    """Put each sample in its partner's inbound folder; those without one are ingested directly."""
+    direct = []
+    for path in samples:
+        pid = path.name.split("-", 1)[0]
+        partner = partners.get(pid)
+        channel = getattr(getattr(partner, "channels", None), "inbound", None)
+        if getattr(channel, "type", None) == "folder":
+            suffix = channel.glob.rsplit("*", 1)[-1] if "*" in channel.glob else path.suffix  # type: ignore[union-attr]
+            for folder in channel.path:  # type: ignore[union-attr]
+                (root / folder).mkdir(parents=True, exist_ok=True)
+            target = root / channel.path[0] / (path.stem + suffix)  # type: ignore[union-attr]
+            shutil.copyfile(path, target)
+            print(f"  dropped {path.name} into {target.parent}", file=out)
+        elif partner is not None:
+            print(f"  {path.name}: {pid}'s channel is {getattr(channel, 'type', 'none')}; ingested directly", file=out)
+            direct.append((path, pid))
+    return direct

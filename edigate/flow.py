@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from edigate.decision import Decision, Outcome, decide
 from edigate.mapping.inbound import InboundMap, load_inbound_map
@@ -123,24 +122,3 @@ class Flow:
         policy = self.partner.acks
         return AckRequest(policy.functional or "auto", policy.ta1)
 
-
-def write_outputs(outcome: FileOutcome, folder: Path) -> list[Path]:
-    """Write a file's acks, 855s and routed payloads under ``folder``; the paths written."""
-    written = []
-    stem = Path(outcome.name).stem
-    for answer in outcome.acks:
-        written.append(_write(folder / "acks" / f"{stem}.ack-{answer.answers_interchange}.x12", answer.data))
-    if outcome.po_acks:
-        written.append(_write(folder / "855" / f"{stem}.855.x12", outcome.po_acks))
-    for order in outcome.orders:
-        for delivery in order.deliveries:
-            if delivery.error:
-                continue
-            written.append(_write(folder / "routed" / delivery.destination / delivery.file_name, delivery.payload))
-    return written
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path

@@ -1,10 +1,11 @@
 """The gateway pipeline: each received file as a recorded transmission, stage by stage.
 
-receive (archive the bytes, record the transmission) -> envelope (control numbers, sets,
+poll (fetch from the partner's channel) -> receive (archive the bytes, record the
+transmission, then mark the remote file done) -> envelope (control numbers, sets,
 duplicate interchange) -> validate (structure; 997/999/TA1 written and recorded) -> map
 (accepted 850s saved as canonical orders; a PO already received is a duplicate order) ->
 rules (decision per order: accepted, held, rejected) -> route (payloads to destinations)
--> outbound (855 for the decided orders). Every stage commits what it produced before the
+-> outbound (855 for the decided orders) -> send (outputs on the partner's channel). Every stage commits what it produced before the
 next starts and reads its input from the archive or the store, so a crash resumes at the
 stage it stopped in; outputs are recorded under keys made from the transmission, so a
 resumed stage creates nothing twice.
@@ -14,18 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from edigate.archive import Archive
 from edigate.decision import Decision, decide
 from edigate.decision import Outcome as DecisionOutcome
-from edigate.errors import EdigateError, NotX12Error, UsageError
+from edigate.errors import EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.model import Order, from_json, to_json
-from edigate.partners import FolderTarget, Partner
+from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
 from edigate.routing import route
 from edigate.rules import check_order
@@ -33,14 +33,23 @@ from edigate.store import (
     Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome, Severity, Status, Store,
     Transmission,
 )
+from edigate.transport import ChannelOptions, open_channel
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
 
-__all__ = ["Pipeline", "STAGES"]
+__all__ = ["Pipeline", "RunResult", "STAGES"]
 
-STAGES = ("envelope", "validate", "map", "rules", "route", "outbound")
+STAGES = ("envelope", "validate", "map", "rules", "route", "outbound", "send")
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one pass of the gateway did: transmissions processed, channels that failed."""
+
+    processed: tuple[Transmission, ...]
+    channel_problems: tuple[str, ...]
 
 
 @dataclass
@@ -58,9 +67,12 @@ class Pipeline:
     """Receives files and runs recorded transmissions through the stages."""
 
     def __init__(self, workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner], *,
-                 today: dt.date | None = None) -> None:
+                 today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2")) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
+        self.channel_types = frozenset(channel_types)
+        """Channel types this gateway polls and sends on (the demo keeps to folders)."""
+        self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -92,7 +104,8 @@ class Pipeline:
         flow = Flow(self.workspace, partner, numbers, today=self.today)
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set())
         for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
-                            ("rules", self._rules), ("route", self._route), ("outbound", self._outbound)):
+                            ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
+                            ("send", self._send)):
             status = self._stage(run, name, stage)
             if status is not None:
                 return self.store.set_status(tx.id, status, stage=name)
@@ -199,8 +212,10 @@ class Pipeline:
                 if delivery.error:
                     self.store.add_errors(run.tx.id, [ErrorEntry("route", "route.format", delivery.error,
                                                                  Severity.WARNING)])
-                elif isinstance(delivery.target, FolderTarget):
-                    _deliver(self.workspace.path(delivery.target.path) / delivery.file_name, delivery.payload)
+                else:
+                    with open_channel(delivery.target, f"{run.partner.id}:{delivery.destination}",
+                                      self.channel_options) as channel:
+                        channel.send(delivery.file_name, delivery.payload)
         return None
 
     def _outbound(self, run: _Run) -> Status | None:
@@ -234,9 +249,56 @@ class Pipeline:
                                    st02=st02, archive_path=archived.relative, sha256=archived.sha256,
                                    transmission_id=run.tx.id, document_id=document_id, ack_due_at=due)
 
-    def transmissions_waiting(self) -> Iterator[Transmission]:
-        while (tx := self.store.claim_next("edigate")) is not None:
-            yield tx
+    def _send(self, run: _Run) -> Status | None:
+        """Send each output not sent yet on the partner's outbound channel; a failure waits for a retry."""
+        config = run.partner.channels.outbound
+        if config is None or config.type not in self.channel_types:
+            return None
+        try:
+            with open_channel(config, f"{run.partner.id}:out", self.channel_options) as channel:
+                for out in self.store.outbounds(run.tx.id):
+                    if out.sent_at is None:
+                        channel.send(f"{out.set_id}-{run.partner.id}-{out.isa13}.x12", self.archive.get(out.sha256))
+                        self.store.mark_sent(out.id)
+        except TransportError as exc:
+            self.store.add_errors(run.tx.id, [ErrorEntry("send", exc.code, exc.message, Severity.WARNING,
+                                                         hint="the outputs stay queued and are sent on retry")])
+        return None
+
+    # -- channels ----------------------------------------------------------------------
+
+    def poll(self, partner_id: str) -> list[Transmission]:
+        """Fetch what waits on the partner's inbound channel; each file recorded before `done`."""
+        partner = self.partners[partner_id]
+        config = partner.channels.inbound
+        if config is None or config.type not in self.channel_types:
+            return []
+        received = []
+        with self.store.try_poll_lock(partner_id) as mine:
+            if not mine:
+                return []
+            with open_channel(config, f"{partner_id}:in", self.channel_options) as channel:
+                for remote in channel.list():
+                    got = channel.fetch(remote)
+                    received.append(self.receive(partner_id, config.type, got.name, got.data))
+                    channel.done(remote)
+        return received
+
+    def run_once(self, worker: str = "edigate") -> RunResult:
+        """Poll every partner once, then process every transmission waiting.
+
+        A channel that cannot be read is reported and the others are still polled.
+        """
+        problems = []
+        for partner_id in sorted(self.partners):
+            try:
+                self.poll(partner_id)
+            except TransportError as exc:
+                problems.append(f"{partner_id}: {exc.message}")
+        done = []
+        while (tx := self.store.claim_next(worker)) is not None:
+            done.append(self.process(tx))
+        return RunResult(tuple(done), tuple(problems))
 
 
 def _key(tx: Transaction) -> tuple[str, str, str]:
@@ -283,12 +345,3 @@ def _controls(data: bytes) -> tuple[str, str, str, str]:
     return isa13, gs06, st02, set_id
 
 
-def _deliver(path: Path, data: bytes) -> None:
-    """Write under a temporary name, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.part")
-    with open(temporary, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temporary, path)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,20 +81,51 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "invalid choice" in err
 
 
-def test_demo_runs_the_samples(tmp_path: Path) -> None:
-    code, out, err = run("demo", "--out", str(tmp_path / "demo"))
+def test_demo_runs_the_samples_through_the_gateway(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    code, out, err = run("demo", "--out", str(demo))
     assert code == 0, err
-    assert "PO 4500012345: accepted, 855 AD" in out and f"outputs are under {tmp_path / 'demo'}" in out
-    written = sorted(str(p.relative_to(tmp_path / "demo")) for p in (tmp_path / "demo").rglob("*") if p.is_file())
-    assert written == [
-        "bigbox/855/bigbox-850-4010.855.x12", "bigbox/acks/bigbox-850-4010.ack-000000101.x12",
-        "bigbox/routed/erp/bigbox-4500012345.json", "bigbox/routed/erp/bigbox-4500012346.json",
-        "distrib/855/distrib-850-5010.855.x12", "distrib/acks/distrib-850-5010.ack-000023001.x12",
-        "distrib/routed/erp/distrib-DP-778812.xml", "distrib/routed/warehouse/distrib-DP-778812.csv",
-        "dropship/855/dropship-850-4010.855.x12", "dropship/acks/dropship-850-4010.ack-000007745.x12",
-        "dropship/routed/erp/dropship-MKT-99018832.json"]
-    for path in (tmp_path / "demo").rglob("*.x12"):
+    rows = [line.split() for line in out.splitlines() if line[:6].strip().isdigit()]
+    assert sorted((r[3], r[4], r[5]) for r in rows) == [("bigbox", "done", "send"), ("distrib", "done", "send"),
+                                                        ("dropship", "done", "send")]
+    assert "3 transmissions, 0 not done" in out
+    sent = sorted(p.name.split("-")[0] for p in (demo / "demo" / "bigbox" / "out").iterdir())
+    assert sent == ["855", "855", "997"]
+    assert [p.name.split("-")[0] for p in (demo / "demo" / "distrib" / "out").iterdir()] in (["999", "855"],
+                                                                                            ["855", "999"])
+    for path in (demo / "demo").rglob("*.x12"):
         assert run("x12", "validate", str(path))[0] == 0, path
+    assert (demo / "demo" / "erp" / "orders" / "bigbox-4500012345.json").is_file()
+    code, out, _ = run("demo", "--out", str(demo))  # again: the demo folder starts afresh
+    assert code == 0 and "3 transmissions, 0 not done" in out
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    code, _, err = run("demo", "--out", str(tmp_path))
+    assert code == 2 and "is not a demo folder" in err and (tmp_path / "keep.txt").exists()
+
+
+def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "partners", tmp_path / "partners")
+    shutil.copytree(REPO / "maps", tmp_path / "maps")
+    shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
+    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True, text=True,  # noqa: E731
+                                    cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    first = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
+    assert first.returncode == 0 and first.stdout.split()[:2] == ["1", "done"], first.stderr
+    again = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
+    assert again.stdout.split()[:2] == ["2", "duplicate"]
+    listing = json.loads(cli("tx", "list", "--json").stdout)
+    assert [(t["id"], t["status"]) for t in listing] == [(2, "duplicate"), (1, "done")]
+    shown = json.loads(cli("tx", "show", "1", "--json").stdout)
+    assert [s["stage"] for s in shown["stages"]][:3] == ["envelope", "validate", "map"]
+    assert {o["set_id"] for o in shown["outputs"]} == {"997", "855"}
+    missing = cli("tx", "show", "99")
+    assert missing.returncode == 2 and missing.stderr.strip() == "edigate: error: no transmission 99"
+    assert cli("tx", "resolve", "2", "--note", "resend, nothing to do").stdout.strip() == "transmission 2: resolved"
 
 
 def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
