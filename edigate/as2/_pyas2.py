@@ -1,18 +1,39 @@
-"""The one module that imports pyas2lib: our values in, pyas2lib's objects out."""
+"""The one module that imports pyas2lib: our values in, pyas2lib's objects out.
+
+pyas2lib is adjusted at three named points, each replacing one module attribute it looks
+up at call time (tests/as2 covers each):
+
+* ``pyas2lib.as2.encoders``: EDI payloads are sent binary, so bare LF stays LF;
+* ``pyas2lib.utils.BinaryBytesGenerator``: a base64 part is hashed and verified as sent
+  (pyas2lib decoded ``application/octet-stream`` first, so its MIC and signature check
+  were wrong where OpenSSL's were right);
+* ``pyas2lib.as2.decrypt_message``: decryption on pyca/cryptography (`edigate.as2.cms`),
+  which reads RSA-OAEP parameters (SHA-256 and others), not only SHA-1.
+"""
 
 from __future__ import annotations
 
 from email import encoders
+from email.generator import BytesGenerator
 from email.message import Message as MimePart
+from typing import Any
 
-from edigate.as2 import _compat
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+from edigate.as2 import _compat, cms
 from edigate.as2.model import As2Partner, OurKeys
 
 _compat.install()
 
 import pyas2lib.as2  # type: ignore[import-untyped]
+import pyas2lib.utils  # type: ignore[import-untyped]
 from pyas2lib import Mdn, Message, Organization, Partner
-from pyas2lib.exceptions import AS2Exception, DuplicateDocument  # type: ignore[import-untyped]
+from pyas2lib.exceptions import (  # type: ignore[import-untyped]
+    AS2Exception,
+    DecryptionError,
+    DuplicateDocument,
+)
 
 __all__ = ["AS2Exception", "DuplicateDocument", "Mdn", "Message", "organization", "partner"]
 
@@ -39,7 +60,38 @@ class _KeepEdiBytes:
             encoders.encode_7or8bit(part)
 
 
+class _EncodedTextKept(pyas2lib.utils.BinaryBytesGenerator):  # type: ignore[misc]
+    """pyas2lib's generator, except that base64 and quoted-printable bodies stay encoded."""
+
+    def _handle_text(self, msg: MimePart) -> None:
+        cte = str(msg.get("Content-Transfer-Encoding", "")).strip().lower()
+        if cte in ("base64", "quoted-printable"):
+            BytesGenerator._handle_text(self, msg)  # type: ignore[attr-defined]
+        else:
+            super()._handle_text(msg)
+
+    _writeBody = _handle_text
+
+
+_pyas2lib_decrypt = pyas2lib.as2.decrypt_message
+
+
+def _decrypt_message(encrypted: bytes, decryption_key: tuple[Any, Any]) -> tuple[str, bytes]:
+    """pyas2lib's ``decrypt_message`` contract: (cipher, content) or `DecryptionError`."""
+    key = load_der_private_key(decryption_key[0].asn1.dump(), None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise DecryptionError("Failed to decrypt the payload: our key is not an RSA key")
+    try:
+        return cms.decrypt_enveloped(encrypted, key)
+    except cms.UnsupportedCipher:
+        return _pyas2lib_decrypt(encrypted, decryption_key)  # type: ignore[no-any-return]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DecryptionError(f"Failed to decrypt the payload: {exc}") from exc
+
+
 pyas2lib.as2.encoders = _KeepEdiBytes
+pyas2lib.utils.BinaryBytesGenerator = _EncodedTextKept
+pyas2lib.as2.decrypt_message = _decrypt_message
 
 _MDN_MODES = {"sync": "SYNC", "async": "ASYNC", "none": None}
 _CIPHERS = {"aes128_cbc": "aes_128_cbc", "aes192_cbc": "aes_192_cbc",

@@ -102,12 +102,14 @@ def _close_all(server: object) -> None:
 
 def partner_message(theirs: Pki, ours: Pki, *, mdn_mode: str | None = "SYNC",
                     mdn_url: str | None = None, sign_with: Pki | None = None,
-                    key_enc_alg: str = "rsaes_pkcs1v15") -> object:
+                    key_enc_alg: str = "rsaes_pkcs1v15", enc_alg: str = "aes_256_cbc",
+                    encrypt_for: Pki | None = None, encrypt: bool = True) -> object:
     """The partner's side: pyas2lib signs, compresses and encrypts for us."""
     org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=(sign_with or theirs).pem,
                                 decrypt_key=theirs.pem, mdn_url=mdn_url)
-    us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem, encrypt_cert=ours.cert_pem,
-                          sign=True, encrypt=True, compress=True, enc_alg="aes_256_cbc",
+    us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem,
+                          encrypt_cert=(encrypt_for or ours).cert_pem, sign=True,
+                          encrypt=encrypt, compress=True, enc_alg=enc_alg,
                           mdn_mode=mdn_mode, mdn_digest_alg="sha256", key_enc_alg=key_enc_alg)
     return pyas2lib.Message(sender=org, receiver=us)
 
