@@ -148,6 +148,11 @@ class SshServer:
         self.proc.wait(timeout=10)
         self.proc = None
 
+    def drop_sessions(self) -> None:
+        """Kill every open session but keep listening: a network blip."""
+        if self.proc is not None:
+            _kill_deepest_first(self.proc.pid)
+
     def logins(self) -> int:
         return self.log.read_text(errors="replace").count("Accepted publickey")
 

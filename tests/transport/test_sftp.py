@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -250,6 +251,53 @@ def test_connection_dropped_mid_download(
         assert received.sha256 == hashlib.sha256(big).hexdigest()
         channel.done(again)
     assert os.listdir(remote / "archive") == ["big.edi"]
+
+
+def _when_appears(folder: Path, pattern: str, action: Callable[[], None]) -> threading.Thread:
+    """Run ``action`` as soon as a file matching ``pattern`` shows up in ``folder``."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while not list(folder.glob(pattern)) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        action()
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    return thread
+
+
+def test_connection_blip_mid_download_is_retried(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    data = os.urandom(1 << 20)
+    (remote / "po.edi").write_bytes(data)
+    spool = (options.spool_dir or Path()) / "p.in"
+    with open_channel(sftp_config, "p.in", options) as channel:
+        (listed,) = channel.list()
+        watcher = _when_appears(spool, ".*.part", sshd.drop_sessions)
+        received = channel.fetch(listed)  # reconnects and fetches again, within the call
+        watcher.join()
+        assert received.sha256 == hashlib.sha256(data).hexdigest()
+        assert [p.name for p in spool.iterdir()] == ["po.edi"]
+    assert sshd.logins() == 2
+
+
+def test_connection_blip_mid_upload_is_retried(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    data = os.urandom(8 << 20)
+    (remote / "855.edi").write_bytes(b"previous")
+    with open_channel(sftp_config, "p.out", options) as channel:
+        watcher = _when_appears(remote, ".*.part", sshd.drop_sessions)
+        channel.send("855.edi", data)
+        watcher.join()
+    assert (remote / "855.edi").read_bytes() == data
+    assert sshd.logins() == 2
+    # the interrupted upload's hidden .part may stay on the server; no final name is partial
+    assert {p.name for p in remote.iterdir()} - {"855.edi"} <= {
+        p.name for p in remote.glob(".855.edi.*.part")
+    }
 
 
 def test_upload_is_atomic_and_replaces(
