@@ -28,7 +28,8 @@ Handler = Callable[[argparse.Namespace, TextIO], int]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="edigate", description="EDI X12 gateway: parse and validate X12 interchanges, write 997/999/TA1 acks.")
+        prog="edigate", description="EDI X12 gateway: receive 850s over folders, SFTP or AS2; validate, acknowledge, "
+                                    "translate, decide, route; answer with 997/999, 855, 856 and 810.")
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -37,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="where to write the outputs (default: ./edigate-demo)")
     demo.set_defaults(handler=_demo)
 
-    x12 = commands.add_parser("x12", help="look at X12 files: structure and envelope checks")
+    x12 = commands.add_parser("x12", help="look at X12 files: structure, validation, acks")
     x12_commands = x12.add_subparsers(dest="x12_command", metavar="ACTION", required=True)
     parse = x12_commands.add_parser("parse", help="envelopes, sets and segment counts of FILE")
     parse.add_argument("file", type=Path, metavar="FILE")
