@@ -8,6 +8,7 @@ after `_compat` lets its oscrypto load OpenSSL 3.0.10+).
 from __future__ import annotations
 
 from edigate.as2.http import HttpResponse, Poster, post_with_retry, urllib_post
+from edigate.as2.mdn import FindSent, receive_mdn
 from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
 from edigate.as2.receive import IsDuplicate, deliver_async_mdn, receive
 from edigate.as2.send import send
@@ -17,6 +18,7 @@ __all__ = [
     "As2Inbound",
     "As2Partner",
     "As2Sent",
+    "FindSent",
     "HttpResponse",
     "IsDuplicate",
     "MdnReply",
@@ -26,6 +28,7 @@ __all__ = [
     "make_app",
     "post_with_retry",
     "receive",
+    "receive_mdn",
     "send",
     "urllib_post",
 ]

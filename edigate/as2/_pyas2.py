@@ -33,9 +33,18 @@ from pyas2lib.exceptions import (  # type: ignore[import-untyped]
     AS2Exception,
     DecryptionError,
     DuplicateDocument,
+    MDNNotFound,
 )
 
-__all__ = ["AS2Exception", "DuplicateDocument", "Mdn", "Message", "organization", "partner"]
+__all__ = [
+    "AS2Exception",
+    "DuplicateDocument",
+    "MDNNotFound",
+    "Mdn",
+    "Message",
+    "organization",
+    "partner",
+]
 
 _EDI_TYPES = ("application/edi", "application/x12")
 

@@ -38,7 +38,8 @@ def urllib_post(
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             return HttpResponse(resp.status, tuple(resp.headers.items()), resp.read())
     except urllib.error.HTTPError as exc:
-        return HttpResponse(exc.code, tuple(exc.headers.items()), exc.read())
+        with exc:
+            return HttpResponse(exc.code, tuple(exc.headers.items()), exc.read())
 
 
 def post_with_retry(

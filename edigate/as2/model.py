@@ -85,7 +85,8 @@ class As2Inbound:
 
 @dataclass(frozen=True, slots=True)
 class As2Sent:
-    """One sent AS2 message and, for a sync MDN, what the partner answered."""
+    """One sent AS2 message and what the partner's MDN said (``awaiting_mdn`` until an
+    async MDN arrives through `edigate.as2.receive_mdn`)."""
 
     message_id: str
     partner_as2_id: str
@@ -94,8 +95,9 @@ class As2Sent:
     disposition: str | None = None
     mdn_text: str | None = None
     attempts: int = 1
+    awaiting_mdn: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when the partner's MDN says ``processed``, or no sync MDN was asked for."""
-        return self.mdn_status in (None, "processed")
+        """True when the MDN says ``processed``, or no MDN was asked for."""
+        return not self.awaiting_mdn and self.mdn_status in (None, "processed")

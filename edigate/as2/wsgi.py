@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from edigate.as2.model import As2Inbound, As2Partner, MdnReply, OurKeys
+from edigate.as2.mdn import FindSent, is_mdn, receive_mdn
+from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
 from edigate.as2.receive import IsDuplicate, deliver_async_mdn, receive
 from edigate.errors import TransportError
 
@@ -59,14 +60,26 @@ def make_app(
     on_message: Callable[[As2Inbound], None],
     is_duplicate: IsDuplicate | None = None,
     schedule_mdn: MdnScheduler = _deliver_in_thread,
+    find_sent: FindSent | None = None,
+    on_mdn: Callable[[As2Sent], None] | None = None,
 ) -> WSGIApplication:
-    """A WSGI app receiving AS2 POSTs for ``partners``, answering with or scheduling MDNs."""
+    """A WSGI app receiving AS2 POSTs for ``partners``, answering with or scheduling MDNs.
+
+    With ``find_sent`` and ``on_mdn`` it also takes async MDNs for messages we sent.
+    """
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "405 Method Not Allowed", b"AS2: POST only\n")
-        inbound = receive(request_headers(environ), _read_body(environ), partners=partners,
-                          our_keys=our_keys, is_duplicate=is_duplicate)
+        headers, body = request_headers(environ), _read_body(environ)
+        if find_sent is not None and on_mdn is not None and is_mdn(headers, body):
+            sent = receive_mdn(headers, body, partners=partners, find_sent=find_sent)
+            if sent is None:
+                return _answer(start_response, "404 Not Found", b"no such message sent\n")
+            on_mdn(sent)
+            return _answer(start_response, "200 OK", b"MDN received\n")
+        inbound = receive(headers, body, partners=partners, our_keys=our_keys,
+                          is_duplicate=is_duplicate)
         try:
             on_message(inbound)
         except Exception:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 import pyas2lib
+import pytest
 
 from edigate.as2 import As2Inbound, OurKeys, make_app
 from edigate.as2.wsgi import request_headers
@@ -116,3 +117,25 @@ def test_unknown_partner_or_wrong_recipient_is_refused(theirs, ours, our_keys) -
     inbound = receive(headers, message.content,
                       partners={PARTNER_ID: as2_partner(theirs)}, our_keys=other)
     assert inbound.disposition == "processed/Error: unknown-trading-partner"
+
+
+def test_listener_answers_get_with_405_and_a_storage_failure_with_500(
+        serve, theirs, ours, our_keys) -> None:
+    import urllib.error
+    import urllib.request
+
+    def broken_store(_inbound: As2Inbound) -> None:
+        raise RuntimeError("database down")
+
+    url = serve(make_app(partners={PARTNER_ID: as2_partner(theirs)}, our_keys=our_keys,
+                         on_message=broken_store))
+    with pytest.raises(urllib.error.HTTPError) as got:
+        urllib.request.urlopen(url, timeout=10)
+    got.value.close()
+    assert got.value.code == 405
+    message = partner_message(theirs, ours)
+    message.build(X12, content_type="application/edi-x12")
+    with pytest.raises(urllib.error.HTTPError) as got:
+        post(url, message)
+    got.value.close()
+    assert got.value.code == 500  # no MDN: the sender will retry

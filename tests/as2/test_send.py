@@ -7,16 +7,25 @@ from collections.abc import Callable, Sequence
 import pyas2lib
 import pytest
 
-from edigate.as2 import As2Partner, HttpResponse, OurKeys, send, urllib_post
+from edigate.as2 import (
+    As2Partner,
+    As2Sent,
+    HttpResponse,
+    OurKeys,
+    make_app,
+    send,
+    urllib_post,
+)
 from edigate.as2.wsgi import request_headers
 from edigate.errors import TransportError
-from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, raw
+from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, post, raw
 
 Received = list[tuple[object, str, object]]
 
 
 def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool = False,
-                fail: bool = False) -> Callable[..., list[bytes]]:
+                fail: bool = False, async_mdns: list[object] | None = None,
+                ) -> Callable[..., list[bytes]]:
     """The partner's AS2 server: pyas2lib parses what we send and answers with its MDN."""
     org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=theirs.pem, decrypt_key=theirs.pem)
     us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem, sign=True, encrypt=True,
@@ -34,6 +43,11 @@ def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool 
             message.mic = b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
             mdn = pyas2lib.Mdn(mdn_mode="SYNC", digest_alg="sha256")
             mdn.build(message=message, status=status)
+        if mdn.mdn_mode == "ASYNC":
+            assert async_mdns is not None
+            async_mdns.append(mdn)
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
         headers = [(k, " ".join(v.split())) for k, v in mdn.headers.items()]
         start_response("200 OK", headers)
         return [mdn.content]
@@ -108,3 +122,45 @@ def test_partner_down_raises_transport_error(theirs, our_keys: OurKeys) -> None:
         send(X12, partner=_partner(theirs, "http://127.0.0.1:9/as2"), our_keys=our_keys,
              attempts=2, sleep=sleeps.append)
     assert len(sleeps) == 1
+
+
+def test_async_mdn_for_what_we_sent_arrives_at_our_listener(serve, theirs, ours,
+                                                             our_keys: OurKeys) -> None:
+    received: Received = []
+    partner_mdns: list[object] = []
+    url = serve(partner_app(theirs, ours, received, async_mdns=partner_mdns))
+    sent_by_id: dict[str, As2Sent] = {}
+    ours_got: list[As2Sent] = []
+    listener = serve(make_app(partners={PARTNER_ID: as2_partner(theirs)}, our_keys=our_keys,
+                              on_message=lambda _m: None, find_sent=sent_by_id.get,
+                              on_mdn=ours_got.append))
+    partner = _partner(theirs, url, mdn="async", mdn_url=listener)
+    sent = send(X12, partner=partner, our_keys=our_keys)
+    assert sent.awaiting_mdn and not sent.ok
+    sent_by_id[sent.message_id] = sent
+    [mdn] = partner_mdns
+    assert mdn.mdn_url == listener  # type: ignore[attr-defined]
+    status, _, body = post(listener, mdn)
+    assert (status, body) == (200, b"MDN received\n")
+    [confirmed] = ours_got
+    assert confirmed.ok and confirmed.mdn_status == "processed"
+    assert (confirmed.message_id, confirmed.mic) == (sent.message_id, sent.mic)
+
+
+def test_http_error_status_is_a_transport_error_without_retry(theirs, our_keys: OurKeys) -> None:
+    calls: list[str] = []
+
+    def refusing(u: str, h: Sequence[tuple[str, str]], b: bytes, t: float) -> HttpResponse:
+        calls.append(u)
+        return HttpResponse(503, (), b"maintenance")
+
+    with pytest.raises(TransportError, match="HTTP 503: maintenance"):
+        send(X12, partner=_partner(theirs, "http://partner.invalid/as2"), our_keys=our_keys,
+             post=refusing)
+    assert len(calls) == 1
+
+
+def test_public_surface() -> None:
+    import edigate.as2
+
+    assert all(hasattr(edigate.as2, name) for name in edigate.as2.__all__)
