@@ -1,0 +1,105 @@
+"""`edigate orders|ship|invoice|acks` on a workspace in a temporary folder (SQLite store)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from edigate.archive import Archive
+from edigate.cli_orders import add_commands
+from edigate.errors import EdigateError
+from edigate.partners import load_partners
+from edigate.pipeline import Pipeline
+from edigate.store import Store
+from edigate.workspace import default_workspace
+
+from tests.conftest import REPO
+
+SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
+SHIPMENT = REPO / "samples" / "data" / "bigbox-shipment.csv"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "edigate.yaml").write_text(f"store: sqlite:///{tmp_path / 'edigate.db'}\n"
+                                           f"maps_dir: {REPO / 'maps'}\npartners_dir: {REPO / 'partners'}\n")
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EDIGATE_ACTOR", "ana")
+    return tmp_path
+
+
+def ingest(root: Path, data: bytes) -> None:
+    ws = default_workspace(root)
+    path = root / "po.x12"
+    path.write_bytes(data)
+    with Store.open(ws.store) as store:
+        Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path),
+                 channel_types=("folder",)).ingest(path, "bigbox")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """The commands as `edigate.cli.main` runs them: exit code, stdout, stderr."""
+    parser = argparse.ArgumentParser(prog="edigate")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = args.handler(args, out)
+    except EdigateError as exc:
+        err.write(f"edigate: error: {exc}\n")
+        code = exc.exit_code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_list_show_override_and_release(workspace: Path) -> None:
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
+    code, out, _ = run("orders", "list", "--held", "--json")
+    [held] = json.loads(out)
+    assert code == 0 and (held["po_number"], held["status"]) == ("4500012345", "held")
+    code, out, _ = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49")
+    assert code == 0 and "rule.qty.pack" in out
+    new_id = json.loads(run("orders", "list", "--held", "--json")[1])[0]["id"]
+    code, out, _ = run("orders", "release", str(new_id))
+    assert code == 0 and f"order {new_id}: accepted; 855 ISA13" in out and "routed to erp" in out
+    code, out, _ = run("orders", "show", "4500012345")
+    assert code == 0 and out.startswith(f"order {new_id}: PO 4500012345 from bigbox: accepted")
+    assert "ana override" in out and "ana resolve" in out and " 855 ISA13 " in out
+    code, out, _ = run("orders", "show", str(held["id"]), "--json")
+    chain = json.loads(out)
+    assert [o["set_id"] for o in chain["outbounds"]] == ["855"] and len(chain["versions"]) == 2
+
+
+def test_errors_are_one_line_with_exit_codes(workspace: Path) -> None:
+    ingest(workspace, SAMPLE.read_bytes())
+    assert run("orders", "release", "1")[0] == 2
+    code, _, err = run("orders", "show", "999999")
+    assert (code, err) == (2, "edigate: error: no order '999999'\n")
+    over = workspace / "over.csv"
+    over.write_text(SHIPMENT.read_text().replace(",1,24,", ",1,25,", 1))
+    code, _, err = run("ship", str(over), "--partner", "bigbox")
+    assert code == 1 and "ships 25, ordered 24" in err
+    assert run("ship", str(SHIPMENT), "--partner", "nobody")[0] == 2
+    assert run("orders", "override", "1", "--line", "1", "--price", "abc")[0] == 2
+
+
+def test_ship_invoice_and_overdue(workspace: Path) -> None:
+    ingest(workspace, SAMPLE.read_bytes())
+    code, out, _ = run("ship", str(SHIPMENT), "--partner", "bigbox")
+    assert code == 0 and out.splitlines()[0] == "shipment SHP-26-0001: 1 order(s)"
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["856", "810"]
+    code, _, err = run("invoice", "4500012345", "--partner", "bigbox")
+    assert code == 1 and "already invoiced" in err
+    code, out, _ = run("acks", "overdue", "--json")
+    assert (code, json.loads(out)) == (0, [])
+    with Store.open(default_workspace(workspace).store) as store:
+        store.record_outbound(partner="bigbox", set_id="855", key="855:late", isa13="000000099", gs06="99",
+                              st02="0001", archive_path="x", sha256="e" * 64,
+                              ack_due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    code, out, _ = run("acks", "overdue")
+    assert code == 0 and len(out.splitlines()) == 2 and "855:late" in out
