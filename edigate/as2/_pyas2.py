@@ -42,6 +42,7 @@ __all__ = [
     "MDNNotFound",
     "Mdn",
     "Message",
+    "mime_bytes",
     "organization",
     "partner",
 ]
@@ -107,6 +108,11 @@ _CIPHERS = {"aes128_cbc": "aes_128_cbc", "aes192_cbc": "aes_192_cbc",
             "aes256_cbc": "aes_256_cbc", "tripledes_192_cbc": "tripledes_192_cbc"}
 
 
+def mime_bytes(part: MimePart) -> bytes:
+    """A MIME entity as pyas2lib writes it (binary parts byte for byte, CRLF lines)."""
+    return bytes(pyas2lib.utils.mime_to_bytes(part))
+
+
 def organization(keys: OurKeys, *, mdn_url: str | None = None) -> Organization:
     """pyas2lib's view of us: one PEM holding our certificate and key."""
     pem = keys.cert_pem.rstrip(b"\n") + b"\n" + keys.key_pem
@@ -120,19 +126,18 @@ def organization(keys: OurKeys, *, mdn_url: str | None = None) -> Organization:
     )
 
 
-def partner(p: As2Partner) -> Partner:
-    """pyas2lib's view of a partner, from its channel settings."""
+def partner(p: As2Partner, *, encrypt: bool | None = None) -> Partner:
+    """pyas2lib's view of a partner, from its channel settings (``encrypt`` overrides)."""
     ch = p.channel
     return Partner(
         as2_name=ch.partner_as2_id,
         verify_cert=p.certificate,
         encrypt_cert=p.certificate,
         sign=ch.sign,
-        encrypt=ch.encrypt,
+        encrypt=ch.encrypt if encrypt is None else encrypt,
         compress=ch.compress,
         digest_alg=ch.signing_algorithm,
         enc_alg=_CIPHERS[ch.encryption_algorithm],
         mdn_mode=_MDN_MODES[ch.mdn],
         mdn_digest_alg=ch.signing_algorithm if ch.mdn_signed else None,
-        key_enc_alg=p.key_encryption,
     )

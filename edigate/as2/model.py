@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
+from edigate.as2.cms import KeyTransport
 from edigate.config.channels import As2Channel
 from edigate.errors import ConfigError
 
 __all__ = ["As2Inbound", "As2Partner", "As2Sent", "MdnReply", "OurKeys"]
 
-KeyEncryption = Literal["rsaes_pkcs1v15", "rsaes_oaep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +30,7 @@ class As2Partner:
     channel: As2Channel
     certificate: bytes
     our_as2_id: str
-    key_encryption: KeyEncryption = "rsaes_pkcs1v15"
+    key_encryption: KeyTransport = "rsaes_pkcs1v15"
 
     @property
     def as2_id(self) -> str:

@@ -1,12 +1,15 @@
 """Send one AS2 message: sign, compress, encrypt as the partner's channel says, POST, and
-check the synchronous MDN (its signature, its disposition, and the MIC it returns)."""
+check the synchronous MDN (its signature, its disposition, and the MIC it returns).
+
+pyas2lib signs and compresses; encryption is ours (`edigate.as2.cms`), because pyas2lib
+always wraps the key with PKCS#1 v1.5 whatever the partner wants."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from edigate.as2 import _pyas2
+from edigate.as2 import _pyas2, cms
 from edigate.as2.http import Poster, post_with_retry, urllib_post
 from edigate.as2.mdn import with_mdn
 from edigate.as2.model import As2Partner, As2Sent, OurKeys
@@ -14,6 +17,8 @@ from edigate.as2.receive import raw_message
 from edigate.errors import TransportError
 
 __all__ = ["send"]
+
+Headers = tuple[tuple[str, str], ...]
 
 
 def send(
@@ -36,11 +41,11 @@ def send(
         raise TransportError(f"AS2 partner {partner.as2_id} has no url to send to")
     message = _pyas2.Message(
         sender=_pyas2.organization(our_keys, mdn_url=partner.channel.mdn_url),
-        receiver=_pyas2.partner(partner),
+        receiver=_pyas2.partner(partner, encrypt=False),
     )
     message.build(payload, filename=filename, subject=subject, content_type=content_type)
-    headers = tuple((k, " ".join(v.split())) for k, v in message.headers.items())
-    response, tries = post_with_retry(url, headers, message.content, post=post,
+    headers, body = _wire(message, partner)
+    response, tries = post_with_retry(url, headers, body, post=post,
                                       attempts=attempts, backoff=backoff, timeout=timeout,
                                       sleep=sleep)
     if response.status // 100 != 2:
@@ -54,3 +59,24 @@ def send(
     if partner.channel.mdn != "sync":
         return sent
     return with_mdn(sent, message, raw_message(response.headers, response.body))
+
+
+_ENVELOPED = (
+    ("Content-Type", 'application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"'),
+    ("Content-Transfer-Encoding", "binary"),
+    ("Content-Disposition", 'attachment; filename="smime.p7m"'),
+)
+
+
+def _wire(message: _pyas2.Message, partner: As2Partner) -> tuple[Headers, bytes]:
+    """The HTTP headers and body: pyas2lib's (signed, compressed) entity, encrypted if asked."""
+    headers = [(k, " ".join(v.split())) for k, v in message.headers.items()]
+    body = _pyas2.mime_bytes(message.payload).split(b"\r\n\r\n", 1)[1]
+    if not partner.channel.encrypt:
+        return tuple(headers), body
+    inner = [(k, v) for k, v in headers if k.lower().startswith("content-")]
+    outer = [(k, v) for k, v in headers if not k.lower().startswith("content-")]
+    enveloped = cms.encrypt_enveloped(raw_message(inner, body), partner.certificate,
+                                      cipher=partner.channel.encryption_algorithm,
+                                      key_transport=partner.key_encryption)
+    return (*outer, *_ENVELOPED), enveloped

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pyas2lib
 import pytest
+from asn1crypto import cms as acms
 
 from edigate.as2 import (
     As2Partner,
@@ -16,6 +17,7 @@ from edigate.as2 import (
     send,
     urllib_post,
 )
+from edigate.as2.cms import KeyTransport
 from edigate.as2.wsgi import request_headers
 from edigate.errors import TransportError
 from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, post, raw
@@ -88,14 +90,26 @@ def test_negative_mdn_is_a_failure_and_its_text_is_kept(serve, theirs, ours,
     assert sent.mdn_text is not None and "duplicate-document" in sent.mdn_text
 
 
-def test_oaep_key_transport_when_the_partner_wants_it(serve, theirs, ours,
-                                                      our_keys: OurKeys) -> None:
+@pytest.mark.parametrize("transport", ["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"])
+def test_key_transport_is_the_partners_choice(serve, theirs, ours, our_keys: OurKeys,
+                                              transport: KeyTransport) -> None:
     received: Received = []
     url = serve(partner_app(theirs, ours, received))
+    bodies: list[bytes] = []
+
+    def recording(u: str, h: Sequence[tuple[str, str]], b: bytes, t: float) -> HttpResponse:
+        bodies.append(b)
+        return urllib_post(u, h, b, t)
+
     partner = As2Partner(_partner(theirs, url).channel, theirs.cert_pem, OUR_ID,
-                         key_encryption="rsaes_oaep")
-    assert send(X12, partner=partner, our_keys=our_keys).ok
+                         key_encryption=transport)
+    assert send(X12, partner=partner, our_keys=our_keys, post=recording).ok
     assert received[0][0].payload.get_payload(decode=True) == X12  # type: ignore[attr-defined]
+    recipient = acms.ContentInfo.load(bodies[0])["content"]["recipient_infos"][0].chosen
+    alg = recipient["key_encryption_algorithm"]
+    assert alg["algorithm"].native == transport.removesuffix("_sha256")
+    if transport == "rsaes_oaep_sha256":
+        assert alg["parameters"]["hash_algorithm"]["algorithm"].native == "sha256"
 
 
 def test_connection_errors_are_retried_with_backoff(serve, theirs, ours,
