@@ -8,6 +8,7 @@ from pathlib import Path
 from edigate.as2.cms import KeyTransport
 from edigate.config.channels import As2Channel
 from edigate.errors import ConfigError
+from edigate.workspace import As2Listener
 
 __all__ = ["As2Inbound", "As2Partner", "As2Sent", "MdnReply", "OurKeys"]
 
@@ -21,6 +22,21 @@ class OurKeys:
     key_pem: bytes = field(repr=False)
     cert_pem: bytes
     passphrase: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_listener(cls, listener: As2Listener, *, root: Path) -> OurKeys:
+        """Resolve ``edigate.yaml``'s ``as2`` block; `ConfigError` if something is missing."""
+        if listener.as2_id is None or listener.private_key is None or listener.certificate is None:
+            raise ConfigError("AS2 needs as2.as2_id, as2.private_key and as2.certificate "
+                              "in edigate.yaml")
+        path = root / listener.certificate
+        try:
+            cert = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"AS2 certificate {path} cannot be read: {exc}") from exc
+        passphrase = listener.key_passphrase.resolve() if listener.key_passphrase else None
+        return cls(listener.as2_id, listener.private_key.resolve().encode("utf-8"), cert,
+                   passphrase)
 
 
 @dataclass(frozen=True, slots=True)
