@@ -54,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
     _config_commands(commands)
-    from edigate.cli_gateway import add_commands
+    from edigate import cli_gateway, cli_orders
 
-    add_commands(commands)
+    cli_gateway.add_commands(commands)
+    cli_orders.add_commands(commands)
     return parser
 
 
