@@ -160,7 +160,7 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
     print(f"order {done.document.id}: accepted; {sent}; routed to "
           f"{', '.join(d.destination for d in done.deliveries) or 'no destination'}", file=out)
     for problem in done.problems:
-        print(f"  not delivered: {problem}", file=out)
+        print(f"  not delivered or sent: {problem}", file=out)
     return 1 if done.problems else 0
 
 
@@ -173,7 +173,9 @@ def _reject(args: argparse.Namespace, out: TextIO) -> int:
                       reason=args.reason, actor=_actor())
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"order {done.document.id}: rejected; {sent}", file=out)
-    return 0
+    for problem in done.problems:
+        print(f"  not sent: {problem}", file=out)
+    return 1 if done.problems else 0
 
 
 def _override(args: argparse.Namespace, out: TextIO) -> int:
@@ -204,7 +206,9 @@ def _ship(args: argparse.Namespace, out: TextIO) -> int:
     print(f"shipment {s.shipment_id}: {len(s.orders)} order(s)", file=out)
     for o in (*done.asn[:1], *done.invoices):
         print(f"  {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
-    return 0
+    for problem in done.problems:
+        print(f"  not sent: {problem}", file=out)
+    return 1 if done.problems else 0
 
 
 def _invoice(args: argparse.Namespace, out: TextIO) -> int:

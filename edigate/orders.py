@@ -21,7 +21,7 @@ from pathlib import Path
 
 from edigate.archive import Archive
 from edigate.decision import po_ack
-from edigate.errors import ConfigError, DataError, EdigateError, UsageError
+from edigate.errors import ConfigError, DataError, EdigateError, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _SHIPPABLE = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED)
+ALL_CHANNELS = ("folder", "sftp", "as2")
 _ACK_STATUS = {"accepted": AckStatus.ACCEPTED, "accepted with errors": AckStatus.ACCEPTED,
                "partially accepted": AckStatus.PARTIAL, "rejected": AckStatus.REJECTED}
 
@@ -70,13 +71,14 @@ class Released:
     po_ack: Outbound | None
     deliveries: tuple[Delivery, ...]
     problems: tuple[str, ...] = ()
-    """Destinations that could not be delivered to (also in the transmission's error log)."""
+    """What could not be delivered or sent (also in the transmission's error log); sends are retried."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     document: Document
     po_ack: Outbound | None
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class Shipped:
     asn: tuple[Outbound, ...]
     """The 856, recorded once per order it ships (same file, same control numbers)."""
     invoices: tuple[Outbound, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +143,7 @@ def order_chain(store: Store, partner: str, po: str) -> OrderChain:
 
 
 def release(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, actor: str,
-            today: dt.date | None = None) -> Released:
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
     """Accept a held order as it stands and continue the pipeline: route it, send the 855."""
     doc = _held(store, order_id)
     flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
@@ -153,11 +156,12 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     original, changes = _changes_since_received(store, doc)
     sent = _send_855(store, archive, flow, doc, po_ack(original, changes, today=flow.today))
     _settle(store, doc)
+    problems += _send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems)
 
 
 def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
-           actor: str, today: dt.date | None = None) -> Rejected:
+           actor: str, today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Rejected:
     """Refuse a held order: every line IR in an RD 855."""
     if not reason.strip():
         raise UsageError("a rejection needs a reason")
@@ -168,7 +172,7 @@ def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partne
                 transmission_id=doc.transmission_id)
     sent = _send_855(store, archive, flow, doc, po_ack(_order(doc), (), today=flow.today, reject=True))
     _settle(store, doc)
-    return Rejected(doc, sent)
+    return Rejected(doc, sent, _send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
 
 
 def override(store: Store, workspace: Workspace, partner: Partner, order_id: int, *, line: str, price: Decimal,
@@ -199,7 +203,7 @@ def override(store: Store, workspace: Workspace, partner: Partner, order_id: int
 # -- shipments and invoices --------------------------------------------------------------
 
 def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner, confirmation: Path, *,
-         today: dt.date | None = None) -> Shipped:
+         today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Shipped:
     """A shipment confirmation against the stored orders -> 856 (and 810s when the partner takes them)."""
     rows = read_confirmation(confirmation)
     if rows and store.documents(kind=DocumentKind.SHIPMENT, partner=partner.id, key=rows[0].shipment_id):
@@ -226,11 +230,12 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
     if "810" in partner.documents.outbound:
         invoices = tuple(_invoice(store, archive, workspace, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
-    return Shipped(shipment, sent, invoices)
+    return Shipped(shipment, sent, invoices, _send(store, archive, workspace, partner, [*sent, *invoices],
+                                                  channel_types))
 
 
 def invoice(store: Store, archive: Archive, workspace: Workspace, partner: Partner, po: str, *,
-            today: dt.date | None = None) -> list[Outbound]:
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> list[Outbound]:
     """An 810 for each shipment of ``po`` not billed yet; never more than shipped."""
     docs = _orders_by_po(store, partner.id)
     if po not in docs:
@@ -245,7 +250,9 @@ def invoice(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     if not due:
         raise DataError(f"everything shipped of PO {po} is already invoiced", code="invoice.nothing_due")
     flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
-    return [_invoice(store, archive, workspace, flow, docs[po], s, n) for s, n in due]
+    bills = [_invoice(store, archive, workspace, flow, docs[po], s, n) for s, n in due]
+    _send(store, archive, workspace, partner, bills, channel_types)
+    return bills
 
 
 def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, doc: Document, shipment: Shipment,
@@ -380,6 +387,26 @@ def _deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document
         store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
                                                for p in problems])
     return tuple(problems)
+
+
+def _send(store: Store, archive: Archive, workspace: Workspace, partner: Partner, outs: Sequence[Outbound],
+          channel_types: Collection[str]) -> tuple[str, ...]:
+    """Send each file once on the partner's outbound channel; a failure leaves them queued."""
+    config = partner.channels.outbound
+    if config is None or config.type not in channel_types or not outs:
+        return ()
+    try:
+        with open_channel(config, f"{partner.id}:out", ChannelOptions(root=workspace.root, settle_seconds=0)) as ch:
+            for o in outs:
+                if o.sha256 not in {p.sha256 for p in outs[:outs.index(o)]}:
+                    ch.send(f"{o.set_id}-{partner.id}-{o.isa13}.x12", archive.get(o.sha256))
+                store.mark_sent(o.id)
+    except TransportError as exc:
+        problem = f"{partner.id}:out: {exc.message} (the output stays queued)"
+        for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
+            store.add_errors(t, [ErrorEntry("send", exc.code, problem, Severity.WARNING)])
+        return (problem,)
+    return ()
 
 
 def _settle(store: Store, doc: Document) -> None:

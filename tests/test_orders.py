@@ -80,6 +80,8 @@ def test_release_continues_to_routing_and_an_855(pipeline: Pipeline, tmp_path: P
     [tx] = assert_valid(pipeline, done.po_ack)
     assert segments(tx, "BAK")[0][:2] == ["00", "AD"]
     assert pipeline.store.transmission(doc.transmission_id or 0).status is Status.DONE
+    [sent] = [o for o in pipeline.store.outbounds(doc.transmission_id or 0) if o.id == done.po_ack.id]
+    assert sent.sent_at is not None  # on bigbox's outbound folder
     [event] = pipeline.store.audit_events(target=f"order:{doc.id}")
     assert (event.actor, event.action, event.note) == ("ana", AuditAction.RESOLVE, "released from the queue")
     assert held_orders(pipeline.store) == []
@@ -142,6 +144,9 @@ def test_ship_gives_a_valid_856_and_810_with_unique_control_numbers(pipeline: Pi
         assert len({getattr(o, field) for o in outputs}) == len(outputs)
     chain = order_chain(pipeline.store, "bigbox", "4500012345")
     assert [o.set_id for o in chain.outbounds] == ["855", "856", "810"]
+    assert all(o.sent_at is not None for o in chain.outbounds[1:]) and done.problems == ()
+    sent = sorted(p.name.split("-")[0] for p in (pipeline.workspace.root / "demo" / "bigbox" / "out").iterdir())
+    assert sent == ["810", "855", "855", "856", "997"]
     with pytest.raises(DataError, match="already confirmed"):
         ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT)
     with pytest.raises(DataError, match="already invoiced"):
