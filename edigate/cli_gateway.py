@@ -27,6 +27,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     run = commands.add_parser("run", help="the gateway: poll channels, process, send")
     run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
+    run.add_argument("--workers", type=_positive, default=1, metavar="N",
+                     help="processes that claim and process transmissions side by side (default 1)")
     run.set_defaults(handler=_run)
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resolve")
@@ -52,8 +54,27 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     resolve.set_defaults(handler=_tx_resolve)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 @contextmanager
 def _gateway() -> Iterator[Any]:
+    pipeline = _open_pipeline()
+    try:
+        yield pipeline
+    finally:
+        pipeline.store.close()
+
+
+def _open_pipeline() -> Any:
+    """The workspace's pipeline on its own store connection (each worker process opens one)."""
     from edigate.archive import Archive
     from edigate.partners import load_partners
     from edigate.pipeline import Pipeline
@@ -63,9 +84,10 @@ def _gateway() -> Iterator[Any]:
     ws = default_workspace(Path.cwd())
     store = Store.open(ws.store)
     try:
-        yield Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
-    finally:
+        return Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
+    except BaseException:
         store.close()
+        raise
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
@@ -81,12 +103,25 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     if not args.once:
         raise UsageError("the scheduled gateway is not built yet; run 'edigate run --once' from cron")
-    with _gateway() as gw:
-        result = gw.run_once()
-    for problem in result.channel_problems:
+    if args.workers == 1:
+        with _gateway() as gw:
+            result = gw.run_once()
+        problems, processed, failures = result.channel_problems, list(result.processed), tuple[str, ...]()
+    else:
+        from edigate.pipeline import run_workers
+
+        with _gateway() as gw:
+            problems = gw.poll_all()
+            gw.store.close()  # the workers open their own connections
+            done = run_workers(_open_pipeline, args.workers)
+            failures = done.failures
+            processed = [gw.store.transmission(i) for i in done.processed]
+    for problem in problems:
         print(f"channel: {problem}", file=out)
-    print_transmissions(result.processed, out)
-    return 1 if result.channel_problems or any(t.status.value == "failed" for t in result.processed) else 0
+    for failure in failures:
+        print(failure, file=out)
+    print_transmissions(processed, out)
+    return 1 if problems or failures or any(t.status.value == "failed" for t in processed) else 0
 
 
 def _tx_list(args: argparse.Namespace, out: TextIO) -> int:

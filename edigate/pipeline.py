@@ -8,15 +8,22 @@ rules (decision per order: accepted, held, rejected) -> route (payloads to desti
 -> outbound (855 for the decided orders) -> send (outputs on the partner's channel). Every stage commits what it produced before the
 next starts and reads its input from the archive or the store, so a crash resumes at the
 stage it stopped in; outputs are recorded under keys made from the transmission, so a
-resumed stage creates nothing twice.
+resumed stage creates nothing twice, and a stage that finished is not run again.
+
+Workers claim transmissions with a lease (`Store.claim_next`) and renew it at each stage;
+work left by a worker that died is claimed again once its lease has run out.
+`run_workers` runs several worker processes over the same store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import queue
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from edigate.archive import Archive
@@ -30,18 +37,24 @@ from edigate.mapping.translate import translate_transaction
 from edigate.routing import route
 from edigate.rules import check_order
 from edigate.store import (
-    Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome, Severity, Status, Store,
-    Transmission,
+    ControlKind, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome,
+    ReservedNumbers, Severity, Status, Store, Transmission,
 )
-from edigate.transport import ChannelOptions, open_channel
+from edigate.transport import Channel, ChannelOptions, open_channel
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
+from edigate.x12.writer import ControlNumbers, Counter, GroupContent, TransactionContent, write_interchange
 
-__all__ = ["Pipeline", "RunResult", "STAGES"]
+__all__ = ["DEFAULT_LEASE", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
 
 STAGES = ("envelope", "validate", "map", "rules", "route", "outbound", "send")
+DEFAULT_LEASE = dt.timedelta(minutes=10)
+BULK_855 = 100
+"""From this many decided orders in one transmission, their 855s travel in one interchange
+(recorded once, under the transmission); below it each order gets an interchange of its
+own, answered, reconciled and resent on its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +74,30 @@ class _Run:
     data: bytes
     flow: Flow
     accepted_sets: set[tuple[str, str, str]]
+    finished: frozenset[str] = frozenset()
+    """Stages an earlier, interrupted pass over this transmission finished."""
+    recorded: set[str] = field(default_factory=set)
+    """Keys of the outputs recorded for this transmission so far."""
+    documents: list[Document] | None = None
+    orders: dict[int, Order] = field(default_factory=dict)
+    decisions: dict[int, Decision] = field(default_factory=dict)
+
+
+class _ClaimLost(Exception):
+    """Another worker holds the transmission now (our lease ran out): stop, it carries on."""
 
 
 class Pipeline:
     """Receives files and runs recorded transmissions through the stages."""
 
     def __init__(self, workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner], *,
-                 today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2")) -> None:
+                 today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
+                 lease: dt.timedelta = DEFAULT_LEASE, bulk_855: int = BULK_855) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
+        self.lease = lease
+        """How long a claim holds without renewal; each stage renews it."""
+        self.bulk_855 = bulk_855
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
@@ -97,15 +125,27 @@ class Pipeline:
     # -- processing --------------------------------------------------------------------
 
     def process(self, tx: Transmission) -> Transmission:
-        """Run one transmission through every stage; its final status."""
+        """Run one transmission through the stages it has not finished; its final status.
+
+        When another worker took the transmission over (our lease ran out), stop and
+        return it as it stands.
+        """
+        try:
+            return self._process(tx)
+        except _ClaimLost:
+            return self.store.transmission(tx.id)
+
+    def _process(self, tx: Transmission) -> Transmission:
         partner = self.partners[tx.partner]
-        self.store.set_status(tx.id, Status.PROCESSING, stage=STAGES[0])
-        numbers = self.store.control_numbers(partner.id)
-        flow = Flow(self.workspace, partner, numbers, today=self.today)
-        run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set())
+        finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
+        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today)
+        run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
+                   {o.key for o in self.store.outbounds(tx.id)})
         for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
                             ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
                             ("send", self._send)):
+            if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
+                continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
             status = self._stage(run, name, stage)
             if status is not None:
                 return self.store.set_status(tx.id, status, stage=name)
@@ -113,6 +153,10 @@ class Pipeline:
         return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
+        if run.tx.claimed_by is not None and not self.store.renew(run.tx.id, run.tx.claimed_by, self.lease):
+            raise _ClaimLost(run.tx.id)
+        if name == "validate" and name in run.finished:
+            return stage(run)
         event = self.store.start_stage(run.tx.id, name)
         try:
             status = stage(run)
@@ -150,13 +194,16 @@ class Pipeline:
                 window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
             if earlier is not None:
                 findings.append(_duplicate_isa13(first, earlier.transmission_id, run.partner.duplicates.action))
-        self.store.add_errors(run.tx.id, [_entry("envelope", f) for f in findings])
+        self._log(run, [_entry("envelope", f) for f in findings])
         if any(f.is_error and f.code == "025" for f in findings):
             return Status.DUPLICATE
         return None
 
     def _validate(self, run: _Run) -> Status | None:
+        """Structure and the functional acks; once finished, only the accepted sets again, quietly."""
         entries: list[ErrorEntry] = []
+        quiet = "validate" in run.finished
+        numbers: ControlNumbers = Counter() if quiet else run.flow.numbers
 
         def check(tx: Transaction) -> Sequence[Finding]:
             found = run.flow.validator(tx)
@@ -165,15 +212,18 @@ class Pipeline:
                 run.accepted_sets.add(_key(tx))
             return found
 
-        for answer in answer_file(run.data, run.flow.numbers, request=run.flow.ack_request(), check=check,
+        for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name):
-            self._record_outbound(run, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
-        self.store.add_errors(run.tx.id, entries)
+            if not quiet:
+                self._record_outbound(run, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+        if quiet:
+            return None
+        self._log(run, entries)
         return Status.FAILED if not run.accepted_sets and any(e.severity is Severity.ERROR for e in entries) \
             else None
 
     def _map(self, run: _Run) -> Status | None:
-        documents, entries = [], []
+        documents, orders, entries = [], [], []
         for event in EnvelopeReader(run.data, name=run.tx.file_name):
             if not isinstance(event, Transaction) or _key(event) not in run.accepted_sets:
                 continue
@@ -185,59 +235,100 @@ class Pipeline:
             if result.order is not None and result.ok:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
                                              json.dumps(to_json(result.order)), run.tx.id))
-        for saved in self.store.save_documents(documents):
+                orders.append(result.order)
+        for order, saved in zip(orders, self.store.save_documents(documents), strict=True):
+            if saved.document is not None:
+                run.orders[saved.document.id] = order
             if saved.duplicate_of is not None:
                 entries.append(ErrorEntry("map", "order.duplicate", f"PO {saved.duplicate_of.key} was already "
                                           f"received in transmission {saved.duplicate_of.transmission_id}",
                                           hint="a resend; nothing new was created"))
-        self.store.add_errors(run.tx.id, entries)
+        self._log(run, entries)
         return None
 
     def _rules(self, run: _Run) -> Status | None:
+        entries: list[ErrorEntry] = []
+        documents = []
         for doc in self._orders(run):
-            decision = self._decide(run, _order(doc.body))
-            status = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
-                      DecisionOutcome.REJECTED: DocumentStatus.REJECTED}[decision.outcome]
-            self.store.add_errors(run.tx.id, [
-                ErrorEntry("rules", f.code, f.message, Severity.WARNING if status is DocumentStatus.ACCEPTED
-                           else Severity.ERROR, value=f.value, hint=f.hint) for f in decision.findings])
-            self.store.set_document_status(doc.id, status)
+            decision = self._decision(run, doc)
+            status = _DOCUMENT_STATUS[decision.outcome]
+            entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING if status is DocumentStatus.ACCEPTED
+                                   else Severity.ERROR, value=f.value, hint=f.hint) for f in decision.findings]
+            documents.append(doc if doc.status is status else self.store.set_document_status(doc.id, status))
+        run.documents = documents
+        self._log(run, entries)
         return None
 
     def _route(self, run: _Run) -> Status | None:
-        for doc in self._orders(run):
-            if doc.status is not DocumentStatus.ACCEPTED:
-                continue
-            for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id):
-                if delivery.error:
-                    self.store.add_errors(run.tx.id, [ErrorEntry("route", "route.format", delivery.error,
-                                                                 Severity.WARNING)])
-                else:
-                    with open_channel(delivery.target, f"{run.partner.id}:{delivery.destination}",
-                                      self.channel_options) as channel:
-                        channel.send(delivery.file_name, delivery.payload)
+        entries: list[ErrorEntry] = []
+        with ExitStack() as opened:
+            channels: dict[str, Channel] = {}
+            for doc in self._orders(run):
+                if doc.status is not DocumentStatus.ACCEPTED:
+                    continue
+                for delivery in route(self._order(run, doc), run.partner.routing, partner=run.partner.id):
+                    if delivery.error:
+                        entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
+                        continue
+                    if delivery.destination not in channels:
+                        channels[delivery.destination] = opened.enter_context(open_channel(
+                            delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
+                    channels[delivery.destination].send(delivery.file_name, delivery.payload)
+        self._log(run, entries)
         return None
 
     def _outbound(self, run: _Run) -> Status | None:
-        if run.flow.outbound_855 is None:
+        """An 855 interchange per decided order not answered yet, numbered from one reserved block."""
+        outbound_855 = run.flow.outbound_855
+        if outbound_855 is None:
             return None
-        for doc in self._orders(run):
-            if doc.status is DocumentStatus.HELD:
-                continue
-            ack = self._decide(run, _order(doc.body)).ack
-            if ack is not None:
-                self._record_outbound(run, f"855:{doc.id}", run.flow.po_acks([ack]), document_id=doc.id)
+        todo = [(doc, ack) for doc in self._orders(run) if doc.status is not DocumentStatus.HELD
+                and f"855:{doc.id}" not in run.recorded and (ack := self._decision(run, doc).ack) is not None]
+        bulk_key = f"855:{run.tx.id}:bulk"
+        if not todo or bulk_key in run.recorded:
+            return None
+        envelope = run.flow.envelope()
+        if len(todo) >= self.bulk_855:
+            numbers = self._reserve(run.partner.id, 1, len(todo))
+            sets = tuple(TransactionContent("855", outbound_855.render(ack)) for _, ack in todo)
+            self._record_outbound(run, bulk_key, write_interchange(envelope, [GroupContent("PR", sets)], numbers))
+            return None
+        numbers = self._reserve(run.partner.id, len(todo), len(todo))
+        for doc, ack in todo:
+            content = GroupContent("PR", (TransactionContent("855", outbound_855.render(ack)),))
+            self._record_outbound(run, f"855:{doc.id}", write_interchange(envelope, [content], numbers),
+                                  document_id=doc.id)
         return None
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _decide(self, run: _Run, order: Order) -> Decision:
-        flow = run.flow
-        return decide(order, check_order(order, flow.rules, today=flow.today), flow.rules.rules.policy,
-                      today=flow.today)
+    def _reserve(self, partner: str, interchanges: int, sets: int) -> ReservedNumbers:
+        """Control numbers for ``interchanges`` of one group each holding ``sets`` in all, in three commits."""
+        counts = {ControlKind.INTERCHANGE: interchanges, ControlKind.GROUP: interchanges, ControlKind.TRANSACTION: sets}
+        return ReservedNumbers({kind.value: self.store.reserve_control_numbers(partner, kind, n)
+                                for kind, n in counts.items()})
+
+    def _log(self, run: _Run, entries: Sequence[ErrorEntry]) -> None:
+        if entries:
+            self.store.add_errors(run.tx.id, entries)
+
+    def _order(self, run: _Run, doc: Document) -> Order:
+        if doc.id not in run.orders:
+            run.orders[doc.id] = _order(doc.body)
+        return run.orders[doc.id]
+
+    def _decision(self, run: _Run, doc: Document) -> Decision:
+        if doc.id not in run.decisions:
+            order, flow = self._order(run, doc), run.flow
+            run.decisions[doc.id] = decide(order, check_order(order, flow.rules, today=flow.today),
+                                           flow.rules.rules.policy, today=flow.today)
+        return run.decisions[doc.id]
 
     def _orders(self, run: _Run) -> list[Document]:
-        return self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True)
+        """The transmission's current orders, read once per pass (the rules stage keeps them up to date)."""
+        if run.documents is None:
+            run.documents = self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True)
+        return run.documents
 
     def _record_outbound(self, run: _Run, key: str, data: bytes, document_id: int | None = None) -> None:
         archived = self.archive.put(data)
@@ -248,6 +339,7 @@ class Pipeline:
         self.store.record_outbound(partner=run.partner.id, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
                                    st02=st02, archive_path=archived.relative, sha256=archived.sha256,
                                    transmission_id=run.tx.id, document_id=document_id, ack_due_at=due)
+        run.recorded.add(key)
 
     def _send(self, run: _Run) -> Status | None:
         """Send each output not sent yet on the partner's outbound channel; a failure waits for a retry."""
@@ -284,21 +376,71 @@ class Pipeline:
                     channel.done(remote)
         return received
 
-    def run_once(self, worker: str = "edigate") -> RunResult:
-        """Poll every partner once, then process every transmission waiting.
-
-        A channel that cannot be read is reported and the others are still polled.
-        """
+    def poll_all(self) -> tuple[str, ...]:
+        """Poll every partner once; the channels that could not be read (the others still are)."""
         problems = []
         for partner_id in sorted(self.partners):
             try:
                 self.poll(partner_id)
             except TransportError as exc:
                 problems.append(f"{partner_id}: {exc.message}")
+        return tuple(problems)
+
+    def work(self, worker: str = "edigate") -> list[Transmission]:
+        """Claim and process transmissions until none waits (or waits on a live lease)."""
         done = []
-        while (tx := self.store.claim_next(worker)) is not None:
+        while (tx := self.store.claim_next(worker, lease=self.lease)) is not None:
             done.append(self.process(tx))
-        return RunResult(tuple(done), tuple(problems))
+        return done
+
+    def run_once(self, worker: str = "edigate") -> RunResult:
+        """Poll every partner once, then process every transmission waiting."""
+        problems = self.poll_all()
+        return RunResult(tuple(self.work(worker)), problems)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkersResult:
+    """What `run_workers` did: the ids each worker processed, and the workers that failed."""
+
+    processed: tuple[int, ...]
+    failures: tuple[str, ...]
+
+
+def run_workers(open_pipeline: Callable[[], Pipeline], workers: int, *, name: str = "edigate") -> WorkersResult:
+    """``workers`` processes that each open their own pipeline, then claim and process
+    until nothing waits. Claims (row locks, leases) keep them from doing anything twice."""
+    ctx = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue[list[int]] = ctx.Queue()
+    procs = [ctx.Process(target=_drain, args=(open_pipeline, f"{name}-{n}", results), daemon=True)
+             for n in range(1, workers + 1)]
+    for proc in procs:
+        proc.start()
+    processed: list[int] = []
+    waiting = workers
+    while waiting:
+        try:
+            processed += results.get(timeout=0.2)
+            waiting -= 1
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs) and results.empty():
+                break
+    for proc in procs:
+        proc.join()
+    failures = tuple(f"worker {p.name} exited with code {p.exitcode}" for p in procs if p.exitcode)
+    return WorkersResult(tuple(sorted(processed)), failures)
+
+
+def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multiprocessing.Queue[list[int]]) -> None:
+    pipeline = open_pipeline()
+    try:
+        results.put([t.id for t in pipeline.work(worker)])
+    finally:
+        pipeline.store.close()
+
+
+_DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
+                    DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
 
 
 def _key(tx: Transaction) -> tuple[str, str, str]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from edigate.archive import Archive
 from edigate.partners import load_partners
-from edigate.pipeline import STAGES, Pipeline
-from edigate.store import DocumentStatus, Status, Store
+from edigate.pipeline import STAGES, Pipeline, run_workers
+from edigate.store import DocumentKind, DocumentStatus, Status, Store
 from edigate.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
@@ -128,3 +132,46 @@ def test_a_file_fetched_again_after_a_crash_is_caught_as_duplicate(pipeline: Pip
     [again] = pipeline.poll("bigbox")
     assert again.status is Status.DUPLICATE and again.parent_id == first.id
     assert [t.status for t in pipeline.run_once().processed] == [Status.DONE]
+
+
+def _inbox(root: Path, count: int) -> Path:
+    """``count`` bigbox files in the partner's inbound folder, each its own ISA13 and POs."""
+    inbox = root / "demo" / "bigbox" / "in"
+    inbox.mkdir(parents=True)
+    sample = (SAMPLES / "bigbox-850-4010.x12").read_bytes()
+    for n in range(1, count + 1):
+        data = sample.replace(b"000000101", b"%09d" % (500 + n)).replace(b"*4500012345*", b"*47%08d*" % n)
+        (inbox / f"po{n}.edi").write_bytes(data.replace(b"*4500012346*", b"*48%08d*" % n))
+    return inbox
+
+
+def test_several_workers_process_each_file_once(pipeline: Pipeline, tmp_path: Path, url: str) -> None:  # noqa: F811
+    _inbox(tmp_path, 6)
+    assert len(pipeline.poll("bigbox")) == 6
+
+    def open_pipeline() -> Pipeline:
+        return Pipeline(pipeline.workspace, Store.open(url), pipeline.archive, pipeline.partners,
+                        today=pipeline.today, channel_types=("folder",))
+
+    result = run_workers(open_pipeline, 2)
+    assert result.failures == () and len(result.processed) == 6
+    txs = pipeline.store.transmissions()
+    assert sorted(t.id for t in txs) == list(result.processed) and {t.status for t in txs} == {Status.DONE}
+    outputs = [o for t in txs for o in pipeline.store.outbounds(t.id)]
+    assert sorted(o.set_id for o in outputs) == ["855"] * 12 + ["997"] * 6
+    assert len({o.isa13 for o in outputs}) == 18
+    assert len(pipeline.store.documents(kind=DocumentKind.ORDER)) == 12
+
+
+def test_cli_run_once_with_two_workers(tmp_path: Path) -> None:
+    (tmp_path / "partners").mkdir()
+    shutil.copy(REPO / "partners" / "bigbox.yaml", tmp_path / "partners")
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    (tmp_path / "edigate.yaml").write_text(f"maps_dir: {REPO / 'maps'}\n")
+    _inbox(tmp_path, 4)
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli", "run", "--once", "--workers", "2"], cwd=tmp_path,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line.split() for line in proc.stdout.splitlines()[1:]]
+    assert sorted(r[0] for r in rows) == ["1", "2", "3", "4"] and {r[4] for r in rows} == {"done"}
+    assert len(list((tmp_path / "demo" / "bigbox" / "out").iterdir())) == 12

@@ -1,0 +1,207 @@
+"""The gateway end to end: folder in -> 997 + 855 out, each run in a fresh process.
+
+``python benchmarks/pipeline.py`` prints orders/s and peak RSS for the generated 10k-order
+file on SQLite, then (when PostgreSQL answers at ``EDIGATE_BENCH_PG_URL``, by default the
+test database on 127.0.0.1) 1,000 small files with 1 and 2 workers and the speedup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.generate import write_file  # noqa: E402
+
+OUT = HERE / "out"
+PG_URL = os.environ.get("EDIGATE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TODAY = "2026-11-26"
+
+__all__ = ["main", "run_big", "run_small"]
+
+
+# the bigbox items the sample catalog and cross-reference know: item, UPC, SKU, UOM, price, pack
+_ITEMS = [("30012", "012345678905", "ACM-1001", "EA", "12.49", 6),
+          ("30044", "012345678912", "ACM-2040", "EA", "4.75", 12),
+          ("30107", "012345678929", "ACM-3300", "CA", "38.40", 4),
+          ("30231", "012345678936", "ACM-4410", "EA", "7.95", 24),
+          ("30232", "012345678943", "ACM-4520", "EA", "15.00", 6)]
+
+
+def catalog_file(orders: int, lines: int = 20) -> Path:
+    """The generated file with each line and ship-to rewritten to what the sample catalog,
+    cross-reference and store list hold, so that every order is accepted and answered."""
+    path = OUT / f"850-{orders}x{lines}-4010-catalog.x12"
+    marker = path.with_suffix(".x12.done")
+    if path.exists() and marker.exists():
+        return path
+    source = write_file(OUT / f"850-{orders}x{lines}-4010.x12", orders, lines)
+    with open(source, encoding="ascii") as src, open(path, "w", encoding="ascii") as out:
+        out.writelines(_conform(src))  # one segment a line
+    marker.touch()
+    return path
+
+
+def _conform(lines: Iterator[str]) -> Iterator[str]:
+    item, total = _ITEMS[0], 0
+    for text in lines:
+        seg = text.rstrip("~\n").split("*")
+        if seg[0] == "PO1":
+            item = _ITEMS[(int(seg[1]) - 1) % len(_ITEMS)]
+            qty = item[5] * (1 + int(seg[2]) % 5)
+            total += qty
+            text = f"PO1*{seg[1]}*{qty}*{item[3]}*{item[4]}*PE*UP*{item[1]}*VN*{item[2]}*IN*{item[0]}~\n"
+        elif seg[0] == "PO4":
+            text = f"PO4*{item[5]}*1*EA~\n"
+        elif seg[0] == "N1" and seg[1] == "ST":
+            text = "N1*ST*BIGBOX STORE 1482*92*1482~\n"
+        elif seg[0] == "CTT":
+            text, total = f"CTT*{seg[1]}*{total}~\n", 0
+        yield text
+
+
+def _root() -> tuple[Path, Path]:
+    """A fresh workspace folder (the repository's samples linked in) and its bigbox inbox."""
+    root = Path(tempfile.mkdtemp(prefix="edigate-bench-"))
+    (root / "samples").symlink_to(REPO / "samples")
+    inbox = root / "demo" / "bigbox" / "in"
+    inbox.mkdir(parents=True)
+    return root, inbox
+
+
+def _gateway(root: Path, store_url: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from edigate.archive import Archive
+    from edigate.partners import load_partners
+    from edigate.pipeline import Pipeline
+    from edigate.store import Store
+    from edigate.workspace import Workspace
+
+    ws = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
+    store = Store.open(store_url)
+    partners = {"bigbox": load_partners(REPO / "partners")["bigbox"]}
+    return Pipeline(ws, store, Archive(root / "archive"), partners, today=dt.date.fromisoformat(TODAY),
+                    channel_types=("folder",))
+
+
+def run_big(path: str) -> dict[str, float]:
+    """One big file through the gateway on SQLite (run in its own process)."""
+    root, inbox = _root()
+    shutil.copyfile(path, inbox / "po.edi")
+    gw = _gateway(root, f"sqlite:///{root / 'edigate.db'}")
+    start = time.perf_counter()
+    result = gw.run_once()
+    seconds = time.perf_counter() - start
+    [tx] = result.processed
+    orders = len(gw.store.documents(transmission_id=tx.id))
+    outs = {o.set_id for o in gw.store.outbounds(tx.id)}
+    return {"orders": orders, "seconds": seconds, "status": tx.status.value, "outputs": ",".join(sorted(outs)),
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _small_files(inbox: Path, count: int) -> None:
+    sample = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
+    for n in range(1, count + 1):
+        isa13 = f"{n:09d}".encode()
+        data = sample.replace(b"000000101", isa13).replace(b"*4500012345*", b"*45%08d1*" % n)
+        (inbox / f"po{n:05d}.edi").write_bytes(data.replace(b"*4500012346*", b"*45%08d2*" % n))
+
+
+def run_small(count: int, workers: int, pg_url: str) -> dict[str, float]:
+    """``count`` small files received, then processed by ``workers`` processes (PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+    try:
+        return _run_small(count, workers, url)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
+    root, inbox = _root()
+    _small_files(inbox, count)
+    gw = _gateway(root, url)
+    for partner in gw.partners:
+        gw.poll(partner)
+    gw.store.close()
+    start = time.perf_counter()
+    from edigate.pipeline import run_workers
+
+    run_workers(lambda: _gateway(root, url), workers)
+    seconds = time.perf_counter() - start
+    gw = _gateway(root, url)
+    statuses = sorted({t.status.value for t in gw.store.transmissions()})
+    outs = sum(len(gw.store.outbounds(t.id)) for t in gw.store.transmissions())
+    return {"files": count, "seconds": seconds, "statuses": ",".join(statuses), "outputs": outs}
+
+
+def _child(function: str, *args: str) -> dict[str, float]:
+    code = (f"import json,sys;sys.path.insert(0,{str(REPO)!r});from benchmarks.pipeline import {function};"
+            f"print(json.dumps({function}(*json.loads(sys.argv[1]))))")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True,
+                          cwd=REPO, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{function} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _pg_reachable(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 2})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "skip"
+        return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=1_000)
+    args = parser.parse_args(argv)
+    print("\nPipeline end to end: folder in -> 997 + 855 out")
+    path = catalog_file(args.orders)
+    big = _child("run_big", str(path))
+    print(f"  SQLite, {path.name}: {big['orders']:,.0f} orders in {big['seconds']:.2f} s = "
+          f"{big['orders'] / big['seconds']:,.0f} orders/s, peak RSS {big['rss_mb']:.1f} MB "
+          f"({big['status']}; outputs {big['outputs']})")
+    if not _pg_reachable(PG_URL):
+        print(f"  PostgreSQL not reachable at {PG_URL}: worker speedup skipped")
+        return
+    one = _child("run_small", str(args.files), "1", PG_URL)
+    two = _child("run_small", str(args.files), "2", PG_URL)
+    for n, r in ((1, one), (2, two)):
+        print(f"  PostgreSQL, {r['files']:,.0f} small files, {n} worker(s): {r['seconds']:.2f} s "
+              f"({r['files'] / r['seconds']:,.1f} files/s; {r['statuses']}; {r['outputs']:,.0f} outputs)")
+    print(f"  speedup with 2 workers: {one['seconds'] / two['seconds']:.2f}x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
