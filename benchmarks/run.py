@@ -70,6 +70,10 @@ def main() -> None:
     from benchmarks import translate
 
     translate.main(OUT / "850-10000x20-4010.x12")
+
+    from benchmarks import pipeline
+
+    pipeline.main([])
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])
