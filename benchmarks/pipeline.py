@@ -121,8 +121,9 @@ def _small_files(inbox: Path, count: int) -> None:
         (inbox / f"po{n:05d}.edi").write_bytes(data.replace(b"*4500012346*", b"*45%08d2*" % n))
 
 
-def run_small(count: int, workers: int, pg_url: str) -> dict[str, float]:
+def run_small(count: int | str, workers: int | str, pg_url: str) -> dict[str, float]:
     """``count`` small files received, then processed by ``workers`` processes (PostgreSQL)."""
+    count, workers = int(count), int(workers)
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

@@ -55,6 +55,8 @@ BULK_855 = 100
 """From this many decided orders in one transmission, their 855s travel in one interchange
 (recorded once, under the transmission); below it each order gets an interchange of its
 own, answered, reconciled and resent on its own."""
+BULK_855_SETS = 1000
+"""The most 855s in one bulk interchange."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,6 @@ class _Run:
     recorded: set[str] = field(default_factory=set)
     """Keys of the outputs recorded for this transmission so far."""
     documents: list[Document] | None = None
-    orders: dict[int, Order] = field(default_factory=dict)
     decisions: dict[int, Decision] = field(default_factory=dict)
 
 
@@ -223,7 +224,7 @@ class Pipeline:
             else None
 
     def _map(self, run: _Run) -> Status | None:
-        documents, orders, entries = [], [], []
+        documents, entries = [], []
         for event in EnvelopeReader(run.data, name=run.tx.file_name):
             if not isinstance(event, Transaction) or _key(event) not in run.accepted_sets:
                 continue
@@ -235,10 +236,7 @@ class Pipeline:
             if result.order is not None and result.ok:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
                                              json.dumps(to_json(result.order)), run.tx.id))
-                orders.append(result.order)
-        for order, saved in zip(orders, self.store.save_documents(documents), strict=True):
-            if saved.document is not None:
-                run.orders[saved.document.id] = order
+        for saved in self.store.save_documents(documents):
             if saved.duplicate_of is not None:
                 entries.append(ErrorEntry("map", "order.duplicate", f"PO {saved.duplicate_of.key} was already "
                                           f"received in transmission {saved.duplicate_of.transmission_id}",
@@ -284,14 +282,17 @@ class Pipeline:
             return None
         todo = [(doc, ack) for doc in self._orders(run) if doc.status is not DocumentStatus.HELD
                 and f"855:{doc.id}" not in run.recorded and (ack := self._decision(run, doc).ack) is not None]
-        bulk_key = f"855:{run.tx.id}:bulk"
-        if not todo or bulk_key in run.recorded:
+        if not todo:
             return None
         envelope = run.flow.envelope()
         if len(todo) >= self.bulk_855:
-            numbers = self._reserve(run.partner.id, 1, len(todo))
-            sets = tuple(TransactionContent("855", outbound_855.render(ack)) for _, ack in todo)
-            self._record_outbound(run, bulk_key, write_interchange(envelope, [GroupContent("PR", sets)], numbers))
+            for start in range(0, len(todo), BULK_855_SETS):  # chunks keep memory bounded
+                key = f"855:{run.tx.id}:bulk:{start // BULK_855_SETS + 1}"
+                chunk = todo[start:start + BULK_855_SETS]
+                if key not in run.recorded:
+                    sets = tuple(TransactionContent("855", outbound_855.render(ack)) for _, ack in chunk)
+                    numbers = self._reserve(run.partner.id, 1, len(sets))
+                    self._record_outbound(run, key, write_interchange(envelope, [GroupContent("PR", sets)], numbers))
             return None
         numbers = self._reserve(run.partner.id, len(todo), len(todo))
         for doc, ack in todo:
@@ -313,9 +314,8 @@ class Pipeline:
             self.store.add_errors(run.tx.id, entries)
 
     def _order(self, run: _Run, doc: Document) -> Order:
-        if doc.id not in run.orders:
-            run.orders[doc.id] = _order(doc.body)
-        return run.orders[doc.id]
+        """The order decoded again when needed: keeping 10,000 orders decoded costs too much memory."""
+        return _order(doc.body)
 
     def _decision(self, run: _Run, doc: Document) -> Decision:
         if doc.id not in run.decisions:

@@ -175,3 +175,13 @@ def test_cli_run_once_with_two_workers(tmp_path: Path) -> None:
     rows = [line.split() for line in proc.stdout.splitlines()[1:]]
     assert sorted(r[0] for r in rows) == ["1", "2", "3", "4"] and {r[4] for r in rows} == {"done"}
     assert len(list((tmp_path / "demo" / "bigbox" / "out").iterdir())) == 12
+
+
+def test_many_decided_orders_share_bulk_855_interchanges(pipeline: Pipeline) -> None:
+    pipeline.bulk_855 = 2
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    [bulk] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "855"]
+    assert bulk.key == f"855:{tx.id}:bulk:1" and bulk.document_id is None
+    segments = list(tokenize(pipeline.archive.get(bulk.sha256)))
+    assert [s.elements[2] for s in segments if s.id == "BAK"] == ["4500012345", "4500012346"]
+    assert [s.elements[1] for s in segments if s.id == "ST"] == [bulk.st02, f"{int(bulk.st02) + 1:04d}"]
