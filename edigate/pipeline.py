@@ -29,11 +29,12 @@ from pathlib import Path
 from edigate.archive import Archive
 from edigate.decision import Decision, decide
 from edigate.decision import Outcome as DecisionOutcome
-from edigate.errors import EdigateError, NotX12Error, TransportError, UsageError
+from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.model import Order, from_json, to_json
 from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
+from edigate.orders import reconcile_functional_ack
 from edigate.routing import route
 from edigate.rules import check_order
 from edigate.store import (
@@ -206,11 +207,16 @@ class Pipeline:
         quiet = "validate" in run.finished
         numbers: ControlNumbers = Counter() if quiet else run.flow.numbers
 
+        functional_acks: list[Transaction] = []
+
         def check(tx: Transaction) -> Sequence[Finding]:
             found = run.flow.validator(tx)
             entries.extend(_entry("validate", f) for f in found)
-            if tx.set_id == "850" and not any(f.is_error for f in (*tx.findings, *found)):
+            sound = not any(f.is_error for f in (*tx.findings, *found))
+            if tx.set_id == "850" and sound:
                 run.accepted_sets.add(_key(tx))
+            elif tx.set_id in ("997", "999") and sound:
+                functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
 
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
@@ -220,6 +226,11 @@ class Pipeline:
         if quiet:
             return None
         self._log(run, entries)
+        for ack in functional_acks:
+            try:
+                reconcile_functional_ack(self.store, run.partner.id, run.tx.id, ack)
+            except DataError as exc:
+                self._log(run, [ErrorEntry("validate", exc.code, exc.message, Severity.WARNING)])
         return Status.FAILED if not run.accepted_sets and any(e.severity is Severity.ERROR for e in entries) \
             else None
 

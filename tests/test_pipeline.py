@@ -185,3 +185,18 @@ def test_many_decided_orders_share_bulk_855_interchanges(pipeline: Pipeline) -> 
     segments = list(tokenize(pipeline.archive.get(bulk.sha256)))
     assert [s.elements[2] for s in segments if s.id == "BAK"] == ["4500012345", "4500012346"]
     assert [s.elements[1] for s in segments if s.id == "ST"] == [bulk.st02, f"{int(bulk.st02) + 1:04d}"]
+
+
+def test_a_received_997_is_reconciled_with_what_we_sent(pipeline: Pipeline, tmp_path: Path) -> None:
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    [po_ack, *_] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "855"]
+    ack = ("ISA*00*          *00*          *ZZ*BIGBOXRETAIL   *ZZ*EDIGATE        *261127*0800*U*00401*000000900*0*P*>~"
+           "GS*FA*BIGBOX*EDIGATE*20261127*0800*900*X*004010~ST*997*0001~"
+           f"AK1*PR*{po_ack.gs06}~AK2*855*{po_ack.st02}~AK5*R*5~AK9*R*1*1*0~SE*6*0001~GE*1*900~IEA*1*000000900~")
+    path = tmp_path / "997.x12"
+    path.write_text(ack)
+    got = pipeline.ingest(path, "bigbox")
+    assert got.status is Status.DONE
+    [rejected] = [o for o in pipeline.store.outbounds(tx.id) if o.id == po_ack.id]
+    assert rejected.ack_status.value == "rejected" and rejected.ack_transmission_id == got.id
+    assert [e.code for e in pipeline.store.errors(got.id)] == ["ack.rejected"]
