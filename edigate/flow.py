@@ -17,7 +17,7 @@ from edigate.decision import Decision, Outcome, decide
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
 from edigate.mapping.translate import TranslationResult, translate_transaction
-from edigate.model import PoAck
+from edigate.model import Order, PoAck
 from edigate.partners import Partner
 from edigate.routing import Delivery, route
 from edigate.rules import RuleSet, check_order, load_rules
@@ -98,11 +98,15 @@ class Flow:
         if not translation.ok or translation.order is None:
             return OrderOutcome(translation)
         order = translation.order
-        decision = decide(order, check_order(order, self.rules, today=self.today), self.rules.rules.policy,
-                          today=self.today)
+        decision = self.decide(order)
         deliveries = route(order, self.partner.routing, partner=self.partner.id) \
             if decision.outcome is Outcome.ACCEPTED else []
         return OrderOutcome(translation, decision, tuple(deliveries))
+
+    def decide(self, order: Order) -> Decision:
+        """The partner's rules and policy applied to one order."""
+        return decide(order, check_order(order, self.rules, today=self.today), self.rules.rules.policy,
+                      today=self.today)
 
     def po_acks(self, acks: Sequence[PoAck]) -> bytes:
         """One interchange holding an 855 per decided order, in the partner's envelope."""

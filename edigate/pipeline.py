@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edigate.archive import Archive
-from edigate.decision import Decision, decide
-from edigate.decision import Outcome as DecisionOutcome
+from edigate.decision import Decision, Outcome as DecisionOutcome
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.model import Order, from_json, to_json
@@ -36,7 +35,6 @@ from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
 from edigate.routing import route
-from edigate.rules import check_order
 from edigate.store import (
     ControlKind, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome,
     ReservedNumbers, Severity, Status, Store, Transmission,
@@ -275,7 +273,7 @@ class Pipeline:
             for doc in self._orders(run):
                 if doc.status is not DocumentStatus.ACCEPTED:
                     continue
-                for delivery in route(self._order(run, doc), run.partner.routing, partner=run.partner.id):
+                for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id):
                     if delivery.error:
                         entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
                         continue
@@ -324,15 +322,9 @@ class Pipeline:
         if entries:
             self.store.add_errors(run.tx.id, entries)
 
-    def _order(self, run: _Run, doc: Document) -> Order:
-        """The order decoded again when needed: keeping 10,000 orders decoded costs too much memory."""
-        return _order(doc.body)
-
     def _decision(self, run: _Run, doc: Document) -> Decision:
         if doc.id not in run.decisions:
-            order, flow = self._order(run, doc), run.flow
-            run.decisions[doc.id] = decide(order, check_order(order, flow.rules, today=flow.today),
-                                           flow.rules.rules.policy, today=flow.today)
+            run.decisions[doc.id] = run.flow.decide(_order(doc.body))
         return run.decisions[doc.id]
 
     def _orders(self, run: _Run) -> list[Document]:
@@ -463,6 +455,7 @@ def _order_key(order: Order) -> str:
 
 
 def _order(body: str) -> Order:
+    """An order decoded again when needed: keeping 10,000 orders decoded costs too much memory."""
     return from_json(Order, json.loads(body))
 
 

@@ -151,7 +151,7 @@ def test_truncated_file_closes_every_open_level() -> None:
     assert codes(ISA + GS + "ST*850*0001~BEG*00*SA~") == {"AK5:2", "AK9:3", "TA1:023"}
 
 
-def test_a_transaction_holds_one_set_in_memory(tmp_path: Path) -> None:
+def test_every_set_of_a_large_group_is_yielded(tmp_path: Path) -> None:
     body = "".join(f"ST*850*{n:04d}~BEG*00*SA*PO{n}**20261126~SE*3*{n:04d}~" for n in range(1, 2001))
     path = tmp_path / "many.x12"
     path.write_text(ISA + GS + body + "GE*2000*7~" + IEA)
