@@ -15,6 +15,7 @@ so each pipeline stage is durable before the next starts. Database failures surf
 from __future__ import annotations
 
 from edigate.store.documents import DocumentsMixin
+from edigate.store.events import EventsMixin
 from edigate.store.migrate import migrate
 from edigate.store.records import (
     AckStatus,
@@ -27,6 +28,8 @@ from edigate.store.records import (
     DocumentStatus,
     EnvelopeSet,
     ErrorEntry,
+    Event,
+    EventKind,
     Interchange,
     NewDocument,
     Outbound,
@@ -58,6 +61,8 @@ __all__ = [
     "DocumentStatus",
     "EnvelopeSet",
     "ErrorEntry",
+    "Event",
+    "EventKind",
     "Interchange",
     "NewDocument",
     "Outbound",
@@ -75,5 +80,5 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

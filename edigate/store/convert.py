@@ -5,6 +5,7 @@ from __future__ import annotations
 from edigate.store.records import (
     AuditEvent,
     Document,
+    Event,
     EnvelopeSet,
     ErrorEntry,
     Outbound,
@@ -15,12 +16,13 @@ from edigate.store.tables import (
     AuditRow,
     DocumentRow,
     ErrorRow,
+    EventRow,
     OutboundRow,
     StageRow,
     TransmissionRow,
 )
 
-__all__ = ["audit", "document", "error", "outbound", "stage", "transmission"]
+__all__ = ["audit", "document", "error", "event", "outbound", "stage", "transmission"]
 
 
 def transmission(row: TransmissionRow) -> Transmission:
@@ -72,3 +74,9 @@ def outbound(row: OutboundRow) -> Outbound:
 def audit(row: AuditRow) -> AuditEvent:
     return AuditEvent(id=row.id, at=row.at, actor=row.actor, action=row.action, target=row.target,
                       note=row.note, transmission_id=row.transmission_id)
+
+
+def event(row: EventRow) -> Event:
+    return Event(id=row.id, at=row.at, kind=row.kind, severity=row.severity, code=row.code,
+                 message=row.message, partner=row.partner, channel=row.channel,
+                 transmission_id=row.transmission_id)

@@ -13,7 +13,7 @@ from enum import StrEnum
 __all__ = [
     "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
     "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
-    "Outbound",
+    "Event", "EventKind", "Outbound",
     "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status", "Transmission",
 ]
 
@@ -52,6 +52,14 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+class EventKind(StrEnum):
+    """What wrote an entry in the event log: a channel (poll, connect, send) or an alert."""
+
+    CHANNEL = "channel"
+    ALERT = "alert"
+    SCHEDULER = "scheduler"
 
 
 class DocumentKind(StrEnum):
@@ -247,4 +255,20 @@ class AuditEvent:
     action: AuditAction
     target: str
     note: str = ""
+    transmission_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of the event log: what happened outside any transmission's own error log
+    (a channel that could not connect, an alert raised, a scheduler start or stop)."""
+
+    id: int
+    at: dt.datetime
+    kind: EventKind
+    severity: Severity
+    code: str
+    message: str
+    partner: str | None = None
+    channel: str | None = None
     transmission_id: int | None = None

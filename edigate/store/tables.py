@@ -41,6 +41,7 @@ from edigate.store.records import (
     Direction,
     DocumentKind,
     DocumentStatus,
+    EventKind,
     Outcome,
     Severity,
     Status,
@@ -57,7 +58,7 @@ from edigate.store.types import (
 )
 
 __all__ = [
-    "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow",
+    "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
 
@@ -246,3 +247,20 @@ class AuditRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
 
+
+
+class EventRow(Base):
+    """The event log: channel trouble when nothing was received, alerts, scheduler notes."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind_at", "kind", "at"),)
+
+    id: Mapped[intpk]
+    at: Mapped[created]
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, 16))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, 8))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    partner: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str | None] = mapped_column(String(64))
+    transmission_id: Mapped[int | None] = _tx_fk("SET NULL")

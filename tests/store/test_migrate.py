@@ -14,7 +14,8 @@ from edigate.store.migrate import head_revision
 from edigate.store.tables import Base
 
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
-          "documents", "outbound_documents", "control_sequences", "audit_events", "alembic_version"}
+          "documents", "outbound_documents", "control_sequences", "audit_events", "events",
+          "alembic_version"}
 
 
 def test_migrations_build_every_table_on_an_empty_database(url: str) -> None:

@@ -1,0 +1,54 @@
+"""The event log: what happened outside a transmission's own error log.
+
+Channel failures when nothing was received (a poll that could not log in), alerts raised by
+scheduled checks, scheduler starts and stops. `edigate channels status` and the alert
+senders read it; entries are never updated, only added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from edigate.store import convert
+from edigate.store.base import StoreBase
+from edigate.store.records import Event, EventKind, Severity
+from edigate.store.tables import EventRow
+from edigate.store.types import utcnow
+
+__all__ = ["EventsMixin"]
+
+
+class EventsMixin(StoreBase):
+
+    def record_event(self, *, kind: EventKind, code: str, message: str,
+                     severity: Severity = Severity.INFO, partner: str | None = None,
+                     channel: str | None = None, transmission_id: int | None = None,
+                     at: dt.datetime | None = None) -> Event:
+        """Add one entry; ``code`` is a dotted name such as ``channel.login_failed``."""
+        with self._write() as s:
+            row = EventRow(kind=kind, severity=severity, code=code, message=message,
+                           partner=partner, channel=channel, transmission_id=transmission_id,
+                           at=at or utcnow())
+            s.add(row)
+            s.flush()
+            return convert.event(row)
+
+    def events(self, *, kind: EventKind | None = None, partner: str | None = None,
+               channel: str | None = None, code: str | None = None,
+               since: dt.datetime | None = None, limit: int | None = None) -> list[Event]:
+        """Entries matching every filter given, newest first."""
+        q = select(EventRow).order_by(EventRow.id.desc())
+        if kind is not None:
+            q = q.where(EventRow.kind == kind)
+        if partner is not None:
+            q = q.where(EventRow.partner == partner)
+        if channel is not None:
+            q = q.where(EventRow.channel == channel)
+        if code is not None:
+            q = q.where(EventRow.code == code)
+        if since is not None:
+            q = q.where(EventRow.at >= since)
+        with self._read() as s:
+            return [convert.event(r) for r in s.scalars(q.limit(limit))]
