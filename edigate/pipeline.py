@@ -18,23 +18,22 @@ work left by a worker that died is claimed again once its lease has run out.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing
 import queue
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from edigate.archive import Archive
-from edigate.decision import Decision, Outcome as DecisionOutcome
+from edigate.decision import Outcome as DecisionOutcome
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
-from edigate.model import Order, from_json, to_json
+from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
-from edigate.routing import route
+from edigate.routing import Router
 from edigate.store import (
     ControlKind, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome,
     ReservedNumbers, Severity, Status, Store, Transmission,
@@ -56,6 +55,8 @@ BULK_855 = 100
 own, answered, reconciled and resent on its own."""
 BULK_855_SETS = 1000
 """The most 855s in one bulk interchange."""
+_PAGE = 500
+"""Orders read from the store at a time by the stages that walk them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,9 @@ class _Run:
     """Stages an earlier, interrupted pass over this transmission finished."""
     recorded: set[str] = field(default_factory=set)
     """Keys of the outputs recorded for this transmission so far."""
-    documents: list[Document] | None = None
-    decisions: dict[int, Decision] = field(default_factory=dict)
+    acks: dict[int, PoAck | None] = field(default_factory=dict)
+    """Each decided order's 855, kept from the rules stage for the outbound stage of the
+    same pass (small: the orders themselves are decoded page by page and let go)."""
 
 
 class _ClaimLost(Exception):
@@ -149,7 +151,8 @@ class Pipeline:
             status = self._stage(run, name, stage)
             if status is not None:
                 return self.store.set_status(tx.id, status, stage=name)
-        held = any(d.status is DocumentStatus.HELD for d in self._orders(run))
+        held = self.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER, current=True,
+                                    status=DocumentStatus.HELD, limit=1)
         return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
@@ -244,7 +247,7 @@ class Pipeline:
                                    value=f.value, hint=f.hint) for f in result.findings]
             if result.order is not None and result.ok:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
-                                             json.dumps(to_json(result.order)), run.tx.id))
+                                             dumps(result.order), run.tx.id))
         for saved in self.store.save_documents(documents):
             if saved.duplicate_of is not None:
                 entries.append(ErrorEntry("map", "order.duplicate", f"PO {saved.duplicate_of.key} was already "
@@ -254,48 +257,57 @@ class Pipeline:
         return None
 
     def _rules(self, run: _Run) -> Status | None:
-        entries: list[ErrorEntry] = []
-        documents = []
-        for doc in self._orders(run):
-            decision = self._decision(run, doc)
-            status = _DOCUMENT_STATUS[decision.outcome]
-            entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING if status is DocumentStatus.ACCEPTED
-                                   else Severity.ERROR, value=f.value, hint=f.hint) for f in decision.findings]
-            documents.append(doc if doc.status is status else self.store.set_document_status(doc.id, status))
-        run.documents = documents
-        self._log(run, entries)
+        for page in self._pages(run):
+            entries: list[ErrorEntry] = []
+            changed: dict[int, DocumentStatus] = {}
+            for doc in page:
+                decision = run.flow.decide(_order(doc.body))
+                status = _DOCUMENT_STATUS[decision.outcome]
+                run.acks[doc.id] = decision.ack
+                entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
+                                       if status is DocumentStatus.ACCEPTED else Severity.ERROR,
+                                       value=f.value, hint=f.hint) for f in decision.findings]
+                if doc.status is not status:
+                    changed[doc.id] = status
+            self.store.set_document_statuses(changed)
+            self._log(run, entries)
         return None
 
     def _route(self, run: _Run) -> Status | None:
         entries: list[ErrorEntry] = []
+        router = Router(run.partner.routing, partner=run.partner.id)
         with ExitStack() as opened:
             channels: dict[str, Channel] = {}
-            for doc in self._orders(run):
-                if doc.status is not DocumentStatus.ACCEPTED:
-                    continue
-                for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id):
-                    if delivery.error:
-                        entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
+            for page in self._pages(run):
+                for doc in page:
+                    if doc.status is not DocumentStatus.ACCEPTED:
                         continue
-                    if delivery.destination not in channels:
-                        channels[delivery.destination] = opened.enter_context(open_channel(
-                            delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
-                    channels[delivery.destination].send(delivery.file_name, delivery.payload)
+                    for delivery in router.route(doc.body):
+                        if delivery.error:
+                            entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
+                            continue
+                        if delivery.destination not in channels:
+                            channels[delivery.destination] = opened.enter_context(open_channel(
+                                delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
+                        channels[delivery.destination].send(delivery.file_name, delivery.payload)
         self._log(run, entries)
         return None
 
     def _outbound(self, run: _Run) -> Status | None:
-        """An 855 interchange per decided order not answered yet, numbered from one reserved block."""
+        """An 855 interchange per decided order not answered yet, numbered from one reserved
+        block; from `bulk_855` orders on, the 855s travel in interchanges of up to
+        `BULK_855_SETS` sets instead, each recorded once under the transmission."""
         outbound_855 = run.flow.outbound_855
         if outbound_855 is None:
             return None
-        todo = [(doc, ack) for doc in self._orders(run) if doc.status is not DocumentStatus.HELD
-                and f"855:{doc.id}" not in run.recorded and (ack := self._decision(run, doc).ack) is not None]
+        todo = [(doc.id, ack) for page in self._pages(run) for doc in page
+                if doc.status is not DocumentStatus.HELD and f"855:{doc.id}" not in run.recorded
+                and (ack := self._ack(run, doc)) is not None]
         if not todo:
             return None
         envelope = run.flow.envelope()
         if len(todo) >= self.bulk_855:
-            for start in range(0, len(todo), BULK_855_SETS):  # chunks keep memory bounded
+            for start in range(0, len(todo), BULK_855_SETS):
                 key = f"855:{run.tx.id}:bulk:{start // BULK_855_SETS + 1}"
                 chunk = todo[start:start + BULK_855_SETS]
                 if key not in run.recorded:
@@ -304,10 +316,10 @@ class Pipeline:
                     self._record_outbound(run, key, write_interchange(envelope, [GroupContent("PR", sets)], numbers))
             return None
         numbers = self._reserve(run.partner.id, len(todo), len(todo))
-        for doc, ack in todo:
+        for document_id, ack in todo:
             content = GroupContent("PR", (TransactionContent("855", outbound_855.render(ack)),))
-            self._record_outbound(run, f"855:{doc.id}", write_interchange(envelope, [content], numbers),
-                                  document_id=doc.id)
+            self._record_outbound(run, f"855:{document_id}", write_interchange(envelope, [content], numbers),
+                                  document_id=document_id)
         return None
 
     # -- helpers -----------------------------------------------------------------------
@@ -322,16 +334,15 @@ class Pipeline:
         if entries:
             self.store.add_errors(run.tx.id, entries)
 
-    def _decision(self, run: _Run, doc: Document) -> Decision:
-        if doc.id not in run.decisions:
-            run.decisions[doc.id] = run.flow.decide(_order(doc.body))
-        return run.decisions[doc.id]
+    def _ack(self, run: _Run, doc: Document) -> PoAck | None:
+        """The order's 855 as the rules stage decided it (decided again on a resumed pass)."""
+        if doc.id not in run.acks:
+            run.acks[doc.id] = run.flow.decide(_order(doc.body)).ack
+        return run.acks[doc.id]
 
-    def _orders(self, run: _Run) -> list[Document]:
-        """The transmission's current orders, read once per pass (the rules stage keeps them up to date)."""
-        if run.documents is None:
-            run.documents = self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True)
-        return run.documents
+    def _pages(self, run: _Run) -> Iterator[list[Document]]:
+        """The transmission's current orders, a page at a time, as the store has them now."""
+        return self.store.document_pages(transmission_id=run.tx.id, kind=DocumentKind.ORDER, size=_PAGE)
 
     def _record_outbound(self, run: _Run, key: str, data: bytes, document_id: int | None = None) -> None:
         archived = self.archive.put(data)
@@ -456,7 +467,7 @@ def _order_key(order: Order) -> str:
 
 def _order(body: str) -> Order:
     """An order decoded again when needed: keeping 10,000 orders decoded costs too much memory."""
-    return from_json(Order, json.loads(body))
+    return loads(Order, body)
 
 
 def _severity(is_error: bool) -> Severity:

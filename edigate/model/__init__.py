@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from edigate.model._types import InvalidValueError, QualifiedIds
 from edigate.model.ack import AckType, LineAck, LineStatus, PoAck
-from edigate.model.codec import from_json, to_json
+from edigate.model.codec import dumps, from_json, loads, to_json
 from edigate.model.common import (
     Address,
     AllowanceCharge,
@@ -81,7 +81,9 @@ __all__ = [
     "Tax",
     "Terms",
     "Weight",
+    "dumps",
     "from_json",
+    "loads",
     "is_valid_sscc",
     "json_schema",
     "sscc_check_digit",

@@ -16,6 +16,8 @@ import typing
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
+from collections.abc import Callable
+from functools import cache
 from typing import Any, ClassVar
 
 from edigate.errors import DataError
@@ -97,28 +99,38 @@ def _short_repr(value: object, limit: int = 60) -> str:
 
 def conforms(tp: Any, value: object) -> bool:
     """True if ``value`` is an instance of field type ``tp`` (deeply for tuples)."""
+    return checker(tp)(value)
+
+
+@cache
+def checker(tp: Any) -> Callable[[object], bool]:
+    """`conforms` for one field type, compiled once: records check every field on construction."""
     inner = non_null(tp)
     if inner is not None:
-        return value is None or conforms(inner, value)
+        check = checker(inner)
+        return lambda v: v is None or check(v)
     if typing.get_origin(tp) is tuple:
-        return isinstance(value, tuple) and _tuple_conforms(typing.get_args(tp), value)
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = checker(args[0])
+            return lambda v: isinstance(v, tuple) and all(map(item, v))
+        checks = tuple(checker(a) for a in args)
+        return lambda v: (isinstance(v, tuple) and len(v) == len(checks)
+                          and all(c(x) for c, x in zip(checks, v, strict=True)))
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
     if tp is date:
-        return isinstance(value, date) and not isinstance(value, datetime)
+        return lambda v: isinstance(v, date) and not isinstance(v, datetime)
     if tp is Decimal:
-        return isinstance(value, Decimal) and value.is_finite()
+        return lambda v: isinstance(v, Decimal) and v.is_finite()
     if tp is time:
-        return isinstance(value, time) and value.tzinfo is None
-    if isinstance(tp, type) and issubclass(tp, StrEnum):
-        return isinstance(value, tp)
-    return isinstance(value, tp)
+        return lambda v: isinstance(v, time) and v.tzinfo is None
+    return lambda v: isinstance(v, tp)
 
 
-def _tuple_conforms(args: tuple[Any, ...], value: tuple[object, ...]) -> bool:
-    if len(args) == 2 and args[1] is Ellipsis:
-        return all(conforms(args[0], item) for item in value)
-    return len(args) == len(value) and all(conforms(a, v) for a, v in zip(args, value, strict=True))
+@cache
+def _field_checks(cls: Any) -> tuple[tuple[str, Any, Callable[[object], bool]], ...]:
+    return tuple((name, tp, checker(tp)) for name, tp in field_types(cls).items())
 
 
 class Record:
@@ -132,17 +144,18 @@ class Record:
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
     def __post_init__(self) -> None:
-        for name, tp in field_types(type(self)).items():
+        for name, tp, check in _field_checks(typing.cast(Any, type(self))):
             value = getattr(self, name)
+            if check(value):
+                continue
             if isinstance(value, Decimal) and not value.is_finite():
                 raise InvalidValueError(
                     f"{type(self).__name__}.{name}: must be a finite Decimal, got {value}"
                 )
-            if not conforms(tp, value):
-                raise InvalidValueError(
-                    f"{type(self).__name__}.{name}: expected {type_name(tp)}, "
-                    f"got {type(value).__name__} {_short_repr(value)}"
-                )
+            raise InvalidValueError(
+                f"{type(self).__name__}.{name}: expected {type_name(tp)}, "
+                f"got {type(value).__name__} {_short_repr(value)}"
+            )
         self._check()
 
     def _check(self) -> None:

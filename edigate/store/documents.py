@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
@@ -28,6 +28,9 @@ from edigate.store.types import utcnow
 
 __all__ = ["DocumentsMixin"]
 
+_IN_CHUNK = 500
+"""Ids or keys per ``IN (...)``: well under SQLite's and PostgreSQL's parameter limits."""
+
 
 class DocumentsMixin(StoreBase):
 
@@ -46,7 +49,38 @@ class DocumentsMixin(StoreBase):
 
     def save_documents(self, documents: Sequence[NewDocument]) -> list[SavedDocument]:
         """`save_document` for many documents in one transaction (one stage, one commit)."""
-        return self._write_retrying(lambda s: [self._save(s, d) for d in documents])
+        if any(d.supersedes is not None for d in documents):
+            return self._write_retrying(lambda s: [self._save(s, d) for d in documents])
+        return self._write_retrying(lambda s: self._save_new(s, documents))
+
+    def _save_new(self, s: Session, documents: Sequence[NewDocument]) -> list[SavedDocument]:
+        """The batch way for documents that supersede nothing: the keys already held are
+        read in a few queries and the new rows inserted in one flush (a 10k-order file
+        would otherwise cost a query and a flush per order)."""
+        held: dict[tuple[str, DocumentKind, str], DocumentRow] = {}
+        wanted: dict[tuple[str, DocumentKind], list[str]] = {}
+        for doc in documents:
+            wanted.setdefault((doc.partner, doc.kind), []).append(doc.key)
+        for (partner, kind), keys in wanted.items():
+            for start in range(0, len(keys), _IN_CHUNK):
+                q = select(DocumentRow).where(DocumentRow.partner == partner, DocumentRow.kind == kind,
+                                              DocumentRow.active_key.in_(keys[start:start + _IN_CHUNK]))
+                held.update(((r.partner, r.kind, r.key), r) for r in s.scalars(q))
+        outcome: list[tuple[DocumentRow, bool, bool]] = []  # row, created, duplicate
+        for doc in documents:
+            row = held.get((doc.partner, doc.kind, doc.key))
+            if row is None:
+                row = DocumentRow(kind=doc.kind, partner=doc.partner, key=doc.key, active_key=doc.key,
+                                  body=doc.body, status=doc.status, transmission_id=doc.transmission_id,
+                                  created_at=utcnow())
+                s.add(row)
+                held[(doc.partner, doc.kind, doc.key)] = row
+                outcome.append((row, True, False))
+            else:
+                outcome.append((row, False, row.transmission_id != doc.transmission_id))
+        s.flush()
+        return [SavedDocument(None, duplicate_of=convert.document(row), created=False) if duplicate
+                else SavedDocument(convert.document(row), created=created) for row, created, duplicate in outcome]
 
     def _save(self, s: Session, doc: NewDocument) -> SavedDocument:
         if doc.supersedes is not None:
@@ -83,20 +117,46 @@ class DocumentsMixin(StoreBase):
             row.status = status
             return convert.document(row)
 
+    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus]) -> None:
+        """Many documents' statuses in one transaction (a stage's decisions, one commit)."""
+        by_status: dict[DocumentStatus, list[int]] = {}
+        for document_id, status in statuses.items():
+            by_status.setdefault(status, []).append(document_id)
+        with self._write() as s:
+            for status, ids in by_status.items():
+                for start in range(0, len(ids), _IN_CHUNK):
+                    s.execute(update(DocumentRow).where(DocumentRow.id.in_(ids[start:start + _IN_CHUNK]))
+                              .values(status=status))
+
     def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
                   kind: DocumentKind | None = None, key: str | None = None,
-                  current: bool = False) -> list[Document]:
-        """Documents matching every filter, oldest first; ``current`` drops superseded ones."""
+                  current: bool = False, status: DocumentStatus | None = None,
+                  after: int | None = None, limit: int | None = None) -> list[Document]:
+        """Documents matching every filter, oldest first; ``current`` drops superseded ones.
+
+        ``after`` (an id) and ``limit`` read a page: a stage walks a 10k-order transmission
+        page by page instead of holding every body at once.
+        """
         q = select(DocumentRow).order_by(DocumentRow.id)
         for column, value in ((DocumentRow.transmission_id, transmission_id),
                               (DocumentRow.partner, partner), (DocumentRow.kind, kind),
-                              (DocumentRow.key, key)):
+                              (DocumentRow.key, key), (DocumentRow.status, status)):
             if value is not None:
                 q = q.where(column == value)
         if current:
             q = q.where(DocumentRow.active_key.is_not(None))
+        if after is not None:
+            q = q.where(DocumentRow.id > after)
         with self._read() as s:
-            return [convert.document(r) for r in s.scalars(q)]
+            return [convert.document(r) for r in s.scalars(q.limit(limit))]
+
+    def document_pages(self, *, transmission_id: int, kind: DocumentKind, size: int = 500) -> Iterator[list[Document]]:
+        """A transmission's current documents of one kind, ``size`` at a time, oldest first."""
+        after: int | None = None
+        while page := self.documents(transmission_id=transmission_id, kind=kind, current=True,
+                                     after=after, limit=size):
+            yield page
+            after = page[-1].id
 
     def record_outbound(self, *, partner: str, set_id: str, key: str, isa13: str, gs06: str,
                         st02: str, archive_path: str, sha256: str,

@@ -114,3 +114,29 @@ def test_a_stage_saves_many_documents_in_one_commit(store: Store) -> None:
     assert [s.created for s in saved] == [True, False, True]
     assert saved[1].duplicate_of is not None and saved[1].duplicate_of.transmission_id == b.id
     assert store.save_documents(docs)[0].created is False
+
+
+def test_batch_save_reports_duplicates_and_repeats_and_pages_walk_everything(url: str) -> None:
+    from edigate.store import DocumentKind, DocumentStatus, NewDocument
+
+    with Store.open(url) as store:
+        first = store.record_received(partner="acme", channel="c", file_name="a", sha256="a" * 64, size=1).transmission
+        second = store.record_received(partner="acme", channel="c", file_name="b", sha256="b" * 64, size=1).transmission
+        docs = [NewDocument(DocumentKind.ORDER, "acme", f"PO{n}:00", f'{{"n": {n}}}', first.id) for n in range(7)]
+        saved = store.save_documents(docs + [docs[2]])
+        assert [s.created for s in saved] == [True] * 7 + [False]
+        assert saved[7].document == saved[2].document
+        again = store.save_documents([NewDocument(DocumentKind.ORDER, "acme", "PO3:00", "{}", second.id),
+                                      NewDocument(DocumentKind.ORDER, "acme", "PO9:00", "{}", second.id)])
+        assert again[0].document is None and again[0].duplicate_of == saved[3].document
+        assert again[1].created and again[1].document is not None
+
+        ids = [s.document.id for s in saved[:7] if s.document]
+        store.set_document_statuses({ids[1]: DocumentStatus.HELD, ids[4]: DocumentStatus.REJECTED,
+                                     ids[5]: DocumentStatus.HELD})
+        pages = list(store.document_pages(transmission_id=first.id, kind=DocumentKind.ORDER, size=3))
+        assert [len(p) for p in pages] == [3, 3, 1]
+        assert [d.id for p in pages for d in p] == ids
+        held = store.documents(transmission_id=first.id, status=DocumentStatus.HELD)
+        assert [d.id for d in held] == [ids[1], ids[5]]
+        assert store.documents(transmission_id=first.id, status=DocumentStatus.REJECTED)[0].id == ids[4]
