@@ -80,9 +80,6 @@ class _Run:
     """Stages an earlier, interrupted pass over this transmission finished."""
     recorded: set[str] = field(default_factory=set)
     """Keys of the outputs recorded for this transmission so far."""
-    acks: dict[int, PoAck | None] = field(default_factory=dict)
-    """Each decided order's 855, kept from the rules stage for the outbound stage of the
-    same pass (small: the orders themselves are decoded page by page and let go)."""
 
 
 class _ClaimLost(Exception):
@@ -236,7 +233,10 @@ class Pipeline:
             else None
 
     def _map(self, run: _Run) -> Status | None:
-        documents, entries = [], []
+        """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
+        the pages already saved under this transmission and creates nothing twice)."""
+        documents: list[NewDocument] = []
+        entries: list[ErrorEntry] = []
         for event in EnvelopeReader(run.data, name=run.tx.file_name):
             if not isinstance(event, Transaction) or _key(event) not in run.accepted_sets:
                 continue
@@ -248,13 +248,21 @@ class Pipeline:
             if result.order is not None and result.ok:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
                                              dumps(result.order), run.tx.id))
-        for saved in self.store.save_documents(documents):
-            if saved.duplicate_of is not None:
-                entries.append(ErrorEntry("map", "order.duplicate", f"PO {saved.duplicate_of.key} was already "
-                                          f"received in transmission {saved.duplicate_of.transmission_id}",
-                                          hint="a resend; nothing new was created"))
-        self._log(run, entries)
+            if len(documents) == _PAGE:
+                self._save_orders(run, documents, entries)
+                documents, entries = [], []
+        self._save_orders(run, documents, entries)
         return None
+
+    def _save_orders(self, run: _Run, documents: Sequence[NewDocument], entries: list[ErrorEntry]) -> None:
+        saved = self.store.save_documents(documents)
+        if saved and not any(s.created or s.duplicate_of for s in saved):
+            return  # an earlier, interrupted pass saved this page and logged its findings
+        entries += [ErrorEntry("map", "order.duplicate", f"PO {s.duplicate_of.key} was already "
+                               f"received in transmission {s.duplicate_of.transmission_id}",
+                               hint="a resend; nothing new was created")
+                    for s in saved if s.duplicate_of is not None]
+        self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
         for page in self._pages(run):
@@ -263,7 +271,6 @@ class Pipeline:
             for doc in page:
                 decision = run.flow.decide(_order(doc.body))
                 status = _DOCUMENT_STATUS[decision.outcome]
-                run.acks[doc.id] = decision.ack
                 entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
                                        if status is DocumentStatus.ACCEPTED else Severity.ERROR,
                                        value=f.value, hint=f.hint) for f in decision.findings]
@@ -296,24 +303,28 @@ class Pipeline:
     def _outbound(self, run: _Run) -> Status | None:
         """An 855 interchange per decided order not answered yet, numbered from one reserved
         block; from `bulk_855` orders on, the 855s travel in interchanges of up to
-        `BULK_855_SETS` sets instead, each recorded once under the transmission."""
+        `BULK_855_SETS` sets instead, each recorded once under the transmission and built
+        one at a time."""
         outbound_855 = run.flow.outbound_855
         if outbound_855 is None:
             return None
-        todo = [(doc.id, ack) for page in self._pages(run) for doc in page
-                if doc.status is not DocumentStatus.HELD and f"855:{doc.id}" not in run.recorded
-                and (ack := self._ack(run, doc)) is not None]
-        if not todo:
-            return None
+        decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
+                                             excluding=(DocumentStatus.HELD,))
         envelope = run.flow.envelope()
-        if len(todo) >= self.bulk_855:
-            for start in range(0, len(todo), BULK_855_SETS):
-                key = f"855:{run.tx.id}:bulk:{start // BULK_855_SETS + 1}"
-                chunk = todo[start:start + BULK_855_SETS]
-                if key not in run.recorded:
-                    sets = tuple(TransactionContent("855", outbound_855.render(ack)) for _, ack in chunk)
-                    numbers = self._reserve(run.partner.id, 1, len(sets))
-                    self._record_outbound(run, key, write_interchange(envelope, [GroupContent("PR", sets)], numbers))
+        if decided >= self.bulk_855:
+            key, sets = "", list[TransactionContent]()
+            for n, doc in enumerate(self._decided(run)):
+                chunk_key = f"855:{run.tx.id}:bulk:{n // BULK_855_SETS + 1}"
+                if chunk_key != key:
+                    self._bulk_855(run, key, sets)
+                    key, sets = chunk_key, []
+                if key not in run.recorded and (ack := self._ack(run, doc)) is not None:
+                    sets.append(TransactionContent("855", outbound_855.render(ack)))
+            self._bulk_855(run, key, sets)
+            return None
+        todo = [(doc.id, ack) for doc in self._decided(run)
+                if f"855:{doc.id}" not in run.recorded and (ack := self._ack(run, doc)) is not None]
+        if not todo:
             return None
         numbers = self._reserve(run.partner.id, len(todo), len(todo))
         for document_id, ack in todo:
@@ -321,6 +332,15 @@ class Pipeline:
             self._record_outbound(run, f"855:{document_id}", write_interchange(envelope, [content], numbers),
                                   document_id=document_id)
         return None
+
+    def _bulk_855(self, run: _Run, key: str, sets: list[TransactionContent]) -> None:
+        if sets:
+            numbers = self._reserve(run.partner.id, 1, len(sets))
+            self._record_outbound(run, key, write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(sets))],
+                                                              numbers))
+
+    def _decided(self, run: _Run) -> Iterator[Document]:
+        return (doc for page in self._pages(run) for doc in page if doc.status is not DocumentStatus.HELD)
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -334,11 +354,11 @@ class Pipeline:
         if entries:
             self.store.add_errors(run.tx.id, entries)
 
-    def _ack(self, run: _Run, doc: Document) -> PoAck | None:
-        """The order's 855 as the rules stage decided it (decided again on a resumed pass)."""
-        if doc.id not in run.acks:
-            run.acks[doc.id] = run.flow.decide(_order(doc.body)).ack
-        return run.acks[doc.id]
+    @staticmethod
+    def _ack(run: _Run, doc: Document) -> PoAck | None:
+        """The order's 855 as the rules decide it (again: keeping 10,000 decisions from the
+        rules stage would hold on to most of each order)."""
+        return run.flow.decide(_order(doc.body)).ack
 
     def _pages(self, run: _Run) -> Iterator[list[Document]]:
         """The transmission's current orders, a page at a time, as the store has them now."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
@@ -149,6 +149,17 @@ class DocumentsMixin(StoreBase):
             q = q.where(DocumentRow.id > after)
         with self._read() as s:
             return [convert.document(r) for r in s.scalars(q.limit(limit))]
+
+    def count_documents(self, *, transmission_id: int, kind: DocumentKind,
+                        excluding: Collection[DocumentStatus] = ()) -> int:
+        """How many current documents of one kind a transmission holds, ``excluding`` some statuses."""
+        q = select(func.count()).select_from(DocumentRow).where(
+            DocumentRow.transmission_id == transmission_id, DocumentRow.kind == kind,
+            DocumentRow.active_key.is_not(None))
+        if excluding:
+            q = q.where(DocumentRow.status.not_in(list(excluding)))
+        with self._read() as s:
+            return int(s.scalar(q) or 0)
 
     def document_pages(self, *, transmission_id: int, kind: DocumentKind, size: int = 500) -> Iterator[list[Document]]:
         """A transmission's current documents of one kind, ``size`` at a time, oldest first."""
