@@ -35,15 +35,15 @@ from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
 from edigate.routing import Router
 from edigate.store import (
-    ControlKind, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outcome,
-    ReservedNumbers, Severity, Status, Store, Transmission,
+    Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, OutboundNumbers, Outcome,
+    Severity, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, open_channel
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
-from edigate.x12.writer import ControlNumbers, Counter, GroupContent, TransactionContent, write_interchange
+from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
 
 __all__ = ["DEFAULT_LEASE", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
 
@@ -203,7 +203,6 @@ class Pipeline:
         """Structure and the functional acks; once finished, only the accepted sets again, quietly."""
         entries: list[ErrorEntry] = []
         quiet = "validate" in run.finished
-        numbers: ControlNumbers = Counter() if quiet else run.flow.numbers
 
         functional_acks: list[Transaction] = []
 
@@ -217,12 +216,15 @@ class Pipeline:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
 
-        for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                  name=run.tx.file_name):
-            if not quiet:
-                self._record_outbound(run, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
         if quiet:
+            for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
+                                 name=run.tx.file_name):
+                pass
             return None
+        with self.store.outbound_numbers(run.partner.id) as numbers:
+            for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
+                                      name=run.tx.file_name):
+                self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
         self._log(run, entries)
         for ack in functional_acks:
             try:
@@ -310,45 +312,35 @@ class Pipeline:
             return None
         decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
                                              excluding=(DocumentStatus.HELD,))
-        envelope = run.flow.envelope()
         if decided >= self.bulk_855:
             key, sets = "", list[TransactionContent]()
             for n, doc in enumerate(self._decided(run)):
                 chunk_key = f"855:{run.tx.id}:bulk:{n // BULK_855_SETS + 1}"
                 if chunk_key != key:
-                    self._bulk_855(run, key, sets)
+                    self._write_855(run, key, sets)
                     key, sets = chunk_key, []
                 if key not in run.recorded and (ack := self._ack(run, doc)) is not None:
                     sets.append(TransactionContent("855", outbound_855.render(ack)))
-            self._bulk_855(run, key, sets)
+            self._write_855(run, key, sets)
             return None
-        todo = [(doc.id, ack) for doc in self._decided(run)
-                if f"855:{doc.id}" not in run.recorded and (ack := self._ack(run, doc)) is not None]
-        if not todo:
-            return None
-        numbers = self._reserve(run.partner.id, len(todo), len(todo))
-        for document_id, ack in todo:
-            content = GroupContent("PR", (TransactionContent("855", outbound_855.render(ack)),))
-            self._record_outbound(run, f"855:{document_id}", write_interchange(envelope, [content], numbers),
-                                  document_id=document_id)
+        for doc in self._decided(run):
+            if f"855:{doc.id}" not in run.recorded and (ack := self._ack(run, doc)) is not None:
+                self._write_855(run, f"855:{doc.id}", [TransactionContent("855", outbound_855.render(ack))], doc.id)
         return None
 
-    def _bulk_855(self, run: _Run, key: str, sets: list[TransactionContent]) -> None:
-        if sets:
-            numbers = self._reserve(run.partner.id, 1, len(sets))
-            self._record_outbound(run, key, write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(sets))],
-                                                              numbers))
+    def _write_855(self, run: _Run, key: str, sets: list[TransactionContent], document_id: int | None = None) -> None:
+        """One interchange of 855s, numbered and recorded in one commit."""
+        if not sets:
+            return
+        with self.store.outbound_numbers(run.partner.id) as numbers:
+            data = write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(sets))],
+                                     numbers.blocks(1, len(sets)))
+            self._record_outbound(run, numbers, key, data, document_id)
 
     def _decided(self, run: _Run) -> Iterator[Document]:
         return (doc for page in self._pages(run) for doc in page if doc.status is not DocumentStatus.HELD)
 
     # -- helpers -----------------------------------------------------------------------
-
-    def _reserve(self, partner: str, interchanges: int, sets: int) -> ReservedNumbers:
-        """Control numbers for ``interchanges`` of one group each holding ``sets`` in all, in three commits."""
-        counts = {ControlKind.INTERCHANGE: interchanges, ControlKind.GROUP: interchanges, ControlKind.TRANSACTION: sets}
-        return ReservedNumbers({kind.value: self.store.reserve_control_numbers(partner, kind, n)
-                                for kind, n in counts.items()})
 
     def _log(self, run: _Run, entries: Sequence[ErrorEntry]) -> None:
         if entries:
@@ -364,15 +356,17 @@ class Pipeline:
         """The transmission's current orders, a page at a time, as the store has them now."""
         return self.store.document_pages(transmission_id=run.tx.id, kind=DocumentKind.ORDER, size=_PAGE)
 
-    def _record_outbound(self, run: _Run, key: str, data: bytes, document_id: int | None = None) -> None:
+    def _record_outbound(self, run: _Run, numbers: OutboundNumbers, key: str, data: bytes,
+                         document_id: int | None = None) -> None:
+        """Archive what was written and record it, committing the numbers it spent."""
         archived = self.archive.put(data)
         isa13, gs06, st02, set_id = _controls(data)
         due = None
         if set_id in ("855", "856", "810"):
             due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
-        self.store.record_outbound(partner=run.partner.id, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
-                                   st02=st02, archive_path=archived.relative, sha256=archived.sha256,
-                                   transmission_id=run.tx.id, document_id=document_id, ack_due_at=due)
+        numbers.record(set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
+                       archive_path=archived.relative, sha256=archived.sha256, transmission_id=run.tx.id,
+                       document_id=document_id, ack_due_at=due)
         run.recorded.add(key)
 
     def _send(self, run: _Run) -> Status | None:

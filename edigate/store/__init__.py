@@ -14,7 +14,7 @@ so each pipeline stage is durable before the next starts. Database failures surf
 
 from __future__ import annotations
 
-from edigate.store.documents import DocumentsMixin
+from edigate.store.documents import DocumentsMixin, OutboundNumbers
 from edigate.store.events import EventsMixin
 from edigate.store.migrate import migrate
 from edigate.store.records import (
@@ -66,6 +66,7 @@ __all__ = [
     "Interchange",
     "NewDocument",
     "Outbound",
+    "OutboundNumbers",
     "Outcome",
     "Received",
     "ReservedNumbers",

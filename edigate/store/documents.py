@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +17,8 @@ from edigate.store.records import (
     AckStatus,
     AuditAction,
     AuditEvent,
+    ControlKind,
+    Direction,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -25,14 +29,19 @@ from edigate.store.records import (
 )
 from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, TransmissionRow
 from edigate.store.types import utcnow
+from edigate.store.work import ReservedNumbers, draw
 
-__all__ = ["DocumentsMixin"]
+__all__ = ["DocumentsMixin", "OutboundNumbers"]
 
 _IN_CHUNK = 500
 """Ids or keys per ``IN (...)``: well under SQLite's and PostgreSQL's parameter limits."""
 
 
 class DocumentsMixin(StoreBase):
+
+    def outbound_numbers(self, partner: str, direction: Direction = Direction.OUT) -> OutboundNumbers:
+        """Control numbers spent only with the outbound document they number (see `OutboundNumbers`)."""
+        return OutboundNumbers(self, partner, direction)
 
     def save_document(self, *, kind: DocumentKind, partner: str, key: str, body: str,
                       transmission_id: int | None, status: DocumentStatus = DocumentStatus.ACCEPTED,
@@ -178,19 +187,34 @@ class DocumentsMixin(StoreBase):
         Returns the record and whether it was new; an existing one is returned untouched.
         """
         def work(s: Session) -> tuple[Outbound, bool]:
-            row = s.scalar(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.key == key))
-            if row is not None:
-                return convert.outbound(row), False
-            row = OutboundRow(
-                partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
-                archive_path=archive_path, sha256=sha256, transmission_id=transmission_id,
-                document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(),
-                ack_status=AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED)
-            s.add(row)
-            s.flush()
+            found = self._recorded(s, partner, key)
+            if found is not None:
+                return found, False
+            row = self._outbound_row(s, partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
+                                     st02=st02, archive_path=archive_path, sha256=sha256,
+                                     transmission_id=transmission_id, document_id=document_id,
+                                     ack_due_at=ack_due_at)
             return convert.outbound(row), True
 
         return self._write_retrying(work)
+
+    @staticmethod
+    def _recorded(s: Session, partner: str, key: str) -> Outbound | None:
+        row = s.scalar(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.key == key))
+        return None if row is None else convert.outbound(row)
+
+    @staticmethod
+    def _outbound_row(s: Session, *, partner: str, set_id: str, key: str, isa13: str, gs06: str, st02: str,
+                      archive_path: str, sha256: str, transmission_id: int | None = None,
+                      document_id: int | None = None, ack_due_at: dt.datetime | None = None) -> OutboundRow:
+        row = OutboundRow(
+            partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
+            archive_path=archive_path, sha256=sha256, transmission_id=transmission_id,
+            document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(),
+            ack_status=AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED)
+        s.add(row)
+        s.flush()
+        return row
 
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> Outbound:
         with self._write() as s:
@@ -257,3 +281,86 @@ class DocumentsMixin(StoreBase):
             inbound = s.scalars(select(TransmissionRow.sha256).where(TransmissionRow.status.in_(open_)))
             outbound = s.scalars(select(OutboundRow.sha256).where(OutboundRow.ack_status == AckStatus.PENDING))
             return set(inbound) | set(outbound)
+
+
+class OutboundNumbers:
+    """Control numbers that are spent only together with the document they number.
+
+    The first draw opens a write transaction; `record` adds the outbound document to it
+    and commits both; `discard` (or leaving the ``with`` block without recording) rolls
+    the draws back. A worker that dies between writing a 997 or 855 and recording it
+    leaves no gap in the partner's sequence, and one that records a key already recorded
+    (a resumed stage) spends nothing. Hold the transaction briefly: it is the database's
+    single writer on SQLite and locks the partner's sequences on PostgreSQL.
+    """
+
+    def __init__(self, store: DocumentsMixin, partner: str, direction: Direction = Direction.OUT) -> None:
+        self.store, self.partner, self.direction = store, partner, direction
+        self._open: ExitStack | None = None
+        self._session: Session | None = None
+
+    def next(self, kind: str) -> int:
+        return self.reserve(ControlKind(kind), 1)[0]
+
+    def reserve(self, kind: ControlKind, count: int) -> range:
+        return draw(self._begin(), self.partner, kind, count, self.direction)
+
+    def blocks(self, interchanges: int, sets: int) -> ReservedNumbers:
+        """Numbers for ``interchanges`` of one group each holding ``sets`` in all."""
+        counts = {ControlKind.INTERCHANGE: interchanges, ControlKind.GROUP: interchanges,
+                  ControlKind.TRANSACTION: sets}
+        return ReservedNumbers({kind.value: self.reserve(kind, n) for kind, n in counts.items()})
+
+    def record(self, **fields: Any) -> tuple[Outbound, bool]:
+        """`Store.record_outbound` in the transaction of the draws, then commit.
+
+        When ``key`` is already recorded, the draws are rolled back and the record returned.
+        """
+        s = self._begin()
+        try:
+            found = self.store._recorded(s, self.partner, fields["key"])
+            if found is not None:
+                self.discard()
+                return found, False
+            row = self.store._outbound_row(s, partner=self.partner, **fields)
+            outbound = convert.outbound(row)
+        except BaseException:
+            self.discard()
+            raise
+        self._finish(commit=True)
+        return outbound, True
+
+    def discard(self) -> None:
+        """Give back every number drawn since the last `record`."""
+        self._finish(commit=False)
+
+    def __enter__(self) -> OutboundNumbers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
+
+    def _begin(self) -> Session:
+        if self._session is None:
+            stack = ExitStack()
+            try:
+                self._session = stack.enter_context(self.store._write())
+            except BaseException:
+                stack.close()
+                raise
+            self._open = stack
+        return self._session
+
+    def _finish(self, *, commit: bool) -> None:
+        stack, session = self._open, self._session
+        self._open = self._session = None
+        if stack is None or session is None:
+            return
+        if commit:
+            stack.close()  # the session block commits on a clean exit
+        else:
+            stack.__exit__(_Discarded, _Discarded(), None)
+
+
+class _Discarded(Exception):
+    """Raised into the open session block to roll it back quietly."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from edigate.store import convert
 from edigate.store.base import StoreBase
@@ -30,7 +31,7 @@ from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
 
-__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin"]
+__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin", "draw"]
 
 MAX_CONTROL_NUMBER = 999_999_999
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -59,6 +60,24 @@ class ReservedNumbers:
             raise LookupError(f"no reserved {kind} control number left") from None
 
 
+def draw(s: Session, partner: str, kind: ControlKind, count: int, direction: Direction) -> range:
+    """Move a sequence on by ``count`` inside the session's transaction; the numbers drawn."""
+    if not 1 <= count <= MAX_CONTROL_NUMBER:
+        raise ValueError(f"cannot reserve {count} control numbers")
+    now = utcnow()
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    col = ControlSequenceRow.last_value
+    stmt = dialect.insert(ControlSequenceRow).values(
+        partner=partner, direction=direction, kind=ControlKind(kind), last_value=count, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["partner", "direction", "kind"],
+        set_={"last_value": case((col > MAX_CONTROL_NUMBER - count, count), else_=col + count),
+              "updated_at": now},
+    ).returning(col)
+    last = int(s.execute(stmt).scalar_one())
+    return range(last - count + 1, last + 1)
+
+
 class WorkMixin(StoreBase):
 
     def next_control_number(self, partner: str, kind: ControlKind,
@@ -70,21 +89,8 @@ class WorkMixin(StoreBase):
                                 direction: Direction = Direction.OUT) -> range:
         """``count`` consecutive numbers in one commit (a block that would pass 999999999
         starts again at 1), for an interchange of many transaction sets."""
-        if not 1 <= count <= MAX_CONTROL_NUMBER:
-            raise ValueError(f"cannot reserve {count} control numbers")
-        now = utcnow()
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        col = ControlSequenceRow.last_value
-        stmt = dialect.insert(ControlSequenceRow).values(
-            partner=partner, direction=direction, kind=ControlKind(kind), last_value=count, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["partner", "direction", "kind"],
-            set_={"last_value": case((col > MAX_CONTROL_NUMBER - count, count), else_=col + count),
-                  "updated_at": now},
-        ).returning(col)
         with self._write() as s:
-            last = int(s.execute(stmt).scalar_one())
-        return range(last - count + 1, last + 1)
+            return draw(s, partner, kind, count, direction)
 
     def control_numbers(self, partner: str, direction: Direction = Direction.OUT) -> StoreControlNumbers:
         """Control numbers for the X12 writer, drawn from the store."""

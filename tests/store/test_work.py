@@ -145,3 +145,48 @@ def test_reserved_numbers_feed_the_writer() -> None:
     assert [numbers.next("interchange"), numbers.next("transaction"), numbers.next("transaction")] == [7, 1, 2]
     with pytest.raises(LookupError, match="no reserved group"):
         numbers.next("group")
+
+
+def _record(numbers: object, key: str, isa13: int) -> tuple[object, bool]:
+    return numbers.record(set_id="855", key=key, isa13=f"{isa13:09d}", gs06=str(isa13), st02="0001",  # type: ignore[attr-defined]
+                          archive_path="aa/aa/" + "a" * 64, sha256="a" * 64)
+
+
+def test_outbound_numbers_are_spent_only_with_their_record(store: Store) -> None:
+    with store.outbound_numbers("acme") as numbers:
+        assert numbers.next("interchange") == 1  # left without a record: given back
+    with store.outbound_numbers("acme") as numbers:
+        block = numbers.blocks(1, 3)
+        assert (block.next("interchange"), block.next("group")) == (1, 1)
+        assert [block.next("transaction") for _ in range(3)] == [1, 2, 3]
+        first, new = _record(numbers, "855:1", 1)
+        assert new
+        assert numbers.next("interchange") == 2
+        numbers.discard()
+        assert numbers.next("interchange") == 2
+        again, new = _record(numbers, "855:1", 2)  # a resumed stage: already recorded, nothing spent
+        assert (again, new) == (first, False)
+    assert store.next_control_number("acme", ControlKind.INTERCHANGE) == 2
+    assert store.next_control_number("acme", ControlKind.TRANSACTION) == 4
+
+
+def _draw_and_die(url: str) -> None:
+    import os
+    import signal
+
+    store = Store.open(url)
+    numbers = store.outbound_numbers("acme")
+    numbers.blocks(1, 5)
+    os.kill(os.getpid(), signal.SIGKILL)  # between writing an interchange and recording it
+
+
+def test_a_worker_killed_between_draw_and_record_leaves_no_gap(url: str) -> None:
+    with Store.open(url) as store:
+        assert store.next_control_number("acme", ControlKind.INTERCHANGE) == 1
+    child = multiprocessing.get_context("fork").Process(target=_draw_and_die, args=(url,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -9
+    with Store.open(url) as store:
+        assert store.next_control_number("acme", ControlKind.INTERCHANGE) == 2
+        assert store.next_control_number("acme", ControlKind.TRANSACTION) == 1
