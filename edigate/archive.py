@@ -79,20 +79,23 @@ class Archive:
         return self.root / self.relative(sha256)
 
     def sweep(self, older_than_days: float, keep: Collection[str] = (),
-              *, now: float | None = None) -> list[str]:
+              *, now: float | None = None, dry_run: bool = False) -> list[str]:
         """Delete files older than the retention, except hashes in ``keep``.
 
         ``keep`` is what the store still needs (`Store.pinned_hashes()`: transmissions not
-        done, outbound files not yet acknowledged). Returns the hashes removed.
+        done, outbound files not yet acknowledged). Returns the hashes removed (with
+        ``dry_run``, those that would be, and nothing is touched).
         """
         now = time.time() if now is None else now
         cutoff = now - older_than_days * 86_400
         removed = []
         for path in self._files():
             if path.name not in keep and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
+                if not dry_run:
+                    path.unlink(missing_ok=True)
                 removed.append(path.name)
-        self._drop_stale_temps(now)
+        if not dry_run:
+            self._drop_stale_temps(now)
         return sorted(removed)
 
     def hashes(self) -> Iterator[str]:

@@ -31,7 +31,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                      help="processes that claim and process transmissions side by side (default 1)")
     run.set_defaults(handler=_run)
 
-    tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resolve")
+    tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest first")
     listing.add_argument("--status", metavar="S")
@@ -48,10 +48,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     again = actions.add_parser("reprocess", help="run again from the archived bytes (after a fix)")
     again.add_argument("id", type=int, metavar="ID")
     again.set_defaults(handler=_tx_reprocess)
+    resend = actions.add_parser("resend", help="send the outputs (997/999/TA1, 855) again; the partner lost them")
+    resend.add_argument("id", type=int, metavar="ID")
+    resend.add_argument("--set", dest="set_id", metavar="SET", help="only this set, e.g. 855 or 997")
+    resend.set_defaults(handler=_tx_resend)
     resolve = actions.add_parser("resolve", help="close a held or failed transmission by hand")
     resolve.add_argument("id", type=int, metavar="ID")
     resolve.add_argument("--note", required=True, metavar="TEXT")
     resolve.set_defaults(handler=_tx_resolve)
+
+
+    archive = commands.add_parser("archive", help="the archive of raw files: retention")
+    archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
+    sweep = archive_actions.add_parser(
+        "sweep", help="delete archived files older than retention_days, except those still needed "
+                      "(open transmissions, outputs waiting for their ack)")
+    sweep.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
+    sweep.set_defaults(handler=_archive_sweep)
 
 
 def _positive(text: str) -> int:
@@ -198,6 +211,23 @@ def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
         done = gw.process(again)
     print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
     return 1 if done.status.value in ("failed", "held") else 0
+
+
+def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        sent = gw.resend(args.id, actor="cli", set_id=args.set_id)
+    for o in sent:
+        print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
+    return 0
+
+
+def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        days = gw.workspace.retention_days
+        removed = gw.archive.sweep(days, gw.store.pinned_hashes(), dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {gw.archive.root}", file=out)
+    return 0
 
 
 def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import queue
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -35,7 +36,8 @@ from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
 from edigate.routing import Router
 from edigate.store import (
-    Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, OutboundNumbers, Outcome,
+    AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
+    OutboundNumbers, Outcome,
     Severity, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, open_channel
@@ -119,7 +121,10 @@ class Pipeline:
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
         tx = self.receive(partner, "cli", path.name, data)
-        return tx if tx.status is Status.DUPLICATE else self.process(tx)
+        if tx.status is Status.DUPLICATE:
+            return tx
+        claimed = self.store.claim(tx.id, f"ingest-{os.getpid()}", lease=self.lease)
+        return self.store.transmission(tx.id) if claimed is None else self.process(claimed)
 
     # -- processing --------------------------------------------------------------------
 
@@ -369,6 +374,28 @@ class Pipeline:
                        document_id=document_id, ack_due_at=due)
         run.recorded.add(key)
 
+    def resend(self, transmission_id: int, *, actor: str, set_id: str | None = None) -> list[Outbound]:
+        """Send a transmission's outputs again (all, or one set id) on the partner's outbound
+        channel, whether sent before or not: the partner lost them. Audited."""
+        tx = self.store.transmission(transmission_id)
+        partner = self.partners.get(tx.partner)
+        if partner is None:
+            raise UsageError(f"transmission {transmission_id}: partner {tx.partner!r} is not configured")
+        config = partner.channels.outbound
+        if config is None:
+            raise UsageError(f"partner {partner.id} has no outbound channel to resend on")
+        outs = [o for o in self.store.outbounds(transmission_id) if set_id is None or o.set_id == set_id]
+        if not outs:
+            raise UsageError(f"transmission {transmission_id} has no {set_id or 'outbound'} documents to resend")
+        with open_channel(config, f"{partner.id}:out", self.channel_options) as channel:
+            for out in outs:
+                channel.send(_out_name(out, partner.id), self.archive.get(out.sha256))
+                self.store.mark_sent(out.id)
+        self.store.audit(actor=actor, action=AuditAction.RESEND, target=f"tx:{transmission_id}",
+                         transmission_id=transmission_id,
+                         note="resent " + ", ".join(f"{o.set_id} ISA13 {o.isa13}" for o in outs))
+        return [self.store.outbound(o.id) for o in outs]
+
     def _send(self, run: _Run) -> Status | None:
         """Send each output not sent yet on the partner's outbound channel; a failure waits for a retry."""
         config = run.partner.channels.outbound
@@ -378,7 +405,7 @@ class Pipeline:
             with open_channel(config, f"{run.partner.id}:out", self.channel_options) as channel:
                 for out in self.store.outbounds(run.tx.id):
                     if out.sent_at is None:
-                        channel.send(f"{out.set_id}-{run.partner.id}-{out.isa13}.x12", self.archive.get(out.sha256))
+                        channel.send(_out_name(out, run.partner.id), self.archive.get(out.sha256))
                         self.store.mark_sent(out.id)
         except TransportError as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("send", exc.code, exc.message, Severity.WARNING,
@@ -469,6 +496,11 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
+
+
+def _out_name(out: Outbound, partner: str) -> str:
+    """The file name an output is sent under: ours, made of its set, partner and ISA13."""
+    return f"{out.set_id}-{partner}-{out.isa13}.x12"
 
 
 def _key(tx: Transaction) -> tuple[str, str, str]:

@@ -68,6 +68,8 @@ def test_sweep_keeps_recent_and_pinned_files(tmp_path: Path) -> None:
     stale_tmp = old.path.parent / ".tmp-leftover"
     stale_tmp.write_bytes(b"half")
     os.utime(stale_tmp, (month_ago, month_ago))
+    assert archive.sweep(30, keep={pinned.sha256}, dry_run=True) == [old.sha256]
+    assert old.sha256 in archive  # a dry run touches nothing
     assert archive.sweep(30, keep={pinned.sha256}) == [old.sha256]
     assert set(archive.hashes()) == {pinned.sha256, fresh.sha256}
     assert not stale_tmp.exists()

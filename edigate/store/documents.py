@@ -242,6 +242,10 @@ class DocumentsMixin(StoreBase):
         with self._read() as s:
             return [convert.outbound(r) for r in s.scalars(q)]
 
+    def outbound(self, outbound_id: int) -> Outbound:
+        with self._read() as s:
+            return convert.outbound(self._outbound(s, outbound_id))
+
     def outbounds(self, transmission_id: int) -> list[Outbound]:
         q = select(OutboundRow).where(OutboundRow.transmission_id == transmission_id).order_by(OutboundRow.id)
         with self._read() as s:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,13 @@ class ReservedNumbers:
             return next(self._left[kind])
         except (KeyError, StopIteration):
             raise LookupError(f"no reserved {kind} control number left") from None
+
+
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    """Waiting, or processing under a lease that ran out (or none: left by an older ingest)."""
+    return or_(TransmissionRow.status == Status.RECEIVED,
+               and_(TransmissionRow.status == Status.PROCESSING,
+                    or_(TransmissionRow.lease_until < now, TransmissionRow.lease_until.is_(None))))
 
 
 def draw(s: Session, partner: str, kind: ControlKind, count: int, direction: Direction) -> range:
@@ -112,20 +119,27 @@ class WorkMixin(StoreBase):
     def claim_next(self, worker: str, *, lease: dt.timedelta = DEFAULT_LEASE,
                    partner: str | None = None) -> Transmission | None:
         """Take the oldest transmission waiting for work (or whose lease ran out), or None."""
-        now = utcnow()
-        q = select(TransmissionRow).where(or_(
-            TransmissionRow.status == Status.RECEIVED,
-            and_(TransmissionRow.status == Status.PROCESSING, TransmissionRow.lease_until < now),
-        )).order_by(TransmissionRow.id).limit(1)
+        q = select(TransmissionRow).where(_claimable(utcnow())).order_by(TransmissionRow.id).limit(1)
         if partner is not None:
             q = q.where(TransmissionRow.partner == partner)
+        return self._claim(q, worker, lease)
+
+    def claim(self, transmission_id: int, worker: str, *,
+              lease: dt.timedelta = DEFAULT_LEASE) -> Transmission | None:
+        """Take this transmission if it waits for work (or its lease ran out); None when
+        another worker holds it or nothing is left to do (`edigate ingest` claims what it
+        received, so a crash leaves it to the gateway once the lease has run out)."""
+        q = select(TransmissionRow).where(TransmissionRow.id == transmission_id, _claimable(utcnow()))
+        return self._claim(q, worker, lease)
+
+    def _claim(self, q: Select[Any], worker: str, lease: dt.timedelta) -> Transmission | None:
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         with self._write() as s:
             row = s.scalar(q)
             if row is None:
                 return None
-            row.status, row.claimed_by, row.lease_until = Status.PROCESSING, worker, now + lease
+            row.status, row.claimed_by, row.lease_until = Status.PROCESSING, worker, utcnow() + lease
             s.flush()
             return convert.transmission(row)
 

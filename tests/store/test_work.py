@@ -190,3 +190,17 @@ def test_a_worker_killed_between_draw_and_record_leaves_no_gap(url: str) -> None
     with Store.open(url) as store:
         assert store.next_control_number("acme", ControlKind.INTERCHANGE) == 2
         assert store.next_control_number("acme", ControlKind.TRANSACTION) == 1
+
+
+def test_claiming_one_transmission_respects_live_leases(store: Store) -> None:
+    tx = receive(store).transmission
+    mine = store.claim(tx.id, "ingest-1", lease=dt.timedelta(minutes=5))
+    assert mine is not None and (mine.status, mine.claimed_by) == (Status.PROCESSING, "ingest-1")
+    assert store.claim(tx.id, "gateway") is None and store.claim_next("gateway") is None
+    store.set_status(tx.id, Status.DONE)
+    assert store.claim(tx.id, "gateway") is None  # nothing left to do
+
+    crashed = receive(store, "c" * 64).transmission
+    assert store.claim(crashed.id, "ingest-2", lease=dt.timedelta(seconds=-1)) is not None  # then it died
+    taken = store.claim_next("gateway")
+    assert taken is not None and (taken.id, taken.claimed_by) == (crashed.id, "gateway")
