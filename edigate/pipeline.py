@@ -288,11 +288,14 @@ class Pipeline:
         return None
 
     def _route(self, run: _Run) -> Status | None:
+        """Each accepted order's payloads to its destinations, a page of files per channel
+        call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
         router = Router(run.partner.routing, partner=run.partner.id)
         with ExitStack() as opened:
             channels: dict[str, Channel] = {}
             for page in self._pages(run):
+                batches: dict[str, list[tuple[str, bytes]]] = {}
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED:
                         continue
@@ -303,7 +306,9 @@ class Pipeline:
                         if delivery.destination not in channels:
                             channels[delivery.destination] = opened.enter_context(open_channel(
                                 delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
-                        channels[delivery.destination].send(delivery.file_name, delivery.payload)
+                        batches.setdefault(delivery.destination, []).append((delivery.file_name, delivery.payload))
+                for destination, files in batches.items():
+                    channels[destination].send_many(files)
         self._log(run, entries)
         return None
 

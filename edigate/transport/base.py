@@ -9,9 +9,10 @@ Channel types are plain entries in `CHANNEL_TYPES`; `open_channel` picks one by
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +108,11 @@ class Channel(ABC):
     @abstractmethod
     def send(self, name: str, data: bytes) -> Sent:
         """Deliver ``data`` as ``name``; readers never see a partial file."""
+
+    def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
+        """`send` for many files; all delivered when it returns. Channels that can make a
+        batch durable at once (a local folder: one sync, not two per file) override it."""
+        return [self.send(name, data) for name, data in files]
 
     def close(self) -> None:
         """Release connections; the channel may be used again and reconnects."""

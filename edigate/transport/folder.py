@@ -7,9 +7,14 @@ file, fsyncs it, then ``os.replace``s it into place.
 
 from __future__ import annotations
 
+import builtins
+import ctypes
+import ctypes.util
 import fnmatch
 import os
 import time
+import typing
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from edigate.errors import TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
 from edigate.transport.names import is_temporary, safe_name, temporary_name
 
-__all__ = ["FolderChannel", "write_atomically"]
+__all__ = ["FolderChannel", "write_all_atomically", "write_atomically"]
 
 _Look = dict[str, tuple[int, int]]  # path -> (size, mtime_ns)
 
@@ -92,6 +97,18 @@ class FolderChannel(Channel):
             raise TransportError(f"{self.id}: cannot write {target}: {exc.strerror}") from exc
         return Sent.of(self.id, target.name, data)
 
+    def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
+        """Every file written under a hidden name, the batch made durable by one filesystem
+        sync, then each renamed into place and the folder synced: readers still never see a
+        partial file, and an export of 10,000 orders costs two syncs a page, not two a file."""
+        folder = self.folders[0]
+        targets = [folder / safe_name(name) for name, _ in files]
+        try:
+            write_all_atomically(list(zip(targets, (data for _, data in files), strict=True)))
+        except OSError as exc:
+            raise TransportError(f"{self.id}: cannot write into {folder}: {exc.strerror}") from exc
+        return [Sent.of(self.id, t.name, data) for t, (_, data) in zip(targets, files, strict=True)]
+
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write a hidden temporary file beside ``target``, fsync it, and replace ``target``."""
@@ -107,6 +124,54 @@ def write_atomically(target: Path, data: bytes) -> None:
         part.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+
+
+def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
+    """`write_atomically` for a batch, with one data sync and one folder sync per folder."""
+    if len(files) < 2 or _syncfs is None:
+        for target, data in files:
+            write_atomically(target, data)
+        return
+    parts: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = target.parent / temporary_name(target.name)
+            parts.append((part, target))
+            part.write_bytes(data)
+        for folder in {t.parent for _, t in parts}:
+            _sync_filesystem(folder)  # the data is on disk before any name points at it
+        for part, target in parts:
+            os.replace(part, target)
+    except BaseException:
+        for part, _ in parts:
+            part.unlink(missing_ok=True)
+        raise
+    for folder in {t.parent for _, t in parts}:
+        _fsync_dir(folder)
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2): flush one filesystem, not every file one by one (None elsewhere)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return typing.cast(Callable[[int], int], libc.syncfs)
+    except (OSError, AttributeError):
+        return None
+
+
+_syncfs = _load_syncfs()
+
+
+def _sync_filesystem(folder: Path) -> None:
+    assert _syncfs is not None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(folder))
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
