@@ -304,7 +304,7 @@ def reconcile_functional_ack(store: Store, partner: str, transmission: int, ack:
                                   status=_ACK_STATUS.get(s.status, AckStatus.REJECTED), result=detail,
                                   ack_transmission_id=transmission):
             touched[o.id] = o
-    rejected = tuple(o for o in touched.values() if o.ack_status is AckStatus.REJECTED)
+    rejected = tuple(o for o in touched.values() if o.ack_status in (AckStatus.REJECTED, AckStatus.PARTIAL))
     store.add_errors(transmission, [*_exceptions(partner, rejected), *_unmatched(ack, group.control_number, touched)])
     return Reconciled(tuple(touched.values()), rejected)
 

@@ -323,29 +323,29 @@ class Pipeline:
         decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
                                              excluding=(DocumentStatus.HELD,))
         if decided >= self.bulk_855:
-            key, sets = "", list[TransactionContent]()
+            key, chunk = "", list[tuple[int, TransactionContent]]()
             for n, doc in enumerate(self._decided(run)):
                 chunk_key = f"855:{run.tx.id}:bulk:{n // BULK_855_SETS + 1}"
                 if chunk_key != key:
-                    self._write_855(run, key, sets)
-                    key, sets = chunk_key, []
+                    self._write_855(run, key, chunk)
+                    key, chunk = chunk_key, []
                 if key not in run.recorded and (ack := self._ack(run, doc)) is not None:
-                    sets.append(TransactionContent("855", outbound_855.render(ack)))
-            self._write_855(run, key, sets)
+                    chunk.append((doc.id, TransactionContent("855", outbound_855.render(ack))))
+            self._write_855(run, key, chunk)
             return None
         for doc in self._decided(run):
             if f"855:{doc.id}" not in run.recorded and (ack := self._ack(run, doc)) is not None:
-                self._write_855(run, f"855:{doc.id}", [TransactionContent("855", outbound_855.render(ack))], doc.id)
+                self._write_855(run, f"855:{doc.id}", [(doc.id, TransactionContent("855", outbound_855.render(ack)))])
         return None
 
-    def _write_855(self, run: _Run, key: str, sets: list[TransactionContent], document_id: int | None = None) -> None:
-        """One interchange of 855s, numbered and recorded in one commit."""
-        if not sets:
+    def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:
+        """One interchange of 855s (document id, set), numbered and recorded in one commit."""
+        if not chunk:
             return
         with self.store.outbound_numbers(run.partner.id) as numbers:
-            data = write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(sets))],
-                                     numbers.blocks(1, len(sets)))
-            self._record_outbound(run, numbers, key, data, document_id)
+            data = write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(c for _, c in chunk))],
+                                     numbers.blocks(1, len(chunk)))
+            self._record_outbound(run, numbers, key, data, [d for d, _ in chunk])
 
     def _decided(self, run: _Run) -> Iterator[Document]:
         return (doc for page in self._pages(run) for doc in page if doc.status is not DocumentStatus.HELD)
@@ -367,16 +367,19 @@ class Pipeline:
         return self.store.document_pages(transmission_id=run.tx.id, kind=DocumentKind.ORDER, size=_PAGE)
 
     def _record_outbound(self, run: _Run, numbers: OutboundNumbers, key: str, data: bytes,
-                         document_id: int | None = None) -> None:
-        """Archive what was written and record it, committing the numbers it spent."""
+                         document_ids: Sequence[int] = ()) -> None:
+        """Archive what was written and record it with its sets (each set's document, in
+        order, when it carries one), committing the numbers it spent."""
         archived = self.archive.put(data)
-        isa13, gs06, st02, set_id = _controls(data)
+        isa13, gs06, st02s, set_id = _controls(data)
         due = None
         if set_id in ("855", "856", "810"):
             due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
-        numbers.record(set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
+        carried = [*document_ids, *[None] * (len(st02s) - len(document_ids))]
+        numbers.record(set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02s[0] if st02s else "",
                        archive_path=archived.relative, sha256=archived.sha256, transmission_id=run.tx.id,
-                       document_id=document_id, ack_due_at=due)
+                       document_id=document_ids[0] if len(document_ids) == 1 else None, ack_due_at=due,
+                       sets=list(zip(st02s, carried, strict=True)))
         run.recorded.add(key)
 
     def resend(self, transmission_id: int, *, actor: str, set_id: str | None = None) -> list[Outbound]:
@@ -539,17 +542,18 @@ def _duplicate_isa13(first: Interchange, earlier: int, action: str) -> Finding:
                    interchange=first.header.control_number)
 
 
-def _controls(data: bytes) -> tuple[str, str, str, str]:
-    """ISA13, first GS06, first ST02 and set id (TA1 when it holds no set) of what we wrote."""
-    isa13 = gs06 = st02 = ""
+def _controls(data: bytes) -> tuple[str, str, list[str], str]:
+    """ISA13, first GS06, every ST02 and the set id (TA1 when it holds no set) of what we wrote."""
+    isa13 = gs06 = ""
+    st02s: list[str] = []
     set_id = "TA1"
     for event in EnvelopeReader(data):
-        if isinstance(event, Transaction) and not st02:
-            st02, set_id = event.control_number, event.set_id
+        if isinstance(event, Transaction):
+            if not st02s:
+                set_id = event.set_id
+            st02s.append(event.control_number)
         elif isinstance(event, FunctionalGroup) and not gs06:
             gs06 = event.header.control_number
         elif isinstance(event, Interchange) and not isa13:
             isa13 = event.header.control_number
-    return isa13, gs06, st02, set_id
-
-
+    return isa13, gs06, st02s, set_id

@@ -14,7 +14,7 @@ import pytest
 from edigate.archive import Archive
 from edigate.partners import load_partners
 from edigate.pipeline import STAGES, Pipeline, run_workers
-from edigate.store import DocumentKind, DocumentStatus, Status, Store
+from edigate.store import AckStatus, DocumentKind, DocumentStatus, Status, Store
 from edigate.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
@@ -185,6 +185,30 @@ def test_many_decided_orders_share_bulk_855_interchanges(pipeline: Pipeline) -> 
     segments = list(tokenize(pipeline.archive.get(bulk.sha256)))
     assert [s.elements[2] for s in segments if s.id == "BAK"] == ["4500012345", "4500012346"]
     assert [s.elements[1] for s in segments if s.id == "ST"] == [bulk.st02, f"{int(bulk.st02) + 1:04d}"]
+    orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    assert [(x.st02, x.document_id) for x in pipeline.store.outbound_sets(outbound_id=bulk.id)] == [
+        (bulk.st02, orders[0].id), (f"{int(bulk.st02) + 1:04d}", orders[1].id)]
+
+
+def test_a_997_rejecting_one_set_of_a_bulk_855_names_that_order(pipeline: Pipeline, tmp_path: Path) -> None:
+    pipeline.bulk_855 = 2
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    [bulk] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "855"]
+    second = f"{int(bulk.st02) + 1:04d}"
+    ack = ("ISA*00*          *00*          *ZZ*BIGBOXRETAIL   *ZZ*EDIGATE        *261127*0800*U*00401*000000901*0*P*>~"
+           "GS*FA*BIGBOX*EDIGATE*20261127*0800*901*X*004010~ST*997*0001~"
+           f"AK1*PR*{bulk.gs06}~AK2*855*{bulk.st02}~AK5*A~AK2*855*{second}~AK3*BAK*2**8~AK5*R*5~"
+           "AK9*P*2*2*1~SE*9*0001~GE*1*901~IEA*1*000000901~")
+    path = tmp_path / "997.x12"
+    path.write_text(ack)
+    got = pipeline.ingest(path, "bigbox")
+    [partial] = [o for o in pipeline.store.outbounds(tx.id) if o.id == bulk.id]
+    assert partial.ack_status is AckStatus.PARTIAL and partial.ack_result.startswith(f"ST02 {second}: ")
+    orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    sets = {x.document_id: x.ack_status for x in pipeline.store.outbound_sets(document_ids=[d.id for d in orders])}
+    assert sets == {orders[0].id: AckStatus.ACCEPTED, orders[1].id: AckStatus.REJECTED}
+    [entry] = pipeline.store.errors(got.id)
+    assert entry.code == "ack.rejected" and f"ST02 {second}" in entry.message
 
 
 def test_a_received_997_is_reconciled_with_what_we_sent(pipeline: Pipeline, tmp_path: Path) -> None:

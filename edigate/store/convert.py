@@ -9,6 +9,7 @@ from edigate.store.records import (
     EnvelopeSet,
     ErrorEntry,
     Outbound,
+    OutboundSet,
     StageEvent,
     Transmission,
 )
@@ -18,11 +19,12 @@ from edigate.store.tables import (
     ErrorRow,
     EventRow,
     OutboundRow,
+    OutboundSetRow,
     StageRow,
     TransmissionRow,
 )
 
-__all__ = ["audit", "document", "error", "event", "outbound", "stage", "transmission"]
+__all__ = ["audit", "document", "error", "event", "outbound", "outbound_set", "stage", "transmission"]
 
 
 def transmission(row: TransmissionRow) -> Transmission:
@@ -80,3 +82,8 @@ def event(row: EventRow) -> Event:
     return Event(id=row.id, at=row.at, kind=row.kind, severity=row.severity, code=row.code,
                  message=row.message, partner=row.partner, channel=row.channel,
                  transmission_id=row.transmission_id)
+
+
+def outbound_set(row: OutboundSetRow) -> OutboundSet:
+    return OutboundSet(outbound_id=row.outbound_id, st02=row.st02, document_id=row.document_id,
+                       ack_status=row.ack_status, ack_result=row.ack_result)

@@ -24,10 +24,11 @@ from edigate.store.records import (
     DocumentStatus,
     NewDocument,
     Outbound,
+    OutboundSet,
     SavedDocument,
     Status,
 )
-from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, TransmissionRow
+from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, OutboundSetRow, TransmissionRow
 from edigate.store.types import utcnow
 from edigate.store.work import ReservedNumbers, draw
 
@@ -181,8 +182,10 @@ class DocumentsMixin(StoreBase):
     def record_outbound(self, *, partner: str, set_id: str, key: str, isa13: str, gs06: str,
                         st02: str, archive_path: str, sha256: str,
                         transmission_id: int | None = None, document_id: int | None = None,
-                        ack_due_at: dt.datetime | None = None) -> tuple[Outbound, bool]:
-        """Record a generated outbound file once per ``key`` (e.g. ``"997:tx42"``).
+                        ack_due_at: dt.datetime | None = None,
+                        sets: Sequence[tuple[str, int | None]] = ()) -> tuple[Outbound, bool]:
+        """Record a generated outbound file once per ``key`` (e.g. ``"997:tx42"``), with its
+        transaction sets as (ST02, document id) pairs.
 
         Returns the record and whether it was new; an existing one is returned untouched.
         """
@@ -193,7 +196,7 @@ class DocumentsMixin(StoreBase):
             row = self._outbound_row(s, partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
                                      st02=st02, archive_path=archive_path, sha256=sha256,
                                      transmission_id=transmission_id, document_id=document_id,
-                                     ack_due_at=ack_due_at)
+                                     ack_due_at=ack_due_at, sets=sets)
             return convert.outbound(row), True
 
         return self._write_retrying(work)
@@ -206,14 +209,17 @@ class DocumentsMixin(StoreBase):
     @staticmethod
     def _outbound_row(s: Session, *, partner: str, set_id: str, key: str, isa13: str, gs06: str, st02: str,
                       archive_path: str, sha256: str, transmission_id: int | None = None,
-                      document_id: int | None = None, ack_due_at: dt.datetime | None = None) -> OutboundRow:
+                      document_id: int | None = None, ack_due_at: dt.datetime | None = None,
+                      sets: Sequence[tuple[str, int | None]] = ()) -> OutboundRow:
+        status = AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED
         row = OutboundRow(
             partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
             archive_path=archive_path, sha256=sha256, transmission_id=transmission_id,
-            document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(),
-            ack_status=AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED)
+            document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(), ack_status=status)
         s.add(row)
         s.flush()
+        s.add_all(OutboundSetRow(outbound_id=row.id, st02=number, document_id=doc, ack_status=status)
+                  for number, doc in sets)
         return row
 
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> Outbound:
@@ -224,16 +230,55 @@ class DocumentsMixin(StoreBase):
 
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
                    ack_transmission_id: int | None = None, st02: str | None = None) -> list[Outbound]:
-        """Apply a received 997/999 to the outbound documents of group ``gs06`` (and ``st02``)."""
-        q = select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.gs06 == gs06)
-        if st02 is not None:
-            q = q.where(OutboundRow.st02 == st02)
+        """Apply a received 997/999 to the outbound documents of group ``gs06`` (and ``st02``).
+
+        With ``st02``, the set is found among every file's sets, so one set of a bulk 855
+        can be rejected: that file becomes ``partial`` (``rejected`` once all its sets are)
+        and its result lists the sets refused; `outbound_sets` tells which orders they were.
+        """
         with self._write() as s:
-            rows = list(s.scalars(q))
+            rows = list(s.scalars(select(OutboundRow).where(OutboundRow.partner == partner,
+                                                            OutboundRow.gs06 == gs06)))
+            if st02 is None:
+                for row in rows:
+                    self._acked(row, status, result, ack_transmission_id)
+                    s.execute(update(OutboundSetRow).where(OutboundSetRow.outbound_id == row.id)
+                              .values(ack_status=status, ack_result=result))
+                return [convert.outbound(r) for r in rows]
+            touched = []
             for row in rows:
-                row.ack_status, row.ack_result = status, result
-                row.ack_transmission_id = ack_transmission_id
-            return [convert.outbound(r) for r in rows]
+                sets = list(s.scalars(select(OutboundSetRow).where(OutboundSetRow.outbound_id == row.id)
+                                      .order_by(OutboundSetRow.id)))
+                hit = [x for x in sets if x.st02 == st02]
+                if not hit and not (row.st02 == st02 and not sets):
+                    continue
+                for x in hit:
+                    x.ack_status, x.ack_result = status, result
+                if len(sets) <= 1:
+                    self._acked(row, status, result, ack_transmission_id)
+                else:
+                    refused = [x for x in sets if x.ack_status is AckStatus.REJECTED]
+                    overall = (AckStatus.REJECTED if len(refused) == len(sets) else
+                               AckStatus.PARTIAL if refused else AckStatus.ACCEPTED)
+                    summary = "; ".join(f"ST02 {x.st02}: {x.ack_result}" for x in refused)
+                    self._acked(row, overall, summary or result, ack_transmission_id)
+                touched.append(row)
+            return [convert.outbound(r) for r in touched]
+
+    @staticmethod
+    def _acked(row: OutboundRow, status: AckStatus, result: str, ack_transmission_id: int | None) -> None:
+        row.ack_status, row.ack_result, row.ack_transmission_id = status, result, ack_transmission_id
+
+    def outbound_sets(self, *, outbound_id: int | None = None,
+                      document_ids: Collection[int] = ()) -> list[OutboundSet]:
+        """The sets of one outbound file, or those carrying any of ``document_ids``."""
+        q = select(OutboundSetRow).order_by(OutboundSetRow.id)
+        if outbound_id is not None:
+            q = q.where(OutboundSetRow.outbound_id == outbound_id)
+        if document_ids:
+            q = q.where(OutboundSetRow.document_id.in_(list(document_ids)))
+        with self._read() as s:
+            return [convert.outbound_set(r) for r in s.scalars(q)]
 
     def overdue_acks(self, now: dt.datetime | None = None) -> list[Outbound]:
         """Outbound documents still waiting for an ack after their window."""

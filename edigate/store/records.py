@@ -13,7 +13,7 @@ from enum import StrEnum
 __all__ = [
     "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
     "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
-    "Event", "EventKind", "Outbound",
+    "Event", "EventKind", "Outbound", "OutboundSet",
     "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status", "Transmission",
 ]
 
@@ -245,6 +245,17 @@ class Outbound:
     ack_due_at: dt.datetime | None = None
     ack_result: str | None = None
     ack_transmission_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundSet:
+    """One transaction set of an outbound file, the document it carries and its ack."""
+
+    outbound_id: int
+    st02: str
+    document_id: int | None
+    ack_status: AckStatus
+    ack_result: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

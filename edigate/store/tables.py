@@ -59,6 +59,7 @@ from edigate.store.types import (
 
 __all__ = [
     "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
+    "OutboundSetRow",
     "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
 
@@ -222,6 +223,22 @@ class OutboundRow(Base):
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
     document_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("documents.id", ondelete="SET NULL"))
+
+
+class OutboundSetRow(Base):
+    """Each transaction set of an outbound file: its ST02, the document it carries, and
+    what the partner's 997/999 said of it (a bulk 855 holds up to 1,000 orders)."""
+
+    __tablename__ = "outbound_sets"
+    __table_args__ = (UniqueConstraint("outbound_id", "st02"),)
+
+    id: Mapped[intpk]
+    outbound_id: Mapped[int] = mapped_column(BigId, ForeignKey("outbound_documents.id", ondelete="CASCADE"))
+    st02: Mapped[str] = mapped_column(String(9))
+    document_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+    ack_status: Mapped[AckStatus] = mapped_column(_enum(AckStatus))
+    ack_result: Mapped[str | None] = mapped_column(Text)
 
 
 class ControlSequenceRow(Base):

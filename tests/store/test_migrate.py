@@ -14,7 +14,7 @@ from edigate.store.migrate import head_revision
 from edigate.store.tables import Base
 
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
-          "documents", "outbound_documents", "control_sequences", "audit_events", "events",
+          "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
           "alembic_version"}
 
 
