@@ -16,6 +16,14 @@ from __future__ import annotations
 
 from edigate.store.documents import DocumentsMixin
 from edigate.store.events import EventsMixin
+from edigate.store.fulfillment import (
+    Allocation,
+    AllocationRequest,
+    AllocationStatus,
+    FulfillmentMixin,
+    InventoryLevel,
+    StockLevel,
+)
 from edigate.store.migrate import migrate
 from edigate.store.records import (
     AckStatus,
@@ -52,6 +60,9 @@ from edigate.store.work import (
 __all__ = [
     "MAX_CONTROL_NUMBER",
     "AckStatus",
+    "Allocation",
+    "AllocationRequest",
+    "AllocationStatus",
     "AuditAction",
     "AuditEvent",
     "ControlKind",
@@ -64,6 +75,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Interchange",
+    "InventoryLevel",
     "NewDocument",
     "Outbound",
     "Outcome",
@@ -73,6 +85,7 @@ __all__ = [
     "Severity",
     "StageEvent",
     "Status",
+    "StockLevel",
     "Store",
     "StoreControlNumbers",
     "Transmission",
@@ -80,5 +93,5 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""
