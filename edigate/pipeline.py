@@ -30,6 +30,7 @@ from edigate.archive import Archive
 from edigate.decision import Decision, Outcome as DecisionOutcome
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
+from edigate.inventory import Inventory
 from edigate.model import Order, from_json, to_json
 from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
@@ -40,6 +41,7 @@ from edigate.store import (
     ReservedNumbers, Severity, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, open_channel
+from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
@@ -101,6 +103,7 @@ class Pipeline:
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
+        self.stock = Inventory(store, workspace.root)
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -138,7 +141,8 @@ class Pipeline:
     def _process(self, tx: Transmission) -> Transmission:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
-        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today)
+        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
+                    stock=self.stock)
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
@@ -268,12 +272,14 @@ class Pipeline:
 
     def _route(self, run: _Run) -> Status | None:
         entries: list[ErrorEntry] = []
+        warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner)
         with ExitStack() as opened:
             channels: dict[str, Channel] = {}
             for doc in self._orders(run):
                 if doc.status is not DocumentStatus.ACCEPTED:
                     continue
-                for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id):
+                for delivery in route(_order(doc.body), run.partner.routing, partner=run.partner.id,
+                                      x12=warehouse.writer(doc.id)):
                     if delivery.error:
                         entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
                         continue
@@ -281,6 +287,8 @@ class Pipeline:
                         channels[delivery.destination] = opened.enter_context(open_channel(
                             delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
                     channels[delivery.destination].send(delivery.file_name, delivery.payload)
+                    if delivery.sent:
+                        delivery.sent()
         self._log(run, entries)
         return None
 
@@ -324,7 +332,7 @@ class Pipeline:
 
     def _decision(self, run: _Run, doc: Document) -> Decision:
         if doc.id not in run.decisions:
-            run.decisions[doc.id] = run.flow.decide(_order(doc.body))
+            run.decisions[doc.id] = run.flow.decide(_order(doc.body), document_id=doc.id)
         return run.decisions[doc.id]
 
     def _orders(self, run: _Run) -> list[Document]:

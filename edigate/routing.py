@@ -1,12 +1,13 @@
 """Routing accepted orders to their destinations: which ones, and the payload each gets.
 
-A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV) and an
-optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
+A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV, or an
+X12 940 for a 3PL) and an optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
 ``line_count`` and ``quantity_total``), evaluated in jinja2's sandbox. `route` returns
 one `Delivery` per matching destination with the bytes to deliver and a file name made
 from our own values (never from a partner's file name); moving the bytes is the
 transport's job. XML follows the published `edigate/data/order-export.xsd` and is
-validated against it before it leaves.
+validated against it before it leaves. A 940 needs control numbers and a record of what was
+sent, so the caller hands `route` a writer for it (`edigate.warehouse.ShippingOrders`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -30,12 +31,15 @@ from edigate.errors import ConfigError, DataError
 from edigate.model import Order, to_json
 from edigate.partners import Destination
 
-__all__ = ["Delivery", "XSD_PATH", "render", "route"]
+__all__ = ["Delivery", "X12Writer", "XSD_PATH", "render", "route"]
 
 XSD_PATH = Path(__file__).parent / "data" / "order-export.xsd"
 NS = "urn:edigate:order-export:1"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 FORMATS = ("json", "xml", "csv")
+X12Writer = Callable[[Order, Destination], tuple[bytes, Callable[[], object]]]
+"""Writes, numbers and records one order's X12 for a destination; returns the bytes and
+what to call once they are delivered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +51,14 @@ class Delivery:
     payload: bytes
     target: Any
     error: str | None = None
-    """Why nothing can be delivered (e.g. a format not built yet); ``payload`` is then empty."""
+    """Why nothing can be delivered (e.g. a map that failed); ``payload`` is then empty."""
+    sent: Callable[[], object] | None = None
+    """To call once delivered (marks a recorded 940 as sent)."""
 
 
-def route(order: Order, destinations: Sequence[Destination], *, partner: str) -> list[Delivery]:
-    """One delivery per destination whose ``when`` holds for ``order``."""
+def route(order: Order, destinations: Sequence[Destination], *, partner: str,
+          x12: X12Writer | None = None) -> list[Delivery]:
+    """One delivery per destination whose ``when`` holds for ``order``; ``x12`` writes the 940s."""
     env = ImmutableSandboxedEnvironment(autoescape=False)
     data = {**to_json(order), "total": order.total_amount or Decimal(0), "line_count": order.line_count,
             "quantity_total": order.quantity_total}
@@ -60,11 +67,22 @@ def route(order: Order, destinations: Sequence[Destination], *, partner: str) ->
         if dest.when and not _holds(env, dest, data):
             continue
         name = f"{_safe(partner)}-{_safe(order.po_number)}.{dest.format.split('-')[0]}"
-        if dest.format not in FORMATS:
-            deliveries.append(Delivery(dest.name, name, b"", dest.target, f"format {dest.format} is not built yet"))
+        if dest.format == "x12-940":
+            deliveries.append(_x12(order, dest, name, x12))
             continue
         deliveries.append(Delivery(dest.name, name, render(order, dest.format, partner=partner), dest.target))
     return deliveries
+
+
+def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> Delivery:
+    if x12 is None:
+        return Delivery(dest.name, name, b"", dest.target, "a 940 needs the store for its control numbers: "
+                        "route stored orders (the pipeline, edigate orders release)")
+    try:
+        data, sent = x12(order, dest)
+    except DataError as exc:
+        return Delivery(dest.name, name, b"", dest.target, f"940 for {order.po_number}: {exc.message}")
+    return Delivery(dest.name, name, data, dest.target, sent=sent)
 
 
 def _holds(env: ImmutableSandboxedEnvironment, dest: Destination, data: dict[str, Any]) -> bool:
