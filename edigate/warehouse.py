@@ -55,6 +55,7 @@ class ShippingOrders:
     def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner) -> None:
         self.store, self.archive, self.workspace, self.partner = store, archive, workspace, partner
         self._maps: dict[str, OutboundMap] = {}
+        self._validator = Validator()
 
     def writer(self, document_id: int) -> X12Writer:
         """What `edigate.routing.route` calls for each x12-940 destination of one stored order."""
@@ -79,12 +80,22 @@ class ShippingOrders:
         body = self._map(x12.map).render(order)
         data = write_interchange(envelope, [GroupContent("OW", (TransactionContent("940", body),))],
                                  self.store.control_numbers(x12.sequence_key))
+        self._check(data)
         archived = self.archive.put(data)
         isa13, gs06, st02 = _controls(data)
         out, created = self.store.record_outbound(partner=x12.sequence_key, set_id="940", key=key, isa13=isa13,
                                                   gs06=gs06, st02=st02, archive_path=archived.relative,
                                                   sha256=archived.sha256, document_id=document_id)
         return self._written(out, data if created else self.archive.get(out.sha256))
+
+    def _check(self, data: bytes) -> None:
+        """A 940 that breaks its spec is not sent (the 3PL would reject it): say what is wrong."""
+        for event in EnvelopeReader(data):
+            if isinstance(event, Transaction):
+                errors = [f for f in (*event.findings, *self._validator(event)) if f.is_error]
+                if errors:
+                    raise DataError(f"the 940 breaks its spec: {errors[0].text} ({errors[0].segment_id} "
+                                    f"at segment {errors[0].segment_position})", code="route.940")
 
     def _written(self, out: Outbound, data: bytes) -> Written:
         return Written(data, out, lambda: self.store.mark_sent(out.id))

@@ -16,7 +16,7 @@ from edigate.errors import ConfigError
 from edigate.inventory import read_feed
 from edigate.orders import held_orders, reject, release
 from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.pipeline import Pipeline, run_workers
 from edigate.rules import AtpRule
 from edigate.store import AllocationRequest, AllocationStatus, DocumentKind, DocumentStatus, Status, Store
 from edigate.workspace import Workspace
@@ -180,3 +180,25 @@ def test_a_changed_feed_is_loaded_on_the_next_order(store: Store, tmp_path: Path
     tx = p.ingest(second, "dropship")
     assert [row[0] for row in acks(p, tx.id)] == ["IA", "IA"]
     assert store.inventory(sku="ACM-2040")[0].on_hand == 100
+
+
+def test_workers_accepting_orders_at_once_never_oversell(store: Store, tmp_path: Path, url: str) -> None:  # noqa: F811
+    ws = workspace(tmp_path, spatulas=9, date="2026-12-04")
+    p = pipeline(store, ws)
+    p.stock.refresh(AtpRule(file="stock.csv"))
+    orders = 10
+    for n in range(orders):  # each orders 2 spatulas: 4 orders can be filled from 9
+        data = SAMPLE.read_bytes().replace(b"MKT-99018832", b"MKT-%08d" % n).replace(b"000007745", b"%09d" % (800 + n))
+        p.receive("dropship", "cli", f"po{n}.x12", data)
+
+    def open_pipeline() -> Pipeline:
+        return Pipeline(ws, Store.open(url), p.archive, p.partners, today=TODAY, channel_types=("folder",))
+
+    result = run_workers(open_pipeline, 3)
+    assert result.failures == () and len(result.processed) == orders
+    [level] = store.inventory(sku="ACM-2040")
+    assert (level.on_hand, level.allocated) == (9, 8)
+    spatula_lines = [a.quantity for a in store.allocations(sku="ACM-2040")]
+    assert sorted(spatula_lines) == [0] * 6 + [2] * 4 and sum(spatula_lines) == level.allocated
+    ib = [row for t in store.transmissions() for row in acks(p, t.id) if row[0] == "IB"]
+    assert len(ib) == 6 and all(row[3:] == ["068", "20261204"] for row in ib)

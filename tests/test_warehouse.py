@@ -15,7 +15,9 @@ from edigate.archive import Archive
 from edigate.errors import DataError
 from edigate.orders import order_chain, ship
 from edigate.orders.stored import order_of
+from edigate.model import ProductIds
 from edigate.partners import Destination, Partner, load_partners
+from edigate.routing import route
 from edigate.pipeline import Pipeline
 from edigate.store import DocumentKind, Outbound, Status, Store
 from edigate.warehouse import ShippingOrders, is_x12, read_shipping_advice
@@ -106,6 +108,23 @@ def test_writing_again_gives_the_same_interchange_and_new_orders_new_numbers(pip
     outs = [o for o in pipeline.store.document_outbounds([d.id for d in pipeline.store.documents()])
             if o.set_id == "940"]
     assert len(outs) == 2 and len({(o.isa13, o.gs06) for o in outs}) == 2
+
+
+def test_a_940_that_would_break_its_spec_is_not_sent(pipeline: Pipeline) -> None:
+    pipeline.ingest(SAMPLES / "dropship-850-4010.x12", "dropship")
+    [doc] = pipeline.store.documents(kind=DocumentKind.ORDER, partner="dropship")
+    order = order_of(doc)
+    no_items = dataclasses.replace(order, lines=tuple(dataclasses.replace(line, product_ids=ProductIds())
+                                                      for line in order.lines))
+    writer = ShippingOrders(pipeline.store, pipeline.archive, pipeline.workspace, dropship(pipeline))
+    dest = dataclasses.replace(three_pl(pipeline), name="3pl-again")
+    [delivery] = route(no_items, [dest], partner="dropship", x12=writer.writer(doc.id))
+    assert delivery.payload == b"" and delivery.error is not None
+    assert "the 940 breaks its spec" in delivery.error and "W01" in delivery.error
+    assert [o.key for o in pipeline.store.document_outbounds([doc.id]) if o.set_id == "940"] == [
+        f"940:dropship:{doc.id}:3pl"]  # the first one, from the pipeline; nothing for the broken one
+    [no_writer] = route(order, [dest], partner="dropship")
+    assert no_writer.error is not None and "needs the store" in no_writer.error
 
 
 def test_a_5010_940_is_valid_too(pipeline: Pipeline) -> None:
