@@ -143,7 +143,7 @@ def test_dropship_example(examples: Path) -> None:
 def test_an_x12_940_destination_needs_the_3pls_identifiers(tmp_path: Path) -> None:
     source = Path("partners/dropship.yaml").read_text(encoding="utf-8")
     start = source.index("    x12:\n")
-    broken = source[:start] + source[source.index("    target: {type: folder, path: demo/3pl/in}"):]
+    broken = source[:start] + source[source.index("    target: {type: folder, path: demo/3pl/orders}"):]
     (tmp_path / "partners").mkdir()
     (tmp_path / "partners" / "dropship.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"routing\[1\]\.x12: an x12-940 destination needs x12.receiver"):

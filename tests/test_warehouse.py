@@ -77,7 +77,7 @@ def the_940(pipeline: Pipeline) -> Outbound:
 def test_an_accepted_order_goes_to_the_3pl_as_a_valid_940(pipeline: Pipeline, tmp_path: Path) -> None:
     tx = pipeline.ingest(SAMPLES / "dropship-850-4010.x12", "dropship")
     assert tx.status is Status.DONE, pipeline.store.errors(tx.id)
-    delivered = tmp_path / "demo" / "3pl" / "in" / f"dropship-{PO}.x12"
+    delivered = tmp_path / "demo" / "3pl" / "orders" / f"dropship-{PO}.x12"
     [t940] = valid_sets(delivered.read_bytes())
     assert t940.group is not None and t940.group.functional_id == "OW"
     assert t940.interchange.receiver.id.strip() == "FASTSHIP3PL"
