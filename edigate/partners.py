@@ -344,8 +344,11 @@ def check_partner(partner: Partner, maps_dir: Path) -> list[ConfigProblem]:
                 message = f"map {name!r} not found (looked for {candidate})"
                 problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
     for i, dest in enumerate(partner.routing):
-        if dest.x12 is not None and not (Path(maps_dir) / f"{dest.x12.map}.yaml").exists():
+        if dest.x12 is None:
+            continue
+        candidate = Path(maps_dir) / f"{dest.x12.map}.yaml"
+        if not candidate.exists():
             path = f"routing[{i}].x12.map"
-            problems.append(ConfigProblem(partner.file, partner.lines.get(path), path,
-                                          f"map {dest.x12.map!r} not found (looked for {Path(maps_dir) / dest.x12.map}.yaml)"))
+            message = f"map {dest.x12.map!r} not found (looked for {candidate})"
+            problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
     return problems

@@ -560,3 +560,11 @@ def test_public_surface() -> None:
     for module in (config, partners, workspace):
         assert all(hasattr(module, name) for name in module.__all__)
     assert {"load_partner", "load_partners", "check_partner", "Partner"} <= set(partners.__all__)
+
+
+def test_check_names_a_missing_940_map(tmp_path: Path) -> None:
+    (tmp_path / "partners").mkdir()
+    text = Path("partners/dropship.yaml").read_text(encoding="utf-8").replace("map: 940-4010", "map: nope-940")
+    (tmp_path / "partners" / "dropship.yaml").write_text(text, encoding="utf-8")
+    problems = check_partner(load_partner(tmp_path / "partners" / "dropship.yaml"), Path("maps"))
+    assert [(p.path, "nope-940" in p.message) for p in problems] == [("routing[1].x12.map", True)]

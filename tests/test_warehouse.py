@@ -90,7 +90,8 @@ def test_an_accepted_order_goes_to_the_3pl_as_a_valid_940(pipeline: Pipeline, tm
     assert out.partner == "3pl-fastship3pl" and out.sent_at is not None
     assert pipeline.archive.get(out.sha256) == delivered.read_bytes()
     assert "940" not in {o.set_id for o in pipeline.store.outbounds(tx.id)}  # never sent to the partner
-    assert [o.set_id for o in order_chain(pipeline.store, "dropship", PO).outbounds] == ["940", "855"]  # routed before the 855
+    chain = order_chain(pipeline.store, "dropship", PO)
+    assert [o.set_id for o in chain.outbounds] == ["940", "855"]  # routed before the 855
 
 
 def test_writing_again_gives_the_same_interchange_and_new_orders_new_numbers(pipeline: Pipeline,

@@ -56,7 +56,8 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
     first = orders.get(rows[0].po_number) if rows else None
     shipment = build_shipment(rows, orders, ship_from=first.seller if first else None)
     flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
-    written = write(archive, flow, "SH", [TransactionContent("856", load_map(partner, workspace, "856").render(shipment))])
+    asn = load_map(partner, workspace, "856").render(shipment)
+    written = write(archive, flow, "SH", [TransactionContent("856", asn)])
     saved = store.save_document(kind=DocumentKind.SHIPMENT, partner=partner.id, key=shipment.shipment_id,
                                 body=json.dumps(to_json(shipment)), transmission_id=None)
     if not saved.created:
@@ -116,7 +117,8 @@ def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, d
              n: int) -> Outbound:
     bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
                        invoice_date=flow.today)
-    written = write(archive, flow, "IN", [TransactionContent("810", load_map(flow.partner, workspace, "810").render(bill))])
+    body = load_map(flow.partner, workspace, "810").render(bill)
+    written = write(archive, flow, "IN", [TransactionContent("810", body)])
     store.save_document(kind=DocumentKind.INVOICE, partner=doc.partner, key=f"{bill.po_number}:{shipment.shipment_id}",
                         body=json.dumps(to_json(bill)), transmission_id=None)
     return record(store, flow, written, "810", f"810:{shipment.shipment_id}:{doc.id}", doc)
