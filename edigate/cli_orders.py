@@ -1,4 +1,4 @@
-"""The order desk's commands: the exception queue, shipments, invoices and overdue acks.
+"""The order desk's commands: the exception queue, stock, shipments, invoices and overdue acks.
 
 They open the workspace's store and archive as the gateway commands do (``edigate.yaml``
 in the current directory, or the defaults).
@@ -54,7 +54,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     override.add_argument("--price", required=True, metavar="X")
     override.set_defaults(handler=_override)
 
-    ship = commands.add_parser("ship", help="shipment confirmation (CSV or JSON) -> 856, and 810 where the partner bills so")
+    ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
+                                            "where the partner bills so")
     ship.add_argument("file", type=Path, metavar="FILE")
     ship.add_argument("--partner", required=True, metavar="P")
     ship.set_defaults(handler=_ship)
@@ -62,6 +63,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     invoice.add_argument("po", metavar="PO")
     invoice.add_argument("--partner", required=True, metavar="P")
     invoice.set_defaults(handler=_invoice)
+
+    stock = commands.add_parser("inventory", help="available to promise: stock levels and what orders took")
+    stock_actions = stock.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
+    levels = stock_actions.add_parser("show", help="on hand, allocated and available per SKU and warehouse")
+    levels.add_argument("--sku", metavar="SKU")
+    levels.add_argument("--json", action="store_true")
+    levels.set_defaults(handler=_inventory)
+    load = stock_actions.add_parser("load", help="load an inventory feed (sku, warehouse, on_hand, available_date)")
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.set_defaults(handler=_load_inventory)
 
     acks = commands.add_parser("acks", help="functional acks of what we sent")
     ack_actions = acks.add_subparsers(dest="acks_command", metavar="ACTION", required=True)
@@ -218,6 +229,38 @@ def _invoice(args: argparse.Namespace, out: TextIO) -> int:
         done = invoice(desk.store, desk.archive, desk.workspace, desk.partner(args.partner), args.po)
     for o in done:
         print(f"810 ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
+    return 0
+
+
+def _inventory(args: argparse.Namespace, out: TextIO) -> int:
+    with _desk() as desk:
+        levels = desk.store.inventory(sku=args.sku)
+    if args.json:
+        _dump([{"sku": v.sku, "warehouse": v.warehouse, "on_hand": str(v.on_hand), "allocated": str(v.allocated),
+                "available": str(v.available),
+                "available_date": v.available_date.isoformat() if v.available_date else None} for v in levels], out)
+        return 0
+    print(f"{'SKU':16} {'WAREHOUSE':10} {'ON HAND':>10} {'ALLOCATED':>10} {'AVAILABLE':>10}  MORE ON", file=out)
+    for v in levels:
+        print(f"{v.sku:16} {v.warehouse or '-':10} {v.on_hand:>10} {v.allocated:>10} {v.available:>10}  "
+              f"{v.available_date or ''}", file=out)
+    return 0
+
+
+def _load_inventory(args: argparse.Namespace, out: TextIO) -> int:
+    import hashlib
+
+    from edigate.inventory import read_feed
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
+    levels = read_feed(args.file, data)
+    with _desk() as desk:
+        loaded = desk.store.load_inventory(levels, source=str(args.file), sha256=hashlib.sha256(data).hexdigest())
+    print(f"{args.file}: {len(levels)} SKU level(s) " + ("loaded" if loaded else "unchanged since the last load"),
+          file=out)
     return 0
 
 

@@ -3,7 +3,8 @@
 The partner's policy decides: ``hold`` puts an order with findings in the exception queue
 for a specialist (no 855 until released); ``reject`` answers RJ; ``accept_with_changes``
 accepts what can be accepted, answering IP (our price), IQ (quantity rounded up to the
-pack) or IR (an item we cannot sell) per line, and AC for the order.
+pack, or cut to the stock available), IB (backordered, with the date more stock comes) or
+IR (an item we cannot sell, or none in stock to cut to) per line, and AC for the order.
 """
 
 from __future__ import annotations
@@ -71,13 +72,24 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
 
 
 def _line_ack(line: OrderLine, findings: list[RuleFinding], reject: bool) -> LineAck:
-    status, quantity, price = LineStatus.ACCEPTED, line.quantity, line.unit_price
     codes = {f.code: f for f in findings}
-    if reject or codes.keys() & _LINE_REJECTING or "rule.qty.minimum" in codes:
+    price = line.unit_price
+    if "rule.price.mismatch" in codes:
+        price = Decimal(codes["rule.price.mismatch"].expected or price or 0)
+    quantity = Decimal(codes["rule.qty.pack"].expected or line.quantity) if "rule.qty.pack" in codes else line.quantity
+    scheduled: dt.date | None = None
+    if "rule.atp.short" in codes:
+        quantity = Decimal(codes["rule.atp.short"].expected or 0)
+    if reject or codes.keys() & _LINE_REJECTING or "rule.qty.minimum" in codes or quantity <= 0:
         status, quantity = LineStatus.REJECTED, Decimal(0)
-    elif "rule.qty.pack" in codes:
-        status, quantity = LineStatus.QUANTITY_CHANGED, Decimal(codes["rule.qty.pack"].expected or quantity)
-    elif "rule.price.mismatch" in codes:
-        status, price = LineStatus.PRICE_CHANGED, Decimal(codes["rule.price.mismatch"].expected or price or 0)
+    elif "rule.atp.backorder" in codes:
+        status, expected = LineStatus.BACKORDERED, codes["rule.atp.backorder"].expected
+        scheduled = dt.date.fromisoformat(expected) if expected else None
+    elif quantity != line.quantity:
+        status = LineStatus.QUANTITY_CHANGED
+    elif price != line.unit_price:
+        status = LineStatus.PRICE_CHANGED
+    else:
+        status = LineStatus.ACCEPTED
     return LineAck(line_number=line.line_number, status=status, quantity=quantity, uom=line.uom, unit_price=price,
-                   product_ids=line.product_ids, ordered_quantity=line.quantity)
+                   scheduled_date=scheduled, product_ids=line.product_ids, ordered_quantity=line.quantity)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from edigate.decision import Decision, Outcome, decide
+from edigate.inventory import Inventory
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
 from edigate.mapping.translate import TranslationResult, translate_transaction
@@ -66,8 +67,11 @@ class Flow:
     """A partner's maps, rules and routes, loaded once, applied to each file received."""
 
     def __init__(self, workspace: Workspace, partner: Partner, numbers: ControlNumbers, *,
-                 today: dt.date | None = None, validator: Validator | None = None) -> None:
+                 today: dt.date | None = None, validator: Validator | None = None,
+                 stock: Inventory | None = None) -> None:
         self.workspace = workspace
+        self.stock = stock
+        """Where available-to-promise takes stock; without it (no store) ``rules.atp`` does not run."""
         self.partner = partner
         self.numbers = numbers
         self.today = today or dt.date.today()
@@ -103,10 +107,13 @@ class Flow:
             if decision.outcome is Outcome.ACCEPTED else []
         return OrderOutcome(translation, decision, tuple(deliveries))
 
-    def decide(self, order: Order) -> Decision:
-        """The partner's rules and policy applied to one order."""
-        return decide(order, check_order(order, self.rules, today=self.today), self.rules.rules.policy,
-                      today=self.today)
+    def decide(self, order: Order, *, document_id: int | None = None) -> Decision:
+        """The partner's rules and policy applied to one order (and its stock, once it is stored)."""
+        findings = check_order(order, self.rules, today=self.today)
+        if self.stock is not None and document_id is not None:
+            return self.stock.promise(order, document_id, findings, self.rules, partner=self.partner.id,
+                                      today=self.today)
+        return decide(order, findings, self.rules.rules.policy, today=self.today)
 
     def po_acks(self, acks: Sequence[PoAck]) -> bytes:
         """One interchange holding an 855 per decided order, in the partner's envelope."""

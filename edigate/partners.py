@@ -48,6 +48,7 @@ __all__ = [
     "Partner",
     "SftpChannel",
     "SftpTarget",
+    "WarehouseX12",
     "check_partner",
     "load_partner",
     "load_partners",
@@ -166,6 +167,25 @@ class DuplicatePolicy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WarehouseX12:
+    """How an ``x12-940`` destination writes to its 3PL: their identifiers, version, map.
+
+    ``sequence`` names the control-number sequence (by default ``3pl-`` and their ISA id),
+    so that every partner routing to the same 3PL draws from one sequence.
+    """
+
+    receiver: Identity
+    version: str = setting("004010", pattern=r"00(4010|5010)[A-Z0-9]{0,6}", hint="004010 or 005010")
+    map: str = setting("940-4010", pattern=_MAP_NAME, hint=_MAP_HINT)
+    sequence: str | None = setting(None, pattern=r"[a-z0-9][a-z0-9_.-]{0,63}",
+                                   hint="lower-case letters, digits, ., - or _")
+
+    @property
+    def sequence_key(self) -> str:
+        return self.sequence or f"3pl-{self.receiver.isa_id.lower()}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Destination:
     """Where accepted orders go, in which format, and (optionally) only when ``when`` holds."""
 
@@ -173,6 +193,8 @@ class Destination:
     format: Literal["json", "xml", "csv", "x12-940"]
     target: FolderTarget | SftpTarget
     when: str | None = setting(None, check=_expression)
+    x12: WarehouseX12 | None = None
+    """For ``x12-940``: the 3PL's envelope identifiers and the map."""
 
 
 # -- the partner ------------------------------------------------------------------------
@@ -243,6 +265,9 @@ class Partner:
         for i, name in enumerate(names):
             if name in names[:i]:
                 yield f"routing[{i}].name", f"destination {name!r} is named twice"
+        for i, dest in enumerate(self.routing):
+            if dest.format == "x12-940" and dest.x12 is None:
+                yield f"routing[{i}].x12", "an x12-940 destination needs x12.receiver (the 3PL's ISA/GS ids)"
 
     def _identity_problems(self) -> Iterator[tuple[str, str]]:
         chars = {self.delimiters.element, self.delimiters.component, self.delimiters.repetition}
@@ -318,4 +343,12 @@ def check_partner(partner: Partner, maps_dir: Path) -> list[ConfigProblem]:
                 path = f"documents.{direction}.{set_id}"
                 message = f"map {name!r} not found (looked for {candidate})"
                 problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
+    for i, dest in enumerate(partner.routing):
+        if dest.x12 is None:
+            continue
+        candidate = Path(maps_dir) / f"{dest.x12.map}.yaml"
+        if not candidate.exists():
+            path = f"routing[{i}].x12.map"
+            message = f"map {dest.x12.map!r} not found (looked for {candidate})"
+            problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
     return problems

@@ -30,6 +30,7 @@ from edigate.archive import Archive
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
+from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
 from edigate.mapping.translate import translate_transaction
@@ -41,6 +42,7 @@ from edigate.store import (
     Severity, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, open_channel
+from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
@@ -102,6 +104,7 @@ class Pipeline:
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
+        self.stock = Inventory(store, workspace.root)
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -142,7 +145,8 @@ class Pipeline:
     def _process(self, tx: Transmission) -> Transmission:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
-        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today)
+        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
+                    stock=self.stock)
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
@@ -276,7 +280,7 @@ class Pipeline:
             entries: list[ErrorEntry] = []
             changed: dict[int, DocumentStatus] = {}
             for doc in page:
-                decision = run.flow.decide(_order(doc.body))
+                decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
                 entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
                                        if status is DocumentStatus.ACCEPTED else Severity.ERROR,
@@ -292,14 +296,16 @@ class Pipeline:
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
         router = Router(run.partner.routing, partner=run.partner.id)
+        warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner)
         with ExitStack() as opened:
             channels: dict[str, Channel] = {}
             for page in self._pages(run):
                 batches: dict[str, list[tuple[str, bytes]]] = {}
+                delivered: dict[str, list[Callable[[], object]]] = {}
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED:
                         continue
-                    for delivery in router.route(doc.body):
+                    for delivery in router.route(doc.body, x12=warehouse.writer(doc.id)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
                             continue
@@ -307,8 +313,12 @@ class Pipeline:
                             channels[delivery.destination] = opened.enter_context(open_channel(
                                 delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
                         batches.setdefault(delivery.destination, []).append((delivery.file_name, delivery.payload))
+                        if delivery.sent:
+                            delivered.setdefault(delivery.destination, []).append(delivery.sent)
                 for destination, files in batches.items():
                     channels[destination].send_many(files)
+                    for sent in delivered.get(destination, ()):
+                        sent()
         self._log(run, entries)
         return None
 
@@ -359,8 +369,8 @@ class Pipeline:
     @staticmethod
     def _ack(run: _Run, doc: Document) -> PoAck | None:
         """The order's 855 as the rules decide it (again: keeping 10,000 decisions from the
-        rules stage would hold on to most of each order)."""
-        return run.flow.decide(_order(doc.body)).ack
+        rules stage would hold on to most of each order; stock taken stays taken)."""
+        return run.flow.decide(_order(doc.body), document_id=doc.id).ack
 
     def _pages(self, run: _Run) -> Iterator[list[Document]]:
         """The transmission's current orders, a page at a time, as the store has them now."""

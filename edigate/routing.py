@@ -1,12 +1,13 @@
 """Routing accepted orders to their destinations: which ones, and the payload each gets.
 
-A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV) and an
-optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
+A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV, or an
+X12 940 for a 3PL) and an optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
 ``line_count`` and ``quantity_total``), evaluated in jinja2's sandbox. `Router.route` returns
 one `Delivery` per matching destination with the bytes to deliver and a file name made
 from our own values (never from a partner's file name); moving the bytes is the
 transport's job. XML follows the published `edigate/data/order-export.xsd` and is
-validated against it before it leaves.
+validated against it before it leaves. A 940 needs control numbers and a record of what was
+sent, so the caller hands `route` a writer for it (`edigate.warehouse.ShippingOrders`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ from edigate.errors import ConfigError, DataError
 from edigate.model import Order, dumps, loads, to_json
 from edigate.partners import Destination
 
-__all__ = ["Delivery", "Router", "XSD_PATH", "render", "route"]
+__all__ = ["Delivery", "Router", "X12Writer", "XSD_PATH", "render", "route"]
 
 XSD_PATH = Path(__file__).parent / "data" / "order-export.xsd"
 NS = "urn:edigate:order-export:1"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 FORMATS = ("json", "xml", "csv")
+X12Writer = Callable[[Order, Destination], tuple[bytes, Callable[[], object]]]
+"""Writes, numbers and records one order's X12 for a destination; returns the bytes and
+what to call once they are delivered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +52,9 @@ class Delivery:
     payload: bytes
     target: Any
     error: str | None = None
-    """Why nothing can be delivered (e.g. a format not built yet); ``payload`` is then empty."""
+    """Why nothing can be delivered (e.g. a map that failed); ``payload`` is then empty."""
+    sent: Callable[[], object] | None = None
+    """To call once delivered (marks a recorded 940 as sent)."""
 
 
 class Router:
@@ -67,8 +73,8 @@ class Router:
         self.needs_order = any(d.when or d.format != "json" for d in self.destinations)
         """Whether routing from canonical text must decode the order."""
 
-    def route(self, order: Order | str) -> list[Delivery]:
-        """One delivery per destination whose ``when`` holds for the order."""
+    def route(self, order: Order | str, *, x12: X12Writer | None = None) -> list[Delivery]:
+        """One delivery per destination whose ``when`` holds for the order; ``x12`` writes the 940s."""
         text = order if isinstance(order, str) else None
         record = order if isinstance(order, Order) else (loads(Order, order) if self.needs_order else None)
         data: dict[str, Any] | None = None
@@ -83,7 +89,10 @@ class Router:
                     continue
             po_number = record.po_number if record is not None else _po_number(text or "")
             name = f"{_safe(self.partner)}-{_safe(po_number)}.{dest.format.split('-')[0]}"
-            if dest.format not in FORMATS:
+            if dest.format == "x12-940":
+                assert record is not None
+                deliveries.append(_x12(record, dest, name, x12))
+            elif dest.format not in FORMATS:
                 deliveries.append(Delivery(dest.name, name, b"", dest.target,
                                            f"format {dest.format} is not built yet"))
             elif dest.format == "json" and text is not None:
@@ -106,14 +115,26 @@ class Router:
             raise DataError(f"routing {dest.name}: cannot evaluate {dest.when!r}: {exc}", code="route.when") from exc
 
 
-def route(order: Order, destinations: Sequence[Destination], *, partner: str) -> list[Delivery]:
+def route(order: Order, destinations: Sequence[Destination], *, partner: str,
+          x12: X12Writer | None = None) -> list[Delivery]:
     """One delivery per destination whose ``when`` holds for ``order`` (see `Router`)."""
-    return Router(destinations, partner=partner).route(order)
+    return Router(destinations, partner=partner).route(order, x12=x12)
 
 
 def _po_number(text: str) -> str:
     found = json.loads(text).get("po_number") if text else None
     return found if isinstance(found, str) else "order"
+
+
+def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> Delivery:
+    if x12 is None:
+        return Delivery(dest.name, name, b"", dest.target, "a 940 needs the store for its control numbers: "
+                        "route stored orders (the pipeline, edigate orders release)")
+    try:
+        data, sent = x12(order, dest)
+    except DataError as exc:
+        return Delivery(dest.name, name, b"", dest.target, f"940 for {order.po_number}: {exc.message}")
+    return Delivery(dest.name, name, data, dest.target, sent=sent)
 
 
 def _safe(text: str) -> str:

@@ -6,14 +6,16 @@ CSV files named there. Every problem is a `RuleFinding` with a code, the order l
 concerns and plain words; what to do with an order that has findings (hold, reject,
 accept with changes) is `edigate.decision`'s business.
 
-Available to promise needs the store's inventory and is checked there, not here.
+Available to promise (``rules.atp``) needs the store: `edigate.inventory` allocates each
+line's stock there and hands back what it got as `Availability`; `check_availability`
+turns a short line into a finding here, like every other rule.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,7 +27,8 @@ from edigate.errors import ConfigError, ConfigProblem
 from edigate.model import Order, OrderLine, Party
 
 __all__ = [
-    "Catalog", "CatalogItem", "RuleFinding", "RuleSet", "Rules", "check_order", "load_rules",
+    "AtpRule", "Availability", "Catalog", "CatalogItem", "RuleFinding", "RuleSet", "Rules", "check_availability",
+    "check_order", "load_rules", "stock_sku",
 ]
 
 Policy = Literal["hold", "reject", "accept_with_changes"]
@@ -130,6 +133,21 @@ class DateRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AtpRule:
+    """Available to promise: stock is allocated as orders are accepted.
+
+    ``short`` says what the 855 does with a line we cannot fill from stock: ``backorder``
+    answers IB (with the feed's available date) and takes nothing from stock until it can
+    take the whole line; ``reduce`` answers IQ with what is there and takes it.
+    """
+
+    file: str | None = setting(None, hint="an inventory feed CSV with columns sku, warehouse, on_hand, "
+                                          "available_date")
+    warehouse: str = ""
+    short: Literal["backorder", "reduce"] = "backorder"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rules:
     """A partner's ``rules:`` block; a missing rule does not run."""
 
@@ -137,6 +155,7 @@ class Rules:
     prices: PriceRule | None = None
     ship_to: ShipToRule | None = None
     dates: DateRule | None = None
+    atp: AtpRule | None = None
     policy: Policy = "hold"
 
 
@@ -299,3 +318,40 @@ def _dates(order: Order, rule: DateRule, today: dt.date) -> Iterator[RuleFinding
     if rule.ship_within_days is not None and ship and ship > today + dt.timedelta(days=rule.ship_within_days):
         yield RuleFinding("rule.dates.ship_late", f"requested ship date {ship} is more than {rule.ship_within_days} "
                           "days out", field="dates.requested_ship", value=ship.isoformat())
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """What the stock gave one order line: ``promised`` of ``requested``; more on ``available_date``."""
+
+    line_number: str
+    sku: str
+    requested: Decimal
+    promised: Decimal
+    available_date: dt.date | None = None
+
+
+def stock_sku(line: OrderLine, rules: RuleSet) -> str | None:
+    """The SKU a line draws stock of: our catalog's, else the vendor part, SKU or UPC sent."""
+    item = rules.catalog.find(line) if rules.catalog is not None else None
+    ids = line.product_ids
+    return item.sku if item is not None else (ids.vendor_part or ids.sku or ids.upc)
+
+
+def check_availability(availability: Iterable[Availability], rule: AtpRule) -> list[RuleFinding]:
+    """A finding per line the stock could not fill, worded for the partner's ``short`` policy."""
+    findings = []
+    for a in availability:
+        if a.promised >= a.requested:
+            continue
+        if rule.short == "backorder":
+            when = f"; more expected {a.available_date}" if a.available_date else "; no date for more yet"
+            findings.append(RuleFinding("rule.atp.backorder", f"{a.requested} of {a.sku} ordered, not enough in "
+                                        f"stock{when}", a.line_number, "quantity", str(a.requested),
+                                        a.available_date.isoformat() if a.available_date else None,
+                                        "the 855 says IB (backordered)"))
+        else:
+            findings.append(RuleFinding("rule.atp.short", f"only {a.promised} of {a.requested} {a.sku} available",
+                                        a.line_number, "quantity", str(a.requested), str(a.promised),
+                                        "the 855 says IQ with what is available"))
+    return findings

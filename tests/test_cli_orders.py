@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,13 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def ingest(root: Path, data: bytes) -> None:
+def ingest(root: Path, data: bytes, partner: str = "bigbox") -> None:
     ws = default_workspace(root)
     path = root / "po.x12"
     path.write_bytes(data)
     with Store.open(ws.store) as store:
         Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path),
-                 channel_types=("folder",)).ingest(path, "bigbox")
+                 channel_types=("folder",)).ingest(path, partner)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -103,3 +104,33 @@ def test_ship_invoice_and_overdue(workspace: Path) -> None:
                               ack_due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
     code, out, _ = run("acks", "overdue")
     assert code == 0 and len(out.splitlines()) == 2 and "855:late" in out
+
+
+def test_inventory_and_a_945_from_the_3pl(workspace: Path) -> None:
+    partners = workspace / "partners"
+    shutil.copytree(REPO / "partners", partners)
+    text = (partners / "dropship.yaml").read_text(encoding="utf-8")
+    start = text.index("  outbound:\n    type: sftp")
+    end = text.index("documents:")
+    (partners / "dropship.yaml").write_text(text[:start] + "  outbound: {type: folder, path: demo/dropship/out}\n"
+                                            + text[end:], encoding="utf-8")
+    (workspace / "edigate.yaml").write_text(f"store: sqlite:///{workspace / 'edigate.db'}\n"
+                                            f"maps_dir: {REPO / 'maps'}\npartners_dir: {partners}\n")
+    ingest(workspace, (REPO / "samples" / "x12" / "dropship-850-4010.x12").read_bytes(), "dropship")
+    code, out, _ = run("inventory", "show", "--sku", "ACM-2040", "--json")
+    assert (code, json.loads(out)) == (0, [{"sku": "ACM-2040", "warehouse": "", "on_hand": "240", "allocated": "2",
+                                            "available": "238", "available_date": None}])
+    code, out, _ = run("ship", str(REPO / "samples" / "x12" / "fastship-945-4010.x12"), "--partner", "dropship")
+    assert code == 0 and out.splitlines()[0] == "shipment SHP-945-0001: 1 order(s)"
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["856", "810"]
+    code, out, _ = run("inventory", "show")
+    assert code == 0 and "ACM-2040" in out and len(out.splitlines()) == 7
+    code, out, _ = run("orders", "show", "MKT-99018832")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()[2:6]] == ["940", "855", "856", "810"]
+    feed = workspace / "feed.csv"
+    feed.write_text("sku,on_hand\nACM-2040,5\n", encoding="utf-8")
+    assert run("inventory", "load", str(feed))[1] == f"{feed}: 1 SKU level(s) loaded\n"
+    assert run("inventory", "load", str(feed))[1] == f"{feed}: 1 SKU level(s) unchanged since the last load\n"
+    feed.write_text("sku,on_hand\nACM-2040,lots\n", encoding="utf-8")
+    code, _, err = run("inventory", "load", str(feed))
+    assert code == 2 and len(err.splitlines()) == 1 and "bad inventory row" in err

@@ -7,7 +7,7 @@ import pytest
 
 from edigate.decision import Outcome, decide
 from edigate.model import AckType, LineStatus
-from edigate.rules import check_order
+from edigate.rules import RuleFinding, check_order
 
 from tests.test_rules import TODAY, rules_of, sample_order, with_line
 
@@ -63,3 +63,33 @@ def test_decided_855s_render_valid_x12_for_each_partner(partner: str, sample: st
         assert d.ack.lines[0].status is LineStatus.PRICE_CHANGED
     name = load_partner(REPO / "partners" / f"{partner}.yaml").documents.outbound["855"]
     assert_valid(outbound(name), [d.ack], partner)
+
+
+def test_stock_findings_answer_ib_with_date_iq_or_ir() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    short = [RuleFinding("rule.atp.backorder", "short", "1", "quantity", "24", "2026-12-04"),
+             RuleFinding("rule.atp.short", "short", "2", "quantity", "48", "30"),
+             RuleFinding("rule.atp.short", "none", "3", "quantity", "12", "0")]
+    d = decide(order, short, "accept_with_changes", today=TODAY)
+    assert d.outcome is Outcome.ACCEPTED and d.ack is not None and d.ack.ack_type is AckType.ACCEPTED_WITH_CHANGES
+    assert [(a.status, a.quantity, a.scheduled_date) for a in d.ack.lines] == [
+        (LineStatus.BACKORDERED, Decimal(24), dt.date(2026, 12, 4)),
+        (LineStatus.QUANTITY_CHANGED, Decimal(30), None),
+        (LineStatus.REJECTED, Decimal(0), None)]
+
+
+def test_a_backorder_without_a_date_has_no_ack_date() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    d = decide(order, [RuleFinding("rule.atp.backorder", "short", "1", "quantity", "24")], "accept_with_changes",
+               today=TODAY)
+    assert d.ack is not None and (d.ack.lines[0].status, d.ack.lines[0].scheduled_date) == (LineStatus.BACKORDERED,
+                                                                                           None)
+
+
+def test_stock_findings_hold_or_reject_under_those_policies() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    short = [RuleFinding("rule.atp.short", "short", "2", "quantity", "48", "30")]
+    assert decide(order, short, "hold", today=TODAY).outcome is Outcome.HELD
+    rejected = decide(order, short, "reject", today=TODAY)
+    assert rejected.outcome is Outcome.REJECTED and rejected.ack is not None
+    assert rejected.ack.ack_type is AckType.REJECTED_WITH_DETAIL

@@ -14,9 +14,9 @@ from edigate.errors import ConfigError
 from edigate.partners import (
     As2Channel,
     FolderChannel,
+    FolderTarget,
     Partner,
     SftpChannel,
-    SftpTarget,
     check_partner,
     load_partner,
     load_partners,
@@ -134,8 +134,20 @@ def test_dropship_example(examples: Path) -> None:
     assert inbound.host_key == "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"
     assert inbound.private_key == SecretRef("file", "secrets/dropship_ed25519")
     assert inbound.password is None and inbound.cron == "*/10 * * * *"
-    assert isinstance(dropship.routing[1].target, SftpTarget)
-    assert dropship.routing[1].format == "x12-940"
+    three_pl = dropship.routing[1]
+    assert three_pl.format == "x12-940" and isinstance(three_pl.target, FolderTarget)
+    assert three_pl.x12 is not None and three_pl.x12.receiver.isa_id == "FASTSHIP3PL"
+    assert three_pl.x12.sequence_key == "3pl-fastship3pl"
+
+
+def test_an_x12_940_destination_needs_the_3pls_identifiers(tmp_path: Path) -> None:
+    source = Path("partners/dropship.yaml").read_text(encoding="utf-8")
+    start = source.index("    x12:\n")
+    broken = source[:start] + source[source.index("    target: {type: folder, path: demo/3pl/orders}"):]
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "dropship.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"routing\[1\]\.x12: an x12-940 destination needs x12.receiver"):
+        load_partner(tmp_path / "partners" / "dropship.yaml")
 
 
 def test_load_partners_reads_the_directory(examples: Path) -> None:
@@ -548,3 +560,11 @@ def test_public_surface() -> None:
     for module in (config, partners, workspace):
         assert all(hasattr(module, name) for name in module.__all__)
     assert {"load_partner", "load_partners", "check_partner", "Partner"} <= set(partners.__all__)
+
+
+def test_check_names_a_missing_940_map(tmp_path: Path) -> None:
+    (tmp_path / "partners").mkdir()
+    text = Path("partners/dropship.yaml").read_text(encoding="utf-8").replace("map: 940-4010", "map: nope-940")
+    (tmp_path / "partners" / "dropship.yaml").write_text(text, encoding="utf-8")
+    problems = check_partner(load_partner(tmp_path / "partners" / "dropship.yaml"), Path("maps"))
+    assert [(p.path, "nope-940" in p.message) for p in problems] == [("routing[1].x12.map", True)]

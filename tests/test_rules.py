@@ -11,7 +11,7 @@ from edigate.errors import ConfigError
 from edigate.mapping.translate import translate_file
 from edigate.model import Address, Dates, Order, Party, PartyIds, ProductIds
 from edigate.partners import load_partner
-from edigate.rules import RuleSet, check_order, load_rules
+from edigate.rules import AtpRule, Availability, RuleSet, check_availability, check_order, load_rules, stock_sku
 
 from tests.conftest import REPO
 
@@ -114,3 +114,30 @@ def test_a_misspelt_rule_is_one_located_line(tmp_path: Path) -> None:
     [problem] = err.value.problems
     assert str(problem).endswith("rules.ship_to.require_store_numbr: unknown key (did you mean 'require_store_number'?)")
     assert problem.line == text.splitlines().index("    require_store_numbr: true") + 1
+
+
+# -- available to promise -------------------------------------------------------------------
+
+def test_availability_passes_when_stock_fills_every_line() -> None:
+    filled = [Availability("1", "ACM-1001", Decimal(5), Decimal(5)), Availability("2", "ACM-2040", Decimal(1),
+                                                                                  Decimal(3))]
+    assert check_availability(filled, AtpRule()) == []
+
+
+def test_a_short_line_is_a_backorder_with_the_feeds_date() -> None:
+    short = [Availability("2", "ACM-2040", Decimal(5), Decimal(0), dt.date(2026, 12, 4))]
+    [f] = check_availability(short, AtpRule(short="backorder"))
+    assert (f.code, f.line, f.value, f.expected) == ("rule.atp.backorder", "2", "5", "2026-12-04")
+    assert "more expected 2026-12-04" in f.message
+    [undated] = check_availability([dataclasses.replace(short[0], available_date=None)], AtpRule())
+    assert undated.expected is None and "no date" in undated.message
+
+
+def test_a_short_line_is_cut_to_what_is_available_under_reduce() -> None:
+    [f] = check_availability([Availability("1", "ACM-1001", Decimal(8), Decimal(3))], AtpRule(short="reduce"))
+    assert (f.code, f.line, f.value, f.expected) == ("rule.atp.short", "1", "8", "3")
+
+
+def test_stock_is_drawn_by_our_catalog_sku() -> None:
+    order = sample_order("bigbox", "bigbox-850-4010")
+    assert [stock_sku(line, rules_of("bigbox")) for line in order.lines] == ["ACM-1001", "ACM-2040", "ACM-3300"]

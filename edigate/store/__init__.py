@@ -16,6 +16,14 @@ from __future__ import annotations
 
 from edigate.store.documents import DocumentsMixin, OutboundNumbers
 from edigate.store.events import EventsMixin
+from edigate.store.fulfillment import (
+    Allocation,
+    AllocationRequest,
+    AllocationStatus,
+    FulfillmentMixin,
+    InventoryLevel,
+    StockLevel,
+)
 from edigate.store.migrate import migrate
 from edigate.store.records import (
     AckStatus,
@@ -53,6 +61,9 @@ from edigate.store.work import (
 __all__ = [
     "MAX_CONTROL_NUMBER",
     "AckStatus",
+    "Allocation",
+    "AllocationRequest",
+    "AllocationStatus",
     "AuditAction",
     "AuditEvent",
     "ControlKind",
@@ -65,6 +76,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Interchange",
+    "InventoryLevel",
     "NewDocument",
     "Outbound",
     "OutboundNumbers",
@@ -76,6 +88,7 @@ __all__ = [
     "Severity",
     "StageEvent",
     "Status",
+    "StockLevel",
     "Store",
     "StoreControlNumbers",
     "Transmission",
@@ -83,5 +96,5 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

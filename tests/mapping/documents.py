@@ -19,12 +19,15 @@ from edigate.model import (
     Carrier,
     Carton,
     Contact,
+    Dates,
     Fob,
     Invoice,
     InvoiceLine,
     LineAck,
     LineStatus,
     Note,
+    Order,
+    OrderLine,
     Party,
     PartyIds,
     PoAck,
@@ -50,7 +53,7 @@ from tests.strategies import (
     weights,
 )
 
-__all__ = ["invoices", "po_acks", "shipments"]
+__all__ = ["invoices", "orders", "po_acks", "shipments"]
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 text = st.from_regex(r"[A-Z0-9](?:[A-Za-z0-9 .,&'/-]{0,18}[A-Z0-9])?", fullmatch=True)
@@ -107,6 +110,22 @@ def po_acks(max_lines: int = 4) -> st.SearchStrategy[PoAck]:
                      seller=opt(parties("SE")), ship_to=opt(parties("ST")),
                      references=tuples_of(references, 2), lines=tuples_of(line_acks, max_lines),
                      notes=tuples_of(notes, 2))
+
+# -- 940 (an Order for the 3PL) --------------------------------------------------------------
+
+our_items = st.tuples(st.just("VN"), ids).map(lambda pair: ProductIds([pair]))  # the 3PL needs our item
+order_lines = st.builds(OrderLine, line_number=st.text("0123456789", min_size=1, max_size=6),  # LX01 is N0 1/6
+                        quantity=quantities, uom=uoms, product_ids=our_items, description=opt(text))
+
+
+def orders(max_lines: int = 4) -> st.SearchStrategy[Order]:
+    return st.builds(Order, po_number=code(1, 22), po_date=dates, release_number=opt(code(1, 22)),
+                     ship_to=opt(parties("ST")), mark_for=opt(parties("Z7")),
+                     dates=st.builds(Dates, requested_ship=opt(dates), requested_delivery=opt(dates),
+                                     cancel_after=opt(dates)),
+                     notes=tuples_of(notes, 2),
+                     lines=st.lists(order_lines, min_size=1, max_size=max_lines).map(tuple))  # a 940 needs a line
+
 
 # -- 856 ---------------------------------------------------------------------------------
 

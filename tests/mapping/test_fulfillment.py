@@ -25,6 +25,7 @@ from edigate.model import (
     InvoiceLine,
     LineAck,
     LineStatus,
+    Order,
     Party,
     PartyIds,
     PoAck,
@@ -57,7 +58,7 @@ from tests.conftest import REPO
 from tests.mapping import documents
 
 VALIDATOR = Validator()
-GROUPS = {"855": "PR", "856": "SH", "810": "IN"}
+GROUPS = {"855": "PR", "856": "SH", "810": "IN", "940": "OW"}
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -128,6 +129,16 @@ def test_random_856_validates(shipment: Shipment, name: str) -> None:
 @given(invoice=documents.invoices())
 def test_random_810_validates(invoice: Invoice, version: str) -> None:
     assert_valid(outbound(f"810-{version}"), [invoice])
+
+
+@pytest.mark.parametrize("version", ["4010", "5010"])
+@SETTINGS
+@given(order=documents.orders())
+def test_random_940_validates_for_edigate_and_pyx12(order: Order, version: str) -> None:
+    doc_map = outbound(f"940-{version}")
+    assert_valid(doc_map, [order])
+    result = validate_with_pyx12(interchange(doc_map, [order]))
+    assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
 @pytest.mark.parametrize(("partner", "name"), partner_maps())

@@ -48,6 +48,9 @@ PYX12_WRONG = {
                            "with a warning, pyx12 rejects the set (its SEG1, written as AK3 8)",
     "envelope-segment-dropped": "pyx12 drops errors on ST/SE elements from its error tree, so it accepts a "
                                 "set whose ST or SE is malformed",
+    "set-error-without-position": "pyx12 gives a set-level error (AK5 4, SE01 miscounts the segments) no segment "
+                                  "position, so it sorts before element errors both report; edigate places "
+                                  "it at SE",
 }
 
 
@@ -97,6 +100,10 @@ def explain(tx: Transaction, a: Verdict, b: Verdict, pyx: Pyx12Set) -> str | Non
             a.first[2] is not None and b.first[2] == a.first[2] - 1:
         return "missing-position"
     codes = {(f.level.value, f.code) for f in mine}
+    theirs_all = {(f.level.value, f.code, f.segment_position) for f in pyx.findings if f.is_error}
+    if b.first and b.first[0] == "AK5" and b.first[2] is None and a.first in theirs_all \
+            and b.first[:2] in codes:
+        return "set-error-without-position"
     their_codes = {(f.level.value, f.code) for f in pyx.findings if f.is_error}
     if b.first and b.first[:2] == ("AK3", "1") and codes & {("AK3", "7"), ("AK3", "6"), ("AK3", "1")}:
         return "unplaced-is-unrecognized"

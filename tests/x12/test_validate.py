@@ -99,7 +99,7 @@ def test_loop_over_its_maximum_is_code_4() -> None:
 
 
 def test_unsupported_set_is_ak5_1() -> None:
-    assert ack_body(["W05*N*1"], set_id="940", fid="OW") == ["AK2*940*0001", "AK5*R*1"]
+    assert ack_body(["W17*F*20261126*1"], set_id="944", fid="RE") == ["AK2*944*0001", "AK5*R*1"]
 
 
 def test_misplaced_segment_is_reported_once_not_for_every_later_segment() -> None:

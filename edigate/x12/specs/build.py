@@ -40,7 +40,7 @@ SPECS_DIR = Path(__file__).parent
 USAGE = {"M": "R", "O": "S", "X": "S"}
 TABLE_XID = {"header": ("HEADER", "Table 1 - Header"), "detail": ("DETAIL", "Table 2 - Detail"),
              "summary": ("FOOTER", "Table 3 - Summary")}
-FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "FA")
+FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "OW", "SW", "FA")
 PARTIAL_SOURCE = "X12 subset"
 """codes.xml <source> of a curated subset of a larger list: unknown values only warn."""
 

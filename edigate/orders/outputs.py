@@ -1,0 +1,120 @@
+"""What the order desk sends: X12 files written, archived and recorded against their order,
+routed payloads delivered, and files sent on the partner's outbound channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from edigate.archive import Archive
+from edigate.errors import ConfigError, DataError, EdigateError, TransportError
+from edigate.flow import Flow
+from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.model import PoAck
+from edigate.partners import Partner
+from edigate.routing import Delivery
+from edigate.store import Document, ErrorEntry, Outbound, Severity, Store
+from edigate.transport import ChannelOptions, open_channel
+from edigate.workspace import Workspace
+from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
+
+__all__ = ["ALL_CHANNELS", "Written", "deliver", "load_map", "record", "send", "send_855", "write"]
+
+ALL_CHANNELS = ("folder", "sftp", "as2")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An interchange we wrote and archived, with its control numbers."""
+
+    sha256: str
+    relative: str
+    isa13: str
+    gs06: str
+    st02: tuple[str, ...]
+
+
+def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap:
+    name = partner.documents.outbound.get(set_id)
+    if name is None:
+        raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
+    return load_outbound_map(name, workspace.maps_path)
+
+
+def write(archive: Archive, flow: Flow, functional_id: str, sets: Collection[TransactionContent]) -> Written:
+    """One interchange in the partner's envelope, numbered from the flow's sequence, archived."""
+    data = write_interchange(flow.envelope(), [GroupContent(functional_id, tuple(sets))], flow.numbers)
+    return archived(archive, data)
+
+
+def archived(archive: Archive, data: bytes) -> Written:
+    isa13 = gs06 = ""
+    st02: list[str] = []
+    for event in EnvelopeReader(data):
+        if isinstance(event, Transaction):
+            st02.append(event.control_number)
+        elif isinstance(event, FunctionalGroup) and not gs06:
+            gs06 = event.header.control_number
+        elif isinstance(event, Interchange) and not isa13:
+            isa13 = event.header.control_number
+    put = archive.put(data)
+    return Written(put.sha256, put.relative, isa13, gs06, tuple(st02))
+
+
+def record(store: Store, flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> Outbound:
+    """The outbound record of ``written`` for order ``doc``; an ack is expected within the window."""
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=flow.partner.acks.expect_within_hours)
+    out, _ = store.record_outbound(partner=flow.partner.id, set_id=set_id, key=key, isa13=written.isa13,
+                                   gs06=written.gs06, st02=written.st02[0], archive_path=written.relative,
+                                   sha256=written.sha256, transmission_id=doc.transmission_id, document_id=doc.id,
+                                   ack_due_at=due)
+    return out
+
+
+def send_855(store: Store, archive: Archive, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
+    if flow.outbound_855 is None:
+        return None
+    return record(store, flow, archived(archive, flow.po_acks([ack])), "855", f"855:{doc.id}", doc)
+
+
+def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
+            deliveries: Sequence[Delivery]) -> tuple[str, ...]:
+    """Each routed payload to its destination; what failed goes to the transmission's log."""
+    options = ChannelOptions(root=workspace.root, settle_seconds=0)
+    problems = []
+    for d in deliveries:
+        try:
+            if d.error:
+                raise DataError(d.error, code="route.format")
+            with open_channel(d.target, f"{partner.id}:{d.destination}", options) as channel:
+                channel.send(d.file_name, d.payload)
+            if d.sent:
+                d.sent()
+        except EdigateError as exc:
+            problems.append(f"{d.destination}: {exc.message}")
+    if problems and doc.transmission_id is not None:
+        store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
+                                               for p in problems])
+    return tuple(problems)
+
+
+def send(store: Store, archive: Archive, workspace: Workspace, partner: Partner, outs: Sequence[Outbound],
+         channel_types: Collection[str]) -> tuple[str, ...]:
+    """Send each file once on the partner's outbound channel; a failure leaves them queued."""
+    config = partner.channels.outbound
+    if config is None or config.type not in channel_types or not outs:
+        return ()
+    try:
+        with open_channel(config, f"{partner.id}:out", ChannelOptions(root=workspace.root, settle_seconds=0)) as ch:
+            for o in outs:
+                if o.sha256 not in {p.sha256 for p in outs[:outs.index(o)]}:
+                    ch.send(f"{o.set_id}-{partner.id}-{o.isa13}.x12", archive.get(o.sha256))
+                store.mark_sent(o.id)
+    except TransportError as exc:
+        problem = f"{partner.id}:out: {exc.message} (the output stays queued)"
+        for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
+            store.add_errors(t, [ErrorEntry("send", exc.code, problem, Severity.WARNING)])
+        return (problem,)
+    return ()

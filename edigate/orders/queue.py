@@ -1,0 +1,148 @@
+"""The exception queue: held orders released, rejected or corrected by a specialist.
+
+Releasing an order continues what the pipeline stopped: it takes the order's stock (a line
+the stock cannot fill is answered IB or IQ, per the partner's ``rules.atp``), routes it and
+sends the 855. Rejecting gives back any stock the order held. Every action is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from edigate.archive import Archive
+from edigate.decision import po_ack
+from edigate.errors import UsageError
+from edigate.flow import Flow
+from edigate.inventory import Inventory
+from edigate.model import Order, to_json
+from edigate.orders.outputs import ALL_CHANNELS, deliver, send, send_855
+from edigate.orders.stored import find_order, order_of, po_of, target_of
+from edigate.partners import Partner
+from edigate.routing import Delivery, route
+from edigate.rules import RuleFinding, check_order
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
+from edigate.warehouse import ShippingOrders
+from edigate.workspace import Workspace
+
+__all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    document: Document
+    po_ack: Outbound | None
+    deliveries: tuple[Delivery, ...]
+    problems: tuple[str, ...] = ()
+    """What could not be delivered or sent (also in the transmission's error log); sends are retried."""
+    findings: tuple[RuleFinding, ...] = ()
+    """Lines the stock could not fill, answered IB or IQ in the 855."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    document: Document
+    po_ack: Outbound | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Overridden:
+    """The new version of a held order, and the rule findings it still has."""
+
+    document: Document
+    findings: tuple[RuleFinding, ...]
+
+
+def release(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, actor: str,
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
+    """Accept a held order as it stands and continue the pipeline: stock, routing, the 855."""
+    doc = _held(store, order_id)
+    stock = Inventory(store, workspace.root)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today, stock=stock)
+    order = order_of(doc)
+    short = stock.take(order, doc.id, flow.rules)
+    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED)
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
+                transmission_id=doc.transmission_id)
+    warehouse = ShippingOrders(store, archive, workspace, partner)
+    deliveries = tuple(route(order, partner.routing, partner=partner.id, x12=warehouse.writer(doc.id)))
+    problems = deliver(store, workspace, partner, doc, deliveries)
+    original, changes = _changes_since_received(store, doc)
+    sent = send_855(store, archive, flow, doc, po_ack(original, [*changes, *short], today=flow.today))
+    _settle(store, doc)
+    problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
+    return Released(doc, sent, deliveries, problems, tuple(short))
+
+
+def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
+           actor: str, today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Rejected:
+    """Refuse a held order: every line IR in an RD 855; any stock it held goes back."""
+    if not reason.strip():
+        raise UsageError("a rejection needs a reason")
+    doc = _held(store, order_id)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    doc = store.set_document_status(doc.id, DocumentStatus.REJECTED)
+    store.release_allocations(doc.id)
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
+                transmission_id=doc.transmission_id)
+    sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
+    _settle(store, doc)
+    return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
+
+
+def override(store: Store, workspace: Workspace, partner: Partner, order_id: int, *, line: str, price: Decimal,
+             actor: str, today: dt.date | None = None) -> Overridden:
+    """Set line ``line``'s unit price in a held order (a new version of it) and check the rules again."""
+    doc = _held(store, order_id)
+    order = order_of(doc)
+    numbers = [n.line_number for n in order.lines]
+    if line not in numbers:
+        raise UsageError(f"order {doc.id} has no line {line}; its lines are {', '.join(numbers)}")
+    if price < 0:
+        raise UsageError(f"price {price} is negative")
+    old = next(n.unit_price for n in order.lines if n.line_number == line)
+    changed = replace(order, lines=tuple(replace(n, unit_price=price) if n.line_number == line else n
+                                         for n in order.lines))
+    saved = store.save_document(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key,
+                                body=json.dumps(to_json(changed)), transmission_id=doc.transmission_id,
+                                status=DocumentStatus.HELD, supersedes=doc.id)
+    assert saved.document is not None
+    store.release_allocations(doc.id)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    findings = tuple(check_order(changed, flow.rules, today=flow.today))
+    store.audit(actor=actor, action=AuditAction.OVERRIDE, target=target_of(saved.document),
+                note=f"line {line} price {old} -> {price} (was order {doc.id}); findings now: "
+                     f"{', '.join(f.code for f in findings) or 'none'}", transmission_id=doc.transmission_id)
+    return Overridden(saved.document, findings)
+
+
+def _held(store: Store, order_id: int) -> Document:
+    doc = find_order(store, str(order_id))
+    if doc.id != order_id and doc.status is not DocumentStatus.HELD:
+        raise UsageError(f"order {order_id} was replaced by order {doc.id}, which is {doc.status.value}")
+    if doc.status is not DocumentStatus.HELD:
+        raise UsageError(f"order {doc.id} (PO {po_of(doc)}) is {doc.status.value}, not held", code="orders.not_held")
+    return doc
+
+
+def _changes_since_received(store: Store, doc: Document) -> tuple[Order, list[RuleFinding]]:
+    """The order as received, and our price overrides as findings, so the 855 says IP for them."""
+    first = store.documents(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key)[0]
+    original, current = order_of(first), order_of(doc)
+    prices = {n.line_number: n.unit_price for n in current.lines}
+    return original, [RuleFinding("rule.price.mismatch", "price overridden", n.line_number, "unit_price",
+                                  str(n.unit_price), str(prices[n.line_number]))
+                      for n in original.lines if prices.get(n.line_number, n.unit_price) != n.unit_price]
+
+
+def _settle(store: Store, doc: Document) -> None:
+    """A held transmission is done once none of its orders is held any more."""
+    if doc.transmission_id is None or store.transmission(doc.transmission_id).status is not Status.HELD:
+        return
+    if not any(d.status is DocumentStatus.HELD for d in store.documents(
+            transmission_id=doc.transmission_id, kind=DocumentKind.ORDER, current=True)):
+        store.set_status(doc.transmission_id, Status.DONE)
