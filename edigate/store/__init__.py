@@ -41,6 +41,7 @@ from edigate.store.records import (
     Status,
     Transmission,
 )
+from edigate.store.reports import ReportsMixin
 from edigate.store.transmissions import TransmissionsMixin
 from edigate.store.work import (
     MAX_CONTROL_NUMBER,
@@ -80,5 +81,5 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin, ReportsMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""
