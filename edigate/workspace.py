@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
+from edigate.config.alerts import AlertSettings
 
 __all__ = [
     "WORKSPACE_FILE",
@@ -92,6 +93,7 @@ class Workspace:
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = setting(365, minimum=1)
+    alerts: AlertSettings = setting(AlertSettings)
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

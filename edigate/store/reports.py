@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, String, Subquery, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql.expression import CTE
 
 from edigate.store.base import StoreBase
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _BATCH = 2000
+_Column = ColumnElement[Any] | QueryableAttribute[Any]
 _ACKED_SETS = ("855", "856", "810")
 
 
@@ -190,9 +192,9 @@ class ReportsMixin(StoreBase):
         for sub, on in joins:
             q = q.outerjoin(sub, on)
         q = q.where(d.kind == DocumentKind.ORDER, d.superseded_by.is_(None))
-        return self._within(q, origins.c.origin, d.partner, period).order_by(origins.c.origin, d.id)
+        return q.where(*self._within(origins.c.origin, d.partner, period)).order_by(origins.c.origin, d.id)
 
-    def _findings(self, d: type[DocumentRow]) -> tuple[ColumnElement[int], list[tuple[object, ColumnElement[bool]]]]:
+    def _findings(self, d: type[DocumentRow]) -> tuple[ColumnElement[int], list[tuple[Subquery, ColumnElement[bool]]]]:
         """Error-log entries that concern one order: rule findings and map errors naming its
         ST02, and rule findings without an ST02 when the transmission holds only this order."""
         e = ErrorRow
@@ -224,7 +226,7 @@ class ReportsMixin(StoreBase):
         d = DocumentRow
         q = select(d.partner, self._json_text(d.body, "ship_date"), self._json_text(d.body, "orders")).where(
             d.kind == DocumentKind.SHIPMENT)
-        q = self._within(q, d.created_at, d.partner, Period(period.since, None, period.partner))
+        q = q.where(*self._within(d.created_at, d.partner, Period(period.since, None, period.partner)))
         with self._read() as s:
             for row in s.execute(q).yield_per(_BATCH):
                 yield ShipmentLines(row[0], row[1] or "", row[2] or "[]")
@@ -239,7 +241,7 @@ class ReportsMixin(StoreBase):
         overdue = case((and_(o.ack_status == AckStatus.PENDING, o.ack_due_at < now), 1), else_=0)
         q = select(o.partner, o.set_id, o.ack_status, self._seconds(ack_tx.received_at, sent), overdue).select_from(
             o).outerjoin(ack_tx, ack_tx.id == o.ack_transmission_id).where(o.set_id.in_(_ACKED_SETS))
-        q = self._within(q, sent, o.partner, period)
+        q = q.where(*self._within(sent, o.partner, period))
         with self._read() as s:
             for row in s.execute(q).yield_per(_BATCH):
                 yield OutboundFacts(row[0], row[1], row[2], _ms(row[3]), bool(row[4]))
@@ -258,7 +260,7 @@ class ReportsMixin(StoreBase):
             func.sum(case((and_(t.status == Status.FAILED, fixed), 1), else_=0)),
             func.sum(case((t.status == Status.RESOLVED, 1), else_=0)),
         ).where(t.direction == Direction.IN).group_by(t.partner).order_by(t.partner)
-        q = self._within(q, t.received_at, t.partner, period)
+        q = q.where(*self._within(t.received_at, t.partner, period))
         with self._read() as s:
             return [TransmissionCounts(r[0], *(int(n or 0) for n in r[1:])) for r in s.execute(q)]
 
@@ -268,7 +270,7 @@ class ReportsMixin(StoreBase):
         e, t = ErrorRow, TransmissionRow
         q = select(t.partner, e.code, func.count()).join(t, t.id == e.transmission_id).where(
             or_(e.severity == Severity.ERROR, e.stage == "rules")).group_by(t.partner, e.code)
-        q = self._within(q, t.received_at, t.partner, period)
+        q = q.where(*self._within(t.received_at, t.partner, period))
         with self._read() as s:
             return [CodeCount(r[0], r[1], int(r[2])) for r in s.execute(q)]
 
@@ -278,9 +280,9 @@ class ReportsMixin(StoreBase):
         q = select(t.partner, e.segment_id, e.element_position, e.code, func.count()).join(
             t, t.id == e.transmission_id).where(e.severity == Severity.ERROR, e.segment_id.is_not(None)).group_by(
             t.partner, e.segment_id, e.element_position, e.code)
-        q = self._within(q, t.received_at, t.partner, period)
+        q = q.where(*self._within(t.received_at, t.partner, period))
         with self._read() as s:
-            return [FailingSpot(r[0], r[1], r[2], r[3], int(r[4])) for r in s.execute(q)]
+            return [FailingSpot(r[0], r[1] or "", r[2], r[3], int(r[4])) for r in s.execute(q)]
 
     # -- for the alert checks ---------------------------------------------------------
 
@@ -305,21 +307,22 @@ class ReportsMixin(StoreBase):
     def last_receipts(self) -> dict[str, tuple[int, dt.datetime]]:
         """Per partner, its newest inbound first attempt: transmission id and time."""
         t = TransmissionRow
-        newest = select(t.partner, func.max(t.id).label("id")).where(
-            t.direction == Direction.IN, t.attempt == 1).group_by(t.partner).subquery()
-        q = select(t.partner, t.id, t.received_at).join(newest, newest.c.id == t.id)
+        first = and_(t.direction == Direction.IN, t.attempt == 1)
+        newest = select(t.partner, func.max(t.received_at).label("at")).where(first).group_by(t.partner).subquery()
+        q = select(t.partner, t.id, t.received_at).join(
+            newest, and_(newest.c.partner == t.partner, newest.c.at == t.received_at)).where(first).order_by(t.id)
         with self._read() as s:
             return {r[0]: (r[1], r[2]) for r in s.execute(q)}
 
-    def stale_failures(self, finished_before: dt.datetime) -> list[StaleFailure]:
+    def stale_failures(self, before: dt.datetime) -> list[StaleFailure]:
         """Failed transmissions, finished before the cut-off, that no attempt has taken up since."""
         t = TransmissionRow
         child = aliased(TransmissionRow)
         retried = exists().where(child.parent_id == t.id, child.attempt > 1)
         q = select(t.id, t.partner, t.file_name, t.stage, t.finished_at).where(
-            t.status == Status.FAILED, t.finished_at < finished_before, ~retried).order_by(t.id)
+            t.status == Status.FAILED, t.finished_at < before, ~retried).order_by(t.id)
         with self._read() as s:
-            return [StaleFailure(*r) for r in s.execute(q)]
+            return [StaleFailure(r[0], r[1], r[2], r[3], r[4] or before) for r in s.execute(q)]
 
     def recorded_event_codes(self, kind: EventKind, codes: Sequence[str]) -> set[str]:
         """Which of ``codes`` the event log already holds for ``kind``."""
@@ -341,23 +344,24 @@ class ReportsMixin(StoreBase):
         return first.union_all(later)
 
     @staticmethod
-    def _within(q: Select[tuple[object, ...]], at: ColumnElement[dt.datetime], partner: ColumnElement[str],
-                period: Period) -> Select[tuple[object, ...]]:
+    def _within(at: _Column, partner: _Column, period: Period) -> list[ColumnElement[bool]]:
+        """The conditions that keep rows of ``period``: ``at`` in it, for its partner."""
+        conditions = []
         if period.since is not None:
-            q = q.where(at >= period.since)
+            conditions.append(at >= period.since)
         if period.until is not None:
-            q = q.where(at < period.until)
+            conditions.append(at < period.until)
         if period.partner is not None:
-            q = q.where(partner == period.partner)
-        return q
+            conditions.append(partner == period.partner)
+        return conditions
 
-    def _json_text(self, column: ColumnElement[str], *path: str) -> ColumnElement[str]:
+    def _json_text(self, column: _Column, *path: str) -> ColumnElement[str]:
         """A field of a JSON text column, as text (objects and arrays as JSON text)."""
         if self.dialect == "postgresql":
             return func.jsonb_extract_path_text(cast(column, JSONB), *path, type_=String)
         return func.json_extract(column, "$." + ".".join(path), type_=String)
 
-    def _seconds(self, later: ColumnElement[dt.datetime], earlier: ColumnElement[dt.datetime]) -> ColumnElement[float]:
+    def _seconds(self, later: _Column, earlier: _Column) -> ColumnElement[float]:
         """``later - earlier`` in seconds, computed by the database (NULL when either is)."""
         if self.dialect == "postgresql":
             return cast(func.extract("epoch", later - earlier), Float)
