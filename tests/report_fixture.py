@@ -88,9 +88,13 @@ class _Builder:
         self.store.record_ack(partner=partner, gs06=gs06, status=status, ack_transmission_id=tx)
         self.store.set_status(tx, Status.DONE)
 
-    def ship(self, partner: str, shipment_id: str, day: str, items: dict[str, tuple[int, ...]]) -> None:
-        orders = tuple(ShippedOrder(po, items=tuple(ShippedItem(str(n), Decimal(q), "EA")
-                                                    for n, q in enumerate(qs, 1))) for po, qs in items.items())
+    def ship(self, partner: str, shipment_id: str, day: str, items: dict[str, tuple[int, ...]],
+             ordered: dict[str, tuple[int, ...]] | None = None) -> None:
+        """A shipment as `edigate.fulfillment` builds it: each item says what its line ordered."""
+        asked = ordered or items
+        orders = tuple(ShippedOrder(po, items=tuple(ShippedItem(str(n), Decimal(q), "EA", ordered_quantity=Decimal(o))
+                                                    for n, (q, o) in enumerate(zip(qs, asked[po]), 1)))
+                       for po, qs in items.items())
         shipment = Shipment(shipment_id, dt.date.fromisoformat(day), orders=orders)
         self.store.save_document(kind=DocumentKind.SHIPMENT, partner=partner, key=shipment_id,
                                  body=json.dumps(to_json(shipment)), transmission_id=None)
@@ -138,7 +142,7 @@ def _acme(b: _Builder) -> None:
     s.set_document_status(fixed.id, DocumentStatus.ACCEPTED)
     s.audit(actor="ann", action=AuditAction.RESOLVE, target=f"order:{fixed.id}", note="released", transmission_id=tx2)
     b.out("acme", "855", tx2, t1 + 2 * HOUR, doc=fixed.id, due=at("2026-03-04 11:00"))
-    b.ship("acme", "S3", "2026-03-09", {"A3": (6,)})
+    b.ship("acme", "S3", "2026-03-09", {"A3": (6,)}, ordered={"A3": (10,)})
     b.out("acme", "856", tx2, at("2026-03-09 10:00"), doc=fixed.id)
 
     t2 = at("2026-03-04 10:00")

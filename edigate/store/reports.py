@@ -12,14 +12,15 @@ first attempt of its transmission, followed back through reprocess attempts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Float, Select, String, Subquery, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Integer, Numeric, Select, String, Subquery, and_, case, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import QueryableAttribute, aliased
-from sqlalchemy.sql.expression import CTE
+from sqlalchemy.engine import Result, Row
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from edigate.store.base import StoreBase
 from edigate.store.records import (
@@ -35,7 +36,7 @@ from edigate.store.records import (
 from edigate.store.tables import AuditRow, DocumentRow, ErrorRow, EventRow, OutboundRow, TransmissionRow
 
 __all__ = [
-    "CodeCount", "FailingSpot", "OrderFacts", "OutboundFacts", "Period", "ReportsMixin", "ShipmentLines",
+    "AckCount", "CodeCount", "FailingSpot", "OrderFacts", "Period", "ReportsMixin", "ShipmentLines",
     "StaleFailure", "TransmissionCounts",
 ]
 
@@ -69,13 +70,16 @@ class OrderFacts:
     to_855: float | None
     to_shipped: float | None
     shipped_to_invoiced: float | None
-    versions: int
+    revised: bool
+    """It replaced an earlier version (a price override)."""
     corrections: int
     """Override and release/reject events the order desk recorded against it."""
     findings: int
     """Rule findings (and map errors) of its transmission that concern this order."""
     rejected_by_partner: bool
     """A 997/999 from the partner rejected one of our documents for it."""
+    line_count: int | None
+    """How many lines it has; read only for orders that shipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +92,13 @@ class ShipmentLines:
 
 
 @dataclass(frozen=True, slots=True)
-class OutboundFacts:
-    """One 855/856/810 we sent: its ack status and, once acknowledged, the turnaround."""
+class AckCount:
+    """How many 855/856/810 of a partner have one ack status, and how many of them are overdue."""
 
     partner: str
-    set_id: str
     ack_status: AckStatus
-    turnaround: float | None
-    overdue: bool
+    count: int
+    overdue: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,26 +139,40 @@ class StaleFailure:
     finished_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    """Error-log entries that concern one order: rule findings and map errors naming its
+    ST02, and rule findings without an ST02 when its transmission holds only this order."""
+
+    by_st02: dict[tuple[int, str], int]
+    loose: dict[int, int]
+    peers: dict[int, int]
+
+    def count(self, tx: int, st02: str | None) -> int:
+        named = self.by_st02.get((tx, st02), 0) if st02 is not None else 0
+        return named + (self.loose.get(tx, 0) if self.peers.get(tx) == 1 else 0)
+
+
 class ReportsMixin(StoreBase):
 
     # -- orders ---------------------------------------------------------------------
 
     def order_facts(self, period: Period = Period()) -> Iterator[OrderFacts]:
         """Every current order whose origin falls in ``period``, with its cycle times."""
-        q = self._order_facts_query(period)
         with self._read() as s:
-            for row in s.execute(q).yield_per(_BATCH):
-                yield OrderFacts(
-                    document_id=row.id, partner=row.partner, key=row.key, status=row.status,
-                    transmission_id=row.transmission_id, received_at=row.origin,
-                    requested_ship=row.requested_ship or row.ship_no_later, to_997=_ms(row.to_997),
-                    to_855=_ms(row.to_855), to_shipped=_ms(row.to_shipped), shipped_to_invoiced=_ms(row.to_invoiced),
-                    versions=row.versions or 1, corrections=row.corrections or 0, findings=row.findings or 0,
-                    rejected_by_partner=bool(row.rejected))
+            findings, revised, corrections = self._order_notes(s)
+            result = s.connection().execute(self._order_facts_query(period))
+            for (doc, partner, key, status, tx, origin, fields, to_997, to_855, to_shipped, to_invoiced, rejected,
+                 lines) in _rows(result):
+                requested, no_later, st02 = json.loads(fields) if fields else (None, None, None)
+                yield OrderFacts(doc, partner, key, status, tx, origin, requested or no_later, to_997, to_855,
+                                 to_shipped, to_invoiced, doc in revised, corrections.get(f"order:{doc}", 0),
+                                 findings.count(tx, st02), bool(rejected), lines)
 
-    def _order_facts_query(self, period: Period) -> Select[tuple[object, ...]]:
-        d, o = DocumentRow, OutboundRow
-        origins = self._origins()
+    def _order_facts_query(self, period: Period) -> Select[Unpack[tuple[Any, ...]]]:
+        d, o, t = DocumentRow, OutboundRow, TransmissionRow
+        reprocessed = self._reprocessed()
+        origin = func.coalesce(reprocessed.c.origin, t.received_at)
         sent = func.coalesce(o.sent_at, o.created_at)
         ack = select(o.transmission_id.label("tx"), func.min(sent).label("at")).where(
             o.set_id.in_(("997", "999"))).group_by(o.transmission_id).subquery()
@@ -168,57 +185,41 @@ class ReportsMixin(StoreBase):
             func.min(case((o.set_id == "810", sent))).label("invoiced"),
             func.max(case((o.ack_status == AckStatus.REJECTED, 1), else_=0)).label("rejected"),
         ).where(o.document_id.is_not(None)).group_by(o.document_id).subquery()
-        versions = select(d.partner, d.key, func.count().label("n")).where(
-            d.kind == DocumentKind.ORDER).group_by(d.partner, d.key).subquery()
-        audits = select(AuditRow.target, func.count().label("n")).where(
-            AuditRow.action.in_((AuditAction.OVERRIDE, AuditAction.RESOLVE))).group_by(AuditRow.target).subquery()
-        findings, joins = self._findings(d)
         po_ack = func.coalesce(per_doc.c.po_ack, bulk.c.at)
         q = select(
-            d.id, d.partner, d.key, d.status, d.transmission_id, origins.c.origin,
-            self._json_text(d.body, "dates", "requested_ship").label("requested_ship"),
-            self._json_text(d.body, "dates", "ship_no_later").label("ship_no_later"),
-            self._seconds(ack.c.at, origins.c.origin).label("to_997"),
-            self._seconds(po_ack, origins.c.origin).label("to_855"),
-            self._seconds(per_doc.c.shipped, origins.c.origin).label("to_shipped"),
-            self._seconds(per_doc.c.invoiced, per_doc.c.shipped).label("to_invoiced"),
-            versions.c.n.label("versions"), audits.c.n.label("corrections"), findings.label("findings"),
-            per_doc.c.rejected.label("rejected"),
-        ).select_from(d).join(origins, origins.c.id == d.transmission_id)
+            d.id, d.partner, d.key, d.status, d.transmission_id, origin.label("origin"),
+            self._json_fields(d.body, ("dates", "requested_ship"), ("dates", "ship_no_later"), ("source", "st02")),
+            self._seconds(ack.c.at, origin), self._seconds(po_ack, origin),
+            self._seconds(per_doc.c.shipped, origin), self._seconds(per_doc.c.invoiced, per_doc.c.shipped),
+            per_doc.c.rejected, case((per_doc.c.shipped.is_not(None), self._json_length(d.body, "lines"))),
+        ).select_from(d).join(t, t.id == d.transmission_id).outerjoin(reprocessed, reprocessed.c.id == t.id)
         q = q.outerjoin(ack, ack.c.tx == d.transmission_id).outerjoin(bulk, bulk.c.tx == d.transmission_id)
         q = q.outerjoin(per_doc, per_doc.c.doc == d.id)
-        q = q.outerjoin(versions, and_(versions.c.partner == d.partner, versions.c.key == d.key))
-        q = q.outerjoin(audits, audits.c.target == literal("order:", String) + cast(d.id, String))
-        for sub, on in joins:
-            q = q.outerjoin(sub, on)
         q = q.where(d.kind == DocumentKind.ORDER, d.superseded_by.is_(None))
-        return q.where(*self._within(origins.c.origin, d.partner, period)).order_by(origins.c.origin, d.id)
+        return q.where(*self._within(origin, d.partner, period))
 
-    def _findings(self, d: type[DocumentRow]) -> tuple[ColumnElement[int], list[tuple[Subquery, ColumnElement[bool]]]]:
-        """Error-log entries that concern one order: rule findings and map errors naming its
-        ST02, and rule findings without an ST02 when the transmission holds only this order."""
-        e = ErrorRow
-        by_st02 = select(e.transmission_id.label("tx"), e.st02.label("st02"), func.count().label("n")).where(
-            e.st02.is_not(None), or_(e.stage == "rules", and_(e.stage == "map", e.severity == Severity.ERROR)),
-        ).group_by(e.transmission_id, e.st02).subquery()
-        loose = select(e.transmission_id.label("tx"), func.count().label("n")).where(
-            e.stage == "rules", e.st02.is_(None)).group_by(e.transmission_id).subquery()
-        peers = select(d.transmission_id.label("tx"), func.count().label("n")).where(
-            d.kind == DocumentKind.ORDER, d.superseded_by.is_(None)).group_by(d.transmission_id).subquery()
-        st02 = self._json_text(d.body, "source", "st02")
-        total = func.coalesce(by_st02.c.n, 0) + case((peers.c.n == 1, func.coalesce(loose.c.n, 0)), else_=0)
-        return total, [(by_st02, and_(by_st02.c.tx == d.transmission_id, by_st02.c.st02 == st02)),
-                       (loose, loose.c.tx == d.transmission_id), (peers, peers.c.tx == d.transmission_id)]
-
-    def order_lines(self, document_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
-        """``(document id, its lines array as JSON text)`` for the orders asked for."""
-        d = DocumentRow
-        with self._read() as s:
-            for start in range(0, len(document_ids), _BATCH):
-                chunk = document_ids[start:start + _BATCH]
-                q = select(d.id, self._json_text(d.body, "lines")).where(d.id.in_(chunk))
-                for row in s.execute(q):
-                    yield row[0], row[1] or "[]"
+    def _order_notes(self, s: Session) -> tuple[_Findings, set[int], dict[str, int]]:
+        """What the error log, earlier versions and the audit trail say about orders (small
+        tables, read whole): findings, orders that replaced a version, corrections by target."""
+        e, d = ErrorRow, DocumentRow
+        attributable = or_(e.stage == "rules", and_(e.stage == "map", e.severity == Severity.ERROR))
+        by_st02 = s.execute(select(e.transmission_id, e.st02, func.count()).where(
+            attributable, e.st02.is_not(None)).group_by(e.transmission_id, e.st02))
+        loose = s.execute(select(e.transmission_id, func.count()).where(
+            e.stage == "rules", e.st02.is_(None)).group_by(e.transmission_id))
+        findings = _Findings({(tx, st02): n for tx, st02, n in by_st02 if st02 is not None},
+                             {tx: n for tx, n in loose}, {})
+        if findings.loose:
+            peers = s.execute(select(d.transmission_id, func.count()).where(
+                d.kind == DocumentKind.ORDER, d.superseded_by.is_(None),
+                d.transmission_id.in_(list(findings.loose))).group_by(d.transmission_id))
+            findings.peers.update((tx, n) for tx, n in peers if tx is not None)
+        revised = {i for i in s.scalars(select(d.superseded_by).where(
+            d.kind == DocumentKind.ORDER, d.superseded_by.is_not(None))) if i is not None}
+        corrections = {target: n for target, n in s.execute(select(AuditRow.target, func.count()).where(
+            AuditRow.action.in_((AuditAction.OVERRIDE, AuditAction.RESOLVE)),
+            AuditRow.target.like("order:%")).group_by(AuditRow.target))}
+        return findings, revised, corrections
 
     def shipment_lines(self, period: Period = Period()) -> Iterator[ShipmentLines]:
         """Shipments recorded from ``period.since`` on (an order's shipments follow its
@@ -228,30 +229,39 @@ class ReportsMixin(StoreBase):
             d.kind == DocumentKind.SHIPMENT)
         q = q.where(*self._within(d.created_at, d.partner, Period(period.since, None, period.partner)))
         with self._read() as s:
-            for row in s.execute(q).yield_per(_BATCH):
+            for row in _rows(s.connection().execute(q)):
                 yield ShipmentLines(row[0], row[1] or "", row[2] or "[]")
 
     # -- outbound documents, transmissions, error log ---------------------------------
 
-    def outbound_facts(self, period: Period = Period(), *, now: dt.datetime) -> Iterator[OutboundFacts]:
-        """Our 855s, 856s and 810s sent (or generated) in ``period``; ``overdue`` as of ``now``."""
+    def ack_counts(self, period: Period = Period(), *, now: dt.datetime) -> list[AckCount]:
+        """Our 855s, 856s and 810s sent (or generated) in ``period``, counted per partner and
+        ack status; ``overdue`` as of ``now``."""
+        o = OutboundRow
+        sent = func.coalesce(o.sent_at, o.created_at)
+        overdue = func.sum(case((and_(o.ack_status == AckStatus.PENDING, o.ack_due_at < now), 1), else_=0))
+        q = select(o.partner, o.ack_status, func.count(), overdue).where(
+            o.set_id.in_(_ACKED_SETS), *self._within(sent, o.partner, period)).group_by(o.partner, o.ack_status)
+        with self._read() as s:
+            return [AckCount(r[0], r[1], int(r[2]), int(r[3] or 0)) for r in s.execute(q)]
+
+    def ack_turnarounds(self, period: Period = Period()) -> Iterator[tuple[str, float]]:
+        """``(partner, seconds)`` from sending each acknowledged 855/856/810 to the 997/999."""
         o = OutboundRow
         ack_tx = aliased(TransmissionRow)
         sent = func.coalesce(o.sent_at, o.created_at)
-        overdue = case((and_(o.ack_status == AckStatus.PENDING, o.ack_due_at < now), 1), else_=0)
-        q = select(o.partner, o.set_id, o.ack_status, self._seconds(ack_tx.received_at, sent), overdue).select_from(
-            o).outerjoin(ack_tx, ack_tx.id == o.ack_transmission_id).where(o.set_id.in_(_ACKED_SETS))
-        q = q.where(*self._within(sent, o.partner, period))
+        q = select(o.partner, self._seconds(ack_tx.received_at, sent)).join(
+            ack_tx, ack_tx.id == o.ack_transmission_id).where(o.set_id.in_(_ACKED_SETS),
+                                                              *self._within(sent, o.partner, period))
         with self._read() as s:
-            for row in s.execute(q).yield_per(_BATCH):
-                yield OutboundFacts(row[0], row[1], row[2], _ms(row[3]), bool(row[4]))
+            for partner, seconds in _rows(s.connection().execute(q)):
+                yield partner, seconds
 
     def transmission_counts(self, period: Period = Period()) -> list[TransmissionCounts]:
         """Per partner: inbound files received, duplicates, failed attempts, fixed and resolved."""
         t = TransmissionRow
-        child = aliased(TransmissionRow)
-        fixed = exists().where(child.parent_id == t.id, child.attempt > 1,
-                               child.status.in_((Status.DONE, Status.RESOLVED)))
+        c = aliased(TransmissionRow)
+        fixed = t.id.in_(select(c.parent_id).where(c.attempt > 1, c.status.in_((Status.DONE, Status.RESOLVED))))
         q = select(
             t.partner,
             func.sum(case((and_(t.attempt == 1, t.status != Status.DUPLICATE), 1), else_=0)),
@@ -317,8 +327,8 @@ class ReportsMixin(StoreBase):
     def stale_failures(self, before: dt.datetime) -> list[StaleFailure]:
         """Failed transmissions, finished before the cut-off, that no attempt has taken up since."""
         t = TransmissionRow
-        child = aliased(TransmissionRow)
-        retried = exists().where(child.parent_id == t.id, child.attempt > 1)
+        c = aliased(TransmissionRow)
+        retried = t.id.in_(select(c.parent_id).where(c.attempt > 1, c.parent_id.is_not(None)))
         q = select(t.id, t.partner, t.file_name, t.stage, t.finished_at).where(
             t.status == Status.FAILED, t.finished_at < before, ~retried).order_by(t.id)
         with self._read() as s:
@@ -335,13 +345,20 @@ class ReportsMixin(StoreBase):
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _origins(self) -> CTE:
-        """Each inbound transmission's id with the time its first attempt arrived."""
-        t = TransmissionRow
-        first = select(t.id.label("id"), t.received_at.label("origin")).where(
-            t.direction == Direction.IN, t.attempt == 1).cte("origins", recursive=True)
-        later = select(t.id, first.c.origin).join(first, t.parent_id == first.c.id).where(t.attempt > 1)
-        return first.union_all(later)
+    @staticmethod
+    def _reprocessed() -> Subquery:
+        """``(id, origin)`` of each reprocess attempt: the time its oldest ancestor arrived.
+
+        The walk starts from the attempts (few) and goes up by primary key, so it costs
+        nothing for the many transmissions that were never reprocessed.
+        """
+        t, p, a = TransmissionRow, aliased(TransmissionRow), aliased(TransmissionRow)
+        walk = select(t.id.label("id"), t.parent_id.label("up")).where(
+            t.attempt > 1, t.parent_id.is_not(None)).cte("walk", recursive=True)
+        walk = walk.union_all(select(walk.c.id, p.parent_id).join(p, p.id == walk.c.up).where(
+            p.attempt > 1, p.parent_id.is_not(None)))
+        return select(walk.c.id, func.min(a.received_at).label("origin")).join(a, a.id == walk.c.up).group_by(
+            walk.c.id).subquery("reprocessed")
 
     @staticmethod
     def _within(at: _Column, partner: _Column, period: Period) -> list[ColumnElement[bool]]:
@@ -361,13 +378,28 @@ class ReportsMixin(StoreBase):
             return func.jsonb_extract_path_text(cast(column, JSONB), *path, type_=String)
         return func.json_extract(column, "$." + ".".join(path), type_=String)
 
-    def _seconds(self, later: _Column, earlier: _Column) -> ColumnElement[float]:
-        """``later - earlier`` in seconds, computed by the database (NULL when either is)."""
+    def _json_fields(self, column: _Column, *paths: tuple[str, ...]) -> ColumnElement[str]:
+        """Several fields of a JSON text column as one JSON array text (one parse on SQLite)."""
         if self.dialect == "postgresql":
-            return cast(func.extract("epoch", later - earlier), Float)
-        return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
+            body = cast(column, JSONB)
+            return cast(func.jsonb_build_array(*(func.jsonb_extract_path_text(body, *p) for p in paths)), String)
+        return func.json_extract(column, *("$." + ".".join(p) for p in paths), type_=String)
+
+    def _json_length(self, column: _Column, *path: str) -> ColumnElement[int]:
+        if self.dialect == "postgresql":
+            return func.jsonb_array_length(func.jsonb_extract_path(cast(column, JSONB), *path))
+        return func.json_array_length(column, "$." + ".".join(path), type_=Integer)
+
+    def _seconds(self, later: _Column, earlier: _Column) -> ColumnElement[float]:
+        """``later - earlier`` in seconds to the millisecond, computed by the database (NULL
+        when either is); SQLite's julianday arithmetic is a few microseconds off otherwise."""
+        if self.dialect == "postgresql":
+            return cast(func.round(cast(func.extract("epoch", later - earlier), Numeric), 3), Float)
+        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3), Float)
 
 
-def _ms(seconds: float | None) -> float | None:
-    """Seconds to the millisecond: SQLite's julianday arithmetic is a few microseconds off."""
-    return None if seconds is None else round(seconds, 3)
+def _rows(result: Result[Unpack[tuple[Any, ...]]]) -> Iterator[Row[Unpack[tuple[Any, ...]]]]:
+    """A result's rows fetched a batch at a time: memory stays bounded, and rows come out
+    of the driver in bulk rather than one call each."""
+    for batch in result.partitions(_BATCH):
+        yield from batch
