@@ -1,4 +1,4 @@
-"""The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener.
+"""The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener, alerts.
 
 Every setting has a default, so a directory with no ``edigate.yaml`` is a workspace too
 (`default_workspace`). Relative paths are relative to the workspace root, the directory
