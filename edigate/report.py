@@ -411,12 +411,14 @@ def quantile(ordered: Sequence[float], q: float) -> float | None:
 
 
 def format_seconds(seconds: float | None) -> str:
-    """A duration the way people say it: ``45s``, ``12m``, ``3h 5m``, ``2d 4h``; ``-`` for none."""
+    """A duration the way people say it: ``45s``, ``1m 54s``, ``12m``, ``3h 5m``, ``2d 4h``; ``-`` for none."""
     if seconds is None:
         return "-"
     s = round(seconds)
     if s < 60:
         return f"{s}s"
+    if s < 600:
+        return f"{s // 60}m {s % 60}s" if s % 60 else f"{s // 60}m"
     if s < 3600:
         return f"{s // 60}m"
     if s < 86400:

@@ -219,7 +219,7 @@ def test_a_failed_delivery_is_logged_not_raised(store: Store, tmp_path: Path, we
     assert len(alert.delivery_problems) == 2
     smtp, web = alert.delivery_problems
     assert smtp.startswith(f"SMTP 127.0.0.1:{ws.alerts.smtp.port}: ") if ws.alerts.smtp else False
-    assert web == f"webhook http://127.0.0.1:{hook_port}/alerts: answered 500 Internal Server Error"
+    assert web == f"webhook http://127.0.0.1:{hook_port}: answered 500 Internal Server Error"
     failures = store.events(kind=EventKind.ALERT, code=DELIVERY_FAILED)
     assert len(failures) == 2 and all("1 alert(s) not delivered" in e.message for e in failures)
 

@@ -131,6 +131,19 @@ def test_quantile_lies_between_the_neighbouring_values(values: list[float], q: f
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (None, "-"), (42, "42s"), (600, "10m"), (3 * H, "3h"), (3 * H + 300, "3h 5m"), (52 * H, "2d 4h"), (48 * H, "2d")])
+    (None, "-"), (42, "42s"), (114, "1m 54s"), (120, "2m"), (600, "10m"), (3599, "59m"), (3 * H, "3h"), (3 * H + 300, "3h 5m"), (52 * H, "2d 4h"), (48 * H, "2d")])
 def test_format_seconds(seconds: float | None, text: str) -> None:
     assert format_seconds(seconds) == text
+
+
+def test_a_line_never_shipped_is_not_in_full(url: str) -> None:  # noqa: F811
+    with Store.open(url) as store:
+        b = report_fixture._Builder(store)
+        tx = b.receive("acme", report_fixture.at("2026-03-02 08:00"))
+        for po in ("P1", "P2"):
+            doc = b.order("acme", tx, po, "0001" if po == "P1" else "0002", requested="2026-03-05")
+            b.out("acme", "856", tx, report_fixture.at("2026-03-04 12:00"), doc=doc)
+        b.ship("acme", "S1", "2026-03-04", {"P1": (10,), "P2": (10, 5)})  # P1's line 2 never ships
+        b.ship("acme", "S2", "2026-03-06", {"P1": (0, 5)})                 # ... until after its date
+        report = build_report(store, since=SINCE, until=UNTIL, now=NOW)
+    assert report.total.on_time == Rate(2, 2) and report.total.otif == Rate(1, 2)

@@ -11,6 +11,7 @@ import json
 import smtplib
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from email.message import EmailMessage
@@ -52,7 +53,8 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
 def post_webhook(settings: WebhookSettings, payload: Mapping[str, Any]) -> None:
     """POST ``payload`` as JSON; any answer other than 2xx is a failure."""
     headers = {"Content-Type": "application/json", "User-Agent": "edigate"}
-    where = f"webhook {settings.url.split('?', 1)[0]}"
+    parts = urllib.parse.urlsplit(settings.url)
+    where = f"webhook {parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # the path may hold a token
     try:
         if settings.token is not None:
             headers["Authorization"] = f"Bearer {settings.token.resolve()}"
