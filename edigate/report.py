@@ -1,9 +1,9 @@
 """KPIs of the order desk, for a period and per partner, from the store.
 
 `build_report` reads one narrow row per order (`Store.order_facts`) plus grouped counts,
-decodes order and shipment JSON only for the orders whose on-time and in-full status must
-be judged, and returns a `Report` of frozen values. The definitions are in the README
-("KPIs"); `edigate.report_html` renders a `Report` as a self-contained HTML page.
+judges on time and in full from the shipments (`edigate.otif`), and returns a `Report`
+of frozen values. The definitions are in the README ("KPIs"); `edigate.report_html`
+renders a `Report` as a self-contained HTML page.
 
     report = build_report(store, since=start, until=end, now=dt.datetime.now(dt.UTC))
     report.total.accuracy.value    # 0.93
@@ -11,18 +11,17 @@ be judged, and returns a `Report` of frozen values. The definitions are in the R
 
 from __future__ import annotations
 
-import datetime as dt
 import bisect
+import datetime as dt
 import gc
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, is_dataclass
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
+from edigate.otif import Judged, judge_fulfillment
 from edigate.store import DocumentStatus, Store
 from edigate.store.reports import AckCount, CodeCount, FailingSpot, OrderFacts, Period, TransmissionCounts
 
@@ -191,7 +190,7 @@ def _collector_paused() -> Iterator[None]:
 def _build(store: Store, period: Period, now: dt.datetime) -> Report:
     since, until = period.since, period.until
     facts = list(store.order_facts(period))
-    judged = _judge_fulfillment(store, period, facts, now.date())
+    judged = judge_fulfillment(store, period, facts, now.date())
     acks = store.ack_counts(period, now=now)
     turnarounds = [_Turnaround(p, seconds) for p, seconds in store.ack_turnarounds(period)]
     counts = store.transmission_counts(period)
@@ -209,12 +208,6 @@ class _Turnaround:
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
-class _Judged:
-    on_time: bool
-    in_full: bool
-
-
 def _by_partner(rows: Sequence[Any]) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -222,7 +215,7 @@ def _by_partner(rows: Sequence[Any]) -> dict[str, list[Any]]:
     return grouped
 
 
-def _kpis(partner: str | None, judged: dict[int, _Judged], facts: Sequence[OrderFacts],
+def _kpis(partner: str | None, judged: dict[int, Judged], facts: Sequence[OrderFacts],
           acks: Sequence[AckCount], turnarounds: Sequence[_Turnaround], counts: Sequence[TransmissionCounts], codes: Sequence[CodeCount],
           spots: Sequence[FailingSpot]) -> Kpis:
     orders = len(facts)
@@ -280,90 +273,9 @@ def _top_spots(spots: Sequence[FailingSpot]) -> tuple[Spot, ...]:
     return tuple(Spot(seg, pos, codes.most_common(1)[0][0], sum(codes.values())) for (seg, pos), codes in ranked[:TOP])
 
 
-# -- on time, in full ----------------------------------------------------------------
-
-@dataclass
-class _Shipped:
-    """What shipped of one PO: ship dates, and per line (date, quantity, quantity ordered)."""
-
-    dates: list[dt.date] = field(default_factory=list)
-    lines: list[tuple[dt.date, str, Decimal, Decimal | None]] = field(default_factory=list)
-
-
-def _judge_fulfillment(store: Store, period: Period, facts: Sequence[OrderFacts],
-                       today: dt.date) -> dict[int, _Judged]:
-    """On time and in full for each order that has a requested ship date, was not
-    rejected, and has shipped or is past its date; others are not judged."""
-    due = [(f, d) for f in facts if f.status is not DocumentStatus.REJECTED
-           and (d := _date(f.requested_ship)) is not None]
-    if not due:
-        return {}
-    shipped = _shipments(store, period, {(f.partner, _po(f.key)) for f, _ in due})
-    judged = {}
-    for f, requested in due:
-        mine = shipped.get((f.partner, _po(f.key)))
-        if mine is not None:
-            judged[f.document_id] = _judge(mine, f.line_count, requested)
-        elif requested < today:
-            judged[f.document_id] = _Judged(False, False)
-    return judged
-
-
-def _judge(shipped: _Shipped, line_count: int | None, requested: dt.date) -> _Judged:
-    """Shipments carry each line's ordered quantity, and no line ships more than ordered
-    (`edigate.fulfillment` refuses it): in full means every line of the order shipped its
-    quantity by the requested date."""
-    by_line: dict[str, Decimal] = defaultdict(Decimal)
-    ordered: dict[str, Decimal | None] = {}
-    for day, line, quantity, asked in shipped.lines:
-        if day <= requested:
-            by_line[line] += quantity
-            ordered[line] = asked
-    on_time = min(shipped.dates) <= requested
-    full = all(q >= (ordered[line] or q) and q > 0 for line, q in by_line.items())
-    return _Judged(on_time, on_time and full and len(by_line) >= (line_count or 1))
-
-
-def _shipments(store: Store, period: Period, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], _Shipped]:
-    found: dict[tuple[str, str], _Shipped] = {}
-    for s in store.shipment_lines(period):
-        day = _date(s.ship_date)
-        if day is None:
-            continue
-        for order in json.loads(s.orders_json):
-            key = (s.partner, order.get("po_number", ""))
-            if key not in wanted:
-                continue
-            entry = found.setdefault(key, _Shipped())
-            entry.dates.append(day)
-            items = [*order.get("items", ()), *(i for c in order.get("cartons", ()) for i in c.get("items", ()))]
-            entry.lines += [(day, i["line_number"], _decimal(i.get("quantity_shipped")),
-                             _decimal(i["ordered_quantity"]) if i.get("ordered_quantity") is not None else None)
-                            for i in items]
-    return found
-
-
-def _decimal(value: object) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return Decimal(0)
-
-
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _po(key: str) -> str:
-    return key.rsplit(":", 1)[0]
-
-
 # -- chart series --------------------------------------------------------------------
 
-def _series(facts: Sequence[OrderFacts], judged: dict[int, _Judged], since: dt.datetime | None,
+def _series(facts: Sequence[OrderFacts], judged: dict[int, Judged], since: dt.datetime | None,
             until: dt.datetime | None) -> Series:
     days = Counter(f.received_at.date() for f in facts)
     first = since.date() if since else min(days, default=None)
@@ -373,7 +285,7 @@ def _series(facts: Sequence[OrderFacts], judged: dict[int, _Judged], since: dt.d
                        for name, attr in (("received -> 997", "to_997"), ("received -> 855", "to_855"),
                                           ("received -> shipped", "to_shipped"),
                                           ("shipped -> invoiced", "shipped_to_invoiced")))
-    weekly: dict[str, dict[dt.date, list[_Judged]]] = defaultdict(lambda: defaultdict(list))
+    weekly: dict[str, dict[dt.date, list[Judged]]] = defaultdict(lambda: defaultdict(list))
     for f in facts:
         if f.document_id in judged:
             day = f.received_at.date()
