@@ -74,6 +74,9 @@ def main() -> None:
     from benchmarks import pipeline
 
     pipeline.main([])
+    from benchmarks import report
+
+    report.main([])
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])

@@ -54,10 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
     _config_commands(commands)
-    from edigate import cli_gateway, cli_orders
+    from edigate import cli_gateway, cli_kpi, cli_orders
 
     cli_gateway.add_commands(commands)
     cli_orders.add_commands(commands)
+    cli_kpi.add_commands(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener.
+"""The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener, alerts.
 
 Every setting has a default, so a directory with no ``edigate.yaml`` is a workspace too
 (`default_workspace`). Relative paths are relative to the workspace root, the directory
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
+from edigate.config.alerts import AlertSettings
 
 __all__ = [
     "WORKSPACE_FILE",
@@ -92,6 +93,7 @@ class Workspace:
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = setting(365, minimum=1)
+    alerts: AlertSettings = setting(AlertSettings)
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

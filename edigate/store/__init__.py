@@ -50,6 +50,7 @@ from edigate.store.records import (
     Status,
     Transmission,
 )
+from edigate.store.reports import ReportsMixin
 from edigate.store.transmissions import TransmissionsMixin
 from edigate.store.work import (
     MAX_CONTROL_NUMBER,
@@ -96,5 +97,5 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin, WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

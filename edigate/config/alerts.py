@@ -1,0 +1,68 @@
+"""The ``alerts:`` section of ``edigate.yaml``: when the checks fire and where alerts go.
+
+Every setting has a default, so the checks run (and write to the event log) with no
+section at all; alerts are mailed or posted only where ``smtp`` or ``webhook`` is set.
+Secrets are references: ``password: env:SMTP_PASSWORD``, ``token: file:secrets/hook``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from edigate.config.schema import setting
+from edigate.config.secrets import SecretRef
+
+__all__ = ["AlertSettings", "SmtpSettings", "WebhookSettings"]
+
+_ADDRESS = r"[^@\s]+@[^@\s]+"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpSettings:
+    """An SMTP relay: ``security`` is ``starttls`` (port 587), ``ssl`` (465) or ``none``."""
+
+    host: str
+    port: int = setting(587, minimum=1, maximum=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretRef | None = None
+    sender: str = setting(pattern=_ADDRESS, hint="an e-mail address")
+    to: tuple[str, ...] = setting(pattern=_ADDRESS, hint="an e-mail address", one_or_many=True)
+    timeout_seconds: float = setting(10.0, minimum=1, maximum=300)
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if self.password is not None and self.username is None:
+            yield "password", "a password needs a username"
+        if not self.to:
+            yield "to", "name at least one recipient"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSettings:
+    """A URL that receives each batch of new alerts as a JSON POST; ``token`` is sent as
+    ``Authorization: Bearer``."""
+
+    url: str = setting(pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    token: SecretRef | None = None
+    timeout_seconds: float = setting(10.0, minimum=1, maximum=300)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertSettings:
+    """Thresholds of the checks, and the channels alerts are sent on.
+
+    A partner is *silent* when its last file is older than ``silence_factor`` times its
+    usual gap between files (the 95th percentile of the gaps over ``silence_history_days``
+    before its last file), and at least ``silence_minimum_hours``; a partner with fewer
+    than ``silence_min_files`` files in that history has no usual yet and is not judged.
+    """
+
+    failed_after_minutes: int = setting(30, minimum=1)
+    silence_factor: float = setting(3.0, minimum=1)
+    silence_minimum_hours: float = setting(2.0, minimum=0)
+    silence_history_days: int = setting(28, minimum=1)
+    silence_min_files: int = setting(5, minimum=3)
+    smtp: SmtpSettings | None = None
+    webhook: WebhookSettings | None = None
