@@ -303,8 +303,15 @@ BROKEN = {
     "bad cron": (
         MINIMAL + SFTP_IN + "    cron: every hour\n",
         (
-            "partners/acme.yaml:13: channels.inbound.cron: expected a cron expression of 5 fields "
-            "(minute hour day month weekday), got 'every hour'"
+            "partners/acme.yaml:13: channels.inbound.cron: not a crontab schedule 'every hour': "
+            "expected 5 fields (minute hour day month weekday), got 2"
+        ),
+    ),
+    "cron out of range": (
+        MINIMAL + SFTP_IN + "    cron: '61 * * * *'\n",
+        (
+            "partners/acme.yaml:13: channels.inbound.cron: not a crontab schedule '61 * * * *': "
+            "Error validating expression '61': the last value (61) is higher than the maximum value (59)"
         ),
     ),
     "async MDN without URL": (

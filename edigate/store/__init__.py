@@ -41,6 +41,7 @@ from edigate.store.records import (
     Status,
     Transmission,
 )
+from edigate.store.scheduling import SchedulingMixin, job_store
 from edigate.store.transmissions import TransmissionsMixin
 from edigate.store.work import (
     MAX_CONTROL_NUMBER,
@@ -76,9 +77,10 @@ __all__ = [
     "Store",
     "StoreControlNumbers",
     "Transmission",
+    "job_store",
     "migrate",
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, SchedulingMixin, WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

@@ -19,6 +19,7 @@ from typing import Any, Self
 
 from edigate.errors import ConfigError
 from edigate.transport.retry import Backoff
+from edigate.workspace import As2Listener
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -85,6 +86,7 @@ class ChannelOptions:
     settle_seconds: float = 2.0  # two looks this far apart: a size that changes is skipped
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
+    as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
 
 
 class Channel(ABC):
@@ -107,6 +109,13 @@ class Channel(ABC):
     @abstractmethod
     def send(self, name: str, data: bytes) -> Sent:
         """Deliver ``data`` as ``name``; readers never see a partial file."""
+
+    def probe(self) -> str:
+        """Try the channel without moving a file: a short line saying what works.
+
+        Raises `TransportError` (or `ConfigError`) saying what does not."""
+        waiting = self.list()
+        return f"{len(waiting)} file(s) waiting"
 
     def close(self) -> None:
         """Release connections; the channel may be used again and reconnects."""
@@ -133,7 +142,13 @@ def _sftp(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
     return SftpChannel(config, channel_id, options)
 
 
-CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp}
+def _as2(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.as2 import As2Channel  # pyas2lib loads only when needed
+
+    return As2Channel(config, channel_id, options)
+
+
+CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp, "as2": _as2}
 
 
 def open_channel(

@@ -118,6 +118,11 @@ class SftpChannel(Channel):
         self._retrying(f"send {name}", lambda s: self._upload(s, final, data))
         return Sent.of(self.id, safe_name(name), data)
 
+    def probe(self) -> str:
+        """Log in (host key checked) and list the remote directory once."""
+        waiting = self._retrying("list", self._look)
+        return f"logged in to {self.where}, {len(waiting)} file(s) waiting in {self._dir}"
+
     def close(self) -> None:
         self._drop()
         if self._own_spool is not None:

@@ -1,0 +1,333 @@
+"""The scheduled gateway behind ``edigate run``: APScheduler jobs over the pipeline.
+
+One poll job per inbound channel (every ``poll_seconds`` or at a crontab ``cron`` from the
+partner file), and the periodic jobs in `PERIODIC`: processing what was received, sending
+again what could not be sent, and raising an alert once per outbound document whose 997/999
+is overdue. Jobs live in the store (`edigate.store.job_store`), so a restart keeps each
+job's next run; a job runs one instance at a time and missed runs coalesce into one. A poll
+also takes the store's polling lock, so two gateways on one PostgreSQL never poll the same
+channel at once.
+
+`Gateway.stop` lets every job finish the file or transmission in hand, then returns.
+Channel failures go to the event log (`EventKind.CHANNEL`); scheduler starts, stops and
+jobs that crash go there as `EventKind.SCHEDULER`.
+
+Adding a periodic job is one entry: ``Periodic("alerts", 300, lambda gw: check(gw.store))``
+in `PERIODIC` (or in the ``periodic`` given to `Gateway`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from edigate.config.channels import DEFAULT_POLL_SECONDS
+from edigate.config.cron import cron_trigger
+from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
+from edigate.pipeline import Pipeline
+from edigate.store import EventKind, Outbound, Severity, job_store
+from edigate.transport import open_channel
+from edigate.transport.listener import HttpListener
+
+__all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
+
+log = logging.getLogger(__name__)
+
+SEND_GRACE = dt.timedelta(minutes=1)
+"""An unsent output younger than this is left to whoever just wrote it (pipeline, order desk)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A job over the whole gateway, every ``seconds``."""
+
+    name: str
+    seconds: float
+    run: Callable[[Gateway], object]
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("process", 5, lambda gw: gw.process()),
+    Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
+    Periodic("overdue-acks", 600, lambda gw: gw.alert_overdue_acks()),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One scheduled job: its id, what it runs (a task and its argument), and when."""
+
+    id: str
+    task: str
+    trigger: Any  # an APScheduler trigger
+    arg: str | None = None
+
+    @property
+    def schedule(self) -> str:
+        return str(self.trigger)
+
+
+# APScheduler persists a job as a textual reference to a module-level function and pickled
+# arguments, so a job cannot hold the live gateway: it names it, and `run_task` finds it here.
+_running: dict[str, Gateway] = {}
+
+
+def run_task(gateway: str, task: str, arg: str | None = None) -> None:
+    """What every stored job calls: run ``task`` on the gateway named ``gateway``."""
+    running = _running.get(gateway)
+    if running is None:
+        log.warning("job %s for gateway %s, which is not running here", task, gateway)
+        return
+    running.run(task, arg)
+
+
+class Gateway:
+    """A pipeline run on schedule: `start`, then `stop` (from a signal handler's thread)."""
+
+    def __init__(self, pipeline: Pipeline, *, worker: str = "edigate",
+                 periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float = 2.0,
+                 threads: int = 4, as2_port: int | None = None) -> None:
+        self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
+        self.name = str(pipeline.workspace.root.resolve())
+        self.periodic = {p.name: p for p in periodic}
+        self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds)
+        self.threads = threads
+        self.as2_port = as2_port
+        """Listen for AS2 here rather than on edigate.yaml's port (0: any free port)."""
+        self.stopping = threading.Event()
+        self.listener: HttpListener | None = None
+        self._scheduler: Any = None
+
+    # -- the jobs ----------------------------------------------------------------------
+
+    def jobs(self) -> list[JobSpec]:
+        """Every job this gateway runs: a poll per inbound channel, then the periodic ones."""
+        from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+        specs = []
+        for pid, partner in sorted(self.pipeline.partners.items()):
+            inbound = partner.channels.inbound
+            if inbound is None or inbound.type not in self.pipeline.channel_types or inbound.type == "as2":
+                continue  # AS2 messages arrive at the listener
+            if inbound.cron is not None:
+                trigger = cron_trigger(inbound.cron)
+            else:
+                trigger = IntervalTrigger(seconds=inbound.poll_seconds or DEFAULT_POLL_SECONDS, timezone=dt.UTC)
+            specs.append(JobSpec(f"poll:{pid}", "poll", trigger, pid))
+        for p in self.periodic.values():
+            specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
+        return specs
+
+    def run(self, task: str, arg: str | None = None) -> None:
+        """Run one task now (what a job does when its time comes)."""
+        if self.stopping.is_set():
+            return
+        if task == "poll":
+            assert arg is not None
+            self.poll(arg)
+        elif task in self.periodic:
+            self.periodic[task].run(self)
+        else:
+            raise UsageError(f"no scheduled task {task!r}")
+
+    # -- starting and stopping ---------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the scheduler, then the AS2 listener if a partner uses AS2."""
+        self._start_scheduler()
+        try:
+            self._start_listener()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_listener(self) -> None:
+        if self.pipeline.workspace.as2 is None:
+            return
+        from edigate.as2_listener import as2_listener
+
+        self.listener = as2_listener(self.pipeline, on_received=lambda _tx: self.wake(), port=self.as2_port)
+        if self.listener is not None:
+            self.listener.start()
+            self._note("listener.started", f"AS2 listener on {self.listener.host}:{self.listener.port}")
+
+    def _start_scheduler(self) -> None:
+        """Start the scheduler on the store's job store; stored jobs keep their next run."""
+        from apscheduler.events import EVENT_JOB_ERROR  # type: ignore[import-untyped]
+        from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
+        from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+
+        if self.name in _running:
+            raise UsageError(f"a gateway is already running on {self.name} in this process")
+        scheduler = BackgroundScheduler(
+            jobstores={"default": job_store(self.store)},
+            executors={"default": ThreadPoolExecutor(self.threads)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=dt.UTC)
+        scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        _running[self.name] = self
+        self._scheduler = scheduler
+        scheduler.start(paused=True)
+        kept = self._install(self.jobs())
+        scheduler.resume()
+        self._note("scheduler.started", f"{len(self.jobs())} job(s), {kept} kept from the last run")
+
+    def _install(self, specs: Iterable[JobSpec]) -> int:
+        """Add or update each job; leave unchanged stored ones be (their next run stands)."""
+        wanted, kept = {}, 0
+        for spec in specs:
+            wanted[spec.id] = spec
+            args = (self.name, spec.task, spec.arg)
+            stored = self._scheduler.get_job(spec.id)
+            if stored is not None and str(stored.trigger) == spec.schedule and tuple(stored.args) == args:
+                kept += 1
+                continue
+            self._scheduler.add_job(run_task, spec.trigger, args=args, id=spec.id, name=spec.id,
+                                    replace_existing=True, next_run_time=dt.datetime.now(dt.UTC))
+        for job in self._scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()  # a channel or job that is no longer configured
+        return kept
+
+    def stop(self) -> None:
+        """Let the jobs in hand finish their current file, then stop; safe to call twice."""
+        self.stopping.set()
+        if self.listener is not None:
+            self.listener.stop()  # no new message is accepted from here on
+            self.listener = None
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is None:
+            return
+        try:
+            scheduler.shutdown(wait=True)
+        finally:
+            _running.pop(self.name, None)
+        self._note("scheduler.stopped", "stopped cleanly")
+
+    def wake(self, job_id: str = "process") -> None:
+        """Run a job as soon as possible (new files are waiting to be processed)."""
+        scheduler = self._scheduler
+        if scheduler is not None and not self.stopping.is_set() and scheduler.get_job(job_id) is not None:
+            scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
+
+    def _job_failed(self, event: Any) -> None:
+        self._note("job.failed", f"job {event.job_id} failed: {type(event.exception).__name__}: "
+                   f"{event.exception}", Severity.ERROR)
+
+    def _note(self, code: str, message: str, severity: Severity = Severity.INFO) -> None:
+        try:
+            self.store.record_event(kind=EventKind.SCHEDULER, code=code, message=message, severity=severity)
+        except EdigateError as exc:
+            log.error("event log unavailable: %s (%s: %s)", exc, code, message)
+
+    # -- the tasks ---------------------------------------------------------------------
+
+    def poll(self, partner_id: str) -> int:
+        """Fetch what waits on the partner's inbound channel, one file at a time: each
+        recorded before it is marked done there. Stops after the file in hand when stopping."""
+        config = self.pipeline.partners[partner_id].channels.inbound
+        if config is None:
+            return 0
+        received = 0
+        try:
+            with self.store.try_poll_lock(partner_id) as mine:
+                if not mine:
+                    return 0  # another gateway is polling this channel right now
+                with open_channel(config, f"{partner_id}:in", self.options) as channel:
+                    for remote in channel.list():
+                        if self.stopping.is_set():
+                            break
+                        got = channel.fetch(remote)
+                        self.pipeline.receive(partner_id, config.type, got.name, got.data)
+                        channel.done(remote)
+                        received += 1
+        except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
+            first = f" ({received} file(s) received first)" if received else ""
+            self._channel(partner_id, "in", "channel.poll_failed", exc.message + first, Severity.ERROR)
+        else:
+            self._channel(partner_id, "in", "channel.polled", f"{received} file(s) received")
+        if received:
+            self.wake()
+        return received
+
+    def process(self) -> int:
+        """Claim and process transmissions until none waits; stop between two when stopping."""
+        done = 0
+        while not self.stopping.is_set():
+            tx = self.store.claim_next(self.worker, lease=self.pipeline.lease)
+            if tx is None:
+                break
+            self.pipeline.process(tx)
+            done += 1
+        return done
+
+    def retry_sends(self) -> int:
+        """Send the outputs still queued (their partner's channel was down), oldest first."""
+        by_partner: dict[str, list[Outbound]] = {}
+        for out in self.store.unsent_outbounds(older_than=SEND_GRACE):
+            by_partner.setdefault(out.partner, []).append(out)
+        sent = 0
+        for partner_id, outs in sorted(by_partner.items()):
+            if self.stopping.is_set():
+                break
+            sent += self._send_queued(partner_id, outs)
+        return sent
+
+    def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> int:
+        partner = self.pipeline.partners.get(partner_id)
+        config = partner.channels.outbound if partner is not None else None
+        if config is None or config.type not in self.pipeline.channel_types:
+            return 0
+        sent, names = 0, set()
+        try:
+            with open_channel(config, f"{partner_id}:out", self.options) as channel:
+                for out in outs:
+                    if self.stopping.is_set():
+                        break
+                    if out.sha256 not in names:  # one file may answer several documents
+                        channel.send(f"{out.set_id}-{partner_id}-{out.isa13}.x12",
+                                     self.pipeline.archive.get(out.sha256))
+                        names.add(out.sha256)
+                    self.store.mark_sent(out.id)
+                    sent += 1
+        except (TransportError, ConfigError) as exc:
+            self._channel(partner_id, "out", "channel.send_failed",
+                          f"{exc.message}; {len(outs) - sent} output(s) stay queued", Severity.ERROR)
+            return sent
+        self._channel(partner_id, "out", "channel.sent", f"{sent} queued output(s) sent")
+        return sent
+
+    def alert_overdue_acks(self, now: dt.datetime | None = None) -> int:
+        """An alert for each outbound document past its ack window, once per document."""
+        raised = 0
+        with self.store.try_poll_lock(":overdue-acks") as mine:
+            if not mine:
+                return 0
+            for out in self.store.overdue_acks(now):
+                subject = f"outbound {out.id}"
+                if self.store.has_event(kind=EventKind.ALERT, code="ack.overdue", subject=subject,
+                                        partner=out.partner):
+                    continue
+                self.store.record_event(kind=EventKind.ALERT, code="ack.overdue", severity=Severity.WARNING,
+                                        partner=out.partner, transmission_id=out.transmission_id,
+                                        message=_overdue_message(subject, out))
+                raised += 1
+        return raised
+
+    def _channel(self, partner: str, channel: str, code: str, message: str,
+                 severity: Severity = Severity.INFO) -> None:
+        self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
+                                partner=partner, channel=channel)
+
+
+def _overdue_message(subject: str, out: Outbound) -> str:
+    sent = f"sent {out.sent_at:%Y-%m-%d %H:%M} UTC" if out.sent_at else "never sent"
+    due = f"{out.ack_due_at:%Y-%m-%d %H:%M} UTC" if out.ack_due_at else "?"
+    return (f"{subject}: {out.set_id} ISA13 {out.isa13} GS06 {out.gs06} ({sent}) has no 997/999; "
+            f"it was due by {due}")
+
