@@ -209,6 +209,11 @@ class Gateway:
             _running.pop(self.name, None)
         self._note("scheduler.stopped", "stopped cleanly")
 
+    def next_runs(self) -> dict[str, dt.datetime | None]:
+        """Each job's next run (None: paused), while the gateway runs."""
+        scheduler = self._scheduler
+        return {} if scheduler is None else {j.id: j.next_run_time for j in scheduler.get_jobs()}
+
     def wake(self, job_id: str = "process") -> None:
         """Run a job as soon as possible (new files are waiting to be processed)."""
         scheduler = self._scheduler
@@ -266,10 +271,10 @@ class Gateway:
             done += 1
         return done
 
-    def retry_sends(self) -> int:
+    def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
         """Send the outputs still queued (their partner's channel was down), oldest first."""
         by_partner: dict[str, list[Outbound]] = {}
-        for out in self.store.unsent_outbounds(older_than=SEND_GRACE):
+        for out in self.store.unsent_outbounds(older_than=older_than):
             by_partner.setdefault(out.partner, []).append(out)
         sent = 0
         for partner_id, outs in sorted(by_partner.items()):
