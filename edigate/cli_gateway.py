@@ -72,6 +72,7 @@ def _gateway() -> Iterator[Any]:
     try:
         yield pipeline
     finally:
+        pipeline.channel_options.pool.close()
         pipeline.store.close()
 
 
@@ -92,7 +93,10 @@ def _open_pipeline() -> Any:
     except BaseException:
         store.close()
         raise
-    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2)  # AS2 sends
+    from edigate.transport import ChannelPool
+
+    # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool())
     return pipeline
 
 

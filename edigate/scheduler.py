@@ -31,7 +31,7 @@ from edigate.config.cron import cron_trigger
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, job_store
-from edigate.transport import open_channel
+from edigate.transport import ChannelPool, open_channel
 from edigate.transport.listener import HttpListener
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
@@ -95,6 +95,9 @@ class Gateway:
         self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
         self.name = str(pipeline.workspace.root.resolve())
         self.periodic = {p.name: p for p in periodic}
+        self.pool = ChannelPool()
+        """Connections kept open between polls and sends; the pipeline's sends use it too."""
+        pipeline.channel_options = dataclasses.replace(pipeline.channel_options, pool=self.pool)
         self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds)
         self.threads = threads
         self.as2_port = as2_port
@@ -201,13 +204,13 @@ class Gateway:
             self.listener.stop()  # no new message is accepted from here on
             self.listener = None
         scheduler, self._scheduler = self._scheduler, None
-        if scheduler is None:
-            return
         try:
-            scheduler.shutdown(wait=True)
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+                self._note("scheduler.stopped", "stopped cleanly")
         finally:
             _running.pop(self.name, None)
-        self._note("scheduler.stopped", "stopped cleanly")
+            self.pool.close()
 
     def next_runs(self) -> dict[str, dt.datetime | None]:
         """Each job's next run (None: paused), while the gateway runs."""

@@ -18,6 +18,7 @@ from edigate.transport.base import (
 )
 from edigate.transport.memory import MemoryChannel
 from edigate.transport.names import is_temporary, safe_name
+from edigate.transport.pool import ChannelPool
 from edigate.transport.retry import Backoff
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Channel",
     "ChannelFactory",
     "ChannelOptions",
+    "ChannelPool",
     "MemoryChannel",
     "Received",
     "RemoteFile",

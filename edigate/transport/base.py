@@ -12,14 +12,17 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from edigate.errors import ConfigError
 from edigate.transport.retry import Backoff
 from edigate.workspace import As2Listener
+
+if TYPE_CHECKING:
+    from edigate.transport.pool import ChannelPool
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -87,6 +90,7 @@ class ChannelOptions:
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
     as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
+    pool: ChannelPool | None = None  # keep channels open between uses (see edigate.transport.pool)
 
 
 class Channel(ABC):
@@ -158,10 +162,16 @@ def open_channel(
     *,
     types: Mapping[str, ChannelFactory] = CHANNEL_TYPES,
 ) -> Channel:
-    """A channel for ``config`` (a channel or target from a partner file); no I/O yet."""
+    """A channel for ``config`` (a channel or target from a partner file); no I/O yet.
+
+    With ``options.pool``, an open channel lent by the pool (closing it gives it back)."""
     kind = getattr(config, "type", None)
     factory = types.get(kind) if isinstance(kind, str) else None
     if factory is None:
         known = ", ".join(sorted(types))
         raise ConfigError(f"{channel_id}: no channel type {kind!r} (known: {known})")
-    return factory(config, channel_id, options or ChannelOptions())
+    options = options or ChannelOptions()
+    if options.pool is not None:
+        pool, alone = options.pool, replace(options, pool=None)
+        return pool.lend(channel_id, config, lambda: factory(config, channel_id, alone))
+    return factory(config, channel_id, options)

@@ -24,8 +24,8 @@ def test_public_surface_is_listed() -> None:
     for name in transport.__all__:
         assert hasattr(transport, name), name
     public = {n for n in vars(transport) if not n.startswith("_")}
-    modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "retry", "sftp",
-               "annotations"}
+    modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "pool", "retry",
+               "sftp", "annotations"}
     assert public - modules <= set(transport.__all__)
 
 
