@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 _FINGERPRINT = r"SHA256:[A-Za-z0-9+/]{43}=?"
+_AS2_ID = r"[!-~](?:[ -~]{0,126}[!-~])?"  # RFC 4130 6.2: printable ASCII, quoted when it holds spaces
+_AS2_HINT = "1 to 128 printable characters, spaces only inside"
 DEFAULT_POLL_SECONDS = 60
 """How often an inbound channel with neither ``poll_seconds`` nor ``cron`` is polled."""
 
@@ -99,10 +101,8 @@ class As2Channel:
     """AS2 with one partner; our own AS2 id defaults to the workspace's ``as2.as2_id``."""
 
     type: Literal["as2"] = "as2"
-    partner_as2_id: str = setting(pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
-    our_as2_id: str | None = setting(
-        None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces"
-    )
+    partner_as2_id: str = setting(pattern=_AS2_ID, hint=_AS2_HINT)
+    our_as2_id: str | None = setting(None, pattern=_AS2_ID, hint=_AS2_HINT)
     url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
     partner_certificate: str
     sign: bool = True
