@@ -154,8 +154,12 @@ class SshServer:
         return f"[127.0.0.1]:{self.port} {kind} {blob}\n"
 
     def fingerprint(self, key: str = "host_ed25519") -> str:
+        return self.fingerprint_of(self.dir / f"{key}.pub")
+
+    @staticmethod
+    def fingerprint_of(public_key: Path) -> str:
         out = subprocess.run(
-            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(self.dir / f"{key}.pub")],
+            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(public_key)],
             check=True,
             capture_output=True,
             text=True,
