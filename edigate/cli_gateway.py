@@ -139,15 +139,21 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
+    from edigate.scheduler import Gateway
+
     if args.workers == 1:
         with _gateway() as gw:
-            result = gw.run_once()
-        problems, processed, failures = result.channel_problems, list(result.processed), tuple[str, ...]()
+            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            problems = gateway.poll_all()
+            processed, failures = gw.work(), tuple[str, ...]()
+            gateway.stop()
     else:
         from edigate.pipeline import run_workers
 
         with _gateway() as gw:
-            problems = gw.poll_all()
+            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            problems = gateway.poll_all()
+            gateway.stop()
             gw.store.close()  # the workers open their own connections
             done = run_workers(_open_pipeline, args.workers)
             failures = done.failures

@@ -30,8 +30,9 @@ from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.pipeline import Pipeline
-from edigate.store import EventKind, Outbound, Severity, job_store
-from edigate.transport import ChannelPool, open_channel
+from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
+from edigate.transport import ChannelPool, Received, open_channel
+from edigate.transport.fetching import fetch_ahead
 from edigate.transport.listener import HttpListener
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
@@ -236,32 +237,45 @@ class Gateway:
     # -- the tasks ---------------------------------------------------------------------
 
     def poll(self, partner_id: str) -> int:
-        """Fetch what waits on the partner's inbound channel, one file at a time: each
-        recorded before it is marked done there. Stops after the file in hand when stopping."""
+        """Fetch what waits on the partner's inbound channel: each file recorded before it is
+        marked done there, the next one downloading meanwhile (`fetch_ahead`). Stops after
+        the file in hand when stopping. A channel failure is logged; the count is returned."""
+        return self._poll(partner_id)[0]
+
+    def poll_all(self) -> tuple[str, ...]:
+        """Poll every inbound channel once (``edigate run --once``); the failures, one line each."""
+        problems = []
+        for partner_id in sorted(self.pipeline.partners):
+            config = self.pipeline.partners[partner_id].channels.inbound
+            if config is not None and config.type in self.pipeline.channel_types:
+                problem = self._poll(partner_id)[1]
+                problems += [f"{partner_id}: {problem}"] if problem else []
+        return tuple(problems)
+
+    def _poll(self, partner_id: str) -> tuple[int, str | None]:
         config = self.pipeline.partners[partner_id].channels.inbound
-        if config is None:
-            return 0
-        received = 0
+        if config is None or config.type == "as2":
+            return 0, None  # AS2 messages arrive at the listener
+        received: list[Transmission] = []
+
+        def record(got: Received) -> None:
+            received.append(self.pipeline.receive(partner_id, config.type, got.name, got.data))
+
+        problem = None
         try:
             with self.store.try_poll_lock(partner_id) as mine:
                 if not mine:
-                    return 0  # another gateway is polling this channel right now
+                    return 0, None  # another gateway is polling this channel right now
                 with open_channel(config, f"{partner_id}:in", self.options) as channel:
-                    for remote in channel.list():
-                        if self.stopping.is_set():
-                            break
-                        got = channel.fetch(remote)
-                        self.pipeline.receive(partner_id, config.type, got.name, got.data)
-                        channel.done(remote)
-                        received += 1
+                    fetch_ahead(channel, channel.list(), record, stopping=self.stopping.is_set)
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
-            first = f" ({received} file(s) received first)" if received else ""
-            self._channel(partner_id, "in", "channel.poll_failed", exc.message + first, Severity.ERROR)
+            problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
+            self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
         else:
-            self._channel(partner_id, "in", "channel.polled", f"{received} file(s) received")
+            self._channel(partner_id, "in", "channel.polled", f"{len(received)} file(s) received")
         if received:
             self.wake()
-        return received
+        return len(received), problem
 
     def process(self) -> int:
         """Claim and process transmissions until none waits; stop between two when stopping."""

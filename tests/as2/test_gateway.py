@@ -3,17 +3,22 @@ partner; messages become transmissions, answers go back through the AS2 channel.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyas2lib
 import pytest
+import waitress
 
 from edigate.pipeline import Pipeline
 from edigate.scheduler import Gateway
 from edigate.store import EventKind, Status
+from edigate.transport import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
 from tests.support.gateway import make_workspace, open_pipeline, po_file
@@ -120,3 +125,32 @@ def test_answers_go_back_over_as2_with_the_partners_key_transport(
     got = sorted(m.payload.get_payload(decode=True) for m, status, exc in received)  # type: ignore[attr-defined]
     assert all(status == "processed" for _, status, _ in received)
     assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in outputs)
+
+
+def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -> None:
+    received: Received = []
+    port = _free_port()
+    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
+                f"    url: http://127.0.0.1:{port}/as2\n    compress: true\n")
+    gateway, url = started(outbound)
+    gateway.pipeline.channel_options = dataclasses.replace(gateway.pipeline.channel_options,
+                                                           retry=Backoff(attempts=2, base=0.05, cap=0.1))
+    message = partner_message(theirs, ours)
+    message.build(po_file(11), filename="po11.edi", content_type="application/edi-x12")
+    assert post(url, message)[0] == 200
+    _processed(gateway, 1)  # the partner's server is down: the answers stay queued
+    [tx] = gateway.store.transmissions()
+    assert {o.set_id for o in gateway.store.unsent_outbounds()} == {"997", "855"}
+    server = waitress.create_server(partner_app(theirs, ours, received), host="127.0.0.1", port=port,
+                                    asyncore_loop_timeout=0.05, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        assert gateway.retry_sends(older_than=dt.timedelta(0)) == 3
+        assert gateway.retry_sends(older_than=dt.timedelta(0)) == 0
+    finally:
+        server.trigger.pull_trigger(lambda: [c.close() for c in list(server._map.values())])
+        thread.join(5)
+        server.task_dispatcher.shutdown()
+    got = sorted(m.payload.get_payload(decode=True) for m, _, _ in received)  # type: ignore[attr-defined]
+    assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in gateway.store.outbounds(tx.id))

@@ -24,7 +24,7 @@ def test_public_surface_is_listed() -> None:
     for name in transport.__all__:
         assert hasattr(transport, name), name
     public = {n for n in vars(transport) if not n.startswith("_")}
-    modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "pool", "retry",
+    modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "pool", "fetching", "retry",
                "sftp", "annotations"}
     assert public - modules <= set(transport.__all__)
 
