@@ -5,8 +5,9 @@ partner file), and the periodic jobs in `PERIODIC`: processing what was received
 again what could not be sent, and raising an alert once per outbound document whose 997/999
 is overdue. Jobs live in the store (`edigate.store.job_store`), so a restart keeps each
 job's next run; a job runs one instance at a time and missed runs coalesce into one. A poll
-also takes the store's polling lock, so two gateways on one PostgreSQL never poll the same
-channel at once.
+also takes the store's polling lock, so an ``edigate run --once`` beside it never polls the
+same channel at the same time. One gateway runs the schedule of a store (APScheduler 3 job
+stores are not meant to be shared): a second one refuses to start.
 
 `Gateway.stop` lets every job finish the file or transmission in hand, then returns.
 Channel failures go to the event log (`EventKind.CHANNEL`); scheduler starts, stops and
@@ -18,6 +19,7 @@ in `PERIODIC` (or in the ``periodic`` given to `Gateway`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -106,6 +108,7 @@ class Gateway:
         self.stopping = threading.Event()
         self.listener: HttpListener | None = None
         self._scheduler: Any = None
+        self._single = contextlib.ExitStack()  # holds the store's scheduler lock while running
 
     # -- the jobs ----------------------------------------------------------------------
 
@@ -168,6 +171,11 @@ class Gateway:
 
         if self.name in _running:
             raise UsageError(f"a gateway is already running on {self.name} in this process")
+        self._single.close()
+        if not self._single.enter_context(self.store.try_poll_lock(":scheduler")):
+            self._single.close()
+            raise UsageError("another 'edigate run' is running on this store; one runs the schedule "
+                             "(more processing: 'edigate run --once --workers N' beside it)")
         scheduler = BackgroundScheduler(
             jobstores={"default": job_store(self.store)},
             executors={"default": ThreadPoolExecutor(self.threads)},
@@ -177,9 +185,10 @@ class Gateway:
         _running[self.name] = self
         self._scheduler = scheduler
         scheduler.start(paused=True)
-        kept = self._install(self.jobs())
+        jobs = self.jobs()
+        kept = self._install(jobs)
         scheduler.resume()
-        self._note("scheduler.started", f"{len(self.jobs())} job(s), {kept} kept from the last run")
+        self._note("scheduler.started", f"{len(jobs)} job(s), {kept} kept from the last run")
 
     def _install(self, specs: Iterable[JobSpec]) -> int:
         """Add or update each job; leave unchanged stored ones be (their next run stands)."""
@@ -211,6 +220,7 @@ class Gateway:
                 self._note("scheduler.stopped", "stopped cleanly")
         finally:
             _running.pop(self.name, None)
+            self._single.close()
             self.pool.close()
 
     def next_runs(self) -> dict[str, dt.datetime | None]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from edigate.errors import UsageError
 from edigate.pipeline import Pipeline
 from edigate.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status
@@ -207,3 +208,12 @@ def test_young_outputs_are_left_to_whoever_wrote_them(pipeline: Pipeline, worksp
     gateway.poll("bigbox")
     gateway.process()
     assert gateway.retry_sends() == 0 and pipeline.store.events(code="channel.send_failed") == []
+
+
+def test_one_gateway_runs_the_schedule_of_a_store(pipeline: Pipeline, tmp_path: Path, url: str,  # noqa: F811
+                                                 gateways: Callable[..., Gateway]) -> None:
+    gateways(pipeline).start()
+    other = open_pipeline(make_workspace(tmp_path / "other", folders()), url)
+    with pytest.raises(UsageError, match="another 'edigate run' is running on this store"):
+        gateways(other).start()
+    other.store.close()

@@ -24,10 +24,14 @@ JOB_TABLE = "apscheduler_jobs"
 
 
 def job_store(store: StoreBase) -> Any:
-    """An APScheduler ``SQLAlchemyJobStore`` on ``store``'s engine."""
+    """An APScheduler ``SQLAlchemyJobStore`` on ``store``'s engine, which it leaves open."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 
-    return SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)
+    class _OnTheStoresEngine(SQLAlchemyJobStore):  # type: ignore[misc]
+        def shutdown(self) -> None:
+            pass  # the engine is the store's: its connections stay the store's to close
+
+    return _OnTheStoresEngine(engine=store.engine, tablename=JOB_TABLE)
 
 
 class SchedulingMixin(StoreBase):
