@@ -247,9 +247,10 @@ class Gateway:
     # -- the tasks ---------------------------------------------------------------------
 
     def poll(self, partner_id: str) -> int:
-        """Fetch what waits on the partner's inbound channel: each file recorded before it is
-        marked done there, the next one downloading meanwhile (`fetch_ahead`). Stops after
-        the file in hand when stopping. A channel failure is logged; the count is returned."""
+        """Fetch what waits on the partner's inbound channel: each file archived, then
+        recorded, then marked done there, the next ones downloading and archiving meanwhile
+        (`fetch_ahead`; `Pipeline.receive` finds the bytes archived already). Stops after the
+        file in hand when stopping. A channel failure is logged; the count is returned."""
         return self._poll(partner_id)[0]
 
     def poll_all(self) -> tuple[str, ...]:
@@ -277,7 +278,8 @@ class Gateway:
                 if not mine:
                     return 0, None  # another gateway is polling this channel right now
                 with open_channel(config, f"{partner_id}:in", self.options) as channel:
-                    fetch_ahead(channel, channel.list(), record, stopping=self.stopping.is_set)
+                    fetch_ahead(channel, channel.list(), record, stopping=self.stopping.is_set,
+                                prepare=lambda got: self.pipeline.archive.put(got.data))
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
             problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
