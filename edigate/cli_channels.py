@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["add_commands", "check_connections"]
 
+_POLLED = {"in": ("channel.polled", "channel.poll_failed", "as2.received", "as2.rejected", "as2.duplicate"),
+           "out": ("channel.sent", "channel.send_failed")}
+"""What counts as a poll (for an outbound channel: a resend of queued outputs)."""
 _OK = {"in": ("channel.polled", "as2.received", "channel.check_ok"),
        "out": ("channel.sent", "channel.check_ok")}
 _FAILED = {"in": ("channel.poll_failed", "as2.rejected", "channel.check_failed"),
@@ -78,7 +81,7 @@ def _row(store: Store, partner: Partner, direction: str, config: Channel) -> _Ro
         return max(found, key=lambda e: e.id, default=None)
 
     return _Row(partner.id, direction, config.type, _schedule(direction, config),
-                latest((*_OK[direction], *_FAILED[direction])), latest(_OK[direction]),
+                latest(_POLLED[direction]), latest(_OK[direction]),
                 latest(_FAILED[direction]))
 
 
