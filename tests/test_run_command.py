@@ -64,3 +64,33 @@ def test_a_signal_stops_after_the_file_in_hand(tmp_path: Path, sig: signal.Signa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_run_serves_as2_and_stops_on_sigterm(tmp_path: Path) -> None:
+    from tests.as2.conftest import make_pki, partner_message, post
+    from tests.as2.test_gateway import _as2_workspace
+
+    ours, theirs = make_pki("us"), make_pki("them")
+    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound="    type: folder\n    path: out\n")
+    proc = _edigate(root, "run")
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        assert banner.startswith("edigate run: 3 job(s); AS2 on 127.0.0.1:"), banner
+        port = int(banner.split("AS2 on 127.0.0.1:")[1].split(";")[0])
+        message = partner_message(theirs, ours)
+        message.build(po_file(5), filename="po5.edi", content_type="application/edi-x12")  # type: ignore[attr-defined]
+        status, _, _ = post(f"http://127.0.0.1:{port}/as2", message)
+        assert status == 200
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and err == "" and "edigate run: stopped" in out
+        with Store.open(f"sqlite:///{root / 'edigate.db'}") as store:
+            [tx] = store.transmissions()
+            assert (tx.channel, tx.file_name) == ("as2", "po5.edi")
+            codes = [e.code for e in store.events(kind=EventKind.SCHEDULER)]
+            assert codes == ["scheduler.stopped", "listener.started", "scheduler.started"]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
