@@ -57,7 +57,14 @@ def compare(path: Path, readers: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big", action="store_true", help="also read a ~500 MB interchange (memory bar)")
+    parser.add_argument("--sftp-only", action="store_true",
+                        help="only the SFTP gateway benchmark (same as python benchmarks/sftp.py)")
     args = parser.parse_args()
+    if args.sftp_only:
+        from benchmarks import sftp
+
+        sftp.main([])
+        return
     print("Tokenizer + envelope pass (edigate) vs pyx12 X12Reader vs a bare bytes.split loop")
     for orders in (1_000, 10_000):
         path = write_file(OUT / f"850-{orders}x20-4010.x12", orders, 20)
@@ -74,9 +81,14 @@ def main() -> None:
     from benchmarks import pipeline
 
     pipeline.main([])
+
     from benchmarks import report
 
     report.main([])
+
+    from benchmarks import sftp
+
+    sftp.main([])
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])

@@ -54,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
     _config_commands(commands)
-    from edigate import cli_gateway, cli_kpi, cli_orders
+    from edigate import cli_channels, cli_gateway, cli_kpi, cli_orders
 
     cli_gateway.add_commands(commands)
+    cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
     return parser
@@ -83,6 +84,8 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     partners_commands.add_parser("list", help="one line per partner").set_defaults(handler=_partners_list)
     check = partners_commands.add_parser("check", help="load and check partner files and the maps they name")
     check.add_argument("partner", nargs="?", metavar="P")
+    check.add_argument("--connect", action="store_true",
+                       help="also try each channel: SFTP login and list, folders, AS2 certificates and URL")
     check.set_defaults(handler=_partners_check)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
@@ -237,6 +240,12 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
         raise ConfigError(problems)
     for partner in chosen:
         print(f"{partner.id}: ok", file=out)
+    if args.connect:
+        from edigate.cli_channels import check_connections
+        from edigate.cli_gateway import open_store
+
+        with open_store(ws) as store:
+            return check_connections(ws, chosen, out, store)
     return 0
 
 

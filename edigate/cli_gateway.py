@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from edigate.errors import UsageError
 
-__all__ = ["add_commands", "print_transmissions"]
+__all__ = ["add_commands", "open_store", "print_transmissions", "workspace_partners"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,10 +25,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ingest.add_argument("--partner", required=True, metavar="P")
     ingest.set_defaults(handler=_ingest)
 
-    run = commands.add_parser("run", help="the gateway: poll channels, process, send")
+    run = commands.add_parser(
+        "run", help="the gateway: poll channels on schedule, serve AS2, process, send; "
+                    "SIGTERM or Ctrl-C stops it after the file in hand")
     run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
     run.add_argument("--workers", type=_positive, default=1, metavar="N",
-                     help="processes that claim and process transmissions side by side (default 1)")
+                     help="with --once: processes that claim and process transmissions side by side (default 1)")
     run.set_defaults(handler=_run)
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
@@ -83,11 +85,14 @@ def _gateway() -> Iterator[Any]:
     try:
         yield pipeline
     finally:
+        pipeline.channel_options.pool.close()
         pipeline.store.close()
 
 
 def _open_pipeline() -> Any:
     """The workspace's pipeline on its own store connection (each worker process opens one)."""
+    import dataclasses
+
     from edigate.archive import Archive
     from edigate.partners import load_partners
     from edigate.pipeline import Pipeline
@@ -97,10 +102,39 @@ def _open_pipeline() -> Any:
     ws = default_workspace(Path.cwd())
     store = Store.open(ws.store)
     try:
-        return Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
+        pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
     except BaseException:
         store.close()
         raise
+    from edigate.transport import ChannelPool
+
+    # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool())
+    return pipeline
+
+
+def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
+    """The workspace of the current directory and its partners (only ``partner`` if given)."""
+    from edigate.partners import load_partners
+    from edigate.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    partners = load_partners(ws.partners_path)
+    if partner is not None and partner not in partners:
+        raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
+    return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+@contextmanager
+def open_store(ws: Any) -> Iterator[Any]:
+    """The workspace's store, closed when the block ends."""
+    from edigate.store import Store
+
+    store = Store.open(ws.store)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
@@ -115,16 +149,24 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     if not args.once:
-        raise UsageError("the scheduled gateway is not built yet; run 'edigate run --once' from cron")
+        if args.workers != 1:
+            raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
+        return _serve(out)
+    from edigate.scheduler import Gateway
+
     if args.workers == 1:
         with _gateway() as gw:
-            result = gw.run_once()
-        problems, processed, failures = result.channel_problems, list(result.processed), tuple[str, ...]()
+            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            problems = gateway.poll_all()
+            processed, failures = gw.work(), tuple[str, ...]()
+            gateway.stop()
     else:
         from edigate.pipeline import run_workers
 
         with _gateway() as gw:
-            problems = gw.poll_all()
+            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            problems = gateway.poll_all()
+            gateway.stop()
             gw.store.close()  # the workers open their own connections
             done = run_workers(_open_pipeline, args.workers)
             failures = done.failures
@@ -135,6 +177,35 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         print(failure, file=out)
     print_transmissions(processed, out)
     return 1 if problems or failures or any(t.status.value == "failed" for t in processed) else 0
+
+
+def _serve(out: TextIO) -> int:
+    """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped."""
+    import signal
+    import threading
+
+    from edigate.scheduler import Gateway
+
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with _gateway() as pipeline:
+            gateway = Gateway(pipeline)
+            try:
+                gateway.start()
+                listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
+                print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
+                      file=out, flush=True)
+                while not stop.wait(0.5):
+                    pass
+                print("edigate run: stopping after the work in hand", file=out, flush=True)
+            finally:
+                gateway.stop()
+    finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
+    print("edigate run: stopped", file=out, flush=True)
+    return 0
 
 
 def _tx_list(args: argparse.Namespace, out: TextIO) -> int:

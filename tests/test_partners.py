@@ -315,9 +315,28 @@ BROKEN = {
     "bad cron": (
         MINIMAL + SFTP_IN + "    cron: every hour\n",
         (
-            "partners/acme.yaml:13: channels.inbound.cron: expected a cron expression of 5 fields "
-            "(minute hour day month weekday), got 'every hour'"
+            "partners/acme.yaml:13: channels.inbound.cron: not a crontab schedule 'every hour': "
+            "expected 5 fields (minute hour day month weekday), got 2"
         ),
+    ),
+    "cron out of range": (
+        MINIMAL + SFTP_IN + "    cron: '61 * * * *'\n",
+        (
+            "partners/acme.yaml:13: channels.inbound.cron: not a crontab schedule '61 * * * *': "
+            "Error validating expression '61': the last value (61) is higher than the maximum value (59)"
+        ),
+    ),
+    "unknown key encryption": (
+        MINIMAL + "channels:\n  inbound:\n    type: as2\n    partner_as2_id: ACME\n"
+        "    partner_certificate: certs/acme.pem\n    key_encryption: rsa-oaep\n",
+        "partners/acme.yaml:11: channels.inbound.key_encryption: expected one of: rsaes_pkcs1v15, rsaes_oaep, "
+        "rsaes_oaep_sha256; got 'rsa-oaep' (did you mean 'rsaes_oaep'?)",
+    ),
+    "AS2 id with a leading space": (
+        MINIMAL + "channels:\n  inbound:\n    type: as2\n    partner_as2_id: ' ACME'\n"
+        "    partner_certificate: certs/acme.pem\n",
+        "partners/acme.yaml:9: channels.inbound.partner_as2_id: expected 1 to 128 printable characters, spaces "
+        "only inside, got ' ACME'",
     ),
     "async MDN without URL": (
         MINIMAL + "channels:\n  inbound:\n    type: as2\n    partner_as2_id: ACME\n"

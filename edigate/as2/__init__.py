@@ -7,7 +7,7 @@ after `_compat` lets its oscrypto load OpenSSL 3.0.10+).
 
 from __future__ import annotations
 
-from edigate.as2.http import HttpResponse, Poster, post_with_retry, urllib_post
+from edigate.transport.http import HttpResponse, Poster, post_with_retry, urllib_post
 from edigate.as2.mdn import FindSent, receive_mdn
 from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
 from edigate.as2.receive import IsDuplicate, deliver_async_mdn, receive

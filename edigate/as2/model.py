@@ -46,11 +46,15 @@ class As2Partner:
     channel: As2Channel
     certificate: bytes
     our_as2_id: str
-    key_encryption: KeyTransport = "rsaes_pkcs1v15"
 
     @property
     def as2_id(self) -> str:
         return self.channel.partner_as2_id
+
+    @property
+    def key_encryption(self) -> KeyTransport:
+        """How the content key is wrapped for this partner (the channel's ``key_encryption``)."""
+        return self.channel.key_encryption
 
     @classmethod
     def from_channel(

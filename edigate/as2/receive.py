@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from edigate.as2 import _pyas2
-from edigate.as2.http import Poster, post_with_retry, urllib_post
+from edigate.transport.http import Poster, post_with_retry, urllib_post
 from edigate.as2.model import As2Inbound, As2Partner, MdnReply, OurKeys
 
 __all__ = ["IsDuplicate", "deliver_async_mdn", "raw_message", "receive"]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from edigate.as2 import _pyas2, cms
-from edigate.as2.http import Poster, post_with_retry, urllib_post
+from edigate.transport.http import Poster, post_with_retry, urllib_post
 from edigate.as2.mdn import with_mdn
 from edigate.as2.model import As2Partner, As2Sent, OurKeys
 from edigate.as2.receive import raw_message

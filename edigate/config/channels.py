@@ -6,15 +6,16 @@ relative to the workspace root; credentials are `SecretRef`s, never inline.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from edigate.config.cron import cron_problem
 from edigate.config.schema import setting
 from edigate.config.secrets import SecretRef
 
 __all__ = [
+    "DEFAULT_POLL_SECONDS",
     "As2Channel",
     "Channel",
     "Channels",
@@ -25,25 +26,22 @@ __all__ = [
 ]
 
 _FINGERPRINT = r"SHA256:[A-Za-z0-9+/]{43}=?"
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
-
-
-def _cron(value: str) -> str | None:
-    fields = value.split()
-    if len(fields) == 5 and all(_CRON_FIELD.fullmatch(f) for f in fields):
-        return None
-    return f"expected a cron expression of 5 fields (minute hour day month weekday), got {value!r}"
+_AS2_ID = r"[!-~](?:[ -~]{0,126}[!-~])?"  # RFC 4130 6.2: printable ASCII, quoted when it holds spaces
+_AS2_HINT = "1 to 128 printable characters, spaces only inside"
+DEFAULT_POLL_SECONDS = 60
+"""How often an inbound channel with neither ``poll_seconds`` nor ``cron`` is polled."""
 
 
 @dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
 class _Polling:
-    """What inbound channels share: which files, what to do after, how often to look."""
+    """What inbound channels share: which files, what to do after, how often to look
+    (every ``poll_seconds``, or at the times of a crontab ``cron``; else every minute)."""
 
     glob: str = "*"
     archive_dir: str | None = None
     delete: bool = False
     poll_seconds: int | None = setting(None, minimum=5)
-    cron: str | None = setting(None, check=_cron)
+    cron: str | None = setting(None, check=cron_problem)
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if self.archive_dir is not None and self.delete:
@@ -103,10 +101,8 @@ class As2Channel:
     """AS2 with one partner; our own AS2 id defaults to the workspace's ``as2.as2_id``."""
 
     type: Literal["as2"] = "as2"
-    partner_as2_id: str = setting(pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces")
-    our_as2_id: str | None = setting(
-        None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces"
-    )
+    partner_as2_id: str = setting(pattern=_AS2_ID, hint=_AS2_HINT)
+    our_as2_id: str | None = setting(None, pattern=_AS2_ID, hint=_AS2_HINT)
     url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
     partner_certificate: str
     sign: bool = True
@@ -119,6 +115,9 @@ class As2Channel:
     mdn: Literal["sync", "async", "none"] = "sync"
     mdn_url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
     mdn_signed: bool = True
+    key_encryption: Literal["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"] = "rsaes_pkcs1v15"
+    """How the content key is wrapped for the partner: PKCS#1 v1.5 (what most AS2 software
+    expects), or RSA-OAEP with SHA-1 or SHA-256 (some partners require OAEP)."""
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if self.mdn == "async" and self.mdn_url is None:

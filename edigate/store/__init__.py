@@ -51,6 +51,7 @@ from edigate.store.records import (
     Transmission,
 )
 from edigate.store.reports import ReportsMixin
+from edigate.store.scheduling import SchedulingMixin, job_store
 from edigate.store.transmissions import TransmissionsMixin
 from edigate.store.work import (
     MAX_CONTROL_NUMBER,
@@ -93,9 +94,11 @@ __all__ = [
     "Store",
     "StoreControlNumbers",
     "Transmission",
+    "job_store",
     "migrate",
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin, WorkMixin):
+class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin, SchedulingMixin,
+            WorkMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

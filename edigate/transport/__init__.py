@@ -1,7 +1,9 @@
 """Channels: how files arrive from partners and how ours reach them.
 
-`open_channel` turns a channel or target from a partner file into a `Channel`; only this
-package opens sockets. Every failure is an `edigate.errors.TransportError`.
+`open_channel` turns a channel or target from a partner file into a `Channel` (folder,
+sftp, as2); a `ChannelPool` in the options keeps them open between uses. Only this package
+opens sockets: the channels, the HTTP poster AS2 sends with (`http`) and the listener that
+serves the AS2 endpoint (`listener`). Every failure is an `edigate.errors.TransportError`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from edigate.transport.base import (
 )
 from edigate.transport.memory import MemoryChannel
 from edigate.transport.names import is_temporary, safe_name
+from edigate.transport.pool import ChannelPool
 from edigate.transport.retry import Backoff
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "Channel",
     "ChannelFactory",
     "ChannelOptions",
+    "ChannelPool",
     "MemoryChannel",
     "Received",
     "RemoteFile",

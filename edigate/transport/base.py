@@ -13,13 +13,17 @@ import builtins
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from edigate.errors import ConfigError
 from edigate.transport.retry import Backoff
+from edigate.workspace import As2Listener
+
+if TYPE_CHECKING:
+    from edigate.transport.pool import ChannelPool
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -86,6 +90,8 @@ class ChannelOptions:
     settle_seconds: float = 2.0  # two looks this far apart: a size that changes is skipped
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
+    as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
+    pool: ChannelPool | None = None  # keep channels open between uses (see edigate.transport.pool)
 
 
 class Channel(ABC):
@@ -114,6 +120,13 @@ class Channel(ABC):
         batch durable at once (a local folder: one sync, not two per file) override it."""
         return [self.send(name, data) for name, data in files]
 
+    def probe(self) -> str:
+        """Try the channel without moving a file: a short line saying what works.
+
+        Raises `TransportError` (or `ConfigError`) saying what does not."""
+        waiting = self.list()
+        return f"{len(waiting)} file(s) waiting"
+
     def close(self) -> None:
         """Release connections; the channel may be used again and reconnects."""
 
@@ -139,7 +152,13 @@ def _sftp(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
     return SftpChannel(config, channel_id, options)
 
 
-CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp}
+def _as2(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.as2 import As2Channel  # pyas2lib loads only when needed
+
+    return As2Channel(config, channel_id, options)
+
+
+CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp, "as2": _as2}
 
 
 def open_channel(
@@ -149,10 +168,16 @@ def open_channel(
     *,
     types: Mapping[str, ChannelFactory] = CHANNEL_TYPES,
 ) -> Channel:
-    """A channel for ``config`` (a channel or target from a partner file); no I/O yet."""
+    """A channel for ``config`` (a channel or target from a partner file); no I/O yet.
+
+    With ``options.pool``, an open channel lent by the pool (closing it gives it back)."""
     kind = getattr(config, "type", None)
     factory = types.get(kind) if isinstance(kind, str) else None
     if factory is None:
         known = ", ".join(sorted(types))
         raise ConfigError(f"{channel_id}: no channel type {kind!r} (known: {known})")
-    return factory(config, channel_id, options or ChannelOptions())
+    options = options or ChannelOptions()
+    if options.pool is not None:
+        pool, alone = options.pool, replace(options, pool=None)
+        return pool.lend(channel_id, config, lambda: factory(config, channel_id, alone))
+    return factory(config, channel_id, options)

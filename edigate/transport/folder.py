@@ -52,6 +52,15 @@ class FolderChannel(Channel):
         ready = [_remote(p, st) for p, st in second.items() if first.get(p) == st]
         return sorted(ready, key=lambda f: (f.mtime or datetime.min.replace(tzinfo=UTC), f.name))
 
+    def probe(self) -> str:
+        """Each folder exists and is writable; how many files wait."""
+        for folder in self.folders:
+            if not folder.is_dir():
+                raise TransportError(f"{self.id}: folder {folder} does not exist")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise TransportError(f"{self.id}: folder {folder} is not writable")
+        return f"{len(self._look())} file(s) waiting in {', '.join(map(str, self.folders))}"
+
     def _look(self) -> _Look:
         seen: _Look = {}
         for folder in self.folders:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import paramiko
 
@@ -118,6 +118,11 @@ class SftpChannel(Channel):
         self._retrying(f"send {name}", lambda s: self._upload(s, final, data))
         return Sent.of(self.id, safe_name(name), data)
 
+    def probe(self) -> str:
+        """Log in (host key checked) and list the remote directory once."""
+        waiting = self._retrying("list", self._look)
+        return f"logged in to {self.where}, {len(waiting)} file(s) waiting in {self._dir}"
+
     def close(self) -> None:
         self._drop()
         if self._own_spool is not None:
@@ -143,7 +148,7 @@ class SftpChannel(Channel):
         part = final.parent / temporary_name(final.name)
         try:
             with open(part, "wb") as fh:
-                size = s.sftp.getfo(file.handle, fh, prefetch=file.size > _PREFETCH_ABOVE)
+                size = self._copy(s, file, fh)
             if size != file.size:
                 raise TransportError(
                     f"{self.id}: {file.name} changed since it was listed ({file.size} -> "
@@ -153,6 +158,17 @@ class SftpChannel(Channel):
         finally:
             part.unlink(missing_ok=True)
         return Received.of(self.id, file.name, final.read_bytes(), final)
+
+    @staticmethod
+    def _copy(s: _Session, file: RemoteFile, fh: BinaryIO) -> int:
+        """Copy the remote file into ``fh``; its size. A small file is read in one request
+        (and one more that meets its end) without the stat that ``getfo`` starts with."""
+        if file.size > _PREFETCH_ABOVE:
+            return int(s.sftp.getfo(file.handle, fh, prefetch=True))
+        with s.sftp.open(file.handle, "rb") as remote:
+            data = remote.read(file.size + 1)  # one byte more: a file that grew shows it
+        fh.write(data)
+        return len(data)
 
     def _archive_or_delete(self, s: _Session, file: RemoteFile) -> None:
         if getattr(self.config, "delete", False):

@@ -101,8 +101,7 @@ def test_key_transport_is_the_partners_choice(serve, theirs, ours, our_keys: Our
         bodies.append(b)
         return urllib_post(u, h, b, t)
 
-    partner = As2Partner(_partner(theirs, url).channel, theirs.cert_pem, OUR_ID,
-                         key_encryption=transport)
+    partner = _partner(theirs, url, key_encryption=transport)
     assert send(X12, partner=partner, our_keys=our_keys, post=recording).ok
     assert received[0][0].payload.get_payload(decode=True) == X12  # type: ignore[attr-defined]
     recipient = acms.ContentInfo.load(bodies[0])["content"]["recipient_infos"][0].chosen

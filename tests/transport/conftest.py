@@ -8,14 +8,6 @@ process it started is killed when the test ends.
 
 from __future__ import annotations
 
-import contextlib
-import getpass
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,149 +17,9 @@ import pytest
 from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.config.secrets import SecretRef
 from edigate.transport import Backoff, ChannelOptions
+from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
 
-SSHD = shutil.which("sshd") or next(
-    (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if os.path.exists(p)), None
-)
-SSH_KEYGEN = shutil.which("ssh-keygen")
-
-_CONFIG = """\
-Port {port}
-ListenAddress 127.0.0.1
-HostKey {dir}/host_ed25519
-HostKey {dir}/host_ecdsa
-PidFile {dir}/sshd.pid
-AuthorizedKeysFile {dir}/authorized_keys
-AllowUsers {user}
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-LogLevel INFO
-MaxStartups 50
-"""
-
-
-def _keygen(path: Path, kind: str = "ed25519") -> None:
-    assert SSH_KEYGEN is not None
-    subprocess.run([SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _process_table() -> dict[int, int]:
-    """pid -> parent pid for every live (not zombie) process, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-    return parents
-
-
-def _descendant_levels(pid: int) -> list[list[int]]:
-    """The live descendants of ``pid``: its children, then grandchildren, and so on."""
-    parents, levels, frontier = _process_table(), [], [pid]
-    while frontier:
-        frontier = [child for child, parent in parents.items() if parent in frontier]
-        if frontier:
-            levels.append(frontier)
-    return levels
-
-
-def _kill_deepest_first(pid: int) -> None:
-    """SIGKILL the descendants of ``pid``, grandchildren first, and wait until none runs."""
-    pids = [child for level in reversed(_descendant_levels(pid)) for child in level]
-    for child in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and set(pids) & set(_process_table()):
-        time.sleep(0.005)
-
-
-class SshServer:
-    """One sshd: start, stop (listener only), kill (listener and every session)."""
-
-    def __init__(self, workdir: Path, keys: Path) -> None:
-        self.dir = workdir
-        self.port = _free_port()
-        self.user = getpass.getuser()
-        self.log = workdir / "sshd.log"
-        for name in ("host_ed25519", "host_ecdsa"):
-            shutil.copy(keys / f"{name}.pub", workdir / f"{name}.pub")
-            shutil.copy(keys / name, workdir / name)
-            os.chmod(workdir / name, 0o600)
-        shutil.copy(keys / "client.pub", workdir / "authorized_keys")
-        (workdir / "sshd_config").write_text(
-            _CONFIG.format(port=self.port, dir=workdir, user=self.user)
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        assert SSHD is not None
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [SSHD, "-D", "-e", "-f", str(self.dir / "sshd_config")],
-                stdout=log,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-            )
-        self._wait_listening()
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"sshd did not listen on {self.port}: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        """Stop listening; sessions already open are killed too, as on a server reboot."""
-        if self.proc is None:
-            return
-        _kill_deepest_first(self.proc.pid)
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-        self.proc = None
-
-    def drop_sessions(self) -> None:
-        """Kill every open session but keep listening: a network blip."""
-        if self.proc is not None:
-            _kill_deepest_first(self.proc.pid)
-
-    def logins(self) -> int:
-        return self.log.read_text(errors="replace").count("Accepted publickey")
-
-    def known_hosts_line(self, key: str = "host_ed25519") -> str:
-        kind, blob = (self.dir / f"{key}.pub").read_text().split()[:2]
-        return f"[127.0.0.1]:{self.port} {kind} {blob}\n"
-
-    def fingerprint(self, key: str = "host_ed25519") -> str:
-        out = subprocess.run(
-            [SSH_KEYGEN or "ssh-keygen", "-l", "-f", str(self.dir / f"{key}.pub")],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        return out.split()[1]
+__all__ = ["SshServer"]
 
 
 @pytest.fixture(scope="session")
@@ -175,14 +27,7 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Host and client keys, generated once."""
     if SSHD is None or SSH_KEYGEN is None:
         pytest.skip("OpenSSH sshd is not installed (apt-get install openssh-server)")
-    keys = tmp_path_factory.mktemp("sshkeys")
-    _keygen(keys / "host_ed25519")
-    _keygen(keys / "host_ecdsa", "ecdsa")
-    _keygen(keys / "other_ed25519")
-    _keygen(keys / "client")
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
-    return keys
+    return make_keys(tmp_path_factory.mktemp("sshkeys"))
 
 
 @pytest.fixture

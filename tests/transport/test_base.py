@@ -24,7 +24,8 @@ def test_public_surface_is_listed() -> None:
     for name in transport.__all__:
         assert hasattr(transport, name), name
     public = {n for n in vars(transport) if not n.startswith("_")}
-    modules = {"base", "folder", "hostkeys", "memory", "names", "retry", "sftp", "annotations", "notify"}
+    modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "pool", "fetching", "retry",
+               "sftp", "annotations", "notify"}
     assert public - modules <= set(transport.__all__)
 
 
@@ -43,7 +44,7 @@ def test_open_channel_picks_by_type(tmp_path: Path) -> None:
     assert isinstance(channel, FolderTransport) and channel.id == "p.inbound"
     target = open_channel(FolderTarget(path="out"), "p.erp", options)
     assert isinstance(target, FolderTransport) and target.folders == [tmp_path / "out"]
-    assert set(CHANNEL_TYPES) >= {"folder", "sftp"}
+    assert set(CHANNEL_TYPES) >= {"folder", "sftp", "as2"}
 
 
 def test_unknown_type_is_a_config_error() -> None:

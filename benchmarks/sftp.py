@@ -1,0 +1,171 @@
+"""The gateway against a local sshd: 500 small 850s dropped by another process, picked up.
+
+``python benchmarks/sftp.py [--files N]`` starts OpenSSH ``sshd`` on 127.0.0.1 (the test
+suite's launcher, `tests.support.sshd`), has a separate process drop the files into the
+partner's remote folder, then times, each in a fresh process on a fresh copy of the files:
+
+- ``edigate run --once``: every file fetched, recorded as a transmission, moved to the
+  remote archive, validated, answered and its 997 (and 855s) uploaded back;
+- the pickup alone (the scheduled gateway's poll: list, fetch, record, archive remotely);
+- a bare paramiko loop downloading the same files over one connection.
+
+It checks that every file became exactly one transmission with one 997 uploaded, and prints
+the times and their ratios to the bare loop (the bare loop and the pickup: best of three
+alternated rounds, since the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from tests.support.gateway import make_workspace, po_file, sftp_channel_yaml  # noqa: E402
+from tests.support.sshd import SSHD, SshServer, make_keys  # noqa: E402
+
+__all__ = ["main"]
+
+
+def _drop(folder: Path, count: int) -> None:
+    """Write the files from another process, each under a temporary name then renamed."""
+    code = ("import sys,os;sys.path.insert(0,sys.argv[3]);from tests.support.gateway import po_file\n"
+            "d=sys.argv[1]\nfor n in range(1,int(sys.argv[2])+1):\n"
+            " p=os.path.join(d,'po%05d.edi'%n);open(p+'.tmp','wb').write(po_file(n));os.rename(p+'.tmp',p)")
+    subprocess.run([sys.executable, "-c", code, str(folder), str(count), str(REPO)], check=True)
+
+
+def _setup(base: Path, server: SshServer, keys: Path, count: int) -> tuple[Path, Path, Path]:
+    inbox, outbox = base / "remote" / "in", base / "remote" / "out"
+    inbox.mkdir(parents=True)
+    outbox.mkdir()
+    common = dict(port=server.port, user=server.user, key=keys / "client", fingerprint=server.fingerprint())
+    channels = ("  inbound:\n" + sftp_channel_yaml(remote_dir=inbox, **common)  # type: ignore[arg-type]
+                + "  outbound:\n" + sftp_channel_yaml(remote_dir=outbox, glob="*", **common))  # type: ignore[arg-type]
+    root = make_workspace(base / "ws", channels)
+    _drop(inbox, count)
+    return root, inbox, outbox
+
+
+def time_run_once(root: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli", "run", "--once"], cwd=root,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"edigate run --once failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return seconds
+
+
+def time_pickup(root: str) -> dict[str, float]:
+    """The scheduled gateway's poll alone (run in its own process)."""
+    from tests.support.gateway import open_pipeline
+
+    from edigate.scheduler import Gateway
+
+    pipeline = open_pipeline(Path(root))
+    gateway = Gateway(pipeline, settle_seconds=0)
+    start = time.perf_counter()
+    received = gateway.poll("bigbox")
+    seconds = time.perf_counter() - start
+    gateway.stop()
+    return {"seconds": seconds, "received": received}
+
+
+def time_bare(port: int | str, user: str, key: str, folder: str, spool: str) -> dict[str, float]:
+    """One connection, list the folder, download every file to a local file (own process)."""
+    import paramiko
+
+    start = time.perf_counter()
+    transport = paramiko.Transport(("127.0.0.1", int(port)))
+    transport.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+    sftp = paramiko.SFTPClient.from_transport(transport)
+    assert sftp is not None
+    count = 0
+    for attrs in sftp.listdir_attr(folder):
+        if attrs.filename.endswith(".edi"):
+            with open(os.path.join(spool, attrs.filename), "wb") as fh:
+                sftp.getfo(f"{folder}/{attrs.filename}", fh)
+            count += 1
+    sftp.close()
+    transport.close()
+    return {"seconds": time.perf_counter() - start, "files": count}
+
+
+def _child(function: str, *args: str) -> dict[str, float]:
+    code = (f"import json,sys;sys.path.insert(0,{str(REPO)!r});from benchmarks.sftp import {function};"
+            f"print(json.dumps({function}(*json.loads(sys.argv[1]))))")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True,
+                          cwd=REPO, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{function} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _check(root: Path, inbox: Path, outbox: Path, count: int) -> str:
+    from edigate.store import Store
+
+    with Store.open(f"sqlite:///{root / 'edigate.db'}") as store:
+        txs = store.transmissions()
+        names = [t.file_name for t in txs]
+        statuses = sorted({t.status.value for t in txs})
+    acks = len(list(outbox.glob("997-*.x12")))
+    archived = len(list((inbox / "archive").iterdir()))
+    ok = len(names) == len(set(names)) == count == acks == archived
+    if not ok:
+        raise SystemExit(f"not every file once: {len(names)} transmissions ({len(set(names))} names), "
+                         f"{acks} 997s uploaded, {archived} archived, of {count}")
+    return f"{count} transmissions ({', '.join(statuses)}), {acks} 997s uploaded, {archived} archived"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--pickup-only", action="store_true", help="skip edigate run --once (the slow part)")
+    parser.add_argument("--rounds", type=int, default=3, help="timings of the bare loop and the pickup (best shown)")
+    args = parser.parse_args(argv)
+    print(f"\nSFTP: {args.files} small 850s on a local sshd, picked up by the gateway")
+    if SSHD is None:
+        print("  sshd is not installed (apt-get install openssh-server): skipped")
+        return
+    base = Path(tempfile.mkdtemp(prefix="edigate-bench-sftp-"))
+    keys = make_keys(base / "keys")
+    (base / "sshd").mkdir()
+    server = SshServer(base / "sshd", keys)
+    server.start()
+    try:
+        root, inbox, outbox = _setup(base / "bare", server, keys, args.files)
+        (base / "spool").mkdir()
+        bare, pickup = [], []
+        for n in range(args.rounds):  # alternated, best of each: the machine is shared
+            bare.append(_child("time_bare", str(server.port), server.user, str(keys / "client"), str(inbox),
+                               str(base / "spool"))["seconds"])
+            fresh, _, _ = _setup(base / f"pickup{n}", server, keys, args.files)
+            pickup.append(_child("time_pickup", str(fresh))["seconds"])
+        run_once = None if args.pickup_only else time_run_once(root)
+        verdict = "" if args.pickup_only else _check(root, inbox, outbox, args.files)
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    seconds = min(bare)
+    print(f"  bare paramiko download loop:                    {seconds:7.2f} s "
+          f"(best of {len(bare)}: {', '.join(f'{b:.2f}' for b in bare)})")
+    print(f"  gateway pickup (poll: fetch, archive, record):  {min(pickup):7.2f} s "
+          f"(best of {len(pickup)}: {', '.join(f'{p:.2f}' for p in pickup)}) "
+          f"= {min(pickup) / seconds:.2f}x the bare loop")
+    if run_once is not None:
+        print(f"  edigate run --once (pickup, process, 997 back): {run_once:7.2f} s "
+              f"= {run_once / seconds:.2f}x the bare loop; {verdict}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""The AS2 listener of ``edigate run``: each message a partner posts becomes a transmission.
+
+The WSGI app (`edigate.as2.make_app`) answers with the MDN only after `on_message` has
+archived and recorded the payload, so a positive MDN never confirms what was not stored.
+A Message-ID seen before from the same partner is a duplicate (pyas2lib answers it with a
+``duplicate-document`` MDN); rejected messages (bad signature, unknown partner) leave a
+channel event. Host and port come from ``edigate.yaml``'s ``as2`` block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from edigate.as2 import As2Inbound, As2Partner, OurKeys, make_app
+from edigate.pipeline import Pipeline
+from edigate.store import EventKind, Severity, Transmission
+from edigate.transport.listener import HttpListener
+
+__all__ = ["as2_listener", "as2_partners"]
+
+
+def as2_partners(pipeline: Pipeline, our_id: str) -> dict[str, tuple[str, As2Partner]]:
+    """AS2 id -> (partner id, its AS2 settings), for every partner with an AS2 channel."""
+    found = {}
+    for pid, partner in sorted(pipeline.partners.items()):
+        for config in (partner.channels.inbound, partner.channels.outbound):
+            if config is not None and config.type == "as2":
+                found[config.partner_as2_id] = (pid, As2Partner.from_channel(
+                    config, root=pipeline.workspace.root, default_our_id=our_id))
+                break
+    return found
+
+
+def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], None] = lambda _tx: None,
+                 port: int | None = None) -> HttpListener | None:
+    """The listener for the workspace's ``as2`` block, or None when no partner uses AS2."""
+    settings = pipeline.workspace.as2
+    if settings is None:
+        return None
+    keys = OurKeys.from_listener(settings, root=pipeline.workspace.root)
+    partners = as2_partners(pipeline, keys.as2_id)
+    if not partners:
+        return None
+    inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received)
+    app = make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
+                   on_message=inbox.on_message, is_duplicate=inbox.is_duplicate)
+    return HttpListener(app, settings.host, settings.port if port is None else port)
+
+
+class _Inbox:
+    def __init__(self, pipeline: Pipeline, partner_ids: Mapping[str, str],
+                 on_received: Callable[[Transmission], None]) -> None:
+        self.pipeline, self.store, self.partner_ids = pipeline, pipeline.store, partner_ids
+        self.on_received = on_received
+
+    def is_duplicate(self, message_id: str, as2_id: str) -> bool:
+        partner = self.partner_ids.get(as2_id)
+        return partner is not None and self.store.has_event(
+            kind=EventKind.CHANNEL, code="as2.received", subject=message_id, partner=partner)
+
+    def on_message(self, inbound: As2Inbound) -> None:
+        partner = self.partner_ids.get(inbound.partner_as2_id)
+        if not inbound.ok or inbound.payload is None or partner is None:
+            code = "as2.duplicate" if inbound.duplicate else "as2.rejected"
+            self.store.record_event(kind=EventKind.CHANNEL, code=code, severity=Severity.WARNING,
+                                    partner=partner, channel="in",
+                                    message=f"{inbound.message_id}: from {inbound.partner_as2_id!r}: "
+                                            f"{inbound.disposition} {inbound.error or ''}".strip())
+            return
+        name = inbound.filename or f"{inbound.message_id.strip('<>')}.x12"
+        tx = self.pipeline.receive(partner, "as2", name, inbound.payload)
+        self.store.record_event(kind=EventKind.CHANNEL, code="as2.received", partner=partner, channel="in",
+                                transmission_id=tx.id,
+                                message=f"{inbound.message_id}: {name}, {len(inbound.payload)} bytes, "
+                                        f"transmission {tx.id}")
+        self.on_received(tx)

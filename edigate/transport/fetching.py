@@ -1,0 +1,138 @@
+"""Fetch ahead: the network work of a poll overlaps the recording of what came in.
+
+`fetch_ahead` runs a channel's ``fetch`` and ``done`` on one helper thread, an optional
+``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
+thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
+marked done on the far side only after its ``record`` returned. Files are recorded in the
+order listed. The channel is touched by the helper thread alone, so channels need not be
+thread-safe.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from edigate.transport.base import Channel, Received, RemoteFile
+
+__all__ = ["fetch_ahead"]
+
+_Item = tuple[RemoteFile, Received]
+_End = BaseException | None  # what ends a queue: a failure, or None when every file came
+_Queue = queue.Queue[_Item | _End]
+
+
+def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[[Received], object], *,
+                prepare: Callable[[Received], object] | None = None,
+                stopping: Callable[[], bool] = lambda: False, depth: int = 4) -> int:
+    """Fetch ``files``, ``prepare`` and then ``record`` each (in this thread), then mark it
+    done; how many were recorded. When ``stopping()`` turns true, the file in hand is
+    finished and the rest are left on the channel. A failure of fetch, prepare or done is
+    raised once the recorded files are marked done; files fetched but not recorded stay on
+    the channel for the next poll."""
+    helper = _Helper(channel, files, depth)
+    threads = [threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)]
+    ready: _Queue = helper.fetched
+    if prepare is not None:
+        ready = queue.Queue(depth)
+        threads.append(threading.Thread(target=_relay, args=(helper.fetched, ready, prepare, helper.abandon),
+                                        name=f"prepare-{channel.id}", daemon=True))
+    for thread in threads:
+        thread.start()
+    count, failure, ended = 0, None, False
+    try:
+        while not stopping():
+            item = ready.get()
+            if not isinstance(item, tuple):
+                failure, ended = item, True
+                break
+            record(item[1])
+            helper.recorded.put(item[0])
+            count += 1
+    finally:
+        helper.abandon.set()
+        helper.recorded.put(None)
+        while not ended:  # let the other threads put their last item and end
+            ended = not isinstance(ready.get(), tuple)
+        for thread in threads:
+            thread.join()
+    if failure is not None:
+        raise failure
+    if helper.done_error is not None:
+        raise helper.done_error
+    return count
+
+
+def _put(target: _Queue, item: _Item, abandon: threading.Event, meanwhile: Callable[[], None]) -> None:
+    """Put ``item`` unless the caller gave up; do ``meanwhile`` while the queue is full."""
+    while not abandon.is_set():
+        try:
+            target.put(item, timeout=0.05)
+            return
+        except queue.Full:
+            meanwhile()
+
+
+def _relay(source: _Queue, target: _Queue, prepare: Callable[[Received], object],
+           abandon: threading.Event) -> None:
+    """The prepare thread: each fetched file prepared and passed on, then the end passed on."""
+    end: _End = None
+    while True:
+        item = source.get()
+        if not isinstance(item, tuple):
+            end = item if end is None else end
+            break
+        if abandon.is_set():
+            continue  # the caller gave up: drain until the fetching thread ends
+        try:
+            prepare(item[1])
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            end = exc
+            abandon.set()
+            continue
+        _put(target, item, abandon, lambda: None)
+    target.put(end)
+
+
+class _Helper:
+    """The fetching thread: fetch into ``fetched``, mark done what comes back recorded."""
+
+    def __init__(self, channel: Channel, files: Sequence[RemoteFile], depth: int) -> None:
+        self.channel, self.files = channel, files
+        self.fetched: _Queue = queue.Queue(depth)
+        self.recorded: queue.Queue[RemoteFile | None] = queue.Queue()
+        self.abandon = threading.Event()
+        self.closed = False  # the caller will record no more
+        self.done_error: BaseException | None = None
+
+    def run(self) -> None:
+        end: _End = None
+        try:
+            for remote in self.files:
+                self._mark_done(wait=False)
+                if self.abandon.is_set():
+                    break
+                _put(self.fetched, (remote, self.channel.fetch(remote)), self.abandon,
+                     lambda: self._mark_done(wait=False))  # keep up with the caller while it records
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            end = exc
+        self.fetched.put(end)
+        self._mark_done(wait=True)
+
+    def _mark_done(self, *, wait: bool) -> None:
+        """``done`` for each file the caller recorded; with ``wait``, until the caller ends."""
+        while not self.closed:
+            try:
+                remote = self.recorded.get(block=wait)
+            except queue.Empty:
+                return
+            if remote is None:
+                self.closed = True
+                return
+            if self.done_error is None:
+                try:
+                    self.channel.done(remote)
+                except BaseException as exc:  # the file stays; the next poll finds a duplicate
+                    self.done_error = exc
+                    self.abandon.set()

@@ -1,0 +1,156 @@
+"""AS2 in ``edigate run``: the gateway's listener over real HTTP on loopback, pyas2lib as the
+partner; messages become transmissions, answers go back through the AS2 channel."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyas2lib
+import pytest
+import waitress
+
+from edigate.pipeline import Pipeline
+from edigate.scheduler import Gateway
+from edigate.store import EventKind, Status
+from edigate.transport import Backoff
+from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, make_pki, partner_message, post, raw
+from tests.as2.test_send import Received, partner_app
+from tests.support.gateway import make_workspace, open_pipeline, po_file
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str) -> Path:
+    root.mkdir(parents=True)
+    (root / "ours.key").write_bytes(ours.key_pem)
+    (root / "ours.pem").write_bytes(ours.cert_pem)
+    (root / "theirs.pem").write_bytes(theirs.cert_pem)
+    channels = (f"  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
+                f"    partner_certificate: theirs.pem\n  outbound:\n{outbound}")
+    as2 = (f"as2:\n  host: 127.0.0.1\n  port: {_free_port()}\n  as2_id: {OUR_ID}\n"
+           f"  private_key: file:ours.key\n  certificate: ours.pem\n")
+    return make_workspace(root, channels, edigate_yaml=as2)
+
+
+@pytest.fixture
+def started(tmp_path: Path, ours: Pki, theirs: Pki) -> Iterator[Callable[[str], tuple[Gateway, str]]]:
+    """A gateway on an AS2 workspace (given its outbound channel), listening; stopped after."""
+    running: list[Gateway] = []
+
+    def start(outbound: str) -> tuple[Gateway, str]:
+        pipeline = open_pipeline(_as2_workspace(tmp_path / "ws", ours, theirs, outbound=outbound))
+        gateway = Gateway(pipeline, settle_seconds=0)
+        running.append(gateway)
+        gateway.start()
+        assert gateway.listener is not None
+        return gateway, f"http://127.0.0.1:{gateway.listener.port}/as2"
+
+    yield start
+    for gateway in running:
+        gateway.stop()
+        gateway.store.close()
+
+
+def _mdn(message: object, headers: list[tuple[str, str]], body: bytes) -> tuple[str, str | None]:
+    return pyas2lib.Mdn().parse(raw(headers, body), find_message_cb=lambda _m, _r: message)  # type: ignore[no-any-return]
+
+
+FOLDER_OUT = "    type: folder\n    path: out\n"
+
+
+def _processed(gateway: Gateway, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(gateway.store.transmissions(status=Status.DONE)) < count:
+        assert time.monotonic() < deadline, "not processed in time"
+        time.sleep(0.05)
+
+
+def test_a_message_becomes_one_transmission_and_a_duplicate_none(started, ours, theirs) -> None:
+    gateway, url = started(FOLDER_OUT)
+    pipeline: Pipeline = gateway.pipeline
+    message = partner_message(theirs, ours)
+    message.build(po_file(7), filename="po7.edi", content_type="application/edi-x12")
+    status, headers, body = post(url, message)
+    assert status == 200 and _mdn(message, headers, body) == ("processed", None)
+    [tx] = pipeline.store.transmissions()
+    assert (tx.partner, tx.channel, tx.file_name) == ("bigbox", "as2", "po7.edi")
+    assert pipeline.archive.get(tx.sha256) == po_file(7)
+    status, headers, body = post(url, message)  # the partner sends the same Message-ID again
+    assert status == 200
+    mdn_status, detail = _mdn(message, headers, body)
+    assert mdn_status == "processed/Warning" and "duplicate-document" in (detail or "")
+    assert len(pipeline.store.transmissions()) == 1
+    assert [e.code for e in pipeline.store.events(kind=EventKind.CHANNEL)] == ["as2.duplicate", "as2.received"]
+    _processed(gateway, 1)  # the listener woke the processing job
+
+
+def test_a_bad_signature_gets_a_negative_mdn_and_no_transmission(started, ours, theirs) -> None:
+    gateway, url = started(FOLDER_OUT)
+    message = partner_message(theirs, ours, sign_with=make_pki("impostor"))
+    message.build(po_file(8), content_type="application/edi-x12")
+    status, headers, body = post(url, message)
+    assert status == 200
+    mdn_status, detail = _mdn(message, headers, body)
+    assert mdn_status == "processed/Error" and "authentication-failed" in (detail or "")
+    assert gateway.store.transmissions() == []
+    [event] = gateway.store.events(kind=EventKind.CHANNEL)
+    assert event.code == "as2.rejected" and event.partner == "bigbox" and message.message_id in event.message
+
+
+@pytest.mark.parametrize("key_encryption", ["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"])
+def test_answers_go_back_over_as2_with_the_partners_key_transport(
+        started, serve, ours, theirs, key_encryption: str) -> None:
+    received: Received = []
+    partner_url = serve(partner_app(theirs, ours, received))
+    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
+                f"    url: {partner_url}\n    compress: true\n    key_encryption: {key_encryption}\n")
+    gateway, url = started(outbound)
+    message = partner_message(theirs, ours)
+    message.build(po_file(9), filename="po9.edi", content_type="application/edi-x12")
+    assert post(url, message)[0] == 200
+    _processed(gateway, 1)
+    [tx] = gateway.store.transmissions()
+    outputs = gateway.store.outbounds(tx.id)
+    assert {o.set_id for o in outputs} == {"997", "855"} and all(o.sent_at for o in outputs)
+    got = sorted(m.payload.get_payload(decode=True) for m, status, exc in received)  # type: ignore[attr-defined]
+    assert all(status == "processed" for _, status, _ in received)
+    assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in outputs)
+
+
+def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -> None:
+    received: Received = []
+    port = _free_port()
+    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
+                f"    url: http://127.0.0.1:{port}/as2\n    compress: true\n")
+    gateway, url = started(outbound)
+    gateway.pipeline.channel_options = dataclasses.replace(gateway.pipeline.channel_options,
+                                                           retry=Backoff(attempts=2, base=0.05, cap=0.1))
+    message = partner_message(theirs, ours)
+    message.build(po_file(11), filename="po11.edi", content_type="application/edi-x12")
+    assert post(url, message)[0] == 200
+    _processed(gateway, 1)  # the partner's server is down: the answers stay queued
+    [tx] = gateway.store.transmissions()
+    assert {o.set_id for o in gateway.store.unsent_outbounds()} == {"997", "855"}
+    server = waitress.create_server(partner_app(theirs, ours, received), host="127.0.0.1", port=port,
+                                    asyncore_loop_timeout=0.05, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        assert gateway.retry_sends(older_than=dt.timedelta(0)) == 3
+        assert gateway.retry_sends(older_than=dt.timedelta(0)) == 0
+    finally:
+        server.trigger.pull_trigger(lambda: [c.close() for c in list(server._map.values())])
+        thread.join(5)
+        server.task_dispatcher.shutdown()
+    got = sorted(m.payload.get_payload(decode=True) for m, _, _ in received)  # type: ignore[attr-defined]
+    assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in gateway.store.outbounds(tx.id))

@@ -1,0 +1,142 @@
+"""Fetch ahead: recorded before done, in order, and nothing lost when either side fails."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edigate.errors import StoreError, TransportError
+from edigate.transport import MemoryChannel, Received, RemoteFile
+from edigate.transport.fetching import fetch_ahead
+
+
+class Flaky(MemoryChannel):
+    """A memory channel whose n-th fetch or done fails, and which notes the thread it runs on."""
+
+    def __init__(self, count: int, *, fail_fetch: int | None = None, fail_done: int | None = None) -> None:
+        super().__init__("flaky", {f"f{n:03d}.edi": b"x" * n for n in range(count)})
+        self.fail_fetch, self.fail_done = fail_fetch, fail_done
+        self.fetches = self.dones = 0
+        self.threads: set[int] = set()
+
+    def fetch(self, file: RemoteFile) -> Received:
+        self.threads.add(threading.get_ident())
+        self.fetches += 1
+        if self.fetches == self.fail_fetch:
+            raise TransportError("flaky: connection lost")
+        return super().fetch(file)
+
+    def done(self, file: RemoteFile) -> None:
+        self.threads.add(threading.get_ident())
+        self.dones += 1
+        if self.dones == self.fail_done:
+            raise TransportError("flaky: rename refused")
+        super().done(file)
+
+
+def test_every_file_recorded_in_order_then_done() -> None:
+    channel = Flaky(30)
+    recorded: list[str] = []
+
+    def record(got: Received) -> None:
+        assert got.name in channel.inbox  # not done before it is recorded
+        recorded.append(got.name)
+
+    assert fetch_ahead(channel, channel.list(), record) == 30
+    assert recorded == sorted(recorded) and len(recorded) == 30
+    assert channel.inbox == {} and sorted(channel.archive) == recorded
+    assert threading.get_ident() not in channel.threads and len(channel.threads) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=st.integers(0, 12), fail_fetch=st.none() | st.integers(1, 12),
+       fail_done=st.none() | st.integers(1, 12), fail_record=st.none() | st.integers(1, 12),
+       fail_prepare=st.none() | st.integers(0, 12), stop_after=st.none() | st.integers(0, 12))
+def test_whatever_fails_each_file_is_recorded_once_or_left(count: int, fail_fetch: int | None,
+                                                          fail_done: int | None, fail_record: int | None,
+                                                          fail_prepare: int | None,
+                                                          stop_after: int | None) -> None:
+    channel = Flaky(count, fail_fetch=fail_fetch, fail_done=fail_done)
+    names = sorted(channel.inbox)
+    recorded: list[str] = []
+    prepared: list[str] = []
+
+    def prepare(got: Received) -> None:
+        if len(prepared) + 1 == fail_prepare:
+            raise OSError("disk full")
+        prepared.append(got.name)
+
+    def record(got: Received) -> None:
+        if len(recorded) + 1 == fail_record:
+            raise StoreError("store down")
+        recorded.append(got.name)
+
+    try:
+        fetch_ahead(channel, channel.list(), record, depth=2, prepare=None if fail_prepare == 0 else prepare,
+                    stopping=lambda: stop_after is not None and len(recorded) >= stop_after)
+    except (TransportError, StoreError, OSError):
+        pass
+    assert set(channel.archive) <= set(recorded)  # done only after recorded
+    assert fail_prepare == 0 or set(recorded) <= set(prepared)
+    assert recorded == sorted(recorded)  # in the order listed
+    assert len(recorded) == len(set(recorded))
+    assert sorted(set(recorded) | set(channel.inbox)) == names  # nothing lost
+    assert set(channel.archive).isdisjoint(channel.inbox)
+
+
+def test_a_fetch_failure_is_raised_after_the_recorded_files_are_done() -> None:
+    channel = Flaky(10, fail_fetch=4)
+    recorded: list[str] = []
+    with pytest.raises(TransportError, match="connection lost"):
+        fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name))
+    assert recorded == ["f000.edi", "f001.edi", "f002.edi"] and sorted(channel.archive) == recorded
+
+
+def test_a_done_failure_leaves_the_file_for_the_next_poll() -> None:
+    channel = Flaky(10, fail_done=2)
+    recorded: list[str] = []
+    with pytest.raises(TransportError, match="rename refused"):
+        fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name))
+    assert "f001.edi" in channel.inbox and "f001.edi" in recorded
+    assert list(channel.archive) == ["f000.edi"]
+
+
+def test_each_file_is_prepared_on_its_own_thread_before_it_is_recorded() -> None:
+    channel = Flaky(20)
+    prepared: dict[str, int] = {}
+    recorded: list[str] = []
+
+    def record(got: Received) -> None:
+        assert got.name in prepared
+        recorded.append(got.name)
+
+    assert fetch_ahead(channel, channel.list(), record,
+                       prepare=lambda got: prepared.setdefault(got.name, threading.get_ident())) == 20
+    threads = set(prepared.values())
+    assert len(threads) == 1 and threads.isdisjoint(channel.threads | {threading.get_ident()})
+    assert sorted(channel.archive) == recorded == sorted(prepared)
+
+
+def test_a_prepare_failure_is_raised_and_the_file_left() -> None:
+    channel = Flaky(10)
+    recorded: list[str] = []
+
+    def prepare(got: Received) -> None:
+        if got.name == "f003.edi":
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name), prepare=prepare)
+    assert recorded == ["f000.edi", "f001.edi", "f002.edi"] == sorted(channel.archive)
+    assert "f003.edi" in channel.inbox
+
+
+def test_stopping_finishes_the_file_in_hand() -> None:
+    channel = Flaky(50)
+    recorded: list[str] = []
+    assert fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name),
+                       stopping=lambda: len(recorded) == 3) == 3
+    assert sorted(channel.archive) == recorded and len(channel.inbox) == 47
