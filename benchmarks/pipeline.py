@@ -8,11 +8,9 @@ test database on 127.0.0.1) 1,000 small files with 1 and 2 workers and the speed
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+
+from benchmarks.child import in_child  # noqa: E402
 
 from benchmarks.generate import write_file  # noqa: E402
 
@@ -160,13 +160,7 @@ def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
 
 
 def _child(function: str, *args: str) -> dict[str, float]:
-    code = (f"import json,sys;sys.path.insert(0,{str(REPO)!r});from benchmarks.pipeline import {function};"
-            f"print(json.dumps({function}(*json.loads(sys.argv[1]))))")
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True,
-                          cwd=REPO, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"{function} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return in_child("pipeline", function, *args)
 
 
 def _pg_reachable(url: str) -> bool:

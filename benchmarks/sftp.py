@@ -17,7 +17,6 @@ alternated rounds, since the machine may be shared).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -29,6 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+
+from benchmarks.child import in_child  # noqa: E402
 
 from tests.support.gateway import make_workspace, po_file, sftp_channel_yaml  # noqa: E402
 from tests.support.sshd import SSHD, SshServer, make_keys  # noqa: E402
@@ -102,13 +103,7 @@ def time_bare(port: int | str, user: str, key: str, folder: str, spool: str) -> 
 
 
 def _child(function: str, *args: str) -> dict[str, float]:
-    code = (f"import json,sys;sys.path.insert(0,{str(REPO)!r});from benchmarks.sftp import {function};"
-            f"print(json.dumps({function}(*json.loads(sys.argv[1]))))")
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True,
-                          cwd=REPO, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"{function} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return in_child("sftp", function, *args)
 
 
 def _check(root: Path, inbox: Path, outbox: Path, count: int) -> str:

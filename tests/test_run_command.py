@@ -40,7 +40,7 @@ def test_a_signal_stops_after_the_file_in_hand(tmp_path: Path, sig: signal.Signa
     proc = _edigate(root, "run")
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().startswith("edigate run: 4 job(s)")
+        assert proc.stdout.readline().startswith("edigate run: 5 job(s)")
         with Store.open(f"sqlite:///{root / 'edigate.db'}") as store:
             deadline = time.monotonic() + 60
             while not store.transmissions() and time.monotonic() < deadline:
@@ -76,7 +76,7 @@ def test_run_serves_as2_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         banner = proc.stdout.readline()
-        assert banner.startswith("edigate run: 3 job(s); AS2 on 127.0.0.1:"), banner
+        assert banner.startswith("edigate run: 4 job(s); AS2 on 127.0.0.1:"), banner
         port = int(banner.split("AS2 on 127.0.0.1:")[1].split(";")[0])
         message = partner_message(theirs, ours)
         message.build(po_file(5), filename="po5.edi", content_type="application/edi-x12")  # type: ignore[attr-defined]

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
 from edigate.errors import DataError
 from edigate.orders import order_chain, ship
 from edigate.orders.stored import order_of
 from edigate.model import ProductIds
-from edigate.partners import Destination, Partner, load_partners
+from edigate.partners import Destination, Partner
 from edigate.routing import route
 from edigate.pipeline import Pipeline
-from edigate.store import DocumentKind, Outbound, Status, Store
+from edigate.store import DocumentKind, Outbound, Status
 from edigate.warehouse import ShippingOrders, is_x12, read_shipping_advice
-from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
 from edigate.x12.pyx12_bridge import validate_with_pyx12
@@ -29,19 +27,11 @@ from edigate.x12.validate import Validator
 
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.test_orders import TODAY, pipeline  # noqa: F401  (fixture: the gateway on that store)
 
 SAMPLES = REPO / "samples" / "x12"
 ADVICE = SAMPLES / "fastship-945-4010.x12"
-TODAY = dt.date(2026, 11, 26)
 PO = "MKT-99018832"
-
-
-@pytest.fixture
-def pipeline(store: Store, tmp_path: Path) -> Pipeline:  # noqa: F811
-    workspace = Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
-    (tmp_path / "samples").symlink_to(REPO / "samples")
-    return Pipeline(workspace, store, Archive(tmp_path / "archive"), load_partners(REPO / "partners"),
-                    today=TODAY, channel_types=("folder",))
 
 
 def dropship(pipeline: Pipeline) -> Partner:
