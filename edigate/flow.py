@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from edigate.decision import Decision, Outcome, decide
 from edigate.inventory import Inventory
-from edigate.mapping.inbound import InboundMap, load_inbound_map
-from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.mapping.cache import MapCache
+from edigate.mapping.inbound import InboundMap
+from edigate.mapping.outbound import OutboundMap
 from edigate.mapping.translate import TranslationResult, translate_transaction
 from edigate.model import Order, PoAck
 from edigate.partners import Partner
@@ -68,7 +69,7 @@ class Flow:
 
     def __init__(self, workspace: Workspace, partner: Partner, numbers: ControlNumbers, *,
                  today: dt.date | None = None, validator: Validator | None = None,
-                 stock: Inventory | None = None) -> None:
+                 stock: Inventory | None = None, maps: MapCache | None = None) -> None:
         self.workspace = workspace
         self.stock = stock
         """Where available-to-promise takes stock; without it (no store) ``rules.atp`` does not run."""
@@ -76,9 +77,10 @@ class Flow:
         self.numbers = numbers
         self.today = today or dt.date.today()
         self.validator = validator or Validator()
-        self.inbound: InboundMap = load_inbound_map(partner.documents.inbound["850"], workspace.maps_path)
+        maps = maps or MapCache(workspace.maps_path)
+        self.inbound: InboundMap = maps.inbound(partner.documents.inbound["850"])
         name_855 = partner.documents.outbound.get("855")
-        self.outbound_855: OutboundMap | None = load_outbound_map(name_855, workspace.maps_path) if name_855 else None
+        self.outbound_855: OutboundMap | None = maps.outbound(name_855) if name_855 else None
         self.rules: RuleSet = load_rules(partner.rules, file=partner.file, root=workspace.root)
 
     def run(self, source: Source, *, name: str | None = None) -> FileOutcome:

@@ -33,6 +33,7 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.mapping.cache import MapCache
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
 from edigate.routing import Router
@@ -47,6 +48,7 @@ from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
+from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
 
 __all__ = ["DEFAULT_LEASE", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
@@ -105,6 +107,10 @@ class Pipeline:
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
         self.stock = Inventory(store, workspace.root)
+        self.maps = MapCache(workspace.maps_path)
+        """Compiled maps, kept while their files do not change."""
+        self.validator = Validator()
+        """One validator, so each set's compiled spec is kept between transmissions."""
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -146,7 +152,7 @@ class Pipeline:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
         flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock)
+                    stock=self.stock, maps=self.maps, validator=self.validator)
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),

@@ -1,0 +1,58 @@
+"""Compiled maps kept between transmissions, compiled again when a map file changes.
+
+A long-running gateway would otherwise parse and compile a partner's YAML maps for every
+file it receives (most of the cost of a small file). The cache is stamped with the size
+and modification time of every map file in the folder, so an analyst's edit (a map, or a
+base map it extends) is picked up by the next transmission.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edigate.mapping.inbound import InboundMap, load_inbound_map
+from edigate.mapping.outbound import OutboundMap, load_outbound_map
+
+__all__ = ["MapCache"]
+
+_Stamp = tuple[tuple[str, int, int], ...]
+
+
+class MapCache:
+    """`load_inbound_map` and `load_outbound_map` for one maps folder, remembered."""
+
+    def __init__(self, maps_dir: Path) -> None:
+        self.maps_dir = maps_dir
+        self._stamp: _Stamp = ()
+        self._inbound: dict[str, InboundMap] = {}
+        self._outbound: dict[str, OutboundMap] = {}
+
+    def inbound(self, name: str) -> InboundMap:
+        self._refresh()
+        if name not in self._inbound:
+            self._inbound[name] = load_inbound_map(name, self.maps_dir)
+        return self._inbound[name]
+
+    def outbound(self, name: str) -> OutboundMap:
+        self._refresh()
+        if name not in self._outbound:
+            self._outbound[name] = load_outbound_map(name, self.maps_dir)
+        return self._outbound[name]
+
+    def _refresh(self) -> None:
+        stamp = _stamp(self.maps_dir)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._inbound.clear()
+            self._outbound.clear()
+
+
+def _stamp(folder: Path) -> _Stamp:
+    found = []
+    for path in sorted(folder.rglob("*.y*ml")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(found)
