@@ -36,6 +36,7 @@ from edigate.partners import Partner
 from edigate.mapping.cache import MapCache
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
+from edigate.orders.outputs import archived
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -45,7 +46,7 @@ from edigate.store import (
 from edigate.transport import Channel, ChannelOptions, open_channel
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
 from edigate.x12.validate import Validator
@@ -329,10 +330,10 @@ class Pipeline:
         return None
 
     def _outbound(self, run: _Run) -> Status | None:
-        """An 855 interchange per decided order not answered yet, numbered from one reserved
-        block; from `bulk_855` orders on, the 855s travel in interchanges of up to
-        `BULK_855_SETS` sets instead, each recorded once under the transmission and built
-        one at a time."""
+        """An 855 interchange per decided order not answered yet; from `bulk_855` orders on,
+        the 855s travel in interchanges of up to `BULK_855_SETS` sets instead, each recorded
+        once under the transmission and built one at a time. Each interchange's numbers are
+        spent in the commit that records it."""
         outbound_855 = run.flow.outbound_855
         if outbound_855 is None:
             return None
@@ -386,16 +387,16 @@ class Pipeline:
                          document_ids: Sequence[int] = ()) -> None:
         """Archive what was written and record it with its sets (each set's document, in
         order, when it carries one), committing the numbers it spent."""
-        archived = self.archive.put(data)
-        isa13, gs06, st02s, set_id = _controls(data)
+        written = archived(self.archive, data)
         due = None
-        if set_id in ("855", "856", "810"):
+        if written.set_id in ("855", "856", "810"):
             due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
-        carried = [*document_ids, *[None] * (len(st02s) - len(document_ids))]
-        numbers.record(set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02s[0] if st02s else "",
-                       archive_path=archived.relative, sha256=archived.sha256, transmission_id=run.tx.id,
+        carried = [*document_ids, *[None] * (len(written.st02) - len(document_ids))]
+        numbers.record(set_id=written.set_id, key=key, isa13=written.isa13, gs06=written.gs06,
+                       st02=written.st02[0] if written.st02 else "", archive_path=written.relative,
+                       sha256=written.sha256, transmission_id=run.tx.id,
                        document_id=document_ids[0] if len(document_ids) == 1 else None, ack_due_at=due,
-                       sets=list(zip(st02s, carried, strict=True)))
+                       sets=list(zip(written.st02, carried, strict=True)))
         run.recorded.add(key)
 
     def resend(self, transmission_id: int, *, actor: str, set_id: str | None = None) -> list[Outbound]:
@@ -556,20 +557,3 @@ def _duplicate_isa13(first: Interchange, earlier: int, action: str) -> Finding:
     return Finding(Level.INTERCHANGE, "025", f"ISA13 {first.header.control_number} was already received in "
                    f"transmission {earlier}", severity, "a resend of an interchange already processed",
                    interchange=first.header.control_number)
-
-
-def _controls(data: bytes) -> tuple[str, str, list[str], str]:
-    """ISA13, first GS06, every ST02 and the set id (TA1 when it holds no set) of what we wrote."""
-    isa13 = gs06 = ""
-    st02s: list[str] = []
-    set_id = "TA1"
-    for event in EnvelopeReader(data):
-        if isinstance(event, Transaction):
-            if not st02s:
-                set_id = event.set_id
-            st02s.append(event.control_number)
-        elif isinstance(event, FunctionalGroup) and not gs06:
-            gs06 = event.header.control_number
-        elif isinstance(event, Interchange) and not isa13:
-            isa13 = event.header.control_number
-    return isa13, gs06, st02s, set_id

@@ -97,14 +97,10 @@ def _short_repr(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def conforms(tp: Any, value: object) -> bool:
-    """True if ``value`` is an instance of field type ``tp`` (deeply for tuples)."""
-    return checker(tp)(value)
-
-
 @cache
 def checker(tp: Any) -> Callable[[object], bool]:
-    """`conforms` for one field type, compiled once: records check every field on construction."""
+    """Whether a value is an instance of field type ``tp`` (deeply for tuples), compiled once
+    per type: records check every field on construction."""
     inner = non_null(tp)
     if inner is not None:
         check = checker(inner)

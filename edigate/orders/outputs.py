@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from edigate.archive import Archive
 from edigate.errors import ConfigError, DataError, EdigateError, TransportError
@@ -20,7 +21,7 @@ from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
-__all__ = ["ALL_CHANNELS", "Written", "deliver", "load_map", "record", "send", "send_855", "write"]
+__all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "record", "send", "send_855", "write"]
 
 ALL_CHANNELS = ("folder", "sftp", "as2")
 
@@ -34,6 +35,8 @@ class Written:
     isa13: str
     gs06: str
     st02: tuple[str, ...]
+    set_id: str = "TA1"
+    """The first set's id; TA1 when the interchange holds no set."""
 
 
 def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap:
@@ -50,33 +53,45 @@ def write(archive: Archive, flow: Flow, functional_id: str, sets: Collection[Tra
 
 
 def archived(archive: Archive, data: bytes) -> Written:
+    """Archive an interchange we wrote, and read its control numbers back from it."""
     isa13 = gs06 = ""
+    set_id = "TA1"
     st02: list[str] = []
     for event in EnvelopeReader(data):
         if isinstance(event, Transaction):
+            if not st02:
+                set_id = event.set_id
             st02.append(event.control_number)
         elif isinstance(event, FunctionalGroup) and not gs06:
             gs06 = event.header.control_number
         elif isinstance(event, Interchange) and not isa13:
             isa13 = event.header.control_number
     put = archive.put(data)
-    return Written(put.sha256, put.relative, isa13, gs06, tuple(st02))
+    return Written(put.sha256, put.relative, isa13, gs06, tuple(st02), set_id)
 
 
 def record(store: Store, flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> Outbound:
     """The outbound record of ``written`` for order ``doc``; an ack is expected within the window."""
-    due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=flow.partner.acks.expect_within_hours)
-    out, _ = store.record_outbound(partner=flow.partner.id, set_id=set_id, key=key, isa13=written.isa13,
-                                   gs06=written.gs06, st02=written.st02[0], archive_path=written.relative,
-                                   sha256=written.sha256, transmission_id=doc.transmission_id, document_id=doc.id,
-                                   ack_due_at=due)
+    out, _ = store.record_outbound(partner=flow.partner.id, **_fields(flow, written, set_id, key, doc))
     return out
 
 
+def _fields(flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> dict[str, Any]:
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=flow.partner.acks.expect_within_hours)
+    return dict(set_id=set_id, key=key, isa13=written.isa13, gs06=written.gs06, st02=written.st02[0],
+                archive_path=written.relative, sha256=written.sha256, transmission_id=doc.transmission_id,
+                document_id=doc.id, ack_due_at=due, sets=[(n, doc.id) for n in written.st02])
+
+
 def send_855(store: Store, archive: Archive, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
+    """The 855 for ``doc``, numbered and recorded in one commit (a crash leaves no gap)."""
     if flow.outbound_855 is None:
         return None
-    return record(store, flow, archived(archive, flow.po_acks([ack])), "855", f"855:{doc.id}", doc)
+    content = GroupContent("PR", (TransactionContent("855", flow.outbound_855.render(ack)),))
+    with store.outbound_numbers(flow.partner.id) as numbers:
+        written = archived(archive, write_interchange(flow.envelope(), [content], numbers.blocks(1, 1)))
+        out, _ = numbers.record(**_fields(flow, written, "855", f"855:{doc.id}", doc))
+    return out
 
 
 def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,

@@ -129,6 +129,8 @@ class DocumentsMixin(StoreBase):
 
     def set_document_statuses(self, statuses: Mapping[int, DocumentStatus]) -> None:
         """Many documents' statuses in one transaction (a stage's decisions, one commit)."""
+        if not statuses:
+            return
         by_status: dict[DocumentStatus, list[int]] = {}
         for document_id, status in statuses.items():
             by_status.setdefault(status, []).append(document_id)
