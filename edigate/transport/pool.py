@@ -8,8 +8,10 @@ reopened by the channel itself on its next call. `ChannelPool.close` really clos
 
 from __future__ import annotations
 
+import builtins
+
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from edigate.transport.base import Channel, Received, RemoteFile, Sent
 
@@ -69,6 +71,9 @@ class _Loan(Channel):
 
     def send(self, name: str, data: bytes) -> Sent:
         return self._channel.send(name, data)
+
+    def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
+        return self._channel.send_many(files)  # a folder's one-sync batch, not send one by one
 
     def probe(self) -> str:
         return self._channel.probe()

@@ -41,3 +41,19 @@ def test_a_channel_in_use_is_not_lent_twice(tmp_path: Path) -> None:
         assert pool.opened == 3
     second.close()
     pool.close()
+
+
+def test_a_pooled_folder_sends_a_batch_the_folder_way(tmp_path: Path) -> None:
+    import pytest
+
+    from edigate.config.channels import FolderChannel
+    from edigate.errors import TransportError
+
+    pool = ChannelPool()
+    options = ChannelOptions(root=tmp_path, pool=pool)
+    (tmp_path / "out" / "b.edi").mkdir(parents=True)  # the folder's batch names the folder when it fails
+    with open_channel(FolderChannel(path=("out",)), "p:out", options) as channel, \
+            pytest.raises(TransportError, match="cannot write into"):
+        channel.send_many([("a.edi", b"1"), ("b.edi", b"2")])
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no partial file left
+    pool.close()
