@@ -247,24 +247,31 @@ class FulfillmentMixin(StoreBase):
         return self._write_retrying(work)
 
     def consume_allocations(self, document_id: int, shipped: dict[str, Decimal]) -> list[Allocation]:
-        """Lines that shipped: their stock left the warehouse (on hand and allocated both drop)
-        until the next feed says what is on hand."""
+        """Lines that shipped: their stock left the warehouse (on hand and allocated both drop
+        by what shipped) until the next feed says what is on hand. A line shipped in part keeps
+        the rest allocated, and stays active, for the shipment that sends it."""
         def work(s: Session) -> list[Allocation]:
             rows = list(s.scalars(select(AllocationRow).where(
                 AllocationRow.document_id == document_id, AllocationRow.status == AllocationStatus.ACTIVE,
                 AllocationRow.line_number.in_(list(shipped)))))
             for row in rows:
-                self._give_back(s, row, on_hand=min(row.quantity, _units(shipped[row.line_number])))
-                row.status = AllocationStatus.SHIPPED
+                sent = min(row.quantity, _units(shipped[row.line_number]))
+                self._give_back(s, row, on_hand=sent, allocated=sent)
+                row.quantity -= sent
+                if row.quantity == 0:
+                    row.status = AllocationStatus.SHIPPED
             return [_allocation(r) for r in rows]
 
         return self._write_retrying(work)
 
     @staticmethod
-    def _give_back(s: Session, row: AllocationRow, *, on_hand: int) -> None:
+    def _give_back(s: Session, row: AllocationRow, *, on_hand: int, allocated: int | None = None) -> None:
+        """Take ``allocated`` units (all the row holds by default) off the level's allocated
+        count, and ``on_hand`` units off what is on hand."""
         lvl = InventoryLevelRow
+        taken = row.quantity if allocated is None else allocated
         s.execute(update(lvl).where(lvl.sku == row.sku, lvl.warehouse == row.warehouse)
-                  .values(allocated=lvl.allocated - row.quantity, on_hand=lvl.on_hand - on_hand)
+                  .values(allocated=lvl.allocated - taken, on_hand=lvl.on_hand - on_hand)
                   .execution_options(synchronize_session=False))
 
     def allocations(self, *, document_id: int | None = None, sku: str | None = None) -> list[Allocation]:

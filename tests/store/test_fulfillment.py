@@ -96,6 +96,20 @@ def test_shipping_consumes_on_hand_and_allocation(store: Store) -> None:
                                                                        AllocationStatus.ACTIVE]
 
 
+def test_a_line_shipped_in_part_keeps_the_rest_allocated(store: Store) -> None:
+    stock(store, "10")
+    doc = order(store, "P1")
+    store.allocate(doc, ask("6", "1"))
+    [first] = store.consume_allocations(doc, {"1": Decimal(4)})
+    assert (first.status, first.quantity) == (AllocationStatus.ACTIVE, 2)
+    [level] = store.inventory(sku=SKU)
+    assert (level.on_hand, level.allocated) == (6, 2)
+    [rest] = store.consume_allocations(doc, {"1": Decimal(2)})
+    assert (rest.status, rest.quantity) == (AllocationStatus.SHIPPED, 0)
+    [level] = store.inventory(sku=SKU)
+    assert (level.on_hand, level.allocated) == (4, 0)
+
+
 def test_allocations_are_listed_by_sku(store: Store) -> None:
     stock(store, "10")
     store.allocate(order(store, "P1"), ask("1"))
