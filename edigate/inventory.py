@@ -132,9 +132,11 @@ class Inventory:
     def retire_earlier(self, partner: str, po_number: str, *, keep: int) -> list[Allocation]:
         """Give back the stock of earlier orders for ``po_number`` (a cancel or replacement came)."""
         released: list[Allocation] = []
-        for doc in self.store.documents(kind=DocumentKind.ORDER, partner=partner):
-            if doc.id != keep and doc.key.rsplit(":", 1)[0] == po_number:
-                released += self.store.release_allocations(doc.id)
+        for purpose in Purpose:  # order keys are "PO:purpose": a lookup each, not every order read
+            key = f"{po_number}:{purpose.value}"
+            for doc in self.store.documents(kind=DocumentKind.ORDER, partner=partner, key=key):
+                if doc.id != keep:
+                    released += self.store.release_allocations(doc.id)
         return released
 
 
