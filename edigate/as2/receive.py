@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from edigate.as2 import _pyas2
-from edigate.transport.http import Poster, post_with_retry, urllib_post
+from edigate.transport.http import HTTP_RETRY, Poster, post_with_retry, urllib_post
+from edigate.transport.retry import Backoff
 from edigate.as2.model import As2Inbound, As2Partner, MdnReply, OurKeys
 
 __all__ = ["IsDuplicate", "deliver_async_mdn", "raw_message", "receive"]
@@ -84,12 +85,10 @@ def _reply(mdn: _pyas2.Mdn | None) -> MdnReply | None:
     return MdnReply(headers=headers, body=mdn.content, url=mdn.mdn_url)
 
 
-def deliver_async_mdn(mdn: MdnReply, *, post: Poster = urllib_post, attempts: int = 4,
-                      backoff: float = 1.0) -> int:
+def deliver_async_mdn(mdn: MdnReply, *, post: Poster = urllib_post, retry: Backoff = HTTP_RETRY) -> int:
     """POST an async MDN to the sender's Receipt-Delivery-Option URL; return the status."""
     if mdn.url is None:
         raise ValueError("a synchronous MDN is returned as the HTTP response, not posted")
-    response, _ = post_with_retry(mdn.url, mdn.headers, mdn.body, post=post,
-                                  attempts=attempts, backoff=backoff)
+    response, _ = post_with_retry(mdn.url, mdn.headers, mdn.body, post=post, retry=retry)
     log.info("async MDN to %s: HTTP %s", mdn.url, response.status)
     return response.status

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 
 from edigate.as2 import _pyas2, cms
-from edigate.transport.http import Poster, post_with_retry, urllib_post
+from edigate.transport.http import HTTP_RETRY, Poster, post_with_retry, urllib_post
+from edigate.transport.retry import Backoff
 from edigate.as2.mdn import with_mdn
 from edigate.as2.model import As2Partner, As2Sent, OurKeys
 from edigate.as2.receive import raw_message
@@ -30,8 +31,7 @@ def send(
     content_type: str = "application/edi-x12",
     subject: str = "EDI",
     post: Poster = urllib_post,
-    attempts: int = 4,
-    backoff: float = 1.0,
+    retry: Backoff = HTTP_RETRY,
     timeout: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> As2Sent:
@@ -46,7 +46,7 @@ def send(
     message.build(payload, filename=filename, subject=subject, content_type=content_type)
     headers, body = _wire(message, partner)
     response, tries = post_with_retry(url, headers, body, post=post,
-                                      attempts=attempts, backoff=backoff, timeout=timeout,
+                                      retry=retry, timeout=timeout,
                                       sleep=sleep)
     if response.status // 100 != 2:
         raise TransportError(

@@ -58,9 +58,8 @@ class As2Channel(Channel):
         raise TransportError(f"{self.id}: AS2 messages arrive at the listener, not by fetching")
 
     def send(self, name: str, data: bytes) -> Sent:
-        retry = self._options.retry
         sent = send(data, partner=self.partner, our_keys=self.keys, filename=name,
-                    attempts=retry.attempts, backoff=retry.base, timeout=self._options.timeout)
+                    retry=self._options.retry, timeout=self._options.timeout)
         if not sent.ok and not sent.awaiting_mdn:
             raise TransportError(f"{self.id}: {self.partner.as2_id} did not process {name} "
                                  f"(Message-ID {sent.message_id}): {sent.disposition}",

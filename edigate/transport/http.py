@@ -7,7 +7,6 @@ an HTTP error status is an answer, not retried.
 
 from __future__ import annotations
 
-import random
 import time
 import urllib.error
 import urllib.request
@@ -15,8 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from edigate.errors import TransportError
+from edigate.transport.retry import Backoff
 
-__all__ = ["HttpResponse", "Poster", "post_with_retry", "urllib_post"]
+__all__ = ["HTTP_RETRY", "HttpResponse", "Poster", "post_with_retry", "urllib_post"]
+
+HTTP_RETRY = Backoff(attempts=4, base=1.0, cap=30.0)
+"""Four tries, waiting about 1, 2 and 4 seconds between them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +51,20 @@ def post_with_retry(
     body: bytes,
     *,
     post: Poster = urllib_post,
-    attempts: int = 4,
-    backoff: float = 1.0,
+    retry: Backoff = HTTP_RETRY,
     timeout: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[HttpResponse, int]:
-    """POST, retrying connection errors; return the response and the attempts it took."""
-    for attempt in range(1, attempts + 1):
+    """POST, retrying connection errors with the channels' bounded backoff; return the
+    response and the attempts it took."""
+    waits = retry.delays()
+    attempt = 1
+    while True:
         try:
             return post(url, headers, body, timeout), attempt
         except (urllib.error.URLError, OSError) as exc:
-            if attempt == attempts:
+            wait = next(waits, None)
+            if wait is None:
                 raise TransportError(f"POST {url} failed after {attempt} attempts: {exc}") from exc
-            sleep(backoff * 2 ** (attempt - 1) * (1 + random.random() / 2))
-    raise AssertionError("unreachable")
+            sleep(wait)
+            attempt += 1

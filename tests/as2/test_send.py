@@ -20,6 +20,7 @@ from edigate.as2 import (
 from edigate.as2.cms import KeyTransport
 from edigate.as2.wsgi import request_headers
 from edigate.errors import TransportError
+from edigate.transport.retry import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, post, raw
 
 Received = list[tuple[object, str, object]]
@@ -124,7 +125,7 @@ def test_connection_errors_are_retried_with_backoff(serve, theirs, ours,
         return urllib_post(u, h, b, t)
 
     sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys, post=flaky,
-                backoff=0.5, sleep=sleeps.append)
+                retry=Backoff(attempts=4, base=1.0), sleep=sleeps.append)
     assert sent.ok and sent.attempts == 3
     assert len(sleeps) == 2 and 0.5 <= sleeps[0] < sleeps[1]
 
@@ -133,7 +134,7 @@ def test_partner_down_raises_transport_error(theirs, our_keys: OurKeys) -> None:
     sleeps: list[float] = []
     with pytest.raises(TransportError, match="after 2 attempts"):
         send(X12, partner=_partner(theirs, "http://127.0.0.1:9/as2"), our_keys=our_keys,
-             attempts=2, sleep=sleeps.append)
+             retry=Backoff(attempts=2), sleep=sleeps.append)
     assert len(sleeps) == 1
 
 
