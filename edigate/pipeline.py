@@ -303,7 +303,8 @@ class Pipeline:
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
         router = Router(run.partner.routing, partner=run.partner.id)
-        warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner)
+        warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner, maps=self.maps,
+                                   validator=self.validator)
         with ExitStack() as opened:
             channels: dict[str, Channel] = {}
             for page in self._pages(run):

@@ -24,13 +24,14 @@ from decimal import Decimal, InvalidOperation
 from edigate.archive import Archive
 from edigate.errors import DataError
 from edigate.fulfillment import ConfirmationRow
-from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.mapping.cache import MapCache
 from edigate.model import Order
 from edigate.partners import Destination, Partner
 from edigate.routing import X12Writer
 from edigate.store import Outbound, Store
 from edigate.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Party, Transaction
+from edigate.x12.controls import read_controls
+from edigate.x12.envelope import EnvelopeReader, Party, Transaction
 from edigate.x12.findings import no_errors
 from edigate.x12.segment import Segment
 from edigate.x12.validate import Validator
@@ -50,12 +51,13 @@ class Written:
 
 
 class ShippingOrders:
-    """940s for one partner's orders; maps are loaded once per instance."""
+    """940s for one partner's orders, numbered from the 3PL's sequence and recorded once."""
 
-    def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner) -> None:
+    def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner, *,
+                 maps: MapCache | None = None, validator: Validator | None = None) -> None:
         self.store, self.archive, self.workspace, self.partner = store, archive, workspace, partner
-        self._maps: dict[str, OutboundMap] = {}
-        self._validator = Validator()
+        self._maps = maps or MapCache(workspace.maps_path)
+        self._validator = validator or Validator()
 
     def writer(self, document_id: int) -> X12Writer:
         """What `edigate.routing.route` calls for each x12-940 destination of one stored order."""
@@ -77,15 +79,15 @@ class ShippingOrders:
         envelope = Envelope(Party(ours.isa_qualifier, ours.isa_id), Party(theirs.isa_qualifier, theirs.isa_id),
                             ours.gs_id, theirs.gs_id, version=x12.version[:5], gs_version=x12.version,
                             usage=self.partner.usage)
-        body = self._map(x12.map).render(order)
-        data = write_interchange(envelope, [GroupContent("OW", (TransactionContent("940", body),))],
-                                 self.store.control_numbers(x12.sequence_key))
-        self._check(data)
-        archived = self.archive.put(data)
-        isa13, gs06, st02 = _controls(data)
-        out, created = self.store.record_outbound(partner=x12.sequence_key, set_id="940", key=key, isa13=isa13,
-                                                  gs06=gs06, st02=st02, archive_path=archived.relative,
-                                                  sha256=archived.sha256, document_id=document_id)
+        body = self._maps.outbound(x12.map).render(order)
+        with self.store.outbound_numbers(x12.sequence_key) as numbers:  # spent only if recorded
+            data = write_interchange(envelope, [GroupContent("OW", (TransactionContent("940", body),))],
+                                     numbers.blocks(1, 1))
+            self._check(data)
+            put, c = self.archive.put(data), read_controls(data)
+            out, created = numbers.record(set_id="940", key=key, isa13=c.isa13, gs06=c.gs06, st02=c.st02[0],
+                                          archive_path=put.relative, sha256=put.sha256, document_id=document_id,
+                                          sets=[(c.st02[0], document_id)])
         return self._written(out, data if created else self.archive.get(out.sha256))
 
     def _check(self, data: bytes) -> None:
@@ -100,22 +102,6 @@ class ShippingOrders:
     def _written(self, out: Outbound, data: bytes) -> Written:
         return Written(data, out, lambda: self.store.mark_sent(out.id))
 
-    def _map(self, name: str) -> OutboundMap:
-        if name not in self._maps:
-            self._maps[name] = load_outbound_map(name, self.workspace.maps_path)
-        return self._maps[name]
-
-
-def _controls(data: bytes) -> tuple[str, str, str]:
-    isa13 = gs06 = st02 = ""
-    for event in EnvelopeReader(data):
-        if isinstance(event, Interchange) and not isa13:
-            isa13 = event.header.control_number
-        elif isinstance(event, FunctionalGroup) and not gs06:
-            gs06 = event.header.control_number
-        elif isinstance(event, Transaction) and not st02:
-            st02 = event.control_number
-    return isa13, gs06, st02
 
 
 # -- 945 in ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from edigate.routing import Delivery
 from edigate.store import Document, ErrorEntry, Outbound, Severity, Store
 from edigate.transport import ChannelOptions, open_channel
 from edigate.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.controls import read_controls
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
 __all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "record", "send", "send_855", "write"]
@@ -54,20 +54,9 @@ def write(archive: Archive, flow: Flow, functional_id: str, sets: Collection[Tra
 
 def archived(archive: Archive, data: bytes) -> Written:
     """Archive an interchange we wrote, and read its control numbers back from it."""
-    isa13 = gs06 = ""
-    set_id = "TA1"
-    st02: list[str] = []
-    for event in EnvelopeReader(data):
-        if isinstance(event, Transaction):
-            if not st02:
-                set_id = event.set_id
-            st02.append(event.control_number)
-        elif isinstance(event, FunctionalGroup) and not gs06:
-            gs06 = event.header.control_number
-        elif isinstance(event, Interchange) and not isa13:
-            isa13 = event.header.control_number
+    c = read_controls(data)
     put = archive.put(data)
-    return Written(put.sha256, put.relative, isa13, gs06, tuple(st02), set_id)
+    return Written(put.sha256, put.relative, c.isa13, c.gs06, c.st02, c.set_id)
 
 
 def record(store: Store, flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> Outbound:
