@@ -192,10 +192,26 @@ class FulfillmentMixin(StoreBase):
         """Take stock for each line of an order, as much as is free (``partial``) or all or nothing.
 
         A line that already holds an allocation keeps it (a resumed stage takes nothing
-        twice); a released one asks again.
+        twice); a released one asks again. When every line holds one already (an order
+        decided a second time), they are read back without a write or a lock.
         """
+        held = self._held(document_id, requests, warehouse)
+        if held is not None:
+            return held
         return self._write_retrying(lambda s: [self._allocate(s, document_id, r, warehouse, partial)
                                                for r in requests])
+
+    def _held(self, document_id: int, requests: Sequence[AllocationRequest], warehouse: str) -> list[Allocation] | None:
+        with self._read() as s:
+            rows = {r.line_number: r for r in s.scalars(select(AllocationRow).where(
+                AllocationRow.document_id == document_id,
+                AllocationRow.line_number.in_([r.line_number for r in requests])))}
+            if not requests or any(r.line_number not in rows or rows[r.line_number].status is AllocationStatus.RELEASED
+                                   for r in requests):
+                return None
+            dates = {lvl.sku: lvl.available_date for lvl in s.scalars(select(InventoryLevelRow).where(
+                InventoryLevelRow.sku.in_([r.sku for r in requests]), InventoryLevelRow.warehouse == warehouse))}
+            return [_allocation(rows[r.line_number], dates.get(r.sku)) for r in requests]
 
     def _allocate(self, s: Session, document_id: int, request: AllocationRequest, warehouse: str,
                   partial: bool) -> Allocation:
