@@ -89,6 +89,17 @@ def test_a_rule_finding_holds_the_transmission(pipeline: Pipeline, tmp_path: Pat
     assert sorted(o.set_id for o in pipeline.store.outbounds(tx.id)) == ["855", "997"]
 
 
+def test_a_structurally_bad_order_is_rejected_in_the_997_and_not_translated(pipeline: Pipeline,
+                                                                            tmp_path: Path) -> None:
+    bad = tmp_path / "bad.x12"
+    bad.write_bytes((SAMPLES / "bigbox-850-4010.x12").read_bytes().replace(b"BEG*00*SA*4500012346", b"BEG*00*SA*"))
+    tx = pipeline.ingest(bad, "bigbox")
+    assert [d.key for d in pipeline.store.documents(transmission_id=tx.id)] == ["4500012345:original"]
+    [ack] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "997"]
+    ak = [(s.id, s.elements) for s in tokenize(pipeline.archive.get(ack.sha256)) if s.id in ("AK5", "AK9")]
+    assert ak == [("AK5", ("A",)), ("AK5", ("R", "5")), ("AK9", ("P", "2", "2", "1"))]
+
+
 def test_unreadable_file_fails_at_envelope_with_one_log_line(pipeline: Pipeline, tmp_path: Path) -> None:
     junk = tmp_path / "junk.x12"
     junk.write_bytes(b"hello, not X12")
