@@ -138,13 +138,14 @@ def print_table(report: Report, out: TextIO) -> None:
     from edigate.report_html import period_text
 
     scopes = [report.total, *report.partners] if len(report.partners) != 1 else [report.partners[0]]
-    cells = [[fmt(k) for k in scopes] for _, fmt in _rows()]
+    rows = _rows()
+    cells = [[fmt(k) for k in scopes] for _, fmt in rows]
     heads = [k.partner or "all" for k in scopes]
-    label_w = max(len(label) for label, _ in _rows())
+    label_w = max(len(label) for label, _ in rows)
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
     print(f"KPIs of the orders received {period_text(report)} (UTC)", file=out)
     print(" " * label_w + "".join(f"  {h:>{w}}" for h, w in zip(heads, widths)), file=out)
-    for (label, _), row in zip(_rows(), cells):
+    for (label, _), row in zip(rows, cells):
         print(f"{label:{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)), file=out)
     total = report.total
     if total.exceptions:

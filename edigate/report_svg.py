@@ -69,7 +69,7 @@ def bar_chart(name: str, title: str, points: Sequence[tuple[str, float]], *, wid
 
 
 def hbar_chart(name: str, title: str, items: Sequence[tuple[str, float]], *, width: int = 720,
-               row: int = 22, value_text: Callable[[float], str] = _number) -> Markup:
+               row: int = 22) -> Markup:
     """Horizontal bars, largest first as given, with the value at the end of each bar."""
     height = max(row * len(items) + 16, 60)
     if not items:
@@ -83,21 +83,19 @@ def hbar_chart(name: str, title: str, items: Sequence[tuple[str, float]], *, wid
         w = plot_w * value / peak
         body += [f'<text x="{left - 6}" y="{y + row * 0.65:.1f}" text-anchor="end" fill="#333">{escape(label[:28])}</text>',
                  f'<rect x="{left}" y="{y + 3}" width="{max(w, 0.5):.2f}" height="{row - 6}" fill="{PALETTE[3]}"/>',
-                 f'<text x="{left + w + 4:.2f}" y="{y + row * 0.65:.1f}" fill="#333">{escape(value_text(value))}</text>']
+                 f'<text x="{left + w + 4:.2f}" y="{y + row * 0.65:.1f}" fill="#333">{escape(_number(value))}</text>']
     return _svg(name, title, width, height, body)
 
 
 def line_chart(name: str, title: str, x_labels: Sequence[str],
-               series: Sequence[tuple[str, Sequence[float | None]]], *, width: int = 720, height: int = 240,
-               percent: bool = True) -> Markup:
-    """One line per series over shared x labels (None leaves a gap), with a legend."""
+               series: Sequence[tuple[str, Sequence[float | None]]], *, width: int = 720,
+               height: int = 240) -> Markup:
+    """One line per series of shares (0 to 1) over shared x labels (None leaves a gap), with a legend."""
     if not x_labels or not series:
         return _empty(name, title, width, height)
     left, bottom, top = 48, 34, 12 + 16 * ((len(series) + 3) // 4)
     plot_w, plot_h = width - left - 28, height - bottom - top
-    highest = max((v for _, vs in series for v in vs if v is not None), default=0.0)
-    peak = 1.0 if percent else _nice(highest or 1.0, whole=False)
-    body = _y_axis(left, top, plot_w, plot_h, peak, (lambda v: f"{v:.0%}") if percent else _number)
+    body = _y_axis(left, top, plot_w, plot_h, 1.0, lambda v: f"{v:.0%}")
     step = plot_w / max(len(x_labels) - 1, 1)
     every = max(1, -(-len(x_labels) // 10))
     for i, label in enumerate(x_labels):
@@ -106,7 +104,7 @@ def line_chart(name: str, title: str, x_labels: Sequence[str],
                         f'fill="#333">{escape(label)}</text>')
     for n, (label, values) in enumerate(series):
         color = PALETTE[n % len(PALETTE)]
-        body += _polyline(values, color, left, top, step, plot_h, peak)
+        body += _polyline(values, color, left, top, step, plot_h, 1.0)
         lx, ly = left + (n % 4) * (plot_w / 4), 12 + 16 * (n // 4)
         body += [f'<rect x="{lx:.1f}" y="{ly - 8}" width="10" height="10" fill="{color}"/>',
                  f'<text x="{lx + 14:.1f}" y="{ly + 1}" fill="#333">{escape(label[:24])}</text>']
