@@ -160,7 +160,7 @@ class ReportsMixin(StoreBase):
     def order_facts(self, period: Period = Period()) -> Iterator[OrderFacts]:
         """Every current order whose origin falls in ``period``, with its cycle times."""
         with self._read() as s:
-            findings, revised, corrections = self._order_notes(s)
+            findings, revised, corrections = self._order_notes(s, period.since)
             result = s.connection().execute(self._order_facts_query(period))
             for (doc, partner, key, status, tx, origin, fields, to_997, to_855, to_shipped, to_invoiced, rejected,
                  lines) in _rows(result):
@@ -198,15 +198,17 @@ class ReportsMixin(StoreBase):
         q = q.where(d.kind == DocumentKind.ORDER, d.superseded_by.is_(None))
         return q.where(*self._within(origin, d.partner, period))
 
-    def _order_notes(self, s: Session) -> tuple[_Findings, set[int], dict[str, int]]:
-        """What the error log, earlier versions and the audit trail say about orders (small
-        tables, read whole): findings, orders that replaced a version, corrections by target."""
+    def _order_notes(self, s: Session, since: dt.datetime | None) -> tuple[_Findings, set[int], dict[str, int]]:
+        """What the error log, earlier versions and the audit trail say about orders:
+        findings, orders that replaced a version, corrections by target. Entries before
+        ``since`` are skipped: they come after the order they are about, which is older."""
         e, d = ErrorRow, DocumentRow
         attributable = or_(e.stage == "rules", and_(e.stage == "map", e.severity == Severity.ERROR))
+        recent = [e.created_at >= since] if since is not None else []
         by_st02 = s.execute(select(e.transmission_id, e.st02, func.count()).where(
-            attributable, e.st02.is_not(None)).group_by(e.transmission_id, e.st02))
+            attributable, e.st02.is_not(None), *recent).group_by(e.transmission_id, e.st02))
         loose = s.execute(select(e.transmission_id, func.count()).where(
-            e.stage == "rules", e.st02.is_(None)).group_by(e.transmission_id))
+            e.stage == "rules", e.st02.is_(None), *recent).group_by(e.transmission_id))
         findings = _Findings({(tx, st02): n for tx, st02, n in by_st02 if st02 is not None},
                              {tx: n for tx, n in loose}, {})
         if findings.loose:
@@ -216,9 +218,10 @@ class ReportsMixin(StoreBase):
             findings.peers.update((tx, n) for tx, n in peers if tx is not None)
         revised = {i for i in s.scalars(select(d.superseded_by).where(
             d.kind == DocumentKind.ORDER, d.superseded_by.is_not(None))) if i is not None}
+        audited = [AuditRow.at >= since] if since is not None else []
         corrections = {target: n for target, n in s.execute(select(AuditRow.target, func.count()).where(
             AuditRow.action.in_((AuditAction.OVERRIDE, AuditAction.RESOLVE)),
-            AuditRow.target.like("order:%")).group_by(AuditRow.target))}
+            AuditRow.target.like("order:%"), *audited).group_by(AuditRow.target))}
         return findings, revised, corrections
 
     def shipment_lines(self, period: Period = Period()) -> Iterator[ShipmentLines]:
