@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import queue
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +64,12 @@ BULK_855_SETS = 1000
 """The most 855s in one bulk interchange."""
 _PAGE = 500
 """Orders read from the store at a time by the stages that walk them."""
+SMALL_FILE = 256 * 1024
+"""Up to this size, a transmission's stage runs in one transaction (with its timeline
+entry and claim renewal) instead of committing each step: most files are small, and
+their per-commit cost outweighs their work. Larger files commit page by page."""
+_NETWORK_STAGES = frozenset({"route", "send"})
+"""Stages that wait on other machines: never inside a held transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,19 +175,26 @@ class Pipeline:
         return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
-        if run.tx.claimed_by is not None and not self.store.renew(run.tx.id, run.tx.claimed_by, self.lease):
-            raise _ClaimLost(run.tx.id)
-        if name == "validate" and name in run.finished:
-            return stage(run)
-        event = self.store.start_stage(run.tx.id, name)
-        try:
-            status = stage(run)
-        except EdigateError as exc:
-            self.store.add_errors(run.tx.id, [ErrorEntry(name, exc.code, exc.message)])
-            self.store.finish_stage(event.id, Outcome.FAILED, exc.message)
-            return Status.FAILED
-        self.store.finish_stage(event.id, Outcome.OK if status is None else Outcome.FAILED)
-        return status
+        """Run one stage and record its outcome; a small transmission's stage commits once."""
+        with self.store.unit() if len(run.data) <= SMALL_FILE and name not in _NETWORK_STAGES else nullcontext():
+            if name == "validate" and name in run.finished:
+                if not self._renewed(run):
+                    raise _ClaimLost(run.tx.id)
+                return stage(run)
+            event = self.store.start_stage(run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
+            if event is None:
+                raise _ClaimLost(run.tx.id)
+            try:
+                status = stage(run)
+            except EdigateError as exc:
+                self.store.add_errors(run.tx.id, [ErrorEntry(name, exc.code, exc.message)])
+                self.store.finish_stage(event, Outcome.FAILED, exc.message)
+                return Status.FAILED
+            self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
+            return status
+
+    def _renewed(self, run: _Run) -> bool:
+        return run.tx.claimed_by is None or self.store.renew(run.tx.id, run.tx.claimed_by, self.lease)
 
     def _envelope(self, run: _Run) -> Status | None:
         sets: list[EnvelopeSet] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Self, TypeVar
 
 from sqlalchemy import Engine, exc, text
@@ -24,6 +25,8 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._unit: ContextVar[Session | None] = ContextVar(f"edigate-unit-{id(self)}", default=None)
+        """The transaction of the `unit` open in this thread, if any."""
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Self:
@@ -55,13 +58,40 @@ class StoreBase:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def unit(self) -> Iterator[None]:
+        """Run every store call of the block, in this thread, in one write transaction,
+        committed when the block ends and rolled back as a whole when it raises.
+
+        Each call inside keeps its own all-or-nothing behaviour (a savepoint), so a call
+        that fails leaves the others in place. A unit inside a unit joins it. Hold one
+        briefly and never across network I/O: it is the single writer on SQLite.
+        """
+        if self._unit.get() is not None:
+            yield
+            return
         with session(self.engine, write=True) as s:
+            token = self._unit.set(s)
+            try:
+                yield
+            finally:
+                self._unit.reset(token)
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        if (s := self._unit.get()) is None:
+            with session(self.engine, write=True) as s:
+                yield s
+            return
+        with guard(self.engine.url), s.begin_nested():
             yield s
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with session(self.engine, write=False) as s:
+        if (s := self._unit.get()) is None:
+            with session(self.engine, write=False) as s:
+                yield s
+            return
+        with guard(self.engine.url):
             yield s
 
     def _write_retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:

@@ -30,7 +30,7 @@ from edigate.store.records import (
 )
 from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, OutboundSetRow, TransmissionRow
 from edigate.store.types import utcnow
-from edigate.store.work import ReservedNumbers, draw
+from edigate.store.work import ReservedNumbers, draw, draw_many
 
 __all__ = ["DocumentsMixin", "OutboundNumbers"]
 
@@ -224,11 +224,13 @@ class DocumentsMixin(StoreBase):
                   for number, doc in sets)
         return row
 
-    def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> Outbound:
+    def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> None:
+        """Stamp an outbound document as sent (now, unless ``at``)."""
         with self._write() as s:
-            row = self._outbound(s, outbound_id)
-            row.sent_at = at or utcnow()
-            return convert.outbound(row)
+            found = s.execute(update(OutboundRow).where(OutboundRow.id == outbound_id)
+                              .values(sent_at=at or utcnow()))
+            if not found.rowcount:  # type: ignore[attr-defined]
+                raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
                    ack_transmission_id: int | None = None, st02: str | None = None) -> list[Outbound]:
@@ -360,7 +362,8 @@ class OutboundNumbers:
         """Numbers for ``interchanges`` of one group each holding ``sets`` in all."""
         counts = {ControlKind.INTERCHANGE: interchanges, ControlKind.GROUP: interchanges,
                   ControlKind.TRANSACTION: sets}
-        return ReservedNumbers({kind.value: self.reserve(kind, n) for kind, n in counts.items()})
+        drawn = draw_many(self._begin(), self.partner, counts, self.direction)
+        return ReservedNumbers({kind.value: numbers for kind, numbers in drawn.items()})
 
     def record(self, **fields: Any) -> tuple[Outbound, bool]:
         """`Store.record_outbound` in the transaction of the draws, then commit.

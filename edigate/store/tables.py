@@ -115,7 +115,9 @@ class TransmissionRow(Base):
     lease_until: Mapped[when | None]
 
     sets: Mapped[list[EnvelopeSetRow]] = relationship(
-        order_by="EnvelopeSetRow.id", cascade="all, delete-orphan", lazy="selectin")
+        order_by="EnvelopeSetRow.id", cascade="all, delete-orphan")
+    """Loaded when read: most writes touch a transmission without its sets, and lists of
+    transmissions load them for all rows in one query (``selectinload``)."""
 
 
 class EnvelopeSetRow(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
 
+from edigate.errors import UsageError
 from edigate.store import convert
 from edigate.store.base import StoreBase
 from edigate.store.records import (
@@ -113,27 +115,44 @@ class TransmissionsMixin(StoreBase):
             current = row.parent_id if row is not None and row.attempt > 1 else None
         return False
 
-    def start_stage(self, transmission_id: int, stage: str) -> StageEvent:
-        """Mark the transmission as in ``stage`` and open its timeline entry."""
+    def start_stage(self, transmission_id: int, stage: str, *, worker: str | None = None,
+                    lease: dt.timedelta | None = None) -> StageEvent | None:
+        """Mark the transmission as in ``stage`` and open its timeline entry, in one write.
+
+        With ``worker``, the stage starts only under that worker's claim, renewed for
+        ``lease``: None means the claim is no longer its own (the lease ran out and another
+        worker took the transmission over) and nothing was written.
+        """
+        values: dict[str, object] = {"status": Status.PROCESSING, "stage": stage}
+        where = [TransmissionRow.id == transmission_id]
+        if worker is not None:
+            where += [TransmissionRow.claimed_by == worker, TransmissionRow.status == Status.PROCESSING]
+            if lease is not None:
+                values["lease_until"] = utcnow() + lease
         with self._write() as s:
-            tx = self._tx(s, transmission_id)
-            tx.status, tx.stage = Status.PROCESSING, stage
-            row = StageRow(transmission_id=tx.id, stage=stage, attempt=tx.attempt,
+            attempt = s.scalar(update(TransmissionRow).where(*where).values(**values)
+                               .returning(TransmissionRow.attempt))
+            if attempt is None:
+                if worker is None:
+                    raise UsageError(f"no transmission {transmission_id}", code="store.not_found")
+                return None
+            row = StageRow(transmission_id=transmission_id, stage=stage, attempt=attempt,
                            outcome=Outcome.RUNNING, started_at=utcnow())
             s.add(row)
             s.flush()
             return convert.stage(row)
 
-    def finish_stage(self, event_id: int, outcome: Outcome, detail: str = "") -> StageEvent:
+    def finish_stage(self, event: StageEvent, outcome: Outcome, detail: str = "") -> StageEvent:
         """Close a timeline entry with its outcome and duration."""
+        finished = utcnow()
+        duration = int((finished - event.started_at).total_seconds() * 1000)
         with self._write() as s:
-            row = s.get(StageRow, event_id)
-            if row is None:
-                raise LookupError(f"no stage event {event_id}")
-            row.finished_at, row.outcome, row.detail = utcnow(), outcome, detail
-            row.duration_ms = int((row.finished_at - row.started_at).total_seconds() * 1000)
-            s.flush()
-            return convert.stage(row)
+            found = s.execute(update(StageRow).where(StageRow.id == event.id).values(
+                finished_at=finished, outcome=outcome, detail=detail, duration_ms=duration))
+            if not found.rowcount:  # type: ignore[attr-defined]
+                raise UsageError(f"no stage event {event.id}", code="store.not_found")
+        return dataclasses.replace(event, finished_at=finished, outcome=outcome, detail=detail,
+                                   duration_ms=duration)
 
     def add_errors(self, transmission_id: int, entries: Iterable[ErrorEntry]) -> int:
         """Append entries to the error log of the transmission's current attempt."""
@@ -192,7 +211,7 @@ class TransmissionsMixin(StoreBase):
                       since: dt.datetime | None = None, set_id: str | None = None,
                       limit: int | None = None) -> list[Transmission]:
         """Transmissions matching every filter given, newest first."""
-        q = select(TransmissionRow).order_by(TransmissionRow.id.desc())
+        q = select(TransmissionRow).options(selectinload(TransmissionRow.sets)).order_by(TransmissionRow.id.desc())
         if status is not None:
             q = q.where(TransmissionRow.status == status)
         if partner is not None:
@@ -213,7 +232,7 @@ class TransmissionsMixin(StoreBase):
                 root = self._tx(s, root.parent_id)
             found, frontier = [root], [root.id]
             while frontier:
-                kids = list(s.scalars(select(TransmissionRow).where(
+                kids = list(s.scalars(select(TransmissionRow).options(selectinload(TransmissionRow.sets)).where(
                     TransmissionRow.parent_id.in_(frontier)).order_by(TransmissionRow.id)))
                 found += kids
                 frontier = [k.id for k in kids]

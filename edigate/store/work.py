@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
 
-__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin", "draw"]
+__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin", "draw", "draw_many"]
 
 MAX_CONTROL_NUMBER = 999_999_999
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -69,20 +70,34 @@ def _claimable(now: dt.datetime) -> ColumnElement[bool]:
 
 def draw(s: Session, partner: str, kind: ControlKind, count: int, direction: Direction) -> range:
     """Move a sequence on by ``count`` inside the session's transaction; the numbers drawn."""
-    if not 1 <= count <= MAX_CONTROL_NUMBER:
-        raise ValueError(f"cannot reserve {count} control numbers")
+    return draw_many(s, partner, {kind: count}, direction)[kind]
+
+
+def draw_many(s: Session, partner: str, counts: Mapping[ControlKind, int],
+              direction: Direction) -> dict[ControlKind, range]:
+    """`draw` for several sequences of a partner in one statement (an interchange needs
+    ISA13, GS06 and ST02 numbers), in the order given, so concurrent draws lock alike."""
+    if not all(1 <= n <= MAX_CONTROL_NUMBER for n in counts.values()):
+        raise ValueError(f"cannot reserve {sorted(counts.values())} control numbers")
     now = utcnow()
-    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    col = ControlSequenceRow.last_value
-    stmt = dialect.insert(ControlSequenceRow).values(
-        partner=partner, direction=direction, kind=ControlKind(kind), last_value=count, updated_at=now)
-    stmt = stmt.on_conflict_do_update(
+    rows = [{"partner": partner, "direction": direction, "kind": ControlKind(kind), "last_value": n,
+             "updated_at": now} for kind, n in counts.items()]
+    drawn = s.execute(_draw_statement(s.get_bind().dialect.name), rows)
+    return {ControlKind(kind): range(last - counts[kind] + 1, last + 1) for kind, last in drawn}
+
+
+@functools.cache
+def _draw_statement(dialect_name: str) -> Any:
+    """The upsert that moves sequences on, built once per dialect: building it costs more
+    than running it. The inserted value is the count, which an existing row adds to its last."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(ControlSequenceRow)
+    col, count = ControlSequenceRow.last_value, stmt.excluded.last_value
+    return stmt.on_conflict_do_update(
         index_elements=["partner", "direction", "kind"],
         set_={"last_value": case((col > MAX_CONTROL_NUMBER - count, count), else_=col + count),
-              "updated_at": now},
-    ).returning(col)
-    last = int(s.execute(stmt).scalar_one())
-    return range(last - count + 1, last + 1)
+              "updated_at": stmt.excluded.updated_at},
+    ).returning(ControlSequenceRow.kind, col, sort_by_parameter_order=True)
 
 
 class WorkMixin(StoreBase):

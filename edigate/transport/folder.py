@@ -135,9 +135,14 @@ def write_atomically(target: Path, data: bytes) -> None:
     _fsync_dir(target.parent)
 
 
+SYNCFS_FROM = 16
+"""From this many files, one syncfs(2) beats a fsync per file. It flushes everything dirty
+on the filesystem, the database's files too, so a few files are cheaper one by one."""
+
+
 def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
     """`write_atomically` for a batch, with one data sync and one folder sync per folder."""
-    if len(files) < 2 or _syncfs is None:
+    if len(files) < SYNCFS_FROM or _syncfs is None:
         for target, data in files:
             write_atomically(target, data)
         return

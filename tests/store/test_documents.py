@@ -68,7 +68,8 @@ def test_outbound_is_recorded_once_per_key_and_acks_apply(store: Store) -> None:
     assert new and out.ack_status is AckStatus.PENDING
     again, new = record()
     assert (again, new) == (out, False)
-    assert store.mark_sent(out.id).sent_at is not None
+    store.mark_sent(out.id)
+    assert store.outbound(out.id).sent_at is not None
     assert store.overdue_acks() == []
     assert [o.id for o in store.overdue_acks(due + dt.timedelta(seconds=1))] == [out.id]
     assert "c" * 64 in store.pinned_hashes()

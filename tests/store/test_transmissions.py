@@ -60,13 +60,44 @@ def test_an_unknown_id_is_a_usage_error(store: Store) -> None:
 def test_stage_timeline_has_outcomes_and_durations(store: Store) -> None:
     tx = receive(store).transmission
     ev = store.start_stage(tx.id, "envelope")
+    assert ev is not None
     assert store.transmission(tx.id).status is Status.PROCESSING
     assert store.transmission(tx.id).stage == "envelope"
-    done = store.finish_stage(ev.id, Outcome.OK, "1 interchange")
+    done = store.finish_stage(ev, Outcome.OK, "1 interchange")
     assert done.duration_ms is not None and done.duration_ms >= 0
-    store.finish_stage(store.start_stage(tx.id, "validate").id, Outcome.FAILED)
+    assert store.stages(tx.id) == [done]
+    second = store.start_stage(tx.id, "validate")
+    assert second is not None
+    store.finish_stage(second, Outcome.FAILED)
     assert [(e.stage, e.outcome) for e in store.stages(tx.id)] == [
         ("envelope", Outcome.OK), ("validate", Outcome.FAILED)]
+
+
+def test_a_stage_starts_only_under_the_workers_own_claim(store: Store) -> None:
+    tx = receive(store).transmission
+    claimed = store.claim(tx.id, "alive", lease=dt.timedelta(seconds=1))
+    assert claimed is not None
+    assert store.start_stage(tx.id, "envelope", worker="dead", lease=dt.timedelta(hours=1)) is None
+    assert store.stages(tx.id) == []
+    ev = store.start_stage(tx.id, "envelope", worker="alive", lease=dt.timedelta(hours=1))
+    assert ev is not None and [e.id for e in store.stages(tx.id)] == [ev.id]
+    # the lease was renewed with the start: nobody can claim it now
+    assert store.claim_next("other") is None
+
+
+def test_a_unit_commits_its_calls_together_or_not_at_all(store: Store) -> None:
+    tx = receive(store).transmission
+    with pytest.raises(RuntimeError), store.unit():
+        store.start_stage(tx.id, "envelope")
+        raise RuntimeError("crash inside the unit")
+    assert store.stages(tx.id) == [] and store.transmission(tx.id).status is Status.RECEIVED
+    with store.unit():
+        ev = store.start_stage(tx.id, "envelope")
+        with pytest.raises(UsageError):
+            store.add_errors(999_999, [])  # fails alone: its savepoint is rolled back
+        assert ev is not None
+        store.finish_stage(ev, Outcome.OK)
+    assert [(e.stage, e.outcome) for e in store.stages(tx.id)] == [("envelope", Outcome.OK)]
 
 
 def test_error_log_keeps_every_field(store: Store) -> None:

@@ -9,6 +9,7 @@ import pytest
 from edigate.config.channels import FolderChannel as FolderConfig
 from edigate.errors import TransportError
 from edigate.transport import ChannelOptions, open_channel
+from edigate.transport.folder import SYNCFS_FROM
 
 
 def test_send_many_writes_every_file_whole_and_leaves_no_temporaries(tmp_path: Path, options: ChannelOptions) -> None:
@@ -23,13 +24,15 @@ def test_send_many_writes_every_file_whole_and_leaves_no_temporaries(tmp_path: P
     assert all((out / name).read_bytes() == data for name, data in files[:-1])
 
 
-def test_send_many_failing_midway_leaves_no_partial_or_hidden_file(tmp_path: Path, options: ChannelOptions) -> None:
+@pytest.mark.parametrize("count", [4, SYNCFS_FROM + 4], ids=["one-by-one", "one-sync"])
+def test_send_many_failing_midway_leaves_no_partial_or_hidden_file(tmp_path: Path, options: ChannelOptions,
+                                                                   count: int) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "po2.json").mkdir()  # a folder where a file should go: the rename fails
     (out / "po2.json" / "x").write_text("keep")
     with open_channel(FolderConfig(path=("out",)), "p.out", options) as channel, \
             pytest.raises(TransportError, match="cannot write into"):
-        channel.send_many([(f"po{n}.json", b"{}") for n in range(4)])
+        channel.send_many([(f"po{n}.json", b"{}") for n in range(count)])
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert (out / "po2.json" / "x").read_text() == "keep"
