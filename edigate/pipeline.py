@@ -43,7 +43,8 @@ from edigate.store import (
     OutboundNumbers, Outcome,
     Severity, Status, Store, Transmission,
 )
-from edigate.transport import Channel, ChannelOptions, open_channel
+from edigate.transport import Channel, ChannelOptions, Received, open_channel
+from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
@@ -453,21 +454,28 @@ class Pipeline:
 
     # -- channels ----------------------------------------------------------------------
 
-    def poll(self, partner_id: str) -> list[Transmission]:
-        """Fetch what waits on the partner's inbound channel; each file recorded before `done`."""
-        partner = self.partners[partner_id]
-        config = partner.channels.inbound
-        if config is None or config.type not in self.channel_types:
-            return []
-        received = []
+    def poll(self, partner_id: str, *, options: ChannelOptions | None = None,
+             stopping: Callable[[], bool] = lambda: False,
+             on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission]:
+        """Fetch what waits on the partner's inbound channel: each file archived, recorded,
+        then marked done there, the next ones downloading and archiving meanwhile
+        (`fetch_ahead`). Stops after the file in hand once ``stopping()``; nothing when
+        another process polls the channel now. ``on_received`` sees each transmission as it
+        is recorded (a `TransportError` part way loses none of them)."""
+        config = self.partners[partner_id].channels.inbound
+        if config is None or config.type not in self.channel_types or config.type == "as2":
+            return []  # AS2 messages arrive at the listener
+        received: list[Transmission] = []
+
+        def record(got: Received) -> None:
+            received.append(tx := self.receive(partner_id, config.type, got.name, got.data))
+            on_received(tx)
+
         with self.store.try_poll_lock(partner_id) as mine:
-            if not mine:
-                return []
-            with open_channel(config, f"{partner_id}:in", self.channel_options) as channel:
-                for remote in channel.list():
-                    got = channel.fetch(remote)
-                    received.append(self.receive(partner_id, config.type, got.name, got.data))
-                    channel.done(remote)
+            if mine:
+                with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
+                    fetch_ahead(channel, channel.list(), record, stopping=stopping,
+                                prepare=lambda got: self.archive.put(got.data))
         return received
 
     def poll_all(self) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from edigate import __version__
 from edigate.errors import UsageError

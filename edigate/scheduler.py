@@ -34,8 +34,7 @@ from edigate.config.cron import cron_trigger
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
-from edigate.transport import ChannelPool, Received, open_channel
-from edigate.transport.fetching import fetch_ahead
+from edigate.transport import ChannelPool, open_channel
 from edigate.transport.listener import HttpListener
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
@@ -249,10 +248,8 @@ class Gateway:
     # -- the tasks ---------------------------------------------------------------------
 
     def poll(self, partner_id: str) -> int:
-        """Fetch what waits on the partner's inbound channel: each file archived, then
-        recorded, then marked done there, the next ones downloading and archiving meanwhile
-        (`fetch_ahead`; `Pipeline.receive` finds the bytes archived already). Stops after the
-        file in hand when stopping. A channel failure is logged; the count is returned."""
+        """`Pipeline.poll` on the gateway's pooled connections, stopping after the file in
+        hand when the gateway stops. A channel failure is logged; the count is returned."""
         return self._poll(partner_id)[0]
 
     def poll_all(self) -> tuple[str, ...]:
@@ -270,18 +267,10 @@ class Gateway:
         if config is None or config.type == "as2":
             return 0, None  # AS2 messages arrive at the listener
         received: list[Transmission] = []
-
-        def record(got: Received) -> None:
-            received.append(self.pipeline.receive(partner_id, config.type, got.name, got.data))
-
         problem = None
         try:
-            with self.store.try_poll_lock(partner_id) as mine:
-                if not mine:
-                    return 0, None  # another gateway is polling this channel right now
-                with open_channel(config, f"{partner_id}:in", self.options) as channel:
-                    fetch_ahead(channel, channel.list(), record, stopping=self.stopping.is_set,
-                                prepare=lambda got: self.pipeline.archive.put(got.data))
+            self.pipeline.poll(partner_id, options=self.options, stopping=self.stopping.is_set,
+                               on_received=received.append)
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
             problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)

@@ -15,7 +15,6 @@ import types
 import typing
 from datetime import date, datetime, time
 from decimal import Decimal
-from enum import StrEnum
 from collections.abc import Callable
 from functools import cache
 from typing import Any, ClassVar

@@ -394,7 +394,7 @@ class EnvelopeReader:
         self._close_set(trailer or before)
         self._close_group(None, missing_from=trailer or before)
         if trailer is None:
-            what = f"before the next ISA" if before else "at the end of the file"
+            what = "before the next ISA" if before else "at the end of the file"
             self._interchange_finding("023", f"the interchange is not closed by an IEA segment {what}",
                                       hint="the file may be truncated; ask the sender to resend")
         else:
