@@ -28,6 +28,7 @@ from pathlib import Path
 
 from edigate.archive import Archive
 from edigate.decision import Outcome as DecisionOutcome
+from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
@@ -428,9 +429,8 @@ class Pipeline:
         if not outs:
             raise UsageError(f"transmission {transmission_id} has no {set_id or 'outbound'} documents to resend")
         with open_channel(config, f"{partner.id}:out", self.channel_options) as channel:
-            for out in outs:
-                channel.send(_out_name(out, partner.id), self.archive.get(out.sha256))
-                self.store.mark_sent(out.id)
+            for _ in dispatch(channel, self.store, self.archive, outs):
+                pass
         self.store.audit(actor=actor, action=AuditAction.RESEND, target=f"tx:{transmission_id}",
                          transmission_id=transmission_id,
                          note="resent " + ", ".join(f"{o.set_id} ISA13 {o.isa13}" for o in outs))
@@ -443,10 +443,9 @@ class Pipeline:
             return None
         try:
             with open_channel(config, f"{run.partner.id}:out", self.channel_options) as channel:
-                for out in self.store.outbounds(run.tx.id):
-                    if out.sent_at is None:
-                        channel.send(_out_name(out, run.partner.id), self.archive.get(out.sha256))
-                        self.store.mark_sent(out.id)
+                unsent = [o for o in self.store.outbounds(run.tx.id) if o.sent_at is None]
+                for _ in dispatch(channel, self.store, self.archive, unsent):
+                    pass
         except TransportError as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("send", exc.code, exc.message, Severity.WARNING,
                                                          hint="the outputs stay queued and are sent on retry")])
@@ -543,11 +542,6 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
-
-
-def _out_name(out: Outbound, partner: str) -> str:
-    """The file name an output is sent under: ours, made of its set, partner and ISA13."""
-    return f"{out.set_id}-{partner}-{out.isa13}.x12"
 
 
 def _key(tx: Transaction) -> tuple[str, str, str]:

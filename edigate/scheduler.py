@@ -31,6 +31,7 @@ from typing import Any
 from edigate.alerts import run_alert_checks
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
+from edigate.dispatch import dispatch
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
@@ -308,17 +309,10 @@ class Gateway:
         config = partner.channels.outbound if partner is not None else None
         if config is None or config.type not in self.pipeline.channel_types:
             return 0
-        sent, names = 0, set()
+        sent = 0
         try:
             with open_channel(config, f"{partner_id}:out", self.options) as channel:
-                for out in outs:
-                    if self.stopping.is_set():
-                        break
-                    if out.sha256 not in names:  # one file may answer several documents
-                        channel.send(f"{out.set_id}-{partner_id}-{out.isa13}.x12",
-                                     self.pipeline.archive.get(out.sha256))
-                        names.add(out.sha256)
-                    self.store.mark_sent(out.id)
+                for _ in dispatch(channel, self.store, self.pipeline.archive, outs, stopping=self.stopping.is_set):
                     sent += 1
         except (TransportError, ConfigError) as exc:
             self._channel(partner_id, "out", "channel.send_failed",
