@@ -1,5 +1,5 @@
-"""Scheduled checks that call for a person: overdue acks, failed transmissions nobody took
-up, partners silent for longer than usual.
+"""Scheduled checks that call for a person: overdue acks, async MDNs that did not come,
+failed transmissions nobody took up, partners silent for longer than usual.
 
 `run_alert_checks` runs every check once: each condition found for the first time becomes
 an entry in the event log (kind ``alert``, code ``alert.<check>:<subject>``, so a condition
@@ -23,10 +23,11 @@ from edigate.store import EventKind, Severity, Store
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.workspace import Workspace
 
-__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "PARTNER_SILENT", "TX_FAILED", "Alert", "run_alert_checks",
-           "silence_threshold"]
+__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "PARTNER_SILENT", "TX_FAILED", "Alert",
+           "run_alert_checks", "silence_threshold"]
 
 ACK_OVERDUE = "alert.ack_overdue"
+MDN_OVERDUE = "alert.mdn_overdue"
 TX_FAILED = "alert.tx_failed"
 PARTNER_SILENT = "alert.partner_silent"
 DELIVERY_FAILED = "alert.delivery_failed"
@@ -53,7 +54,7 @@ class Alert:
 def run_alert_checks(store: Store, workspace: Workspace, now: dt.datetime) -> list[Alert]:
     """Run every check; log and send the alerts not raised before, and return them."""
     settings = workspace.alerts
-    found = [*_overdue_acks(store, now), *_stale_failures(store, settings, now),
+    found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_stale_failures(store, settings, now),
              *_silent_partners(store, workspace, settings, now)]
     seen = store.recorded_event_codes(EventKind.ALERT, [a.event_code for a in found])
     new = [a for a in dict((a.event_code, a) for a in found).values() if a.event_code not in seen]
@@ -72,6 +73,13 @@ def _overdue_acks(store: Store, now: dt.datetime) -> Iterator[Alert]:
         yield Alert(ACK_OVERDUE, f"out{o.id}", Severity.WARNING,
                     f"{o.partner} has not acknowledged our {o.set_id} (ISA13 {o.isa13}, GS06 {o.gs06}, {o.key}), "
                     f"due {due} UTC", o.partner, o.transmission_id)
+
+
+def _overdue_mdns(store: Store, settings: AlertSettings, now: dt.datetime) -> Iterator[Alert]:
+    for m in store.awaiting_mdns(older_than=now - dt.timedelta(minutes=settings.mdn_within_minutes)):
+        yield Alert(MDN_OVERDUE, f"as2-{m.id}", Severity.WARNING,
+                    f"{m.partner} ({m.as2_id}) has not posted the MDN for AS2 message {m.message_id}, sent "
+                    f"{m.sent_at:%Y-%m-%d %H:%M} UTC; the file may not have been processed", m.partner)
 
 
 def _stale_failures(store: Store, settings: AlertSettings, now: dt.datetime) -> Iterator[Alert]:

@@ -4,16 +4,19 @@ The WSGI app (`edigate.as2.make_app`) answers with the MDN only after `on_messag
 archived and recorded the payload, so a positive MDN never confirms what was not stored.
 A Message-ID seen before from the same partner is a duplicate (pyas2lib answers it with a
 ``duplicate-document`` MDN); rejected messages (bad signature, unknown partner) leave a
-channel event. Host and port come from ``edigate.yaml``'s ``as2`` block.
+channel event. It also takes the async MDNs partners post for messages we sent: each is
+matched by its original Message-ID (and MIC) to what `edigate.dispatch` remembered; one
+saying anything but ``processed`` is logged against the transmission whose output it was.
+Host and port come from ``edigate.yaml``'s ``as2`` block.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from edigate.as2 import As2Inbound, As2Partner, OurKeys, make_app
+from edigate.as2 import As2Inbound, As2Partner, As2Sent, OurKeys, make_app
 from edigate.pipeline import Pipeline
-from edigate.store import EventKind, Severity, Transmission
+from edigate.store import ErrorEntry, EventKind, Severity, Transmission
 from edigate.transport.listener import HttpListener
 
 __all__ = ["as2_listener", "as2_partners"]
@@ -43,7 +46,8 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
         return None
     inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received)
     app = make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
-                   on_message=inbox.on_message, is_duplicate=inbox.is_duplicate)
+                   on_message=inbox.on_message, is_duplicate=inbox.is_duplicate,
+                   find_sent=inbox.find_sent, on_mdn=inbox.on_mdn)
     return HttpListener(app, settings.host, settings.port if port is None else port)
 
 
@@ -74,3 +78,29 @@ class _Inbox:
                                 message=f"{inbound.message_id}: {name}, {len(inbound.payload)} bytes, "
                                         f"transmission {tx.id}")
         self.on_received(tx)
+
+    def find_sent(self, message_id: str) -> As2Sent | None:
+        sent = self.store.as2_message(message_id)
+        if sent is None:
+            return None
+        return As2Sent(message_id=sent.message_id, partner_as2_id=sent.as2_id, mic=sent.mic, awaiting_mdn=True)
+
+    def on_mdn(self, sent: As2Sent) -> None:
+        """Keep the MDN's verdict; a failure goes to the event log and the output's transmission."""
+        got = self.store.record_mdn(sent.message_id, status=sent.mdn_status, disposition=sent.disposition,
+                                    text=sent.mdn_text)
+        out = self.store.outbound(got.outbound_id) if got.outbound_id is not None else None
+        what = f"{sent.message_id}: {out.set_id} ISA13 {out.isa13}" if out else sent.message_id
+        if got.ok:
+            self.store.record_event(kind=EventKind.CHANNEL, code="as2.mdn", partner=got.partner, channel="out",
+                                    transmission_id=out.transmission_id if out else None,
+                                    message=f"{what}: processed")
+            return
+        problem = f"{what}: the partner's MDN says {sent.disposition or 'nothing'}"
+        tx = out.transmission_id if out else None
+        self.store.record_event(kind=EventKind.CHANNEL, code="as2.mdn_failed", severity=Severity.ERROR,
+                                partner=got.partner, channel="out", transmission_id=tx, message=problem)
+        if tx is not None:
+            self.store.add_errors(tx, [ErrorEntry("send", "as2.mdn_failed", problem,
+                                                  hint="the partner did not process the file; see its MDN "
+                                                       "text, fix the cause and `edigate tx resend`")])

@@ -27,7 +27,8 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
 
     A file that answers several records (one interchange recorded per document) is sent
     once. A record is stamped only after its file was sent: a crash in between sends the
-    file again rather than never. Stops between two outputs once ``stopping()``; a
+    file again rather than never. A file whose receipt comes later (an AS2 async MDN) is
+    remembered, so the listener can match that receipt to it. Stops between two outputs once ``stopping()``; a
     `TransportError` ends the iteration, the outputs not yet yielded stay queued.
     """
     sent: set[str] = set()
@@ -35,7 +36,10 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
         if stopping():
             return
         if out.sha256 not in sent:
-            channel.send(output_name(out), archive.get(out.sha256))
+            went = channel.send(output_name(out), archive.get(out.sha256))
             sent.add(out.sha256)
+            if (receipt := went.awaiting) is not None:
+                store.await_mdn(message_id=receipt.message_id, partner=out.partner, as2_id=receipt.remote_id,
+                                mic=receipt.digest, outbound_id=out.id)
         store.mark_sent(out.id)
         yield out

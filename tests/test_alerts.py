@@ -18,8 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
-from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, PARTNER_SILENT, TX_FAILED, run_alert_checks, \
-    silence_threshold
+from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, PARTNER_SILENT, TX_FAILED, \
+    run_alert_checks, silence_threshold
 from edigate.config.alerts import AlertSettings
 from edigate.errors import ConfigError
 from edigate.store import EventKind, Status, Store
@@ -86,6 +86,19 @@ def test_a_reprocessed_failure_is_not_an_alert(store: Store, tmp_path: Path) -> 
     store.set_status(failed, Status.FAILED, stage="map")
     store.reprocess(failed, actor="ann")
     assert run_alert_checks(store, Workspace(root=tmp_path), NOW) == []
+
+
+def test_an_async_mdn_that_did_not_come_is_an_alert_once(store: Store, tmp_path: Path) -> None:
+    late = store.await_mdn(message_id="<late@edigate>", partner="busy", as2_id="BUSYAS2", mic="abc, sha256")
+    store.await_mdn(message_id="<answered@edigate>", partner="busy", as2_id="BUSYAS2", mic=None)
+    store.record_mdn("<answered@edigate>", status="processed", disposition="processed")
+    ws = Workspace(root=tmp_path)
+    assert run_alert_checks(store, ws, NOW - HOUR - HOUR) == []  # sent "now": not overdue yet
+    [alert] = run_alert_checks(store, ws, NOW)
+    assert (alert.code, alert.subject, alert.partner) == (MDN_OVERDUE, f"as2-{late.id}", "busy")
+    assert "<late@edigate>" in alert.message
+    store.record_mdn("<late@edigate>", status="processed", disposition="processed")
+    assert run_alert_checks(store, ws, NOW + HOUR) == []
 
 
 def test_silence_threshold_comes_from_the_partners_history() -> None:

@@ -60,6 +60,8 @@ class AlertSettings:
     """
 
     failed_after_minutes: int = setting(30, minimum=1)
+    mdn_within_minutes: int = setting(60, minimum=1)
+    """How long a partner has to post the async MDN for a message we sent."""
     silence_factor: float = setting(3.0, minimum=1)
     silence_minimum_hours: float = setting(2.0, minimum=0)
     silence_history_days: int = setting(28, minimum=1)

@@ -14,6 +14,7 @@ so each pipeline stage is durable before the next starts. Database failures surf
 
 from __future__ import annotations
 
+from edigate.store.as2 import As2Mixin
 from edigate.store.documents import DocumentsMixin, OutboundNumbers
 from edigate.store.events import EventsMixin
 from edigate.store.fulfillment import (
@@ -27,6 +28,7 @@ from edigate.store.fulfillment import (
 from edigate.store.migrate import migrate
 from edigate.store.records import (
     AckStatus,
+    As2Message,
     AuditAction,
     AuditEvent,
     ControlKind,
@@ -63,6 +65,7 @@ from edigate.store.work import (
 __all__ = [
     "MAX_CONTROL_NUMBER",
     "AckStatus",
+    "As2Message",
     "Allocation",
     "AllocationRequest",
     "AllocationStatus",
@@ -100,5 +103,5 @@ __all__ = [
 
 
 class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin, SchedulingMixin,
-            WorkMixin):
+            WorkMixin, As2Mixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

@@ -283,3 +283,25 @@ class Event:
     partner: str | None = None
     channel: str | None = None
     transmission_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class As2Message:
+    """An AS2 message we sent asking for an async MDN; the MDN's verdict once it came
+    (``mdn_status`` None while it is awaited; anything but ``processed`` is a failure)."""
+
+    id: int
+    message_id: str
+    partner: str
+    as2_id: str
+    mic: str | None
+    outbound_id: int | None
+    sent_at: dt.datetime
+    mdn_at: dt.datetime | None = None
+    mdn_status: str | None = None
+    disposition: str | None = None
+    mdn_text: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.mdn_status == "processed"

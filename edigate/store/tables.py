@@ -58,7 +58,7 @@ from edigate.store.types import (
 )
 
 __all__ = [
-    "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
+    "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
     "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
@@ -225,6 +225,25 @@ class OutboundRow(Base):
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
     document_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("documents.id", ondelete="SET NULL"))
+
+
+class As2MessageRow(Base):
+    """An AS2 message we sent that asked for its MDN later (async), and that MDN once it came."""
+
+    __tablename__ = "as2_messages"
+
+    id: Mapped[intpk]
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    partner: Mapped[ident]
+    as2_id: Mapped[str] = mapped_column(String(128))
+    mic: Mapped[str | None] = mapped_column(String(255))
+    outbound_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("outbound_documents.id", ondelete="SET NULL"), index=True)
+    sent_at: Mapped[created]
+    mdn_at: Mapped[when | None]
+    mdn_status: Mapped[str | None] = mapped_column(String(64))
+    disposition: Mapped[str | None] = mapped_column(Text)
+    mdn_text: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundSetRow(Base):

@@ -18,7 +18,7 @@ from cryptography import x509
 from edigate.as2 import As2Partner, OurKeys, send
 from edigate.config.channels import As2Channel as As2Config
 from edigate.errors import ConfigError, TransportError
-from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
+from edigate.transport.base import Channel, ChannelOptions, Receipt, Received, RemoteFile, Sent
 from edigate.workspace import default_workspace
 
 __all__ = ["As2Channel", "certificate_dates"]
@@ -64,7 +64,8 @@ class As2Channel(Channel):
             raise TransportError(f"{self.id}: {self.partner.as2_id} did not process {name} "
                                  f"(Message-ID {sent.message_id}): {sent.disposition}",
                                  code="transport.as2_mdn")
-        return Sent.of(self.id, name, data)
+        awaiting = Receipt(sent.message_id, sent.partner_as2_id, sent.mic) if sent.awaiting_mdn else None
+        return Sent.of(self.id, name, data, awaiting)
 
     def probe(self) -> str:
         """Certificate dates (ours and the partner's), and the partner's URL answering."""

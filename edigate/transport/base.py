@@ -30,6 +30,7 @@ __all__ = [
     "Channel",
     "ChannelFactory",
     "ChannelOptions",
+    "Receipt",
     "Received",
     "RemoteFile",
     "Sent",
@@ -66,6 +67,17 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True)
+class Receipt:
+    """A receipt the far side sends later, on its own (an AS2 async MDN): what to match it by."""
+
+    message_id: str
+    remote_id: str
+    """Who will send it (the partner's AS2 id)."""
+    digest: str | None = None
+    """What it must confirm (the MIC of what we sent)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Sent:
     """One file delivered: the name it has on the far side, and what was written."""
 
@@ -74,11 +86,13 @@ class Sent:
     size: int
     sha256: str
     sent_at: datetime
+    awaiting: Receipt | None = None
+    """The receipt still to come, when the far side answers later."""
 
     @classmethod
-    def of(cls, channel: str, name: str, data: bytes) -> Sent:
+    def of(cls, channel: str, name: str, data: bytes, awaiting: Receipt | None = None) -> Sent:
         digest = hashlib.sha256(data).hexdigest()
-        return cls(channel, name, len(data), digest, datetime.now(UTC))
+        return cls(channel, name, len(data), digest, datetime.now(UTC), awaiting)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,13 +31,16 @@ def _free_port() -> int:
 
 
 def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str) -> Path:
+    """``outbound``'s ``{listener}`` becomes the URL our listener will answer at."""
     root.mkdir(parents=True)
     (root / "ours.key").write_bytes(ours.key_pem)
     (root / "ours.pem").write_bytes(ours.cert_pem)
     (root / "theirs.pem").write_bytes(theirs.cert_pem)
+    port = _free_port()
+    outbound = outbound.replace("{listener}", f"http://127.0.0.1:{port}/as2")
     channels = (f"  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
                 f"    partner_certificate: theirs.pem\n  outbound:\n{outbound}")
-    as2 = (f"as2:\n  host: 127.0.0.1\n  port: {_free_port()}\n  as2_id: {OUR_ID}\n"
+    as2 = (f"as2:\n  host: 127.0.0.1\n  port: {port}\n  as2_id: {OUR_ID}\n"
            f"  private_key: file:ours.key\n  certificate: ours.pem\n")
     return make_workspace(root, channels, edigate_yaml=as2)
 
@@ -125,6 +128,43 @@ def test_answers_go_back_over_as2_with_the_partners_key_transport(
     got = sorted(m.payload.get_payload(decode=True) for m, status, exc in received)  # type: ignore[attr-defined]
     assert all(status == "processed" for _, status, _ in received)
     assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in outputs)
+
+
+def test_async_mdns_for_our_answers_are_matched_and_a_failed_one_is_logged(started, serve, ours,
+                                                                            theirs) -> None:
+    received: Received = []
+    mdns: list[object] = []
+    partner_url = serve(partner_app(theirs, ours, received, async_mdns=mdns))
+    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
+                f"    url: {partner_url}\n    mdn: async\n    mdn_url: \"{{listener}}\"\n")
+    gateway, url = started(outbound)
+    message = partner_message(theirs, ours)
+    message.build(po_file(10), filename="po10.edi", content_type="application/edi-x12")
+    assert post(url, message)[0] == 200
+    _processed(gateway, 1)
+    [tx] = gateway.store.transmissions()
+    outputs = gateway.store.outbounds(tx.id)
+    awaited = gateway.store.awaiting_mdns()
+    assert len(mdns) == len(awaited) == len(outputs) == 3  # a 997 and two 855s, all sent, none confirmed
+    assert sorted(m.outbound_id for m in awaited) == sorted(o.id for o in outputs)  # type: ignore[misc]
+    assert all(o.sent_at for o in outputs)
+
+    for mdn in mdns[:2]:
+        assert post(url, mdn)[:3:2] == (200, b"MDN received\n")
+    failing_message = next(m for m, _, _ in received if m.message_id == awaited[2].message_id)  # type: ignore[attr-defined]
+    failing = pyas2lib.Mdn(mdn_mode="ASYNC", digest_alg="sha256")
+    failing.build(message=failing_message, status="processed/Error", detailed_status="unexpected-processing-error")
+    assert post(url, failing)[0] == 200
+
+    assert gateway.store.awaiting_mdns() == []
+    verdicts = {m.outbound_id: m for m in (gateway.store.as2_message(a.message_id) for a in awaited) if m}
+    assert [verdicts[a.outbound_id].ok for a in awaited] == [True, True, False]
+    [failed] = gateway.store.events(kind=EventKind.CHANNEL, code="as2.mdn_failed")
+    assert failed.transmission_id == tx.id and "unexpected-processing-error" in failed.message
+    assert len(gateway.store.events(kind=EventKind.CHANNEL, code="as2.mdn")) == 2
+    [error] = [e for e in gateway.store.errors(tx.id) if e.code == "as2.mdn_failed"]
+    assert awaited[2].message_id in error.message
+    assert gateway.store.as2_message("<never-sent@edigate>") is None  # what the listener answers 404
 
 
 def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -> None:
