@@ -64,7 +64,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
     sweep = archive_actions.add_parser(
         "sweep", help="delete archived files older than retention_days, except those still needed "
-                      "(open transmissions, outputs waiting for their ack)")
+                      "(open transmissions, outputs waiting for their ack), and event log entries older "
+                      "than events_retention_days (alerts and each channel's latest entries stay)")
     sweep.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
     sweep.set_defaults(handler=_archive_sweep)
 
@@ -294,10 +295,13 @@ def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
 
 def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
-        days = gw.workspace.retention_days
+        days, event_days = gw.workspace.retention_days, gw.workspace.events_retention_days
         removed = gw.archive.sweep(days, gw.store.pinned_hashes(), dry_run=args.dry_run)
+        pruned = gw.store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=event_days),
+                                       dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     print(f"{verb} {len(removed)} archived file(s) older than {days} days from {gw.archive.root}", file=out)
+    print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
     return 0
 
 

@@ -330,10 +330,14 @@ class Gateway:
             return len(run_alert_checks(self.store, self.pipeline.workspace, now or dt.datetime.now(dt.UTC)))
 
     def sweep_archive(self) -> int:
-        """Archived files past ``retention_days`` that nothing still needs, removed."""
-        removed = self.pipeline.archive.sweep(self.pipeline.workspace.retention_days, self.store.pinned_hashes())
-        if removed:
-            self._note("archive.swept", f"{len(removed)} archived file(s) past retention removed")
+        """Archived files past ``retention_days`` that nothing still needs, removed; event log
+        entries past ``events_retention_days`` pruned."""
+        ws = self.pipeline.workspace
+        removed = self.pipeline.archive.sweep(ws.retention_days, self.store.pinned_hashes())
+        pruned = self.store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=ws.events_retention_days))
+        if removed or pruned:
+            self._note("archive.swept", f"{len(removed)} archived file(s) past retention removed, "
+                       f"{pruned} old event log entries pruned")
         return len(removed)
 
     def _channel(self, partner: str, channel: str, code: str, message: str,

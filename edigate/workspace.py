@@ -93,6 +93,8 @@ class Workspace:
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = setting(365, minimum=1)
+    events_retention_days: int = setting(90, minimum=1)
+    """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
 
     def path(self, relative: str) -> Path:

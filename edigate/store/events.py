@@ -2,14 +2,15 @@
 
 Channel failures when nothing was received (a poll that could not log in), alerts raised by
 scheduled checks, scheduler starts and stops. `edigate channels status` and the alert
-senders read it; entries are never updated, only added.
+senders read it; entries are never updated, only added, and pruned past their retention
+(`prune_events`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from edigate.store import convert
 from edigate.store.base import StoreBase
@@ -52,3 +53,18 @@ class EventsMixin(StoreBase):
             q = q.where(EventRow.at >= since)
         with self._read() as s:
             return [convert.event(r) for r in s.scalars(q.limit(limit))]
+
+    def prune_events(self, before: dt.datetime, *, dry_run: bool = False) -> int:
+        """Delete entries older than ``before``; how many (would) go.
+
+        Alerts stay: each is how its condition is raised only once. So does the newest entry
+        of each kind, partner, channel and code, however old: `edigate channels status`
+        shows when a channel last worked, or last failed.
+        """
+        newest = select(func.max(EventRow.id)).group_by(EventRow.kind, EventRow.partner, EventRow.channel,
+                                                        EventRow.code)
+        old = [EventRow.at < before, EventRow.kind != EventKind.ALERT, EventRow.id.not_in(newest)]
+        with self._read() if dry_run else self._write() as s:
+            if dry_run:
+                return int(s.scalar(select(func.count()).select_from(EventRow).where(*old)) or 0)
+            return int(s.execute(delete(EventRow).where(*old)).rowcount)  # type: ignore[attr-defined]
