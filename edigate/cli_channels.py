@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,9 +27,9 @@ _POLLED = {"in": ("channel.polled", "channel.poll_failed", "as2.received", "as2.
            "out": ("channel.sent", "channel.send_failed")}
 """What counts as a poll (for an outbound channel: a resend of queued outputs)."""
 _OK = {"in": ("channel.polled", "as2.received", "channel.check_ok"),
-       "out": ("channel.sent", "channel.check_ok")}
+       "out": ("channel.sent", "channel.check_ok", "as2.mdn")}
 _FAILED = {"in": ("channel.poll_failed", "as2.rejected", "channel.check_failed"),
-           "out": ("channel.send_failed", "channel.check_failed")}
+           "out": ("channel.send_failed", "channel.check_failed", "as2.mdn_failed")}
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,25 +72,25 @@ class _Row:
     last_error: Event | None
 
 
-def _row(store: Store, partner: Partner, direction: str, config: Channel) -> _Row:
-    from edigate.store import EventKind
-
-    def latest(codes: Sequence[str]) -> Event | None:
-        found = [e for c in codes for e in store.events(kind=EventKind.CHANNEL, partner=partner.id,
-                                                        channel=direction, code=c, limit=1)]
+def _row(latest: Mapping[tuple[str | None, str | None, str], Event], partner: Partner, direction: str,
+         config: Channel) -> _Row:
+    def newest(codes: Sequence[str]) -> Event | None:
+        found = [e for c in codes if (e := latest.get((partner.id, direction, c))) is not None]
         return max(found, key=lambda e: e.id, default=None)
 
     return _Row(partner.id, direction, config.type, _schedule(direction, config),
-                latest(_POLLED[direction]), latest(_OK[direction]),
-                latest(_FAILED[direction]))
+                newest(_POLLED[direction]), newest(_OK[direction]), newest(_FAILED[direction]))
 
 
 def _status(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.cli_gateway import open_store, workspace_partners
 
     ws, partners = workspace_partners(args.partner)
+    from edigate.store import EventKind
+
     with open_store(ws) as store:
-        rows = [_row(store, p, d, c) for p, d, c in _channels(partners)]
+        latest = store.latest_events(kind=EventKind.CHANNEL)
+    rows = [_row(latest, p, d, c) for p, d, c in _channels(partners)]
     if args.json:
         json.dump([_row_json(r) for r in rows], out, indent=2)
         out.write("\n")

@@ -54,6 +54,14 @@ class EventsMixin(StoreBase):
         with self._read() as s:
             return [convert.event(r) for r in s.scalars(q.limit(limit))]
 
+    def latest_events(self, *, kind: EventKind) -> dict[tuple[str | None, str | None, str], Event]:
+        """The newest entry of each partner, channel and code of ``kind``, in one query."""
+        newest = select(func.max(EventRow.id)).where(EventRow.kind == kind).group_by(
+            EventRow.partner, EventRow.channel, EventRow.code)
+        with self._read() as s:
+            return {(r.partner, r.channel, r.code): convert.event(r)
+                    for r in s.scalars(select(EventRow).where(EventRow.id.in_(newest)))}
+
     def prune_events(self, before: dt.datetime, *, dry_run: bool = False) -> int:
         """Delete entries older than ``before``; how many (would) go.
 

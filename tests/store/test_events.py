@@ -47,3 +47,7 @@ def test_pruning_keeps_alerts_and_the_newest_of_each_kind(url: str) -> None:
         assert kept == {last_old_failure, alert, other, recent}
         assert not kept & set(old_polls)
         assert store.prune_events(cutoff) == 0
+        latest = store.latest_events(kind=EventKind.CHANNEL)
+        assert {k: e.id for k, e in latest.items()} == {
+            ("acme", "in", "channel.polled"): recent, ("acme", "in", "channel.poll_failed"): last_old_failure,
+            ("other", "in", "channel.polled"): other}
