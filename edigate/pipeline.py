@@ -72,6 +72,11 @@ entry and claim renewal) instead of committing each step: most files are small, 
 their per-commit cost outweighs their work. Larger files commit page by page."""
 _NETWORK_STAGES = frozenset({"route", "send"})
 """Stages that wait on other machines: never inside a held transaction."""
+_PARTNER_LOCK_STAGES = frozenset({"validate", "rules", "outbound"})
+"""Stages that lock what every worker of a partner needs (its control-number sequences,
+the stock of its items). Where other workers can run meanwhile (PostgreSQL's row locks)
+they commit step by step, so those locks are held for a draw or an allocation, not a stage;
+SQLite has a single writer anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +183,7 @@ class Pipeline:
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
         """Run one stage and record its outcome; a small transmission's stage commits once."""
-        with self.store.unit() if len(run.data) <= SMALL_FILE and name not in _NETWORK_STAGES else nullcontext():
+        with self.store.unit() if self._whole(run, name) else nullcontext():
             if name == "validate" and name in run.finished:
                 if not self._renewed(run):
                     raise _ClaimLost(run.tx.id)
@@ -194,6 +199,11 @@ class Pipeline:
                 return Status.FAILED
             self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
             return status
+
+    def _whole(self, run: _Run, name: str) -> bool:
+        """Whether the stage runs in one transaction (see `SMALL_FILE`)."""
+        return (len(run.data) <= SMALL_FILE and name not in _NETWORK_STAGES
+                and (self.store.dialect == "sqlite" or name not in _PARTNER_LOCK_STAGES))
 
     def _renewed(self, run: _Run) -> bool:
         return run.tx.claimed_by is None or self.store.renew(run.tx.id, run.tx.claimed_by, self.lease)
