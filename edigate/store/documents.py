@@ -127,9 +127,11 @@ class DocumentsMixin(StoreBase):
             row.status = status
             return convert.document(row)
 
-    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus]) -> None:
-        """Many documents' statuses in one transaction (a stage's decisions, one commit)."""
-        if not statuses:
+    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus],
+                              decided: Mapping[int, str] | None = None) -> None:
+        """Many documents' statuses in one transaction (a stage's decisions, one commit), and
+        the ``decided`` body of those whose decision changed what routing sends."""
+        if not statuses and not decided:
             return
         by_status: dict[DocumentStatus, list[int]] = {}
         for document_id, status in statuses.items():
@@ -139,6 +141,8 @@ class DocumentsMixin(StoreBase):
                 for start in range(0, len(ids), _IN_CHUNK):
                     s.execute(update(DocumentRow).where(DocumentRow.id.in_(ids[start:start + _IN_CHUNK]))
                               .values(status=status))
+            for document_id, body in (decided or {}).items():
+                s.execute(update(DocumentRow).where(DocumentRow.id == document_id).values(decided=body))
 
     def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
                   kind: DocumentKind | None = None, key: str | None = None,
