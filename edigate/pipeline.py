@@ -31,8 +31,9 @@ from edigate.decision import Outcome as DecisionOutcome
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
-from edigate.model import Order, PoAck, Purpose, dumps, loads
+from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
@@ -314,10 +315,10 @@ class Pipeline:
                 batches: dict[str, list[tuple[str, bytes]]] = {}
                 delivered: dict[str, list[Callable[[], object]]] = {}
                 for doc in page:
-                    if doc.status is not DocumentStatus.ACCEPTED or (_is_cancel(doc) and not doc.decided):
+                    if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
                     for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
-                                                 only=_cancelled_at(self.store, doc)):
+                                                 only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
                             continue
@@ -535,18 +536,6 @@ def _out_name(out: Outbound, partner: str) -> str:
 
 def _key(tx: Transaction) -> tuple[str, str, str]:
     return tx.interchange.control_number, tx.group.control_number if tx.group else "", tx.control_number
-
-
-def _is_cancel(doc: Document) -> bool:
-    return doc.key.endswith(f":{Purpose.CANCEL.value}")
-
-
-def _cancelled_at(store: Store, doc: Document) -> Callable[[str, str], bool] | None:
-    """For a cancel: the destinations that received the earlier order (a 940 only if one went out)."""
-    if not _is_cancel(doc) or doc.amends is None:
-        return None
-    sent = {o.key for o in store.document_outbounds([doc.amends]) if o.set_id == "940"}
-    return lambda name, fmt: fmt != "x12-940" or f"940:{doc.partner}:{doc.amends}:{name}" in sent
 
 
 def _order_key(order: Order) -> str:

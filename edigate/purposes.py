@@ -16,13 +16,15 @@ earlier order in force until a specialist releases it); both orders link to each
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from edigate.model import Order, Purpose, dumps, loads
 from edigate.rules import RuleFinding
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Store
 
-__all__ = ["AMENDING", "Amendment", "Amendments", "cancel_export", "earlier_order"]
+__all__ = ["AMENDING", "Amendment", "Amendments", "cancel_destinations", "cancel_export", "earlier_order",
+           "is_cancel"]
 
 AMENDING = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
@@ -123,6 +125,19 @@ def cancel_export(cancel: Order, earlier: Document | None) -> Order | None:
         return None
     sent = loads(Order, earlier.decided or earlier.body)
     return replace(sent, purpose=Purpose.CANCEL, purpose_code=cancel.purpose_code, source=cancel.source)
+
+
+def is_cancel(doc: Document) -> bool:
+    return doc.key.endswith(f":{Purpose.CANCEL.value}")
+
+
+def cancel_destinations(store: Store, doc: Document) -> Callable[[str, str], bool] | None:
+    """For a cancel, which destinations (name, format) received the earlier order: every one
+    its conditions chose, but a 3PL only if its 940 went out. None for any other order."""
+    if not is_cancel(doc) or doc.amends is None:
+        return None
+    sent = {o.key for o in store.document_outbounds([doc.amends]) if o.set_id == "940"}
+    return lambda name, fmt: fmt != "x12-940" or f"940:{doc.partner}:{doc.amends}:{name}" in sent
 
 
 def _versions(store: Store, partner: str, po: str) -> list[Document]:

@@ -27,6 +27,10 @@ class OrderChain:
     def po_number(self) -> str:
         return po_of(self.order)
 
+    def amended_by(self, doc: Document) -> Document | None:
+        """The later order (cancel, change, replace) that retired ``doc``, if one did."""
+        return next((d for d in self.versions if d.amends == doc.id), None)
+
 
 def po_of(doc: Document) -> str:
     return doc.key.rsplit(":", 1)[0]
