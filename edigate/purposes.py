@@ -84,7 +84,8 @@ class Amendments:
                                 value=po, hint="ask the buyer for the original order, or reject this one"),)
         done = {o.set_id: o for o in self.store.document_outbounds([earlier.id]) if o.set_id in _SHIPPING_SETS}
         if done:
-            sent = ", ".join(f"{_SHIPPING_SETS[s]} (an {s}, ISA13 {o.isa13})" for s, o in sorted(done.items()))
+            sent = " and ".join(f"{word} (an {s}, ISA13 {done[s].isa13})" for s, word in _SHIPPING_SETS.items()
+                                if s in done)
             return (RuleFinding("rule.purpose.shipped", f"a {what} came for PO {po}, but order {earlier.id} was "
                                 f"already {sent}; it cannot be {_DONE[order.purpose]} here", value=po,
                                 hint="agree a return or a credit with the buyer, then reject this one"),)
