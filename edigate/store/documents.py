@@ -371,19 +371,35 @@ class OutboundNumbers:
 
         When ``key`` is already recorded, the draws are rolled back and the record returned.
         """
+        return self.record_all([fields])[0]
+
+    def record_all(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Outbound, bool]]:
+        """`record` for one interchange recorded under several keys (an 856 once per order it
+        ships): all in the transaction of the draws, one commit. When the first key is
+        already recorded, the draws are rolled back and the records found returned."""
         s = self._begin()
         try:
-            found = self.store._recorded(s, self.partner, fields["key"])
-            if found is not None:
+            found = [self.store._recorded(s, self.partner, r["key"]) for r in records]
+            if found and found[0] is not None:
                 self.discard()
-                return found, False
-            row = self.store._outbound_row(s, partner=self.partner, **fields)
-            outbound = convert.outbound(row)
+                return [(f, False) for f in found if f is not None]
+            done = [(f, False) if f is not None else
+                    (convert.outbound(self.store._outbound_row(s, partner=self.partner, **r)), True)
+                    for f, r in zip(found, records, strict=True)]
         except BaseException:
             self.discard()
             raise
         self._finish(commit=True)
-        return outbound, True
+        return done
+
+    def save(self, document: NewDocument) -> SavedDocument:
+        """`Store.save_document` in the transaction of the draws: the document (a shipment,
+        an invoice) commits with the numbers and the record of the file that carries it."""
+        try:
+            return self.store._save(self._begin(), document)
+        except BaseException:
+            self.discard()
+            raise
 
     def discard(self) -> None:
         """Give back every number drawn since the last `record`."""
