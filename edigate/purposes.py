@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 
 from edigate.model import Order, Purpose, dumps, loads
 from edigate.rules import RuleFinding
-from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Store
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
 
 __all__ = ["AMENDING", "Amendment", "Amendments", "cancel_destinations", "cancel_export", "earlier_order",
-           "is_cancel"]
+           "is_cancel", "settle"]
 
 AMENDING = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
@@ -109,7 +109,19 @@ class Amendments:
                               f"was {earlier.status.value}); stock given back: {given}")
         self.store.audit(actor=ACTOR, action=AuditAction.AMEND, target=f"order:{amendment.document_id}",
                          note=f"{_DONE[amendment.purpose]} order {earlier.id}")
+        if earlier.status is DocumentStatus.HELD:
+            settle(self.store, earlier.transmission_id)
         return done.earlier
+
+
+def settle(store: Store, transmission_id: int | None) -> None:
+    """A held transmission is done once none of its orders is held any more (released,
+    rejected, or retired by a later order)."""
+    if transmission_id is None or store.transmission(transmission_id).status is not Status.HELD:
+        return
+    if not store.documents(transmission_id=transmission_id, kind=DocumentKind.ORDER, current=True,
+                           status=DocumentStatus.HELD, limit=1):
+        store.set_status(transmission_id, Status.DONE)
 
 
 def earlier_order(versions: list[Document], document_id: int) -> Document | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.errors import UsageError
+from edigate.errors import DataError, UsageError
 from edigate.model import Order, loads
 from edigate.orders import held_orders, order_chain, override, release, ship
 from edigate.pipeline import Pipeline, run_workers
@@ -114,9 +114,21 @@ def test_a_cancel_of_a_held_order_goes_nowhere(store: Store, tmp_path: Path) -> 
     tx = p.ingest(variant(tmp_path, "01", 7746), "dropship")
     docs = orders(store)
     assert docs[f"{PO}:original"].status is DocumentStatus.CANCELLED and held_orders(store) == []
+    assert store.transmission(docs[f"{PO}:original"].transmission_id or 0).status is Status.DONE
     assert docs[f"{PO}:cancel"].decided is None
     assert not (tmp_path / "demo").exists()
     assert [o.set_id for o in store.outbounds(tx.id)] == ["997", "855"]
+
+
+def test_a_cancelled_order_cannot_ship(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    ws = workspace(tmp_path)
+    p = pipeline(store, ws)
+    p.ingest(SAMPLE, "dropship")
+    p.ingest(variant(tmp_path, "01", 7746), "dropship")
+    confirmation = tmp_path / "shipped.csv"
+    confirmation.write_text(SHIPMENT, encoding="utf-8")
+    with pytest.raises(DataError, match=f"row 2: PO {PO} is cancelled, not accepted"):
+        ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
 
 
 def test_a_cancel_for_a_po_never_received_is_refused(store: Store, tmp_path: Path) -> None:  # noqa: F811
@@ -202,6 +214,22 @@ def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(sto
     assert store.inventory(sku="ACM-2040")[0].allocated == 2  # given back once, taken again once
     exported = erp_file(tmp_path, f"dropship-{PO}-replace.json")
     assert exported.lines[0].unit_price == Decimal("19.99")  # the override, not the 5.00 received
+
+
+def test_the_earlier_order_ships_while_its_replacement_is_held(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    ws = workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"})
+    p = pipeline(store, ws)
+    p.ingest(SAMPLE, "dropship")
+    p.ingest(variant(tmp_path, "05", 7746, **{"PO1*1*1*EA*19.99": "PO1*1*1*EA*5.00"}), "dropship")
+    confirmation = tmp_path / "shipped.csv"
+    confirmation.write_text(SHIPMENT, encoding="utf-8")
+    done = ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
+    earlier = orders(store)[f"{PO}:original"]
+    assert [o.document_id for o in done.asn] == [earlier.id]
+    [held] = held_orders(store)
+    with pytest.raises(UsageError, match="already shipped"):
+        release(store, p.archive, ws, p.partners["dropship"], held.id, actor="ana", today=TODAY,
+                channel_types=("folder",))
 
 
 def test_a_duplicate_copy_waits_for_a_specialist(store: Store, tmp_path: Path) -> None:  # noqa: F811

@@ -22,10 +22,10 @@ from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.orders.outputs import ALL_CHANNELS, deliver, send, send_855
 from edigate.orders.stored import find_order, order_of, po_of, target_of
 from edigate.partners import Partner
-from edigate.purposes import Amendments, cancel_destinations, cancel_export, is_cancel
+from edigate.purposes import Amendments, cancel_destinations, cancel_export, is_cancel, settle
 from edigate.routing import Delivery, Router
 from edigate.rules import RuleFinding, check_order
-from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 
@@ -80,7 +80,7 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     deliveries = _route(store, archive, workspace, partner, doc, export)
     problems = deliver(store, workspace, partner, doc, deliveries)
     sent = send_855(store, archive, flow, doc, ack)
-    _settle(store, doc)
+    settle(store, doc.transmission_id)
     problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems, tuple(short))
 
@@ -122,7 +122,7 @@ def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partne
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
                 transmission_id=doc.transmission_id)
     sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
-    _settle(store, doc)
+    settle(store, doc.transmission_id)
     return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
 
 
@@ -169,12 +169,3 @@ def _changes_since_received(store: Store, doc: Document) -> tuple[Order, list[Ru
     return original, [RuleFinding("rule.price.mismatch", "price overridden", n.line_number, "unit_price",
                                   str(n.unit_price), str(prices[n.line_number]))
                       for n in original.lines if prices.get(n.line_number, n.unit_price) != n.unit_price]
-
-
-def _settle(store: Store, doc: Document) -> None:
-    """A held transmission is done once none of its orders is held any more."""
-    if doc.transmission_id is None or store.transmission(doc.transmission_id).status is not Status.HELD:
-        return
-    if not any(d.status is DocumentStatus.HELD for d in store.documents(
-            transmission_id=doc.transmission_id, kind=DocumentKind.ORDER, current=True)):
-        store.set_status(doc.transmission_id, Status.DONE)
