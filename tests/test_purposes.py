@@ -189,6 +189,8 @@ def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path:
     assert {a.status for a in store.allocations(document_id=earlier.id)} == {AllocationStatus.RELEASED}
     assert taken(p) == {"ACM-1001": 1, "ACM-2040": 5} and store.inventory(sku="ACM-2040")[0].allocated == 5
     assert [row[:2] for row in acks(p, tx.id)] == [["IA", "1"], ["IA", "5"]]
+    [ack] = outbound_sets(p, later.id, "855")
+    assert segment(ack, "BAK")[0][:3] == [beg, "AD", PO]
     [w05] = segment(outbound_sets(p, later.id, "940")[0], "W05")
     assert w05[:2] == ["R", PO]
     assert erp_file(tmp_path, f"dropship-{PO}-{purpose}.json").lines[1].quantity == 5
