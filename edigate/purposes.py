@@ -10,8 +10,11 @@
 
 A cancel, change or replace for a PO we never received, for an order already shipped or
 invoiced, or for one already cancelled or replaced is a finding, never a silent success.
-An amendment takes effect when the later order is accepted (a held replacement leaves the
-earlier order in force until a specialist releases it); both orders link to each other.
+An amendment takes effect when the later order is accepted by the rules (a held replacement
+leaves the earlier order in force until a specialist releases it), before the later order
+takes its stock, so it can have what the earlier one gives back; a replacement then held
+only because stock ran short has retired the earlier order already. Both orders link to
+each other (`Document.amends`, and `OrderChain.amended_by`).
 """
 
 from __future__ import annotations
