@@ -73,8 +73,8 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     original, changes = _changes_since_received(store, doc)
     ack = po_ack(original, [*changes, *short], today=flow.today)
     export = as_decided(order, ack)
-    store.set_document_statuses({doc.id: DocumentStatus.ACCEPTED}, {} if export is order else {doc.id: dumps(export)})
-    doc = find_order(store, str(doc.id))
+    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
+                                    decided=None if export is order else dumps(export))
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
                 transmission_id=doc.transmission_id)
     deliveries = _route(store, archive, workspace, partner, doc, export)

@@ -119,12 +119,16 @@ class DocumentsMixin(StoreBase):
         old.active_key, old.status = None, DocumentStatus.SUPERSEDED
         s.flush()
 
-    def set_document_status(self, document_id: int, status: DocumentStatus) -> Document:
+    def set_document_status(self, document_id: int, status: DocumentStatus, *,
+                            decided: str | None = None) -> Document:
+        """One document's status (and its ``decided`` body, when given)."""
         with self._write() as s:
             row = s.get(DocumentRow, document_id)
             if row is None:
                 raise UsageError(f"no document {document_id}", code="store.not_found")
             row.status = status
+            if decided is not None:
+                row.decided = decided
             return convert.document(row)
 
     def set_document_statuses(self, statuses: Mapping[int, DocumentStatus],
