@@ -25,6 +25,7 @@ _ORDER_REJECTING = frozenset({"rule.ship_to.missing", "rule.ship_to.store_missin
                               "rule.ship_to.incomplete", "rule.ship_to.po_box", "rule.dates.past",
                               "rule.dates.window", "rule.purpose.unknown_po", "rule.purpose.shipped",
                               "rule.purpose.retired"})
+_ECHOED = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
 _NEEDS_A_PERSON = frozenset({"rule.purpose.copy"})
 """Findings held for a specialist whatever the partner's policy: answering them is a judgment."""
 
@@ -75,8 +76,11 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
         ack_type = AckType.ACCEPTED_NO_CHANGE
     else:
         ack_type = AckType.ACCEPTED_WITH_CHANGES
+    echoed = order.purpose in _ECHOED  # BAK01 is the 855's own purpose: it cancels, changes or replaces ours
     return PoAck(po_number=order.po_number, po_date=order.po_date, ack_type=ack_type, ack_date=today,
-                 purpose=order.purpose, purpose_code=order.purpose_code or "00", buyer=order.buyer, seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
+                 purpose=order.purpose if echoed else Purpose.ORIGINAL,
+                 purpose_code=(order.purpose_code or "00") if echoed else "00", buyer=order.buyer,
+                 seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
 
 
 def as_decided(order: Order, ack: PoAck | None) -> Order:

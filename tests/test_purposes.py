@@ -246,7 +246,10 @@ def test_a_duplicate_copy_waits_for_a_specialist(store: Store, tmp_path: Path) -
 def test_a_confirmation_of_an_order_we_never_had_is_an_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
     p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(variant(tmp_path, "06", 7746), "dropship")
-    assert findings(p, tx.id) == [] and orders(store)[f"{PO}:confirmation"].status is DocumentStatus.ACCEPTED
+    doc = orders(store)[f"{PO}:confirmation"]
+    assert findings(p, tx.id) == [] and doc.status is DocumentStatus.ACCEPTED
+    [ack] = outbound_sets(p, doc.id, "855")
+    assert segment(ack, "BAK")[0][:2] == ["00", "AD"]  # our answer is an original 855, not a "confirmation"
 
 
 # -- stock under concurrency -------------------------------------------------------------------
