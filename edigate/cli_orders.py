@@ -36,7 +36,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--partner", metavar="P")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
-    show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks")
+    show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks, and the "
+                                           "orders that cancel, change or replace it")
     show.add_argument("ref", metavar="ID|PO")
     show.add_argument("--partner", metavar="P")
     show.add_argument("--json", action="store_true")
@@ -123,9 +124,9 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_doc_json(d) for d in docs], out)
         return 0
-    print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':9} {'TX':>6}  PO:PURPOSE", file=out)
+    print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'TX':>6}  PO:PURPOSE", file=out)
     for d in docs:
-        print(f"{d.id:6}  {d.created_at:%Y-%m-%d %H:%M:%S}  {d.partner:10} {d.status.value:9} "
+        print(f"{d.id:6}  {d.created_at:%Y-%m-%d %H:%M:%S}  {d.partner:10} {d.status.value:10} "
               f"{d.transmission_id or '':>6}  {d.key}", file=out)
     return 0
 
@@ -152,6 +153,9 @@ def _print_chain(chain: OrderChain, out: TextIO) -> None:
     print(f"order {d.id}: PO {chain.po_number} from {d.partner}: {d.status.value}", file=out)
     if t is not None:
         print(f"  850 in transmission {t.id} ({t.file_name}, ISA13 {t.isa13 or '-'}): {t.status.value}", file=out)
+    if len(chain.versions) > 1:
+        for v in chain.versions:
+            print(f"  order {v.id} ({v.key.rsplit(':', 1)[1]}): {v.status.value}{_links(chain, v)}", file=out)
     for o in chain.outbounds:
         due = f", due {o.ack_due_at:%Y-%m-%d %H:%M}" if o.ack_status.value == "pending" and o.ack_due_at else ""
         result = f": {o.ack_result}" if o.ack_result else ""
@@ -159,6 +163,17 @@ def _print_chain(chain: OrderChain, out: TextIO) -> None:
               f"ack {o.ack_status.value}{due}{result}", file=out)
     for e in chain.events:
         print(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.actor} {e.action.value} {e.target}: {e.note}", file=out)
+
+
+def _links(chain: OrderChain, doc: Document) -> str:
+    """How ``doc`` stands to the other orders of its PO: what it amends, what amended it."""
+    later = chain.amended_by(doc)
+    words = [f"{later.key.rsplit(':', 1)[1]} order {later.id} retired it"] if later else []
+    if doc.amends is not None:
+        words.append(f"amends order {doc.amends}")
+    if doc.superseded_by is not None:
+        words.append(f"corrected as order {doc.superseded_by}")
+    return f" ({'; '.join(words)})" if words else ""
 
 
 def _release(args: argparse.Namespace, out: TextIO) -> int:
@@ -279,10 +294,12 @@ def _overdue(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _doc_json(d: Document) -> dict[str, Any]:
+def _doc_json(d: Document, chain: OrderChain | None = None) -> dict[str, Any]:
+    later = chain.amended_by(d) if chain is not None else None
     return {"id": d.id, "partner": d.partner, "key": d.key, "po_number": d.key.rsplit(":", 1)[0],
             "status": d.status.value, "transmission_id": d.transmission_id, "created_at": d.created_at.isoformat(),
-            "superseded_by": d.superseded_by}
+            "superseded_by": d.superseded_by, "amends": d.amends,
+            **({"amended_by": later.id if later else None} if chain is not None else {})}
 
 
 def _outbound_json(o: Outbound) -> dict[str, Any]:
@@ -295,8 +312,9 @@ def _outbound_json(o: Outbound) -> dict[str, Any]:
 
 def _chain_json(chain: OrderChain) -> dict[str, Any]:
     t = chain.transmission
-    return {"order": {**_doc_json(chain.order), "body": json.loads(chain.order.body)},
-            "versions": [_doc_json(d) for d in chain.versions],
+    return {"order": {**_doc_json(chain.order, chain), "body": json.loads(chain.order.body),
+                      "decided": json.loads(chain.order.decided) if chain.order.decided else None},
+            "versions": [_doc_json(d, chain) for d in chain.versions],
             "transmission": None if t is None else {"id": t.id, "file_name": t.file_name, "isa13": t.isa13,
                                                     "status": t.status.value},
             "outbounds": [_outbound_json(o) for o in chain.outbounds],

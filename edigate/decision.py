@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck
+from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck, Purpose
 from edigate.rules import Policy, RuleFinding
 
-__all__ = ["Decision", "Outcome", "decide", "po_ack"]
+__all__ = ["Decision", "Outcome", "as_decided", "decide", "po_ack"]
 
 _LINE_REJECTING = frozenset({"rule.sku.unknown", "rule.sku.inactive", "rule.uom.mismatch"})
 _ORDER_REJECTING = frozenset({"rule.ship_to.missing", "rule.ship_to.store_missing", "rule.ship_to.store_unknown",
                               "rule.ship_to.incomplete", "rule.ship_to.po_box", "rule.dates.past",
-                              "rule.dates.window"})
+                              "rule.dates.window", "rule.purpose.unknown_po", "rule.purpose.shipped",
+                              "rule.purpose.retired"})
+_ECHOED = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
+_NEEDS_A_PERSON = frozenset({"rule.purpose.copy"})
+"""Findings held for a specialist whatever the partner's policy: answering them is a judgment."""
 
 
 class Outcome(StrEnum):
@@ -39,6 +43,8 @@ class Decision:
     outcome: Outcome
     findings: tuple[RuleFinding, ...]
     ack: PoAck | None
+    export: Order | None = None
+    """What routing sends when that is not the order as received (see `as_decided`)."""
 
 
 def decide(order: Order, findings: Sequence[RuleFinding], policy: Policy, *, today: dt.date) -> Decision:
@@ -46,7 +52,7 @@ def decide(order: Order, findings: Sequence[RuleFinding], policy: Policy, *, tod
     found = tuple(findings)
     if not found:
         return Decision(Outcome.ACCEPTED, found, po_ack(order, found, today=today))
-    if policy == "hold":
+    if policy == "hold" or any(f.code in _NEEDS_A_PERSON for f in found):
         return Decision(Outcome.HELD, found, None)
     if policy == "reject" or any(f.code in _ORDER_REJECTING for f in found):
         return Decision(Outcome.REJECTED, found, po_ack(order, found, today=today, reject=True))
@@ -63,12 +69,35 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
     lines = tuple(_line_ack(line, by_line.get(line.line_number, []), reject) for line in order.lines)
     if reject:
         ack_type = AckType.REJECTED_WITH_DETAIL
+    elif order.purpose is Purpose.CANCEL:
+        ack_type, lines = AckType.ACCEPTED, tuple(replace(a, status=LineStatus.DELETED, quantity=Decimal(0))
+                                                  for a in lines)
     elif all(line.status is LineStatus.ACCEPTED for line in lines):
         ack_type = AckType.ACCEPTED_NO_CHANGE
     else:
         ack_type = AckType.ACCEPTED_WITH_CHANGES
+    echoed = order.purpose in _ECHOED  # BAK01 is the 855's own purpose: it cancels, changes or replaces ours
     return PoAck(po_number=order.po_number, po_date=order.po_date, ack_type=ack_type, ack_date=today,
-                 buyer=order.buyer, seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
+                 purpose=order.purpose if echoed else Purpose.ORIGINAL,
+                 purpose_code=(order.purpose_code or "00") if echoed else "00", buyer=order.buyer,
+                 seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
+
+
+def as_decided(order: Order, ack: PoAck | None) -> Order:
+    """The order as decided: each line at the quantity and price its 855 line commits to,
+    refused lines left out; ``order`` itself when the decision changed nothing."""
+    if ack is None or ack.purpose is Purpose.CANCEL:
+        return order
+    by_line = {a.line_number: a for a in ack.lines}
+    lines: list[OrderLine] = []
+    for line in order.lines:
+        a = by_line.get(line.line_number)
+        if a is None:
+            lines.append(line)
+        elif not a.status.is_rejection:
+            lines.append(replace(line, quantity=a.quantity, unit_price=a.unit_price)
+                         if (a.quantity, a.unit_price) != (line.quantity, line.unit_price) else line)
+    return order if lines == list(order.lines) else replace(order, lines=tuple(lines))
 
 
 def _line_ack(line: OrderLine, findings: list[RuleFinding], reject: bool) -> LineAck:

@@ -1,20 +1,23 @@
 """A partner's maps, rules and envelope, loaded once: what the pipeline and the order desk
 apply to each file and order (validator, inbound 850 map, 855 map, rules and decision,
 ack policy, our envelope). Nothing here touches the store or a channel, except stock
-taken through `Inventory` once an order is stored.
+taken through `Inventory` and purposes applied to earlier orders (`edigate.purposes`) once
+an order is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
-from edigate.decision import Decision, decide
+from edigate.decision import Decision, Outcome, as_decided, decide
 from edigate.inventory import Inventory
 from edigate.mapping.cache import MapCache
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.outbound import OutboundMap
-from edigate.model import Order
+from edigate.model import Order, Purpose
 from edigate.partners import Partner
+from edigate.purposes import Amendments, cancel_export
 from edigate.rules import RuleSet, check_order, load_rules
 from edigate.workspace import Workspace
 from edigate.x12.envelope import Party
@@ -45,12 +48,22 @@ class Flow:
         self.rules: RuleSet = load_rules(partner.rules, file=partner.file, root=workspace.root)
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:
-        """The partner's rules and policy applied to one order (and its stock, once it is stored)."""
-        findings = check_order(order, self.rules, today=self.today)
-        if self.stock is not None and document_id is not None:
-            return self.stock.promise(order, document_id, findings, self.rules, partner=self.partner.id,
-                                      today=self.today)
-        return decide(order, findings, self.rules.rules.policy, today=self.today)
+        """The partner's rules and policy applied to one order; once it is stored, its stock
+        and its purpose too (a cancel, change or replace applied to the earlier order)."""
+        if self.stock is None or document_id is None:
+            findings = check_order(order, self.rules, today=self.today)
+            return decide(order, findings, self.rules.rules.policy, today=self.today)
+        amendments = Amendments(self.stock.store)
+        amendment = amendments.check(order, document_id, self.partner.id)
+        if order.purpose is Purpose.CANCEL:  # the order's content is not ours to judge any more
+            export = cancel_export(order, amendment.earlier)
+            return self.stock.promise(order, document_id, amendment.findings, self.rules, today=self.today,
+                                      settle=lambda: amendments.apply(amendment, export=export))
+        findings = [*check_order(order, self.rules, today=self.today), *amendment.findings]
+        decision = self.stock.promise(order, document_id, findings, self.rules, today=self.today,
+                                      settle=lambda: amendments.apply(amendment))
+        export = as_decided(order, decision.ack) if decision.outcome is Outcome.ACCEPTED else order
+        return decision if export is order else replace(decision, export=export)
 
     def envelope(self) -> Envelope:
         p = self.partner

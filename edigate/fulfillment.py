@@ -55,12 +55,15 @@ class ConfirmationRow:
     weight_uom: str = "LB"
 
 
-def read_confirmation(path: Path) -> list[ConfirmationRow]:
-    """Rows of a CSV (header line) or JSON (a list of objects) shipment confirmation."""
+def read_confirmation(path: Path, data: bytes | None = None) -> list[ConfirmationRow]:
+    """Rows of a CSV (header line) or JSON (a list of objects) shipment confirmation; ``data``
+    is the file's content when the caller has read it already."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (data if data is not None else path.read_bytes()).decode("utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text: {exc}") from exc
     if path.suffix.lower() == ".json":
         try:
             records = json.loads(text)

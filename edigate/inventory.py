@@ -12,7 +12,7 @@ the same file; it is loaded once). `Inventory.promise` decides an order with its
 order the other rules accept takes stock for every line it keeps; a line that cannot be
 filled becomes a finding (IB or IQ in the 855, per the partner's ``short`` setting); an
 order that ends up held or rejected gives its stock back. So does an order that a later
-cancel or replacement of the same PO retires.
+cancel or replacement of the same PO retires (`edigate.purposes`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from edigate.decision import Decision, Outcome, decide
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.model import Order, Purpose
 from edigate.rules import AtpRule, Availability, RuleFinding, RuleSet, check_availability, stock_sku
-from edigate.store import Allocation, AllocationRequest, DocumentKind, StockLevel, Store
+from edigate.store import Allocation, AllocationRequest, StockLevel, Store
 
 __all__ = ["FEED_COLUMNS", "Inventory", "read_feed"]
 
@@ -95,14 +95,16 @@ class Inventory:
         return loaded
 
     def promise(self, order: Order, document_id: int, findings: Sequence[RuleFinding], rules: RuleSet, *,
-                partner: str, today: dt.date) -> Decision:
-        """The partner's policy applied to ``order`` with its rule findings and its stock."""
+                today: dt.date, settle: Callable[[], object] = lambda: None) -> Decision:
+        """The partner's policy applied to ``order`` with its rule findings and its stock.
+        ``settle`` runs once the order is accepted, before it takes stock (a replacement's
+        earlier order gives its stock back first)."""
         policy, atp = rules.rules.policy, rules.rules.atp
         first = decide(order, findings, policy, today=today)
+        if first.outcome is Outcome.ACCEPTED:
+            settle()
         if atp is None:
             return first
-        if order.purpose in (Purpose.CANCEL, Purpose.REPLACE):
-            self.retire_earlier(partner, order.po_number, keep=document_id)
         if first.outcome is not Outcome.ACCEPTED or first.ack is None or order.purpose is Purpose.CANCEL:
             self.store.release_allocations(document_id)
             return first
@@ -128,16 +130,6 @@ class Inventory:
                     if line.line_number in wanted and (sku := stock_sku(line, rules))]
         got = self.store.allocate(document_id, requests, warehouse=atp.warehouse, partial=atp.short == "reduce")
         return check_availability([_availability(a) for a in got], atp)
-
-    def retire_earlier(self, partner: str, po_number: str, *, keep: int) -> list[Allocation]:
-        """Give back the stock of earlier orders for ``po_number`` (a cancel or replacement came)."""
-        released: list[Allocation] = []
-        for purpose in Purpose:  # order keys are "PO:purpose": a lookup each, not every order read
-            key = f"{po_number}:{purpose.value}"
-            for doc in self.store.documents(kind=DocumentKind.ORDER, partner=partner, key=key):
-                if doc.id != keep:
-                    released += self.store.release_allocations(doc.id)
-        return released
 
 
 def _availability(a: Allocation) -> Availability:

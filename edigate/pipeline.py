@@ -34,6 +34,7 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
@@ -311,6 +312,7 @@ class Pipeline:
         for page in self._pages(run):
             entries: list[ErrorEntry] = []
             changed: dict[int, DocumentStatus] = {}
+            decided: dict[int, str] = {}
             for doc in page:
                 decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
@@ -319,7 +321,9 @@ class Pipeline:
                                        value=f.value, hint=f.hint) for f in decision.findings]
                 if doc.status is not status:
                     changed[doc.id] = status
-            self.store.set_document_statuses(changed)
+                if decision.export is not None:
+                    decided[doc.id] = dumps(decision.export)
+            self.store.set_document_statuses(changed, decided)
             self._log(run, entries)
         return None
 
@@ -336,9 +340,10 @@ class Pipeline:
                 batches: dict[str, list[tuple[str, bytes]]] = {}
                 delivered: dict[str, list[Callable[[], object]]] = {}
                 for doc in page:
-                    if doc.status is not DocumentStatus.ACCEPTED:
-                        continue
-                    for delivery in router.route(doc.body, x12=warehouse.writer(doc.id)):
+                    if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
+                        continue  # a cancel of an order that never went out goes nowhere
+                    for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
+                                                 only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
                             continue

@@ -238,10 +238,14 @@ def _kpis(partner: str | None, judged: dict[int, Judged], facts: Sequence[OrderF
         acks=_acks(acks, turnarounds), transmissions=_transmissions(counts), top_failing=_top_spots(spots))
 
 
+_ACCEPTED = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.CANCELLED, DocumentStatus.SUPERSEDED)
+
+
 def _accurate(f: OrderFacts) -> bool:
     """Passed untouched: accepted by the rules with no finding, never corrected by hand,
-    and none of our documents for it rejected by the partner."""
-    return (f.status in (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED) and not f.revised
+    and none of our documents for it rejected by the partner (an accepted order the buyer
+    cancelled or replaced later was still handled right)."""
+    return (f.status in _ACCEPTED and not f.revised
             and not f.corrections and not f.findings and not f.rejected_by_partner)
 
 

@@ -29,7 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from edigate.errors import ConfigError, DataError
-from edigate.model import Order, dumps, loads, to_json
+from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.partners import Destination
 
 __all__ = ["Delivery", "Router", "X12Writer", "XSD_PATH", "render", "route"]
@@ -73,13 +73,18 @@ class Router:
         self.needs_order = any(d.when or d.format != "json" for d in self.destinations)
         """Whether routing from canonical text must decode the order."""
 
-    def route(self, order: Order | str, *, x12: X12Writer | None = None) -> list[Delivery]:
-        """One delivery per destination whose ``when`` holds for the order; ``x12`` writes the 940s."""
+    def route(self, order: Order | str, *, x12: X12Writer | None = None,
+              only: Callable[[str, str], bool] | None = None) -> list[Delivery]:
+        """One delivery per destination whose ``when`` holds for the order; ``x12`` writes the
+        940s; ``only`` (destination name, format) narrows the destinations (a cancel goes
+        where the earlier order went)."""
         text = order if isinstance(order, str) else None
         record = order if isinstance(order, Order) else (loads(Order, order) if self.needs_order else None)
         data: dict[str, Any] | None = None
         deliveries = []
         for dest in self.destinations:
+            if only is not None and not only(dest.name, dest.format):
+                continue
             if dest.when:
                 assert record is not None  # needs_order
                 if data is None:
@@ -87,8 +92,9 @@ class Router:
                             "line_count": record.line_count, "quantity_total": record.quantity_total}
                 if not self._holds(dest, data):
                     continue
-            po_number = record.po_number if record is not None else _po_number(text or "")
-            name = f"{_safe(self.partner)}-{_safe(po_number)}.{dest.format.split('-')[0]}"
+            po_number, purpose = _names(record, text or "")
+            suffix = "" if purpose == Purpose.ORIGINAL else f"-{purpose}"  # a cancel must not overwrite its order
+            name = f"{_safe(self.partner)}-{_safe(po_number)}{suffix}.{dest.format.split('-')[0]}"
             if dest.format == "x12-940":
                 assert record is not None
                 deliveries.append(_x12(record, dest, name, x12))
@@ -121,9 +127,13 @@ def route(order: Order, destinations: Sequence[Destination], *, partner: str,
     return Router(destinations, partner=partner).route(order, x12=x12)
 
 
-def _po_number(text: str) -> str:
-    found = json.loads(text).get("po_number") if text else None
-    return found if isinstance(found, str) else "order"
+def _names(record: Order | None, text: str) -> tuple[str, str]:
+    """The PO number and purpose a file name is made of."""
+    if record is not None:
+        return record.po_number, record.purpose.value
+    data = json.loads(text) if text else {}
+    found, purpose = data.get("po_number"), data.get("purpose", Purpose.ORIGINAL.value)
+    return (found if isinstance(found, str) else "order"), _safe(str(purpose))
 
 
 def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> Delivery:
@@ -155,12 +165,13 @@ def render(order: Order, fmt: str, *, partner: str) -> bytes:
 def _csv(order: Order) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["po_number", "po_date", "line", "sku", "upc", "quantity", "uom", "unit_price", "ship_to"])
+    writer.writerow(["po_number", "po_date", "line", "sku", "upc", "quantity", "uom", "unit_price", "ship_to",
+                     "purpose"])
     ship_to = order.ship_to.ids.buyer_location or order.ship_to.name if order.ship_to else ""
     for line in order.lines:
         writer.writerow([order.po_number, order.po_date.isoformat(), line.line_number,
                          line.product_ids.vendor_part or "", line.product_ids.upc or "", line.quantity, line.uom,
-                         "" if line.unit_price is None else line.unit_price, ship_to or ""])
+                         "" if line.unit_price is None else line.unit_price, ship_to or "", order.purpose.value])
     return out.getvalue().encode()
 
 

@@ -134,3 +134,20 @@ def test_inventory_and_a_945_from_the_3pl(workspace: Path) -> None:
     feed.write_text("sku,on_hand\nACM-2040,lots\n", encoding="utf-8")
     code, _, err = run("inventory", "load", str(feed))
     assert code == 2 and len(err.splitlines()) == 1 and "bad inventory row" in err
+
+
+def test_show_and_list_tell_a_cancelled_order_and_its_cancel(workspace: Path) -> None:
+    ingest(workspace, SAMPLE.read_bytes())
+    cancel = SAMPLE.read_bytes().replace(b"BEG*00*SA*4500012345", b"BEG*01*SA*4500012345")
+    ingest(workspace, cancel.replace(b"000000101", b"000000102"))
+    code, out, _ = run("orders", "list", "--json")
+    by_key = {d["key"]: d for d in json.loads(out)}
+    earlier, later = by_key["4500012345:original"], by_key["4500012345:cancel"]
+    assert (earlier["status"], later["status"], later["amends"]) == ("cancelled", "accepted", earlier["id"])
+    code, out, _ = run("orders", "show", "4500012345")
+    assert code == 0 and out.startswith(f"order {later['id']}: PO 4500012345 from bigbox: accepted")
+    assert f"  order {earlier['id']} (original): cancelled (cancel order {later['id']} retired it)" in out
+    assert f"  order {later['id']} (cancel): accepted (amends order {earlier['id']})" in out
+    assert f"edigate amend order:{earlier['id']}: cancelled by order {later['id']}" in out
+    chain = json.loads(run("orders", "show", str(earlier["id"]), "--json")[1])
+    assert {v["id"]: v["amended_by"] for v in chain["versions"]} == {earlier["id"]: later["id"], later["id"]: None}

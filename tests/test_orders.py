@@ -17,7 +17,7 @@ from edigate.orders import (
 )
 from edigate.partners import Partner, load_partners
 from edigate.pipeline import Pipeline
-from edigate.store import AckStatus, AuditAction, Document, DocumentStatus, Outbound, Status, Store
+from edigate.store import AckStatus, AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
@@ -151,6 +151,36 @@ def test_ship_gives_a_valid_856_and_810_with_unique_control_numbers(pipeline: Pi
         ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT)
     with pytest.raises(DataError, match="already invoiced"):
         invoice(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), "4500012345")
+
+
+def test_an_856_that_cannot_be_written_spends_no_number_and_confirms_nothing(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    last = max(int(o.isa13) for o in pipeline.store.outbounds(tx.id))
+    put = pipeline.archive.put
+
+    def full_disk(data: bytes) -> object:
+        if b"ST*856*" in data:
+            raise OSError(28, "No space left on device")
+        return put(data)
+
+    monkeypatch.setattr(pipeline.archive, "put", full_disk)
+    with pytest.raises(OSError):
+        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    assert pipeline.store.documents(kind=DocumentKind.SHIPMENT) == []
+    monkeypatch.setattr(pipeline.archive, "put", put)
+    done = ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    assert [int(o.isa13) for o in (*done.asn, *done.invoices)] == [last + 1, last + 2]  # no gap
+
+
+def test_a_confirmation_is_read_once(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    reads: list[Path] = []
+    read_bytes, read_text = Path.read_bytes, Path.read_text
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or read_bytes(self))
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or read_text(self, *a, **k))
+    ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    assert reads.count(SHIPMENT) == 1
 
 
 def test_shipping_more_than_ordered_is_refused_with_the_row(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 
 from edigate.errors import DataError
-from edigate.model import from_json, Order
+from edigate.model import from_json, Order, Purpose
 from edigate.partners import Destination, load_partner
-from edigate.routing import XSD_PATH, render, route
+from edigate.routing import XSD_PATH, Router, render, route
 
 from tests.conftest import REPO
 from tests.test_rules import sample_order
@@ -64,3 +64,19 @@ def test_a_condition_cannot_escape_the_sandbox() -> None:
     evil = dataclasses.replace(base, when="order.__class__.__mro__[1].__subclasses__()")
     with pytest.raises((ConfigError, DataError)):
         route(order, [evil], partner="bigbox")
+
+
+def test_a_cancel_says_so_in_every_format_and_under_a_name_of_its_own() -> None:
+    order = dataclasses.replace(sample_order("bigbox", "bigbox-850-4010"), purpose=Purpose.CANCEL, purpose_code="01")
+    ns = {"o": "urn:edigate:order-export:1"}
+    assert etree.fromstring(render(order, "xml", partner="bigbox")).findtext("o:purpose", namespaces=ns) == "cancel"
+    rows = list(csv.DictReader(render(order, "csv", partner="bigbox").decode().splitlines()))
+    assert {r["purpose"] for r in rows} == {"cancel"}
+    assert json.loads(render(order, "json", partner="bigbox"))["purpose"] == "cancel"
+    partner = load_partner(REPO / "partners" / "bigbox.yaml")
+    text = render(order, "json", partner="bigbox").decode()
+    assert [d.file_name for d in route(order, partner.routing[:1], partner="bigbox")] == [
+        "bigbox-4500012345-cancel.json"]
+    router = Router(partner.routing[:1], partner="bigbox")
+    assert [d.file_name for d in router.route(text)] == ["bigbox-4500012345-cancel.json"]
+    assert router.route(text, only=lambda name, fmt: name != partner.routing[0].name) == []

@@ -15,13 +15,13 @@ from edigate.mapping.outbound import OutboundMap, load_outbound_map
 from edigate.model import PoAck
 from edigate.partners import Partner
 from edigate.routing import Delivery
-from edigate.store import Document, ErrorEntry, Outbound, Severity, Store
+from edigate.store import Document, ErrorEntry, Outbound, OutboundNumbers, Severity, Store
 from edigate.transport import ChannelOptions, open_channel
 from edigate.workspace import Workspace
 from edigate.x12.controls import read_controls
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
-__all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "record", "send", "send_855", "write"]
+__all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "send", "send_855", "write_recorded"]
 
 ALL_CHANNELS = ("folder", "sftp", "as2")
 
@@ -46,10 +46,16 @@ def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap
     return load_outbound_map(name, workspace.maps_path)
 
 
-def write(archive: Archive, flow: Flow, functional_id: str, sets: Collection[TransactionContent]) -> Written:
-    """One interchange in the partner's envelope, numbered from the flow's sequence, archived."""
-    data = write_interchange(flow.envelope(), [GroupContent(functional_id, tuple(sets))], flow.numbers)
-    return archived(archive, data)
+def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: Flow, functional_id: str,
+                   sets: Collection[TransactionContent], set_id: str, keys: Sequence[tuple[str, Document]]
+                   ) -> list[Outbound]:
+    """One interchange in the partner's envelope, archived and recorded once per (key, order)
+    in the commit that spends its control numbers (open ``numbers`` with
+    `Store.outbound_numbers`): a failure or a key already recorded leaves no gap."""
+    data = write_interchange(flow.envelope(), [GroupContent(functional_id, tuple(sets))],
+                             numbers.blocks(1, len(sets)))
+    written = archived(archive, data)
+    return [out for out, _ in numbers.record_all([_fields(flow, written, set_id, key, doc) for key, doc in keys])]
 
 
 def archived(archive: Archive, data: bytes) -> Written:
@@ -57,12 +63,6 @@ def archived(archive: Archive, data: bytes) -> Written:
     c = read_controls(data)
     put = archive.put(data)
     return Written(put.sha256, put.relative, c.isa13, c.gs06, c.st02, c.set_id)
-
-
-def record(store: Store, flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> Outbound:
-    """The outbound record of ``written`` for order ``doc``; an ack is expected within the window."""
-    out, _ = store.record_outbound(partner=flow.partner.id, **_fields(flow, written, set_id, key, doc))
-    return out
 
 
 def _fields(flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> dict[str, Any]:

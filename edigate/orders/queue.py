@@ -14,21 +14,24 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from edigate.archive import Archive
-from edigate.decision import po_ack
+from edigate.decision import as_decided, po_ack
 from edigate.errors import UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
-from edigate.model import Order, to_json
+from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.orders.outputs import ALL_CHANNELS, deliver, send, send_855
 from edigate.orders.stored import find_order, order_of, po_of, target_of
 from edigate.partners import Partner
-from edigate.routing import Delivery, route
+from edigate.purposes import Amendments, cancel_destinations, cancel_export, is_cancel, settle
+from edigate.routing import Delivery, Router
 from edigate.rules import RuleFinding, check_order
-from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 
 __all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
+
+_BLOCKING = frozenset({"rule.purpose.shipped", "rule.purpose.retired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,23 +62,52 @@ class Overridden:
 
 def release(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, actor: str,
             today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
-    """Accept a held order as it stands and continue the pipeline: stock, routing, the 855."""
+    """Accept a held order as it stands and continue the pipeline: its purpose applied to the
+    earlier order, stock, routing (the order as decided), the 855."""
     doc = _held(store, order_id)
     stock = Inventory(store, workspace.root)
     flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today, stock=stock)
     order = order_of(doc)
-    short = stock.take(order, doc.id, flow.rules)
-    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED)
+    _amend(store, order, doc)
+    short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
+    original, changes = _changes_since_received(store, doc)
+    ack = po_ack(original, [*changes, *short], today=flow.today)
+    export = as_decided(order, ack)
+    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
+                                    decided=None if export is order else dumps(export))
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
                 transmission_id=doc.transmission_id)
-    warehouse = ShippingOrders(store, archive, workspace, partner)
-    deliveries = tuple(route(order, partner.routing, partner=partner.id, x12=warehouse.writer(doc.id)))
+    deliveries = _route(store, archive, workspace, partner, doc, export)
     problems = deliver(store, workspace, partner, doc, deliveries)
-    original, changes = _changes_since_received(store, doc)
-    sent = send_855(store, archive, flow, doc, po_ack(original, [*changes, *short], today=flow.today))
-    _settle(store, doc)
+    sent = send_855(store, archive, flow, doc, ack)
+    settle(store, doc.transmission_id)
     problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems, tuple(short))
+
+
+def _amend(store: Store, order: Order, doc: Document) -> None:
+    """A released cancel, change or replace retires the earlier order, unless that order
+    shipped or was retired already: then releasing it would hide the problem."""
+    amendments = Amendments(store)
+    amendment = amendments.check(order, doc.id, doc.partner)
+    blocking = [f for f in amendment.findings if f.code in _BLOCKING]
+    if blocking:
+        raise UsageError(f"order {doc.id} cannot be released: {blocking[0].message}; {blocking[0].hint}",
+                         code="orders.amend")
+    export = cancel_export(order, amendment.earlier) if order.purpose is Purpose.CANCEL else None
+    amendments.apply(amendment, export=export)
+
+
+def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partner, doc: Document,
+           export: Order) -> tuple[Delivery, ...]:
+    """The deliveries of a released order: as decided; a cancel only where the earlier order went."""
+    if is_cancel(doc):
+        if doc.decided is None:
+            return ()
+        export = loads(Order, doc.decided)
+    warehouse = ShippingOrders(store, archive, workspace, partner)
+    return tuple(Router(partner.routing, partner=partner.id).route(
+        export, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
 
 
 def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
@@ -90,7 +122,7 @@ def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partne
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
                 transmission_id=doc.transmission_id)
     sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
-    _settle(store, doc)
+    settle(store, doc.transmission_id)
     return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
 
 
@@ -137,12 +169,3 @@ def _changes_since_received(store: Store, doc: Document) -> tuple[Order, list[Ru
     return original, [RuleFinding("rule.price.mismatch", "price overridden", n.line_number, "unit_price",
                                   str(n.unit_price), str(prices[n.line_number]))
                       for n in original.lines if prices.get(n.line_number, n.unit_price) != n.unit_price]
-
-
-def _settle(store: Store, doc: Document) -> None:
-    """A held transmission is done once none of its orders is held any more."""
-    if doc.transmission_id is None or store.transmission(doc.transmission_id).status is not Status.HELD:
-        return
-    if not any(d.status is DocumentStatus.HELD for d in store.documents(
-            transmission_id=doc.transmission_id, kind=DocumentKind.ORDER, current=True)):
-        store.set_status(doc.transmission_id, Status.DONE)

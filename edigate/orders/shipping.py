@@ -18,10 +18,10 @@ from edigate.errors import DataError, InputError, UsageError
 from edigate.flow import Flow
 from edigate.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
 from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
-from edigate.orders.outputs import ALL_CHANNELS, load_map, record, send, write
+from edigate.orders.outputs import ALL_CHANNELS, load_map, send, write_recorded
 from edigate.orders.stored import order_of, orders_by_po
 from edigate.partners import Partner
-from edigate.store import Document, DocumentKind, DocumentStatus, Outbound, Store
+from edigate.store import Document, DocumentKind, DocumentStatus, NewDocument, Outbound, Store
 from edigate.warehouse import is_x12, read_shipping_advice
 from edigate.workspace import Workspace
 from edigate.x12.writer import TransactionContent
@@ -57,15 +57,16 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
     shipment = build_shipment(rows, orders, ship_from=first.seller if first else None)
     flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
     asn = load_map(partner, workspace, "856").render(shipment)
-    written = write(archive, flow, "SH", [TransactionContent("856", asn)])
-    saved = store.save_document(kind=DocumentKind.SHIPMENT, partner=partner.id, key=shipment.shipment_id,
-                                body=json.dumps(to_json(shipment)), transmission_id=None)
-    if not saved.created:
-        raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
+    with store.outbound_numbers(partner.id) as numbers:  # the shipment, its 856 and their numbers: one commit
+        saved = numbers.save(NewDocument(DocumentKind.SHIPMENT, partner.id, shipment.shipment_id,
+                                         json.dumps(to_json(shipment)), None))
+        if not saved.created:
+            raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
+        sent = tuple(write_recorded(numbers, archive, flow, "SH", [TransactionContent("856", asn)], "856",
+                                    [(f"856:{shipment.shipment_id}:{docs[so.po_number].id}", docs[so.po_number])
+                                     for so in shipment.orders]))
     for so in shipment.orders:
         store.consume_allocations(docs[so.po_number].id, _shipped_lines(so))
-    sent = tuple(record(store, flow, written, "856", f"856:{shipment.shipment_id}:{docs[so.po_number].id}",
-                        docs[so.po_number]) for so in shipment.orders)
     invoices: tuple[Outbound, ...] = ()
     if "810" in partner.documents.outbound:
         invoices = tuple(_invoice(store, archive, workspace, flow, docs[so.po_number], shipment, n)
@@ -82,7 +83,7 @@ def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[Confirmation
         raise InputError(f"{confirmation}: cannot read: {exc.strerror}") from exc
     if is_x12(data):
         return read_shipping_advice(data, str(confirmation), {po: order_of(d) for po, d in docs.items()})
-    return read_confirmation(confirmation)
+    return read_confirmation(confirmation, data)
 
 
 def _shipped_lines(so: ShippedOrder) -> dict[str, Decimal]:
@@ -118,10 +119,12 @@ def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, d
     bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
                        invoice_date=flow.today)
     body = load_map(flow.partner, workspace, "810").render(bill)
-    written = write(archive, flow, "IN", [TransactionContent("810", body)])
-    store.save_document(kind=DocumentKind.INVOICE, partner=doc.partner, key=f"{bill.po_number}:{shipment.shipment_id}",
-                        body=json.dumps(to_json(bill)), transmission_id=None)
-    return record(store, flow, written, "810", f"810:{shipment.shipment_id}:{doc.id}", doc)
+    with store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
+        numbers.save(NewDocument(DocumentKind.INVOICE, doc.partner, f"{bill.po_number}:{shipment.shipment_id}",
+                                 json.dumps(to_json(bill)), None))
+        [out] = write_recorded(numbers, archive, flow, "IN", [TransactionContent("810", body)], "810",
+                               [(f"810:{shipment.shipment_id}:{doc.id}", doc)])
+    return out
 
 
 def _over_shipped(store: Store, partner: str, rows: Sequence[ConfirmationRow], orders: dict[str, Order]) -> list[str]:

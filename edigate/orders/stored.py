@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 from edigate.errors import UsageError
 from edigate.model import Order, from_json
+from edigate.purposes import is_cancel
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",
            "target_of"]
+
+
+_IN_FORCE = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,10 @@ class OrderChain:
     @property
     def po_number(self) -> str:
         return po_of(self.order)
+
+    def amended_by(self, doc: Document) -> Document | None:
+        """The later order (cancel, change, replace) that retired ``doc``, if one did."""
+        return next((d for d in self.versions if d.amends == doc.id), None)
 
 
 def po_of(doc: Document) -> str:
@@ -86,5 +94,12 @@ def order_chain(store: Store, partner: str, po: str) -> OrderChain:
 
 
 def orders_by_po(store: Store, partner: str) -> dict[str, Document]:
-    """The current order document per PO (the newest purpose wins)."""
-    return {po_of(d): d for d in store.documents(kind=DocumentKind.ORDER, partner=partner, current=True)}
+    """The order in force per PO: the newest accepted one (a replacement held for review
+    leaves the earlier order in force), else the newest; a cancellation is never the order
+    itself, so a cancelled PO maps to its cancelled order."""
+    found: dict[str, Document] = {}
+    for d in store.documents(kind=DocumentKind.ORDER, partner=partner, current=True):
+        held = found.get(po := po_of(d))
+        if not is_cancel(d) and (held is None or d.status in _IN_FORCE or held.status not in _IN_FORCE):
+            found[po] = d
+    return found

@@ -119,17 +119,23 @@ class DocumentsMixin(StoreBase):
         old.active_key, old.status = None, DocumentStatus.SUPERSEDED
         s.flush()
 
-    def set_document_status(self, document_id: int, status: DocumentStatus) -> Document:
+    def set_document_status(self, document_id: int, status: DocumentStatus, *,
+                            decided: str | None = None) -> Document:
+        """One document's status (and its ``decided`` body, when given)."""
         with self._write() as s:
             row = s.get(DocumentRow, document_id)
             if row is None:
                 raise UsageError(f"no document {document_id}", code="store.not_found")
             row.status = status
+            if decided is not None:
+                row.decided = decided
             return convert.document(row)
 
-    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus]) -> None:
-        """Many documents' statuses in one transaction (a stage's decisions, one commit)."""
-        if not statuses:
+    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus],
+                              decided: Mapping[int, str] | None = None) -> None:
+        """Many documents' statuses in one transaction (a stage's decisions, one commit), and
+        the ``decided`` body of those whose decision changed what routing sends."""
+        if not statuses and not decided:
             return
         by_status: dict[DocumentStatus, list[int]] = {}
         for document_id, status in statuses.items():
@@ -139,6 +145,8 @@ class DocumentsMixin(StoreBase):
                 for start in range(0, len(ids), _IN_CHUNK):
                     s.execute(update(DocumentRow).where(DocumentRow.id.in_(ids[start:start + _IN_CHUNK]))
                               .values(status=status))
+            for document_id, body in (decided or {}).items():
+                s.execute(update(DocumentRow).where(DocumentRow.id == document_id).values(decided=body))
 
     def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
                   kind: DocumentKind | None = None, key: str | None = None,
@@ -370,19 +378,35 @@ class OutboundNumbers:
 
         When ``key`` is already recorded, the draws are rolled back and the record returned.
         """
+        return self.record_all([fields])[0]
+
+    def record_all(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Outbound, bool]]:
+        """`record` for one interchange recorded under several keys (an 856 once per order it
+        ships): all in the transaction of the draws, one commit. When the first key is
+        already recorded, the draws are rolled back and the records found returned."""
         s = self._begin()
         try:
-            found = self.store._recorded(s, self.partner, fields["key"])
-            if found is not None:
+            found = [self.store._recorded(s, self.partner, r["key"]) for r in records]
+            if found and found[0] is not None:
                 self.discard()
-                return found, False
-            row = self.store._outbound_row(s, partner=self.partner, **fields)
-            outbound = convert.outbound(row)
+                return [(f, False) for f in found if f is not None]
+            done = [(f, False) if f is not None else
+                    (convert.outbound(self.store._outbound_row(s, partner=self.partner, **r)), True)
+                    for f, r in zip(found, records, strict=True)]
         except BaseException:
             self.discard()
             raise
         self._finish(commit=True)
-        return outbound, True
+        return done
+
+    def save(self, document: NewDocument) -> SavedDocument:
+        """`Store.save_document` in the transaction of the draws: the document (a shipment,
+        an invoice) commits with the numbers and the record of the file that carries it."""
+        try:
+            return self.store._save(self._begin(), document)
+        except BaseException:
+            self.discard()
+            raise
 
     def discard(self) -> None:
         """Give back every number drawn since the last `record`."""

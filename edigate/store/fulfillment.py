@@ -23,15 +23,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from edigate.errors import StoreError
 from edigate.store import convert
 from edigate.store.base import StoreBase
-from edigate.store.records import Outbound
-from edigate.store.tables import Base, OutboundRow, _enum
+from edigate.store.records import Document, DocumentStatus, Outbound
+from edigate.store.tables import Base, DocumentRow, OutboundRow, _enum
 from edigate.store.types import BigId, created, hexdigest, intpk, utcnow, when
 
 __all__ = [
-    "Allocation", "AllocationRequest", "AllocationStatus", "FulfillmentMixin", "InventoryLevel", "StockLevel",
+    "Allocation", "AllocationRequest", "AllocationStatus", "Amended", "FulfillmentMixin", "InventoryLevel",
+    "StockLevel",
 ]
 
 _MILLI = Decimal(1000)
+_RETIRED = (DocumentStatus.CANCELLED, DocumentStatus.SUPERSEDED)
 
 
 def _units(quantity: Decimal) -> int:
@@ -112,6 +114,19 @@ class InventoryLevelRow(Base):
     allocated: Mapped[int] = mapped_column(BigInteger, default=0)
     available_date: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[created]
+
+
+@dataclass(frozen=True, slots=True)
+class Amended:
+    """An earlier order after a later one cancelled or superseded it, and the stock it gave back.
+
+    ``applied`` is False when the later order had already done so (the same amendment
+    decided again) or another order had (``earlier.status`` says which): nothing changed.
+    """
+
+    earlier: Document
+    released: tuple[Allocation, ...]
+    applied: bool
 
 
 class AllocationRow(Base):
@@ -259,6 +274,32 @@ class FulfillmentMixin(StoreBase):
                 self._give_back(s, row, on_hand=0)
                 row.status, row.released_at = AllocationStatus.RELEASED, utcnow()
             return [_allocation(r) for r in rows]
+
+        return self._write_retrying(work)
+
+    def amend_order(self, earlier_id: int, later_id: int, status: DocumentStatus, *,
+                    decided: str | None = None) -> Amended:
+        """Mark order ``earlier_id`` cancelled or superseded by ``later_id`` (whose ``decided``
+        body is set with it) and give back its stock, in one transaction: of two workers
+        applying it at once, one does it, the other finds it done, so the stock goes back
+        exactly once."""
+        def work(s: Session) -> Amended:
+            earlier = s.get(DocumentRow, earlier_id, with_for_update=True)
+            later = s.get(DocumentRow, later_id, with_for_update=True)
+            if earlier is None or later is None:
+                raise StoreError(f"no order {earlier_id if earlier is None else later_id} to amend")
+            if later.amends == earlier_id or earlier.status in _RETIRED:
+                return Amended(convert.document(earlier), (), applied=False)
+            earlier.status, later.amends = status, earlier_id
+            if decided is not None:
+                later.decided = decided
+            rows = list(s.scalars(select(AllocationRow).where(AllocationRow.document_id == earlier_id,
+                                                              AllocationRow.status == AllocationStatus.ACTIVE)))
+            for row in rows:
+                self._give_back(s, row, on_hand=0)
+                row.status, row.released_at = AllocationStatus.RELEASED, utcnow()
+            s.flush()
+            return Amended(convert.document(earlier), tuple(_allocation(r) for r in rows), applied=True)
 
         return self._write_retrying(work)
 

@@ -76,6 +76,7 @@ class DocumentStatus(StrEnum):
     REJECTED = "rejected"
     ROUTED = "routed"
     SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
 
 
 class AckStatus(StrEnum):
@@ -92,6 +93,7 @@ class AuditAction(StrEnum):
     OVERRIDE = "override"
     RESEND = "resend"
     CONFIG_CHANGE = "config-change"
+    AMEND = "amend"
 
 
 class ControlKind(StrEnum):
@@ -202,6 +204,11 @@ class Document:
     transmission_id: int | None
     created_at: dt.datetime
     superseded_by: int | None = None
+    """A newer version of this document under the same key (our correction, e.g. a price override)."""
+    amends: int | None = None
+    """The earlier order this one cancels, replaces or changes (the buyer's BEG01)."""
+    decided: str | None = None
+    """The order as decided, when that differs from ``body`` as received: what routing sends."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,8 @@ class DocumentRow(Base):
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
     created_at: Mapped[created]
     superseded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
+    amends: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
+    decided: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundRow(Base):
