@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edigate.archive import Archive
+from edigate.dispatch import dispatch
 from edigate.errors import ConfigError, DataError, EdigateError, TransportError
 from edigate.flow import Flow
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
@@ -112,10 +113,8 @@ def send(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
         return ()
     try:
         with open_channel(config, f"{partner.id}:out", ChannelOptions(root=workspace.root, settle_seconds=0)) as ch:
-            for o in outs:
-                if o.sha256 not in {p.sha256 for p in outs[:outs.index(o)]}:
-                    ch.send(f"{o.set_id}-{partner.id}-{o.isa13}.x12", archive.get(o.sha256))
-                store.mark_sent(o.id)
+            for _ in dispatch(ch, store, archive, outs):
+                pass
     except TransportError as exc:
         problem = f"{partner.id}:out: {exc.message} (the output stays queued)"
         for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
