@@ -34,7 +34,7 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
-from edigate.purposes import cancel_destinations, is_cancel
+from edigate.purposes import cancel_destinations, is_cancel, order_key
 from edigate.mapping.cache import MapCache
 from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
@@ -290,7 +290,7 @@ class Pipeline:
                                    segment_position=f.segment_position, element_position=f.element,
                                    value=f.value, hint=f.hint) for f in result.findings]
             if result.order is not None and result.ok:
-                documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, _order_key(result.order),
+                documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, order_key(result.order),
                                              dumps(result.order), run.tx.id))
             if len(documents) == _PAGE:
                 self._save_orders(run, documents, entries)
@@ -561,10 +561,6 @@ _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionO
 
 def _key(tx: Transaction) -> tuple[str, str, str]:
     return tx.interchange.control_number, tx.group.control_number if tx.group else "", tx.control_number
-
-
-def _order_key(order: Order) -> str:
-    return f"{order.po_number}:{order.purpose.value}"
 
 
 def _order(body: str) -> Order:

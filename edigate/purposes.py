@@ -19,6 +19,7 @@ each other (`Document.amends`, and `OrderChain.amended_by`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -27,7 +28,7 @@ from edigate.rules import RuleFinding
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
 
 __all__ = ["AMENDING", "Amendment", "Amendments", "cancel_destinations", "cancel_export", "earlier_order",
-           "is_cancel", "settle"]
+           "is_cancel", "order_key", "settle"]
 
 AMENDING = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
@@ -157,10 +158,21 @@ def cancel_destinations(store: Store, doc: Document) -> Callable[[str, str], boo
 
 
 def _versions(store: Store, partner: str, po: str) -> list[Document]:
-    """Every current order for ``po`` (one lookup per purpose key, not every order read)."""
-    found = [d for p in Purpose for d in store.documents(kind=DocumentKind.ORDER, partner=partner,
-                                                         key=f"{po}:{p.value}", current=True)]
-    return sorted(found, key=lambda d: d.id)
+    """Every current order for ``po``, oldest first (its keys start ``PO:``; see `order_key`)."""
+    return [d for d in store.documents(kind=DocumentKind.ORDER, partner=partner, key_prefix=f"{po}:", current=True)
+            if d.key.rsplit(":", 1)[0] == po]
+
+
+def order_key(order: Order) -> str:
+    """An order's business key: ``PO:purpose``, so the same order sent again is a duplicate.
+    A change or a replacement adds a digest of its content (``PO:change@1f0c…``): a buyer
+    may change an order several times, and each different change is new, while the same
+    change resent (under new control numbers) is still a duplicate."""
+    key = f"{order.po_number}:{order.purpose.value}"
+    if order.purpose not in (Purpose.CHANGE, Purpose.REPLACE):
+        return key
+    content = dumps(replace(order, source=None)).encode()
+    return f"{key}@{hashlib.sha256(content).hexdigest()[:16]}"
 
 
 def _copy(order: Order, earlier: Document | None) -> tuple[RuleFinding, ...]:

@@ -43,8 +43,9 @@ def variant(tmp_path: Path, beg: str, n: int, *, po: str = PO, **edits: str) -> 
 
 
 def orders(s: Store) -> dict[str, Document]:
-    """The orders by their key (PO:purpose), as the store has them now."""
-    return {d.key: d for d in s.documents(kind=DocumentKind.ORDER)}
+    """The orders by PO:purpose (a change's key also has its content digest), the newest
+    of each as the store has them now."""
+    return {d.key.split("@", 1)[0]: d for d in s.documents(kind=DocumentKind.ORDER)}
 
 
 def findings(p: Pipeline, tx_id: int) -> list[str]:
@@ -196,6 +197,25 @@ def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path:
     assert erp_file(tmp_path, f"dropship-{PO}-{purpose}.json").lines[1].quantity == 5
     chain = order_chain(store, "dropship", PO)
     assert chain.order.id == later.id and chain.amended_by(earlier) == later
+
+
+def test_each_different_change_supersedes_the_last_and_a_resent_one_is_a_duplicate(
+        store: Store, tmp_path: Path) -> None:  # noqa: F811
+    p = pipeline(store, workspace(tmp_path))
+    p.ingest(SAMPLE, "dropship")
+    p.ingest(variant(tmp_path, "04", 7746, **{"PO1*2*2*EA": "PO1*2*5*EA"}), "dropship")
+    p.ingest(variant(tmp_path, "04", 7747, **{"PO1*2*2*EA": "PO1*2*3*EA"}), "dropship")
+    resent = p.ingest(variant(tmp_path, "04", 7748, **{"PO1*2*2*EA": "PO1*2*3*EA"}), "dropship")
+    first, change1, change2 = store.documents(kind=DocumentKind.ORDER)
+    assert [d.key.split("@")[0] for d in (first, change1, change2)] == [f"{PO}:original", f"{PO}:change",
+                                                                         f"{PO}:change"]
+    assert [d.status for d in (first, change1, change2)] == [DocumentStatus.SUPERSEDED, DocumentStatus.SUPERSEDED,
+                                                             DocumentStatus.ACCEPTED]
+    assert (change1.amends, change2.amends) == (first.id, change1.id)
+    assert taken(p) == {"ACM-1001": 1, "ACM-2040": 3}  # the last change's quantities, stock taken once
+    assert "order.duplicate" in [e.code for e in store.errors(resent.id)]
+    assert len(store.documents(kind=DocumentKind.ORDER)) == 3
+
 
 
 def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(store: Store,  # noqa: F811

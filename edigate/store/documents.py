@@ -47,7 +47,7 @@ class DocumentsMixin(StoreBase):
     def save_document(self, *, kind: DocumentKind, partner: str, key: str, body: str,
                       transmission_id: int | None, status: DocumentStatus = DocumentStatus.ACCEPTED,
                       supersedes: int | None = None) -> SavedDocument:
-        """Save a document under its business key (orders: PO number + purpose).
+        """Save a document under its business key (orders: `edigate.purposes.order_key`).
 
         Another transmission's current document with the same key makes this one a
         duplicate (nothing saved); the same transmission's makes the call a no-op, so a
@@ -149,7 +149,7 @@ class DocumentsMixin(StoreBase):
                 s.execute(update(DocumentRow).where(DocumentRow.id == document_id).values(decided=body))
 
     def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
-                  kind: DocumentKind | None = None, key: str | None = None,
+                  kind: DocumentKind | None = None, key: str | None = None, key_prefix: str | None = None,
                   current: bool = False, status: DocumentStatus | None = None,
                   after: int | None = None, limit: int | None = None) -> list[Document]:
         """Documents matching every filter, oldest first; ``current`` drops superseded ones.
@@ -163,6 +163,8 @@ class DocumentsMixin(StoreBase):
                               (DocumentRow.key, key), (DocumentRow.status, status)):
             if value is not None:
                 q = q.where(column == value)
+        if key_prefix is not None:
+            q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
         if current:
             q = q.where(DocumentRow.active_key.is_not(None))
         if after is not None:

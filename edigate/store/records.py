@@ -213,7 +213,7 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class NewDocument:
-    """A document to save: ``key`` is its business key (orders: PO number + purpose)."""
+    """A document to save: ``key`` is its business key (orders: PO number + purpose, see `edigate.purposes.order_key`)."""
 
     kind: DocumentKind
     partner: str
