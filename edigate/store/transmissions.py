@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from edigate.errors import UsageError
@@ -123,32 +125,27 @@ class TransmissionsMixin(StoreBase):
         ``lease``: None means the claim is no longer its own (the lease ran out and another
         worker took the transmission over) and nothing was written.
         """
-        values: dict[str, object] = {"status": Status.PROCESSING, "stage": stage}
-        where = [TransmissionRow.id == transmission_id]
-        if worker is not None:
-            where += [TransmissionRow.claimed_by == worker, TransmissionRow.status == Status.PROCESSING]
-            if lease is not None:
-                values["lease_until"] = utcnow() + lease
+        now = utcnow()
+        params = {"tx_id": transmission_id, "stage": stage, "worker": worker,
+                  "lease_until": now + lease if lease is not None else None}
         with self._write() as s:
-            attempt = s.scalar(update(TransmissionRow).where(*where).values(**values)
-                               .returning(TransmissionRow.attempt))
+            attempt = s.scalar(_start_statement(worker is not None), params)
             if attempt is None:
                 if worker is None:
                     raise UsageError(f"no transmission {transmission_id}", code="store.not_found")
                 return None
-            row = StageRow(transmission_id=transmission_id, stage=stage, attempt=attempt,
-                           outcome=Outcome.RUNNING, started_at=utcnow())
-            s.add(row)
-            s.flush()
-            return convert.stage(row)
+            event = StageEvent(id=0, transmission_id=transmission_id, stage=stage, attempt=attempt,
+                               started_at=now, outcome=Outcome.RUNNING)
+            fields = {f: getattr(event, f) for f in _STAGE_FIELDS}
+            return dataclasses.replace(event, id=s.scalar(_insert_stage(), fields))
 
     def finish_stage(self, event: StageEvent, outcome: Outcome, detail: str = "") -> StageEvent:
         """Close a timeline entry with its outcome and duration."""
         finished = utcnow()
         duration = int((finished - event.started_at).total_seconds() * 1000)
         with self._write() as s:
-            found = s.execute(update(StageRow).where(StageRow.id == event.id).values(
-                finished_at=finished, outcome=outcome, detail=detail, duration_ms=duration))
+            found = s.execute(_finish_statement(), {"event_id": event.id, "finished_at": finished,
+                                                    "outcome": outcome, "detail": detail, "duration_ms": duration})
             if not found.rowcount:  # type: ignore[attr-defined]
                 raise UsageError(f"no stage event {event.id}", code="store.not_found")
         return dataclasses.replace(event, finished_at=finished, outcome=outcome, detail=detail,
@@ -247,3 +244,36 @@ class TransmissionsMixin(StoreBase):
         with self._read() as s:
             q = select(ErrorRow).where(ErrorRow.transmission_id == transmission_id).order_by(ErrorRow.id)
             return [convert.error(r) for r in s.scalars(q)]
+
+
+# Each stage of each transmission writes these, so they are built once: building a statement
+# costs more than running it.
+
+_STAGE_FIELDS = ("transmission_id", "stage", "attempt", "started_at", "outcome", "detail")
+
+
+@functools.cache
+def _start_statement(claimed: bool) -> Any:
+    """Mark a transmission in a stage (under a worker's claim, renewing its lease if given)."""
+    table = TransmissionRow.metadata.tables["transmissions"]
+    where = [table.c.id == bindparam("tx_id")]
+    values: dict[str, Any] = {"status": Status.PROCESSING, "stage": bindparam("stage")}
+    if claimed:
+        where += [table.c.claimed_by == bindparam("worker"), table.c.status == Status.PROCESSING]
+        values["lease_until"] = func.coalesce(bindparam("lease_until", type_=table.c.lease_until.type),
+                                              table.c.lease_until)
+    return update(table).where(*where).values(**values).returning(table.c.attempt)
+
+
+@functools.cache
+def _insert_stage() -> Any:
+    table = StageRow.metadata.tables["stage_events"]
+    return insert(table).values({f: bindparam(f, type_=table.c[f].type) for f in _STAGE_FIELDS}) \
+        .returning(table.c.id)
+
+
+@functools.cache
+def _finish_statement() -> Any:
+    table = StageRow.metadata.tables["stage_events"]
+    return update(table).where(table.c.id == bindparam("event_id")).values(
+        {f: bindparam(f, type_=table.c[f].type) for f in ("finished_at", "outcome", "detail", "duration_ms")})
