@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
@@ -237,8 +238,7 @@ class DocumentsMixin(StoreBase):
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> None:
         """Stamp an outbound document as sent (now, unless ``at``)."""
         with self._write() as s:
-            found = s.execute(update(OutboundRow).where(OutboundRow.id == outbound_id)
-                              .values(sent_at=at or utcnow()))
+            found = s.execute(_mark_sent(), {"outbound_id": outbound_id, "sent_at": at or utcnow()})
             if not found.rowcount:  # type: ignore[attr-defined]
                 raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
@@ -444,3 +444,11 @@ class OutboundNumbers:
 
 class _Discarded(Exception):
     """Raised into the open session block to roll it back quietly."""
+
+
+@functools.cache
+def _mark_sent() -> Any:
+    """Built once: every output of every transmission is stamped with it."""
+    table = OutboundRow.metadata.tables["outbound_documents"]
+    return update(table).where(table.c.id == bindparam("outbound_id")).values(
+        sent_at=bindparam("sent_at", type_=table.c.sent_at.type))
