@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
@@ -206,11 +207,10 @@ class DocumentsMixin(StoreBase):
             found = self._recorded(s, partner, key)
             if found is not None:
                 return found, False
-            row = self._outbound_row(s, partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
-                                     st02=st02, archive_path=archive_path, sha256=sha256,
-                                     transmission_id=transmission_id, document_id=document_id,
-                                     ack_due_at=ack_due_at, sets=sets)
-            return convert.outbound(row), True
+            return self._outbound_row(s, partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06,
+                                      st02=st02, archive_path=archive_path, sha256=sha256,
+                                      transmission_id=transmission_id, document_id=document_id,
+                                      ack_due_at=ack_due_at, sets=sets), True
 
         return self._write_retrying(work)
 
@@ -223,17 +223,19 @@ class DocumentsMixin(StoreBase):
     def _outbound_row(s: Session, *, partner: str, set_id: str, key: str, isa13: str, gs06: str, st02: str,
                       archive_path: str, sha256: str, transmission_id: int | None = None,
                       document_id: int | None = None, ack_due_at: dt.datetime | None = None,
-                      sets: Sequence[tuple[str, int | None]] = ()) -> OutboundRow:
+                      sets: Sequence[tuple[str, int | None]] = ()) -> Outbound:
+        """Insert an outbound document and its sets (Core statements built once: every 997
+        and 855 goes through here)."""
         status = AckStatus.PENDING if ack_due_at else AckStatus.NOT_EXPECTED
-        row = OutboundRow(
-            partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
-            archive_path=archive_path, sha256=sha256, transmission_id=transmission_id,
-            document_id=document_id, ack_due_at=ack_due_at, created_at=utcnow(), ack_status=status)
-        s.add(row)
-        s.flush()
-        s.add_all(OutboundSetRow(outbound_id=row.id, st02=number, document_id=doc, ack_status=status)
-                  for number, doc in sets)
-        return row
+        out = Outbound(id=0, partner=partner, set_id=set_id, key=key, isa13=isa13, gs06=gs06, st02=st02,
+                       archive_path=archive_path, sha256=sha256, created_at=utcnow(), ack_status=status,
+                       transmission_id=transmission_id, document_id=document_id, ack_due_at=ack_due_at)
+        inserted, inserted_sets = _insert_outbound()
+        out = dataclasses.replace(out, id=s.scalar(inserted, {f: getattr(out, f) for f in _INSERTED}))
+        if sets:
+            s.execute(inserted_sets, [{"outbound_id": out.id, "st02": number, "document_id": doc,
+                                       "ack_status": status} for number, doc in sets])
+        return out
 
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> None:
         """Stamp an outbound document as sent (now, unless ``at``)."""
@@ -393,7 +395,7 @@ class OutboundNumbers:
                 self.discard()
                 return [(f, False) for f in found if f is not None]
             done = [(f, False) if f is not None else
-                    (convert.outbound(self.store._outbound_row(s, partner=self.partner, **r)), True)
+                    (self.store._outbound_row(s, partner=self.partner, **r), True)
                     for f, r in zip(found, records, strict=True)]
         except BaseException:
             self.discard()
@@ -452,3 +454,16 @@ def _mark_sent() -> Any:
     table = OutboundRow.metadata.tables["outbound_documents"]
     return update(table).where(table.c.id == bindparam("outbound_id")).values(
         sent_at=bindparam("sent_at", type_=table.c.sent_at.type))
+
+
+_INSERTED = ("partner", "set_id", "key", "isa13", "gs06", "st02", "archive_path", "sha256", "created_at",
+             "ack_status", "transmission_id", "document_id", "ack_due_at")
+
+
+@functools.cache
+def _insert_outbound() -> tuple[Any, Any]:
+    documents = OutboundRow.metadata.tables["outbound_documents"]
+    sets = OutboundRow.metadata.tables["outbound_sets"]
+    one = insert(documents).values({f: bindparam(f, type_=documents.c[f].type) for f in _INSERTED}) \
+        .returning(documents.c.id)
+    return one, insert(sets)
