@@ -61,7 +61,7 @@ def error_row(entry: ErrorEntry, transmission_id: int, attempt: int) -> ErrorRow
 def document(row: DocumentRow) -> Document:
     return Document(id=row.id, kind=row.kind, partner=row.partner, key=row.key, body=row.body,
                     status=row.status, transmission_id=row.transmission_id,
-                    created_at=row.created_at, superseded_by=row.superseded_by)
+                    created_at=row.created_at, superseded_by=row.superseded_by, ack_body=row.ack_body)
 
 
 _OUTBOUND_FIELDS = ("id", "partner", "set_id", "key", "isa13", "gs06", "st02", "archive_path",

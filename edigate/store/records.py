@@ -202,6 +202,9 @@ class Document:
     transmission_id: int | None
     created_at: dt.datetime
     superseded_by: int | None = None
+    ack_body: str | None = None
+    """The 855 body the rules stage rendered for this order (see `edigate.x12.segment.dump_segments`);
+    None when it has none, or when a specialist changed the order's status since."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,6 +197,7 @@ class DocumentRow(Base):
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
     created_at: Mapped[created]
     superseded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
+    ack_body: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundRow(Base):
