@@ -284,9 +284,12 @@ class Pipeline:
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
-        """Each order decided; its status and the 855 body rendered for it committed a page
-        at a time, so the outbound stage sends that body without deciding again."""
+        """Each order decided, a page per commit. From `bulk_855` orders on, each one's 855
+        body is kept with its status, so the outbound stage sends it without deciding again;
+        a few orders are decided again there instead, which costs less than writing them."""
+        keep = False
         for page in self._pages(run):
+            keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
             decided: dict[int, tuple[DocumentStatus, str | None]] = {}
             for doc in page:
@@ -295,7 +298,10 @@ class Pipeline:
                 entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
                                        if status is DocumentStatus.ACCEPTED else Severity.ERROR,
                                        value=f.value, hint=f.hint) for f in decision.findings]
-                decided[doc.id] = (status, _render_855(run.flow, decision.ack))
+                if keep:
+                    decided[doc.id] = (status, _render_855(run.flow, decision.ack))
+                elif doc.status is not status:
+                    decided[doc.id] = (status, None)
             self.store.record_decisions(decided)
             self._log(run, entries)
         return None

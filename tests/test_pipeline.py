@@ -251,6 +251,7 @@ def test_the_outbound_stage_sends_the_855_the_rules_stage_kept(pipeline: Pipelin
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from edigate.flow import Flow
 
+    pipeline.bulk_855 = 2  # bodies are kept for bulk 855s; a few orders are decided again instead
     decided: list[int | None] = []
     decide = Flow.decide
     monkeypatch.setattr(Flow, "decide", lambda self, order, document_id=None: (
@@ -259,17 +260,26 @@ def test_the_outbound_stage_sends_the_855_the_rules_stage_kept(pipeline: Pipelin
     orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
     assert sorted(decided) == sorted(d.id for d in orders)  # once each, in the rules stage
     assert all(d.ack_body and d.ack_body.startswith('[["BAK"') for d in orders)
-    assert len(_855_sets(pipeline, tx.id)) == 2
+    [bulk] = _855_sets(pipeline, tx.id)
+    assert sum(1 for s in bulk if s.startswith("('ST'")) == 2
 
 
 def test_an_order_without_a_kept_855_is_decided_again_to_the_same_855(pipeline: Pipeline, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.bulk_855 = 2
     kept = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
     monkeypatch.setattr("edigate.pipeline._render_855", lambda flow, ack: None)
     with Store.open(f"sqlite:///{tmp_path / 'other.db'}") as store:
         other = Pipeline(pipeline.workspace, store, pipeline.archive, pipeline.partners, today=pipeline.today,
-                         channel_types=("folder",))
+                         channel_types=("folder",), bulk_855=2)
         again = other.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
         assert again.status is Status.DONE
         assert all(d.ack_body is None for d in store.documents(transmission_id=again.id))
         assert _855_sets(other, again.id) == _855_sets(pipeline, kept.id)
+
+
+def test_a_small_transmission_keeps_no_855_bodies_and_decides_again(pipeline: Pipeline) -> None:
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    assert [d.ack_body for d in orders] == [None, None]
+    assert len(_855_sets(pipeline, tx.id)) == 2
