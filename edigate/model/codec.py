@@ -8,9 +8,10 @@ a default, and rejects unknown keys and wrong types with a `DataError` (code
 
 Each type's reader and writer is compiled once from its annotations: the pipeline decodes
 every stored order more than once, and walking the annotations per value cost more than
-the rest of the gateway together. A reader checks each value's type as it converts it, so
-a record is filled slot by slot and only its own rules (``_check``) run; the path of a bad
-value is assembled only when there is one.
+the rest of the gateway together. A record's reader and writer are generated as straight-line
+code, a statement per field; a reader checks each value's type as it converts it, so only
+the record's own rules (``_check``) run; the path of a bad value is assembled only when
+there is one.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def _record_writer(cls: type) -> _Write:
         else:
             env[f"w{i}"] = write
             value = f"w{i}(obj.{name})"
-            items.append(f"{name!r}: {value}" if inner is None else f"{name!r}: None if obj.{name} is None else {value}")
+            if inner is not None:
+                value = f"None if obj.{name} is None else {value}"
+            items.append(f"{name!r}: {value}")
     return _compile(f"def write(obj):\n    return {{{', '.join(items)}}}", "write", env)
 
 
