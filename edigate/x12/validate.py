@@ -36,7 +36,7 @@ _NOT_IN_SET_CODE = "6"
 _UNRECOGNIZED_CODE = "1"
 _UNLISTED = "I6"
 """A code outside a partial list: reported as a warning with the implementation code I6."""
-_CHECKED = 20_000
+_CHECKED = 4_000
 """Segments whose element checks a `Validator` remembers (then it starts over)."""
 
 
