@@ -52,6 +52,7 @@ from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
+from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
 
@@ -309,21 +310,24 @@ class Pipeline:
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
+        """Each order decided, a page per commit. From `bulk_855` orders on, each one's 855
+        body is kept with its status, so the outbound stage sends it without deciding again;
+        a few orders are decided again there instead, which costs less than writing them."""
+        keep = False
         for page in self._pages(run):
+            keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
-            changed: dict[int, DocumentStatus] = {}
-            decided: dict[int, str] = {}
+            decided: dict[int, tuple[DocumentStatus, str | None, str | None]] = {}
             for doc in page:
                 decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
                 entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
                                        if status is DocumentStatus.ACCEPTED else Severity.ERROR,
                                        value=f.value, hint=f.hint) for f in decision.findings]
-                if doc.status is not status:
-                    changed[doc.id] = status
-                if decision.export is not None:
-                    decided[doc.id] = dumps(decision.export)
-            self.store.set_document_statuses(changed, decided)
+                export = dumps(decision.export) if decision.export is not None else None
+                if keep or doc.status is not status or export != doc.decided:
+                    decided[doc.id] = (status, _render_855(run.flow, decision.ack) if keep else None, export)
+            self.store.record_decisions(decided)
             self._log(run, entries)
         return None
 
@@ -365,8 +369,7 @@ class Pipeline:
         the 855s travel in interchanges of up to `BULK_855_SETS` sets instead, each recorded
         once under the transmission and built one at a time. Each interchange's numbers are
         spent in the commit that records it."""
-        outbound_855 = run.flow.outbound_855
-        if outbound_855 is None:
+        if run.flow.outbound_855 is None:
             return None
         decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
                                              excluding=(DocumentStatus.HELD,))
@@ -377,13 +380,13 @@ class Pipeline:
                 if chunk_key != key:
                     self._write_855(run, key, chunk)
                     key, chunk = chunk_key, []
-                if key not in run.recorded and (ack := self._ack(run, doc)) is not None:
-                    chunk.append((doc.id, TransactionContent("855", outbound_855.render(ack))))
+                if key not in run.recorded and (body := self._body_855(run, doc)) is not None:
+                    chunk.append((doc.id, TransactionContent("855", body)))
             self._write_855(run, key, chunk)
             return None
         for doc in self._decided(run):
-            if f"855:{doc.id}" not in run.recorded and (ack := self._ack(run, doc)) is not None:
-                self._write_855(run, f"855:{doc.id}", [(doc.id, TransactionContent("855", outbound_855.render(ack)))])
+            if f"855:{doc.id}" not in run.recorded and (body := self._body_855(run, doc)) is not None:
+                self._write_855(run, f"855:{doc.id}", [(doc.id, TransactionContent("855", body))])
         return None
 
     def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:
@@ -405,10 +408,13 @@ class Pipeline:
             self.store.add_errors(run.tx.id, entries)
 
     @staticmethod
-    def _ack(run: _Run, doc: Document) -> PoAck | None:
-        """The order's 855 as the rules decide it (again: keeping 10,000 decisions from the
-        rules stage would hold on to most of each order; stock taken stays taken)."""
-        return run.flow.decide(_order(doc.body), document_id=doc.id).ack
+    def _body_855(run: _Run, doc: Document) -> tuple[Segment, ...] | None:
+        """The order's 855 body as the rules stage rendered it; decided and rendered again
+        when none was kept (a row from before bodies were kept; stock taken stays taken)."""
+        if doc.ack_body is not None:
+            return load_segments(doc.ack_body)
+        ack = run.flow.decide(_order(doc.body), document_id=doc.id).ack
+        return None if ack is None or run.flow.outbound_855 is None else run.flow.outbound_855.render(ack)
 
     def _pages(self, run: _Run) -> Iterator[list[Document]]:
         """The transmission's current orders, a page at a time, as the store has them now."""
@@ -566,6 +572,17 @@ def _key(tx: Transaction) -> tuple[str, str, str]:
 def _order(body: str) -> Order:
     """An order decoded again when needed: keeping 10,000 orders decoded costs too much memory."""
     return loads(Order, body)
+
+
+def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
+    """The 855 body for ``ack`` as the store keeps it; None when there is none to keep (the
+    outbound stage then renders it itself, and reports what stops it)."""
+    if ack is None or flow.outbound_855 is None:
+        return None
+    try:
+        return dump_segments(flow.outbound_855.render(ack))
+    except EdigateError:
+        return None
 
 
 def _severity(is_error: bool) -> Severity:

@@ -235,3 +235,51 @@ def test_a_received_997_is_reconciled_with_what_we_sent(pipeline: Pipeline, tmp_
     [rejected] = [o for o in pipeline.store.outbounds(tx.id) if o.id == po_ack.id]
     assert rejected.ack_status.value == "rejected" and rejected.ack_transmission_id == got.id
     assert [e.code for e in pipeline.store.errors(got.id)] == ["ack.rejected"]
+
+
+def _855_sets(pipeline: Pipeline, tx_id: int) -> list[list[str]]:
+    """Each 855 sent for the transmission, ST to SE (the envelope's date and numbers aside)."""
+    texts = []
+    for out in pipeline.store.outbounds(tx_id):
+        if out.set_id == "855":
+            segments = list(tokenize(pipeline.archive.get(out.sha256)))
+            texts.append([repr((s.id, s.elements)) for s in segments if s.id not in ("ISA", "GS", "GE", "IEA")])
+    return texts
+
+
+def test_the_outbound_stage_sends_the_855_the_rules_stage_kept(pipeline: Pipeline,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.flow import Flow
+
+    pipeline.bulk_855 = 2  # bodies are kept for bulk 855s; a few orders are decided again instead
+    decided: list[int | None] = []
+    decide = Flow.decide
+    monkeypatch.setattr(Flow, "decide", lambda self, order, document_id=None: (
+        decided.append(document_id), decide(self, order, document_id=document_id))[1])
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    assert sorted(decided) == sorted(d.id for d in orders)  # once each, in the rules stage
+    assert all(d.ack_body and d.ack_body.startswith('[["BAK"') for d in orders)
+    [bulk] = _855_sets(pipeline, tx.id)
+    assert sum(1 for s in bulk if s.startswith("('ST'")) == 2
+
+
+def test_an_order_without_a_kept_855_is_decided_again_to_the_same_855(pipeline: Pipeline, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.bulk_855 = 2
+    kept = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    monkeypatch.setattr("edigate.pipeline._render_855", lambda flow, ack: None)
+    with Store.open(f"sqlite:///{tmp_path / 'other.db'}") as store:
+        other = Pipeline(pipeline.workspace, store, pipeline.archive, pipeline.partners, today=pipeline.today,
+                         channel_types=("folder",), bulk_855=2)
+        again = other.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+        assert again.status is Status.DONE
+        assert all(d.ack_body is None for d in store.documents(transmission_id=again.id))
+        assert _855_sets(other, again.id) == _855_sets(pipeline, kept.id)
+
+
+def test_a_small_transmission_keeps_no_855_bodies_and_decides_again(pipeline: Pipeline) -> None:
+    tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
+    orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    assert [d.ack_body for d in orders] == [None, None]
+    assert len(_855_sets(pipeline, tx.id)) == 2

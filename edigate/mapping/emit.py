@@ -106,22 +106,30 @@ def pairs(getter: Getter) -> ElementFn:
 
 def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
                     when: Getter | None) -> Emit:
+    width = max((position for position, _, _ in elements), default=0)
+
     def emit(record: Any, render: Render) -> None:
         filled = False
         if when is not None:
             if not present(when(record)):
                 return
             filled = True  # asked for explicitly: written even with constants only
-        values: dict[int, str] = {}
+        values = [""] * width  # by position - 1; a later element overwrites an earlier one
         for position, element, is_constant in elements:
             value = element(record, render)
-            texts = value if isinstance(value, list) else [value]
-            for offset, text in enumerate(texts):
-                values[position + offset] = text
+            if value.__class__ is str:
+                values[position - 1] = value
+                filled = filled or (bool(value) and not is_constant)
+                continue
+            for index, text in enumerate(value, position - 1):
+                if index >= len(values):
+                    values.extend([""] * (index + 1 - len(values)))
+                values[index] = text
                 filled = filled or (bool(text) and not is_constant)
         if filled:
-            last = max((p for p, t in values.items() if t), default=0)
-            render.out.append(Segment(seg_id, tuple(values.get(p, "") for p in range(1, last + 1))))
+            while values and not values[-1]:
+                values.pop()
+            render.out.append(Segment(seg_id, tuple(values)))
     return emit
 
 

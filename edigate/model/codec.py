@@ -8,9 +8,10 @@ a default, and rejects unknown keys and wrong types with a `DataError` (code
 
 Each type's reader and writer is compiled once from its annotations: the pipeline decodes
 every stored order more than once, and walking the annotations per value cost more than
-the rest of the gateway together. A reader checks each value's type as it converts it, so
-a record is filled slot by slot and only its own rules (``_check``) run; the path of a bad
-value is assembled only when there is one.
+the rest of the gateway together. A record's reader and writer are generated as straight-line
+code, a statement per field; a reader checks each value's type as it converts it, so only
+the record's own rules (``_check``) run; the path of a bad value is assembled only when
+there is one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from edigate.errors import DataError
-from edigate.model._types import InvalidValueError, QualifiedIds, field_types, non_null
+from edigate.model._types import InvalidValueError, QualifiedIds, Record, field_types, non_null
 
 __all__ = ["DECIMAL_PATTERN", "DATE_PATTERN", "TIME_PATTERN", "dumps", "from_json", "loads", "to_json"]
 
@@ -121,12 +122,27 @@ def _tuple_writer(tp: Any) -> _Write:
 
 
 def _record_writer(cls: type) -> _Write:
-    fields = tuple((name, None if (w := _writer(tp)) is _identity else w)
-                   for name, tp in field_types(cls).items())
+    """A writer compiled to one dict display, ``{"name": obj.name, "qty": w1(obj.qty), ...}``."""
+    env: dict[str, Any] = {}
+    items = []
+    for i, (name, tp) in enumerate(field_types(cls).items()):
+        inner = non_null(tp)
+        write = _writer(tp if inner is None else inner)
+        if write is _identity:
+            items.append(f"{name!r}: obj.{name}")
+        else:
+            env[f"w{i}"] = write
+            value = f"w{i}(obj.{name})"
+            if inner is not None:
+                value = f"None if obj.{name} is None else {value}"
+            items.append(f"{name!r}: {value}")
+    return _compile(f"def write(obj):\n    return {{{', '.join(items)}}}", "write", env)
 
-    def write(obj: Any) -> dict[str, Any]:
-        return {name: getattr(obj, name) if w is None else w(getattr(obj, name)) for name, w in fields}
-    return write
+
+def _compile(source: str, name: str, env: dict[str, Any]) -> Callable[[Any], Any]:
+    """A function from generated source: the codec's per-record readers and writers."""
+    exec(compile(source, f"<codec {name}>", "exec"), env)  # noqa: S102 - our own source, from field names
+    return typing.cast(Callable[[Any], Any], env[name])
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -200,7 +216,14 @@ def _tuple_reader(tp: Any) -> _Read:
                 bad.path.append(f"[{i}]")
                 raise
         return tuple(out)
-    return read_fixed
+    if any(r is not _str_in for r in readers):
+        return read_fixed
+
+    def read_texts(value: Any) -> tuple[Any, ...]:  # qualifier/value pairs: most of an order's arrays
+        if value.__class__ is list and len(value) == len(readers) and all(x.__class__ is str for x in value):
+            return tuple(value)
+        return read_fixed(value)
+    return read_texts
 
 
 def _failed_at(read: _Read, values: list[Any]) -> int:
@@ -217,42 +240,53 @@ _MISSING: Any = dataclasses.MISSING
 
 
 def _record_reader(cls: type) -> _Read:
+    """A reader compiled to straight-line code per field: a text field that holds text and
+    an optional field that holds null are taken as they are, anything else goes through
+    the field type's reader (which names what is wrong)."""
     hints = field_types(cls)
-    known = frozenset(hints)
-    slots: tuple[tuple[str, _Read, Any, Any], ...] = tuple(
-        (f.name, _reader(hints[f.name]), f.default, f.default_factory)
-        for f in dataclasses.fields(cls))
-    new, assign = object.__new__, object.__setattr__
+    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "assign": object.__setattr__,
+                           "known": frozenset(hints), "_Bad": _Bad, "_fail": _fail, "_describe": _describe,
+                           "_unknown": _unknown_key, "InvalidValueError": InvalidValueError}
+    lines = ["def read(data):",
+             "    if not isinstance(data, dict):",
+             "        raise _fail(f'expected an object for {cls.__name__}, got {_describe(data)}')",
+             "    if not known.issuperset(data):",
+             "        raise _unknown(cls, data)",
+             "    obj = new(cls)"]
+    for i, f in enumerate(dataclasses.fields(cls)):
+        lines += _field_lines(i, f, hints[f.name], env, cls.__name__)
+    if getattr(cls, "_check", None) is not Record._check:
+        lines += ["    try:", "        obj._check()", "    except InvalidValueError as exc:",
+                  "        raise _fail(exc.message) from exc"]
+    lines.append("    return obj")
+    return _compile("\n".join(lines), "read", env)
 
-    def read(data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise _fail(f"expected an object for {cls.__name__}, got {_describe(data)}")
-        if not known.issuperset(data):
-            unknown = sorted(set(data) - known)[0]
-            bad = _fail(f"unknown key for {cls.__name__} (known keys: {', '.join(hints)})")
-            bad.path.append(f".{unknown}")
-            raise bad
-        obj: Any = new(cls)
-        for name, read_value, default, factory in slots:
-            if name in data:
-                try:
-                    value = read_value(data[name])
-                except _Bad as bad:
-                    bad.path.append(f".{name}")
-                    raise
-            elif default is not _MISSING:
-                value = default
-            elif factory is not _MISSING:
-                value = factory()
-            else:
-                raise _fail(f"missing required key {name!r} for {cls.__name__}")
-            assign(obj, name, value)
-        try:
-            obj._check()
-        except InvalidValueError as exc:
-            raise _fail(exc.message) from exc
-        return obj
-    return read
+
+def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any], record: str) -> list[str]:
+    inner = non_null(tp)
+    env[f"r{i}"] = _reader(tp if inner is None else inner)
+    taken = [] if inner is None else ["v is not None"]
+    if (tp if inner is None else inner) is str:
+        taken.append("v.__class__ is not str")
+    if f.default is not _MISSING:
+        env[f"d{i}"], missing = f.default, f"v = d{i}"
+    elif f.default_factory is not _MISSING:
+        env[f"f{i}"], missing = f.default_factory, f"v = f{i}()"
+    else:
+        missing = f"raise _fail({f'missing required key {f.name!r} for {record}'!r})"
+    convert = ["        try:", f"            v = r{i}(v)", "        except _Bad as bad:",
+               f"            bad.path.append('.{f.name}')", "            raise"]
+    if taken:
+        convert = [f"        if {' and '.join(taken)}:", *("    " + line for line in convert)]
+    return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *convert,
+            "    else:", f"        {missing}", f"    assign(obj, {f.name!r}, v)"]
+
+
+def _unknown_key(cls: type, data: dict[str, Any]) -> _Bad:
+    hints = field_types(cls)
+    bad = _fail(f"unknown key for {cls.__name__} (known keys: {', '.join(hints)})")
+    bad.path.append(f".{sorted(set(data) - set(hints))[0]}")
+    return bad
 
 
 def _enum_reader(cls: type[StrEnum]) -> _Read:

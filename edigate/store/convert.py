@@ -62,7 +62,7 @@ def document(row: DocumentRow) -> Document:
     return Document(id=row.id, kind=row.kind, partner=row.partner, key=row.key, body=row.body,
                     status=row.status, transmission_id=row.transmission_id,
                     created_at=row.created_at, superseded_by=row.superseded_by,
-                    amends=row.amends, decided=row.decided)
+                    amends=row.amends, decided=row.decided, ack_body=row.ack_body)
 
 
 _OUTBOUND_FIELDS = ("id", "partner", "set_id", "key", "isa13", "gs06", "st02", "archive_path",

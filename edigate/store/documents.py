@@ -128,27 +128,21 @@ class DocumentsMixin(StoreBase):
             row = s.get(DocumentRow, document_id)
             if row is None:
                 raise UsageError(f"no document {document_id}", code="store.not_found")
-            row.status = status
+            row.status, row.ack_body = status, None  # a status set by hand: the rules' 855 no longer holds
             if decided is not None:
                 row.decided = decided
             return convert.document(row)
 
-    def set_document_statuses(self, statuses: Mapping[int, DocumentStatus],
-                              decided: Mapping[int, str] | None = None) -> None:
-        """Many documents' statuses in one transaction (a stage's decisions, one commit), and
-        the ``decided`` body of those whose decision changed what routing sends."""
-        if not statuses and not decided:
-            return
-        by_status: dict[DocumentStatus, list[int]] = {}
-        for document_id, status in statuses.items():
-            by_status.setdefault(status, []).append(document_id)
-        with self._write() as s:
-            for status, ids in by_status.items():
-                for start in range(0, len(ids), _IN_CHUNK):
-                    s.execute(update(DocumentRow).where(DocumentRow.id.in_(ids[start:start + _IN_CHUNK]))
-                              .values(status=status))
-            for document_id, body in (decided or {}).items():
-                s.execute(update(DocumentRow).where(DocumentRow.id == document_id).values(decided=body))
+    def record_decisions(self, decisions: Mapping[int, tuple[DocumentStatus, str | None, str | None]]) -> None:
+        """The rules stage's decisions, one commit: each document's status, the 855 body
+        rendered for it (None for none), which the outbound stage sends without deciding
+        again, and the order as decided when that differs from the order as received (None
+        when it does not), which routing sends."""
+        rows = [{"id": i, "status": status, "ack_body": body, "decided": export}
+                for i, (status, body, export) in decisions.items()]
+        if rows:
+            with self._write() as s:
+                s.execute(update(DocumentRow), rows)
 
     def documents(self, *, transmission_id: int | None = None, partner: str | None = None,
                   kind: DocumentKind | None = None, key: str | None = None, key_prefix: str | None = None,

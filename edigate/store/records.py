@@ -209,6 +209,9 @@ class Document:
     """The earlier order this one cancels, replaces or changes (the buyer's BEG01)."""
     decided: str | None = None
     """The order as decided, when that differs from ``body`` as received: what routing sends."""
+    ack_body: str | None = None
+    """The 855 body the rules stage rendered for this order (see `edigate.x12.segment.dump_segments`);
+    None when it has none, or when a specialist changed the order's status since."""
 
 
 @dataclass(frozen=True, slots=True)

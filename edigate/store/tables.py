@@ -201,6 +201,7 @@ class DocumentRow(Base):
     superseded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
     amends: Mapped[int | None] = mapped_column(BigId, ForeignKey("documents.id"))
     decided: Mapped[str | None] = mapped_column(Text)
+    ack_body: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundRow(Base):

@@ -6,9 +6,11 @@ millions per file, and a tuple is built several times faster while staying immut
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import NamedTuple, Union
 
-__all__ = ["Composite", "Element", "Repeats", "Segment", "element_text"]
+__all__ = ["Composite", "Element", "Repeats", "Segment", "dump_segments", "element_text", "load_segments"]
 
 
 class Composite(tuple[str, ...]):
@@ -67,3 +69,19 @@ class Segment(NamedTuple):
     def same_content(self, other: Segment) -> bool:
         """Equal id and elements, wherever each one stood."""
         return self.id == other.id and self.elements == other.elements
+
+
+def dump_segments(segments: Sequence[Segment]) -> str | None:
+    """Segments of plain-text elements as compact JSON (``[["BAK", "00", ...], ...]``), to
+    keep a rendered body in the store; None when an element is composite or repeated."""
+    rows = []
+    for seg in segments:
+        if not all(type(e) is str for e in seg.elements):
+            return None
+        rows.append([seg.id, *seg.elements])
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def load_segments(text: str) -> tuple[Segment, ...]:
+    """Segments written by `dump_segments`."""
+    return tuple(Segment(row[0], tuple(row[1:])) for row in json.loads(text))

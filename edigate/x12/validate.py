@@ -36,6 +36,8 @@ _NOT_IN_SET_CODE = "6"
 _UNRECOGNIZED_CODE = "1"
 _UNLISTED = "I6"
 """A code outside a partial list: reported as a warning with the implementation code I6."""
+_CHECKED = 4_000
+"""Segments whose element checks a `Validator` remembers (then it starts over)."""
 
 
 @dataclass
@@ -50,6 +52,9 @@ class _Walk:
     """The state of one set's walk through its spec."""
 
     tx: Transaction
+    checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]]
+    """Element problems by segment spec and content: an order's N1, PO4 or PID often repeats
+    another's, and the answer depends on nothing else."""
     findings: list[Finding] = field(default_factory=list)
     stack: list[_Frame] = field(default_factory=list)
     line_loops: int = 0
@@ -70,6 +75,7 @@ class Validator:
 
     def __init__(self, library: SpecLibrary | None = None) -> None:
         self.library = library or SpecLibrary()
+        self._checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]] = {}
 
     def __call__(self, tx: Transaction) -> list[Finding]:
         return self.validate(tx)
@@ -84,15 +90,18 @@ class Validator:
                             transaction=tx.control_number, set_id=tx.set_id,
                             interchange=tx.interchange.control_number,
                             group=tx.group.control_number if tx.group else None)]
-        return _walk(spec, tx)
+        if len(self._checked) > _CHECKED:
+            self._checked.clear()
+        return _walk(spec, tx, self._checked)
 
 
 def validate_transaction(tx: Transaction, library: SpecLibrary | None = None) -> list[Finding]:
     return Validator(library).validate(tx)
 
 
-def _walk(spec: SetSpec, tx: Transaction) -> list[Finding]:
-    walk = _Walk(tx)
+def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]]
+          ) -> list[Finding]:
+    walk = _Walk(tx, checked)
     root = spec.root
     walk.stack.append(_Frame(root, 0, [1] + [0] * (len(root.children) - 1)))
     body = tx.segments[1:]
@@ -212,9 +221,7 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
         walk.finding(Level.SEGMENT, "8", f"{seg.id} ends with empty elements (trailing separators)", seg,
                      position, loop_id, severity=Severity.WARNING,
                      hint="X12 omits trailing separators; the data is read as if they were absent")
-    problems = _element_problems(elements, spec)
-    if spec.rules:
-        problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
+    problems = _problems(walk, spec, elements)
     if not problems:
         return
     if any(p.code != _UNLISTED for p in problems):
@@ -225,6 +232,21 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
                      component=p.component, element_ref=p.ref, value=p.value, severity=severity,
                      hint="not in edigate's list of common codes; add it to specs/source/codes.yaml if valid"
                      if severity is Severity.WARNING else "")
+
+
+def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[_Problem]:
+    """Element and syntax-note problems, remembered for segments of plain text (a composite
+    and a repetition of the same texts are equal tuples, but not the same problems)."""
+    plain = all(e.__class__ is str for e in elements)
+    key = (id(spec), elements)  # the spec lives as long as the validator's library
+    if plain and (known := walk.checked.get(key)) is not None:
+        return known
+    problems = _element_problems(elements, spec)
+    if spec.rules:
+        problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
+    if plain:
+        walk.checked[key] = problems
+    return problems
 
 
 class _Problem(NamedTuple):

@@ -57,6 +57,10 @@ class SegmentWriter:
     def render(self, seg_id: str, elements: Sequence[Element]) -> str:
         """The segment's text, terminator and suffix included."""
         d = self.delimiters
+        plain = all(e.__class__ is str for e in elements)  # the common case, joined at once
+        if plain and self._forbidden.isdisjoint("".join(elements)):  # type: ignore[arg-type]
+            text = d.element.join(elements).rstrip(d.element)  # type: ignore[arg-type]
+            return f"{seg_id}{d.element}{text}{self._end}" if text else seg_id + self._end
         texts = [self._element(seg_id, n, e) for n, e in enumerate(elements, 1)]
         while texts and not texts[-1]:
             texts.pop()

@@ -133,11 +133,25 @@ def test_batch_save_reports_duplicates_and_repeats_and_pages_walk_everything(url
         assert again[1].created and again[1].document is not None
 
         ids = [s.document.id for s in saved[:7] if s.document]
-        store.set_document_statuses({ids[1]: DocumentStatus.HELD, ids[4]: DocumentStatus.REJECTED,
-                                     ids[5]: DocumentStatus.HELD})
+        store.record_decisions({ids[1]: (DocumentStatus.HELD, None, None),
+                                ids[4]: (DocumentStatus.REJECTED, '[["BAK"]]', None),
+                                ids[5]: (DocumentStatus.HELD, None, '{"po_number": "PO6"}')})
         pages = list(store.document_pages(transmission_id=first.id, kind=DocumentKind.ORDER, size=3))
         assert [len(p) for p in pages] == [3, 3, 1]
         assert [d.id for p in pages for d in p] == ids
         held = store.documents(transmission_id=first.id, status=DocumentStatus.HELD)
         assert [d.id for d in held] == [ids[1], ids[5]]
         assert store.documents(transmission_id=first.id, status=DocumentStatus.REJECTED)[0].id == ids[4]
+        assert [d.decided for d in held] == [None, '{"po_number": "PO6"}']
+
+
+def test_a_status_set_by_hand_drops_the_855_body_the_rules_kept(store: Store) -> None:
+    tx = store.record_received(partner="acme", channel="c", file_name="a", sha256="c" * 64, size=1).transmission
+    doc = store.save_document(kind=DocumentKind.ORDER, partner="acme", key="PO1:00", body="{}",
+                              transmission_id=tx.id).document
+    assert doc is not None and doc.ack_body is None
+    store.record_decisions({doc.id: (DocumentStatus.REJECTED, '[["BAK","00","RD"]]', None)})
+    [kept] = store.documents(transmission_id=tx.id)
+    assert (kept.status, kept.ack_body) == (DocumentStatus.REJECTED, '[["BAK","00","RD"]]')
+    changed = store.set_document_status(doc.id, DocumentStatus.ACCEPTED)
+    assert (changed.status, changed.ack_body) == (DocumentStatus.ACCEPTED, None)
