@@ -133,7 +133,13 @@ def _element_error(f: Finding, kind: AckKind) -> Segment:
         parts.append(str(f.repetition))
     position = Composite(parts) if len(parts) > 1 else parts[0]
     value = _safe(f.value or "")[:99]
-    return Segment("IK4" if kind == "999" else "AK4", (position, f.element_ref or "", f.code, value))
+    return Segment("IK4" if kind == "999" else "AK4", (position, _element_ref(f.element_ref), f.code, value))
+
+
+def _element_ref(ref: str | None) -> str:
+    """AK402/IK402 is a data element number (N0, 1-4 digits); a composite's id such as C040
+    has none, and the position already names it, so it is left out."""
+    return ref if ref and ref.isdigit() and len(ref) <= 4 else ""
 
 
 def _segment_code(segment_id: str | None) -> str:

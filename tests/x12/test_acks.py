@@ -89,6 +89,15 @@ def test_segment_and_element_errors_become_ak3_ak4_and_ik3_ctx_ik4() -> None:
     assert body999[3].elements == (("BEG03", "PO1"),)
 
 
+def test_a_composite_in_error_leaves_the_element_reference_out() -> None:
+    group = GroupHeader("PO", "S", "R", "20261126", "1200", "7", "X", "005010X", Segment("GS", ()))
+    composite = Finding(Level.ELEMENT, "1", segment_id="REF", segment_position=3, element=4, element_ref="C040",
+                        value="")  # found by hypothesis: IK402 must be a number (element 725, N0 1-4)
+    body = functional_ack(group, [SetOutcome("850", "0001", (composite,))], kind="999").body
+    [ik4] = [s for s in body if s.id == "IK4"]
+    assert ik4.elements == ("4", "", "1", "")
+
+
 def test_acks_read_back_as_valid_x12(tmp_path: Path) -> None:
     for version in ("004010", "005010"):
         data = interchange(SET.format(n="0001").replace("SE*3", "SE*4"), ack="1", version=version)
