@@ -5,13 +5,15 @@ transmission, then mark the remote file done) -> envelope (control numbers, sets
 duplicate interchange) -> validate (structure; 997/999/TA1 written and recorded) -> map
 (accepted 850s saved as canonical orders; a PO already received is a duplicate order) ->
 rules (decision per order: accepted, held, rejected) -> route (payloads to destinations)
--> outbound (855 for the decided orders) -> send (outputs on the partner's channel). Every stage commits what it produced before the
-next starts and reads its input from the archive or the store, so a crash resumes at the
-stage it stopped in; outputs are recorded under keys made from the transmission, so a
-resumed stage creates nothing twice, and a stage that finished is not run again.
+-> outbound (855 for the decided orders) -> send (outputs on the partner's channel). Every
+stage commits what it produced before the next starts and reads its input from the archive
+or the store, so a crash resumes at the stage it stopped in; outputs are recorded under keys
+made from the transmission, so a resumed stage creates nothing twice, and a stage that
+finished is not run again. A small file's stage commits once, its timeline entry included
+(`SMALL_FILE`); a large file's commits page by page.
 
-Workers claim transmissions with a lease (`Store.claim_next`) and renew it at each stage;
-work left by a worker that died is claimed again once its lease has run out.
+Workers claim transmissions with a lease (`Store.claim_next`) and renew it as each stage
+starts; work left by a worker that died is claimed again once its lease has run out.
 `run_workers` runs several worker processes over the same store.
 """
 

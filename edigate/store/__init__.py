@@ -3,8 +3,9 @@ SQLite by default or PostgreSQL by URL.
 
 Only this package imports SQLAlchemy. It hands out frozen records
 (`edigate.store.records`), never ORM objects, and every write commits its own transaction,
-so each pipeline stage is durable before the next starts. Database failures surface as one
-`edigate.errors.StoreError`.
+unless the caller groups several in `Store.unit()` (the pipeline does, for each stage of a
+small file), so each pipeline stage is durable before the next starts. Database failures
+surface as one `edigate.errors.StoreError`.
 
     store = Store.open("sqlite:///edigate.db")       # migrates to the newest schema
     got = store.record_received(partner="acme", channel="sftp", file_name="po.x12",

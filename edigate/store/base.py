@@ -21,7 +21,8 @@ T = TypeVar("T")
 
 
 class StoreBase:
-    """Holds the engine; every public method of `Store` runs in its own transaction."""
+    """Holds the engine; every public method of `Store` runs in its own transaction, or in
+    the caller's `unit` when one is open in this thread."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
