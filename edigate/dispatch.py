@@ -28,8 +28,9 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
     A file that answers several records (one interchange recorded per document) is sent
     once. A record is stamped only after its file was sent: a crash in between sends the
     file again rather than never. A file whose receipt comes later (an AS2 async MDN) is
-    remembered, so the listener can match that receipt to it. Stops between two outputs once ``stopping()``; a
-    `TransportError` ends the iteration, the outputs not yet yielded stay queued.
+    remembered, so the listener can match that receipt to it. Stops between two outputs
+    once ``stopping()``; a `TransportError` ends the iteration, and the outputs not yet
+    yielded stay queued.
     """
     sent: set[str] = set()
     for out in outs:

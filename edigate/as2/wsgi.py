@@ -76,7 +76,11 @@ def make_app(
             sent = receive_mdn(headers, body, partners=partners, find_sent=find_sent)
             if sent is None:
                 return _answer(start_response, "404 Not Found", b"no such message sent\n")
-            on_mdn(sent)
+            try:
+                on_mdn(sent)
+            except Exception:
+                log.exception("MDN for AS2 message %s not stored", sent.message_id)
+                return _answer(start_response, "500 Internal Server Error", b"not stored\n")
             return _answer(start_response, "200 OK", b"MDN received\n")
         inbound = receive(headers, body, partners=partners, our_keys=our_keys,
                           is_duplicate=is_duplicate)

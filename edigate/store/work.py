@@ -75,8 +75,8 @@ def draw(s: Session, partner: str, kind: ControlKind, count: int, direction: Dir
 
 def draw_many(s: Session, partner: str, counts: Mapping[ControlKind, int],
               direction: Direction) -> dict[ControlKind, range]:
-    """`draw` for several sequences of a partner in one statement (an interchange needs
-    ISA13, GS06 and ST02 numbers), in the order given, so concurrent draws lock alike."""
+    """`draw` for several sequences of a partner in one call (an interchange needs ISA13,
+    GS06 and ST02 numbers), in the order given, so concurrent draws lock alike."""
     if not all(1 <= n <= MAX_CONTROL_NUMBER for n in counts.values()):
         raise ValueError(f"cannot reserve {sorted(counts.values())} control numbers")
     now = utcnow()
