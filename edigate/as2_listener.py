@@ -91,13 +91,12 @@ class _Inbox:
                                     text=sent.mdn_text)
         out = self.store.outbound(got.outbound_id) if got.outbound_id is not None else None
         what = f"{sent.message_id}: {out.set_id} ISA13 {out.isa13}" if out else sent.message_id
+        tx = out.transmission_id if out else None
         if got.ok:
             self.store.record_event(kind=EventKind.CHANNEL, code="as2.mdn", partner=got.partner, channel="out",
-                                    transmission_id=out.transmission_id if out else None,
-                                    message=f"{what}: processed")
+                                    transmission_id=tx, message=f"{what}: processed")
             return
         problem = f"{what}: the partner's MDN says {sent.disposition or 'nothing'}"
-        tx = out.transmission_id if out else None
         self.store.record_event(kind=EventKind.CHANNEL, code="as2.mdn_failed", severity=Severity.ERROR,
                                 partner=got.partner, channel="out", transmission_id=tx, message=problem)
         if tx is not None:

@@ -8,6 +8,7 @@ import datetime as dt
 import socket
 import threading
 import time
+import urllib.error
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import waitress
 
 from edigate.pipeline import Pipeline
 from edigate.scheduler import Gateway
-from edigate.store import EventKind, Status
+from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
@@ -110,19 +111,27 @@ def test_a_bad_signature_gets_a_negative_mdn_and_no_transmission(started, ours, 
     assert event.code == "as2.rejected" and event.partner == "bigbox" and message.message_id in event.message
 
 
+def _answered_over_as2(started, partner_url: str, ours: Pki, theirs: Pki, n: int,  # type: ignore[no-untyped-def]
+                       channel: str) -> tuple[Gateway, str, Transmission]:
+    """A gateway whose answers go back over AS2 (``channel``: settings beyond id, certificate
+    and URL), after the partner posted PO file ``n`` and it was processed."""
+    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
+                f"    url: {partner_url}\n{channel}")
+    gateway, url = started(outbound)
+    message = partner_message(theirs, ours)
+    message.build(po_file(n), filename=f"po{n}.edi", content_type="application/edi-x12")
+    assert post(url, message)[0] == 200
+    _processed(gateway, 1)
+    [tx] = gateway.store.transmissions()
+    return gateway, url, tx
+
+
 @pytest.mark.parametrize("key_encryption", ["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"])
 def test_answers_go_back_over_as2_with_the_partners_key_transport(
         started, serve, ours, theirs, key_encryption: str) -> None:
     received: Received = []
-    partner_url = serve(partner_app(theirs, ours, received))
-    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
-                f"    url: {partner_url}\n    compress: true\n    key_encryption: {key_encryption}\n")
-    gateway, url = started(outbound)
-    message = partner_message(theirs, ours)
-    message.build(po_file(9), filename="po9.edi", content_type="application/edi-x12")
-    assert post(url, message)[0] == 200
-    _processed(gateway, 1)
-    [tx] = gateway.store.transmissions()
+    gateway, _, tx = _answered_over_as2(started, serve(partner_app(theirs, ours, received)), ours, theirs, 9,
+                                        f"    compress: true\n    key_encryption: {key_encryption}\n")
     outputs = gateway.store.outbounds(tx.id)
     assert {o.set_id for o in outputs} == {"997", "855"} and all(o.sent_at for o in outputs)
     got = sorted(m.payload.get_payload(decode=True) for m, status, exc in received)  # type: ignore[attr-defined]
@@ -134,15 +143,8 @@ def test_async_mdns_for_our_answers_are_matched_and_a_failed_one_is_logged(start
                                                                             theirs) -> None:
     received: Received = []
     mdns: list[object] = []
-    partner_url = serve(partner_app(theirs, ours, received, async_mdns=mdns))
-    outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
-                f"    url: {partner_url}\n    mdn: async\n    mdn_url: \"{{listener}}\"\n")
-    gateway, url = started(outbound)
-    message = partner_message(theirs, ours)
-    message.build(po_file(10), filename="po10.edi", content_type="application/edi-x12")
-    assert post(url, message)[0] == 200
-    _processed(gateway, 1)
-    [tx] = gateway.store.transmissions()
+    gateway, url, tx = _answered_over_as2(started, serve(partner_app(theirs, ours, received, async_mdns=mdns)),
+                                          ours, theirs, 10, "    mdn: async\n    mdn_url: \"{listener}\"\n")
     outputs = gateway.store.outbounds(tx.id)
     awaited = gateway.store.awaiting_mdns()
     assert len(mdns) == len(awaited) == len(outputs) == 3  # a 997 and two 855s, all sent, none confirmed
@@ -164,7 +166,15 @@ def test_async_mdns_for_our_answers_are_matched_and_a_failed_one_is_logged(start
     assert len(gateway.store.events(kind=EventKind.CHANNEL, code="as2.mdn")) == 2
     [error] = [e for e in gateway.store.errors(tx.id) if e.code == "as2.mdn_failed"]
     assert awaited[2].message_id in error.message
-    assert gateway.store.as2_message("<never-sent@edigate>") is None  # what the listener answers 404
+
+    failing_message.message_id = "<never-sent@edigate>"  # type: ignore[attr-defined]
+    stranger = pyas2lib.Mdn(mdn_mode="ASYNC", digest_alg="sha256")
+    stranger.build(message=failing_message, status="processed")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(url, stranger)
+    refused.value.close()
+    assert refused.value.code == 404
+    assert len(gateway.store.events(kind=EventKind.CHANNEL, code="as2.mdn")) == 2
 
 
 def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -> None:
