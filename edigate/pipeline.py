@@ -23,7 +23,7 @@ import datetime as dt
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +36,11 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
-from edigate.purposes import cancel_destinations, is_cancel, order_key
+from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
-from edigate.mapping.translate import translate_transaction
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
+from edigate.parallel import PARALLEL_FROM, Translated, Translation, cores, set_key, translate_range
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -115,12 +115,16 @@ class Pipeline:
 
     def __init__(self, workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner], *,
                  today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
-                 lease: dt.timedelta = DEFAULT_LEASE, bulk_855: int = BULK_855) -> None:
+                 lease: dt.timedelta = DEFAULT_LEASE, bulk_855: int = BULK_855, helpers: int | None = None,
+                 parallel_from: int = PARALLEL_FROM) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
         self.lease = lease
         """How long a claim holds without renewal; each stage renews it."""
         self.bulk_855 = bulk_855
+        self.helpers = (1 if cores() > 1 else 0) if helpers is None else helpers
+        """Helper processes a big file's map stage may use (`edigate.parallel`); 0 for none."""
+        self.parallel_from = parallel_from
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
@@ -256,7 +260,7 @@ class Pipeline:
             entries.extend(_entry("validate", f) for f in found)
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if tx.set_id == "850" and sound:
-                run.accepted_sets.add(_key(tx))
+                run.accepted_sets.add(set_key(tx))
             elif tx.set_id in ("997", "999") and sound:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
@@ -281,25 +285,35 @@ class Pipeline:
 
     def _map(self, run: _Run) -> Status | None:
         """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
-        the pages already saved under this transmission and creates nothing twice)."""
+        the pages already saved under this transmission and creates nothing twice). From
+        `parallel_from` sets, a helper process translates the second half meanwhile."""
+        accepted, name = frozenset(run.accepted_sets), run.tx.file_name
+        half = len(accepted) // 2 if self.helpers and len(accepted) >= self.parallel_from else None
+        with ExitStack() as stack:
+            helper = None if half is None else stack.enter_context(Translation(
+                self.archive.path(run.tx.sha256), name, self.workspace.maps_path,
+                run.partner.documents.inbound["850"], run.partner.id, accepted, half))
+            self._save_translated(run, translate_range(run.data, name, run.flow.inbound, run.partner.id,
+                                                       accepted, stop=half))
+            if half is not None:
+                rest = helper.results() if helper is not None else None
+                self._save_translated(run, rest if rest is not None else translate_range(
+                    run.data, name, run.flow.inbound, run.partner.id, accepted, start=half))
+        return None
+
+    def _save_translated(self, run: _Run, translated: Iterable[Translated]) -> None:
         documents: list[NewDocument] = []
         entries: list[ErrorEntry] = []
-        for event in EnvelopeReader(run.data, name=run.tx.file_name):
-            if not isinstance(event, Transaction) or _key(event) not in run.accepted_sets:
-                continue
-            result = translate_transaction(event, run.flow.inbound, run.partner.id)
-            entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=result.isa13,
-                                   gs06=result.gs06, st02=result.st02, segment_id=f.segment_id,
-                                   segment_position=f.segment_position, element_position=f.element,
-                                   value=f.value, hint=f.hint) for f in result.findings]
-            if result.order is not None and result.ok:
-                documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, order_key(result.order),
-                                             dumps(result.order), run.tx.id))
+        for t in translated:
+            entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=t.isa13, gs06=t.gs06,
+                                   st02=t.st02, segment_id=f.segment_id, segment_position=f.segment_position,
+                                   element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
+            if t.key is not None and t.body is not None:
+                documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, t.key, t.body, run.tx.id))
             if len(documents) == _PAGE:
                 self._save_orders(run, documents, entries)
                 documents, entries = [], []
         self._save_orders(run, documents, entries)
-        return None
 
     def _save_orders(self, run: _Run, documents: Sequence[NewDocument], entries: list[ErrorEntry]) -> None:
         saved = self.store.save_documents(documents)
@@ -565,10 +579,6 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
-
-
-def _key(tx: Transaction) -> tuple[str, str, str]:
-    return tx.interchange.control_number, tx.group.control_number if tx.group else "", tx.control_number
 
 
 def _order(body: str) -> Order:
