@@ -80,3 +80,16 @@ def test_a_cancel_says_so_in_every_format_and_under_a_name_of_its_own() -> None:
     router = Router(partner.routing[:1], partner="bigbox")
     assert [d.file_name for d in router.route(text)] == ["bigbox-4500012345-cancel.json"]
     assert router.route(text, only=lambda name, fmt: name != partner.routing[0].name) == []
+
+
+@pytest.mark.parametrize("po_number", ["4500012345", 'PO "7"\\B', "45/00"])
+@pytest.mark.parametrize("purpose", [Purpose.ORIGINAL, Purpose.CANCEL])
+def test_routing_stored_text_names_the_file_as_routing_the_order_does(po_number: str, purpose: Purpose) -> None:
+    from edigate.model import dumps
+
+    order = dataclasses.replace(sample_order("bigbox", "bigbox-850-4010"), po_number=po_number, purpose=purpose)
+    base = load_partner(REPO / "partners" / "bigbox.yaml").routing[0]
+    router = Router([dataclasses.replace(base, format="json", when=None)], partner="bigbox")
+    [from_text], [from_order] = router.route(dumps(order)), router.route(order)
+    assert from_text.file_name == from_order.file_name
+    assert from_text.file_name.endswith("-cancel.json") is (purpose is Purpose.CANCEL)
