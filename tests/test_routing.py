@@ -9,7 +9,7 @@ from lxml import etree
 
 from edigate.errors import DataError
 from edigate.model import from_json, Order, Purpose
-from edigate.partners import Destination, load_partner
+from edigate.partners import load_partner
 from edigate.routing import XSD_PATH, Router, render, route
 
 from tests.conftest import REPO
