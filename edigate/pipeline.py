@@ -40,7 +40,7 @@ from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
-from edigate.parallel import PARALLEL_FROM, Translated, Translation, cores, set_key, translate_range
+from edigate.parallel import PARALLEL_FROM, SetKey, Translated, Translation, cores, set_key, translate_range
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -104,6 +104,10 @@ class _Run:
     """Stages an earlier, interrupted pass over this transmission finished."""
     recorded: set[str] = field(default_factory=set)
     """Keys of the outputs recorded for this transmission so far."""
+    set_count: int | None = None
+    """How many sets the envelope stage found (None when an earlier attempt ran it)."""
+    helper: Translation | None = None
+    """The helper process translating the file's later sets (`edigate.parallel`)."""
 
 
 class _ClaimLost(Exception):
@@ -177,14 +181,20 @@ class Pipeline:
                     stock=self.stock, maps=self.maps, validator=self.validator)
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
-        for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
-                            ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
-                            ("send", self._send)):
-            if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
-                continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
-            status = self._stage(run, name, stage)
-            if status is not None:
-                return self.store.set_status(tx.id, status, stage=name)
+        try:
+            for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
+                                ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
+                                ("send", self._send)):
+                if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
+                    continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
+                status = self._stage(run, name, stage)
+                if name == "map" and run.helper is not None:
+                    run.helper.close()
+                if status is not None:
+                    return self.store.set_status(tx.id, status, stage=name)
+        finally:
+            if run.helper is not None:
+                run.helper.close()
         held = self.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER, current=True,
                                     status=DocumentStatus.HELD, limit=1)
         return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
@@ -235,6 +245,7 @@ class Pipeline:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
                                                          hint="check that the partner sent X12")])
             return Status.FAILED
+        run.set_count = len(sets)
         if first is not None:
             self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
                                        sets=sets)
@@ -265,6 +276,9 @@ class Pipeline:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
 
+        if not quiet and self._parallel(run.set_count):
+            assert run.set_count is not None
+            run.helper = self._helper(run, None, start=run.set_count * 2 // 5)  # it validates its share too
         if quiet:
             for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
                                  name=run.tx.file_name):
@@ -285,26 +299,37 @@ class Pipeline:
 
     def _map(self, run: _Run) -> Status | None:
         """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
-        the pages already saved under this transmission and creates nothing twice). From
-        `parallel_from` sets, a helper process translates the second half meanwhile."""
+        the pages already saved under this transmission and creates nothing twice). A big
+        file's later sets are translated by a helper process meanwhile (`edigate.parallel`);
+        its results are saved after ours, in file order."""
         accepted, name = frozenset(run.accepted_sets), run.tx.file_name
-        half = len(accepted) // 2 if self.helpers and len(accepted) >= self.parallel_from else None
-        with ExitStack() as stack:
-            helper = None if half is None else stack.enter_context(Translation(
-                self.archive.path(run.tx.sha256), name, self.workspace.maps_path,
-                run.partner.documents.inbound["850"], run.partner.id, accepted, half))
-            self._save_translated(run, translate_range(run.data, name, run.flow.inbound, run.partner.id,
-                                                       accepted, stop=half))
-            if half is not None:
-                rest = helper.results() if helper is not None else None
-                self._save_translated(run, rest if rest is not None else translate_range(
-                    run.data, name, run.flow.inbound, run.partner.id, accepted, start=half))
+        if run.helper is None and self._parallel(len(accepted)):
+            run.helper = self._helper(run, accepted, start=len(accepted) // 2)
+        helper, done = run.helper, set[SetKey]()
+        ours = translate_range(run.data, name, run.flow.inbound, run.partner.id, accepted,
+                               stop=None if helper is None else helper.start)
+        self._save_translated(run, ours, done)
+        if helper is not None:
+            theirs = helper.results() or translate_range(run.data, name, run.flow.inbound, run.partner.id,
+                                                         accepted, start=helper.start)
+            self._save_translated(run, (t for t in theirs if (t.isa13, t.gs06, t.st02) in accepted), done)
+            if missing := accepted - done:  # the helper judged a set otherwise than validate did
+                self._save_translated(run, translate_range(run.data, name, run.flow.inbound, run.partner.id,
+                                                           missing), done)
         return None
 
-    def _save_translated(self, run: _Run, translated: Iterable[Translated]) -> None:
+    def _parallel(self, sets: int | None) -> bool:
+        return self.helpers > 0 and sets is not None and sets >= self.parallel_from
+
+    def _helper(self, run: _Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
+        return Translation(self.archive.path(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
+                           run.partner.documents.inbound["850"], run.partner.id, accepted, start)
+
+    def _save_translated(self, run: _Run, translated: Iterable[Translated], done: set[SetKey]) -> None:
         documents: list[NewDocument] = []
         entries: list[ErrorEntry] = []
         for t in translated:
+            done.add((t.isa13, t.gs06, t.st02))
             entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=t.isa13, gs06=t.gs06,
                                    st02=t.st02, segment_id=f.segment_id, segment_position=f.segment_position,
                                    element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]

@@ -14,6 +14,7 @@ from edigate.pipeline import Pipeline
 from edigate.store import DocumentKind, Store
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.x12.validate import Validator
 
 from benchmarks.generate import write_file
 from benchmarks.pipeline import conform
@@ -29,12 +30,15 @@ def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:  # noqa: F8
                     today=dt.date(2026, 11, 26), channel_types=(), **options)
 
 
-def _orders(folder: Path, count: int, unknown_items_in: tuple[str, ...]) -> Path:
-    """``count`` orders of 3 lines the sample catalog knows, but for those POs' items."""
+def _orders(folder: Path, count: int, unknown_items_in: tuple[str, ...], broken: tuple[str, ...] = ()) -> Path:
+    """``count`` orders of 3 lines the sample catalog knows, but for those POs' items; the
+    ``broken`` POs' BEG lacks its PO number and date (a structural error the 997 rejects)."""
     text, po = [], ""
     with open(write_file(folder / f"850-{count}x3.x12", count, 3), encoding="ascii") as source:
         for line in conform(source):
             po = line.split("*")[3] if line.startswith("BEG*") else po
+            if po in broken and line.startswith("BEG*"):
+                line = "BEG*00*SA~\n"
             text.append(line.replace("*IN*30012~", "*IN*99999~") if po in unknown_items_in else line)
     path = folder / "orders.x12"
     path.write_text("".join(text), encoding="ascii")
@@ -51,7 +55,8 @@ def _outcome(pipeline: Pipeline, path: Path) -> tuple[list[tuple[str, str]], lis
 
 def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_order(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    path = _orders(tmp_path, 9, unknown_items_in=("4500000002", "4500000007"))  # findings in both halves
+    path = _orders(tmp_path, 9, unknown_items_in=("4500000002", "4500000007"),  # findings in both parts
+                   broken=("4500000008",))  # rejected by validate: the helper must judge it so too
     answers: list[bool] = []
     results = Translation.results
     monkeypatch.setattr(Translation, "results", lambda self: (answer := results(self), answers.append(
@@ -60,7 +65,7 @@ def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_orde
     with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
         expected = _outcome(_pipeline(tmp_path / "alone", alone, helpers=0), path)
     assert answers == [True]  # the helper answered: the second half is its work
-    assert len(docs) == 7 and {e[2] for e in errors} == {"0002", "0007"}
+    assert len(docs) == 6 and {e[2] for e in errors} == {"0002", "0007"}  # 0008 never reached the map
     assert (docs, errors) == expected
 
 
@@ -82,3 +87,9 @@ def test_leaving_before_the_answer_stops_the_helper(tmp_path: Path) -> None:
     with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", accepted, 0) as helper:
         process = helper._process
     assert process is not None and process.poll() is not None
+
+
+def test_a_helper_without_the_accepted_sets_validates_and_skips_what_validate_rejects(tmp_path: Path) -> None:
+    path = _orders(tmp_path, 5, unknown_items_in=(), broken=("4500000002", "4500000005"))
+    mapping = _pipeline(tmp_path / "ws", Store.open(f"sqlite:///{tmp_path / 'x.db'}")).maps.inbound("bigbox-850")
+    assert [t.st02 for t in translate_range(path, None, mapping, "bigbox", Validator(), start=1)] == ["0003", "0004"]
