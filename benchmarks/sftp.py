@@ -7,7 +7,9 @@ partner's remote folder, then times, each in a fresh process on a fresh copy of 
 - ``edigate run --once``: every file fetched, recorded as a transmission, moved to the
   remote archive, validated, answered and its 997 (and 855s) uploaded back;
 - the pickup alone (the scheduled gateway's poll: list, fetch, record, archive remotely);
-- a bare paramiko loop downloading the same files over one connection.
+- a bare paramiko loop downloading the same files over one connection;
+- a bare paramiko loop doing the network work the run does per file: download, move to the
+  remote archive, upload a 997 and two 855s under temporary names renamed into place.
 
 It checks that every file became exactly one transmission with one 997 uploaded, and prints
 the times and their ratios to the bare loop (the bare loop and the pickup: best of three
@@ -102,6 +104,35 @@ def time_bare(port: int | str, user: str, key: str, folder: str, spool: str) -> 
     return {"seconds": time.perf_counter() - start, "files": count}
 
 
+def time_bare_network(port: int | str, user: str, key: str, folder: str, spool: str, outbox: str
+                      ) -> dict[str, float]:
+    """The network work `edigate run --once` does per file, bare: download, move the file to
+    the remote archive, and upload a 997 and two 855s, each under a temporary name renamed
+    into place (own process; the uploads are the file's own bytes, about the same size)."""
+    import paramiko
+
+    start = time.perf_counter()
+    transport = paramiko.Transport(("127.0.0.1", int(port)))
+    transport.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+    sftp = paramiko.SFTPClient.from_transport(transport)
+    assert sftp is not None
+    count = 0
+    for attrs in sftp.listdir_attr(folder):
+        if attrs.filename.endswith(".edi"):
+            local = os.path.join(spool, attrs.filename)
+            with open(local, "wb") as fh:
+                sftp.getfo(f"{folder}/{attrs.filename}", fh)
+            sftp.posix_rename(f"{folder}/{attrs.filename}", f"{folder}/archive/{attrs.filename}")
+            for kind in ("997", "855-1", "855-2"):
+                temporary = f"{outbox}/.{kind}-{attrs.filename}.part"
+                sftp.put(local, temporary, confirm=False)
+                sftp.posix_rename(temporary, f"{outbox}/{kind}-{attrs.filename}")
+            count += 1
+    sftp.close()
+    transport.close()
+    return {"seconds": time.perf_counter() - start, "files": count}
+
+
 def _child(function: str, *args: str) -> dict[str, float]:
     return in_child("sftp", function, *args)
 
@@ -140,12 +171,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         root, inbox, outbox = _setup(base / "bare", server, keys, args.files)
         (base / "spool").mkdir()
-        bare, pickup = [], []
+        bare, pickup, network = [], [], []
         for n in range(args.rounds):  # alternated, best of each: the machine is shared
             bare.append(_child("time_bare", str(server.port), server.user, str(keys / "client"), str(inbox),
                                str(base / "spool"))["seconds"])
             fresh, _, _ = _setup(base / f"pickup{n}", server, keys, args.files)
             pickup.append(_child("time_pickup", str(fresh))["seconds"])
+            _, fresh_in, fresh_out = _setup(base / f"network{n}", server, keys, args.files)
+            (fresh_in / "archive").mkdir(exist_ok=True)
+            network.append(_child("time_bare_network", str(server.port), server.user, str(keys / "client"),
+                                  str(fresh_in), str(base / "spool"), str(fresh_out))["seconds"])
         run_once = None if args.pickup_only else time_run_once(root)
         verdict = "" if args.pickup_only else _check(root, inbox, outbox, args.files)
     finally:
@@ -154,12 +189,16 @@ def main(argv: list[str] | None = None) -> None:
     seconds = min(bare)
     print(f"  bare paramiko download loop:                    {seconds:7.2f} s "
           f"(best of {len(bare)}: {', '.join(f'{b:.2f}' for b in bare)})")
+    print(f"  bare paramiko, the run's network work per file: {min(network):7.2f} s "
+          f"(download, archive, upload a 997 and two 855s; best of {len(network)}) "
+          f"= {min(network) / seconds:.2f}x the bare loop")
     print(f"  gateway pickup (poll: fetch, archive, record):  {min(pickup):7.2f} s "
           f"(best of {len(pickup)}: {', '.join(f'{p:.2f}' for p in pickup)}) "
           f"= {min(pickup) / seconds:.2f}x the bare loop")
     if run_once is not None:
         print(f"  edigate run --once (pickup, process, 997 back): {run_once:7.2f} s "
-              f"= {run_once / seconds:.2f}x the bare loop; {verdict}")
+              f"= {run_once / seconds:.2f}x the bare loop, {run_once / min(network):.2f}x its network work; "
+              f"{verdict}")
 
 
 if __name__ == "__main__":
