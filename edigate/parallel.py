@@ -138,8 +138,9 @@ class Translation:
         self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
         self._process: subprocess.Popen[bytes] | None = None
         try:
-            self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                             stdout=self._answer, stderr=subprocess.DEVNULL)
+            self._process = subprocess.Popen([sys.executable, "-P", "-m", "edigate.parallel"], env=_environment(),
+                                             stdin=subprocess.PIPE, stdout=self._answer,
+                                             stderr=subprocess.DEVNULL)
             assert self._process.stdin is not None
             with self._process.stdin as request_pipe:
                 request_pipe.write(request)
@@ -167,6 +168,13 @@ class Translation:
         if self._process is not None and self._process.poll() is None:  # stopped before its answer was read
             self._process.kill()
             self._process.wait()
+
+
+def _environment() -> dict[str, str]:
+    """Ours, with the folder this edigate was imported from first on the helper's path: it
+    runs the same code, never an ``edigate`` folder in the working directory (``-P``)."""
+    home = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
 
 
 def _pages(answer: IO[bytes]) -> Iterator[Translated]:

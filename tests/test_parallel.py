@@ -93,3 +93,17 @@ def test_a_helper_without_the_accepted_sets_validates_and_skips_what_validate_re
     path = _orders(tmp_path, 5, unknown_items_in=(), broken=("4500000002", "4500000005"))
     mapping = _pipeline(tmp_path / "ws", Store.open(f"sqlite:///{tmp_path / 'x.db'}")).maps.inbound("bigbox-850")
     assert [t.st02 for t in translate_range(path, None, mapping, "bigbox", Validator(), start=1)] == ["0003", "0004"]
+
+
+def test_the_helper_runs_this_edigate_never_a_folder_of_that_name_where_it_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    planted = tmp_path / "cwd" / "edigate"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    monkeypatch.chdir(planted.parent)
+    path = write_file(tmp_path / "850-4x2.x12", 4, 2)
+    accepted = frozenset(set_key(e) for e in EnvelopeReader(path) if isinstance(e, Transaction))
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", accepted, 2) as helper:
+        got = helper.results()
+        assert got is not None and len(list(got)) == 2
+    assert not (tmp_path / "ran").exists()
