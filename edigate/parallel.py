@@ -1,20 +1,22 @@
-"""A big file's 850s translated on two cores: a helper process takes the later sets.
+"""A big file's 850s validated and translated on two cores: a helper process takes the
+later sets.
 
 The validate and map stages of a file with thousands of orders are pure Python on one
 core. From `PARALLEL_FROM` sets on, the validate stage starts a helper process for the
-file's last three fifths of sets: the helper validates them itself (to know which the
-validate stage accepts) and translates those, while this process validates the whole
-file and then translates the first two fifths. The map stage saves the helper's results
-after its own, keeping only the sets the validate stage accepted, so the documents come out
-as a serial run saves them. A map stage resumed on its own starts a helper for the second
-half of the accepted sets.
+file's last three fifths of sets. The helper validates them and hands its findings over as
+soon as it has them (the validate stage uses them in the 997 instead of validating those
+sets again), then translates the ones the validate stage accepts, while this process
+finishes the 997 and translates the first two fifths. The map stage saves the helper's
+results after its own, keeping only the sets the validate stage accepted, so the documents
+come out as a serial run saves them. A map stage resumed on its own starts a helper for the
+second half of the accepted sets.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.parallel``, never a fork of a gateway that runs threads) and shares
-nothing with this process but the pickled request on its standard input and its answer,
-pages of results written to an unnamed temporary file. When it cannot run (one core, a
-helper that failed or died), this process translates its sets too; nothing about the
-results depends on which process made them.
+nothing with this process but the pickled request on its standard input, a byte on a pipe
+when its findings are written, and two unnamed temporary files: the findings, and pages of
+results. When it cannot run (one core, a helper that failed or died), this process does
+that work itself; nothing about the results depends on which process made them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -38,8 +40,8 @@ from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
-__all__ = ["PARALLEL_FROM", "SetKey", "Translated", "Translation", "cores", "set_key", "sound", "translate_range",
-           "translate_range_from"]
+__all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "set_key", "translate_range",
+           "validate_range"]
 
 PARALLEL_FROM = 2000
 """From this many sets, a helper process translates some of them. Below it the helper's
@@ -51,6 +53,9 @@ _ANSWER_PAGE = 250
 
 SetKey = tuple[str, str, str]
 """A set's ISA13, GS06 and ST02."""
+
+Checked = tuple[SetKey, tuple[Finding, ...]]
+"""A set's key and its structural findings, as the helper validated it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,25 +76,14 @@ def set_key(tx: Transaction) -> SetKey:
 
 
 def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, partner_id: str,
-                    accepted: Collection[SetKey] | Validator, start: int = 0, stop: int | None = None
+                    accepted: Collection[SetKey], start: int = 0, stop: int | None = None
                     ) -> Iterator[Translated]:
-    """The accepted sets among the file's transactions ``start`` to ``stop`` (counting every
-    transaction, in file order) translated one by one; reading stops at ``stop``.
-
-    ``accepted`` holds the keys of the sets the validate stage accepted, or is the validator
-    that decides it here: a set of the map's type without an error in its envelope or its
-    structure, as the validate stage accepts it.
-    """
-    validator, keys = (accepted, frozenset[SetKey]()) if isinstance(accepted, Validator) else (None, accepted)
+    """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
+    every transaction from 0, in file order) translated one by one; reading stops at ``stop``."""
     for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
         if stop is not None and n >= stop:
             return
-        if n < start:
-            continue
-        if validator is None:
-            if set_key(event) not in keys:
-                continue
-        elif event.set_id != mapping.set_id or not sound(event.findings, validator(event)):
+        if n < start or set_key(event) not in accepted:
             continue
         result = translate_transaction(event, mapping, partner_id)
         clean = result.order is not None and result.ok
@@ -98,18 +92,21 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
                          dumps(result.order) if clean and result.order else None, result.findings)
 
 
-def sound(*findings: Iterable[Finding]) -> bool:
-    """Whether a set has no error among its envelope and structural findings."""
-    return not any(f.is_error for group in findings for f in group)
-
-
-def translate_range_from(path: str, name: str | None, maps_dir: str, map_name: str, partner_id: str,
-                         accepted: frozenset[SetKey] | None, start: int) -> Iterator[Translated]:
-    """`translate_range` to the end, in a helper process: the file and the map by their paths;
-    without ``accepted``, a validator decides which sets are."""
-    mapping = load_inbound_map(map_name, Path(maps_dir))
-    return translate_range(Path(path), name, mapping, partner_id,
-                           Validator() if accepted is None else accepted, start)
+def validate_range(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int
+                   ) -> tuple[list[Checked], frozenset[SetKey]]:
+    """The structural findings of the file's transactions from ``start`` on, and the keys of
+    those the validate stage accepts for the map: a ``set_id`` set with no error in its
+    envelope or its structure."""
+    checked: list[Checked] = []
+    accepted: set[SetKey] = set()
+    for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
+        if n < start:
+            continue
+        found = tuple(validator(event))
+        checked.append((set_key(event), found))
+        if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
+            accepted.add(set_key(event))
+    return checked, frozenset(accepted)
 
 
 def cores() -> int:
@@ -122,30 +119,53 @@ def cores() -> int:
 
 class Translation:
     """A big file's accepted sets from transaction ``start`` on, translating in a helper
-    process (``accepted`` None: it validates them to know which are).
+    process. Without ``accepted`` the helper first validates those sets to know which are,
+    and hands its findings over (`validated`) before it translates.
 
     Close it (or use it as a context manager) to stop a helper whose answer was not awaited.
-    `results` waits for the helper and reads its answer a page at a time; None when the
-    helper could not start, failed or died (the caller then translates that half itself).
+    `results` waits for the helper and reads its answer a page at a time; it and `validated`
+    answer None when the helper could not start, failed or died (the caller then does that
+    work itself).
     """
 
     def __init__(self, path: Path, name: str | None, maps_dir: Path, map_name: str, partner_id: str,
                  accepted: Collection[SetKey] | None, start: int) -> None:
-        request = pickle.dumps((str(path), name, str(maps_dir), map_name, partner_id,
-                                None if accepted is None else frozenset(accepted), start))
         self.start = start
-        """The first transaction (counting from 0 in file order) the helper translates."""
+        """The first transaction (counting from 0 in file order) the helper takes."""
         self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
+        self._checks = tempfile.TemporaryFile(prefix="edigate-validate-")
+        self._checked: list[Checked] | None = None if accepted is None else []
+        self._ready, ready = os.pipe()
+        request = pickle.dumps((str(path), name, str(maps_dir), map_name, partner_id,
+                                None if accepted is None else frozenset(accepted), start,
+                                self._checks.fileno(), ready))
         self._process: subprocess.Popen[bytes] | None = None
         try:
-            self._process = subprocess.Popen([sys.executable, "-P", "-m", "edigate.parallel"], env=_environment(),
-                                             stdin=subprocess.PIPE, stdout=self._answer,
-                                             stderr=subprocess.DEVNULL)
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "edigate.parallel"], env=_environment(), stdin=subprocess.PIPE,
+                stdout=self._answer, stderr=subprocess.DEVNULL, pass_fds=(self._checks.fileno(), ready))
             assert self._process.stdin is not None
             with self._process.stdin as request_pipe:
                 request_pipe.write(request)
-        except OSError:
+        except (OSError, ValueError):
             self._stop()
+        finally:
+            os.close(ready)
+
+    def validated(self, index: int, key: SetKey) -> tuple[Finding, ...] | None:
+        """The helper's structural findings for its ``index``-th set (waiting for them the
+        first time); None when it has none for that set."""
+        if self._checked is None:
+            self._checked = []
+            try:
+                if os.read(self._ready, 1) == b"v":  # nothing (end of file): the helper died first
+                    self._checks.seek(0)
+                    self._checked = pickle.load(self._checks)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                pass
+        if index < len(self._checked) and self._checked[index][0] == key:
+            return self._checked[index][1]
+        return None
 
     def results(self) -> Iterator[Translated] | None:
         if self._process is None or self._answer.closed or self._process.wait() != 0:
@@ -154,9 +174,13 @@ class Translation:
         return _pages(self._answer)
 
     def close(self) -> None:
-        """Stop the helper if it is still working and drop its answer."""
+        """Stop the helper if it is still working and drop what it wrote."""
         self._stop()
-        self._answer.close()
+        for f in (self._answer, self._checks):
+            f.close()
+        if self._ready >= 0:
+            os.close(self._ready)
+            self._ready = -1
 
     def __enter__(self) -> Translation:
         return self
@@ -187,10 +211,18 @@ def _pages(answer: IO[bytes]) -> Iterator[Translated]:
 
 
 def _serve() -> int:
-    """The helper process: a pickled request on stdin; pickled pages of results on stdout."""
-    request = pickle.loads(sys.stdin.buffer.read())
+    """The helper process: a pickled request on stdin; when asked, its findings to the
+    checks file and a byte on the ready pipe; pickled pages of results on stdout."""
+    path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready = pickle.loads(sys.stdin.buffer.read())
+    mapping = load_inbound_map(map_name, Path(maps_dir))
+    with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
+        if accepted is None:
+            checked, accepted = validate_range(Path(path), name, Validator(), mapping.set_id, start)
+            with os.fdopen(checks, "wb") as out:
+                pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
+            ready_pipe.write(b"v")
     page: list[Translated] = []
-    for translated in translate_range_from(*request):
+    for translated in translate_range(Path(path), name, mapping, partner_id, accepted, start):
         page.append(translated)
         if len(page) == _ANSWER_PAGE:
             pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)

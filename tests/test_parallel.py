@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from edigate.archive import Archive
-from edigate.parallel import Translation, set_key, translate_range
+from edigate.parallel import Translation, set_key, translate_range, validate_range
 from edigate.partners import load_partners
 from edigate.pipeline import Pipeline
 from edigate.store import DocumentKind, Store
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.x12.tokenizer import tokenize
 from edigate.x12.validate import Validator
 
 from benchmarks.generate import write_file
@@ -45,12 +46,16 @@ def _orders(folder: Path, count: int, unknown_items_in: tuple[str, ...], broken:
     return path
 
 
-def _outcome(pipeline: Pipeline, path: Path) -> tuple[list[tuple[str, str]], list[tuple[object, ...]]]:
+def _outcome(pipeline: Pipeline, path: Path) -> tuple[list[tuple[str, str]], list[tuple[object, ...]], list[str]]:
+    """The orders saved, the validate and map findings logged, and the 997's AK segments."""
     tx = pipeline.ingest(path, "bigbox")
     docs = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
     errors = [(e.stage, e.code, e.st02, e.segment_position, e.element_position, e.message)
-              for e in pipeline.store.errors(tx.id) if e.stage == "map"]
-    return [(d.key, d.body) for d in sorted(docs, key=lambda d: d.id)], errors
+              for e in pipeline.store.errors(tx.id) if e.stage in ("validate", "map")]
+    [ack] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "997"]
+    ak = [s.id + "*" + "*".join(map(str, s.elements)) for s in tokenize(pipeline.archive.get(ack.sha256))
+          if s.id.startswith("AK")]
+    return [(d.key, d.body) for d in sorted(docs, key=lambda d: d.id)], errors, ak
 
 
 def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_order(
@@ -58,15 +63,18 @@ def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_orde
     path = _orders(tmp_path, 9, unknown_items_in=("4500000002", "4500000007"),  # findings in both parts
                    broken=("4500000008",))  # rejected by validate: the helper must judge it so too
     answers: list[bool] = []
-    results = Translation.results
+    results, validated = Translation.results, Translation.validated
     monkeypatch.setattr(Translation, "results", lambda self: (answer := results(self), answers.append(
         answer is not None))[0])
-    docs, errors = _outcome(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4), path)
+    monkeypatch.setattr(Translation, "validated", lambda self, *a: (answer := validated(self, *a), answers.append(
+        answer is not None))[0])
+    docs, errors, ak = _outcome(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4), path)
     with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
         expected = _outcome(_pipeline(tmp_path / "alone", alone, helpers=0), path)
-    assert answers == [True]  # the helper answered: the second half is its work
-    assert len(docs) == 6 and {e[2] for e in errors} == {"0002", "0007"}  # 0008 never reached the map
-    assert (docs, errors) == expected
+    assert answers == [True] * 7  # the helper validated sets 4 to 9 and translated those it accepted
+    assert len(docs) == 6 and {e[2] for e in errors if e[0] == "map"} == {"0002", "0007"}
+    assert [e[2] for e in errors if e[0] == "validate"] and "AK5*R*5" in ak  # 0008 never reached the map
+    assert (docs, errors, ak) == expected
 
 
 def test_a_helper_that_fails_answers_none_and_the_caller_does_the_work(tmp_path: Path) -> None:
@@ -89,10 +97,19 @@ def test_leaving_before_the_answer_stops_the_helper(tmp_path: Path) -> None:
     assert process is not None and process.poll() is not None
 
 
-def test_a_helper_without_the_accepted_sets_validates_and_skips_what_validate_rejects(tmp_path: Path) -> None:
+def test_a_helper_without_the_accepted_sets_validates_them_and_skips_what_validate_rejects(tmp_path: Path) -> None:
     path = _orders(tmp_path, 5, unknown_items_in=(), broken=("4500000002", "4500000005"))
-    mapping = _pipeline(tmp_path / "ws", Store.open(f"sqlite:///{tmp_path / 'x.db'}")).maps.inbound("bigbox-850")
-    assert [t.st02 for t in translate_range(path, None, mapping, "bigbox", Validator(), start=1)] == ["0003", "0004"]
+    checked, accepted = validate_range(path, None, Validator(), "850", start=1)
+    assert [(key[2], bool(found)) for key, found in checked] == [
+        ("0002", True), ("0003", False), ("0004", False), ("0005", True)]
+    assert sorted(key[2] for key in accepted) == ["0003", "0004"]
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", None, 1) as helper:
+        assert helper.validated(0, ("000000101", "1001", "0002")) == checked[0][1]
+        assert helper.validated(1, ("000000101", "1001", "0002")) is None  # not that set's key
+        got = helper.results()
+        assert got is not None and [t.st02 for t in got] == ["0003", "0004"]
+    with Translation(path, None, REPO / "maps", "no-such-map", "bigbox", None, 1) as failed:
+        assert failed.validated(0, checked[0][0]) is None and failed.results() is None
 
 
 def test_the_helper_runs_this_edigate_never_a_folder_of_that_name_where_it_runs(
