@@ -2,14 +2,14 @@
 later sets.
 
 The validate and map stages of a file with thousands of orders are pure Python on one
-core. From `PARALLEL_FROM` sets on, the validate stage starts a helper process for the
-file's last three fifths of sets. The helper validates them and hands its findings over as
+core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
+process for the file's last three fifths of sets. The helper validates them and hands its findings over as
 soon as it has them (the validate stage uses them in the 997 instead of validating those
 sets again), then translates the ones the validate stage accepts, while this process
 finishes the 997 and translates the first two fifths. The map stage saves the helper's
 results after its own, keeping only the sets the validate stage accepted, so the documents
-come out as a serial run saves them. A map stage resumed on its own starts a helper for the
-second half of the accepted sets.
+come out as a serial run saves them. A validate stage resumed on its own starts the helper
+itself; a map stage resumed on its own starts one for the second half of the accepted sets.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.parallel``, never a fork of a gateway that runs threads) and shares
@@ -36,11 +36,13 @@ from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.translate import translate_transaction
 from edigate.model import dumps
 from edigate.purposes import order_key
+from edigate.x12.delimiters import ISA_LENGTH
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
-__all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "set_key", "translate_range",
+__all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
+           "translate_range",
            "validate_range"]
 
 PARALLEL_FROM = 2000
@@ -107,6 +109,16 @@ def validate_range(data: bytes | Path, name: str | None, validator: Validator, s
         if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
             accepted.add(set_key(event))
     return checked, frozenset(accepted)
+
+
+def count_sets(data: bytes) -> int:
+    """About how many transaction sets ``data`` holds, before anything has read it: the ST
+    segments after a terminator, with the separators a fixed-width first ISA declares (0
+    when it has none). Only the helper's share depends on it, never a result."""
+    if len(data) < ISA_LENGTH or not data.startswith(b"ISA"):
+        return 0
+    element, terminator = data[3:4], data[ISA_LENGTH - 1:ISA_LENGTH]
+    return sum(data.count(terminator + suffix + b"ST" + element) for suffix in (b"", b"\n", b"\r\n"))
 
 
 def cores() -> int:

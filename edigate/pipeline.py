@@ -27,6 +27,7 @@ import queue
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from edigate.archive import Archive
@@ -41,7 +42,9 @@ from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
-from edigate.parallel import PARALLEL_FROM, SetKey, Translated, Translation, cores, set_key, translate_range
+from edigate.parallel import (
+    PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
+)
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -75,6 +78,9 @@ SMALL_FILE = 256 * 1024
 """Up to this size, a transmission's stage runs in one transaction (with its timeline
 entry and claim renewal) instead of committing each step: most files are small, and
 their per-commit cost outweighs their work. Larger files commit page by page."""
+_MAIN_SHARE = Fraction(2, 5)
+"""A big file's share of sets this process validates and translates itself, the helper the
+rest (`edigate.parallel`): the helper validates its share while we read the envelopes."""
 _NETWORK_STAGES = frozenset({"route", "send"})
 """Stages that wait on other machines: never inside a held transaction."""
 _PARTNER_LOCK_STAGES = frozenset({"validate", "rules", "outbound"})
@@ -228,6 +234,8 @@ class Pipeline:
         return run.tx.claimed_by is None or self.store.renew(run.tx.id, run.tx.claimed_by, self.lease)
 
     def _envelope(self, run: _Run) -> Status | None:
+        if self._parallel(estimate := count_sets(run.data)):  # it validates its share for the next stage
+            run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
         sets: list[EnvelopeSet] = []
         findings: list[Finding] = []
         first: Interchange | None = None
@@ -280,9 +288,9 @@ class Pipeline:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
 
-        if not quiet and self._parallel(run.set_count):
+        if not quiet and run.helper is None and self._parallel(run.set_count):
             assert run.set_count is not None
-            run.helper = self._helper(run, None, start=run.set_count * 2 // 5)  # it validates its share for us
+            run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
             for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
                                  name=run.tx.file_name):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edigate.archive import Archive
-from edigate.parallel import Translation, set_key, translate_range, validate_range
+from edigate.parallel import Translation, count_sets, set_key, translate_range, validate_range
 from edigate.partners import load_partners
 from edigate.pipeline import Pipeline
 from edigate.store import DocumentKind, Store
@@ -124,3 +124,12 @@ def test_the_helper_runs_this_edigate_never_a_folder_of_that_name_where_it_runs(
         got = helper.results()
         assert got is not None and len(list(got)) == 2
     assert not (tmp_path / "ran").exists()
+
+
+def test_count_sets_reads_the_separators_of_the_first_isa_and_skips_st_as_a_value(tmp_path: Path) -> None:
+    path = _orders(tmp_path, 7, unknown_items_in=())
+    data = path.read_bytes()
+    assert b"N1*ST*" in data and count_sets(data) == 7
+    pipes = data.replace(b"*", b"|").replace(b"~\n", b"\r\n")  # '|' and CR LF: ISA16 '>' stays
+    assert count_sets(pipes) == 7 and count_sets(data.replace(b"\n", b"")) == 7
+    assert count_sets(b"not x12") == 0 == count_sets(data[:50])
