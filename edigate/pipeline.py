@@ -10,7 +10,8 @@ stage commits what it produced before the next starts and reads its input from t
 or the store, so a crash resumes at the stage it stopped in; outputs are recorded under keys
 made from the transmission, so a resumed stage creates nothing twice, and a stage that
 finished is not run again. A small file's stage commits once, its timeline entry included
-(`SMALL_FILE`); a large file's commits page by page.
+(`SMALL_FILE`); a large file's commits page by page, and from 2,000 sets its validate and
+map stages share the work with a helper process (`edigate.parallel`).
 
 Workers claim transmissions with a lease (`Store.claim_next`) and renew it as each stage
 starts; work left by a worker that died is claimed again once its lease has run out.
