@@ -26,6 +26,8 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +150,7 @@ class Translation:
         self._checks = tempfile.TemporaryFile(prefix="edigate-validate-")
         self._checked: list[Checked] | None = None if accepted is None else []
         self._ready, ready = os.pipe()
-        request = pickle.dumps((str(path), name, str(maps_dir), map_name, partner_id,
+        request = pickle.dumps((os.getpid(), str(path), name, str(maps_dir), map_name, partner_id,
                                 None if accepted is None else frozenset(accepted), start,
                                 self._checks.fileno(), ready))
         self._process: subprocess.Popen[bytes] | None = None
@@ -222,10 +224,20 @@ def _pages(answer: IO[bytes]) -> Iterator[Translated]:
         yield from page
 
 
+def _orphaned(parent: int) -> None:
+    """End the helper once the gateway that started it is gone (killed, say): nobody will
+    read its answer."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(3)
+
+
 def _serve() -> int:
     """The helper process: a pickled request on stdin; when asked, its findings to the
     checks file and a byte on the ready pipe; pickled pages of results on stdout."""
-    path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready = pickle.loads(sys.stdin.buffer.read())
+    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready = pickle.loads(
+        sys.stdin.buffer.read())
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     mapping = load_inbound_map(map_name, Path(maps_dir))
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:

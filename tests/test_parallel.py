@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,29 @@ def test_count_sets_reads_the_separators_of_the_first_isa_and_skips_st_as_a_valu
     pipes = data.replace(b"*", b"|").replace(b"~\n", b"\r\n")  # '|' and CR LF: ISA16 '>' stays
     assert count_sets(pipes) == 7 and count_sets(data.replace(b"\n", b"")) == 7
     assert count_sets(b"not x12") == 0 == count_sets(data[:50])
+
+
+def test_a_helper_whose_gateway_was_killed_ends_too(tmp_path: Path) -> None:
+    path = write_file(tmp_path / "850-5000x20.x12", 5000, 20)  # seconds of work for the helper
+    code = (f"import sys,time;sys.path.insert(0,{str(REPO)!r});from pathlib import Path;"
+            "from edigate.parallel import Translation;"
+            f"t=Translation(Path({str(path)!r}),None,Path({str(REPO / 'maps')!r}),'bigbox-850','bigbox',None,0);"
+            "print(t._process.pid,flush=True);time.sleep(60)")
+    gateway = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert gateway.stdout is not None
+    with gateway.stdout:
+        helper = int(gateway.stdout.readline())
+    gateway.kill()
+    gateway.wait()
+    deadline = time.monotonic() + 1.5
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(helper)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
