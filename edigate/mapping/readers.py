@@ -73,18 +73,50 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
                   convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
     lookups = [(t, code, words) for t, code, words in
                ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")) if t is not None]
-    plain = not lookups and convert is CONVERTERS["str"]
+    missing = default is None and required
+    if lookups:
+        return _looked_up(rule, source, lookups, convert, missing, default)
+    if convert is CONVERTERS["str"]:
+        return _plain(rule, source, missing, default)
 
     def read(scope: Scope, reporter: Reporter) -> Any:
         value, seg = source(scope, reporter)
         if value is None or value == "":
-            if default is None and required:
+            if missing:
                 reporter.problem(rule, "map.missing", "required value is missing", seg, None)
             return default
-        if plain and type(value) is str:
-            return value
+        try:
+            return convert(value)
+        except ValueProblem as exc:
+            reporter.problem(rule, "map.value", str(exc), seg, str(value))
+            return default
+    return read
+
+
+def _plain(rule: Rule, source: Callable[..., tuple[Any, Any]], missing: bool,
+           default: Any) -> Callable[..., Any]:
+    """A text field with no table: the text as read (most of a map's fields)."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        value, seg = source(scope, reporter)
+        if value is None or value == "":
+            if missing:
+                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
+            return default
+        return value if isinstance(value, str) else str(value)
+    return read
+
+
+def _looked_up(rule: Rule, source: Callable[..., tuple[Any, Any]],
+               lookups: list[tuple[Mapping[str, str], str, str]], convert: Callable[[Any], Any],
+               missing: bool, default: Any) -> Callable[..., Any]:
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        value, seg = source(scope, reporter)
+        if value is None or value == "":
+            if missing:
+                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
+            return default
         for table, code, words in lookups:
-            found = table.get(str(value))
+            found = table.get(value if type(value) is str else str(value))
             if found is None:
                 reporter.problem(rule, code, f"unknown {words}", seg, str(value),
                                  "add it to the map's table or ask the partner")
@@ -99,16 +131,24 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
 
 
 def pairs_reader(where: Path) -> Callable[..., Any]:
+    sid, pairs_in, first = where.segment, where.pairs_in, where.first
+
     def read(scope: Scope, reporter: Reporter) -> Any:
-        seg = where.first(scope)
-        return where.pairs_in(seg) if seg is not None else None
+        if sid not in scope:
+            return None
+        seg = first(scope)
+        return pairs_in(seg) if seg is not None else None
     return read
 
 
 def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
+    sid, segments = where.segment, where.segments
+
     def read(scope: Scope, reporter: Reporter) -> Any:
+        if sid not in scope:
+            return None
         out: list[Any] = []
-        for seg in where.segments(scope):
+        for seg in segments(scope):
             value = item({seg.id: (seg,)}, reporter)
             if flatten:
                 out.extend(value)
@@ -128,8 +168,9 @@ def record(rules: Sequence[Rule], scope: Scope, reporter: Reporter) -> dict[str,
     for rule in rules:
         value = rule.read(scope, reporter)
         if value is not None:
-            if rule.key is not None:
-                out[rule.key] = value
+            key = rule.key
+            if key is not None:
+                out[key] = value
             else:
                 put(out, rule, value)
     return out
