@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import types
 import typing
 from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from edigate.errors import DataError
@@ -173,8 +174,7 @@ def _reader(tp: Any) -> _Read:
         read = _reader(inner)
         return lambda v: None if v is None else read(v)
     if isinstance(tp, type) and issubclass(tp, QualifiedIds):
-        pairs = _reader(tuple[tuple[str, str], ...])
-        return lambda v: tuple.__new__(tp, pairs(v))
+        return _ids_reader(tp)
     if typing.get_origin(tp) is tuple:
         return _tuple_reader(tp)
     if dataclasses.is_dataclass(tp):
@@ -226,6 +226,27 @@ def _tuple_reader(tp: Any) -> _Read:
     return read_texts
 
 
+def _ids_reader(cls: type[QualifiedIds]) -> _Read:
+    """Qualifier/value pairs (most of an order's arrays) taken as they are when each is two
+    strings; anything else goes through the general reader, which names what is wrong."""
+    pairs = _reader(tuple[tuple[str, str], ...])
+
+    def read(value: Any) -> QualifiedIds:
+        if value.__class__ is list:
+            out = []
+            for pair in value:
+                if pair.__class__ is list and len(pair) == 2:
+                    qualifier, text = pair
+                    if qualifier.__class__ is str and text.__class__ is str:
+                        out.append((qualifier, text))
+                        continue
+                break
+            else:
+                return tuple.__new__(cls, out)
+        return tuple.__new__(cls, pairs(value))
+    return read
+
+
 def _failed_at(read: _Read, values: list[Any]) -> int:
     """The index of the first item ``read`` refuses (only called once one was refused)."""
     for i, x in enumerate(values):
@@ -249,10 +270,14 @@ def _record_reader(cls: type) -> _Read:
                            "_unknown": _unknown_key, "InvalidValueError": InvalidValueError}
     lines = ["def read(data):",
              "    if not isinstance(data, dict):",
-             "        raise _fail(f'expected an object for {cls.__name__}, got {_describe(data)}')",
-             "    if not known.issuperset(data):",
-             "        raise _unknown(cls, data)",
-             "    obj = new(cls)"]
+             "        raise _fail(f'expected an object for {cls.__name__}, got {_describe(data)}')"]
+    default = _default_json(cls)
+    if default is not None:
+        env["empty"], env["default"] = default
+        lines += ["    if data == empty:", "        return default"]
+    lines += ["    if not known.issuperset(data):",
+              "        raise _unknown(cls, data)",
+              "    obj = new(cls)"]
     for i, f in enumerate(dataclasses.fields(cls)):
         lines += _field_lines(i, f, hints[f.name], env, cls.__name__)
     if getattr(cls, "_check", None) is not Record._check:
@@ -266,8 +291,8 @@ def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any]
     inner = non_null(tp)
     env[f"r{i}"] = _reader(tp if inner is None else inner)
     taken = [] if inner is None else ["v is not None"]
-    if (tp if inner is None else inner) is str:
-        taken.append("v.__class__ is not str")
+    if (tp if inner is None else inner) in (str, int):
+        taken.append(f"v.__class__ is not {(tp if inner is None else inner).__name__}")
     if f.default is not _MISSING:
         env[f"d{i}"], missing = f.default, f"v = d{i}"
     elif f.default_factory is not _MISSING:
@@ -278,8 +303,27 @@ def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any]
                f"            bad.path.append('.{f.name}')", "            raise"]
     if taken:
         convert = [f"        if {' and '.join(taken)}:", *("    " + line for line in convert)]
+    slot = env["cls"].__dict__.get(f.name)
+    if isinstance(slot, types.MemberDescriptorType):  # set the slot itself: no attribute lookup
+        env[f"s{i}"], store = slot.__set__, f"    s{i}(obj, v)"
+    else:
+        store = f"    assign(obj, {f.name!r}, v)"
     return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *convert,
-            "    else:", f"        {missing}", f"    assign(obj, {f.name!r}, v)"]
+            "    else:", f"        {missing}", store]
+
+
+def _default_json(cls: type) -> tuple[dict[str, Any], Any] | None:
+    """For a record whose every field has a default (``Dates``, ``Pack`` ...): its default
+    instance and that instance's JSON, when only that very JSON can equal it (null, text
+    and empty arrays: ``0 == false``, so a number or a flag would not do)."""
+    fields = dataclasses.fields(cls)
+    if any(f.default is _MISSING and f.default_factory is _MISSING for f in fields):
+        return None
+    obj = cls()
+    data = to_json(obj)
+    if all(v is None or v == [] or v.__class__ is str for v in data.values()):
+        return data, obj
+    return None
 
 
 def _unknown_key(cls: type, data: dict[str, Any]) -> _Bad:
@@ -324,12 +368,22 @@ _TIME = re.compile(TIME_PATTERN)
 
 
 def _decimal_in(value: Any) -> Decimal:
-    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+    found = _decimal_text(value) if isinstance(value, str) else None
+    if found is None:
         raise _fail(f'expected a decimal string such as "12.50", got {_describe(value)}')
+    return found
+
+
+# Amounts, prices and quantities repeat from line to line and order to order: each distinct
+# text is checked and converted once (a Decimal is immutable).
+@lru_cache(maxsize=4096)
+def _decimal_text(text: str) -> Decimal | None:
+    if not _DECIMAL.fullmatch(text):
+        return None
     try:
-        return Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes this
-        raise _fail(f"not a decimal: {value!r}") from exc
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+        return None
 
 
 def _date_in(value: Any) -> date:
