@@ -59,8 +59,14 @@ def from_json(cls: type[T], data: Any) -> T:
 
 
 def dumps(obj: object) -> str:
-    """A record as canonical JSON text, the form the store keeps and JSON exports carry."""
-    return json.dumps(to_json(obj))
+    """A record as canonical JSON text, the form the store keeps and JSON exports carry:
+    ``json.dumps(to_json(obj))``, written straight to text."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"to_json expects a model record, got {type(obj).__name__}")
+    try:
+        return _text_writer(type(obj))(obj)
+    except Exception:  # noqa: BLE001 - a broken record: refused as the dict way refuses it
+        return json.dumps(to_json(obj))
 
 
 def loads(cls: type[T], text: str | bytes) -> T:
@@ -144,6 +150,100 @@ def _compile(source: str, name: str, env: dict[str, Any]) -> Callable[[Any], Any
     """A function from generated source: the codec's per-record readers and writers."""
     exec(compile(source, f"<codec {name}>", "exec"), env)  # noqa: S102 - our own source, from field names
     return typing.cast(Callable[[Any], Any], env[name])
+
+
+# -- writing text ----------------------------------------------------------------------------
+#
+# `dumps` writes the text ``json.dumps`` would write for `to_json`'s dict (", " and ": "
+# separators, ASCII escapes) without building the dict: a value of the exact type a field
+# declares is written in place; any other value goes the dict way (`_as_json`), so the
+# text, or the error, is the same either way.
+
+_escape = json.encoder.encode_basestring_ascii
+
+
+@cache
+def _text_writer(tp: Any) -> Callable[[Any], str]:
+    inner = non_null(tp)
+    if inner is not None:
+        write = _text_writer(inner)
+        return lambda v: "null" if v is None else write(v)
+    if isinstance(tp, type) and issubclass(tp, QualifiedIds):
+        return _ids_text_writer(tp)
+    if typing.get_origin(tp) is tuple:
+        return _tuple_text_writer(tp)
+    if dataclasses.is_dataclass(tp):
+        return _record_text_writer(typing.cast(type, tp))
+    expression = _SCALAR_TEXT.get(tp) or ("_escape(v.value)" if isinstance(tp, type)
+                                          and issubclass(tp, StrEnum) else "_as_json(v)")
+    env = {"tp": tp, "_escape": _escape, "_as_json": _as_json(tp), "format": format}
+    return _compile(f"def write(v):\n    return {expression} if v.__class__ is tp else _as_json(v)",
+                    "write", env)
+
+
+_SCALAR_TEXT: dict[Any, str] = {
+    str: "_escape(v)",
+    int: "int.__repr__(v)",
+    bool: "('true' if v else 'false')",
+    Decimal: "'\"' + format(v, 'f') + '\"'",
+    date: "'\"' + v.isoformat() + '\"'",
+    time: "'\"' + v.isoformat() + '\"'",
+}
+"""Each scalar type's JSON text, for a value of exactly that type (``v``)."""
+
+
+def _as_json(tp: Any) -> Callable[[Any], str]:
+    write = _writer(tp)
+    return lambda v: json.dumps(write(v))
+
+
+def _ids_text_writer(tp: Any) -> Callable[[Any], str]:
+    slow = _as_json(tp)
+
+    def write(v: Any) -> str:
+        try:
+            return "[" + ", ".join(["[" + _escape(q) + ", " + _escape(x) + "]" for q, x in v]) + "]"
+        except (TypeError, ValueError):  # not pairs of text: the dict way writes or refuses it
+            return slow(v)
+    return write
+
+
+def _tuple_text_writer(tp: Any) -> Callable[[Any], str]:
+    args = typing.get_args(tp)
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _text_writer(args[0])
+        return lambda v: "[" + ", ".join([item(x) for x in v]) + "]"
+    writers = tuple(_text_writer(a) for a in args)
+    return lambda v: "[" + ", ".join([w(x) for w, x in zip(writers, v, strict=True)]) + "]"
+
+
+def _record_text_writer(cls: type) -> Callable[[Any], str]:
+    """One ``%`` of a template with a slot per field; scalar fields of the declared type are
+    written in place, the rest by their type's text writer."""
+    env: dict[str, Any] = {"_escape": _escape, "format": format}
+    lines, slots, parts = ["def write(obj):"], [], []
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    for i, (name, tp) in enumerate(field_types(cls).items()):
+        inner = non_null(tp)
+        kind = tp if inner is None else inner
+        text = _SCALAR_TEXT.get(kind)
+        if text is None:
+            env[f"w{i}"] = _text_writer(kind)
+            text = f"w{i}(v)"
+            if dataclasses.is_dataclass(defaults[name]):  # a line's Dates(): written once
+                env[f"d{i}"], env[f"e{i}"] = defaults[name], _text_writer(kind)(defaults[name])
+                text = f"e{i} if v is d{i} else {text}"
+        else:
+            env[f"t{i}"], env[f"j{i}"] = kind, _as_json(kind)
+            text = f"{text} if v.__class__ is t{i} else j{i}(v)"
+        if inner is not None:
+            text = f"'null' if v is None else {text}"
+        lines += [f"    v = obj.{name}", f"    a{i} = {text}"]
+        slots.append(f"a{i}")
+        parts.append(json.dumps(name).replace("%", "%%") + ": %s")
+    env["template"] = "{" + ", ".join(parts) + "}"
+    lines.append(f"    return template % ({', '.join(slots)},)")
+    return _compile("\n".join(lines), "write", env)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -301,6 +401,11 @@ def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any]
         missing = f"raise _fail({f'missing required key {f.name!r} for {record}'!r})"
     convert = ["        try:", f"            v = r{i}(v)", "        except _Bad as bad:",
                f"            bad.path.append('.{f.name}')", "            raise"]
+    shared = _default_json(type(f.default)) if dataclasses.is_dataclass(f.default) else None
+    if shared is not None and shared[1] == f.default:  # the field's own default instance
+        env[f"e{i}"] = shared[0]
+        convert = [f"        if v == e{i}:", f"            v = d{i}", "        else:",
+                   *("    " + line for line in convert)]
     if taken:
         convert = [f"        if {' and '.join(taken)}:", *("    " + line for line in convert)]
     slot = env["cls"].__dict__.get(f.name)
