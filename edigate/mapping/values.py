@@ -28,12 +28,16 @@ def _text(value: Any) -> str:
 
 
 def to_decimal(value: Any) -> Decimal:
+    if value.__class__ is str:
+        return _decimal(value)
     if isinstance(value, Decimal):
         return value
     return _decimal(_text(value))
 
 
 def to_int(value: Any) -> int:
+    if value.__class__ is str:
+        return _int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return _int(_text(value))
