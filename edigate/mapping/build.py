@@ -42,7 +42,11 @@ def _builder(cls: type) -> Convert:
         env[f"s{i}"] = cls.__dict__[f.name].__set__  # the slot itself: no attribute lookup
         lines.append(f"    v = get({f.name!r})")
         convert = _converter(types[f.name])
-        if convert is not None:
+        inner = non_null(types[f.name]) or types[f.name]
+        if isinstance(inner, type) and dataclasses.is_dataclass(inner):  # a sub-record, in place
+            env[f"t{i}"], env[f"c{i}"] = inner, _builder(inner)
+            lines.append(f"    if v is not None: v = v if isinstance(v, t{i}) else c{i}(v) if v else None")
+        elif convert is not None:
             env[f"c{i}"] = convert
             lines.append(f"    if v is not None: v = c{i}(v)")
         lines.append(f"    if v is None: {_default(cls, f, i, env)}")

@@ -103,7 +103,7 @@ def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, st
     path's walk and the value's checks in one closure, as most fields of a map are."""
     sid, idx, comp, conds = where.segment, where.element - 1, where.component, where.conditions
     plain = not lookups and convert is CONVERTERS["str"]
-    finish = _finisher(rule, lookups, convert, default)
+    finish = _finisher(rule, lookups, convert, default) if lookups else None
 
     def read(scope: Scope, reporter: Reporter) -> Any:
         first = None
@@ -118,7 +118,15 @@ def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, st
                 elif comp != 1:
                     value = ""
                 if value:
-                    return value if plain else finish(value, seg, reporter)
+                    if plain:
+                        return value
+                    if finish is None:
+                        try:
+                            return convert(value)
+                        except ValueProblem as exc:
+                            reporter.problem(rule, "map.value", str(exc), seg, value)
+                            return default
+                    return finish(value, seg, reporter)
             if first is None:
                 first = seg
         if missing:
