@@ -361,9 +361,10 @@ _MISSING: Any = dataclasses.MISSING
 
 
 def _record_reader(cls: type) -> _Read:
-    """A reader compiled to straight-line code per field: a text field that holds text and
-    an optional field that holds null are taken as they are, anything else goes through
-    the field type's reader (which names what is wrong)."""
+    """A reader compiled to straight-line code per field: a text field that holds text, an
+    optional field that holds null, a decimal string, an empty array are taken in place
+    (`_fast_paths`), anything else goes through the field type's reader (which names what
+    is wrong)."""
     hints = field_types(cls)
     env: dict[str, Any] = {"cls": cls, "new": object.__new__, "assign": object.__setattr__,
                            "known": frozenset(hints), "_Bad": _Bad, "_fail": _fail, "_describe": _describe,
@@ -389,32 +390,46 @@ def _record_reader(cls: type) -> _Read:
 
 def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any], record: str) -> list[str]:
     inner = non_null(tp)
-    env[f"r{i}"] = _reader(tp if inner is None else inner)
-    taken = [] if inner is None else ["v is not None"]
-    if (tp if inner is None else inner) in (str, int):
-        taken.append(f"v.__class__ is not {(tp if inner is None else inner).__name__}")
+    kind = tp if inner is None else inner
+    env[f"r{i}"] = _reader(kind)
     if f.default is not _MISSING:
         env[f"d{i}"], missing = f.default, f"v = d{i}"
     elif f.default_factory is not _MISSING:
         env[f"f{i}"], missing = f.default_factory, f"v = f{i}()"
     else:
         missing = f"raise _fail({f'missing required key {f.name!r} for {record}'!r})"
-    convert = ["        try:", f"            v = r{i}(v)", "        except _Bad as bad:",
-               f"            bad.path.append('.{f.name}')", "            raise"]
-    shared = _default_json(type(f.default)) if dataclasses.is_dataclass(f.default) else None
-    if shared is not None and shared[1] == f.default:  # the field's own default instance
-        env[f"e{i}"] = shared[0]
-        convert = [f"        if v == e{i}:", f"            v = d{i}", "        else:",
-                   *("    " + line for line in convert)]
-    if taken:
-        convert = [f"        if {' and '.join(taken)}:", *("    " + line for line in convert)]
+    branches: list[str] = []
+    for condition, action in _fast_paths(i, f, kind, inner is not None, env):
+        branches += [f"        {'elif' if branches else 'if'} {condition}:", f"            {action}"]
+    convert = ["try:", f"    v = r{i}(v)", "except _Bad as bad:", f"    bad.path.append('.{f.name}')", "    raise"]
+    if branches:
+        branches.append("        else:")
+    indent = "            " if branches else "        "
     slot = env["cls"].__dict__.get(f.name)
     if isinstance(slot, types.MemberDescriptorType):  # set the slot itself: no attribute lookup
         env[f"s{i}"], store = slot.__set__, f"    s{i}(obj, v)"
     else:
         store = f"    assign(obj, {f.name!r}, v)"
-    return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *convert,
-            "    else:", f"        {missing}", store]
+    return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *branches,
+            *(indent + line for line in convert), "    else:", f"        {missing}", store]
+
+
+def _fast_paths(i: int, f: dataclasses.Field[Any], kind: Any, optional: bool,
+                env: dict[str, Any]) -> list[tuple[str, str]]:
+    """Values taken without a call to the type's reader: (condition, statement) pairs."""
+    paths = [("v is None", "pass")] if optional else []
+    if kind in (str, int):
+        paths.append((f"v.__class__ is {kind.__name__}", "pass"))
+    elif kind is Decimal:
+        env["decimal_text"] = _decimal_text
+        paths.append(("v.__class__ is str and (x := decimal_text(v)) is not None", "v = x"))
+    elif typing.get_origin(kind) is tuple and typing.get_args(kind)[-1] is Ellipsis:
+        paths.append(("v.__class__ is list and not v", "v = ()"))
+    shared = _default_json(type(f.default)) if dataclasses.is_dataclass(f.default) else None
+    if shared is not None and shared[1] == f.default:  # the field's own default instance
+        env[f"e{i}"] = shared[0]
+        paths.append((f"v == e{i}", f"v = d{i}"))
+    return paths
 
 
 def _default_json(cls: type) -> tuple[dict[str, Any], Any] | None:
