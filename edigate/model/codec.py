@@ -233,6 +233,8 @@ def _record_text_writer(cls: type) -> Callable[[Any], str]:
             if dataclasses.is_dataclass(defaults[name]):  # a line's Dates(): written once
                 env[f"d{i}"], env[f"e{i}"] = defaults[name], _text_writer(kind)(defaults[name])
                 text = f"e{i} if v is d{i} else {text}"
+            elif typing.get_origin(kind) is tuple:  # most of a line's lists are empty
+                text = f"'[]' if v.__class__ is tuple and not v else {text}"
         else:
             env[f"t{i}"], env[f"j{i}"] = kind, _as_json(kind)
             text = f"{text} if v.__class__ is t{i} else j{i}(v)"
