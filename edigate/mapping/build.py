@@ -46,6 +46,9 @@ def _builder(cls: type) -> Convert:
         if isinstance(inner, type) and dataclasses.is_dataclass(inner):  # a sub-record, in place
             env[f"t{i}"], env[f"c{i}"] = inner, _builder(inner)
             lines.append(f"    if v is not None: v = v if isinstance(v, t{i}) else c{i}(v) if v else None")
+        elif isinstance(inner, type) and issubclass(inner, QualifiedIds):  # the pairs, in place
+            env[f"t{i}"], env["tuple_new"] = inner, tuple.__new__
+            lines.append(f"    if v is not None: v = tuple_new(t{i}, v)")
         elif convert is not None:
             env[f"c{i}"] = convert
             lines.append(f"    if v is not None: v = c{i}(v)")
@@ -54,9 +57,8 @@ def _builder(cls: type) -> Convert:
     if getattr(cls, "_check", None) is not Record._check:
         lines.append("    obj._check()")
     lines.append("    return obj")
-    namespace = env
-    exec(compile("\n".join(lines), f"<build {cls.__name__}>", "exec"), namespace)  # noqa: S102 - our own source, from field names
-    return typing.cast(Convert, namespace["build"])
+    exec(compile("\n".join(lines), f"<build {cls.__name__}>", "exec"), env)  # noqa: S102 - our own source, from field names
+    return typing.cast(Convert, env["build"])
 
 
 def _default(cls: type, f: dataclasses.Field[Any], i: int, env: dict[str, Any]) -> str:
