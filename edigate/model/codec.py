@@ -29,6 +29,7 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from edigate.errors import DataError
+from edigate.model._encode import compile_code, text_writer, writer
 from edigate.model._types import InvalidValueError, QualifiedIds, Record, field_types, non_null
 
 __all__ = ["DECIMAL_PATTERN", "DATE_PATTERN", "TIME_PATTERN", "dumps", "from_json", "loads", "to_json"]
@@ -46,7 +47,7 @@ def to_json(obj: object) -> dict[str, Any]:
     """A model record as a JSON-ready dict (only str, int, bool, None, list, dict inside)."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"to_json expects a model record, got {type(obj).__name__}")
-    return typing.cast(dict[str, Any], _writer(type(obj))(obj))
+    return typing.cast(dict[str, Any], writer(type(obj))(obj))
 
 
 def from_json(cls: type[T], data: Any) -> T:
@@ -64,7 +65,7 @@ def dumps(obj: object) -> str:
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"to_json expects a model record, got {type(obj).__name__}")
     try:
-        return _text_writer(type(obj))(obj)
+        return text_writer(type(obj))(obj)
     except Exception:  # noqa: BLE001 - a broken record: refused as the dict way refuses it
         return json.dumps(to_json(obj))
 
@@ -78,7 +79,6 @@ def loads(cls: type[T], text: str | bytes) -> T:
     return from_json(cls, data)
 
 
-_Write = Callable[[Any], Any]
 _Read = Callable[[Any], Any]
 
 
@@ -89,163 +89,6 @@ class _Bad(Exception):
         super().__init__(message)
         self.message = message
         self.path: list[str] = []
-
-
-# -- writing -------------------------------------------------------------------------------
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-@cache
-def _writer(tp: Any) -> _Write:
-    inner = non_null(tp)
-    if inner is not None:
-        write = _writer(inner)
-        return write if write is _identity else (lambda v: None if v is None else write(v))
-    if typing.get_origin(tp) is tuple or (isinstance(tp, type) and issubclass(tp, QualifiedIds)):
-        return _tuple_writer(tp)
-    if dataclasses.is_dataclass(tp):
-        return _record_writer(typing.cast(type, tp))
-    if isinstance(tp, type) and issubclass(tp, StrEnum):
-        return lambda v: v.value
-    if tp is Decimal:
-        return lambda v: format(v, "f")
-    if tp in (date, time):
-        return lambda v: v.isoformat()
-    return _identity
-
-
-def _tuple_writer(tp: Any) -> _Write:
-    args = (tuple[str, str], Ellipsis) if not typing.get_args(tp) else typing.get_args(tp)
-    if len(args) == 2 and args[1] is Ellipsis:
-        item = _writer(args[0])
-        if item is _identity:
-            return list
-        return lambda v: [item(x) for x in v]
-    writers = tuple(_writer(a) for a in args)
-    return lambda v: [w(x) for w, x in zip(writers, v, strict=True)]
-
-
-def _record_writer(cls: type) -> _Write:
-    """A writer compiled to one dict display, ``{"name": obj.name, "qty": w1(obj.qty), ...}``."""
-    env: dict[str, Any] = {}
-    items = []
-    for i, (name, tp) in enumerate(field_types(cls).items()):
-        inner = non_null(tp)
-        write = _writer(tp if inner is None else inner)
-        if write is _identity:
-            items.append(f"{name!r}: obj.{name}")
-        else:
-            env[f"w{i}"] = write
-            value = f"w{i}(obj.{name})"
-            if inner is not None:
-                value = f"None if obj.{name} is None else {value}"
-            items.append(f"{name!r}: {value}")
-    return _compile(f"def write(obj):\n    return {{{', '.join(items)}}}", "write", env)
-
-
-def _compile(source: str, name: str, env: dict[str, Any]) -> Callable[[Any], Any]:
-    """A function from generated source: the codec's per-record readers and writers."""
-    exec(compile(source, f"<codec {name}>", "exec"), env)  # noqa: S102 - our own source, from field names
-    return typing.cast(Callable[[Any], Any], env[name])
-
-
-# -- writing text ----------------------------------------------------------------------------
-#
-# `dumps` writes the text ``json.dumps`` would write for `to_json`'s dict (", " and ": "
-# separators, ASCII escapes) without building the dict: a value of the exact type a field
-# declares is written in place; any other value goes the dict way (`_as_json`), so the
-# text, or the error, is the same either way.
-
-_escape = json.encoder.encode_basestring_ascii
-
-
-@cache
-def _text_writer(tp: Any) -> Callable[[Any], str]:
-    inner = non_null(tp)
-    if inner is not None:
-        write = _text_writer(inner)
-        return lambda v: "null" if v is None else write(v)
-    if isinstance(tp, type) and issubclass(tp, QualifiedIds):
-        return _ids_text_writer(tp)
-    if typing.get_origin(tp) is tuple:
-        return _tuple_text_writer(tp)
-    if dataclasses.is_dataclass(tp):
-        return _record_text_writer(typing.cast(type, tp))
-    expression = _SCALAR_TEXT.get(tp) or ("_escape(v.value)" if isinstance(tp, type)
-                                          and issubclass(tp, StrEnum) else "_as_json(v)")
-    env = {"tp": tp, "_escape": _escape, "_as_json": _as_json(tp), "format": format}
-    return _compile(f"def write(v):\n    return {expression} if v.__class__ is tp else _as_json(v)",
-                    "write", env)
-
-
-_SCALAR_TEXT: dict[Any, str] = {
-    str: "_escape(v)",
-    int: "int.__repr__(v)",
-    bool: "('true' if v else 'false')",
-    Decimal: "'\"' + format(v, 'f') + '\"'",
-    date: "'\"' + v.isoformat() + '\"'",
-    time: "'\"' + v.isoformat() + '\"'",
-}
-"""Each scalar type's JSON text, for a value of exactly that type (``v``)."""
-
-
-def _as_json(tp: Any) -> Callable[[Any], str]:
-    write = _writer(tp)
-    return lambda v: json.dumps(write(v))
-
-
-def _ids_text_writer(tp: Any) -> Callable[[Any], str]:
-    slow = _as_json(tp)
-
-    def write(v: Any) -> str:
-        try:
-            return "[" + ", ".join(["[" + _escape(q) + ", " + _escape(x) + "]" for q, x in v]) + "]"
-        except (TypeError, ValueError):  # not pairs of text: the dict way writes or refuses it
-            return slow(v)
-    return write
-
-
-def _tuple_text_writer(tp: Any) -> Callable[[Any], str]:
-    args = typing.get_args(tp)
-    if len(args) == 2 and args[1] is Ellipsis:
-        item = _text_writer(args[0])
-        return lambda v: "[" + ", ".join([item(x) for x in v]) + "]"
-    writers = tuple(_text_writer(a) for a in args)
-    return lambda v: "[" + ", ".join([w(x) for w, x in zip(writers, v, strict=True)]) + "]"
-
-
-def _record_text_writer(cls: type) -> Callable[[Any], str]:
-    """One ``%`` of a template with a slot per field; scalar fields of the declared type are
-    written in place, the rest by their type's text writer."""
-    env: dict[str, Any] = {"_escape": _escape, "format": format}
-    lines, slots, parts = ["def write(obj):"], [], []
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
-    for i, (name, tp) in enumerate(field_types(cls).items()):
-        inner = non_null(tp)
-        kind = tp if inner is None else inner
-        text = _SCALAR_TEXT.get(kind)
-        if text is None:
-            env[f"w{i}"] = _text_writer(kind)
-            text = f"w{i}(v)"
-            if dataclasses.is_dataclass(defaults[name]):  # a line's Dates(): written once
-                env[f"d{i}"], env[f"e{i}"] = defaults[name], _text_writer(kind)(defaults[name])
-                text = f"e{i} if v is d{i} else {text}"
-            elif typing.get_origin(kind) is tuple:  # most of a line's lists are empty
-                text = f"'[]' if v.__class__ is tuple and not v else {text}"
-        else:
-            env[f"t{i}"], env[f"j{i}"] = kind, _as_json(kind)
-            text = f"{text} if v.__class__ is t{i} else j{i}(v)"
-        if inner is not None:
-            text = f"'null' if v is None else {text}"
-        lines += [f"    v = obj.{name}", f"    a{i} = {text}"]
-        slots.append(f"a{i}")
-        parts.append(json.dumps(name).replace("%", "%%") + ": %s")
-    env["template"] = "{" + ", ".join(parts) + "}"
-    lines.append(f"    return template % ({', '.join(slots)},)")
-    return _compile("\n".join(lines), "write", env)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -387,7 +230,7 @@ def _record_reader(cls: type) -> _Read:
         lines += ["    try:", "        obj._check()", "    except InvalidValueError as exc:",
                   "        raise _fail(exc.message) from exc"]
     lines.append("    return obj")
-    return _compile("\n".join(lines), "read", env)
+    return compile_code("\n".join(lines), "read", env)
 
 
 def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any], record: str) -> list[str]:
