@@ -9,8 +9,8 @@ rules read from that index; no template is rendered unless a field declares ``ex
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from edigate.mapping.expr import ExpressionFailed
 from edigate.mapping.findings import MapFinding
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.paths import PathError, Scope, parse_path
-from edigate.mapping.readers import Rule, record
+from edigate.mapping.readers import Reporter, Rule, compile_record
 from edigate.mapping.rules import Compiler
 from edigate.model import Order, OrderLine, Party, SourceRef
 from edigate.model._types import field_types, non_null
@@ -31,6 +31,7 @@ from edigate.x12.segment import Segment
 __all__ = ["InboundMap", "Loops", "load_inbound_map", "split_loops"]
 
 _parse = functools.lru_cache(maxsize=512)(parse_path)
+_Record = Callable[[Scope, Reporter], dict[str, Any]]
 _PARTY_FIELDS = tuple(n for n, tp in field_types(Order).items() if non_null(tp) is Party)
 
 
@@ -108,6 +109,11 @@ class InboundMap:
     line: tuple[Rule, ...]
     roles: Mapping[str, str]
     chain: tuple[str, ...] = ()
+    _records: tuple[_Record, _Record, _Record] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_records", tuple(compile_record(rules)
+                                                   for rules in (self.order, self.party, self.line)))
 
     def translate(self, transaction: Transaction,
                   source: SourceRef | None = None) -> tuple[Order | None, list[MapFinding]]:
@@ -115,10 +121,11 @@ class InboundMap:
         segments = transaction.segments
         run = _Run(segments[0].index if segments else 0)
         loops = split_loops(transaction.body)
-        data = record(self.order, loops.header, run)
+        order_record, party_record, line_record = self._records
+        data = order_record(loops.header, run)
         others = []
         for scope in loops.parties:
-            party = record(self.party, scope, run)
+            party = party_record(scope, run)
             role = self.roles.get(str(party.get("role", "")))
             if role is None or role in data:
                 others.append(party)
@@ -126,7 +133,7 @@ class InboundMap:
                 data[role] = party
         if others:
             data["other_parties"] = others
-        data["lines"] = [record(self.line, scope, run) for scope in loops.lines]
+        data["lines"] = [line_record(scope, run) for scope in loops.lines]
         return self._build(data, source, run)
 
     def _build(self, data: dict[str, Any], source: SourceRef | None,

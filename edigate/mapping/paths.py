@@ -87,7 +87,12 @@ class Path:
 
     def first(self, scope: Scope) -> Segment | None:
         """The first segment this path reads, or None."""
-        for seg in scope.get(self.segment, ()):
+        found = scope.get(self.segment)
+        if not found:
+            return None
+        if not self.conditions:
+            return found[0]
+        for seg in found:
             if all(c.holds(seg) for c in self.conditions):
                 return seg
         return None
@@ -125,9 +130,15 @@ class Path:
             first = first or seg
         return "", first
 
+    def __call__(self, scope: Scope, _unused: object = None) -> tuple[str, Segment | None]:
+        """`read`, so that a path is a rule's source like any other (the reporter unused)."""
+        return self.read(scope)
+
     def reader(self) -> Callable[..., tuple[str, Segment | None]]:
         """`read` as a closure specialised for this path (the engine's hot loop); it takes
         and ignores a second argument so rules can call it like any other source."""
+        if self.group is not None and self.qualifier is not None:
+            return self._qualified_reader()
         if self.group is not None or self.names_segment:
             return lambda scope, _unused=None: self.read(scope)
         sid, idx, comp, conds = self.segment, self.element - 1, self.component, self.conditions
@@ -145,6 +156,30 @@ class Path:
                     elif comp != 1:
                         value = ""
                     if value:
+                        return value, seg
+                if first is None:
+                    first = seg
+            return "", first
+        return read
+
+    def _qualified_reader(self) -> Callable[..., tuple[str, Segment | None]]:
+        """`read` of ``PO1/product_id[qualifier=VN]``: the pairs are scanned in place for
+        the first wanted qualifier, without building the group's list of pairs."""
+        assert self.group is not None and self.qualifier is not None
+        sid, conds, wanted = self.segment, self.conditions, self.qualifier
+        first_q, last = self.group[0] - 1, self.group[1] - 1
+
+        def read(scope: Scope, _unused: object = None) -> tuple[str, Segment | None]:
+            first = None
+            for seg in scope.get(sid, ()):
+                if conds and not all(c.holds(seg) for c in conds):
+                    continue
+                elements = seg[1]
+                for p in range(first_q, min(last, len(elements) - 1), 2):
+                    qualifier, value = elements[p], elements[p + 1]
+                    if type(qualifier) is not str or type(value) is not str:
+                        qualifier, value = element_text(qualifier), element_text(value)
+                    if qualifier and value and qualifier in wanted:
                         return value, seg
                 if first is None:
                     first = seg

@@ -1,11 +1,13 @@
 """What compiled rules run per loop: small closures that read, look up and convert.
 
 `rules.Compiler` builds them once per map; `record` runs a section's rules over one
-loop's segments into the nested dict that `build.build` turns into a model record.
+loop's segments into the nested dict that `build.build` turns into a model record
+(`compile_record` makes the same as one generated function, which the engine runs).
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -13,8 +15,9 @@ from typing import Any, Protocol
 from edigate.mapping.expr import Expression, ExpressionFailed
 from edigate.mapping.paths import Path, Scope
 from edigate.mapping.values import CONVERTERS, ValueProblem
+from edigate.x12.segment import element_text
 
-__all__ = ["Reporter", "Rule", "each_reader", "pairs_reader", "put", "record", "source",
+__all__ = ["Reporter", "Rule", "compile_record", "each_reader", "pairs_reader", "put", "record", "source",
            "texts", "value_reader"]
 
 
@@ -54,7 +57,7 @@ def source(rule: Rule, where: Path | None, expr: Expression | None,
     if expr is None:
         if where is None:
             return lambda scope, reporter: (const, None)
-        return where.reader()
+        return where if where.element else where.reader()  # value_reader reads an element itself
     path_read = where.reader() if where is not None else None
 
     def read(scope: Scope, reporter: Reporter) -> tuple[Any, Any]:
@@ -73,18 +76,109 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
                   convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
     lookups = [(t, code, words) for t, code, words in
                ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")) if t is not None]
-    plain = not lookups and convert is CONVERTERS["str"]
+    missing = default is None and required
+    if isinstance(source, Path):
+        return _element_reader(rule, source, lookups, convert, missing, default)
+    if lookups:
+        return _looked_up(rule, source, lookups, convert, missing, default)
+    if convert is CONVERTERS["str"]:
+        return _plain(rule, source, missing, default)
 
     def read(scope: Scope, reporter: Reporter) -> Any:
         value, seg = source(scope, reporter)
         if value is None or value == "":
-            if default is None and required:
+            if missing:
                 reporter.problem(rule, "map.missing", "required value is missing", seg, None)
             return default
-        if plain and type(value) is str:
-            return value
+        try:
+            return convert(value)
+        except ValueProblem as exc:
+            reporter.problem(rule, "map.value", str(exc), seg, str(value))
+            return default
+    return read
+
+
+def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, str], str, str]],
+                    convert: Callable[[Any], Any], missing: bool, default: Any) -> Callable[..., Any]:
+    """A field read straight from one element (``PO102``, ``REF[REF01=CT]/REF02``): the
+    path's walk and the value's checks in one closure, as most fields of a map are."""
+    sid, idx, comp, conds = where.segment, where.element - 1, where.component, where.conditions
+    plain = not lookups and convert is CONVERTERS["str"]
+    finish = _finisher(rule, lookups, convert, default) if lookups else None
+
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        first = None
+        for seg in scope.get(sid, ()):
+            if conds and not all(c.holds(seg) for c in conds):
+                continue
+            elements = seg[1]
+            if idx < len(elements):
+                value = elements[idx]
+                if type(value) is not str:
+                    value = element_text(value, comp)
+                elif comp != 1:
+                    value = ""
+                if value:
+                    if plain:
+                        return value
+                    if finish is None:
+                        try:
+                            return convert(value)
+                        except ValueProblem as exc:
+                            reporter.problem(rule, "map.value", str(exc), seg, value)
+                            return default
+                    return finish(value, seg, reporter)
+            if first is None:
+                first = seg
+        if missing:
+            reporter.problem(rule, "map.missing", "required value is missing", first, None)
+        return default
+    return read
+
+
+def _finisher(rule: Rule, lookups: list[tuple[Mapping[str, str], str, str]],
+              convert: Callable[[Any], Any], default: Any) -> Callable[[str, Any, Reporter], Any]:
+    """What a read text becomes: looked up in the rule's tables, then converted."""
+    def finish(value: Any, seg: Any, reporter: Reporter) -> Any:
         for table, code, words in lookups:
-            found = table.get(str(value))
+            found = table.get(value if type(value) is str else str(value))
+            if found is None:
+                reporter.problem(rule, code, f"unknown {words}", seg, str(value),
+                                 "add it to the map's table or ask the partner")
+                return default
+            value = found
+        try:
+            return convert(value)
+        except ValueProblem as exc:
+            reporter.problem(rule, "map.value", str(exc), seg, str(value))
+            return default
+    return finish
+
+
+def _plain(rule: Rule, source: Callable[..., tuple[Any, Any]], missing: bool,
+           default: Any) -> Callable[..., Any]:
+    """A text field with no table: the text as read (most of a map's fields)."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        value, seg = source(scope, reporter)
+        if value is None or value == "":
+            if missing:
+                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
+            return default
+        return value if isinstance(value, str) else str(value)
+    return read
+
+
+def _looked_up(rule: Rule, source: Callable[..., tuple[Any, Any]],
+               lookups: list[tuple[Mapping[str, str], str, str]], convert: Callable[[Any], Any],
+               missing: bool, default: Any) -> Callable[..., Any]:
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        value, seg = source(scope, reporter)
+        if value is None or value == "":
+            if missing:
+                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
+            return default
+        for table, code, words in lookups:
+            found = table.get(value if type(value) is str else str(value))
             if found is None:
                 reporter.problem(rule, code, f"unknown {words}", seg, str(value),
                                  "add it to the map's table or ask the partner")
@@ -99,16 +193,24 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
 
 
 def pairs_reader(where: Path) -> Callable[..., Any]:
+    sid, pairs_in, first = where.segment, where.pairs_in, where.first
+
     def read(scope: Scope, reporter: Reporter) -> Any:
-        seg = where.first(scope)
-        return where.pairs_in(seg) if seg is not None else None
+        if sid not in scope:
+            return None
+        seg = first(scope)
+        return pairs_in(seg) if seg is not None else None
     return read
 
 
 def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
+    sid, segments = where.segment, where.segments
+
     def read(scope: Scope, reporter: Reporter) -> Any:
+        if sid not in scope:
+            return None
         out: list[Any] = []
-        for seg in where.segments(scope):
+        for seg in segments(scope):
             value = item({seg.id: (seg,)}, reporter)
             if flatten:
                 out.extend(value)
@@ -128,11 +230,34 @@ def record(rules: Sequence[Rule], scope: Scope, reporter: Reporter) -> dict[str,
     for rule in rules:
         value = rule.read(scope, reporter)
         if value is not None:
-            if rule.key is not None:
-                out[rule.key] = value
+            key = rule.key
+            if key is not None:
+                out[key] = value
             else:
                 put(out, rule, value)
     return out
+
+
+def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[str, Any]]:
+    """`record` over these rules as one generated function, a statement per rule: the
+    engine runs a section's rules once per loop (twenty PO1 loops an order), and the loop
+    over rules with its attribute lookups cost as much as the rules did."""
+    env: dict[str, Any] = {"put": put}
+    lines = ["def record(scope, reporter):", "    out = {}"]
+    for i, rule in enumerate(rules):
+        env[f"read{i}"], env[f"rule{i}"] = rule.read, rule
+        lines.append(f"    v = read{i}(scope, reporter)")
+        if rule.key is not None:
+            lines.append(f"    if v is not None: out[{rule.key!r}] = v")
+        elif rule.qualifier is None and len(rule.target) == 2:
+            parent, name = rule.target
+            lines += ["    if v is not None:", f"        node = out.get({parent!r})",
+                      f"        if node is None: node = out[{parent!r}] = {{}}", f"        node[{name!r}] = v"]
+        else:
+            lines.append(f"    if v is not None: put(out, rule{i}, v)")
+    lines.append("    return out")
+    exec(compile("\n".join(lines), "<map record>", "exec"), env)  # noqa: S102 - our own source, from field names
+    return typing.cast(Callable[[Scope, Reporter], dict[str, Any]], env["record"])
 
 
 def put(out: dict[str, Any], rule: Rule, value: Any) -> None:

@@ -6,6 +6,7 @@ implied-decimal numerics ``n0`` .. ``n4`` (``n2``: ``4608`` is 46.08).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -27,18 +28,35 @@ def _text(value: Any) -> str:
 
 
 def to_decimal(value: Any) -> Decimal:
+    if value.__class__ is str:
+        return _decimal(value)
     if isinstance(value, Decimal):
         return value
-    text = _text(value).strip()
+    return _decimal(_text(value))
+
+
+def to_int(value: Any) -> int:
+    if value.__class__ is str:
+        return _int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _int(_text(value))
+
+
+# Quantities, prices and pack sizes repeat from line to line and order to order: each
+# distinct text is checked and converted once (Decimals and ints are immutable, and a text
+# that is refused raises, which is never cached).
+@functools.lru_cache(maxsize=4096)
+def _decimal(text: str) -> Decimal:
+    text = text.strip()
     if not _DECIMAL.match(text):
         raise ValueProblem("expected a decimal number")
     return Decimal(text)
 
 
-def to_int(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = _text(value).strip()
+@functools.lru_cache(maxsize=4096)
+def _int(text: str) -> int:
+    text = text.strip()
     if not _INTEGER.match(text):
         raise ValueProblem("expected a whole number")
     return int(text)

@@ -19,15 +19,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import types
 import typing
 from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from edigate.errors import DataError
+from edigate.model._encode import compile_code, text_writer, writer
 from edigate.model._types import InvalidValueError, QualifiedIds, Record, field_types, non_null
 
 __all__ = ["DECIMAL_PATTERN", "DATE_PATTERN", "TIME_PATTERN", "dumps", "from_json", "loads", "to_json"]
@@ -45,7 +47,7 @@ def to_json(obj: object) -> dict[str, Any]:
     """A model record as a JSON-ready dict (only str, int, bool, None, list, dict inside)."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"to_json expects a model record, got {type(obj).__name__}")
-    return typing.cast(dict[str, Any], _writer(type(obj))(obj))
+    return typing.cast(dict[str, Any], writer(type(obj))(obj))
 
 
 def from_json(cls: type[T], data: Any) -> T:
@@ -58,8 +60,14 @@ def from_json(cls: type[T], data: Any) -> T:
 
 
 def dumps(obj: object) -> str:
-    """A record as canonical JSON text, the form the store keeps and JSON exports carry."""
-    return json.dumps(to_json(obj))
+    """A record as canonical JSON text, the form the store keeps and JSON exports carry:
+    ``json.dumps(to_json(obj))``, written straight to text."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"to_json expects a model record, got {type(obj).__name__}")
+    try:
+        return text_writer(type(obj))(obj)
+    except Exception:  # noqa: BLE001 - a broken record: refused as the dict way refuses it
+        return json.dumps(to_json(obj))
 
 
 def loads(cls: type[T], text: str | bytes) -> T:
@@ -71,7 +79,6 @@ def loads(cls: type[T], text: str | bytes) -> T:
     return from_json(cls, data)
 
 
-_Write = Callable[[Any], Any]
 _Read = Callable[[Any], Any]
 
 
@@ -82,67 +89,6 @@ class _Bad(Exception):
         super().__init__(message)
         self.message = message
         self.path: list[str] = []
-
-
-# -- writing -------------------------------------------------------------------------------
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-@cache
-def _writer(tp: Any) -> _Write:
-    inner = non_null(tp)
-    if inner is not None:
-        write = _writer(inner)
-        return write if write is _identity else (lambda v: None if v is None else write(v))
-    if typing.get_origin(tp) is tuple or (isinstance(tp, type) and issubclass(tp, QualifiedIds)):
-        return _tuple_writer(tp)
-    if dataclasses.is_dataclass(tp):
-        return _record_writer(typing.cast(type, tp))
-    if isinstance(tp, type) and issubclass(tp, StrEnum):
-        return lambda v: v.value
-    if tp is Decimal:
-        return lambda v: format(v, "f")
-    if tp in (date, time):
-        return lambda v: v.isoformat()
-    return _identity
-
-
-def _tuple_writer(tp: Any) -> _Write:
-    args = (tuple[str, str], Ellipsis) if not typing.get_args(tp) else typing.get_args(tp)
-    if len(args) == 2 and args[1] is Ellipsis:
-        item = _writer(args[0])
-        if item is _identity:
-            return list
-        return lambda v: [item(x) for x in v]
-    writers = tuple(_writer(a) for a in args)
-    return lambda v: [w(x) for w, x in zip(writers, v, strict=True)]
-
-
-def _record_writer(cls: type) -> _Write:
-    """A writer compiled to one dict display, ``{"name": obj.name, "qty": w1(obj.qty), ...}``."""
-    env: dict[str, Any] = {}
-    items = []
-    for i, (name, tp) in enumerate(field_types(cls).items()):
-        inner = non_null(tp)
-        write = _writer(tp if inner is None else inner)
-        if write is _identity:
-            items.append(f"{name!r}: obj.{name}")
-        else:
-            env[f"w{i}"] = write
-            value = f"w{i}(obj.{name})"
-            if inner is not None:
-                value = f"None if obj.{name} is None else {value}"
-            items.append(f"{name!r}: {value}")
-    return _compile(f"def write(obj):\n    return {{{', '.join(items)}}}", "write", env)
-
-
-def _compile(source: str, name: str, env: dict[str, Any]) -> Callable[[Any], Any]:
-    """A function from generated source: the codec's per-record readers and writers."""
-    exec(compile(source, f"<codec {name}>", "exec"), env)  # noqa: S102 - our own source, from field names
-    return typing.cast(Callable[[Any], Any], env[name])
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -173,8 +119,7 @@ def _reader(tp: Any) -> _Read:
         read = _reader(inner)
         return lambda v: None if v is None else read(v)
     if isinstance(tp, type) and issubclass(tp, QualifiedIds):
-        pairs = _reader(tuple[tuple[str, str], ...])
-        return lambda v: tuple.__new__(tp, pairs(v))
+        return _ids_reader(tp)
     if typing.get_origin(tp) is tuple:
         return _tuple_reader(tp)
     if dataclasses.is_dataclass(tp):
@@ -226,6 +171,27 @@ def _tuple_reader(tp: Any) -> _Read:
     return read_texts
 
 
+def _ids_reader(cls: type[QualifiedIds]) -> _Read:
+    """Qualifier/value pairs (most of an order's arrays) taken as they are when each is two
+    strings; anything else goes through the general reader, which names what is wrong."""
+    pairs = _reader(tuple[tuple[str, str], ...])
+
+    def read(value: Any) -> QualifiedIds:
+        if value.__class__ is list:
+            out = []
+            for pair in value:
+                if pair.__class__ is list and len(pair) == 2:
+                    qualifier, text = pair
+                    if qualifier.__class__ is str and text.__class__ is str:
+                        out.append((qualifier, text))
+                        continue
+                break
+            else:
+                return tuple.__new__(cls, out)
+        return tuple.__new__(cls, pairs(value))
+    return read
+
+
 def _failed_at(read: _Read, values: list[Any]) -> int:
     """The index of the first item ``read`` refuses (only called once one was refused)."""
     for i, x in enumerate(values):
@@ -240,46 +206,89 @@ _MISSING: Any = dataclasses.MISSING
 
 
 def _record_reader(cls: type) -> _Read:
-    """A reader compiled to straight-line code per field: a text field that holds text and
-    an optional field that holds null are taken as they are, anything else goes through
-    the field type's reader (which names what is wrong)."""
+    """A reader compiled to straight-line code per field: a text field that holds text, an
+    optional field that holds null, a decimal string, an empty array are taken in place
+    (`_fast_paths`), anything else goes through the field type's reader (which names what
+    is wrong)."""
     hints = field_types(cls)
     env: dict[str, Any] = {"cls": cls, "new": object.__new__, "assign": object.__setattr__,
                            "known": frozenset(hints), "_Bad": _Bad, "_fail": _fail, "_describe": _describe,
                            "_unknown": _unknown_key, "InvalidValueError": InvalidValueError}
     lines = ["def read(data):",
              "    if not isinstance(data, dict):",
-             "        raise _fail(f'expected an object for {cls.__name__}, got {_describe(data)}')",
-             "    if not known.issuperset(data):",
-             "        raise _unknown(cls, data)",
-             "    obj = new(cls)"]
+             "        raise _fail(f'expected an object for {cls.__name__}, got {_describe(data)}')"]
+    default = _default_json(cls)
+    if default is not None:
+        env["empty"], env["default"] = default
+        lines += ["    if data == empty:", "        return default"]
+    lines += ["    if not known.issuperset(data):",
+              "        raise _unknown(cls, data)",
+              "    obj = new(cls)"]
     for i, f in enumerate(dataclasses.fields(cls)):
         lines += _field_lines(i, f, hints[f.name], env, cls.__name__)
     if getattr(cls, "_check", None) is not Record._check:
         lines += ["    try:", "        obj._check()", "    except InvalidValueError as exc:",
                   "        raise _fail(exc.message) from exc"]
     lines.append("    return obj")
-    return _compile("\n".join(lines), "read", env)
+    return compile_code("\n".join(lines), "read", env)
 
 
 def _field_lines(i: int, f: dataclasses.Field[Any], tp: Any, env: dict[str, Any], record: str) -> list[str]:
     inner = non_null(tp)
-    env[f"r{i}"] = _reader(tp if inner is None else inner)
-    taken = [] if inner is None else ["v is not None"]
-    if (tp if inner is None else inner) is str:
-        taken.append("v.__class__ is not str")
+    kind = tp if inner is None else inner
+    env[f"r{i}"] = _reader(kind)
     if f.default is not _MISSING:
         env[f"d{i}"], missing = f.default, f"v = d{i}"
     elif f.default_factory is not _MISSING:
         env[f"f{i}"], missing = f.default_factory, f"v = f{i}()"
     else:
         missing = f"raise _fail({f'missing required key {f.name!r} for {record}'!r})"
-    convert = ["        try:", f"            v = r{i}(v)", "        except _Bad as bad:",
-               f"            bad.path.append('.{f.name}')", "            raise"]
-    if taken:
-        convert = [f"        if {' and '.join(taken)}:", *("    " + line for line in convert)]
-    return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *convert,
-            "    else:", f"        {missing}", f"    assign(obj, {f.name!r}, v)"]
+    branches: list[str] = []
+    for condition, action in _fast_paths(i, f, kind, inner is not None, env):
+        branches += [f"        {'elif' if branches else 'if'} {condition}:", f"            {action}"]
+    convert = ["try:", f"    v = r{i}(v)", "except _Bad as bad:", f"    bad.path.append('.{f.name}')", "    raise"]
+    if branches:
+        branches.append("        else:")
+    indent = "            " if branches else "        "
+    slot = env["cls"].__dict__.get(f.name)
+    if isinstance(slot, types.MemberDescriptorType):  # set the slot itself: no attribute lookup
+        env[f"s{i}"], store = slot.__set__, f"    s{i}(obj, v)"
+    else:
+        store = f"    assign(obj, {f.name!r}, v)"
+    return [f"    if {f.name!r} in data:", f"        v = data[{f.name!r}]", *branches,
+            *(indent + line for line in convert), "    else:", f"        {missing}", store]
+
+
+def _fast_paths(i: int, f: dataclasses.Field[Any], kind: Any, optional: bool,
+                env: dict[str, Any]) -> list[tuple[str, str]]:
+    """Values taken without a call to the type's reader: (condition, statement) pairs."""
+    paths = [("v is None", "pass")] if optional else []
+    if kind in (str, int):
+        paths.append((f"v.__class__ is {kind.__name__}", "pass"))
+    elif kind is Decimal:
+        env["decimal_text"] = _decimal_text
+        paths.append(("v.__class__ is str and (x := decimal_text(v)) is not None", "v = x"))
+    elif typing.get_origin(kind) is tuple and typing.get_args(kind)[-1] is Ellipsis:
+        paths.append(("v.__class__ is list and not v", "v = ()"))
+    shared = _default_json(type(f.default)) if dataclasses.is_dataclass(f.default) else None
+    if shared is not None and shared[1] == f.default:  # the field's own default instance
+        env[f"e{i}"] = shared[0]
+        paths.append((f"v == e{i}", f"v = d{i}"))
+    return paths
+
+
+def _default_json(cls: type) -> tuple[dict[str, Any], Any] | None:
+    """For a record whose every field has a default (``Dates``, ``Pack`` ...): its default
+    instance and that instance's JSON, when only that very JSON can equal it (null, text
+    and empty arrays: ``0 == false``, so a number or a flag would not do)."""
+    fields = dataclasses.fields(cls)
+    if any(f.default is _MISSING and f.default_factory is _MISSING for f in fields):
+        return None
+    obj = cls()
+    data = to_json(obj)
+    if all(v is None or v == [] or v.__class__ is str for v in data.values()):
+        return data, obj
+    return None
 
 
 def _unknown_key(cls: type, data: dict[str, Any]) -> _Bad:
@@ -324,12 +333,22 @@ _TIME = re.compile(TIME_PATTERN)
 
 
 def _decimal_in(value: Any) -> Decimal:
-    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+    found = _decimal_text(value) if isinstance(value, str) else None
+    if found is None:
         raise _fail(f'expected a decimal string such as "12.50", got {_describe(value)}')
+    return found
+
+
+# Amounts, prices and quantities repeat from line to line and order to order: each distinct
+# text is checked and converted once (a Decimal is immutable).
+@lru_cache(maxsize=4096)
+def _decimal_text(text: str) -> Decimal | None:
+    if not _DECIMAL.fullmatch(text):
+        return None
     try:
-        return Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes this
-        raise _fail(f"not a decimal: {value!r}") from exc
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+        return None
 
 
 def _date_in(value: Any) -> date:
