@@ -102,8 +102,10 @@ def run_big(path: str) -> dict[str, float]:
     """One big file through the gateway on SQLite (run in its own process). Peak RSS is this
     process's, read before the checks below load the orders, and the peak of its RSS and its
     map helper's together."""
+    from edigate.runtime import tune_collector
     from edigate.store import DocumentKind
 
+    tune_collector()  # as the edigate command does
     root, inbox = _root()
     shutil.copyfile(path, inbox / "po.edi")
     gw = _gateway(root, f"sqlite:///{root / 'edigate.db'}")
@@ -148,6 +150,9 @@ def run_small(count: int | str, workers: int | str, pg_url: str) -> dict[str, fl
 
 
 def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
+    from edigate.runtime import tune_collector
+
+    tune_collector()  # as the edigate command does; its workers inherit it
     root, inbox = _root()
     _small_files(inbox, count)
     gw = _gateway(root, url)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.child import in_child  # noqa: E402
 
-from tests.support.gateway import make_workspace, po_file, sftp_channel_yaml  # noqa: E402
+from tests.support.gateway import make_workspace, sftp_channel_yaml  # noqa: E402
 from tests.support.sshd import SSHD, SshServer, make_keys  # noqa: E402
 
 __all__ = ["main"]

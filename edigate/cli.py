@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
+from edigate.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
 if TYPE_CHECKING:
@@ -91,6 +92,13 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
     schema.add_argument("document", choices=("order", "poack", "shipment", "invoice"))
     schema.set_defaults(handler=_schema)
+
+
+def console() -> int:
+    """The ``edigate`` command: `main` in a process of its own, tuned for batch work
+    (`edigate.runtime`)."""
+    tune_collector()
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,4 +276,4 @@ def _dump(data: Any, out: TextIO) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(console())

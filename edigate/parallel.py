@@ -38,6 +38,7 @@ from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.translate import translate_transaction
 from edigate.model import dumps
 from edigate.purposes import order_key
+from edigate.runtime import tune_collector
 from edigate.x12.delimiters import ISA_LENGTH
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Finding
@@ -238,6 +239,7 @@ def _serve() -> int:
     parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready = pickle.loads(
         sys.stdin.buffer.read())
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    tune_collector()
     mapping = load_inbound_map(map_name, Path(maps_dir))
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:

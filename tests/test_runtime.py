@@ -1,0 +1,20 @@
+"""The edigate command tunes its own process's collector; importing edigate does not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from edigate.runtime import COLLECTOR_THRESHOLDS
+
+PROBE = "import gc;print(gc.get_threshold(), gc.get_freeze_count() > 0)"
+
+
+def test_the_command_runs_with_the_tuned_collector_and_importing_edigate_does_not() -> None:
+    imported = subprocess.run([sys.executable, "-c", f"import edigate.cli,edigate.pipeline;{PROBE}"],
+                              capture_output=True, text=True, check=True)
+    ran = subprocess.run([sys.executable, "-c", "import sys,edigate.cli;sys.argv=['edigate','--version']\n"
+                          f"try:\n edigate.cli.console()\nexcept SystemExit:\n {PROBE}"],
+                         capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "(700, 10, 10) False"
+    assert ran.stdout.splitlines()[-1] == f"{COLLECTOR_THRESHOLDS} True"
