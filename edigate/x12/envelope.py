@@ -184,20 +184,24 @@ class EnvelopeReader:
                     "SE": self._on_se, "GE": self._on_ge, "IEA": self._on_iea}
         out = self._out
         count = 0
+        body = None  # the open set's segment list, between control segments
         try:
-            for seg in self.tokenizer:
-                count += 1
-                if seg[0] in _CONTROL:
-                    if seg[0] != "ISA" and not all(type(e) is str for e in seg[1]):
-                        self._compound_control(seg)
-                    handlers[seg[0]](seg)
-                    if out:
-                        yield from out
-                        out.clear()
-                elif self._st is not None:
-                    self._st.segments.append(seg)
-                else:
-                    self._stray(seg)
+            for batch in self.tokenizer.batches():
+                for seg in batch:
+                    count += 1
+                    sid = seg[0]
+                    if sid in _CONTROL:
+                        if sid != "ISA" and not all(type(e) is str for e in seg[1]):
+                            self._compound_control(seg)
+                        handlers[sid](seg)
+                        body = self._st.segments if self._st is not None else None
+                        if out:
+                            yield from out
+                            out.clear()
+                    elif body is not None:
+                        body.append(seg)
+                    else:
+                        self._stray(seg)
         except NotX12Error as exc:
             if count == 0:
                 raise
