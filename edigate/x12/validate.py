@@ -222,7 +222,7 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     if spec.set_id not in _LINE_LOOPS:
         return
     ctt = next((s for s in walk.tx.segments if s.id == "CTT"), None)
-    if ctt is None or not ctt.get(1).isdigit() or int(ctt.get(1)) == walk.line_loops:
+    if ctt is None or not (ctt.get(1).isascii() and ctt.get(1).isdigit()) or int(ctt.get(1)) == walk.line_loops:
         return
     position = walk.tx.segments.index(ctt) + 1
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
