@@ -37,6 +37,9 @@ _END_JUNK = " \t\r\n\x1a\x00"
 _BOM = "\xef\xbb\xbf"
 _BUDGET = 64
 """Segments needing a closer look in one chunk before `_Clean` stops looking for runs there."""
+_RUN = 1 << 16
+_BATCH = 1024
+"""Segments per batch, about: a batch is alive at once, so it stays far below a chunk."""
 _SEEN = 4096
 """Segment texts remembered with their elements (then the memory starts over)."""
 
@@ -172,6 +175,9 @@ class Tokenizer:
                     if end:
                         index = clean.segments(pos, end, base, index, out)
                         pos = end
+                        if len(out) >= _BATCH:
+                            yield out
+                            out = []
                 stop = text.find(term, pos)
                 if stop < 0:
                     break
@@ -282,7 +288,8 @@ class _Clean:
         if not text.startswith(d.suffix, pos) or text[head:head + 1] in _WS + d.segment \
                 or text.startswith(("ISA", "IEA"), head):
             return 0
-        end = self.limit
+        cap = text.find(d.segment, pos + _RUN)  # runs of about _RUN bytes keep batches small
+        end = self.limit if cap < 0 else min(self.limit, cap + 1)
         found, inside = self._next, len(self._inside)
         for n, at in enumerate(found):
             if 0 <= at < pos:
