@@ -10,14 +10,14 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from edigate.errors import DataError
 from edigate.x12.segment import Segment
 
-__all__ = ["FORMATS", "ElementFn", "Emit", "Getter", "Render"]
+__all__ = ["FORMATS", "ElementFn", "Emit", "Field", "Getter", "Render"]
 
 Getter = Callable[[Any], Any]
 
@@ -57,7 +57,7 @@ def _implied(places: int) -> Callable[[Any], str]:
 
 def _decimal(value: Any) -> str:
     """A decimal as X12 R: no exponent, no trailing fractional zeros (12.50 -> 12.5)."""
-    text = format(Decimal(value), "f")
+    text = format(value if value.__class__ is Decimal else Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -71,26 +71,73 @@ def nothing(record: Any, render: Render) -> None:
     return None
 
 
+_NEVER_EMPTY = frozenset({Decimal, int, bool, float, date, datetime, time})
+"""Classes whose values never equal ``""`` or ``()``: no comparison needed (comparing a
+Decimal with a string goes through the numbers ABCs, the costliest step of an element)."""
+
+
 def present(value: Any) -> bool:
-    return value not in (None, "", ())
+    cls = value.__class__
+    if cls is str:
+        return bool(value)
+    return cls in _NEVER_EMPTY or value not in (None, "", ())
+
+
+def _blank(value: Any) -> bool:
+    """``value is None or value == ""``, without comparing values that cannot be blank."""
+    cls = value.__class__
+    if cls is str:
+        return not value
+    return cls not in _NEVER_EMPTY and (value is None or value == "")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A field's value formatted, or a constant, either written only ``when`` another field
+    has a value: what most elements are. `segment_emitter` runs it inline rather than
+    calling it, and reads ``name`` and ``when_name`` itself (paths of one attribute)."""
+
+    getter: Getter | None
+    fmt: Callable[[Any], str]
+    empty: str
+    name: str | None = None
+    when: Getter | None = None
+    when_name: str | None = None
+    const: str | None = None
+
+    def __call__(self, record: Any, render: Render) -> str:
+        value = self.const if self.getter is None else self.getter(record)
+        if self.when is not None and not present(self.when(record)):
+            return self.empty
+        if self.const is not None:
+            return self.const
+        if value.__class__ is str:
+            return (value if self.fmt is str else self.fmt(value)) if value else self.empty
+        return self.empty if _blank(value) else self.fmt(value)
 
 
 def formatted(getter: Getter, fmt: Callable[[Any], str], codes: Mapping[str, str] | None,
-              default: str | None = None, when: Getter | None = None) -> ElementFn:
+              default: str | None = None, when: Getter | None = None, name: str | None = None,
+              when_name: str | None = None) -> ElementFn:
+    """``name`` and ``when_name``: the attribute ``getter`` and ``when`` read, when their
+    paths are one plain attribute."""
+    empty = default or ""
+    if codes is None:
+        return Field(getter, fmt, empty, name, when, when_name if when is not None else None)
+
     def element(record: Any, render: Render) -> str:
         value = getter(record)
-        if (when is not None and not present(when(record))) or value is None or value == "":
-            return default or ""
-        if codes is not None:
-            value = codes.get(str(value), value)
+        if (when is not None and not present(when(record))) or _blank(value):
+            return empty
+        value = codes.get(str(value), value)
         return fmt(value)
     return element
 
 
-def constant(value: str, when: Getter | None) -> ElementFn:
+def constant(value: str, when: Getter | None, when_name: str | None = None) -> ElementFn:
     if when is None:
-        return lambda record, render: value
-    return lambda record, render: value if present(when(record)) else ""
+        return Field(None, str, "", const=value)
+    return Field(None, str, "", when=when, when_name=when_name, const=value)
 
 
 def count(seg_id: str) -> ElementFn:
@@ -107,6 +154,8 @@ def pairs(getter: Getter) -> ElementFn:
 def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
                     when: Getter | None) -> Emit:
     width = max((position for position, _, _ in elements), default=0)
+    plan = tuple(_step(position - 1, element, is_constant) for position, element, is_constant in elements)
+    new = tuple.__new__
 
     def emit(record: Any, render: Render) -> None:
         filled = False
@@ -115,22 +164,53 @@ def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
                 return
             filled = True  # asked for explicitly: written even with constants only
         values = [""] * width  # by position - 1; a later element overwrites an earlier one
-        for position, element, is_constant in elements:
-            value = element(record, render)
+        value: Any
+        for index, is_constant, element, const, name, getter, fmt, empty, when_name, when_of in plan:
+            if element is not None:
+                value = element(record, render)
+            else:  # a `Field`, inline
+                if const is None:
+                    value = (getattr(record, name) if record is not None else None) if name is not None \
+                        else getter(record)  # type: ignore[misc]  # a Field without const has one
+                if when_of is not None and not present(
+                        (getattr(record, when_name) if record is not None else None) if when_name is not None
+                        else when_of(record)):
+                    value = empty
+                elif const is not None:
+                    value = const
+                elif value.__class__ is str:
+                    value = (value if fmt is str else fmt(value)) if value else empty
+                elif value.__class__ in _NEVER_EMPTY:
+                    value = fmt(value)
+                else:
+                    value = empty if _blank(value) else fmt(value)
             if value.__class__ is str:
-                values[position - 1] = value
-                filled = filled or (bool(value) and not is_constant)
+                values[index] = value
+                if value and not is_constant:
+                    filled = True
                 continue
-            for index, text in enumerate(value, position - 1):
-                if index >= len(values):
-                    values.extend([""] * (index + 1 - len(values)))
-                values[index] = text
-                filled = filled or (bool(text) and not is_constant)
+            end = index + len(value)  # consecutive elements from ``index`` on (pairs)
+            if end > len(values):
+                values.extend([""] * (end - len(values)))
+            values[index:end] = value
+            if not is_constant and any(value):
+                filled = True
         if filled:
             while values and not values[-1]:
                 values.pop()
-            render.out.append(Segment(seg_id, tuple(values)))
+            render.out.append(new(Segment, (seg_id, tuple(values), 0, 0)))
     return emit
+
+
+_Step = tuple[int, bool, "ElementFn | None", "str | None", "str | None", "Getter | None",
+              "Callable[[Any], str]", str, "str | None", "Getter | None"]
+
+
+def _step(index: int, element: ElementFn, is_constant: bool) -> _Step:
+    if type(element) is Field:
+        return (index, is_constant, None, element.const, element.name, element.getter, element.fmt,
+                element.empty, element.when_name, element.when)
+    return index, is_constant, element, None, None, None, str, "", None, None
 
 
 def hl_emitter(level: str, inner: Emit) -> Emit:

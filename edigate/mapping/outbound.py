@@ -78,6 +78,8 @@ _ELEMENT_KEYS = ("from", "const", "expr", "type", "codes", "when", "pairs", "def
 _BLOCK_KEYS = ("each", "group_by", "hl", "segments")
 _HL_LEVEL = re.compile(r"^[A-Z0-9]{1,2}$")
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
+_ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]*\Z")
+"""A field path that is one attribute: read by the segment emitter itself (`emit.Field`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +268,8 @@ class _Compiler:
             if node.value is None and not node.quoted:
                 return None
             getter, _ = self.field(entry.file, entry.line, path, node.text, cls)
-            return (formatted(getter, str, None), False) if getter else None
+            name = node.text if _ATTRIBUTE.match(node.text) else None
+            return (formatted(getter, str, None, name=name), False) if getter else None
         if not isinstance(node, Map):
             self.problem(entry.file, entry.line, path, "expected a field path or a mapping")
             return None
@@ -298,15 +301,18 @@ class _Compiler:
                              f"{text['codes']!r}{did_you_mean(text['codes'], self.codes)}")
         when = self.field(entry.file, entry.line, f"{path}.when", text["when"], cls)[0] \
             if "when" in text else None
+        when_name = text["when"] if when is not None and _ATTRIBUTE.match(text["when"]) else None
         if "const" in text:
-            return constant(text["const"], when), True
+            return constant(text["const"], when, when_name), True
         if "count" in text:
             if not _SEGMENT_ID.match(text["count"]):
                 self.problem(entry.file, entry.line, f"{path}.count",
                              f"expected a segment id such as HL or PO1, got {text['count']!r}")
             return count(text["count"]), False
         getter = self.source(entry, spec, text, path, cls)
-        return (formatted(getter, fmt, codes, text.get("default"), when), False) if getter else None
+        name = text["from"] if "expr" not in text and _ATTRIBUTE.match(text.get("from", "")) else None
+        return (formatted(getter, fmt, codes, text.get("default"), when, name, when_name), False) \
+            if getter else None
 
     def source(self, entry: Entry, spec: dict[str, Node], text: dict[str, str], path: str,
                cls: type) -> Getter | None:

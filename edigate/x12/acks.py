@@ -275,7 +275,8 @@ def read_functional_ack(body: Sequence[Segment]) -> GroupAck:
                                codes, tuple(current["errors"])))  # type: ignore[arg-type]
             current = None
         elif seg.id == "AK9":
-            included, received, accepted = (int(v) if v.isdigit() else 0 for v in (seg.get(2), seg.get(3), seg.get(4)))
+            included, received, accepted = (int(v) if v.isascii() and v.isdigit() else 0
+                                            for v in (seg.get(2), seg.get(3), seg.get(4)))
             codes = tuple(seg.get(n) for n in range(5, 10) if seg.get(n))
             return GroupAck(group[0], group[1], _STATUS.get(seg.get(1), "rejected"), included, received, accepted,
                             codes, tuple(sets))

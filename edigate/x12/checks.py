@@ -41,9 +41,15 @@ def valid_id_qualifier(text: str) -> bool:
     return text in _ID_QUALIFIERS
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts superscripts such as a Latin-1 0xB9,
+    which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def valid_date(text: str) -> bool:
     """YYMMDD or CCYYMMDD naming a real calendar day."""
-    if not text.isdigit() or len(text) not in (6, 8):
+    if not _digits(text) or len(text) not in (6, 8):
         return False
     year = int(text[:-4]) + (2000 if len(text) == 6 else 0)
     try:
@@ -55,7 +61,7 @@ def valid_date(text: str) -> bool:
 
 def valid_time(text: str) -> bool:
     """HHMM, HHMMSS, HHMMSSD or HHMMSSDD on a 24-hour clock."""
-    if not text.isdigit() or not 4 <= len(text) <= 8 or len(text) == 5:
+    if not _digits(text) or not 4 <= len(text) <= 8 or len(text) == 5:
         return False
     seconds_ok = len(text) < 6 or int(text[4:6]) <= 59
     return int(text[:2]) <= 23 and int(text[2:4]) <= 59 and seconds_ok

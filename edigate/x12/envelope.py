@@ -184,20 +184,24 @@ class EnvelopeReader:
                     "SE": self._on_se, "GE": self._on_ge, "IEA": self._on_iea}
         out = self._out
         count = 0
+        body = None  # the open set's segment list, between control segments
         try:
-            for seg in self.tokenizer:
-                count += 1
-                if seg[0] in _CONTROL:
-                    if seg[0] != "ISA" and not all(type(e) is str for e in seg[1]):
-                        self._compound_control(seg)
-                    handlers[seg[0]](seg)
-                    if out:
-                        yield from out
-                        out.clear()
-                elif self._st is not None:
-                    self._st.segments.append(seg)
-                else:
-                    self._stray(seg)
+            for batch in self.tokenizer.batches():
+                for seg in batch:
+                    count += 1
+                    sid = seg[0]
+                    if sid in _CONTROL:
+                        if sid != "ISA" and not all(type(e) is str for e in seg[1]):
+                            self._compound_control(seg)
+                        handlers[sid](seg)
+                        body = self._st.segments if self._st is not None else None
+                        if out:
+                            yield from out
+                            out.clear()
+                    elif body is not None:
+                        body.append(seg)
+                    else:
+                        self._stray(seg)
         except NotX12Error as exc:
             if count == 0:
                 raise
@@ -303,7 +307,7 @@ class EnvelopeReader:
             return
         st.segments.append(seg)
         count, number, st02 = seg.get(1), seg.get(2), st.segments[0].get(2)
-        if not count.isdigit() or int(count) != len(st.segments):
+        if not (count.isascii() and count.isdigit()) or int(count) != len(st.segments):
             self._set_finding("4", f"SE01 says {count or 'nothing'} segments, the set has "
                               f"{len(st.segments)} (ST and SE included)", seg, 1, count)
         if number != st02:
@@ -380,7 +384,7 @@ class EnvelopeReader:
 
     def _check_ge(self, seg: Segment, gs: _OpenGroup) -> None:
         count, number = seg.get(1), seg.get(2)
-        if not count.isdigit() or int(count) != gs.set_count:
+        if not (count.isascii() and count.isdigit()) or int(count) != gs.set_count:
             gs.findings.append(self._finding(Level.GROUP, "5", f"GE01 says {count or 'nothing'} "
                                              f"transaction sets, the group has {gs.set_count}", seg, 1, count))
         if not _same_number(number, gs.header.control_number):
@@ -405,7 +409,7 @@ class EnvelopeReader:
 
     def _check_iea(self, seg: Segment, isa: _OpenInterchange) -> None:
         count, number = seg.get(1), seg.get(2)
-        if not count.isdigit() or int(count) != isa.group_count:
+        if not (count.isascii() and count.isdigit()) or int(count) != isa.group_count:
             self._interchange_finding("021", f"IEA01 says {count or 'nothing'} functional groups, "
                                       f"the interchange has {isa.group_count}", seg, 1, count)
         if not _same_number(number, isa.header.control_number):
@@ -428,7 +432,7 @@ def _strict_from_5010(version: str) -> Severity:
 
 
 def _same_number(a: str, b: str) -> bool:
-    if a.isdigit() and b.isdigit():
+    if a.isascii() and b.isascii() and a.isdigit() and b.isdigit():
         return int(a) == int(b)
     return a == b
 

@@ -81,7 +81,7 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
                 pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
             elif kind is not None:
                 declared = event.trailer.get(1) if event.trailer else ""
-                included = int(declared) if declared.isdigit() else event.set_count
+                included = int(declared) if declared.isascii() and declared.isdigit() else event.set_count
                 pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
                                                           kind=kind, received=included)))
             pending.first_group = pending.first_group or event.header

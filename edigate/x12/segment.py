@@ -76,12 +76,17 @@ def dump_segments(segments: Sequence[Segment]) -> str | None:
     keep a rendered body in the store; None when an element is composite or repeated."""
     rows = []
     for seg in segments:
-        if not all(type(e) is str for e in seg.elements):
+        elements = seg[1]
+        if elements and set(map(type, elements)) != _TEXT:
             return None
-        rows.append([seg.id, *seg.elements])
+        rows.append([seg[0], *elements])
     return json.dumps(rows, separators=(",", ":"))
+
+
+_TEXT = frozenset({str})
 
 
 def load_segments(text: str) -> tuple[Segment, ...]:
     """Segments written by `dump_segments`."""
-    return tuple(Segment(row[0], tuple(row[1:])) for row in json.loads(text))
+    new = tuple.__new__
+    return tuple([new(Segment, (row[0], tuple(row[1:]), 0, 0)) for row in json.loads(text)])

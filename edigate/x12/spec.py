@@ -101,17 +101,23 @@ class LoopSpec:
     children: tuple[Node, ...]
     starts: dict[str, tuple[int, ...]] = field(init=False, compare=False, hash=False)
     """For each segment id, the children it can start: a segment, or a loop by its first."""
+    required_from: tuple[int, ...] = field(init=False, compare=False, hash=False)
+    """``required_from[j]``: the first required child at or after ``j`` (``len(children)``
+    when none), so that a validator skips children without looking at each."""
+    first: SegmentSpec = field(init=False, compare=False, hash=False)
+    """The segment that starts the loop."""
 
     def __post_init__(self) -> None:
         found: dict[str, list[int]] = {}
         for i, child in enumerate(self.children):
             found.setdefault(child.id if isinstance(child, SegmentSpec) else child.first.id, []).append(i)
         object.__setattr__(self, "starts", {k: tuple(v) for k, v in found.items()})
-
-    @property
-    def first(self) -> SegmentSpec:
+        after = [len(self.children)] * (len(self.children) + 1)
+        for i in range(len(self.children) - 1, -1, -1):
+            after[i] = i if self.children[i].usage == "R" else after[i + 1]
+        object.__setattr__(self, "required_from", tuple(after))
         head = self.children[0]
-        return head if isinstance(head, SegmentSpec) else head.first
+        object.__setattr__(self, "first", head if isinstance(head, SegmentSpec) else head.first)
 
 
 Node = Union[SegmentSpec, LoopSpec]

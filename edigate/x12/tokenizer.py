@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Generator, Iterator
+from itertools import chain
 from dataclasses import dataclass
 from typing import BinaryIO, Union
 
@@ -33,6 +35,13 @@ MAX_SEGMENT = 16 << 20
 _WS = " \t\r\n"
 _END_JUNK = " \t\r\n\x1a\x00"
 _BOM = "\xef\xbb\xbf"
+_BUDGET = 64
+"""Segments needing a closer look in one chunk before `_Clean` stops looking for runs there."""
+_RUN = 1 << 16
+_BATCH = 1024
+"""Segments per batch, about: a batch is alive at once, so it stays far below a chunk."""
+_SEEN = 4096
+"""Segment texts remembered with their elements (then the memory starts over)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,11 @@ class Tokenizer:
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[Segment]:
+        return chain.from_iterable(self.batches())
+
+    def batches(self) -> Iterator[list[Segment]]:
+        """The segments in lists, about a chunk each: a reader that loops over each list
+        itself saves a generator step per segment."""
         stream, close = _open(self.source, self.name)
         try:
             buf = _Buffer(stream, self.chunk_size)
@@ -106,7 +120,7 @@ class Tokenizer:
             self._noted.add(code)
             self.notes.append(Note(code, message, offset))
 
-    def _run(self, buf: _Buffer) -> Generator[Segment, None, None]:
+    def _run(self, buf: _Buffer) -> Generator[list[Segment], None, None]:
         buf.fill(3)
         if buf.text.startswith(_BOM):
             self.note("bom", "UTF-8 byte order mark before the ISA, ignored", 0)
@@ -117,9 +131,9 @@ class Tokenizer:
                 return
             isa, delimiters, end = read_isa(buf, self.name)
             self.delimiters = delimiters
-            yield Segment("ISA", isa, index, buf.base)
+            first = Segment("ISA", isa, index, buf.base)
             buf.advance_to(end)
-            index = yield from self._body(buf, delimiters, index + 1)
+            index = yield from self._body(buf, delimiters, index + 1, [first])
 
     def _skip_to_isa(self, buf: _Buffer, *, first: bool) -> bool:
         """Skip whitespace before an ISA; False at a clean end of file."""
@@ -143,18 +157,32 @@ class Tokenizer:
                               file=self.name, offset=buf.base)
         return True
 
-    def _body(self, buf: _Buffer, d: Delimiters, index: int) -> Generator[Segment, None, int]:
-        """Yield segments after an ISA until the delimiters must be read again."""
+    def _body(self, buf: _Buffer, d: Delimiters, index: int, out: list[Segment]
+              ) -> Generator[list[Segment], None, int]:
+        """Yield the segments after an ISA, a chunk at a time, until the delimiters must be
+        read again. Runs of plain segments go through `_Clean` in bulk; each segment that
+        needs a closer look (blank, indented, compound, non-ASCII, ISA, IEA) goes one by one."""
         term, esep, csep, rsep = d.segment, d.element, d.component, d.repetition
         new = tuple.__new__
         after_iea = False
+        seen: dict[str, tuple[str, tuple[str, ...]]] = {}  # by segment text: one element separator
         while True:
-            parts = buf.text.split(term)
-            tail = parts.pop()
-            offset = buf.base
-            for part in parts:
-                start = offset
-                offset += len(part) + 1
+            text, base, pos = buf.text, buf.base, 0
+            clean = _Clean(text, d, seen)
+            while True:
+                if not after_iea and clean.budget > 0:
+                    end = clean.end(pos)
+                    if end:
+                        index = clean.segments(pos, end, base, index, out)
+                        pos = end
+                        if len(out) >= _BATCH:
+                            yield out
+                            out = []
+                stop = text.find(term, pos)
+                if stop < 0:
+                    break
+                part, start, pos = text[pos:stop], base + pos, stop + 1
+                clean.budget -= 1
                 if not part or part[0] in _WS:
                     stripped = part.lstrip(_WS)
                     if not stripped:
@@ -168,8 +196,10 @@ class Tokenizer:
                     after_iea = False
                     if not _same_isa(part, d):
                         buf.advance_to(start)
+                        if out:
+                            yield out
                         return index
-                    yield new(Segment, ("ISA", tuple(part.split(esep)[1:]), index, start))
+                    out.append(new(Segment, ("ISA", tuple(part.split(esep)[1:]), index, start)))
                     index += 1
                     continue
                 if not part.isascii():
@@ -177,36 +207,124 @@ class Tokenizer:
                 fields = part.split(esep)
                 sid = fields[0]
                 if csep in part or (rsep is not None and rsep in part):
-                    yield new(Segment, (sid, _split_fields(fields, csep, rsep), index, start))
+                    out.append(new(Segment, (sid, _split_fields(fields, csep, rsep), index, start)))
                 else:
                     del fields[0]
-                    yield new(Segment, (sid, tuple(fields), index, start))
+                    out.append(new(Segment, (sid, tuple(fields), index, start)))
                 index += 1
                 if sid == "IEA":
                     after_iea = True
-            buf.text, buf.base = tail, offset
-            if len(tail) > MAX_SEGMENT:
+            buf.text, buf.base = text[pos:], base + pos
+            if out:
+                yield out
+                out = []
+            if len(buf.text) > MAX_SEGMENT:
                 raise NotX12Error(f"no segment terminator {term!r} in {MAX_SEGMENT} bytes",
-                                  file=self.name, offset=offset)
+                                  file=self.name, offset=buf.base)
             if not buf.more():
-                return (yield from self._last(buf, d, index, after_iea))
+                last, index = self._last(buf, d, index, after_iea)
+                if last is not None:
+                    yield [last]
+                return index
 
-    def _last(self, buf: _Buffer, d: Delimiters, index: int, after_iea: bool) -> Generator[Segment, None, int]:
+    def _last(self, buf: _Buffer, d: Delimiters, index: int, after_iea: bool) -> tuple[Segment | None, int]:
         """The text after the last terminator: whitespace, or a final unterminated segment."""
         stripped = buf.text.strip(_END_JUNK)
         if stripped:
             start = buf.base + buf.text.index(stripped[0])
             if after_iea or stripped.startswith("ISA"):
                 buf.advance_to(start)
-                return index
+                return None, index
         if "\x1a" in buf.text:
             self.note("ctrl-z", "Ctrl-Z (DOS end of file) after the last segment, ignored", buf.base)
+        last = None
         if stripped:
             self.note("no-final-terminator", f"the last segment has no terminator {d.segment!r}", start)
             fields = _redecode(stripped).split(d.element)
-            yield Segment(fields[0], _split_fields(fields, d.component, d.repetition), index, start)
+            last = Segment(fields[0], _split_fields(fields, d.component, d.repetition), index, start)
             index += 1
         buf.advance_to(buf.base + len(buf.text))
+        return last, index
+
+
+class _Clean:
+    """Finds, in one chunk of text, runs of segments that need no closer look, and splits
+    them in bulk: each segment is its terminator, suffix and text, the text ASCII, free of
+    component and repetition separators, neither blank, indented, ISA nor IEA.
+
+    The next place that breaks a run is remembered per kind (a component separator, a
+    repetition separator, a terminator and suffix followed by a blank, indented, ISA or
+    IEA segment), so a chunk is searched once per kind however many runs it holds.
+    ``budget`` stops the search for runs in a chunk where such segments are common.
+    """
+
+    __slots__ = ("text", "d", "seen", "sep", "limit", "budget", "_inside", "_after", "_next")
+
+    def __init__(self, text: str, d: Delimiters, seen: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        self.text, self.d, self.seen = text, d, seen
+        self.sep = sep = d.segment + d.suffix
+        self.limit = text.rfind(sep) + 1
+        """Runs end at or before the last terminator followed by its whole suffix."""
+        self.budget = _BUDGET
+        if self.limit <= 0 or not text.isascii() or (d.suffix and text.count(d.segment, 0, self.limit - 1)
+                                                     != text.count(sep, 0, self.limit - 1 + len(d.suffix))):
+            self.budget = 0  # non-ASCII text, or a terminator without its suffix: one by one
+        self._inside = (d.component,) if d.repetition is None else (d.component, d.repetition)
+        self._after = re.compile(f"{re.escape(sep)}(?:[{re.escape(_WS + d.segment)}]|ISA|IEA)")
+        """One regular expression rather than seven str.find: one pass over the chunk."""
+        self._next = [-1] * (len(self._inside) + 1)
+        if self.budget:
+            self._next = [*(text.find(c) for c in self._inside), self._search(0)]
+
+    def _search(self, pos: int) -> int:
+        """Where the next terminator stands whose segment after it needs a closer look."""
+        found = self._after.search(self.text, pos)
+        return -1 if found is None else found.start()
+
+    def end(self, pos: int) -> int:
+        """Where the clean run starting at ``pos`` ends (just after a terminator), or 0."""
+        text, d = self.text, self.d
+        head = pos + len(d.suffix)
+        if not text.startswith(d.suffix, pos) or text[head:head + 1] in _WS + d.segment \
+                or text.startswith(("ISA", "IEA"), head):
+            return 0
+        cap = text.find(d.segment, pos + _RUN)  # runs of about _RUN bytes keep batches small
+        end = self.limit if cap < 0 else min(self.limit, cap + 1)
+        found, inside = self._next, len(self._inside)
+        for n, at in enumerate(found):
+            if 0 <= at < pos:
+                at = found[n] = text.find(self._inside[n], pos) if n < inside else self._search(pos)
+            if at < 0 or at >= end:
+                continue
+            if n < inside:  # a separator inside a segment: the run ends before it
+                at = text.rfind(d.segment, pos, at)
+            end = at + 1
+        return end if end > head else 0
+
+    def segments(self, pos: int, end: int, base: int, index: int, out: list[Segment]) -> int:
+        """Append the segments of the clean run ``text[pos:end]``; the next index.
+
+        A segment's text seen before in the file gives the same id and elements without
+        splitting again: qualifiers, units, parties and item descriptions repeat from
+        order to order, and equal tuples shared cost less to build and to keep.
+        """
+        skip = len(self.d.suffix)
+        step, esep, new = len(self.sep), self.d.element, tuple.__new__
+        seen = self.seen
+        get = seen.get
+        offset = base + pos + skip
+        for part in self.text[pos + skip:end - 1].split(self.sep):
+            known = get(part)
+            if known is None:
+                fields = part.split(esep)
+                sid = fields[0]
+                del fields[0]
+                known = seen[part] = (sid, tuple(fields))
+                if len(seen) > _SEEN:
+                    seen.clear()
+            out.append(new(Segment, (known[0], known[1], index, offset)))
+            offset += len(part) + step
+            index += 1
         return index
 
 

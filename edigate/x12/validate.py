@@ -40,7 +40,7 @@ _CHECKED = 4_000
 """Segments whose element checks a `Validator` remembers (then it starts over)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     loop: LoopSpec
     index: int
@@ -117,47 +117,62 @@ def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element
     return walk.findings
 
 
-def _find(walk: _Walk, sid: str) -> tuple[int, int] | None:
+def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
+    """Place ``seg`` where `_find` says, closing the loops it leaves and opening the one it
+    starts; `_find` is inlined here, the walk's hottest step."""
     stack = walk.stack
-    for depth in range(len(stack) - 1, -1, -1):
+    sid = seg[0]
+    depth = len(stack) - 1
+    while True:
         frame = stack[depth]
         candidates = frame.loop.starts.get(sid)
         if candidates:
             start = frame.index if frame.index or not depth else 1
-            for i in candidates:
-                if i >= start:
-                    return depth, i
-    return None
-
-
-def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
-    hit = _find(walk, seg.id)
-    if hit is None:
-        _unplaced(walk, spec, seg, position)
-        return
-    depth, i = hit
-    _close(walk, depth + 1, seg, position)
-    frame = walk.stack[depth]
-    _skip(walk, frame, i, seg, position)
+            if candidates[-1] >= start:  # candidates ascend
+                for i in candidates:
+                    if i >= start:
+                        break
+                break
+        depth -= 1
+        if depth < 0:
+            _unplaced(walk, spec, seg, position)
+            return
+    while len(stack) > depth + 1:  # `_close` of the loops left
+        left = stack.pop()
+        end = len(left.loop.children)
+        if left.loop.required_from[left.index + 1] < end:
+            _skip(walk, left, end, seg, position)
+    loop = frame.loop
+    if loop.required_from[frame.index + 1] < i:
+        _skip(walk, frame, i, seg, position)
     frame.index = i
-    frame.counts[i] += 1
-    child = frame.loop.children[i]
-    if isinstance(child, LoopSpec):
-        if frame.counts[i] > child.repeat:
+    counts = frame.counts
+    counts[i] += 1
+    child = loop.children[i]
+    if type(child) is LoopSpec:
+        if counts[i] > child.repeat:
             walk.finding(Level.SEGMENT, "4", f"loop {child.id} occurs more than {child.repeat} times", seg,
                          position, child.id)
         if child.id == _LINE_LOOPS.get(spec.set_id):
             walk.line_loops += 1
-        walk.stack.append(_Frame(child, 0, [1] + [0] * (len(child.children) - 1)))
-        _check_segment(walk, child.first, seg, position, child.id)
-        return
-    if frame.counts[i] > child.max_use:
-        walk.finding(Level.SEGMENT, "5", f"{seg.id} is used more than {child.max_use} time(s) here", seg,
-                     position, frame.loop.id if depth else "")
-    if child.usage == "N":
-        code = "I4" if spec.version >= "005010" else "2"  # 997 has no implementation codes
-        walk.finding(Level.SEGMENT, code, f"{seg.id} is marked not used", seg, position)
-    _check_segment(walk, child, seg, position, frame.loop.id if depth else "")
+        inner = [0] * len(child.children)
+        inner[0] = 1
+        stack.append(_Frame(child, 0, inner))
+        target = child.first
+        loop_id = child.id
+    else:
+        assert type(child) is SegmentSpec
+        if counts[i] > child.max_use:
+            walk.finding(Level.SEGMENT, "5", f"{sid} is used more than {child.max_use} time(s) here", seg,
+                         position, loop.id if depth else "")
+        if child.usage == "N":
+            code = "I4" if spec.version >= "005010" else "2"  # 997 has no implementation codes
+            walk.finding(Level.SEGMENT, code, f"{sid} is marked not used", seg, position)
+        target = child
+        loop_id = loop.id if depth else ""
+    elements = seg[1]
+    if (elements and elements[-1] == "") or (known := walk.checked.get((id(target), elements))) is None or known:
+        _check_segment(walk, target, seg, position, loop_id)
 
 
 def _place_trailer(walk: _Walk, seg: Segment, position: int) -> None:
@@ -195,7 +210,9 @@ def _close(walk: _Walk, depth: int, seg: Segment | None, position: int) -> None:
     """Close every loop above ``depth``, reporting required children never seen."""
     while len(walk.stack) > max(depth, 1):
         frame = walk.stack.pop()
-        _skip(walk, frame, len(frame.loop.children), seg, position)
+        end = len(frame.loop.children)
+        if frame.loop.required_from[frame.index + 1] < end:
+            _skip(walk, frame, end, seg, position)
     if depth == 0:
         root = walk.stack[0]
         _skip(walk, root, len(root.loop.children) - 1, seg, position)
@@ -205,7 +222,7 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     if spec.set_id not in _LINE_LOOPS:
         return
     ctt = next((s for s in walk.tx.segments if s.id == "CTT"), None)
-    if ctt is None or not ctt.get(1).isdigit() or int(ctt.get(1)) == walk.line_loops:
+    if ctt is None or not (ctt.get(1).isascii() and ctt.get(1).isdigit()) or int(ctt.get(1)) == walk.line_loops:
         return
     position = walk.tx.segments.index(ctt) + 1
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
@@ -216,12 +233,14 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
 # -- elements ------------------------------------------------------------------------
 
 def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, loop_id: str) -> None:
-    elements = seg.elements
+    elements = seg[1]
     if elements and elements[-1] == "":
         walk.finding(Level.SEGMENT, "8", f"{seg.id} ends with empty elements (trailing separators)", seg,
                      position, loop_id, severity=Severity.WARNING,
                      hint="X12 omits trailing separators; the data is read as if they were absent")
-    problems = _problems(walk, spec, elements)
+    problems = walk.checked.get((id(spec), elements))  # only plain segments are remembered, and
+    if problems is None:                                # only a plain segment equals a plain one
+        problems = _problems(walk, spec, elements)
     if not problems:
         return
     if any(p.code != _UNLISTED for p in problems):

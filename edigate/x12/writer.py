@@ -52,15 +52,24 @@ class SegmentWriter:
     def __init__(self, delimiters: Delimiters) -> None:
         self.delimiters = delimiters
         self._forbidden = delimiters.chars
+        self._others = tuple(sorted(delimiters.chars - {delimiters.element}))
         self._end = delimiters.segment + delimiters.suffix
 
     def render(self, seg_id: str, elements: Sequence[Element]) -> str:
         """The segment's text, terminator and suffix included."""
         d = self.delimiters
-        plain = all(e.__class__ is str for e in elements)  # the common case, joined at once
-        if plain and self._forbidden.isdisjoint("".join(elements)):  # type: ignore[arg-type]
-            text = d.element.join(elements).rstrip(d.element)  # type: ignore[arg-type]
-            return f"{seg_id}{d.element}{text}{self._end}" if text else seg_id + self._end
+        esep = d.element
+        try:  # the common case, text values only, joined at once
+            text = esep.join(elements)  # type: ignore[arg-type]
+        except TypeError:  # a composite, a repetition, or a value that is not text
+            text = None
+        if text is not None and text.count(esep) == len(elements) - 1:  # no value holds ``esep``
+            for char in self._others:
+                if char in text:
+                    break
+            else:
+                text = text.rstrip(esep)
+                return f"{seg_id}{esep}{text}{self._end}" if text else seg_id + self._end
         texts = [self._element(seg_id, n, e) for n, e in enumerate(elements, 1)]
         while texts and not texts[-1]:
             texts.pop()

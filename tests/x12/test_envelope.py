@@ -103,6 +103,15 @@ def test_set_trailer_errors() -> None:
     assert codes(ISA + GS + SET.replace("SE*3*0001~", "") + GE + IEA) == {"AK5:2"}
 
 
+def test_superscript_digits_are_not_numbers() -> None:
+    """Latin-1 0xB9 is '¹', which str.isdigit accepts and int refuses: a finding, not a crash."""
+    text = isa(ISA10="\xb9930") + GS + SET.replace("SE*3", "SE*\xb9") + GE.replace("GE*1", "GE*\xb9") + \
+        IEA.replace("IEA*1", "IEA*\xb9")
+    found = {f"{f.level.value}:{f.code}" for f in summarize(text.encode("latin-1"), name="t.x12").findings
+             if f.is_error}
+    assert found == {"TA1:015", "AK5:4", "AK9:5", "TA1:021"}
+
+
 def test_set_header_errors() -> None:
     assert codes(ISA + GS + SET.replace("ST*850", "ST*8") + GE + IEA) == {"AK5:6"}
     assert codes(ISA + GS + SET.replace("0001", "01") + GE + IEA) == {"AK5:7"}
