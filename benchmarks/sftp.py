@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -84,15 +85,21 @@ def time_pickup(root: str) -> dict[str, float]:
     return {"seconds": seconds, "received": received}
 
 
-def time_bare(port: int | str, user: str, key: str, folder: str, spool: str) -> dict[str, float]:
-    """One connection, list the folder, download every file to a local file (own process)."""
+def _connect(port: int | str, user: str, key: str) -> tuple[Any, Any]:
+    """A bare paramiko login over one connection: its transport and SFTP client."""
     import paramiko
 
-    start = time.perf_counter()
     transport = paramiko.Transport(("127.0.0.1", int(port)))
     transport.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
     sftp = paramiko.SFTPClient.from_transport(transport)
     assert sftp is not None
+    return transport, sftp
+
+
+def time_bare(port: int | str, user: str, key: str, folder: str, spool: str) -> dict[str, float]:
+    """One connection, list the folder, download every file to a local file (own process)."""
+    start = time.perf_counter()
+    transport, sftp = _connect(port, user, key)
     count = 0
     for attrs in sftp.listdir_attr(folder):
         if attrs.filename.endswith(".edi"):
@@ -109,13 +116,8 @@ def time_bare_network(port: int | str, user: str, key: str, folder: str, spool: 
     """The network work `edigate run --once` does per file, bare: download, move the file to
     the remote archive, and upload a 997 and two 855s, each under a temporary name renamed
     into place (own process; the uploads are the file's own bytes, about the same size)."""
-    import paramiko
-
     start = time.perf_counter()
-    transport = paramiko.Transport(("127.0.0.1", int(port)))
-    transport.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
-    sftp = paramiko.SFTPClient.from_transport(transport)
-    assert sftp is not None
+    transport, sftp = _connect(port, user, key)
     count = 0
     for attrs in sftp.listdir_attr(folder):
         if attrs.filename.endswith(".edi"):

@@ -79,23 +79,9 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
     missing = default is None and required
     if isinstance(source, Path):
         return _element_reader(rule, source, lookups, convert, missing, default)
-    if lookups:
-        return _looked_up(rule, source, lookups, convert, missing, default)
-    if convert is CONVERTERS["str"]:
+    if convert is CONVERTERS["str"] and not lookups:
         return _plain(rule, source, missing, default)
-
-    def read(scope: Scope, reporter: Reporter) -> Any:
-        value, seg = source(scope, reporter)
-        if value is None or value == "":
-            if missing:
-                reporter.problem(rule, "map.missing", "required value is missing", seg, None)
-            return default
-        try:
-            return convert(value)
-        except ValueProblem as exc:
-            reporter.problem(rule, "map.value", str(exc), seg, str(value))
-            return default
-    return read
+    return _finished(rule, source, lookups, convert, missing, default)
 
 
 def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, str], str, str]],
@@ -168,27 +154,19 @@ def _plain(rule: Rule, source: Callable[..., tuple[Any, Any]], missing: bool,
     return read
 
 
-def _looked_up(rule: Rule, source: Callable[..., tuple[Any, Any]],
-               lookups: list[tuple[Mapping[str, str], str, str]], convert: Callable[[Any], Any],
-               missing: bool, default: Any) -> Callable[..., Any]:
+def _finished(rule: Rule, source: Callable[..., tuple[Any, Any]],
+              lookups: list[tuple[Mapping[str, str], str, str]], convert: Callable[[Any], Any],
+              missing: bool, default: Any) -> Callable[..., Any]:
+    """A field read by ``source``, then looked up in its tables (if any) and converted."""
+    finish = _finisher(rule, lookups, convert, default)
+
     def read(scope: Scope, reporter: Reporter) -> Any:
         value, seg = source(scope, reporter)
         if value is None or value == "":
             if missing:
                 reporter.problem(rule, "map.missing", "required value is missing", seg, None)
             return default
-        for table, code, words in lookups:
-            found = table.get(value if type(value) is str else str(value))
-            if found is None:
-                reporter.problem(rule, code, f"unknown {words}", seg, str(value),
-                                 "add it to the map's table or ask the partner")
-                return default
-            value = found
-        try:
-            return convert(value)
-        except ValueProblem as exc:
-            reporter.problem(rule, "map.value", str(exc), seg, str(value))
-            return default
+        return finish(value, seg, reporter)
     return read
 
 
