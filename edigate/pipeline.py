@@ -135,7 +135,7 @@ class Pipeline:
         """How long a claim holds without renewal; each stage renews it."""
         self.bulk_855 = bulk_855
         self.helpers = (1 if cores() > 1 else 0) if helpers is None else helpers
-        """Helper processes a big file's map stage may use (`edigate.parallel`); 0 for none."""
+        """Helper processes a big file's validate and map stages may use (`edigate.parallel`); 0 for none."""
         self.parallel_from = parallel_from
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""

@@ -156,7 +156,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def test_sigkill_at_random_moments_loses_and_repeats_nothing_on_sqlite(workspace: Path) -> None:
-    names = _files(workspace / "demo" / "bigbox" / "in", 60)
+    names = _files(workspace / "demo" / "bigbox" / "in", 200)  # enough work for the kills to land in it
     url = f"sqlite:///{workspace / 'edigate.db'}"
     kills = _crash_and_finish(workspace, url, workers=1, kills=6, seed=5)
     assert kills >= 3
