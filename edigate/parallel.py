@@ -3,13 +3,14 @@ later sets.
 
 The validate and map stages of a file with thousands of orders are pure Python on one
 core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
-process for the file's last three fifths of sets. The helper validates them and hands its findings over as
-soon as it has them (the validate stage uses them in the 997 instead of validating those
-sets again), then translates the ones the validate stage accepts, while this process
-finishes the 997 and translates the first two fifths. The map stage saves the helper's
-results after its own, keeping only the sets the validate stage accepted, so the documents
-come out as a serial run saves them. A validate stage resumed on its own starts the helper
-itself; a map stage resumed on its own starts one for the second half of the accepted sets.
+process for the file's last three fifths of sets. The helper validates them and hands its
+findings over as soon as it has them (the validate stage uses them in the 997 instead of
+validating those sets again), then reads the file a second time to translate the ones the
+validate stage accepts, while this process finishes the 997 and translates the first two
+fifths. The map stage saves the helper's results after its own, keeping only the sets the
+validate stage accepted, so the documents come out as a serial run saves them. A validate
+stage resumed on its own starts the helper itself; a map stage resumed on its own starts
+one for the sets after the first half as many as it accepted.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.parallel``, never a fork of a gateway that runs threads) and shares
@@ -39,14 +40,13 @@ from edigate.mapping.translate import translate_transaction
 from edigate.model import dumps
 from edigate.purposes import order_key
 from edigate.runtime import tune_collector
-from edigate.x12.delimiters import ISA_LENGTH
+from edigate.x12.delimiters import fixed_isa_separators
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
 __all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
-           "translate_range",
-           "validate_range"]
+           "translate_range", "validate_range"]
 
 PARALLEL_FROM = 2000
 """From this many sets, a helper process translates some of them. Below it the helper's
@@ -85,16 +85,12 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
                     ) -> Iterator[Translated]:
     """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
     every transaction from 0, in file order) translated one by one; reading stops at ``stop``."""
-    for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
-        if stop is not None and n >= stop:
-            return
-        if n < start or set_key(event) not in accepted:
-            continue
-        result = translate_transaction(event, mapping, partner_id)
-        clean = result.order is not None and result.ok
-        yield Translated(result.isa13, result.gs06, result.st02,
-                         order_key(result.order) if clean and result.order else None,
-                         dumps(result.order) if clean and result.order else None, result.findings)
+    for event in _transactions(data, name, start, stop):
+        if set_key(event) in accepted:
+            result = translate_transaction(event, mapping, partner_id)
+            order = result.order if result.ok else None  # ok: an order, and no error finding
+            yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
+                             None if order is None else dumps(order), result.findings)
 
 
 def validate_range(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int
@@ -104,9 +100,7 @@ def validate_range(data: bytes | Path, name: str | None, validator: Validator, s
     envelope or its structure."""
     checked: list[Checked] = []
     accepted: set[SetKey] = set()
-    for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
-        if n < start:
-            continue
+    for event in _transactions(data, name, start):
         found = tuple(validator(event))
         checked.append((set_key(event), found))
         if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
@@ -114,13 +108,24 @@ def validate_range(data: bytes | Path, name: str | None, validator: Validator, s
     return checked, frozenset(accepted)
 
 
+def _transactions(data: bytes | Path, name: str | None, start: int, stop: int | None = None
+                  ) -> Iterator[Transaction]:
+    """The file's transactions ``start`` to ``stop``, counting every one from 0 in file order."""
+    for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
+        if stop is not None and n >= stop:
+            return
+        if n >= start:
+            yield event
+
+
 def count_sets(data: bytes) -> int:
     """About how many transaction sets ``data`` holds, before anything has read it: the ST
     segments after a terminator, with the separators a fixed-width first ISA declares (0
     when it has none). Only the helper's share depends on it, never a result."""
-    if len(data) < ISA_LENGTH or not data.startswith(b"ISA"):
+    separators = fixed_isa_separators(data)
+    if separators is None:
         return 0
-    element, terminator = data[3:4], data[ISA_LENGTH - 1:ISA_LENGTH]
+    element, terminator = separators
     return sum(data.count(terminator + suffix + b"ST" + element) for suffix in (b"", b"\n", b"\r\n"))
 
 
@@ -246,7 +251,7 @@ def _serve() -> int:
             checked, accepted = validate_range(Path(path), name, Validator(), mapping.set_id, start)
             with os.fdopen(checks, "wb") as out:
                 pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
-            ready_pipe.write(b"v")
+            ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
     page: list[Translated] = []
     for translated in translate_range(Path(path), name, mapping, partner_id, accepted, start):
         page.append(translated)

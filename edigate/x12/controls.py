@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edigate.x12.delimiters import ISA_LENGTH
+from edigate.x12.delimiters import fixed_isa_separators
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 
 __all__ = ["Controls", "read_controls"]
@@ -32,19 +32,11 @@ def read_controls(data: bytes) -> Controls:
     return _written(data) or _read(data)
 
 
-_ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
-"""Where a fixed-width ISA has its element separators."""
-
-
 def _written(data: bytes) -> Controls | None:
-    if len(data) < ISA_LENGTH or not data.startswith(b"ISA"):
-        return None
-    element, terminator = data[3:4], data[ISA_LENGTH - 1:ISA_LENGTH]
-    head = data[:ISA_LENGTH - 1]
-    if (element.isalnum() or terminator.isalnum() or terminator.isspace() and terminator not in b"\r\n"
-            or element == terminator or head.count(element) != 16
-            or any(head[i:i + 1] != element for i in _ISA_SEPARATORS)):
+    separators = fixed_isa_separators(data)
+    if separators is None:
         return None  # not a fixed-width ISA as we write it
+    element, terminator = separators
     isa13 = gs06 = ""
     set_id = "TA1"
     st02: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Delimiters", "ISA_LENGTH", "SUFFIXES"]
+__all__ = ["Delimiters", "ISA_LENGTH", "SUFFIXES", "fixed_isa_separators"]
 
 ISA_LENGTH = 106
 """Bytes in a fixed-width ISA segment, its terminator included."""
@@ -67,3 +67,22 @@ class Delimiters:
             "repetition": self.repetition,
             "suffix": self.suffix,
         }
+
+
+_ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
+"""Where a fixed-width ISA has its element separators."""
+
+
+def fixed_isa_separators(data: bytes) -> tuple[bytes, bytes] | None:
+    """The element separator and segment terminator of ``data``'s first ISA, read from
+    their fixed places; None unless it starts with an ISA of exactly that width (a quick
+    look for what we wrote, or a guess; the tokenizer reads any other ISA)."""
+    if len(data) < ISA_LENGTH or not data.startswith(b"ISA"):
+        return None
+    element, terminator = data[3:4], data[ISA_LENGTH - 1:ISA_LENGTH]
+    head = data[:ISA_LENGTH - 1]
+    if (element.isalnum() or terminator.isalnum() or terminator.isspace() and terminator not in b"\r\n"
+            or element == terminator or head.count(element) != 16
+            or any(head[i:i + 1] != element for i in _ISA_SEPARATORS)):
+        return None
+    return element, terminator
