@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from edigate.x12.checks import valid_date, valid_time
+from edigate.x12.checks import ascii_digits, valid_date, valid_time
 from edigate.x12.envelope import Transaction
 from edigate.x12.findings import Finding, Level, Severity
 from edigate.x12.segment import Composite, Element, Repeats, Segment
@@ -222,7 +222,7 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     if spec.set_id not in _LINE_LOOPS:
         return
     ctt = next((s for s in walk.tx.segments if s.id == "CTT"), None)
-    if ctt is None or not (ctt.get(1).isascii() and ctt.get(1).isdigit()) or int(ctt.get(1)) == walk.line_loops:
+    if ctt is None or not ascii_digits(ctt.get(1)) or int(ctt.get(1)) == walk.line_loops:
         return
     position = walk.tx.segments.index(ctt) + 1
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
@@ -300,7 +300,7 @@ def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[
                     continue
                 if kind == "AN" and value.isprintable():
                     continue
-                if kind[0] == "N" and value.isdigit():
+                if kind[0] == "N" and ascii_digits(value):
                     continue
                 if kind == "R" and value.replace(".", "", 1).isdigit():
                     continue
