@@ -118,8 +118,9 @@ def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element
 
 
 def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
-    """Place ``seg`` where `_find` says, closing the loops it leaves and opening the one it
-    starts; `_find` is inlined here, the walk's hottest step."""
+    """Place ``seg`` in the innermost open loop that can take it at or after its last match,
+    searching outward; close the loops it leaves and report required children it skips.
+    This is the walk's hottest step, so the search is written inline."""
     stack = walk.stack
     sid = seg[0]
     depth = len(stack) - 1
@@ -137,11 +138,8 @@ def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         if depth < 0:
             _unplaced(walk, spec, seg, position)
             return
-    while len(stack) > depth + 1:  # `_close` of the loops left
-        left = stack.pop()
-        end = len(left.loop.children)
-        if left.loop.required_from[left.index + 1] < end:
-            _skip(walk, left, end, seg, position)
+    if len(stack) > depth + 1:  # leaving inner loops
+        _close(walk, depth + 1, seg, position)
     loop = frame.loop
     if loop.required_from[frame.index + 1] < i:
         _skip(walk, frame, i, seg, position)
@@ -255,11 +253,10 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
 
 def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[_Problem]:
     """Element and syntax-note problems, remembered for segments of plain text (a composite
-    and a repetition of the same texts are equal tuples, but not the same problems)."""
+    and a repetition of the same texts are equal tuples, but not the same problems).
+    `_check_segment`, the one caller, has already looked them up and missed."""
     plain = all(e.__class__ is str for e in elements)
     key = (id(spec), elements)  # the spec lives as long as the validator's library
-    if plain and (known := walk.checked.get(key)) is not None:
-        return known
     problems = _element_problems(elements, spec)
     if spec.rules:
         problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
