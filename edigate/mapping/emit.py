@@ -117,7 +117,7 @@ def formatted(getter: Getter, fmt: Callable[[Any], str], codes: Mapping[str, str
     paths are one plain attribute."""
     empty = default or ""
     if codes is None:
-        return Field(getter, fmt, empty, name, when, when_name if when is not None else None)
+        return Field(getter, fmt, empty, name, when, when_name)
 
     def element(record: Any, render: Render) -> str:
         value = getter(record)

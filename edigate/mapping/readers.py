@@ -173,12 +173,10 @@ def _finished(rule: Rule, source: Callable[..., tuple[Any, Any]],
 
 
 def pairs_reader(where: Path) -> Callable[..., Any]:
-    sid, pairs_in, first = where.segment, where.pairs_in, where.first
+    pairs_in, first = where.pairs_in, where.first
 
     def read(scope: Scope, reporter: Reporter) -> Any:
-        if sid not in scope:
-            return None
-        seg = first(scope)
+        seg = first(scope)  # None when the scope has no such segment
         return pairs_in(seg) if seg is not None else None
     return read
 
