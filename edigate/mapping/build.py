@@ -41,7 +41,6 @@ def _builder(cls: type) -> Convert:
     for i, f in enumerate(dataclasses.fields(cls)):
         env[f"s{i}"] = cls.__dict__[f.name].__set__  # the slot itself: no attribute lookup
         lines.append(f"    v = get({f.name!r})")
-        convert = _converter(types[f.name])
         inner = non_null(types[f.name]) or types[f.name]
         if isinstance(inner, type) and dataclasses.is_dataclass(inner):  # a sub-record, in place
             env[f"t{i}"], env[f"c{i}"] = inner, _builder(inner)
@@ -49,7 +48,7 @@ def _builder(cls: type) -> Convert:
         elif isinstance(inner, type) and issubclass(inner, QualifiedIds):  # the pairs, in place
             env[f"t{i}"], env["tuple_new"] = inner, tuple.__new__
             lines.append(f"    if v is not None: v = tuple_new(t{i}, v)")
-        elif convert is not None:
+        elif (convert := _converter(types[f.name])) is not None:
             env[f"c{i}"] = convert
             lines.append(f"    if v is not None: v = c{i}(v)")
         lines.append(f"    if v is None: {_default(cls, f, i, env)}")

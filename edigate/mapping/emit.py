@@ -32,7 +32,6 @@ class Render:
     parent: str = ""
 
 
-ElementFn = Callable[[Any, Render], "str | list[str]"]
 Emit = Callable[[Any, Render], None]
 
 
@@ -94,8 +93,8 @@ def _blank(value: Any) -> bool:
 @dataclass(frozen=True, slots=True)
 class Field:
     """A field's value formatted, or a constant, either written only ``when`` another field
-    has a value: what most elements are. `segment_emitter` runs it inline rather than
-    calling it, and reads ``name`` and ``when_name`` itself (paths of one attribute)."""
+    has a value: what most elements are. `segment_emitter` runs it inline (it is data, not
+    a function), and reads ``name`` and ``when_name`` itself (paths of one attribute)."""
 
     getter: Getter | None
     fmt: Callable[[Any], str]
@@ -105,15 +104,10 @@ class Field:
     when_name: str | None = None
     const: str | None = None
 
-    def __call__(self, record: Any, render: Render) -> str:
-        value = self.const if self.getter is None else self.getter(record)
-        if self.when is not None and not present(self.when(record)):
-            return self.empty
-        if self.const is not None:
-            return self.const
-        if value.__class__ is str:
-            return (value if self.fmt is str else self.fmt(value)) if value else self.empty
-        return self.empty if _blank(value) else self.fmt(value)
+
+_Compute = Callable[[Any, Render], "str | list[str]"]
+ElementFn = _Compute | Field
+"""An element: a `Field`, which `segment_emitter` runs inline, or a function it calls."""
 
 
 def formatted(getter: Getter, fmt: Callable[[Any], str], codes: Mapping[str, str] | None,
@@ -123,7 +117,7 @@ def formatted(getter: Getter, fmt: Callable[[Any], str], codes: Mapping[str, str
     paths are one plain attribute."""
     empty = default or ""
     if codes is None:
-        return Field(getter, fmt, empty, name, when, when_name if when is not None else None)
+        return Field(getter, fmt, empty, name, when, when_name)
 
     def element(record: Any, render: Render) -> str:
         value = getter(record)
@@ -202,12 +196,12 @@ def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
     return emit
 
 
-_Step = tuple[int, bool, "ElementFn | None", "str | None", "str | None", "Getter | None",
+_Step = tuple[int, bool, "_Compute | None", "str | None", "str | None", "Getter | None",
               "Callable[[Any], str]", str, "str | None", "Getter | None"]
 
 
 def _step(index: int, element: ElementFn, is_constant: bool) -> _Step:
-    if type(element) is Field:
+    if isinstance(element, Field):  # Field has no subclasses
         return (index, is_constant, None, element.const, element.name, element.getter, element.fmt,
                 element.empty, element.when_name, element.when)
     return index, is_constant, element, None, None, None, str, "", None, None

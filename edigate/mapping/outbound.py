@@ -65,6 +65,7 @@ from edigate.mapping.expr import compile_expression
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.model import Invoice, Order, PoAck, Shipment
 from edigate.model._types import QualifiedIds, field_types, non_null
+from edigate.x12.checks import ascii_digits
 from edigate.x12.segment import Segment
 
 __all__ = ["DOCUMENTS", "OutboundMap", "load_outbound_map"]
@@ -248,7 +249,7 @@ class _Compiler:
         elif isinstance(node, Map):
             pairs = []
             for key, item in node.entries:
-                if not key.text.isdigit() or int(key.text) < 1:
+                if not ascii_digits(key.text) or int(key.text) < 1:
                     self.problem(entry.file, key.line, path, f"{key.text!r} is not an element position")
                     continue
                 pairs.append((int(key.text), item))

@@ -130,10 +130,6 @@ class Path:
             first = first or seg
         return "", first
 
-    def __call__(self, scope: Scope, _unused: object = None) -> tuple[str, Segment | None]:
-        """`read`, so that a path is a rule's source like any other (the reporter unused)."""
-        return self.read(scope)
-
     def reader(self) -> Callable[..., tuple[str, Segment | None]]:
         """`read` as a closure specialised for this path (the engine's hot loop); it takes
         and ignores a second argument so rules can call it like any other source."""

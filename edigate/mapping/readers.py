@@ -17,7 +17,7 @@ from edigate.mapping.paths import Path, Scope
 from edigate.mapping.values import CONVERTERS, ValueProblem
 from edigate.x12.segment import element_text
 
-__all__ = ["Reporter", "Rule", "compile_record", "each_reader", "pairs_reader", "put", "record", "source",
+__all__ = ["Reporter", "Rule", "compile_record", "each_reader", "pairs_reader", "put", "source",
            "texts", "value_reader"]
 
 
@@ -53,7 +53,9 @@ class Rule:
 
 
 def source(rule: Rule, where: Path | None, expr: Expression | None,
-            const: str | None) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
+            const: str | None) -> Callable[[Scope, Reporter], tuple[Any, Any]] | Path:
+    """Where a field's value comes from: a reader of (value, segment), or the path itself
+    when it names one element, which `value_reader` turns into one specialised closure."""
     if expr is None:
         if where is None:
             return lambda scope, reporter: (const, None)
@@ -71,7 +73,7 @@ def source(rule: Rule, where: Path | None, expr: Expression | None,
     return read
 
 
-def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]],
+def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]] | Path,
                   codes: Mapping[str, str] | None, xref: Mapping[str, str] | None,
                   convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
     lookups = [(t, code, words) for t, code, words in
@@ -171,12 +173,10 @@ def _finished(rule: Rule, source: Callable[..., tuple[Any, Any]],
 
 
 def pairs_reader(where: Path) -> Callable[..., Any]:
-    sid, pairs_in, first = where.segment, where.pairs_in, where.first
+    pairs_in, first = where.pairs_in, where.first
 
     def read(scope: Scope, reporter: Reporter) -> Any:
-        if sid not in scope:
-            return None
-        seg = first(scope)
+        seg = first(scope)  # None when the scope has no such segment
         return pairs_in(seg) if seg is not None else None
     return read
 
@@ -202,24 +202,11 @@ def texts(paths: list[Path], scope: Scope) -> list[str]:
     return [value for value in (p.read(scope)[0] for p in paths) if value]
 
 
-def record(rules: Sequence[Rule], scope: Scope, reporter: Reporter) -> dict[str, Any]:
-    """Run rules over one scope into a nested dict shaped like the target record."""
-    out: dict[str, Any] = {}
-    for rule in rules:
-        value = rule.read(scope, reporter)
-        if value is not None:
-            key = rule.key
-            if key is not None:
-                out[key] = value
-            else:
-                put(out, rule, value)
-    return out
-
-
 def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[str, Any]]:
-    """`record` over these rules as one generated function, a statement per rule: the
-    engine runs a section's rules once per loop (twenty PO1 loops an order), and the loop
-    over rules with its attribute lookups cost as much as the rules did."""
+    """Run these rules over one scope into a nested dict shaped like the target record, as
+    one generated function, a statement per rule: the engine runs a section's rules once per
+    loop (twenty PO1 loops an order), and a loop over rules with its attribute lookups cost
+    as much as the rules did."""
     env: dict[str, Any] = {"put": put}
     lines = ["def record(scope, reporter):", "    out = {}"]
     for i, rule in enumerate(rules):

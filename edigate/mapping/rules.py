@@ -30,7 +30,7 @@ from edigate.mapping import readers
 from edigate.mapping.expr import compile_expression
 from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
-from edigate.mapping.readers import Reporter, Rule, record
+from edigate.mapping.readers import Reporter, Rule
 from edigate.mapping.values import CONVERTERS, RESULT_TYPES, ValueProblem
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.model._types import type_name as type_name_of
@@ -166,7 +166,7 @@ class Compiler:
         return rule
 
     def source(self, rule: Rule, entry: Entry, path: str,
-               spec: dict[str, Entry]) -> Callable[[Scope, Reporter], tuple[Any, Any]]:
+               spec: dict[str, Entry]) -> Callable[[Scope, Reporter], tuple[Any, Any]] | Path:
         label = path if isinstance(entry.node, Scalar) else f"{path}.from"
         where = self.path(spec["from"], label) if "from" in spec else None
         expr = None
@@ -245,7 +245,7 @@ class Compiler:
             return lambda scope, reporter: None
         entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
         rules = self.section(path, entries, item)
-        return readers.each_reader(where, lambda scope, reporter: record(rules, scope, reporter))
+        return readers.each_reader(where, readers.compile_record(rules))
 
     def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str,
                     item: Any) -> Callable[..., Any]:

@@ -161,14 +161,7 @@ def _tuple_reader(tp: Any) -> _Read:
                 bad.path.append(f"[{i}]")
                 raise
         return tuple(out)
-    if any(r is not _str_in for r in readers):
-        return read_fixed
-
-    def read_texts(value: Any) -> tuple[Any, ...]:  # qualifier/value pairs: most of an order's arrays
-        if value.__class__ is list and len(value) == len(readers) and all(x.__class__ is str for x in value):
-            return tuple(value)
-        return read_fixed(value)
-    return read_texts
+    return read_fixed
 
 
 def _ids_reader(cls: type[QualifiedIds]) -> _Read:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Literal
 
-from edigate.x12.checks import valid_date, valid_id_qualifier, valid_time
+from edigate.x12.checks import ascii_digits, valid_date, valid_id_qualifier, valid_time
 from edigate.x12.delimiters import Delimiters
 from edigate.x12.codes import describe
 from edigate.x12.envelope import GroupHeader, InterchangeHeader, Party
@@ -139,7 +139,7 @@ def _element_error(f: Finding, kind: AckKind) -> Segment:
 def _element_ref(ref: str | None) -> str:
     """AK402/IK402 is a data element number (N0, 1-4 digits); a composite's id such as C040
     has none, and the position already names it, so it is left out."""
-    return ref if ref and ref.isdigit() and len(ref) <= 4 else ""
+    return ref if ref and ascii_digits(ref) and len(ref) <= 4 else ""
 
 
 def _segment_code(segment_id: str | None) -> str:
@@ -275,7 +275,7 @@ def read_functional_ack(body: Sequence[Segment]) -> GroupAck:
                                codes, tuple(current["errors"])))  # type: ignore[arg-type]
             current = None
         elif seg.id == "AK9":
-            included, received, accepted = (int(v) if v.isascii() and v.isdigit() else 0
+            included, received, accepted = (int(v) if ascii_digits(v) else 0
                                             for v in (seg.get(2), seg.get(3), seg.get(4)))
             codes = tuple(seg.get(n) for n in range(5, 10) if seg.get(n))
             return GroupAck(group[0], group[1], _STATUS.get(seg.get(1), "rejected"), included, received, accepted,

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-__all__ = ["FUNCTIONAL_IDS", "gs_problems", "isa_problems", "valid_date", "valid_id_qualifier", "valid_time"]
+__all__ = ["FUNCTIONAL_IDS", "ascii_digits", "gs_problems", "isa_problems", "valid_date", "valid_id_qualifier", "valid_time"]
 
 _AUTH_QUALIFIERS = frozenset({"00", "01", "02", "03", "04", "05", "06"})
 _SECURITY_QUALIFIERS = frozenset({"00", "01"})
@@ -41,7 +41,7 @@ def valid_id_qualifier(text: str) -> bool:
     return text in _ID_QUALIFIERS
 
 
-def _digits(text: str) -> bool:
+def ascii_digits(text: str) -> bool:
     """ASCII digits only: ``str.isdigit`` also accepts superscripts such as a Latin-1 0xB9,
     which ``int`` refuses."""
     return text.isascii() and text.isdigit()
@@ -49,7 +49,7 @@ def _digits(text: str) -> bool:
 
 def valid_date(text: str) -> bool:
     """YYMMDD or CCYYMMDD naming a real calendar day."""
-    if not _digits(text) or len(text) not in (6, 8):
+    if not ascii_digits(text) or len(text) not in (6, 8):
         return False
     year = int(text[:-4]) + (2000 if len(text) == 6 else 0)
     try:
@@ -61,7 +61,7 @@ def valid_date(text: str) -> bool:
 
 def valid_time(text: str) -> bool:
     """HHMM, HHMMSS, HHMMSSD or HHMMSSDD on a 24-hour clock."""
-    if not _digits(text) or not 4 <= len(text) <= 8 or len(text) == 5:
+    if not ascii_digits(text) or not 4 <= len(text) <= 8 or len(text) == 5:
         return False
     seconds_ok = len(text) < 6 or int(text[4:6]) <= 59
     return int(text[:2]) <= 23 and int(text[2:4]) <= 59 and seconds_ok
@@ -84,7 +84,7 @@ _ISA_FIELDS: tuple[tuple[int, int, str, str, _Check], ...] = (
     (9, 6, "014", "interchange date (YYMMDD)", valid_date),
     (10, 4, "015", "interchange time (HHMM)", valid_time),
     (12, 5, "017", "interchange control version number", _is_version),
-    (13, 9, "018", "interchange control number (9 digits)", str.isdigit),
+    (13, 9, "018", "interchange control number (9 digits)", ascii_digits),
     (14, 1, "019", "acknowledgment requested (0 or 1)", lambda v: v in ("0", "1")),
     (15, 1, "020", "usage indicator (P, T or I)", lambda v: v in ("P", "T", "I")),
 )
@@ -123,7 +123,7 @@ def gs_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
         yield Problem(4, "024", "GS04 date is not a valid CCYYMMDD date", value(4))
     if not valid_time(value(5)):
         yield Problem(5, "024", "GS05 time is not a valid HHMM[SS[D[D]]] time", value(5))
-    if not (value(6).isdigit() and len(value(6)) <= 9):
+    if not (ascii_digits(value(6)) and len(value(6)) <= 9):
         yield Problem(6, "6", "GS06 group control number must be 1 to 9 digits", value(6))
     if value(7) not in ("X", "T"):
         yield Problem(7, "024", "GS07 responsible agency code must be X or T", value(7))

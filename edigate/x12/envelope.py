@@ -307,7 +307,7 @@ class EnvelopeReader:
             return
         st.segments.append(seg)
         count, number, st02 = seg.get(1), seg.get(2), st.segments[0].get(2)
-        if not (count.isascii() and count.isdigit()) or int(count) != len(st.segments):
+        if not checks.ascii_digits(count) or int(count) != len(st.segments):
             self._set_finding("4", f"SE01 says {count or 'nothing'} segments, the set has "
                               f"{len(st.segments)} (ST and SE included)", seg, 1, count)
         if number != st02:
@@ -384,7 +384,7 @@ class EnvelopeReader:
 
     def _check_ge(self, seg: Segment, gs: _OpenGroup) -> None:
         count, number = seg.get(1), seg.get(2)
-        if not (count.isascii() and count.isdigit()) or int(count) != gs.set_count:
+        if not checks.ascii_digits(count) or int(count) != gs.set_count:
             gs.findings.append(self._finding(Level.GROUP, "5", f"GE01 says {count or 'nothing'} "
                                              f"transaction sets, the group has {gs.set_count}", seg, 1, count))
         if not _same_number(number, gs.header.control_number):
@@ -409,7 +409,7 @@ class EnvelopeReader:
 
     def _check_iea(self, seg: Segment, isa: _OpenInterchange) -> None:
         count, number = seg.get(1), seg.get(2)
-        if not (count.isascii() and count.isdigit()) or int(count) != isa.group_count:
+        if not checks.ascii_digits(count) or int(count) != isa.group_count:
             self._interchange_finding("021", f"IEA01 says {count or 'nothing'} functional groups, "
                                       f"the interchange has {isa.group_count}", seg, 1, count)
         if not _same_number(number, isa.header.control_number):
@@ -432,7 +432,7 @@ def _strict_from_5010(version: str) -> Severity:
 
 
 def _same_number(a: str, b: str) -> bool:
-    if a.isascii() and b.isascii() and a.isdigit() and b.isdigit():
+    if checks.ascii_digits(a) and checks.ascii_digits(b):
         return int(a) == int(b)
     return a == b
 

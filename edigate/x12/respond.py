@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, functional_ack, ta1
+from edigate.x12.checks import ascii_digits
 from edigate.x12.findings import Finding, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
 from edigate.x12.summary import TransactionCheck
@@ -81,7 +82,7 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
                 pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
             elif kind is not None:
                 declared = event.trailer.get(1) if event.trailer else ""
-                included = int(declared) if declared.isascii() and declared.isdigit() else event.set_count
+                included = int(declared) if ascii_digits(declared) else event.set_count
                 pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
                                                           kind=kind, received=included)))
             pending.first_group = pending.first_group or event.header

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from edigate.x12.checks import valid_date, valid_time
+from edigate.x12.checks import ascii_digits, valid_date, valid_time
 from edigate.x12.envelope import Transaction
 from edigate.x12.findings import Finding, Level, Severity
 from edigate.x12.segment import Composite, Element, Repeats, Segment
@@ -118,8 +118,9 @@ def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element
 
 
 def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
-    """Place ``seg`` where `_find` says, closing the loops it leaves and opening the one it
-    starts; `_find` is inlined here, the walk's hottest step."""
+    """Place ``seg`` in the innermost open loop that can take it at or after its last match,
+    searching outward; close the loops it leaves and report required children it skips.
+    This is the walk's hottest step, so the search is written inline."""
     stack = walk.stack
     sid = seg[0]
     depth = len(stack) - 1
@@ -137,11 +138,8 @@ def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         if depth < 0:
             _unplaced(walk, spec, seg, position)
             return
-    while len(stack) > depth + 1:  # `_close` of the loops left
-        left = stack.pop()
-        end = len(left.loop.children)
-        if left.loop.required_from[left.index + 1] < end:
-            _skip(walk, left, end, seg, position)
+    if len(stack) > depth + 1:  # leaving inner loops
+        _close(walk, depth + 1, seg, position)
     loop = frame.loop
     if loop.required_from[frame.index + 1] < i:
         _skip(walk, frame, i, seg, position)
@@ -222,7 +220,7 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     if spec.set_id not in _LINE_LOOPS:
         return
     ctt = next((s for s in walk.tx.segments if s.id == "CTT"), None)
-    if ctt is None or not (ctt.get(1).isascii() and ctt.get(1).isdigit()) or int(ctt.get(1)) == walk.line_loops:
+    if ctt is None or not ascii_digits(ctt.get(1)) or int(ctt.get(1)) == walk.line_loops:
         return
     position = walk.tx.segments.index(ctt) + 1
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
@@ -255,11 +253,10 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
 
 def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[_Problem]:
     """Element and syntax-note problems, remembered for segments of plain text (a composite
-    and a repetition of the same texts are equal tuples, but not the same problems)."""
+    and a repetition of the same texts are equal tuples, but not the same problems).
+    `_check_segment`, the one caller, has already looked them up and missed."""
     plain = all(e.__class__ is str for e in elements)
     key = (id(spec), elements)  # the spec lives as long as the validator's library
-    if plain and (known := walk.checked.get(key)) is not None:
-        return known
     problems = _element_problems(elements, spec)
     if spec.rules:
         problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
@@ -300,7 +297,7 @@ def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[
                     continue
                 if kind == "AN" and value.isprintable():
                     continue
-                if kind[0] == "N" and value.isdigit():
+                if kind[0] == "N" and ascii_digits(value):
                     continue
                 if kind == "R" and value.replace(".", "", 1).isdigit():
                     continue

@@ -76,6 +76,15 @@ def test_time_and_number_errors() -> None:
     assert ack_body(body)[1:3] == ["AK3*PO1*4*PO1*8", "AK4*2*330*6*1O"]
 
 
+def test_superscript_digit_is_not_a_whole_number() -> None:
+    """Latin-1 0xB9 is '¹': str.isdigit accepts it, so the N fast path must ask for ASCII digits."""
+    data = interchange([*GOOD[:3], "CTT*\xb92"]).decode().encode("latin-1")
+    [answer] = list(answer_file(data, Counter(), check=VALIDATOR, when=dt.datetime(2026, 11, 26)))
+    segs = [s.id + "*" + "*".join(e if isinstance(e, str) else ":".join(e) for e in s.elements)
+            for s in tokenize(answer.data)]
+    assert "AK4*1*354*6*\xb92" in segs
+
+
 def test_syntax_notes_paired_conditional_and_exclusion() -> None:
     body = [*GOOD[:2], "PO1*1*10*EA*2.50*PE*UP", GOOD[3]]
     assert ack_body(body)[1:3] == ["AK3*PO1*4*PO1*8", "AK4*7*234*2"]
