@@ -95,12 +95,13 @@ class Amendments:
                                 hint="agree a return or a credit with the buyer, then reject this one"),)
         return ()
 
-    def apply(self, amendment: Amendment, *, export: Order | None = None) -> Document | None:
+    def apply(self, amendment: Amendment, order: Order) -> Document | None:
         """Retire the earlier order and give its stock back, once; audited on both orders.
-        ``export`` (what routing sends for the later order) is saved with it."""
+        For a cancel (``order``, the later one) what routing sends is saved with it (`cancel_export`)."""
         if not amendment.pending or amendment.earlier is None:
             return None
         earlier = amendment.earlier
+        export = cancel_export(order, earlier) if amendment.purpose is Purpose.CANCEL else None
         status = DocumentStatus.CANCELLED if amendment.purpose is Purpose.CANCEL else DocumentStatus.SUPERSEDED
         done = self.store.amend_order(earlier.id, amendment.document_id, status,
                                       decided=None if export is None else dumps(export))
