@@ -96,18 +96,18 @@ class Amendments:
                                 hint="agree a return or a credit with the buyer, then reject this one"),)
         return ()
 
-    def apply(self, amendment: Amendment, order: Order) -> Document | None:
+    def apply(self, amendment: Amendment, order: Order) -> None:
         """Retire the earlier order and give its stock back, once; audited on both orders.
         For a cancel (``order``, the later one) what routing sends is saved with it (`cancel_export`)."""
         if not amendment.pending or amendment.earlier is None:
-            return None
+            return
         earlier = amendment.earlier
         export = cancel_export(order, earlier) if amendment.purpose is Purpose.CANCEL else None
         status = DocumentStatus.CANCELLED if amendment.purpose is Purpose.CANCEL else DocumentStatus.SUPERSEDED
         done = self.store.amend_order(earlier.id, amendment.document_id, status,
                                       decided=None if export is None else dumps(export))
         if not done.applied:
-            return None
+            return
         given = ", ".join(f"{a.quantity} {a.sku}" for a in done.released) or "no stock held"
         self.store.audit(actor=ACTOR, action=AuditAction.AMEND, target=f"order:{earlier.id}",
                          transmission_id=earlier.transmission_id,
@@ -117,7 +117,6 @@ class Amendments:
                          note=f"{_DONE[amendment.purpose]} order {earlier.id}")
         if earlier.status is DocumentStatus.HELD:
             settle(self.store, earlier.transmission_id)
-        return done.earlier
 
 
 def settle(store: Store, transmission_id: int | None) -> None:

@@ -36,14 +36,14 @@ class As2Mixin(StoreBase):
             return None if row is None else _record(row)
 
     def record_mdn(self, message_id: str, *, status: str | None, disposition: str | None,
-                   text: str | None = None, at: dt.datetime | None = None) -> As2Message:
+                   text: str | None = None) -> As2Message:
         """What the partner's async MDN said of a message we sent (a repeated MDN overwrites)."""
         with self._write() as s:
             row = s.scalar(select(As2MessageRow).where(As2MessageRow.message_id == message_id))
             if row is None:
                 raise UsageError(f"no AS2 message {message_id} was sent", code="store.not_found")
             row.mdn_status, row.disposition, row.mdn_text = status, disposition, text
-            row.mdn_at = at or utcnow()
+            row.mdn_at = utcnow()
             s.flush()
             return _record(row)
 
