@@ -11,7 +11,7 @@ from edigate.purposes import IN_FORCE, is_cancel
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",
-           "target_of"]
+           "purpose_of", "target_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,12 @@ class OrderChain:
 
 def po_of(doc: Document) -> str:
     return doc.key.rsplit(":", 1)[0]
+
+
+def purpose_of(doc: Document) -> str:
+    """The purpose part of the order's key (`edigate.purposes.order_key`): ``cancel``, or
+    ``change@1f0c…`` for a change or replacement, with its digest."""
+    return doc.key.rsplit(":", 1)[1]
 
 
 def target_of(doc: Document) -> str:
