@@ -149,13 +149,15 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _print_chain(chain: OrderChain, out: TextIO) -> None:
+    from edigate.orders.stored import purpose_of
+
     d, t = chain.order, chain.transmission
     print(f"order {d.id}: PO {chain.po_number} from {d.partner}: {d.status.value}", file=out)
     if t is not None:
         print(f"  850 in transmission {t.id} ({t.file_name}, ISA13 {t.isa13 or '-'}): {t.status.value}", file=out)
     if len(chain.versions) > 1:
         for v in chain.versions:
-            print(f"  order {v.id} ({v.key.rsplit(':', 1)[1]}): {v.status.value}{_links(chain, v)}", file=out)
+            print(f"  order {v.id} ({purpose_of(v)}): {v.status.value}{_links(chain, v)}", file=out)
     for o in chain.outbounds:
         due = f", due {o.ack_due_at:%Y-%m-%d %H:%M}" if o.ack_status.value == "pending" and o.ack_due_at else ""
         result = f": {o.ack_result}" if o.ack_result else ""
@@ -167,8 +169,10 @@ def _print_chain(chain: OrderChain, out: TextIO) -> None:
 
 def _links(chain: OrderChain, doc: Document) -> str:
     """How ``doc`` stands to the other orders of its PO: what it amends, what amended it."""
+    from edigate.orders.stored import purpose_of
+
     later = chain.amended_by(doc)
-    words = [f"{later.key.rsplit(':', 1)[1]} order {later.id} retired it"] if later else []
+    words = [f"{purpose_of(later)} order {later.id} retired it"] if later else []
     if doc.amends is not None:
         words.append(f"amends order {doc.amends}")
     if doc.superseded_by is not None:

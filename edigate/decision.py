@@ -18,14 +18,15 @@ from enum import StrEnum
 from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck, Purpose
 from edigate.rules import Policy, RuleFinding
 
-__all__ = ["Decision", "Outcome", "as_decided", "decide", "po_ack"]
+__all__ = ["AMENDING", "Decision", "Outcome", "as_decided", "decide", "po_ack"]
 
 _LINE_REJECTING = frozenset({"rule.sku.unknown", "rule.sku.inactive", "rule.uom.mismatch"})
 _ORDER_REJECTING = frozenset({"rule.ship_to.missing", "rule.ship_to.store_missing", "rule.ship_to.store_unknown",
                               "rule.ship_to.incomplete", "rule.ship_to.po_box", "rule.dates.past",
                               "rule.dates.window", "rule.purpose.unknown_po", "rule.purpose.shipped",
                               "rule.purpose.retired"})
-_ECHOED = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
+AMENDING = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
+"""The purposes that act on an earlier order; a 855 answering one echoes it (BAK01)."""
 _NEEDS_A_PERSON = frozenset({"rule.purpose.copy"})
 """Findings held for a specialist whatever the partner's policy: answering them is a judgment."""
 
@@ -76,7 +77,7 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
         ack_type = AckType.ACCEPTED_NO_CHANGE
     else:
         ack_type = AckType.ACCEPTED_WITH_CHANGES
-    echoed = order.purpose in _ECHOED  # BAK01 is the 855's own purpose: it cancels, changes or replaces ours
+    echoed = order.purpose in AMENDING  # BAK01 is the 855's own purpose: it cancels, changes or replaces ours
     return PoAck(po_number=order.po_number, po_date=order.po_date, ack_type=ack_type, ack_date=today,
                  purpose=order.purpose if echoed else Purpose.ORIGINAL,
                  purpose_code=(order.purpose_code or "00") if echoed else "00", buyer=order.buyer,

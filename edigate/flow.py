@@ -17,7 +17,7 @@ from edigate.mapping.inbound import InboundMap
 from edigate.mapping.outbound import OutboundMap
 from edigate.model import Order, Purpose
 from edigate.partners import Partner
-from edigate.purposes import Amendments, cancel_export
+from edigate.purposes import Amendments
 from edigate.rules import RuleSet, check_order, load_rules
 from edigate.workspace import Workspace
 from edigate.x12.envelope import Party
@@ -55,13 +55,10 @@ class Flow:
             return decide(order, findings, self.rules.rules.policy, today=self.today)
         amendments = Amendments(self.stock.store)
         amendment = amendments.check(order, document_id, self.partner.id)
-        if order.purpose is Purpose.CANCEL:  # the order's content is not ours to judge any more
-            export = cancel_export(order, amendment.earlier)
-            return self.stock.promise(order, document_id, amendment.findings, self.rules, today=self.today,
-                                      settle=lambda: amendments.apply(amendment, export=export))
-        findings = [*check_order(order, self.rules, today=self.today), *amendment.findings]
+        findings = [*(() if order.purpose is Purpose.CANCEL  # a cancel's content is not ours to judge any more
+                      else check_order(order, self.rules, today=self.today)), *amendment.findings]
         decision = self.stock.promise(order, document_id, findings, self.rules, today=self.today,
-                                      settle=lambda: amendments.apply(amendment))
+                                      settle=lambda: amendments.apply(amendment, order))
         export = as_decided(order, decision.ack) if decision.outcome is Outcome.ACCEPTED else order
         return decision if export is order else replace(decision, export=export)
 

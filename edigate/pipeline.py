@@ -530,15 +530,16 @@ class Pipeline:
 
     def poll(self, partner_id: str, *, options: ChannelOptions | None = None,
              stopping: Callable[[], bool] = lambda: False,
-             on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission]:
+             on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission] | None:
         """Fetch what waits on the partner's inbound channel: each file archived, recorded,
         then marked done there, the next ones downloading and archiving meanwhile
-        (`fetch_ahead`). Stops after the file in hand once ``stopping()``; nothing when
-        another process polls the channel now. ``on_received`` sees each transmission as it
-        is recorded (a `TransportError` part way loses none of them)."""
+        (`fetch_ahead`). Stops after the file in hand once ``stopping()``. None when it did
+        not poll: another process polls the channel now, or the channel is not polled here
+        (none, AS2, or a type outside ``channel_types``). ``on_received`` sees each
+        transmission as it is recorded (a `TransportError` part way loses none of them)."""
         config = self.partners[partner_id].channels.inbound
         if config is None or config.type not in self.channel_types or config.type == "as2":
-            return []  # AS2 messages arrive at the listener
+            return None  # AS2 messages arrive at the listener
         received: list[Transmission] = []
 
         def record(got: Received) -> None:
@@ -546,10 +547,11 @@ class Pipeline:
             on_received(tx)
 
         with self.store.try_poll_lock(partner_id) as mine:
-            if mine:
-                with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
-                    fetch_ahead(channel, channel.list(), record, stopping=stopping,
-                                prepare=lambda got: self.archive.put(got.data))
+            if not mine:
+                return None
+            with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
+                fetch_ahead(channel, channel.list(), record, stopping=stopping,
+                            prepare=lambda got: self.archive.put(got.data))
         return received
 
     def poll_all(self) -> tuple[str, ...]:

@@ -23,17 +23,18 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from edigate.decision import AMENDING
 from edigate.model import Order, Purpose, dumps, loads
 from edigate.rules import RuleFinding
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
 
-__all__ = ["AMENDING", "Amendment", "Amendments", "cancel_destinations", "cancel_export", "earlier_order",
-           "is_cancel", "order_key", "settle"]
+__all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
+           "earlier_order", "is_cancel", "order_key", "settle"]
 
-AMENDING = frozenset({Purpose.CANCEL, Purpose.CHANGE, Purpose.REPLACE})
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
-_ROUTED = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED})
+IN_FORCE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED})
+"""An order accepted (and routed, or on its way): the one that stands for its PO, to ship or to cancel."""
 _SHIPPING_SETS = {"856": "shipped", "810": "invoiced"}
 ACTOR = "edigate"
 """How the audit trail names the gateway when it applies a buyer's amendment itself."""
@@ -95,17 +96,18 @@ class Amendments:
                                 hint="agree a return or a credit with the buyer, then reject this one"),)
         return ()
 
-    def apply(self, amendment: Amendment, *, export: Order | None = None) -> Document | None:
+    def apply(self, amendment: Amendment, order: Order) -> None:
         """Retire the earlier order and give its stock back, once; audited on both orders.
-        ``export`` (what routing sends for the later order) is saved with it."""
+        For a cancel (``order``, the later one) what routing sends is saved with it (`cancel_export`)."""
         if not amendment.pending or amendment.earlier is None:
-            return None
+            return
         earlier = amendment.earlier
+        export = cancel_export(order, earlier) if amendment.purpose is Purpose.CANCEL else None
         status = DocumentStatus.CANCELLED if amendment.purpose is Purpose.CANCEL else DocumentStatus.SUPERSEDED
         done = self.store.amend_order(earlier.id, amendment.document_id, status,
                                       decided=None if export is None else dumps(export))
         if not done.applied:
-            return None
+            return
         given = ", ".join(f"{a.quantity} {a.sku}" for a in done.released) or "no stock held"
         self.store.audit(actor=ACTOR, action=AuditAction.AMEND, target=f"order:{earlier.id}",
                          transmission_id=earlier.transmission_id,
@@ -115,7 +117,6 @@ class Amendments:
                          note=f"{_DONE[amendment.purpose]} order {earlier.id}")
         if earlier.status is DocumentStatus.HELD:
             settle(self.store, earlier.transmission_id)
-        return done.earlier
 
 
 def settle(store: Store, transmission_id: int | None) -> None:
@@ -131,14 +132,14 @@ def settle(store: Store, transmission_id: int | None) -> None:
 def earlier_order(versions: list[Document], document_id: int) -> Document | None:
     """The newest order for the PO received before ``document_id`` that is still in force
     (a cancellation is never an order to amend)."""
-    live = [d for d in versions if d.id < document_id and d.status in _LIVE and not d.key.endswith(":cancel")]
+    live = [d for d in versions if d.id < document_id and d.status in _LIVE and not is_cancel(d)]
     return live[-1] if live else None
 
 
 def cancel_export(cancel: Order, earlier: Document | None) -> Order | None:
     """What routing sends for a cancellation: the earlier order as it was routed, marked
     cancelled; None when the earlier order never went out (it was held or rejected)."""
-    if earlier is None or earlier.status not in _ROUTED:
+    if earlier is None or earlier.status not in IN_FORCE:
         return None
     sent = loads(Order, earlier.decided or earlier.body)
     return replace(sent, purpose=Purpose.CANCEL, purpose_code=cancel.purpose_code, source=cancel.source)

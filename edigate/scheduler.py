@@ -270,12 +270,14 @@ class Gateway:
         received: list[Transmission] = []
         problem = None
         try:
-            self.pipeline.poll(partner_id, options=self.options, stopping=self.stopping.is_set,
-                               on_received=received.append)
+            polled = self.pipeline.poll(partner_id, options=self.options, stopping=self.stopping.is_set,
+                                        on_received=received.append)
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
             problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
         else:
+            if polled is None:
+                return 0, None  # another gateway polls it now, or it is not polled here: nothing to log
             self._channel(partner_id, "in", "channel.polled", f"{len(received)} file(s) received")
         if received:
             self.wake()

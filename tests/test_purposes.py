@@ -166,7 +166,7 @@ def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_pat
     assert orders(store)[f"{PO}:original"].status is DocumentStatus.ACCEPTED
 
 
-def test_a_second_cancel_finds_the_order_already_cancelled(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_replacement_after_a_cancel_finds_the_order_already_cancelled(store: Store, tmp_path: Path) -> None:  # noqa: F811
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     p.ingest(variant(tmp_path, "01", 7746), "dropship")

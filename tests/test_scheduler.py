@@ -14,7 +14,7 @@ import pytest
 from edigate.errors import UsageError
 from edigate.pipeline import Pipeline
 from edigate.scheduler import PERIODIC, Gateway, Periodic
-from edigate.store import EventKind, Status
+from edigate.store import EventKind, Status, Store
 from tests.store.conftest import url  # noqa: F401  (fixture: one store URL per backend)
 from tests.support.gateway import make_workspace, open_pipeline, po_file
 
@@ -140,6 +140,19 @@ def test_poll_failure_is_a_channel_event_not_a_crash(pipeline: Pipeline, workspa
     [event] = pipeline.store.events(kind=EventKind.CHANNEL, code="channel.poll_failed")
     assert event.partner == "bigbox" and event.channel == "in" and "cannot list" in event.message
     assert pipeline.store.events(kind=EventKind.SCHEDULER) == []
+
+
+def test_a_poll_another_gateway_holds_is_not_logged_as_one(pipeline: Pipeline, workspace: Path, url: str,  # noqa: F811
+                                                           gateways: Callable[..., Gateway]) -> None:
+    drop(workspace / "in", 1)
+    gateway = gateways(pipeline)
+    with Store.open(url) as other, other.try_poll_lock("bigbox") as held:
+        assert held
+        assert gateway.poll("bigbox") == 0
+        assert pipeline.store.events(kind=EventKind.CHANNEL) == []  # it never polled: nothing to say it did
+    assert gateway.poll("bigbox") == 1
+    [polled] = pipeline.store.events(kind=EventKind.CHANNEL, code="channel.polled")
+    assert polled.message == "1 file(s) received"
 
 
 def test_a_periodic_job_is_one_entry(pipeline: Pipeline, gateways: Callable[..., Gateway]) -> None:

@@ -22,7 +22,7 @@ from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.orders.outputs import ALL_CHANNELS, deliver, send, send_855
 from edigate.orders.stored import find_order, order_of, po_of, target_of
 from edigate.partners import Partner
-from edigate.purposes import Amendments, cancel_destinations, cancel_export, is_cancel, settle
+from edigate.purposes import Amendments, cancel_destinations, is_cancel, settle
 from edigate.routing import Delivery, Router
 from edigate.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
@@ -94,8 +94,7 @@ def _amend(store: Store, order: Order, doc: Document) -> None:
     if blocking:
         raise UsageError(f"order {doc.id} cannot be released: {blocking[0].message}; {blocking[0].hint}",
                          code="orders.amend")
-    export = cancel_export(order, amendment.earlier) if order.purpose is Purpose.CANCEL else None
-    amendments.apply(amendment, export=export)
+    amendments.apply(amendment, order)
 
 
 def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partner, doc: Document,

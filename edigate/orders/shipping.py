@@ -21,14 +21,13 @@ from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
 from edigate.orders.outputs import ALL_CHANNELS, load_map, send, write_recorded
 from edigate.orders.stored import order_of, orders_by_po
 from edigate.partners import Partner
-from edigate.store import Document, DocumentKind, DocumentStatus, NewDocument, Outbound, Store
+from edigate.purposes import IN_FORCE
+from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
 from edigate.warehouse import is_x12, read_shipping_advice
 from edigate.workspace import Workspace
 from edigate.x12.writer import TransactionContent
 
 __all__ = ["Shipped", "invoice", "ship"]
-
-_SHIPPABLE = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +47,8 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
     if rows and store.documents(kind=DocumentKind.SHIPMENT, partner=partner.id, key=rows[0].shipment_id):
         raise DataError(f"shipment {rows[0].shipment_id} was already confirmed", code="shipment.duplicate")
     blocked = sorted({f"row {r.row}: PO {r.po_number} is {docs[r.po_number].status.value}, not accepted"
-                      for r in rows if r.po_number in docs and docs[r.po_number].status not in _SHIPPABLE})
-    orders = {po: order_of(d) for po, d in docs.items() if d.status in _SHIPPABLE}
+                      for r in rows if r.po_number in docs and docs[r.po_number].status not in IN_FORCE})
+    orders = {po: order_of(d) for po, d in docs.items() if d.status in IN_FORCE}
     problems = blocked + _over_shipped(store, partner.id, rows, orders)
     if problems:
         raise DataError("\n".join(problems), code="shipment.mismatch")

@@ -7,14 +7,11 @@ from dataclasses import dataclass
 
 from edigate.errors import UsageError
 from edigate.model import Order, from_json
-from edigate.purposes import is_cancel
+from edigate.purposes import IN_FORCE, is_cancel
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",
-           "target_of"]
-
-
-_IN_FORCE = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED)
+           "purpose_of", "target_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +35,12 @@ class OrderChain:
 
 def po_of(doc: Document) -> str:
     return doc.key.rsplit(":", 1)[0]
+
+
+def purpose_of(doc: Document) -> str:
+    """The purpose part of the order's key (`edigate.purposes.order_key`): ``cancel``, or
+    ``change@1f0c…`` for a change or replacement, with its digest."""
+    return doc.key.rsplit(":", 1)[1]
 
 
 def target_of(doc: Document) -> str:
@@ -100,6 +103,6 @@ def orders_by_po(store: Store, partner: str) -> dict[str, Document]:
     found: dict[str, Document] = {}
     for d in store.documents(kind=DocumentKind.ORDER, partner=partner, current=True):
         held = found.get(po := po_of(d))
-        if not is_cancel(d) and (held is None or d.status in _IN_FORCE or held.status not in _IN_FORCE):
+        if not is_cancel(d) and (held is None or d.status in IN_FORCE or held.status not in IN_FORCE):
             found[po] = d
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from edigate.errors import UsageError
 from edigate.store.base import StoreBase
@@ -15,13 +15,17 @@ from edigate.store.types import utcnow
 __all__ = ["As2Mixin"]
 
 
+def _by_id(message_id: str) -> Select[As2MessageRow]:
+    return select(As2MessageRow).where(As2MessageRow.message_id == message_id)
+
+
 class As2Mixin(StoreBase):
 
     def await_mdn(self, *, message_id: str, partner: str, as2_id: str, mic: str | None,
                   outbound_id: int | None = None) -> As2Message:
         """Record a message sent with an async MDN asked for (once per Message-ID)."""
         with self._write() as s:
-            row = s.scalar(select(As2MessageRow).where(As2MessageRow.message_id == message_id))
+            row = s.scalar(_by_id(message_id))
             if row is None:
                 row = As2MessageRow(message_id=message_id, partner=partner, as2_id=as2_id, mic=mic,
                                     outbound_id=outbound_id, sent_at=utcnow())
@@ -32,18 +36,18 @@ class As2Mixin(StoreBase):
     def as2_message(self, message_id: str) -> As2Message | None:
         """The message we sent under this Message-ID, if any."""
         with self._read() as s:
-            row = s.scalar(select(As2MessageRow).where(As2MessageRow.message_id == message_id))
+            row = s.scalar(_by_id(message_id))
             return None if row is None else _record(row)
 
     def record_mdn(self, message_id: str, *, status: str | None, disposition: str | None,
-                   text: str | None = None, at: dt.datetime | None = None) -> As2Message:
+                   text: str | None = None) -> As2Message:
         """What the partner's async MDN said of a message we sent (a repeated MDN overwrites)."""
         with self._write() as s:
-            row = s.scalar(select(As2MessageRow).where(As2MessageRow.message_id == message_id))
+            row = s.scalar(_by_id(message_id))
             if row is None:
                 raise UsageError(f"no AS2 message {message_id} was sent", code="store.not_found")
             row.mdn_status, row.disposition, row.mdn_text = status, disposition, text
-            row.mdn_at = at or utcnow()
+            row.mdn_at = utcnow()
             s.flush()
             return _record(row)
 

@@ -72,7 +72,8 @@ class EventsMixin(StoreBase):
         newest = select(func.max(EventRow.id)).group_by(EventRow.kind, EventRow.partner, EventRow.channel,
                                                         EventRow.code)
         old = [EventRow.at < before, EventRow.kind != EventKind.ALERT, EventRow.id.not_in(newest)]
-        with self._read() if dry_run else self._write() as s:
-            if dry_run:
+        if dry_run:
+            with self._read() as s:
                 return int(s.scalar(select(func.count()).select_from(EventRow).where(*old)) or 0)
+        with self._write() as s:
             return int(s.execute(delete(EventRow).where(*old)).rowcount)  # type: ignore[attr-defined]

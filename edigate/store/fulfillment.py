@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from edigate.errors import StoreError
 from edigate.store import convert
 from edigate.store.base import StoreBase
-from edigate.store.records import Document, DocumentStatus, Outbound
+from edigate.store.records import DocumentStatus, Outbound
 from edigate.store.tables import Base, DocumentRow, OutboundRow, _enum
 from edigate.store.types import BigId, created, hexdigest, intpk, utcnow, when
 
@@ -118,13 +118,12 @@ class InventoryLevelRow(Base):
 
 @dataclass(frozen=True, slots=True)
 class Amended:
-    """An earlier order after a later one cancelled or superseded it, and the stock it gave back.
+    """The stock an earlier order gave back when a later one cancelled or superseded it.
 
     ``applied`` is False when the later order had already done so (the same amendment
-    decided again) or another order had (``earlier.status`` says which): nothing changed.
+    decided again) or another order had: nothing changed.
     """
 
-    earlier: Document
     released: tuple[Allocation, ...]
     applied: bool
 
@@ -289,7 +288,7 @@ class FulfillmentMixin(StoreBase):
             if earlier is None or later is None:
                 raise StoreError(f"no order {earlier_id if earlier is None else later_id} to amend")
             if later.amends == earlier_id or earlier.status in _RETIRED:
-                return Amended(convert.document(earlier), (), applied=False)
+                return Amended((), applied=False)
             earlier.status, later.amends = status, earlier_id
             if decided is not None:
                 later.decided = decided
@@ -299,7 +298,7 @@ class FulfillmentMixin(StoreBase):
                 self._give_back(s, row, on_hand=0)
                 row.status, row.released_at = AllocationStatus.RELEASED, utcnow()
             s.flush()
-            return Amended(convert.document(earlier), tuple(_allocation(r) for r in rows), applied=True)
+            return Amended(tuple(_allocation(r) for r in rows), applied=True)
 
         return self._write_retrying(work)
 
