@@ -11,9 +11,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+CORPUS = REPO / "tests" / "corpus"
+"""The public X12 corpus, copied byte for byte from the shared folder with its sources and
+licences, so a fresh clone's tests need nothing outside the repository."""
+
+
 def corpus_root() -> Path:
-    """`../shared/x12-corpus` beside the repository, or $EDIGATE_CORPUS."""
-    root = Path(os.environ.get("EDIGATE_CORPUS", REPO.parent / "shared" / "x12-corpus"))
+    """`tests/corpus` in the repository, or $EDIGATE_CORPUS."""
+    root = Path(os.environ.get("EDIGATE_CORPUS") or CORPUS)
     if not (root / "index.tsv").is_file():
         raise RuntimeError(f"X12 corpus not found at {root}: every test run reads it; "
                            "set EDIGATE_CORPUS to its folder")
