@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,10 @@ licences, so a fresh clone's tests need nothing outside the repository."""
 
 
 def corpus_root() -> Path:
-    """`tests/corpus` in the repository, or $EDIGATE_CORPUS."""
-    root = Path(os.environ.get("EDIGATE_CORPUS") or CORPUS)
-    if not (root / "index.tsv").is_file():
-        raise RuntimeError(f"X12 corpus not found at {root}: every test run reads it; "
-                           "set EDIGATE_CORPUS to its folder")
-    return root
+    """`tests/corpus` in the repository."""
+    if not (CORPUS / "index.tsv").is_file():
+        raise RuntimeError(f"X12 corpus not found at {CORPUS}: every test run reads it")
+    return CORPUS
 
 
 def corpus_index() -> list[dict[str, str]]:
