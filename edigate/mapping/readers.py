@@ -17,8 +17,8 @@ from edigate.mapping.paths import Path, Scope
 from edigate.mapping.values import CONVERTERS, ValueProblem
 from edigate.x12.segment import element_text
 
-__all__ = ["Reporter", "Rule", "compile_record", "each_reader", "pairs_reader", "put", "source",
-           "texts", "value_reader"]
+__all__ = ["Reporter", "Rule", "compile_record", "concat_reader", "distribution_reader", "each_reader",
+           "numbered", "pairs_reader", "put", "source", "texts", "tuple_reader", "value_reader"]
 
 
 class Reporter(Protocol):
@@ -30,6 +30,10 @@ class Reporter(Protocol):
     def el(self, scope: Scope, path: str) -> str | None: ...
 
     def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None: ...
+
+    @property
+    def position(self) -> int:
+        """The loop's number among the loops of its kind in the set (1 for the first PO1)."""
 
 
 @dataclass(slots=True)
@@ -126,10 +130,14 @@ def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, st
 
 def _finisher(rule: Rule, lookups: list[tuple[Mapping[str, str], str, str]],
               convert: Callable[[Any], Any], default: Any) -> Callable[[str, Any, Reporter], Any]:
-    """What a read text becomes: looked up in the rule's tables, then converted."""
+    """What a read text becomes: looked up in the rule's tables, then converted. A table's
+    ``"*"`` entry takes every code the table does not list: to itself when it is ``"*"``."""
     def finish(value: Any, seg: Any, reporter: Reporter) -> Any:
         for table, code, words in lookups:
-            found = table.get(value if type(value) is str else str(value))
+            text = value if type(value) is str else str(value)
+            found = table.get(text)
+            if found is None and "*" in table:
+                found = text if table["*"] == "*" else table["*"]
             if found is None:
                 reporter.problem(rule, code, f"unknown {words}", seg, str(value),
                                  "add it to the map's table or ask the partner")
@@ -194,6 +202,67 @@ def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) ->
                 out.extend(value)
             elif value is not None and value != {}:
                 out.append(value)
+        return out or None
+    return read
+
+
+def numbered(read: Callable[..., Any]) -> Callable[..., Any]:
+    """A text field that, when the loop does not send it, takes the loop's number in the set
+    (a PO1 without PO101 is numbered by its place among the order's lines)."""
+    def number(scope: Scope, reporter: Reporter) -> Any:
+        value = read(scope, reporter)
+        return str(reporter.position) if value is None else value
+    return number
+
+
+def concat_reader(reads: Sequence[Callable[..., Any]]) -> Callable[..., Any]:
+    """One list field filled by several ``each`` blocks (REF, then N9 ...), in their order."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out: list[Any] = []
+        for item in reads:
+            out.extend(item(scope, reporter) or ())
+        return out or None
+    return read
+
+
+def tuple_reader(rule: Rule, paths: Sequence[Path],
+                 converts: Sequence[Callable[[Any], Any]]) -> Callable[..., Any]:
+    """One fixed tuple per segment (``dates.other``: DTM01 and DTM02 as (code, date)); a
+    segment missing a value gives none, one whose value is not of its type a finding."""
+    def read(scope: Scope, reporter: Reporter) -> list[tuple[Any, ...]]:
+        ((seg,),) = scope.values()
+        out = []
+        for path, convert in zip(paths, converts, strict=True):
+            text = path.value_in(seg)
+            if not text:
+                return []
+            try:
+                out.append(convert(text))
+            except ValueProblem as exc:
+                reporter.problem(rule, "map.value", str(exc), seg, text)
+                return []
+        return [tuple(out)]
+    return read
+
+
+def distribution_reader(rule: Rule, where: Path) -> Callable[..., Any]:
+    """Destinations from SDQ: each location (SDQ03, 05 ... 21, its id qualifier SDQ02) with
+    the quantity that follows it, in the unit SDQ01, for every SDQ in the loop."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out = []
+        for seg in where.segments(scope):
+            uom, qualifier = seg.get(1) or None, seg.get(2)
+            for position in range(3, 23, 2):
+                location, quantity = seg.get(position), seg.get(position + 1)
+                if not location or not quantity:
+                    continue
+                try:
+                    amount = CONVERTERS["decimal"](quantity)
+                except ValueProblem as exc:
+                    reporter.problem(rule, "map.value", str(exc), seg, quantity)
+                    continue
+                party = {"role": "ST", "ids": [(qualifier, location)] if qualifier else []}
+                out.append({"ship_to": party, "quantity": amount, "uom": uom})
         return out or None
     return read
 

@@ -1,0 +1,99 @@
+"""An 860 applied to the order it names: the order as the buyer now wants it.
+
+The result is an `Order` whose purpose is the 860's (BCH01: 04 change, 01 cancel, 05
+replace), so the gateway decides, stocks, routes and answers it exactly as it would an
+850 change (`edigate.purposes`): the earlier order is superseded (or cancelled) and gives
+its stock back, and the changed one is decided afresh. Its ``source.set_id`` is ``860``,
+so its answer is an 865.
+
+- a change keeps every line the 860 does not name; POC02 ``DI`` deletes a line, ``AI``
+  adds one (or replaces the line of that number), any other code replaces the values the
+  POC sends (quantity, unit, price, ids, dates) and keeps the rest;
+- header values the 860 sends (dates, parties, references, notes) replace the order's;
+- a replacement (05) takes the 860's lines as the whole order;
+- with no order held for the PO, the 860 stands alone (its added lines), and the rules
+  report the PO as unknown, as for an 850 change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+from typing import Any
+
+from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose
+
+__all__ = ["apply_change", "line_from_change"]
+
+_HEADER = ("buyer", "seller", "ship_to", "bill_to", "ship_from", "mark_for")
+
+
+def apply_change(change: OrderChange, earlier: Order | None) -> Order:
+    """The order ``change`` makes of ``earlier`` (None when no order is held for the PO)."""
+    base = earlier or Order(change.po_number, change.po_date)
+    if change.purpose is Purpose.REPLACE:
+        lines = tuple(line for c in change.lines if (line := line_from_change(c)) is not None)
+    else:
+        lines = _changed_lines(base.lines, change.lines)
+    header: dict[str, Any] = {name: getattr(change, name) for name in _HEADER if getattr(change, name)}
+    if change.other_parties:
+        header["other_parties"] = change.other_parties
+    source = change.source and replace(change.source, set_id="860")
+    return replace(base, purpose=change.purpose, purpose_code=change.purpose_code,
+                   order_type=change.order_type or base.order_type,
+                   release_number=change.release_number or base.release_number,
+                   dates=_dates(base.dates, change.dates),
+                   references=_merged(base.references, change.references, lambda r: r.qualifier),
+                   notes=(*base.notes, *change.notes), lines=lines, source=source, **header)
+
+
+def _changed_lines(lines: tuple[OrderLine, ...], changes: tuple[LineChange, ...]) -> tuple[OrderLine, ...]:
+    by_number = {line.line_number: line for line in lines}
+    order = [line.line_number for line in lines]
+    for change in changes:
+        held = by_number.get(change.line_number)
+        if change.deletes:
+            by_number.pop(change.line_number, None)
+            continue
+        line = line_from_change(change) if change.adds or held is None else _changed_line(held, change)
+        if line is None:
+            continue
+        if change.line_number not in by_number and change.line_number not in order:
+            order.append(change.line_number)
+        by_number[change.line_number] = line
+    return tuple(by_number[n] for n in order if n in by_number)
+
+
+def line_from_change(change: LineChange) -> OrderLine | None:
+    """A new order line from a POC (None when it lacks a quantity or a unit)."""
+    if change.quantity is None or not change.uom:
+        return None
+    return OrderLine(change.line_number, change.quantity, change.uom, change.unit_price, change.price_basis,
+                     change.product_ids, change.description, dates=change.dates,
+                     references=change.references, notes=change.notes)
+
+
+def _changed_line(line: OrderLine, change: LineChange) -> OrderLine:
+    """The held line with the values the POC sends put in place of its own."""
+    sent: dict[str, Any] = {name: value for name in ("quantity", "uom", "unit_price", "price_basis",
+                                                     "description")
+                            if (value := getattr(change, name)) is not None}
+    if change.product_ids:
+        sent["product_ids"] = type(line.product_ids)(_merged(line.product_ids, change.product_ids, lambda p: p[0]))
+    return replace(line, dates=_dates(line.dates, change.dates),
+                   references=_merged(line.references, change.references, lambda r: r.qualifier),
+                   notes=(*line.notes, *change.notes), **sent)
+
+
+def _dates(held: Dates, sent: Dates) -> Dates:
+    """Dates moved: each date the 860 sends replaces the held one of its kind."""
+    values = {f.name: getattr(sent, f.name) for f in dataclasses.fields(Dates)
+              if f.name != "other" and getattr(sent, f.name) is not None}
+    other = _merged(held.other, sent.other, lambda d: d[0])
+    return replace(held, other=other, **values)
+
+
+def _merged(held: tuple[Any, ...], sent: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
+    """``held`` with every item whose key the 860 sends replaced by the 860's items."""
+    keys = {key(item) for item in sent}
+    return (*(item for item in held if key(item) not in keys), *sent)
