@@ -11,19 +11,26 @@ so its answer is an 865.
   POC sends (quantity, unit, price, ids, dates) and keeps the rest;
 - header values the 860 sends (dates, parties, references, notes) replace the order's;
 - a replacement (05) takes the 860's lines as the whole order;
-- with no order held for the PO, the 860 stands alone (its added lines), and the rules
+- with no order held for the PO, the 860 stands alone (every line it sends but those it
+  deletes), and the rules
   report the PO as unknown, as for an 850 change.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 from typing import Any
 
-from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose
+from edigate.mapping.inbound import InboundMap
+from edigate.mapping.translate import translate_transaction
+from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, dumps
+from edigate.parallel import SetKey, Translated, set_key
+from edigate.purposes import order_key
+from edigate.x12.envelope import EnvelopeReader, Transaction
 
-__all__ = ["apply_change", "line_from_change"]
+__all__ = ["apply_change", "line_from_change", "translate_changes"]
 
 _HEADER = ("buyer", "seller", "ship_to", "bill_to", "ship_from", "mark_for")
 
@@ -97,3 +104,16 @@ def _merged(held: tuple[Any, ...], sent: tuple[Any, ...], key: Any) -> tuple[Any
     """``held`` with every item whose key the 860 sends replaced by the 860's items."""
     keys = {key(item) for item in sent}
     return (*(item for item in held if key(item) not in keys), *sent)
+
+
+def translate_changes(data: bytes, name: str | None, mapping: InboundMap, partner_id: str,
+                      accepted: Collection[SetKey], held: Callable[[str], Order | None]) -> Iterator[Translated]:
+    """The ``accepted`` 860s of a file, each read by ``mapping`` and applied to the order
+    ``held`` gives for its PO number, as orders ready to save (like `translate_range`'s)."""
+    for event in EnvelopeReader(data, name=name):
+        if isinstance(event, Transaction) and event.set_id == "860" and set_key(event) in accepted:
+            result = translate_transaction(event, mapping, partner_id)
+            change = result.order if result.ok and isinstance(result.order, OrderChange) else None
+            order = None if change is None else apply_change(change, held(change.po_number))
+            yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
+                             None if order is None else dumps(order), result.findings)

@@ -1,5 +1,5 @@
 """A partner's maps, rules and envelope, loaded once: what the pipeline and the order desk
-apply to each file and order (validator, inbound 850 map, 855 map, rules and decision,
+apply to each file and order (validator, inbound 850 and 860 maps, 855 and 865 maps, rules and decision,
 ack policy, our envelope). Nothing here touches the store or a channel, except stock
 taken through `Inventory` and purposes applied to earlier orders (`edigate.purposes`) once
 an order is stored.
@@ -45,6 +45,11 @@ class Flow:
         self.inbound: InboundMap = maps.inbound(partner.documents.inbound["850"])
         name_855 = partner.documents.outbound.get("855")
         self.outbound_855: OutboundMap | None = maps.outbound(name_855) if name_855 else None
+        name_860, name_865 = partner.documents.inbound.get("860"), partner.documents.outbound.get("865")
+        self.inbound_860: InboundMap | None = maps.inbound(name_860) if name_860 else None
+        """The partner's 860 map: its changes are applied to the orders held (`edigate.changes`)."""
+        self.outbound_865: OutboundMap | None = maps.outbound(name_865) if name_865 else None
+        """The partner's 865 map: the answer to an order changed by an 860."""
         self.rules: RuleSet = load_rules(partner.rules, file=partner.file, root=workspace.root)
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:

@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from edigate.archive import Archive
+from edigate.changes import translate_changes
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
@@ -39,7 +40,7 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
-from edigate.purposes import cancel_destinations, is_cancel
+from edigate.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
@@ -116,6 +117,8 @@ class _Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.parallel`)."""
+    accepted_changes: set[tuple[str, str, str]] = field(default_factory=set)
+    """The 860s validate accepted: applied to the orders they name in the map stage."""
 
 
 class _ClaimLost(Exception):
@@ -285,6 +288,8 @@ class Pipeline:
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
+            elif tx.set_id == "860" and sound:
+                run.accepted_changes.add(set_key(tx))
             elif tx.set_id in ("997", "999") and sound:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
@@ -307,8 +312,8 @@ class Pipeline:
                 reconcile_functional_ack(self.store, run.partner.id, run.tx.id, ack)
             except DataError as exc:
                 self._log(run, [ErrorEntry("validate", exc.code, exc.message, Severity.WARNING)])
-        return Status.FAILED if not run.accepted_sets and any(e.severity is Severity.ERROR for e in entries) \
-            else None
+        accepted = run.accepted_sets or run.accepted_changes
+        return Status.FAILED if not accepted and any(e.severity is Severity.ERROR for e in entries) else None
 
     def _map(self, run: _Run) -> Status | None:
         """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
@@ -329,6 +334,20 @@ class Pipeline:
             if missing := accepted - done:  # the helper judged a set otherwise than validate did
                 self._save_translated(run, translate_range(run.data, name, run.flow.inbound, run.partner.id,
                                                            missing), done)
+        return self._map_changes(run)
+
+    def _map_changes(self, run: _Run) -> Status | None:
+        """Accepted 860s, each applied to the order it names and saved as that order changed
+        (decided, stocked, routed and answered like an 850 change from here on)."""
+        if not run.accepted_changes:
+            return None
+        if run.flow.inbound_860 is None:
+            raise UsageError(f"partner {run.partner.id} sent an 860 but names no map for it "
+                             "(documents.inbound.860 in its partner file)")
+        held = Amendments(self.store).held
+        self._save_translated(run, translate_changes(run.data, run.tx.file_name, run.flow.inbound_860,
+                                                     run.partner.id, run.accepted_changes,
+                                                     lambda po: held(run.partner.id, po)), set())
         return None
 
     def _parallel(self, sets: int | None) -> bool:
@@ -423,7 +442,7 @@ class Pipeline:
         the 855s travel in interchanges of up to `BULK_855_SETS` sets instead, each recorded
         once under the transmission and built one at a time. Each interchange's numbers are
         spent in the commit that records it."""
-        if run.flow.outbound_855 is None:
+        if run.flow.outbound_855 is None and run.flow.outbound_865 is None:
             return None
         decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
                                              excluding=(DocumentStatus.HELD,))
@@ -439,17 +458,31 @@ class Pipeline:
             self._write_855(run, key, chunk)
             return None
         for doc in self._decided(run):
-            if f"855:{doc.id}" not in run.recorded and (body := self._body_855(run, doc)) is not None:
-                self._write_855(run, f"855:{doc.id}", [(doc.id, TransactionContent("855", body))])
+            if {f"855:{doc.id}", f"865:{doc.id}"} & run.recorded:
+                continue
+            if (answer := self._answer(run, doc)) is not None:
+                self._write_855(run, f"{answer.set_id}:{doc.id}", [(doc.id, answer)])
         return None
 
+    def _answer(self, run: _Run, doc: Document) -> TransactionContent | None:
+        """The 855 for an order, or the 865 for an order an 860 changed (when the partner
+        names an 865 map; without one, such an order is not answered)."""
+        order = _order(doc.body)
+        if order.source is None or order.source.set_id != "860":
+            body = self._body_855(run, doc) if run.flow.outbound_855 is not None else None
+            return None if body is None else TransactionContent("855", body)
+        ack = run.flow.decide(order, document_id=doc.id).ack
+        if ack is None or run.flow.outbound_865 is None:
+            return None
+        return TransactionContent("865", run.flow.outbound_865.render(ack))
+
     def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:
-        """One interchange of 855s (document id, set), numbered and recorded in one commit."""
+        """One interchange of 855s or 865s (document id, set), numbered and recorded in one commit."""
         if not chunk:
             return
         with self.store.outbound_numbers(run.partner.id) as numbers:
-            data = write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(c for _, c in chunk))],
-                                     numbers.blocks(1, len(chunk)))
+            group = GroupContent(_FUNCTIONAL_IDS[chunk[0][1].set_id], tuple(c for _, c in chunk))
+            data = write_interchange(run.flow.envelope(), [group], numbers.blocks(1, len(chunk)))
             self._record_outbound(run, numbers, key, data, [d for d, _ in chunk])
 
     def _decided(self, run: _Run) -> Iterator[Document]:
@@ -616,6 +649,9 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
     finally:
         pipeline.store.close()
 
+
+_FUNCTIONAL_IDS = {"855": "PR", "865": "CA"}
+"""GS01 of each answer to an order: 855 acknowledgments, 865 change acknowledgments."""
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
