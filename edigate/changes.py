@@ -12,8 +12,7 @@ so its answer is an 865.
 - header values the 860 sends (dates, parties, references, notes) replace the order's;
 - a replacement (05) takes the 860's lines as the whole order;
 - with no order held for the PO, the 860 stands alone (every line it sends but those it
-  deletes), and the rules
-  report the PO as unknown, as for an 850 change.
+  deletes), and the rules report the PO as unknown, as for an 850 change.
 """
 
 from __future__ import annotations
