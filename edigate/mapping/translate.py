@@ -14,8 +14,8 @@ from typing import Any
 
 from edigate.errors import ConfigError, EdigateError
 from edigate.mapping.findings import MapFinding, Severity
-from edigate.mapping.inbound import InboundMap, load_inbound_map
-from edigate.model import Order, SourceRef, to_json
+from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
+from edigate.model import SourceRef, to_json
 from edigate.partners import Partner, load_partner
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
@@ -31,7 +31,8 @@ class TranslationResult:
     gs06: str
     st02: str
     set_id: str
-    order: Order | None
+    order: Document | None
+    """The set's document: an Order for an 850, an OrderChange for an 860."""
     findings: tuple[MapFinding, ...] = ()
 
     @property

@@ -156,7 +156,7 @@ def _record_text_writer(cls: type) -> Callable[[Any], str]:
     written in place, the rest by their type's text writer. A field declared with `added`
     writes its whole ``, "name": value`` into its slot, or nothing when it holds no value."""
     env: dict[str, Any] = {"_escape": _escape, "format": format}
-    lines, slots, parts = ["def write(obj):"], [], []
+    lines, slots, parts = ["def write(obj):"], list[str](), list[str]()
     defaults = {f.name: f.default for f in dataclasses.fields(cls)}
     optional = omitted_when_empty(cls)
     for i, (name, tp) in enumerate(field_types(cls).items()):
