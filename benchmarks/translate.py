@@ -222,10 +222,11 @@ class _OrderDraft:
             head["references"].append(_reference(seg))
         elif sid == "N9":
             head["n9"].append(_reference(seg))
+            head["n9_code"] = _v(seg, 1)
         elif sid == "PER":
             head["contacts"].append(_contact(seg))
         elif sid == "MSG":
-            head["notes"].append(Note(_v(seg, 1) or ""))
+            head["notes"].append(Note(_v(seg, 1) or "", head.get("n9_code")))
         elif sid == "SAC":
             head["adjustments"].append(_sac(seg))
         elif sid == "CUR" and _v(seg, 1) == "BY":

@@ -8,16 +8,16 @@ loop's segments into the nested dict that `build.build` turns into a model recor
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from edigate.mapping.expr import Expression, ExpressionFailed
 from edigate.mapping.paths import Path, Scope
 from edigate.mapping.values import CONVERTERS, ValueProblem
-from edigate.x12.segment import element_text
+from edigate.x12.segment import Segment, element_text
 
-__all__ = ["Reporter", "Rule", "compile_record", "concat_reader", "distribution_reader", "each_reader",
+__all__ = ["Before", "Reporter", "Rule", "compile_record", "concat_reader", "distribution_reader", "each_reader",
            "numbered", "pairs_reader", "put", "source", "texts", "tuple_reader", "value_reader"]
 
 
@@ -189,7 +189,33 @@ def pairs_reader(where: Path) -> Callable[..., Any]:
     return read
 
 
-def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
+class Before(Mapping[str, Sequence[Segment]]):
+    """What one segment of an ``each`` sees of its loop: its own id gives the segment
+    itself; any other id the loop's segments of that id sent before it, the nearest first
+    (a MSG's N901 is the code of the N9 it follows)."""
+
+    __slots__ = ("scope", "seg")
+
+    def __init__(self, seg: Segment, scope: Scope) -> None:
+        self.seg, self.scope = seg, scope
+
+    def __getitem__(self, sid: str) -> Sequence[Segment]:
+        if sid == self.seg.id:
+            return (self.seg,)
+        position = self.seg.index
+        return [s for s in reversed(self.scope.get(sid, ())) if s.index < position]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+
+def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False,
+                context: bool = False) -> Callable[..., Any]:
+    """One item per segment ``where`` names; with ``context`` the item's fields may read the
+    segments sent before it in the loop (`Before`)."""
     sid, segments = where.segment, where.segments
 
     def read(scope: Scope, reporter: Reporter) -> Any:
@@ -197,7 +223,7 @@ def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) ->
             return None
         out: list[Any] = []
         for seg in segments(scope):
-            value = item({seg.id: (seg,)}, reporter)
+            value = item(Before(seg, scope) if context else {seg.id: (seg,)}, reporter)
             if flatten:
                 out.extend(value)
             elif value is not None and value != {}:

@@ -10,7 +10,8 @@ A field spec is either a path (``po_number: BEG03``) or a mapping::
     number: true                                     absent: the loop's number (1, 2 ...)
 
     pairs: PO1/product_id                            all (qualifier, value) pairs
-    each: SEGMENT-PATH  with  fields: {...}          one record per segment
+    each: SEGMENT-PATH  with  fields: {...}          one record per segment (a field may
+                              read a segment sent before it: a MSG's N901)
                         or    value: SPEC / values: [PATH, ...]   one text (or fixed
                               tuple, such as dates.other's (code, date)) per segment
     distribution: SDQ                                destinations, one per SDQ location
@@ -287,8 +288,11 @@ class Compiler:
             self.problem(entry, path, "expected a mapping of fields")
             return lambda scope, reporter: None
         entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
+        outer, self.used = self.used, set()
         rules = self.section(path, entries, item)
-        return readers.each_reader(where, readers.compile_record(rules))
+        context = bool(self.used - {where.segment})  # a field reads a segment before this one
+        self.used |= outer
+        return readers.each_reader(where, readers.compile_record(rules), context=context)
 
     def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str,
                     item: Any) -> Callable[..., Any]:

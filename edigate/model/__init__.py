@@ -43,6 +43,7 @@ from edigate.model.order import (
     OrderType,
     Pack,
     Price,
+    Schedule,
 )
 from edigate.model.schema import DOCUMENTS, json_schema
 from edigate.model.shipment import (
@@ -94,6 +95,7 @@ __all__ = [
     "Purpose",
     "QualifiedIds",
     "Reference",
+    "Schedule",
     "ShippedItem",
     "ShippedOrder",
     "Shipment",

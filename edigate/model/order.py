@@ -27,7 +27,7 @@ from edigate.model.common import (
 )
 
 __all__ = ["DeclaredTotals", "Destination", "ItemDescription", "ItemDetail", "Order", "OrderLine", "OrderType",
-           "Pack", "Price"]
+           "Pack", "Price", "Schedule"]
 
 
 class OrderType(StrEnum):
@@ -79,6 +79,23 @@ class Price(Record):
     uom: str | None = None
     multiplier_qualifier: str | None = None
     multiplier: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule(Record):
+    """Part of a line due on a date (SCH): quantity and unit (SCH01/02), the date by its
+    qualifier (SCH05/06, e.g. 002 deliver, 010 ship) and the end of a window (SCH08/09),
+    the party it goes to (SCH03 entity code, SCH04 name) and a reference (SCH11)."""
+
+    quantity: Decimal
+    uom: str
+    date_qualifier: str | None = None
+    date: date | None = None
+    end_qualifier: str | None = None
+    end_date: date | None = None
+    entity_code: str | None = None
+    name: str | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +159,10 @@ class OrderLine(Record):
     amounts: tuple[Amount, ...] = added(())
     extensions: Extensions = added(Extensions())
     """Every CTP, PID, PO3 and AMT of the line as sent, and the partner's own fields."""
+    schedules: tuple[Schedule, ...] = added(())
+    sales_requirement: str | None = added()
+    """Delivery schedule (SCH) and the line's sales requirement (CSH01: SC ship complete,
+    N no back order ...)."""
 
     @property
     def extended_amount(self) -> Decimal | None:
@@ -204,6 +225,8 @@ class Order(Record):
     amounts: tuple[Amount, ...] = added(())
     extensions: Extensions = added(Extensions())
     """Header contacts (PER), every AMT as sent, and the partner's own fields by name."""
+    sales_requirement: str | None = added()
+    """CSH01 as sent: SC ship complete, N no back order, P2 ship partial ..."""
 
     def _check(self) -> None:
         if not self.po_number:
