@@ -513,7 +513,7 @@ class Pipeline:
         order, when it carries one), committing the numbers it spent."""
         written = archived(self.archive, data)
         due = None
-        if written.set_id in ("855", "856", "810"):
+        if written.set_id in ("855", "865", "856", "810"):
             due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
         carried = [*document_ids, *[None] * (len(written.st02) - len(document_ids))]
         numbers.record(set_id=written.set_id, key=key, isa13=written.isa13, gs06=written.gs06,

@@ -11,6 +11,7 @@ from pathlib import Path
 from edigate.changes import apply_change
 from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, SourceRef, loads
 from edigate.store import DocumentKind, DocumentStatus, Status, Store
+from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 from tests.conftest import REPO
@@ -22,6 +23,23 @@ CHANGE = REPO / "samples" / "x12" / "bigbox-860-4010.x12"
 PO = "4500012345"
 
 
+SETTINGS = {"    850: bigbox-850\n": "    850: bigbox-850\n    860: bigbox-860\n",
+            "    855: bigbox-855\n": "    855: bigbox-855\n    865: 865-4010\n"}
+"""The example partner bigbox, answering 860s with 865s (partners/<id>.yaml)."""
+
+
+def changing(tmp_path: Path) -> Workspace:
+    """The example workspace, with bigbox's 860 and 865 maps named in its partner file."""
+    ws = workspace(tmp_path)
+    path = ws.partners_path / "bigbox.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in SETTINGS.items():
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return ws
+
+
 def answers(data: bytes) -> list[Transaction]:
     return [e for e in EnvelopeReader(data) if isinstance(e, Transaction)]
 
@@ -31,7 +49,7 @@ def elements(tx: Transaction, seg_id: str, last: int = 8) -> list[list[str]]:
 
 
 def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_path: Path) -> None:  # noqa: F811
-    p = pipeline(store, workspace(tmp_path))
+    p = pipeline(store, changing(tmp_path))
     assert p.ingest(ORDERS, "bigbox").status is Status.DONE
     tx = p.ingest(CHANGE, "bigbox")
     assert tx.status is Status.DONE, [e.message for e in store.errors(tx.id)]
@@ -58,7 +76,7 @@ def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_
 
 
 def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
-    p = pipeline(store, workspace(tmp_path))
+    p = pipeline(store, changing(tmp_path))
     p.ingest(ORDERS, "bigbox")
     cancel = tmp_path / "cancel.x12"
     cancel.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", b"BCH*01*"))
@@ -74,7 +92,7 @@ def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None: 
 
 
 def test_an_860_for_a_po_never_received_is_held(store: Store, tmp_path: Path) -> None:  # noqa: F811
-    p = pipeline(store, workspace(tmp_path))
+    p = pipeline(store, changing(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
     assert tx.status is Status.HELD
     assert "rule.purpose.unknown_po" in [e.code for e in store.errors(tx.id)]
@@ -114,3 +132,18 @@ def test_header_dates_move_and_other_dates_merge_by_qualifier() -> None:
     order = apply_change(change(dates=sent), held)
     assert order.dates.cancel_after == date(2026, 12, 24)
     assert order.dates.other == (("118", date(2026, 12, 3)), ("017", date(2026, 12, 5)))
+
+
+def test_translate_reads_an_860_with_the_partners_860_map(tmp_path: Path) -> None:
+    from edigate.mapping import translate_file
+
+    ws = changing(tmp_path)
+    [result] = translate_file(CHANGE, "bigbox", maps_dir=REPO / "maps", partners_dir=ws.partners_path)
+    change = result.order
+    assert result.ok and isinstance(change, OrderChange) and change.po_number == PO
+    assert (change.purpose, change.change_number, change.change_date) == (Purpose.CHANGE, "1", date(2026, 11, 20))
+    assert [(c.line_number, c.change_code, c.quantity) for c in change.lines] == [
+        ("1", "QI", Decimal(36)), ("2", "DI", Decimal(0)), ("4", "AI", Decimal(24))]
+    assert change.lines[2].product_ids.vendor_part == "ACM-4410"  # bigbox-860's cross-reference
+    assert change.totals is not None and change.totals.line_count == 3
+    assert not [f for f in result.findings if f.code == "map.unused"]

@@ -3,8 +3,9 @@
 
 The set is walked once and cut into loops: the header (and, from CTT on, the summary),
 each N1 loop before the first line, and each line loop (PO1, or the 860's POC) with its
-children (PID, PO4, SAC, DTM, SDQ, REF, N1 ...). Each loop is indexed by segment id, and each section's compiled
-rules read from that index; no template is rendered unless a field declares ``expr``.
+children (PID, PO4, SAC, DTM, SDQ, REF, N1 ...). Each loop is indexed by segment id, and
+each section's compiled rules read from that index; no template is rendered unless a
+field declares ``expr``. A segment no rule of its section names is noted (``map.unused``).
 """
 
 from __future__ import annotations

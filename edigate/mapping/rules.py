@@ -24,6 +24,7 @@ Targets are canonical field names, dotted into sub-records (``dates.requested_sh
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -196,6 +197,7 @@ class Compiler:
                                           _NAMES, _check_el_paths)
             except ConfigError as exc:
                 self.problems.extend(exc.problems)
+            self.used.update(m[1] for m in _EL_SEGMENT.finditer(text))
         const = self.text(spec["const"], f"{path}.const") if "const" in spec else None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
@@ -333,6 +335,9 @@ class Compiler:
 _TUPLE_CONVERTERS = {str: CONVERTERS["str"], date: CONVERTERS["date"], Decimal: CONVERTERS["decimal"],
                      int: CONVERTERS["int"]}
 """How each item of a fixed tuple (``dates.other``'s (str, date)) is read from its text."""
+
+_EL_SEGMENT = re.compile(r"""\bel\(\s*['"]([A-Z][A-Z0-9]{1,2})""")
+"""The segment of each ``el('PO105')`` in an expression (read, so not noted as unused)."""
 
 _NAMES = frozenset({"value", "el"})
 """What an inbound expression sees besides the globals: the value read, and ``el(path)``."""
