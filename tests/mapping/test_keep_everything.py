@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import EdigateError
-from edigate.mapping import load_inbound_map
+from edigate.mapping import InboundMap, load_inbound_map
 from edigate.mapping.findings import Severity
 from edigate.mapping.translate import translate_transaction, translate_with_map
 from edigate.model import Order
@@ -39,16 +39,31 @@ def corpus_850s() -> list[tuple[str, Transaction]]:
 
 
 def base_map(tx: Transaction) -> str:
+    """The base map of the set's version: 004010VICS is read by 850-4010, 005010 by 850-5010."""
     version = tx.group.version if tx.group else ""
-    return "850-5010" if version >= "005" else "850-4010"
+    return f"850-{version[2:6]}"
+
+
+VERSIONS = ["003040", "003050", "003060", "004010", "004020", "004030", "004040", "004050", "004060",
+            "005010", "005020", "005030", "005040", "005050", "006010", "006020", "006030", "006040", "006050"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_each_version_has_its_base_850_map(version: str) -> None:
+    mapping = load_inbound_map(f"850-{version[2:6]}", MAPS)
+    assert (mapping.set_id, mapping.version) == ("850", version)
+    assert {"BEG", "PO1", "N1", "SDQ", "CTP", "AMT"} <= mapping.used[0] | mapping.used[1] | mapping.used[2]
 
 
 def test_every_valid_corpus_850_translates_with_its_base_map() -> None:
     sets = corpus_850s()
     assert len(sets) >= 40
-    maps = {name: load_inbound_map(name, MAPS) for name in ("850-4010", "850-5010")}
+    maps: dict[str, InboundMap] = {}
     for path, tx in sets:
-        result = translate_transaction(tx, maps[base_map(tx)], "corpus")
+        name = base_map(tx)
+        mapping = maps.get(name) or maps.setdefault(name, load_inbound_map(name, MAPS))
+        result = translate_transaction(tx, mapping, "corpus")
+        assert not [f for f in result.findings if f.code == "map.version"], path
         order = result.order
         assert result.ok and isinstance(order, Order), (path, [str(f) for f in result.findings])
         po1s = [s for s in tx.body if s.id == "PO1"]
