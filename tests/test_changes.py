@@ -91,6 +91,18 @@ def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None: 
     assert {row[0] for row in elements(ack, "ACK")} == {"ID"}
 
 
+def test_an_original_860_is_a_change(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    p = pipeline(store, changing(tmp_path))
+    p.ingest(ORDERS, "bigbox")
+    original = tmp_path / "original.x12"
+    original.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", b"BCH*00*"))
+    tx = p.ingest(original, "bigbox")
+    assert tx.status is Status.DONE, [e.message for e in store.errors(tx.id)]
+    keys = [(d.key.split("@")[0], d.status) for d in store.documents(kind=DocumentKind.ORDER)]
+    assert keys[0] == (f"{PO}:original", DocumentStatus.SUPERSEDED)
+    assert keys[2] == (f"{PO}:change", DocumentStatus.ACCEPTED)
+
+
 def test_an_860_for_a_po_never_received_is_held(store: Store, tmp_path: Path) -> None:  # noqa: F811
     p = pipeline(store, changing(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
