@@ -159,3 +159,13 @@ def test_translate_reads_an_860_with_the_partners_860_map(tmp_path: Path) -> Non
     assert change.lines[2].product_ids.vendor_part == "ACM-4410"  # bigbox-860's cross-reference
     assert change.totals is not None and change.totals.line_count == 3
     assert not [f for f in result.findings if f.code == "map.unused"]
+
+
+def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store: Store,  # noqa: F811
+                                                                          tmp_path: Path) -> None:
+    p = pipeline(store, workspace(tmp_path))
+    tx = p.ingest(CHANGE, "bigbox")
+    assert tx.status is Status.FAILED
+    [entry] = [e for e in store.errors(tx.id) if e.stage == "map"]
+    assert "names no map for it (documents.inbound.860" in entry.message
+    assert [o.set_id for o in store.outbounds(tx.id)] == ["997"]  # the 860 itself was sound
