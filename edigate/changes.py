@@ -12,7 +12,10 @@ so its answer is an 865.
 - header values the 860 sends (dates, parties, references, notes) replace the order's;
 - a replacement (05) takes the 860's lines as the whole order;
 - with no order held for the PO, the 860 stands alone (every line it sends but those it
-  deletes), and the rules report the PO as unknown, as for an 850 change.
+  deletes), and the rules report the PO as unknown, as for an 850 change;
+- a line it cannot apply (added without a quantity or unit, changed or deleted but not on
+  the order) is a finding (``map.change``), never a silent success: an error when the line
+  would be lost, a warning when a deleted line was not there anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 from typing import Any
 
+from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.translate import translate_transaction
 from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, dumps
@@ -34,40 +38,59 @@ __all__ = ["apply_change", "line_from_change", "translate_changes"]
 _HEADER = ("buyer", "seller", "ship_to", "bill_to", "ship_from", "mark_for")
 
 
-def apply_change(change: OrderChange, earlier: Order | None) -> Order:
-    """The order ``change`` makes of ``earlier`` (None when no order is held for the PO)."""
+def apply_change(change: OrderChange, earlier: Order | None) -> tuple[Order, list[MapFinding]]:
+    """The order ``change`` makes of ``earlier`` (None when no order is held for the PO),
+    and the lines it could not apply."""
     base = earlier or Order(change.po_number, change.po_date)
+    problems: list[MapFinding] = []
     if change.purpose is Purpose.REPLACE:
-        lines = tuple(line for c in change.lines if (line := line_from_change(c)) is not None)
+        lines = tuple(line for c in change.lines if (line := _new_line(c, problems)) is not None)
     else:
-        lines = _changed_lines(base.lines, change.lines)
+        lines = _changed_lines(base.lines, change.lines, problems, held=earlier is not None)
     header: dict[str, Any] = {name: getattr(change, name) for name in _HEADER if getattr(change, name)}
     if change.other_parties:
         header["other_parties"] = change.other_parties
     source = change.source and replace(change.source, set_id="860")
-    return replace(base, purpose=change.purpose, purpose_code=change.purpose_code,
-                   order_type=change.order_type or base.order_type,
-                   release_number=change.release_number or base.release_number,
-                   dates=_dates(base.dates, change.dates),
-                   references=_merged(base.references, change.references, lambda r: r.qualifier),
-                   notes=(*base.notes, *change.notes), lines=lines, source=source, **header)
+    order = replace(base, purpose=change.purpose, purpose_code=change.purpose_code,
+                    order_type=change.order_type or base.order_type,
+                    release_number=change.release_number or base.release_number,
+                    dates=_dates(base.dates, change.dates),
+                    references=_merged(base.references, change.references, lambda r: r.qualifier),
+                    notes=(*base.notes, *change.notes), lines=lines, source=source, **header)
+    return order, problems
 
 
-def _changed_lines(lines: tuple[OrderLine, ...], changes: tuple[LineChange, ...]) -> tuple[OrderLine, ...]:
+def _changed_lines(lines: tuple[OrderLine, ...], changes: tuple[LineChange, ...], problems: list[MapFinding],
+                   *, held: bool) -> tuple[OrderLine, ...]:
     by_number = {line.line_number: line for line in lines}
     order = [line.line_number for line in lines]
     for change in changes:
-        held = by_number.get(change.line_number)
+        current = by_number.get(change.line_number)
         if change.deletes:
-            by_number.pop(change.line_number, None)
+            if by_number.pop(change.line_number, None) is None and held:
+                problems.append(_problem(change, "deletes a line the order does not have", Severity.WARNING))
             continue
-        line = line_from_change(change) if change.adds or held is None else _changed_line(held, change)
+        line = _new_line(change, problems) if change.adds or current is None else _changed_line(current, change)
         if line is None:
             continue
         if change.line_number not in by_number and change.line_number not in order:
             order.append(change.line_number)
         by_number[change.line_number] = line
     return tuple(by_number[n] for n in order if n in by_number)
+
+
+def _new_line(change: LineChange, problems: list[MapFinding]) -> OrderLine | None:
+    line = line_from_change(change)
+    if line is None:
+        problems.append(_problem(change, f"{'adds' if change.adds else 'changes'} a line the order does not "
+                                         "have, without the quantity and unit a new line needs", Severity.ERROR))
+    return line
+
+
+def _problem(change: LineChange, what: str, severity: Severity) -> MapFinding:
+    return MapFinding("map.change", f"POC line {change.line_number} ({change.change_code}) {what}", "line",
+                      severity, segment_id="POC", element=1, value=change.line_number,
+                      hint="ask the buyer which line is meant; the order they hold may differ from ours")
 
 
 def line_from_change(change: LineChange) -> OrderLine | None:
@@ -113,6 +136,12 @@ def translate_changes(data: bytes, name: str | None, mapping: InboundMap, partne
         if isinstance(event, Transaction) and event.set_id == "860" and set_key(event) in accepted:
             result = translate_transaction(event, mapping, partner_id)
             change = result.order if result.ok and isinstance(result.order, OrderChange) else None
-            order = None if change is None else apply_change(change, held(change.po_number))
-            yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
-                             None if order is None else dumps(order), result.findings)
+            if change is None:
+                yield Translated(result.isa13, result.gs06, result.st02, None, None, result.findings)
+                continue
+            order, problems = apply_change(change, held(change.po_number))
+            findings = (*result.findings, *problems)
+            if any(f.is_error for f in problems):
+                yield Translated(result.isa13, result.gs06, result.st02, None, None, findings)
+            else:
+                yield Translated(result.isa13, result.gs06, result.st02, order_key(order), dumps(order), findings)

@@ -123,25 +123,36 @@ def change(*lines: LineChange, purpose: Purpose = Purpose.CHANGE, **header: obje
 
 def test_a_change_replaces_only_the_values_it_sends() -> None:
     moved = Dates(requested_ship=date(2026, 12, 9))
-    order = apply_change(change(LineChange("1", "PC", unit_price=Decimal("2.25"), dates=moved)), HELD)
+    order, _ = apply_change(change(LineChange("1", "PC", unit_price=Decimal("2.25"), dates=moved)), HELD)
     assert order.lines[0] == OrderLine("1", Decimal(10), "EA", Decimal("2.25"), dates=moved)
     assert order.lines[1] == HELD.lines[1]
     assert order.source == SourceRef("bigbox", "1", "1", "0001", set_id="860")
 
 
 def test_delete_add_and_replace_lines() -> None:
-    order = apply_change(change(LineChange("2", "DI"), LineChange("9", "AI", Decimal(3), uom="DZ")), HELD)
+    order, _ = apply_change(change(LineChange("2", "DI"), LineChange("9", "AI", Decimal(3), uom="DZ")), HELD)
     assert [(line.line_number, line.quantity, line.uom) for line in order.lines] == [
         ("1", Decimal(10), "EA"), ("9", Decimal(3), "DZ")]
-    replaced = apply_change(change(LineChange("7", "AI", Decimal(1), uom="EA"), purpose=Purpose.REPLACE), HELD)
+    replaced, _ = apply_change(change(LineChange("7", "AI", Decimal(1), uom="EA"), purpose=Purpose.REPLACE), HELD)
     assert [line.line_number for line in replaced.lines] == ["7"] and replaced.purpose is Purpose.REPLACE
+
+
+def test_a_line_that_cannot_be_applied_is_a_finding() -> None:
+    order, problems = apply_change(change(LineChange("5", "AI"), LineChange("8", "DI"), LineChange("9", "PC")), HELD)
+    assert order.lines == HELD.lines
+    assert [(f.value, f.severity.value, f.message) for f in problems] == [
+        ("5", "error", "POC line 5 (AI) adds a line the order does not have, without the quantity and unit a new "
+                       "line needs"),
+        ("8", "warning", "POC line 8 (DI) deletes a line the order does not have"),
+        ("9", "error", "POC line 9 (PC) changes a line the order does not have, without the quantity and unit "
+                       "a new line needs")]
 
 
 def test_header_dates_move_and_other_dates_merge_by_qualifier() -> None:
     held = Order(PO, date(2026, 11, 18), dates=Dates(cancel_after=date(2026, 12, 20),
                                                     other=(("017", date(2026, 12, 2)), ("118", date(2026, 12, 3)))))
     sent = Dates(cancel_after=date(2026, 12, 24), other=(("017", date(2026, 12, 5)),))
-    order = apply_change(change(dates=sent), held)
+    order, _ = apply_change(change(dates=sent), held)
     assert order.dates.cancel_after == date(2026, 12, 24)
     assert order.dates.other == (("118", date(2026, 12, 3)), ("017", date(2026, 12, 5)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -92,7 +93,7 @@ class Schedule(Record):
     date_qualifier: str | None = None
     date: date | None = None
     end_qualifier: str | None = None
-    end_date: date | None = None
+    end_date: dt.date | None = None  # dt: the field above shadows the type's name here
     entity_code: str | None = None
     name: str | None = None
     reference: str | None = None
