@@ -19,7 +19,7 @@ from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store 
 from tests.test_inventory import pipeline, workspace
 
 ORDERS = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
-CHANGE = REPO / "samples" / "x12" / "bigbox-860-4010.x12"
+CHANGE = REPO / "samples" / "x12" / "changes" / "bigbox-860-4010.x12"
 PO = "4500012345"
 
 
