@@ -1,6 +1,6 @@
 """A partner's maps, rules and envelope, loaded once: what the pipeline and the order desk
-apply to each file and order (validator, inbound 850 and 860 maps, 855 and 865 maps, rules and decision,
-ack policy, our envelope). Nothing here touches the store or a channel, except stock
+apply to each file and order (validator, inbound 850 and 860 maps, 855 and 865 maps, rules
+and decision, ack policy, our envelope). Nothing here touches the store or a channel, except stock
 taken through `Inventory` and purposes applied to earlier orders (`edigate.purposes`) once
 an order is stored.
 """

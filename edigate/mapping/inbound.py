@@ -46,6 +46,15 @@ def _party_fields(cls: type) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Reads:
+    """What one section of a map reads: segment ids, and those it reads every one of (the
+    others it reads the first of)."""
+
+    used: frozenset[str] = frozenset()
+    every: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Loops:
     """One set's segments by loop, each loop indexed by segment id."""
 
@@ -88,16 +97,23 @@ class _Run:
         self.base = base
         self.position = 1
 
-    def unused(self, scope: Mapping[str, Sequence[Segment]], used: frozenset[str], section: str,
-               file: str) -> None:
-        """A note for each segment of the loop that no field of the section reads."""
+    def unused(self, scope: Mapping[str, Sequence[Segment]], reads: Reads, section: str, file: str) -> None:
+        """A note for each segment of the loop that no field of the section reads, and for
+        the repeats of one whose first only the fields read."""
         for sid, found in scope.items():
-            if sid not in used:
+            if sid not in reads.used:
                 count = f"{len(found)} {sid} segments" if len(found) > 1 else f"the {sid} segment"
-                self.findings.append(MapFinding(
-                    "map.unused", f"{count} of this loop: no field of the map's {section} section reads {sid}",
-                    section, Severity.NOTE, segment_id=sid, segment_position=found[0].index - self.base + 1,
-                    hint="add a field for it to the partner's map if it matters", map_file=file))
+                message = f"{count} of this loop: no field of the map's {section} section reads {sid}"
+                self._note(section, message, found[0], file)
+            elif len(found) > 1 and sid not in reads.every:
+                message = f"{len(found)} {sid} segments in this loop: the map's {section} section reads the first"
+                self._note(section, message, found[1], file)
+
+    def _note(self, section: str, message: str, seg: Segment, file: str) -> None:
+        self.findings.append(MapFinding("map.unused", message, section, Severity.NOTE, segment_id=seg.id,
+                                        segment_position=seg.index - self.base + 1,
+                                        hint="add a field for it to the partner's map if it matters",
+                                        map_file=file))
 
     def problem(self, rule: Rule, code: str, message: str, seg: Any, value: str | None,
                 hint: str = "") -> None:
@@ -131,8 +147,8 @@ class InboundMap:
     line: tuple[Rule, ...]
     roles: Mapping[str, str]
     chain: tuple[str, ...] = ()
-    used: tuple[frozenset[str], frozenset[str], frozenset[str]] = (frozenset(), frozenset(), frozenset())
-    """The segment ids each section (order, party, line) reads; the others are noted."""
+    reads: tuple[Reads, Reads, Reads] = (Reads(), Reads(), Reads())
+    """What each section (order, party, line) reads; what it does not is noted."""
     _records: tuple[_Record, _Record, _Record] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -148,10 +164,10 @@ class InboundMap:
         loops = split_loops(transaction.body, _DOCUMENTS[self.set_id][2])
         order_record, party_record, line_record = self._records
         data = order_record(loops.header, run)
-        run.unused(loops.header, self.used[0], "order", self.file)
+        run.unused(loops.header, self.reads[0], "order", self.file)
         others = []
         for scope in loops.parties:
-            run.unused(scope, self.used[1], "party", self.file)
+            run.unused(scope, self.reads[1], "party", self.file)
             party = party_record(scope, run)
             role = self.roles.get(str(party.get("role", "")))
             if role is None or role in data:
@@ -165,7 +181,7 @@ class InboundMap:
 
     def _line(self, record: _Record, scope: dict[str, list[Segment]], n: int, run: _Run) -> dict[str, Any]:
         run.position = n
-        run.unused(scope, self.used[2], "line", self.file)
+        run.unused(scope, self.reads[2], "line", self.file)
         return record(scope, run)
 
     def _build(self, data: dict[str, Any], source: SourceRef | None,
@@ -185,11 +201,11 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     source = load_map_source(name, maps_dir)
     compiler = Compiler(source.plain_tables())
     document, line_record, _ = _DOCUMENTS.get(source.scalar("set") or "", _DOCUMENTS["850"])
-    sections, used = [], []
+    sections, reads = [], []
     for section, cls in (("order", document), ("party", Party), ("line", line_record)):
-        compiler.used = set()
+        compiler.used, compiler.every = set(), set()
         sections.append(compiler.section(section, source.sections.get(section, {}), cls))
-        used.append(frozenset(compiler.used))
+        reads.append(Reads(frozenset(compiler.used), frozenset(compiler.every)))
     order, party, line = sections
     roles = _roles(source, compiler.problems, _party_fields(document))
     _check_header(source, compiler.problems)
@@ -197,7 +213,7 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
         raise ConfigError(sorted(compiler.problems, key=lambda p: (p.file, p.line or 0)))
     return InboundMap(source.name, source.file, source.scalar("set") or "",
                       source.scalar("version") or "", tuple(order), tuple(party), tuple(line),
-                      roles, source.chain, (used[0], used[1], used[2]))
+                      roles, source.chain, (reads[0], reads[1], reads[2]))
 
 
 def _text(entry: Entry) -> str:

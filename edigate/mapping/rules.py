@@ -58,6 +58,9 @@ class Compiler:
         self.problems: list[ConfigProblem] = []
         self.used: set[str] = set()
         """Every segment id a path compiled so far reads (a map's unused segments are noted)."""
+        self.every: set[str] = set()
+        """The segment ids read one by one (``each``) or picked by a condition; of the others a
+        field reads the first only (a second ITD or TD5 is noted)."""
 
     def problem(self, entry: Entry, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(ConfigProblem(entry.file, line or entry.line, path, message))
@@ -150,6 +153,8 @@ class Compiler:
             self.problem(entry, path, str(exc))
             return None
         self.used.add(parsed.segment)
+        if segment or parsed.conditions:
+            self.every.add(parsed.segment)
         if parsed.names_segment != segment:
             want = "a segment such as REF or SAC[SAC01=A]" if segment else "an element such as REF02"
             self.problem(entry, path, f"{text!r}: expected {want}")

@@ -52,7 +52,7 @@ VERSIONS = ["003040", "003050", "003060", "004010", "004020", "004030", "004040"
 def test_each_version_has_its_base_850_map(version: str) -> None:
     mapping = load_inbound_map(f"850-{version[2:6]}", MAPS)
     assert (mapping.set_id, mapping.version) == ("850", version)
-    assert {"BEG", "PO1", "N1", "SDQ", "CTP", "AMT"} <= mapping.used[0] | mapping.used[1] | mapping.used[2]
+    assert {"BEG", "PO1", "N1", "SDQ", "CTP", "AMT"} <= {sid for reads in mapping.reads for sid in reads.used}
 
 
 def test_every_valid_corpus_850_translates_with_its_base_map() -> None:
@@ -212,3 +212,13 @@ def test_extensions_carry_a_partners_own_fields(tmp_path: Path) -> None:
     order = result.order
     assert isinstance(order, Order) and order.extensions.get("department") == "HOUSEWARES"
     assert order.lines[0].extensions.get("retail") == "7.99" and not order.lines[1].extensions
+
+
+def test_a_repeat_of_a_segment_read_once_is_noted(tmp_path: Path) -> None:
+    path = tmp_path / "po.x12"
+    path.write_text(ORDER.replace("N9*L1*NOTES~", "TD5*Z*2*UPSN*A~\nN9*L1*NOTES~"))
+    [result] = translate_with_map(path, load_inbound_map("850-4010", MAPS))
+    notes = [(f.segment_id, f.segment_position, f.message) for f in result.findings if f.code == "map.unused"]
+    assert notes[0] == ("TD5", 12, "2 TD5 segments in this loop: the map's order section reads the first")
+    assert result.ok and isinstance(result.order, Order) and result.order.carrier is not None
+    assert result.order.carrier.sequence_code == "O"  # the first
