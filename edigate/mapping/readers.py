@@ -50,6 +50,9 @@ class Rule:
     read: Callable[[Scope, Reporter], Any] = lambda scope, reporter: None
     key: str | None = None
     """The target name when it is one plain field (the common case, stored directly)."""
+    guard: str | None = None
+    """A segment id without which the rule gives nothing (and reports nothing): a loop that
+    lacks it skips the rule."""
 
     def __post_init__(self) -> None:
         if len(self.target) == 1 and self.qualifier is None:
@@ -304,20 +307,33 @@ def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[st
     as much as the rules did."""
     env: dict[str, Any] = {"put": put}
     lines = ["def record(scope, reporter):", "    out = {}"]
+    groups: dict[str | None, list[int]] = {None: []}  # rules by the segment they need
     for i, rule in enumerate(rules):
-        env[f"read{i}"], env[f"rule{i}"] = rule.read, rule
-        lines.append(f"    v = read{i}(scope, reporter)")
-        if rule.key is not None:
-            lines.append(f"    if v is not None: out[{rule.key!r}] = v")
-        elif rule.qualifier is None and len(rule.target) == 2:
-            parent, name = rule.target
-            lines += ["    if v is not None:", f"        node = out.get({parent!r})",
-                      f"        if node is None: node = out[{parent!r}] = {{}}", f"        node[{name!r}] = v"]
-        else:
-            lines.append(f"    if v is not None: put(out, rule{i}, v)")
+        if rule.qualifier is None:
+            groups.setdefault(rule.guard, []).append(i)
+    qualified = [i for i, rule in enumerate(rules) if rule.qualifier is not None]  # last: they edit a list
+    for guard, numbers in [*sorted(groups.items(), key=lambda item: item[0] is not None), (None, qualified)]:
+        if guard is not None:  # a loop without that segment skips the rules that need it
+            lines.append(f"    if {guard!r} in scope:")
+        indent = "        " if guard is not None else "    "
+        for i in numbers:
+            lines += [indent + line for line in _statements(i, rules[i], env)]
     lines.append("    return out")
     exec(compile("\n".join(lines), "<map record>", "exec"), env)  # noqa: S102 - our own source, from field names
     return typing.cast(Callable[[Scope, Reporter], dict[str, Any]], env["record"])
+
+
+def _statements(i: int, rule: Rule, env: dict[str, Any]) -> list[str]:
+    """What `compile_record` writes for rule ``i``: read it, and store what it gives."""
+    env[f"read{i}"], env[f"rule{i}"] = rule.read, rule
+    lines = [f"v = read{i}(scope, reporter)"]
+    if rule.key is not None:
+        return [*lines, f"if v is not None: out[{rule.key!r}] = v"]
+    if rule.qualifier is None and len(rule.target) == 2:
+        parent, name = rule.target
+        return [*lines, "if v is not None:", f"    node = out.get({parent!r})",
+                f"    if node is None: node = out[{parent!r}] = {{}}", f"    node[{name!r}] = v"]
+    return [*lines, f"if v is not None: put(out, rule{i}, v)"]
 
 
 def put(out: dict[str, Any], rule: Rule, value: Any) -> None:

@@ -184,6 +184,8 @@ class Compiler:
         if "default" in spec:
             default = self.default(spec["default"], f"{path}.default", convert, type_name)
         rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default)
+        if not {"expr", "const", "required", "default", "number"} & spec.keys():
+            rule.guard = rule.segment  # read from one segment's element, nothing when it is absent
         if "number" in spec and self.flag(spec["number"], f"{path}.number"):
             if (non_null(tp) or tp) is not str or type_name != "str":
                 self.problem(spec["number"], f"{path}.number", "'number' needs a text field such as line_number")
@@ -247,7 +249,7 @@ class Compiler:
             where = None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
-            rule.read = readers.pairs_reader(where)
+            rule.read, rule.guard = readers.pairs_reader(where), where.segment
         return rule
 
     def blocks_rule(self, rule: Rule, entry: Entry, path: str, key: str, cls: type) -> Rule:
@@ -272,7 +274,7 @@ class Compiler:
             self.problem(spec["distribution"], path, "'distribution' needs the destinations field")
         elif where is not None:
             rule.segment, rule.element = where.segment, 3
-            rule.read = readers.distribution_reader(rule, where)
+            rule.read, rule.guard = readers.distribution_reader(rule, where), where.segment
         return rule
 
     def each_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
@@ -283,7 +285,7 @@ class Compiler:
             if item is None:
                 self.problem(entry, path, "'each' needs a list field")
             return rule
-        rule.segment = where.segment
+        rule.segment = rule.guard = where.segment
         if "fields" in spec:
             rule.read = self.each_records(where, spec["fields"], f"{path}.fields", item)
         else:
