@@ -10,7 +10,8 @@ from pathlib import Path
 
 from edigate.changes import apply_change
 from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, SourceRef, loads
-from edigate.store import DocumentKind, DocumentStatus, Status, Store
+from edigate.pipeline import Pipeline
+from edigate.store import DocumentKind, DocumentStatus, Status, Store, Transmission
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
@@ -48,11 +49,19 @@ def elements(tx: Transaction, seg_id: str, last: int = 8) -> list[list[str]]:
     return [[s.get(n) for n in range(1, last + 1)] for s in tx.segments if s.id == seg_id]
 
 
-def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def after_the_order(store: Store, tmp_path: Path, purpose: str) -> tuple[Pipeline, Transmission]:  # noqa: F811
+    """The sample 850 ingested, then the sample 860 with BCH01 ``purpose``; the 860's transmission."""
     p = pipeline(store, changing(tmp_path))
     assert p.ingest(ORDERS, "bigbox").status is Status.DONE
-    tx = p.ingest(CHANGE, "bigbox")
+    path = tmp_path / f"860-{purpose}.x12"
+    path.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", f"BCH*{purpose}*".encode()))
+    tx = p.ingest(path, "bigbox")
     assert tx.status is Status.DONE, [e.message for e in store.errors(tx.id)]
+    return p, tx
+
+
+def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    p, tx = after_the_order(store, tmp_path, "04")
     first, _other, changed = store.documents(kind=DocumentKind.ORDER)
     assert (first.key, first.status) == (f"{PO}:original", DocumentStatus.SUPERSEDED)
     assert changed.key.startswith(f"{PO}:change@") and changed.status is DocumentStatus.ACCEPTED
@@ -76,12 +85,7 @@ def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_
 
 
 def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
-    p = pipeline(store, changing(tmp_path))
-    p.ingest(ORDERS, "bigbox")
-    cancel = tmp_path / "cancel.x12"
-    cancel.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", b"BCH*01*"))
-    tx = p.ingest(cancel, "bigbox")
-    assert tx.status is Status.DONE, [e.message for e in store.errors(tx.id)]
+    p, tx = after_the_order(store, tmp_path, "01")
     docs = {d.key.split("@")[0]: d for d in store.documents(kind=DocumentKind.ORDER)}
     assert docs[f"{PO}:original"].status is DocumentStatus.CANCELLED
     assert docs[f"{PO}:cancel"].status is DocumentStatus.ACCEPTED
@@ -92,12 +96,7 @@ def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None: 
 
 
 def test_an_original_860_is_a_change(store: Store, tmp_path: Path) -> None:  # noqa: F811
-    p = pipeline(store, changing(tmp_path))
-    p.ingest(ORDERS, "bigbox")
-    original = tmp_path / "original.x12"
-    original.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", b"BCH*00*"))
-    tx = p.ingest(original, "bigbox")
-    assert tx.status is Status.DONE, [e.message for e in store.errors(tx.id)]
+    after_the_order(store, tmp_path, "00")
     keys = [(d.key.split("@")[0], d.status) for d in store.documents(kind=DocumentKind.ORDER)]
     assert keys[0] == (f"{PO}:original", DocumentStatus.SUPERSEDED)
     assert keys[2] == (f"{PO}:change", DocumentStatus.ACCEPTED)
