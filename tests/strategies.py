@@ -45,6 +45,7 @@ from edigate.model import (
     ProductIds,
     Purpose,
     Reference,
+    Schedule,
     Shipment,
     ShippedItem,
     ShippedOrder,
@@ -225,6 +226,10 @@ item_details = st.builds(ItemDetail, reason_code=codes, date=opt(dates), price_c
                          unit_price=opt(prices), price_basis=opt(codes), quantity=opt(quantities),
                          uom=opt(codes), description=opt(texts))
 
+schedules = st.builds(Schedule, quantity=quantities, uom=codes, date_qualifier=opt(codes), date=opt(dates),
+                      end_qualifier=opt(codes), end_date=opt(dates), entity_code=opt(codes), name=opt(texts),
+                      reference=opt(texts))
+
 order_lines = st.builds(
     OrderLine,
     line_number=digits,
@@ -245,6 +250,10 @@ order_lines = st.builds(
     item_details=tuples_of(item_details, 1),
     amounts=tuples_of(amounts, 1),
     extensions=extensions,
+    contacts=tuples_of(contacts, 1),
+    carrier=opt(carriers),
+    schedules=tuples_of(schedules, 2),
+    sales_requirement=opt(codes),
 )
 
 
@@ -287,6 +296,7 @@ def orders(max_lines: int = 5) -> st.SearchStrategy[Order]:
         contacts=tuples_of(contacts, 2),
         amounts=tuples_of(amounts, 2),
         extensions=extensions,
+        sales_requirement=opt(codes),
     )
 
 

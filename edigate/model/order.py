@@ -164,6 +164,9 @@ class OrderLine(Record):
     sales_requirement: str | None = added()
     """Delivery schedule (SCH) and the line's sales requirement (CSH01: SC ship complete,
     N no back order ...)."""
+    contacts: tuple[Contact, ...] = added(())
+    carrier: Carrier | None = added()
+    """Contacts (PER) and carrier routing (TD5) sent for this line."""
 
     @property
     def extended_amount(self) -> Decimal | None:

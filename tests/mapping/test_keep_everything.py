@@ -113,14 +113,16 @@ PO3*ZZ*20261130*PRP*4.25*PE*5*ST*PROMO~
 CTP*RS*RES*7.99*1*EA~
 PID*S*08*VI*RED*RED MUG~
 PO4*6*1*EA*CTN*G*3.5*LB*0.5*CF*12*10*8*IN*2~
+PER*OC*LINE DESK*TE*5550199~
 SDQ*ST*92*0012*4*0013*6~
 DTM*038*20261215~
+TD5*O*2*CNWY~
 MAN*R*MARK-1~
 SCH*6*ST***002*20261218*****R-9~
 AMT*1*45.00~
 PO1*7*2*EA*1.00~
 CTT*2*12~
-SE*29*0001~
+SE*31*0001~
 GE*1*501~
 IEA*1*000000501~
 """
@@ -190,6 +192,8 @@ def test_line_values_reach_the_order(order_result) -> None:  # type: ignore[no-u
         ("0012", Decimal(4), "ST"), ("0013", Decimal(6), "ST")]
     assert [(a.qualifier, a.amount) for a in first.amounts] == [("1", Decimal("45.00"))]
     assert first.dates.ship_no_later == date(2026, 12, 15)
+    assert [(c.function, c.name, c.phone) for c in first.contacts] == [("OC", "LINE DESK", "5550199")]
+    assert first.carrier is not None and first.carrier.scac == "CNWY" and second.carrier is None
     [schedule] = first.schedules
     assert (schedule.quantity, schedule.uom, schedule.date_qualifier, schedule.date, schedule.reference) == (
         Decimal(6), "ST", "002", date(2026, 12, 18), "R-9")
@@ -197,7 +201,7 @@ def test_line_values_reach_the_order(order_result) -> None:  # type: ignore[no-u
 
 def test_a_segment_no_field_reads_is_noted(order_result) -> None:  # type: ignore[no-untyped-def]
     notes = [f for f in order_result.findings if f.code == "map.unused"]
-    assert [(f.segment_id, f.segment_position, f.severity) for f in notes] == [("MAN", 24, Severity.NOTE)]
+    assert [(f.segment_id, f.segment_position, f.severity) for f in notes] == [("MAN", 26, Severity.NOTE)]
 
 
 def test_extensions_carry_a_partners_own_fields(tmp_path: Path) -> None:
