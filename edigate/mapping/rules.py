@@ -41,6 +41,7 @@ from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
 from edigate.mapping.readers import Reporter, Rule
 from edigate.mapping.values import CONVERTERS, RESULT_TYPES, ValueProblem
+from edigate.model import Destination
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.model._types import type_name as type_name_of
 
@@ -270,7 +271,7 @@ class Compiler:
     def distribution_rule(self, rule: Rule, path: str, spec: dict[str, Entry], tp: Any) -> Rule:
         where = self.path(spec["distribution"], f"{path}.distribution", segment=True)
         item = _item_type(tp)
-        if not (isinstance(item, type) and item.__name__ == "Destination"):
+        if item is not Destination:
             self.problem(spec["distribution"], path, "'distribution' needs the destinations field")
         elif where is not None:
             rule.segment, rule.element = where.segment, 3
@@ -327,13 +328,12 @@ class Compiler:
         self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
         return lambda scope, reporter: None
 
-
     def tuples(self, rule: Rule, where: Path, entry: Entry, path: str, paths: list[Path],
                types: tuple[Any, ...]) -> Callable[..., Any]:
         converts = [_TUPLE_CONVERTERS.get(tp) for tp in types]
         if len(paths) != len(types) or any(c is None for c in converts):
-            self.problem(entry, f"{path}.values", f"expected {len(types)} paths, one per item of "
-                                                  f"{type_name_of(tuple[types])}")  # type: ignore[valid-type]
+            names = ", ".join(type_name_of(tp) for tp in types)
+            self.problem(entry, f"{path}.values", f"expected {len(types)} paths, one per item of ({names})")
             return lambda scope, reporter: None
         read = readers.tuple_reader(rule, paths, [c for c in converts if c is not None])
         return readers.each_reader(where, read, flatten=True)

@@ -226,3 +226,21 @@ def test_a_repeat_of_a_segment_read_once_is_noted(tmp_path: Path) -> None:
     assert notes[0] == ("TD5", 12, "2 TD5 segments in this loop: the map's order section reads the first")
     assert result.ok and isinstance(result.order, Order) and result.order.carrier is not None
     assert result.order.carrier.sequence_code == "O"  # the first
+
+
+@pytest.mark.parametrize(("field", "message"), [
+    ("dates.other: {each: DTM, values: [DTM02]}", "dates.other.values: expected 2 paths, one per item of (str, date)"),
+    ("notes: [{from: MSG01}]", "notes[0]: each item of a list of blocks needs 'each'"),
+    ("references: {distribution: SDQ}", "line.references: 'distribution' needs the destinations field"),
+    ("line_number: {from: PO101, number: 1}", "line.line_number.number: expected true or false"),
+])
+def test_map_mistakes_in_the_new_forms_are_located(tmp_path: Path, field: str, message: str) -> None:
+    from edigate.errors import ConfigError
+
+    for base in MAPS.glob("850-*.yaml"):
+        (tmp_path / base.name).write_text(base.read_text())
+    (tmp_path / "p-850.yaml").write_text(f"extends: 850-4010\nline:\n  {field}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_inbound_map("p-850", tmp_path)
+    assert any(str(p).endswith(message) and ":3: " in str(p) for p in caught.value.problems), \
+        [str(p) for p in caught.value.problems]
