@@ -28,12 +28,14 @@ from typing import Any
 from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.translate import translate_transaction
-from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, dumps
+from decimal import Decimal
+
+from edigate.model import Dates, LineAck, LineChange, LineStatus, Order, OrderChange, OrderLine, PoAck, Purpose, dumps
 from edigate.parallel import SetKey, Translated, set_key
 from edigate.purposes import order_key
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
-__all__ = ["apply_change", "line_from_change", "translate_changes"]
+__all__ = ["apply_change", "line_from_change", "translate_changes", "with_deleted_lines"]
 
 _HEADER = ("buyer", "seller", "ship_to", "bill_to", "ship_from", "mark_for")
 
@@ -145,3 +147,12 @@ def translate_changes(data: bytes, name: str | None, mapping: InboundMap, partne
                 yield Translated(result.isa13, result.gs06, result.st02, None, None, findings)
             else:
                 yield Translated(result.isa13, result.gs06, result.st02, order_key(order), dumps(order), findings)
+
+
+def with_deleted_lines(ack: PoAck, earlier: Order, changed: Order) -> PoAck:
+    """The answer to a change, with each line the change deleted acknowledged as deleted
+    (ACK ID, quantity 0), so the 865 answers every line the buyer named."""
+    kept = {line.line_number for line in changed.lines}
+    gone = tuple(LineAck(line.line_number, LineStatus.DELETED, Decimal(0), line.uom, product_ids=line.product_ids,
+                         ordered_quantity=Decimal(0)) for line in earlier.lines if line.line_number not in kept)
+    return replace(ack, lines=(*ack.lines, *gone)) if gone else ack

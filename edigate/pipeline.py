@@ -32,13 +32,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from edigate.archive import Archive
-from edigate.changes import translate_changes
+from edigate.changes import translate_changes, with_deleted_lines
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
-from edigate.model import Order, PoAck, dumps, loads
+from edigate.model import Order, PoAck, Purpose, dumps, loads
 from edigate.partners import Partner
 from edigate.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
@@ -474,6 +474,9 @@ class Pipeline:
         ack = run.flow.decide(order, document_id=doc.id).ack
         if ack is None or run.flow.outbound_865 is None:
             return None
+        earlier = self.store.documents(after=doc.amends - 1, limit=1) if doc.amends is not None else []
+        if earlier and earlier[0].id == doc.amends and order.purpose is not Purpose.CANCEL:  # a cancel keeps its lines
+            ack = with_deleted_lines(ack, _order(earlier[0].body), order)
         return TransactionContent("865", run.flow.outbound_865.render(ack))
 
     def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:

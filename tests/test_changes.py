@@ -80,8 +80,11 @@ def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_
     assert elements(ack, "BCA", 6) == [["04", "AD", PO, "", "", "20261118"]]
     assert [row[:6] for row in elements(ack, "POC")] == [["1", "CA", "36", "36", "EA", "12.49"],
                                                          ["3", "CA", "12", "12", "CA", "38.4"],
-                                                         ["4", "CA", "24", "24", "EA", "7.95"]]
-    assert [row[:3] for row in elements(ack, "ACK")] == [["IA", "36", "EA"], ["IA", "12", "CA"], ["IA", "24", "EA"]]
+                                                         ["4", "CA", "24", "24", "EA", "7.95"],
+                                                         ["2", "DI", "0", "0", "EA", ""]]  # the deleted line
+    assert [row[:3] for row in elements(ack, "ACK")] == [["IA", "36", "EA"], ["IA", "12", "CA"], ["IA", "24", "EA"],
+                                                         ["ID", "0", "EA"]]
+    assert elements(ack, "CTT", 1) == [["4"]]
 
 
 def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
