@@ -42,6 +42,7 @@ from edigate.model import Order, PoAck, Purpose, dumps, loads
 from edigate.partners import Partner
 from edigate.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
+from edigate.mapping.findings import Severity as MapSeverity
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
 from edigate.parallel import (
@@ -362,7 +363,7 @@ class Pipeline:
         entries: list[ErrorEntry] = []
         for t in translated:
             done.add((t.isa13, t.gs06, t.st02))
-            entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=t.isa13, gs06=t.gs06,
+            entries += [ErrorEntry("map", f.code, f.message, _MAP_SEVERITY[f.severity], isa13=t.isa13, gs06=t.gs06,
                                    st02=t.st02, segment_id=f.segment_id, segment_position=f.segment_position,
                                    element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
             if t.key is not None and t.body is not None:
@@ -652,6 +653,10 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
     finally:
         pipeline.store.close()
 
+
+_MAP_SEVERITY = {MapSeverity.ERROR: Severity.ERROR, MapSeverity.WARNING: Severity.WARNING,
+                 MapSeverity.NOTE: Severity.INFO}
+"""A mapping finding's severity in the error log: a note (a segment no field reads) is info."""
 
 _FUNCTIONAL_IDS = {"855": "PR", "865": "CA"}
 """GS01 of each answer to an order: 855 acknowledgments, 865 change acknowledgments."""

@@ -182,3 +182,14 @@ def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store:
     [entry] = [e for e in store.errors(tx.id) if e.stage == "map"]
     assert "names no map for it (documents.inbound.860" in entry.message
     assert [o.set_id for o in store.outbounds(tx.id)] == ["997"]  # the 860 itself was sound
+
+
+def test_a_segment_no_field_reads_is_info_in_the_error_log(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    from edigate.store import Severity
+
+    path = tmp_path / "po.x12"
+    data = ORDERS.read_bytes().replace(b"TD5*O*2*FDEG*M*FEDEX GROUND~", b"TD5*O*2*FDEG*M*FEDEX GROUND~\nTD4*ZZZ~", 1)
+    path.write_bytes(data.replace(b"SE*33*0001~", b"SE*34*0001~"))
+    tx = pipeline(store, workspace(tmp_path)).ingest(path, "bigbox")
+    [entry] = [e for e in store.errors(tx.id) if e.code == "map.unused"]
+    assert (entry.severity, entry.segment_id, entry.st02) == (Severity.INFO, "TD4", "0001")
