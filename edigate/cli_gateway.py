@@ -110,7 +110,8 @@ def _open_pipeline() -> Any:
     from edigate.transport import ChannelPool
 
     # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
-    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool())
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool(),
+                                                   settle_seconds=None)  # each channel's own
     return pipeline
 
 
@@ -157,7 +158,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.workers == 1:
         with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            gateway = Gateway(gw)
             problems = gateway.poll_all()
             processed, failures = gw.work(), tuple[str, ...]()
             gateway.stop()
@@ -165,7 +166,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         from edigate.pipeline import run_workers
 
         with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
+            gateway = Gateway(gw)
             problems = gateway.poll_all()
             gateway.stop()
             gw.store.close()  # the workers open their own connections

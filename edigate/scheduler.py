@@ -95,7 +95,7 @@ class Gateway:
     """A pipeline run on schedule: `start`, then `stop` (from a signal handler's thread)."""
 
     def __init__(self, pipeline: Pipeline, *, worker: str = "edigate",
-                 periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float = 2.0,
+                 periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float | None = None,
                  threads: int = 4, as2_port: int | None = None) -> None:
         self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
         self.name = str(pipeline.workspace.root.resolve())
@@ -104,6 +104,7 @@ class Gateway:
         """Connections kept open between polls and sends; the pipeline's sends use it too."""
         pipeline.channel_options = dataclasses.replace(pipeline.channel_options, pool=self.pool)
         self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds)
+        """What polls use: each channel's own ``settle_seconds`` unless ``settle_seconds`` is given."""
         self.threads = threads
         self.as2_port = as2_port
         """Listen for AS2 here rather than on edigate.yaml's port (0: any free port)."""

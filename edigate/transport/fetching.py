@@ -4,19 +4,29 @@
 ``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
 thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
 marked done on the far side only after its ``record`` returned. Files are recorded in the
-order listed. The channel is touched by the helper thread alone, so channels need not be
-thread-safe.
+order listed. A file that is not whole yet (``hold`` says why) or that changed since it was
+listed (`edigate.transport.ready.CHANGED`) is neither recorded nor marked done: it stays on
+the channel for the next poll. The channel is touched by the helper thread alone, so
+channels need not be thread-safe.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 
+from edigate.errors import TransportError
 from edigate.transport.base import Channel, Received, RemoteFile
+from edigate.transport.ready import CHANGED
 
-__all__ = ["fetch_ahead"]
+__all__ = ["Hold", "fetch_ahead"]
+
+log = logging.getLogger(__name__)
+
+Hold = Callable[[RemoteFile, Received], "str | None"]
+"""Why a fetched file must wait for the next poll (None: take it)."""
 
 _Item = tuple[RemoteFile, Received]
 _End = BaseException | None  # what ends a queue: a failure, or None when every file came
@@ -24,14 +34,14 @@ _Queue = queue.Queue[_Item | _End]
 
 
 def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[[Received], object], *,
-                prepare: Callable[[Received], object] | None = None,
+                prepare: Callable[[Received], object] | None = None, hold: Hold = lambda _f, _got: None,
                 stopping: Callable[[], bool] = lambda: False, depth: int = 4) -> int:
     """Fetch ``files``, ``prepare`` and then ``record`` each (in this thread), then mark it
     done; how many were recorded. When ``stopping()`` turns true, the file in hand is
     finished and the rest are left on the channel. A failure of fetch, prepare or done is
     raised once the recorded files are marked done; files fetched but not recorded stay on
     the channel for the next poll."""
-    helper = _Helper(channel, files, depth)
+    helper = _Helper(channel, files, depth, hold)
     threads = [threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)]
     ready: _Queue = helper.fetched
     if prepare is not None:
@@ -98,8 +108,8 @@ def _relay(source: _Queue, target: _Queue, prepare: Callable[[Received], object]
 class _Helper:
     """The fetching thread: fetch into ``fetched``, mark done what comes back recorded."""
 
-    def __init__(self, channel: Channel, files: Sequence[RemoteFile], depth: int) -> None:
-        self.channel, self.files = channel, files
+    def __init__(self, channel: Channel, files: Sequence[RemoteFile], depth: int, hold: Hold) -> None:
+        self.channel, self.files, self.hold = channel, files, hold
         self.fetched: _Queue = queue.Queue(depth)
         self.recorded: queue.Queue[RemoteFile | None] = queue.Queue()
         self.abandon = threading.Event()
@@ -113,12 +123,29 @@ class _Helper:
                 self._mark_done(wait=False)
                 if self.abandon.is_set():
                     break
-                _put(self.fetched, (remote, self.channel.fetch(remote)), self.abandon,
-                     lambda: self._mark_done(wait=False))  # keep up with the caller while it records
+                got = self._fetch(remote)
+                if got is not None:
+                    _put(self.fetched, (remote, got), self.abandon,
+                         lambda: self._mark_done(wait=False))  # keep up with the caller while it records
         except BaseException as exc:  # handed to the caller's thread, which raises it
             end = exc
         self.fetched.put(end)
         self._mark_done(wait=True)
+
+    def _fetch(self, remote: RemoteFile) -> Received | None:
+        """The file, or None when it is left for the next poll (not whole, or changed)."""
+        try:
+            got = self.channel.fetch(remote)
+        except TransportError as exc:
+            if exc.code != CHANGED:
+                raise
+            log.info("%s", exc.message)
+            return None
+        why = self.hold(remote, got)
+        if why is not None:
+            log.info("%s: %s left for the next poll: %s", self.channel.id, remote.name, why)
+            return None
+        return got
 
     def _mark_done(self, *, wait: bool) -> None:
         """``done`` for each file the caller recorded; with ``wait``, until the caller ends."""
@@ -134,5 +161,8 @@ class _Helper:
                 try:
                     self.channel.done(remote)
                 except BaseException as exc:  # the file stays; the next poll finds a duplicate
+                    if isinstance(exc, TransportError) and exc.code == CHANGED:
+                        log.info("%s", exc.message)  # the partner wrote more: fetched again next poll
+                        continue
                     self.done_error = exc
                     self.abandon.set()
