@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 
 from edigate.errors import UsageError
 
-__all__ = ["add_commands", "open_store", "print_transmissions", "workspace_partners"]
+__all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,9 +99,8 @@ def _open_pipeline() -> Any:
     from edigate.partners import load_partners
     from edigate.pipeline import Pipeline
     from edigate.store import Store
-    from edigate.workspace import default_workspace
 
-    ws = default_workspace(Path.cwd())
+    ws = current_workspace()
     store = Store.open(ws.store)
     try:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
@@ -118,13 +118,22 @@ def _open_pipeline() -> Any:
 def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
     """The workspace of the current directory and its partners (only ``partner`` if given)."""
     from edigate.partners import load_partners
-    from edigate.workspace import default_workspace
 
-    ws = default_workspace(Path.cwd())
+    ws = current_workspace()
     partners = load_partners(ws.partners_path)
     if partner is not None and partner not in partners:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
     return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+def current_workspace() -> Any:
+    """The workspace of the current directory, its log settings applied."""
+    from edigate.logs import use_workspace_logging
+    from edigate.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
+    return ws
 
 
 @contextmanager
@@ -154,31 +163,38 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
+    from edigate.dispatch import output_name
     from edigate.scheduler import Gateway
 
-    if args.workers == 1:
-        with _gateway() as gw:
-            gateway = Gateway(gw)
-            problems = gateway.poll_all()
-            processed, failures = gw.work(), tuple[str, ...]()
+    with _gateway() as gw:
+        gateway = Gateway(gw)
+        try:
+            problems = gateway.poll_all()  # each failure logged on stderr, one line
+            processed, failures = _work(gw, args.workers)
+            undelivered = gateway.deliver(gw.store.unsent_outbounds())  # earlier runs' too, whatever their age
+        finally:
             gateway.stop()
-    else:
-        from edigate.pipeline import run_workers
-
-        with _gateway() as gw:
-            gateway = Gateway(gw)
-            problems = gateway.poll_all()
-            gateway.stop()
-            gw.store.close()  # the workers open their own connections
-            done = run_workers(_open_pipeline, args.workers)
-            failures = done.failures
-            processed = [gw.store.transmission(i) for i in done.processed]
-    for problem in problems:
-        print(f"channel: {problem}", file=out)
     for failure in failures:
-        print(failure, file=out)
+        print(f"edigate: error: {failure}", file=sys.stderr)
+    for o in undelivered:
+        print(f"edigate: error: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
+              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); "
+              "it stays queued for the next run", file=sys.stderr)
     print_transmissions(processed, out)
-    return 1 if problems or failures or any(t.status.value == "failed" for t in processed) else 0
+    failed = any(t.status.value == "failed" for t in processed)
+    return 2 if problems or failures or undelivered else 1 if failed else 0
+
+
+def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
+    """Process what waits, in this process or in ``workers`` processes; the transmissions
+    processed, and the workers that failed."""
+    if workers == 1:
+        return gw.work(), ()
+    from edigate.pipeline import run_workers
+
+    gw.store.close()  # the workers open their own connections
+    done = run_workers(_open_pipeline, workers)
+    return [gw.store.transmission(i) for i in done.processed], done.failures
 
 
 def _serve(out: TextIO) -> int:

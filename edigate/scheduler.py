@@ -276,6 +276,7 @@ class Gateway:
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
             problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
+            log.error("%s", problem)
         else:
             if polled is None:
                 return 0, None  # another gateway polls it now, or it is not polled here: nothing to log
@@ -297,32 +298,36 @@ class Gateway:
 
     def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
         """Send the outputs still queued (their partner's channel was down), oldest first."""
-        by_partner: dict[str, list[Outbound]] = {}
-        for out in self.store.unsent_outbounds(older_than=older_than):
-            by_partner.setdefault(out.partner, []).append(out)
-        sent = 0
-        for partner_id, outs in sorted(by_partner.items()):
-            if self.stopping.is_set():
-                break
-            sent += self._send_queued(partner_id, outs)
-        return sent
+        return sum(self._send_queued(partner_id, outs)[0]
+                   for partner_id, outs in _by_partner(self.store.unsent_outbounds(older_than=older_than)))
 
-    def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> int:
+    def deliver(self, outs: Sequence[Outbound]) -> list[Outbound]:
+        """Send queued ``outs`` now (``edigate run --once``); those that could not be delivered.
+        Each partner's channel that refused is logged once, as `retry_sends` does."""
+        undelivered: list[Outbound] = []
+        for partner_id, queued in _by_partner(outs):
+            sent, failed = self._send_queued(partner_id, queued)
+            undelivered += queued[sent:] if failed else []
+        return undelivered
+
+    def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> tuple[int, bool]:
+        """How many of ``outs`` went out (in order), and whether the channel failed."""
         partner = self.pipeline.partners.get(partner_id)
         config = partner.channels.outbound if partner is not None else None
-        if config is None or config.type not in self.pipeline.channel_types:
-            return 0
+        if config is None or config.type not in self.pipeline.channel_types or self.stopping.is_set():
+            return 0, False
         sent = 0
         try:
             with open_channel(config, f"{partner_id}:out", self.options) as channel:
                 for _ in dispatch(channel, self.store, self.pipeline.archive, outs, stopping=self.stopping.is_set):
                     sent += 1
         except (TransportError, ConfigError) as exc:
-            self._channel(partner_id, "out", "channel.send_failed",
-                          f"{exc.message}; {len(outs) - sent} output(s) stay queued", Severity.ERROR)
-            return sent
+            problem = f"{exc.message}; {len(outs) - sent} output(s) stay queued"
+            self._channel(partner_id, "out", "channel.send_failed", problem, Severity.ERROR)
+            log.error("%s", problem)
+            return sent, True
         self._channel(partner_id, "out", "channel.sent", f"{sent} queued output(s) sent")
-        return sent
+        return sent, False
 
     def check_alerts(self, now: dt.datetime | None = None) -> int:
         """The alert checks (`edigate.alerts`): overdue acks, failed transmissions nobody took
@@ -347,3 +352,11 @@ class Gateway:
                  severity: Severity = Severity.INFO) -> None:
         self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
                                 partner=partner, channel=channel)
+
+
+def _by_partner(outs: Iterable[Outbound]) -> list[tuple[str, list[Outbound]]]:
+    """Outputs grouped by partner (in partner order), each group in its own order."""
+    groups: dict[str, list[Outbound]] = {}
+    for out in outs:
+        groups.setdefault(out.partner, []).append(out)
+    return sorted(groups.items())
