@@ -255,13 +255,14 @@ class Gateway:
         return self._poll(partner_id)[0]
 
     def poll_all(self) -> tuple[str, ...]:
-        """Poll every inbound channel once (``edigate run --once``); the failures, one line each."""
+        """Poll every inbound channel once (``edigate run --once``); the failures, one line
+        each (each also logged), naming its channel."""
         problems = []
         for partner_id in sorted(self.pipeline.partners):
             config = self.pipeline.partners[partner_id].channels.inbound
             if config is not None and config.type in self.pipeline.channel_types:
                 problem = self._poll(partner_id)[1]
-                problems += [f"{partner_id}: {problem}"] if problem else []
+                problems += [problem] if problem else []
         return tuple(problems)
 
     def _poll(self, partner_id: str) -> tuple[int, str | None]:
@@ -274,7 +275,8 @@ class Gateway:
             polled = self.pipeline.poll(partner_id, options=self.options, stopping=self.stopping.is_set,
                                         on_received=received.append)
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
-            problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
+            problem = _named(f"{partner_id}:in", exc.message)
+            problem += f" ({len(received)} file(s) received first)" if received else ""
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
             log.error("%s", problem)
         else:
@@ -322,7 +324,7 @@ class Gateway:
                 for _ in dispatch(channel, self.store, self.pipeline.archive, outs, stopping=self.stopping.is_set):
                     sent += 1
         except (TransportError, ConfigError) as exc:
-            problem = f"{exc.message}; {len(outs) - sent} output(s) stay queued"
+            problem = f"{_named(f'{partner_id}:out', exc.message)}; {len(outs) - sent} output(s) stay queued"
             self._channel(partner_id, "out", "channel.send_failed", problem, Severity.ERROR)
             log.error("%s", problem)
             return sent, True
@@ -360,3 +362,8 @@ def _by_partner(outs: Iterable[Outbound]) -> list[tuple[str, list[Outbound]]]:
     for out in outs:
         groups.setdefault(out.partner, []).append(out)
     return sorted(groups.items())
+
+
+def _named(channel: str, message: str) -> str:
+    """``message`` starting with the channel it is about (a configuration error may not)."""
+    return message if message.startswith(f"{channel}:") else f"{channel}: {message}"
