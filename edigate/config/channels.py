@@ -56,7 +56,7 @@ class _Polling:
     writing longer than this is not seen by the looks; the IEA check catches it."""
     truncated_after_minutes: float = setting(10.0, minimum=0, maximum=10080)
     """How long a file whose last interchange has no IEA is left for its writer to finish,
-    counted from the file's modification time. After that it is taken and answered as
+    counted from the file's modification time (the SFTP server's clock). After that it is taken and answered as
     truncated (TA1/997 with the missing IEA). 0 takes such a file at once."""
     archive_dir: str | None = None
     """Where a taken file is moved: a folder relative to the workspace, or a path on the

@@ -51,3 +51,19 @@ def test_empty_and_a_partial_isa_are_open(data: bytes) -> None:
 @pytest.mark.parametrize("data", [b"<?xml version='1.0'?><order/>" * 5, b"hello world" * 20])
 def test_what_is_not_x12_is_not_waited_for(data: bytes) -> None:
     assert not interchange_open(data)
+
+
+def test_a_large_file_is_answered_without_copying_it() -> None:
+    import tracemalloc
+
+    filler = b"NTE*GEN*" + b"x" * 70 + b"~\n"
+    body = SAMPLES[0].read_bytes().replace(b"\nCTT", b"\n" + filler * 250_000 + b"CTT", 1)  # about 20 MB
+    cut = body[:-30]
+    assert len(body) > 10_000_000
+    tracemalloc.start()
+    try:
+        answers = interchange_open(body), interchange_open(cut)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answers == (False, True) and peak < 1_000_000
