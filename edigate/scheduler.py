@@ -238,8 +238,9 @@ class Gateway:
             scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
 
     def _job_failed(self, event: Any) -> None:
-        self._note("job.failed", f"job {event.job_id} failed: {type(event.exception).__name__}: "
-                   f"{event.exception}", Severity.ERROR)
+        message = f"job {event.job_id} failed: {type(event.exception).__name__}: {event.exception}"
+        log.error("%s", message)  # APScheduler's own traceback goes to the debug log only
+        self._note("job.failed", message, Severity.ERROR)
 
     def _note(self, code: str, message: str, severity: Severity = Severity.INFO) -> None:
         try:
