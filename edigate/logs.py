@@ -23,7 +23,17 @@ _FULL = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
 class _Stderr(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is when a record comes (the CLI's tests swap it)."""
+    """Writes to whatever ``sys.stderr`` is when a record comes (the CLI's tests swap it):
+    edigate's records on one line each, or, with ``debug``, every record in full."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__()
+        self.debug = debug
+        if debug:
+            self.setFormatter(logging.Formatter(_FULL))
+        else:
+            self.addFilter(_ours)
+            self.setFormatter(_OneLine())
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -63,13 +73,9 @@ def command_logging(debug: bool | None = None) -> Iterator[None]:
     debug = bool(os.environ.get("EDIGATE_DEBUG")) if debug is None else debug
     root, ours = logging.getLogger(), logging.getLogger("edigate")
     levels = root.level, ours.level
-    handler = _Stderr()
+    handler = _Stderr(debug)
     if debug:
-        handler.setFormatter(logging.Formatter(_FULL))
         root.setLevel(logging.DEBUG)
-    else:
-        handler.addFilter(_ours)
-        handler.setFormatter(_OneLine())
     ours.setLevel(logging.DEBUG if debug else logging.INFO)
     root.addHandler(handler)
     try:
@@ -87,7 +93,7 @@ def use_workspace_logging(level: str, debug_log: Path | None) -> None:
     read it. Nothing changes outside a `command_logging` block (edigate used as a library)."""
     root = logging.getLogger()
     stderr = next((h for h in root.handlers if isinstance(h, _Stderr)), None)
-    if stderr is None or stderr.formatter is not None and not isinstance(stderr.formatter, _OneLine):
+    if stderr is None or stderr.debug:
         return  # not under the command, or EDIGATE_DEBUG: everything goes to stderr already
     stderr.setLevel(level)
     logs = [h for h in root.handlers if isinstance(h, _DebugLog)]

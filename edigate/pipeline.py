@@ -535,10 +535,11 @@ class Pipeline:
         """Fetch what waits on the partner's inbound channel: each file archived, recorded,
         then marked done there, the next ones downloading and archiving meanwhile
         (`fetch_ahead`). A file whose last interchange has no IEA yet is left for its writer
-        until it is ``truncated_after_minutes`` old, then taken (and answered as truncated). Stops after the file in hand once ``stopping()``. None when it did
-        not poll: another process polls the channel now, or the channel is not polled here
-        (none, AS2, or a type outside ``channel_types``). ``on_received`` sees each
-        transmission as it is recorded (a `TransportError` part way loses none of them)."""
+        until it is ``truncated_after_minutes`` old, then taken (and answered as truncated).
+        Stops after the file in hand once ``stopping()``. None when it did not poll: another
+        process polls the channel now, or the channel is not polled here (none, AS2, or a
+        type outside ``channel_types``). ``on_received`` sees each transmission as it is
+        recorded (a `TransportError` part way loses none of them)."""
         config = self.partners[partner_id].channels.inbound
         if config is None or config.type not in self.channel_types or config.type == "as2":
             return None  # AS2 messages arrive at the listener

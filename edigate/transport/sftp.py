@@ -4,8 +4,9 @@ The server's key must match the partner file's ``host_key`` fingerprint and/or i
 ``known_hosts`` entry; anything else refuses to connect (never trust on first use).
 A file is listed once whole by the channel's ``ready`` rule (`edigate.transport.ready`);
 downloads land in a hidden ``.part`` file in the spool folder and are renamed once the file
-is seen unchanged since it was listed (it is checked again before it is archived); uploads go to a hidden ``.part`` name and are renamed with
-``posix-rename@openssh.com`` (plain SFTP rename fails onto an existing name). A dropped
+is seen unchanged since it was listed (it is checked again before it is archived). Uploads
+go to a hidden ``.part`` name and are renamed with ``posix-rename@openssh.com`` (plain
+SFTP rename fails onto an existing name). A dropped
 connection is reopened with bounded backoff; every failure is a one-line `TransportError`.
 """
 
@@ -20,7 +21,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
