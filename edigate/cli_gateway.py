@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +83,7 @@ def _positive(text: str) -> int:
 @contextmanager
 def _gateway() -> Iterator[Any]:
     pipeline = _open_pipeline()
+    _use_logging(pipeline.workspace)
     try:
         yield pipeline
     finally:
@@ -99,8 +99,9 @@ def _open_pipeline() -> Any:
     from edigate.partners import load_partners
     from edigate.pipeline import Pipeline
     from edigate.store import Store
+    from edigate.workspace import default_workspace
 
-    ws = current_workspace()
+    ws = default_workspace(Path.cwd())
     store = Store.open(ws.store)
     try:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
@@ -128,12 +129,17 @@ def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
 
 def current_workspace() -> Any:
     """The workspace of the current directory, its log settings applied."""
-    from edigate.logs import use_workspace_logging
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
+    _use_logging(ws)
     return ws
+
+
+def _use_logging(ws: Any) -> None:
+    from edigate.logs import use_workspace_logging
+
+    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
 
 
 @contextmanager
@@ -163,6 +169,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
+    import sys
+
     from edigate.dispatch import output_name
     from edigate.scheduler import Gateway
 

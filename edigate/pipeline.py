@@ -52,11 +52,10 @@ from edigate.store import (
     OutboundNumbers, Outcome,
     Severity, Status, Store, Transmission,
 )
-from edigate.transport import Channel, ChannelOptions, Received, RemoteFile, open_channel
+from edigate.transport import Channel, ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
-from edigate.x12.closing import interchange_open
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
@@ -534,12 +533,10 @@ class Pipeline:
              on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission] | None:
         """Fetch what waits on the partner's inbound channel: each file archived, recorded,
         then marked done there, the next ones downloading and archiving meanwhile
-        (`fetch_ahead`). A file whose last interchange has no IEA yet is left for its writer
-        until it is ``truncated_after_minutes`` old, then taken (and answered as truncated).
-        Stops after the file in hand once ``stopping()``. None when it did not poll: another
-        process polls the channel now, or the channel is not polled here (none, AS2, or a
-        type outside ``channel_types``). ``on_received`` sees each transmission as it is
-        recorded (a `TransportError` part way loses none of them)."""
+        (`fetch_ahead`). Stops after the file in hand once ``stopping()``. None when it did
+        not poll: another process polls the channel now, or the channel is not polled here
+        (none, AS2, or a type outside ``channel_types``). ``on_received`` sees each
+        transmission as it is recorded (a `TransportError` part way loses none of them)."""
         config = self.partners[partner_id].channels.inbound
         if config is None or config.type not in self.channel_types or config.type == "as2":
             return None  # AS2 messages arrive at the listener
@@ -549,17 +546,11 @@ class Pipeline:
             received.append(tx := self.receive(partner_id, config.type, got.name, got.data))
             on_received(tx)
 
-        wait = dt.timedelta(minutes=config.truncated_after_minutes)
-
-        def hold(file: RemoteFile, got: Received) -> str | None:  # a writer may only have paused
-            young = file.mtime is not None and got.received_at - file.mtime < wait
-            return "its last interchange has no IEA yet" if young and interchange_open(got.data) else None
-
         with self.store.try_poll_lock(partner_id) as mine:
             if not mine:
                 return None
             with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
-                fetch_ahead(channel, channel.list(), record, stopping=stopping, hold=hold,
+                fetch_ahead(channel, channel.list(), record, stopping=stopping,
                             prepare=lambda got: self.archive.put(got.data))
         return received
 

@@ -37,6 +37,7 @@ from edigate.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
 from edigate.transport import ChannelPool, open_channel
 from edigate.transport.listener import HttpListener
+from edigate.x12.closing import interchange_open
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
 
@@ -103,8 +104,10 @@ class Gateway:
         self.pool = ChannelPool()
         """Connections kept open between polls and sends; the pipeline's sends use it too."""
         pipeline.channel_options = dataclasses.replace(pipeline.channel_options, pool=self.pool)
-        self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds)
-        """What polls use: each channel's own ``settle_seconds`` unless ``settle_seconds`` is given."""
+        self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds,
+                                           unfinished=interchange_open)
+        """What polls use: each channel's own ``settle_seconds`` unless ``settle_seconds`` is
+        given, and X12's rule for a file still being written (no closing IEA yet)."""
         self.threads = threads
         self.as2_port = as2_port
         """Listen for AS2 here rather than on edigate.yaml's port (0: any free port)."""

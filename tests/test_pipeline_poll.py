@@ -1,4 +1,4 @@
-"""`Pipeline.poll` takes whole files only, from a folder and from a real sshd, and
+"""The gateway's polls take whole files only, from a folder and from a real sshd, and
 ``edigate run --once`` does too: writers that grow a file and pause are stepped by the test."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from edigate.cli import main
 from edigate.pipeline import Pipeline
+from edigate.scheduler import Gateway
 from edigate.store import Transmission
 from tests.support.gateway import make_workspace, open_pipeline, po_file, sftp_channel_yaml
 from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
@@ -37,7 +38,10 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Pipe
         channels = "  inbound:\n" + sftp_channel_yaml(port=server.port, user=server.user, key=keys / "client",
                                                       fingerprint=server.fingerprint(), remote_dir=inbox)
     pipeline = open_pipeline(make_workspace(tmp_path / "ws", channels + OUT))
+    gateway = Gateway(pipeline)
+    pipeline.channel_options = gateway.options  # the gateway's polls: X12's rule for unfinished files
     yield pipeline, inbox
+    gateway.stop()
     pipeline.store.close()
 
 

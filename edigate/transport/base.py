@@ -109,6 +109,10 @@ class ChannelOptions:
     """Override every channel's ``settle_seconds`` (0: one look); None keeps each channel's."""
     sleep: Callable[[float], None] = time.sleep
     """How the pause between two looks is waited out (a test steps its writer instead)."""
+    unfinished: Callable[[bytes], bool] | None = None
+    """Whether a fetched file's bytes are still being written (the gateway gives X12's rule:
+    no closing IEA yet); such a file younger than its channel's ``truncated_after_minutes``
+    is left for the next poll. Transports do not parse: they are told."""
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
     as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
@@ -127,8 +131,9 @@ class Channel(ABC):
 
     @abstractmethod
     def fetch(self, file: RemoteFile) -> Received:
-        """The whole file. A file no longer as listed (size, modification time) raises
-        `TransportError` with code ``transport.changed``, and stays for the next poll."""
+        """The whole file. A file no longer as listed (size, modification time), or not
+        finished yet (`ChannelOptions.unfinished`), raises `TransportError` with code
+        ``transport.left``, and stays for the next poll."""
 
     @abstractmethod
     def done(self, file: RemoteFile) -> None:

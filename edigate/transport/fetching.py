@@ -4,10 +4,10 @@
 ``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
 thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
 marked done on the far side only after its ``record`` returned. Files are recorded in the
-order listed. A file that is not whole yet (``hold`` says why) or that changed since it was
-listed (`edigate.transport.ready.CHANGED`) is neither recorded nor marked done: it stays on
-the channel for the next poll. The channel is touched by the helper thread alone, so
-channels need not be thread-safe.
+order listed. A file the channel leaves for a later poll (changed since it was listed, or
+not finished: `edigate.transport.ready.LEFT`) is neither recorded nor marked done, and the
+others go on. The channel is touched by the helper thread alone, so channels need not be
+thread-safe.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ from collections.abc import Callable, Sequence
 
 from edigate.errors import TransportError
 from edigate.transport.base import Channel, Received, RemoteFile
-from edigate.transport.ready import CHANGED
+from edigate.transport.ready import LEFT
 
-__all__ = ["Hold", "fetch_ahead"]
+__all__ = ["fetch_ahead"]
 
 log = logging.getLogger(__name__)
-
-Hold = Callable[[RemoteFile, Received], "str | None"]
-"""Why a fetched file must wait for the next poll (None: take it)."""
 
 _Item = tuple[RemoteFile, Received]
 _End = BaseException | None  # what ends a queue: a failure, or None when every file came
@@ -34,14 +31,14 @@ _Queue = queue.Queue[_Item | _End]
 
 
 def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[[Received], object], *,
-                prepare: Callable[[Received], object] | None = None, hold: Hold = lambda _f, _got: None,
+                prepare: Callable[[Received], object] | None = None,
                 stopping: Callable[[], bool] = lambda: False, depth: int = 4) -> int:
     """Fetch ``files``, ``prepare`` and then ``record`` each (in this thread), then mark it
     done; how many were recorded. When ``stopping()`` turns true, the file in hand is
     finished and the rest are left on the channel. A failure of fetch, prepare or done is
     raised once the recorded files are marked done; files fetched but not recorded stay on
     the channel for the next poll."""
-    helper = _Helper(channel, files, depth, hold)
+    helper = _Helper(channel, files, depth)
     threads = [threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)]
     ready: _Queue = helper.fetched
     if prepare is not None:
@@ -108,8 +105,8 @@ def _relay(source: _Queue, target: _Queue, prepare: Callable[[Received], object]
 class _Helper:
     """The fetching thread: fetch into ``fetched``, mark done what comes back recorded."""
 
-    def __init__(self, channel: Channel, files: Sequence[RemoteFile], depth: int, hold: Hold) -> None:
-        self.channel, self.files, self.hold = channel, files, hold
+    def __init__(self, channel: Channel, files: Sequence[RemoteFile], depth: int) -> None:
+        self.channel, self.files = channel, files
         self.fetched: _Queue = queue.Queue(depth)
         self.recorded: queue.Queue[RemoteFile | None] = queue.Queue()
         self.abandon = threading.Event()
@@ -133,19 +130,14 @@ class _Helper:
         self._mark_done(wait=True)
 
     def _fetch(self, remote: RemoteFile) -> Received | None:
-        """The file, or None when it is left for the next poll (not whole, or changed)."""
+        """The file, or None when the channel leaves it for a later poll."""
         try:
-            got = self.channel.fetch(remote)
+            return self.channel.fetch(remote)
         except TransportError as exc:
-            if exc.code != CHANGED:
+            if exc.code != LEFT:
                 raise
             log.info("%s", exc.message)
             return None
-        why = self.hold(remote, got)
-        if why is not None:
-            log.info("%s: %s left for the next poll: %s", self.channel.id, remote.name, why)
-            return None
-        return got
 
     def _mark_done(self, *, wait: bool) -> None:
         """``done`` for each file the caller recorded; with ``wait``, until the caller ends."""
@@ -161,7 +153,7 @@ class _Helper:
                 try:
                     self.channel.done(remote)
                 except BaseException as exc:  # the file stays; the next poll finds a duplicate
-                    if isinstance(exc, TransportError) and exc.code == CHANGED:
+                    if isinstance(exc, TransportError) and exc.code == LEFT:
                         log.info("%s", exc.message)  # the partner wrote more: fetched again next poll
                         continue
                     self.done_error = exc

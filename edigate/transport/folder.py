@@ -75,7 +75,7 @@ class FolderChannel(Channel):
         now = self._now(file)
         if len(data) != file.size or not unchanged(file, now):
             raise changed(self.id, file, now)
-        return Received.of(self.id, file.name, data, Path(file.handle))
+        return self._rule.taken(self.id, file, Received.of(self.id, file.name, data, Path(file.handle)))
 
     def done(self, file: RemoteFile) -> None:
         source = Path(file.handle)

@@ -5,8 +5,9 @@
 (``NAME.done``/``NAME.ok``, or the same with the extension replaced); ``rename`` takes a
 file under its final name at once (temporary names are never taken). A time window alone
 cannot tell a paused writer from a finished one, so the pipeline also leaves an X12 file
-whose last interchange has no IEA yet, and every channel checks at fetch and at done that
-the file is still the one listed (`unchanged`): one that changed is left for the next poll.
+whose last interchange has no IEA yet (`ReadyRule.taken`, with the rule the gateway gives
+in `ChannelOptions.unfinished`), and every channel checks at fetch and at done that the file
+is still the one listed (`unchanged`): one that changed is left for the next poll.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ import posixpath
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from edigate.errors import TransportError
-from edigate.transport.base import ChannelOptions, RemoteFile
+from edigate.transport.base import ChannelOptions, Received, RemoteFile
 
-__all__ = ["CHANGED", "MARKER_SUFFIXES", "ReadyRule", "changed", "ordered", "unchanged"]
+__all__ = ["LEFT", "MARKER_SUFFIXES", "ReadyRule", "changed", "ordered", "unchanged"]
 
-CHANGED = "transport.changed"
-"""The code of the `TransportError` a channel raises when a file changed since it was
-listed: the file stays where it is, for the next poll."""
+LEFT = "transport.left"
+"""The code of the `TransportError` a channel raises for a file it leaves where it is, for
+a later poll: one that changed since it was listed, or one not finished yet."""
 MARKER_SUFFIXES = (".done", ".ok")
 
 Look = Callable[[], Mapping[str, RemoteFile]]
@@ -41,6 +42,9 @@ class ReadyRule:
     ready: str = "stable"
     settle: float = 0.0
     sleep: Callable[[float], None] = time.sleep
+    unfinished: Callable[[bytes], bool] | None = None
+    wait: timedelta = timedelta(0)
+    """How long an unfinished file is left for its writer, from its modification time."""
 
     @classmethod
     def of(cls, config: Any, options: ChannelOptions) -> ReadyRule:
@@ -48,7 +52,9 @@ class ReadyRule:
         settle = options.settle_seconds
         if settle is None:
             settle = getattr(config, "settle_seconds", 0.0)
-        return cls(getattr(config, "glob", "*"), getattr(config, "ready", "stable"), settle, options.sleep)
+        wait = timedelta(minutes=getattr(config, "truncated_after_minutes", 0.0))
+        return cls(getattr(config, "glob", "*"), getattr(config, "ready", "stable"), settle, options.sleep,
+                   options.unfinished, wait)
 
     def wanted(self, name: str) -> bool:
         """A name the channel takes (a marker is never data)."""
@@ -65,6 +71,16 @@ class ReadyRule:
             return ordered(files.values())
         self.sleep(self.settle)
         return ordered(f for h, f in look().items() if files.get(h) == f)
+
+
+    def taken(self, channel_id: str, file: RemoteFile, got: Received) -> Received:
+        """``got``, unless its bytes are unfinished and the file is younger than ``wait``
+        (a writer may only have paused): then `TransportError` ``transport.left``."""
+        young = file.mtime is not None and got.received_at - file.mtime < self.wait
+        if young and self.unfinished is not None and self.unfinished(got.data):
+            raise TransportError(f"{channel_id}: {file.name} is left for the next poll: it is not finished "
+                                 "(its last interchange has no IEA yet)", code=LEFT)
+        return got
 
 
 def _marked(files: Mapping[str, RemoteFile], everything: Mapping[str, RemoteFile]) -> Iterable[RemoteFile]:
@@ -95,4 +111,4 @@ def changed(channel_id: str, file: RemoteFile, now: RemoteFile | None) -> Transp
         what = f"changed since it was listed ({file.size} -> {now.size} bytes)"
     else:
         what = "changed since it was listed (written again)"
-    return TransportError(f"{channel_id}: {file.name} {what}; it is left for the next poll", code=CHANGED)
+    return TransportError(f"{channel_id}: {file.name} {what}; it is left for the next poll", code=LEFT)

@@ -103,7 +103,12 @@ class SftpChannel(Channel):
         return self._rule.pick(lambda: self._retrying("list", self._look))
 
     def fetch(self, file: RemoteFile) -> Received:
-        return self._retrying(f"fetch {file.name}", lambda s: self._download(s, file))
+        got = self._retrying(f"fetch {file.name}", lambda s: self._download(s, file))
+        try:
+            return self._rule.taken(self.id, file, got)
+        except TransportError:
+            (self._spool() / safe_name(file.name)).unlink(missing_ok=True)
+            raise
 
     def done(self, file: RemoteFile) -> None:
         self._retrying(f"archive {file.name}", lambda s: self._archive_or_delete(s, file))

@@ -15,7 +15,7 @@ from edigate.config.channels import FolderChannel as FolderConfig
 from edigate.errors import TransportError
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.base import Channel
-from edigate.transport.ready import CHANGED
+from edigate.transport.ready import LEFT
 
 Opener = Callable[..., Channel]
 
@@ -108,7 +108,7 @@ def test_a_file_that_grows_after_it_was_listed_stays_and_is_fetched_whole_later(
         writer.step()  # the partner writes on
         with pytest.raises(TransportError) as caught:
             channel.fetch(listed) if when == "during the fetch" else channel.done(listed)
-        assert caught.value.code == CHANGED and "200 -> 500 bytes" in caught.value.message
+        assert caught.value.code == LEFT and "200 -> 500 bytes" in caught.value.message
         assert (folder / "po.edi").stat().st_size == 500 and not (folder / "archive").exists()
         [again] = channel.list()
         assert channel.fetch(again).data == b"y" * 500
