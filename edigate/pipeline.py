@@ -389,7 +389,7 @@ class Pipeline:
         """Each accepted order's payloads to its destinations, a page of files per channel
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
-        router = Router(run.partner.routing, partner=run.partner.id)
+        router = Router(run.partner.routing, partner=run.partner.id, file=run.partner.file, lines=run.partner.lines)
         warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner, maps=self.maps,
                                    validator=self.validator)
         with ExitStack() as opened:
@@ -400,7 +400,8 @@ class Pipeline:
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
-                    for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
+                    for delivery in router.route(doc.decided or doc.body, document=doc.id,
+                                                 x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))

@@ -46,15 +46,15 @@ def test_route_picks_destinations_by_condition() -> None:
     base = partner.routing[0]
     dests = [base, dataclasses.replace(base, name="big", format="xml", when="order.lines | length > 5"),
              dataclasses.replace(base, name="csv", format="csv", when="order.po_number.startswith('45')")]
-    deliveries = route(order, dests, partner="bigbox")
+    deliveries = route(order, dests, partner="bigbox", document=7)
     assert [(d.destination, d.file_name) for d in deliveries] == [
-        ("erp", "bigbox-4500012345.json"), ("csv", "bigbox-4500012345.csv")]
+        ("erp", "bigbox-4500012345-original-7.json"), ("csv", "bigbox-4500012345-original-7.csv")]
 
 
 def test_file_names_never_carry_partner_paths() -> None:
     order = dataclasses.replace(sample_order("bigbox", "bigbox-850-4010"), po_number="../../etc/passwd")
-    [d] = route(order, [load_partner(REPO / "partners" / "bigbox.yaml").routing[0]], partner="bigbox")
-    assert d.file_name == "bigbox-etc_passwd.json" and "/" not in d.file_name
+    [d] = route(order, [load_partner(REPO / "partners" / "bigbox.yaml").routing[0]], partner="bigbox", document=3)
+    assert d.file_name == "bigbox-etc_passwd-original-3.json" and "/" not in d.file_name
 
 
 def test_a_condition_cannot_escape_the_sandbox() -> None:
@@ -63,7 +63,7 @@ def test_a_condition_cannot_escape_the_sandbox() -> None:
     base = load_partner(REPO / "partners" / "bigbox.yaml").routing[0]
     evil = dataclasses.replace(base, when="order.__class__.__mro__[1].__subclasses__()")
     with pytest.raises((ConfigError, DataError)):
-        route(order, [evil], partner="bigbox")
+        route(order, [evil], partner="bigbox", document=1)
 
 
 def test_a_cancel_says_so_in_every_format_and_under_a_name_of_its_own() -> None:
@@ -75,11 +75,11 @@ def test_a_cancel_says_so_in_every_format_and_under_a_name_of_its_own() -> None:
     assert json.loads(render(order, "json", partner="bigbox"))["purpose"] == "cancel"
     partner = load_partner(REPO / "partners" / "bigbox.yaml")
     text = render(order, "json", partner="bigbox").decode()
-    assert [d.file_name for d in route(order, partner.routing[:1], partner="bigbox")] == [
-        "bigbox-4500012345-cancel.json"]
+    assert [d.file_name for d in route(order, partner.routing[:1], partner="bigbox", document=9)] == [
+        "bigbox-4500012345-cancel-9.json"]
     router = Router(partner.routing[:1], partner="bigbox")
-    assert [d.file_name for d in router.route(text)] == ["bigbox-4500012345-cancel.json"]
-    assert router.route(text, only=lambda name, fmt: name != partner.routing[0].name) == []
+    assert [d.file_name for d in router.route(text, document=9)] == ["bigbox-4500012345-cancel-9.json"]
+    assert router.route(text, document=9, only=lambda name, fmt: name != partner.routing[0].name) == []
 
 
 @pytest.mark.parametrize("po_number", ["4500012345", 'PO "7"\\B', "45/00"])
@@ -90,6 +90,6 @@ def test_routing_stored_text_names_the_file_as_routing_the_order_does(po_number:
     order = dataclasses.replace(sample_order("bigbox", "bigbox-850-4010"), po_number=po_number, purpose=purpose)
     base = load_partner(REPO / "partners" / "bigbox.yaml").routing[0]
     router = Router([dataclasses.replace(base, format="json", when=None)], partner="bigbox")
-    [from_text], [from_order] = router.route(dumps(order)), router.route(order)
+    [from_text], [from_order] = router.route(dumps(order), document=4), router.route(order, document=4)
     assert from_text.file_name == from_order.file_name
-    assert from_text.file_name.endswith("-cancel.json") is (purpose is Purpose.CANCEL)
+    assert from_text.file_name.endswith("-cancel-4.json") is (purpose is Purpose.CANCEL)

@@ -105,8 +105,8 @@ def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partne
             return ()
         export = loads(Order, doc.decided)
     warehouse = ShippingOrders(store, archive, workspace, partner)
-    return tuple(Router(partner.routing, partner=partner.id).route(
-        export, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
+    return tuple(Router(partner.routing, partner=partner.id, file=partner.file, lines=partner.lines).route(
+        export, document=doc.id, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
 
 
 def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
