@@ -101,7 +101,7 @@ def _open_pipeline() -> Any:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
     except BaseException:
@@ -131,7 +131,7 @@ def open_store(ws: Any) -> Iterator[Any]:
     """The workspace's store, closed when the block ends."""
     from edigate.store import Store
 
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield store
     finally:

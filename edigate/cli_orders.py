@@ -103,7 +103,7 @@ def _desk() -> Iterator[_Desk]:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield _Desk(ws, store, Archive(ws.archive_path), dict(load_partners(ws.partners_path)))
     finally:

@@ -111,6 +111,10 @@ class Workspace:
     alerts: AlertSettings = setting(AlertSettings)
     findings: FindingSettings = setting(FindingSettings)
 
+    def store_secret(self) -> str | None:
+        """The database password ``store_password`` names, read now (None when unset)."""
+        return self.store_password.resolve() if self.store_password is not None else None
+
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""
         return self.root / Path(relative).expanduser()
