@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from edigate.x12.checks import ascii_digits, valid_date, valid_time
 from edigate.x12.envelope import Transaction
+from edigate.x12.hierarchy import hierarchy_problems
 from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
 from edigate.x12.segment import Composite, Element, Repeats, Segment
 from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec, SpecLibrary, Rule, parse_syntax
@@ -123,6 +124,8 @@ def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element
     else:
         _close(walk, 0, None, len(tx.segments))
     _check_counts(walk, spec)
+    if "HL" in spec.segment_ids:
+        _check_hierarchy(walk)
     if walk.dropped:
         errors = walk.dropped_errors and no_errors(walk.findings)
         walk.findings.append(unlisted(walk.dropped, errors, cap, "set", transaction=tx.control_number,
@@ -240,6 +243,13 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
                  f"{_LINE_LOOPS[spec.set_id]} loops", ctt, position, element=1, element_ref="354",
                  value=ctt.get(1), severity=Severity.WARNING, hint="the sender's count is wrong or lines are missing")
+
+
+def _check_hierarchy(walk: _Walk) -> None:
+    for p in hierarchy_problems(walk.tx.segments):
+        walk.finding(Level.SEGMENT, "8", "HL has data element errors", p.segment, p.position, "HL")
+        walk.finding(Level.ELEMENT, "7", p.message, p.segment, p.position, "HL", element=p.element,
+                     element_ref=p.ref, value=p.value, hint="each HL02 must name an HL01 given before it")
 
 
 # -- elements ------------------------------------------------------------------------
