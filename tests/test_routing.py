@@ -93,3 +93,47 @@ def test_routing_stored_text_names_the_file_as_routing_the_order_does(po_number:
     [from_text], [from_order] = router.route(dumps(order), document=4), router.route(order, document=4)
     assert from_text.file_name == from_order.file_name
     assert from_text.file_name.endswith("-cancel-4.json") is (purpose is Purpose.CANCEL)
+
+
+@pytest.mark.parametrize(("when", "why"), [
+    ("order.total / 0 > 1", "division by zero"),
+    ("(order.po_number * 100000000) | length > 0", "a value of 900,000,000 characters or items"),
+    ("order.po_number | center(2000000000)", "a value of 2,000,000,000 characters or items"),
+    ("order.line_count ** 100000000 > 0", "a number of more than 4300 digits"),
+])
+def test_a_condition_that_fails_names_its_file_and_line(when: str, why: str) -> None:
+    import tracemalloc
+
+    partner = load_partner(REPO / "partners" / "distrib.yaml")
+    dests = [dataclasses.replace(partner.routing[1], when=when)]
+    router = Router(dests, partner="distrib", file="partners/distrib.yaml", lines={"routing[0].when": 48})
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError) as info:
+            router.route(sample_order("distrib", "distrib-850-5010"), document=1)
+        assert tracemalloc.get_traced_memory()[1] < 20_000_000
+    finally:
+        tracemalloc.stop()
+    assert info.value.code == "route.when"
+    assert info.value.message.startswith(f"routing erp: partners/distrib.yaml:48: routing[0].when: expression {when!r} "
+                                         "failed: ") and why in info.value.message
+
+
+def test_a_condition_sees_no_lipsum_range_or_private_name() -> None:
+    from edigate.errors import ConfigError
+
+    base = load_partner(REPO / "partners" / "bigbox.yaml").routing[0]
+    for when in ("lipsum(n=2000000)", "range(10 ** 9) | list", "order._x"):
+        with pytest.raises(ConfigError, match=r"^p.yaml:7: routing\[0\].when: expression"):
+            Router([dataclasses.replace(base, when=when)], partner="bigbox", file="p.yaml",
+                   lines={"routing[0].when": 7})
+
+
+def test_punctuation_pos_get_names_of_their_own() -> None:
+    base = dataclasses.replace(load_partner(REPO / "partners" / "bigbox.yaml").routing[0], when=None)
+    router = Router([base], partner="bigbox")
+    order = sample_order("bigbox", "bigbox-850-4010")
+    names = [router.route(dataclasses.replace(order, po_number=po), document=n)[0].file_name
+             for n, po in enumerate(["A/B", "A_B", "A B", "..", "../..", "\x1b[2J\n"], 1)]
+    assert names == ["bigbox-A_B-original-1.json", "bigbox-A_B-original-2.json", "bigbox-A_B-original-3.json",
+                     "bigbox-_-original-4.json", "bigbox-_-original-5.json", "bigbox-2J-original-6.json"]
