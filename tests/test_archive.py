@@ -52,7 +52,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(StoreError, match=r"cannot write 41 bytes: No space left on device; nothing was recorded"):
+    with pytest.raises(StoreError, match=r"cannot write 40 bytes: No space left on device; nothing was recorded"):
         archive.put(DATA)
     monkeypatch.undo()
     assert digest(DATA) not in archive
