@@ -227,11 +227,14 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
-    """The transmission table, newest first, as `tx list` prints it."""
+    """The transmission table, newest first, as `tx list` prints it; what came from a partner
+    (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
+    from edigate.transport.names import shown
+
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
         print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
-              f"{t.stage or '':9} {t.isa13 or '':9}  {t.file_name}", file=out)
+              f"{t.stage or '':9} {shown(t.isa13 or ''):9}  {shown(t.file_name)}", file=out)
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
