@@ -89,8 +89,8 @@ class Router:
         """One delivery per destination whose ``when`` holds for the order; ``document`` is
         the stored document's id (it makes the file name unique); ``x12`` writes the 940s;
         ``only`` (destination name, format) narrows the destinations (a cancel goes where the
-        earlier order went). A condition that cannot be evaluated raises `ExpressionFailed`
-        naming its file:line."""
+        earlier order went). A condition that cannot be evaluated raises `DataError`
+        (``route.when``) naming its file:line."""
         text = order if isinstance(order, str) else None
         record = order if isinstance(order, Order) else (loads(Order, order) if self.needs_order else None)
         data: dict[str, Any] | None = None
@@ -126,6 +126,7 @@ class Router:
             return bool(self._conditions[name]({"order": data}))
         except ExpressionFailed as exc:
             raise DataError(f"routing {name}: {exc.message}", code="route.when") from exc
+
 
 def route(order: Order, destinations: Sequence[Destination], *, partner: str, document: int,
           x12: X12Writer | None = None) -> list[Delivery]:

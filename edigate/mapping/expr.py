@@ -25,7 +25,6 @@ from edigate.mapping.sandbox import BUDGET, Budget, Limits, environment
 __all__ = ["Expression", "ExpressionFailed", "compile_expression"]
 
 
-
 class Expression:
     """One compiled expression and where it was written, callable with a context."""
 

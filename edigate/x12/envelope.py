@@ -330,7 +330,7 @@ class EnvelopeReader:
         st.segments.append(seg)
         count, number, st02 = seg.get(1), seg.get(2), st.segments[0].get(2)
         actual = len(st.segments) + st.dropped
-        if not checks.ascii_digits(count) or int(count[-12:]) != actual:
+        if not checks.ascii_digits(count) or len(count) > 12 or int(count) != actual:  # SE01 is N0 1/10
             self._set_finding("4", f"SE01 says {count or 'nothing'} segments, the set has "
                               f"{actual} (ST and SE included)", seg, 1, count)
         if number != st02:
