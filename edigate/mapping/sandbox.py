@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from jinja2.environment import Environment
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -120,7 +122,7 @@ def _filter(name: str, fn: Callable[..., Any], limits: Limits) -> Callable[..., 
 
     @functools.wraps(fn)  # keeps jinja2's pass_context/pass_environment marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        values = [a for a in args if not isinstance(a, Context | ImmutableSandboxedEnvironment)]
+        values = [a for a in args if not isinstance(a, Context | EvalContext | Environment)]  # pass_* marks
         target, rest = (values[0], values[1:]) if values else (None, [])
         _check_call(name, target, tuple(rest), kwargs, limits)
         return _checked(fn(*args, **kwargs), limits)
@@ -153,6 +155,10 @@ def _check_call(name: str, target: Any, args: tuple[Any, ...], kwargs: dict[str,
         old, new = str(args[0]), str(args[1])
         count = target.count(old) if old else len(target) + 1
         _too_long(len(target) + count * max(len(new) - len(old), 0), limits)
+    elif name == "join":  # the filter joins its target; str.join is called on the separator
+        separator, items = (target, args[0]) if isinstance(target, str) and args else (args[0] if args else "", target)
+        if isinstance(separator, str) and isinstance(items, Sized):
+            _too_long(len(separator) * len(items), limits)
     elif name in _FORMATS and isinstance(target, str):
         _check_format(target, _BRACE_WIDTH, limits)
         _check_format(target, _PERCENT_WIDTH, limits)

@@ -66,3 +66,16 @@ def test_steps_and_time_are_bounded() -> None:
     with pytest.raises(ExpressionFailed, match="took longer than -1 s"):
         late({"value": 1})
     assert compile_expression("value + 1", "m.yaml", 1, "x", limits=Limits(steps=1))({"value": Decimal(1)}) == 2
+
+
+@pytest.mark.parametrize("text", ["(value * 20000) | replace('', value * 20000)", "(value * 20000) | join(value * 20000)",
+                                  "(value * 20000).join(value * 20000)"])
+def test_growth_is_refused_before_the_value_is_made(text: str) -> None:
+    expr = compile_expression(text, "m.yaml", 1, "x")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExpressionFailed, match=r"a value of [\d,]+ characters or items; the limit is 100,000"):
+            expr({"value": "hello"})
+        assert tracemalloc.get_traced_memory()[1] < 2_000_000  # the result would be 10 GB or more
+    finally:
+        tracemalloc.stop()
