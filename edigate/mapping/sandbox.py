@@ -156,7 +156,10 @@ def _check_call(name: str, target: Any, args: tuple[Any, ...], kwargs: dict[str,
         count = target.count(old) if old else len(target) + 1
         _too_long(len(target) + count * max(len(new) - len(old), 0), limits)
     elif name == "join":  # the filter joins its target; str.join is called on the separator
-        separator, items = (target, args[0]) if isinstance(target, str) and args else (args[0] if args else "", target)
+        if isinstance(target, str) and args:
+            separator, items = target, args[0]
+        else:
+            separator, items = (args[0] if args else ""), target
         if isinstance(separator, str) and isinstance(items, Sized):
             _too_long(len(separator) * len(items), limits)
     elif name in _FORMATS and isinstance(target, str):

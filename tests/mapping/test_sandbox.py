@@ -68,8 +68,8 @@ def test_steps_and_time_are_bounded() -> None:
     assert compile_expression("value + 1", "m.yaml", 1, "x", limits=Limits(steps=1))({"value": Decimal(1)}) == 2
 
 
-@pytest.mark.parametrize("text", ["(value * 20000) | replace('', value * 20000)", "(value * 20000) | join(value * 20000)",
-                                  "(value * 20000).join(value * 20000)"])
+@pytest.mark.parametrize("text", ["(value * 20000) | replace('', value * 20000)",
+                                  "(value * 20000) | join(value * 20000)", "(value * 20000).join(value * 20000)"])
 def test_growth_is_refused_before_the_value_is_made(text: str) -> None:
     expr = compile_expression(text, "m.yaml", 1, "x")
     tracemalloc.start()
