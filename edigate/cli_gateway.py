@@ -269,14 +269,16 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_plain(e) for e in errors], out)
         return 0
+    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+
     for e in errors:
         where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
                                      f"@{e.segment_position}" if e.segment_position else "",
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}: {e.message}{value}{hint}",
-              file=out)
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {shown(where)}: {shown(e.message)}"
+              f"{value}{hint}", file=out)
     return 0
 
 

@@ -42,3 +42,17 @@ def test_print_transmissions_escapes_isa13_too() -> None:
     out = io.StringIO()
     print_transmissions([row], out)
     assert out.getvalue().splitlines()[1].split()[-2:] == ["\\x1b[2J", "a\\rb"]
+
+
+def test_tx_errors_prints_a_partners_bytes_escaped(tmp_path: Path) -> None:
+    (tmp_path / "edigate.yaml").write_text(f"store: sqlite:///{tmp_path / 'edigate.db'}\n"
+                                           f"maps_dir: {REPO / 'maps'}\npartners_dir: {REPO / 'partners'}\n")
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    sample = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
+    (tmp_path / "po.x12").write_bytes(sample.replace(b"ST*850*0001~", b"ST*850*00\x1b[2J\n~", 1))
+    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True,  # noqa: E731
+                                    text=True, cwd=tmp_path, env=os.environ.copy(), timeout=300, check=False)
+    cli("ingest", "po.x12", "--partner", "bigbox")
+    printed = cli("tx", "errors", "1")
+    assert printed.returncode == 0 and printed.stdout and "\x1b" not in printed.stdout
+    assert "\\x1b[2J" in printed.stdout
