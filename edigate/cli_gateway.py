@@ -277,7 +277,7 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {shown(where)}: {shown(e.message)}"
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {shown(where)}: {shown(e.message, backslashes=False)}"
               f"{value}{hint}", file=out)
     return 0
 

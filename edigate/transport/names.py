@@ -52,11 +52,12 @@ def temporary_name(name: str) -> str:
     return f".{safe_name(name)}.{secrets.token_hex(4)}.part"
 
 
-def shown(text: str) -> str:
+def shown(text: str, *, backslashes: bool = True) -> str:
     """``text`` as a terminal may print it: control and format characters (a newline, ESC,
     a right-to-left override) and backslashes written as Python escapes (``\\n``,
-    ``\\x1b``, ``\\u202e``), so one name stays one field of one line."""
-    if text.isprintable() and "\\" not in text:
+    ``\\x1b``, ``\\u202e``), so one name stays one field of one line. A message whose
+    values are already ``repr``-escaped keeps its backslashes (``backslashes=False``)."""
+    if text.isprintable() and not (backslashes and "\\" in text):
         return text
-    return "".join(ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if not ch.isprintable() or (backslashes and ch == "\\") else ch for ch in text)

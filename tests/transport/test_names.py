@@ -54,3 +54,7 @@ def test_temporary_names() -> None:
 def test_shown_keeps_a_name_on_one_line_without_terminal_codes(name: str, printed: str) -> None:
     assert shown(name) == printed
     assert shown(name).isprintable()
+
+
+def test_shown_can_leave_backslashes_of_repr_escaped_text() -> None:
+    assert shown("ST02 '00\\x1b'\x1b", backslashes=False) == "ST02 '00\\x1b'\\x1b"
