@@ -129,3 +129,9 @@ def test_the_se_count_still_counts_segments_that_were_not_kept() -> None:
     tx = next(e for e in reader if isinstance(e, Transaction))
     assert len(tx.segments) == 11 and tx.segments[-1].id == "SE"
     assert [f.code for f in tx.findings] == ["5"]  # SE01 (54) agrees with every segment read
+
+
+def test_an_se01_of_thousands_of_digits_is_a_count_mismatch() -> None:
+    data = interchange(broken_set(1, 0).replace("SE*4*", "SE*" + "9" * 5_000 + "*"))
+    [code] = [f.code for f in only_set(data).findings]
+    assert code == "4"
