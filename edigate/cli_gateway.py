@@ -102,7 +102,7 @@ def _open_pipeline() -> Any:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
     except BaseException:
@@ -147,7 +147,7 @@ def open_store(ws: Any) -> Iterator[Any]:
     """The workspace's store, closed when the block ends."""
     from edigate.store import Store
 
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield store
     finally:
@@ -252,11 +252,14 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
-    """The transmission table, newest first, as `tx list` prints it."""
+    """The transmission table, newest first, as `tx list` prints it; what came from a partner
+    (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
+    from edigate.transport.names import shown
+
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
         print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
-              f"{t.stage or '':9} {t.isa13 or '':9}  {t.file_name}", file=out)
+              f"{t.stage or '':9} {shown(t.isa13 or ''):9}  {shown(t.file_name)}", file=out)
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -291,14 +294,16 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_plain(e) for e in errors], out)
         return 0
+    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+
     for e in errors:
         where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
                                      f"@{e.segment_position}" if e.segment_position else "",
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}: {e.message}{value}{hint}",
-              file=out)
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {shown(where)}: {shown(e.message, backslashes=False)}"
+              f"{value}{hint}", file=out)
     return 0
 
 

@@ -57,7 +57,7 @@ from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
-from edigate.x12.findings import Finding
+from edigate.x12.findings import FileFindings, Finding
 from edigate.x12.respond import answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
@@ -143,7 +143,9 @@ class Pipeline:
         self.stock = Inventory(store, workspace.root)
         self.maps = MapCache(workspace.maps_path)
         """Compiled maps, kept while their files do not change."""
-        self.validator = Validator()
+        self.limits = workspace.findings.limits()
+        """Findings listed per set and per file (edigate.yaml ``findings:``)."""
+        self.validator = Validator(limits=self.limits)
         """One validator, so each set's compiled spec is kept between transmissions."""
 
     # -- receiving ---------------------------------------------------------------------
@@ -239,18 +241,20 @@ class Pipeline:
             run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
         sets: list[EnvelopeSet] = []
         findings: list[Finding] = []
+        budget = FileFindings(self.limits.per_file)
         first: Interchange | None = None
         try:
             reader = EnvelopeReader(run.data, name=run.tx.file_name)
             for event in reader:
-                findings += event.findings
+                findings += budget.take(event.findings)
                 if isinstance(event, Transaction):
                     gs06 = event.group.control_number if event.group else ""
                     sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
                                             event.set_id, event.control_number))
                 elif isinstance(event, Interchange) and first is None:
                     first = event
-            findings += reader.file_findings
+            findings += budget.take(reader.file_findings)
+            findings += [rest] if (rest := budget.rest()) else []
         except NotX12Error as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
                                                          hint="check that the partner sent X12")])
@@ -276,12 +280,13 @@ class Pipeline:
 
         functional_acks: list[Transaction] = []
         ordinals = itertools.count()
+        budget = FileFindings(self.limits.per_file)
 
         def check(tx: Transaction) -> Sequence[Finding]:
             n, helper = next(ordinals), run.helper
             theirs = helper.validated(n - helper.start, set_key(tx)) if helper and n >= helper.start else None
             found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
-            entries.extend(_entry("validate", f) for f in found)
+            entries.extend(_entry("validate", f) for f in budget.take(found))
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
@@ -299,8 +304,10 @@ class Pipeline:
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name):
+                                      name=run.tx.file_name, max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+        if (rest := budget.rest()) is not None:
+            entries.append(_entry("validate", rest))
         self._log(run, entries)
         for ack in functional_acks:
             try:
@@ -389,7 +396,7 @@ class Pipeline:
         """Each accepted order's payloads to its destinations, a page of files per channel
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
-        router = Router(run.partner.routing, partner=run.partner.id)
+        router = Router(run.partner.routing, partner=run.partner.id, file=run.partner.file, lines=run.partner.lines)
         warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner, maps=self.maps,
                                    validator=self.validator)
         with ExitStack() as opened:
@@ -400,7 +407,8 @@ class Pipeline:
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
-                    for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
+                    for delivery in router.route(doc.decided or doc.body, document=doc.id,
+                                                 x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))

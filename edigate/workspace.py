@@ -15,10 +15,12 @@ from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
+from edigate.x12.findings import FindingLimits
 
 __all__ = [
     "WORKSPACE_FILE",
     "As2Listener",
+    "FindingSettings",
     "Identity",
     "Workspace",
     "default_workspace",
@@ -65,6 +67,17 @@ class As2Listener:
             yield "key_passphrase", "key_passphrase needs a private_key"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingSettings:
+    """How many findings an error log and an ack list per transaction set and per file."""
+
+    per_set: int = setting(FindingLimits().per_set, minimum=1, maximum=999_999)  # AK3 repeats 999,999 times
+    per_file: int = setting(FindingLimits().per_file, minimum=1)
+
+    def limits(self) -> FindingLimits:
+        return FindingLimits(self.per_set, self.per_file)
+
+
 _PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
 
 
@@ -100,6 +113,11 @@ class Workspace:
     events_retention_days: int = setting(90, minimum=1)
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
+    findings: FindingSettings = setting(FindingSettings)
+
+    def store_secret(self) -> str | None:
+        """The database password ``store_password`` names, read now (None when unset)."""
+        return self.store_password.resolve() if self.store_password is not None else None
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

@@ -2,7 +2,9 @@
 
 A file is listed once it is whole by the channel's ``ready`` rule (`edigate.transport.ready`),
 and fetched or archived only while its size and modification time are still those listed.
-Sending writes a hidden ``.part`` file, fsyncs it, then ``os.replace``s it into place.
+Sending writes a hidden ``.part`` file, fsyncs it, then links it into place: a name already
+taken is never replaced (the same bytes there mean it was delivered before; other bytes are
+a `TransportError`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import builtins
 import ctypes
 import ctypes.util
+import errno
 import os
 import typing
 from collections.abc import Callable, Sequence
@@ -23,7 +26,7 @@ from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile
 from edigate.transport.names import is_temporary, safe_name, temporary_name
 from edigate.transport.ready import ReadyRule, changed, unchanged
 
-__all__ = ["FolderChannel", "write_all_atomically", "write_atomically"]
+__all__ = ["FolderChannel", "claim", "write_all_atomically", "write_atomically"]
 
 
 class FolderChannel(Channel):
@@ -120,12 +123,13 @@ class FolderChannel(Channel):
         try:
             write_all_atomically(list(zip(targets, (data for _, data in files), strict=True)))
         except OSError as exc:
-            raise TransportError(f"{self.id}: cannot write into {folder}: {exc.strerror}") from exc
+            raise TransportError(f"{self.id}: cannot write into {folder}: {exc.strerror}"
+                                 + (f" ({os.path.basename(exc.filename)})" if exc.filename else "")) from exc
         return [Sent.of(self.id, t.name, data) for t, (_, data) in zip(targets, files, strict=True)]
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write a hidden temporary file beside ``target``, fsync it, and replace ``target``."""
+    """Write a hidden temporary file beside ``target``, fsync it, and `claim` ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.parent / temporary_name(target.name)
     try:
@@ -133,10 +137,9 @@ def write_atomically(target: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(part, target)
-    except BaseException:
+        claim(part, target, data)
+    finally:
         part.unlink(missing_ok=True)
-        raise
     _fsync_dir(target.parent)
 
 
@@ -160,14 +163,42 @@ def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
             part.write_bytes(data)
         for folder in {t.parent for _, t in parts}:
             _sync_filesystem(folder)  # the data is on disk before any name points at it
-        for part, target in parts:
-            os.replace(part, target)
-    except BaseException:
+        for (part, target), (_, data) in zip(parts, files, strict=True):
+            claim(part, target, data)
+    finally:
         for part, _ in parts:
             part.unlink(missing_ok=True)
-        raise
     for folder in {t.parent for _, t in parts}:
         _fsync_dir(folder)
+
+
+def claim(part: Path, target: Path, data: bytes) -> None:
+    """Give the written ``part`` the name ``target`` unless the name is taken (a hard link
+    fails rather than replace). A target holding ``data`` already is a delivery done before
+    (a resumed stage, a resend); one holding other bytes is an error, never overwritten."""
+    try:
+        os.link(part, target)
+        return
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS or target.exists():
+            raise
+        os.rename(part, target)  # a filesystem without hard links: looked first, then rename
+        return
+    if not _holds(target, data):
+        raise FileExistsError(errno.EEXIST, "a different file of that name is there already; not replaced",
+                              str(target))
+
+
+_NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    try:
+        return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
