@@ -235,15 +235,22 @@ def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Every problem of the chosen partners (their files, rules, data files, maps against
+    the spec, expressions), one ``file:line: path: message`` a line; exit 2 when any."""
     from edigate.errors import ConfigError
-    from edigate.partners import check_partner, load_partners
+    from edigate.partners import read_partners
+    from edigate.prepared import PreparedPartners
 
     ws = _workspace()
-    partners = load_partners(ws.partners_path)
-    if args.partner is not None and args.partner not in partners:
+    partners, problems = read_partners(ws.partners_path)
+    known = set(partners) | {Path(p.file).stem for p in problems}
+    if args.partner is not None and args.partner not in known:
         raise UsageError(f"no partner {args.partner!r}; known: {', '.join(sorted(partners))}")
-    chosen = [partners[args.partner]] if args.partner else [partners[k] for k in sorted(partners)]
-    problems = [p for partner in chosen for p in check_partner(partner, ws.maps_path)]
+    chosen = [partners[k] for k in sorted(partners) if args.partner in (None, k)]
+    if args.partner is not None:
+        problems = [p for p in problems if Path(p.file).stem == args.partner]
+    prepared = PreparedPartners(ws, partners)
+    problems += [p for partner in chosen for p in prepared[partner.id].problems]
     if problems:
         raise ConfigError(problems)
     for partner in chosen:

@@ -39,6 +39,7 @@ from edigate.flow import Flow
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.prepared import PreparedPartners
 from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
@@ -145,6 +146,8 @@ class Pipeline:
         """Compiled maps, kept while their files do not change."""
         self.validator = Validator()
         """One validator, so each set's compiled spec is kept between transmissions."""
+        self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
+        """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -186,7 +189,7 @@ class Pipeline:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
         flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, maps=self.maps, validator=self.validator)
+                    stock=self.stock, validator=self.validator, prepared=self.prepared[partner.id])
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         try:
