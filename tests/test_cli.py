@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,47 @@ def test_partners_and_schema_commands() -> None:
 def test_translate_with_unknown_partner_is_one_line(samples: Path) -> None:
     code, out, err = run("translate", str(samples / "bigbox-850-4010.x12"), "--partner", "nobody")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A copy of the bundled partners, maps and data, and the `edigate` command run in it."""
+    from tests.conftest import REPO
+
+    for folder in ("partners", "maps", "samples/data"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True, text=True,
+                                     cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+
+
+def test_a_misspelt_rule_setting_is_refused_by_check_and_ingest(tmp_path: Path, samples: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    partner = tmp_path / "partners" / "bigbox.yaml"
+    text = partner.read_text()
+    partner.write_text(text.replace("tolerance_percent", "tolerence_percent"))
+    line = text[: text.index("tolerance_percent")].count("\n") + 1
+    located = (f"{partner}:{line}: rules.prices.tolerence_percent: unknown key "
+               "(did you mean 'tolerance_percent'?)")
+    check = cli("partners", "check")
+    assert (check.returncode, check.stdout) == (2, "")
+    assert check.stderr.splitlines() == [f"edigate: error: {located}"]
+    ingest = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
+    assert ingest.returncode != 0 and located in ingest.stderr + ingest.stdout + cli("tx", "errors", "1").stdout
+    partner.write_text(text)  # fixed: the file waiting is processed on reprocess
+    assert cli("partners", "check", "bigbox").stdout == "bigbox: ok\n"
+    again = cli("tx", "reprocess", "1")
+    assert again.returncode == 0 and again.stdout.strip().endswith(": done"), again.stderr
+
+
+def test_partners_check_reports_every_problem_of_every_partner(tmp_path: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    (tmp_path / "partners" / "distrib.yaml").write_text("id: distrib\nname: [\n")
+    with (tmp_path / "maps" / "bigbox-850.yaml").open("a") as fh:
+        fh.write("order:\n  release_number: BEG14\n")
+    check = cli("partners", "check")
+    assert check.returncode == 2 and check.stdout == ""
+    assert [line.split(": ")[2:4] for line in check.stderr.splitlines()] == [
+        [f"{tmp_path / 'partners' / 'distrib.yaml'}:3", "invalid YAML"],
+        ["maps/bigbox-850.yaml:17", "order.release_number"],
+    ]
+    only = cli("partners", "check", "dropship")
+    assert (only.returncode, only.stdout) == (0, "dropship: ok\n")
