@@ -138,6 +138,8 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
 
     check = None if args.envelope_only else Validator()
     summary = summarize(args.file, check=check)
+    if args.ack in ("997", "999"):
+        _refuse_acking_acks(summary, args.ack)
     if args.ack:
         _write_acks(args, out, check)
     if args.json:
@@ -150,6 +152,15 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
         errors = sum(f.is_error for f in summary.findings)
         print(f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors", file=out)
     return 0 if summary.valid else 1
+
+
+def _refuse_acking_acks(summary: FileSummary, kind: str) -> None:
+    """Functional acks are never acknowledged: a file of nothing but acks gets no 997/999."""
+    ids = {g.header.functional_id for i in summary.interchanges for g in i.groups if g.header is not None}
+    if ids <= {"FA"}:
+        what = "functional acknowledgments (997/999)" if ids else "no functional group"
+        raise UsageError(f"{summary.file}: holds {what}, which no {kind} answers; "
+                         "use --ack ta1 to acknowledge the interchange")
 
 
 def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:

@@ -59,7 +59,7 @@ from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
 from edigate.x12.findings import Finding
-from edigate.x12.respond import answer_file
+from edigate.x12.respond import Answer, answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
@@ -296,14 +296,15 @@ class Pipeline:
             assert run.set_count is not None
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
-            for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                 name=run.tx.file_name):
-                pass
+            for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
+                                      name=run.tx.file_name):
+                _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                       name=run.tx.file_name):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+                _drop_rejected(run, answer)
         self._log(run, entries)
         for ack in functional_acks:
             try:
@@ -638,6 +639,12 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
         return dump_segments(flow.outbound_855.render(ack))
     except EdigateError:
         return None
+
+
+def _drop_rejected(run: _Run, answer: Answer) -> None:
+    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered."""
+    if answer.rejected:
+        run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
 
 
 def _severity(is_error: bool) -> Severity:

@@ -231,3 +231,28 @@ def test_partners_check_reports_every_problem_of_every_partner(tmp_path: Path) -
     ]
     only = cli("partners", "check", "dropship")
     assert (only.returncode, only.stdout) == (0, "dropship: ok\n")
+
+
+def test_validate_reports_the_code_its_ack_carries(tmp_path: Path, samples: Path) -> None:
+    source = (samples / "distrib-850-5010.x12").read_text()
+    bad = tmp_path / "gs07.x12"
+    bad.write_text(source.replace("|501|X|005010", "|501|U|005010"))
+    code, out, _ = run("x12", "validate", str(bad), "--json")
+    assert code == 1 and [f["code"] for f in json.loads(out)["findings"]] == ["024"]
+    for kind in ("ta1", "999"):
+        acks = tmp_path / f"{kind}.x12"
+        code, _, err = run("x12", "validate", str(bad), "--ack", kind, "--out", str(acks))
+        assert (code, err) == (1, "")
+        assert acks.read_text().splitlines()[1:] == ["TA1|000023001|261119|1405|R|024", "IEA|0|000000001"]
+
+
+def test_validate_refuses_to_acknowledge_acks(tmp_path: Path, samples: Path) -> None:
+    ack = tmp_path / "999.x12"
+    assert run("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(ack))[0] == 0
+    again = tmp_path / "again.x12"
+    code, out, err = run("x12", "validate", str(ack), "--ack", "997", "--out", str(again))
+    assert (code, out) == (2, "") and not again.exists()
+    assert err.splitlines() == [f"edigate: error: {ack}: holds functional acknowledgments (997/999), which no 997 "
+                                "answers; use --ack ta1 to acknowledge the interchange"]
+    code, _, _ = run("x12", "validate", str(ack), "--ack", "ta1", "--out", str(again))
+    assert code == 0 and "TA1|000000001|" in again.read_text()
