@@ -13,6 +13,7 @@ from dataclasses import replace
 from edigate.decision import Decision, Outcome, as_decided, decide
 from edigate.errors import ConfigError
 from edigate.inventory import Inventory
+from edigate.locate import locate
 from edigate.mapping.cache import MapCache
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.outbound import OutboundMap
@@ -54,7 +55,14 @@ class Flow:
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:
         """The partner's rules and policy applied to one order; once it is stored, its stock
-        and its purpose too (a cancel, change or replace applied to the earlier order)."""
+        and its purpose too (a cancel, change or replace applied to the earlier order). Each
+        finding names its PO, control numbers, line, SKU and segment (`edigate.locate`)."""
+        decision = self._decide(order, document_id)
+        if not decision.findings:
+            return decision
+        return replace(decision, findings=tuple(locate(order, decision.findings, self.rules)))
+
+    def _decide(self, order: Order, document_id: int | None) -> Decision:
         if self.stock is None or document_id is None:
             findings = check_order(order, self.rules, today=self.today)
             return decide(order, findings, self.rules.rules.policy, today=self.today)

@@ -37,6 +37,7 @@ from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
+from edigate.locate import SetPositions
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
 from edigate.prepared import PreparedPartners
@@ -48,6 +49,7 @@ from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
 from edigate.routing import Router
+from edigate.rules import RuleFinding
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
@@ -372,6 +374,7 @@ class Pipeline:
         body is kept with its status, so the outbound stage sends it without deciding again;
         a few orders are decided again there instead, which costs less than writing them."""
         keep = False
+        positions = SetPositions(run.data, run.tx.file_name)
         for page in self._pages(run):
             keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
@@ -379,9 +382,8 @@ class Pipeline:
             for doc in page:
                 decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
-                entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
-                                       if status is DocumentStatus.ACCEPTED else Severity.ERROR,
-                                       value=f.value, hint=f.hint) for f in decision.findings]
+                entries += [_rule_entry(positions.locate(f), _severity(status is not DocumentStatus.ACCEPTED))
+                            for f in decision.findings]
                 export = dumps(decision.export) if decision.export is not None else None
                 if keep or doc.status is not status or export != doc.decided:
                     decided[doc.id] = (status, _render_855(run.flow, decision.ack) if keep else None, export)
@@ -645,6 +647,12 @@ def _drop_rejected(run: _Run, answer: Answer) -> None:
     """A TA1 rejected the interchange: none of its sets is mapped, decided or answered."""
     if answer.rejected:
         run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
+
+
+def _rule_entry(f: RuleFinding, severity: Severity) -> ErrorEntry:
+    return ErrorEntry("rules", f.code, f.message, severity, isa13=f.isa13, gs06=f.gs06, st02=f.st02,
+                      segment_position=f.segment_position, segment_id=f.segment_id, value=f.value, hint=f.hint,
+                      po_number=f.po_number, line_number=f.line, sku=f.sku, buyer_item=f.buyer_item)
 
 
 def _severity(is_error: bool) -> Severity:

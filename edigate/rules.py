@@ -14,6 +14,7 @@ turns a short line into a finding here, like every other rule.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,11 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class RuleFinding:
-    """One business problem of an order: ``line`` is PO101 as sent, None for the header."""
+    """One business problem of an order: ``line`` is PO101 as sent, None for the header.
+
+    Where it stands (PO number, control numbers, SKU and buyer item, segment) is filled in
+    by `edigate.locate` once the order's rules have run.
+    """
 
     code: str
     message: str
@@ -46,10 +51,24 @@ class RuleFinding:
     value: str | None = None
     expected: str | None = None
     hint: str = ""
+    po_number: str | None = dataclasses.field(default=None, kw_only=True)
+    isa13: str | None = dataclasses.field(default=None, kw_only=True)
+    gs06: str | None = dataclasses.field(default=None, kw_only=True)
+    st02: str | None = dataclasses.field(default=None, kw_only=True)
+    sku: str | None = dataclasses.field(default=None, kw_only=True)
+    """Our SKU for the line (the catalog's, else the vendor part, SKU or UPC sent)."""
+    buyer_item: str | None = dataclasses.field(default=None, kw_only=True)
+    """The buyer's own item number for the line (PO1 IN, else BP, else UPC)."""
+    segment_id: str | None = dataclasses.field(default=None, kw_only=True)
+    segment_position: int | None = dataclasses.field(default=None, kw_only=True)
+    """The segment's position in its set, ST being 1."""
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.code}: {self.message}" + (f"; {self.hint}" if self.hint else "")
+        po = f"PO {self.po_number} " if self.po_number else ""
+        line = f"line {self.line} " if self.line else ""
+        item = f"({self.sku or self.buyer_item}) " if self.sku or self.buyer_item else ""
+        where = f"{po}{line}{item}".rstrip()
+        return (f"{where}: " if where else "") + f"{self.code}: {self.message}" + (f"; {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True, slots=True)
