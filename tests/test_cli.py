@@ -256,3 +256,17 @@ def test_validate_refuses_to_acknowledge_acks(tmp_path: Path, samples: Path) -> 
                                 "answers; use --ack ta1 to acknowledge the interchange"]
     code, _, _ = run("x12", "validate", str(ack), "--ack", "ta1", "--out", str(again))
     assert code == 0 and "TA1|000000001|" in again.read_text()
+
+
+def test_tx_errors_names_the_order_line_and_item(tmp_path: Path, samples: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    text = (samples / "bigbox-850-4010.x12").read_text().replace("PO1*2*60*EA*15.00", "PO1*2*60*EA*16.00")
+    path = tmp_path / "price.x12"
+    path.write_text(text.replace("AMT*TT*1854.00", "AMT*TT*1914.00"))
+    assert cli("ingest", str(path), "--partner", "bigbox").stdout.split()[:2] == ["1", "held"]
+    [line] = cli("tx", "errors", "1").stdout.splitlines()
+    assert "rule.price.mismatch: PO 4500012346 ST02 0002 line 2 SKU ACM-4520 (buyer item 30232) PO1 @17: " in line
+    [entry] = json.loads(cli("tx", "errors", "1", "--json").stdout)
+    assert {k: entry[k] for k in ("po_number", "st02", "line_number", "sku", "buyer_item", "segment_position")} == {
+        "po_number": "4500012346", "st02": "0002", "line_number": "2", "sku": "ACM-4520", "buyer_item": "30232",
+        "segment_position": 17}
