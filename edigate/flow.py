@@ -1,8 +1,8 @@
 """A partner's maps, rules and envelope, prepared once (`edigate.prepared`): what the
 pipeline and the order desk apply to each file and order (validator, inbound 850 map, 855
-map, rules and decision, ack policy, our envelope). Nothing here touches the store or a channel, except stock
-taken through `Inventory` and purposes applied to earlier orders (`edigate.purposes`) once
-an order is stored.
+map, rules and decision, ack policy, our envelope). Nothing here touches the store or a
+channel, except stock taken through `Inventory` and purposes applied to earlier orders
+(`edigate.purposes`) once an order is stored.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ class Flow:
         self.today = today or dt.date.today()
         self.validator = validator or Validator()
         ready = (prepared or prepare(partner, workspace, maps=maps, specs=self.validator.library)).require()
-        if "850" not in ready.inbound or ready.rules is None:
+        if "850" not in ready.inbound:
             raise ConfigError(f"partner {partner.id} names no inbound 850 map (documents.inbound.850)")
+        assert ready.rules is not None  # a partner without problems has its rules built
         self.inbound: InboundMap = ready.inbound["850"]
         name_855 = partner.documents.outbound.get("855")
         self.outbound_855: OutboundMap | None = ready.map_for(name_855) if name_855 else None
