@@ -3,8 +3,8 @@ our SKU, the buyer's item) and the segment it points at in the file it came from
 
 `locate` fills what the order knows; `SetPositions` adds the segment's position in its
 set (ST is 1, as in the acks), reading the file once, and only when a finding asks. A
-line finding points at its PO1, a ship-to finding at the N1*ST, a date finding at the
-header DTM of its qualifier, any other header finding at BEG.
+line finding points at its PO1 (and the element of its field), a ship-to finding at the
+N1*ST, a date finding at the header DTM of its qualifier, any other header finding at BEG.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from edigate.x12.tokenizer import Source
 
 __all__ = ["SetPositions", "locate"]
 
+_ELEMENTS = {("PO1", "quantity"): 2, ("PO1", "uom"): 3, ("PO1", "unit_price"): 4, ("PO1", "product_ids"): 7,
+             ("N1", "ship_to.ids"): 4}
+"""The element a finding's field is read from in the bundled maps (PO107: the first item id)."""
 _DATE_QUALIFIERS = {"dates.cancel_after": "001", "dates.requested_ship": "010", "dates.requested_delivery": "002",
                     "dates.ship_not_before": "037", "dates.ship_no_later": "038"}
 """The DTM01 a date finding's field is read from in the bundled maps."""
@@ -32,9 +35,11 @@ def locate(order: Order, findings: Iterable[RuleFinding], rules: RuleSet) -> lis
     located = []
     for f in findings:
         sku, buyer_item = _item(lines.get(f.line or ""), rules)
+        segment = f.segment_id or _segment_of(f)
+        element = f.element or _ELEMENTS.get((segment, f.field)) or (2 if segment == "DTM" else None)
         located.append(replace(f, po_number=order.po_number, isa13=source.isa13 if source else None,
                                gs06=source.gs06 if source else None, st02=source.st02 if source else None,
-                               segment_id=f.segment_id or _segment_of(f), sku=f.sku or sku,
+                               segment_id=segment, element=element, sku=f.sku or sku,
                                buyer_item=f.buyer_item or buyer_item))
     return located
 

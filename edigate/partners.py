@@ -19,7 +19,7 @@ from typing import Literal
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from edigate.config import Document, Map, Scalar, build, load_yaml, setting
+from edigate.config import Document, Map, Scalar, build, display_name, load_yaml, setting
 from edigate.config.channels import (
     As2Channel,
     Channel,
@@ -291,7 +291,7 @@ def load_partner(path: Path, *, root: Path | None = None) -> Partner:
     """
     path = Path(path)
     root = root if root is not None else path.resolve().parent.parent
-    document = _with_id_check(load_yaml(path), path.stem)
+    document = _with_id_check(load_yaml(path, display=display_name(path)), path.stem)
     built = build(Partner, document, base=root, extra={"file": document.file})
     return dataclasses.replace(built.value, lines=built.lines)
 

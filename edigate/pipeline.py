@@ -651,7 +651,8 @@ def _drop_rejected(run: _Run, answer: Answer) -> None:
 
 def _rule_entry(f: RuleFinding, severity: Severity) -> ErrorEntry:
     return ErrorEntry("rules", f.code, f.message, severity, isa13=f.isa13, gs06=f.gs06, st02=f.st02,
-                      segment_position=f.segment_position, segment_id=f.segment_id, value=f.value, hint=f.hint,
+                      segment_position=f.segment_position, segment_id=f.segment_id, element_position=f.element,
+                      value=f.value, hint=f.hint,
                       po_number=f.po_number, line_number=f.line, sku=f.sku, buyer_item=f.buyer_item)
 
 

@@ -62,6 +62,7 @@ class RuleFinding:
     segment_id: str | None = dataclasses.field(default=None, kw_only=True)
     segment_position: int | None = dataclasses.field(default=None, kw_only=True)
     """The segment's position in its set, ST being 1."""
+    element: int | None = dataclasses.field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         po = f"PO {self.po_number} " if self.po_number else ""

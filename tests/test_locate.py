@@ -44,7 +44,8 @@ def test_each_finding_names_its_order_line_and_item() -> None:
     price, store, date, purpose = locate(second, findings, rules())
     assert (price.po_number, price.isa13, price.gs06, price.st02) == ("4500012346", "000000101", "1001", "0002")
     assert (price.line, price.sku, price.buyer_item, price.segment_id) == ("2", "ACM-4520", "30232", "PO1")
-    assert [(f.segment_id, f.sku) for f in (store, date, purpose)] == [("N1", None), ("DTM", None), ("BEG", None)]
+    assert [(f.segment_id, f.element, f.sku) for f in (price, store, date, purpose)] == [
+        ("PO1", 4, "ACM-4520"), ("N1", 4, None), ("DTM", 2, None), ("BEG", None, None)]
     assert str(price) == "PO 4500012346 line 2 (ACM-4520): rule.price.mismatch: m"
 
 
