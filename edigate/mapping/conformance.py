@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from jinja2 import nodes
+from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from edigate.config.yamlsource import Map, Node, Scalar, Seq
@@ -98,7 +98,7 @@ def _el_paths(expression: str) -> Iterator[str]:
     """The paths written as ``el('PATH')`` in an expression (nothing if it does not parse)."""
     try:
         tree = ImmutableSandboxedEnvironment().parse("{{ " + expression + " }}")
-    except Exception:  # noqa: BLE001 - the expression compiler reports the syntax
+    except TemplateError:  # the expression compiler reports the syntax
         return
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "el" and len(call.args) == 1:
