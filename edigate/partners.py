@@ -155,7 +155,11 @@ class Documents:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AckPolicy:
-    """Acks we send (functional: default by version; TA1), and what we expect back."""
+    """Acks we send (functional: default by version; TA1), and what we expect back.
+
+    ``ta1`` says when an accepted interchange gets a TA1 (when ISA14 asks, always, never);
+    a rejected interchange always gets one (`edigate.x12.respond`).
+    """
 
     functional: Literal["997", "999", "none"] | None = None
     ta1: Literal["requested", "always", "never"] = "requested"
