@@ -151,3 +151,14 @@ def test_show_and_list_tell_a_cancelled_order_and_its_cancel(workspace: Path) ->
     assert f"edigate amend order:{earlier['id']}: cancelled by order {later['id']}" in out
     chain = json.loads(run("orders", "show", str(earlier["id"]), "--json")[1])
     assert {v["id"]: v["amended_by"] for v in chain["versions"]} == {earlier["id"]: later["id"], later["id"]: None}
+
+
+def test_show_names_only_the_orders_own_findings(workspace: Path) -> None:
+    """Two orders in one file, one with a wrong price: the other shows no finding."""
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*2*60*EA*15.00", b"PO1*2*60*EA*16.00"))
+    code, out, _ = run("orders", "show", "4500012346")
+    assert code == 0 and [line.strip() for line in out.splitlines() if "finding" in line] == [
+        "finding line 2 (ACM-4520) rule.price.mismatch: price 16.00 differs from the price list 15.00 by more "
+        "than 0.0%"]
+    code, out, _ = run("orders", "show", "4500012345")
+    assert code == 0 and "finding" not in out
