@@ -140,6 +140,8 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
 
     check = None if args.envelope_only else Validator()
     summary = summarize(args.file, check=check)
+    if args.ack in ("997", "999"):
+        _refuse_acking_acks(summary, args.ack)
     if args.ack:
         _write_acks(args, out, check)
     if args.json:
@@ -152,6 +154,15 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
         errors = sum(f.is_error for f in summary.findings)
         print(f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors", file=out)
     return 0 if summary.valid else 1
+
+
+def _refuse_acking_acks(summary: FileSummary, kind: str) -> None:
+    """Functional acks are never acknowledged: a file of nothing but acks gets no 997/999."""
+    ids = {g.header.functional_id for i in summary.interchanges for g in i.groups if g.header is not None}
+    if ids <= {"FA"}:
+        what = "functional acknowledgments (997/999)" if ids else "no functional group"
+        raise UsageError(f"{summary.file}: holds {what}, which no {kind} answers; "
+                         "use --ack ta1 to acknowledge the interchange")
 
 
 def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:
@@ -238,15 +249,22 @@ def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Every problem of the chosen partners (their files, rules, data files, maps against
+    the spec, expressions), one ``file:line: path: message`` a line; exit 2 when any."""
     from edigate.errors import ConfigError
-    from edigate.partners import check_partner, load_partners
+    from edigate.partners import read_partners
+    from edigate.prepared import PreparedPartners
 
     ws = _workspace()
-    partners = load_partners(ws.partners_path)
-    if args.partner is not None and args.partner not in partners:
+    partners, problems = read_partners(ws.partners_path)
+    known = set(partners) | {Path(p.file).stem for p in problems}
+    if args.partner is not None and args.partner not in known:
         raise UsageError(f"no partner {args.partner!r}; known: {', '.join(sorted(partners))}")
-    chosen = [partners[args.partner]] if args.partner else [partners[k] for k in sorted(partners)]
-    problems = [p for partner in chosen for p in check_partner(partner, ws.maps_path)]
+    chosen = [partners[k] for k in sorted(partners) if args.partner in (None, k)]
+    if args.partner is not None:
+        problems = [p for p in problems if Path(p.file).stem == args.partner]
+    prepared = PreparedPartners(ws, partners)
+    problems += [p for partner in chosen for p in prepared[partner.id].problems]
     if problems:
         raise ConfigError(problems)
     for partner in chosen:

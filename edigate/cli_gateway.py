@@ -297,7 +297,12 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
 
     for e in errors:
-        where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
+        item = f"SKU {e.sku}" if e.sku else f"item {e.buyer_item}" if e.buyer_item else ""
+        if e.sku and e.buyer_item:
+            item += f" (buyer item {e.buyer_item})"
+        where = " ".join(x for x in (f"PO {e.po_number}" if e.po_number else "", f"ST02 {e.st02}" if e.st02 else "",
+                                     f"line {e.line_number}" if e.line_number else "", item,
+                                     f"{e.segment_id}" if e.segment_id else "",
                                      f"@{e.segment_position}" if e.segment_position else "",
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""

@@ -143,8 +143,9 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     _print_chain(chain, out)
     for e in errors:
-        if e.stage == "rules":
-            print(f"  finding {e.code}: {e.message}", file=out)
+        if e.stage == "rules" and e.po_number in (None, chain.po_number):  # not the file's other orders'
+            line = f" line {e.line_number}" + (f" ({e.sku})" if e.sku else "") if e.line_number else ""
+            print(f"  finding{line} {e.code}: {e.message}", file=out)
     return 0
 
 

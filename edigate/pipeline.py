@@ -37,8 +37,10 @@ from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
+from edigate.locate import SetPositions
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.prepared import PreparedPartners
 from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
@@ -47,6 +49,7 @@ from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
 from edigate.routing import Router
+from edigate.rules import RuleFinding
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
@@ -58,7 +61,7 @@ from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
 from edigate.x12.findings import FileFindings, Finding
-from edigate.x12.respond import answer_file
+from edigate.x12.respond import Answer, answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
@@ -147,6 +150,8 @@ class Pipeline:
         """Findings listed per set and per file (edigate.yaml ``findings:``)."""
         self.validator = Validator(limits=self.limits)
         """One validator, so each set's compiled spec is kept between transmissions."""
+        self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
+        """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -188,7 +193,7 @@ class Pipeline:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
         flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, maps=self.maps, validator=self.validator)
+                    stock=self.stock, validator=self.validator, prepared=self.prepared[partner.id])
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         try:
@@ -298,14 +303,15 @@ class Pipeline:
             assert run.set_count is not None
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
-            for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                 name=run.tx.file_name):
-                pass
+            for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
+                                      name=run.tx.file_name):
+                _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                       name=run.tx.file_name, max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+                _drop_rejected(run, answer)
         if (rest := budget.rest()) is not None:
             entries.append(_entry("validate", rest))
         self._log(run, entries)
@@ -375,6 +381,7 @@ class Pipeline:
         body is kept with its status, so the outbound stage sends it without deciding again;
         a few orders are decided again there instead, which costs less than writing them."""
         keep = False
+        positions = SetPositions(run.data, run.tx.file_name)
         for page in self._pages(run):
             keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
@@ -382,9 +389,8 @@ class Pipeline:
             for doc in page:
                 decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
-                entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
-                                       if status is DocumentStatus.ACCEPTED else Severity.ERROR,
-                                       value=f.value, hint=f.hint) for f in decision.findings]
+                entries += [_rule_entry(positions.locate(f), _severity(status is not DocumentStatus.ACCEPTED))
+                            for f in decision.findings]
                 export = dumps(decision.export) if decision.export is not None else None
                 if keep or doc.status is not status or export != doc.decided:
                     decided[doc.id] = (status, _render_855(run.flow, decision.ack) if keep else None, export)
@@ -643,6 +649,19 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
         return dump_segments(flow.outbound_855.render(ack))
     except EdigateError:
         return None
+
+
+def _drop_rejected(run: _Run, answer: Answer) -> None:
+    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered."""
+    if answer.rejected:
+        run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
+
+
+def _rule_entry(f: RuleFinding, severity: Severity) -> ErrorEntry:
+    return ErrorEntry("rules", f.code, f.message, severity, isa13=f.isa13, gs06=f.gs06, st02=f.st02,
+                      segment_position=f.segment_position, segment_id=f.segment_id, element_position=f.element,
+                      value=f.value, hint=f.hint,
+                      po_number=f.po_number, line_number=f.line, sku=f.sku, buyer_item=f.buyer_item)
 
 
 def _severity(is_error: bool) -> Severity:

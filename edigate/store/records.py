@@ -187,6 +187,12 @@ class ErrorEntry:
     component_position: int | None = None
     value: str | None = None
     hint: str = ""
+    po_number: str | None = None
+    """For an order's finding: its PO number, PO1 line number (PO101), our SKU and the
+    buyer's item number."""
+    line_number: str | None = None
+    sku: str | None = None
+    buyer_item: str | None = None
     id: int | None = None
     transmission_id: int | None = None
     attempt: int | None = None

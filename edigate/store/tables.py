@@ -182,6 +182,10 @@ class ErrorRow(Base):
     component_position: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[str | None] = mapped_column(Text)
     hint: Mapped[str] = mapped_column(Text, default="")
+    po_number: Mapped[str | None] = mapped_column(Text)
+    line_number: Mapped[str | None] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(Text)
+    buyer_item: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentRow(Base):
