@@ -1,5 +1,7 @@
 """The one module that imports pyas2lib: our values in, pyas2lib's objects out.
 
+pyas2lib's own log records (an error with a traceback for every refused message) are
+lowered to DEBUG: the listener says what it refused in one line of its own.
 pyas2lib is adjusted at three named points, each replacing one module attribute it looks
 up at call time (tests/as2 covers each):
 
@@ -13,11 +15,15 @@ up at call time (tests/as2 covers each):
 
 from __future__ import annotations
 
+import logging
+import zlib
 from email import encoders
+from email import message_from_bytes
 from email.generator import BytesGenerator
 from email.message import Message as MimePart
 from typing import Any
 
+from asn1crypto import cms as asn1_cms  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
@@ -29,22 +35,30 @@ _compat.install()
 import pyas2lib.as2  # type: ignore[import-untyped]
 import pyas2lib.utils  # type: ignore[import-untyped]
 from pyas2lib import Mdn, Message, Organization, Partner
+from pyas2lib.cms import sign_message  # type: ignore[import-untyped]
 from pyas2lib.exceptions import (  # type: ignore[import-untyped]
     AS2Exception,
+    DecompressionError,
     DecryptionError,
     DuplicateDocument,
     MDNNotFound,
 )
+from pyas2lib.utils import canonicalize, make_mime_boundary, quote_as2name  # type: ignore[import-untyped]
 
 __all__ = [
     "AS2Exception",
+    "BoundedMessage",
     "DuplicateDocument",
     "MDNNotFound",
     "Mdn",
     "Message",
+    "canonicalize",
+    "make_mime_boundary",
     "mime_bytes",
     "organization",
     "partner",
+    "quote_as2name",
+    "sign_message",
 ]
 
 _EDI_TYPES = ("application/edi", "application/x12")
@@ -99,6 +113,15 @@ def _decrypt_message(encrypted: bytes, decryption_key: tuple[Any, Any]) -> tuple
         raise DecryptionError(f"Failed to decrypt the payload: {exc}") from exc
 
 
+class _DebugOnly(logging.Filter):
+    """Lowers every record of pyas2lib's logger to DEBUG (its errors carry tracebacks)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("pyas2lib").addFilter(_DebugOnly())
 pyas2lib.as2.encoders = _KeepEdiBytes
 pyas2lib.utils.BinaryBytesGenerator = _EncodedTextKept
 pyas2lib.as2.decrypt_message = _decrypt_message
@@ -123,6 +146,7 @@ def organization(keys: OurKeys, *, mdn_url: str | None = None) -> Organization:
         decrypt_key=pem,
         decrypt_key_pass=keys.passphrase,
         mdn_url=mdn_url,
+        domain=keys.domain,
     )
 
 
@@ -141,3 +165,40 @@ def partner(p: As2Partner, *, encrypt: bool | None = None) -> Partner:
         mdn_mode=_MDN_MODES[ch.mdn],
         mdn_digest_alg=ch.signing_algorithm if ch.mdn_signed else None,
     )
+
+
+class BoundedMessage(Message):  # type: ignore[misc]
+    """pyas2lib's message, decompressing at most ``limit`` bytes (`DecompressionError` past it).
+
+    pyas2lib inflates ``compressed-data`` whole, before it checks the signature when the
+    compression is outside it: a few hundred KB could claim gigabytes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def _decompress_data(self, payload: MimePart) -> tuple[bool, MimePart]:
+        if (payload.get_content_type() != "application/pkcs7-mime"
+                or payload.get_param("smime-type") != "compressed-data"):
+            return False, payload
+        return True, message_from_bytes(inflate(payload.get_payload(decode=True), self.limit))
+
+
+def inflate(der: bytes, limit: int) -> bytes:
+    """The content of CMS CompressedData (zlib), refused once it passes ``limit`` bytes."""
+    try:
+        info = asn1_cms.ContentInfo.load(der)
+        if info["content_type"].native != "compressed_data":
+            raise DecompressionError("not CMS compressed data")
+        compressed = info["content"]["encap_content_info"]["content"].native
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DecompressionError(f"compressed data unreadable: {exc}") from exc
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(compressed, limit + 1)
+    except zlib.error as exc:
+        raise DecompressionError(f"compressed data unreadable: {exc}") from exc
+    if len(out) > limit:
+        raise DecompressionError(f"decompressed content is larger than {limit} bytes")
+    return out
