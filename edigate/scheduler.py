@@ -60,6 +60,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
+    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns()),
 )
 
 
@@ -160,7 +161,8 @@ class Gateway:
             return
         from edigate.as2_listener import as2_listener
 
-        self.listener = as2_listener(self.pipeline, on_received=lambda _tx: self.wake(), port=self.as2_port)
+        self.listener = as2_listener(self.pipeline, on_received=lambda _tx: self.wake(),
+                                     on_mdn_queued=lambda: self.wake("as2-mdns"), port=self.as2_port)
         if self.listener is not None:
             self.listener.start()
             self._note("listener.started", f"AS2 listener on {self.listener.host}:{self.listener.port}")
@@ -293,6 +295,12 @@ class Gateway:
             self.pipeline.process(tx)
             done += 1
         return done
+
+    def deliver_mdns(self) -> int:
+        """POST the async MDNs we owe partners that are due (bounded retries, in the store)."""
+        from edigate.as2_listener import deliver_mdns
+
+        return deliver_mdns(self.store, timeout=self.options.timeout)
 
     def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
         """Send the outputs still queued (their partner's channel was down), oldest first."""

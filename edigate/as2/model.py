@@ -120,6 +120,11 @@ class As2Sent:
     mdn_text: str | None = None
     attempts: int = 1
     awaiting_mdn: bool = False
+    mdn_verdict: str | None = None
+    """``verified``, ``signature-failed``, ``unsigned``, ``mic-mismatch`` or ``unreadable``."""
+    mdn_message_id: str | None = None
+    mdn_mic: str | None = None
+    mdn_raw: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -12,13 +12,14 @@ outbox, delivered by the gateway's scheduler), never posted from the request.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from edigate.as2 import _pyas2
-from edigate.as2.mdn import FindSent, MdnReceived, is_mdn, receive_mdn
-from edigate.as2.model import As2Inbound, As2Partner, MdnReply, OurKeys
+from edigate.as2.mdn import FindSent, is_mdn, receive_mdn
+from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
 from edigate.as2.receive import IsDuplicate, receive
 
 if TYPE_CHECKING:
@@ -52,8 +53,12 @@ def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
 
 
 def _as2_name(value: str) -> str:
-    value = value.strip()
-    return value[1:-1].replace('\\"', '"') if len(value) > 1 and value[0] == value[-1] == '"' else value
+    """An AS2-From/-To value unquoted (RFC 4130 6.2); twice, as some MDNs quote it twice."""
+    for _ in range(2):
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = email.utils.unquote(value)
+    return value
 
 
 def _refusal(environ: WSGIEnvironment, headers: list[tuple[str, str]],
@@ -82,7 +87,7 @@ def make_app(
     is_duplicate: IsDuplicate | None = None,
     queue_mdn: QueueMdn | None = None,
     find_sent: FindSent | None = None,
-    on_mdn: Callable[[MdnReceived], None] | None = None,
+    on_mdn: Callable[[As2Sent], None] | None = None,
 ) -> WSGIApplication:
     """A WSGI app receiving AS2 POSTs for ``partners``, answering with or queueing MDNs.
 
@@ -139,7 +144,7 @@ def _answer_message(start_response: StartResponse, inbound: As2Inbound,
 
 def _take_mdn(start_response: StartResponse, headers: list[tuple[str, str]], body: bytes,
               partners: Mapping[str, As2Partner], find_sent: FindSent,
-              on_mdn: Callable[[MdnReceived], None]) -> list[bytes]:
+              on_mdn: Callable[[As2Sent], None]) -> list[bytes]:
     got = receive_mdn(headers, body, partners=partners, find_sent=find_sent)
     if got is None:
         log.warning("AS2 MDN %s refused: it answers no message we sent",
@@ -148,7 +153,7 @@ def _take_mdn(start_response: StartResponse, headers: list[tuple[str, str]], bod
     try:
         on_mdn(got)
     except Exception:
-        log.error("MDN for AS2 message %s not stored", clip(got.sent.message_id))
+        log.error("MDN for AS2 message %s not stored", clip(got.message_id))
         log.debug("MDN not stored", exc_info=True)
         return _answer(start_response, "500 Internal Server Error", "not stored")
     return _answer(start_response, "200 OK", "MDN received")
