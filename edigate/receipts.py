@@ -9,13 +9,14 @@ as an event and in the error log of the transmission whose output it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from edigate.archive import Archive
 from edigate.store import As2Message, ErrorEntry, EventKind, MdnVerdict, Outbound, Severity, Store
 from edigate.transport import Receipt
 
-__all__ = ["expect", "noter", "record"]
+__all__ = ["by_output", "expect", "noter", "receipt_json", "receipt_text", "record"]
 
 _HINTS = {
     "signature-failed": "the MDN's signature does not verify with the partner's certificate: "
@@ -73,3 +74,36 @@ def _log(store: Store, got: As2Message) -> None:
     if tx is not None:
         hint = _HINTS.get(got.mdn_verdict or "", _NOT_PROCESSED)
         store.add_errors(tx, [ErrorEntry("send", "as2.mdn_failed", problem, hint=hint)])
+
+
+def by_output(store: Store, outs: Iterable[Outbound]) -> dict[int, As2Message]:
+    """The latest AS2 message (with its receipt) of each output that went over AS2."""
+    found: dict[int, As2Message] = {}
+    for message in store.as2_messages_of([o.id for o in outs]):
+        if message.outbound_id is not None:
+            found[message.outbound_id] = message
+    return found
+
+
+def receipt_text(message: As2Message | None) -> str:
+    """How `tx show` and `orders show` print an output's receipt."""
+    if message is None:
+        return ""
+    if message.mdn_at is None:
+        waiting = "awaiting its MDN" if message.mdn_mode != "none" else "no MDN asked"
+        return f"; AS2 {message.message_id}: {waiting}"
+    verdict = "" if message.mdn_verdict in (None, "verified") else f" ({message.mdn_verdict})"
+    return (f"; AS2 {message.message_id}: {message.mdn_mode} MDN {message.mdn_status}{verdict}"
+            f" at {message.mdn_at:%Y-%m-%d %H:%M:%S}")
+
+
+def receipt_json(message: As2Message | None) -> dict[str, Any] | None:
+    """An output's receipt for ``--json``."""
+    if message is None:
+        return None
+    return {"message_id": message.message_id, "mdn_mode": message.mdn_mode, "mic": message.mic,
+            "sent_at": message.sent_at.isoformat(),
+            "mdn_at": message.mdn_at.isoformat() if message.mdn_at else None,
+            "mdn_status": message.mdn_status, "disposition": message.disposition,
+            "mdn_verdict": message.mdn_verdict, "mdn_message_id": message.mdn_message_id,
+            "mdn_mic": message.mdn_mic, "mdn_sha256": message.mdn_sha256}

@@ -43,7 +43,7 @@ from pyas2lib.exceptions import (  # type: ignore[import-untyped]
     DuplicateDocument,
     MDNNotFound,
 )
-from pyas2lib.utils import canonicalize, make_mime_boundary, quote_as2name  # type: ignore[import-untyped]
+from pyas2lib.utils import canonicalize, make_mime_boundary, quote_as2name
 
 __all__ = [
     "AS2Exception",
@@ -182,7 +182,10 @@ class BoundedMessage(Message):  # type: ignore[misc]
         if (payload.get_content_type() != "application/pkcs7-mime"
                 or payload.get_param("smime-type") != "compressed-data"):
             return False, payload
-        return True, message_from_bytes(inflate(payload.get_payload(decode=True), self.limit))
+        der = payload.get_payload(decode=True)
+        if not isinstance(der, bytes):
+            raise DecompressionError("compressed data is not a single part")
+        return True, message_from_bytes(inflate(der, self.limit))
 
 
 def inflate(der: bytes, limit: int) -> bytes:

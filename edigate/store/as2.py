@@ -18,7 +18,7 @@ from edigate.store.types import utcnow
 __all__ = ["As2Mixin", "MdnVerdict"]
 
 
-def _by_id(message_id: str) -> Select[tuple[As2MessageRow]]:
+def _by_id(message_id: str) -> Select[As2MessageRow]:
     return select(As2MessageRow).where(As2MessageRow.message_id == message_id)
 
 
