@@ -125,8 +125,8 @@ def _answer_message(start_response: StartResponse, inbound: As2Inbound,
                     on_message: Callable[[As2Inbound], None],
                     queue_mdn: QueueMdn | None) -> list[bytes]:
     if not inbound.ok:
-        log.warning("AS2 message %s from %s refused: %s", clip(inbound.message_id),
-                    clip(inbound.partner_as2_id), clip(inbound.error or inbound.disposition, 200))
+        log.warning("AS2 message %s from %s refused: %s (%s)", clip(inbound.message_id),
+                    clip(inbound.partner_as2_id), inbound.disposition, clip(inbound.error, 200))
     try:
         on_message(inbound)
     except Exception:
