@@ -6,6 +6,7 @@ always wraps the key with PKCS#1 v1.5 whatever the partner wants."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import time
 from collections.abc import Callable
@@ -92,4 +93,7 @@ def _wire(message: _pyas2.Message, partner: As2Partner) -> tuple[Headers, bytes]
     enveloped = cms.encrypt_enveloped(raw_message(inner, body), partner.certificate,
                                       cipher=partner.channel.encryption_algorithm,
                                       key_transport=partner.key_encryption)
+    if partner.channel.transfer_encoding == "base64":
+        wire = [(k, "base64" if k == "Content-Transfer-Encoding" else v) for k, v in _ENVELOPED]
+        return (*outer, *wire), base64.encodebytes(enveloped).replace(b"\n", b"\r\n")
     return (*outer, *_ENVELOPED), enveloped

@@ -121,6 +121,9 @@ class As2Channel:
     key_encryption: Literal["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"] = "rsaes_pkcs1v15"
     """How the content key is wrapped for the partner: PKCS#1 v1.5 (what most AS2 software
     expects), or RSA-OAEP with SHA-1 or SHA-256 (some partners require OAEP)."""
+    transfer_encoding: Literal["binary", "base64"] = "binary"
+    """How our encrypted body travels: binary (RFC 4130's usual), or base64 for partner
+    software that reads the HTTP body as text."""
     max_body_bytes: int = setting(AS2_MAX_BODY_BYTES, minimum=1024)
     """The largest message body the partner may POST; a larger one is refused unread (413)."""
     max_decompressed_bytes: int | None = setting(None, minimum=1024)
