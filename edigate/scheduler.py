@@ -53,6 +53,8 @@ class Periodic:
     name: str
     seconds: float
     run: Callable[[Gateway], object]
+    wanted: Callable[[Gateway], bool] = lambda _gw: True
+    """Whether this gateway runs it at all (the MDN outbox only where AS2 is set up)."""
 
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -60,7 +62,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
-    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns()),
+    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(),
+             wanted=lambda gw: gw.pipeline.workspace.as2 is not None),
 )
 
 
@@ -130,7 +133,8 @@ class Gateway:
                 trigger = IntervalTrigger(seconds=inbound.poll_seconds or DEFAULT_POLL_SECONDS, timezone=dt.UTC)
             specs.append(JobSpec(f"poll:{pid}", "poll", trigger, pid))
         for p in self.periodic.values():
-            specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
+            if p.wanted(self):
+                specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
         return specs
 
     def run(self, task: str, arg: str | None = None) -> None:

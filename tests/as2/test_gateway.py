@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import queue
 import socket
 import threading
 import time
@@ -252,35 +253,37 @@ def test_an_mdn_with_a_bad_signature_is_logged_as_such(started, serve, ours, the
     assert {o.sent_at for o in gateway.store.outbounds(tx.id)} == {None}  # still queued
 
 
-Arrived = list[tuple[list[tuple[str, str]], bytes]]
+Arrived = queue.Queue[tuple[list[tuple[str, str]], bytes]]
 
 
-def _sink(arrived: Arrived, came: threading.Event):  # type: ignore[no-untyped-def]
+def _sink(arrived: Arrived):  # type: ignore[no-untyped-def]
     def app(environ, start_response):  # type: ignore[no-untyped-def]
-        arrived.append((request_headers(environ), environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))))
-        came.set()
+        arrived.put((request_headers(environ), environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))))
         start_response("200 OK", [("Content-Length", "0")])
         return [b""]
     return app
 
 
-def test_an_async_mdn_we_owe_goes_through_the_outbox_to_the_configured_url(started, serve, ours,
-                                                                           theirs) -> None:
-    arrived: Arrived = []
-    asked: Arrived = []
-    came = threading.Event()
-    asked_url = serve(_sink(asked, threading.Event()))
-    gateway, url = started(FOLDER_OUT, inbound=f"    receipt_url: {serve(_sink(arrived, came))}\n")
+def test_async_mdns_we_owe_go_through_the_outbox_to_the_configured_url(started, serve, ours,
+                                                                       theirs) -> None:
+    arrived: Arrived = queue.Queue()
+    asked: Arrived = queue.Queue()
+    asked_url = serve(_sink(asked))
+    gateway, url = started(FOLDER_OUT, inbound=f"    receipt_url: {serve(_sink(arrived))}\n")
     threads = threading.active_count()
-    message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=asked_url)
-    message.build(po_file(15), content_type="application/edi-x12")
-    assert post(url, message)[::2] == (200, b"received\n")
-    assert threading.active_count() == threads  # no thread per request
-    assert came.wait(60), "the scheduler did not deliver the MDN"
-    [(headers, delivered)] = arrived
-    assert b"Reporting-UA: edigate" in delivered
-    assert _mdn(message, headers, delivered) == ("processed", None)
-    assert asked == []
+    messages = {}
+    for n in (15, 16, 17):
+        message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=asked_url)
+        message.build(po_file(n), content_type="application/edi-x12")
+        assert post(url, message)[::2] == (200, b"received\n")
+        messages[message.message_id] = message
+    assert threading.active_count() <= threads + gateway.threads  # the job pool's; none per request
+    for _ in range(len(messages)):
+        headers, delivered = arrived.get(timeout=60)  # the scheduler's outbox job posts it
+        assert b"Reporting-UA: edigate" in delivered
+        [message_id] = [m for m in messages if m.encode() in delivered]
+        assert _mdn(messages.pop(message_id), headers, delivered) == ("processed", None)
+    assert asked.empty()
 
 
 def test_async_mdns_are_retried_a_bounded_number_of_times(started) -> None:
