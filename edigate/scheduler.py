@@ -62,8 +62,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
-    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(),
-             wanted=lambda gw: gw.pipeline.workspace.as2 is not None),
+    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(), wanted=lambda gw: gw.serves_as2),
 )
 
 
@@ -299,6 +298,11 @@ class Gateway:
             self.pipeline.process(tx)
             done += 1
         return done
+
+    @property
+    def serves_as2(self) -> bool:
+        """Whether the workspace sets up AS2 (then the listener and the MDN outbox run)."""
+        return self.pipeline.workspace.as2 is not None
 
     def deliver_mdns(self) -> int:
         """POST the async MDNs we owe partners that are due (bounded retries, in the store)."""
