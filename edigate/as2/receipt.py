@@ -18,7 +18,7 @@ from edigate import __version__
 from edigate.as2 import _pyas2
 from edigate.as2.model import MdnReply
 
-__all__ = ["MdnAsked", "Original", "build_mdn", "mdn_asked", "message_id"]
+__all__ = ["MdnAsked", "Original", "build_mdn", "header", "mdn_asked", "message_id"]
 
 USER_AGENT = f"edigate/{__version__}"
 _DIGESTS = ("sha1", "sha224", "sha256", "sha384", "sha512")
@@ -47,21 +47,22 @@ class Original:
     mic_alg: str | None = None
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    return next((v for k, v in headers if k.lower() == name), None)
+def header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (lower case), stripped; None if absent."""
+    return next((v.strip() for k, v in headers if k.lower() == name), None)
 
 
 def mdn_asked(headers: Iterable[tuple[str, str]]) -> MdnAsked:
     """Read Disposition-Notification-To/-Options and Receipt-Delivery-Option."""
     headers = list(headers)
-    if not _header(headers, "disposition-notification-to"):
+    if not header(headers, "disposition-notification-to"):
         return MdnAsked(False)
-    options = _header(headers, "disposition-notification-options") or ""
+    options = header(headers, "disposition-notification-options") or ""
     micalg = None
     if "signed-receipt-micalg" in options.lower():
         asked = [a.strip().lower().replace("-", "") for a in options.split(";")[-1].split(",")]
         micalg = next((a for a in reversed(asked) if a in _DIGESTS), "sha256")
-    url = (_header(headers, "receipt-delivery-option") or "").strip() or None
+    url = (header(headers, "receipt-delivery-option") or "").strip() or None
     return MdnAsked(True, micalg, url)
 
 

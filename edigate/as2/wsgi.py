@@ -15,11 +15,12 @@ from __future__ import annotations
 import email.utils
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from edigate.as2 import _pyas2
 from edigate.as2.mdn import FindSent, is_mdn, receive_mdn
 from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
+from edigate.as2.receipt import header
 from edigate.as2.receive import IsDuplicate, receive
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = ["clip", "make_app", "request_headers"]
 log = logging.getLogger(__name__)
 
 QueueMdn = Callable[[As2Inbound, MdnReply], None]
+T = TypeVar("T")
 
 
 def request_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
@@ -48,10 +50,6 @@ def clip(value: object, limit: int = 80) -> str:
     return text + "..." if len(str(value)) > limit else text
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    return next((v.strip() for k, v in headers if k.lower() == name), None)
-
-
 def _as2_name(value: str) -> str:
     """An AS2-From/-To value unquoted (RFC 4130 6.2); twice, as some MDNs quote it twice."""
     for _ in range(2):
@@ -64,8 +62,8 @@ def _as2_name(value: str) -> str:
 def _refusal(environ: WSGIEnvironment, headers: list[tuple[str, str]],
              partners: Mapping[str, As2Partner], our_id: str) -> tuple[str, str] | None:
     """(HTTP status, reason) for a request refused before its body is read, else None."""
-    sender, recipient = _header(headers, "as2-from"), _header(headers, "as2-to")
-    if not sender or not recipient or not _header(headers, "message-id"):
+    sender, recipient = header(headers, "as2-from"), header(headers, "as2-to")
+    if not sender or not recipient or not header(headers, "message-id"):
         return "400 Bad Request", "not an AS2 message (no AS2-From, AS2-To or Message-ID)"
     partner = partners.get(_as2_name(sender))
     if partner is None:
@@ -112,7 +110,7 @@ def make_app(
             inbound = receive(headers, body, partners=partners, our_keys=our_keys,
                               is_duplicate=is_duplicate, organization=org)
         except Exception as exc:  # a pyas2lib failure outside its own error handling
-            log.warning("AS2 message %s not readable: %s", clip(_header(headers, "message-id")),
+            log.warning("AS2 message %s not readable: %s", clip(header(headers, "message-id")),
                         clip(exc, 200))
             log.debug("AS2 message not readable", exc_info=True)
             return _answer(start_response, "400 Bad Request", "unreadable AS2 message")
@@ -127,11 +125,7 @@ def _answer_message(start_response: StartResponse, inbound: As2Inbound,
     if not inbound.ok:
         log.warning("AS2 message %s from %s refused: %s (%s)", clip(inbound.message_id),
                     clip(inbound.partner_as2_id), inbound.disposition, clip(inbound.error, 200))
-    try:
-        on_message(inbound)
-    except Exception:
-        log.error("AS2 message %s not stored", clip(inbound.message_id))
-        log.debug("AS2 message not stored", exc_info=True)
+    if not _stored(on_message, inbound, f"AS2 message {clip(inbound.message_id)}"):
         return _answer(start_response, "500 Internal Server Error", "not stored")
     mdn = inbound.mdn
     if mdn is None or mdn.is_async:
@@ -148,15 +142,22 @@ def _take_mdn(start_response: StartResponse, headers: list[tuple[str, str]], bod
     got = receive_mdn(headers, body, partners=partners, find_sent=find_sent)
     if got is None:
         log.warning("AS2 MDN %s refused: it answers no message we sent",
-                    clip(_header(headers, "message-id")))
+                    clip(header(headers, "message-id")))
         return _answer(start_response, "404 Not Found", "no such message sent")
-    try:
-        on_mdn(got)
-    except Exception:
-        log.error("MDN for AS2 message %s not stored", clip(got.message_id))
-        log.debug("MDN not stored", exc_info=True)
+    if not _stored(on_mdn, got, f"MDN for AS2 message {clip(got.message_id)}"):
         return _answer(start_response, "500 Internal Server Error", "not stored")
     return _answer(start_response, "200 OK", "MDN received")
+
+
+def _stored(store: Callable[[T], None], value: T, what: str) -> bool:
+    """Run ``store``; a failure is one error line (its traceback at DEBUG) and False."""
+    try:
+        store(value)
+    except Exception as exc:
+        log.error("%s not stored: %s", what, clip(f"{type(exc).__name__}: {exc}", 200))
+        log.debug("%s not stored", what, exc_info=True)
+        return False
+    return True
 
 
 def _answer(start_response: StartResponse, status: str, text: str) -> list[bytes]:
