@@ -46,16 +46,16 @@ def receive(
     headers = list(headers)
     org = organization or _pyas2.organization(our_keys)
     found: list[As2Partner] = []
+    message = _pyas2.BoundedMessage(0)  # nothing inflates until the sender is known
 
     def find(org_id: str, partner_id: str) -> tuple[object | None, object | None]:
         p = partners.get(partner_id)
         if p is None or org_id != p.our_as2_id or org_id != our_keys.as2_id:
             return None, None
         found.append(p)
+        message.limit = p.channel.decompressed_limit
         return org, _pyas2.partner(p)
 
-    limit = max((p.channel.decompressed_limit for p in partners.values()), default=0)
-    message = _pyas2.BoundedMessage(limit)
     kept = [(k, v) for k, v in headers if k.lower() not in _MDN_REQUEST]
     status, (exc, _tb), _ = message.parse(raw_message(kept, body), find_org_partner_cb=find)
     inbound = _inbound(message, status, exc)
