@@ -2,7 +2,7 @@
 
 pyas2lib's own log records (an error with a traceback for every refused message) are
 lowered to DEBUG: the listener says what it refused in one line of its own.
-pyas2lib is adjusted at three named points, each replacing one module attribute it looks
+pyas2lib is adjusted at four named points, each replacing one module attribute it looks
 up at call time (tests/as2 covers each):
 
 * ``pyas2lib.as2.encoders``: EDI payloads are sent binary, so bare LF stays LF;
@@ -10,7 +10,8 @@ up at call time (tests/as2 covers each):
   (pyas2lib decoded ``application/octet-stream`` first, so its MIC and signature check
   were wrong where OpenSSL's were right);
 * ``pyas2lib.as2.decrypt_message``: decryption on pyca/cryptography (`edigate.as2.cms`),
-  which reads RSA-OAEP parameters (SHA-256 and others), not only SHA-1.
+  which reads RSA-OAEP parameters (SHA-256 and others), not only SHA-1;
+* ``pyas2lib.as2.mime_to_bytes``: its result formats as its size, not its repr.
 """
 
 from __future__ import annotations
@@ -121,7 +122,21 @@ class _DebugOnly(logging.Filter):
         return True
 
 
+class _UnprintedBytes(bytes):
+    """Bytes that format as their size: pyas2lib formats whole payloads into debug messages
+    (a 30 MB body took another 120 MB as its repr) whether or not DEBUG is on."""
+
+    def __format__(self, spec: str) -> str:
+        return f"<{len(self)} bytes>"
+
+
+def _mime_to_bytes(part: MimePart, *args: Any) -> bytes:
+    return _UnprintedBytes(_pyas2lib_mime_to_bytes(part, *args))
+
+
+_pyas2lib_mime_to_bytes = pyas2lib.as2.mime_to_bytes
 logging.getLogger("pyas2lib").addFilter(_DebugOnly())
+pyas2lib.as2.mime_to_bytes = _mime_to_bytes
 pyas2lib.as2.encoders = _KeepEdiBytes
 pyas2lib.utils.BinaryBytesGenerator = _EncodedTextKept
 pyas2lib.as2.decrypt_message = _decrypt_message

@@ -12,8 +12,10 @@ outbox, delivered by the gateway's scheduler), never posted from the request.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
@@ -31,6 +33,9 @@ __all__ = ["clip", "make_app", "request_headers"]
 log = logging.getLogger(__name__)
 
 QueueMdn = Callable[[As2Inbound, MdnReply], None]
+BIG_BODY = 2**20
+"""Bodies above this are unpacked one at a time: Python's MIME parser takes about ten times
+a body's size while it reads it, so the cap on each body bounds the listener's memory."""
 T = TypeVar("T")
 
 
@@ -57,6 +62,11 @@ def _as2_name(value: str) -> str:
         if len(value) > 1 and value[0] == value[-1] == '"':
             value = email.utils.unquote(value)
     return value
+
+
+def _encrypted(headers: list[tuple[str, str]]) -> bool:
+    """An encrypted entity is a message: MDNs travel signed, never encrypted."""
+    return (header(headers, "content-type") or "").lower().startswith("application/pkcs7-mime")
 
 
 def _refusal(environ: WSGIEnvironment, headers: list[tuple[str, str]],
@@ -93,6 +103,7 @@ def make_app(
     Our key is loaded here, once: a bad key or passphrase fails now, not per message.
     """
     org = _pyas2.organization(our_keys)
+    one_big = threading.BoundedSemaphore(1)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -103,17 +114,19 @@ def make_app(
             log.warning("AS2 request from %s refused: %s", environ.get("REMOTE_ADDR"), refused[1])
             return _answer(start_response, *refused)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        if find_sent is not None and on_mdn is not None and is_mdn(headers, body):
-            return _take_mdn(start_response, headers, body, partners, find_sent, on_mdn)
-        try:
-            inbound = receive(headers, body, partners=partners, our_keys=our_keys,
-                              is_duplicate=is_duplicate, organization=org)
-        except Exception as exc:  # a pyas2lib failure outside its own error handling
-            log.warning("AS2 message %s not readable: %s", clip(header(headers, "message-id")),
-                        clip(exc, 200))
-            log.debug("AS2 message not readable", exc_info=True)
-            return _answer(start_response, "400 Bad Request", "unreadable AS2 message")
+        with one_big if length > BIG_BODY else contextlib.nullcontext():
+            body = bytes(environ["wsgi.input"].read(length)) if length else b""
+            if find_sent and on_mdn and length <= BIG_BODY and not _encrypted(headers) \
+                    and is_mdn(headers, body):
+                return _take_mdn(start_response, headers, body, partners, find_sent, on_mdn)
+            try:
+                inbound = receive(headers, body, partners=partners, our_keys=our_keys,
+                                  is_duplicate=is_duplicate, organization=org)
+            except Exception as exc:  # a pyas2lib failure outside its own error handling
+                log.warning("AS2 message %s not readable: %s",
+                            clip(header(headers, "message-id")), clip(exc, 200))
+                log.debug("AS2 message not readable", exc_info=True)
+                return _answer(start_response, "400 Bad Request", "unreadable AS2 message")
         return _answer_message(start_response, inbound, on_message, queue_mdn)
 
     return app
@@ -128,6 +141,8 @@ def _answer_message(start_response: StartResponse, inbound: As2Inbound,
     if not _stored(on_message, inbound, f"AS2 message {clip(inbound.message_id)}"):
         return _answer(start_response, "500 Internal Server Error", "not stored")
     mdn = inbound.mdn
+    if mdn is None and not inbound.ok and not inbound.duplicate:
+        return _answer(start_response, "400 Bad Request", f"not processed: {inbound.disposition}")
     if mdn is None or mdn.is_async:
         if mdn is not None and queue_mdn is not None:
             queue_mdn(inbound, mdn)

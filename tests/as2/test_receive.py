@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import urllib.error
 from collections.abc import Callable
 
 import pyas2lib
@@ -84,8 +85,10 @@ def test_a_message_that_does_not_verify_gets_no_async_mdn(serve, theirs, ours, o
     message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=ASKED,
                               sign_with=make_pki("impostor"))
     message.build(X12, content_type="application/edi-x12")
-    assert post(url, message)[0] == 200
-    assert queued == []
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(url, message)
+    refused.value.close()
+    assert refused.value.code == 400 and queued == []  # no receipt anywhere, no "received"
 
 
 def test_our_mdn_speaks_in_edigates_name_and_domain(serve, theirs, ours, our_keys) -> None:

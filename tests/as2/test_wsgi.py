@@ -84,6 +84,13 @@ def test_a_stranger_naming_a_huge_message_id_gets_one_short_log_line(gate: Serve
     assert len(line) < 300 and "unknown AS2-From" in line
 
 
+def test_garbage_from_a_known_partner_asking_no_mdn_is_400_not_received(gate: Serve) -> None:
+    url, got, queued = gate()
+    status, body = _status(url, b"\x00garbage" * 1000, AS2)
+    assert (status, body) == (400, b"not processed: processed/Error: decryption-failed\n")
+    assert [i.ok for i in got] == [False] and queued == []
+
+
 def test_a_body_over_the_partners_cap_is_refused_unread(gate: Serve) -> None:
     url, got, _ = gate(max_body_bytes=10_000)
     assert _status(url, b"x" * 50_000, AS2)[0] == 413
