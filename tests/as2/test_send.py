@@ -121,6 +121,7 @@ def test_the_message_is_announced_before_it_is_posted(serve, theirs, ours,
     [(first, posted_before)] = announced
     assert posted_before == 0 and (first.message_id, first.mic) == (sent.message_id, sent.mic)
     assert sent.ok and sent.mdn_verdict == "verified" and sent.mdn_mic == f"{sent.mic}, sha256"
+    assert sent.message_id.endswith(f"@{our_keys.domain}")  # ours, not the host's name
 
 
 def test_negative_mdn_is_a_failure_and_its_text_is_kept(serve, theirs, ours,
