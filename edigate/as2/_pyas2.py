@@ -48,12 +48,14 @@ from pyas2lib.utils import canonicalize, make_mime_boundary, quote_as2name
 
 __all__ = [
     "AS2Exception",
+    "DecryptionError",
     "BoundedMessage",
     "DuplicateDocument",
     "MDNNotFound",
     "Mdn",
     "Message",
     "canonicalize",
+    "decrypt",
     "make_mime_boundary",
     "mime_bytes",
     "organization",
@@ -144,6 +146,11 @@ pyas2lib.as2.decrypt_message = _decrypt_message
 _MDN_MODES = {"sync": "SYNC", "async": "ASYNC", "none": None}
 _CIPHERS = {"aes128_cbc": "aes_128_cbc", "aes192_cbc": "aes_192_cbc",
             "aes256_cbc": "aes_256_cbc", "tripledes_192_cbc": "tripledes_192_cbc"}
+
+
+def decrypt(encrypted: bytes, org: Organization) -> bytes:
+    """CMS EnvelopedData opened with our key, as pyas2lib would; `DecryptionError` if not."""
+    return _decrypt_message(encrypted, org.decrypt_key)[1]
 
 
 def mime_bytes(part: MimePart) -> bytes:

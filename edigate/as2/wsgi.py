@@ -13,7 +13,6 @@ outbox, delivered by the gateway's scheduler), never posted from the request.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -23,7 +22,7 @@ from edigate.as2 import _pyas2
 from edigate.as2.mdn import FindSent, is_mdn, receive_mdn
 from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
 from edigate.as2.receipt import header
-from edigate.as2.receive import IsDuplicate, receive
+from edigate.as2.receive import IsDuplicate, as2_name, receive
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -55,15 +54,6 @@ def clip(value: object, limit: int = 80) -> str:
     return text + "..." if len(str(value)) > limit else text
 
 
-def _as2_name(value: str) -> str:
-    """An AS2-From/-To value unquoted (RFC 4130 6.2); twice, as some MDNs quote it twice."""
-    for _ in range(2):
-        value = value.strip()
-        if len(value) > 1 and value[0] == value[-1] == '"':
-            value = email.utils.unquote(value)
-    return value
-
-
 def _encrypted(headers: list[tuple[str, str]]) -> bool:
     """An encrypted entity is a message: MDNs travel signed, never encrypted."""
     return (header(headers, "content-type") or "").lower().startswith("application/pkcs7-mime")
@@ -75,10 +65,10 @@ def _refusal(environ: WSGIEnvironment, headers: list[tuple[str, str]],
     sender, recipient = header(headers, "as2-from"), header(headers, "as2-to")
     if not sender or not recipient or not header(headers, "message-id"):
         return "400 Bad Request", "not an AS2 message (no AS2-From, AS2-To or Message-ID)"
-    partner = partners.get(_as2_name(sender))
+    partner = partners.get(as2_name(sender))
     if partner is None:
         return "403 Forbidden", f"unknown AS2-From {clip(sender)}"
-    if _as2_name(recipient) not in (our_id, partner.our_as2_id) or partner.our_as2_id != our_id:
+    if as2_name(recipient) not in (our_id, partner.our_as2_id) or partner.our_as2_id != our_id:
         return "403 Forbidden", f"AS2-To {clip(recipient)} is not us"
     length = int(environ.get("CONTENT_LENGTH") or 0)
     if length > partner.channel.max_body_bytes:

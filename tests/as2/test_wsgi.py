@@ -32,7 +32,7 @@ def gate(theirs: Pki, our_keys: OurKeys) -> Iterator[Serve]:
         queued: list[MdnReply] = []
         app = make_app(partners={PARTNER_ID: as2_partner(theirs, **channel)}, our_keys=our_keys,
                        on_message=got.append, queue_mdn=lambda _i, mdn: queued.append(mdn))
-        listener = HttpListener(app, "127.0.0.1", 0, limits=Limits(max_body_bytes=2**20))
+        listener = HttpListener(app, "127.0.0.1", 0, limits=Limits(max_body_bytes=16 * 2**20))
         listener.start()
         running.append(listener)
         return f"{listener.url}as2", got, queued
@@ -84,11 +84,18 @@ def test_a_stranger_naming_a_huge_message_id_gets_one_short_log_line(gate: Serve
     assert len(line) < 300 and "unknown AS2-From" in line
 
 
-def test_garbage_from_a_known_partner_asking_no_mdn_is_400_not_received(gate: Serve) -> None:
+def test_garbage_from_a_known_partner_is_refused_cheaply_and_never_received(gate: Serve) -> None:
     url, got, queued = gate()
-    status, body = _status(url, b"\x00garbage" * 1000, AS2)
+    garbage = bytes(range(256)) * (8 * 2**20 // 256)  # 8 MiB that no key opens
+    tracemalloc.start()
+    try:
+        status, body = _status(url, garbage, AS2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert (status, body) == (400, b"not processed: processed/Error: decryption-failed\n")
     assert [i.ok for i in got] == [False] and queued == []
+    assert peak < 4 * len(garbage)  # the body, its copy in the test, and a little (MIME parsing: 10x)
 
 
 def test_a_body_over_the_partners_cap_is_refused_unread(gate: Serve) -> None:
