@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from edigate.errors import UsageError
 
-__all__ = ["add_commands", "open_store", "print_transmissions", "workspace_partners"]
+__all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -83,6 +83,7 @@ def _positive(text: str) -> int:
 @contextmanager
 def _gateway() -> Iterator[Any]:
     pipeline = _open_pipeline()
+    _use_logging(pipeline.workspace)
     try:
         yield pipeline
     finally:
@@ -110,20 +111,35 @@ def _open_pipeline() -> Any:
     from edigate.transport import ChannelPool
 
     # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
-    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool())
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool(),
+                                                   settle_seconds=None)  # each channel's own
     return pipeline
 
 
 def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
     """The workspace of the current directory and its partners (only ``partner`` if given)."""
     from edigate.partners import load_partners
-    from edigate.workspace import default_workspace
 
-    ws = default_workspace(Path.cwd())
+    ws = current_workspace()
     partners = load_partners(ws.partners_path)
     if partner is not None and partner not in partners:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
     return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+def current_workspace() -> Any:
+    """The workspace of the current directory, its log settings applied."""
+    from edigate.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    _use_logging(ws)
+    return ws
+
+
+def _use_logging(ws: Any) -> None:
+    from edigate.logs import use_workspace_logging
+
+    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
 
 
 @contextmanager
@@ -153,31 +169,40 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
+    import sys
+
+    from edigate.dispatch import output_name
     from edigate.scheduler import Gateway
 
-    if args.workers == 1:
-        with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
-            problems = gateway.poll_all()
-            processed, failures = gw.work(), tuple[str, ...]()
+    with _gateway() as gw:
+        gateway = Gateway(gw)
+        try:
+            problems = gateway.poll_all()  # each failure logged on stderr, one line
+            processed, failures = _work(gw, args.workers)
+            undelivered = gateway.deliver(gw.store.unsent_outbounds())  # earlier runs' too, whatever their age
+        finally:
             gateway.stop()
-    else:
-        from edigate.pipeline import run_workers
-
-        with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
-            problems = gateway.poll_all()
-            gateway.stop()
-            gw.store.close()  # the workers open their own connections
-            done = run_workers(_open_pipeline, args.workers)
-            failures = done.failures
-            processed = [gw.store.transmission(i) for i in done.processed]
-    for problem in problems:
-        print(f"channel: {problem}", file=out)
     for failure in failures:
-        print(failure, file=out)
+        print(f"edigate: error: {failure}", file=sys.stderr)
+    for o in undelivered:
+        print(f"edigate: error: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
+              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); "
+              "it stays queued for the next run", file=sys.stderr)
     print_transmissions(processed, out)
-    return 1 if problems or failures or any(t.status.value == "failed" for t in processed) else 0
+    failed = any(t.status.value == "failed" for t in processed)
+    return 2 if problems or failures or undelivered else 1 if failed else 0
+
+
+def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
+    """Process what waits, in this process or in ``workers`` processes; the transmissions
+    processed, and the workers that failed."""
+    if workers == 1:
+        return gw.work(), ()
+    from edigate.pipeline import run_workers
+
+    gw.store.close()  # the workers open their own connections
+    done = run_workers(_open_pipeline, workers)
+    return [gw.store.transmission(i) for i in done.processed], done.failures
 
 
 def _serve(out: TextIO) -> int:

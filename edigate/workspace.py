@@ -101,6 +101,10 @@ class Workspace:
     identity: Identity | None = None
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """What edigate writes on stderr, one line each (the CLI's and the gateway's log)."""
+    debug_log: str | None = None
+    """A file that gets every log record with its traceback, the libraries' own too (they
+    never write on stderr); relative to the workspace."""
     retention_days: int = setting(365, minimum=1)
     events_retention_days: int = setting(90, minimum=1)
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
