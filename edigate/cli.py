@@ -21,6 +21,7 @@ from edigate.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
 if TYPE_CHECKING:
+    from edigate.partners import Partner
     from edigate.workspace import Workspace
 
 __all__ = ["main"]
@@ -261,7 +262,7 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def as2_keys_check(ws: Any, chosen: list[Any]) -> None:
+def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
     """Our AS2 key and certificate, and the AS2 partners' certificates, load and match."""
     from edigate.as2.keys import check_keys
     from edigate.as2.model import As2Partner, OurKeys

@@ -59,6 +59,8 @@ def noter(store: Store, archive: Archive, out: Outbound) -> Callable[[Receipt], 
 
 
 def _log(store: Store, got: As2Message) -> None:
+    if got.mdn_verdict == "undelivered":
+        return  # the send's own failure is logged where it happened
     out = store.outbound(got.outbound_id) if got.outbound_id is not None else None
     what = f"{got.message_id}: {out.set_id} ISA13 {out.isa13}" if out else got.message_id
     tx = out.transmission_id if out else None

@@ -121,7 +121,8 @@ class As2Sent:
     attempts: int = 1
     awaiting_mdn: bool = False
     mdn_verdict: str | None = None
-    """``verified``, ``signature-failed``, ``unsigned``, ``mic-mismatch`` or ``unreadable``."""
+    """``verified``, ``signature-failed``, ``unsigned``, ``mic-mismatch`` or ``unreadable``
+    (and, in the store, ``undelivered`` for a message whose POST never got through)."""
     mdn_message_id: str | None = None
     mdn_mic: str | None = None
     mdn_raw: bytes | None = field(default=None, repr=False)

@@ -8,6 +8,7 @@ with retry, and fails unless the MDN says ``processed`` with the MIC we computed
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 import urllib.parse
@@ -71,9 +72,21 @@ class As2Channel(Channel):
 
     def send_noting(self, name: str, data: bytes, note: Callable[[Receipt], None]) -> Sent:
         mode = self.config.mdn
-        sent = send(data, partner=self.partner, our_keys=self.keys, filename=name,
-                    retry=self._options.retry, timeout=self._options.timeout,
-                    before_post=lambda s: note(receipt_of(s, mode)))
+        announced: list[Receipt] = []
+
+        def before_post(about: As2Sent) -> None:
+            announced.append(receipt_of(about, mode))
+            note(announced[0])
+
+        try:
+            sent = send(data, partner=self.partner, our_keys=self.keys, filename=name,
+                        retry=self._options.retry, timeout=self._options.timeout,
+                        before_post=before_post)
+        except TransportError as exc:  # it never arrived: no receipt is to be awaited
+            for receipt in announced:
+                note(dataclasses.replace(receipt, came=ReceiptCame(
+                    "failed", f"not delivered: {exc.message}", "undelivered")))
+            raise
         if mode == "sync":
             note(receipt_of(sent, mode))
         if not sent.ok and not sent.awaiting_mdn:

@@ -198,6 +198,9 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
     _processed(gateway, 1)  # the partner's server is down: the answers stay queued
     [tx] = gateway.store.transmissions()
     assert {o.set_id for o in gateway.store.unsent_outbounds()} == {"997", "855"}
+    tried = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
+    assert {(m.mdn_verdict, m.mdn_status) for m in tried} == {("undelivered", "failed")}
+    assert gateway.store.awaiting_mdns() == []  # nothing to wait for: it never arrived
     server = waitress.create_server(partner_app(theirs, ours, received), host="127.0.0.1", port=port,
                                     asyncore_loop_timeout=0.05, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -211,6 +214,8 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
         server.task_dispatcher.shutdown()
     got = sorted(m.payload.get_payload(decode=True) for m, _, _ in received)  # type: ignore[attr-defined]
     assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in gateway.store.outbounds(tx.id))
+    kept = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
+    assert {m.mdn_verdict for m in kept} == {"verified"}
 
 
 def test_an_async_mdn_posted_before_our_send_returns_is_matched(started, serve, ours, theirs) -> None:
