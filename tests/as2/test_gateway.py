@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import queue
 import socket
@@ -20,6 +21,7 @@ import waitress
 
 from edigate import receipts
 from edigate.as2_listener import MDN_ATTEMPTS, deliver_mdns
+from edigate.cli import main
 from edigate.errors import ConfigError
 from edigate.as2.wsgi import request_headers
 from edigate.pipeline import Pipeline
@@ -245,6 +247,25 @@ def test_sync_mdns_are_kept_with_verdict_mic_and_bytes(started, serve, ours, the
         raw_mdn = gateway.pipeline.archive.get(message.mdn_sha256 or "")
         assert message.message_id.encode() in raw_mdn and b"multipart/signed" in raw_mdn
     assert gateway.store.awaiting_mdns() == []
+
+
+def test_tx_show_and_orders_show_print_each_outputs_receipt(started, serve, ours, theirs, capsys,
+                                                            monkeypatch) -> None:
+    gateway, _, tx = _answered_over_as2(started, serve(partner_app(theirs, ours, [])), ours, theirs, 18, "")
+    monkeypatch.chdir(gateway.pipeline.workspace.root)
+    kept = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id))
+    assert main(["tx", "show", str(tx.id)]) == 0
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("output")]
+    assert len(shown) == len(gateway.store.outbounds(tx.id))
+    assert all("; AS2 " in line and ": sync MDN processed at " in line for line in shown)
+    assert main(["tx", "show", str(tx.id), "--json"]) == 0
+    outputs = json.loads(capsys.readouterr().out)["outputs"]
+    assert {o["receipt"]["message_id"] for o in outputs} == {m.message_id for m in kept.values()}
+    assert {o["receipt"]["mdn_verdict"] for o in outputs} == {"verified"}
+    [order] = gateway.store.documents(transmission_id=tx.id)[:1]
+    assert main(["orders", "show", str(order.id), "--json"]) == 0
+    chain = json.loads(capsys.readouterr().out)
+    assert [o["receipt"]["mdn_status"] for o in chain["outbounds"] if o["set_id"] == "855"] == ["processed"]
 
 
 def test_an_mdn_with_a_bad_signature_is_logged_as_such(started, serve, ours, theirs) -> None:
