@@ -86,8 +86,10 @@ def _unopenable(headers: list[tuple[str, str]], body: bytes, org: object) -> str
     try:
         der = base64.b64decode(body) if encoding == "base64" else body
         _pyas2.decrypt(der, org)
-    except (_pyas2.DecryptionError, ValueError, TypeError) as exc:
-        return str(exc) or type(exc).__name__
+    except _pyas2.DecryptionError as exc:
+        return str(exc)
+    except (ValueError, TypeError) as exc:
+        return f"Failed to decrypt the payload: {exc}"
     return None
 
 
@@ -101,7 +103,7 @@ def _sealed(headers: list[tuple[str, str]], partners: Mapping[str, As2Partner],
         partner_as2_id=sender if known else "",
         disposition="processed/Error: decryption-failed" if known else
         "processed/Error: unknown-trading-partner",
-        payload=None, error=f"Failed to decrypt the payload: {error}"[:500])
+        payload=None, error=error[:500])
 
 
 def _inbound(message: _pyas2.Message, status: str, exc: BaseException | None) -> As2Inbound:
