@@ -21,6 +21,7 @@ from edigate.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
 if TYPE_CHECKING:
+    from edigate.partners import Partner
     from edigate.workspace import Workspace
 
 __all__ = ["main"]
@@ -267,6 +268,7 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
     problems += [p for partner in chosen for p in prepared[partner.id].problems]
     if problems:
         raise ConfigError(problems)
+    as2_keys_check(ws, chosen)
     for partner in chosen:
         print(f"{partner.id}: ok", file=out)
     if args.connect:
@@ -276,6 +278,20 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
         with open_store(ws) as store:
             return check_connections(ws, chosen, out, store)
     return 0
+
+
+def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
+    """Our AS2 key and certificate, and the AS2 partners' certificates, load and match."""
+    from edigate.as2.keys import check_keys
+    from edigate.as2.model import As2Partner, OurKeys
+
+    channels = [c for p in chosen for c in (p.channels.inbound, p.channels.outbound)
+                if c is not None and c.type == "as2"]
+    if not channels or ws.as2 is None or ws.as2.private_key is None:
+        return
+    keys = OurKeys.from_listener(ws.as2, root=ws.root)
+    check_keys(keys, [As2Partner.from_channel(c, root=ws.root, default_our_id=keys.as2_id)
+                      for c in channels])
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
