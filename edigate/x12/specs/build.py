@@ -31,6 +31,7 @@ from edigate.x12.specs.source import (
     SegmentUse,
     SetSpec,
     Sources,
+    applies,
     load_sources,
 )
 
@@ -88,7 +89,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def _in_version(version: str | None, ctx: Context) -> bool:
-    return version is None or version == ctx.version
+    return applies(version, ctx.version)
 
 
 def _positions(positions: tuple[Position, ...], ctx: Context) -> list[Position]:
@@ -203,10 +204,10 @@ def _envelope(root: ET.Element, ctx: Context, spec: SetSpec | None) -> None:
 
 
 def _inline_codes(sources: Sources, version: str, spec: SetSpec | None) -> dict[str, tuple[str, ...]]:
-    icvns = tuple(sorted((i for i, v in sources.index.interchange_versions if v == version),
-                         key=lambda icvn: icvn not in ("00401", "00501")))
+    known = tuple(icvn for icvn, _ in sources.index.interchange_versions)
+    icvns = tuple(i for i, v in sources.index.interchange_versions if v == version) or known
     codes: dict[str, tuple[str, ...]] = {"ISA12": icvns, "GS01": FUNCTIONAL_GROUPS}
-    if version == "004010":
+    if version < "004020":
         codes["ISA11"] = ("U",)
     gs08 = dict(sources.index.group_versions)[version]
     if spec is None:
