@@ -169,10 +169,10 @@ def _read(path: Path) -> Any:
 
 
 def _element_table(path: Path, raw: dict[str, Any], version: str) -> dict[str, ElementDef]:
-    """``common``, then every version section up to ``version`` in order: a section's
-    definitions hold from its version on, until a later section redefines them."""
+    """``common``, then every section whose version tag covers ``version``, in file order:
+    a later section redefines what an earlier one said."""
     table: dict[str, ElementDef] = {}
-    sections = sorted(str(key) for key in raw if key != "common" and str(key) <= version)
+    sections = [str(key) for key in raw if key != "common" and applies(str(key), version)]
     for section in ("common", *sections):
         for number, spec in (raw.get(section) or {}).items():
             if not isinstance(number, str) or not isinstance(spec, list) or len(spec) != 4:
