@@ -15,6 +15,7 @@ from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, fu
 from edigate.x12.checks import ascii_digits
 from edigate.x12.findings import Finding, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
+from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.summary import TransactionCheck
 from edigate.x12.tokenizer import Source
 from edigate.x12.writer import ControlNumbers, GroupContent, TransactionContent, write_interchange
@@ -64,14 +65,15 @@ def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
 
 def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
                 check: TransactionCheck | None = None, name: str | None = None,
-                when: dt.datetime | None = None) -> Iterator[Answer]:
+                when: dt.datetime | None = None, leniency: Leniency = STRICT) -> Iterator[Answer]:
     """Read ``source`` and yield the answer to each interchange in it.
 
     ``check`` adds structural findings per transaction (the validator); without it the
-    acks report envelope findings only.
+    acks report envelope findings only. ``leniency`` is the partner's profile: what it
+    accepts is a warning, and acks report errors only.
     """
     pending = _Pending()
-    for event in EnvelopeReader(source, name=name):
+    for event in EnvelopeReader(source, name=name, leniency=leniency):
         if isinstance(event, Transaction):
             extra = tuple(check(event)) if check else ()
             pending.sets.append(SetOutcome(event.set_id, event.control_number, event.findings + extra,
