@@ -176,3 +176,9 @@ def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-
 def test_exclusion_note_is_ak4_10() -> None:
     body = [GOOD[0], "N1*ST*STORE 12*92*0012", "N4*PORTLAND*OR*97205*US***ORX", GOOD[2], GOOD[3]]
     assert ack_body(body, version="005010")[1:3] == ["IK3*N4*4*N1*8", "IK4*7*1715*10"]
+
+
+def test_unit_of_measure_set_is_a_valid_code() -> None:
+    body = [GOOD[0], GOOD[1], "PO1*1*2*ST*25.00*PE*UP*012345678905", GOOD[3]]
+    [tx] = [e for e in read_envelopes(interchange(body)) if isinstance(e, Transaction)]
+    assert VALIDATOR(tx) == []
