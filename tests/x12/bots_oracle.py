@@ -152,11 +152,16 @@ def bots_records(version: str) -> dict[str, list[Any]]:
     return module.recorddefs  # type: ignore[no-any-return]
 
 
+def _requirement(bots: list[Any]) -> str:
+    """M or C; Bots writes a repeating element's as (M, repeats)."""
+    return str(bots[1][0] if isinstance(bots[1], tuple) else bots[1])
+
+
 def _element_fields(name: str, ours: ElementSpec, bots: list[Any]) -> list[tuple[str, str, str, str, str]]:
     out: list[tuple[str, str, str, str, str]] = []
     requirement = "M" if ours.usage == "R" else "C"
-    if requirement != bots[1]:
-        out.append((name, "requirement", requirement, bots[1], ours.ref))
+    if requirement != _requirement(bots):
+        out.append((name, "requirement", requirement, _requirement(bots), ours.ref))
     if isinstance(bots[2], list):
         return out + [(name, "kind", "simple", "composite", ours.ref)]
     if _our_type(ours.data_type) != bots[3]:
@@ -178,8 +183,8 @@ def _segment_fields(seg: SegmentSpec, bots: list[Any]) -> list[tuple[str, str, s
             out.extend(_element_fields(name, ours, b))
             continue
         requirement = "M" if ours.usage == "R" else "C"
-        if requirement != b[1]:
-            out.append((name, "requirement", requirement, b[1], ours.ref))
+        if requirement != _requirement(b):
+            out.append((name, "requirement", requirement, _requirement(b), ours.ref))
         if not isinstance(b[2], list):
             out.append((name, "kind", "composite", "simple", ours.ref))
             continue

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from edigate.errors import ConfigError
 from edigate.x12.specs.source import (
     Composite,
     LoopUse,
@@ -41,7 +42,7 @@ SPECS_DIR = Path(__file__).parent
 USAGE = {"M": "R", "O": "S", "X": "S"}
 TABLE_XID = {"header": ("HEADER", "Table 1 - Header"), "detail": ("DETAIL", "Table 2 - Detail"),
              "summary": ("FOOTER", "Table 3 - Summary")}
-FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "OW", "SW", "FA")
+FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "CA", "IB", "AG", "OW", "SW", "FA")
 PARTIAL_SOURCE = "X12 subset"
 """codes.xml <source> of a curated subset of a larger list: unknown values only warn."""
 
@@ -72,7 +73,9 @@ class Context:
 
     def element(self, number: str) -> tuple[str, str]:
         """(data type, name) of an element in this version."""
-        definition = self.sources.elements[self.version][number]
+        definition = self.sources.elements[self.version].get(number)
+        if definition is None:
+            raise ConfigError(f"elements.yaml: element {number} is not defined for version {self.version}")
         return definition.data_type, definition.name
 
 
