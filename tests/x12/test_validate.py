@@ -182,3 +182,17 @@ def test_unit_of_measure_set_is_a_valid_code() -> None:
     body = [GOOD[0], GOOD[1], "PO1*1*2*ST*25.00*PE*UP*012345678905", GOOD[3]]
     [tx] = [e for e in read_envelopes(interchange(body)) if isinstance(e, Transaction)]
     assert VALIDATOR(tx) == []
+
+
+@pytest.mark.parametrize("version", ["004010", "004010VICS", "004030", "004050UCS", "004060", "005010VICS",
+                                     "005030", "006020"])
+def test_standard_850_segments_are_accepted_in_every_version(version: str) -> None:
+    body = [GOOD[0], "TAX*123456789", "PAM*01*5*EA", "CTB*OR*NO BACKORDERS", GOOD[1], GOOD[2],
+            "PO3*ZZ*****1*EA", GOOD[3]]
+    [tx] = [e for e in read_envelopes(interchange(body, version=version)) if isinstance(e, Transaction)]
+    assert VALIDATOR(tx) == []
+
+
+def test_a_version_without_a_map_is_still_not_supported() -> None:
+    [tx] = [e for e in read_envelopes(interchange(GOOD, version="002001")) if isinstance(e, Transaction)]
+    assert [(f.code, f.message) for f in VALIDATOR(tx)] == [("1", "transaction set 850 version 002001 is not supported")]
