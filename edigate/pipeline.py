@@ -193,7 +193,8 @@ class Pipeline:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
         flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, validator=self.validator, prepared=self.prepared[partner.id])
+                    stock=self.stock, validator=self.validator.lenient(partner.leniency),
+                    prepared=self.prepared[partner.id])
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         try:
@@ -249,7 +250,7 @@ class Pipeline:
         budget = FileFindings(self.limits.per_file)
         first: Interchange | None = None
         try:
-            reader = EnvelopeReader(run.data, name=run.tx.file_name)
+            reader = EnvelopeReader(run.data, name=run.tx.file_name, leniency=run.partner.leniency)
             for event in reader:
                 findings += budget.take(event.findings)
                 if isinstance(event, Transaction):
@@ -304,12 +305,13 @@ class Pipeline:
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
             for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name):
+                                      name=run.tx.file_name, leniency=run.partner.leniency):
                 _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name, max_findings=self.limits.per_file):
+                                      name=run.tx.file_name, leniency=run.partner.leniency,
+                                      max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
                 _drop_rejected(run, answer)
         if (rest := budget.rest()) is not None:
@@ -349,7 +351,8 @@ class Pipeline:
 
     def _helper(self, run: _Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
         return Translation(self.archive.path(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
-                           run.partner.documents.inbound["850"], run.partner.id, accepted, start)
+                           run.partner.documents.inbound["850"], run.partner.id, accepted, start,
+                           run.partner.leniency)
 
     def _save_translated(self, run: _Run, translated: Iterable[Translated], done: set[SetKey]) -> None:
         documents: list[NewDocument] = []
