@@ -38,8 +38,10 @@ from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.inventory import Inventory
+from edigate.locate import SetPositions
 from edigate.model import Order, PoAck, Purpose, dumps, loads
 from edigate.partners import Partner
+from edigate.prepared import PreparedPartners
 from edigate.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.mapping.findings import Severity as MapSeverity
@@ -49,6 +51,7 @@ from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
 from edigate.routing import Router
+from edigate.rules import RuleFinding
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
@@ -59,8 +62,8 @@ from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
-from edigate.x12.findings import Finding
-from edigate.x12.respond import answer_file
+from edigate.x12.findings import FileFindings, Finding
+from edigate.x12.respond import Answer, answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
@@ -147,8 +150,12 @@ class Pipeline:
         self.stock = Inventory(store, workspace.root)
         self.maps = MapCache(workspace.maps_path)
         """Compiled maps, kept while their files do not change."""
-        self.validator = Validator()
+        self.limits = workspace.findings.limits()
+        """Findings listed per set and per file (edigate.yaml ``findings:``)."""
+        self.validator = Validator(limits=self.limits)
         """One validator, so each set's compiled spec is kept between transmissions."""
+        self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
+        """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -190,7 +197,8 @@ class Pipeline:
         partner = self.partners[tx.partner]
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
         flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, maps=self.maps, validator=self.validator)
+                    stock=self.stock, validator=self.validator.lenient(partner.leniency),
+                    prepared=self.prepared[partner.id])
         run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
         try:
@@ -243,18 +251,20 @@ class Pipeline:
             run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
         sets: list[EnvelopeSet] = []
         findings: list[Finding] = []
+        budget = FileFindings(self.limits.per_file)
         first: Interchange | None = None
         try:
-            reader = EnvelopeReader(run.data, name=run.tx.file_name)
+            reader = EnvelopeReader(run.data, name=run.tx.file_name, leniency=run.partner.leniency)
             for event in reader:
-                findings += event.findings
+                findings += budget.take(event.findings)
                 if isinstance(event, Transaction):
                     gs06 = event.group.control_number if event.group else ""
                     sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
                                             event.set_id, event.control_number))
                 elif isinstance(event, Interchange) and first is None:
                     first = event
-            findings += reader.file_findings
+            findings += budget.take(reader.file_findings)
+            findings += [rest] if (rest := budget.rest()) else []
         except NotX12Error as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
                                                          hint="check that the partner sent X12")])
@@ -280,12 +290,13 @@ class Pipeline:
 
         functional_acks: list[Transaction] = []
         ordinals = itertools.count()
+        budget = FileFindings(self.limits.per_file)
 
         def check(tx: Transaction) -> Sequence[Finding]:
             n, helper = next(ordinals), run.helper
             theirs = helper.validated(n - helper.start, set_key(tx)) if helper and n >= helper.start else None
             found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
-            entries.extend(_entry("validate", f) for f in found)
+            entries.extend(_entry("validate", f) for f in budget.take(found))
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
@@ -299,14 +310,18 @@ class Pipeline:
             assert run.set_count is not None
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
-            for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                 name=run.tx.file_name):
-                pass
+            for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
+                                      name=run.tx.file_name, leniency=run.partner.leniency):
+                _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name):
+                                      name=run.tx.file_name, leniency=run.partner.leniency,
+                                      max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+                _drop_rejected(run, answer)
+        if (rest := budget.rest()) is not None:
+            entries.append(_entry("validate", rest))
         self._log(run, entries)
         for ack in functional_acks:
             try:
@@ -356,7 +371,8 @@ class Pipeline:
 
     def _helper(self, run: _Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
         return Translation(self.archive.path(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
-                           run.partner.documents.inbound["850"], run.partner.id, accepted, start)
+                           run.partner.documents.inbound["850"], run.partner.id, accepted, start,
+                           run.partner.leniency)
 
     def _save_translated(self, run: _Run, translated: Iterable[Translated], done: set[SetKey]) -> None:
         documents: list[NewDocument] = []
@@ -388,6 +404,7 @@ class Pipeline:
         body is kept with its status, so the outbound stage sends it without deciding again;
         a few orders are decided again there instead, which costs less than writing them."""
         keep = False
+        positions = SetPositions(run.data, run.tx.file_name)
         for page in self._pages(run):
             keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
@@ -395,9 +412,8 @@ class Pipeline:
             for doc in page:
                 decision = run.flow.decide(_order(doc.body), document_id=doc.id)
                 status = _DOCUMENT_STATUS[decision.outcome]
-                entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
-                                       if status is DocumentStatus.ACCEPTED else Severity.ERROR,
-                                       value=f.value, hint=f.hint) for f in decision.findings]
+                entries += [_rule_entry(positions.locate(f), _severity(status is not DocumentStatus.ACCEPTED))
+                            for f in decision.findings]
                 export = dumps(decision.export) if decision.export is not None else None
                 if keep or doc.status is not status or export != doc.decided:
                     decided[doc.id] = (status, _render_855(run.flow, decision.ack) if keep else None, export)
@@ -409,7 +425,7 @@ class Pipeline:
         """Each accepted order's payloads to its destinations, a page of files per channel
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
-        router = Router(run.partner.routing, partner=run.partner.id)
+        router = Router(run.partner.routing, partner=run.partner.id, file=run.partner.file, lines=run.partner.lines)
         warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner, maps=self.maps,
                                    validator=self.validator)
         with ExitStack() as opened:
@@ -420,7 +436,8 @@ class Pipeline:
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
-                    for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
+                    for delivery in router.route(doc.decided or doc.body, document=doc.id,
+                                                 x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
@@ -679,6 +696,19 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
         return dump_segments(flow.outbound_855.render(ack))
     except EdigateError:
         return None
+
+
+def _drop_rejected(run: _Run, answer: Answer) -> None:
+    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered."""
+    if answer.rejected:
+        run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
+
+
+def _rule_entry(f: RuleFinding, severity: Severity) -> ErrorEntry:
+    return ErrorEntry("rules", f.code, f.message, severity, isa13=f.isa13, gs06=f.gs06, st02=f.st02,
+                      segment_position=f.segment_position, segment_id=f.segment_id, element_position=f.element,
+                      value=f.value, hint=f.hint,
+                      po_number=f.po_number, line_number=f.line, sku=f.sku, buyer_item=f.buyer_item)
 
 
 def _severity(is_error: bool) -> Severity:

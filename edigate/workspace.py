@@ -15,10 +15,12 @@ from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
+from edigate.x12.findings import FindingLimits
 
 __all__ = [
     "WORKSPACE_FILE",
     "As2Listener",
+    "FindingSettings",
     "Identity",
     "Workspace",
     "default_workspace",
@@ -57,12 +59,32 @@ class As2Listener:
     private_key: SecretRef | None = None
     key_passphrase: SecretRef | None = None
     certificate: str | None = None
+    domain: str = setting("edigate.invalid", pattern=r"[A-Za-z0-9.-]{1,200}",
+                          hint="a DNS name")
+    """The right side of our Message-IDs (``<...@domain>``); set it to one of yours."""
+    header_timeout: int = setting(20, minimum=1, maximum=3600)
+    request_timeout: int = setting(600, minimum=1, maximum=86400)
+    max_connections: int = setting(100, minimum=1, maximum=10000)
+    connections_per_peer: int = setting(10, minimum=1, maximum=10000)
+    max_headers: int = setting(100, minimum=10, maximum=10000)
+    max_header_bytes: int = setting(32768, minimum=1024, maximum=1048576)
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if (self.private_key is None) != (self.certificate is None):
             yield "", "private_key and certificate go together: set both or neither"
         if self.key_passphrase is not None and self.private_key is None:
             yield "key_passphrase", "key_passphrase needs a private_key"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingSettings:
+    """How many findings an error log and an ack list per transaction set and per file."""
+
+    per_set: int = setting(FindingLimits().per_set, minimum=1, maximum=999_999)  # AK3 repeats 999,999 times
+    per_file: int = setting(FindingLimits().per_file, minimum=1)
+
+    def limits(self) -> FindingLimits:
+        return FindingLimits(self.per_set, self.per_file)
 
 
 _PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
@@ -92,10 +114,19 @@ class Workspace:
     identity: Identity | None = None
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """What edigate writes on stderr, one line each (the CLI's and the gateway's log)."""
+    debug_log: str | None = None
+    """A file that gets every log record with its traceback, the libraries' own too (they
+    never write on stderr); relative to the workspace."""
     retention_days: int = setting(365, minimum=1)
     events_retention_days: int = setting(90, minimum=1)
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
+    findings: FindingSettings = setting(FindingSettings)
+
+    def store_secret(self) -> str | None:
+        """The database password ``store_password`` names, read now (None when unset)."""
+        return self.store_password.resolve() if self.store_password is not None else None
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

@@ -7,11 +7,12 @@ declared as a string reads ``004010`` as ``"004010"``, not as the octal number 2
 
 Duplicate keys are a problem (with both lines); merge keys (``<<``) are honoured, and
 keys written explicitly override merged ones. Syntax errors raise at once: nothing after
-them can be trusted.
+them can be trusted. A file above `MAX_BYTES` is refused before it is parsed.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -20,7 +21,7 @@ import yaml
 
 from edigate.errors import ConfigError, ConfigProblem
 
-__all__ = ["Document", "Map", "Node", "Scalar", "Seq", "load_yaml", "parse_yaml", "to_python"]
+__all__ = ["Document", "Map", "Node", "Scalar", "Seq", "display_name", "load_yaml", "parse_yaml", "to_python"]
 
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}"
@@ -29,6 +30,8 @@ _STANDARD_TAGS = {
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
 """Ceiling on nodes after alias expansion, so a file of nested aliases cannot explode."""
+MAX_BYTES = 2 << 20
+"""Largest configuration file read (2 MiB): a bigger one is refused before it is parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +79,26 @@ class Document:
     problems: tuple[ConfigProblem, ...] = field(default=())
 
 
-def load_yaml(path: Path, *, display: str | None = None) -> Document:
-    """Read and compose ``path``; raise `ConfigError` if it cannot be read or parsed."""
+def display_name(path: Path) -> str:
+    """How messages name a file: relative to the current directory when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Read and compose ``path``; raise `ConfigError` if it cannot be read or parsed, or
+    holds more than ``max_bytes`` (found out before anything is parsed)."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ConfigError([ConfigProblem(name, None, "", f"the file is larger than {max_bytes:,} bytes; "
+                                             "a configuration file this big is refused unread")])
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError([ConfigProblem(name, None, "", f"cannot read: {exc.strerror}")]) from exc
     except UnicodeDecodeError as exc:

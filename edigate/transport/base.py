@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ __all__ = [
     "ChannelFactory",
     "ChannelOptions",
     "Receipt",
+    "ReceiptCame",
     "Received",
     "RemoteFile",
     "Sent",
@@ -46,6 +48,9 @@ class RemoteFile:
     size: int
     mtime: datetime | None
     handle: str
+    marker: str | None = None
+    """The handle of the partner's marker file that said this one is whole (``ready:
+    marker``), removed with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,23 @@ class Receipt:
     """Who will send it (the partner's AS2 id)."""
     digest: str | None = None
     """What it must confirm (the MIC of what we sent)."""
+    mode: str = "async"
+    """When it comes: ``sync`` (the answer to the send itself) or ``async`` (later)."""
+    came: ReceiptCame | None = None
+    """The receipt itself, once it came."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptCame:
+    """A receipt as it came: its status, our verdict on it, its own id, what it confirms."""
+
+    status: str | None
+    disposition: str | None
+    verdict: str | None = None
+    receipt_id: str | None = None
+    digest: str | None = None
+    text: str | None = None
+    raw: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +123,14 @@ class ChannelOptions:
 
     root: Path = Path(".")  # workspace root: relative local paths start here
     spool_dir: Path | None = None  # where downloads land; a private temporary folder if None
-    settle_seconds: float = 2.0  # two looks this far apart: a size that changes is skipped
+    settle_seconds: float | None = None
+    """Override every channel's ``settle_seconds`` (0: one look); None keeps each channel's."""
+    sleep: Callable[[float], None] = time.sleep
+    """How the pause between two looks is waited out (a test steps its writer instead)."""
+    unfinished: Callable[[bytes], bool] | None = None
+    """Whether a fetched file's bytes are still being written (the gateway gives X12's rule:
+    no closing IEA yet); such a file younger than its channel's ``truncated_after_minutes``
+    is left for the next poll. Transports do not parse: they are told."""
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
     as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
@@ -115,19 +144,29 @@ class Channel(ABC):
 
     @abstractmethod
     def list(self) -> list[RemoteFile]:
-        """Files complete and waiting, oldest first; files still being written are left."""
+        """Files whole by the channel's ``ready`` rule, oldest first; files still being
+        written are left (`edigate.transport.ready`)."""
 
     @abstractmethod
     def fetch(self, file: RemoteFile) -> Received:
-        """The whole file, verified against the size listed."""
+        """The whole file. A file no longer as listed (size, modification time), or not
+        finished yet (`ChannelOptions.unfinished`), raises `TransportError` with code
+        ``transport.left``, and stays for the next poll."""
 
     @abstractmethod
     def done(self, file: RemoteFile) -> None:
-        """Move the file to the archive folder, or delete it, as configured."""
+        """Move the file to the archive folder, or delete it, as configured (and its marker).
+        A file no longer as listed is left, raising as `fetch` does."""
 
     @abstractmethod
     def send(self, name: str, data: bytes) -> Sent:
         """Deliver ``data`` as ``name``; readers never see a partial file."""
+
+    def send_noting(self, name: str, data: bytes, note: Callable[[Receipt], None]) -> Sent:
+        """`send`, telling ``note`` of the receipt to expect before the file goes, and again
+        once a receipt came with the answer (even one that fails the send). Channels
+        without receipts just send."""
+        return self.send(name, data)
 
     def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
         """`send` for many files; all delivered when it returns. Channels that can make a
