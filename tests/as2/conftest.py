@@ -95,7 +95,10 @@ def serve() -> Iterator[Callable[[object], str]]:
 
     yield start
     for server, thread in running:
-        server.trigger.pull_trigger(lambda s=server: _close_all(s))  # type: ignore[attr-defined]
+        try:
+            server.trigger.pull_trigger(lambda s=server: _close_all(s))  # type: ignore[attr-defined]
+        except OSError:  # its trigger is closed already: close what is left from here
+            _close_all(server)
         thread.join(5)
         server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
         assert not thread.is_alive(), "waitress did not stop"
