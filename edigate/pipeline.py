@@ -34,8 +34,9 @@ from pathlib import Path
 from edigate.archive import Archive
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
-from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
+from edigate.errors import ConfigError, DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
+from edigate.identify import UNKNOWN_PARTNER, Mismatch, PartnerDirectory
 from edigate.inventory import Inventory
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
@@ -46,18 +47,20 @@ from edigate.orders.outputs import archived
 from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
+from edigate.resends import explain_duplicate
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
-    Severity, Status, Store, Transmission,
+    Severity, StageEvent, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
-from edigate.x12.findings import Finding
+from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.findings import Finding, Level
+from edigate.x12.findings import Severity as FindingSeverity
 from edigate.x12.respond import answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
@@ -82,6 +85,9 @@ their per-commit cost outweighs their work. Larger files commit page by page."""
 _MAIN_SHARE = Fraction(2, 5)
 """A big file's share of sets this process validates and translates itself, the helper the
 rest (`edigate.parallel`): the helper validates its share while we read the envelopes."""
+_SET_STAGES = frozenset({"map", "route", "outbound"})
+"""Stages whose error entries mean a set that validate accepted did not end as a stored,
+routed and answered order (the rules stage's errors are decisions: held or rejected)."""
 _NETWORK_STAGES = frozenset({"route", "send"})
 """Stages that wait on other machines: never inside a held transaction."""
 _PARTNER_LOCK_STAGES = frozenset({"validate", "rules", "outbound"})
@@ -106,7 +112,9 @@ class _Run:
     tx: Transmission
     partner: Partner
     data: bytes
-    flow: Flow
+    build_flow: Callable[[], Flow]
+    """The partner's maps and rules, loaded when a stage first needs them, so that a
+    configuration error is recorded against that stage."""
     accepted_sets: set[tuple[str, str, str]]
     finished: frozenset[str] = frozenset()
     """Stages an earlier, interrupted pass over this transmission finished."""
@@ -116,6 +124,15 @@ class _Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.parallel`)."""
+    sound_interchanges: set[str] = field(default_factory=set)
+    """ISA13s holding at least one set the validate stage accepted."""
+    loaded: Flow | None = None
+
+    @property
+    def flow(self) -> Flow:
+        if self.loaded is None:
+            self.loaded = self.build_flow()
+        return self.loaded
 
 
 class _ClaimLost(Exception):
@@ -145,19 +162,29 @@ class Pipeline:
         """Compiled maps, kept while their files do not change."""
         self.validator = Validator()
         """One validator, so each set's compiled spec is kept between transmissions."""
+        self.directory = PartnerDirectory(workspace, partners)
+        """Who a file is from, by its envelope."""
 
     # -- receiving ---------------------------------------------------------------------
 
-    def receive(self, partner: str, channel: str, file_name: str, data: bytes) -> Transmission:
-        """Archive the bytes, then record the transmission (a duplicate when seen before)."""
-        if partner not in self.partners:
+    def receive(self, partner: str | None, channel: str, file_name: str, data: bytes) -> Transmission:
+        """Archive the bytes, then record the transmission (a duplicate when seen before).
+
+        ``partner`` is the partner whose channel the file came on (or ``ingest --partner``):
+        the envelope stage holds the file to it. None (a shared inbox, ``ingest`` without
+        ``--partner``) takes the partner of the file's first ISA sender, or records the file
+        under `UNKNOWN_PARTNER` for the envelope stage to fail."""
+        if partner is not None and partner not in self.partners:
             raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(self.partners))}")
         archived = self.archive.put(data)
-        got = self.store.record_received(partner=partner, channel=channel, file_name=file_name,
+        who = partner or self.directory.identify(data) or UNKNOWN_PARTNER
+        got = self.store.record_received(partner=who, channel=channel, file_name=file_name,
                                          sha256=archived.sha256, size=archived.size, archive_path=archived.relative)
+        if got.duplicate_of is not None:
+            self.store.add_errors(got.transmission.id, [duplicate_entry(self.store, got.duplicate_of, "receive")])
         return got.transmission
 
-    def ingest(self, path: Path, partner: str) -> Transmission:
+    def ingest(self, path: Path, partner: str | None = None) -> Transmission:
         """``edigate ingest``: a file as if received, then processed."""
         try:
             data = path.read_bytes()
@@ -175,56 +202,120 @@ class Pipeline:
         """Run one transmission through the stages it has not finished; its final status.
 
         When another worker took the transmission over (our lease ran out), stop and
-        return it as it stands.
+        return it as it stands. Anything else that stops the work is recorded against the
+        transmission, which then ends `failed` with the reason: never left `processing`.
         """
         try:
             return self._process(tx)
         except _ClaimLost:
             return self.store.transmission(tx.id)
+        except Exception as exc:  # before or between stages: recorded, then the transmission fails
+            return self._abandon(tx.id, exc)
+
+    def _abandon(self, transmission_id: int, exc: Exception) -> Transmission:
+        stage = self.store.transmission(transmission_id).stage or "receive"
+        self.store.add_errors(transmission_id, [_failure(stage, exc)])
+        return self.store.set_status(transmission_id, Status.FAILED, stage=stage)
 
     def _process(self, tx: Transmission) -> Transmission:
-        partner = self.partners[tx.partner]
+        partner = self.partners.get(tx.partner)
+        if partner is None and tx.partner == UNKNOWN_PARTNER:  # configured since: a reprocess finds it
+            found = self.directory.identify(self.archive.get(tx.sha256))
+            partner = None if found is None else self.partners[found]
+            tx = tx if partner is None else self.store.assign_partner(tx.id, partner.id)
+        if partner is None:
+            return self._unknown(tx)
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
-        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, maps=self.maps, validator=self.validator)
-        run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
+        run = _Run(tx, partner, self.archive.get(tx.sha256), lambda: self._flow(partner), set(), finished,
                    {o.key for o in self.store.outbounds(tx.id)})
+        failed: str | None = None
         try:
             for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
                                 ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
                                 ("send", self._send)):
+                if failed is not None and name != "send":
+                    continue  # after a failure, only what was answered goes out
                 if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
                     continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
                 status = self._stage(run, name, stage)
                 if name == "map" and run.helper is not None:
                     run.helper.close()
-                if status is not None:
+                if status is Status.DUPLICATE:
                     return self.store.set_status(tx.id, status, stage=name)
+                failed = name if status is not None and failed is None else failed
         finally:
             if run.helper is not None:
                 run.helper.close()
-        held = self.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER, current=True,
+        return self._finish(run, failed)
+
+    def _flow(self, partner: Partner) -> Flow:
+        return Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
+                    stock=self.stock, maps=self.maps, validator=self.validator)
+
+    def _finish(self, run: _Run, failed: str | None) -> Transmission:
+        """The outcome rule: `done` only when each set became a stored document or was
+        rejected and answered as rejected; a set that failed in a stage fails the whole."""
+        stages = self.store.failing_stages(run.tx.id)
+        failed = failed or next((s for s in STAGES if s in stages and s in _SET_STAGES), None)
+        if failed is None and stages & {"envelope", "validate"} and not any(k.startswith("ack:") for k in run.recorded):
+            self.store.add_errors(run.tx.id, [ErrorEntry(
+                "validate", "ack.unanswered", "sets were rejected but no 997/999 or TA1 tells the partner",
+                hint="acks.functional is none for this partner: tell them by other means, then resolve")])
+            failed = "validate"
+        if failed is not None:
+            return self.store.set_status(run.tx.id, Status.FAILED, stage=failed)
+        held = self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True,
                                     status=DocumentStatus.HELD, limit=1)
-        return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+        return self.store.set_status(run.tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+
+    def _unknown(self, tx: Transmission) -> Transmission:
+        """A file no configured partner's identity matches: its envelope findings, then failed."""
+        event = self.store.start_stage(tx.id, "envelope", worker=tx.claimed_by, lease=self.lease)
+        if event is None:
+            raise _ClaimLost(tx.id)
+        entries: list[ErrorEntry] = []
+        try:
+            for got in EnvelopeReader(self.archive.get(tx.sha256), name=tx.file_name):
+                if isinstance(got, Interchange):
+                    entries += map(_mismatch_entry, self.directory.interchange(tx.partner, got.header))
+        except NotX12Error as exc:
+            entries.append(ErrorEntry("envelope", exc.code, exc.message, hint="check that the partner sent X12"))
+        self.store.add_errors(tx.id, entries)
+        self.store.finish_stage(event, Outcome.FAILED, entries[0].message if entries else "")
+        return self.store.set_status(tx.id, Status.FAILED, stage="envelope")
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
-        """Run one stage and record its outcome; a small transmission's stage commits once."""
-        with self.store.unit() if self._whole(run, name) else nullcontext():
-            if name == "validate" and name in run.finished:
-                if not self._renewed(run):
+        """Run one stage and record its outcome; a small transmission's stage commits once.
+
+        A stage that raises is rolled back as far as it committed as one, then recorded as
+        failed with the reason (an unexpected exception too: a bug must not leave the
+        transmission `processing`)."""
+        whole = self._whole(run, name)
+        opened: list[StageEvent] = []
+        try:
+            with self.store.unit() if whole else nullcontext():
+                if name == "validate" and name in run.finished:
+                    if not self._renewed(run):
+                        raise _ClaimLost(run.tx.id)
+                    return stage(run)
+                event = self.store.start_stage(run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
+                if event is None:
                     raise _ClaimLost(run.tx.id)
-                return stage(run)
-            event = self.store.start_stage(run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
-            if event is None:
-                raise _ClaimLost(run.tx.id)
-            try:
+                opened.append(event)
                 status = stage(run)
-            except EdigateError as exc:
-                self.store.add_errors(run.tx.id, [ErrorEntry(name, exc.code, exc.message)])
-                self.store.finish_stage(event, Outcome.FAILED, exc.message)
-                return Status.FAILED
-            self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
-            return status
+                self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
+                return status
+        except _ClaimLost:
+            raise
+        except Exception as exc:
+            entry = _failure(name, exc)
+            event = opened[0] if opened and not whole else self.store.start_stage(
+                run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
+            if event is None:
+                raise _ClaimLost(run.tx.id) from exc
+            self.store.add_errors(run.tx.id, [entry])
+            self.store.finish_stage(event, Outcome.FAILED, entry.message)
+            return Status.FAILED
 
     def _whole(self, run: _Run, name: str) -> bool:
         """Whether the stage runs in one transaction (see `SMALL_FILE`)."""
@@ -235,10 +326,13 @@ class Pipeline:
         return run.tx.claimed_by is None or self.store.renew(run.tx.id, run.tx.claimed_by, self.lease)
 
     def _envelope(self, run: _Run) -> Status | None:
+        """Control numbers and sets; every ISA and GS checked against the partner's identity
+        first (a file that is not theirs goes no further, and reserves no ISA13)."""
         if self._parallel(estimate := count_sets(run.data)):  # it validates its share for the next stage
             run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
         sets: list[EnvelopeSet] = []
         findings: list[Finding] = []
+        mismatches: list[Mismatch] = []
         first: Interchange | None = None
         try:
             reader = EnvelopeReader(run.data, name=run.tx.file_name)
@@ -248,8 +342,11 @@ class Pipeline:
                     gs06 = event.group.control_number if event.group else ""
                     sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
                                             event.set_id, event.control_number))
-                elif isinstance(event, Interchange) and first is None:
-                    first = event
+                elif isinstance(event, FunctionalGroup):
+                    mismatches += self.directory.group(run.partner.id, event.interchange.control_number, event.header)
+                else:
+                    mismatches += self.directory.interchange(run.partner.id, event.header)
+                    first = first or event
             findings += reader.file_findings
         except NotX12Error as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
@@ -259,11 +356,18 @@ class Pipeline:
         if first is not None:
             self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
                                        sets=sets)
+        if mismatches:
+            self._log(run, [*map(_mismatch_entry, mismatches), *(_entry("envelope", f) for f in findings)])
+            return Status.FAILED
+        if first is not None:
             earlier = self.store.check_interchange(
                 run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
                 window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
             if earlier is not None:
-                findings.append(_duplicate_isa13(first, earlier.transmission_id, run.partner.duplicates.action))
+                findings.append(_duplicate_isa13(self.store, first, earlier.transmission_id,
+                                                 run.partner.duplicates.action))
+                if run.partner.duplicates.action == "reject_ta1_025":
+                    self.store.mark_duplicate(run.tx.id, of=earlier.transmission_id)
         self._log(run, [_entry("envelope", f) for f in findings])
         if any(f.is_error and f.code == "025" for f in findings):
             return Status.DUPLICATE
@@ -283,6 +387,8 @@ class Pipeline:
             found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
             entries.extend(_entry("validate", f) for f in found)
             sound = not any(f.is_error for f in (*tx.findings, *found))
+            if sound:
+                run.sound_interchanges.add(tx.interchange.control_number)
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
             elif tx.set_id in ("997", "999") and sound:
@@ -307,8 +413,16 @@ class Pipeline:
                 reconcile_functional_ack(self.store, run.partner.id, run.tx.id, ack)
             except DataError as exc:
                 self._log(run, [ErrorEntry("validate", exc.code, exc.message, Severity.WARNING)])
-        return Status.FAILED if not run.accepted_sets and any(e.severity is Severity.ERROR for e in entries) \
-            else None
+        if not run.partner.duplicates.reserve_rejected:
+            self._release_rejected(run)
+        return None
+
+    def _release_rejected(self, run: _Run) -> None:
+        """An interchange we rejected (no set of it accepted) gives its ISA13 back, so the
+        partner's corrected resend under the same number is processed."""
+        isa13 = self.store.transmission(run.tx.id).isa13
+        if isa13 is not None and isa13 not in run.sound_interchanges:
+            self.store.release_interchange(run.partner.id, isa13, run.tx.id)
 
     def _map(self, run: _Run) -> Status | None:
         """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
@@ -348,6 +462,12 @@ class Pipeline:
                                    element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
             if t.key is not None and t.body is not None:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, t.key, t.body, run.tx.id))
+            else:
+                entries.append(ErrorEntry(
+                    "map", "order.not_stored", f"850 ST02 {t.st02} (GS06 {t.gs06}, ISA13 {t.isa13}) was accepted "
+                    "by our 997/999 but could not be translated: no order was stored and no 855 sent", isa13=t.isa13,
+                    gs06=t.gs06, st02=t.st02, hint=f"fix the map or the partner's data, then edigate tx reprocess "
+                                                   f"{run.tx.id}; the 855 goes once the order is stored"))
             if len(documents) == _PAGE:
                 self._save_orders(run, documents, entries)
                 documents, entries = [], []
@@ -357,10 +477,7 @@ class Pipeline:
         saved = self.store.save_documents(documents)
         if saved and not any(s.created or s.duplicate_of for s in saved):
             return  # an earlier, interrupted pass saved this page and logged its findings
-        entries += [ErrorEntry("map", "order.duplicate", f"PO {s.duplicate_of.key} was already "
-                               f"received in transmission {s.duplicate_of.transmission_id}",
-                               hint="a resend; nothing new was created")
-                    for s in saved if s.duplicate_of is not None]
+        entries += [_duplicate_order(self.store, s.duplicate_of) for s in saved if s.duplicate_of is not None]
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
@@ -403,7 +520,9 @@ class Pipeline:
                     for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
-                            entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
+                            entries.append(ErrorEntry("route", "route.format", f"PO {doc.key.split(':')[0]}: "
+                                                      f"{delivery.error}", hint="fix the destination's format or "
+                                                      f"the order, then edigate tx reprocess {run.tx.id}"))
                             continue
                         if delivery.destination not in channels:
                             channels[delivery.destination] = opened.enter_context(open_channel(
@@ -646,10 +765,39 @@ def _entry(stage: str, f: Finding) -> ErrorEntry:
                       f.transaction, f.segment_position, f.segment_id, f.element, f.component, f.value, f.hint)
 
 
-def _duplicate_isa13(first: Interchange, earlier: int, action: str) -> Finding:
-    from edigate.x12.findings import Level, Severity as FindingSeverity
-
+def _duplicate_isa13(store: Store, first: Interchange, earlier: int, action: str) -> Finding:
     severity = FindingSeverity.ERROR if action == "reject_ta1_025" else FindingSeverity.WARNING
+    said = explain_duplicate(store, earlier)
     return Finding(Level.INTERCHANGE, "025", f"ISA13 {first.header.control_number} was already received in "
-                   f"transmission {earlier}", severity, "a resend of an interchange already processed",
+                   f"{said.text}", severity, f"a resend of an interchange already processed; {said.advice}",
                    interchange=first.header.control_number)
+
+
+def duplicate_entry(store: Store, original: int, stage: str) -> ErrorEntry:
+    """The log line of a file received again: which transmission it repeats, how that one
+    stands, and what to do."""
+    said = explain_duplicate(store, original)
+    return ErrorEntry(stage, "tx.duplicate", f"the same bytes as {said.text}", Severity.INFO, hint=said.advice)
+
+
+def _duplicate_order(store: Store, earlier: Document) -> ErrorEntry:
+    said = explain_duplicate(store, earlier.transmission_id) if earlier.transmission_id else None
+    where = f" in {said.text}" if said else ""
+    return ErrorEntry("map", "order.duplicate", f"PO {earlier.key} was already received{where}", Severity.WARNING,
+                      hint=f"a resend; nothing new was created{'; ' + said.advice if said else ''}")
+
+
+def _failure(stage: str, exc: Exception) -> ErrorEntry:
+    """The log line of a stage that could not go on: an `EdigateError` says why; anything
+    else is a bug in edigate, named as such."""
+    if isinstance(exc, EdigateError):
+        hint = "fix the configuration, then reprocess" if isinstance(exc, ConfigError) else \
+            "retry with edigate tx reprocess once the cause is fixed"
+        return ErrorEntry(stage, exc.code, exc.message, hint=hint)
+    return ErrorEntry(stage, "internal", f"unexpected {type(exc).__name__}: {exc}",
+                      hint="a bug in edigate: report it with the output of edigate tx show --json")
+
+
+def _mismatch_entry(m: Mismatch) -> ErrorEntry:
+    return ErrorEntry("envelope", m.code, m.message, isa13=m.isa13, gs06=m.gs06, segment_id=m.segment_id,
+                      element_position=m.element, value=m.value, hint=m.hint)
