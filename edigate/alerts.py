@@ -23,12 +23,14 @@ from edigate.store import EventKind, Severity, Store
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.workspace import Workspace
 
-__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "PARTNER_SILENT", "TX_FAILED", "Alert",
+__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "NOT_THEIRS", "PARTNER_SILENT", "TX_FAILED", "Alert",
            "run_alert_checks", "silence_threshold"]
 
 ACK_OVERDUE = "alert.ack_overdue"
 MDN_OVERDUE = "alert.mdn_overdue"
 TX_FAILED = "alert.tx_failed"
+NOT_THEIRS = "alert.envelope"
+_ENVELOPE_CODES = frozenset({"envelope.unknown_partner", "envelope.partner_mismatch", "envelope.usage"})
 PARTNER_SILENT = "alert.partner_silent"
 DELIVERY_FAILED = "alert.delivery_failed"
 
@@ -54,8 +56,8 @@ class Alert:
 def run_alert_checks(store: Store, workspace: Workspace, now: dt.datetime) -> list[Alert]:
     """Run every check; log and send the alerts not raised before, and return them."""
     settings = workspace.alerts
-    found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_stale_failures(store, settings, now),
-             *_silent_partners(store, workspace, settings, now)]
+    found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_not_theirs(store, now),
+             *_stale_failures(store, settings, now), *_silent_partners(store, workspace, settings, now)]
     seen = store.recorded_event_codes(EventKind.ALERT, [a.event_code for a in found])
     new = [a for a in dict((a.event_code, a) for a in found).values() if a.event_code not in seen]
     for a in new:
@@ -88,6 +90,20 @@ def _stale_failures(store: Store, settings: AlertSettings, now: dt.datetime) -> 
                     f"transmission {t.transmission_id} from {t.partner} ({t.file_name}) failed at "
                     f"{t.stage or 'receipt'} {format_seconds((now - t.finished_at).total_seconds())} ago; nobody has "
                     f"reprocessed or resolved it (edigate tx errors {t.transmission_id})", t.partner, t.transmission_id)
+
+
+def _not_theirs(store: Store, now: dt.datetime) -> Iterator[Alert]:
+    """Files whose envelope names no partner, another partner or the wrong usage: raised at
+    once, not after ``failed_after_minutes`` (someone else's orders may have reached us)."""
+    for t in store.stale_failures(now + dt.timedelta(seconds=1)):
+        if t.stage != "envelope":
+            continue
+        found = [e for e in store.errors(t.transmission_id) if e.code in _ENVELOPE_CODES]
+        if found:
+            yield Alert(NOT_THEIRS, f"tx{t.transmission_id}", Severity.ERROR,
+                        f"transmission {t.transmission_id} ({t.file_name}, received as {t.partner}) was not "
+                        f"processed: {found[0].code}: {found[0].message} (edigate tx errors {t.transmission_id})",
+                        t.partner, t.transmission_id)
 
 
 def _silent_partners(store: Store, workspace: Workspace, settings: AlertSettings,

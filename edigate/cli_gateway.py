@@ -296,7 +296,8 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}: {e.message}{value}{hint}",
+        where = f"{where}: " if where else ""
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}{e.message}{value}{hint}",
               file=out)
     return 0
 

@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from edigate.archive import Archive
+from edigate.config.channels import Channel as ChannelConfig
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
 from edigate.errors import ConfigError, DataError, EdigateError, NotX12Error, TransportError, UsageError
@@ -66,10 +67,12 @@ from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
 
-__all__ = ["DEFAULT_LEASE", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
+__all__ = ["DEFAULT_LEASE", "INBOX", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
 
 STAGES = ("envelope", "validate", "map", "rules", "route", "outbound", "send")
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+INBOX = "inbox:"
+"""How `Pipeline.poll` names a shared inbox of ``edigate.yaml`` (a partner id has no colon)."""
 BULK_855 = 100
 """From this many decided orders in one transmission, their 855s travel in one interchange
 (recorded once, under the transmission); below it each order gets an interchange of its
@@ -356,7 +359,8 @@ class Pipeline:
         if first is not None:
             self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
                                        sets=sets)
-        if mismatches:
+        if mismatches:  # each interchange's ISA first, then its groups
+            mismatches.sort(key=lambda m: (m.isa13, m.segment_id != "ISA"))
             self._log(run, [*map(_mismatch_entry, mismatches), *(_entry("envelope", f) for f in findings)])
             return Status.FAILED
         if first is not None:
@@ -647,40 +651,54 @@ class Pipeline:
 
     # -- channels ----------------------------------------------------------------------
 
-    def poll(self, partner_id: str, *, options: ChannelOptions | None = None,
+    def inbound(self, source: str) -> tuple[ChannelConfig | None, str | None]:
+        """A poll source's channel, and the partner its files are held to: a partner id
+        polls the partner's own inbound channel; ``inbox:NAME`` a shared inbox of
+        ``edigate.yaml``, whose files go to the partner their envelope names (None)."""
+        if source.startswith(INBOX):
+            return self.workspace.inboxes.get(source.removeprefix(INBOX)), None
+        return self.partners[source].channels.inbound, source
+
+    def sources(self) -> list[str]:
+        """What `poll` takes: every partner, then every shared inbox."""
+        return [*sorted(self.partners), *(INBOX + name for name in sorted(self.workspace.inboxes))]
+
+    def poll(self, source: str, *, options: ChannelOptions | None = None,
              stopping: Callable[[], bool] = lambda: False,
              on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission] | None:
-        """Fetch what waits on the partner's inbound channel: each file archived, recorded,
-        then marked done there, the next ones downloading and archiving meanwhile
-        (`fetch_ahead`). Stops after the file in hand once ``stopping()``. None when it did
-        not poll: another process polls the channel now, or the channel is not polled here
-        (none, AS2, or a type outside ``channel_types``). ``on_received`` sees each
-        transmission as it is recorded (a `TransportError` part way loses none of them)."""
-        config = self.partners[partner_id].channels.inbound
+        """Fetch what waits on a partner's inbound channel or a shared inbox (`inbound`):
+        each file archived, recorded, then marked done there, the next ones downloading and
+        archiving meanwhile (`fetch_ahead`). Stops after the file in hand once
+        ``stopping()``. None when it did not poll: another process polls the channel now, or
+        the channel is not polled here (none, AS2, or a type outside ``channel_types``).
+        ``on_received`` sees each transmission as it is recorded (a `TransportError` part
+        way loses none of them)."""
+        config, partner = self.inbound(source)
         if config is None or config.type not in self.channel_types or config.type == "as2":
             return None  # AS2 messages arrive at the listener
         received: list[Transmission] = []
 
         def record(got: Received) -> None:
-            received.append(tx := self.receive(partner_id, config.type, got.name, got.data))
+            received.append(tx := self.receive(partner, config.type, got.name, got.data))
             on_received(tx)
 
-        with self.store.try_poll_lock(partner_id) as mine:
+        with self.store.try_poll_lock(source) as mine:
             if not mine:
                 return None
-            with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
+            with open_channel(config, f"{source}:in", options or self.channel_options) as channel:
                 fetch_ahead(channel, channel.list(), record, stopping=stopping,
                             prepare=lambda got: self.archive.put(got.data))
         return received
 
     def poll_all(self) -> tuple[str, ...]:
-        """Poll every partner once; the channels that could not be read (the others still are)."""
+        """Poll every partner and shared inbox once; the channels that could not be read
+        (the others still are)."""
         problems = []
-        for partner_id in sorted(self.partners):
+        for source in self.sources():
             try:
-                self.poll(partner_id)
+                self.poll(source)
             except TransportError as exc:
-                problems.append(f"{partner_id}: {exc.message}")
+                problems.append(f"{source}: {exc.message}")
         return tuple(problems)
 
     def work(self, worker: str = "edigate") -> list[Transmission]:
