@@ -48,7 +48,7 @@ from edigate.orders.outputs import archived
 from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
-from edigate.resends import explain_duplicate
+from edigate.resends import earlier_attempts, explain_duplicate
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -127,6 +127,8 @@ class _Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.parallel`)."""
+    failed_before: set[int] = field(default_factory=set)
+    """Earlier attempts of this transmission that failed: their orders are carried on here."""
     sound_interchanges: set[str] = field(default_factory=set)
     """ISA13s holding at least one set the validate stage accepted."""
     loaded: Flow | None = None
@@ -229,8 +231,10 @@ class Pipeline:
         if partner is None:
             return self._unknown(tx)
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
+        earlier = earlier_attempts(self.store, tx)
         run = _Run(tx, partner, self.archive.get(tx.sha256), lambda: self._flow(partner), set(), finished,
-                   {o.key for o in self.store.outbounds(tx.id)})
+                   {o.key for t in (tx, *earlier) for o in self.store.outbounds(t.id)},
+                   failed_before={t.id for t in earlier if t.status is Status.FAILED})
         failed: str | None = None
         try:
             for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
@@ -481,7 +485,11 @@ class Pipeline:
         saved = self.store.save_documents(documents)
         if saved and not any(s.created or s.duplicate_of for s in saved):
             return  # an earlier, interrupted pass saved this page and logged its findings
-        entries += [_duplicate_order(self.store, s.duplicate_of) for s in saved if s.duplicate_of is not None]
+        repeated = [s.duplicate_of for s in saved if s.duplicate_of is not None]
+        adopted = {d.id for d in repeated if d.transmission_id in run.failed_before}
+        if adopted:  # a failed attempt stored them: this one decides, routes and answers them
+            self.store.adopt_documents(sorted(adopted), run.tx.id)
+        entries += [_duplicate_order(self.store, d) for d in repeated if d.id not in adopted]
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from edigate.store import Status, Store, Transmission
 
-__all__ = ["Explanation", "explain_duplicate", "latest_attempt"]
+__all__ = ["Explanation", "earlier_attempts", "explain_duplicate", "latest_attempt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,15 @@ def latest_attempt(store: Store, transmission_id: int) -> Transmission:
     while (later := [t for t in family if t.parent_id == newest.id and t.attempt == newest.attempt + 1]):
         newest = later[-1]
     return newest
+
+
+def earlier_attempts(store: Store, tx: Transmission) -> list[Transmission]:
+    """The attempts a reprocess attempt descends from, newest first (none for a first attempt)."""
+    found: list[Transmission] = []
+    while tx.attempt > 1 and tx.parent_id is not None:
+        tx = store.transmission(tx.parent_id)
+        found.append(tx)
+    return found
 
 
 def explain_duplicate(store: Store, original: int) -> Explanation:
