@@ -60,6 +60,7 @@ from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.acks import ack_envelope, ta1
 from edigate.x12.findings import Finding, Level
 from edigate.x12.findings import Severity as FindingSeverity
 from edigate.x12.respond import answer_file
@@ -236,23 +237,25 @@ class Pipeline:
                    {o.key for t in (tx, *earlier) for o in self.store.outbounds(t.id)},
                    failed_before={t.id for t in earlier if t.status is Status.FAILED})
         failed: str | None = None
+        ended: Status | None = None
         try:
             for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
                                 ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
                                 ("send", self._send)):
-                if failed is not None and name != "send":
-                    continue  # after a failure, only what was answered goes out
+                if ended is not None and name != "send":
+                    continue  # after a failure or a duplicate, only what was answered goes out
                 if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
                     continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
                 status = self._stage(run, name, stage)
                 if name == "map" and run.helper is not None:
                     run.helper.close()
-                if status is Status.DUPLICATE:
-                    return self.store.set_status(tx.id, status, stage=name)
-                failed = name if status is not None and failed is None else failed
+                if status is not None and ended is None:
+                    ended, failed = status, name
         finally:
             if run.helper is not None:
                 run.helper.close()
+        if ended is Status.DUPLICATE:
+            return self.store.set_status(tx.id, ended, stage=failed)
         return self._finish(run, failed)
 
     def _flow(self, partner: Partner) -> Flow:
@@ -372,14 +375,26 @@ class Pipeline:
                 run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
                 window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
             if earlier is not None:
-                findings.append(_duplicate_isa13(self.store, first, earlier.transmission_id,
-                                                 run.partner.duplicates.action))
-                if run.partner.duplicates.action == "reject_ta1_025":
+                findings.append(said := _duplicate_isa13(self.store, first, earlier.transmission_id,
+                                                         run.partner.duplicates.action))
+                if said.is_error:
                     self.store.mark_duplicate(run.tx.id, of=earlier.transmission_id)
+                    self._answer_duplicate(run, first, said)
         self._log(run, [_entry("envelope", f) for f in findings])
         if any(f.is_error and f.code == "025" for f in findings):
             return Status.DUPLICATE
         return None
+
+    def _answer_duplicate(self, run: _Run, first: Interchange, finding: Finding) -> None:
+        """The TA1 rejecting a resent interchange with 025 (unless the partner takes no TA1s),
+        sent by the send stage like every answer."""
+        key = f"ack:{run.tx.id}:{first.header.control_number}"
+        if run.partner.acks.ta1 == "never" or key in run.recorded:
+            return
+        with self.store.outbound_numbers(run.partner.id) as numbers:
+            data = write_interchange(ack_envelope(first.header, None), [], numbers,
+                                     service=(ta1(first.header, [finding]),))
+            self._record_outbound(run, numbers, key, data)
 
     def _validate(self, run: _Run) -> Status | None:
         """Structure and the functional acks; once finished, only the accepted sets again, quietly."""

@@ -219,6 +219,10 @@ def test_a_resent_isa13_names_the_transmission_it_repeats(pipeline: Pipeline, ro
     assert (again.status, again.parent_id) == (Status.DUPLICATE, first.id)
     [entry] = [e for e in pipeline.store.errors(again.id) if e.code == "025"]
     assert f"transmission {first.id} (done)" in entry.message and "edigate tx reprocess" in entry.hint
+    [answer] = pipeline.store.outbounds(again.id)  # the partner is told: TA1 025, and no 997
+    ta1 = [s.elements for s in tokenize(pipeline.archive.get(answer.sha256)) if s.id == "TA1"]
+    assert ta1 == [("000000101", "261118", "0931", "R", "025")] and answer.sent_at is not None
+    assert pipeline.store.documents(transmission_id=again.id) == []
 
 
 def test_a_corrected_resend_of_a_rejected_interchange_is_processed(pipeline: Pipeline, root: Path) -> None:
