@@ -662,9 +662,11 @@ class Pipeline:
         config = run.partner.channels.outbound
         if config is None or config.type not in self.channel_types:
             return None
+        unsent = [o for o in self.store.outbounds(run.tx.id) if o.sent_at is None]
+        if not unsent:
+            return None
         try:
             with open_channel(config, f"{run.partner.id}:out", self.channel_options) as channel:
-                unsent = [o for o in self.store.outbounds(run.tx.id) if o.sent_at is None]
                 for _ in dispatch(channel, self.store, self.archive, unsent):
                     pass
         except TransportError as exc:
