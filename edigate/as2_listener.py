@@ -12,6 +12,7 @@ Host and port come from ``edigate.yaml``'s ``as2`` block.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from edigate.as2 import As2Inbound, As2Partner, As2Sent, OurKeys, make_app
@@ -19,7 +20,7 @@ from edigate.pipeline import Pipeline
 from edigate.store import ErrorEntry, EventKind, Severity, Transmission
 from edigate.transport.listener import HttpListener
 
-__all__ = ["as2_listener", "as2_partners"]
+__all__ = ["as2_listener", "as2_partners", "shared_as2_ids"]
 
 
 def as2_partners(pipeline: Pipeline, our_id: str) -> dict[str, tuple[str, As2Partner]]:
@@ -34,6 +35,15 @@ def as2_partners(pipeline: Pipeline, our_id: str) -> dict[str, tuple[str, As2Par
     return found
 
 
+def shared_as2_ids(pipeline: Pipeline) -> frozenset[str]:
+    """AS2 ids that several partners' channels name (a hub posting for them all): a message
+    from one goes to the partner its envelope names, not to the partner of the AS2 id."""
+    counts = Counter(as2_id for partner in pipeline.partners.values() for as2_id in {
+        c.partner_as2_id for c in (partner.channels.inbound, partner.channels.outbound)
+        if c is not None and c.type == "as2"})
+    return frozenset(as2_id for as2_id, n in counts.items() if n > 1)
+
+
 def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], None] = lambda _tx: None,
                  port: int | None = None) -> HttpListener | None:
     """The listener for the workspace's ``as2`` block, or None when no partner uses AS2."""
@@ -44,7 +54,8 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
     partners = as2_partners(pipeline, keys.as2_id)
     if not partners:
         return None
-    inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received)
+    inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received,
+                   shared_as2_ids(pipeline))
     app = make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
                    on_message=inbox.on_message, is_duplicate=inbox.is_duplicate,
                    find_sent=inbox.find_sent, on_mdn=inbox.on_mdn)
@@ -53,9 +64,10 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
 
 class _Inbox:
     def __init__(self, pipeline: Pipeline, partner_ids: Mapping[str, str],
-                 on_received: Callable[[Transmission], None]) -> None:
+                 on_received: Callable[[Transmission], None], shared: frozenset[str] = frozenset()) -> None:
         self.pipeline, self.store, self.partner_ids = pipeline, pipeline.store, partner_ids
         self.on_received = on_received
+        self.shared = shared
 
     def is_duplicate(self, message_id: str, as2_id: str) -> bool:
         partner = self.partner_ids.get(as2_id)
@@ -72,7 +84,8 @@ class _Inbox:
                                             f"{inbound.disposition} {inbound.error or ''}".strip())
             return
         name = inbound.filename or f"{inbound.message_id.strip('<>')}.x12"
-        tx = self.pipeline.receive(partner, "as2", name, inbound.payload)
+        tx = self.pipeline.receive(None if inbound.partner_as2_id in self.shared else partner, "as2", name,
+                                   inbound.payload)
         self.store.record_event(kind=EventKind.CHANNEL, code="as2.received", partner=partner, channel="in",
                                 transmission_id=tx.id,
                                 message=f"{inbound.message_id}: {name}, {len(inbound.payload)} bytes, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
-from tests.support.gateway import make_workspace, open_pipeline, po_file
+from tests.support.gateway import REPO, make_workspace, open_pipeline, po_file
 
 
 def _free_port() -> int:
@@ -204,3 +205,27 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
         server.task_dispatcher.shutdown()
     got = sorted(m.payload.get_payload(decode=True) for m, _, _ in received)  # type: ignore[attr-defined]
     assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in gateway.store.outbounds(tx.id))
+
+
+
+def test_an_as2_id_several_partners_share_sends_each_file_to_its_envelopes_partner(tmp_path, ours,
+                                                                                     theirs) -> None:
+    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    hub = (f"channels:\n  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
+           "    partner_certificate: theirs.pem\n  outbound:\n    type: folder\n    path: out\n")
+    distrib = re.sub(r"^channels:\n(?:  .*\n)+", lambda _m: hub, (REPO / "partners" / "distrib.yaml").read_text(),
+                     flags=re.M)
+    (root / "partners" / "distrib.yaml").write_text(distrib)
+    gateway = Gateway(open_pipeline(root), settle_seconds=0)
+    gateway.start()
+    try:
+        assert gateway.listener is not None
+        url = f"http://127.0.0.1:{gateway.listener.port}/as2"
+        for n, data in enumerate((po_file(12), (REPO / "samples" / "x12" / "distrib-850-5010.x12").read_bytes())):
+            message = partner_message(theirs, ours)
+            message.build(data, filename=f"po{n}.edi", content_type="application/edi-x12")
+            assert post(url, message)[0] == 200
+        assert sorted(t.partner for t in gateway.store.transmissions()) == ["bigbox", "distrib"]
+    finally:
+        gateway.stop()
+        gateway.store.close()
