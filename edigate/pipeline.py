@@ -35,7 +35,7 @@ from edigate.archive import Archive
 from edigate.config.channels import Channel as ChannelConfig
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
-from edigate.errors import ConfigError, DataError, EdigateError, NotX12Error, TransportError, UsageError
+from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.identify import UNKNOWN_PARTNER, Mismatch, PartnerDirectory
 from edigate.inventory import Inventory
@@ -48,7 +48,10 @@ from edigate.orders.outputs import archived
 from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
-from edigate.resends import earlier_attempts, explain_duplicate
+from edigate.errorlog import (
+    UNANSWERED, duplicate_entry, duplicate_isa13, duplicate_order, failure_entry, mismatch_entry, not_stored,
+)
+from edigate.resends import earlier_attempts
 from edigate.routing import Router
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
@@ -61,8 +64,7 @@ from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.acks import ack_envelope, ta1
-from edigate.x12.findings import Finding, Level
-from edigate.x12.findings import Severity as FindingSeverity
+from edigate.x12.findings import Finding
 from edigate.x12.respond import answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
@@ -139,6 +141,16 @@ class _Run:
         if self.loaded is None:
             self.loaded = self.build_flow()
         return self.loaded
+
+
+@dataclass
+class _Envelopes:
+    """What the envelope stage read: sets, findings, identity mismatches, the first interchange."""
+
+    sets: list[EnvelopeSet] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    first: Interchange | None = None
 
 
 class _ClaimLost(Exception):
@@ -220,7 +232,7 @@ class Pipeline:
 
     def _abandon(self, transmission_id: int, exc: Exception) -> Transmission:
         stage = self.store.transmission(transmission_id).stage or "receive"
-        self.store.add_errors(transmission_id, [_failure(stage, exc)])
+        self.store.add_errors(transmission_id, [failure_entry(stage, exc)])
         return self.store.set_status(transmission_id, Status.FAILED, stage=stage)
 
     def _process(self, tx: Transmission) -> Transmission:
@@ -268,9 +280,7 @@ class Pipeline:
         stages = self.store.failing_stages(run.tx.id)
         failed = failed or next((s for s in STAGES if s in stages and s in _SET_STAGES), None)
         if failed is None and stages & {"envelope", "validate"} and not any(k.startswith("ack:") for k in run.recorded):
-            self.store.add_errors(run.tx.id, [ErrorEntry(
-                "validate", "ack.unanswered", "sets were rejected but no 997/999 or TA1 tells the partner",
-                hint="acks.functional is none for this partner: tell them by other means, then resolve")])
+            self.store.add_errors(run.tx.id, [UNANSWERED])
             failed = "validate"
         if failed is not None:
             return self.store.set_status(run.tx.id, Status.FAILED, stage=failed)
@@ -287,7 +297,7 @@ class Pipeline:
         try:
             for got in EnvelopeReader(self.archive.get(tx.sha256), name=tx.file_name):
                 if isinstance(got, Interchange):
-                    entries += map(_mismatch_entry, self.directory.interchange(tx.partner, got.header))
+                    entries += map(mismatch_entry, self.directory.interchange(tx.partner, got.header))
         except NotX12Error as exc:
             entries.append(ErrorEntry("envelope", exc.code, exc.message, hint="check that the partner sent X12"))
         self.store.add_errors(tx.id, entries)
@@ -318,7 +328,7 @@ class Pipeline:
         except _ClaimLost:
             raise
         except Exception as exc:
-            entry = _failure(name, exc)
+            entry = failure_entry(name, exc)
             event = opened[0] if opened and not whole else self.store.start_stage(
                 run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
             if event is None:
@@ -340,50 +350,55 @@ class Pipeline:
         first (a file that is not theirs goes no further, and reserves no ISA13)."""
         if self._parallel(estimate := count_sets(run.data)):  # it validates its share for the next stage
             run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
-        sets: list[EnvelopeSet] = []
-        findings: list[Finding] = []
-        mismatches: list[Mismatch] = []
-        first: Interchange | None = None
         try:
-            reader = EnvelopeReader(run.data, name=run.tx.file_name)
-            for event in reader:
-                findings += event.findings
-                if isinstance(event, Transaction):
-                    gs06 = event.group.control_number if event.group else ""
-                    sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
-                                            event.set_id, event.control_number))
-                elif isinstance(event, FunctionalGroup):
-                    mismatches += self.directory.group(run.partner.id, event.interchange.control_number, event.header)
-                else:
-                    mismatches += self.directory.interchange(run.partner.id, event.header)
-                    first = first or event
-            findings += reader.file_findings
+            read = self._read_envelopes(run)
         except NotX12Error as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
                                                          hint="check that the partner sent X12")])
             return Status.FAILED
-        run.set_count = len(sets)
-        if first is not None:
-            self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
-                                       sets=sets)
-        if mismatches:  # each interchange's ISA first, then its groups
-            mismatches.sort(key=lambda m: (m.isa13, m.segment_id != "ISA"))
-            self._log(run, [*map(_mismatch_entry, mismatches), *(_entry("envelope", f) for f in findings)])
+        run.set_count = len(read.sets)
+        if read.first is not None:
+            self.store.record_envelope(run.tx.id, isa13=read.first.header.control_number,
+                                       usage=read.first.header.usage, sets=read.sets)
+        if read.mismatches:  # each interchange's ISA first, then its groups
+            read.mismatches.sort(key=lambda m: (m.isa13, m.segment_id != "ISA"))
+            self._log(run, [*map(mismatch_entry, read.mismatches), *(_entry("envelope", f) for f in read.findings)])
             return Status.FAILED
-        if first is not None:
-            earlier = self.store.check_interchange(
-                run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
-                window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
-            if earlier is not None:
-                findings.append(said := _duplicate_isa13(self.store, first, earlier.transmission_id,
-                                                         run.partner.duplicates.action))
-                if said.is_error:
-                    self.store.mark_duplicate(run.tx.id, of=earlier.transmission_id)
-                    self._answer_duplicate(run, first, said)
+        findings = [*read.findings, *self._resent(run, read.first)]
         self._log(run, [_entry("envelope", f) for f in findings])
-        if any(f.is_error and f.code == "025" for f in findings):
-            return Status.DUPLICATE
-        return None
+        return Status.DUPLICATE if any(f.is_error and f.code == "025" for f in findings) else None
+
+    def _read_envelopes(self, run: _Run) -> _Envelopes:
+        read = _Envelopes()
+        reader = EnvelopeReader(run.data, name=run.tx.file_name)
+        for event in reader:
+            read.findings += event.findings
+            if isinstance(event, Transaction):
+                group = event.group
+                read.sets.append(EnvelopeSet(group.control_number if group else "", group.functional_id if group
+                                             else "", event.set_id, event.control_number))
+            elif isinstance(event, FunctionalGroup):
+                read.mismatches += self.directory.group(run.partner.id, event.interchange.control_number, event.header)
+            else:
+                read.mismatches += self.directory.interchange(run.partner.id, event.header)
+                read.first = read.first or event
+        read.findings += reader.file_findings
+        return read
+
+    def _resent(self, run: _Run, first: Interchange | None) -> list[Finding]:
+        """The first ISA13 reserved for this transmission; when another holds it, TA1 025
+        (answered, and the transmission a duplicate of that one) or a warning."""
+        if first is None:
+            return []
+        earlier = self.store.check_interchange(run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
+                                               window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
+        if earlier is None:
+            return []
+        said = duplicate_isa13(self.store, first, earlier.transmission_id, run.partner.duplicates.action)
+        if said.is_error:
+            self.store.mark_duplicate(run.tx.id, of=earlier.transmission_id)
+            self._answer_duplicate(run, first, said)
+        return [said]
 
     def _answer_duplicate(self, run: _Run, first: Interchange, finding: Finding) -> None:
         """The TA1 rejecting a resent interchange with 025 (unless the partner takes no TA1s),
@@ -486,11 +501,7 @@ class Pipeline:
             if t.key is not None and t.body is not None:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, t.key, t.body, run.tx.id))
             else:
-                entries.append(ErrorEntry(
-                    "map", "order.not_stored", f"850 ST02 {t.st02} (GS06 {t.gs06}, ISA13 {t.isa13}) was accepted "
-                    "by our 997/999 but could not be translated: no order was stored and no 855 sent", isa13=t.isa13,
-                    gs06=t.gs06, st02=t.st02, hint=f"fix the map or the partner's data, then edigate tx reprocess "
-                                                   f"{run.tx.id}; the 855 goes once the order is stored"))
+                entries.append(not_stored(run.tx.id, t.isa13, t.gs06, t.st02))
             if len(documents) == _PAGE:
                 self._save_orders(run, documents, entries)
                 documents, entries = [], []
@@ -504,7 +515,7 @@ class Pipeline:
         adopted = {d.id for d in repeated if d.transmission_id in run.failed_before}
         if adopted:  # a failed attempt stored them: this one decides, routes and answers them
             self.store.adopt_documents(sorted(adopted), run.tx.id)
-        entries += [_duplicate_order(self.store, d) for d in repeated if d.id not in adopted]
+        entries += [duplicate_order(self.store, d) for d in repeated if d.id not in adopted]
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
@@ -806,41 +817,3 @@ def _severity(is_error: bool) -> Severity:
 def _entry(stage: str, f: Finding) -> ErrorEntry:
     return ErrorEntry(stage, f.code, f.text, _severity(f.is_error), f.level.value, f.interchange, f.group,
                       f.transaction, f.segment_position, f.segment_id, f.element, f.component, f.value, f.hint)
-
-
-def _duplicate_isa13(store: Store, first: Interchange, earlier: int, action: str) -> Finding:
-    severity = FindingSeverity.ERROR if action == "reject_ta1_025" else FindingSeverity.WARNING
-    said = explain_duplicate(store, earlier)
-    return Finding(Level.INTERCHANGE, "025", f"ISA13 {first.header.control_number} was already received in "
-                   f"{said.text}", severity, f"a resend of an interchange already processed; {said.advice}",
-                   interchange=first.header.control_number)
-
-
-def duplicate_entry(store: Store, original: int, stage: str) -> ErrorEntry:
-    """The log line of a file received again: which transmission it repeats, how that one
-    stands, and what to do."""
-    said = explain_duplicate(store, original)
-    return ErrorEntry(stage, "tx.duplicate", f"the same bytes as {said.text}", Severity.INFO, hint=said.advice)
-
-
-def _duplicate_order(store: Store, earlier: Document) -> ErrorEntry:
-    said = explain_duplicate(store, earlier.transmission_id) if earlier.transmission_id else None
-    where = f" in {said.text}" if said else ""
-    return ErrorEntry("map", "order.duplicate", f"PO {earlier.key} was already received{where}", Severity.WARNING,
-                      hint=f"a resend; nothing new was created{'; ' + said.advice if said else ''}")
-
-
-def _failure(stage: str, exc: Exception) -> ErrorEntry:
-    """The log line of a stage that could not go on: an `EdigateError` says why; anything
-    else is a bug in edigate, named as such."""
-    if isinstance(exc, EdigateError):
-        hint = "fix the configuration, then reprocess" if isinstance(exc, ConfigError) else \
-            "retry with edigate tx reprocess once the cause is fixed"
-        return ErrorEntry(stage, exc.code, exc.message, hint=hint)
-    return ErrorEntry(stage, "internal", f"unexpected {type(exc).__name__}: {exc}",
-                      hint="a bug in edigate: report it with the output of edigate tx show --json")
-
-
-def _mismatch_entry(m: Mismatch) -> ErrorEntry:
-    return ErrorEntry("envelope", m.code, m.message, isa13=m.isa13, gs06=m.gs06, segment_id=m.segment_id,
-                      element_position=m.element, value=m.value, hint=m.hint)
