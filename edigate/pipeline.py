@@ -134,6 +134,8 @@ class _Run:
     """Earlier attempts of this transmission that failed: their orders are carried on here."""
     sound_interchanges: set[str] = field(default_factory=set)
     """ISA13s holding at least one set the validate stage accepted."""
+    rejected_interchanges: set[str] = field(default_factory=set)
+    """ISA13s whose envelope the envelope stage found in error (a rejecting TA1)."""
     loaded: Flow | None = None
 
     @property
@@ -382,6 +384,8 @@ class Pipeline:
             else:
                 read.mismatches += self.directory.interchange(run.partner.id, event.header)
                 read.first = read.first or event
+                if not event.accepted:
+                    run.rejected_interchanges.add(event.header.control_number)
         read.findings += reader.file_findings
         return read
 
@@ -427,8 +431,8 @@ class Pipeline:
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if sound:
                 run.sound_interchanges.add(tx.interchange.control_number)
-            if tx.set_id == "850" and sound:
-                run.accepted_sets.add(set_key(tx))
+            if tx.set_id == "850" and sound and tx.interchange.control_number not in run.rejected_interchanges:
+                run.accepted_sets.add(set_key(tx))  # a set of an interchange our TA1 rejects is not taken
             elif tx.set_id in ("997", "999") and sound:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
@@ -456,10 +460,14 @@ class Pipeline:
         return None
 
     def _release_rejected(self, run: _Run) -> None:
-        """An interchange we rejected (no set of it accepted) gives its ISA13 back, so the
-        partner's corrected resend under the same number is processed."""
+        """An interchange we rejected (its envelope, or every set of it) gives its ISA13
+        back, so the partner's corrected resend under the same number is processed."""
         isa13 = self.store.transmission(run.tx.id).isa13
-        if isa13 is not None and isa13 not in run.sound_interchanges:
+        if isa13 is None:
+            return
+        rejected = isa13 in run.rejected_interchanges or (
+            isa13 not in run.sound_interchanges and bool(self.store.failing_stages(run.tx.id) & {"envelope", "validate"}))
+        if rejected:
             self.store.release_interchange(run.partner.id, isa13, run.tx.id)
 
     def _map(self, run: _Run) -> Status | None:

@@ -234,6 +234,16 @@ def test_a_corrected_resend_of_a_rejected_interchange_is_processed(pipeline: Pip
     assert len(pipeline.store.documents(transmission_id=fixed.id, kind=DocumentKind.ORDER)) == 2
 
 
+def test_an_interchange_our_ta1_rejects_is_not_taken_and_its_resend_is(pipeline: Pipeline, root: Path) -> None:
+    rejected = pipeline.ingest(_file(root, "bad-iea.x12", BIGBOX.replace(b"IEA*1*000000101", b"IEA*1*000000999")))
+    [answer] = pipeline.store.outbounds(rejected.id)
+    ta1 = [s.elements for s in tokenize(pipeline.archive.get(answer.sha256)) if s.id == "TA1"]
+    assert ta1 == [("000000101", "261118", "0930", "R", "001")] and answer.sent_at is not None
+    assert pipeline.store.documents(transmission_id=rejected.id) == []
+    fixed = pipeline.ingest(_file(root, "fixed.x12", BIGBOX))
+    assert fixed.status is Status.DONE and len(pipeline.store.documents(transmission_id=fixed.id)) == 2
+
+
 def test_reserve_rejected_keeps_the_strict_behaviour(store: Store, root: Path) -> None:  # noqa: F811
     partner_file = root / "partners" / "bigbox.yaml"
     partner_file.write_text(partner_file.read_text().replace("action: reject_ta1_025",
