@@ -149,7 +149,7 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {path.name}", file=out)
             for line in _why(gw.store, tx):
                 print(f"        {line}", file=out)
-            rejected = tx.status.value == "done" and gw.store.failing_stages(tx.id)
+            rejected = tx.status.value == "done" and gw.store.error_codes(tx.id)
             worst = max(worst, 1 if tx.status.value in ("failed", "held") or rejected else 0)
     return worst
 

@@ -6,17 +6,30 @@ from __future__ import annotations
 
 from edigate.errors import ConfigError, EdigateError
 from edigate.identify import Mismatch
+from edigate.model import Order
 from edigate.resends import explain_duplicate
 from edigate.store import Document, ErrorEntry, Severity, Store
 from edigate.x12.envelope import Interchange
 from edigate.x12.findings import Finding, Level
 from edigate.x12.findings import Severity as FindingSeverity
 
-__all__ = ["UNANSWERED", "duplicate_entry", "duplicate_isa13", "duplicate_order", "failure_entry",
-           "mismatch_entry", "not_stored"]
+__all__ = ["UNANSWERED", "UNDECIDED", "duplicate_entry", "duplicate_isa13", "duplicate_order", "failure_entry",
+           "mismatch_entry", "not_stored", "set_failure"]
 
 UNANSWERED = ErrorEntry("validate", "ack.unanswered", "sets were rejected but no 997/999 or TA1 tells the partner",
                         hint="acks.functional is none for this partner: tell them by other means, then resolve")
+
+
+UNDECIDED = "order.undecided"
+"""The code of an order the rules could not decide: it fails the transmission."""
+
+
+def set_failure(stage: str, code: str, order: Order, exc: EdigateError, transmission_id: int) -> ErrorEntry:
+    """One order a stage could not take, named by PO and its set's control numbers."""
+    src = order.source
+    return ErrorEntry(stage, code, f"PO {order.po_number}: {exc.message}", isa13=src.isa13 if src else None,
+                      gs06=src.gs06 if src else None, st02=src.st02 if src else None,
+                      hint=f"fix the cause, then edigate tx reprocess {transmission_id}")
 
 
 def not_stored(transmission_id: int, isa13: str, gs06: str, st02: str) -> ErrorEntry:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from edigate.archive import Archive
 from edigate.config.channels import Channel as ChannelConfig
+from edigate.decision import Decision
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
 from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
@@ -49,7 +50,8 @@ from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
 from edigate.errorlog import (
-    UNANSWERED, duplicate_entry, duplicate_isa13, duplicate_order, failure_entry, mismatch_entry, not_stored,
+    UNANSWERED, UNDECIDED, duplicate_entry, duplicate_isa13, duplicate_order, failure_entry, mismatch_entry,
+    not_stored, set_failure,
 )
 from edigate.resends import earlier_attempts
 from edigate.routing import Router
@@ -279,9 +281,11 @@ class Pipeline:
     def _finish(self, run: _Run, failed: str | None) -> Transmission:
         """The outcome rule: `done` only when each set became a stored document or was
         rejected and answered as rejected; a set that failed in a stage fails the whole."""
-        stages = self.store.failing_stages(run.tx.id)
-        failed = failed or next((s for s in STAGES if s in stages and s in _SET_STAGES), None)
-        if failed is None and stages & {"envelope", "validate"} and not any(k.startswith("ack:") for k in run.recorded):
+        errors = self.store.error_codes(run.tx.id)
+        broken = {stage for stage, code in errors if stage in _SET_STAGES or code == UNDECIDED}
+        failed = failed or next((s for s in STAGES if s in broken), None)
+        rejected = any(stage in ("envelope", "validate") for stage, _ in errors)
+        if failed is None and rejected and not any(k.startswith("ack:") for k in run.recorded):
             self.store.add_errors(run.tx.id, [UNANSWERED])
             failed = "validate"
         if failed is not None:
@@ -466,7 +470,8 @@ class Pipeline:
         if isa13 is None:
             return
         rejected = isa13 in run.rejected_interchanges or (
-            isa13 not in run.sound_interchanges and bool(self.store.failing_stages(run.tx.id) & {"envelope", "validate"}))
+            isa13 not in run.sound_interchanges and any(stage in ("envelope", "validate")
+                                                        for stage, _ in self.store.error_codes(run.tx.id)))
         if rejected:
             self.store.release_interchange(run.partner.id, isa13, run.tx.id)
 
@@ -536,7 +541,9 @@ class Pipeline:
             entries: list[ErrorEntry] = []
             decided: dict[int, tuple[DocumentStatus, str | None, str | None]] = {}
             for doc in page:
-                decision = run.flow.decide(_order(doc.body), document_id=doc.id)
+                if (decision := self._decide(run, doc, entries)) is None:
+                    decided[doc.id] = (DocumentStatus.HELD, None, None)  # never routed undecided
+                    continue
                 status = _DOCUMENT_STATUS[decision.outcome]
                 entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
                                        if status is DocumentStatus.ACCEPTED else Severity.ERROR,
@@ -547,6 +554,16 @@ class Pipeline:
             self.store.record_decisions(decided)
             self._log(run, entries)
         return None
+
+    def _decide(self, run: _Run, doc: Document, entries: list[ErrorEntry]) -> Decision | None:
+        """The rules' decision on one order; None, with the set named in the log, when they
+        could not decide (the transmission then fails; its reprocess decides again)."""
+        order = _order(doc.body)
+        try:
+            return run.flow.decide(order, document_id=doc.id)
+        except EdigateError as exc:
+            entries.append(set_failure("rules", UNDECIDED, order, exc, run.tx.id))
+            return None
 
     def _route(self, run: _Run) -> Status | None:
         """Each accepted order's payloads to its destinations, a page of files per channel
@@ -626,14 +643,19 @@ class Pipeline:
         if entries:
             self.store.add_errors(run.tx.id, entries)
 
-    @staticmethod
-    def _body_855(run: _Run, doc: Document) -> tuple[Segment, ...] | None:
+    def _body_855(self, run: _Run, doc: Document) -> tuple[Segment, ...] | None:
         """The order's 855 body as the rules stage rendered it; decided and rendered again
-        when none was kept (a row from before bodies were kept; stock taken stays taken)."""
+        when none was kept (a row from before bodies were kept; stock taken stays taken).
+        None when there is none to send, or it cannot be written (the set named in the log)."""
         if doc.ack_body is not None:
             return load_segments(doc.ack_body)
-        ack = run.flow.decide(_order(doc.body), document_id=doc.id).ack
-        return None if ack is None or run.flow.outbound_855 is None else run.flow.outbound_855.render(ack)
+        order = _order(doc.body)
+        try:
+            ack = run.flow.decide(order, document_id=doc.id).ack
+            return None if ack is None or run.flow.outbound_855 is None else run.flow.outbound_855.render(ack)
+        except EdigateError as exc:
+            self._log(run, [set_failure("outbound", "poack.unwritten", order, exc, run.tx.id)])
+            return None
 
     def _pages(self, run: _Run) -> Iterator[list[Document]]:
         """The transmission's current orders, a page at a time, as the store has them now."""

@@ -15,7 +15,9 @@ from edigate.archive import Archive
 from edigate.identify import UNKNOWN_PARTNER
 from edigate.partners import load_partners
 from edigate.pipeline import Pipeline
-from edigate.store import DocumentKind, Severity, Status, Store
+from edigate.decision import Decision
+from edigate.model import Order
+from edigate.store import DocumentKind, DocumentStatus, Severity, Status, Store
 from edigate.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
@@ -192,13 +194,42 @@ def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(st
     assert done.status is Status.DONE and _sent(root) == ["855", "855", "997", "997"]
 
 
+def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_reprocess(
+        pipeline: Pipeline, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.errors import DataError
+    from edigate.flow import Flow
+
+    decide = Flow.decide
+
+    def failing(self: Flow, order: Order, *, document_id: int | None = None) -> Decision:
+        if order.po_number == "4500012345":
+            raise DataError("the price list cannot be read")
+        return decide(self, order, document_id=document_id)
+
+    monkeypatch.setattr(Flow, "decide", failing)
+    tx = pipeline.ingest(_file(root, "po.x12", BIGBOX))
+    assert (tx.status, tx.stage) == (Status.FAILED, "rules")
+    [entry] = pipeline.store.errors(tx.id)
+    assert (entry.code, entry.st02, entry.gs06) == ("order.undecided", "0001", "1001")
+    assert entry.message == "PO 4500012345: the price list cannot be read"
+    statuses = {d.key: d.status for d in pipeline.store.documents(transmission_id=tx.id)}
+    assert statuses == {"4500012345:original": DocumentStatus.HELD, "4500012346:original": DocumentStatus.ACCEPTED}
+    assert sorted(p.name for p in (root / "demo" / "erp" / "orders").iterdir()) == ["bigbox-4500012346.json"]
+    assert _sent(root) == ["855", "997"]
+    monkeypatch.setattr(Flow, "decide", decide)
+    done = pipeline.process(pipeline.store.reprocess(tx.id, actor="test"))
+    assert done.status is Status.DONE
+    assert {d.status for d in pipeline.store.documents(transmission_id=done.id)} == {DocumentStatus.ACCEPTED}
+    assert _sent(root) == ["855", "855", "997", "997"]  # the other order's 855 is not sent twice
+
+
 def test_a_broken_set_is_rejected_and_the_rejection_is_sent(pipeline: Pipeline, root: Path) -> None:
     both = BIGBOX.replace(b"BEG*00*SA*4500012345", b"BEG*00*SA*").replace(b"BEG*00*SA*4500012346", b"BEG*00*SA*")
     tx = pipeline.ingest(_file(root, "broken.x12", both))
     assert tx.status is Status.DONE  # each set rejected and answered as rejected
     assert _ak5(pipeline, tx.id) == [("R", "5"), ("R", "5")]
     assert _sent(root) == ["997"] and pipeline.store.documents(transmission_id=tx.id) == []
-    assert pipeline.store.failing_stages(tx.id) == {"validate"}
+    assert {stage for stage, _ in pipeline.store.error_codes(tx.id)} == {"validate"}
 
 
 def test_a_rejected_set_nobody_is_told_of_fails(store: Store, root: Path) -> None:  # noqa: F811

@@ -267,11 +267,12 @@ class TransmissionsMixin(StoreBase):
             q = select(StageRow).where(StageRow.transmission_id == transmission_id).order_by(StageRow.id)
             return [convert.stage(r) for r in s.scalars(q)]
 
-    def failing_stages(self, transmission_id: int) -> set[str]:
-        """The stages with an error-severity entry in the transmission's log."""
+    def error_codes(self, transmission_id: int) -> set[tuple[str, str]]:
+        """``(stage, code)`` of each error-severity entry in the transmission's log."""
         with self._read() as s:
-            return set(s.scalars(select(ErrorRow.stage).distinct().where(
-                ErrorRow.transmission_id == transmission_id, ErrorRow.severity == Severity.ERROR)))
+            q = select(ErrorRow.stage, ErrorRow.code).distinct().where(
+                ErrorRow.transmission_id == transmission_id, ErrorRow.severity == Severity.ERROR)
+            return {(r.stage, r.code) for r in s.execute(q)}
 
     def errors(self, transmission_id: int) -> list[ErrorEntry]:
         with self._read() as s:
