@@ -18,6 +18,7 @@ from functools import partial
 
 from edigate.config.alerts import AlertSettings
 from edigate.errors import TransportError
+from edigate.identify import UNKNOWN_PARTNER
 from edigate.report import format_seconds, quantile
 from edigate.store import EventKind, Severity, Store
 from edigate.transport.notify import post_webhook, send_mail
@@ -110,7 +111,7 @@ def _silent_partners(store: Store, workspace: Workspace, settings: AlertSettings
                      now: dt.datetime) -> Iterator[Alert]:
     last = store.last_receipts()
     configured = {p.stem for p in workspace.partners_path.glob("*.yaml")} if workspace.partners_path.is_dir() else set()
-    watched = {p: v for p, v in last.items() if not configured or p in configured}
+    watched = {p: v for p, v in last.items() if (not configured or p in configured) and p != UNKNOWN_PARTNER}
     if not watched:
         return
     history = dt.timedelta(days=settings.silence_history_days)
