@@ -233,6 +233,10 @@ class Pipeline:
             return self.store.transmission(tx.id)
         except Exception as exc:  # before or between stages: recorded, then the transmission fails
             return self._abandon(tx.id, exc)
+        except (KeyboardInterrupt, SystemExit):  # stopped by hand: it waits for the next worker, resumed
+            if tx.claimed_by is not None:
+                self.store.release(tx.id, tx.claimed_by)
+            raise
 
     def _abandon(self, transmission_id: int, exc: Exception) -> Transmission:
         stage = self.store.transmission(transmission_id).stage or "receive"

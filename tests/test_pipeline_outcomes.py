@@ -223,6 +223,21 @@ def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_repr
     assert _sent(root) == ["855", "855", "997", "997"]  # the other order's 855 is not sent twice
 
 
+def test_work_stopped_by_hand_is_given_back_to_wait_for_the_next_worker(store: Store, root: Path) -> None:  # noqa: F811
+    class Interrupted(Pipeline):
+        def _rules(self, run: object) -> None:
+            raise KeyboardInterrupt
+
+    p = _pipeline(store, root)
+    stopped = Interrupted(p.workspace, store, p.archive, p.partners, today=p.today, channel_types=("folder",))
+    with pytest.raises(KeyboardInterrupt):
+        stopped.ingest(_file(root, "po.x12", BIGBOX))
+    [tx] = store.transmissions()
+    assert (tx.status, tx.claimed_by) == (Status.RECEIVED, None)
+    [done] = p.work()
+    assert done.status is Status.DONE and [s.stage for s in store.stages(tx.id)].count("map") == 1
+
+
 def test_a_broken_set_is_rejected_and_the_rejection_is_sent(pipeline: Pipeline, root: Path) -> None:
     both = BIGBOX.replace(b"BEG*00*SA*4500012345", b"BEG*00*SA*").replace(b"BEG*00*SA*4500012346", b"BEG*00*SA*")
     tx = pipeline.ingest(_file(root, "broken.x12", both))
