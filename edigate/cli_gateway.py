@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,7 +142,7 @@ def open_store(ws: Any) -> Iterator[Any]:
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
-    """Exit 1 when a file failed, is held or had a set rejected; the reason under its line."""
+    """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
     worst = 0
     with _gateway() as gw:
         for path in args.files:
@@ -149,9 +150,20 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {path.name}", file=out)
             for line in _why(gw.store, tx):
                 print(f"        {line}", file=out)
-            rejected = tx.status.value == "done" and gw.store.error_codes(tx.id)
-            worst = max(worst, 1 if tx.status.value in ("failed", "held") or rejected else 0)
+            worst = max(worst, _exit_code(gw.store, tx))
     return worst
+
+
+def _exit_code(store: Any, tx: Any) -> int:
+    """2 when the transmission failed on our configuration (said on stderr too); 1 when it
+    failed, is held or had a set rejected; else 0."""
+    codes = store.error_codes(tx.id)
+    if tx.status.value == "failed" and any(code == "config" for _, code in codes):
+        for e in store.errors(tx.id):
+            if e.code == "config":
+                print(f"edigate: error: transmission {tx.id}: {e.message}", file=sys.stderr)
+        return 2
+    return 1 if tx.status.value in ("failed", "held") or (tx.status.value == "done" and codes) else 0
 
 
 def _why(store: Any, tx: Any) -> list[str]:
@@ -307,11 +319,10 @@ def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
         again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
         claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
         done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
-        why = _why(gw.store, done)
-    print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
-    for line in why:
-        print(f"        {line}", file=out)
-    return 1 if done.status.value in ("failed", "held") else 0
+        print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
+        for line in _why(gw.store, done):
+            print(f"        {line}", file=out)
+        return _exit_code(gw.store, done)
 
 
 def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:

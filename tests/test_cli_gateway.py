@@ -112,8 +112,10 @@ def test_a_configuration_error_then_fix_and_reprocess(cli: Cli, root: Path) -> N
     partner_file = root / "partners" / "bigbox.yaml"
     partner_file.write_text(partner_file.read_text().replace("tolerance_percent", "tolerence_percent"))
     first = cli("ingest", _file(root, "po.x12", BIGBOX))
-    assert (first.returncode, _row(first)) == (1, ["1", "failed", "bigbox"]), first.stderr
+    assert (first.returncode, _row(first)) == (2, ["1", "failed", "bigbox"]), first.stderr
     assert "validate: config:" in first.stdout and "tolerence_percent" in first.stdout
+    [said] = first.stderr.splitlines()
+    assert said.startswith("edigate: error: transmission 1: ") and "bigbox.yaml:" in said
     assert [t["status"] for t in json.loads(cli("tx", "list", "--json").stdout)] == ["failed"]
     partner_file.write_text(partner_file.read_text().replace("tolerence_percent", "tolerance_percent"))
     again = cli("ingest", "po.x12")
