@@ -21,6 +21,7 @@ from edigate.errors import TransportError
 from edigate.identify import UNKNOWN_PARTNER
 from edigate.report import format_seconds, quantile
 from edigate.store import EventKind, Severity, Store
+from edigate.transport.names import shown
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.workspace import Workspace
 
@@ -88,7 +89,7 @@ def _overdue_mdns(store: Store, settings: AlertSettings, now: dt.datetime) -> It
 def _stale_failures(store: Store, settings: AlertSettings, now: dt.datetime) -> Iterator[Alert]:
     for t in store.stale_failures(now - dt.timedelta(minutes=settings.failed_after_minutes)):
         yield Alert(TX_FAILED, f"tx{t.transmission_id}", Severity.ERROR,
-                    f"transmission {t.transmission_id} from {t.partner} ({t.file_name}) failed at "
+                    f"transmission {t.transmission_id} from {t.partner} ({shown(t.file_name)}) failed at "
                     f"{t.stage or 'receipt'} {format_seconds((now - t.finished_at).total_seconds())} ago; nobody has "
                     f"reprocessed or resolved it (edigate tx errors {t.transmission_id})", t.partner, t.transmission_id)
 

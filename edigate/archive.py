@@ -4,7 +4,7 @@ outbound file before it is sent.
 A file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in the same folder,
 are flushed to disk and renamed into place, so a crash leaves either the whole file or
 nothing. Writing the same bytes twice is a no-op. File names from partners never become
-paths here: only hashes do.
+paths here: only hashes do. A write that fails (a full disk) is one `StoreError` line.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from edigate.errors import InputError
+from edigate.errors import InputError, StoreError
 
 __all__ = ["Archive", "ArchivedFile", "digest"]
 
@@ -50,10 +50,14 @@ class Archive:
         """Store ``data`` durably and return where; the same bytes again change nothing."""
         sha = digest(data)
         path = self.path(sha)
-        if path.exists():
-            os.utime(path)  # fresh again for the retention sweep
-        else:
-            self._write(path, data)
+        try:
+            if path.exists():
+                os.utime(path)  # fresh again for the retention sweep
+            else:
+                self._write(path, data)
+        except OSError as exc:  # a full disk (ENOSPC), a file size limit (EFBIG), a read-only mount
+            raise StoreError(f"archive {self.root}: cannot write {len(data):,} bytes: {exc.strerror}; nothing "
+                             "was recorded, the file is left to be taken again", code="archive.write") from exc
         return ArchivedFile(sha, len(data), path, self.relative(sha))
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
+from edigate.logs import command_logging
 from edigate.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
@@ -106,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args, sys.stdout)
+        with command_logging():
+            return handler(args, sys.stdout)
     except EdigateError as exc:
         for line in str(exc).splitlines() or [exc.code]:
             print(f"edigate: error: {line}", file=sys.stderr)
@@ -193,9 +195,10 @@ def print_summary(summary: FileSummary, out: TextIO) -> None:
 
 
 def _workspace() -> Workspace:
-    from edigate.workspace import default_workspace
+    from edigate.cli_gateway import current_workspace
 
-    return default_workspace(Path.cwd())
+    ws: Workspace = current_workspace()
+    return ws
 
 
 def _translate(args: argparse.Namespace, out: TextIO) -> int:

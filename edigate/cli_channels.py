@@ -3,13 +3,15 @@
 Both read the partner files; ``channels status`` reads the last poll, success and error of
 each channel from the event log that ``edigate run`` writes, and ``partners check --connect``
 tries each channel now (SFTP: log in with the host key checked and list; folders: exist and
-are writable; AS2: certificate dates and the partner's URL), writing what failed to the log.
+are writable; AS2: certificate dates and the partner's URL), writing what failed to the log
+and, one line each, to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -130,6 +132,7 @@ def check_connections(ws: Workspace, partners: Sequence[Partner], out: TextIO, s
                 line, ok = channel.probe(), True
         except (TransportError, ConfigError) as exc:
             line, ok = exc.message.removeprefix(f"{name}: "), False
+            print(f"edigate: error: {name}: {line}", file=sys.stderr)
         failed += not ok
         print(f"{name:16} {config.type:6} {'ok' if ok else 'FAILED':6} {line}", file=out)
         if store is not None:

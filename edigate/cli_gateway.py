@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from edigate.errors import UsageError
 
-__all__ = ["add_commands", "open_store", "print_transmissions", "workspace_partners"]
+__all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -86,6 +86,7 @@ def _positive(text: str) -> int:
 @contextmanager
 def _gateway() -> Iterator[Any]:
     pipeline = _open_pipeline()
+    _use_logging(pipeline.workspace)
     try:
         yield pipeline
     finally:
@@ -104,7 +105,7 @@ def _open_pipeline() -> Any:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
     except BaseException:
@@ -113,20 +114,35 @@ def _open_pipeline() -> Any:
     from edigate.transport import ChannelPool
 
     # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
-    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool())
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool(),
+                                                   settle_seconds=None)  # each channel's own
     return pipeline
 
 
 def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
     """The workspace of the current directory and its partners (only ``partner`` if given)."""
     from edigate.partners import load_partners
-    from edigate.workspace import default_workspace
 
-    ws = default_workspace(Path.cwd())
+    ws = current_workspace()
     partners = load_partners(ws.partners_path)
     if partner is not None and partner not in partners:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
     return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+def current_workspace() -> Any:
+    """The workspace of the current directory, its log settings applied."""
+    from edigate.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    _use_logging(ws)
+    return ws
+
+
+def _use_logging(ws: Any) -> None:
+    from edigate.logs import use_workspace_logging
+
+    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
 
 
 @contextmanager
@@ -134,7 +150,7 @@ def open_store(ws: Any) -> Iterator[Any]:
     """The workspace's store, closed when the block ends."""
     from edigate.store import Store
 
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield store
     finally:
@@ -175,9 +191,11 @@ def _why(store: Any, tx: Any) -> list[str]:
         return [f"duplicate of {said.text}; {said.advice}"]
     if tx.status.value != "failed":
         return []
+    from edigate.transport.names import shown  # messages may carry a partner's bytes
+
     errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
     more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
-    return [f"{e.stage}: {e.code}: {e.message}" for e in errors[:3]] + more
+    return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -185,31 +203,40 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
+    import sys
+
+    from edigate.dispatch import output_name
     from edigate.scheduler import Gateway
 
-    if args.workers == 1:
-        with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
-            problems = gateway.poll_all()
-            processed, failures = gw.work(), tuple[str, ...]()
+    with _gateway() as gw:
+        gateway = Gateway(gw)
+        try:
+            problems = gateway.poll_all()  # each failure logged on stderr, one line
+            processed, failures = _work(gw, args.workers)
+            undelivered = gateway.deliver(gw.store.unsent_outbounds())  # earlier runs' too, whatever their age
+        finally:
             gateway.stop()
-    else:
-        from edigate.pipeline import run_workers
-
-        with _gateway() as gw:
-            gateway = Gateway(gw, settle_seconds=gw.channel_options.settle_seconds)
-            problems = gateway.poll_all()
-            gateway.stop()
-            gw.store.close()  # the workers open their own connections
-            done = run_workers(_open_pipeline, args.workers)
-            failures = done.failures
-            processed = [gw.store.transmission(i) for i in done.processed]
-    for problem in problems:
-        print(f"channel: {problem}", file=out)
     for failure in failures:
-        print(failure, file=out)
+        print(f"edigate: error: {failure}", file=sys.stderr)
+    for o in undelivered:
+        print(f"edigate: error: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
+              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); "
+              "it stays queued for the next run", file=sys.stderr)
     print_transmissions(processed, out)
-    return 1 if problems or failures or any(t.status.value == "failed" for t in processed) else 0
+    failed = any(t.status.value == "failed" for t in processed)
+    return 2 if problems or failures or undelivered else 1 if failed else 0
+
+
+def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
+    """Process what waits, in this process or in ``workers`` processes; the transmissions
+    processed, and the workers that failed."""
+    if workers == 1:
+        return gw.work(), ()
+    from edigate.pipeline import run_workers
+
+    gw.store.close()  # the workers open their own connections
+    done = run_workers(_open_pipeline, workers)
+    return [gw.store.transmission(i) for i in done.processed], done.failures
 
 
 def _serve(out: TextIO) -> int:
@@ -259,11 +286,14 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
-    """The transmission table, newest first, as `tx list` prints it."""
+    """The transmission table, newest first, as `tx list` prints it; what came from a partner
+    (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
+    from edigate.transport.names import shown
+
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
         print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
-              f"{t.stage or '':9} {t.isa13 or '':9}  {t.file_name}", file=out)
+              f"{t.stage or '':9} {shown(t.isa13 or ''):9}  {shown(t.file_name)}", file=out)
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -302,15 +332,17 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_plain(e) for e in errors], out)
         return 0
+    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+
     for e in errors:
         where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
                                      f"@{e.segment_position}" if e.segment_position else "",
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        where = f"{where}: " if where else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}{e.message}{value}{hint}",
-              file=out)
+        where = f"{shown(where)}: " if where else ""
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}"
+              f"{shown(e.message, backslashes=False)}{value}{hint}", file=out)
     return 0
 
 

@@ -63,7 +63,7 @@ def _store() -> Iterator[tuple[Workspace, Store]]:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield ws, store
     finally:

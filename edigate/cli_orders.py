@@ -103,7 +103,7 @@ def _desk() -> Iterator[_Desk]:
     from edigate.workspace import default_workspace
 
     ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store)
+    store = Store.open(ws.store, password=ws.store_secret())
     try:
         yield _Desk(ws, store, Archive(ws.archive_path), dict(load_partners(ws.partners_path)))
     finally:
@@ -150,11 +150,13 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
 
 def _print_chain(chain: OrderChain, out: TextIO) -> None:
     from edigate.orders.stored import purpose_of
+    from edigate.transport.names import shown
 
     d, t = chain.order, chain.transmission
     print(f"order {d.id}: PO {chain.po_number} from {d.partner}: {d.status.value}", file=out)
     if t is not None:
-        print(f"  850 in transmission {t.id} ({t.file_name}, ISA13 {t.isa13 or '-'}): {t.status.value}", file=out)
+        print(f"  850 in transmission {t.id} ({shown(t.file_name)}, ISA13 {shown(t.isa13 or '-')}): "
+              f"{t.status.value}", file=out)
     if len(chain.versions) > 1:
         for v in chain.versions:
             print(f"  order {v.id} ({purpose_of(v)}): {v.status.value}{_links(chain, v)}", file=out)

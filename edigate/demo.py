@@ -45,7 +45,7 @@ def run_demo(out: TextIO, output_dir: Path) -> int:
     ws = Workspace(root=root, store=f"sqlite:///{root / 'edigate.db'}", maps_dir=str(repo / "maps"),
                    partners_dir=str(repo / "partners"))
     partners = load_partners(ws.partners_path)
-    with Store.open(ws.store) as store:
+    with Store.open(ws.store, password=ws.store_secret()) as store:
         pipeline = Pipeline(ws, store, Archive(ws.archive_path), partners, channel_types=("folder",))
         print(f"edigate demo: workspace {root}", file=out)
         direct = _drop_samples(sorted(samples.glob("*.x12")), partners, root, out)

@@ -16,8 +16,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-import jinja2
-
 from edigate.config import Document, Map, Scalar, build, load_yaml, setting
 from edigate.config.channels import (
     As2Channel,
@@ -76,10 +74,13 @@ def _suffix(value: str) -> str | None:
 
 
 def _expression(value: str) -> str | None:
+    """A routing condition compiles in the sandbox and names only ``order``."""
+    from edigate.mapping.expr import compile_expression  # the mapping package imports this module
+
     try:
-        jinja2.Environment().parse(f"{{% if {value} %}}{{% endif %}}")
-    except jinja2.TemplateSyntaxError as exc:
-        return f"not a valid expression: {exc.message}"
+        compile_expression(value, "", None, "", names=frozenset({"order"}))
+    except ConfigError as exc:
+        return exc.problems[0].message if exc.problems else exc.message
     return None
 
 

@@ -66,7 +66,7 @@ from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.acks import ack_envelope, ta1
-from edigate.x12.findings import Finding
+from edigate.x12.findings import FileFindings, Finding
 from edigate.x12.respond import answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
@@ -182,7 +182,9 @@ class Pipeline:
         self.stock = Inventory(store, workspace.root)
         self.maps = MapCache(workspace.maps_path)
         """Compiled maps, kept while their files do not change."""
-        self.validator = Validator()
+        self.limits = workspace.findings.limits()
+        """Findings listed per set and per file (edigate.yaml ``findings:``)."""
+        self.validator = Validator(limits=self.limits)
         """One validator, so each set's compiled spec is kept between transmissions."""
         self.directory = PartnerDirectory(workspace, partners)
         """Who a file is from, by its envelope."""
@@ -379,10 +381,13 @@ class Pipeline:
         return Status.DUPLICATE if any(f.is_error and f.code == "025" for f in findings) else None
 
     def _read_envelopes(self, run: _Run) -> _Envelopes:
+        """The file's envelopes, their findings up to the per-file limit, and what in them
+        does not fit the partner."""
         read = _Envelopes()
+        budget = FileFindings(self.limits.per_file)
         reader = EnvelopeReader(run.data, name=run.tx.file_name)
         for event in reader:
-            read.findings += event.findings
+            read.findings += budget.take(event.findings)
             if isinstance(event, Transaction):
                 group = event.group
                 read.sets.append(EnvelopeSet(group.control_number if group else "", group.functional_id if group
@@ -394,7 +399,8 @@ class Pipeline:
                 read.first = read.first or event
                 if not event.accepted:
                     run.rejected_interchanges.add(event.header.control_number)
-        read.findings += reader.file_findings
+        read.findings += budget.take(reader.file_findings)
+        read.findings += [rest] if (rest := budget.rest()) else []
         return read
 
     def _resent(self, run: _Run, first: Interchange | None) -> list[Finding]:
@@ -430,12 +436,13 @@ class Pipeline:
 
         functional_acks: list[Transaction] = []
         ordinals = itertools.count()
+        budget = FileFindings(self.limits.per_file)
 
         def check(tx: Transaction) -> Sequence[Finding]:
             n, helper = next(ordinals), run.helper
             theirs = helper.validated(n - helper.start, set_key(tx)) if helper and n >= helper.start else None
             found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
-            entries.extend(_entry("validate", f) for f in found)
+            entries.extend(_entry("validate", f) for f in budget.take(found))
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if sound:
                 run.sound_interchanges.add(tx.interchange.control_number)
@@ -455,8 +462,10 @@ class Pipeline:
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name):
+                                      name=run.tx.file_name, max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+        if (rest := budget.rest()) is not None:
+            entries.append(_entry("validate", rest))
         self._log(run, entries)
         for ack in functional_acks:
             try:
@@ -573,7 +582,7 @@ class Pipeline:
         """Each accepted order's payloads to its destinations, a page of files per channel
         call (a folder makes the page durable at once)."""
         entries: list[ErrorEntry] = []
-        router = Router(run.partner.routing, partner=run.partner.id)
+        router = Router(run.partner.routing, partner=run.partner.id, file=run.partner.file, lines=run.partner.lines)
         warehouse = ShippingOrders(self.store, self.archive, self.workspace, run.partner, maps=self.maps,
                                    validator=self.validator)
         with ExitStack() as opened:
@@ -584,7 +593,8 @@ class Pipeline:
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
-                    for delivery in router.route(doc.decided or doc.body, x12=warehouse.writer(doc.id),
+                    for delivery in router.route(doc.decided or doc.body, document=doc.id,
+                                                 x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
                             entries.append(ErrorEntry("route", "route.format", f"PO {doc.key.split(':')[0]}: "

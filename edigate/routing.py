@@ -2,9 +2,11 @@
 
 A partner's ``routing:`` lists destinations, each with a format (JSON, XML, CSV, or an
 X12 940 for a 3PL) and an optional ``when`` condition over the order (its canonical JSON fields, plus ``total``,
-``line_count`` and ``quantity_total``), evaluated in jinja2's sandbox. `Router.route` returns
-one `Delivery` per matching destination with the bytes to deliver and a file name made
-from our own values (never from a partner's file name); moving the bytes is the
+``line_count`` and ``quantity_total``), evaluated in the bounded sandbox of map expressions
+(`edigate.mapping.expr`). `Router.route` returns one `Delivery` per matching destination
+with the bytes to deliver and a file name made from our own values (never from a partner's
+file name): partner, PO number and purpose, made safe, and the stored document's id, so
+two orders never share a name however alike their PO numbers; moving the bytes is the
 transport's job. XML follows the published `edigate/data/order-export.xsd` and is
 validated against it before it leaves. A 940 needs control numbers and a record of what was
 sent, so the caller hands `route` a writer for it (`edigate.warehouse.ShippingOrders`).
@@ -16,29 +18,29 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
-from edigate.errors import ConfigError, DataError
+from edigate.errors import DataError
+from edigate.mapping.expr import Expression, ExpressionFailed, compile_expression
 from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.partners import Destination
 
-__all__ = ["Delivery", "Router", "X12Writer", "XSD_PATH", "render", "route"]
+__all__ = ["Delivery", "Router", "X12Writer", "XSD_PATH", "export_name", "render", "route"]
 
 XSD_PATH = Path(__file__).parent / "data" / "order-export.xsd"
 NS = "urn:edigate:order-export:1"
 _HEAD = re.compile(r'\{"po_number": (?P<po>"(?:[^"\\]|\\.)*"), "po_date": (?:"[^"\\]*"|null), '
                    r'"purpose": (?P<purpose>"[^"\\]*")')
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_NAME_PART = 40
+"""Characters kept of a PO number in a file name (the document id keeps names apart)."""
 FORMATS = ("json", "xml", "csv")
 X12Writer = Callable[[Order, Destination], tuple[bytes, Callable[[], object]]]
 """Writes, numbers and records one order's X12 for a destination; returns the bytes and
@@ -67,19 +69,28 @@ class Router:
     XML or CSV), which keeps routing a 10k-order file cheap.
     """
 
-    def __init__(self, destinations: Sequence[Destination], *, partner: str) -> None:
+    def __init__(self, destinations: Sequence[Destination], *, partner: str, file: str = "",
+                 lines: Mapping[str, int] | None = None) -> None:
+        """``file`` and ``lines`` (the partner file and its `Partner.lines`) locate each
+        condition, so a condition that fails names its file:line."""
         self.destinations = tuple(destinations)
         self.partner = partner
-        self._env = ImmutableSandboxedEnvironment(autoescape=False)
-        self._conditions: dict[str, Callable[..., Any]] = {}
+        self._conditions: dict[str, Expression] = {}
+        for i, dest in enumerate(self.destinations):
+            if dest.when:
+                path = f"routing[{i}].when"
+                self._conditions[dest.name] = compile_expression(
+                    dest.when, file, (lines or {}).get(path), path, names=frozenset({"order"}))
         self.needs_order = any(d.when or d.format != "json" for d in self.destinations)
         """Whether routing from canonical text must decode the order."""
 
-    def route(self, order: Order | str, *, x12: X12Writer | None = None,
+    def route(self, order: Order | str, *, document: int, x12: X12Writer | None = None,
               only: Callable[[str, str], bool] | None = None) -> list[Delivery]:
-        """One delivery per destination whose ``when`` holds for the order; ``x12`` writes the
-        940s; ``only`` (destination name, format) narrows the destinations (a cancel goes
-        where the earlier order went)."""
+        """One delivery per destination whose ``when`` holds for the order; ``document`` is
+        the stored document's id (it makes the file name unique); ``x12`` writes the 940s;
+        ``only`` (destination name, format) narrows the destinations (a cancel goes where the
+        earlier order went). A condition that cannot be evaluated raises `DataError`
+        (``route.when``) naming its file:line."""
         text = order if isinstance(order, str) else None
         record = order if isinstance(order, Order) else (loads(Order, order) if self.needs_order else None)
         data: dict[str, Any] | None = None
@@ -92,11 +103,10 @@ class Router:
                 if data is None:
                     data = {**to_json(record), "total": record.total_amount or Decimal(0),
                             "line_count": record.line_count, "quantity_total": record.quantity_total}
-                if not self._holds(dest, data):
+                if not self._holds(dest.name, data):
                     continue
             po_number, purpose = _names(record, text or "")
-            suffix = "" if purpose == Purpose.ORIGINAL else f"-{purpose}"  # a cancel must not overwrite its order
-            name = f"{_safe(self.partner)}-{_safe(po_number)}{suffix}.{dest.format.split('-')[0]}"
+            name = export_name(self.partner, po_number, purpose, document, dest.format.split("-")[0])
             if dest.format == "x12-940":
                 assert record is not None
                 deliveries.append(_x12(record, dest, name, x12))
@@ -111,22 +121,24 @@ class Router:
                                            dest.target))
         return deliveries
 
-    def _holds(self, dest: Destination, data: dict[str, Any]) -> bool:
+    def _holds(self, name: str, data: dict[str, Any]) -> bool:
         try:
-            condition = self._conditions.get(dest.name)
-            if condition is None:
-                condition = self._conditions[dest.name] = self._env.compile_expression(dest.when or "true")
-            return bool(condition(order=data))
-        except SecurityError as exc:
-            raise ConfigError(f"routing {dest.name}: the condition is not allowed: {exc}") from exc
-        except (TemplateError, TypeError, ValueError) as exc:
-            raise DataError(f"routing {dest.name}: cannot evaluate {dest.when!r}: {exc}", code="route.when") from exc
+            return bool(self._conditions[name]({"order": data}))
+        except ExpressionFailed as exc:
+            raise DataError(f"routing {name}: {exc.message}", code="route.when") from exc
 
 
-def route(order: Order, destinations: Sequence[Destination], *, partner: str,
+def route(order: Order, destinations: Sequence[Destination], *, partner: str, document: int,
           x12: X12Writer | None = None) -> list[Delivery]:
     """One delivery per destination whose ``when`` holds for ``order`` (see `Router`)."""
-    return Router(destinations, partner=partner).route(order, x12=x12)
+    return Router(destinations, partner=partner).route(order, document=document, x12=x12)
+
+
+def export_name(partner: str, po_number: str, purpose: str, document: int, extension: str) -> str:
+    """``<partner>-<po>-<purpose>-<document id>.<extension>``: readable, and unique per
+    document however its PO number reads (``A/B``, ``A_B`` and ``A B`` make the same safe
+    text; their ids differ)."""
+    return f"{_safe(partner)}-{_safe(po_number)[:_NAME_PART]}-{_safe(purpose)}-{document}.{_safe(extension)}"
 
 
 def _names(record: Order | None, text: str) -> tuple[str, str]:
@@ -135,10 +147,10 @@ def _names(record: Order | None, text: str) -> tuple[str, str]:
         return record.po_number, record.purpose.value
     head = _HEAD.match(text)
     if head is not None:  # the codec writes these first: no need to decode 20 lines for a name
-        return json.loads(head["po"]), _safe(json.loads(head["purpose"]))
+        return json.loads(head["po"]), json.loads(head["purpose"])
     data = json.loads(text) if text else {}
     found, purpose = data.get("po_number"), data.get("purpose", Purpose.ORIGINAL.value)
-    return (found if isinstance(found, str) else "order"), _safe(str(purpose))
+    return (found if isinstance(found, str) else "order"), str(purpose)
 
 
 def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> Delivery:
@@ -153,7 +165,8 @@ def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> D
 
 
 def _safe(text: str) -> str:
-    return _SAFE_NAME.sub("_", text).strip("._") or "order"
+    """Letters, digits, ``.``, ``_`` and ``-`` only; no leading dot (``..`` is not a name)."""
+    return _SAFE_NAME.sub("_", text).strip("._-") or "_"
 
 
 def render(order: Order, fmt: str, *, partner: str) -> bytes:

@@ -37,6 +37,7 @@ from edigate.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
 from edigate.transport import ChannelPool, open_channel
 from edigate.transport.listener import HttpListener
+from edigate.x12.closing import interchange_open
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
 
@@ -95,7 +96,7 @@ class Gateway:
     """A pipeline run on schedule: `start`, then `stop` (from a signal handler's thread)."""
 
     def __init__(self, pipeline: Pipeline, *, worker: str = "edigate",
-                 periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float = 2.0,
+                 periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float | None = None,
                  threads: int = 4, as2_port: int | None = None) -> None:
         self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
         self.name = str(pipeline.workspace.root.resolve())
@@ -103,7 +104,10 @@ class Gateway:
         self.pool = ChannelPool()
         """Connections kept open between polls and sends; the pipeline's sends use it too."""
         pipeline.channel_options = dataclasses.replace(pipeline.channel_options, pool=self.pool)
-        self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds)
+        self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds,
+                                           unfinished=interchange_open)
+        """What polls use: each channel's own ``settle_seconds`` unless ``settle_seconds`` is
+        given, and X12's rule for a file still being written (no closing IEA yet)."""
         self.threads = threads
         self.as2_port = as2_port
         """Listen for AS2 here rather than on edigate.yaml's port (0: any free port)."""
@@ -237,8 +241,9 @@ class Gateway:
             scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
 
     def _job_failed(self, event: Any) -> None:
-        self._note("job.failed", f"job {event.job_id} failed: {type(event.exception).__name__}: "
-                   f"{event.exception}", Severity.ERROR)
+        message = f"job {event.job_id} failed: {type(event.exception).__name__}: {event.exception}"
+        log.error("%s", message)  # APScheduler's own traceback goes to the debug log only
+        self._note("job.failed", message, Severity.ERROR)
 
     def _note(self, code: str, message: str, severity: Severity = Severity.INFO) -> None:
         try:
@@ -254,13 +259,14 @@ class Gateway:
         return self._poll(partner_id)[0]
 
     def poll_all(self) -> tuple[str, ...]:
-        """Poll every inbound channel once (``edigate run --once``); the failures, one line each."""
+        """Poll every inbound channel once (``edigate run --once``); the failures, one line
+        each (each also logged), naming its channel."""
         problems = []
         for partner_id in self.pipeline.sources():
             config = self.pipeline.inbound(partner_id)[0]
             if config is not None and config.type in self.pipeline.channel_types:
                 problem = self._poll(partner_id)[1]
-                problems += [f"{partner_id}: {problem}"] if problem else []
+                problems += [problem] if problem else []
         return tuple(problems)
 
     def _poll(self, partner_id: str) -> tuple[int, str | None]:
@@ -273,8 +279,10 @@ class Gateway:
             polled = self.pipeline.poll(partner_id, options=self.options, stopping=self.stopping.is_set,
                                         on_received=received.append)
         except (TransportError, ConfigError) as exc:  # the store failing is the job's failure
-            problem = exc.message + (f" ({len(received)} file(s) received first)" if received else "")
+            problem = _named(f"{partner_id}:in", exc.message)
+            problem += f" ({len(received)} file(s) received first)" if received else ""
             self._channel(partner_id, "in", "channel.poll_failed", problem, Severity.ERROR)
+            log.error("%s", problem)
         else:
             if polled is None:
                 return 0, None  # another gateway polls it now, or it is not polled here: nothing to log
@@ -296,32 +304,36 @@ class Gateway:
 
     def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
         """Send the outputs still queued (their partner's channel was down), oldest first."""
-        by_partner: dict[str, list[Outbound]] = {}
-        for out in self.store.unsent_outbounds(older_than=older_than):
-            by_partner.setdefault(out.partner, []).append(out)
-        sent = 0
-        for partner_id, outs in sorted(by_partner.items()):
-            if self.stopping.is_set():
-                break
-            sent += self._send_queued(partner_id, outs)
-        return sent
+        return sum(self._send_queued(partner_id, outs)[0]
+                   for partner_id, outs in _by_partner(self.store.unsent_outbounds(older_than=older_than)))
 
-    def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> int:
+    def deliver(self, outs: Sequence[Outbound]) -> list[Outbound]:
+        """Send queued ``outs`` now (``edigate run --once``); those that could not be delivered.
+        Each partner's channel that refused is logged once, as `retry_sends` does."""
+        undelivered: list[Outbound] = []
+        for partner_id, queued in _by_partner(outs):
+            sent, failed = self._send_queued(partner_id, queued)
+            undelivered += queued[sent:] if failed else []
+        return undelivered
+
+    def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> tuple[int, bool]:
+        """How many of ``outs`` went out (in order), and whether the channel failed."""
         partner = self.pipeline.partners.get(partner_id)
         config = partner.channels.outbound if partner is not None else None
-        if config is None or config.type not in self.pipeline.channel_types:
-            return 0
+        if config is None or config.type not in self.pipeline.channel_types or self.stopping.is_set():
+            return 0, False
         sent = 0
         try:
             with open_channel(config, f"{partner_id}:out", self.options) as channel:
                 for _ in dispatch(channel, self.store, self.pipeline.archive, outs, stopping=self.stopping.is_set):
                     sent += 1
         except (TransportError, ConfigError) as exc:
-            self._channel(partner_id, "out", "channel.send_failed",
-                          f"{exc.message}; {len(outs) - sent} output(s) stay queued", Severity.ERROR)
-            return sent
+            problem = f"{_named(f'{partner_id}:out', exc.message)}; {len(outs) - sent} output(s) stay queued"
+            self._channel(partner_id, "out", "channel.send_failed", problem, Severity.ERROR)
+            log.error("%s", problem)
+            return sent, True
         self._channel(partner_id, "out", "channel.sent", f"{sent} queued output(s) sent")
-        return sent
+        return sent, False
 
     def check_alerts(self, now: dt.datetime | None = None) -> int:
         """The alert checks (`edigate.alerts`): overdue acks, failed transmissions nobody took
@@ -346,3 +358,16 @@ class Gateway:
                  severity: Severity = Severity.INFO) -> None:
         self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
                                 partner=partner, channel=channel)
+
+
+def _by_partner(outs: Iterable[Outbound]) -> list[tuple[str, list[Outbound]]]:
+    """Outputs grouped by partner (in partner order), each group in its own order."""
+    groups: dict[str, list[Outbound]] = {}
+    for out in outs:
+        groups.setdefault(out.partner, []).append(out)
+    return sorted(groups.items())
+
+
+def _named(channel: str, message: str) -> str:
+    """``message`` starting with the channel it is about (a configuration error may not)."""
+    return message if message.startswith(f"{channel}:") else f"{channel}: {message}"

@@ -17,10 +17,12 @@ from typing import Literal
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
 from edigate.config.channels import FolderChannel, SftpChannel
+from edigate.x12.findings import FindingLimits
 
 __all__ = [
     "WORKSPACE_FILE",
     "As2Listener",
+    "FindingSettings",
     "Identity",
     "Workspace",
     "default_workspace",
@@ -67,6 +69,17 @@ class As2Listener:
             yield "key_passphrase", "key_passphrase needs a private_key"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingSettings:
+    """How many findings an error log and an ack list per transaction set and per file."""
+
+    per_set: int = setting(FindingLimits().per_set, minimum=1, maximum=999_999)  # AK3 repeats 999,999 times
+    per_file: int = setting(FindingLimits().per_file, minimum=1)
+
+    def limits(self) -> FindingLimits:
+        return FindingLimits(self.per_set, self.per_file)
+
+
 _PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
 
 
@@ -94,14 +107,23 @@ class Workspace:
     identity: Identity | None = None
     as2: As2Listener | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """What edigate writes on stderr, one line each (the CLI's and the gateway's log)."""
+    debug_log: str | None = None
+    """A file that gets every log record with its traceback, the libraries' own too (they
+    never write on stderr); relative to the workspace."""
     retention_days: int = setting(365, minimum=1)
     events_retention_days: int = setting(90, minimum=1)
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
+    findings: FindingSettings = setting(FindingSettings)
     inboxes: Mapping[str, FolderChannel | SftpChannel] = setting(
         factory=lambda: MappingProxyType({}), keys=r"[a-z0-9][a-z0-9_-]*")
     """Shared inbound channels (one folder or SFTP directory for several partners), by name:
     each file goes to the partner its envelope names."""
+
+    def store_secret(self) -> str | None:
+        """The database password ``store_password`` names, read now (None when unset)."""
+        return self.store_password.resolve() if self.store_password is not None else None
 
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""

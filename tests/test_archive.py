@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edigate.archive import Archive, digest
-from edigate.errors import InputError
+from edigate.errors import InputError, StoreError
 
 DATA = b"ISA*00*          *00*          *ZZ*ACME~"
 
@@ -49,10 +49,10 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
     archive = Archive(tmp_path)
 
     def crash(src: object, dst: object) -> None:
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StoreError, match=r"cannot write 40 bytes: No space left on device; nothing was recorded"):
         archive.put(DATA)
     monkeypatch.undo()
     assert digest(DATA) not in archive

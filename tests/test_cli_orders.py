@@ -151,3 +151,26 @@ def test_show_and_list_tell_a_cancelled_order_and_its_cancel(workspace: Path) ->
     assert f"edigate amend order:{earlier['id']}: cancelled by order {later['id']}" in out
     chain = json.loads(run("orders", "show", str(earlier["id"]), "--json")[1])
     assert {v["id"]: v["amended_by"] for v in chain["versions"]} == {earlier["id"]: later["id"], later["id"]: None}
+
+
+@pytest.mark.parametrize(("price", "why"), [
+    ("NaN", "price NaN is not a finite number"), ("sNaN", "price sNaN is not a finite number"),
+    ("-Infinity", "price -Infinity is not a finite number"), ("-0.01", "price -0.01 is negative"),
+    ("1e999", "price 1E+999 has 1000 digits; PO104 holds at most 17"),
+    ("123456789012345678", "has 18 digits; PO104 holds at most 17"),
+    ("1e99999999999999999", "has too many digits")])
+def test_an_override_the_855_cannot_carry_is_refused_in_one_line(workspace: Path, price: str, why: str) -> None:
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
+    [held] = json.loads(run("orders", "list", "--held", "--json")[1])
+    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", f"--price={price}")
+    assert (code, out) == (2, "") and why in err and err.count("\n") == 1
+    assert json.loads(run("orders", "list", "--held", "--json")[1]) == [held]  # no new version was made
+
+
+def test_a_price_for_a_line_without_a_positive_quantity_is_refused(workspace: Path) -> None:
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*-5*"))
+    [held] = json.loads(run("orders", "list", "--held", "--json")[1])
+    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49")
+    assert (code, out) == (2, "")
+    assert err == (f"edigate: error: order {held['id']} line 1 has quantity -5: a price needs a positive quantity "
+                   f"to answer; reject the order instead (edigate orders reject {held['id']})\n")

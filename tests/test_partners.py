@@ -372,7 +372,7 @@ BROKEN = {
         MINIMAL
         + "routing:\n  - name: erp\n    format: json\n    target: {type: folder, path: out}\n"
         "    when: order.total >\n",
-        "partners/acme.yaml:10: routing[0].when: not a valid expression: unexpected 'end of statement block'",
+        "partners/acme.yaml:10: routing[0].when: invalid expression 'order.total >': unexpected 'end of print statement'",
     ),
     "routing name twice": (
         MINIMAL + "routing:\n  - {name: erp, format: json, target: {type: folder, path: a}}\n"

@@ -69,8 +69,10 @@ def outbound_sets(p: Pipeline, doc_id: int, set_id: str) -> list[Transaction]:
             for t in sets(p, p.archive.get(o.sha256))]
 
 
-def erp_file(root: Path, name: str) -> Order:
-    return loads(Order, (root / "demo" / "erp" / "orders" / name).read_text(encoding="utf-8"))
+def erp_file(root: Path, pattern: str) -> Order:
+    """The one ERP export whose name matches ``pattern`` (names end with the document id)."""
+    [path] = (root / "demo" / "erp" / "orders").glob(pattern)
+    return loads(Order, path.read_text(encoding="utf-8"))
 
 
 # -- cancellation ----------------------------------------------------------------------------
@@ -98,10 +100,10 @@ def test_a_cancel_goes_where_the_order_went(store: Store, tmp_path: Path) -> Non
     p.ingest(variant(tmp_path, "01", 7746, **{"PO1*2*2*EA": "PO1*2*9*EA"}), "dropship")
     docs = orders(store)
     earlier, cancel = docs[f"{PO}:original"], docs[f"{PO}:cancel"]
-    exported = erp_file(tmp_path, f"dropship-{PO}-cancel.json")
+    exported = erp_file(tmp_path, f"dropship-{PO}-cancel-*.json")
     assert exported.purpose.value == "cancel" and exported.purpose_code == "01"
     assert [line.quantity for line in exported.lines] == [1, 2]  # the order as it went out, not the cancel's lines
-    assert erp_file(tmp_path, f"dropship-{PO}.json").purpose.value == "original"  # not overwritten
+    assert erp_file(tmp_path, f"dropship-{PO}-original-*.json").purpose.value == "original"  # not overwritten
     [first] = outbound_sets(p, earlier.id, "940")
     [second] = outbound_sets(p, cancel.id, "940")
     assert segment(first, "W05")[0][:2] == ["N", PO] and segment(second, "W05")[0][:2] == ["F", PO]
@@ -194,7 +196,7 @@ def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path:
     assert segment(ack, "BAK")[0][:3] == [beg, "AD", PO]
     [w05] = segment(outbound_sets(p, later.id, "940")[0], "W05")
     assert w05[:2] == ["R", PO]
-    assert erp_file(tmp_path, f"dropship-{PO}-{purpose}.json").lines[1].quantity == 5
+    assert erp_file(tmp_path, f"dropship-{PO}-{purpose}-*.json").lines[1].quantity == 5
     chain = order_chain(store, "dropship", PO)
     assert chain.order.id == later.id and chain.amended_by(earlier) == later
 
@@ -234,7 +236,7 @@ def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(sto
     docs = orders(store)
     assert docs[f"{PO}:original"].status is DocumentStatus.SUPERSEDED
     assert store.inventory(sku="ACM-2040")[0].allocated == 2  # given back once, taken again once
-    exported = erp_file(tmp_path, f"dropship-{PO}-replace.json")
+    exported = erp_file(tmp_path, f"dropship-{PO}-replace-*.json")
     assert exported.lines[0].unit_price == Decimal("19.99")  # the override, not the 5.00 received
 
 
@@ -333,7 +335,7 @@ def test_exports_and_940s_carry_the_quantities_the_855_committed_to(store: Store
     tx = p.ingest(SAMPLE, "dropship")
     assert [row[:2] for row in acks(p, tx.id)] == [["IA", "1"], ["IQ", "1"]]
     doc = orders(store)[f"{PO}:original"]
-    assert [line.quantity for line in erp_file(tmp_path, f"dropship-{PO}.json").lines] == [1, 1]
+    assert [line.quantity for line in erp_file(tmp_path, f"dropship-{PO}-original-*.json").lines] == [1, 1]
     [w940] = outbound_sets(p, doc.id, "940")
     assert [row[0] for row in segment(w940, "W01")] == ["1", "1"]
     assert json.loads(doc.body)["lines"][1]["quantity"] == "2"  # the order as received is kept
@@ -343,7 +345,7 @@ def test_a_refused_line_is_left_out_of_exports_and_940s(store: Store, tmp_path: 
     p = pipeline(store, workspace(tmp_path, spatulas=0, **{"short: backorder": "short: reduce"}))
     p.ingest(SAMPLE, "dropship")
     doc = orders(store)[f"{PO}:original"]
-    assert [line.line_number for line in erp_file(tmp_path, f"dropship-{PO}.json").lines] == ["1"]
+    assert [line.line_number for line in erp_file(tmp_path, f"dropship-{PO}-original-*.json").lines] == ["1"]
     [w940] = outbound_sets(p, doc.id, "940")
     assert [row[:2] for row in segment(w940, "LX")] == [["1", ""]]
     assert segment(w940, "W76")[0][0] == "1"

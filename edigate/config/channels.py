@@ -34,14 +34,43 @@ DEFAULT_POLL_SECONDS = 60
 
 @dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
 class _Polling:
-    """What inbound channels share: which files, what to do after, how often to look
-    (every ``poll_seconds``, or at the times of a crontab ``cron``; else every minute)."""
+    """What inbound channels share: which files, when a file is whole, what to do after,
+    how often to look."""
 
     glob: str = "*"
+    """Which file names to take (shell pattern, case-sensitive: ``*.edi``, ``PO_*``). Names
+    ending in ``.tmp``, ``.part`` or ``.filepart``, and names starting with a dot, are never
+    taken: they are files still being written."""
+    ready: Literal["stable", "marker", "rename"] = "stable"
+    """How we know the partner finished writing a file. ``stable``: its size and modification
+    time are the same at two looks ``settle_seconds`` apart. ``marker``: the partner writes a
+    marker file when done (``NAME.done`` or ``NAME.ok``, or the same with the extension
+    replaced: ``po1.done`` for ``po1.edi``); the marker is removed when the file is taken.
+    ``rename``: the partner writes under a temporary name (``.part``, ``.tmp``, ``.filepart``,
+    or a leading dot) and renames the file when done, so a file under its final name is
+    taken at once. Whatever the rule, an X12 file whose last interchange is not yet closed by
+    its IEA is left for the next poll (see ``truncated_after_minutes``), and a file that
+    changes while we fetch it is left where it is and fetched again on the next poll."""
+    settle_seconds: float = setting(2.0, minimum=0.5, maximum=600)
+    """With ``ready: stable``, how far apart the two looks are. A pause in the partner's
+    writing longer than this is not seen by the looks; the IEA check catches it."""
+    truncated_after_minutes: float = setting(10.0, minimum=0, maximum=10080)
+    """How long a file whose last interchange has no IEA is left for its writer to finish,
+    counted from the file's modification time (the SFTP server's clock). After that it is taken and answered as
+    truncated (TA1/997 with the missing IEA). 0 takes such a file at once."""
     archive_dir: str | None = None
+    """Where a taken file is moved: a folder relative to the workspace, or a path on the
+    partner's SFTP server (a relative one starts where the login lands, as ``remote_dir``
+    does). Default: an ``archive`` folder beside the files. A file of the same name already
+    there is kept: the new one gets a suffix."""
     delete: bool = False
+    """Delete a taken file instead of moving it to ``archive_dir`` (not both). Its bytes are
+    in edigate's own archive either way."""
     poll_seconds: int | None = setting(None, minimum=5)
+    """Look for files this often (seconds, at least 5). Default: every 60 seconds."""
     cron: str | None = setting(None, check=cron_problem)
+    """Look for files at the times of a crontab line instead (``*/10 * * * 1-5``: every ten
+    minutes on weekdays; weekdays count from Sunday = 0). Not with ``poll_seconds``."""
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if self.archive_dir is not None and self.delete:
@@ -56,6 +85,9 @@ class FolderChannel(_Polling):
 
     type: Literal["folder"] = "folder"
     path: tuple[str, ...] = setting(one_or_many=True)
+    """The folder (or a list of folders) to poll, relative to the workspace; an outbound
+    folder channel writes into exactly one. Files are written under a hidden temporary
+    name and renamed into place, so a reader never sees half a file."""
 
 
 @dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
@@ -63,16 +95,32 @@ class _SftpServer:
     """How to reach and trust an SFTP server; the host key must be pinned."""
 
     host: str = setting(pattern=r"[A-Za-z0-9.:\[\]-]+", hint="a host name or IP address")
+    """The partner's SFTP server."""
     port: int = setting(22, minimum=1, maximum=65535)
+    """Its SSH port."""
     user: str
+    """The login the partner gave us."""
     password: SecretRef | None = None
+    """The login's password, as ``env:NAME`` or ``file:PATH`` (never inline). Give this or
+    ``private_key``."""
     private_key: SecretRef | None = None
+    """Our private key for this login (OpenSSH or PEM; Ed25519, ECDSA or RSA), as
+    ``file:PATH`` or ``env:NAME``. The partner installs the matching public key."""
     key_passphrase: SecretRef | None = None
+    """The private key's passphrase, if it has one."""
     known_hosts: str | None = None
+    """An OpenSSH ``known_hosts`` file (relative to the workspace) holding the server's key.
+    A server on a port other than 22 is written ``[host]:port`` there. The key must match:
+    edigate never trusts a server on first use."""
     host_key: str | None = setting(
         None, pattern=_FINGERPRINT, hint="a fingerprint such as SHA256:<43 base64 characters>"
     )
+    """The server's host key fingerprint, as ``ssh-keygen -l`` prints it
+    (``SHA256:`` and 43 base64 characters). Give this, ``known_hosts``, or both; a server
+    whose key does not match is refused."""
     remote_dir: str = "."
+    """The directory on the server to poll or to write into (a relative one starts where
+    the login lands)."""
 
     def _server_problems(self) -> Iterator[tuple[str, str]]:
         if self.password is None and self.private_key is None:
@@ -102,19 +150,35 @@ class As2Channel:
 
     type: Literal["as2"] = "as2"
     partner_as2_id: str = setting(pattern=_AS2_ID, hint=_AS2_HINT)
+    """The partner's AS2 id (their AS2-From when they send, our AS2-To when we send)."""
     our_as2_id: str | None = setting(None, pattern=_AS2_ID, hint=_AS2_HINT)
+    """Our AS2 id with this partner, if not the workspace's ``as2.as2_id``."""
     url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    """Where we post messages to the partner (needed on an outbound AS2 channel)."""
     partner_certificate: str
+    """The partner's certificate (PEM file, relative to the workspace): it checks their
+    signatures and encrypts what we send them."""
     sign: bool = True
+    """Sign what we send with our key (the partner checks it with our certificate)."""
     encrypt: bool = True
+    """Encrypt what we send with the partner's certificate."""
     compress: bool = False
+    """Compress what we send before signing and encrypting (RFC 5402); for partners who ask
+    for it."""
     signing_algorithm: Literal["sha256", "sha384", "sha512", "sha1"] = "sha256"
+    """The digest of our signatures and of the MIC the MDN must return; ``sha1`` only for
+    partners who cannot do better."""
     encryption_algorithm: Literal["aes128_cbc", "aes192_cbc", "aes256_cbc", "tripledes_192_cbc"] = (
         "aes256_cbc"
     )
+    """The cipher for what we send; ``tripledes_192_cbc`` only for old partner software."""
     mdn: Literal["sync", "async", "none"] = "sync"
+    """The receipt we ask for: ``sync`` (in the HTTP answer), ``async`` (the partner posts it
+    later to ``mdn_url``) or ``none``."""
     mdn_url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    """With ``mdn: async``, our listener's URL the partner posts the MDN to."""
     mdn_signed: bool = True
+    """Ask for a signed MDN (a receipt the partner cannot later deny)."""
     key_encryption: Literal["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"] = "rsaes_pkcs1v15"
     """How the content key is wrapped for the partner: PKCS#1 v1.5 (what most AS2 software
     expects), or RSA-OAEP with SHA-1 or SHA-256 (some partners require OAEP)."""
@@ -148,6 +212,7 @@ class FolderTarget:
 
     type: Literal["folder"] = "folder"
     path: str
+    """The folder to write into, relative to the workspace."""
 
 
 @dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels

@@ -7,7 +7,7 @@ declared as a string reads ``004010`` as ``"004010"``, not as the octal number 2
 
 Duplicate keys are a problem (with both lines); merge keys (``<<``) are honoured, and
 keys written explicitly override merged ones. Syntax errors raise at once: nothing after
-them can be trusted.
+them can be trusted. A file above `MAX_BYTES` is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ _STANDARD_TAGS = {
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
 """Ceiling on nodes after alias expansion, so a file of nested aliases cannot explode."""
+MAX_BYTES = 2 << 20
+"""Largest configuration file read (2 MiB): a bigger one is refused before it is parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,17 @@ class Document:
     problems: tuple[ConfigProblem, ...] = field(default=())
 
 
-def load_yaml(path: Path, *, display: str | None = None) -> Document:
-    """Read and compose ``path``; raise `ConfigError` if it cannot be read or parsed."""
+def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Read and compose ``path``; raise `ConfigError` if it cannot be read or parsed, or
+    holds more than ``max_bytes`` (found out before anything is parsed)."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ConfigError([ConfigProblem(name, None, "", f"the file is larger than {max_bytes:,} bytes; "
+                                             "a configuration file this big is refused unread")])
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ConfigError([ConfigProblem(name, None, "", f"cannot read: {exc.strerror}")]) from exc
     except UnicodeDecodeError as exc:

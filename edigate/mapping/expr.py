@@ -5,53 +5,64 @@ An expression sees ``value`` (the text its ``from`` path read, or None), ``el(pa
 and ``xref(table, key)``. Names starting with ``_`` are refused when the map is loaded,
 so ``''.__class__.__mro__`` is a configuration error with the map's file:line; anything
 the sandbox still stops at run time is raised as a `ConfigError` naming the same line.
+Each evaluation runs within `edigate.mapping.sandbox.Limits` (size, steps, time); going past
+them, dividing by zero or an overflow is an `ExpressionFailed` naming the file:line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import DecimalException
 from typing import Any
 
 from jinja2 import TemplateError, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from edigate.config.schema import did_you_mean
 from edigate.errors import ConfigError, ConfigProblem, DataError
+from edigate.mapping.sandbox import BUDGET, Budget, Limits, environment
 
 __all__ = ["Expression", "ExpressionFailed", "compile_expression"]
-
-_ENV = ImmutableSandboxedEnvironment(autoescape=False)
-_ENV.globals.clear()
-_ENV.globals.update(Decimal=Decimal, str=str, int=int, len=len, min=min, max=max, abs=abs)
 
 
 class Expression:
     """One compiled expression and where it was written, callable with a context."""
 
-    __slots__ = ("_fn", "file", "line", "path", "text")
+    __slots__ = ("_fn", "file", "limits", "line", "path", "text")
 
     def __init__(self, text: str, file: str, line: int | None, path: str,
-                 fn: Callable[..., Any]) -> None:
+                 fn: Callable[..., Any], limits: Limits = Limits()) -> None:
         self.text = text
         self.file = file
         self.line = line
         self.path = path
         self._fn = fn
+        self.limits = limits
 
     def __call__(self, context: Mapping[str, Any]) -> Any:
         """The value; `ConfigError` if the sandbox refuses, `ExpressionFailed` if the data
         makes it fail (``Decimal('abc')``), which callers report as a finding."""
         try:
-            return self._fn(**context)
+            return self._fn(**context, **{BUDGET: Budget(self.limits)})
         except SecurityError as exc:
             raise self.error(f"expression refused by the sandbox: {exc}") from exc
-        except (TemplateError, ArithmeticError, ValueError, TypeError, LookupError) as exc:
-            raise ExpressionFailed(f"expression {self.text!r} failed: {exc}") from exc
+        except (TemplateError, ArithmeticError, ValueError, TypeError, LookupError, MemoryError,
+                RecursionError) as exc:
+            raise ExpressionFailed(f"{self.where}: expression {self.text!r} failed: {_why(exc)}") from exc
+
+    @property
+    def where(self) -> str:
+        """``file:line: path``, as configuration problems are located."""
+        return str(ConfigProblem(self.file, self.line, self.path, "")).removesuffix(": ")
 
     def error(self, message: str) -> ConfigError:
         return ConfigError([ConfigProblem(self.file, self.line, self.path, message)])
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, DecimalException):  # its text is a list of signal classes
+        return f"decimal {type(exc).__name__.lower().replace('divisionbyzero', 'division by zero')}"
+    return str(exc) or type(exc).__name__
 
 
 class ExpressionFailed(DataError):
@@ -62,12 +73,14 @@ class ExpressionFailed(DataError):
 
 def compile_expression(text: str, file: str, line: int | None, path: str,
                        names: frozenset[str] = frozenset({"value"}),
-                       check: Callable[[nodes.Node], str | None] | None = None) -> Expression:
+                       check: Callable[[nodes.Node], str | None] | None = None,
+                       limits: Limits = Limits()) -> Expression:
     """Compile ``text``; raise `ConfigError` (file:line) for bad syntax, private names,
     names other than ``names`` and the globals, or what ``check`` says of the tree."""
     problem = ConfigProblem(file, line, path, "")
+    env = environment(limits)
     try:
-        tree = _ENV.parse("{{ " + text + " }}")
+        tree = env.parse("{{ " + text + " }}")
     except TemplateError as exc:
         problem.message = f"invalid expression {text!r}: {exc}"
         raise ConfigError([problem]) from exc
@@ -80,12 +93,12 @@ def compile_expression(text: str, file: str, line: int | None, path: str,
     if message is not None:
         problem.message = f"expression {text!r}: {message}"
         raise ConfigError([problem])
-    fn = _ENV.compile_expression(text, undefined_to_none=True)
-    return Expression(text, file, line, path, fn)
+    fn = env.compile_expression(text, undefined_to_none=True)
+    return Expression(text, file, line, path, fn, limits)
 
 
 def _unknown_name(tree: nodes.Node, names: frozenset[str]) -> str | None:
-    known = names | set(_ENV.globals)
+    known = names | set(environment().globals)
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in known:
             return f"unknown name {node.name!r}{did_you_mean(node.name, sorted(known))}"

@@ -105,8 +105,8 @@ def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partne
             return ()
         export = loads(Order, doc.decided)
     warehouse = ShippingOrders(store, archive, workspace, partner)
-    return tuple(Router(partner.routing, partner=partner.id).route(
-        export, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
+    return tuple(Router(partner.routing, partner=partner.id, file=partner.file, lines=partner.lines).route(
+        export, document=doc.id, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
 
 
 def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
@@ -133,8 +133,11 @@ def override(store: Store, workspace: Workspace, partner: Partner, order_id: int
     numbers = [n.line_number for n in order.lines]
     if line not in numbers:
         raise UsageError(f"order {doc.id} has no line {line}; its lines are {', '.join(numbers)}")
-    if price < 0:
-        raise UsageError(f"price {price} is negative")
+    _check_price(price)
+    quantity = next(n.quantity for n in order.lines if n.line_number == line)
+    if not quantity > 0:
+        raise UsageError(f"order {doc.id} line {line} has quantity {quantity}: a price needs a positive "
+                         f"quantity to answer; reject the order instead (edigate orders reject {doc.id})")
     old = next(n.unit_price for n in order.lines if n.line_number == line)
     changed = replace(order, lines=tuple(replace(n, unit_price=price) if n.line_number == line else n
                                          for n in order.lines))
@@ -149,6 +152,26 @@ def override(store: Store, workspace: Workspace, partner: Partner, order_id: int
                 note=f"line {line} price {old} -> {price} (was order {doc.id}); findings now: "
                      f"{', '.join(f.code for f in findings) or 'none'}", transmission_id=doc.transmission_id)
     return Overridden(saved.document, findings)
+
+
+PRICE_DIGITS = 17
+"""Digits a unit price may have: PO104 (855, 850), IT104 (810) and W0112 are R 1/17."""
+
+
+def _check_price(price: Decimal) -> None:
+    """A price the 855 can carry: a finite, non-negative number of at most 17 digits."""
+    if not price.is_finite():
+        raise UsageError(f"price {price} is not a finite number")
+    if price < 0:
+        raise UsageError(f"price {price} is negative")
+    try:
+        _, figures, exponent = price.normalize().as_tuple()
+    except ArithmeticError:  # an exponent past what Decimal's context takes
+        raise UsageError(f"price {price} has too many digits; PO104 holds at most {PRICE_DIGITS}") from None
+    assert isinstance(exponent, int)  # finite
+    digits = len(figures) + exponent if exponent >= 0 else max(len(figures), -exponent)  # as X12 writes it
+    if digits > PRICE_DIGITS:
+        raise UsageError(f"price {price} has {digits} digits; PO104 holds at most {PRICE_DIGITS}")
 
 
 def _held(store: Store, order_id: int) -> Document:

@@ -30,9 +30,10 @@ class StoreBase:
         """The transaction of the `unit` open in this thread, if any."""
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> Self:
-        """Connect to ``url`` and bring its schema to the newest revision."""
-        engine = connect(url)
+    def open(cls, url: str, *, upgrade: bool = True, password: str | None = None) -> Self:
+        """Connect to ``url`` (with ``password``, when the URL holds none) and bring its
+        schema to the newest revision."""
+        engine = connect(url, password=password)
         store = cls(engine)
         if upgrade:
             migrate(engine)

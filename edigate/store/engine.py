@@ -27,16 +27,19 @@ WRITE = "edigate_write"
 BUSY_TIMEOUT_MS = 30_000
 
 
-def connect(url: str) -> Engine:
-    """An engine for ``url``, configured for the store."""
+def connect(url: str, *, password: str | None = None) -> Engine:
+    """An engine for ``url``, configured for the store; ``password`` (from edigate.yaml's
+    ``store_password``) is given to the server, never written into the URL's text."""
     try:
         parsed = make_url(url)
     except exc.ArgumentError as err:
         raise StoreError(f"store URL {url!r} is not a database URL") from err
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(url)
+    if password is not None:
+        parsed = parsed.set(password=password)
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
     except exc.NoSuchModuleError as err:
         raise StoreError(f"store URL {_safe_url(url)}: unknown database or driver") from err
     except ImportError as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,9 @@ class RemoteFile:
     size: int
     mtime: datetime | None
     handle: str
+    marker: str | None = None
+    """The handle of the partner's marker file that said this one is whole (``ready:
+    marker``), removed with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,14 @@ class ChannelOptions:
 
     root: Path = Path(".")  # workspace root: relative local paths start here
     spool_dir: Path | None = None  # where downloads land; a private temporary folder if None
-    settle_seconds: float = 2.0  # two looks this far apart: a size that changes is skipped
+    settle_seconds: float | None = None
+    """Override every channel's ``settle_seconds`` (0: one look); None keeps each channel's."""
+    sleep: Callable[[float], None] = time.sleep
+    """How the pause between two looks is waited out (a test steps its writer instead)."""
+    unfinished: Callable[[bytes], bool] | None = None
+    """Whether a fetched file's bytes are still being written (the gateway gives X12's rule:
+    no closing IEA yet); such a file younger than its channel's ``truncated_after_minutes``
+    is left for the next poll. Transports do not parse: they are told."""
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
     as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
@@ -115,15 +126,19 @@ class Channel(ABC):
 
     @abstractmethod
     def list(self) -> list[RemoteFile]:
-        """Files complete and waiting, oldest first; files still being written are left."""
+        """Files whole by the channel's ``ready`` rule, oldest first; files still being
+        written are left (`edigate.transport.ready`)."""
 
     @abstractmethod
     def fetch(self, file: RemoteFile) -> Received:
-        """The whole file, verified against the size listed."""
+        """The whole file. A file no longer as listed (size, modification time), or not
+        finished yet (`ChannelOptions.unfinished`), raises `TransportError` with code
+        ``transport.left``, and stays for the next poll."""
 
     @abstractmethod
     def done(self, file: RemoteFile) -> None:
-        """Move the file to the archive folder, or delete it, as configured."""
+        """Move the file to the archive folder, or delete it, as configured (and its marker).
+        A file no longer as listed is left, raising as `fetch` does."""
 
     @abstractmethod
     def send(self, name: str, data: bytes) -> Sent:

@@ -4,19 +4,26 @@
 ``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
 thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
 marked done on the far side only after its ``record`` returned. Files are recorded in the
-order listed. The channel is touched by the helper thread alone, so channels need not be
+order listed. A file the channel leaves for a later poll (changed since it was listed, or
+not finished: `edigate.transport.ready.LEFT`) is neither recorded nor marked done, and the
+others go on. The channel is touched by the helper thread alone, so channels need not be
 thread-safe.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 
+from edigate.errors import TransportError
 from edigate.transport.base import Channel, Received, RemoteFile
+from edigate.transport.ready import LEFT
 
 __all__ = ["fetch_ahead"]
+
+log = logging.getLogger(__name__)
 
 _Item = tuple[RemoteFile, Received]
 _End = BaseException | None  # what ends a queue: a failure, or None when every file came
@@ -113,12 +120,24 @@ class _Helper:
                 self._mark_done(wait=False)
                 if self.abandon.is_set():
                     break
-                _put(self.fetched, (remote, self.channel.fetch(remote)), self.abandon,
-                     lambda: self._mark_done(wait=False))  # keep up with the caller while it records
+                got = self._fetch(remote)
+                if got is not None:
+                    _put(self.fetched, (remote, got), self.abandon,
+                         lambda: self._mark_done(wait=False))  # keep up with the caller while it records
         except BaseException as exc:  # handed to the caller's thread, which raises it
             end = exc
         self.fetched.put(end)
         self._mark_done(wait=True)
+
+    def _fetch(self, remote: RemoteFile) -> Received | None:
+        """The file, or None when the channel leaves it for a later poll."""
+        try:
+            return self.channel.fetch(remote)
+        except TransportError as exc:
+            if exc.code != LEFT:
+                raise
+            log.info("%s", exc.message)
+            return None
 
     def _mark_done(self, *, wait: bool) -> None:
         """``done`` for each file the caller recorded; with ``wait``, until the caller ends."""
@@ -134,5 +153,8 @@ class _Helper:
                 try:
                     self.channel.done(remote)
                 except BaseException as exc:  # the file stays; the next poll finds a duplicate
+                    if isinstance(exc, TransportError) and exc.code == LEFT:
+                        log.info("%s", exc.message)  # the partner wrote more: fetched again next poll
+                        continue
                     self.done_error = exc
                     self.abandon.set()

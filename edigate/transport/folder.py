@@ -1,8 +1,10 @@
 """Local folders: files dropped in by another process, files written out for one.
 
-A file is listed only once it looks complete: no temporary name, and the same size and
-mtime at two looks `ChannelOptions.settle_seconds` apart. Sending writes a hidden ``.part``
-file, fsyncs it, then ``os.replace``s it into place.
+A file is listed once it is whole by the channel's ``ready`` rule (`edigate.transport.ready`),
+and fetched or archived only while its size and modification time are still those listed.
+Sending writes a hidden ``.part`` file, fsyncs it, then links it into place: a name already
+taken is never replaced (the same bytes there mean it was delivered before; other bytes are
+a `TransportError`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from __future__ import annotations
 import builtins
 import ctypes
 import ctypes.util
-import fnmatch
+import errno
 import os
-import time
 import typing
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -23,10 +24,9 @@ from edigate.config.channels import FolderTarget
 from edigate.errors import TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
 from edigate.transport.names import is_temporary, safe_name, temporary_name
+from edigate.transport.ready import ReadyRule, changed, unchanged
 
-__all__ = ["FolderChannel", "write_all_atomically", "write_atomically"]
-
-_Look = dict[str, tuple[int, int]]  # path -> (size, mtime_ns)
+__all__ = ["FolderChannel", "claim", "write_all_atomically", "write_atomically"]
 
 
 class FolderChannel(Channel):
@@ -38,19 +38,13 @@ class FolderChannel(Channel):
         paths = (config.path,) if isinstance(config.path, str) else config.path
         self.id = channel_id
         self.folders = [options.root / p for p in paths]
-        self._glob = getattr(config, "glob", "*")
+        self._rule = ReadyRule.of(config, options)
         self._delete = getattr(config, "delete", False)
         archive = getattr(config, "archive_dir", None)
         self._archive = options.root / archive if archive else None
-        self._settle = options.settle_seconds
 
     def list(self) -> list[RemoteFile]:
-        first = self._look()
-        if self._settle > 0 and first:
-            time.sleep(self._settle)
-        second = self._look() if self._settle > 0 else first
-        ready = [_remote(p, st) for p, st in second.items() if first.get(p) == st]
-        return sorted(ready, key=lambda f: (f.mtime or datetime.min.replace(tzinfo=UTC), f.name))
+        return self._rule.pick(self._look)
 
     def probe(self) -> str:
         """Each folder exists and is writable; how many files wait."""
@@ -59,44 +53,58 @@ class FolderChannel(Channel):
                 raise TransportError(f"{self.id}: folder {folder} does not exist")
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise TransportError(f"{self.id}: folder {folder} is not writable")
-        return f"{len(self._look())} file(s) waiting in {', '.join(map(str, self.folders))}"
+        waiting = [f for f in self._look().values() if self._rule.wanted(f.name)]
+        return f"{len(waiting)} file(s) waiting in {', '.join(map(str, self.folders))}"
 
-    def _look(self) -> _Look:
-        seen: _Look = {}
+    def _look(self) -> dict[str, RemoteFile]:
+        seen: dict[str, RemoteFile] = {}
         for folder in self.folders:
             try:
                 entries = list(os.scandir(folder))
             except OSError as exc:
                 raise TransportError(f"{self.id}: cannot list {folder}: {exc.strerror}") from exc
             for entry in entries:
-                if _wanted(entry, self._glob):
-                    st = entry.stat()
-                    seen[entry.path] = (st.st_size, st.st_mtime_ns)
+                if not is_temporary(entry.name) and entry.is_file(follow_symlinks=False):
+                    seen[entry.path] = _remote(entry.path, entry.stat())
         return seen
 
     def fetch(self, file: RemoteFile) -> Received:
         try:
             data = Path(file.handle).read_bytes()
+        except FileNotFoundError:
+            raise changed(self.id, file, None) from None
         except OSError as exc:
             raise TransportError(f"{self.id}: cannot read {file.handle}: {exc.strerror}") from exc
-        if len(data) != file.size:
-            raise TransportError(
-                f"{self.id}: {file.name} changed since it was listed "
-                f"({file.size} -> {len(data)} bytes); it will be fetched on the next poll"
-            )
-        return Received.of(self.id, file.name, data, Path(file.handle))
+        now = self._now(file)
+        if len(data) != file.size or not unchanged(file, now):
+            raise changed(self.id, file, now)
+        return self._rule.taken(self.id, file, Received.of(self.id, file.name, data, Path(file.handle)))
 
     def done(self, file: RemoteFile) -> None:
         source = Path(file.handle)
+        now = self._now(file)
+        if now is not None and not unchanged(file, now):
+            raise changed(self.id, file, now)
         try:
-            if self._delete:
-                source.unlink(missing_ok=True)
+            if now is None:
+                pass  # gone already: nothing to move
+            elif self._delete:
+                source.unlink()
             else:
                 archive = self._archive or source.parent / "archive"
                 archive.mkdir(parents=True, exist_ok=True)
                 os.rename(source, _free_name(archive, safe_name(file.name)))
+            if file.marker is not None:
+                Path(file.marker).unlink(missing_ok=True)
         except OSError as exc:
             raise TransportError(f"{self.id}: cannot archive {source}: {exc.strerror}") from exc
+
+    @staticmethod
+    def _now(file: RemoteFile) -> RemoteFile | None:
+        try:
+            return _remote(file.handle, os.stat(file.handle))
+        except FileNotFoundError:
+            return None
 
     def send(self, name: str, data: bytes) -> Sent:
         target = self.folders[0] / safe_name(name)
@@ -115,12 +123,13 @@ class FolderChannel(Channel):
         try:
             write_all_atomically(list(zip(targets, (data for _, data in files), strict=True)))
         except OSError as exc:
-            raise TransportError(f"{self.id}: cannot write into {folder}: {exc.strerror}") from exc
+            raise TransportError(f"{self.id}: cannot write into {folder}: {exc.strerror}"
+                                 + (f" ({os.path.basename(exc.filename)})" if exc.filename else "")) from exc
         return [Sent.of(self.id, t.name, data) for t, (_, data) in zip(targets, files, strict=True)]
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write a hidden temporary file beside ``target``, fsync it, and replace ``target``."""
+    """Write a hidden temporary file beside ``target``, fsync it, and `claim` ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.parent / temporary_name(target.name)
     try:
@@ -128,10 +137,9 @@ def write_atomically(target: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(part, target)
-    except BaseException:
+        claim(part, target, data)
+    finally:
         part.unlink(missing_ok=True)
-        raise
     _fsync_dir(target.parent)
 
 
@@ -155,14 +163,42 @@ def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
             part.write_bytes(data)
         for folder in {t.parent for _, t in parts}:
             _sync_filesystem(folder)  # the data is on disk before any name points at it
-        for part, target in parts:
-            os.replace(part, target)
-    except BaseException:
+        for (part, target), (_, data) in zip(parts, files, strict=True):
+            claim(part, target, data)
+    finally:
         for part, _ in parts:
             part.unlink(missing_ok=True)
-        raise
     for folder in {t.parent for _, t in parts}:
         _fsync_dir(folder)
+
+
+def claim(part: Path, target: Path, data: bytes) -> None:
+    """Give the written ``part`` the name ``target`` unless the name is taken (a hard link
+    fails rather than replace). A target holding ``data`` already is a delivery done before
+    (a resumed stage, a resend); one holding other bytes is an error, never overwritten."""
+    try:
+        os.link(part, target)
+        return
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS or target.exists():
+            raise
+        os.rename(part, target)  # a filesystem without hard links: looked first, then rename
+        return
+    if not _holds(target, data):
+        raise FileExistsError(errno.EEXIST, "a different file of that name is there already; not replaced",
+                              str(target))
+
+
+_NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    try:
+        return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
@@ -196,17 +232,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _wanted(entry: os.DirEntry[str], glob: str) -> bool:
-    return (
-        not is_temporary(entry.name)
-        and fnmatch.fnmatchcase(entry.name, glob)
-        and entry.is_file(follow_symlinks=False)
-    )
-
-
-def _remote(path: str, look: tuple[int, int]) -> RemoteFile:
-    mtime = datetime.fromtimestamp(look[1] / 1e9, UTC)
-    return RemoteFile(os.path.basename(path), look[0], mtime, path)
+def _remote(path: str, st: os.stat_result) -> RemoteFile:
+    mtime = datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC)
+    return RemoteFile(os.path.basename(path), st.st_size, mtime, path)
 
 
 def _free_name(folder: Path, name: str) -> Path:

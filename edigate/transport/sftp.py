@@ -2,9 +2,11 @@
 
 The server's key must match the partner file's ``host_key`` fingerprint and/or its
 ``known_hosts`` entry; anything else refuses to connect (never trust on first use).
-Downloads land in a hidden ``.part`` file in the spool folder and are renamed once their
-size is verified; uploads go to a hidden ``.part`` name and are renamed with
-``posix-rename@openssh.com`` (plain SFTP rename fails onto an existing name). A dropped
+A file is listed once whole by the channel's ``ready`` rule (`edigate.transport.ready`);
+downloads land in a hidden ``.part`` file in the spool folder and are renamed once the file
+is seen unchanged since it was listed (it is checked again before it is archived). Uploads
+go to a hidden ``.part`` name and are renamed with ``posix-rename@openssh.com`` (plain
+SFTP rename fails onto an existing name). A dropped
 connection is reopened with bounded backoff; every failure is a one-line `TransportError`.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fnmatch
 import io
 import posixpath
 import shutil
@@ -20,7 +21,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from edigate.errors import ConfigError, TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
 from edigate.transport.hostkeys import HostKeyPin
 from edigate.transport.names import is_temporary, safe_name, temporary_name
+from edigate.transport.ready import ReadyRule, changed, unchanged
 
 __all__ = ["SftpChannel", "load_private_key"]
 
@@ -86,7 +88,7 @@ class SftpChannel(Channel):
         self.where = f"{config.user}@{config.host}:{config.port}"
         self._options = options
         self._dir = config.remote_dir
-        self._glob = getattr(config, "glob", "*")
+        self._rule = ReadyRule.of(config, options)
         archive = getattr(config, "archive_dir", None)
         self._archive = archive or posixpath.join(self._dir, "archive")
         self._session: _Session | None = None
@@ -98,16 +100,15 @@ class SftpChannel(Channel):
     # -- the contract -------------------------------------------------------------------
 
     def list(self) -> list[RemoteFile]:
-        first = self._retrying("list", self._look)
-        if self._options.settle_seconds <= 0 or not first:
-            return _ordered(first.values())
-        time.sleep(self._options.settle_seconds)
-        second = self._retrying("list", self._look)
-        same = [f for name, f in second.items() if first.get(name) == f]
-        return _ordered(same)
+        return self._rule.pick(lambda: self._retrying("list", self._look))
 
     def fetch(self, file: RemoteFile) -> Received:
-        return self._retrying(f"fetch {file.name}", lambda s: self._download(s, file))
+        got = self._retrying(f"fetch {file.name}", lambda s: self._download(s, file))
+        try:
+            return self._rule.taken(self.id, file, got)
+        except TransportError:
+            (self._spool() / safe_name(file.name)).unlink(missing_ok=True)
+            raise
 
     def done(self, file: RemoteFile) -> None:
         self._retrying(f"archive {file.name}", lambda s: self._archive_or_delete(s, file))
@@ -120,7 +121,7 @@ class SftpChannel(Channel):
 
     def probe(self) -> str:
         """Log in (host key checked) and list the remote directory once."""
-        waiting = self._retrying("list", self._look)
+        waiting = [f for f in self._retrying("list", self._look).values() if self._rule.wanted(f.name)]
         return f"logged in to {self.where}, {len(waiting)} file(s) waiting in {self._dir}"
 
     def close(self) -> None:
@@ -134,14 +135,21 @@ class SftpChannel(Channel):
     def _look(self, s: _Session) -> dict[str, RemoteFile]:
         found = {}
         for attrs in s.sftp.listdir_attr(self._dir):
-            if self._wanted(attrs):
-                found[attrs.filename] = _remote(self._dir, attrs)
+            regular = attrs.st_mode is None or stat.S_ISREG(attrs.st_mode)
+            if regular and not is_temporary(attrs.filename):
+                file = _remote(self._dir, attrs)
+                found[file.handle] = file
         return found
 
-    def _wanted(self, attrs: paramiko.SFTPAttributes) -> bool:
-        name = attrs.filename
-        regular = attrs.st_mode is None or stat.S_ISREG(attrs.st_mode)
-        return regular and not is_temporary(name) and fnmatch.fnmatchcase(name, self._glob)
+    @staticmethod
+    def _now(s: _Session, file: RemoteFile) -> RemoteFile | None:
+        """The file as the server has it now; None when it is gone."""
+        try:
+            attrs = s.sftp.stat(file.handle)
+        except FileNotFoundError:
+            return None
+        attrs.filename = file.name
+        return _remote(posixpath.dirname(file.handle), attrs)
 
     def _download(self, s: _Session, file: RemoteFile) -> Received:
         final = self._spool() / safe_name(file.name)
@@ -149,11 +157,9 @@ class SftpChannel(Channel):
         try:
             with open(part, "wb") as fh:
                 size = self._copy(s, file, fh)
-            if size != file.size:
-                raise TransportError(
-                    f"{self.id}: {file.name} changed since it was listed ({file.size} -> "
-                    f"{size} bytes); it will be fetched on the next poll"
-                )
+            now = self._now(s, file)
+            if size != file.size or not unchanged(file, now):
+                raise changed(self.id, file, now)
             part.replace(final)
         finally:
             part.unlink(missing_ok=True)
@@ -178,6 +184,15 @@ class SftpChannel(Channel):
         return len(data)
 
     def _archive_or_delete(self, s: _Session, file: RemoteFile) -> None:
+        now = self._now(s, file)
+        if now is not None:  # else gone already: moved by us before a dropped connection
+            if not unchanged(file, now):
+                raise changed(self.id, file, now)
+            self._move(s, file)
+        if file.marker is not None:
+            _ignore_missing(lambda: s.sftp.remove(file.marker or ""))
+
+    def _move(self, s: _Session, file: RemoteFile) -> None:
         if getattr(self.config, "delete", False):
             _ignore_missing(lambda: s.sftp.remove(file.handle))
             return
@@ -342,11 +357,6 @@ def _remote(folder: str, attrs: paramiko.SFTPAttributes) -> RemoteFile:
     mtime = datetime.fromtimestamp(attrs.st_mtime, UTC) if attrs.st_mtime is not None else None
     handle = posixpath.join(folder, attrs.filename)
     return RemoteFile(attrs.filename, attrs.st_size or 0, mtime, handle)
-
-
-def _ordered(files: Iterable[RemoteFile]) -> list[RemoteFile]:
-    oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(files, key=lambda f: (f.mtime or oldest, f.name))
 
 
 def _is_reply(exc: BaseException) -> bool:

@@ -28,6 +28,8 @@ __all__ = [
 AckKind = Literal["997", "999"]
 _MAX_AK5_CODES = 5
 _MAX_AK9_CODES = 5
+_MAX_AK4 = 99
+"""AK4 (IK4) repeats at most 99 times per AK3 (IK3) in the 997 and 999."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +122,8 @@ def _segment_errors(outcome: SetOutcome, kind: AckKind) -> Iterator[Segment]:
                       (_segment_code(first.segment_id), str(first.segment_position or 0), first.loop_id or "", code))
         if kind == "999" and outcome.business_id:
             yield Segment("CTX", (Composite(outcome.business_id),))
-        for f in errors:
-            if f.level is Level.ELEMENT:
-                yield _element_error(f, kind)
+        for f in [f for f in errors if f.level is Level.ELEMENT][:_MAX_AK4]:
+            yield _element_error(f, kind)
 
 
 def _element_error(f: Finding, kind: AckKind) -> Segment:

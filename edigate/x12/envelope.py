@@ -17,7 +17,7 @@ from typing import Union
 from edigate.errors import NotX12Error
 from edigate.x12 import checks
 from edigate.x12.delimiters import Delimiters
-from edigate.x12.findings import Finding, Level, Severity, no_errors
+from edigate.x12.findings import FileFindings, Finding, Level, Severity, no_errors
 from edigate.x12.segment import Composite, Element, Repeats, Segment, element_text
 from edigate.x12.tokenizer import Note, Source, Tokenizer
 
@@ -27,6 +27,11 @@ __all__ = [
 ]
 
 _CONTROL = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
+MAX_SET_SEGMENTS = 200_000
+"""Segments of one set kept for validation; past them a set is rejected (AK5 5), read to its
+SE and counted, so memory stays flat however long a set is."""
+MAX_ENVELOPE_FINDINGS = 100
+"""Envelope findings listed per interchange (and outside any); then one says how many more."""
 _INTERCHANGE_SERVICE = frozenset({"TA1", "TA3", "ISB", "ISE"})
 
 
@@ -141,6 +146,8 @@ Event = Union[Transaction, FunctionalGroup, Interchange]
 class _OpenSet:
     segments: list[Segment]
     findings: list[Finding] = field(default_factory=list)
+    dropped: int = 0
+    """Segments past `MAX_SET_SEGMENTS`, counted and not kept."""
 
 
 @dataclass
@@ -158,6 +165,7 @@ class _OpenInterchange:
     group_numbers: set[str] = field(default_factory=set)
     service: list[Segment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    budget: FileFindings = field(default_factory=lambda: FileFindings(MAX_ENVELOPE_FINDINGS, "interchange"))
 
 
 class EnvelopeReader:
@@ -174,6 +182,8 @@ class EnvelopeReader:
         self._out: list[Event] = []
         self.file_findings: list[Finding] = []
         """Problems outside any interchange, such as unreadable data after the last IEA."""
+        self._outside = FileFindings(MAX_ENVELOPE_FINDINGS)
+        self.max_set_segments = MAX_SET_SEGMENTS
 
     @property
     def notes(self) -> list[Note]:
@@ -202,6 +212,8 @@ class EnvelopeReader:
                         body.append(seg)
                     else:
                         self._stray(seg)
+                if body is not None and len(body) > self.max_set_segments:
+                    self._trim()  # once a batch: the loop above stays as it was
         except NotX12Error as exc:
             if count == 0:
                 raise
@@ -209,8 +221,16 @@ class EnvelopeReader:
         finally:
             self.segment_count = count
         self._close_interchange(None)
+        if (rest := self._outside.rest(level=Level.INTERCHANGE, code="022", file=self.name)) is not None:
+            self.file_findings.append(rest)
         yield from out
         out.clear()
+
+    def _trim(self) -> None:
+        st = self._st
+        assert st is not None
+        st.dropped += len(st.segments) - self.max_set_segments
+        del st.segments[self.max_set_segments:]
 
     # -- findings ----------------------------------------------------------------------
 
@@ -235,9 +255,9 @@ class EnvelopeReader:
                              severity: Severity = Severity.ERROR) -> None:
         finding = self._finding(Level.INTERCHANGE, code, message, seg, element, value, hint, severity)
         if self._isa is not None:
-            self._isa.findings.append(finding)
+            self._isa.findings += self._isa.budget.take((finding,))
         else:
-            self.file_findings.append(finding)
+            self.file_findings += self._outside.take((finding,))
 
     # -- handlers ----------------------------------------------------------------------
 
@@ -305,11 +325,14 @@ class EnvelopeReader:
         if st is None:
             self._interchange_finding("022", "SE without a matching ST", seg)
             return
+        if len(st.segments) > self.max_set_segments:
+            self._trim()
         st.segments.append(seg)
         count, number, st02 = seg.get(1), seg.get(2), st.segments[0].get(2)
-        if not checks.ascii_digits(count) or int(count) != len(st.segments):
+        actual = len(st.segments) + st.dropped
+        if not checks.ascii_digits(count) or len(count) > 12 or int(count) != actual:  # SE01 is N0 1/10
             self._set_finding("4", f"SE01 says {count or 'nothing'} segments, the set has "
-                              f"{len(st.segments)} (ST and SE included)", seg, 1, count)
+                              f"{actual} (ST and SE included)", seg, 1, count)
         if number != st02:
             self._set_finding("3", f"SE02 control number {number!r} does not match ST02 {st02!r}",
                               seg, 2, number)
@@ -355,6 +378,10 @@ class EnvelopeReader:
         assert st is not None and self._isa is not None
         head = st.segments[0]
         gs = self._gs
+        if st.dropped:
+            self._set_finding("5", f"the set has more than {self.max_set_segments:,} segments; the "
+                              f"{st.dropped:,} after them were counted, not checked", None,
+                              hint="ask the sender to split the document")
         self._out.append(Transaction(head.get(1), head.get(2), tuple(st.segments), self._isa.header,
                                      gs.header if gs else None, tuple(st.findings)))
         self._st = None
@@ -403,6 +430,9 @@ class EnvelopeReader:
                                       hint="the file may be truncated; ask the sender to resend")
         else:
             self._check_iea(trailer, isa)
+        if (rest := isa.budget.rest(level=Level.INTERCHANGE, code="022", file=self.name,
+                                    interchange=isa.header.control_number)) is not None:
+            isa.findings.append(rest)
         self._out.append(Interchange(isa.header, isa.group_count, trailer, tuple(isa.service),
                                      tuple(isa.findings)))
         self._isa = None

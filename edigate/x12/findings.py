@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from edigate.x12.codes import describe
 
-__all__ = ["Finding", "Level", "Severity", "no_errors"]
+__all__ = ["FileFindings", "Finding", "FindingLimits", "Level", "Severity", "no_errors", "unlisted"]
 
 
 class Level(StrEnum):
@@ -116,3 +116,71 @@ class Finding:
 def no_errors(findings: Iterable[Finding]) -> bool:
     """True when none of ``findings`` is an error (warnings do not reject)."""
     return not any(f.is_error for f in findings)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingLimits:
+    """How many findings are listed per transaction set and per file; past either, one
+    finding says how many more there were (so an ack and an error log stay small whatever
+    a file holds)."""
+
+    per_set: int = 100
+    per_file: int = 1_000
+
+
+def unlisted(count: int, errors: bool, limit: int, scope: str, level: Level = Level.TRANSACTION,
+             code: str = "5", **where: Any) -> Finding:
+    """The one finding standing for ``count`` findings not listed. Pass ``errors`` when an
+    error is among them and none of those listed is one: the finding is then an error, so
+    the set (AK5/IK5 5: one or more segments in error) or the interchange is still rejected;
+    otherwise a warning, which leaves an ack as it would be without the cap."""
+    return Finding(level, code, f"{count} more finding(s) in this {scope} are not listed "
+                   f"(at most {limit} per {scope})", Severity.ERROR if errors else Severity.WARNING,
+                   "fix the findings listed and validate again to see the rest", **where)
+
+
+_LOCATED = (Level.SEGMENT, Level.ELEMENT)
+
+
+class FileFindings:
+    """What one file (or interchange) may still list: findings are kept up to ``limit``,
+    the rest counted."""
+
+    def __init__(self, limit: int, scope: str = "file") -> None:
+        self.limit = limit
+        self.scope = scope
+        self.kept = 0
+        self.dropped = 0
+        self.dropped_errors = False
+
+    def take(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings the file still has room for."""
+        kept = []
+        for f in findings:
+            if self.kept < self.limit:
+                self.kept += 1
+                kept.append(f)
+            else:
+                self.dropped += 1
+                self.dropped_errors = self.dropped_errors or f.is_error
+        return kept
+
+    def take_set(self, findings: Sequence[Finding], **where: Any) -> list[Finding]:
+        """`take` for one set's segment and element findings, plus one `unlisted` finding
+        when some are left out, so an ack still rejects a set whose errors did not fit. The
+        set's own findings (AK5/IK5 codes, a few at most) are always kept."""
+        before, errors_before = self.dropped, self.dropped_errors
+        self.dropped_errors = False
+        kept = [f for f in findings if f.level not in _LOCATED]
+        kept += self.take(f for f in findings if f.level in _LOCATED)
+        left_out, errors = self.dropped - before, self.dropped_errors
+        self.dropped_errors = errors_before or errors
+        if left_out:
+            kept.append(unlisted(left_out, errors and no_errors(kept), self.limit, self.scope, **where))
+        return kept
+
+    def rest(self, **where: Any) -> Finding | None:
+        """One finding for everything not listed, or None when all were."""
+        if not self.dropped:
+            return None
+        return unlisted(self.dropped, self.dropped_errors, self.limit, self.scope, **where)

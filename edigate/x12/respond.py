@@ -13,7 +13,7 @@ from typing import Literal
 
 from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, functional_ack, ta1
 from edigate.x12.checks import ascii_digits
-from edigate.x12.findings import Finding, Level
+from edigate.x12.findings import FileFindings, Finding, FindingLimits, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
 from edigate.x12.summary import TransactionCheck
 from edigate.x12.tokenizer import Source
@@ -64,17 +64,20 @@ def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
 
 def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
                 check: TransactionCheck | None = None, name: str | None = None,
-                when: dt.datetime | None = None) -> Iterator[Answer]:
+                when: dt.datetime | None = None, max_findings: int = FindingLimits().per_file) -> Iterator[Answer]:
     """Read ``source`` and yield the answer to each interchange in it.
 
     ``check`` adds structural findings per transaction (the validator); without it the
-    acks report envelope findings only.
+    acks report envelope findings only. The acks list at most ``max_findings`` of the
+    file's set findings; a set whose findings did not fit is still rejected (AK5 5).
     """
     pending = _Pending()
+    budget = FileFindings(max_findings)
     for event in EnvelopeReader(source, name=name):
         if isinstance(event, Transaction):
-            extra = tuple(check(event)) if check else ()
-            pending.sets.append(SetOutcome(event.set_id, event.control_number, event.findings + extra,
+            found = budget.take_set((*event.findings, *(check(event) if check else ())),
+                                    transaction=event.control_number, set_id=event.set_id)
+            pending.sets.append(SetOutcome(event.set_id, event.control_number, tuple(found),
                                            event.implementation_reference))
         elif isinstance(event, FunctionalGroup):
             kind = _kind(request, event.header)

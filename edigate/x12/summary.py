@@ -13,7 +13,7 @@ from typing import Any
 from edigate.x12.envelope import (
     EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, InterchangeHeader, Transaction,
 )
-from edigate.x12.findings import Finding, no_errors
+from edigate.x12.findings import FileFindings, Finding, FindingLimits, no_errors
 from edigate.x12.tokenizer import Note, Source
 
 TransactionCheck = Callable[[Transaction], Sequence[Finding]]
@@ -99,12 +99,13 @@ class _Builder:
     groups: list[GroupSummary] = field(default_factory=list)
     sets: list[SetSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    budget: FileFindings = field(default_factory=lambda: FileFindings(FindingLimits().per_file))
 
     def add(self, event: Transaction | FunctionalGroup | Interchange, check: TransactionCheck | None) -> None:
-        self.findings.extend(event.findings)
+        self.findings += self.budget.take(event.findings)
         if isinstance(event, Transaction):
             extra = [f.located(file=self.file) for f in check(event)] if check else []
-            self.findings.extend(extra)
+            self.findings += self.budget.take(extra)
             self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
                                         event.segments[0].offset, event.accepted and no_errors(extra)))
         elif isinstance(event, FunctionalGroup):
@@ -119,16 +120,20 @@ class _Builder:
             self.groups.clear()
 
 
-def summarize(source: Source, *, name: str | None = None, check: TransactionCheck | None = None) -> FileSummary:
+def summarize(source: Source, *, name: str | None = None, check: TransactionCheck | None = None,
+              max_findings: int = FindingLimits().per_file) -> FileSummary:
     """Read a whole file and summarize its envelopes, findings and tolerated quirks.
 
-    ``check`` adds findings per transaction set (the structural validator).
+    ``check`` adds findings per transaction set (the structural validator). Past
+    ``max_findings``, one finding says how many more there were.
     """
     reader = EnvelopeReader(source, name=name)
-    builder = _Builder(reader.name)
+    builder = _Builder(reader.name, budget=FileFindings(max_findings))
     for event in reader:
         builder.add(event, check)
-    builder.findings.extend(reader.file_findings)
+    builder.findings += builder.budget.take(reader.file_findings)
+    if (rest := builder.budget.rest(file=reader.name)) is not None:
+        builder.findings.append(rest)
     return FileSummary(reader.name, reader.segment_count, tuple(builder.interchanges),
                        tuple(builder.findings), tuple(reader.notes))
 

@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 from edigate.x12.checks import ascii_digits, valid_date, valid_time
 from edigate.x12.envelope import Transaction
-from edigate.x12.findings import Finding, Level, Severity
+from edigate.x12.hierarchy import hierarchy_problems
+from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
 from edigate.x12.segment import Composite, Element, Repeats, Segment
 from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec, SpecLibrary, Rule, parse_syntax
 
@@ -55,12 +56,19 @@ class _Walk:
     checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]]
     """Element problems by segment spec and content: an order's N1, PO4 or PID often repeats
     another's, and the answer depends on nothing else."""
+    cap: int = 100
     findings: list[Finding] = field(default_factory=list)
     stack: list[_Frame] = field(default_factory=list)
     line_loops: int = 0
+    dropped: int = 0
+    dropped_errors: bool = False
 
     def finding(self, level: Level, code: str, message: str, seg: Segment | None, position: int,
                 loop_id: str = "", **more: object) -> None:
+        if len(self.findings) >= self.cap:  # counted, not kept: memory stays flat
+            self.dropped += 1
+            self.dropped_errors = self.dropped_errors or more.get("severity", Severity.ERROR) is Severity.ERROR
+            return
         tx = self.tx
         self.findings.append(Finding(
             level, code, message, transaction=tx.control_number, set_id=tx.set_id,
@@ -73,15 +81,17 @@ class _Walk:
 class Validator:
     """Validates transaction sets with the specs of a `SpecLibrary`."""
 
-    def __init__(self, library: SpecLibrary | None = None) -> None:
+    def __init__(self, library: SpecLibrary | None = None, limits: FindingLimits = FindingLimits()) -> None:
         self.library = library or SpecLibrary()
+        self.limits = limits
         self._checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]] = {}
 
     def __call__(self, tx: Transaction) -> list[Finding]:
         return self.validate(tx)
 
     def validate(self, tx: Transaction) -> list[Finding]:
-        """Every structural problem of ``tx``; an unsupported set is one AK5 1 finding."""
+        """Every structural problem of ``tx``, up to `FindingLimits.per_set` and then one
+        finding saying how many more; an unsupported set is one AK5 1 finding."""
         version = tx.group.version if tx.group else ""
         spec = self.library.get(tx.set_id, version)
         if spec is None:
@@ -92,16 +102,16 @@ class Validator:
                             group=tx.group.control_number if tx.group else None)]
         if len(self._checked) > _CHECKED:
             self._checked.clear()
-        return _walk(spec, tx, self._checked)
+        return _walk(spec, tx, self._checked, self.limits.per_set)
 
 
 def validate_transaction(tx: Transaction, library: SpecLibrary | None = None) -> list[Finding]:
     return Validator(library).validate(tx)
 
 
-def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]]
-          ) -> list[Finding]:
-    walk = _Walk(tx, checked)
+def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]],
+          cap: int) -> list[Finding]:
+    walk = _Walk(tx, checked, cap)
     root = spec.root
     walk.stack.append(_Frame(root, 0, [1] + [0] * (len(root.children) - 1)))
     body = tx.segments[1:]
@@ -114,6 +124,13 @@ def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element
     else:
         _close(walk, 0, None, len(tx.segments))
     _check_counts(walk, spec)
+    if "HL" in spec.segment_ids:
+        _check_hierarchy(walk)
+    if walk.dropped:
+        errors = walk.dropped_errors and no_errors(walk.findings)
+        walk.findings.append(unlisted(walk.dropped, errors, cap, "set", transaction=tx.control_number,
+                                      set_id=tx.set_id, interchange=tx.interchange.control_number,
+                                      group=tx.group.control_number if tx.group else None))
     return walk.findings
 
 
@@ -226,6 +243,13 @@ def _check_counts(walk: _Walk, spec: SetSpec) -> None:
     walk.finding(Level.ELEMENT, "I12", f"CTT01 says {ctt.get(1)} line items, the set has {walk.line_loops} "
                  f"{_LINE_LOOPS[spec.set_id]} loops", ctt, position, element=1, element_ref="354",
                  value=ctt.get(1), severity=Severity.WARNING, hint="the sender's count is wrong or lines are missing")
+
+
+def _check_hierarchy(walk: _Walk) -> None:
+    for p in hierarchy_problems(walk.tx.segments):
+        walk.finding(Level.SEGMENT, "8", "HL has data element errors", p.segment, p.position, "HL")
+        walk.finding(Level.ELEMENT, "7", p.message, p.segment, p.position, "HL", element=p.element,
+                     element_ref=p.ref, value=p.value, hint="each HL02 must name an HL01 given before it")
 
 
 # -- elements ------------------------------------------------------------------------

@@ -57,3 +57,14 @@ def test_mistakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "edigate.yaml:3: as2: private_key and certificate go together: set both or neither",
         "edigate.yaml:5: retension_days: unknown key (did you mean 'retention_days'?)",
     ]
+
+
+def test_finding_caps_are_settings_with_bounds(tmp_path: Path) -> None:
+    from edigate.x12.findings import FindingLimits
+
+    assert default_workspace(tmp_path).findings.limits() == FindingLimits(per_set=100, per_file=1_000)
+    (tmp_path / "edigate.yaml").write_text("findings:\n  per_set: 5\n  per_file: 20\n")
+    assert load_workspace(tmp_path).findings.limits() == FindingLimits(per_set=5, per_file=20)
+    (tmp_path / "edigate.yaml").write_text("findings:\n  per_set: 0\n  per_file: 20\n")
+    with pytest.raises(ConfigError, match=r"edigate.yaml:2: findings.per_set: "):
+        load_workspace(tmp_path)

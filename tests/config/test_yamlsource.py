@@ -102,3 +102,26 @@ def test_any_text_gives_a_document_or_a_config_error(text: str) -> None:
         parse_yaml(text, "f.yaml")
     except ConfigError as exc:
         assert all(p.file == "f.yaml" for p in exc.problems)
+
+
+def test_a_file_above_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from edigate.config.yamlsource import MAX_BYTES, load_yaml
+
+    big = tmp_path / "partner.yaml"
+    with open(big, "wb") as fh:
+        fh.write(b"id: x\nname: [")  # broken YAML too: parsing it would say so, reading it must not get there
+        fh.truncate(100 * MAX_BYTES)  # sparse: 200 MiB on paper
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError, match=r"partner.yaml: the file is larger than 2,097,152 bytes"):
+            load_yaml(big)
+        assert tracemalloc.get_traced_memory()[1] < 3 * MAX_BYTES
+    finally:
+        tracemalloc.stop()
+    small = tmp_path / "small.yaml"
+    small.write_text("id: x\n")
+    assert load_yaml(small, max_bytes=6).root is not None
+    with pytest.raises(ConfigError, match="larger than 5 bytes"):
+        load_yaml(small, max_bytes=5)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from edigate.errors import StoreError, TransportError
 from edigate.transport import MemoryChannel, Received, RemoteFile
 from edigate.transport.fetching import fetch_ahead
+from edigate.transport.ready import LEFT
 
 
 class Flaky(MemoryChannel):
@@ -140,3 +141,30 @@ def test_stopping_finishes_the_file_in_hand() -> None:
     assert fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name),
                        stopping=lambda: len(recorded) == 3) == 3
     assert sorted(channel.archive) == recorded and len(channel.inbox) == 47
+
+
+class Changing(MemoryChannel):
+    """A memory channel that leaves one file at its fetch (not finished yet), and one at its
+    done (the partner wrote on after the fetch)."""
+
+    def __init__(self) -> None:
+        super().__init__("changing", {f"f{n}.edi": b"x" * (n + 1) for n in range(5)})
+
+    def fetch(self, file: RemoteFile) -> Received:
+        if file.name == "f1.edi":
+            raise TransportError("changing: f1.edi is left for the next poll: it is not finished", code=LEFT)
+        return super().fetch(file)
+
+    def done(self, file: RemoteFile) -> None:
+        if file.name == "f3.edi":
+            raise TransportError("changing: f3.edi changed since it was listed", code=LEFT)
+        super().done(file)
+
+
+def test_files_the_channel_leaves_are_neither_recorded_nor_done_and_the_others_go_on() -> None:
+    channel = Changing()
+    recorded: list[str] = []
+    assert fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name)) == 4
+    assert recorded == ["f0.edi", "f2.edi", "f3.edi", "f4.edi"]  # f3 was recorded before it changed
+    assert sorted(channel.archive) == ["f0.edi", "f2.edi", "f4.edi"]
+    assert sorted(channel.inbox) == ["f1.edi", "f3.edi"]  # both there for the next poll

@@ -106,33 +106,35 @@ def test_missing_folder_is_a_transport_error(options: ChannelOptions) -> None:
         _channel(options).list()
 
 
-def test_send_replaces_atomically(tmp_path: Path, options: ChannelOptions) -> None:
+def test_send_never_shows_a_partial_file(tmp_path: Path, options: ChannelOptions) -> None:
     channel = open_channel(FolderTarget(path="out"), "p.out", options)
-    versions = [bytes([65 + n]) * 200_000 for n in range(4)]
+    versions = [bytes([65 + n]) * 200_000 for n in range(8)]
+    targets = [tmp_path / "out" / f"997-{n}.edi" for n in range(len(versions))]
     seen: set[bytes] = set()
     stop = threading.Event()
-    target = tmp_path / "out" / "997.edi"
 
     def reader() -> None:
-        while not stop.is_set():
-            try:
-                seen.add(target.read_bytes())
-            except FileNotFoundError:
-                pass
+        while True:
+            last = stop.is_set()
+            for target in targets:
+                try:
+                    seen.add(target.read_bytes())
+                except FileNotFoundError:
+                    pass
+            if last:
+                return  # one whole look after the last send
 
     thread = threading.Thread(target=reader)
     thread.start()
     try:
-        for _ in range(5):
-            for data in versions:
-                sent = channel.send("997.edi", data)
+        for n, data in enumerate(versions):
+            sent = channel.send(f"997-{n}.edi", data)
     finally:
         stop.set()
         thread.join()
-    assert seen <= set(versions) and seen
-    assert sent.name == "997.edi" and sent.size == 200_000
-    assert os.listdir(tmp_path / "out") == ["997.edi"]
-    assert target.read_bytes() == versions[-1]
+    assert seen == set(versions)
+    assert sent.name == "997-7.edi" and sent.size == 200_000
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(t.name for t in targets)
 
 
 def test_send_sanitizes_the_name(tmp_path: Path, options: ChannelOptions) -> None:

@@ -15,7 +15,7 @@ from edigate.transport.folder import SYNCFS_FROM
 def test_send_many_writes_every_file_whole_and_leaves_no_temporaries(tmp_path: Path, options: ChannelOptions) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "po3.json").write_bytes(b"an older export")
+    (out / "po3.json").write_bytes(b'{"n": 3}\n')  # delivered before, by a stage that was cut short
     files = [(f"po{n}.json", f'{{"n": {n}}}\n'.encode()) for n in range(25)] + [("../escape.json", b"{}")]
     with open_channel(FolderConfig(path=("out",)), "p.out", options) as channel:
         sent = channel.send_many(files)
@@ -36,3 +36,24 @@ def test_send_many_failing_midway_leaves_no_partial_or_hidden_file(tmp_path: Pat
         channel.send_many([(f"po{n}.json", b"{}") for n in range(count)])
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert (out / "po2.json" / "x").read_text() == "keep"
+
+
+@pytest.mark.parametrize("count", [1, SYNCFS_FROM + 4], ids=["one-by-one", "one-sync"])
+def test_send_many_never_replaces_a_different_file(tmp_path: Path, options: ChannelOptions, count: int) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "po0.json").write_bytes(b"another order's export")
+    with open_channel(FolderConfig(path=("out",)), "p.out", options) as channel, \
+            pytest.raises(TransportError, match=r"not replaced \(po0.json\)"):
+        channel.send_many([(f"po{n}.json", b"{}") for n in range(count)])
+    assert (out / "po0.json").read_bytes() == b"another order's export"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_send_refuses_to_replace_and_accepts_the_same_bytes_again(tmp_path: Path, options: ChannelOptions) -> None:
+    with open_channel(FolderConfig(path=("out",)), "p.out", options) as channel:
+        channel.send("a.json", b"first")
+        assert channel.send("a.json", b"first").name == "a.json"  # a resend of what is there
+        with pytest.raises(TransportError, match="not replaced"):
+            channel.send("a.json", b"second")
+    assert (tmp_path / "out" / "a.json").read_bytes() == b"first"

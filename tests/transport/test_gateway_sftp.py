@@ -142,3 +142,23 @@ def test_answers_wait_for_the_server_and_go_out_once(gateway: Gateway, pipeline:
     assert gateway.retry_sends(older_than=dt.timedelta(0)) == 0
     assert_each_received_once(pipeline, names, inbox)
     assert_each_answered_once(pipeline, outbox)
+
+
+def test_a_writer_that_pauses_longer_than_the_settle_time_keeps_its_file(gateway: Gateway, pipeline: Pipeline,
+                                                                          remote_dirs: tuple[Path, Path]) -> None:
+    from tests.transport.test_ready import Writer
+
+    inbox, outbox = remote_dirs
+    whole = po_file(1) + po_file(2)
+    writer = Writer(inbox / "po0001.edi", whole, [len(po_file(1)) + 500])
+    writer.step()  # then a pause far longer than the settle time: the looks agree, the file is cut
+    assert gateway.poll("bigbox") == 0 and gateway.poll("bigbox") == 0
+    assert (inbox / "po0001.edi").stat().st_size == len(po_file(1)) + 500
+    writer.step()
+    assert gateway.poll("bigbox") == 1
+    gateway.process()
+    [tx] = pipeline.store.transmissions()
+    assert pipeline.archive.get(tx.sha256) == whole and tx.status is Status.DONE
+    assert_each_received_once(pipeline, ["po0001.edi"], inbox)
+    names = sorted(p.name for p in outbox.iterdir())
+    assert [n.split("-")[0] for n in names] == ["855"] * 4 + ["997"] * 2  # each interchange answered
