@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import multiprocessing
 import os
 import queue
@@ -71,6 +72,8 @@ from edigate.x12.respond import answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_LEASE", "INBOX", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
 
@@ -242,7 +245,7 @@ class Pipeline:
 
     def _abandon(self, transmission_id: int, exc: Exception) -> Transmission:
         stage = self.store.transmission(transmission_id).stage or "receive"
-        self.store.add_errors(transmission_id, [failure_entry(stage, exc)])
+        self.store.add_errors(transmission_id, [_failed(transmission_id, stage, exc)])
         return self.store.set_status(transmission_id, Status.FAILED, stage=stage)
 
     def _process(self, tx: Transmission) -> Transmission:
@@ -340,7 +343,7 @@ class Pipeline:
         except _ClaimLost:
             raise
         except Exception as exc:
-            entry = failure_entry(name, exc)
+            entry = _failed(run.tx.id, name, exc)
             event = opened[0] if opened and not whole else self.store.start_stage(
                 run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
             if event is None:
@@ -852,6 +855,15 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
         return dump_segments(flow.outbound_855.render(ack))
     except EdigateError:
         return None
+
+
+def _failed(transmission_id: int, stage: str, exc: Exception) -> ErrorEntry:
+    """The error-log line of a stage that could not go on; a bug is also logged, one line on
+    stderr and its traceback in the debug log."""
+    entry = failure_entry(stage, exc)
+    if not isinstance(exc, EdigateError):
+        log.error("transmission %s: %s stage: %s", transmission_id, stage, entry.message, exc_info=exc)
+    return entry
 
 
 def _severity(is_error: bool) -> Severity:
