@@ -21,6 +21,7 @@ from edigate.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
 if TYPE_CHECKING:
+    from edigate.partners import Partner
     from edigate.workspace import Workspace
 
 __all__ = ["main"]
@@ -140,6 +141,8 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
 
     check = None if args.envelope_only else Validator()
     summary = summarize(args.file, check=check)
+    if args.ack in ("997", "999"):
+        _refuse_acking_acks(summary, args.ack)
     if args.ack:
         _write_acks(args, out, check)
     if args.json:
@@ -152,6 +155,15 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
         errors = sum(f.is_error for f in summary.findings)
         print(f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors", file=out)
     return 0 if summary.valid else 1
+
+
+def _refuse_acking_acks(summary: FileSummary, kind: str) -> None:
+    """Functional acks are never acknowledged: a file of nothing but acks gets no 997/999."""
+    ids = {g.header.functional_id for i in summary.interchanges for g in i.groups if g.header is not None}
+    if ids <= {"FA"}:
+        what = "functional acknowledgments (997/999)" if ids else "no functional group"
+        raise UsageError(f"{summary.file}: holds {what}, which no {kind} answers; "
+                         "use --ack ta1 to acknowledge the interchange")
 
 
 def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:
@@ -238,17 +250,25 @@ def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Every problem of the chosen partners (their files, rules, data files, maps against
+    the spec, expressions), one ``file:line: path: message`` a line; exit 2 when any."""
     from edigate.errors import ConfigError
-    from edigate.partners import check_partner, load_partners
+    from edigate.partners import read_partners
+    from edigate.prepared import PreparedPartners
 
     ws = _workspace()
-    partners = load_partners(ws.partners_path)
-    if args.partner is not None and args.partner not in partners:
+    partners, problems = read_partners(ws.partners_path)
+    known = set(partners) | {Path(p.file).stem for p in problems}
+    if args.partner is not None and args.partner not in known:
         raise UsageError(f"no partner {args.partner!r}; known: {', '.join(sorted(partners))}")
-    chosen = [partners[args.partner]] if args.partner else [partners[k] for k in sorted(partners)]
-    problems = [p for partner in chosen for p in check_partner(partner, ws.maps_path)]
+    chosen = [partners[k] for k in sorted(partners) if args.partner in (None, k)]
+    if args.partner is not None:
+        problems = [p for p in problems if Path(p.file).stem == args.partner]
+    prepared = PreparedPartners(ws, partners)
+    problems += [p for partner in chosen for p in prepared[partner.id].problems]
     if problems:
         raise ConfigError(problems)
+    as2_keys_check(ws, chosen)
     for partner in chosen:
         print(f"{partner.id}: ok", file=out)
     if args.connect:
@@ -258,6 +278,20 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
         with open_store(ws) as store:
             return check_connections(ws, chosen, out, store)
     return 0
+
+
+def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
+    """Our AS2 key and certificate, and the AS2 partners' certificates, load and match."""
+    from edigate.as2.keys import check_keys
+    from edigate.as2.model import As2Partner, OurKeys
+
+    channels = [c for p in chosen for c in (p.channels.inbound, p.channels.outbound)
+                if c is not None and c.type == "as2"]
+    if not channels or ws.as2 is None or ws.as2.private_key is None:
+        return
+    keys = OurKeys.from_listener(ws.as2, root=ws.root)
+    check_keys(keys, [As2Partner.from_channel(c, root=ws.root, default_our_id=keys.as2_id)
+                      for c in channels])
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:

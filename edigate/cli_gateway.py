@@ -297,17 +297,21 @@ def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate import receipts
+
     with _gateway() as gw:
         t = gw.store.transmission(args.id)
         stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
         documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
         duplicate = _duplicate_json(gw.store, t)
+        mdns = receipts.by_output(gw.store, outbounds)
     if args.json:
         _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
                "errors": [_plain(e) for e in errors],
                "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
                              for d in documents],
-               "outputs": [_plain(o) for o in outbounds]}, out)
+               "outputs": [{**_plain(o), "receipt": receipts.receipt_json(mdns.get(o.id))}
+                           for o in outbounds]}, out)
         return 0
     print(f"transmission {t.id}: {t.status.value} (stage {t.stage or '-'}), partner {t.partner}, "
           f"channel {t.channel}, file {t.file_name!r}, {t.size} bytes, sha256 {t.sha256[:16]}...", file=out)
@@ -321,7 +325,8 @@ def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
     for d in documents:
         print(f"  {d.kind.value} {d.key}: {d.status.value}", file=out)
     for o in outbounds:
-        print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}", file=out)
+        print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}"
+              f"{receipts.receipt_text(mdns.get(o.id))}", file=out)
     print(f"  {len(errors)} error log entries (edigate tx errors {t.id})", file=out)
     return 0
 
@@ -335,7 +340,12 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
 
     for e in errors:
-        where = " ".join(x for x in (f"ST02 {e.st02}" if e.st02 else "", f"{e.segment_id}" if e.segment_id else "",
+        item = f"SKU {e.sku}" if e.sku else f"item {e.buyer_item}" if e.buyer_item else ""
+        if e.sku and e.buyer_item:
+            item += f" (buyer item {e.buyer_item})"
+        where = " ".join(x for x in (f"PO {e.po_number}" if e.po_number else "", f"ST02 {e.st02}" if e.st02 else "",
+                                     f"line {e.line_number}" if e.line_number else "", item,
+                                     f"{e.segment_id}" if e.segment_id else "",
                                      f"@{e.segment_position}" if e.segment_position else "",
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""

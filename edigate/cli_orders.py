@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from edigate.archive import Archive
     from edigate.orders import OrderChain
     from edigate.partners import Partner
-    from edigate.store import Document, Outbound, Store
+    from edigate.store import As2Message, Document, Outbound, Store
     from edigate.workspace import Workspace
 
 __all__ = ["add_commands"]
@@ -132,23 +132,27 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate import receipts
     from edigate.orders import find_order, order_chain
 
     with _desk() as desk:
         doc = find_order(desk.store, args.ref, args.partner)
         chain = order_chain(desk.store, doc.partner, doc.key.rsplit(":", 1)[0])
         errors = desk.store.errors(chain.transmission.id) if chain.transmission else []
+        mdns = receipts.by_output(desk.store, chain.outbounds)
     if args.json:
-        _dump(_chain_json(chain), out)
+        _dump(_chain_json(chain, mdns), out)
         return 0
-    _print_chain(chain, out)
+    _print_chain(chain, out, mdns)
     for e in errors:
-        if e.stage == "rules":
-            print(f"  finding {e.code}: {e.message}", file=out)
+        if e.stage == "rules" and e.po_number in (None, chain.po_number):  # not the file's other orders'
+            line = f" line {e.line_number}" + (f" ({e.sku})" if e.sku else "") if e.line_number else ""
+            print(f"  finding{line} {e.code}: {e.message}", file=out)
     return 0
 
 
-def _print_chain(chain: OrderChain, out: TextIO) -> None:
+def _print_chain(chain: OrderChain, out: TextIO, mdns: Mapping[int, As2Message] | None = None) -> None:
+    from edigate import receipts
     from edigate.orders.stored import purpose_of
     from edigate.transport.names import shown
 
@@ -164,7 +168,7 @@ def _print_chain(chain: OrderChain, out: TextIO) -> None:
         due = f", due {o.ack_due_at:%Y-%m-%d %H:%M}" if o.ack_status.value == "pending" and o.ack_due_at else ""
         result = f": {o.ack_result}" if o.ack_result else ""
         print(f"  {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02} {'sent' if o.sent_at else 'queued'}; "
-              f"ack {o.ack_status.value}{due}{result}", file=out)
+              f"ack {o.ack_status.value}{due}{result}{receipts.receipt_text((mdns or {}).get(o.id))}", file=out)
     for e in chain.events:
         print(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.actor} {e.action.value} {e.target}: {e.note}", file=out)
 
@@ -316,14 +320,17 @@ def _outbound_json(o: Outbound) -> dict[str, Any]:
             "ack_result": o.ack_result, "ack_transmission_id": o.ack_transmission_id}
 
 
-def _chain_json(chain: OrderChain) -> dict[str, Any]:
+def _chain_json(chain: OrderChain, mdns: Mapping[int, As2Message] | None = None) -> dict[str, Any]:
+    from edigate import receipts
+
     t = chain.transmission
     return {"order": {**_doc_json(chain.order, chain), "body": json.loads(chain.order.body),
                       "decided": json.loads(chain.order.decided) if chain.order.decided else None},
             "versions": [_doc_json(d, chain) for d in chain.versions],
             "transmission": None if t is None else {"id": t.id, "file_name": t.file_name, "isa13": t.isa13,
                                                     "status": t.status.value},
-            "outbounds": [_outbound_json(o) for o in chain.outbounds],
+            "outbounds": [{**_outbound_json(o), "receipt": receipts.receipt_json((mdns or {}).get(o.id))}
+                          for o in chain.outbounds],
             "audit": [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action.value, "target": e.target,
                        "note": e.note} for e in chain.events]}
 

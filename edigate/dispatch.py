@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from edigate import receipts
 from edigate.archive import Archive
 from edigate.store import Outbound, Store
 from edigate.transport import Channel
@@ -27,8 +28,9 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
 
     A file that answers several records (one interchange recorded per document) is sent
     once. A record is stamped only after its file was sent: a crash in between sends the
-    file again rather than never. A file whose receipt comes later (an AS2 async MDN) is
-    remembered, so the listener can match that receipt to it. Stops between two outputs
+    file again rather than never. A file with a receipt (an AS2 MDN) is recorded before it
+    goes, so the listener can match a receipt however fast it comes, and the receipt is
+    kept (`edigate.receipts`). Stops between two outputs
     once ``stopping()``; a `TransportError` ends the iteration, and the outputs not yet
     yielded stay queued.
     """
@@ -37,10 +39,7 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
         if stopping():
             return
         if out.sha256 not in sent:
-            went = channel.send(output_name(out), archive.get(out.sha256))
+            channel.send_noting(output_name(out), archive.get(out.sha256), receipts.noter(store, archive, out))
             sent.add(out.sha256)
-            if (receipt := went.awaiting) is not None:
-                store.await_mdn(message_id=receipt.message_id, partner=out.partner, as2_id=receipt.remote_id,
-                                mic=receipt.digest, outbound_id=out.id)
         store.mark_sent(out.id)
         yield out

@@ -1,8 +1,8 @@
-"""A partner's maps, rules and envelope, loaded once: what the pipeline and the order desk
-apply to each file and order (validator, inbound 850 map, 855 map, rules and decision,
-ack policy, our envelope). Nothing here touches the store or a channel, except stock
-taken through `Inventory` and purposes applied to earlier orders (`edigate.purposes`) once
-an order is stored.
+"""A partner's maps, rules and envelope, prepared once (`edigate.prepared`): what the
+pipeline and the order desk apply to each file and order (validator, inbound 850 map, 855
+map, rules and decision, ack policy, our envelope). Nothing here touches the store or a
+channel, except stock taken through `Inventory` and purposes applied to earlier orders
+(`edigate.purposes`) once an order is stored.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ import datetime as dt
 from dataclasses import replace
 
 from edigate.decision import Decision, Outcome, as_decided, decide
+from edigate.errors import ConfigError
 from edigate.inventory import Inventory
+from edigate.locate import locate
 from edigate.mapping.cache import MapCache
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.outbound import OutboundMap
 from edigate.model import Order, Purpose
 from edigate.partners import Partner
+from edigate.prepared import Prepared, prepare
 from edigate.purposes import Amendments
-from edigate.rules import RuleSet, check_order, load_rules
+from edigate.rules import RuleSet, check_order
 from edigate.workspace import Workspace
 from edigate.x12.envelope import Party
 from edigate.x12.respond import AckRequest
@@ -33,7 +36,8 @@ class Flow:
 
     def __init__(self, workspace: Workspace, partner: Partner, numbers: ControlNumbers, *,
                  today: dt.date | None = None, validator: Validator | None = None,
-                 stock: Inventory | None = None, maps: MapCache | None = None) -> None:
+                 stock: Inventory | None = None, maps: MapCache | None = None,
+                 prepared: Prepared | None = None) -> None:
         self.workspace = workspace
         self.stock = stock
         """Where available-to-promise takes stock; without it (no store) ``rules.atp`` does not run."""
@@ -41,15 +45,25 @@ class Flow:
         self.numbers = numbers
         self.today = today or dt.date.today()
         self.validator = validator or Validator()
-        maps = maps or MapCache(workspace.maps_path)
-        self.inbound: InboundMap = maps.inbound(partner.documents.inbound["850"])
+        ready = (prepared or prepare(partner, workspace, maps=maps, specs=self.validator.library)).require()
+        if "850" not in ready.inbound:
+            raise ConfigError(f"partner {partner.id} names no inbound 850 map (documents.inbound.850)")
+        assert ready.rules is not None  # a partner without problems has its rules built
+        self.inbound: InboundMap = ready.inbound["850"]
         name_855 = partner.documents.outbound.get("855")
-        self.outbound_855: OutboundMap | None = maps.outbound(name_855) if name_855 else None
-        self.rules: RuleSet = load_rules(partner.rules, file=partner.file, root=workspace.root)
+        self.outbound_855: OutboundMap | None = ready.map_for(name_855) if name_855 else None
+        self.rules: RuleSet = ready.rules
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:
         """The partner's rules and policy applied to one order; once it is stored, its stock
-        and its purpose too (a cancel, change or replace applied to the earlier order)."""
+        and its purpose too (a cancel, change or replace applied to the earlier order). Each
+        finding names its PO, control numbers, line, SKU and segment (`edigate.locate`)."""
+        decision = self._decide(order, document_id)
+        if not decision.findings:
+            return decision
+        return replace(decision, findings=tuple(locate(order, decision.findings, self.rules)))
+
+    def _decide(self, order: Order, document_id: int | None) -> Decision:
         if self.stock is None or document_id is None:
             findings = check_order(order, self.rules, today=self.today)
             return decide(order, findings, self.rules.rules.policy, today=self.today)

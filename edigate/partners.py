@@ -4,7 +4,7 @@ Every mistake in a file is reported at once, each as ``file:line: path: message`
 (`edigate.errors.ConfigError`). Relative paths in a partner file (folders, known_hosts,
 certificates, ``file:`` secrets) are relative to the workspace root, the parent of the
 partners directory. Map files are referenced by name; `check_partner` reports the missing
-ones, loading does not.
+ones, loading does not (`edigate.prepared` builds and checks the maps, rules and data).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from edigate.config import Document, Map, Scalar, build, load_yaml, setting
+from edigate.config import Document, Map, Scalar, build, display_name, load_yaml, setting
 from edigate.config.channels import (
     As2Channel,
     Channel,
@@ -50,6 +50,9 @@ __all__ = [
     "check_partner",
     "load_partner",
     "load_partners",
+    "map_settings",
+    "missing_map",
+    "read_partners",
 ]
 
 _MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
@@ -151,7 +154,11 @@ class Documents:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AckPolicy:
-    """Acks we send (functional: default by version; TA1), and what we expect back."""
+    """Acks we send (functional: default by version; TA1), and what we expect back.
+
+    ``ta1`` says when an accepted interchange gets a TA1 (when ISA14 asks, always, never);
+    a rejected interchange always gets one (`edigate.x12.respond`).
+    """
 
     functional: Literal["997", "999", "none"] | None = None
     ta1: Literal["requested", "always", "never"] = "requested"
@@ -290,7 +297,7 @@ def load_partner(path: Path, *, root: Path | None = None) -> Partner:
     """
     path = Path(path)
     root = root if root is not None else path.resolve().parent.parent
-    document = _with_id_check(load_yaml(path), path.stem)
+    document = _with_id_check(load_yaml(path, display=display_name(path)), path.stem)
     built = build(Partner, document, base=root, extra={"file": document.file})
     return dataclasses.replace(built.value, lines=built.lines)
 
@@ -306,6 +313,14 @@ def _with_id_check(document: Document, expected: str) -> Document:
 
 def load_partners(directory: Path, *, root: Path | None = None) -> dict[str, Partner]:
     """Load every ``*.yaml`` in ``directory``, reporting all files' problems together."""
+    partners, problems = read_partners(directory, root=root)
+    if problems:
+        raise ConfigError(problems)
+    return partners
+
+
+def read_partners(directory: Path, *, root: Path | None = None) -> tuple[dict[str, Partner], list[ConfigProblem]]:
+    """Every partner file in ``directory`` that loads, and the problems of those that do not."""
     partners: dict[str, Partner] = {}
     problems: list[ConfigProblem] = []
     for path in sorted(Path(directory).glob("*.yaml")):
@@ -316,9 +331,7 @@ def load_partners(directory: Path, *, root: Path | None = None) -> dict[str, Par
             continue
         partners[partner.id] = partner
     problems.extend(_shared_identities(partners.values()))
-    if problems:
-        raise ConfigError(problems)
-    return partners
+    return partners, problems
 
 
 def _shared_identities(partners: Iterable[Partner]) -> Iterator[ConfigProblem]:
@@ -336,23 +349,27 @@ def _shared_identities(partners: Iterable[Partner]) -> Iterator[ConfigProblem]:
             yield ConfigProblem(partner.file, partner.lines.get(path), path, message)
 
 
-def check_partner(partner: Partner, maps_dir: Path) -> list[ConfigProblem]:
-    """Problems that need more than the partner file: today, map files that do not exist."""
-    problems = []
+def map_settings(partner: Partner) -> Iterator[tuple[str, str, str, str]]:
+    """(setting, set id, map name, version) of every map the partner names."""
     for direction in ("inbound", "outbound"):
         flows: Mapping[str, str] = getattr(partner.documents, direction)
         for set_id, name in flows.items():
-            candidate = Path(maps_dir) / f"{name}.yaml"
-            if not candidate.exists():
-                path = f"documents.{direction}.{set_id}"
-                message = f"map {name!r} not found (looked for {candidate})"
-                problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
+            yield f"documents.{direction}.{set_id}", set_id, name, partner.version
     for i, dest in enumerate(partner.routing):
-        if dest.x12 is None:
-            continue
-        candidate = Path(maps_dir) / f"{dest.x12.map}.yaml"
-        if not candidate.exists():
-            path = f"routing[{i}].x12.map"
-            message = f"map {dest.x12.map!r} not found (looked for {candidate})"
-            problems.append(ConfigProblem(partner.file, partner.lines.get(path), path, message))
-    return problems
+        if dest.x12 is not None:
+            yield f"routing[{i}].x12.map", "940", dest.x12.map, dest.x12.version
+
+
+def missing_map(partner: Partner, setting: str, name: str, maps_dir: Path) -> ConfigProblem | None:
+    """A problem at the partner's ``setting`` when map ``name`` has no file in ``maps_dir``."""
+    candidate = Path(maps_dir) / f"{name}.yaml"
+    if candidate.exists():
+        return None
+    message = f"map {name!r} not found (looked for {candidate})"
+    return ConfigProblem(partner.file, partner.lines.get(setting), setting, message)
+
+
+def check_partner(partner: Partner, maps_dir: Path) -> list[ConfigProblem]:
+    """Map files the partner names that do not exist; `edigate.prepared` checks the rest."""
+    found = (missing_map(partner, setting, name, maps_dir) for setting, _, name, _ in map_settings(partner))
+    return [problem for problem in found if problem is not None]

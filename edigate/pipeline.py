@@ -37,12 +37,14 @@ from edigate.config.channels import Channel as ChannelConfig
 from edigate.decision import Decision
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
-from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
+from edigate.errors import ConfigError, DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
 from edigate.identify import UNKNOWN_PARTNER, Mismatch, PartnerDirectory
 from edigate.inventory import Inventory
+from edigate.locate import SetPositions
 from edigate.model import Order, PoAck, dumps, loads
 from edigate.partners import Partner
+from edigate.prepared import PreparedPartners
 from edigate.purposes import cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
 from edigate.orders import reconcile_functional_ack
@@ -56,6 +58,7 @@ from edigate.errorlog import (
 )
 from edigate.resends import earlier_attempts
 from edigate.routing import Router
+from edigate.rules import RuleFinding
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
@@ -68,7 +71,7 @@ from edigate.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.acks import ack_envelope, ta1
 from edigate.x12.findings import FileFindings, Finding
-from edigate.x12.respond import answer_file
+from edigate.x12.respond import Answer, answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
@@ -140,7 +143,7 @@ class _Run:
     sound_interchanges: set[str] = field(default_factory=set)
     """ISA13s holding at least one set the validate stage accepted."""
     rejected_interchanges: set[str] = field(default_factory=set)
-    """ISA13s whose envelope the envelope stage found in error (a rejecting TA1)."""
+    """ISA13s our TA1 rejects."""
     loaded: Flow | None = None
 
     @property
@@ -189,6 +192,8 @@ class Pipeline:
         """Findings listed per set and per file (edigate.yaml ``findings:``)."""
         self.validator = Validator(limits=self.limits)
         """One validator, so each set's compiled spec is kept between transmissions."""
+        self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
+        """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
         self.directory = PartnerDirectory(workspace, partners)
         """Who a file is from, by its envelope."""
 
@@ -284,8 +289,13 @@ class Pipeline:
         return self._finish(run, failed)
 
     def _flow(self, partner: Partner) -> Flow:
+        """The partner's flow; `ConfigError` with its one-line reason when the partner has a
+        configuration problem (the transmission then fails with it, to be reprocessed)."""
+        prepared = self.prepared[partner.id]
+        if not prepared.ready:
+            raise ConfigError(prepared.reason)
         return Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, maps=self.maps, validator=self.validator)
+                    stock=self.stock, validator=self.validator, prepared=prepared)
 
     def _finish(self, run: _Run, failed: str | None) -> Transmission:
         """The outcome rule: `done` only when each set became a stored document or was
@@ -400,8 +410,6 @@ class Pipeline:
             else:
                 read.mismatches += self.directory.interchange(run.partner.id, event.header)
                 read.first = read.first or event
-                if not event.accepted:
-                    run.rejected_interchanges.add(event.header.control_number)
         read.findings += budget.take(reader.file_findings)
         read.findings += [rest] if (rest := budget.rest()) else []
         return read
@@ -422,10 +430,10 @@ class Pipeline:
         return [said]
 
     def _answer_duplicate(self, run: _Run, first: Interchange, finding: Finding) -> None:
-        """The TA1 rejecting a resent interchange with 025 (unless the partner takes no TA1s),
-        sent by the send stage like every answer."""
+        """The TA1 rejecting a resent interchange with 025 (a rejected interchange always gets
+        its TA1, whatever ``acks.ta1``), sent by the send stage like every answer."""
         key = f"ack:{run.tx.id}:{first.header.control_number}"
-        if run.partner.acks.ta1 == "never" or key in run.recorded:
+        if key in run.recorded:
             return
         with self.store.outbound_numbers(run.partner.id) as numbers:
             data = write_interchange(ack_envelope(first.header, None), [], numbers,
@@ -449,8 +457,8 @@ class Pipeline:
             sound = not any(f.is_error for f in (*tx.findings, *found))
             if sound:
                 run.sound_interchanges.add(tx.interchange.control_number)
-            if tx.set_id == "850" and sound and tx.interchange.control_number not in run.rejected_interchanges:
-                run.accepted_sets.add(set_key(tx))  # a set of an interchange our TA1 rejects is not taken
+            if tx.set_id == "850" and sound:
+                run.accepted_sets.add(set_key(tx))
             elif tx.set_id in ("997", "999") and sound:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
@@ -459,14 +467,15 @@ class Pipeline:
             assert run.set_count is not None
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
-            for _ in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                 name=run.tx.file_name):
-                pass
+            for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
+                                      name=run.tx.file_name):
+                _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                       name=run.tx.file_name, max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+                _drop_rejected(run, answer)
         if (rest := budget.rest()) is not None:
             entries.append(_entry("validate", rest))
         self._log(run, entries)
@@ -552,6 +561,7 @@ class Pipeline:
         body is kept with its status, so the outbound stage sends it without deciding again;
         a few orders are decided again there instead, which costs less than writing them."""
         keep = False
+        positions = SetPositions(run.data, run.tx.file_name)
         for page in self._pages(run):
             keep = keep or len(page) >= min(self.bulk_855, _PAGE)
             entries: list[ErrorEntry] = []
@@ -561,9 +571,8 @@ class Pipeline:
                     decided[doc.id] = (DocumentStatus.HELD, None, None)  # never routed undecided
                     continue
                 status = _DOCUMENT_STATUS[decision.outcome]
-                entries += [ErrorEntry("rules", f.code, f.message, Severity.WARNING
-                                       if status is DocumentStatus.ACCEPTED else Severity.ERROR,
-                                       value=f.value, hint=f.hint) for f in decision.findings]
+                entries += [_rule_entry(positions.locate(f), _severity(status is not DocumentStatus.ACCEPTED))
+                            for f in decision.findings]
                 export = dumps(decision.export) if decision.export is not None else None
                 if keep or doc.status is not status or export != doc.decided:
                     decided[doc.id] = (status, _render_855(run.flow, decision.ack) if keep else None, export)
@@ -864,6 +873,21 @@ def _failed(transmission_id: int, stage: str, exc: Exception) -> ErrorEntry:
     if not isinstance(exc, EdigateError):
         log.error("transmission %s: %s stage: %s", transmission_id, stage, entry.message, exc_info=exc)
     return entry
+
+
+def _drop_rejected(run: _Run, answer: Answer) -> None:
+    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered, and
+    its ISA13 is not kept (`Pipeline._release_rejected`)."""
+    if answer.rejected:
+        run.rejected_interchanges.add(answer.answers_interchange)
+        run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
+
+
+def _rule_entry(f: RuleFinding, severity: Severity) -> ErrorEntry:
+    return ErrorEntry("rules", f.code, f.message, severity, isa13=f.isa13, gs06=f.gs06, st02=f.st02,
+                      segment_position=f.segment_position, segment_id=f.segment_id, element_position=f.element,
+                      value=f.value, hint=f.hint,
+                      po_number=f.po_number, line_number=f.line, sku=f.sku, buyer_item=f.buyer_item)
 
 
 def _severity(is_error: bool) -> Severity:

@@ -14,12 +14,13 @@ turns a short line into a finding here, like every other rule.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from edigate.config.schema import build, setting
 from edigate.config.yamlsource import Document, Map, Node, Scalar
@@ -32,11 +33,16 @@ __all__ = [
 ]
 
 Policy = Literal["hold", "reject", "accept_with_changes"]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
 class RuleFinding:
-    """One business problem of an order: ``line`` is PO101 as sent, None for the header."""
+    """One business problem of an order: ``line`` is PO101 as sent, None for the header.
+
+    Where it stands (PO number, control numbers, SKU and buyer item, segment) is filled in
+    by `edigate.locate` once the order's rules have run.
+    """
 
     code: str
     message: str
@@ -45,10 +51,25 @@ class RuleFinding:
     value: str | None = None
     expected: str | None = None
     hint: str = ""
+    po_number: str | None = dataclasses.field(default=None, kw_only=True)
+    isa13: str | None = dataclasses.field(default=None, kw_only=True)
+    gs06: str | None = dataclasses.field(default=None, kw_only=True)
+    st02: str | None = dataclasses.field(default=None, kw_only=True)
+    sku: str | None = dataclasses.field(default=None, kw_only=True)
+    """Our SKU for the line (the catalog's, else the vendor part, SKU or UPC sent)."""
+    buyer_item: str | None = dataclasses.field(default=None, kw_only=True)
+    """The buyer's own item number for the line (PO1 IN, else BP, else UPC)."""
+    segment_id: str | None = dataclasses.field(default=None, kw_only=True)
+    segment_position: int | None = dataclasses.field(default=None, kw_only=True)
+    """The segment's position in its set, ST being 1."""
+    element: int | None = dataclasses.field(default=None, kw_only=True)
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.code}: {self.message}" + (f"; {self.hint}" if self.hint else "")
+        po = f"PO {self.po_number} " if self.po_number else ""
+        line = f"line {self.line} " if self.line else ""
+        item = f"({self.sku or self.buyer_item}) " if self.sku or self.buyer_item else ""
+        where = f"{po}{line}{item}".rstrip()
+        return (f"{where}: " if where else "") + f"{self.code}: {self.message}" + (f"; {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +202,29 @@ class RuleSet:
 
 
 def load_rules(nodes: Mapping[str, Map | Scalar], *, file: str, root: Path) -> RuleSet:
-    """Validate a partner's ``rules:`` nodes (each mistake with file:line) and load data files."""
+    """Validate a partner's ``rules:`` nodes and load the data files they name; raise
+    `ConfigError` with every problem, each located (the setting's file:line, or the CSV's)."""
     entries = tuple((Scalar(key, key, _line(node)), node) for key, node in nodes.items())
     first = min((_line(n) for n in nodes.values()), default=1)
     wrapped = Map(((Scalar("rules", "rules", first), Map(entries, first)),), first)
-    rules = build(_PartnerRules, Document(file, wrapped), base=root).value.rules
-    catalog = Catalog.load(root / rules.catalog.file) if rules.catalog else None
-    stores: frozenset[str] = frozenset()
-    if rules.ship_to and rules.ship_to.stores_file:
-        stores = _stores(root / rules.ship_to.stores_file)
-    prices = _prices(root / rules.prices.file) if rules.prices and rules.prices.file else {}
-    return RuleSet(rules, catalog, stores, prices)
+    built = build(_PartnerRules, Document(file, wrapped), base=root)
+    rules, problems = built.value.rules, list[ConfigProblem]()
+
+    def read(setting: str, relative: str, loader: Callable[[Path], _T]) -> _T | None:
+        try:
+            return loader(root / relative)
+        except ConfigError as exc:
+            fallback = ConfigProblem(file, built.line_of(setting), setting, exc.message)
+            problems.extend(exc.problems or (fallback,))
+            return None
+
+    catalog = read("rules.catalog.file", rules.catalog.file, Catalog.load) if rules.catalog else None
+    stores = read("rules.ship_to.stores_file", rules.ship_to.stores_file, _stores) \
+        if rules.ship_to and rules.ship_to.stores_file else None
+    prices = read("rules.prices.file", rules.prices.file, _prices) if rules.prices and rules.prices.file else None
+    if problems:
+        raise ConfigError(problems)
+    return RuleSet(rules, catalog, stores or frozenset(), prices or {})
 
 
 def _line(node: Node) -> int:

@@ -54,6 +54,8 @@ class Periodic:
     name: str
     seconds: float
     run: Callable[[Gateway], object]
+    wanted: Callable[[Gateway], bool] = lambda _gw: True
+    """Whether this gateway runs it at all (the MDN outbox only where AS2 is set up)."""
 
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -61,6 +63,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
+    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(), wanted=lambda gw: gw.serves_as2),
 )
 
 
@@ -133,7 +136,8 @@ class Gateway:
                 trigger = IntervalTrigger(seconds=inbound.poll_seconds or DEFAULT_POLL_SECONDS, timezone=dt.UTC)
             specs.append(JobSpec(f"poll:{pid}", "poll", trigger, pid))
         for p in self.periodic.values():
-            specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
+            if p.wanted(self):
+                specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
         return specs
 
     def run(self, task: str, arg: str | None = None) -> None:
@@ -164,7 +168,8 @@ class Gateway:
             return
         from edigate.as2_listener import as2_listener
 
-        self.listener = as2_listener(self.pipeline, on_received=lambda _tx: self.wake(), port=self.as2_port)
+        self.listener = as2_listener(self.pipeline, on_received=lambda _tx: self.wake(),
+                                     on_mdn_queued=lambda: self.wake("as2-mdns"), port=self.as2_port)
         if self.listener is not None:
             self.listener.start()
             self._note("listener.started", f"AS2 listener on {self.listener.host}:{self.listener.port}")
@@ -301,6 +306,17 @@ class Gateway:
             self.pipeline.process(tx)
             done += 1
         return done
+
+    @property
+    def serves_as2(self) -> bool:
+        """Whether the workspace sets up AS2 (then the listener and the MDN outbox run)."""
+        return self.pipeline.workspace.as2 is not None
+
+    def deliver_mdns(self) -> int:
+        """POST the async MDNs we owe partners that are due (bounded retries, in the store)."""
+        from edigate.as2_listener import deliver_mdns
+
+        return deliver_mdns(self.store, timeout=self.options.timeout)
 
     def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
         """Send the outputs still queued (their partner's channel was down), oldest first."""

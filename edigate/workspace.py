@@ -61,6 +61,15 @@ class As2Listener:
     private_key: SecretRef | None = None
     key_passphrase: SecretRef | None = None
     certificate: str | None = None
+    domain: str = setting("edigate.invalid", pattern=r"[A-Za-z0-9.-]{1,200}",
+                          hint="a DNS name")
+    """The right side of our Message-IDs (``<...@domain>``); set it to one of yours."""
+    header_timeout: int = setting(20, minimum=1, maximum=3600)
+    request_timeout: int = setting(600, minimum=1, maximum=86400)
+    max_connections: int = setting(100, minimum=1, maximum=10000)
+    connections_per_peer: int = setting(10, minimum=1, maximum=10000)
+    max_headers: int = setting(100, minimum=10, maximum=10000)
+    max_header_bytes: int = setting(32768, minimum=1024, maximum=1048576)
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if (self.private_key is None) != (self.certificate is None):

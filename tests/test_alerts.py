@@ -22,7 +22,7 @@ from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, PARTNER_SI
     run_alert_checks, silence_threshold
 from edigate.config.alerts import AlertSettings
 from edigate.errors import ConfigError
-from edigate.store import EventKind, Status, Store
+from edigate.store import EventKind, MdnVerdict, Status, Store
 from edigate.workspace import Workspace, load_workspace
 from tests.store.conftest import url  # noqa: F401  (the backend-parametrised store URL)
 
@@ -91,13 +91,13 @@ def test_a_reprocessed_failure_is_not_an_alert(store: Store, tmp_path: Path) -> 
 def test_an_async_mdn_that_did_not_come_is_an_alert_once(store: Store, tmp_path: Path) -> None:
     late = store.await_mdn(message_id="<late@edigate>", partner="busy", as2_id="BUSYAS2", mic="abc, sha256")
     store.await_mdn(message_id="<answered@edigate>", partner="busy", as2_id="BUSYAS2", mic=None)
-    store.record_mdn("<answered@edigate>", status="processed", disposition="processed")
+    store.record_mdn("<answered@edigate>", MdnVerdict(status="processed", disposition="processed"))
     ws = Workspace(root=tmp_path)
     assert run_alert_checks(store, ws, NOW - HOUR - HOUR) == []  # sent "now": not overdue yet
     [alert] = run_alert_checks(store, ws, NOW)
     assert (alert.code, alert.subject, alert.partner) == (MDN_OVERDUE, f"as2-{late.id}", "busy")
     assert "<late@edigate>" in alert.message
-    store.record_mdn("<late@edigate>", status="processed", disposition="processed")
+    store.record_mdn("<late@edigate>", MdnVerdict(status="processed", disposition="processed"))
     assert run_alert_checks(store, ws, NOW + HOUR) == []
 
 

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,87 @@ def test_partners_and_schema_commands() -> None:
 def test_translate_with_unknown_partner_is_one_line(samples: Path) -> None:
     code, out, err = run("translate", str(samples / "bigbox-850-4010.x12"), "--partner", "nobody")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A copy of the bundled partners, maps and data, and the `edigate` command run in it."""
+    from tests.conftest import REPO
+
+    for folder in ("partners", "maps", "samples/data"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True, text=True,
+                                     cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+
+
+def test_a_misspelt_rule_setting_is_refused_by_check_and_ingest(tmp_path: Path, samples: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    partner = tmp_path / "partners" / "bigbox.yaml"
+    text = partner.read_text()
+    partner.write_text(text.replace("tolerance_percent", "tolerence_percent"))
+    line = text[: text.index("tolerance_percent")].count("\n") + 1
+    located = (f"partners/bigbox.yaml:{line}: rules.prices.tolerence_percent: unknown key "
+               "(did you mean 'tolerance_percent'?)")
+    check = cli("partners", "check")
+    assert (check.returncode, check.stdout) == (2, "")
+    assert check.stderr.splitlines() == [f"edigate: error: {located}"]
+    ingest = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
+    assert ingest.returncode != 0 and located in ingest.stderr + ingest.stdout + cli("tx", "errors", "1").stdout
+    partner.write_text(text)  # fixed: the file waiting is processed on reprocess
+    assert cli("partners", "check", "bigbox").stdout == "bigbox: ok\n"
+    again = cli("tx", "reprocess", "1")
+    assert again.returncode == 0 and again.stdout.strip().endswith(": done"), again.stderr
+
+
+def test_partners_check_reports_every_problem_of_every_partner(tmp_path: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    (tmp_path / "partners" / "distrib.yaml").write_text("id: distrib\nname: [\n")
+    with (tmp_path / "maps" / "bigbox-850.yaml").open("a") as fh:
+        fh.write("order:\n  release_number: BEG14\n")
+    check = cli("partners", "check")
+    assert check.returncode == 2 and check.stdout == ""
+    assert [line.split(": ")[2:4] for line in check.stderr.splitlines()] == [
+        ["partners/distrib.yaml:3", "invalid YAML"],
+        ["maps/bigbox-850.yaml:17", "order.release_number"],
+    ]
+    only = cli("partners", "check", "dropship")
+    assert (only.returncode, only.stdout) == (0, "dropship: ok\n")
+
+
+def test_validate_reports_the_code_its_ack_carries(tmp_path: Path, samples: Path) -> None:
+    source = (samples / "distrib-850-5010.x12").read_text()
+    bad = tmp_path / "gs07.x12"
+    bad.write_text(source.replace("|501|X|005010", "|501|U|005010"))
+    code, out, _ = run("x12", "validate", str(bad), "--json")
+    assert code == 1 and [f["code"] for f in json.loads(out)["findings"]] == ["024"]
+    for kind in ("ta1", "999"):
+        acks = tmp_path / f"{kind}.x12"
+        code, _, err = run("x12", "validate", str(bad), "--ack", kind, "--out", str(acks))
+        assert (code, err) == (1, "")
+        assert acks.read_text().splitlines()[1:] == ["TA1|000023001|261119|1405|R|024", "IEA|0|000000001"]
+
+
+def test_validate_refuses_to_acknowledge_acks(tmp_path: Path, samples: Path) -> None:
+    ack = tmp_path / "999.x12"
+    assert run("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(ack))[0] == 0
+    again = tmp_path / "again.x12"
+    code, out, err = run("x12", "validate", str(ack), "--ack", "997", "--out", str(again))
+    assert (code, out) == (2, "") and not again.exists()
+    assert err.splitlines() == [f"edigate: error: {ack}: holds functional acknowledgments (997/999), which no 997 "
+                                "answers; use --ack ta1 to acknowledge the interchange"]
+    code, _, _ = run("x12", "validate", str(ack), "--ack", "ta1", "--out", str(again))
+    assert code == 0 and "TA1|000000001|" in again.read_text()
+
+
+def test_tx_errors_names_the_order_line_and_item(tmp_path: Path, samples: Path) -> None:
+    cli = _workspace_cli(tmp_path)
+    text = (samples / "bigbox-850-4010.x12").read_text().replace("PO1*2*60*EA*15.00", "PO1*2*60*EA*16.00")
+    path = tmp_path / "price.x12"
+    path.write_text(text.replace("AMT*TT*1854.00", "AMT*TT*1914.00"))
+    assert cli("ingest", str(path), "--partner", "bigbox").stdout.split()[:2] == ["1", "held"]
+    [line] = cli("tx", "errors", "1").stdout.splitlines()
+    assert ("rule.price.mismatch: PO 4500012346 ST02 0002 line 2 SKU ACM-4520 (buyer item 30232) PO1 @17 "
+            "element 4: price 16.00 differs" in line)
+    [entry] = json.loads(cli("tx", "errors", "1", "--json").stdout)
+    assert {k: entry[k] for k in ("po_number", "st02", "line_number", "sku", "buyer_item", "segment_position")} == {
+        "po_number": "4500012346", "st02": "0002", "line_number": "2", "sku": "ACM-4520", "buyer_item": "30232",
+        "segment_position": 17}

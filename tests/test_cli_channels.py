@@ -109,5 +109,5 @@ def test_as2_check_reads_certificate_dates_and_reaches_the_url(tmp_path: Path, m
     assert (f"BIGBOX certificate valid until {until} (renew it soon); our certificate valid until {until} "
             f"(renew it soon); 127.0.0.1:{port} reachable") in lines[1]
     (root / "theirs.pem").write_bytes(b"not a certificate")
-    code, lines, _ = run(capsys, "partners", "check", "--connect")
-    assert "BIGBOX certificate is not a readable PEM certificate" in lines[1]
+    code, lines, err = run(capsys, "partners", "check", "--connect")  # refused before connecting
+    assert code == 2 and "BIGBOX: partner_certificate theirs.pem is not a PEM certificate" in err

@@ -174,3 +174,14 @@ def test_a_price_for_a_line_without_a_positive_quantity_is_refused(workspace: Pa
     assert (code, out) == (2, "")
     assert err == (f"edigate: error: order {held['id']} line 1 has quantity -5: a price needs a positive quantity "
                    f"to answer; reject the order instead (edigate orders reject {held['id']})\n")
+
+
+def test_show_names_only_the_orders_own_findings(workspace: Path) -> None:
+    """Two orders in one file, one with a wrong price: the other shows no finding."""
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*2*60*EA*15.00", b"PO1*2*60*EA*16.00"))
+    code, out, _ = run("orders", "show", "4500012346")
+    assert code == 0 and [line.strip() for line in out.splitlines() if "finding" in line] == [
+        "finding line 2 (ACM-4520) rule.price.mismatch: price 16.00 differs from the price list 15.00 by more "
+        "than 0.0%"]
+    code, out, _ = run("orders", "show", "4500012345")
+    assert code == 0 and "finding" not in out

@@ -374,6 +374,12 @@ BROKEN = {
         "    when: order.total >\n",
         "partners/acme.yaml:10: routing[0].when: invalid expression 'order.total >': unexpected 'end of print statement'",
     ),
+    "routing condition with a filter that does not exist": (
+        MINIMAL
+        + "routing:\n  - name: erp\n    format: json\n    target: {type: folder, path: out}\n"
+        "    when: order.po_number | uppercase == 'X'\n",
+        "partners/acme.yaml:10: routing[0].when: expression \"order.po_number | uppercase == 'X'\": No filter named 'uppercase'.",
+    ),
     "routing name twice": (
         MINIMAL + "routing:\n  - {name: erp, format: json, target: {type: folder, path: a}}\n"
         "  - {name: erp, format: csv, target: {type: folder, path: b}}\n",

@@ -283,3 +283,18 @@ def test_a_small_transmission_keeps_no_855_bodies_and_decides_again(pipeline: Pi
     orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
     assert [d.ack_body for d in orders] == [None, None]
     assert len(_855_sets(pipeline, tx.id)) == 2
+
+
+def test_a_rule_finding_names_its_order_line_item_and_segment(pipeline: Pipeline, tmp_path: Path) -> None:
+    """Two orders in one file: the finding says which one, which line and where it stands."""
+    text = (SAMPLES / "bigbox-850-4010.x12").read_text().replace("PO1*2*60*EA*15.00", "PO1*2*60*EA*16.00")
+    path = tmp_path / "price.x12"
+    path.write_text(text.replace("AMT*TT*1854.00", "AMT*TT*1914.00"))
+    tx = pipeline.ingest(path, "bigbox")
+    [entry] = [e for e in pipeline.store.errors(tx.id) if e.stage == "rules"]
+    assert (entry.code, entry.po_number, entry.isa13, entry.gs06, entry.st02, entry.line_number) == (
+        "rule.price.mismatch", "4500012346", "000000101", "1001", "0002", "2")
+    assert (entry.sku, entry.buyer_item, entry.segment_id, entry.segment_position) == ("ACM-4520", "30232", "PO1", 17)
+    segments = [s for s in tokenize(path.read_bytes())]
+    second_st = next(i for i, s in enumerate(segments) if s.id == "ST" and s.get(2) == "0002")
+    assert segments[second_st + 17 - 1].get(1) == "2"  # position 17 of set 0002 is its PO1*2

@@ -76,7 +76,7 @@ def test_run_serves_as2_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         banner = proc.stdout.readline()
-        assert banner.startswith("edigate run: 4 job(s); AS2 on 127.0.0.1:"), banner
+        assert banner.startswith("edigate run: 5 job(s); AS2 on 127.0.0.1:"), banner  # + the MDN outbox
         port = int(banner.split("AS2 on 127.0.0.1:")[1].split(";")[0])
         message = partner_message(theirs, ours)
         message.build(po_file(5), filename="po5.edi", content_type="application/edi-x12")  # type: ignore[attr-defined]

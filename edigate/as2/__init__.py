@@ -1,7 +1,8 @@
 """AS2 (RFC 4130): receive and send signed, encrypted, compressed EDI with MDNs.
 
-`receive` unpacks one POST and builds its MDN; `send` packs, POSTs and checks the MDN;
-`make_app` is the WSGI listener. pyas2lib does the S/MIME work (only `_pyas2` imports it,
+`receive` unpacks one POST and builds its MDN (`receipt`, in edigate's name); `send`
+packs, POSTs and checks the MDN; `make_app` is the WSGI listener, which refuses what does
+not come from a partner before reading it. pyas2lib does the S/MIME work (only `_pyas2` imports it,
 after `_compat` lets its oscrypto load OpenSSL 3.0.10+).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from edigate.transport.http import HttpResponse, Poster, post_with_retry, urllib_post
 from edigate.as2.mdn import FindSent, receive_mdn
 from edigate.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
-from edigate.as2.receive import IsDuplicate, deliver_async_mdn, receive
+from edigate.as2.receive import IsDuplicate, receive
 from edigate.as2.send import send
 from edigate.as2.wsgi import make_app
 
@@ -24,7 +25,6 @@ __all__ = [
     "MdnReply",
     "OurKeys",
     "Poster",
-    "deliver_async_mdn",
     "make_app",
     "post_with_retry",
     "receive",

@@ -22,6 +22,8 @@ class OurKeys:
     key_pem: bytes = field(repr=False)
     cert_pem: bytes
     passphrase: str | None = field(default=None, repr=False)
+    domain: str = "edigate.invalid"
+    """The right side of the Message-IDs of our messages and MDNs."""
 
     @classmethod
     def from_listener(cls, listener: As2Listener, *, root: Path) -> OurKeys:
@@ -36,7 +38,7 @@ class OurKeys:
             raise ConfigError(f"AS2 certificate {path} cannot be read: {exc}") from exc
         passphrase = listener.key_passphrase.resolve() if listener.key_passphrase else None
         return cls(listener.as2_id, listener.private_key.resolve().encode("utf-8"), cert,
-                   passphrase)
+                   passphrase, listener.domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,9 @@ class As2Inbound:
     duplicate: bool = False
     mic: str | None = None
     mdn: MdnReply | None = None
+    mic_alg: str | None = None
+    authenticated: bool = False
+    """True once the message decrypted and its signature verified (as the partner requires)."""
 
     @property
     def ok(self) -> bool:
@@ -115,6 +120,12 @@ class As2Sent:
     mdn_text: str | None = None
     attempts: int = 1
     awaiting_mdn: bool = False
+    mdn_verdict: str | None = None
+    """``verified``, ``signature-failed``, ``unsigned``, ``mic-mismatch`` or ``unreadable``
+    (and, in the store, ``undelivered`` for a message whose POST never got through)."""
+    mdn_message_id: str | None = None
+    mdn_mic: str | None = None
+    mdn_raw: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

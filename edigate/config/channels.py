@@ -15,6 +15,7 @@ from edigate.config.schema import setting
 from edigate.config.secrets import SecretRef
 
 __all__ = [
+    "AS2_MAX_BODY_BYTES",
     "DEFAULT_POLL_SECONDS",
     "As2Channel",
     "Channel",
@@ -30,6 +31,8 @@ _AS2_ID = r"[!-~](?:[ -~]{0,126}[!-~])?"  # RFC 4130 6.2: printable ASCII, quote
 _AS2_HINT = "1 to 128 printable characters, spaces only inside"
 DEFAULT_POLL_SECONDS = 60
 """How often an inbound channel with neither ``poll_seconds`` nor ``cron`` is polled."""
+AS2_MAX_BODY_BYTES = 32 * 2**20
+"""The default cap on an AS2 message body from a partner."""
 
 
 @dataclass(frozen=True, kw_only=True)  # no slots: mixed into several channels
@@ -182,6 +185,21 @@ class As2Channel:
     key_encryption: Literal["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"] = "rsaes_pkcs1v15"
     """How the content key is wrapped for the partner: PKCS#1 v1.5 (what most AS2 software
     expects), or RSA-OAEP with SHA-1 or SHA-256 (some partners require OAEP)."""
+    transfer_encoding: Literal["binary", "base64"] = "binary"
+    """How our encrypted body travels: binary (RFC 4130's usual), or base64 for partner
+    software that reads the HTTP body as text."""
+    max_body_bytes: int = setting(AS2_MAX_BODY_BYTES, minimum=1024)
+    """The largest message body the partner may POST; a larger one is refused unread (413)."""
+    max_decompressed_bytes: int | None = setting(None, minimum=1024)
+    """How large a compressed message may grow when unpacked (default 4 x max_body_bytes)."""
+    receipt_url: str | None = setting(None, pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    """Where our async MDNs for the partner's messages go (default: ``url``)."""
+    use_requested_receipt_url: bool = False
+    """Send an async MDN to the URL the partner's message asks for (once it verified)."""
+
+    @property
+    def decompressed_limit(self) -> int:
+        return self.max_decompressed_bytes or 4 * self.max_body_bytes
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if self.mdn == "async" and self.mdn_url is None:

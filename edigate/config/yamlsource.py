@@ -12,6 +12,7 @@ them can be trusted. A file above `MAX_BYTES` is refused before it is parsed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -20,7 +21,7 @@ import yaml
 
 from edigate.errors import ConfigError, ConfigProblem
 
-__all__ = ["Document", "Map", "Node", "Scalar", "Seq", "load_yaml", "parse_yaml", "to_python"]
+__all__ = ["Document", "Map", "Node", "Scalar", "Seq", "display_name", "load_yaml", "parse_yaml", "to_python"]
 
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}"
@@ -76,6 +77,15 @@ class Document:
     file: str
     root: Node | None
     problems: tuple[ConfigProblem, ...] = field(default=())
+
+
+def display_name(path: Path) -> str:
+    """How messages name a file: relative to the current directory when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:

@@ -13,7 +13,7 @@ from pathlib import Path
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
 
-__all__ = ["MapCache"]
+__all__ = ["MapCache", "folder_stamp"]
 
 _Stamp = tuple[tuple[str, int, int], ...]
 
@@ -40,14 +40,15 @@ class MapCache:
         return self._outbound[name]
 
     def _refresh(self) -> None:
-        stamp = _stamp(self.maps_dir)
+        stamp = folder_stamp(self.maps_dir)
         if stamp != self._stamp:
             self._stamp = stamp
             self._inbound.clear()
             self._outbound.clear()
 
 
-def _stamp(folder: Path) -> _Stamp:
+def folder_stamp(folder: Path) -> _Stamp:
+    """Every map file in ``folder`` with its modification time and size."""
     found = []
     for path in sorted(folder.rglob("*.y*ml")):
         try:

@@ -93,7 +93,11 @@ def compile_expression(text: str, file: str, line: int | None, path: str,
     if message is not None:
         problem.message = f"expression {text!r}: {message}"
         raise ConfigError([problem])
-    fn = env.compile_expression(text, undefined_to_none=True)
+    try:  # unknown filters and tests are found only when the tree is compiled
+        fn = env.compile_expression(text, undefined_to_none=True)
+    except TemplateError as exc:
+        problem.message = f"expression {text!r}: {exc.message or exc}"
+        raise ConfigError([problem]) from exc
     return Expression(text, file, line, path, fn, limits)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edigate.config.schema import did_you_mean
-from edigate.config.yamlsource import Map, Node, Scalar, load_yaml
+from edigate.config.yamlsource import Map, Node, Scalar, display_name, load_yaml
 from edigate.errors import ConfigError, ConfigProblem
 
 __all__ = ["SECTIONS", "TABLES", "Entry", "MapSource", "load_map_source", "map_path"]
@@ -71,19 +71,11 @@ def map_path(name: str, maps_dir: Path) -> Path:
     return Path(maps_dir) / f"{name}.yaml"
 
 
-def _display(path: Path) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def load_map_source(name: str, maps_dir: Path) -> MapSource:
     """Load map ``name`` and its bases; raise `ConfigError` with every problem found."""
     path = map_path(name, maps_dir)
     problems: list[ConfigProblem] = []
-    source = MapSource(Path(path).stem, _display(path))
+    source = MapSource(Path(path).stem, display_name(path))
     _load_into(source, path, problems, [])
     if problems:
         raise ConfigError(problems)
@@ -92,7 +84,7 @@ def load_map_source(name: str, maps_dir: Path) -> MapSource:
 
 def _load_into(source: MapSource, path: Path, problems: list[ConfigProblem],
                seen: list[str]) -> None:
-    display = _display(path)
+    display = display_name(path)
     if display in seen:
         problems.append(ConfigProblem(display, None, "extends", f"extends itself via {seen[-1]}"))
         return
@@ -116,7 +108,7 @@ def _load_base(source: MapSource, path: Path, node: Node, display: str,
         return
     base_path = map_path(node.text, path.parent)
     if not base_path.exists():
-        message = f"map {node.text!r} not found (looked for {_display(base_path)})"
+        message = f"map {node.text!r} not found (looked for {display_name(base_path)})"
         problems.append(ConfigProblem(display, node.line, "extends", message))
         return
     _load_into(source, base_path, problems, seen)

@@ -15,7 +15,7 @@ surface as one `edigate.errors.StoreError`.
 
 from __future__ import annotations
 
-from edigate.store.as2 import As2Mixin
+from edigate.store.as2 import As2Mixin, MdnVerdict
 from edigate.store.documents import DocumentsMixin, OutboundNumbers
 from edigate.store.events import EventsMixin
 from edigate.store.fulfillment import (
@@ -30,6 +30,7 @@ from edigate.store.fulfillment import (
 from edigate.store.migrate import migrate
 from edigate.store.records import (
     AckStatus,
+    As2MdnOut,
     As2Message,
     AuditAction,
     AuditEvent,
@@ -67,7 +68,9 @@ from edigate.store.work import (
 __all__ = [
     "MAX_CONTROL_NUMBER",
     "AckStatus",
+    "As2MdnOut",
     "As2Message",
+    "MdnVerdict",
     "Allocation",
     "AllocationRequest",
     "AllocationStatus",

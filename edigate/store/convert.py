@@ -44,9 +44,10 @@ def stage(row: StageRow) -> StageEvent:
                       finished_at=row.finished_at, duration_ms=row.duration_ms, detail=row.detail)
 
 
-_ERROR_FIELDS = ("stage", "code", "message", "severity", "code_list", "isa13", "gs06", "st02",
-                 "segment_position", "segment_id", "element_position", "component_position",
-                 "value", "hint", "id", "transmission_id", "attempt", "created_at")
+_ERROR_WRITTEN = ("stage", "code", "message", "severity", "code_list", "isa13", "gs06", "st02",
+                  "segment_position", "segment_id", "element_position", "component_position",
+                  "value", "hint", "po_number", "line_number", "sku", "buyer_item")
+_ERROR_FIELDS = (*_ERROR_WRITTEN, "id", "transmission_id", "attempt", "created_at")
 
 
 def error(row: ErrorRow) -> ErrorEntry:
@@ -54,7 +55,7 @@ def error(row: ErrorRow) -> ErrorEntry:
 
 
 def error_row(entry: ErrorEntry, transmission_id: int, attempt: int) -> ErrorRow:
-    fields = {f: getattr(entry, f) for f in _ERROR_FIELDS[:14]}
+    fields = {f: getattr(entry, f) for f in _ERROR_WRITTEN}
     return ErrorRow(transmission_id=transmission_id, attempt=attempt, **fields)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
-    "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
+    "As2MdnOut", "As2Message", "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
     "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
     "Event", "EventKind", "Outbound", "OutboundSet",
     "Outcome", "Received", "SavedDocument", "Severity", "StageEvent", "Status", "Transmission",
@@ -187,6 +187,12 @@ class ErrorEntry:
     component_position: int | None = None
     value: str | None = None
     hint: str = ""
+    po_number: str | None = None
+    """For an order's finding: its PO number, PO1 line number (PO101), our SKU and the
+    buyer's item number."""
+    line_number: str | None = None
+    sku: str | None = None
+    buyer_item: str | None = None
     id: int | None = None
     transmission_id: int | None = None
     attempt: int | None = None
@@ -297,8 +303,10 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class As2Message:
-    """An AS2 message we sent asking for an async MDN; the MDN's verdict once it came
-    (``mdn_status`` None while it is awaited; anything but ``processed`` is a failure)."""
+    """An AS2 message we sent, recorded before it went, and its MDN once it came
+    (``mdn_status`` None while it is awaited; anything but ``processed`` is a failure;
+    ``mdn_verdict`` says whether the MDN's signature and MIC held; ``mdn_sha256`` is the
+    MDN as received, in the archive)."""
 
     id: int
     message_id: str
@@ -311,7 +319,29 @@ class As2Message:
     mdn_status: str | None = None
     disposition: str | None = None
     mdn_text: str | None = None
+    mdn_mode: str = "async"
+    mdn_message_id: str | None = None
+    mdn_verdict: str | None = None
+    mdn_mic: str | None = None
+    mdn_sha256: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.mdn_status == "processed"
+
+
+@dataclass(frozen=True, slots=True)
+class As2MdnOut:
+    """An async MDN we owe a partner: where it goes, what it is, how delivery went."""
+
+    id: int
+    partner: str
+    original_message_id: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    created_at: dt.datetime
+    attempts: int = 0
+    next_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    last_error: str | None = None

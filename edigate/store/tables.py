@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -58,7 +59,7 @@ from edigate.store.types import (
 )
 
 __all__ = [
-    "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
+    "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
     "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
@@ -182,6 +183,10 @@ class ErrorRow(Base):
     component_position: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[str | None] = mapped_column(Text)
     hint: Mapped[str] = mapped_column(Text, default="")
+    po_number: Mapped[str | None] = mapped_column(Text)
+    line_number: Mapped[str | None] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(Text)
+    buyer_item: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentRow(Base):
@@ -231,7 +236,7 @@ class OutboundRow(Base):
 
 
 class As2MessageRow(Base):
-    """An AS2 message we sent that asked for its MDN later (async), and that MDN once it came."""
+    """An AS2 message we sent (recorded before it went) and the MDN it got, sync or async."""
 
     __tablename__ = "as2_messages"
 
@@ -247,6 +252,29 @@ class As2MessageRow(Base):
     mdn_status: Mapped[str | None] = mapped_column(String(64))
     disposition: Mapped[str | None] = mapped_column(Text)
     mdn_text: Mapped[str | None] = mapped_column(Text)
+    mdn_mode: Mapped[str] = mapped_column(String(8), default="async")
+    mdn_message_id: Mapped[str | None] = mapped_column(String(255))
+    mdn_verdict: Mapped[str | None] = mapped_column(String(32))
+    mdn_mic: Mapped[str | None] = mapped_column(String(255))
+    mdn_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class As2MdnOutRow(Base):
+    """An async MDN we owe a partner, POSTed by the gateway's scheduler with bounded retries."""
+
+    __tablename__ = "as2_mdn_outbox"
+
+    id: Mapped[intpk]
+    partner: Mapped[ident]
+    original_message_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(2000))
+    headers: Mapped[str] = mapped_column(Text)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[created]
+    next_at: Mapped[when | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[when | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundSetRow(Base):

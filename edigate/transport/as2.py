@@ -8,20 +8,30 @@ with retry, and fails unless the MDN says ``processed`` with the MIC we computed
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 import urllib.parse
+from collections.abc import Callable
 from functools import cached_property
 
 from cryptography import x509
 
-from edigate.as2 import As2Partner, OurKeys, send
+from edigate.as2 import As2Partner, As2Sent, OurKeys, send
 from edigate.config.channels import As2Channel as As2Config
 from edigate.errors import ConfigError, TransportError
-from edigate.transport.base import Channel, ChannelOptions, Receipt, Received, RemoteFile, Sent
+from edigate.transport.base import (
+    Channel,
+    ChannelOptions,
+    Receipt,
+    ReceiptCame,
+    Received,
+    RemoteFile,
+    Sent,
+)
 from edigate.workspace import default_workspace
 
-__all__ = ["As2Channel", "certificate_dates"]
+__all__ = ["As2Channel", "certificate_dates", "receipt_of"]
 
 RENEW_WITHIN = dt.timedelta(days=30)
 
@@ -58,13 +68,32 @@ class As2Channel(Channel):
         raise TransportError(f"{self.id}: AS2 messages arrive at the listener, not by fetching")
 
     def send(self, name: str, data: bytes) -> Sent:
-        sent = send(data, partner=self.partner, our_keys=self.keys, filename=name,
-                    retry=self._options.retry, timeout=self._options.timeout)
+        return self.send_noting(name, data, lambda _receipt: None)
+
+    def send_noting(self, name: str, data: bytes, note: Callable[[Receipt], None]) -> Sent:
+        mode = self.config.mdn
+        announced: list[Receipt] = []
+
+        def before_post(about: As2Sent) -> None:
+            announced.append(receipt_of(about, mode))
+            note(announced[0])
+
+        try:
+            sent = send(data, partner=self.partner, our_keys=self.keys, filename=name,
+                        retry=self._options.retry, timeout=self._options.timeout,
+                        before_post=before_post)
+        except TransportError as exc:  # it never arrived: no receipt is to be awaited
+            for receipt in announced:
+                note(dataclasses.replace(receipt, came=ReceiptCame(
+                    "failed", f"not delivered: {exc.message}", "undelivered")))
+            raise
+        if mode == "sync":
+            note(receipt_of(sent, mode))
         if not sent.ok and not sent.awaiting_mdn:
-            raise TransportError(f"{self.id}: {self.partner.as2_id} did not process {name} "
+            raise TransportError(f"{self.id}: {self.partner.as2_id} did not confirm {name} "
                                  f"(Message-ID {sent.message_id}): {sent.disposition}",
-                                 code="transport.as2_mdn")
-        awaiting = Receipt(sent.message_id, sent.partner_as2_id, sent.mic) if sent.awaiting_mdn else None
+                                 code=_FAILURE_CODES.get(sent.mdn_verdict or "", "transport.as2_mdn"))
+        awaiting = receipt_of(sent, mode) if sent.awaiting_mdn else None
         return Sent.of(self.id, name, data, awaiting)
 
     def probe(self) -> str:
@@ -75,6 +104,20 @@ class As2Channel(Channel):
         if self.config.url is not None:
             notes.append(_reachable(self.id, self.config.url, self._options.timeout))
         return "; ".join(notes)
+
+
+_FAILURE_CODES = {"signature-failed": "transport.as2_mdn_signature",
+                  "unsigned": "transport.as2_mdn_signature",
+                  "mic-mismatch": "transport.as2_mdn_mic"}
+
+
+def receipt_of(sent: As2Sent, mode: str) -> Receipt:
+    """The receipt for ``sent``: the one to expect, or, with its verdict, the one that came."""
+    came = None
+    if sent.mdn_verdict is not None:
+        came = ReceiptCame(sent.mdn_status, sent.disposition, sent.mdn_verdict,
+                           sent.mdn_message_id, sent.mdn_mic, sent.mdn_text, sent.mdn_raw)
+    return Receipt(sent.message_id, sent.partner_as2_id, sent.mic, mode=mode, came=came)
 
 
 def certificate_dates(pem: bytes) -> tuple[dt.datetime, dt.datetime]:

@@ -32,6 +32,7 @@ __all__ = [
     "ChannelFactory",
     "ChannelOptions",
     "Receipt",
+    "ReceiptCame",
     "Received",
     "RemoteFile",
     "Sent",
@@ -79,6 +80,23 @@ class Receipt:
     """Who will send it (the partner's AS2 id)."""
     digest: str | None = None
     """What it must confirm (the MIC of what we sent)."""
+    mode: str = "async"
+    """When it comes: ``sync`` (the answer to the send itself) or ``async`` (later)."""
+    came: ReceiptCame | None = None
+    """The receipt itself, once it came."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptCame:
+    """A receipt as it came: its status, our verdict on it, its own id, what it confirms."""
+
+    status: str | None
+    disposition: str | None
+    verdict: str | None = None
+    receipt_id: str | None = None
+    digest: str | None = None
+    text: str | None = None
+    raw: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +161,12 @@ class Channel(ABC):
     @abstractmethod
     def send(self, name: str, data: bytes) -> Sent:
         """Deliver ``data`` as ``name``; readers never see a partial file."""
+
+    def send_noting(self, name: str, data: bytes, note: Callable[[Receipt], None]) -> Sent:
+        """`send`, telling ``note`` of the receipt to expect before the file goes, and again
+        once a receipt came with the answer (even one that fails the send). Channels
+        without receipts just send."""
+        return self.send(name, data)
 
     def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
         """`send` for many files; all delivered when it returns. Channels that can make a

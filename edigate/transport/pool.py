@@ -13,7 +13,7 @@ import builtins
 import threading
 from collections.abc import Callable, Sequence
 
-from edigate.transport.base import Channel, Received, RemoteFile, Sent
+from edigate.transport.base import Channel, Receipt, Received, RemoteFile, Sent
 
 __all__ = ["ChannelPool"]
 
@@ -71,6 +71,9 @@ class _Loan(Channel):
 
     def send(self, name: str, data: bytes) -> Sent:
         return self._channel.send(name, data)
+
+    def send_noting(self, name: str, data: bytes, note: Callable[[Receipt], None]) -> Sent:
+        return self._channel.send_noting(name, data, note)
 
     def send_many(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[Sent]:
         return self._channel.send_many(files)  # a folder's one-sync batch, not send one by one

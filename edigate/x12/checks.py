@@ -124,7 +124,8 @@ def gs_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
     if not valid_time(value(5)):
         yield Problem(5, "024", "GS05 time is not a valid HHMM[SS[D[D]]] time", value(5))
     if not (ascii_digits(value(6)) and len(value(6)) <= 9):
-        yield Problem(6, "6", "GS06 group control number must be 1 to 9 digits", value(6))
+        yield Problem(6, "024", "GS06 group control number must be 1 to 9 digits (no AK1 can name the group)",
+                      value(6))
     if value(7) not in ("X", "T"):
         yield Problem(7, "024", "GS07 responsible agency code must be X or T", value(7))
     if not 1 <= len(value(8)) <= 12:

@@ -2,6 +2,10 @@
 
 Each answer holds a TA1 when the sender asked for one (ISA14=1) or the interchange
 envelope is in error, and a functional group of 997s or 999s, one per inbound group.
+An answer never contradicts itself: an interchange rejected (an envelope error, or a
+group header no AK1 can name) gets a rejecting TA1, whatever the TA1 policy, and no
+functional acks; the TA1 carries the code the envelope finding has (TA1 024 for a GS07
+of ``U``, say), the one `edigate x12 validate` reports.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class Answer:
     data: bytes
     ta1: bool
     functional_acks: int
+    rejected: bool = False
+    """The interchange was rejected (TA1 R): none of its sets is to be processed."""
 
 
 @dataclass
@@ -47,13 +53,17 @@ class _Pending:
     acks: list[tuple[AckKind, TransactionContent]] = field(default_factory=list)
     first_group: GroupHeader | None = None
     unaddressable: bool = False
+    envelope_findings: list[Finding] = field(default_factory=list)
+    """Interchange-level findings its groups carry (a GS that a TA1 024 answers)."""
 
 
-def _addressable(group: GroupHeader) -> bool:
-    """Whether an AK1 can name the group: GS01 two letters, GS06 one to nine digits, GS08 text."""
+def _addressable(group: GroupHeader, kind: AckKind) -> bool:
+    """Whether an AK1 can name the group: GS01 two letters, GS06 one to nine digits, and for
+    a 999 (whose AK103 repeats it) GS08 text."""
     fid, number, version = group.functional_id, group.control_number, group.version
     plain_version = 1 <= len(version) <= 12 and version.isascii() and version.isprintable()
-    return len(fid) == 2 and fid.isalnum() and number.isdigit() and len(number) <= 9 and plain_version
+    named = len(fid) == 2 and fid.isalnum() and number.isdigit() and len(number) <= 9
+    return named and (plain_version or kind == "997")
 
 
 def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
@@ -80,8 +90,9 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
             pending.sets.append(SetOutcome(event.set_id, event.control_number, tuple(found),
                                            event.implementation_reference))
         elif isinstance(event, FunctionalGroup):
+            pending.envelope_findings += [f for f in event.findings if f.level is Level.INTERCHANGE]
             kind = _kind(request, event.header)
-            if kind is not None and not _addressable(event.header):
+            if kind is not None and not _addressable(event.header, kind):
                 pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
             elif kind is not None:
                 declared = event.trailer.get(1) if event.trailer else ""
@@ -99,18 +110,19 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
 
 def _answer(event: Interchange, pending: _Pending, numbers: ControlNumbers, request: AckRequest,
             when: dt.datetime | None) -> Answer | None:
-    broken = not event.accepted or pending.unaddressable
-    wants_ta1 = request.ta1 == "always" or (request.ta1 == "requested" and (event.header.ack_requested or broken))
-    findings = event.findings
-    if pending.unaddressable and event.accepted:
+    findings = (*event.findings, *pending.envelope_findings)
+    if pending.unaddressable and not any(f.code == "024" and f.is_error for f in findings):
         findings += (Finding(Level.INTERCHANGE, "024", "a functional group header cannot be acknowledged"),)
+    rejected = any(f.is_error and f.level is Level.INTERCHANGE for f in findings)
+    wants_ta1 = rejected or request.ta1 == "always" or (request.ta1 == "requested" and event.header.ack_requested)
     service = (ta1(event.header, findings),) if wants_ta1 else ()
-    groups = [GroupContent("FA", tuple(t for k, t in pending.acks if k == kind),
+    acks = [] if rejected else pending.acks  # a rejected interchange: its groups are not acknowledged
+    groups = [GroupContent("FA", tuple(t for k, t in acks if k == kind),
                            version="005010X231A1" if kind == "999" else "004010")
-              for kind in ("997", "999") if any(k == kind for k, _ in pending.acks)]
+              for kind in ("997", "999") if any(k == kind for k, _ in acks)]
     if not service and not groups:
         return None
-    only_999 = bool(pending.acks) and all(k == "999" for k, _ in pending.acks)
+    only_999 = bool(acks) and all(k == "999" for k, _ in acks)
     env = ack_envelope(event.header, pending.first_group, version="00501" if only_999 else None)
     data = write_interchange(env, groups, numbers, when=when, service=service)
-    return Answer(event.header.control_number, data, bool(service), len(pending.acks))
+    return Answer(event.header.control_number, data, bool(service), len(acks), rejected)

@@ -51,6 +51,13 @@ def make_pki(common_name: str) -> Pki:
     return Pki(key_pem, cert.public_bytes(serialization.Encoding.PEM))
 
 
+def encrypted_key(pki: Pki, passphrase: bytes) -> bytes:
+    """``pki``'s key as an encrypted PEM."""
+    key = serialization.load_pem_private_key(pki.key_pem, None)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.BestAvailableEncryption(passphrase))
+
+
 @pytest.fixture(scope="session")
 def ours() -> Pki:
     return make_pki("edigate test")

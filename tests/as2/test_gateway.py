@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
+import queue
 import re
 import socket
 import threading
@@ -17,11 +20,16 @@ import pyas2lib
 import pytest
 import waitress
 
+from edigate import receipts
+from edigate.as2_listener import MDN_ATTEMPTS, deliver_mdns
+from edigate.cli import main
+from edigate.errors import ConfigError
+from edigate.as2.wsgi import request_headers
 from edigate.pipeline import Pipeline
 from edigate.scheduler import Gateway
 from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
-from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, make_pki, partner_message, post, raw
+from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, encrypted_key, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
 from tests.support.gateway import REPO, make_workspace, open_pipeline, po_file
 
@@ -32,7 +40,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str) -> Path:
+def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str, inbound: str = "") -> Path:
     """``outbound``'s ``{listener}`` becomes the URL our listener will answer at."""
     root.mkdir(parents=True)
     (root / "ours.key").write_bytes(ours.key_pem)
@@ -41,7 +49,7 @@ def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str) -> Path
     port = _free_port()
     outbound = outbound.replace("{listener}", f"http://127.0.0.1:{port}/as2")
     channels = (f"  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
-                f"    partner_certificate: theirs.pem\n  outbound:\n{outbound}")
+                f"    partner_certificate: theirs.pem\n{inbound}  outbound:\n{outbound}")
     as2 = (f"as2:\n  host: 127.0.0.1\n  port: {port}\n  as2_id: {OUR_ID}\n"
            f"  private_key: file:ours.key\n  certificate: ours.pem\n")
     return make_workspace(root, channels, edigate_yaml=as2)
@@ -52,8 +60,9 @@ def started(tmp_path: Path, ours: Pki, theirs: Pki) -> Iterator[Callable[[str], 
     """A gateway on an AS2 workspace (given its outbound channel), listening; stopped after."""
     running: list[Gateway] = []
 
-    def start(outbound: str) -> tuple[Gateway, str]:
-        pipeline = open_pipeline(_as2_workspace(tmp_path / "ws", ours, theirs, outbound=outbound))
+    def start(outbound: str, inbound: str = "") -> tuple[Gateway, str]:
+        pipeline = open_pipeline(_as2_workspace(tmp_path / "ws", ours, theirs, outbound=outbound,
+                                                inbound=inbound))
         gateway = Gateway(pipeline, settle_seconds=0)
         running.append(gateway)
         gateway.start()
@@ -192,6 +201,9 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
     _processed(gateway, 1)  # the partner's server is down: the answers stay queued
     [tx] = gateway.store.transmissions()
     assert {o.set_id for o in gateway.store.unsent_outbounds()} == {"997", "855"}
+    tried = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
+    assert {(m.mdn_verdict, m.mdn_status) for m in tried} == {("undelivered", "failed")}
+    assert gateway.store.awaiting_mdns() == []  # nothing to wait for: it never arrived
     server = waitress.create_server(partner_app(theirs, ours, received), host="127.0.0.1", port=port,
                                     asyncore_loop_timeout=0.05, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -205,7 +217,130 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
         server.task_dispatcher.shutdown()
     got = sorted(m.payload.get_payload(decode=True) for m, _, _ in received)  # type: ignore[attr-defined]
     assert got == sorted(gateway.pipeline.archive.get(o.sha256) for o in gateway.store.outbounds(tx.id))
+    kept = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
+    assert {m.mdn_verdict for m in kept} == {"verified"}
 
+
+def test_an_async_mdn_posted_before_our_send_returns_is_matched(started, serve, ours, theirs) -> None:
+    received: Received = []
+    answered: list[int] = []
+    gateway, _, tx = _answered_over_as2(
+        started, serve(partner_app(theirs, ours, received, answered=answered)), ours, theirs, 12,
+        "    mdn: async\n    mdn_url: \"{listener}\"\n")
+    outputs = gateway.store.outbounds(tx.id)
+    assert answered == [200, 200, 200]  # each MDN came while our POST was still open
+    assert gateway.store.awaiting_mdns() == []
+    kept = receipts.by_output(gateway.store, outputs)
+    assert sorted(kept) == sorted(o.id for o in outputs)
+    for message in kept.values():
+        assert (message.mdn_mode, message.mdn_status, message.mdn_verdict) == ("async", "processed", "verified")
+        assert message.mdn_message_id and gateway.pipeline.archive.get(message.mdn_sha256 or "")
+
+
+def test_sync_mdns_are_kept_with_verdict_mic_and_bytes(started, serve, ours, theirs) -> None:
+    gateway, _, tx = _answered_over_as2(started, serve(partner_app(theirs, ours, [])), ours, theirs, 13, "")
+    outputs = gateway.store.outbounds(tx.id)
+    kept = receipts.by_output(gateway.store, outputs)
+    assert len({o.sha256 for o in outputs}) == len(kept)  # one AS2 message per file sent
+    for message in kept.values():
+        assert (message.mdn_mode, message.mdn_status, message.mdn_verdict) == ("sync", "processed", "verified")
+        assert message.mdn_mic == f"{message.mic}, sha256"
+        raw_mdn = gateway.pipeline.archive.get(message.mdn_sha256 or "")
+        assert message.message_id.encode() in raw_mdn and b"multipart/signed" in raw_mdn
+    assert gateway.store.awaiting_mdns() == []
+
+
+def test_tx_show_and_orders_show_print_each_outputs_receipt(started, serve, ours, theirs, capsys,
+                                                            monkeypatch) -> None:
+    gateway, _, tx = _answered_over_as2(started, serve(partner_app(theirs, ours, [])), ours, theirs, 18, "")
+    monkeypatch.chdir(gateway.pipeline.workspace.root)
+    kept = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id))
+    assert main(["tx", "show", str(tx.id)]) == 0
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("output")]
+    assert len(shown) == len(gateway.store.outbounds(tx.id))
+    assert all("; AS2 " in line and ": sync MDN processed at " in line for line in shown)
+    assert main(["tx", "show", str(tx.id), "--json"]) == 0
+    outputs = json.loads(capsys.readouterr().out)["outputs"]
+    assert {o["receipt"]["message_id"] for o in outputs} == {m.message_id for m in kept.values()}
+    assert {o["receipt"]["mdn_verdict"] for o in outputs} == {"verified"}
+    [order] = gateway.store.documents(transmission_id=tx.id)[:1]
+    assert main(["orders", "show", str(order.id), "--json"]) == 0
+    chain = json.loads(capsys.readouterr().out)
+    assert [o["receipt"]["mdn_status"] for o in chain["outbounds"] if o["set_id"] == "855"] == ["processed"]
+
+
+def test_an_mdn_with_a_bad_signature_is_logged_as_such(started, serve, ours, theirs) -> None:
+    gateway, _, tx = _answered_over_as2(
+        started, serve(partner_app(theirs, ours, [], mdn_key=make_pki("impostor"))), ours, theirs, 14, "")
+    [message] = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
+    assert (message.mdn_verdict, message.mdn_status) == ("signature-failed", "failed")
+    [error] = [e for e in gateway.store.errors(tx.id) if e.code == "as2.mdn_failed"]
+    assert "signature does not verify" in error.message and "did not process" not in error.message
+    assert "certificate" in (error.hint or "")
+    assert {o.sent_at for o in gateway.store.outbounds(tx.id)} == {None}  # still queued
+
+
+Arrived = queue.Queue[tuple[list[tuple[str, str]], bytes]]
+
+
+def _sink(arrived: Arrived):  # type: ignore[no-untyped-def]
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        arrived.put((request_headers(environ), environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))))
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+    return app
+
+
+def test_async_mdns_we_owe_go_through_the_outbox_to_the_configured_url(started, serve, ours,
+                                                                       theirs) -> None:
+    arrived: Arrived = queue.Queue()
+    asked: Arrived = queue.Queue()
+    asked_url = serve(_sink(asked))
+    gateway, url = started(FOLDER_OUT, inbound=f"    receipt_url: {serve(_sink(arrived))}\n")
+    threads = threading.active_count()
+    messages = {}
+    for n in (15, 16, 17):
+        message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=asked_url)
+        message.build(po_file(n), content_type="application/edi-x12")
+        assert post(url, message)[::2] == (200, b"received\n")
+        messages[message.message_id] = message
+    assert threading.active_count() <= threads + gateway.threads  # the job pool's; none per request
+    for _ in range(len(messages)):
+        headers, delivered = arrived.get(timeout=60)  # the scheduler's outbox job posts it
+        assert b"Reporting-UA: edigate" in delivered
+        [message_id] = [m for m in messages if m.encode() in delivered]
+        assert _mdn(messages.pop(message_id), headers, delivered) == ("processed", None)
+    assert asked.empty()
+
+
+def test_async_mdns_are_retried_a_bounded_number_of_times(started) -> None:
+    gateway, _ = started(FOLDER_OUT)
+    store = gateway.store
+    down = f"http://127.0.0.1:{_free_port()}/mdn"
+    store.queue_mdn(partner="bigbox", original_message_id="m1@x", url=down,
+                    headers=(("AS2-To", "x"),), body=b"mdn")
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(MDN_ATTEMPTS):
+        assert deliver_mdns(store, now=now) == 0
+        now += dt.timedelta(hours=1)
+    assert store.due_mdns(now=now + dt.timedelta(days=1)) == []  # given up
+    [gave_up] = store.events(kind=EventKind.CHANNEL, code="as2.mdn_undelivered")
+    assert down in gave_up.message and f"after {MDN_ATTEMPTS} attempts" in gave_up.message
+
+
+def test_a_bad_key_passphrase_stops_the_gateway_at_start(tmp_path: Path, ours: Pki, theirs: Pki) -> None:
+    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    with (root / "edigate.yaml").open("a") as f:
+        f.write("  key_passphrase: env:EDIGATE_TEST_NO_SUCH_PASSPHRASE\n")
+    (root / "ours.key").write_bytes(encrypted_key(ours, b"right"))
+    pipeline = open_pipeline(root)
+    try:
+        os.environ["EDIGATE_TEST_NO_SUCH_PASSPHRASE"] = "wrong"
+        with pytest.raises(ConfigError, match="as2.key_passphrase is wrong"):
+            Gateway(pipeline, settle_seconds=0).start()
+    finally:
+        os.environ.pop("EDIGATE_TEST_NO_SUCH_PASSPHRASE", None)
+        pipeline.store.close()
 
 
 def test_an_as2_id_several_partners_share_sends_each_file_to_its_envelopes_partner(tmp_path, ours,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
+import dataclasses
+import urllib.error
 from collections.abc import Callable
 
 import pyas2lib
 import pytest
 
-from edigate.as2 import As2Inbound, OurKeys, make_app
-from edigate.as2.wsgi import request_headers
+from edigate.as2 import As2Inbound, MdnReply, OurKeys, make_app
 from tests.as2.conftest import (
     OUR_ID,
     PARTNER_ID,
@@ -52,27 +52,55 @@ def test_signed_encrypted_compressed_in_with_sync_mdn(serve, theirs, ours, our_k
     assert _mdn_status(message, headers, body) == ("processed", None)
 
 
-def test_async_mdn_is_posted_to_the_receipt_url(serve, theirs, ours, our_keys) -> None:
-    arrived: list[tuple[list[tuple[str, str]], bytes]] = []
-    done = threading.Event()
+def _async_listener(serve: Callable[[object], str], theirs: Pki, our_keys: OurKeys,
+                    **channel: object) -> tuple[str, list[MdnReply]]:
+    queued: list[MdnReply] = []
+    app = make_app(partners={PARTNER_ID: as2_partner(theirs, **channel)}, our_keys=our_keys,
+                   on_message=lambda _inbound: None, queue_mdn=lambda _i, mdn: queued.append(mdn))
+    return serve(app), queued
 
-    def mdn_sink(environ, start_response):  # type: ignore[no-untyped-def]
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        arrived.append((request_headers(environ), body))
-        done.set()
-        start_response("200 OK", [("Content-Length", "0")])
-        return [b""]
 
-    mdn_url = serve(mdn_sink)
-    url, got = _listener(serve, theirs, our_keys)
-    message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=mdn_url)
+ASKED = "http://127.0.0.1:9/asked"
+
+
+@pytest.mark.parametrize(("channel", "goes_to"), [
+    ({"url": "http://127.0.0.1:9/as2"}, "http://127.0.0.1:9/as2"),
+    ({"url": "http://127.0.0.1:9/as2", "receipt_url": "http://127.0.0.1:9/mdn"}, "http://127.0.0.1:9/mdn"),
+    ({"receipt_url": "http://127.0.0.1:9/mdn", "use_requested_receipt_url": True}, ASKED),
+])
+def test_an_async_mdn_is_queued_for_the_url_the_partners_settings_allow(
+        serve, theirs, ours, our_keys, channel: dict[str, object], goes_to: str) -> None:
+    url, queued = _async_listener(serve, theirs, our_keys, **channel)
+    message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=ASKED)
     message.build(X12, content_type="application/edi-x12")
-    status, _, body = post(url, message)
-    assert (status, body) == (200, b"received\n")
-    assert done.wait(10), "no async MDN arrived"
-    assert got[0].ok and got[0].mdn is not None and got[0].mdn.url == mdn_url
-    [(headers, mdn_body)] = arrived
-    assert _mdn_status(message, headers, mdn_body) == ("processed", None)
+    assert post(url, message)[::2] == (200, b"received\n")
+    [mdn] = queued
+    assert mdn.url == goes_to
+    assert _mdn_status(message, list(mdn.headers), mdn.body) == ("processed", None)
+
+
+def test_a_message_that_does_not_verify_gets_no_async_mdn(serve, theirs, ours, our_keys) -> None:
+    url, queued = _async_listener(serve, theirs, our_keys, use_requested_receipt_url=True,
+                                  url="http://127.0.0.1:9/as2")
+    message = partner_message(theirs, ours, mdn_mode="ASYNC", mdn_url=ASKED,
+                              sign_with=make_pki("impostor"))
+    message.build(X12, content_type="application/edi-x12")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(url, message)
+    refused.value.close()
+    assert refused.value.code == 400 and queued == []  # no receipt anywhere, no "received"
+
+
+def test_our_mdn_speaks_in_edigates_name_and_domain(serve, theirs, ours, our_keys) -> None:
+    keys = dataclasses.replace(our_keys, domain="as2.example.com")
+    url, _ = _listener(serve, theirs, keys)
+    message = partner_message(theirs, ours)
+    message.build(X12, content_type="application/edi-x12")
+    _, headers, body = post(url, message)
+    head = {k.lower(): v for k, v in headers}
+    assert head["message-id"].endswith("@as2.example.com>") and head["user-agent"].startswith("edigate/")
+    assert b"Reporting-UA: edigate/" in body and b"pyAS2" not in body and b"pyas2" not in body.lower()
+    assert _mdn_status(message, headers, body) == ("processed", None)
 
 
 def test_bad_signature_gets_a_negative_mdn(serve, theirs, ours, our_keys) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import urllib.error
 from collections.abc import Callable, Sequence
 
 import pyas2lib
@@ -21,16 +23,20 @@ from edigate.as2.cms import KeyTransport
 from edigate.as2.wsgi import request_headers
 from edigate.errors import TransportError
 from edigate.transport.retry import Backoff
-from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, post, raw
+from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, make_pki, post, raw
 
 Received = list[tuple[object, str, object]]
 
 
 def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool = False,
                 fail: bool = False, async_mdns: list[object] | None = None,
+                mdn_key: Pki | None = None, answered: list[int] | None = None,
                 ) -> Callable[..., list[bytes]]:
-    """The partner's AS2 server: pyas2lib parses what we send and answers with its MDN."""
-    org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=theirs.pem, decrypt_key=theirs.pem)
+    """The partner's AS2 server: pyas2lib parses what we send and answers with its MDN
+    (signed with ``mdn_key`` if given). With ``answered``, an async MDN is posted back at
+    once, before the partner answers our POST; its HTTP status goes to ``answered``."""
+    org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=(mdn_key or theirs).pem,
+                                decrypt_key=theirs.pem)
     us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem, sign=True, encrypt=True,
                           compress=True)
 
@@ -46,6 +52,10 @@ def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool 
             message.mic = b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
             mdn = pyas2lib.Mdn(mdn_mode="SYNC", digest_alg="sha256")
             mdn.build(message=message, status=status)
+        if mdn.mdn_mode == "ASYNC" and answered is not None:
+            answered.append(_post_status(mdn.mdn_url, mdn))
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
         if mdn.mdn_mode == "ASYNC":
             assert async_mdns is not None
             async_mdns.append(mdn)
@@ -56,6 +66,14 @@ def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool 
         return [mdn.content]
 
     return app
+
+
+def _post_status(url: str, message: object) -> int:
+    try:
+        return post(url, message)[0]
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code
 
 
 def _partner(theirs: Pki, url: str, **channel: object) -> As2Partner:
@@ -81,6 +99,29 @@ def test_wrong_mic_in_mdn_is_a_failure(serve, theirs, ours, our_keys: OurKeys) -
     sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys)
     assert not sent.ok
     assert sent.disposition == "processed/warning: Message Integrity check failed."
+
+
+def test_an_mdn_whose_signature_fails_says_so_and_is_kept(serve, theirs, ours,
+                                                          our_keys: OurKeys, caplog) -> None:
+    url = serve(partner_app(theirs, ours, [], mdn_key=make_pki("impostor")))
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys)
+    assert not sent.ok and sent.mdn_verdict == "signature-failed" and sent.mdn_status == "failed"
+    assert sent.disposition == "the MDN's signature does not verify with the partner's certificate"
+    assert sent.mdn_raw is not None and sent.mdn_message_id
+    assert caplog.records and all(r.levelno == logging.DEBUG for r in caplog.records)  # its traceback too
+
+
+def test_the_message_is_announced_before_it_is_posted(serve, theirs, ours,
+                                                      our_keys: OurKeys) -> None:
+    received: Received = []
+    url = serve(partner_app(theirs, ours, received))
+    announced: list[tuple[As2Sent, int]] = []
+    sent = send(X12, partner=_partner(theirs, url), our_keys=our_keys,
+                before_post=lambda s: announced.append((s, len(received))))
+    [(first, posted_before)] = announced
+    assert posted_before == 0 and (first.message_id, first.mic) == (sent.message_id, sent.mic)
+    assert sent.ok and sent.mdn_verdict == "verified" and sent.mdn_mic == f"{sent.mic}, sha256"
+    assert sent.message_id.endswith(f"@{our_keys.domain}")  # ours, not the host's name
 
 
 def test_negative_mdn_is_a_failure_and_its_text_is_kept(serve, theirs, ours,

@@ -105,7 +105,8 @@ def test_error_log_keeps_every_field(store: Store) -> None:
     entry = ErrorEntry(stage="validate", code="7", message="Invalid code value", code_list="AK4",
                        severity=Severity.ERROR, isa13="000000905", gs06="905", st02="0001",
                        segment_position=4, segment_id="BEG", element_position=1,
-                       component_position=None, value="XX", hint="BEG01 must be 00 or 06")
+                       component_position=None, value="XX", hint="BEG01 must be 00 or 06",
+                       po_number="4500012346", line_number="2", sku="ACM-4520", buyer_item="30232")
     assert store.add_errors(tx.id, [entry, ErrorEntry(stage="rules", code="price", message="m",
                                                       severity=Severity.WARNING)]) == 2
     first, second = store.errors(tx.id)

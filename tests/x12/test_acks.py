@@ -144,3 +144,38 @@ def test_reading_a_received_997_names_segment_and_element(corpus: Path) -> None:
     assert s.control_number == "0021" and not s.accepted and s.codes == ("5",)
     assert s.errors[:2] == ("segment NM1 at 8: Segment has data element errors",
                             "  element 8 (66): Invalid code value, value 'MI'")
+
+
+# -- one answer, never contradicting itself -----------------------------------------------
+
+
+def test_a_rejected_interchange_gets_a_rejecting_ta1_and_no_group_ack() -> None:
+    broken = interchange(SET.format(n="0001"), iea="IEA*1*000000043~")
+    for request in (AckRequest(), AckRequest("997", "never"), AckRequest("auto", "always")):
+        assert answer(broken, request) == [answer(broken, request)[0], "TA1*000000042*261126*1200*R*001",
+                                           "IEA*0*000000900"]
+    [a] = list(answer_file(broken, Counter(), when=WHEN))
+    assert a.rejected and a.ta1 and a.functional_acks == 0
+    [accepted] = list(answer_file(interchange(SET.format(n="0001")), Counter(), when=WHEN))
+    assert not accepted.rejected and accepted.functional_acks == 1
+
+
+def test_a_group_header_error_is_the_ta1_code_validate_reports() -> None:
+    data = interchange(SET.format(n="0001")).replace(b"*7*X*", b"*7*U*")
+    [reported] = [f for f in summarize(data).findings if f.is_error]
+    assert (reported.level, reported.code, reported.element) == (Level.INTERCHANGE, "024", 7)
+    for request in (AckRequest("none", "always"), AckRequest("997", "requested")):
+        assert answer(data, request)[1:] == ["TA1*000000042*261126*1200*R*024", "IEA*0*000000900"]
+
+
+def test_a_group_no_ak1_can_name_is_reported_and_answered_as_024() -> None:
+    data = interchange(SET.format(n="0001")).replace(b"*7*X*", b"*7A*X*").replace(b"GE*1*7~", b"GE*1*7A~")
+    assert {(f.level, f.code) for f in summarize(data).findings if f.is_error} == {(Level.INTERCHANGE, "024")}
+    assert answer(data)[1] == "TA1*000000042*261126*1200*R*024"
+
+
+def test_a_997_names_a_group_without_a_version() -> None:
+    data = interchange(SET.format(n="0001"), version="").replace(b"*X*~", b"*X~")
+    assert {f.code for f in summarize(data).findings if f.is_error} == {"2"}
+    lines = answer(data)
+    assert "AK9*R*1*1*0*2" in lines and not any(line.startswith("TA1") for line in lines)
