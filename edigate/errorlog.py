@@ -65,15 +65,16 @@ def duplicate_order(store: Store, earlier: Document) -> ErrorEntry:
                       hint=f"a resend; nothing new was created{'; ' + said.advice if said else ''}")
 
 
-def failure_entry(stage: str, exc: Exception) -> ErrorEntry:
+def failure_entry(stage: str, exc: Exception, transmission_id: int) -> ErrorEntry:
     """The log line of a stage that could not go on: an `EdigateError` says why; anything
     else is a bug in edigate, named as such."""
+    again = f"edigate tx reprocess {transmission_id}"
     if isinstance(exc, EdigateError):
-        hint = "fix the configuration, then reprocess" if isinstance(exc, ConfigError) else \
-            "retry with edigate tx reprocess once the cause is fixed"
+        hint = f"once the configuration is fixed: {again}" if isinstance(exc, ConfigError) else \
+            f"once the cause is fixed: {again}"
         return ErrorEntry(stage, exc.code, exc.message, hint=hint)
     return ErrorEntry(stage, "internal", f"unexpected {type(exc).__name__}: {exc}",
-                      hint="a bug in edigate: report it with the output of edigate tx show --json")
+                      hint=f"a bug in edigate: report it with edigate tx show {transmission_id} --json")
 
 
 def mismatch_entry(m: Mismatch) -> ErrorEntry:

@@ -869,7 +869,7 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
 def _failed(transmission_id: int, stage: str, exc: Exception) -> ErrorEntry:
     """The error-log line of a stage that could not go on; a bug is also logged, one line on
     stderr and its traceback in the debug log."""
-    entry = failure_entry(stage, exc)
+    entry = failure_entry(stage, exc, transmission_id)
     if not isinstance(exc, EdigateError):
         log.error("transmission %s: %s stage: %s", transmission_id, stage, entry.message, exc_info=exc)
     return entry
