@@ -42,6 +42,7 @@ from edigate.purposes import order_key
 from edigate.runtime import tune_collector
 from edigate.x12.delimiters import fixed_isa_separators
 from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
@@ -149,7 +150,7 @@ class Translation:
     """
 
     def __init__(self, path: Path, name: str | None, maps_dir: Path, map_name: str, partner_id: str,
-                 accepted: Collection[SetKey] | None, start: int) -> None:
+                 accepted: Collection[SetKey] | None, start: int, leniency: Leniency = STRICT) -> None:
         self.start = start
         """The first transaction (counting from 0 in file order) the helper takes."""
         self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
@@ -158,7 +159,7 @@ class Translation:
         self._ready, ready = os.pipe()
         request = pickle.dumps((os.getpid(), str(path), name, str(maps_dir), map_name, partner_id,
                                 None if accepted is None else frozenset(accepted), start,
-                                self._checks.fileno(), ready))
+                                self._checks.fileno(), ready, leniency))
         self._process: subprocess.Popen[bytes] | None = None
         try:
             self._process = subprocess.Popen(
@@ -241,14 +242,15 @@ def _orphaned(parent: int) -> None:
 def _serve() -> int:
     """The helper process: a pickled request on stdin; when asked, its findings to the
     checks file and a byte on the ready pipe; pickled pages of results on stdout."""
-    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready = pickle.loads(
+    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency = pickle.loads(
         sys.stdin.buffer.read())
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     tune_collector()
     mapping = load_inbound_map(map_name, Path(maps_dir))
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:
-            checked, accepted = validate_range(Path(path), name, Validator(), mapping.set_id, start)
+            checked, accepted = validate_range(Path(path), name, Validator(leniency=leniency), mapping.set_id,
+                                               start)
             with os.fdopen(checks, "wb") as out:
                 pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that

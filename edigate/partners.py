@@ -29,6 +29,7 @@ from edigate.config.channels import (
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
+from edigate.x12.leniency import Leniency
 
 __all__ = [
     "AckPolicy",
@@ -228,6 +229,8 @@ class Partner:
     documents: Documents = setting(Documents)
     acks: AckPolicy = setting(AckPolicy)
     duplicates: DuplicatePolicy = setting(DuplicatePolicy)
+    leniency: Leniency = setting(Leniency)
+    """What the partner may send that X12 does not allow, accepted with a warning; strict unless set."""
     rules: Mapping[str, Map | Scalar] = setting(factory=_empty, keys=r"[a-z][a-z0-9_]*")
     routing: tuple[Destination, ...] = ()
     file: str = setting("", internal=True)

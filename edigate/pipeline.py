@@ -295,7 +295,7 @@ class Pipeline:
         if not prepared.ready:
             raise ConfigError(prepared.reason)
         return Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, validator=self.validator, prepared=prepared)
+                    stock=self.stock, validator=self.validator.lenient(partner.leniency), prepared=prepared)
 
     def _finish(self, run: _Run, failed: str | None) -> Transmission:
         """The outcome rule: `done` only when each set became a stored document or was
@@ -398,7 +398,7 @@ class Pipeline:
         does not fit the partner."""
         read = _Envelopes()
         budget = FileFindings(self.limits.per_file)
-        reader = EnvelopeReader(run.data, name=run.tx.file_name)
+        reader = EnvelopeReader(run.data, name=run.tx.file_name, leniency=run.partner.leniency)
         for event in reader:
             read.findings += budget.take(event.findings)
             if isinstance(event, Transaction):
@@ -468,12 +468,13 @@ class Pipeline:
             run.helper = self._helper(run, None, start=int(run.set_count * _MAIN_SHARE))
         if quiet:
             for answer in answer_file(run.data, Counter(), request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name):
+                                      name=run.tx.file_name, leniency=run.partner.leniency):
                 _drop_rejected(run, answer)
             return None
         with self.store.outbound_numbers(run.partner.id) as numbers:
             for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
-                                      name=run.tx.file_name, max_findings=self.limits.per_file):
+                                      name=run.tx.file_name, leniency=run.partner.leniency,
+                                      max_findings=self.limits.per_file):
                 self._record_outbound(run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
                 _drop_rejected(run, answer)
         if (rest := budget.rest()) is not None:
@@ -526,7 +527,8 @@ class Pipeline:
 
     def _helper(self, run: _Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
         return Translation(self.archive.path(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
-                           run.partner.documents.inbound["850"], run.partner.id, accepted, start)
+                           run.partner.documents.inbound["850"], run.partner.id, accepted, start,
+                           run.partner.leniency)
 
     def _save_translated(self, run: _Run, translated: Iterable[Translated], done: set[SetKey]) -> None:
         documents: list[NewDocument] = []

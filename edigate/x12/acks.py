@@ -188,10 +188,19 @@ def ack_envelope(inbound: InterchangeHeader, group: GroupHeader | None, *, versi
         sender=_clean_party(inbound.receiver, banned), receiver=_clean_party(inbound.sender, banned),
         gs_sender=_clean(group.receiver if group else inbound.receiver.id, 15, "UNKNOWN", banned),
         gs_receiver=_clean(group.sender if group else inbound.sender.id, 15, "UNKNOWN", banned),
-        version=isa_version, gs_version="005010X231A1" if group and ack_kind_for(group) == "999" else "004010",
+        version=isa_version, gs_version=_ack_gs_version(group),
         usage=usage if usage else inbound.usage if inbound.usage in ("P", "T", "I") else "P",
         delimiters=_answerable_delimiters(inbound.delimiters),
     )
+
+
+def _ack_gs_version(group: GroupHeader | None) -> str:
+    """GS08 of our answer: 005010X231A1 for a 999; for a 997 the version of the group it
+    answers (003050 ... 004060, read without an industry suffix such as VICS), else 004010."""
+    if group and ack_kind_for(group) == "999":
+        return "005010X231A1"
+    base = group.version[:6] if group else ""
+    return base if base.isdigit() and "003040" <= base < "005010" else "004010"
 
 
 def _is_version(text: str) -> bool:

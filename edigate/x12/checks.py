@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from edigate.x12.leniency import ISA_PADDING
+
 __all__ = ["FUNCTIONAL_IDS", "ascii_digits", "gs_problems", "isa_problems", "valid_date", "valid_id_qualifier", "valid_time"]
 
 _AUTH_QUALIFIERS = frozenset({"00", "01", "02", "03", "04", "05", "06"})
@@ -34,6 +36,8 @@ class Problem(NamedTuple):
     code: str
     message: str
     value: str
+    option: str | None = None
+    """The leniency option that accepts this problem (see `edigate.x12.leniency`), if any."""
 
 
 def valid_id_qualifier(text: str) -> bool:
@@ -90,6 +94,17 @@ _ISA_FIELDS: tuple[tuple[int, int, str, str, _Check], ...] = (
 )
 
 
+_PADDED = (2, 4, 6, 8, 13)
+"""ISA fields a sender may leave unpadded: the identifiers (spaces) and ISA13 (zeros)."""
+
+
+def _unpadded(position: int, value: str, width: int, check: _Check) -> str | None:
+    """``ISA_PADDING`` when a field is only short of its width, and valid once padded."""
+    if position not in _PADDED or len(value) > width or not check(value):
+        return None
+    return ISA_PADDING if position != 13 or value else None
+
+
 def isa_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
     """Every ISA field that is missing, of the wrong width, or holds a wrong value."""
     if len(elements) != 16:
@@ -99,7 +114,7 @@ def isa_problems(elements: tuple[str, ...]) -> Iterator[Problem]:
         value = elements[position - 1]
         if len(value) != width:
             yield Problem(position, code, f"ISA{position:02d} {name} must be {width} characters "
-                          f"wide, found {len(value)}", value)
+                          f"wide, found {len(value)}", value, _unpadded(position, value, width, check))
         elif not check(value):
             yield Problem(position, code, f"ISA{position:02d} {name} is not valid", value)
     isa11, version = elements[10], elements[11]

@@ -18,6 +18,7 @@ from edigate.errors import NotX12Error
 from edigate.x12 import checks
 from edigate.x12.delimiters import Delimiters
 from edigate.x12.findings import FileFindings, Finding, Level, Severity, no_errors
+from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.segment import Composite, Element, Repeats, Segment, element_text
 from edigate.x12.tokenizer import Note, Source, Tokenizer
 
@@ -171,8 +172,11 @@ class _OpenInterchange:
 class EnvelopeReader:
     """Reads a file's envelopes; iterate it for `Transaction`/`FunctionalGroup`/`Interchange`."""
 
-    def __init__(self, source: Source, *, name: str | None = None, chunk_size: int | None = None) -> None:
+    def __init__(self, source: Source, *, name: str | None = None, chunk_size: int | None = None,
+                 leniency: Leniency = STRICT) -> None:
         kwargs = {"chunk_size": chunk_size} if chunk_size else {}
+        self.leniency = leniency
+        """What the partner may send: ISA fields it leaves unpadded are then warnings."""
         self.tokenizer = Tokenizer(source, name=name, **kwargs)
         self.name = self.tokenizer.name
         self.segment_count = 0
@@ -268,7 +272,8 @@ class EnvelopeReader:
         header = _interchange_header(elements, seg, self.tokenizer.delimiters)
         self._isa = _OpenInterchange(header)
         for p in checks.isa_problems(elements):
-            self._interchange_finding(p.code, p.message, seg, p.element or None, p.value)
+            self._interchange_finding(p.code, p.message, seg, p.element or None, p.value,
+                                      hint=self.leniency.note(p.option), severity=self.leniency.severity(p.option))
 
     def _on_gs(self, seg: Segment) -> None:
         self._close_group(None, missing_from=seg)
@@ -476,6 +481,6 @@ def _interchange_header(e: tuple[str, ...], seg: Segment, delimiters: Delimiters
     )
 
 
-def read_envelopes(source: Source, *, name: str | None = None) -> Iterator[Event]:
+def read_envelopes(source: Source, *, name: str | None = None, leniency: Leniency = STRICT) -> Iterator[Event]:
     """Envelope events of ``source``; see `EnvelopeReader`."""
-    return iter(EnvelopeReader(source, name=name))
+    return iter(EnvelopeReader(source, name=name, leniency=leniency))

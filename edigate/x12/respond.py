@@ -19,6 +19,7 @@ from edigate.x12.acks import AckKind, SetOutcome, ack_envelope, ack_kind_for, fu
 from edigate.x12.checks import ascii_digits
 from edigate.x12.findings import FileFindings, Finding, FindingLimits, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
+from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.summary import TransactionCheck
 from edigate.x12.tokenizer import Source
 from edigate.x12.writer import ControlNumbers, GroupContent, TransactionContent, write_interchange
@@ -74,16 +75,19 @@ def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
 
 def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
                 check: TransactionCheck | None = None, name: str | None = None,
-                when: dt.datetime | None = None, max_findings: int = FindingLimits().per_file) -> Iterator[Answer]:
+                when: dt.datetime | None = None, max_findings: int = FindingLimits().per_file,
+                leniency: Leniency = STRICT) -> Iterator[Answer]:
     """Read ``source`` and yield the answer to each interchange in it.
 
     ``check`` adds structural findings per transaction (the validator); without it the
     acks report envelope findings only. The acks list at most ``max_findings`` of the
     file's set findings; a set whose findings did not fit is still rejected (AK5 5).
+    ``leniency`` is the partner's profile: what it accepts is a warning, and acks report
+    errors only.
     """
     pending = _Pending()
     budget = FileFindings(max_findings)
-    for event in EnvelopeReader(source, name=name):
+    for event in EnvelopeReader(source, name=name, leniency=leniency):
         if isinstance(event, Transaction):
             found = budget.take_set((*event.findings, *(check(event) if check else ())),
                                     transaction=event.control_number, set_id=event.set_id)

@@ -149,7 +149,8 @@ class SpecLibrary:
     _sets: dict[tuple[str, str], SetSpec | None] = field(default_factory=dict)
 
     def get(self, set_id: str, version: str) -> SetSpec | None:
-        """The spec for ``set_id`` under GS08 ``version`` (004010*, 005010*), or None."""
+        """The spec for ``set_id`` under GS08 ``version``, read by its first six characters
+        (``004010VICS`` is 004010), or None when there is no map for that set and version."""
         base = version[:6]
         key = (set_id, base)
         if key not in self._sets:

@@ -10,6 +10,10 @@ AK3/AK4 (IK3/IK4) code and position.
 
 Summary counts are checked beyond what X12 syntax requires: CTT01 against the number of
 line-item loops is reported as a warning, since pyx12 and most translators ignore it.
+
+A partner's `Leniency` profile turns the departures it names (codes outside their list,
+trailing separators, lower case, a segment out of order within its loop) from errors into
+warnings; the 997/999 lists errors only, so it follows the profile.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from edigate.x12.checks import ascii_digits, valid_date, valid_time
 from edigate.x12.envelope import Transaction
 from edigate.x12.hierarchy import hierarchy_problems
 from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
+from edigate.x12.leniency import LOWERCASE, SEGMENT_ORDER, STRICT, TRAILING_SEPARATORS, UNLISTED_CODES, Leniency
 from edigate.x12.segment import Composite, Element, Repeats, Segment
 from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec, SpecLibrary, Rule, parse_syntax
 
@@ -57,6 +62,7 @@ class _Walk:
     """Element problems by segment spec and content: an order's N1, PO4 or PID often repeats
     another's, and the answer depends on nothing else."""
     cap: int = 100
+    leniency: Leniency = STRICT
     findings: list[Finding] = field(default_factory=list)
     stack: list[_Frame] = field(default_factory=list)
     line_loops: int = 0
@@ -81,10 +87,18 @@ class _Walk:
 class Validator:
     """Validates transaction sets with the specs of a `SpecLibrary`."""
 
-    def __init__(self, library: SpecLibrary | None = None, limits: FindingLimits = FindingLimits()) -> None:
+    def __init__(self, library: SpecLibrary | None = None, limits: FindingLimits = FindingLimits(),
+                 leniency: Leniency = STRICT) -> None:
         self.library = library or SpecLibrary()
         self.limits = limits
+        self.leniency = leniency
         self._checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]] = {}
+
+    def lenient(self, leniency: Leniency) -> Validator:
+        """A validator applying ``leniency`` that shares this one's compiled specs and memory."""
+        other = Validator(self.library, self.limits, leniency)
+        other._checked = self._checked
+        return other
 
     def __call__(self, tx: Transaction) -> list[Finding]:
         return self.validate(tx)
@@ -102,20 +116,23 @@ class Validator:
                             group=tx.group.control_number if tx.group else None)]
         if len(self._checked) > _CHECKED:
             self._checked.clear()
-        return _walk(spec, tx, self._checked, self.limits.per_set)
+        return _walk(spec, tx, self._checked, self.limits.per_set, self.leniency)
 
 
-def validate_transaction(tx: Transaction, library: SpecLibrary | None = None) -> list[Finding]:
-    return Validator(library).validate(tx)
+def validate_transaction(tx: Transaction, library: SpecLibrary | None = None,
+                         leniency: Leniency = STRICT) -> list[Finding]:
+    return Validator(library, leniency=leniency).validate(tx)
 
 
 def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]],
-          cap: int) -> list[Finding]:
-    walk = _Walk(tx, checked, cap)
+          cap: int, leniency: Leniency) -> list[Finding]:
+    walk = _Walk(tx, checked, cap, leniency)
     root = spec.root
     walk.stack.append(_Frame(root, 0, [1] + [0] * (len(root.children) - 1)))
     body = tx.segments[1:]
     for position, seg in enumerate(body, 2):
+        if leniency.lowercase and not seg[0].isupper():
+            seg = _upper_case_id(walk, seg, position)
         if seg.id == "SE" and position == len(tx.segments):
             _close(walk, 0, seg, position)
             _place_trailer(walk, seg, position)
@@ -190,6 +207,16 @@ def _place(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         _check_segment(walk, target, seg, position, loop_id)
 
 
+def _upper_case_id(walk: _Walk, seg: Segment, position: int) -> Segment:
+    """``seg`` under its upper-case id, with a warning, when that is a segment id."""
+    upper = seg[0].upper()
+    if upper == seg[0] or not _SEGMENT_ID.match(upper):
+        return seg
+    walk.finding(Level.SEGMENT, _UNRECOGNIZED_CODE, f"segment id {seg[0]!r} is in lower case", seg, position,
+                 severity=Severity.WARNING, hint=walk.leniency.note(LOWERCASE))
+    return seg._replace(id=upper)
+
+
 def _place_trailer(walk: _Walk, seg: Segment, position: int) -> None:
     root = walk.stack[0]
     last = len(root.loop.children) - 1
@@ -198,6 +225,8 @@ def _place_trailer(walk: _Walk, seg: Segment, position: int) -> None:
 
 
 def _unplaced(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
+    if walk.leniency.segment_order and _out_of_order(walk, seg, position):
+        return
     if not _SEGMENT_ID.match(seg.id):
         code, why = _UNRECOGNIZED_CODE, f"{seg.id!r} is not a segment ID"
     elif seg.id in spec.segment_ids:
@@ -207,6 +236,28 @@ def _unplaced(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
     loop = walk.stack[-1].loop.id if len(walk.stack) > 1 else ""
     walk.finding(Level.SEGMENT, code, why, seg, position, loop,
                  hint="move or remove the segment; later segments were checked as if it were absent")
+
+
+def _out_of_order(walk: _Walk, seg: Segment, position: int) -> bool:
+    """Place ``seg`` where its open loop has it earlier (the partner's order, not the
+    standard's), with a warning; False when no open loop has it before where the walk stands."""
+    for frame in reversed(walk.stack):
+        children = frame.loop.children
+        for i in frame.loop.starts.get(seg[0], ()):
+            child = children[i]
+            if i == 0 or i >= frame.index or not isinstance(child, SegmentSpec):
+                continue
+            frame.counts[i] += 1
+            loop_id = frame.loop.id if frame is not walk.stack[0] else ""
+            walk.finding(Level.SEGMENT, _FOUND_ANYWHERE_CODE, f"{seg[0]} comes after segments its loop places "
+                         "after it", seg, position, loop_id, severity=Severity.WARNING,
+                         hint=walk.leniency.note(SEGMENT_ORDER))
+            if frame.counts[i] > child.max_use:
+                walk.finding(Level.SEGMENT, "5", f"{seg[0]} is used more than {child.max_use} time(s) here", seg,
+                             position, loop_id)
+            _check_segment(walk, child, seg, position, loop_id)
+            return True
+    return False
 
 
 def _skip(walk: _Walk, frame: _Frame, upto: int, seg: Segment | None, position: int) -> None:
@@ -258,21 +309,25 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
     elements = seg[1]
     if elements and elements[-1] == "":
         walk.finding(Level.SEGMENT, "8", f"{seg.id} ends with empty elements (trailing separators)", seg,
-                     position, loop_id, severity=Severity.WARNING,
-                     hint="X12 omits trailing separators; the data is read as if they were absent")
+                     position, loop_id, severity=walk.leniency.severity(TRAILING_SEPARATORS),
+                     hint=walk.leniency.note(TRAILING_SEPARATORS)
+                     or "X12 omits trailing separators; the data is read as if they were absent")
     problems = walk.checked.get((id(spec), elements))  # only plain segments are remembered, and
     if problems is None:                                # only a plain segment equals a plain one
         problems = _problems(walk, spec, elements)
     if not problems:
         return
-    if any(p.code != _UNLISTED for p in problems):
+    lenient = walk.leniency
+    if any(p.code != _UNLISTED and not lenient.accepts(p.option) for p in problems):
         walk.finding(Level.SEGMENT, "8", f"{seg.id} has data element errors", seg, position, loop_id)
     for p in problems:
-        severity = Severity.WARNING if p.code == _UNLISTED else Severity.ERROR
+        if p.code == _UNLISTED:
+            severity, hint = Severity.WARNING, "not in edigate's list of common codes; add it to " \
+                "specs/source/codes.yaml if valid"
+        else:
+            severity, hint = lenient.severity(p.option), lenient.note(p.option)
         walk.finding(Level.ELEMENT, p.code, p.message, seg, position, loop_id, element=p.element,
-                     component=p.component, element_ref=p.ref, value=p.value, severity=severity,
-                     hint="not in edigate's list of common codes; add it to specs/source/codes.yaml if valid"
-                     if severity is Severity.WARNING else "")
+                     component=p.component, element_ref=p.ref, value=p.value, severity=severity, hint=hint)
 
 
 def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[_Problem]:
@@ -296,6 +351,8 @@ class _Problem(NamedTuple):
     ref: str
     message: str
     value: str | None
+    option: str | None = None
+    """The leniency option that accepts this problem (see `edigate.x12.leniency`), if any."""
 
 
 def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[_Problem]:
@@ -327,7 +384,8 @@ def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[
                     continue
             problem = _value_problem(field, value)
             if problem:
-                out.append(_Problem(position, None, problem[0], field.ref, problem[1], value))
+                out.append(_Problem(position, None, problem[0], field.ref, problem[1], value,
+                                    _option(field, value, problem[0])))
         elif isinstance(value, Repeats):
             out.append(_Problem(position, None, "12", field.ref, f"{field.name} does not repeat", None))
         elif isinstance(field, CompositeSpec):
@@ -356,13 +414,22 @@ def _composite_problems(spec: CompositeSpec, value: Composite) -> Iterator[_Prob
         if text:
             problem = _value_problem(comp, text)
             if problem:
-                yield _Problem(spec.position, comp.position, problem[0], comp.ref, problem[1], text)
+                yield _Problem(spec.position, comp.position, problem[0], comp.ref, problem[1], text,
+                               _option(comp, text, problem[0]))
         elif comp.usage == "R":
             yield _Problem(spec.position, comp.position, "1", comp.ref, f"required component {comp.name} is missing",
                            None)
     if spec.syntax:
         for found in _syntax_problems(tuple(parts), parse_syntax(spec.syntax), spec.components, []):
             yield found._replace(element=spec.position, component=found.element)
+
+
+def _option(spec: ElementSpec, value: str, code: str) -> str | None:
+    """The leniency option that accepts a value refused with ``code``: a code valid in upper
+    case is only in lower case; any other code is outside the list."""
+    if code != "7":
+        return None
+    return LOWERCASE if spec.codes is not None and value.upper() in spec.codes else UNLISTED_CODES
 
 
 def _value_problem(spec: ElementSpec, value: str) -> tuple[str, str] | None:

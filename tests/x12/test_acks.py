@@ -179,3 +179,26 @@ def test_a_997_names_a_group_without_a_version() -> None:
     assert {f.code for f in summarize(data).findings if f.is_error} == {"2"}
     lines = answer(data)
     assert "AK9*R*1*1*0*2" in lines and not any(line.startswith("TA1") for line in lines)
+
+
+def test_a_997_answers_in_the_version_of_the_group_it_answers() -> None:
+    from edigate.x12.acks import ack_envelope
+    from edigate.x12.envelope import FunctionalGroup, Interchange, read_envelopes
+
+    def gs08(version: str) -> str:
+        data = _group_of_version(version)
+        header = next(e for e in read_envelopes(data) if isinstance(e, Interchange)).header
+        group = next(e for e in read_envelopes(data) if isinstance(e, FunctionalGroup)).header
+        return ack_envelope(header, group).gs_version
+
+    assert gs08("004030VICS") == "004030"
+    assert gs08("003050") == "003050"
+    assert gs08("004010UCS") == "004010"
+    assert gs08("005010") == "005010X231A1"
+
+
+def _group_of_version(version: str) -> bytes:
+    isa = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*EDIGATE        *261126*1200*U*00401*"
+           "000000042*0*P*>~")
+    return (isa + f"GS*PO*SENDER*EDIGATE*20261126*1200*7*X*{version}~ST*850*0001~BEG*00*SA*1**20261126~"
+            "SE*3*0001~GE*1*7~IEA*1*000000042~").encode()

@@ -44,8 +44,8 @@ PYX12_WRONG = {
                         "(the segment standing there); pyx12 gives the position of the segment before it",
     "leading-whitespace": "pyx12 rejects segments indented with spaces or tabs (AK3 1, 'leading space'); "
                           "edigate strips whitespace between segments and records a note",
-    "trailing-separators": "a segment ending in empty elements (N4*A*B*C*) is unambiguous; edigate accepts it "
-                           "with a warning, pyx12 rejects the set (its SEG1, written as AK3 8)",
+    "trailing-separators": "a segment ending in empty elements (N4*A*B*C*) is unambiguous; edigate rejects it "
+                           "too unless the partner's leniency profile accepts it (a warning then); pyx12 writes its SEG1 as AK3 8",
     "envelope-segment-dropped": "pyx12 drops errors on ST/SE elements from its error tree, so it accepts a "
                                 "set whose ST or SE is malformed",
     "set-error-without-position": "pyx12 gives a set-level error (AK5 4, SE01 miscounts the segments) no segment "

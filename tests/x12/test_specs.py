@@ -64,6 +64,18 @@ def test_every_requested_map_exists() -> None:
     assert set(EXPECTED_MAPS) <= set(SET_MAPS)
 
 
+VERSIONS = ("003050", "003060", "004010", "004030", "004050", "004060", "005010", "005030", "006020")
+SETS = ("810", "824", "846", "850", "855", "856", "860", "865", "940", "945", "997")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_set_has_a_map_in_every_version_partners_use(version: str) -> None:
+    assert {f"{s}.{version[2:]}.xml" for s in SETS} <= set(SET_MAPS)
+    index = _index()
+    for suffix in ("", "VICS", "UCS"):
+        assert index[("00401", version + suffix, "PO")] == f"850.{version[2:]}.xml"
+
+
 # ----------------------------------------------------------------- completeness
 
 

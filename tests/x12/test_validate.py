@@ -176,3 +176,23 @@ def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-
 def test_exclusion_note_is_ak4_10() -> None:
     body = [GOOD[0], "N1*ST*STORE 12*92*0012", "N4*PORTLAND*OR*97205*US***ORX", GOOD[2], GOOD[3]]
     assert ack_body(body, version="005010")[1:3] == ["IK3*N4*4*N1*8", "IK4*7*1715*10"]
+
+
+def test_unit_of_measure_set_is_a_valid_code() -> None:
+    body = [GOOD[0], GOOD[1], "PO1*1*2*ST*25.00*PE*UP*012345678905", GOOD[3]]
+    [tx] = [e for e in read_envelopes(interchange(body)) if isinstance(e, Transaction)]
+    assert VALIDATOR(tx) == []
+
+
+@pytest.mark.parametrize("version", ["004010", "004010VICS", "004030", "004050UCS", "004060", "005010VICS",
+                                     "005030", "006020"])
+def test_standard_850_segments_are_accepted_in_every_version(version: str) -> None:
+    body = [GOOD[0], "TAX*123456789", "PAM*01*5*EA", "CTB*OR*NO BACKORDERS", GOOD[1], GOOD[2],
+            "PO3*ZZ*****1*EA", GOOD[3]]
+    [tx] = [e for e in read_envelopes(interchange(body, version=version)) if isinstance(e, Transaction)]
+    assert VALIDATOR(tx) == []
+
+
+def test_a_version_without_a_map_is_still_not_supported() -> None:
+    [tx] = [e for e in read_envelopes(interchange(GOOD, version="002001")) if isinstance(e, Transaction)]
+    assert [(f.code, f.message) for f in VALIDATOR(tx)] == [("1", "transaction set 850 version 002001 is not supported")]

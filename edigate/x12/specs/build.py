@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from edigate.errors import ConfigError
 from edigate.x12.specs.source import (
     Composite,
     LoopUse,
@@ -31,6 +32,7 @@ from edigate.x12.specs.source import (
     SegmentUse,
     SetSpec,
     Sources,
+    applies,
     load_sources,
 )
 
@@ -40,7 +42,7 @@ SPECS_DIR = Path(__file__).parent
 USAGE = {"M": "R", "O": "S", "X": "S"}
 TABLE_XID = {"header": ("HEADER", "Table 1 - Header"), "detail": ("DETAIL", "Table 2 - Detail"),
              "summary": ("FOOTER", "Table 3 - Summary")}
-FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "OW", "SW", "FA")
+FUNCTIONAL_GROUPS = ("PO", "PR", "SH", "IN", "PC", "CA", "IB", "AG", "OW", "SW", "FA")
 PARTIAL_SOURCE = "X12 subset"
 """codes.xml <source> of a curated subset of a larger list: unknown values only warn."""
 
@@ -71,7 +73,9 @@ class Context:
 
     def element(self, number: str) -> tuple[str, str]:
         """(data type, name) of an element in this version."""
-        definition = self.sources.elements[self.version][number]
+        definition = self.sources.elements[self.version].get(number)
+        if definition is None:
+            raise ConfigError(f"elements.yaml: element {number} is not defined for version {self.version}")
         return definition.data_type, definition.name
 
 
@@ -88,7 +92,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def _in_version(version: str | None, ctx: Context) -> bool:
-    return version is None or version == ctx.version
+    return applies(version, ctx.version)
 
 
 def _positions(positions: tuple[Position, ...], ctx: Context) -> list[Position]:
@@ -203,10 +207,10 @@ def _envelope(root: ET.Element, ctx: Context, spec: SetSpec | None) -> None:
 
 
 def _inline_codes(sources: Sources, version: str, spec: SetSpec | None) -> dict[str, tuple[str, ...]]:
-    icvns = tuple(sorted((i for i, v in sources.index.interchange_versions if v == version),
-                         key=lambda icvn: icvn not in ("00401", "00501")))
+    known = tuple(icvn for icvn, _ in sources.index.interchange_versions)
+    icvns = tuple(i for i, v in sources.index.interchange_versions if v == version) or known
     codes: dict[str, tuple[str, ...]] = {"ISA12": icvns, "GS01": FUNCTIONAL_GROUPS}
-    if version == "004010":
+    if version < "004020":
         codes["ISA11"] = ("U",)
     gs08 = dict(sources.index.group_versions)[version]
     if spec is None:

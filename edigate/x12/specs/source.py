@@ -27,6 +27,7 @@ __all__ = [
     "SegmentUse",
     "SetSpec",
     "Sources",
+    "applies",
     "load_sources",
 ]
 
@@ -34,13 +35,15 @@ SOURCE_DIR = Path(__file__).parent / "source"
 TABLES = ("header", "detail", "summary")
 REQUIREMENTS = ("M", "O", "X")
 
-_POSITION = re.compile(r"^(?P<ref>[A-Z0-9]+) (?P<req>[MOX])(?: @(?P<ver>\d{6}))?$")
+_VERSIONS = r"(?P<ver>\d{6}(?:-\d{6})?|-\d{6})"
+"""A version tag: "005010" (that version on), "-004060" (up to it), "004030-004060" (a range)."""
+_POSITION = re.compile(rf"^(?P<ref>[A-Z0-9]+) (?P<req>[MOX])(?: @{_VERSIONS})?$")
 _SEG_USE = re.compile(
     r"^(?P<seg>[A-Z][A-Z0-9]{1,2}) (?P<pos>\d{3}) (?P<req>[MO]) (?P<max>>1|\d+)"
-    r"(?: @(?P<ver>\d{6}))?$"
+    rf"(?: @{_VERSIONS})?$"
 )
-_LOOP = re.compile(r"^loop (?P<id>[A-Z0-9]+) (?P<req>[MO]) (?P<rep>>1|\d+)(?: @(?P<ver>\d{6}))?$")
-_SYNTAX = re.compile(r"^(?P<rule>[PRCLE](?:\d{2}){2,20})(?: ?@(?P<ver>\d{6}))?$")
+_LOOP = re.compile(rf"^loop (?P<id>[A-Z0-9]+) (?P<req>[MO]) (?P<rep>>1|\d+)(?: @{_VERSIONS})?$")
+_SYNTAX = re.compile(rf"^(?P<rule>[PRCLE](?:\d{{2}}){{2,20}})(?: ?@{_VERSIONS})?$")
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,14 @@ class Sources:
     index: Index
 
 
+def applies(tag: str | None, version: str) -> bool:
+    """Whether a version tag ("005010", "-004060", "004030-004060", or none) covers ``version``."""
+    if tag is None:
+        return True
+    low, _, high = tag.partition("-") if "-" in tag else (tag, "", "")
+    return (not low or version >= low) and (not high or version <= high)
+
+
 def _fail(file: Path, where: str, message: str) -> ConfigError:
     return ConfigError(f"{file.name}: {where}: {message}")
 
@@ -158,8 +169,11 @@ def _read(path: Path) -> Any:
 
 
 def _element_table(path: Path, raw: dict[str, Any], version: str) -> dict[str, ElementDef]:
+    """``common``, then every section whose version tag covers ``version``, in file order:
+    a later section redefines what an earlier one said."""
     table: dict[str, ElementDef] = {}
-    for section in ("common", version):
+    sections = [str(key) for key in raw if key != "common" and applies(str(key), version)]
+    for section in ("common", *sections):
         for number, spec in (raw.get(section) or {}).items():
             if not isinstance(number, str) or not isinstance(spec, list) or len(spec) != 4:
                 raise _fail(path, f"{section}.{number}", "expected \"number\": [type, min, max, name]")
@@ -234,13 +248,13 @@ def _entry(path: Path, where: str, item: Any) -> SegmentUse | LoopUse:
     return SegmentUse(match["seg"], match["pos"], match["req"], match["max"], match["ver"])
 
 
-def _load_set(path: Path) -> SetSpec:
+def _load_set(path: Path, all_versions: tuple[str, ...]) -> SetSpec:
     raw = _read(path)
     tables = tuple(
         (table, tuple(_entry(path, table, item) for item in raw.get(table) or []))
         for table in TABLES
     )
-    versions = tuple(str(v) for v in raw["versions"])
+    versions = tuple(str(v) for v in raw.get("versions") or all_versions)
     gs08 = tuple((str(v), tuple(str(g) for g in vals)) for v, vals in (raw.get("gs08") or {}).items())
     return SetSpec(str(raw["id"]), raw["name"], raw["functional_group"], versions, tables, gs08)
 
@@ -257,7 +271,7 @@ def load_sources(source_dir: Path = SOURCE_DIR) -> Sources:
     index = _load_index(source_dir / "index.yaml")
     versions = tuple(ver for ver, _ in index.group_versions)
     composites, segments = _load_segments(source_dir / "segments.yaml")
-    sets = tuple(_load_set(p) for p in sorted((source_dir / "sets").glob("*.yaml")))
+    sets = tuple(_load_set(p, versions) for p in sorted((source_dir / "sets").glob("*.yaml")))
     return Sources(
         elements=_load_elements(source_dir / "elements.yaml", versions),
         composites=composites,
