@@ -36,11 +36,13 @@ from edigate.model import (
     Address,
     AllowanceCharge,
     AllowanceOrCharge,
+    Amount,
     Carrier,
     Contact,
     Dates,
     DeclaredTotals,
     Fob,
+    ItemDescription,
     Note,
     Order,
     OrderLine,
@@ -127,7 +129,9 @@ def _pairs(seg: Seg, first: int, last: int) -> list[tuple[str, str]]:
 def _sac(seg: Seg) -> AllowanceCharge:
     amount = _v(seg, 5)
     return AllowanceCharge(AllowanceOrCharge(_v(seg, 1) or "N"), _v(seg, 2),
-                           Decimal(amount).scaleb(-2) if amount else None, _dec(_v(seg, 7)), _v(seg, 15))
+                           Decimal(amount).scaleb(-2) if amount else None, _dec(_v(seg, 7)), _v(seg, 15),
+                           _v(seg, 3), _v(seg, 4), _v(seg, 6), _dec(_v(seg, 8)), _v(seg, 9), _dec(_v(seg, 10)),
+                           _v(seg, 12), _v(seg, 13))
 
 
 def _reference(seg: Seg) -> Reference:
@@ -166,6 +170,7 @@ class _LineDraft:
     adjustments: list[AllowanceCharge] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    descriptions: list[ItemDescription] = field(default_factory=list)
 
     def build(self) -> OrderLine:
         po1 = self.po1
@@ -180,7 +185,8 @@ class _LineDraft:
         return OrderLine(_v(po1, 1) or "", Decimal(_v(po1, 2) or "0"), _UOMS.get(uom, uom),
                          _dec(_v(po1, 4)), _v(po1, 5), ProductIds(ids), self.description,
                          self.pack, Dates(**self.dates), tuple(self.adjustments),
-                         references=tuple(self.references), notes=tuple(self.notes))
+                         references=tuple(self.references), notes=tuple(self.notes),
+                         descriptions=tuple(self.descriptions))
 
 
 class _OrderDraft:
@@ -188,7 +194,8 @@ class _OrderDraft:
 
     def __init__(self, source: SourceRef) -> None:
         self.source = source
-        self.head: dict[str, Any] = {"dates": {}, "references": [], "notes": [], "adjustments": []}
+        self.head: dict[str, Any] = {"dates": {}, "references": [], "notes": [], "adjustments": [],
+                                     "contacts": [], "n9": []}
         self.parties: list[_PartyDraft] = []
         self.lines: list[_LineDraft] = []
         self.totals: dict[str, Any] = {}
@@ -213,8 +220,13 @@ class _OrderDraft:
             head["dates"][_HEADER_DATES[_v(seg, 1) or ""]] = _date(_v(seg, 2))
         elif sid == "REF":
             head["references"].append(_reference(seg))
+        elif sid == "N9":
+            head["n9"].append(_reference(seg))
+            head["n9_code"] = _v(seg, 1)
+        elif sid == "PER":
+            head["contacts"].append(_contact(seg))
         elif sid == "MSG":
-            head["notes"].append(Note(_v(seg, 1) or ""))
+            head["notes"].append(Note(_v(seg, 1) or "", head.get("n9_code")))
         elif sid == "SAC":
             head["adjustments"].append(_sac(seg))
         elif sid == "CUR" and _v(seg, 1) == "BY":
@@ -235,8 +247,10 @@ class _OrderDraft:
 
     @staticmethod
     def _line(sid: str, seg: Seg, line: _LineDraft) -> None:
-        if sid == "PID" and _v(seg, 1) == "F" and line.description is None:
-            line.description = _v(seg, 5)
+        if sid == "PID":
+            line.descriptions.append(ItemDescription(_v(seg, 1) or "", *(_v(seg, n) for n in range(2, 6))))
+            if _v(seg, 1) == "F" and line.description is None:
+                line.description = _v(seg, 5)
         elif sid == "PO4" and line.pack is None:
             line.pack = Pack(_int(_v(seg, 1)), _dec(_v(seg, 2)), _v(seg, 3))
         elif sid == "DTM" and _v(seg, 1) in _LINE_DATES:
@@ -267,8 +281,12 @@ class _OrderDraft:
             **parties, other_parties=tuple(others), dates=Dates(**head["dates"]),
             terms=self._terms(), carrier=self._carrier(), fob=self._fob(),
             notes=tuple(head["notes"]), allowances_charges=tuple(head["adjustments"]),
-            references=tuple(head["references"]), lines=tuple(d.build() for d in self.lines),
-            totals=self._totals(), source=self.source)
+            references=(*head["references"], *head["n9"]), lines=tuple(d.build() for d in self.lines),
+            totals=self._totals(), source=self.source, contacts=tuple(head["contacts"]), amounts=self._amounts())
+
+    def _amounts(self) -> tuple[Amount, ...]:
+        amt = self.totals.get("AMT")
+        return () if amt is None else (Amount(_v(amt, 1) or "", _dec(_v(amt, 2)) or Decimal(0)),)
 
     def _terms(self) -> Terms | None:
         itd = self.head.get("ITD")
@@ -277,7 +295,8 @@ class _OrderDraft:
 
     def _carrier(self) -> Carrier | None:
         td5 = self.head.get("TD5")
-        return None if td5 is None else Carrier(_v(td5, 3), _v(td5, 5), _v(td5, 4))
+        return None if td5 is None else Carrier(_v(td5, 3), _v(td5, 5), _v(td5, 4), _v(td5, 1), _v(td5, 2),
+                                                _v(td5, 7), _v(td5, 8), _v(td5, 12))
 
     def _fob(self) -> Fob | None:
         fob = self.head.get("FOB")

@@ -33,9 +33,9 @@ def set_failure(stage: str, code: str, order: Order, exc: EdigateError, transmis
 
 
 def not_stored(transmission_id: int, isa13: str, gs06: str, st02: str) -> ErrorEntry:
-    """An 850 our 997/999 accepted that the map could not turn into an order: its 855 waits."""
-    return ErrorEntry("map", "order.not_stored", f"850 ST02 {st02} (GS06 {gs06}, ISA13 {isa13}) was accepted by "
-                      "our 997/999 but could not be translated: no order was stored and no 855 sent", isa13=isa13,
+    """A set our 997/999 accepted that the map could not turn into an order: its answer waits."""
+    return ErrorEntry("map", "order.not_stored", f"ST02 {st02} (GS06 {gs06}, ISA13 {isa13}) was accepted by our "
+                      "997/999 but could not be translated: no order was stored and none answered", isa13=isa13,
                       gs06=gs06, st02=st02, hint=f"fix the map or the partner's data, then edigate tx reprocess "
                                                  f"{transmission_id}; the 855 goes once the order is stored")
 

@@ -1,8 +1,8 @@
 """A partner's maps, rules and envelope, prepared once (`edigate.prepared`): what the
-pipeline and the order desk apply to each file and order (validator, inbound 850 map, 855
-map, rules and decision, ack policy, our envelope). Nothing here touches the store or a
-channel, except stock taken through `Inventory` and purposes applied to earlier orders
-(`edigate.purposes`) once an order is stored.
+pipeline and the order desk apply to each file and order (validator, inbound 850 and 860
+maps, 855 and 865 maps, rules and decision, ack policy, our envelope). Nothing here touches
+the store or a channel, except stock taken through `Inventory` and purposes applied to
+earlier orders (`edigate.purposes`) once an order is stored.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ class Flow:
         self.inbound: InboundMap = ready.inbound["850"]
         name_855 = partner.documents.outbound.get("855")
         self.outbound_855: OutboundMap | None = ready.map_for(name_855) if name_855 else None
+        self.inbound_860: InboundMap | None = ready.inbound.get("860")
+        """The partner's 860 map: its changes are applied to the orders held (`edigate.changes`)."""
+        name_865 = partner.documents.outbound.get("865")
+        self.outbound_865: OutboundMap | None = ready.map_for(name_865) if name_865 else None
+        """The partner's 865 map: the answer to an order changed by an 860."""
         self.rules: RuleSet = ready.rules
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:

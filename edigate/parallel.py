@@ -37,7 +37,7 @@ from typing import IO
 from edigate.mapping.findings import MapFinding
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.translate import translate_transaction
-from edigate.model import dumps
+from edigate.model import Order, dumps
 from edigate.purposes import order_key
 from edigate.runtime import tune_collector
 from edigate.x12.delimiters import fixed_isa_separators
@@ -89,7 +89,7 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
     for event in _transactions(data, name, start, stop):
         if set_key(event) in accepted:
             result = translate_transaction(event, mapping, partner_id)
-            order = result.order if result.ok else None  # ok: an order, and no error finding
+            order = result.order if result.ok and isinstance(result.order, Order) else None  # ok: no error finding
             yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
                              None if order is None else dumps(order), result.findings)
 

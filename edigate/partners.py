@@ -149,7 +149,7 @@ class Documents:
         factory=_empty, keys=r"\d{3}", pattern=_MAP_NAME, hint=_MAP_HINT
     )
     outbound: Mapping[str, str] = setting(
-        factory=_empty, keys=("810", "855", "856", "997", "999"), pattern=_MAP_NAME, hint=_MAP_HINT
+        factory=_empty, keys=("810", "855", "856", "865", "997", "999"), pattern=_MAP_NAME, hint=_MAP_HINT
     )
 
 

@@ -33,6 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from edigate.archive import Archive
+from edigate.changes import translate_changes, with_deleted_lines
 from edigate.config.channels import Channel as ChannelConfig
 from edigate.decision import Decision
 from edigate.decision import Outcome as DecisionOutcome
@@ -42,11 +43,12 @@ from edigate.flow import Flow
 from edigate.identify import UNKNOWN_PARTNER, Mismatch, PartnerDirectory
 from edigate.inventory import Inventory
 from edigate.locate import SetPositions
-from edigate.model import Order, PoAck, dumps, loads
+from edigate.model import Order, PoAck, Purpose, dumps, loads
 from edigate.partners import Partner
 from edigate.prepared import PreparedPartners
-from edigate.purposes import cancel_destinations, is_cancel
+from edigate.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.mapping.cache import MapCache
+from edigate.mapping.findings import Severity as MapSeverity
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
 from edigate.parallel import (
@@ -138,6 +140,8 @@ class _Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.parallel`)."""
+    accepted_changes: set[tuple[str, str, str]] = field(default_factory=set)
+    """The 860s validate accepted: applied to the orders they name in the map stage."""
     failed_before: set[int] = field(default_factory=set)
     """Earlier attempts of this transmission that failed: their orders are carried on here."""
     sound_interchanges: set[str] = field(default_factory=set)
@@ -459,6 +463,8 @@ class Pipeline:
                 run.sound_interchanges.add(tx.interchange.control_number)
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
+            elif tx.set_id == "860" and sound:
+                run.accepted_changes.add(set_key(tx))
             elif tx.set_id in ("997", "999") and sound:
                 functional_acks.append(tx)  # small: a partner's answer to what we sent
             return found
@@ -520,6 +526,20 @@ class Pipeline:
             if missing := accepted - done:  # the helper judged a set otherwise than validate did
                 self._save_translated(run, translate_range(run.data, name, run.flow.inbound, run.partner.id,
                                                            missing), done)
+        return self._map_changes(run)
+
+    def _map_changes(self, run: _Run) -> Status | None:
+        """Accepted 860s, each applied to the order it names and saved as that order changed
+        (decided, stocked, routed and answered like an 850 change from here on)."""
+        if not run.accepted_changes:
+            return None
+        if run.flow.inbound_860 is None:
+            raise UsageError(f"partner {run.partner.id} sent an 860 but names no map for it "
+                             "(documents.inbound.860 in its partner file)")
+        held = Amendments(self.store).held
+        self._save_translated(run, translate_changes(run.data, run.tx.file_name, run.flow.inbound_860,
+                                                     run.partner.id, run.accepted_changes,
+                                                     lambda po: held(run.partner.id, po)), set())
         return None
 
     def _parallel(self, sets: int | None) -> bool:
@@ -535,7 +555,7 @@ class Pipeline:
         entries: list[ErrorEntry] = []
         for t in translated:
             done.add((t.isa13, t.gs06, t.st02))
-            entries += [ErrorEntry("map", f.code, f.message, _severity(f.is_error), isa13=t.isa13, gs06=t.gs06,
+            entries += [ErrorEntry("map", f.code, f.message, _MAP_SEVERITY[f.severity], isa13=t.isa13, gs06=t.gs06,
                                    st02=t.st02, segment_id=f.segment_id, segment_position=f.segment_position,
                                    element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
             if t.key is not None and t.body is not None:
@@ -633,7 +653,7 @@ class Pipeline:
         the 855s travel in interchanges of up to `BULK_855_SETS` sets instead, each recorded
         once under the transmission and built one at a time. Each interchange's numbers are
         spent in the commit that records it."""
-        if run.flow.outbound_855 is None:
+        if run.flow.outbound_855 is None and run.flow.outbound_865 is None:
             return None
         decided = self.store.count_documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER,
                                              excluding=(DocumentStatus.HELD,))
@@ -649,17 +669,34 @@ class Pipeline:
             self._write_855(run, key, chunk)
             return None
         for doc in self._decided(run):
-            if f"855:{doc.id}" not in run.recorded and (body := self._body_855(run, doc)) is not None:
-                self._write_855(run, f"855:{doc.id}", [(doc.id, TransactionContent("855", body))])
+            if {f"855:{doc.id}", f"865:{doc.id}"} & run.recorded:
+                continue
+            if (answer := self._answer(run, doc)) is not None:
+                self._write_855(run, f"{answer.set_id}:{doc.id}", [(doc.id, answer)])
         return None
 
+    def _answer(self, run: _Run, doc: Document) -> TransactionContent | None:
+        """The 855 for an order, or the 865 for an order an 860 changed (when the partner
+        names an 865 map; without one, such an order is not answered)."""
+        order = _order(doc.body)
+        if order.source is None or order.source.set_id != "860":
+            body = self._body_855(run, doc) if run.flow.outbound_855 is not None else None
+            return None if body is None else TransactionContent("855", body)
+        ack = run.flow.decide(order, document_id=doc.id).ack
+        if ack is None or run.flow.outbound_865 is None:
+            return None
+        earlier = self.store.documents(after=doc.amends - 1, limit=1) if doc.amends is not None else []
+        if earlier and earlier[0].id == doc.amends and order.purpose is not Purpose.CANCEL:  # a cancel keeps its lines
+            ack = with_deleted_lines(ack, _order(earlier[0].body), order)
+        return TransactionContent("865", run.flow.outbound_865.render(ack))
+
     def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:
-        """One interchange of 855s (document id, set), numbered and recorded in one commit."""
+        """One interchange of 855s or 865s (document id, set), numbered and recorded in one commit."""
         if not chunk:
             return
         with self.store.outbound_numbers(run.partner.id) as numbers:
-            data = write_interchange(run.flow.envelope(), [GroupContent("PR", tuple(c for _, c in chunk))],
-                                     numbers.blocks(1, len(chunk)))
+            group = GroupContent(_FUNCTIONAL_IDS[chunk[0][1].set_id], tuple(c for _, c in chunk))
+            data = write_interchange(run.flow.envelope(), [group], numbers.blocks(1, len(chunk)))
             self._record_outbound(run, numbers, key, data, [d for d, _ in chunk])
 
     def _decided(self, run: _Run) -> Iterator[Document]:
@@ -695,7 +732,7 @@ class Pipeline:
         order, when it carries one), committing the numbers it spent."""
         written = archived(self.archive, data)
         due = None
-        if written.set_id in ("855", "856", "810"):
+        if written.set_id in ("855", "865", "856", "810"):
             due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=run.partner.acks.expect_within_hours)
         carried = [*document_ids, *[None] * (len(written.st02) - len(document_ids))]
         numbers.record(set_id=written.set_id, key=key, isa13=written.isa13, gs06=written.gs06,
@@ -847,6 +884,13 @@ def _drain(open_pipeline: Callable[[], Pipeline], worker: str, results: multipro
     finally:
         pipeline.store.close()
 
+
+_MAP_SEVERITY = {MapSeverity.ERROR: Severity.ERROR, MapSeverity.WARNING: Severity.WARNING,
+                 MapSeverity.NOTE: Severity.INFO}
+"""A mapping finding's severity in the error log: a note (a segment no field reads) is info."""
+
+_FUNCTIONAL_IDS = {"855": "PR", "865": "CA"}
+"""GS01 of each answer to an order: 855 acknowledgments, 865 change acknowledgments."""
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}

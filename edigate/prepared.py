@@ -1,7 +1,7 @@
 """A partner with everything its files need, built and checked once, at load.
 
 `prepare` builds the partner's rules with their reference data (catalog, price list,
-store list, inventory feed), compiles every map it names (inbound 850, outbound, 3PL
+store list, inventory feed), compiles every map it names (inbound 850 and 860, outbound, 3PL
 940) and checks each map's segment and element paths against the set's spec. Every
 mistake is collected as a `ConfigProblem` (``file:line: path: message``), not raised.
 
@@ -46,7 +46,7 @@ class Prepared:
     partner: Partner
     rules: RuleSet | None
     inbound: Mapping[str, InboundMap]
-    """Compiled inbound maps by set id (``"850"``)."""
+    """Compiled inbound maps by set id (``"850"``, and ``"860"`` for changes)."""
     outbound: Mapping[str, OutboundMap]
     """Compiled outbound maps by map name (the 855, 856, 810 maps; each 3PL's 940 map)."""
     problems: tuple[ConfigProblem, ...] = ()
@@ -100,7 +100,7 @@ def prepare(partner: Partner, workspace: Workspace, *, maps: MapCache | None = N
     for setting, set_id, name, version in map_settings(partner):
         if (missing := missing_map(partner, setting, name, workspace.maps_path)) is not None:
             builder.problems.append(missing)
-        elif setting.startswith("documents.inbound.") and set_id == "850":
+        elif setting.startswith("documents.inbound.") and set_id in ("850", "860"):  # 860: edigate.changes
             if (read := builder.compile(partial(maps.inbound, name), name, set_id, version)) is not None:
                 inbound[set_id] = read
         elif not setting.startswith("documents.inbound."):

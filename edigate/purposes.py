@@ -96,6 +96,12 @@ class Amendments:
                                 hint="agree a return or a credit with the buyer, then reject this one"),)
         return ()
 
+    def held(self, partner: str, po_number: str) -> Order | None:
+        """The order in force for a PO, as the partner last sent it: what an 860 changes."""
+        versions = _versions(self.store, partner, po_number)
+        earlier = earlier_order(versions, max((d.id for d in versions), default=0) + 1)
+        return None if earlier is None else loads(Order, earlier.body)
+
     def apply(self, amendment: Amendment, order: Order) -> None:
         """Retire the earlier order and give its stock back, once; audited on both orders.
         For a cancel (``order``, the later one) what routing sends is saved with it (`cancel_export`)."""

@@ -17,27 +17,35 @@ from edigate.model import (
     Address,
     AllowanceCharge,
     AllowanceOrCharge,
+    Amount,
     Carrier,
     Carton,
     Contact,
     Dates,
     DeclaredTotals,
     Destination,
+    Extensions,
     Fob,
     Invoice,
     InvoiceLine,
+    ItemDescription,
+    ItemDetail,
     LineAck,
+    LineChange,
     LineStatus,
     Note,
     Order,
+    OrderChange,
     OrderLine,
     Pack,
     Party,
     PartyIds,
     PoAck,
+    Price,
     ProductIds,
     Purpose,
     Reference,
+    Schedule,
     Shipment,
     ShippedItem,
     ShippedOrder,
@@ -51,6 +59,7 @@ from edigate.model import (
 __all__ = [
     "addresses",
     "allowances_charges",
+    "changes",
     "codes",
     "dates",
     "invoice_lines",
@@ -127,6 +136,8 @@ def parties(role: str | None = None) -> st.SearchStrategy[Party]:
         address=opt(addresses),
         contacts=tuples_of(contacts, 2),
         ids=party_ids,
+        references=tuples_of(st.builds(Reference, qualifier=codes, value=texts), 1),
+        carrier=opt(st.builds(Carrier, scac=opt(codes), location=opt(texts))),
     )
 
 
@@ -138,6 +149,8 @@ all_dates = st.builds(
     ship_not_before=opt(dates),
     ship_no_later=opt(dates),
     other=tuples_of(st.tuples(codes, dates), 2),
+    deliver_not_after=opt(dates),
+    deliver_not_before=opt(dates),
 )
 terms = st.builds(
     Terms,
@@ -147,8 +160,19 @@ terms = st.builds(
     discount_days=opt(st.integers(0, 365)),
     net_days=opt(st.integers(0, 365)),
     description=opt(texts),
+    discount_due_date=opt(dates),
+    net_due_date=opt(dates),
+    discount_amount=opt(money),
+    deferred_due_date=opt(dates),
+    deferred_amount=opt(money),
+    percent_payable=opt(percents),
+    day_of_month=opt(st.integers(1, 31)),
+    payment_method=opt(codes),
+    percent=opt(percents),
 )
-carriers = st.builds(Carrier, scac=opt(codes), routing=opt(texts), transport_method=opt(codes))
+carriers = st.builds(Carrier, scac=opt(codes), routing=opt(texts), transport_method=opt(codes),
+                     sequence_code=opt(codes), id_qualifier=opt(codes), location_qualifier=opt(codes),
+                     location=opt(texts), service_level=opt(codes))
 fobs = st.builds(Fob, payment_method=codes, location_qualifier=opt(codes), location=opt(texts))
 notes = st.builds(Note, text=texts, code=opt(codes))
 references = st.builds(Reference, qualifier=codes, value=texts, description=opt(texts))
@@ -159,9 +183,18 @@ allowances_charges = st.builds(
     amount=opt(money),
     percent=opt(percents),
     description=opt(texts),
+    agency_qualifier=opt(codes),
+    agency_code=opt(codes),
+    percent_qualifier=opt(codes),
+    rate=opt(prices),
+    uom=opt(codes),
+    quantity=opt(quantities),
+    handling_code=opt(codes),
+    reference=opt(texts),
 )
 sources = st.builds(
-    SourceRef, partner_id=codes, isa13=digits, gs06=digits, st02=digits, transmission_id=opt(digits)
+    SourceRef, partner_id=codes, isa13=digits, gs06=digits, st02=digits, transmission_id=opt(digits),
+    set_id=opt(st.just("860")),
 )
 packs = st.builds(
     Pack,
@@ -169,8 +202,33 @@ packs = st.builds(
     size=opt(quantities),
     size_uom=opt(codes),
     inner_pack=opt(st.integers(1, 999)),
+    packaging_code=opt(codes),
+    weight_qualifier=opt(codes),
+    weight=opt(quantities),
+    weight_uom=opt(codes),
+    volume=opt(quantities),
+    volume_uom=opt(codes),
+    length=opt(quantities),
+    width=opt(quantities),
+    height=opt(quantities),
+    dimension_uom=opt(codes),
 )
-destinations = st.builds(Destination, ship_to=parties("ST"), quantity=quantities)
+destinations = st.builds(Destination, ship_to=parties("ST"), quantity=quantities, uom=opt(codes))
+amounts = st.builds(Amount, qualifier=codes, amount=money)
+extensions = st.lists(st.tuples(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12), texts),
+                      max_size=2).map(Extensions)
+line_prices = st.builds(Price, class_of_trade=opt(codes), type=opt(codes), amount=opt(prices),
+                        quantity=opt(quantities), uom=opt(codes), multiplier_qualifier=opt(codes),
+                        multiplier=opt(percents))
+descriptions = st.builds(ItemDescription, type=codes, characteristic=opt(codes), agency=opt(codes),
+                         code=opt(codes), text=opt(texts))
+item_details = st.builds(ItemDetail, reason_code=codes, date=opt(dates), price_code=opt(codes),
+                         unit_price=opt(prices), price_basis=opt(codes), quantity=opt(quantities),
+                         uom=opt(codes), description=opt(texts))
+
+schedules = st.builds(Schedule, quantity=quantities, uom=codes, date_qualifier=opt(codes), date=opt(dates),
+                      end_qualifier=opt(codes), end_date=opt(dates), entity_code=opt(codes), name=opt(texts),
+                      reference=opt(texts))
 
 order_lines = st.builds(
     OrderLine,
@@ -187,6 +245,15 @@ order_lines = st.builds(
     destinations=tuples_of(destinations, 2),
     references=tuples_of(references, 2),
     notes=tuples_of(notes, 1),
+    prices=tuples_of(line_prices, 2),
+    descriptions=tuples_of(descriptions, 2),
+    item_details=tuples_of(item_details, 1),
+    amounts=tuples_of(amounts, 1),
+    extensions=extensions,
+    contacts=tuples_of(contacts, 1),
+    carrier=opt(carriers),
+    schedules=tuples_of(schedules, 2),
+    sales_requirement=opt(codes),
 )
 
 
@@ -225,6 +292,49 @@ def orders(max_lines: int = 5) -> st.SearchStrategy[Order]:
                 amount=opt(money),
             )
         ),
+        source=opt(sources),
+        contacts=tuples_of(contacts, 2),
+        amounts=tuples_of(amounts, 2),
+        extensions=extensions,
+        sales_requirement=opt(codes),
+    )
+
+
+line_changes = st.builds(
+    LineChange,
+    line_number=digits,
+    change_code=st.sampled_from(["AI", "DI", "CA", "QI", "QD", "PC", "RZ"]),
+    quantity=opt(quantities),
+    quantity_left=opt(quantities),
+    uom=opt(codes),
+    unit_price=opt(prices),
+    price_basis=opt(codes),
+    product_ids=product_ids,
+    description=opt(texts),
+    dates=all_dates,
+    references=tuples_of(references, 1),
+    notes=tuples_of(notes, 1),
+)
+
+
+def changes(max_lines: int = 4) -> st.SearchStrategy[OrderChange]:
+    """Valid 860 changes (OrderChange) with every optional part sometimes present."""
+    return st.builds(
+        OrderChange,
+        po_number=digits,
+        po_date=dates,
+        purpose=purposes,
+        purpose_code=opt(codes),
+        order_type=opt(codes),
+        release_number=opt(texts),
+        change_number=opt(digits),
+        change_date=opt(dates),
+        ship_to=opt(parties("ST")),
+        other_parties=tuples_of(parties(), 1),
+        dates=all_dates,
+        references=tuples_of(references, 2),
+        notes=tuples_of(notes, 1),
+        lines=tuples_of(line_changes, max_lines),
         source=opt(sources),
     )
 

@@ -27,6 +27,7 @@ from edigate.model import (
     Invoice,
     InvoiceLine,
     Order,
+    OrderChange,
     OrderLine,
     Party,
     PartyIds,
@@ -41,7 +42,7 @@ from edigate.model import (
     sscc_check_digit,
     to_json,
 )
-from tests.strategies import invoices, orders, po_acks, shipments, ssccs
+from tests.strategies import changes, invoices, orders, po_acks, shipments, ssccs
 
 try:
     import jsonschema  # type: ignore[import-untyped]
@@ -57,6 +58,7 @@ DOCS = {
     "poack": (PoAck, po_acks()),
     "shipment": (Shipment, shipments()),
     "invoice": (Invoice, invoices()),
+    "change": (OrderChange, changes()),
 }
 
 
@@ -486,3 +488,21 @@ def test_schema_rejects_what_from_json_rejects() -> None:
 def test_unknown_schema_name_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no schema named 'orders'; choose one of: order, poack"):
         json_schema("orders")
+
+
+# --- fields added for what only some partners send ------------------------------------------
+
+
+def test_added_fields_are_written_only_when_they_hold_a_value() -> None:
+    plain = _order(_line())
+    data = to_json(plain)
+    assert not {"contacts", "amounts", "extensions"} & set(data)
+    assert not {"prices", "descriptions", "item_details", "amounts", "extensions"} & set(data["lines"][0])
+    assert list(data["dates"]) == ["requested_ship", "requested_delivery", "cancel_after", "ship_not_before",
+                                   "ship_no_later", "other"]
+    kept = _order(_line(amounts=(model.Amount("1", D("5")),)), extensions=model.Extensions([("dept", "42")]))
+    text = model.dumps(kept)
+    assert text.endswith(', "source": null, "extensions": [["dept", "42"]]}')
+    assert '"notes": [], "amounts": [{"qualifier": "1", "amount": "5"}]}' in text
+    assert model.loads(Order, text) == kept and model.loads(Order, model.dumps(plain)) == plain
+    assert kept.extensions.get("dept") == "42"

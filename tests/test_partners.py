@@ -350,7 +350,7 @@ BROKEN = {
     ),
     "unknown outbound set": (
         MINIMAL + "documents:\n  outbound:\n    940: acme-940\n",
-        "partners/acme.yaml:8: documents.outbound.940: unknown key; expected one of: 810, 855, 856, 997, 999",
+        "partners/acme.yaml:8: documents.outbound.940: unknown key; expected one of: 810, 855, 856, 865, 997, 999",
     ),
     "bad inbound set": (
         MINIMAL + "documents:\n  inbound:\n    PO: acme-850\n",

@@ -14,8 +14,12 @@ __all__ = ["MapFinding", "Severity"]
 
 
 class Severity(StrEnum):
+    """ERROR keeps the set from becoming a document; a WARNING or a NOTE (a segment the map
+    does not read, listed so that nothing is dropped unseen) does not."""
+
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
-"""Run an inbound map over one 850 transaction set: segments in, an `Order` and findings out.
+"""Run an inbound map over one 850 (or 860) transaction set: segments in, an `Order` (or an
+`OrderChange`) and findings out.
 
 The set is walked once and cut into loops: the header (and, from CTT on, the summary),
-each N1 loop before the first PO1, and each PO1 loop with its children (PID, PO4, SAC,
-DTM, SDQ, REF, N1 ...). Each loop is indexed by segment id, and each section's compiled
-rules read from that index; no template is rendered unless a field declares ``expr``.
+each N1 loop before the first line, and each line loop (PO1, or the 860's POC) with its
+children (PID, PO4, SAC, DTM, SDQ, REF, N1 ...). Each loop is indexed by segment id, and
+each section's compiled rules read from that index; no template is rendered unless a
+field declares ``expr``. A segment no rule of its section names is noted (``map.unused``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from edigate.config.schema import did_you_mean
 from edigate.errors import ConfigError, ConfigProblem, DataError
 from edigate.mapping.build import build
 from edigate.mapping.expr import ExpressionFailed
-from edigate.mapping.findings import MapFinding
+from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.paths import PathError, Scope, parse_path
 from edigate.mapping.readers import Reporter, Rule, compile_record
 from edigate.mapping.rules import Compiler
-from edigate.model import Order, OrderLine, Party, SourceRef
+from edigate.model import LineChange, Order, OrderChange, OrderLine, Party, SourceRef
 from edigate.model._types import field_types, non_null
 from edigate.x12.envelope import Transaction
 from edigate.x12.segment import Segment
@@ -32,7 +34,24 @@ __all__ = ["InboundMap", "Loops", "load_inbound_map", "split_loops"]
 
 _parse = functools.lru_cache(maxsize=512)(parse_path)
 _Record = Callable[[Scope, Reporter], dict[str, Any]]
-_PARTY_FIELDS = tuple(n for n, tp in field_types(Order).items() if non_null(tp) is Party)
+Document = Order | OrderChange
+"""What an inbound map builds: an 850's order, or an 860's change to one."""
+_DOCUMENTS: dict[str, tuple[type, type, str]] = {"850": (Order, OrderLine, "PO1"),
+                                                  "860": (OrderChange, LineChange, "POC")}
+"""Per set: the document, its line record and the segment that starts a line loop."""
+
+
+def _party_fields(cls: type) -> tuple[str, ...]:
+    return tuple(n for n, tp in field_types(cls).items() if non_null(tp) is Party)
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What one section of a map reads: segment ids, and those it reads every one of (the
+    others it reads the first of)."""
+
+    used: frozenset[str] = frozenset()
+    every: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +63,15 @@ class Loops:
     lines: list[dict[str, list[Segment]]]
 
 
-def split_loops(body: Sequence[Segment]) -> Loops:
-    """Cut a set's body (without ST/SE) into header, N1 loops and PO1 loops in one pass."""
+def split_loops(body: Sequence[Segment], line_id: str = "PO1") -> Loops:
+    """Cut a set's body (without ST/SE) into header, N1 loops and line loops in one pass."""
     header: dict[str, list[Segment]] = {}
     parties: list[dict[str, list[Segment]]] = []
     lines: list[dict[str, list[Segment]]] = []
     current = header
     for seg in body:
         sid = seg.id
-        if sid == "PO1":
+        if sid == line_id:
             current = {}
             lines.append(current)
         elif sid == "N1" and not lines:
@@ -69,13 +88,32 @@ def split_loops(body: Sequence[Segment]) -> Loops:
 
 
 class _Run:
-    """Collects findings for one set; rules call `problem` and `el`."""
+    """Collects findings for one set; rules call `problem` and `el`, and read `position`."""
 
-    __slots__ = ("base", "findings")
+    __slots__ = ("base", "findings", "position")
 
     def __init__(self, base: int) -> None:
         self.findings: list[MapFinding] = []
         self.base = base
+        self.position = 1
+
+    def unused(self, scope: Mapping[str, Sequence[Segment]], reads: Reads, section: str, file: str) -> None:
+        """A note for each segment of the loop that no field of the section reads, and for
+        the repeats of one whose first only the fields read."""
+        for sid, found in scope.items():
+            if sid not in reads.used:
+                count = f"{len(found)} {sid} segments" if len(found) > 1 else f"the {sid} segment"
+                message = f"{count} of this loop: no field of the map's {section} section reads {sid}"
+                self._note(section, message, found[0], file)
+            elif len(found) > 1 and sid not in reads.every:
+                message = f"{len(found)} {sid} segments in this loop: the map's {section} section reads the first"
+                self._note(section, message, found[1], file)
+
+    def _note(self, section: str, message: str, seg: Segment, file: str) -> None:
+        self.findings.append(MapFinding("map.unused", message, section, Severity.NOTE, segment_id=seg.id,
+                                        segment_position=seg.index - self.base + 1,
+                                        hint="add a field for it to the partner's map if it matters",
+                                        map_file=file))
 
     def problem(self, rule: Rule, code: str, message: str, seg: Any, value: str | None,
                 hint: str = "") -> None:
@@ -109,6 +147,8 @@ class InboundMap:
     line: tuple[Rule, ...]
     roles: Mapping[str, str]
     chain: tuple[str, ...] = ()
+    reads: tuple[Reads, Reads, Reads] = (Reads(), Reads(), Reads())
+    """What each section (order, party, line) reads; what it does not is noted."""
     _records: tuple[_Record, _Record, _Record] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -116,15 +156,18 @@ class InboundMap:
                                                    for rules in (self.order, self.party, self.line)))
 
     def translate(self, transaction: Transaction,
-                  source: SourceRef | None = None) -> tuple[Order | None, list[MapFinding]]:
-        """The set as an `Order` (None when it cannot be built) and every mapping finding."""
+                  source: SourceRef | None = None) -> tuple[Document | None, list[MapFinding]]:
+        """The set as an `Order` or `OrderChange` (None when it cannot be built) and every
+        mapping finding."""
         segments = transaction.segments
         run = _Run(segments[0].index if segments else 0)
-        loops = split_loops(transaction.body)
+        loops = split_loops(transaction.body, _DOCUMENTS[self.set_id][2])
         order_record, party_record, line_record = self._records
         data = order_record(loops.header, run)
+        run.unused(loops.header, self.reads[0], "order", self.file)
         others = []
         for scope in loops.parties:
+            run.unused(scope, self.reads[1], "party", self.file)
             party = party_record(scope, run)
             role = self.roles.get(str(party.get("role", "")))
             if role is None or role in data:
@@ -133,15 +176,20 @@ class InboundMap:
                 data[role] = party
         if others:
             data["other_parties"] = others
-        data["lines"] = [line_record(scope, run) for scope in loops.lines]
+        data["lines"] = [self._line(line_record, scope, n, run) for n, scope in enumerate(loops.lines, 1)]
         return self._build(data, source, run)
 
+    def _line(self, record: _Record, scope: dict[str, list[Segment]], n: int, run: _Run) -> dict[str, Any]:
+        run.position = n
+        run.unused(scope, self.reads[2], "line", self.file)
+        return record(scope, run)
+
     def _build(self, data: dict[str, Any], source: SourceRef | None,
-               run: _Run) -> tuple[Order | None, list[MapFinding]]:
+               run: _Run) -> tuple[Document | None, list[MapFinding]]:
         if source is not None:
             data["source"] = source
         try:
-            order = build(Order, data)
+            order: Document = build(_DOCUMENTS[self.set_id][0], data)
         except (ValueError, TypeError) as exc:
             run.findings.append(MapFinding("map.model", str(exc), "order", map_file=self.file))
             return None, run.findings
@@ -152,16 +200,20 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     """Load and compile map ``name`` from ``maps_dir``; raise `ConfigError` with every problem."""
     source = load_map_source(name, maps_dir)
     compiler = Compiler(source.plain_tables())
-    order = compiler.section("order", source.sections.get("order", {}), Order)
-    party = compiler.section("party", source.sections.get("party", {}), Party)
-    line = compiler.section("line", source.sections.get("line", {}), OrderLine)
-    roles = _roles(source, compiler.problems)
+    document, line_record, _ = _DOCUMENTS.get(source.scalar("set") or "", _DOCUMENTS["850"])
+    sections, reads = [], []
+    for section, cls in (("order", document), ("party", Party), ("line", line_record)):
+        compiler.used, compiler.every = set(), set()
+        sections.append(compiler.section(section, source.sections.get(section, {}), cls))
+        reads.append(Reads(frozenset(compiler.used), frozenset(compiler.every)))
+    order, party, line = sections
+    roles = _roles(source, compiler.problems, _party_fields(document))
     _check_header(source, compiler.problems)
     if compiler.problems:
         raise ConfigError(sorted(compiler.problems, key=lambda p: (p.file, p.line or 0)))
     return InboundMap(source.name, source.file, source.scalar("set") or "",
                       source.scalar("version") or "", tuple(order), tuple(party), tuple(line),
-                      roles, source.chain)
+                      roles, source.chain, (reads[0], reads[1], reads[2]))
 
 
 def _text(entry: Entry) -> str:
@@ -169,25 +221,26 @@ def _text(entry: Entry) -> str:
     return str(getattr(node, "text", ""))
 
 
-def _roles(source: MapSource, problems: list[ConfigProblem]) -> dict[str, str]:
+def _roles(source: MapSource, problems: list[ConfigProblem], fields: tuple[str, ...]) -> dict[str, str]:
     roles = {}
     for code, entry in source.party_roles.items():
         target = _text(entry)
-        if target not in _PARTY_FIELDS:
-            message = (f"unknown party field {target!r}{did_you_mean(target, _PARTY_FIELDS)}; "
-                       f"expected one of {', '.join(_PARTY_FIELDS)}")
+        if target not in fields:
+            message = (f"unknown party field {target!r}{did_you_mean(target, fields)}; "
+                       f"expected one of {', '.join(fields)}")
             problems.append(ConfigProblem(entry.file, entry.line, f"party_roles.{code}", message))
         roles[code] = target
     return roles
 
 
 def _check_header(source: MapSource, problems: list[ConfigProblem]) -> None:
-    for key, expected in (("set", "850"), ("direction", "inbound")):
+    for key, expected in (("set", tuple(_DOCUMENTS)), ("direction", ("inbound",))):
         entry = source.scalars.get(key)
         if entry is None:
-            problems.append(ConfigProblem(source.file, None, key, f"missing; expected {expected!r}"))
-        elif _text(entry) != expected:
-            message = f"expected {expected!r} for an inbound 850 map, got {_text(entry)!r}"
+            problems.append(ConfigProblem(source.file, None, key, f"missing; expected {expected[0]!r}"))
+        elif _text(entry) not in expected:
+            wanted = " or ".join(repr(e) for e in expected)
+            message = f"expected {wanted} for an inbound map, got {_text(entry)!r}"
             problems.append(ConfigProblem(entry.file, entry.line, key, message))
     if source.segments is not None:
         message = "an inbound map lists fields under order, party and line, not segments"

@@ -7,7 +7,8 @@ Grammar (every part but the segment and element is optional)::
     N1[N101=ST]/N104              N104 of the first N1 whose N101 is ST
     REF[REF01=DP|IA]/REF02        ``|`` lists alternatives; ``!=`` excludes
     PO1/product_id[qualifier=VN]  the value paired with qualifier VN in PO106..PO125
-    PO1/product_id                every (qualifier, value) pair of the group
+    PO1/product_id                every (qualifier, value) pair of the group (POC/product_id
+                                  in an 860)
     SAC[SAC01=A]                  the segments themselves (for ``each``)
 
 A path is evaluated against a scope: the segments of one loop indexed by segment id.
@@ -30,6 +31,7 @@ PAIR_GROUPS: dict[tuple[str, str], tuple[int, int]] = {
     ("PO1", "product_id"): (6, 25),
     ("LIN", "product_id"): (2, 31),
     ("SLN", "product_id"): (9, 28),
+    ("POC", "product_id"): (8, 27),
     ("N1", "id"): (3, 4),
     ("PER", "contact"): (3, 8),
 }

@@ -8,17 +8,17 @@ loop's segments into the nested dict that `build.build` turns into a model recor
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from edigate.mapping.expr import Expression, ExpressionFailed
 from edigate.mapping.paths import Path, Scope
 from edigate.mapping.values import CONVERTERS, ValueProblem
-from edigate.x12.segment import element_text
+from edigate.x12.segment import Segment, element_text
 
-__all__ = ["Reporter", "Rule", "compile_record", "each_reader", "pairs_reader", "put", "source",
-           "texts", "value_reader"]
+__all__ = ["Before", "Reporter", "Rule", "compile_record", "concat_reader", "distribution_reader", "each_reader",
+           "numbered", "pairs_reader", "put", "source", "texts", "tuple_reader", "value_reader"]
 
 
 class Reporter(Protocol):
@@ -30,6 +30,10 @@ class Reporter(Protocol):
     def el(self, scope: Scope, path: str) -> str | None: ...
 
     def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None: ...
+
+    @property
+    def position(self) -> int:
+        """The loop's number among the loops of its kind in the set (1 for the first PO1)."""
 
 
 @dataclass(slots=True)
@@ -46,6 +50,9 @@ class Rule:
     read: Callable[[Scope, Reporter], Any] = lambda scope, reporter: None
     key: str | None = None
     """The target name when it is one plain field (the common case, stored directly)."""
+    guard: str | None = None
+    """A segment id without which the rule gives nothing (and reports nothing): a loop that
+    lacks it skips the rule."""
 
     def __post_init__(self) -> None:
         if len(self.target) == 1 and self.qualifier is None:
@@ -126,10 +133,14 @@ def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, st
 
 def _finisher(rule: Rule, lookups: list[tuple[Mapping[str, str], str, str]],
               convert: Callable[[Any], Any], default: Any) -> Callable[[str, Any, Reporter], Any]:
-    """What a read text becomes: looked up in the rule's tables, then converted."""
+    """What a read text becomes: looked up in the rule's tables, then converted. A table's
+    ``"*"`` entry takes every code the table does not list: to itself when it is ``"*"``."""
     def finish(value: Any, seg: Any, reporter: Reporter) -> Any:
         for table, code, words in lookups:
-            found = table.get(value if type(value) is str else str(value))
+            text = value if type(value) is str else str(value)
+            found = table.get(text)
+            if found is None and "*" in table:
+                found = text if table["*"] == "*" else table["*"]
             if found is None:
                 reporter.problem(rule, code, f"unknown {words}", seg, str(value),
                                  "add it to the map's table or ask the partner")
@@ -181,7 +192,33 @@ def pairs_reader(where: Path) -> Callable[..., Any]:
     return read
 
 
-def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) -> Callable[..., Any]:
+class Before(Mapping[str, Sequence[Segment]]):
+    """What one segment of an ``each`` sees of its loop: its own id gives the segment
+    itself; any other id the loop's segments of that id sent before it, the nearest first
+    (a MSG's N901 is the code of the N9 it follows)."""
+
+    __slots__ = ("scope", "seg")
+
+    def __init__(self, seg: Segment, scope: Scope) -> None:
+        self.seg, self.scope = seg, scope
+
+    def __getitem__(self, sid: str) -> Sequence[Segment]:
+        if sid == self.seg.id:
+            return (self.seg,)
+        position = self.seg.index
+        return [s for s in reversed(self.scope.get(sid, ())) if s.index < position]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+
+def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False,
+                context: bool = False) -> Callable[..., Any]:
+    """One item per segment ``where`` names; with ``context`` the item's fields may read the
+    segments sent before it in the loop (`Before`)."""
     sid, segments = where.segment, where.segments
 
     def read(scope: Scope, reporter: Reporter) -> Any:
@@ -189,11 +226,72 @@ def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False) ->
             return None
         out: list[Any] = []
         for seg in segments(scope):
-            value = item({seg.id: (seg,)}, reporter)
+            value = item(Before(seg, scope) if context else {seg.id: (seg,)}, reporter)
             if flatten:
                 out.extend(value)
             elif value is not None and value != {}:
                 out.append(value)
+        return out or None
+    return read
+
+
+def numbered(read: Callable[..., Any]) -> Callable[..., Any]:
+    """A text field that, when the loop does not send it, takes the loop's number in the set
+    (a PO1 without PO101 is numbered by its place among the order's lines)."""
+    def number(scope: Scope, reporter: Reporter) -> Any:
+        value = read(scope, reporter)
+        return str(reporter.position) if value is None else value
+    return number
+
+
+def concat_reader(reads: Sequence[Callable[..., Any]]) -> Callable[..., Any]:
+    """One list field filled by several ``each`` blocks (REF, then N9 ...), in their order."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out: list[Any] = []
+        for item in reads:
+            out.extend(item(scope, reporter) or ())
+        return out or None
+    return read
+
+
+def tuple_reader(rule: Rule, paths: Sequence[Path],
+                 converts: Sequence[Callable[[Any], Any]]) -> Callable[..., Any]:
+    """One fixed tuple per segment (``dates.other``: DTM01 and DTM02 as (code, date)); a
+    segment missing a value gives none, one whose value is not of its type a finding."""
+    def read(scope: Scope, reporter: Reporter) -> list[tuple[Any, ...]]:
+        ((seg,),) = scope.values()
+        out = []
+        for path, convert in zip(paths, converts, strict=True):
+            text = path.value_in(seg)
+            if not text:
+                return []
+            try:
+                out.append(convert(text))
+            except ValueProblem as exc:
+                reporter.problem(rule, "map.value", str(exc), seg, text)
+                return []
+        return [tuple(out)]
+    return read
+
+
+def distribution_reader(rule: Rule, where: Path) -> Callable[..., Any]:
+    """Destinations from SDQ: each location (SDQ03, 05 ... 21, its id qualifier SDQ02) with
+    the quantity that follows it, in the unit SDQ01, for every SDQ in the loop."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out = []
+        for seg in where.segments(scope):
+            uom, qualifier = seg.get(1) or None, seg.get(2)
+            for position in range(3, 23, 2):
+                location, quantity = seg.get(position), seg.get(position + 1)
+                if not location or not quantity:
+                    continue
+                try:
+                    amount = CONVERTERS["decimal"](quantity)
+                except ValueProblem as exc:
+                    reporter.problem(rule, "map.value", str(exc), seg, quantity)
+                    continue
+                party = {"role": "ST", "ids": [(qualifier, location)] if qualifier else []}
+                out.append({"ship_to": party, "quantity": amount, "uom": uom})
         return out or None
     return read
 
@@ -209,20 +307,33 @@ def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[st
     as much as the rules did."""
     env: dict[str, Any] = {"put": put}
     lines = ["def record(scope, reporter):", "    out = {}"]
+    groups: dict[str | None, list[int]] = {None: []}  # rules by the segment they need
     for i, rule in enumerate(rules):
-        env[f"read{i}"], env[f"rule{i}"] = rule.read, rule
-        lines.append(f"    v = read{i}(scope, reporter)")
-        if rule.key is not None:
-            lines.append(f"    if v is not None: out[{rule.key!r}] = v")
-        elif rule.qualifier is None and len(rule.target) == 2:
-            parent, name = rule.target
-            lines += ["    if v is not None:", f"        node = out.get({parent!r})",
-                      f"        if node is None: node = out[{parent!r}] = {{}}", f"        node[{name!r}] = v"]
-        else:
-            lines.append(f"    if v is not None: put(out, rule{i}, v)")
+        if rule.qualifier is None:
+            groups.setdefault(rule.guard, []).append(i)
+    qualified = [i for i, rule in enumerate(rules) if rule.qualifier is not None]  # last: they edit a list
+    for guard, numbers in [*sorted(groups.items(), key=lambda item: item[0] is not None), (None, qualified)]:
+        if guard is not None:  # a loop without that segment skips the rules that need it
+            lines.append(f"    if {guard!r} in scope:")
+        indent = "        " if guard is not None else "    "
+        for i in numbers:
+            lines += [indent + line for line in _statements(i, rules[i], env)]
     lines.append("    return out")
     exec(compile("\n".join(lines), "<map record>", "exec"), env)  # noqa: S102 - our own source, from field names
     return typing.cast(Callable[[Scope, Reporter], dict[str, Any]], env["record"])
+
+
+def _statements(i: int, rule: Rule, env: dict[str, Any]) -> list[str]:
+    """What `compile_record` writes for rule ``i``: read it, and store what it gives."""
+    env[f"read{i}"], env[f"rule{i}"] = rule.read, rule
+    lines = [f"v = read{i}(scope, reporter)"]
+    if rule.key is not None:
+        return [*lines, f"if v is not None: out[{rule.key!r}] = v"]
+    if rule.qualifier is None and len(rule.target) == 2:
+        parent, name = rule.target
+        return [*lines, "if v is not None:", f"    node = out.get({parent!r})",
+                f"    if node is None: node = out[{parent!r}] = {{}}", f"    node[{name!r}] = v"]
+    return [*lines, f"if v is not None: put(out, rule{i}, v)"]
 
 
 def put(out: dict[str, Any], rule: Rule, value: Any) -> None:

@@ -7,9 +7,15 @@ A field spec is either a path (``po_number: BEG03``) or a mapping::
     codes: TABLE   xref: TABLE                       look it up (unknown: a finding)
     required: true   default: VALUE
 
+    number: true                                     absent: the loop's number (1, 2 ...)
+
     pairs: PO1/product_id                            all (qualifier, value) pairs
-    each: SEGMENT-PATH  with  fields: {...}          one record per segment
-                        or    value: SPEC / values: [PATH, ...]   one text per segment
+    each: SEGMENT-PATH  with  fields: {...}          one record per segment (a field may
+                              read a segment sent before it: a MSG's N901)
+                        or    value: SPEC / values: [PATH, ...]   one text (or fixed
+                              tuple, such as dates.other's (code, date)) per segment
+    distribution: SDQ                                destinations, one per SDQ location
+    - {each: ...}  - {each: ...}                     a list filled by several blocks
 
 Targets are canonical field names, dotted into sub-records (``dates.requested_ship``);
 ``product_ids[VN]`` sets one qualified identifier. Names are checked against the model.
@@ -18,8 +24,11 @@ Targets are canonical field names, dotted into sub-records (``dates.requested_sh
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -32,13 +41,14 @@ from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
 from edigate.mapping.readers import Reporter, Rule
 from edigate.mapping.values import CONVERTERS, RESULT_TYPES, ValueProblem
+from edigate.model import Destination
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.model._types import type_name as type_name_of
 
 __all__ = ["Compiler"]
 
-_SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "default",
-              "pairs", "each", "fields", "value", "values")
+_SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "default", "number",
+              "pairs", "each", "fields", "value", "values", "distribution")
 
 
 class Compiler:
@@ -47,6 +57,11 @@ class Compiler:
     def __init__(self, tables: Mapping[str, Mapping[str, Mapping[str, str]]]) -> None:
         self.tables = tables
         self.problems: list[ConfigProblem] = []
+        self.used: set[str] = set()
+        """Every segment id a path compiled so far reads (a map's unused segments are noted)."""
+        self.every: set[str] = set()
+        """The segment ids read one by one (``each``) or picked by a condition; of the others a
+        field reads the first only (a second ITD or TD5 is noted)."""
 
     def problem(self, entry: Entry, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(ConfigProblem(entry.file, line or entry.line, path, message))
@@ -61,11 +76,15 @@ class Compiler:
         if tp is None:
             return None
         rule = Rule(path, target, qualifier, entry.file, entry.line)
+        if isinstance(entry.node, Seq) and _item_type(tp) is not None:
+            return self.blocks_rule(rule, entry, path, key, cls)
         spec = self.spec(entry, path)
         if spec is None:
             return None
         if "each" in spec:
             return self.each_rule(rule, entry, path, spec, tp)
+        if "distribution" in spec:
+            return self.distribution_rule(rule, path, spec, tp)
         if "pairs" in spec:
             return self.pairs_rule(rule, entry, path, spec, tp)
         return self.value_rule(rule, entry, path, spec, tp)
@@ -134,6 +153,9 @@ class Compiler:
         except PathError as exc:
             self.problem(entry, path, str(exc))
             return None
+        self.used.add(parsed.segment)
+        if segment or parsed.conditions:
+            self.every.add(parsed.segment)
         if parsed.names_segment != segment:
             want = "a segment such as REF or SAC[SAC01=A]" if segment else "an element such as REF02"
             self.problem(entry, path, f"{text!r}: expected {want}")
@@ -163,6 +185,12 @@ class Compiler:
         if "default" in spec:
             default = self.default(spec["default"], f"{path}.default", convert, type_name)
         rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default)
+        if not {"expr", "const", "required", "default", "number"} & spec.keys():
+            rule.guard = rule.segment  # read from one segment's element, nothing when it is absent
+        if "number" in spec and self.flag(spec["number"], f"{path}.number"):
+            if (non_null(tp) or tp) is not str or type_name != "str":
+                self.problem(spec["number"], f"{path}.number", "'number' needs a text field such as line_number")
+            rule.read = readers.numbered(rule.read)
         return rule
 
     def source(self, rule: Rule, entry: Entry, path: str,
@@ -177,6 +205,7 @@ class Compiler:
                                           _NAMES, _check_el_paths)
             except ConfigError as exc:
                 self.problems.extend(exc.problems)
+            self.used.update(m[1] for m in _EL_SEGMENT.finditer(text))
         const = self.text(spec["const"], f"{path}.const") if "const" in spec else None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
@@ -221,7 +250,32 @@ class Compiler:
             where = None
         if where is not None:
             rule.segment, rule.element = where.segment, where.element_position
-            rule.read = readers.pairs_reader(where)
+            rule.read, rule.guard = readers.pairs_reader(where), where.segment
+        return rule
+
+    def blocks_rule(self, rule: Rule, entry: Entry, path: str, key: str, cls: type) -> Rule:
+        """A list field written as a list of ``each`` blocks, read one after the other."""
+        assert isinstance(entry.node, Seq)
+        reads = []
+        for n, node in enumerate(entry.node.items):
+            if "each" not in _keys(node):
+                self.problem(entry, f"{path}[{n}]", "each item of a list of blocks needs 'each'", node.line)
+                continue
+            block = self.field(f"{path}[{n}]", key, Entry(entry.file, node.line, node), cls)
+            if block is not None:
+                reads.append(block.read)
+                rule.segment = rule.segment or block.segment
+        rule.read = readers.concat_reader(reads)
+        return rule
+
+    def distribution_rule(self, rule: Rule, path: str, spec: dict[str, Entry], tp: Any) -> Rule:
+        where = self.path(spec["distribution"], f"{path}.distribution", segment=True)
+        item = _item_type(tp)
+        if item is not Destination:
+            self.problem(spec["distribution"], path, "'distribution' needs the destinations field")
+        elif where is not None:
+            rule.segment, rule.element = where.segment, 3
+            rule.read, rule.guard = readers.distribution_reader(rule, where), where.segment
         return rule
 
     def each_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
@@ -232,7 +286,7 @@ class Compiler:
             if item is None:
                 self.problem(entry, path, "'each' needs a list field")
             return rule
-        rule.segment = where.segment
+        rule.segment = rule.guard = where.segment
         if "fields" in spec:
             rule.read = self.each_records(where, spec["fields"], f"{path}.fields", item)
         else:
@@ -244,21 +298,27 @@ class Compiler:
             self.problem(entry, path, "expected a mapping of fields")
             return lambda scope, reporter: None
         entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
+        outer, self.used = self.used, set()
         rules = self.section(path, entries, item)
-        return readers.each_reader(where, readers.compile_record(rules))
+        context = bool(self.used - {where.segment})  # a field reads a segment before this one
+        self.used |= outer
+        return readers.each_reader(where, readers.compile_record(rules), context=context)
 
     def each_values(self, rule: Rule, where: Path, spec: dict[str, Entry], path: str,
                     item: Any) -> Callable[..., Any]:
         if "value" not in spec and "values" not in spec:
             self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
             return lambda scope, reporter: None
-        if item is not str:
+        fixed = _fixed_tuple(item)
+        if item is not str and fixed is None:
             self.problem(spec["each"], path, "'value' and 'values' need a list of text; "
                                              "use 'fields' for a list of records")
             return lambda scope, reporter: None
         if "values" in spec and isinstance(spec["values"].node, Seq):
             items = [Entry(spec["values"].file, n.line, n) for n in spec["values"].node.items]
             paths = [p for p in (self.path(e, f"{path}.values") for e in items) if p]
+            if fixed is not None:
+                return self.tuples(rule, where, spec["values"], path, paths, fixed)
             return readers.each_reader(where, lambda scope, reporter: readers.texts(paths, scope), flatten=True)
         if "value" in spec:
             inner = self.value_rule(Rule(path, (), None, rule.file, spec["value"].line),
@@ -268,6 +328,23 @@ class Compiler:
         self.problem(spec["each"], path, "'each' needs 'fields', 'value' or 'values'")
         return lambda scope, reporter: None
 
+    def tuples(self, rule: Rule, where: Path, entry: Entry, path: str, paths: list[Path],
+               types: tuple[Any, ...]) -> Callable[..., Any]:
+        converts = [_TUPLE_CONVERTERS.get(tp) for tp in types]
+        if len(paths) != len(types) or any(c is None for c in converts):
+            names = ", ".join(type_name_of(tp) for tp in types)
+            self.problem(entry, f"{path}.values", f"expected {len(types)} paths, one per item of ({names})")
+            return lambda scope, reporter: None
+        read = readers.tuple_reader(rule, paths, [c for c in converts if c is not None])
+        return readers.each_reader(where, read, flatten=True)
+
+
+_TUPLE_CONVERTERS = {str: CONVERTERS["str"], date: CONVERTERS["date"], Decimal: CONVERTERS["decimal"],
+                     int: CONVERTERS["int"]}
+"""How each item of a fixed tuple (``dates.other``'s (str, date)) is read from its text."""
+
+_EL_SEGMENT = re.compile(r"""\bel\(\s*['"]([A-Z][A-Z0-9]{1,2})""")
+"""The segment of each ``el('PO105')`` in an expression (read, so not noted as unused)."""
 
 _NAMES = frozenset({"value", "el"})
 """What an inbound expression sees besides the globals: the value read, and ``el(path)``."""
@@ -291,6 +368,18 @@ def _check_el_paths(tree: Any) -> str | None:
 def _is_ids(tp: Any) -> bool:
     inner = non_null(tp) or tp
     return isinstance(inner, type) and issubclass(inner, QualifiedIds)
+
+
+def _keys(node: Any) -> set[str]:
+    return {key.text for key, _ in node.entries} if isinstance(node, Map) else set()
+
+
+def _fixed_tuple(tp: Any) -> tuple[Any, ...] | None:
+    """The item types of a fixed tuple type such as ``tuple[str, date]``, else None."""
+    if typing.get_origin(tp) is not tuple:
+        return None
+    args = typing.get_args(tp)
+    return None if len(args) == 2 and args[1] is Ellipsis else args
 
 
 def _item_type(tp: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Translate a file of 850s for one partner: each set to an Order or to its findings.
+"""Translate a file of 850s (and 860s) for one partner: each set to an Order (an
+OrderChange) or to its findings.
 
 No side effects: nothing is stored or sent. `translate_command` and `maps_test` give
 the CLI its text and exit code (0 ok, 1 a set failed or differs, 2 bad input or config).
@@ -14,8 +15,8 @@ from typing import Any
 
 from edigate.errors import ConfigError, EdigateError
 from edigate.mapping.findings import MapFinding, Severity
-from edigate.mapping.inbound import InboundMap, load_inbound_map
-from edigate.model import Order, SourceRef, to_json
+from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
+from edigate.model import SourceRef, to_json
 from edigate.partners import Partner, load_partner
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
@@ -31,7 +32,8 @@ class TranslationResult:
     gs06: str
     st02: str
     set_id: str
-    order: Order | None
+    order: Document | None
+    """The set's document: an Order for an 850, an OrderChange for an 860."""
     findings: tuple[MapFinding, ...] = ()
 
     @property
@@ -47,19 +49,21 @@ class TranslationResult:
 def translate_file(path: Path | str, partner: Partner | str, *,
                    maps_dir: Path | str = "maps", partners_dir: Path | str = "partners"
                    ) -> list[TranslationResult]:
-    """Every 850 in ``path`` through ``partner``'s inbound map (a Partner or a partner id)."""
+    """Every 850 and 860 in ``path`` through ``partner``'s inbound map for its set (a
+    Partner or a partner id)."""
     if isinstance(partner, str):
         partner = load_partner(Path(partners_dir) / f"{partner}.yaml")
-    name = partner.documents.inbound.get("850")
-    if name is None:
+    names = {set_id: name for set_id in ("850", "860") if (name := partner.documents.inbound.get(set_id))}
+    if "850" not in names:
         raise ConfigError(f"{partner.file}: documents.inbound: no 850 map for partner {partner.id!r}")
-    mapping = load_inbound_map(name, Path(maps_dir))
-    return translate_with_map(path, mapping, partner.id)
+    maps = {set_id: load_inbound_map(name, Path(maps_dir)) for set_id, name in names.items()}
+    return [translate_transaction(event, maps[event.set_id], partner.id) for event in EnvelopeReader(Path(path))
+            if isinstance(event, Transaction) and event.set_id in maps]
 
 
 def translate_with_map(path: Path | str, mapping: InboundMap,
                        partner_id: str = "unknown") -> list[TranslationResult]:
-    """Every 850 in ``path`` through one compiled map."""
+    """Every set of the map's kind (850 or 860) in ``path`` through one compiled map."""
     results = []
     for event in EnvelopeReader(Path(path)):
         if isinstance(event, Transaction) and event.set_id == mapping.set_id:

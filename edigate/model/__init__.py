@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from edigate.model._types import InvalidValueError, QualifiedIds
 from edigate.model.ack import AckType, LineAck, LineStatus, PoAck
+from edigate.model.change import LineChange, OrderChange
 from edigate.model.codec import dumps, from_json, loads, to_json
 from edigate.model.common import (
     Address,
     AllowanceCharge,
     AllowanceOrCharge,
+    Amount,
     Carrier,
     Contact,
     Dates,
+    Extensions,
     Fob,
     Note,
     Party,
@@ -30,7 +33,18 @@ from edigate.model.common import (
     to_cents,
 )
 from edigate.model.invoice import Invoice, InvoiceLine, Tax
-from edigate.model.order import DeclaredTotals, Destination, Order, OrderLine, OrderType, Pack
+from edigate.model.order import (
+    DeclaredTotals,
+    Destination,
+    ItemDescription,
+    ItemDetail,
+    Order,
+    OrderLine,
+    OrderType,
+    Pack,
+    Price,
+    Schedule,
+)
 from edigate.model.schema import DOCUMENTS, json_schema
 from edigate.model.shipment import (
     Carton,
@@ -49,31 +63,39 @@ __all__ = [
     "Address",
     "AllowanceCharge",
     "AllowanceOrCharge",
+    "Amount",
     "Carrier",
     "Carton",
     "Contact",
     "Dates",
     "DeclaredTotals",
     "Destination",
+    "Extensions",
     "Fob",
     "InvalidSsccError",
     "InvalidValueError",
     "Invoice",
     "InvoiceLine",
+    "ItemDescription",
+    "ItemDetail",
+    "LineChange",
     "LineAck",
     "LineStatus",
     "Note",
     "Order",
+    "OrderChange",
     "OrderLine",
     "OrderType",
     "Pack",
     "Party",
     "PartyIds",
     "PoAck",
+    "Price",
     "ProductIds",
     "Purpose",
     "QualifiedIds",
     "Reference",
+    "Schedule",
     "ShippedItem",
     "ShippedOrder",
     "Shipment",

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from edigate.model._types import QualifiedIds, field_types, non_null
+from edigate.model._types import QualifiedIds, field_types, non_null, omitted_when_empty
 
 __all__ = ["compile_code", "text_writer", "writer"]
 
@@ -58,21 +58,26 @@ def _tuple_writer(tp: Any) -> _Write:
 
 
 def _record_writer(cls: type) -> _Write:
-    """A writer compiled to one dict display, ``{"name": obj.name, "qty": w1(obj.qty), ...}``."""
+    """A writer compiled to one dict display, ``{"name": obj.name, "qty": w1(obj.qty), ...}``;
+    a field declared with `added` joins it only when it holds a value."""
     env: dict[str, Any] = {}
-    items = []
+    items, optional = [], omitted_when_empty(cls)
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
     for i, (name, tp) in enumerate(field_types(cls).items()):
         inner = non_null(tp)
         write = writer(tp if inner is None else inner)
-        if write is _identity:
-            items.append(f"{name!r}: obj.{name}")
-        else:
+        value = f"obj.{name}"
+        if write is not _identity:
             env[f"w{i}"] = write
             value = f"w{i}(obj.{name})"
             if inner is not None:
                 value = f"None if obj.{name} is None else {value}"
-            items.append(f"{name!r}: {value}")
-    return compile_code(f"def write(obj):\n    return {{{', '.join(items)}}}", "write", env)
+        if name in optional:
+            env[f"d{i}"] = defaults[name]
+            items.append(f"    if obj.{name} is not None and obj.{name} != d{i}: out[{name!r}] = {value}")
+        else:
+            items.append(f"    out[{name!r}] = {value}")
+    return compile_code("\n".join(["def write(obj):", "    out = {}", *items, "    return out"]), "write", env)
 
 
 def compile_code(source: str, name: str, env: dict[str, Any]) -> Callable[[Any], Any]:
@@ -148,30 +153,43 @@ def _tuple_text_writer(tp: Any) -> Callable[[Any], str]:
 
 def _record_text_writer(cls: type) -> Callable[[Any], str]:
     """One ``%`` of a template with a slot per field; scalar fields of the declared type are
-    written in place, the rest by their type's text writer."""
+    written in place, the rest by their type's text writer. A field declared with `added`
+    writes its whole ``, "name": value`` into its slot, or nothing when it holds no value."""
     env: dict[str, Any] = {"_escape": _escape, "format": format}
-    lines, slots, parts = ["def write(obj):"], [], []
+    lines, slots, parts = ["def write(obj):"], list[str](), list[str]()
     defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    optional = omitted_when_empty(cls)
     for i, (name, tp) in enumerate(field_types(cls).items()):
-        inner = non_null(tp)
-        kind = tp if inner is None else inner
-        text = _SCALAR_TEXT.get(kind)
-        if text is None:
-            env[f"w{i}"] = text_writer(kind)
-            text = f"w{i}(v)"
-            if dataclasses.is_dataclass(defaults[name]):  # a line's Dates(): written once
-                env[f"d{i}"], env[f"e{i}"] = defaults[name], text_writer(kind)(defaults[name])
-                text = f"e{i} if v is d{i} else {text}"
-            elif typing.get_origin(kind) is tuple:  # most of a line's lists are empty
-                text = f"'[]' if v.__class__ is tuple and not v else {text}"
-        else:
-            env[f"t{i}"], env[f"j{i}"] = kind, _as_json(kind)
-            text = f"{text} if v.__class__ is t{i} else j{i}(v)"
-        if inner is not None:
-            text = f"'null' if v is None else {text}"
+        text = _field_text(i, name, tp, defaults[name], env)
+        key = (", " if parts else "") + json.dumps(name).replace("%", "%%") + ": "
+        if name in optional:
+            env[f"k{i}"], env[f"o{i}"] = key.replace("%%", "%"), defaults[name]
+            text = f"'' if v is None or v == o{i} else k{i} + ({text})"
+            key = ""
         lines += [f"    v = obj.{name}", f"    a{i} = {text}"]
         slots.append(f"a{i}")
-        parts.append(json.dumps(name).replace("%", "%%") + ": %s")
-    env["template"] = "{" + ", ".join(parts) + "}"
+        parts.append(key + "%s")
+    env["template"] = "{" + "".join(parts) + "}"
     lines.append(f"    return template % ({', '.join(slots)},)")
     return compile_code("\n".join(lines), "write", env)
+
+
+def _field_text(i: int, name: str, tp: Any, default: Any, env: dict[str, Any]) -> str:
+    """The expression writing field ``name``'s value ``v`` as JSON text."""
+    inner = non_null(tp)
+    kind = tp if inner is None else inner
+    text = _SCALAR_TEXT.get(kind)
+    if text is None:
+        env[f"w{i}"] = text_writer(kind)
+        text = f"w{i}(v)"
+        if dataclasses.is_dataclass(default):  # a line's Dates(): written once
+            env[f"d{i}"], env[f"e{i}"] = default, text_writer(kind)(default)
+            text = f"e{i} if v is d{i} else {text}"
+        elif typing.get_origin(kind) is tuple:  # most of a line's lists are empty
+            text = f"'[]' if v.__class__ is tuple and not v else {text}"
+    else:
+        env[f"t{i}"], env[f"j{i}"] = kind, _as_json(kind)
+        text = f"{text} if v.__class__ is t{i} else j{i}(v)"
+    if inner is not None:
+        text = f"'null' if v is None else {text}"
+    return text

@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 
 from edigate.errors import DataError
 
-__all__ = ["InvalidValueError", "QualifiedIds", "Record", "field_types", "non_null", "type_name"]
+__all__ = ["InvalidValueError", "QualifiedIds", "Record", "added", "field_types", "non_null", "omitted_when_empty",
+           "type_name"]
 
 
 class InvalidValueError(DataError, ValueError):
@@ -60,6 +61,22 @@ class QualifiedIds(tuple[tuple[str, str], ...]):
     def get_all(self, qualifier: str) -> tuple[str, ...]:
         """Every value sent with this qualifier, in order."""
         return tuple(value for q, value in self if q == qualifier)
+
+
+_OMIT = "omit_when_empty"
+
+
+def added(default: Any = None) -> Any:
+    """A field that holds what only some partners send: written to JSON only when it holds
+    something other than ``default`` (None, ``()`` or an empty record), so the documents
+    that do not carry it read and write exactly as before it existed."""
+    return dataclasses.field(default=default, metadata={_OMIT: True})
+
+
+@cache
+def omitted_when_empty(cls: type) -> frozenset[str]:
+    """The fields of a record declared with `added`."""
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get(_OMIT))
 
 
 _FIELD_TYPES: dict[type, dict[str, Any]] = {}

@@ -13,15 +13,17 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from edigate.model._types import InvalidValueError, QualifiedIds, Record
+from edigate.model._types import InvalidValueError, QualifiedIds, Record, added
 
 __all__ = [
     "Address",
     "AllowanceCharge",
+    "Amount",
     "AllowanceOrCharge",
     "Carrier",
     "Contact",
     "Dates",
+    "Extensions",
     "Fob",
     "Note",
     "Party",
@@ -150,6 +152,13 @@ class ProductIds(QualifiedIds):
         return self.get("CB")
 
 
+class Extensions(QualifiedIds):
+    """A partner's own fields by name, as its map names them (``extensions[department]:
+    REF[REF01=DP]/REF02``): what has no canonical field, carried without misusing another."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Address(Record):
     """A postal address (N3/N4). ``state`` holds a state or province code."""
@@ -182,13 +191,17 @@ class Party(Record):
     address: Address | None = None
     contacts: tuple[Contact, ...] = ()
     ids: PartyIds = PartyIds()
+    references: tuple[Reference, ...] = added(())
+    carrier: Carrier | None = added()
+    """References (REF) and carrier routing (TD5) sent inside the party's N1 loop."""
 
 
 @dataclass(frozen=True, slots=True)
 class Dates(Record):
     """Dates of an order or a line (DTM). X12 qualifiers: requested_ship 010,
-    requested_delivery 002, cancel_after 001, ship_not_before 037, ship_no_later 038;
-    any other qualifier goes to ``other`` as sent."""
+    requested_delivery 002, cancel_after 001, ship_not_before 037, ship_no_later 038,
+    deliver_not_after 063, deliver_not_before 064 (a delivery window); any other
+    qualifier goes to ``other`` as sent."""
 
     requested_ship: date | None = None
     requested_delivery: date | None = None
@@ -196,6 +209,8 @@ class Dates(Record):
     ship_not_before: date | None = None
     ship_no_later: date | None = None
     other: tuple[tuple[str, date], ...] = ()
+    deliver_not_after: date | None = added()
+    deliver_not_before: date | None = added()
 
     def get_other(self, qualifier: str) -> date | None:
         """The first date sent under a qualifier that has no field of its own."""
@@ -204,7 +219,11 @@ class Dates(Record):
 
 @dataclass(frozen=True, slots=True)
 class Terms(Record):
-    """Terms of sale (ITD): codes as sent, percents as percents (2 means 2 %)."""
+    """Terms of sale (ITD): codes as sent, percents as percents (2 means 2 %). In ITD
+    order: 01 type_code, 02 basis_date_code, 03 discount_percent, 04 discount_due_date,
+    05 discount_days, 06 net_due_date, 07 net_days, 08 discount_amount, 09
+    deferred_due_date, 10 deferred_amount, 11 percent_payable, 12 description, 13
+    day_of_month, 14 payment_method, 15 percent."""
 
     type_code: str | None = None
     basis_date_code: str | None = None
@@ -212,15 +231,31 @@ class Terms(Record):
     discount_days: int | None = None
     net_days: int | None = None
     description: str | None = None
+    discount_due_date: date | None = added()
+    net_due_date: date | None = added()
+    discount_amount: Decimal | None = added()
+    deferred_due_date: date | None = added()
+    deferred_amount: Decimal | None = added()
+    percent_payable: Decimal | None = added()
+    day_of_month: int | None = added()
+    payment_method: str | None = added()
+    percent: Decimal | None = added()
 
 
 @dataclass(frozen=True, slots=True)
 class Carrier(Record):
-    """Carrier and routing (TD5): SCAC, routing text and TD504 transport method code."""
+    """Carrier and routing (TD5): SCAC (TD503), routing text (TD505) and transport method
+    code (TD504); the routing sequence (TD501), the TD503 qualifier (TD502), a location
+    (TD507/TD508) and the service level (TD512) as sent."""
 
     scac: str | None = None
     routing: str | None = None
     transport_method: str | None = None
+    sequence_code: str | None = added()
+    id_qualifier: str | None = added()
+    location_qualifier: str | None = added()
+    location: str | None = added()
+    service_level: str | None = added()
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +294,17 @@ class AllowanceCharge(Record):
     amount: Decimal | None = None
     percent: Decimal | None = None
     description: str | None = None
+    agency_qualifier: str | None = added()
+    agency_code: str | None = added()
+    """SAC03/SAC04: the agency whose code list SAC04 comes from, and the code."""
+    percent_qualifier: str | None = added()
+    rate: Decimal | None = added()
+    uom: str | None = added()
+    quantity: Decimal | None = added()
+    handling_code: str | None = added()
+    reference: str | None = added()
+    """SAC06 percent basis, SAC08 rate, SAC09/SAC10 unit and quantity, SAC12 method of
+    handling, SAC13 reference, as sent."""
 
     def signed_amount(self, base: Decimal) -> Decimal:
         """What this adjustment adds to the amount due: negative for allowances."""
@@ -271,6 +317,14 @@ class AllowanceCharge(Record):
         else:
             value = Decimal(0)
         return -value if self.indicator is AllowanceOrCharge.ALLOWANCE else value
+
+
+@dataclass(frozen=True, slots=True)
+class Amount(Record):
+    """A monetary amount by qualifier as sent (AMT: TT total, 1 line item, GV gross ...)."""
+
+    qualifier: str
+    amount: Decimal
 
 
 def net_adjustment(adjustments: Iterable[AllowanceCharge], base: Decimal) -> Decimal:
@@ -287,6 +341,9 @@ class SourceRef(Record):
     gs06: str
     st02: str
     transmission_id: str | None = None
+    set_id: str | None = added()
+    """The set the document was read from when it is not the document's own (an order
+    changed by an 860 says ``860``, so its answer is an 865)."""
 
     def _check(self) -> None:
         if not self.partner_id:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from edigate.model._types import InvalidValueError, Record
+from edigate.model._types import InvalidValueError, Record, added
 from edigate.model.common import (
     AllowanceCharge,
+    Amount,
     Carrier,
+    Contact,
     Dates,
+    Extensions,
     Fob,
     Note,
     Party,
@@ -23,7 +27,8 @@ from edigate.model.common import (
     net_adjustment,
 )
 
-__all__ = ["DeclaredTotals", "Destination", "Order", "OrderLine", "OrderType", "Pack"]
+__all__ = ["DeclaredTotals", "Destination", "ItemDescription", "ItemDetail", "Order", "OrderLine", "OrderType",
+           "Pack", "Price", "Schedule"]
 
 
 class OrderType(StrEnum):
@@ -41,20 +46,94 @@ class OrderType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Pack(Record):
-    """Packaging of a line (PO4): inner packs per outer pack, size of each, inner pack."""
+    """Packaging of a line (PO4): inner packs per outer pack (PO401), size of each
+    (PO402/PO403), inner pack (PO414); the packaging code (PO404), gross weight per pack
+    (PO405 qualifier, PO406, PO407 unit), gross volume (PO408/PO409) and dimensions
+    (PO410 length, PO411 width, PO412 height, PO413 unit) as sent."""
 
     pack: int | None = None
     size: Decimal | None = None
     size_uom: str | None = None
     inner_pack: int | None = None
+    packaging_code: str | None = added()
+    weight_qualifier: str | None = added()
+    weight: Decimal | None = added()
+    weight_uom: str | None = added()
+    volume: Decimal | None = added()
+    volume_uom: str | None = added()
+    length: Decimal | None = added()
+    width: Decimal | None = added()
+    height: Decimal | None = added()
+    dimension_uom: str | None = added()
+
+
+@dataclass(frozen=True, slots=True)
+class Price(Record):
+    """A price of a line other than PO104 (CTP): class of trade (CTP01, e.g. RS retail),
+    price identifier (CTP02, e.g. RES resale, MSR suggested retail), unit price (CTP03),
+    quantity and unit it applies to (CTP04, CTP05), multiplier (CTP06 qualifier, CTP07)."""
+
+    class_of_trade: str | None = None
+    type: str | None = None
+    amount: Decimal | None = None
+    quantity: Decimal | None = None
+    uom: str | None = None
+    multiplier_qualifier: str | None = None
+    multiplier: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule(Record):
+    """Part of a line due on a date (SCH): quantity and unit (SCH01/02), the date by its
+    qualifier (SCH05/06, e.g. 002 deliver, 010 ship) and the end of a window (SCH08/09),
+    the party it goes to (SCH03 entity code, SCH04 name) and a reference (SCH11)."""
+
+    quantity: Decimal
+    uom: str
+    date_qualifier: str | None = None
+    date: date | None = None
+    end_qualifier: str | None = None
+    end_date: dt.date | None = None  # dt: the field above shadows the type's name here
+    entity_code: str | None = None
+    name: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDescription(Record):
+    """A product description (PID): type F free form or S structured (PID01), product
+    characteristic (PID02, e.g. 08 product, 73 color), agency (PID03), code (PID04), text (PID05)."""
+
+    type: str
+    characteristic: str | None = None
+    agency: str | None = None
+    code: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDetail(Record):
+    """Additional item detail (PO3): a reason code (PO301) with the date, price (PO303
+    identifier, PO304, PO305 basis), quantity and unit (PO306, PO307) and text (PO308) it gives."""
+
+    reason_code: str
+    date: date | None = None
+    price_code: str | None = None
+    unit_price: Decimal | None = None
+    price_basis: str | None = None
+    quantity: Decimal | None = None
+    uom: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Destination(Record):
-    """Where part of a line goes (SDQ location and quantity, or a line-level N1 ship-to)."""
+    """Where part of a line goes (SDQ location and quantity, or a line-level N1 ship-to);
+    ``uom`` is SDQ01 when sent."""
 
     ship_to: Party
     quantity: Decimal
+    uom: str | None = added()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +154,19 @@ class OrderLine(Record):
     destinations: tuple[Destination, ...] = ()
     references: tuple[Reference, ...] = ()
     notes: tuple[Note, ...] = ()
+    prices: tuple[Price, ...] = added(())
+    descriptions: tuple[ItemDescription, ...] = added(())
+    item_details: tuple[ItemDetail, ...] = added(())
+    amounts: tuple[Amount, ...] = added(())
+    extensions: Extensions = added(Extensions())
+    """Every CTP, PID, PO3 and AMT of the line as sent, and the partner's own fields."""
+    schedules: tuple[Schedule, ...] = added(())
+    sales_requirement: str | None = added()
+    """Delivery schedule (SCH) and the line's sales requirement (CSH01: SC ship complete,
+    N no back order ...)."""
+    contacts: tuple[Contact, ...] = added(())
+    carrier: Carrier | None = added()
+    """Contacts (PER) and carrier routing (TD5) sent for this line."""
 
     @property
     def extended_amount(self) -> Decimal | None:
@@ -133,6 +225,12 @@ class Order(Record):
     lines: tuple[OrderLine, ...] = ()
     totals: DeclaredTotals | None = None
     source: SourceRef | None = None
+    contacts: tuple[Contact, ...] = added(())
+    amounts: tuple[Amount, ...] = added(())
+    extensions: Extensions = added(Extensions())
+    """Header contacts (PER), every AMT as sent, and the partner's own fields by name."""
+    sales_requirement: str | None = added()
+    """CSH01 as sent: SC ship complete, N no back order, P2 ship partial ..."""
 
     def _check(self) -> None:
         if not self.po_number:

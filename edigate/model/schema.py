@@ -17,6 +17,7 @@ from typing import Any
 from edigate.errors import UsageError
 from edigate.model._types import QualifiedIds, field_types, non_null
 from edigate.model.ack import PoAck
+from edigate.model.change import OrderChange
 from edigate.model.codec import DATE_PATTERN, DECIMAL_PATTERN, TIME_PATTERN
 from edigate.model.invoice import Invoice
 from edigate.model.order import Order
@@ -29,6 +30,7 @@ DOCUMENTS: dict[str, type] = {
     "poack": PoAck,
     "shipment": Shipment,
     "invoice": Invoice,
+    "change": OrderChange,
 }
 
 _SCALARS: dict[Any, dict[str, Any]] = {
@@ -42,7 +44,8 @@ _SCALARS: dict[Any, dict[str, Any]] = {
 
 
 def json_schema(document: str) -> dict[str, Any]:
-    """The schema of one document's JSON: ``order``, ``poack``, ``shipment`` or ``invoice``."""
+    """The schema of one document's JSON: ``order``, ``poack``, ``shipment``, ``invoice`` or
+    ``change`` (an 860 as read)."""
     cls = DOCUMENTS.get(document)
     if cls is None:
         raise UsageError(f"no schema named {document!r}; choose one of: {', '.join(DOCUMENTS)}")

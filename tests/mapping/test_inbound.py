@@ -78,7 +78,7 @@ def test_unknown_code_is_a_finding(write_map: MapWriter, samples: Path) -> None:
     write_map("p-850", """
 extends: 850-4010
 codes:
-  uom: {CA: null}
+  uom: {CA: null, "*": null}   # a closed list: without "*", a unit not listed is refused
 """)
     result = _one("p-850", write_map, samples / "bigbox-850-4010.x12")[0]
     finding, model = result.findings
