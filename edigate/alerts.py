@@ -18,18 +18,21 @@ from functools import partial
 
 from edigate.config.alerts import AlertSettings
 from edigate.errors import TransportError
+from edigate.identify import UNKNOWN_PARTNER
 from edigate.report import format_seconds, quantile
 from edigate.store import EventKind, Severity, Store
 from edigate.transport.names import shown
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.workspace import Workspace
 
-__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "PARTNER_SILENT", "TX_FAILED", "Alert",
+__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "NOT_THEIRS", "PARTNER_SILENT", "TX_FAILED", "Alert",
            "run_alert_checks", "silence_threshold"]
 
 ACK_OVERDUE = "alert.ack_overdue"
 MDN_OVERDUE = "alert.mdn_overdue"
 TX_FAILED = "alert.tx_failed"
+NOT_THEIRS = "alert.envelope"
+_ENVELOPE_CODES = frozenset({"envelope.unknown_partner", "envelope.partner_mismatch", "envelope.usage"})
 PARTNER_SILENT = "alert.partner_silent"
 DELIVERY_FAILED = "alert.delivery_failed"
 
@@ -55,8 +58,8 @@ class Alert:
 def run_alert_checks(store: Store, workspace: Workspace, now: dt.datetime) -> list[Alert]:
     """Run every check; log and send the alerts not raised before, and return them."""
     settings = workspace.alerts
-    found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_stale_failures(store, settings, now),
-             *_silent_partners(store, workspace, settings, now)]
+    found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_not_theirs(store, now),
+             *_stale_failures(store, settings, now), *_silent_partners(store, workspace, settings, now)]
     seen = store.recorded_event_codes(EventKind.ALERT, [a.event_code for a in found])
     new = [a for a in dict((a.event_code, a) for a in found).values() if a.event_code not in seen]
     for a in new:
@@ -91,11 +94,25 @@ def _stale_failures(store: Store, settings: AlertSettings, now: dt.datetime) -> 
                     f"reprocessed or resolved it (edigate tx errors {t.transmission_id})", t.partner, t.transmission_id)
 
 
+def _not_theirs(store: Store, now: dt.datetime) -> Iterator[Alert]:
+    """Files whose envelope names no partner, another partner or the wrong usage: raised at
+    once, not after ``failed_after_minutes`` (someone else's orders may have reached us)."""
+    for t in store.stale_failures(now + dt.timedelta(seconds=1)):
+        if t.stage != "envelope":
+            continue
+        found = [e for e in store.errors(t.transmission_id) if e.code in _ENVELOPE_CODES]
+        if found:
+            yield Alert(NOT_THEIRS, f"tx{t.transmission_id}", Severity.ERROR,
+                        f"transmission {t.transmission_id} ({t.file_name}, received as {t.partner}) was not "
+                        f"processed: {found[0].code}: {found[0].message} (edigate tx errors {t.transmission_id})",
+                        t.partner, t.transmission_id)
+
+
 def _silent_partners(store: Store, workspace: Workspace, settings: AlertSettings,
                      now: dt.datetime) -> Iterator[Alert]:
     last = store.last_receipts()
     configured = {p.stem for p in workspace.partners_path.glob("*.yaml")} if workspace.partners_path.is_dir() else set()
-    watched = {p: v for p, v in last.items() if not configured or p in configured}
+    watched = {p: v for p, v in last.items() if (not configured or p in configured) and p != UNKNOWN_PARTNER}
     if not watched:
         return
     history = dt.timedelta(days=settings.silence_history_days)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.error
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from edigate import receipts
@@ -28,7 +29,7 @@ from edigate.transport.http import Poster, urllib_post
 from edigate.transport.listener import HttpListener, Limits
 from edigate.workspace import As2Listener
 
-__all__ = ["MDN_ATTEMPTS", "as2_listener", "as2_partners", "deliver_mdns"]
+__all__ = ["MDN_ATTEMPTS", "as2_listener", "as2_partners", "deliver_mdns", "shared_as2_ids"]
 
 MDN_ATTEMPTS = 6
 """Tries to deliver an async MDN we owe: after 1, 2, 4, 8 and 16 minutes, then given up."""
@@ -48,6 +49,15 @@ def as2_partners(pipeline: Pipeline, our_id: str) -> dict[str, tuple[str, As2Par
     return found
 
 
+def shared_as2_ids(pipeline: Pipeline) -> frozenset[str]:
+    """AS2 ids that several partners' channels name (a hub posting for them all): a message
+    from one goes to the partner its envelope names, not to the partner of the AS2 id."""
+    counts = Counter(as2_id for partner in pipeline.partners.values() for as2_id in {
+        c.partner_as2_id for c in (partner.channels.inbound, partner.channels.outbound)
+        if c is not None and c.type == "as2"})
+    return frozenset(as2_id for as2_id, n in counts.items() if n > 1)
+
+
 def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], None] = lambda _tx: None,
                  on_mdn_queued: Callable[[], None] = lambda: None,
                  port: int | None = None) -> HttpListener | None:
@@ -61,7 +71,7 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
         return None
     check_keys(keys, [p for _, p in partners.values()])
     inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received,
-                   on_mdn_queued)
+                   on_mdn_queued, shared_as2_ids(pipeline))
     app = make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
                    on_message=inbox.on_message, is_duplicate=inbox.is_duplicate,
                    queue_mdn=inbox.queue_mdn, find_sent=inbox.find_sent, on_mdn=inbox.on_mdn)
@@ -114,9 +124,11 @@ def _note_delivery(store: Store, mdn: As2MdnOut) -> None:
 class _Inbox:
     def __init__(self, pipeline: Pipeline, partner_ids: Mapping[str, str],
                  on_received: Callable[[Transmission], None],
-                 on_mdn_queued: Callable[[], None]) -> None:
+                 on_mdn_queued: Callable[[], None], shared: frozenset[str] = frozenset()) -> None:
         self.pipeline, self.store, self.partner_ids = pipeline, pipeline.store, partner_ids
         self.on_received, self.on_mdn_queued = on_received, on_mdn_queued
+        self.shared = shared
+        """AS2 ids several partners post from (`shared_as2_ids`)."""
 
     def is_duplicate(self, message_id: str, as2_id: str) -> bool:
         partner = self.partner_ids.get(as2_id)
@@ -133,7 +145,8 @@ class _Inbox:
                                             f"{inbound.disposition} {(inbound.error or '')[:300]}".strip())
             return
         name = inbound.filename or f"{inbound.message_id.strip('<>')}.x12"
-        tx = self.pipeline.receive(partner, "as2", name, inbound.payload)
+        tx = self.pipeline.receive(None if inbound.partner_as2_id in self.shared else partner, "as2", name,
+                                   inbound.payload)
         self.store.record_event(kind=EventKind.CHANNEL, code="as2.received", partner=partner, channel="in",
                                 transmission_id=tx.id,
                                 message=f"{inbound.message_id}: {name}, {len(inbound.payload)} bytes, "

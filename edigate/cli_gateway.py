@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,9 +22,10 @@ __all__ = ["add_commands", "current_workspace", "open_store", "print_transmissio
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ingest = commands.add_parser("ingest", help="run files through the pipeline as if received")
+    ingest = commands.add_parser("ingest", help="run files through the pipeline as if received; the partner is "
+                                                "the one the envelope names")
     ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    ingest.add_argument("--partner", required=True, metavar="P")
+    ingest.add_argument("--partner", metavar="P", help="the partner the files must be from (else a mismatch)")
     ingest.set_defaults(handler=_ingest)
 
     run = commands.add_parser(
@@ -155,13 +158,44 @@ def open_store(ws: Any) -> Iterator[Any]:
 
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
+    """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
     worst = 0
     with _gateway() as gw:
         for path in args.files:
             tx = gw.ingest(path, args.partner)
             print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {path.name}", file=out)
-            worst = max(worst, 1 if tx.status.value in ("failed", "held") else 0)
+            for line in _why(gw.store, tx):
+                print(f"        {line}", file=out)
+            worst = max(worst, _exit_code(gw.store, tx))
     return worst
+
+
+def _exit_code(store: Any, tx: Any) -> int:
+    """2 when the transmission failed on our configuration (said on stderr too); 1 when it
+    failed, is held or had a set rejected; else 0."""
+    codes = store.error_codes(tx.id)
+    if tx.status.value == "failed" and any(code == "config" for _, code in codes):
+        for e in store.errors(tx.id):
+            if e.code == "config":
+                print(f"edigate: error: transmission {tx.id}: {e.message}", file=sys.stderr)
+        return 2
+    return 1 if tx.status.value in ("failed", "held") or (tx.status.value == "done" and codes) else 0
+
+
+def _why(store: Any, tx: Any) -> list[str]:
+    """What a specialist reads first: a duplicate's original, or a failure's first errors."""
+    from edigate.resends import explain_duplicate
+
+    if tx.status.value == "duplicate" and tx.parent_id is not None:
+        said = explain_duplicate(store, tx.parent_id)
+        return [f"duplicate of {said.text}; {said.advice}"]
+    if tx.status.value != "failed":
+        return []
+    from edigate.transport.names import shown  # messages may carry a partner's bytes
+
+    errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
+    more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
+    return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -269,9 +303,11 @@ def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
         t = gw.store.transmission(args.id)
         stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
         documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
+        duplicate = _duplicate_json(gw.store, t)
         mdns = receipts.by_output(gw.store, outbounds)
     if args.json:
-        _dump({**_tx_json(t), "stages": [_plain(s) for s in stages], "errors": [_plain(e) for e in errors],
+        _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
+               "errors": [_plain(e) for e in errors],
                "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
                              for d in documents],
                "outputs": [{**_plain(o), "receipt": receipts.receipt_json(mdns.get(o.id))}
@@ -279,6 +315,8 @@ def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     print(f"transmission {t.id}: {t.status.value} (stage {t.stage or '-'}), partner {t.partner}, "
           f"channel {t.channel}, file {t.file_name!r}, {t.size} bytes, sha256 {t.sha256[:16]}...", file=out)
+    if duplicate is not None:
+        print(f"  duplicate of {duplicate['text']}; {duplicate['advice']}", file=out)
     print(f"  ISA13 {t.isa13 or '-'}  usage {t.usage or '-'}  sets "
           f"{', '.join(f'{s.set_id} {s.st02}' for s in t.sets if s.set_id) or '-'}", file=out)
     for s in stages:
@@ -312,17 +350,21 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
                                      f"element {e.element_position}" if e.element_position else "") if x)
         value = f" value {e.value!r}" if e.value else ""
         hint = f"; {e.hint}" if e.hint else ""
-        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {shown(where)}: {shown(e.message, backslashes=False)}"
-              f"{value}{hint}", file=out)
+        where = f"{shown(where)}: " if where else ""
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}"
+              f"{shown(e.message, backslashes=False)}{value}{hint}", file=out)
     return 0
 
 
 def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
         again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
-        done = gw.process(again)
-    print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
-    return 1 if done.status.value in ("failed", "held") else 0
+        claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
+        done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
+        print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
+        for line in _why(gw.store, done):
+            print(f"        {line}", file=out)
+        return _exit_code(gw.store, done)
 
 
 def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
@@ -350,6 +392,16 @@ def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:
         t = gw.store.resolve(args.id, actor="cli", note=args.note)
     print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0
+
+
+def _duplicate_json(store: Any, t: Any) -> dict[str, Any] | None:
+    """For a duplicate: the transmission it repeats, that one's status now, what to do."""
+    if t.status.value != "duplicate" or t.parent_id is None:
+        return None
+    from edigate.resends import explain_duplicate
+
+    said = explain_duplicate(store, t.parent_id)
+    return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}
 
 
 def _tx_json(t: Any) -> dict[str, Any]:

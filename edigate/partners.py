@@ -173,6 +173,9 @@ class DuplicatePolicy:
 
     isa13_window_days: int = setting(30, minimum=0)
     action: Literal["reject_ta1_025", "warn"] = "reject_ta1_025"
+    reserve_rejected: bool = False
+    """True: an interchange we rejected keeps its ISA13 taken, so a resend under it is a
+    duplicate too. False (default): the partner's corrected resend under it is processed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

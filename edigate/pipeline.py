@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import multiprocessing
 import os
 import queue
@@ -33,10 +34,13 @@ from pathlib import Path
 
 from edigate.archive import Archive
 from edigate.changes import translate_changes, with_deleted_lines
+from edigate.config.channels import Channel as ChannelConfig
+from edigate.decision import Decision
 from edigate.decision import Outcome as DecisionOutcome
 from edigate.dispatch import dispatch
-from edigate.errors import DataError, EdigateError, NotX12Error, TransportError, UsageError
+from edigate.errors import ConfigError, DataError, EdigateError, NotX12Error, TransportError, UsageError
 from edigate.flow import Flow
+from edigate.identify import UNKNOWN_PARTNER, Mismatch, PartnerDirectory
 from edigate.inventory import Inventory
 from edigate.locate import SetPositions
 from edigate.model import Order, PoAck, Purpose, dumps, loads
@@ -50,28 +54,38 @@ from edigate.orders.outputs import archived
 from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
+from edigate.errorlog import (
+    UNANSWERED, UNDECIDED, duplicate_entry, duplicate_isa13, duplicate_order, failure_entry, mismatch_entry,
+    not_stored, set_failure,
+)
+from edigate.resends import earlier_attempts
 from edigate.routing import Router
 from edigate.rules import RuleFinding
 from edigate.store import (
     AuditAction, Document, DocumentKind, DocumentStatus, EnvelopeSet, ErrorEntry, NewDocument, Outbound,
     OutboundNumbers, Outcome,
-    Severity, Status, Store, Transmission,
+    Severity, StageEvent, Status, Store, Transmission,
 )
 from edigate.transport import Channel, ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
 from edigate.warehouse import ShippingOrders
 from edigate.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, Interchange, Transaction
+from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
+from edigate.x12.acks import ack_envelope, ta1
 from edigate.x12.findings import FileFindings, Finding
 from edigate.x12.respond import Answer, answer_file
 from edigate.x12.segment import Segment, dump_segments, load_segments
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter, GroupContent, TransactionContent, write_interchange
 
-__all__ = ["DEFAULT_LEASE", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_LEASE", "INBOX", "Pipeline", "RunResult", "STAGES", "WorkersResult", "run_workers"]
 
 STAGES = ("envelope", "validate", "map", "rules", "route", "outbound", "send")
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+INBOX = "inbox:"
+"""How `Pipeline.poll` names a shared inbox of ``edigate.yaml`` (a partner id has no colon)."""
 BULK_855 = 100
 """From this many decided orders in one transmission, their 855s travel in one interchange
 (recorded once, under the transmission); below it each order gets an interchange of its
@@ -87,6 +101,9 @@ their per-commit cost outweighs their work. Larger files commit page by page."""
 _MAIN_SHARE = Fraction(2, 5)
 """A big file's share of sets this process validates and translates itself, the helper the
 rest (`edigate.parallel`): the helper validates its share while we read the envelopes."""
+_SET_STAGES = frozenset({"map", "route", "outbound"})
+"""Stages whose error entries mean a set that validate accepted did not end as a stored,
+routed and answered order (the rules stage's errors are decisions: held or rejected)."""
 _NETWORK_STAGES = frozenset({"route", "send"})
 """Stages that wait on other machines: never inside a held transaction."""
 _PARTNER_LOCK_STAGES = frozenset({"validate", "rules", "outbound"})
@@ -111,7 +128,9 @@ class _Run:
     tx: Transmission
     partner: Partner
     data: bytes
-    flow: Flow
+    build_flow: Callable[[], Flow]
+    """The partner's maps and rules, loaded when a stage first needs them, so that a
+    configuration error is recorded against that stage."""
     accepted_sets: set[tuple[str, str, str]]
     finished: frozenset[str] = frozenset()
     """Stages an earlier, interrupted pass over this transmission finished."""
@@ -123,6 +142,29 @@ class _Run:
     """The helper process translating the file's later sets (`edigate.parallel`)."""
     accepted_changes: set[tuple[str, str, str]] = field(default_factory=set)
     """The 860s validate accepted: applied to the orders they name in the map stage."""
+    failed_before: set[int] = field(default_factory=set)
+    """Earlier attempts of this transmission that failed: their orders are carried on here."""
+    sound_interchanges: set[str] = field(default_factory=set)
+    """ISA13s holding at least one set the validate stage accepted."""
+    rejected_interchanges: set[str] = field(default_factory=set)
+    """ISA13s our TA1 rejects."""
+    loaded: Flow | None = None
+
+    @property
+    def flow(self) -> Flow:
+        if self.loaded is None:
+            self.loaded = self.build_flow()
+        return self.loaded
+
+
+@dataclass
+class _Envelopes:
+    """What the envelope stage read: sets, findings, identity mismatches, the first interchange."""
+
+    sets: list[EnvelopeSet] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    first: Interchange | None = None
 
 
 class _ClaimLost(Exception):
@@ -156,19 +198,29 @@ class Pipeline:
         """One validator, so each set's compiled spec is kept between transmissions."""
         self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
         """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
+        self.directory = PartnerDirectory(workspace, partners)
+        """Who a file is from, by its envelope."""
 
     # -- receiving ---------------------------------------------------------------------
 
-    def receive(self, partner: str, channel: str, file_name: str, data: bytes) -> Transmission:
-        """Archive the bytes, then record the transmission (a duplicate when seen before)."""
-        if partner not in self.partners:
+    def receive(self, partner: str | None, channel: str, file_name: str, data: bytes) -> Transmission:
+        """Archive the bytes, then record the transmission (a duplicate when seen before).
+
+        ``partner`` is the partner whose channel the file came on (or ``ingest --partner``):
+        the envelope stage holds the file to it. None (a shared inbox, ``ingest`` without
+        ``--partner``) takes the partner of the file's first ISA sender, or records the file
+        under `UNKNOWN_PARTNER` for the envelope stage to fail."""
+        if partner is not None and partner not in self.partners:
             raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(self.partners))}")
         archived = self.archive.put(data)
-        got = self.store.record_received(partner=partner, channel=channel, file_name=file_name,
+        who = partner or self.directory.identify(data) or UNKNOWN_PARTNER
+        got = self.store.record_received(partner=who, channel=channel, file_name=file_name,
                                          sha256=archived.sha256, size=archived.size, archive_path=archived.relative)
+        if got.duplicate_of is not None:
+            self.store.add_errors(got.transmission.id, [duplicate_entry(self.store, got.duplicate_of, "receive")])
         return got.transmission
 
-    def ingest(self, path: Path, partner: str) -> Transmission:
+    def ingest(self, path: Path, partner: str | None = None) -> Transmission:
         """``edigate ingest``: a file as if received, then processed."""
         try:
             data = path.read_bytes()
@@ -186,57 +238,133 @@ class Pipeline:
         """Run one transmission through the stages it has not finished; its final status.
 
         When another worker took the transmission over (our lease ran out), stop and
-        return it as it stands.
+        return it as it stands. Anything else that stops the work is recorded against the
+        transmission, which then ends `failed` with the reason: never left `processing`.
         """
         try:
             return self._process(tx)
         except _ClaimLost:
             return self.store.transmission(tx.id)
+        except Exception as exc:  # before or between stages: recorded, then the transmission fails
+            return self._abandon(tx.id, exc)
+        except (KeyboardInterrupt, SystemExit):  # stopped by hand: it waits for the next worker, resumed
+            if tx.claimed_by is not None:
+                self.store.release(tx.id, tx.claimed_by)
+            raise
+
+    def _abandon(self, transmission_id: int, exc: Exception) -> Transmission:
+        stage = self.store.transmission(transmission_id).stage or "receive"
+        self.store.add_errors(transmission_id, [_failed(transmission_id, stage, exc)])
+        return self.store.set_status(transmission_id, Status.FAILED, stage=stage)
 
     def _process(self, tx: Transmission) -> Transmission:
-        partner = self.partners[tx.partner]
+        partner = self.partners.get(tx.partner)
+        if partner is None and tx.partner == UNKNOWN_PARTNER:  # configured since: a reprocess finds it
+            found = self.directory.identify(self.archive.get(tx.sha256))
+            partner = None if found is None else self.partners[found]
+            tx = tx if partner is None else self.store.assign_partner(tx.id, partner.id)
+        if partner is None:
+            return self._unknown(tx)
         finished = frozenset(s.stage for s in self.store.stages(tx.id) if s.outcome is Outcome.OK)
-        flow = Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
-                    stock=self.stock, validator=self.validator.lenient(partner.leniency),
-                    prepared=self.prepared[partner.id])
-        run = _Run(tx, partner, self.archive.get(tx.sha256), flow, set(), finished,
-                   {o.key for o in self.store.outbounds(tx.id)})
+        earlier = earlier_attempts(self.store, tx)
+        run = _Run(tx, partner, self.archive.get(tx.sha256), lambda: self._flow(partner), set(), finished,
+                   {o.key for t in (tx, *earlier) for o in self.store.outbounds(t.id)},
+                   failed_before={t.id for t in earlier if t.status is Status.FAILED})
+        failed: str | None = None
+        ended: Status | None = None
         try:
             for name, stage in (("envelope", self._envelope), ("validate", self._validate), ("map", self._map),
                                 ("rules", self._rules), ("route", self._route), ("outbound", self._outbound),
                                 ("send", self._send)):
+                if ended is not None and name != "send":
+                    continue  # after a failure or a duplicate, only what was answered goes out
                 if name in finished and name != "send" and not (name == "validate" and "map" not in finished):
                     continue  # validate finds the accepted sets again, quietly, for map; send retries the unsent
                 status = self._stage(run, name, stage)
                 if name == "map" and run.helper is not None:
                     run.helper.close()
-                if status is not None:
-                    return self.store.set_status(tx.id, status, stage=name)
+                if status is not None and ended is None:
+                    ended, failed = status, name
         finally:
             if run.helper is not None:
                 run.helper.close()
-        held = self.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER, current=True,
+        if ended is Status.DUPLICATE:
+            return self.store.set_status(tx.id, ended, stage=failed)
+        return self._finish(run, failed)
+
+    def _flow(self, partner: Partner) -> Flow:
+        """The partner's flow; `ConfigError` with its one-line reason when the partner has a
+        configuration problem (the transmission then fails with it, to be reprocessed)."""
+        prepared = self.prepared[partner.id]
+        if not prepared.ready:
+            raise ConfigError(prepared.reason)
+        return Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
+                    stock=self.stock, validator=self.validator.lenient(partner.leniency), prepared=prepared)
+
+    def _finish(self, run: _Run, failed: str | None) -> Transmission:
+        """The outcome rule: `done` only when each set became a stored document or was
+        rejected and answered as rejected; a set that failed in a stage fails the whole."""
+        errors = self.store.error_codes(run.tx.id)
+        broken = {stage for stage, code in errors if stage in _SET_STAGES or code == UNDECIDED}
+        failed = failed or next((s for s in STAGES if s in broken), None)
+        rejected = any(stage in ("envelope", "validate") for stage, _ in errors)
+        if failed is None and rejected and not any(k.startswith("ack:") for k in run.recorded):
+            self.store.add_errors(run.tx.id, [UNANSWERED])
+            failed = "validate"
+        if failed is not None:
+            return self.store.set_status(run.tx.id, Status.FAILED, stage=failed)
+        held = self.store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True,
                                     status=DocumentStatus.HELD, limit=1)
-        return self.store.set_status(tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+        return self.store.set_status(run.tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+
+    def _unknown(self, tx: Transmission) -> Transmission:
+        """A file no configured partner's identity matches: its envelope findings, then failed."""
+        event = self.store.start_stage(tx.id, "envelope", worker=tx.claimed_by, lease=self.lease)
+        if event is None:
+            raise _ClaimLost(tx.id)
+        entries: list[ErrorEntry] = []
+        try:
+            for got in EnvelopeReader(self.archive.get(tx.sha256), name=tx.file_name):
+                if isinstance(got, Interchange):
+                    entries += map(mismatch_entry, self.directory.interchange(tx.partner, got.header))
+        except NotX12Error as exc:
+            entries.append(ErrorEntry("envelope", exc.code, exc.message, hint="check that the partner sent X12"))
+        self.store.add_errors(tx.id, entries)
+        self.store.finish_stage(event, Outcome.FAILED, entries[0].message if entries else "")
+        return self.store.set_status(tx.id, Status.FAILED, stage="envelope")
 
     def _stage(self, run: _Run, name: str, stage: Callable[[_Run], Status | None]) -> Status | None:
-        """Run one stage and record its outcome; a small transmission's stage commits once."""
-        with self.store.unit() if self._whole(run, name) else nullcontext():
-            if name == "validate" and name in run.finished:
-                if not self._renewed(run):
+        """Run one stage and record its outcome; a small transmission's stage commits once.
+
+        A stage that raises is rolled back as far as it committed as one, then recorded as
+        failed with the reason (an unexpected exception too: a bug must not leave the
+        transmission `processing`)."""
+        whole = self._whole(run, name)
+        opened: list[StageEvent] = []
+        try:
+            with self.store.unit() if whole else nullcontext():
+                if name == "validate" and name in run.finished:
+                    if not self._renewed(run):
+                        raise _ClaimLost(run.tx.id)
+                    return stage(run)
+                event = self.store.start_stage(run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
+                if event is None:
                     raise _ClaimLost(run.tx.id)
-                return stage(run)
-            event = self.store.start_stage(run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
-            if event is None:
-                raise _ClaimLost(run.tx.id)
-            try:
+                opened.append(event)
                 status = stage(run)
-            except EdigateError as exc:
-                self.store.add_errors(run.tx.id, [ErrorEntry(name, exc.code, exc.message)])
-                self.store.finish_stage(event, Outcome.FAILED, exc.message)
-                return Status.FAILED
-            self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
-            return status
+                self.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
+                return status
+        except _ClaimLost:
+            raise
+        except Exception as exc:
+            entry = _failed(run.tx.id, name, exc)
+            event = opened[0] if opened and not whole else self.store.start_stage(
+                run.tx.id, name, worker=run.tx.claimed_by, lease=self.lease)
+            if event is None:
+                raise _ClaimLost(run.tx.id) from exc
+            self.store.add_errors(run.tx.id, [entry])
+            self.store.finish_stage(event, Outcome.FAILED, entry.message)
+            return Status.FAILED
 
     def _whole(self, run: _Run, name: str) -> bool:
         """Whether the stage runs in one transaction (see `SMALL_FILE`)."""
@@ -247,41 +375,74 @@ class Pipeline:
         return run.tx.claimed_by is None or self.store.renew(run.tx.id, run.tx.claimed_by, self.lease)
 
     def _envelope(self, run: _Run) -> Status | None:
+        """Control numbers and sets; every ISA and GS checked against the partner's identity
+        first (a file that is not theirs goes no further, and reserves no ISA13)."""
         if self._parallel(estimate := count_sets(run.data)):  # it validates its share for the next stage
             run.helper = self._helper(run, None, start=int(estimate * _MAIN_SHARE))
-        sets: list[EnvelopeSet] = []
-        findings: list[Finding] = []
-        budget = FileFindings(self.limits.per_file)
-        first: Interchange | None = None
         try:
-            reader = EnvelopeReader(run.data, name=run.tx.file_name, leniency=run.partner.leniency)
-            for event in reader:
-                findings += budget.take(event.findings)
-                if isinstance(event, Transaction):
-                    gs06 = event.group.control_number if event.group else ""
-                    sets.append(EnvelopeSet(gs06, event.group.functional_id if event.group else "",
-                                            event.set_id, event.control_number))
-                elif isinstance(event, Interchange) and first is None:
-                    first = event
-            findings += budget.take(reader.file_findings)
-            findings += [rest] if (rest := budget.rest()) else []
+            read = self._read_envelopes(run)
         except NotX12Error as exc:
             self.store.add_errors(run.tx.id, [ErrorEntry("envelope", exc.code, exc.message,
                                                          hint="check that the partner sent X12")])
             return Status.FAILED
-        run.set_count = len(sets)
-        if first is not None:
-            self.store.record_envelope(run.tx.id, isa13=first.header.control_number, usage=first.header.usage,
-                                       sets=sets)
-            earlier = self.store.check_interchange(
-                run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
-                window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
-            if earlier is not None:
-                findings.append(_duplicate_isa13(first, earlier.transmission_id, run.partner.duplicates.action))
+        run.set_count = len(read.sets)
+        if read.first is not None:
+            self.store.record_envelope(run.tx.id, isa13=read.first.header.control_number,
+                                       usage=read.first.header.usage, sets=read.sets)
+        if read.mismatches:  # each interchange's ISA first, then its groups
+            read.mismatches.sort(key=lambda m: (m.isa13, m.segment_id != "ISA"))
+            self._log(run, [*map(mismatch_entry, read.mismatches), *(_entry("envelope", f) for f in read.findings)])
+            return Status.FAILED
+        findings = [*read.findings, *self._resent(run, read.first)]
         self._log(run, [_entry("envelope", f) for f in findings])
-        if any(f.is_error and f.code == "025" for f in findings):
-            return Status.DUPLICATE
-        return None
+        return Status.DUPLICATE if any(f.is_error and f.code == "025" for f in findings) else None
+
+    def _read_envelopes(self, run: _Run) -> _Envelopes:
+        """The file's envelopes, their findings up to the per-file limit, and what in them
+        does not fit the partner."""
+        read = _Envelopes()
+        budget = FileFindings(self.limits.per_file)
+        reader = EnvelopeReader(run.data, name=run.tx.file_name, leniency=run.partner.leniency)
+        for event in reader:
+            read.findings += budget.take(event.findings)
+            if isinstance(event, Transaction):
+                group = event.group
+                read.sets.append(EnvelopeSet(group.control_number if group else "", group.functional_id if group
+                                             else "", event.set_id, event.control_number))
+            elif isinstance(event, FunctionalGroup):
+                read.mismatches += self.directory.group(run.partner.id, event.interchange.control_number, event.header)
+            else:
+                read.mismatches += self.directory.interchange(run.partner.id, event.header)
+                read.first = read.first or event
+        read.findings += budget.take(reader.file_findings)
+        read.findings += [rest] if (rest := budget.rest()) else []
+        return read
+
+    def _resent(self, run: _Run, first: Interchange | None) -> list[Finding]:
+        """The first ISA13 reserved for this transmission; when another holds it, TA1 025
+        (answered, and the transmission a duplicate of that one) or a warning."""
+        if first is None:
+            return []
+        earlier = self.store.check_interchange(run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
+                                               window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))
+        if earlier is None:
+            return []
+        said = duplicate_isa13(self.store, first, earlier.transmission_id, run.partner.duplicates.action)
+        if said.is_error:
+            self.store.mark_duplicate(run.tx.id, of=earlier.transmission_id)
+            self._answer_duplicate(run, first, said)
+        return [said]
+
+    def _answer_duplicate(self, run: _Run, first: Interchange, finding: Finding) -> None:
+        """The TA1 rejecting a resent interchange with 025 (a rejected interchange always gets
+        its TA1, whatever ``acks.ta1``), sent by the send stage like every answer."""
+        key = f"ack:{run.tx.id}:{first.header.control_number}"
+        if key in run.recorded:
+            return
+        with self.store.outbound_numbers(run.partner.id) as numbers:
+            data = write_interchange(ack_envelope(first.header, None), [], numbers,
+                                     service=(ta1(first.header, [finding]),))
+            self._record_outbound(run, numbers, key, data)
 
     def _validate(self, run: _Run) -> Status | None:
         """Structure and the functional acks; once finished, only the accepted sets again, quietly."""
@@ -298,6 +459,8 @@ class Pipeline:
             found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
             entries.extend(_entry("validate", f) for f in budget.take(found))
             sound = not any(f.is_error for f in (*tx.findings, *found))
+            if sound:
+                run.sound_interchanges.add(tx.interchange.control_number)
             if tx.set_id == "850" and sound:
                 run.accepted_sets.add(set_key(tx))
             elif tx.set_id == "860" and sound:
@@ -328,8 +491,21 @@ class Pipeline:
                 reconcile_functional_ack(self.store, run.partner.id, run.tx.id, ack)
             except DataError as exc:
                 self._log(run, [ErrorEntry("validate", exc.code, exc.message, Severity.WARNING)])
-        accepted = run.accepted_sets or run.accepted_changes
-        return Status.FAILED if not accepted and any(e.severity is Severity.ERROR for e in entries) else None
+        if not run.partner.duplicates.reserve_rejected:
+            self._release_rejected(run)
+        return None
+
+    def _release_rejected(self, run: _Run) -> None:
+        """An interchange we rejected (its envelope, or every set of it) gives its ISA13
+        back, so the partner's corrected resend under the same number is processed."""
+        isa13 = self.store.transmission(run.tx.id).isa13
+        if isa13 is None:
+            return
+        rejected = isa13 in run.rejected_interchanges or (
+            isa13 not in run.sound_interchanges and any(stage in ("envelope", "validate")
+                                                        for stage, _ in self.store.error_codes(run.tx.id)))
+        if rejected:
+            self.store.release_interchange(run.partner.id, isa13, run.tx.id)
 
     def _map(self, run: _Run) -> Status | None:
         """Accepted 850s saved as canonical orders, a page per commit (a resumed stage finds
@@ -384,6 +560,8 @@ class Pipeline:
                                    element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
             if t.key is not None and t.body is not None:
                 documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, t.key, t.body, run.tx.id))
+            else:
+                entries.append(not_stored(run.tx.id, t.isa13, t.gs06, t.st02))
             if len(documents) == _PAGE:
                 self._save_orders(run, documents, entries)
                 documents, entries = [], []
@@ -393,10 +571,11 @@ class Pipeline:
         saved = self.store.save_documents(documents)
         if saved and not any(s.created or s.duplicate_of for s in saved):
             return  # an earlier, interrupted pass saved this page and logged its findings
-        entries += [ErrorEntry("map", "order.duplicate", f"PO {s.duplicate_of.key} was already "
-                               f"received in transmission {s.duplicate_of.transmission_id}",
-                               hint="a resend; nothing new was created")
-                    for s in saved if s.duplicate_of is not None]
+        repeated = [s.duplicate_of for s in saved if s.duplicate_of is not None]
+        adopted = {d.id for d in repeated if d.transmission_id in run.failed_before}
+        if adopted:  # a failed attempt stored them: this one decides, routes and answers them
+            self.store.adopt_documents(sorted(adopted), run.tx.id)
+        entries += [duplicate_order(self.store, d) for d in repeated if d.id not in adopted]
         self._log(run, entries)
 
     def _rules(self, run: _Run) -> Status | None:
@@ -410,7 +589,9 @@ class Pipeline:
             entries: list[ErrorEntry] = []
             decided: dict[int, tuple[DocumentStatus, str | None, str | None]] = {}
             for doc in page:
-                decision = run.flow.decide(_order(doc.body), document_id=doc.id)
+                if (decision := self._decide(run, doc, entries)) is None:
+                    decided[doc.id] = (DocumentStatus.HELD, None, None)  # never routed undecided
+                    continue
                 status = _DOCUMENT_STATUS[decision.outcome]
                 entries += [_rule_entry(positions.locate(f), _severity(status is not DocumentStatus.ACCEPTED))
                             for f in decision.findings]
@@ -420,6 +601,16 @@ class Pipeline:
             self.store.record_decisions(decided)
             self._log(run, entries)
         return None
+
+    def _decide(self, run: _Run, doc: Document, entries: list[ErrorEntry]) -> Decision | None:
+        """The rules' decision on one order; None, with the set named in the log, when they
+        could not decide (the transmission then fails; its reprocess decides again)."""
+        order = _order(doc.body)
+        try:
+            return run.flow.decide(order, document_id=doc.id)
+        except EdigateError as exc:
+            entries.append(set_failure("rules", UNDECIDED, order, exc, run.tx.id))
+            return None
 
     def _route(self, run: _Run) -> Status | None:
         """Each accepted order's payloads to its destinations, a page of files per channel
@@ -440,7 +631,9 @@ class Pipeline:
                                                  x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
-                            entries.append(ErrorEntry("route", "route.format", delivery.error, Severity.WARNING))
+                            entries.append(ErrorEntry("route", "route.format", f"PO {doc.key.split(':')[0]}: "
+                                                      f"{delivery.error}", hint="fix the destination's format or "
+                                                      f"the order, then edigate tx reprocess {run.tx.id}"))
                             continue
                         if delivery.destination not in channels:
                             channels[delivery.destination] = opened.enter_context(open_channel(
@@ -515,14 +708,19 @@ class Pipeline:
         if entries:
             self.store.add_errors(run.tx.id, entries)
 
-    @staticmethod
-    def _body_855(run: _Run, doc: Document) -> tuple[Segment, ...] | None:
+    def _body_855(self, run: _Run, doc: Document) -> tuple[Segment, ...] | None:
         """The order's 855 body as the rules stage rendered it; decided and rendered again
-        when none was kept (a row from before bodies were kept; stock taken stays taken)."""
+        when none was kept (a row from before bodies were kept; stock taken stays taken).
+        None when there is none to send, or it cannot be written (the set named in the log)."""
         if doc.ack_body is not None:
             return load_segments(doc.ack_body)
-        ack = run.flow.decide(_order(doc.body), document_id=doc.id).ack
-        return None if ack is None or run.flow.outbound_855 is None else run.flow.outbound_855.render(ack)
+        order = _order(doc.body)
+        try:
+            ack = run.flow.decide(order, document_id=doc.id).ack
+            return None if ack is None or run.flow.outbound_855 is None else run.flow.outbound_855.render(ack)
+        except EdigateError as exc:
+            self._log(run, [set_failure("outbound", "poack.unwritten", order, exc, run.tx.id)])
+            return None
 
     def _pages(self, run: _Run) -> Iterator[list[Document]]:
         """The transmission's current orders, a page at a time, as the store has them now."""
@@ -570,9 +768,11 @@ class Pipeline:
         config = run.partner.channels.outbound
         if config is None or config.type not in self.channel_types:
             return None
+        unsent = [o for o in self.store.outbounds(run.tx.id) if o.sent_at is None]
+        if not unsent:
+            return None
         try:
             with open_channel(config, f"{run.partner.id}:out", self.channel_options) as channel:
-                unsent = [o for o in self.store.outbounds(run.tx.id) if o.sent_at is None]
                 for _ in dispatch(channel, self.store, self.archive, unsent):
                     pass
         except TransportError as exc:
@@ -582,40 +782,54 @@ class Pipeline:
 
     # -- channels ----------------------------------------------------------------------
 
-    def poll(self, partner_id: str, *, options: ChannelOptions | None = None,
+    def inbound(self, source: str) -> tuple[ChannelConfig | None, str | None]:
+        """A poll source's channel, and the partner its files are held to: a partner id
+        polls the partner's own inbound channel; ``inbox:NAME`` a shared inbox of
+        ``edigate.yaml``, whose files go to the partner their envelope names (None)."""
+        if source.startswith(INBOX):
+            return self.workspace.inboxes.get(source.removeprefix(INBOX)), None
+        return self.partners[source].channels.inbound, source
+
+    def sources(self) -> list[str]:
+        """What `poll` takes: every partner, then every shared inbox."""
+        return [*sorted(self.partners), *(INBOX + name for name in sorted(self.workspace.inboxes))]
+
+    def poll(self, source: str, *, options: ChannelOptions | None = None,
              stopping: Callable[[], bool] = lambda: False,
              on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission] | None:
-        """Fetch what waits on the partner's inbound channel: each file archived, recorded,
-        then marked done there, the next ones downloading and archiving meanwhile
-        (`fetch_ahead`). Stops after the file in hand once ``stopping()``. None when it did
-        not poll: another process polls the channel now, or the channel is not polled here
-        (none, AS2, or a type outside ``channel_types``). ``on_received`` sees each
-        transmission as it is recorded (a `TransportError` part way loses none of them)."""
-        config = self.partners[partner_id].channels.inbound
+        """Fetch what waits on a partner's inbound channel or a shared inbox (`inbound`):
+        each file archived, recorded, then marked done there, the next ones downloading and
+        archiving meanwhile (`fetch_ahead`). Stops after the file in hand once
+        ``stopping()``. None when it did not poll: another process polls the channel now, or
+        the channel is not polled here (none, AS2, or a type outside ``channel_types``).
+        ``on_received`` sees each transmission as it is recorded (a `TransportError` part
+        way loses none of them)."""
+        config, partner = self.inbound(source)
         if config is None or config.type not in self.channel_types or config.type == "as2":
             return None  # AS2 messages arrive at the listener
         received: list[Transmission] = []
 
         def record(got: Received) -> None:
-            received.append(tx := self.receive(partner_id, config.type, got.name, got.data))
+            received.append(tx := self.receive(partner, config.type, got.name, got.data))
             on_received(tx)
 
-        with self.store.try_poll_lock(partner_id) as mine:
+        with self.store.try_poll_lock(source) as mine:
             if not mine:
                 return None
-            with open_channel(config, f"{partner_id}:in", options or self.channel_options) as channel:
+            with open_channel(config, f"{source}:in", options or self.channel_options) as channel:
                 fetch_ahead(channel, channel.list(), record, stopping=stopping,
                             prepare=lambda got: self.archive.put(got.data))
         return received
 
     def poll_all(self) -> tuple[str, ...]:
-        """Poll every partner once; the channels that could not be read (the others still are)."""
+        """Poll every partner and shared inbox once; the channels that could not be read
+        (the others still are)."""
         problems = []
-        for partner_id in sorted(self.partners):
+        for source in self.sources():
             try:
-                self.poll(partner_id)
+                self.poll(source)
             except TransportError as exc:
-                problems.append(f"{partner_id}: {exc.message}")
+                problems.append(f"{source}: {exc.message}")
         return tuple(problems)
 
     def work(self, worker: str = "edigate") -> list[Transmission]:
@@ -698,9 +912,20 @@ def _render_855(flow: Flow, ack: PoAck | None) -> str | None:
         return None
 
 
+def _failed(transmission_id: int, stage: str, exc: Exception) -> ErrorEntry:
+    """The error-log line of a stage that could not go on; a bug is also logged, one line on
+    stderr and its traceback in the debug log."""
+    entry = failure_entry(stage, exc, transmission_id)
+    if not isinstance(exc, EdigateError):
+        log.error("transmission %s: %s stage: %s", transmission_id, stage, entry.message, exc_info=exc)
+    return entry
+
+
 def _drop_rejected(run: _Run, answer: Answer) -> None:
-    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered."""
+    """A TA1 rejected the interchange: none of its sets is mapped, decided or answered, and
+    its ISA13 is not kept (`Pipeline._release_rejected`)."""
     if answer.rejected:
+        run.rejected_interchanges.add(answer.answers_interchange)
         run.accepted_sets.difference_update([k for k in run.accepted_sets if k[0] == answer.answers_interchange])
 
 
@@ -718,12 +943,3 @@ def _severity(is_error: bool) -> Severity:
 def _entry(stage: str, f: Finding) -> ErrorEntry:
     return ErrorEntry(stage, f.code, f.text, _severity(f.is_error), f.level.value, f.interchange, f.group,
                       f.transaction, f.segment_position, f.segment_id, f.element, f.component, f.value, f.hint)
-
-
-def _duplicate_isa13(first: Interchange, earlier: int, action: str) -> Finding:
-    from edigate.x12.findings import Level, Severity as FindingSeverity
-
-    severity = FindingSeverity.ERROR if action == "reject_ta1_025" else FindingSeverity.WARNING
-    return Finding(Level.INTERCHANGE, "025", f"ISA13 {first.header.control_number} was already received in "
-                   f"transmission {earlier}", severity, "a resend of an interchange already processed",
-                   interchange=first.header.control_number)

@@ -126,8 +126,8 @@ class Gateway:
         from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
         specs = []
-        for pid, partner in sorted(self.pipeline.partners.items()):
-            inbound = partner.channels.inbound
+        for pid in self.pipeline.sources():
+            inbound = self.pipeline.inbound(pid)[0]
             if inbound is None or inbound.type not in self.pipeline.channel_types or inbound.type == "as2":
                 continue  # AS2 messages arrive at the listener
             if inbound.cron is not None:
@@ -267,15 +267,15 @@ class Gateway:
         """Poll every inbound channel once (``edigate run --once``); the failures, one line
         each (each also logged), naming its channel."""
         problems = []
-        for partner_id in sorted(self.pipeline.partners):
-            config = self.pipeline.partners[partner_id].channels.inbound
+        for partner_id in self.pipeline.sources():
+            config = self.pipeline.inbound(partner_id)[0]
             if config is not None and config.type in self.pipeline.channel_types:
                 problem = self._poll(partner_id)[1]
                 problems += [problem] if problem else []
         return tuple(problems)
 
     def _poll(self, partner_id: str) -> tuple[int, str | None]:
-        config = self.pipeline.partners[partner_id].channels.inbound
+        config = self.pipeline.inbound(partner_id)[0]
         if config is None or config.type == "as2":
             return 0, None  # AS2 messages arrive at the listener
         received: list[Transmission] = []

@@ -8,13 +8,15 @@ that holds ``edigate.yaml``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
+from edigate.config.channels import FolderChannel, SftpChannel
 from edigate.x12.findings import FindingLimits
 
 __all__ = [
@@ -123,6 +125,10 @@ class Workspace:
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
     findings: FindingSettings = setting(FindingSettings)
+    inboxes: Mapping[str, FolderChannel | SftpChannel] = setting(
+        factory=lambda: MappingProxyType({}), keys=r"[a-z0-9][a-z0-9_-]*")
+    """Shared inbound channels (one folder or SFTP directory for several partners), by name:
+    each file goes to the partner its envelope names."""
 
     def store_secret(self) -> str | None:
         """The database password ``store_password`` names, read now (None when unset)."""

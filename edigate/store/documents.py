@@ -59,6 +59,13 @@ class DocumentsMixin(StoreBase):
         doc = NewDocument(kind, partner, key, body, transmission_id, status, supersedes)
         return self.save_documents([doc])[0]
 
+    def adopt_documents(self, document_ids: Sequence[int], transmission_id: int) -> None:
+        """Move documents to a transmission: a reprocess attempt carries on the orders a
+        failed attempt stored but did not finish."""
+        with self._write() as s:
+            s.execute(update(DocumentRow).where(DocumentRow.id.in_(document_ids))
+                      .values(transmission_id=transmission_id))
+
     def save_documents(self, documents: Sequence[NewDocument]) -> list[SavedDocument]:
         """`save_document` for many documents in one transaction (one stage, one commit)."""
         if any(d.supersedes is not None for d in documents):

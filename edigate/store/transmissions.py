@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from edigate.errors import UsageError
@@ -22,6 +22,7 @@ from edigate.store.records import (
     Interchange,
     Outcome,
     Received,
+    Severity,
     StageEvent,
     Status,
     Transmission,
@@ -116,6 +117,32 @@ class TransmissionsMixin(StoreBase):
                             .where(TransmissionRow.id == current)).one_or_none()
             current = row.parent_id if row is not None and row.attempt > 1 else None
         return False
+
+    def release_interchange(self, partner: str, isa13: str, transmission_id: int) -> bool:
+        """Give up the partner + ISA13 this transmission holds (we rejected the interchange,
+        so a corrected resend may use the number); False when another transmission holds it."""
+        with self._write() as s:
+            found = s.execute(delete(InterchangeKeyRow).where(
+                InterchangeKeyRow.partner == partner, InterchangeKeyRow.isa13 == isa13,
+                InterchangeKeyRow.transmission_id == transmission_id))
+            return bool(found.rowcount)  # type: ignore[attr-defined]
+
+    def mark_duplicate(self, transmission_id: int, *, of: int) -> Transmission:
+        """Link a transmission to the earlier one it repeats (its ISA13), as a duplicate."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            row.parent_id = of
+            s.flush()
+            return convert.transmission(row)
+
+    def assign_partner(self, transmission_id: int, partner: str) -> Transmission:
+        """Record the partner of a transmission received from no known partner (its
+        envelope's sender was configured since)."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            row.partner = partner
+            s.flush()
+            return convert.transmission(row)
 
     def start_stage(self, transmission_id: int, stage: str, *, worker: str | None = None,
                     lease: dt.timedelta | None = None) -> StageEvent | None:
@@ -239,6 +266,13 @@ class TransmissionsMixin(StoreBase):
         with self._read() as s:
             q = select(StageRow).where(StageRow.transmission_id == transmission_id).order_by(StageRow.id)
             return [convert.stage(r) for r in s.scalars(q)]
+
+    def error_codes(self, transmission_id: int) -> set[tuple[str, str]]:
+        """``(stage, code)`` of each error-severity entry in the transmission's log."""
+        with self._read() as s:
+            q = select(ErrorRow.stage, ErrorRow.code).distinct().where(
+                ErrorRow.transmission_id == transmission_id, ErrorRow.severity == Severity.ERROR)
+            return {(r.stage, r.code) for r in s.execute(q)}
 
     def errors(self, transmission_id: int) -> list[ErrorEntry]:
         with self._read() as s:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import queue
+import re
 import socket
 import threading
 import time
@@ -30,7 +31,7 @@ from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, encrypted_key, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
-from tests.support.gateway import make_workspace, open_pipeline, po_file
+from tests.support.gateway import REPO, make_workspace, open_pipeline, po_file
 
 
 def _free_port() -> int:
@@ -340,3 +341,26 @@ def test_a_bad_key_passphrase_stops_the_gateway_at_start(tmp_path: Path, ours: P
     finally:
         os.environ.pop("EDIGATE_TEST_NO_SUCH_PASSPHRASE", None)
         pipeline.store.close()
+
+
+def test_an_as2_id_several_partners_share_sends_each_file_to_its_envelopes_partner(tmp_path, ours,
+                                                                                     theirs) -> None:
+    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    hub = (f"channels:\n  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
+           "    partner_certificate: theirs.pem\n  outbound:\n    type: folder\n    path: out\n")
+    distrib = re.sub(r"^channels:\n(?:  .*\n)+", lambda _m: hub, (REPO / "partners" / "distrib.yaml").read_text(),
+                     flags=re.M)
+    (root / "partners" / "distrib.yaml").write_text(distrib)
+    gateway = Gateway(open_pipeline(root), settle_seconds=0)
+    gateway.start()
+    try:
+        assert gateway.listener is not None
+        url = f"http://127.0.0.1:{gateway.listener.port}/as2"
+        for n, data in enumerate((po_file(12), (REPO / "samples" / "x12" / "distrib-850-5010.x12").read_bytes())):
+            message = partner_message(theirs, ours)
+            message.build(data, filename=f"po{n}.edi", content_type="application/edi-x12")
+            assert post(url, message)[0] == 200
+        assert sorted(t.partner for t in gateway.store.transmissions()) == ["bigbox", "distrib"]
+    finally:
+        gateway.stop()
+        gateway.store.close()
