@@ -167,7 +167,17 @@ def _ingest(args: argparse.Namespace, out: TextIO) -> int:
             for line in _why(gw.store, tx):
                 print(f"        {line}", file=out)
             worst = max(worst, _exit_code(gw.store, tx))
+            _tell_undelivered(_unsent(gw, tx), "warning", "it stays queued: edigate run --once sends it")
     return worst
+
+
+def _unsent(gw: Any, tx: Any) -> list[Any]:
+    """The transmission's outputs its partner's outbound channel has not taken yet (none
+    when the partner has no outbound channel: nothing is sent for it)."""
+    partner = gw.partners.get(tx.partner)
+    if partner is None or partner.channels.outbound is None:
+        return []
+    return [o for o in gw.store.outbounds(tx.id) if o.sent_at is None]
 
 
 def _exit_code(store: Any, tx: Any) -> int:
@@ -205,7 +215,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         return _serve(out)
     import sys
 
-    from edigate.dispatch import output_name
     from edigate.scheduler import Gateway
 
     with _gateway() as gw:
@@ -218,13 +227,22 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             gateway.stop()
     for failure in failures:
         print(f"edigate: error: {failure}", file=sys.stderr)
-    for o in undelivered:
-        print(f"edigate: error: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
-              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); "
-              "it stays queued for the next run", file=sys.stderr)
+    _tell_undelivered(undelivered, "error", "it stays queued for the next run")
     print_transmissions(processed, out)
     failed = any(t.status.value == "failed" for t in processed)
     return 2 if problems or failures or undelivered else 1 if failed else 0
+
+
+def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
+    """One stderr line per output the partner's channel did not take, naming it."""
+    import sys
+
+    from edigate.dispatch import output_name
+
+    for o in outputs:
+        print(f"edigate: {severity}: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
+              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); {advice}",
+              file=sys.stderr)
 
 
 def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:

@@ -128,3 +128,16 @@ def test_a_configuration_error_then_fix_and_reprocess(cli: Cli, root: Path) -> N
     assert _outbox(root) == ["855", "855", "997"]
     later = cli("tx", "show", "2")
     assert "duplicate of transmission 1, reprocessed as 3 (done)" in later.stdout
+
+
+def test_an_answer_the_outbound_channel_refused_is_named_on_stderr(cli: Cli, root: Path) -> None:
+    (root / "demo" / "bigbox").mkdir(parents=True)
+    (root / "demo" / "bigbox" / "out").write_text("a file where the outbound folder should be")
+    done = cli("ingest", _file(root, "po.x12", BIGBOX))
+    assert (done.returncode, _row(done)) == (0, ["1", "done", "bigbox"])
+    said = [line for line in done.stderr.splitlines() if "not delivered" in line]
+    assert [line.split(": ")[:3] for line in said] == [["edigate", "warning", "not delivered"]] * 3
+    assert "997-bigbox-000000001.x12 (997 ISA13 000000001 of transmission 1)" in said[0]
+    assert all(line.endswith("edigate run --once sends it") for line in said)
+    shown = json.loads(cli("tx", "show", "1", "--json").stdout)
+    assert [o["sent_at"] for o in shown["outputs"]] == [None, None, None]
