@@ -29,7 +29,7 @@ def set_failure(stage: str, code: str, order: Order, exc: EdigateError, transmis
     src = order.source
     return ErrorEntry(stage, code, f"PO {order.po_number}: {exc.message}", isa13=src.isa13 if src else None,
                       gs06=src.gs06 if src else None, st02=src.st02 if src else None,
-                      hint=f"fix the cause, then edigate tx reprocess {transmission_id}")
+                      po_number=order.po_number, hint=f"fix the cause, then edigate tx reprocess {transmission_id}")
 
 
 def not_stored(transmission_id: int, isa13: str, gs06: str, st02: str) -> ErrorEntry:

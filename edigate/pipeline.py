@@ -624,6 +624,7 @@ class Pipeline:
             for page in self._pages(run):
                 batches: dict[str, list[tuple[str, bytes]]] = {}
                 delivered: dict[str, list[Callable[[], object]]] = {}
+                carried: dict[str, list[Document]] = {}
                 for doc in page:
                     if doc.status is not DocumentStatus.ACCEPTED or (is_cancel(doc) and not doc.decided):
                         continue  # a cancel of an order that never went out goes nowhere
@@ -639,14 +640,20 @@ class Pipeline:
                             channels[delivery.destination] = opened.enter_context(open_channel(
                                 delivery.target, f"{run.partner.id}:{delivery.destination}", self.channel_options))
                         batches.setdefault(delivery.destination, []).append((delivery.file_name, delivery.payload))
+                        carried.setdefault(delivery.destination, []).append(doc)
                         if delivery.sent:
                             delivered.setdefault(delivery.destination, []).append(delivery.sent)
                 for destination, files in batches.items():
-                    channels[destination].send_many(files)
+                    try:
+                        channels[destination].send_many(files)
+                    except TransportError as exc:  # each order it carried is named, none answered
+                        entries += [set_failure("route", "route.send", _order(d.body), exc, run.tx.id)
+                                    for d in carried[destination]]
+                        continue
                     for sent in delivered.get(destination, ()):
                         sent()
         self._log(run, entries)
-        return None
+        return Status.FAILED if any(e.code == "route.send" for e in entries) else None
 
     def _outbound(self, run: _Run) -> Status | None:
         """An 855 interchange per decided order not answered yet; from `bulk_855` orders on,

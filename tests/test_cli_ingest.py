@@ -141,3 +141,15 @@ def test_an_answer_the_outbound_channel_refused_is_named_on_stderr(cli: Cli, roo
     assert all(line.endswith("edigate run --once sends it") for line in said)
     shown = json.loads(cli("tx", "show", "1", "--json").stdout)
     assert [o["sent_at"] for o in shown["outputs"]] == [None, None, None]
+
+
+def test_a_route_the_destination_refused_names_each_set(cli: Cli, root: Path) -> None:
+    (root / "demo" / "erp").mkdir(parents=True)
+    (root / "demo" / "erp" / "orders").write_text("a file where the ERP folder should be")
+    done = cli("ingest", _file(root, "po.x12", BIGBOX))
+    assert (done.returncode, _row(done)) == (1, ["1", "failed", "bigbox"])
+    errors = json.loads(cli("tx", "errors", "1", "--json").stdout)
+    assert [(e["stage"], e["code"], e["po_number"], e["st02"]) for e in errors] == [
+        ("route", "route.send", "4500012345", "0001"), ("route", "route.send", "4500012346", "0002")]
+    assert all("bigbox:erp" in e["message"] and e["hint"].endswith("edigate tx reprocess 1") for e in errors)
+    assert _outbox(root) == ["997"]  # no 855 for an order that did not reach the ERP
