@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from edigate.store import EventKind, Store
+from tests.support.waiting import wait_until
 from tests.support.gateway import make_workspace, po_file, sftp_channel_yaml
 from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
 
@@ -74,10 +74,8 @@ def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path
     try:
         assert proc.stdout is not None and proc.stdout.readline().startswith("edigate run:")
         with Store.open(f"sqlite:///{wrong_key_workspace / 'edigate.db'}") as store:
-            deadline = time.monotonic() + 60
-            while not store.events(kind=EventKind.CHANNEL, code="channel.poll_failed"):
-                assert time.monotonic() < deadline, "the poll never ran"
-                time.sleep(0.05)
+            assert wait_until(lambda: store.events(kind=EventKind.CHANNEL, code="channel.poll_failed")), \
+                "the poll never ran"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:

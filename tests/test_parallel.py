@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from edigate.x12.validate import Validator
 
 from benchmarks.generate import write_file
 from benchmarks.pipeline import conform
+from tests.support.waiting import wait_until
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
 
@@ -150,10 +150,7 @@ def test_a_helper_whose_gateway_was_killed_ends_too(tmp_path: Path) -> None:
         helper = int(gateway.stdout.readline())
     gateway.kill()
     gateway.wait()
-    deadline = time.monotonic() + 1.5
-    while _alive(helper) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(helper)
+    assert wait_until(lambda: not _alive(helper), timeout=10), "the helper outlived its gateway"
 
 
 def _alive(pid: int) -> bool:

@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from edigate.store import EventKind, Store
+from tests.support.waiting import wait_until
 from tests.support.gateway import make_workspace, open_pipeline, po_file
 
 CHANNELS = ("  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    archive_dir: done\n"
@@ -42,9 +42,7 @@ def test_a_signal_stops_after_the_file_in_hand(tmp_path: Path, sig: signal.Signa
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("edigate run: 5 job(s)")
         with Store.open(f"sqlite:///{root / 'edigate.db'}") as store:
-            deadline = time.monotonic() + 60
-            while not store.transmissions() and time.monotonic() < deadline:
-                time.sleep(0.02)
+            wait_until(store.transmissions)
             proc.send_signal(sig)  # the poll is under way: files are being received
             out, err = proc.communicate(timeout=60)
             assert proc.returncode == 0, err

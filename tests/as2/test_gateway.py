@@ -11,7 +11,6 @@ import queue
 import re
 import socket
 import threading
-import time
 import urllib.error
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from edigate.pipeline import Pipeline
 from edigate.scheduler import Gateway
 from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
+from tests.support.waiting import wait_until
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, encrypted_key, make_pki, partner_message, post, raw
 from tests.as2.test_send import Received, partner_app
 from tests.support.gateway import REPO, make_workspace, open_pipeline, po_file
@@ -83,10 +83,8 @@ FOLDER_OUT = "    type: folder\n    path: out\n"
 
 
 def _processed(gateway: Gateway, count: int) -> None:
-    deadline = time.monotonic() + 30
-    while len(gateway.store.transmissions(status=Status.DONE)) < count:
-        assert time.monotonic() < deadline, "not processed in time"
-        time.sleep(0.05)
+    assert wait_until(lambda: len(gateway.store.transmissions(status=Status.DONE)) >= count), \
+        "not processed in time"
 
 
 def test_a_message_becomes_one_transmission_and_a_duplicate_none(started, ours, theirs) -> None:

@@ -14,8 +14,9 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from tests.support.waiting import wait_until
 
 __all__ = ["SSHD", "SSH_KEYGEN", "SshServer", "make_keys"]
 
@@ -85,9 +86,7 @@ def _kill_deepest_first(pid: int) -> None:
     for child in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and set(pids) & set(_process_table()):
-        time.sleep(0.005)
+    wait_until(lambda: not set(pids) & set(_process_table()), timeout=10, interval=0.005)
 
 
 class SshServer:
@@ -120,17 +119,18 @@ class SshServer:
         self._wait_listening()
 
     def _wait_listening(self) -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"sshd did not listen on {self.port}: {self.log.read_text()[-2000:]}")
+        if not wait_until(self._listening):
+            raise RuntimeError(f"sshd did not listen on {self.port}: {self.log.read_text()[-2000:]}")
+
+    def _listening(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop listening; sessions already open are killed too, as on a server reboot."""

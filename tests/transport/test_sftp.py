@@ -22,6 +22,7 @@ from edigate.errors import ConfigError, TransportError
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.base import Channel
 from edigate.transport.sftp import SftpChannel, _Session, load_private_key
+from tests.support.waiting import wait_until
 from tests.transport.conftest import SshServer, with_retry
 
 
@@ -257,9 +258,7 @@ def _when_appears(folder: Path, pattern: str, action: Callable[[], None]) -> thr
     """Run ``action`` as soon as a file matching ``pattern`` shows up in ``folder``."""
 
     def watch() -> None:
-        deadline = time.monotonic() + 10
-        while not list(folder.glob(pattern)) and time.monotonic() < deadline:
-            time.sleep(0.001)
+        wait_until(lambda: list(folder.glob(pattern)), interval=0.001)
         action()
 
     thread = threading.Thread(target=watch)
