@@ -18,6 +18,7 @@ from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
 from edigate.model import SourceRef, to_json
 from edigate.partners import Partner, load_partner
+from edigate.transport.names import shown
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 __all__ = ["TranslationResult", "maps_test", "translate_command", "translate_file",
@@ -102,7 +103,7 @@ def render(results: list[TranslationResult], as_json: bool) -> str:
     blocks = []
     for r in results:
         head = f"ISA13 {r.isa13} GS06 {r.gs06} ST02 {r.st02}: "
-        head += f"PO {r.order.po_number}, {len(r.order.lines)} lines" if r.order else "no order"
+        head += f"PO {shown(r.order.po_number)}, {len(r.order.lines)} lines" if r.order else "no order"
         blocks.append("\n".join([head, *(f"  {f}" for f in r.findings)]))
     return "\n".join(blocks)
 

@@ -62,6 +62,13 @@ def test_a_file_without_sets_says_so(tmp_path: Path) -> None:
     assert translate_command(str(isa_only), "bigbox", as_json=True) == (1, "[]")
 
 
+def test_the_text_prints_a_partners_po_number_escaped(tmp_path: Path) -> None:
+    forged = tmp_path / "po.x12"
+    forged.write_bytes(Path("samples/x12/bigbox-850-4010.x12").read_bytes().replace(b"4500012345", b"45\x1b[2J\r99"))
+    code, text = translate_command(str(forged), "bigbox")
+    assert code == 0 and text.splitlines()[0] == "ISA13 000000101 GS06 1001 ST02 0001: PO 45\\x1b[2J\\r99, 3 lines"
+
+
 def test_translate_missing_file_is_exit_2() -> None:
     code, text = translate_command("samples/x12/missing.x12", "bigbox")
     assert code == 2 and "missing.x12" in text
