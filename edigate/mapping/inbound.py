@@ -207,7 +207,8 @@ def _renumber_clashes(lines: list[dict[str, Any]], assigned: list[int]) -> None:
     """A line numbered by its place that takes a number another line sends (PO1*2, then a
     PO1 without PO101 in second place) gets the next number above every line's instead, so
     no two lines share one."""
-    sent = {line.get("line_number") for i, line in enumerate(lines) if i not in assigned}
+    placed = set(assigned)
+    sent = {line.get("line_number") for i, line in enumerate(lines) if i not in placed}
     clashing = [i for i in assigned if lines[i].get("line_number") in sent]
     numbers = [int(n) for line in lines if isinstance(n := line.get("line_number"), str) and n.isdigit()]
     for nxt, i in enumerate(clashing, max(numbers, default=0) + 1):
