@@ -150,10 +150,10 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
                "findings": [f.to_json() for f in summary.findings]}, out)
     else:
         for finding in summary.findings:
-            print(finding, file=out)
+            _say(out, str(finding))
         verdict = "valid" if summary.valid else "invalid"
         errors = sum(f.is_error for f in summary.findings)
-        print(f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors", file=out)
+        _say(out, f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors")
     return 0 if summary.valid else 1
 
 
@@ -184,26 +184,34 @@ def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck |
 def print_summary(summary: FileSummary, out: TextIO) -> None:
     """The structure of a file as an indented outline, then its findings."""
     verdict = "valid" if summary.valid else "INVALID"
-    print(f"{summary.file}: {len(summary.interchanges)} interchange(s), {summary.set_count} "
-          f"transaction set(s), {summary.segment_count} segments: {verdict}", file=out)
+    _say(out, f"{summary.file}: {len(summary.interchanges)} interchange(s), {summary.set_count} "
+              f"transaction set(s), {summary.segment_count} segments: {verdict}")
     for isa in summary.interchanges:
         h = isa.header
         d = h.delimiters
-        print(f"  ISA {h.control_number}  {h.sender} -> {h.receiver}  {h.date} {h.time}  version "
-              f"{h.version}  usage {h.usage}  delimiters {d.element!r} {d.component!r} {d.segment!r} "
-              f"repetition {d.repetition!r}", file=out)
+        _say(out, f"  ISA {h.control_number}  {h.sender} -> {h.receiver}  {h.date} {h.time}  version "
+                  f"{h.version}  usage {h.usage}  delimiters {d.element!r} {d.component!r} {d.segment!r} "
+                  f"repetition {d.repetition!r}")
         for group in isa.groups:
             g = group.header
             if g is not None:
-                print(f"    GS {g.functional_id} {g.control_number}  {g.sender} -> {g.receiver}  "
-                      f"{g.version}  {len(group.sets)} set(s)", file=out)
+                _say(out, f"    GS {g.functional_id} {g.control_number}  {g.sender} -> {g.receiver}  "
+                          f"{g.version}  {len(group.sets)} set(s)")
             for s in group.sets:
                 mark = "" if s.accepted else "  (errors)"
-                print(f"      ST {s.set_id} {s.control_number}  {s.segment_count} segments{mark}", file=out)
+                _say(out, f"      ST {s.set_id} {s.control_number}  {s.segment_count} segments{mark}")
     for note in summary.notes:
-        print(f"  note: byte {note.offset}: {note.message}", file=out)
+        _say(out, f"  note: byte {note.offset}: {note.message}")
     for finding in summary.findings:
-        print(f"  {finding}", file=out)
+        _say(out, f"  {finding}")
+
+
+def _say(out: TextIO, text: str) -> None:
+    """One line of output whose file name and partner IDs may hold any byte: control
+    characters are escaped (``\\n``, ``\\x1b``) so the line stays one line."""
+    from edigate.transport.names import shown
+
+    print(shown(text, backslashes=False), file=out)
 
 
 def _workspace() -> Workspace:

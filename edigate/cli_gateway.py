@@ -159,11 +159,13 @@ def open_store(ws: Any) -> Iterator[Any]:
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
+    from edigate.transport.names import shown  # a partner's file name, one field of one line
+
     worst = 0
     with _gateway() as gw:
         for path in args.files:
             tx = gw.ingest(path, args.partner)
-            print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {path.name}", file=out)
+            print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {shown(path.name)}", file=out)
             for line in _why(gw.store, tx):
                 print(f"        {line}", file=out)
             worst = max(worst, _exit_code(gw.store, tx))

@@ -56,6 +56,21 @@ def test_validate_exit_codes(samples: Path, tmp_path: Path, capsys: pytest.Captu
         ("AK5", "4", "SE", 1, "25")]
 
 
+def test_parse_and_validate_print_a_partners_names_escaped(samples: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    forged = tmp_path / "po.x12\n x.x12: valid: 9 transaction sets, 0 errors\x1b[2J"
+    sample = (samples / "bigbox-850-4010.x12").read_bytes()
+    forged.write_bytes(sample.replace(b"BIGBOXRETAIL   ", b"BIGBOX\x1b[2J\rXXXX"))
+    assert main(["x12", "validate", str(forged)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line == (f"{tmp_path}/po.x12\\n x.x12: valid: 9 transaction sets, 0 errors\\x1b[2J: "
+                    "valid: 2 transaction sets, 0 errors")
+    assert main(["x12", "parse", str(forged)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and len(out.splitlines()) == 5
+    assert "ZZ:BIGBOX\\x1b[2J\\rXXXX -> ZZ:EDIGATE" in out
+
+
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))
 def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, name: str) -> None:
     path = tmp_path / name

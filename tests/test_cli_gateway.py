@@ -20,7 +20,10 @@ def test_a_file_name_with_a_newline_and_escapes_cannot_forge_rows(tmp_path: Path
     (tmp_path / forged).write_bytes((REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes())
     cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True,  # noqa: E731
                                     text=True, cwd=tmp_path, env=os.environ.copy(), timeout=300, check=False)
-    assert cli("ingest", forged, "--partner", "bigbox").returncode == 0
+    ingested = cli("ingest", forged, "--partner", "bigbox")
+    assert ingested.returncode == 0 and "\x1b" not in ingested.stdout
+    assert ingested.stdout.splitlines()[0].endswith("po.x12\\n    99  2026-12-07 00:00:00  bigbox     done       send"
+                                                    "                000000001  \\x1b[2J\\x1b[32mok")
     listing = cli("tx", "list")
     lines = listing.stdout.splitlines()
     assert len(lines) == 2 and "\x1b" not in listing.stdout  # the header and one row

@@ -158,6 +158,8 @@ def test_show_and_list_tell_a_cancelled_order_and_its_cancel(workspace: Path) ->
     ("-Infinity", "price -Infinity is not a finite number"), ("-0.01", "price -0.01 is negative"),
     ("1e999", "price 1E+999 has 1000 digits; PO104 holds at most 17"),
     ("123456789012345678", "has 18 digits; PO104 holds at most 17"),
+    ("1e-17", "price 1E-17 has 18 digits; PO104 holds at most 17"),  # written 0.00000000000000001
+    ("-0", "price -0 is negative"),
     ("1e99999999999999999", "has too many digits")])
 def test_an_override_the_855_cannot_carry_is_refused_in_one_line(workspace: Path, price: str, why: str) -> None:
     ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))

@@ -88,14 +88,20 @@ def split_loops(body: Sequence[Segment], line_id: str = "PO1") -> Loops:
 
 
 class _Run:
-    """Collects findings for one set; rules call `problem` and `el`, and read `position`."""
+    """Collects findings for one set; rules call `problem`, `el` and `assigned_number`."""
 
-    __slots__ = ("base", "findings", "position")
+    __slots__ = ("assigned", "base", "findings", "position")
 
     def __init__(self, base: int) -> None:
         self.findings: list[MapFinding] = []
         self.base = base
         self.position = 1
+        self.assigned: list[int] = []
+        """The lines (0-based) whose number is their place, not one the partner sent."""
+
+    def assigned_number(self) -> str:
+        self.assigned.append(self.position - 1)
+        return str(self.position)
 
     def unused(self, scope: Mapping[str, Sequence[Segment]], reads: Reads, section: str, file: str) -> None:
         """A note for each segment of the loop that no field of the section reads, and for
@@ -177,6 +183,7 @@ class InboundMap:
         if others:
             data["other_parties"] = others
         data["lines"] = [self._line(line_record, scope, n, run) for n, scope in enumerate(loops.lines, 1)]
+        _renumber_clashes(data["lines"], run.assigned)
         return self._build(data, source, run)
 
     def _line(self, record: _Record, scope: dict[str, list[Segment]], n: int, run: _Run) -> dict[str, Any]:
@@ -194,6 +201,18 @@ class InboundMap:
             run.findings.append(MapFinding("map.model", str(exc), "order", map_file=self.file))
             return None, run.findings
         return order, run.findings
+
+
+def _renumber_clashes(lines: list[dict[str, Any]], assigned: list[int]) -> None:
+    """A line numbered by its place that takes a number another line sends (PO1*2, then a
+    PO1 without PO101 in second place) gets the next number above every line's instead, so
+    no two lines share one."""
+    placed = set(assigned)
+    sent = {line.get("line_number") for i, line in enumerate(lines) if i not in placed}
+    clashing = [i for i in assigned if lines[i].get("line_number") in sent]
+    numbers = [int(n) for line in lines if isinstance(n := line.get("line_number"), str) and n.isdigit()]
+    for nxt, i in enumerate(clashing, max(numbers, default=0) + 1):
+        lines[i]["line_number"] = str(nxt)
 
 
 def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:

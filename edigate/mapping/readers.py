@@ -31,9 +31,9 @@ class Reporter(Protocol):
 
     def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None: ...
 
-    @property
-    def position(self) -> int:
-        """The loop's number among the loops of its kind in the set (1 for the first PO1)."""
+    def assigned_number(self) -> str:
+        """A number for a loop that sends none: its place among the loops of its kind in the
+        set (1 for the first PO1), recorded so the set's lines keep numbers of their own."""
 
 
 @dataclass(slots=True)
@@ -240,7 +240,7 @@ def numbered(read: Callable[..., Any]) -> Callable[..., Any]:
     (a PO1 without PO101 is numbered by its place among the order's lines)."""
     def number(scope: Scope, reporter: Reporter) -> Any:
         value = read(scope, reporter)
-        return str(reporter.position) if value is None else value
+        return reporter.assigned_number() if value is None else value
     return number
 
 

@@ -18,6 +18,7 @@ from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
 from edigate.model import SourceRef, to_json
 from edigate.partners import Partner, load_partner
+from edigate.transport.names import shown
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 __all__ = ["TranslationResult", "maps_test", "translate_command", "translate_file",
@@ -57,8 +58,17 @@ def translate_file(path: Path | str, partner: Partner | str, *,
     if "850" not in names:
         raise ConfigError(f"{partner.file}: documents.inbound: no 850 map for partner {partner.id!r}")
     maps = {set_id: load_inbound_map(name, Path(maps_dir)) for set_id, name in names.items()}
-    return [translate_transaction(event, maps[event.set_id], partner.id) for event in EnvelopeReader(Path(path))
-            if isinstance(event, Transaction) and event.set_id in maps]
+    return [translate_transaction(event, maps[event.set_id], partner.id) if event.set_id in maps
+            else _no_map(event, partner.id) for event in EnvelopeReader(Path(path)) if isinstance(event, Transaction)]
+
+
+def _no_map(tx: Transaction, partner_id: str) -> TranslationResult:
+    """A set the partner has no inbound map for: said, never silently left out."""
+    finding = MapFinding("map.no_map", f"partner {partner_id!r} names no inbound map for the {tx.set_id}", "set",
+                         segment_id="ST", value=tx.set_id,
+                         hint="name one under documents.inbound in its partner file")
+    return TranslationResult(tx.interchange.control_number, tx.group.control_number if tx.group else "",
+                             tx.control_number, tx.set_id, None, (finding,))
 
 
 def translate_with_map(path: Path | str, mapping: InboundMap,
@@ -93,7 +103,7 @@ def render(results: list[TranslationResult], as_json: bool) -> str:
     blocks = []
     for r in results:
         head = f"ISA13 {r.isa13} GS06 {r.gs06} ST02 {r.st02}: "
-        head += f"PO {r.order.po_number}, {len(r.order.lines)} lines" if r.order else "no order"
+        head += f"PO {shown(r.order.po_number)}, {len(r.order.lines)} lines" if r.order else "no order"
         blocks.append("\n".join([head, *(f"  {f}" for f in r.findings)]))
     return "\n".join(blocks)
 
@@ -107,6 +117,8 @@ def translate_command(path: str, partner: str, *, as_json: bool = False,
         return exc.exit_code, str(exc)
     except OSError as exc:
         return 2, f"{path}: cannot read: {exc.strerror}"
+    if not results and not as_json:
+        return 1, f"{path}: no transaction set in the file"
     code = 0 if results and all(r.ok for r in results) else 1
     return code, render(results, as_json)
 

@@ -162,14 +162,15 @@ def _check_price(price: Decimal) -> None:
     """A price the 855 can carry: a finite, non-negative number of at most 17 digits."""
     if not price.is_finite():
         raise UsageError(f"price {price} is not a finite number")
-    if price < 0:
+    if price.is_signed():  # -0 too: PO104 would carry the sign
         raise UsageError(f"price {price} is negative")
     try:
         _, figures, exponent = price.normalize().as_tuple()
     except ArithmeticError:  # an exponent past what Decimal's context takes
         raise UsageError(f"price {price} has too many digits; PO104 holds at most {PRICE_DIGITS}") from None
     assert isinstance(exponent, int)  # finite
-    digits = len(figures) + exponent if exponent >= 0 else max(len(figures), -exponent)  # as X12 writes it
+    # as X12 writes it: a fraction below 1 with its leading 0 (0.05 is 3 digits)
+    digits = len(figures) + exponent if exponent >= 0 else max(len(figures) + exponent, 1) - exponent
     if digits > PRICE_DIGITS:
         raise UsageError(f"price {price} has {digits} digits; PO104 holds at most {PRICE_DIGITS}")
 

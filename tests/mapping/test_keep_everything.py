@@ -102,6 +102,15 @@ def test_lines_without_po101_are_numbered_and_any_unit_is_kept() -> None:
     assert kit.ok and kit.order is not None and kit.order.lines[0].uom == "KI"
 
 
+def test_a_number_given_to_a_line_without_po101_is_one_no_line_sends(tmp_path: Path) -> None:
+    path = tmp_path / "po.x12"
+    path.write_text(ORDER.replace("PO1**10*ST", "PO1*2*10*ST").replace("PO1*7*2*EA", "PO1**2*EA")
+                    .replace("DTM*038*20261215~", "DTM*038*20261215~\nPO1**3*EA*1.00~").replace("SE*31*", "SE*32*"))
+    [result] = translate_with_map(path, load_inbound_map("850-4010", MAPS))
+    assert result.ok and result.order is not None
+    assert [line.line_number for line in result.order.lines] == ["2", "4", "3"]
+
+
 ORDER = """ISA*00*          *00*          *ZZ*BUYER          *ZZ*EDIGATE        *261118*0930*U*00401*000000501*0*P*>~
 GS*PO*BUYER*EDIGATE*20261118*0930*501*X*004010~
 ST*850*0001~

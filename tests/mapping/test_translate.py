@@ -40,6 +40,35 @@ def test_translate_unknown_partner_is_exit_2() -> None:
     assert code == 2 and "nobody.yaml" in text
 
 
+def test_a_set_the_partner_has_no_map_for_is_said_not_silently_skipped() -> None:
+    code, text = translate_command("samples/x12/changes/bigbox-860-4010.x12", "bigbox")
+    assert code == 1
+    assert text.splitlines() == [
+        "ISA13 000000102 GS06 1002 ST02 0001: no order",
+        "  ST: error map.no_map: set: partner 'bigbox' names no inbound map for the 860 (value '860'); "
+        "name one under documents.inbound in its partner file",
+    ]
+    code, text = translate_command("samples/x12/fastship-945-4010.x12", "bigbox", as_json=True)
+    [result] = json.loads(text)
+    assert code == 1 and result["set_id"] == "945" and not result["ok"]
+    assert [f["code"] for f in result["findings"]] == ["map.no_map"]
+
+
+def test_a_file_without_sets_says_so(tmp_path: Path) -> None:
+    isa_only = tmp_path / "isa.x12"
+    isa_only.write_bytes(Path("samples/x12/bigbox-850-4010.x12").read_bytes().split(b"\n")[0])
+    code, text = translate_command(str(isa_only), "bigbox")
+    assert (code, text) == (1, f"{isa_only}: no transaction set in the file")
+    assert translate_command(str(isa_only), "bigbox", as_json=True) == (1, "[]")
+
+
+def test_the_text_prints_a_partners_po_number_escaped(tmp_path: Path) -> None:
+    forged = tmp_path / "po.x12"
+    forged.write_bytes(Path("samples/x12/bigbox-850-4010.x12").read_bytes().replace(b"4500012345", b"45\x1b[2J\r99"))
+    code, text = translate_command(str(forged), "bigbox")
+    assert code == 0 and text.splitlines()[0] == "ISA13 000000101 GS06 1001 ST02 0001: PO 45\\x1b[2J\\r99, 3 lines"
+
+
 def test_translate_missing_file_is_exit_2() -> None:
     code, text = translate_command("samples/x12/missing.x12", "bigbox")
     assert code == 2 and "missing.x12" in text
