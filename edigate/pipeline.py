@@ -51,6 +51,7 @@ from edigate.mapping.cache import MapCache
 from edigate.mapping.findings import Severity as MapSeverity
 from edigate.orders import reconcile_functional_ack
 from edigate.orders.outputs import archived
+from edigate.orders.stored import po_of
 from edigate.parallel import (
     PARALLEL_FROM, SetKey, Translated, Translation, cores, count_sets, set_key, translate_range,
 )
@@ -632,7 +633,7 @@ class Pipeline:
                                                  x12=warehouse.writer(doc.id),
                                                  only=cancel_destinations(self.store, doc)):
                         if delivery.error:
-                            entries.append(ErrorEntry("route", "route.format", f"PO {doc.key.split(':')[0]}: "
+                            entries.append(ErrorEntry("route", "route.format", f"PO {po_of(doc)}: "
                                                       f"{delivery.error}", hint="fix the destination's format or "
                                                       f"the order, then edigate tx reprocess {run.tx.id}"))
                             continue
@@ -692,9 +693,8 @@ class Pipeline:
         ack = run.flow.decide(order, document_id=doc.id).ack
         if ack is None or run.flow.outbound_865 is None:
             return None
-        earlier = self.store.documents(after=doc.amends - 1, limit=1) if doc.amends is not None else []
-        if earlier and earlier[0].id == doc.amends and order.purpose is not Purpose.CANCEL:  # a cancel keeps its lines
-            ack = with_deleted_lines(ack, _order(earlier[0].body), order)
+        if doc.amends is not None and order.purpose is not Purpose.CANCEL:  # a cancel keeps its lines
+            ack = with_deleted_lines(ack, _order(self.store.document(doc.amends).body), order)
         return TransactionContent("865", run.flow.outbound_865.render(ack))
 
     def _write_855(self, run: _Run, key: str, chunk: list[tuple[int, TransactionContent]]) -> None:

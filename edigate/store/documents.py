@@ -175,6 +175,14 @@ class DocumentsMixin(StoreBase):
         with self._read() as s:
             return [convert.document(r) for r in s.scalars(q.limit(limit))]
 
+    def document(self, document_id: int) -> Document:
+        """One document; `UsageError` when the id does not exist."""
+        with self._read() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None:
+                raise UsageError(f"no document {document_id}", code="store.not_found")
+            return convert.document(row)
+
     def count_documents(self, *, transmission_id: int, kind: DocumentKind,
                         excluding: Collection[DocumentStatus] = ()) -> int:
         """How many current documents of one kind a transmission holds, ``excluding`` some statuses."""
