@@ -93,8 +93,7 @@ class As2Channel(Channel):
             raise TransportError(f"{self.id}: {self.partner.as2_id} did not confirm {name} "
                                  f"(Message-ID {sent.message_id}): {sent.disposition}",
                                  code=_FAILURE_CODES.get(sent.mdn_verdict or "", "transport.as2_mdn"))
-        awaiting = receipt_of(sent, mode) if sent.awaiting_mdn else None
-        return Sent.of(self.id, name, data, awaiting)
+        return Sent.of(self.id, name, data)
 
     def probe(self) -> str:
         """Certificate dates (ours and the partner's), and the partner's URL answering."""

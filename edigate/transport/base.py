@@ -108,13 +108,11 @@ class Sent:
     size: int
     sha256: str
     sent_at: datetime
-    awaiting: Receipt | None = None
-    """The receipt still to come, when the far side answers later."""
 
     @classmethod
-    def of(cls, channel: str, name: str, data: bytes, awaiting: Receipt | None = None) -> Sent:
+    def of(cls, channel: str, name: str, data: bytes) -> Sent:
         digest = hashlib.sha256(data).hexdigest()
-        return cls(channel, name, len(data), digest, datetime.now(UTC), awaiting)
+        return cls(channel, name, len(data), digest, datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)
