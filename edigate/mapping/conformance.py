@@ -13,13 +13,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from edigate.config.yamlsource import Map, Node, Scalar, Seq
 from edigate.errors import ConfigProblem
 from edigate.mapping.expr import el_arguments
 from edigate.mapping.mapfile import Entry, MapSource
 from edigate.mapping.paths import Path, PathError, parse_path
+from edigate.mapping.sandbox import environment
 from edigate.x12.checks import ascii_digits
 from edigate.x12.spec import CompositeSpec, LoopSpec, SegmentSpec, SetSpec
 
@@ -98,7 +98,7 @@ def _spec_paths(entry: Entry, path: str) -> Iterator[_Written]:
 def _el_paths(expression: str) -> Iterator[str]:
     """The paths written as ``el('PATH')`` in an expression (nothing if it does not parse)."""
     try:
-        tree = ImmutableSandboxedEnvironment().parse("{{ " + expression + " }}")
+        tree = environment().parse("{{ " + expression + " }}")
     except TemplateError:  # the expression compiler reports the syntax
         return
     yield from (text for text in el_arguments(tree) if text is not None)
