@@ -23,13 +23,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.translate import translate_transaction
-from decimal import Decimal
-
 from edigate.model import Dates, LineAck, LineChange, LineStatus, Order, OrderChange, OrderLine, PoAck, Purpose, dumps
 from edigate.parallel import SetKey, Translated, set_key
 from edigate.purposes import order_key

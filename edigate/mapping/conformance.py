@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from jinja2 import TemplateError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 
 from edigate.config.yamlsource import Map, Node, Scalar, Seq
 from edigate.errors import ConfigProblem
+from edigate.mapping.expr import el_arguments
 from edigate.mapping.mapfile import Entry, MapSource
 from edigate.mapping.paths import Path, PathError, parse_path
+from edigate.mapping.sandbox import environment
 from edigate.x12.checks import ascii_digits
 from edigate.x12.spec import CompositeSpec, LoopSpec, SegmentSpec, SetSpec
 
@@ -97,14 +98,10 @@ def _spec_paths(entry: Entry, path: str) -> Iterator[_Written]:
 def _el_paths(expression: str) -> Iterator[str]:
     """The paths written as ``el('PATH')`` in an expression (nothing if it does not parse)."""
     try:
-        tree = ImmutableSandboxedEnvironment().parse("{{ " + expression + " }}")
+        tree = environment().parse("{{ " + expression + " }}")
     except TemplateError:  # the expression compiler reports the syntax
         return
-    for call in tree.find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name == "el" and len(call.args) == 1:
-            arg = call.args[0]
-            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
-                yield arg.value
+    yield from (text for text in el_arguments(tree) if text is not None)
 
 
 def _path_problems(written: _Written, parsed: Path, segments: Mapping[str, list[SegmentSpec]],

@@ -11,7 +11,7 @@ them, dividing by zero or an overflow is an `ExpressionFailed` naming the file:l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import DecimalException
 from typing import Any
 
@@ -22,7 +22,7 @@ from edigate.config.schema import did_you_mean
 from edigate.errors import ConfigError, ConfigProblem, DataError
 from edigate.mapping.sandbox import BUDGET, Budget, Limits, environment
 
-__all__ = ["Expression", "ExpressionFailed", "compile_expression"]
+__all__ = ["Expression", "ExpressionFailed", "compile_expression", "el_arguments"]
 
 
 class Expression:
@@ -99,6 +99,14 @@ def compile_expression(text: str, file: str, line: int | None, path: str,
         problem.message = f"expression {text!r}: {exc.message or exc}"
         raise ConfigError([problem]) from exc
     return Expression(text, file, line, path, fn, limits)
+
+
+def el_arguments(tree: nodes.Node) -> Iterator[str | None]:
+    """The path of each ``el(...)`` call in a parsed expression; None where it is not one string."""
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "el":
+            arg = call.args[0] if len(call.args) == 1 else None
+            yield arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
 
 
 def _unknown_name(tree: nodes.Node, names: frozenset[str]) -> str | None:

@@ -36,7 +36,7 @@ from edigate.config.schema import did_you_mean
 from edigate.config.yamlsource import Map, Scalar, Seq
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.mapping import readers
-from edigate.mapping.expr import compile_expression
+from edigate.mapping.expr import compile_expression, el_arguments
 from edigate.mapping.mapfile import Entry
 from edigate.mapping.paths import Path, PathError, Scope, parse_path
 from edigate.mapping.readers import Reporter, Rule
@@ -352,16 +352,13 @@ _NAMES = frozenset({"value", "el"})
 
 def _check_el_paths(tree: Any) -> str | None:
     """Parse every ``el('PATH')`` at load, so a wrong path is a map error, not a crash."""
-    from jinja2 import nodes
-    for call in tree.find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name == "el":
-            arg = call.args[0] if len(call.args) == 1 else None
-            if not isinstance(arg, nodes.Const) or not isinstance(arg.value, str):
-                return "el() takes one path written as a string, such as el('PO105')"
-            try:
-                parse_path(arg.value)
-            except PathError as exc:
-                return str(exc)
+    for text in el_arguments(tree):
+        if text is None:
+            return "el() takes one path written as a string, such as el('PO105')"
+        try:
+            parse_path(text)
+        except PathError as exc:
+            return str(exc)
     return None
 
 
