@@ -103,8 +103,9 @@ def _not_theirs(store: Store, now: dt.datetime) -> Iterator[Alert]:
         found = [e for e in store.errors(t.transmission_id) if e.code in _ENVELOPE_CODES]
         if found:
             yield Alert(NOT_THEIRS, f"tx{t.transmission_id}", Severity.ERROR,
-                        f"transmission {t.transmission_id} ({t.file_name}, received as {t.partner}) was not "
-                        f"processed: {found[0].code}: {found[0].message} (edigate tx errors {t.transmission_id})",
+                        f"transmission {t.transmission_id} ({shown(t.file_name)}, received as {t.partner}) was not "
+                        f"processed: {found[0].code}: {shown(found[0].message, backslashes=False)} "
+                        f"(edigate tx errors {t.transmission_id})",
                         t.partner, t.transmission_id)
 
 

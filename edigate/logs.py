@@ -44,14 +44,17 @@ class _Stderr(logging.Handler):
 
 
 class _OneLine(logging.Formatter):
-    """``edigate: error: message: the exception's own message``, on one line."""
+    """``edigate: error: message: the exception's own message``, on one line, a partner's
+    control characters (an ESC in a file name) escaped as the CLI prints them."""
 
     def format(self, record: logging.LogRecord) -> str:
+        from edigate.transport.names import shown  # not at import: the CLI starts without transport
+
         text = record.getMessage()
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             text = f"{text}: {str(exc) or type(exc).__name__}"
-        return f"edigate: {record.levelname.lower()}: {' '.join(text.split())}"
+        return f"edigate: {record.levelname.lower()}: {shown(' '.join(text.split()), backslashes=False)}"
 
 
 def _ours(record: logging.LogRecord) -> bool:

@@ -18,11 +18,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
-from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, PARTNER_SILENT, TX_FAILED, \
+from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, NOT_THEIRS, PARTNER_SILENT, TX_FAILED, \
     run_alert_checks, silence_threshold
 from edigate.config.alerts import AlertSettings
 from edigate.errors import ConfigError
-from edigate.store import EventKind, MdnVerdict, Status, Store
+from edigate.store import ErrorEntry, EventKind, MdnVerdict, Status, Store
 from edigate.workspace import Workspace, load_workspace
 from tests.store.conftest import url  # noqa: F401  (the backend-parametrised store URL)
 
@@ -86,6 +86,18 @@ def test_a_reprocessed_failure_is_not_an_alert(store: Store, tmp_path: Path) -> 
     store.set_status(failed, Status.FAILED, stage="map")
     store.reprocess(failed, actor="ann")
     assert run_alert_checks(store, Workspace(root=tmp_path), NOW) == []
+
+
+def test_a_partners_file_name_and_bytes_stay_one_line_in_an_alert(store: Store, tmp_path: Path) -> None:
+    tx = store.record_received(partner="busy", channel="folder", file_name="po\x1b[2J\n.x12", size=1,
+                               sha256="0" * 64, received_at=NOW - 3 * HOUR).transmission.id
+    store.add_errors(tx, [ErrorEntry("envelope", "envelope.unknown_partner", "ISA06 'EVIL\u202e' is no partner's")])
+    store.set_status(tx, Status.FAILED, stage="envelope")
+    raised = run_alert_checks(store, Workspace(root=tmp_path), NOW)
+    assert sorted(a.code for a in raised) == [NOT_THEIRS, TX_FAILED]  # at once, and as any failure
+    assert all(a.message.isprintable() and "po\\x1b[2J\\n.x12" in a.message for a in raised)
+    [envelope] = [a for a in raised if a.code == NOT_THEIRS]
+    assert "'EVIL\\u202e'" in envelope.message
 
 
 def test_an_async_mdn_that_did_not_come_is_an_alert_once(store: Store, tmp_path: Path) -> None:

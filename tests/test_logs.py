@@ -30,6 +30,12 @@ def test_stderr_gets_one_line_per_edigate_record_and_nothing_of_the_libraries(
     assert logging.getLogger().handlers == before  # nothing left behind
 
 
+def test_a_partners_control_characters_are_escaped_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    with command_logging(debug=False):
+        logging.getLogger("edigate.transport").warning("p.in: po\x1b]0;owned\x07\n.edi\u202e is left")
+    assert capsys.readouterr().err == "edigate: warning: p.in: po\\x1b]0;owned\\x07 .edi\\u202e is left\n"
+
+
 def test_the_debug_log_gets_everything_with_its_traceback(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     debug_log = tmp_path / "logs" / "debug.log"

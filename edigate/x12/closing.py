@@ -13,7 +13,7 @@ from edigate.x12.delimiters import ISA_LENGTH, fixed_isa_separators
 __all__ = ["interchange_open"]
 
 _LEADING = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 BOM and whitespace, tolerated before the ISA
-_TRAILING = b" \t\r\n\x1a"  # whitespace and a Ctrl-Z, tolerated after the last segment
+_TRAILING = b" \t\r\n\x1a\x00"  # whitespace, a Ctrl-Z and NUL padding: what the tokenizer ignores at the end
 _TAIL = 64 * 1024  # what is read from the end: a file may be large, its IEA is short
 
 

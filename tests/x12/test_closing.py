@@ -36,6 +36,11 @@ def test_an_iea_for_another_interchange_does_not_close_the_last() -> None:
     assert interchange_open(head + iea.replace(b"000000202", b"000000101"))
 
 
+@pytest.mark.parametrize("junk", [b"\r\n", b"\x1a", b"\x00" * 8, b"\r\n\x1a\x00"])
+def test_what_the_tokenizer_ignores_after_the_iea_does_not_open_it(junk: bytes) -> None:
+    assert not interchange_open(SAMPLES[0].read_bytes() + junk)
+
+
 def test_isa_inside_a_value_is_not_an_interchange() -> None:
     one = SAMPLES[0].read_bytes()
     element = one[3:4]
