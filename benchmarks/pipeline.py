@@ -85,11 +85,11 @@ def _root() -> tuple[Path, Path]:
 def _gateway(root: Path, store_url: str):  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from edigate.archive import Archive
-    from edigate.partners import load_partners
-    from edigate.pipeline import Pipeline
+    from edigate.store.archive import Archive
+    from edigate.config.partners import load_partners
+    from edigate.stages.pipeline import Pipeline
     from edigate.store import Store
-    from edigate.workspace import Workspace
+    from edigate.config.workspace import Workspace
 
     ws = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
     store = Store.open(store_url)
@@ -102,7 +102,7 @@ def run_big(path: str) -> dict[str, float]:
     """One big file through the gateway on SQLite (run in its own process). Peak RSS is this
     process's, read before the checks below load the orders, and the peak of its RSS and its
     map helper's together."""
-    from edigate.runtime import tune_collector
+    from edigate.config.runtime import tune_collector
     from edigate.store import DocumentKind
 
     tune_collector()  # as the edigate command does
@@ -150,7 +150,7 @@ def run_small(count: int | str, workers: int | str, pg_url: str) -> dict[str, fl
 
 
 def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
-    from edigate.runtime import tune_collector
+    from edigate.config.runtime import tune_collector
 
     tune_collector()  # as the edigate command does; its workers inherit it
     root, inbox = _root()
@@ -160,7 +160,7 @@ def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
         gw.poll(partner)
     gw.store.close()
     start = time.perf_counter()
-    from edigate.pipeline import run_workers
+    from edigate.stages.pipeline import run_workers
 
     run_workers(lambda: _gateway(root, url), workers)
     seconds = time.perf_counter() - start

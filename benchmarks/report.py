@@ -196,7 +196,7 @@ def run(orders: int = 100_000, rebuild: bool = False) -> dict[str, float]:
     period = ["--since", f"{START:%Y-%m-%d}", "--until", f"{START + dt.timedelta(days=DAYS - 1):%Y-%m-%d}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "edigate.cli", "kpi", *period, "--html", str(page)], cwd=OUT, check=True,
+    subprocess.run([sys.executable, "-m", "edigate.cli.main", "kpi", *period, "--html", str(page)], cwd=OUT, check=True,
                    capture_output=True, text=True)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -210,9 +210,9 @@ def run(orders: int = 100_000, rebuild: bool = False) -> dict[str, float]:
 
 def _inside(db: Path, period: list[str]) -> dict[str, float]:
     """Where the time goes in one process: queries + KPIs, then the HTML."""
-    from edigate.cli_kpi import parse_day
-    from edigate.report import build_report
-    from edigate.report_html import render_html
+    from edigate.cli.kpi import parse_day
+    from edigate.reports.kpi import build_report
+    from edigate.reports.html import render_html
     from edigate.store import Store
 
     with Store.open(f"sqlite:///{db}") as store:

@@ -62,7 +62,7 @@ def _setup(base: Path, server: SshServer, keys: Path, count: int) -> tuple[Path,
 
 def time_run_once(root: Path) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "edigate.cli", "run", "--once"], cwd=root,
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli.main", "run", "--once"], cwd=root,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
@@ -74,7 +74,7 @@ def time_pickup(root: str) -> dict[str, float]:
     """The scheduled gateway's poll alone (run in its own process)."""
     from tests.support.gateway import open_pipeline
 
-    from edigate.scheduler import Gateway
+    from edigate.gateway.scheduler import Gateway
 
     pipeline = open_pipeline(Path(root))
     gateway = Gateway(pipeline, settle_seconds=0)

@@ -68,7 +68,7 @@ BAR = 3.0
 def edigate_orders(path: str) -> Iterator[Order | None]:
     """Every 850 of ``path`` through the bigbox partner's inbound map."""
     from edigate.mapping import load_inbound_map
-    from edigate.partners import load_partner
+    from edigate.config.partners import load_partner
     from edigate.x12.envelope import EnvelopeReader, Transaction
 
     partner = load_partner(ROOT / "partners" / f"{PARTNER}.yaml")

@@ -90,7 +90,7 @@ class _Builder:
 
     def ship(self, partner: str, shipment_id: str, day: str, items: dict[str, tuple[int, ...]],
              ordered: dict[str, tuple[int, ...]] | None = None) -> None:
-        """A shipment as `edigate.fulfillment` builds it: each item says what its line ordered."""
+        """A shipment as `edigate.orders.fulfillment` builds it: each item says what its line ordered."""
         asked = ordered or items
         orders = tuple(ShippedOrder(po, items=tuple(ShippedItem(str(n), Decimal(q), "EA", ordered_quantity=Decimal(o))
                                                     for n, (q, o) in enumerate(zip(qs, asked[po]), 1)))

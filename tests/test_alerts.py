@@ -18,12 +18,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
-from edigate.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, NOT_THEIRS, PARTNER_SILENT, TX_FAILED, \
+from edigate.gateway.alerts import ACK_OVERDUE, DELIVERY_FAILED, MDN_OVERDUE, NOT_THEIRS, PARTNER_SILENT, TX_FAILED, \
     run_alert_checks, silence_threshold
 from edigate.config.alerts import AlertSettings
 from edigate.errors import ConfigError
 from edigate.store import ErrorEntry, EventKind, MdnVerdict, Status, Store
-from edigate.workspace import Workspace, load_workspace
+from edigate.config.workspace import Workspace, load_workspace
 from tests.store.conftest import url  # noqa: F401  (the backend-parametrised store URL)
 
 NOW = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # failures recorded "now" are 2 h old by then

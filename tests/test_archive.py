@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive, digest
+from edigate.store.archive import Archive, digest
 from edigate.errors import InputError, StoreError
 
 DATA = b"ISA*00*          *00*          *ZZ*ACME~"

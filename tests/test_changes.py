@@ -1,6 +1,6 @@
 """860s in, 865s out: a buyer's change applied to the order it names, through the pipeline
 on a real store (SQLite, and PostgreSQL when EDIGATE_TEST_PG_URL is set), and the rules
-of `edigate.changes` on their own."""
+of `edigate.orders.changes` on their own."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from edigate.changes import apply_change
+from edigate.orders.changes import apply_change
 from edigate.model import Dates, LineChange, Order, OrderChange, OrderLine, Purpose, SourceRef, loads
-from edigate.pipeline import Pipeline
+from edigate.stages.pipeline import Pipeline
 from edigate.store import DocumentKind, DocumentStatus, Status, Store, Transmission
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 from tests.conftest import REPO

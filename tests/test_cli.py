@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.cli import main
+from edigate.cli.main import main
 
 BAD_INPUTS = {
     "empty.x12": b"",
@@ -21,7 +21,7 @@ BAD_INPUTS = {
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    proc = subprocess.run([sys.executable, "-m", "edigate.cli", *args], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -128,7 +128,7 @@ def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
     shutil.copytree(REPO / "partners", tmp_path / "partners")
     shutil.copytree(REPO / "maps", tmp_path / "maps")
     shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
-    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True, text=True,  # noqa: E731
+    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,  # noqa: E731
                                     cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     first = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
     assert first.returncode == 0 and first.stdout.split()[:2] == ["1", "done"], first.stderr
@@ -210,7 +210,7 @@ def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[
 
     for folder in ("partners", "maps", "samples/data"):
         shutil.copytree(REPO / folder, tmp_path / folder)
-    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli", *a], capture_output=True, text=True,
+    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,
                                      cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
 
 

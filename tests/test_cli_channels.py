@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.cli import main
+from edigate.cli.main import main
 from edigate.store import EventKind, Severity, Store
 from tests.as2.conftest import make_pki
 from tests.support.gateway import make_workspace, sftp_channel_yaml

@@ -36,7 +36,7 @@ def root(tmp_path: Path, url: str) -> Path:  # noqa: F811
 @pytest.fixture
 def cli(root: Path) -> Cli:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "edigate.cli", *args], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True,
                               cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
         return done

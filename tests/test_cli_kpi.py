@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.cli import main
+from edigate.cli.main import main
 from edigate.store import Store
 from tests import report_fixture
 

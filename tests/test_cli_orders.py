@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
-from edigate.cli_orders import add_commands
+from edigate.store.archive import Archive
+from edigate.cli.orders import add_commands
 from edigate.errors import EdigateError
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
-from edigate.workspace import default_workspace
+from edigate.config.workspace import default_workspace
 
 from tests.conftest import REPO
 
@@ -45,7 +45,7 @@ def ingest(root: Path, data: bytes, partner: str = "bigbox") -> None:
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    """The commands as `edigate.cli.main` runs them: exit code, stdout, stderr."""
+    """The commands as `edigate.cli.main.main` runs them: exit code, stdout, stderr."""
     parser = argparse.ArgumentParser(prog="edigate")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

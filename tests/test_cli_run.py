@@ -21,7 +21,7 @@ FOLDER_IN = "  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n  
 
 
 def _edigate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edigate.cli", *args], cwd=root, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], cwd=root, capture_output=True, text=True,
                           env={**os.environ, "EDIGATE_DEBUG": ""}, timeout=120)
 
 
@@ -69,7 +69,7 @@ def test_check_connect_says_a_refused_host_key_on_stderr(wrong_key_workspace: Pa
 def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path, sshd: SshServer) -> None:  # noqa: F811
     partner = wrong_key_workspace / "partners" / "bigbox.yaml"
     partner.write_text(partner.read_text().replace('glob: "*"\n', 'glob: "*"\n    poll_seconds: 3600\n', 1))
-    proc = subprocess.Popen([sys.executable, "-m", "edigate.cli", "run"], cwd=wrong_key_workspace, text=True,
+    proc = subprocess.Popen([sys.executable, "-m", "edigate.cli.main", "run"], cwd=wrong_key_workspace, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "EDIGATE_DEBUG": ""})
     try:
         assert proc.stdout is not None and proc.stdout.readline().startswith("edigate run:")

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from edigate.decision import Outcome, decide
+from edigate.orders.decision import Outcome, decide
 from edigate.model import AckType, LineStatus
-from edigate.rules import RuleFinding, check_order
+from edigate.orders.rules import RuleFinding, check_order
 
 from tests.test_rules import TODAY, rules_of, sample_order, with_line
 
@@ -52,7 +52,7 @@ def test_order_level_problems_reject_even_when_accepting_with_changes() -> None:
                                              ("dropship", "dropship-850-4010")])
 def test_decided_855s_render_valid_x12_for_each_partner(partner: str, sample: str) -> None:
     from tests.mapping.test_fulfillment import assert_valid, outbound
-    from edigate.partners import load_partner
+    from edigate.config.partners import load_partner
     from tests.conftest import REPO
 
     order = with_line(sample_order(partner, sample), 0, unit_price=Decimal("0.01"))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
+from edigate.store.archive import Archive
 from edigate.config.channels import FolderChannel
-from edigate.dispatch import dispatch, output_name
+from edigate.stages.dispatch import dispatch, output_name
 from edigate.errors import TransportError
 from edigate.store import Outbound, Store
 from edigate.transport import ChannelOptions, open_channel

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edigate.errors import DataError
-from edigate.fulfillment import build_shipment, invoice_for, read_confirmation
+from edigate.orders.fulfillment import build_shipment, invoice_for, read_confirmation
 from edigate.model import to_cents
 
 from tests.conftest import REPO
@@ -100,7 +100,7 @@ def test_invoiced_never_exceeds_shipped_and_totals_add_up(shipped: list[int]) ->
 
 
 def test_shipment_and_invoice_render_valid_856_and_810_for_bigbox() -> None:
-    from edigate.partners import load_partner
+    from edigate.config.partners import load_partner
     from tests.mapping.test_fulfillment import assert_valid, outbound
 
     order = sample_order("bigbox", "bigbox-850-4010")

@@ -24,7 +24,7 @@ def edigate(workspace: Path, *argv: str, file_limit: int | None = None) -> subpr
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
 
     env = {k: v for k, v in os.environ.items() if k != "EDIGATE_DEBUG"}
-    return subprocess.run([sys.executable, "-m", "edigate.cli", *argv], cwd=workspace, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "edigate.cli.main", *argv], cwd=workspace, capture_output=True,
                           text=True, env=env, preexec_fn=limit, timeout=300, check=False)
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from edigate.identify import UNKNOWN_PARTNER, PartnerDirectory
-from edigate.partners import load_partners
-from edigate.workspace import Workspace
+from edigate.stages.identify import UNKNOWN_PARTNER, PartnerDirectory
+from edigate.config.partners import load_partners
+from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange
 
 from tests.conftest import REPO

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
+from edigate.store.archive import Archive
 from edigate.errors import ConfigError
-from edigate.inventory import read_feed
-from edigate.orders import held_orders, reject, release
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline, run_workers
-from edigate.rules import AtpRule
+from edigate.orders.inventory import read_feed
+from edigate.desk import held_orders, reject, release
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline, run_workers
+from edigate.orders.rules import AtpRule
 from edigate.store import AllocationRequest, AllocationStatus, DocumentKind, DocumentStatus, Status, Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 from tests.conftest import REPO

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edigate.locate import SetPositions, locate
+from edigate.mapping.locate import SetPositions, locate
 from edigate.mapping.inbound import load_inbound_map
 from edigate.model import Order, SourceRef
-from edigate.partners import load_partner
-from edigate.rules import RuleFinding, RuleSet, load_rules
+from edigate.config.partners import load_partner
+from edigate.orders.rules import RuleFinding, RuleSet, load_rules
 from edigate.x12.envelope import Transaction, read_envelopes
 
 from tests.conftest import REPO

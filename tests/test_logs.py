@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edigate.logs import command_logging, use_workspace_logging
+from edigate.cli.logs import command_logging, use_workspace_logging
 
 
 def _fail() -> None:
@@ -16,7 +16,7 @@ def _fail() -> None:
         raise OSError("Incompatible ssh peer (no acceptable host key)")
     except OSError:
         logging.getLogger("paramiko.transport").error("Exception (client): ...", exc_info=True)
-        logging.getLogger("edigate.scheduler").exception("bigbox:in: refused")
+        logging.getLogger("edigate.gateway.scheduler").exception("bigbox:in: refused")
 
 
 def test_stderr_gets_one_line_per_edigate_record_and_nothing_of_the_libraries(

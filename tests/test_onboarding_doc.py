@@ -13,11 +13,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edigate.as2.model import OurKeys
+from edigate.transport.as2.model import OurKeys
 from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.config.secrets import SecretRef
 from edigate.transport import ChannelOptions, open_channel
-from edigate.workspace import load_workspace
+from edigate.config.workspace import load_workspace
 from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "onboarding.md"

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
+from edigate.store.archive import Archive
 from edigate.errors import DataError, UsageError
-from edigate.orders import (
+from edigate.desk import (
     find_order, held_orders, invoice, order_chain, overdue, override, reconcile_functional_ack, reject, release, ship,
 )
-from edigate.partners import Partner, load_partners
-from edigate.pipeline import Pipeline
+from edigate.config.partners import Partner, load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import AckStatus, AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
 from edigate.x12.validate import Validator

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
-from edigate.parallel import Translation, count_sets, set_key, translate_range, validate_range
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.store.archive import Archive
+from edigate.stages.parallel import Translation, count_sets, set_key, translate_range, validate_range
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import DocumentKind, Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import tokenize
 from edigate.x12.validate import Validator
@@ -141,7 +141,7 @@ def test_count_sets_reads_the_separators_of_the_first_isa_and_skips_st_as_a_valu
 def test_a_helper_whose_gateway_was_killed_ends_too(tmp_path: Path) -> None:
     path = write_file(tmp_path / "850-5000x20.x12", 5000, 20)  # seconds of work for the helper
     code = (f"import sys,time;sys.path.insert(0,{str(REPO)!r});from pathlib import Path;"
-            "from edigate.parallel import Translation;"
+            "from edigate.stages.parallel import Translation;"
             f"t=Translation(Path({str(path)!r}),None,Path({str(REPO / 'maps')!r}),'bigbox-850','bigbox',None,0);"
             "print(t._process.pid,flush=True);time.sleep(60)")
     gateway = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

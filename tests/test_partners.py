@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from edigate.config import SecretRef, build, parse_yaml
 from edigate.errors import ConfigError
-from edigate.partners import (
+from edigate.config.partners import (
     As2Channel,
     FolderChannel,
     FolderTarget,
@@ -21,7 +21,7 @@ from edigate.partners import (
     load_partner,
     load_partners,
 )
-from edigate.workspace import Identity, Workspace
+from edigate.config.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
 
 REPO = Path(__file__).resolve().parent.parent
@@ -580,7 +580,8 @@ def test_any_jumble_of_keys_is_a_partner_or_a_config_error(lines: list[str]) -> 
 
 
 def test_public_surface() -> None:
-    from edigate import config, partners, workspace
+    from edigate import config
+    from edigate.config import partners, workspace
 
     for module in (config, partners, workspace):
         assert all(hasattr(module, name) for name in module.__all__)

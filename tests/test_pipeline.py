@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
-from edigate.partners import load_partners
-from edigate.pipeline import STAGES, Pipeline, run_workers
+from edigate.store.archive import Archive
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import STAGES, Pipeline, run_workers
 from edigate.store import AckStatus, DocumentKind, DocumentStatus, Status, Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
 from tests.conftest import REPO
@@ -180,7 +180,7 @@ def test_cli_run_once_with_two_workers(tmp_path: Path) -> None:
     (tmp_path / "samples").symlink_to(REPO / "samples")
     (tmp_path / "edigate.yaml").write_text(f"maps_dir: {REPO / 'maps'}\n")
     _inbox(tmp_path, 4)
-    proc = subprocess.run([sys.executable, "-m", "edigate.cli", "run", "--once", "--workers", "2"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli.main", "run", "--once", "--workers", "2"], cwd=tmp_path,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = [line.split() for line in proc.stdout.splitlines()[1:]]
@@ -249,7 +249,7 @@ def _855_sets(pipeline: Pipeline, tx_id: int) -> list[list[str]]:
 
 def test_the_outbound_stage_sends_the_855_the_rules_stage_kept(pipeline: Pipeline,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from edigate.flow import Flow
+    from edigate.config.flow import Flow
 
     pipeline.bulk_855 = 2  # bodies are kept for bulk 855s; a few orders are decided again instead
     decided: list[int | None] = []
@@ -268,7 +268,7 @@ def test_an_order_without_a_kept_855_is_decided_again_to_the_same_855(pipeline: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline.bulk_855 = 2
     kept = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
-    monkeypatch.setattr("edigate.pipeline._render_855", lambda flow, ack: None)
+    monkeypatch.setattr("edigate.stages.pipeline._render_855", lambda flow, ack: None)
     with Store.open(f"sqlite:///{tmp_path / 'other.db'}") as store:
         other = Pipeline(pipeline.workspace, store, pipeline.archive, pipeline.partners, today=pipeline.today,
                          channel_types=("folder",), bulk_855=2)

@@ -35,11 +35,11 @@ WORKER = """
 import datetime as dt, faulthandler, os, signal, sys
 faulthandler.register(signal.SIGUSR1)
 from pathlib import Path
-from edigate.archive import Archive
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.store.archive import Archive
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 root, url, repo, lease = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
 ws = Workspace(root=root, maps_dir=str(repo / "maps"), partners_dir=str(repo / "partners"))
 partners = {"bigbox": load_partners(repo / "partners")["bigbox"]}

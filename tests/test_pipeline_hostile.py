@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from edigate.archive import Archive
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.store.archive import Archive
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import Status, Store
-from edigate.workspace import FindingSettings, Workspace
+from edigate.config.workspace import FindingSettings, Workspace
 
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from edigate.alerts import NOT_THEIRS, run_alert_checks
-from edigate.archive import Archive
-from edigate.identify import UNKNOWN_PARTNER
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
-from edigate.decision import Decision
+from edigate.gateway.alerts import NOT_THEIRS, run_alert_checks
+from edigate.store.archive import Archive
+from edigate.stages.identify import UNKNOWN_PARTNER
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
+from edigate.orders.decision import Decision
 from edigate.model import Order
 from edigate.store import DocumentKind, DocumentStatus, Severity, Status, Store
-from edigate.workspace import Workspace
+from edigate.config.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
 from tests.conftest import REPO
@@ -197,7 +197,7 @@ def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(st
 def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_reprocess(
         pipeline: Pipeline, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from edigate.errors import DataError
-    from edigate.flow import Flow
+    from edigate.config.flow import Flow
 
     decide = Flow.decide
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from edigate.cli import main
-from edigate.pipeline import Pipeline
-from edigate.scheduler import Gateway
+from edigate.cli.main import main
+from edigate.stages.pipeline import Pipeline
+from edigate.gateway.scheduler import Gateway
 from edigate.store import Transmission
 from tests.support.gateway import make_workspace, open_pipeline, po_file, sftp_channel_yaml
 from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)

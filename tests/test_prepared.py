@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import ConfigError
-from edigate.flow import Flow
-from edigate.partners import load_partner, load_partners
-from edigate.prepared import PreparedPartners, prepare
-from edigate.workspace import Workspace
+from edigate.config.flow import Flow
+from edigate.config.partners import load_partner, load_partners
+from edigate.config.prepared import PreparedPartners, prepare
+from edigate.config.workspace import Workspace
 from edigate.x12.writer import Counter
 
 REPO = Path(__file__).resolve().parent.parent

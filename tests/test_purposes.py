@@ -13,9 +13,9 @@ import pytest
 
 from edigate.errors import DataError, UsageError
 from edigate.model import Order, loads
-from edigate.orders import held_orders, order_chain, override, release, ship
-from edigate.pipeline import Pipeline, run_workers
-from edigate.rules import AtpRule
+from edigate.desk import held_orders, order_chain, override, release, ship
+from edigate.stages.pipeline import Pipeline, run_workers
+from edigate.orders.rules import AtpRule
 from edigate.store import AllocationStatus, AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.validate import Validator

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, strategies as st
 
-from edigate.report import (
+from edigate.reports.kpi import (
     AckKpis, Rate, Report, Stat, TransmissionKpis, build_report, format_seconds, quantile, report_json,
 )
 from edigate.store import Store

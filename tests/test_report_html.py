@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from edigate.report import Report, build_report
-from edigate.report_html import render_html, write_html
+from edigate.reports.kpi import Report, build_report
+from edigate.reports.html import render_html, write_html
 from edigate.store import Store
 from tests import report_fixture
 from tests.report_fixture import NOW, SINCE, UNTIL

@@ -9,8 +9,8 @@ from lxml import etree
 
 from edigate.errors import DataError
 from edigate.model import from_json, Order, Purpose
-from edigate.partners import load_partner
-from edigate.routing import XSD_PATH, Router, render, route
+from edigate.config.partners import load_partner
+from edigate.orders.routing import XSD_PATH, Router, render, route
 
 from tests.conftest import REPO
 from tests.test_rules import sample_order

@@ -10,8 +10,8 @@ import pytest
 from edigate.errors import ConfigError
 from edigate.mapping.translate import translate_file
 from edigate.model import Address, Dates, Order, Party, PartyIds, ProductIds
-from edigate.partners import load_partner
-from edigate.rules import AtpRule, Availability, RuleSet, check_availability, check_order, load_rules, stock_sku
+from edigate.config.partners import load_partner
+from edigate.orders.rules import AtpRule, Availability, RuleSet, check_availability, check_order, load_rules, stock_sku
 
 from tests.conftest import REPO
 

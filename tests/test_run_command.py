@@ -21,7 +21,7 @@ FILES = 80
 
 def _edigate(root: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "edigate.cli", *args], cwd=root, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "edigate.cli.main", *args], cwd=root, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import UsageError
-from edigate.pipeline import Pipeline
-from edigate.scheduler import PERIODIC, Gateway, Periodic
+from edigate.stages.pipeline import Pipeline
+from edigate.gateway.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status, Store
 from tests.store.conftest import url  # noqa: F401  (fixture: one store URL per backend)
 from tests.support.gateway import make_workspace, open_pipeline, po_file

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import DataError
-from edigate.orders import order_chain, ship
-from edigate.orders.stored import order_of
+from edigate.desk import order_chain, ship
+from edigate.desk.stored import order_of
 from edigate.model import ProductIds
-from edigate.partners import Destination, Partner
-from edigate.routing import route
-from edigate.pipeline import Pipeline
+from edigate.config.partners import Destination, Partner
+from edigate.orders.routing import route
+from edigate.stages.pipeline import Pipeline
 from edigate.store import DocumentKind, Outbound, Status
-from edigate.warehouse import ShippingOrders, is_x12, read_shipping_advice
+from edigate.orders.warehouse import ShippingOrders, is_x12, read_shipping_advice
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
 from edigate.x12.pyx12_bridge import validate_with_pyx12

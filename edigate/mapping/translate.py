@@ -17,7 +17,7 @@ from edigate.errors import ConfigError, EdigateError
 from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
 from edigate.model import SourceRef, to_json
-from edigate.partners import Partner, load_partner
+from edigate.config.partners import Partner, load_partner
 from edigate.transport.names import shown
 from edigate.x12.envelope import EnvelopeReader, Transaction
 

@@ -2,7 +2,7 @@
 
 An `OrderChange` names the order (``po_number``) and says, line by line, what becomes of
 it (`LineChange`, POC02: add, delete, or change quantity, price, dates ...). The gateway
-applies it to the order it holds (`edigate.changes`) and decides the result as it would
+applies it to the order it holds (`edigate.orders.changes`) and decides the result as it would
 an 850 change.
 """
 

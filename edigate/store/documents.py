@@ -49,7 +49,7 @@ class DocumentsMixin(StoreBase):
     def save_document(self, *, kind: DocumentKind, partner: str, key: str, body: str,
                       transmission_id: int | None, status: DocumentStatus = DocumentStatus.ACCEPTED,
                       supersedes: int | None = None) -> SavedDocument:
-        """Save a document under its business key (orders: `edigate.purposes.order_key`).
+        """Save a document under its business key (orders: `edigate.orders.purposes.order_key`).
 
         Another transmission's current document with the same key makes this one a
         duplicate (nothing saved); the same transmission's makes the call a no-op, so a

@@ -222,7 +222,7 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class NewDocument:
-    """A document to save: ``key`` is its business key (orders: PO number + purpose, see `edigate.purposes.order_key`)."""
+    """A document to save: ``key`` is its business key (orders: PO number + purpose, see `edigate.orders.purposes.order_key`)."""
 
     kind: DocumentKind
     partner: str

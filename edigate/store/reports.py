@@ -3,7 +3,7 @@
 Everything here is computed by the database where it can be (grouped joins, durations in
 seconds, JSON fields pulled out of document bodies), so a report over a large store reads
 one narrow row per order instead of loading ORM objects. The rows come back as frozen
-records defined here; `edigate.report` turns them into KPIs.
+records defined here; `edigate.reports.kpi` turns them into KPIs.
 
 An order's *origin* is when the partner's file first arrived: the ``received_at`` of the
 first attempt of its transmission, followed back through reprocess attempts.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from edigate.errors import ConfigError
 from edigate.transport.retry import Backoff
-from edigate.workspace import As2Listener
+from edigate.config.workspace import As2Listener
 
 if TYPE_CHECKING:
     from edigate.transport.pool import ChannelPool
@@ -204,7 +204,7 @@ def _sftp(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
 
 
 def _as2(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
-    from edigate.transport.as2 import As2Channel  # pyas2lib loads only when needed
+    from edigate.transport.as2.channel import As2Channel  # pyas2lib loads only when needed
 
     return As2Channel(config, channel_id, options)
 

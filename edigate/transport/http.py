@@ -1,4 +1,4 @@
-"""POST over HTTP with retry, for AS2 messages and MDNs (edigate.as2 opens no socket itself).
+"""POST over HTTP with retry, for AS2 messages and MDNs (edigate.transport.as2 opens no socket itself).
 
 `Poster` is the contract (one call in, one response out); `urllib_post` is the real one,
 and tests may pass their own. Connection errors are retried with exponential backoff;

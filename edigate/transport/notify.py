@@ -1,6 +1,6 @@
 """Sending notices to people: one e-mail over SMTP, one JSON POST to a webhook.
 
-Used by `edigate.alerts`. Each call either delivers or raises `TransportError` with one
+Used by `edigate.gateway.alerts`. Each call either delivers or raises `TransportError` with one
 line saying why (the secret values never appear in it); the caller decides what a failed
 delivery means.
 """

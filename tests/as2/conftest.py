@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-import edigate.as2  # noqa: F401  (installs the oscrypto fix before pyas2lib is imported)
-from edigate.as2 import As2Partner, OurKeys
+import edigate.transport.as2  # noqa: F401  (installs the oscrypto fix before pyas2lib is imported)
+from edigate.transport.as2 import As2Partner, OurKeys
 from edigate.config.channels import As2Channel
 
 waitress = pytest.importorskip("waitress")

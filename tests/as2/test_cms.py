@@ -1,4 +1,4 @@
-"""edigate.as2.cms against independent implementations: the OpenSSL CLI and oscrypto."""
+"""edigate.transport.as2.cms against independent implementations: the OpenSSL CLI and oscrypto."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from edigate.as2 import OurKeys, _pyas2
-from edigate.as2.cms import (
+from edigate.transport.as2 import OurKeys, _pyas2
+from edigate.transport.as2.cms import (
     KeyTransport,
     UnsupportedCipher,
     decrypt_enveloped,

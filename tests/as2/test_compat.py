@@ -1,4 +1,4 @@
-"""The oscrypto fix: pyas2lib's crypto loads on OpenSSL 3.0.10+ once edigate.as2 is imported."""
+"""The oscrypto fix: pyas2lib's crypto loads on OpenSSL 3.0.10+ once edigate.transport.as2 is imported."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from edigate.as2 import _compat
+from edigate.transport.as2 import _compat
 from tests.conftest import REPO
 
 VERSION = "OpenSSL 3.0.19 27 Jan 2026"
@@ -37,7 +37,7 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_oscrypto_loads_the_system_openssl_after_importing_edigate_as2() -> None:
-    proc = _run("import edigate.as2\n"
+    proc = _run("import edigate.transport.as2\n"
                 "from oscrypto import asymmetric\n"
                 "asymmetric.generate_pair('rsa', 1024)\n"
                 "from oscrypto._openssl._libcrypto import libcrypto_version_info as v\n"

@@ -19,13 +19,13 @@ import pyas2lib
 import pytest
 import waitress
 
-from edigate import receipts
-from edigate.as2_listener import MDN_ATTEMPTS, deliver_mdns
-from edigate.cli import main
+from edigate.stages import receipts
+from edigate.gateway.listener import MDN_ATTEMPTS, deliver_mdns
+from edigate.cli.main import main
 from edigate.errors import ConfigError
-from edigate.as2.wsgi import request_headers
-from edigate.pipeline import Pipeline
-from edigate.scheduler import Gateway
+from edigate.transport.as2.wsgi import request_headers
+from edigate.stages.pipeline import Pipeline
+from edigate.gateway.scheduler import Gateway
 from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.support.waiting import wait_until

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from edigate.as2 import OurKeys, receive
+from edigate.transport.as2 import OurKeys, receive
 from tests.as2.conftest import (
     OUR_ID,
     PARTNER_ID,

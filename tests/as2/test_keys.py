@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from edigate.as2 import OurKeys
-from edigate.as2.keys import check_keys, key_problems
+from edigate.transport.as2 import OurKeys
+from edigate.transport.as2.keys import check_keys, key_problems
 from edigate.errors import ConfigError
 from tests.as2.conftest import OUR_ID, Pki, as2_partner, encrypted_key, make_pki
 

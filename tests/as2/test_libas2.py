@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from edigate.as2 import As2Partner, OurKeys, send
+from edigate.transport.as2 import As2Partner, OurKeys, send
 from edigate.store import EventKind
 from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, as2_partner
 from tests.as2.test_gateway import FOLDER_OUT, _processed, started  # noqa: F401  (a fixture)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from edigate.as2 import As2Partner, OurKeys, receive
+from edigate.transport.as2 import As2Partner, OurKeys, receive
 from edigate.config.channels import As2Channel
 from edigate.config.secrets import SecretRef
 from edigate.errors import ConfigError
-from edigate.workspace import As2Listener
+from edigate.config.workspace import As2Listener
 from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, partner_message
 
 

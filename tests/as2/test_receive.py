@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pyas2lib
 import pytest
 
-from edigate.as2 import As2Inbound, MdnReply, OurKeys, make_app
+from edigate.transport.as2 import As2Inbound, MdnReply, OurKeys, make_app
 from tests.as2.conftest import (
     OUR_ID,
     PARTNER_ID,
@@ -132,7 +132,7 @@ def test_duplicate_message_id_is_detected(serve, theirs, ours, our_keys) -> None
 
 
 def test_unknown_partner_or_wrong_recipient_is_refused(theirs, ours, our_keys) -> None:
-    from edigate.as2 import receive
+    from edigate.transport.as2 import receive
 
     message = partner_message(theirs, ours)
     message.build(X12, content_type="application/edi-x12")

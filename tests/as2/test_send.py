@@ -10,7 +10,7 @@ import pyas2lib
 import pytest
 from asn1crypto import cms as acms
 
-from edigate.as2 import (
+from edigate.transport.as2 import (
     As2Partner,
     As2Sent,
     HttpResponse,
@@ -19,8 +19,8 @@ from edigate.as2 import (
     send,
     urllib_post,
 )
-from edigate.as2.cms import KeyTransport
-from edigate.as2.wsgi import request_headers
+from edigate.transport.as2.cms import KeyTransport
+from edigate.transport.as2.wsgi import request_headers
 from edigate.errors import TransportError
 from edigate.transport.retry import Backoff
 from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, make_pki, post, raw
@@ -216,6 +216,6 @@ def test_http_error_status_is_a_transport_error_without_retry(theirs, our_keys: 
 
 
 def test_public_surface() -> None:
-    import edigate.as2
+    import edigate.transport.as2
 
-    assert all(hasattr(edigate.as2, name) for name in edigate.as2.__all__)
+    assert all(hasattr(edigate.transport.as2, name) for name in edigate.transport.as2.__all__)

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from asn1crypto import cms as acms
 
-from edigate.as2 import As2Inbound, MdnReply, OurKeys, make_app
-from edigate.as2.cms import encrypt_enveloped
-from edigate.as2.receive import raw_message
+from edigate.transport.as2 import As2Inbound, MdnReply, OurKeys, make_app
+from edigate.transport.as2.cms import encrypt_enveloped
+from edigate.transport.as2.receive import raw_message
 from edigate.transport.listener import HttpListener, Limits
 from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, partner_message, post, raw
 
@@ -72,7 +72,7 @@ def test_an_unknown_sender_or_recipient_is_403_with_nothing_done(gate: Serve, wh
     for _ in range(20):
         assert _status(url, b"garbage" * 1000, headers)[0] == 403
     assert got == [] and queued == [] and threading.active_count() == threads
-    refusals = [r for r in caplog.records if r.name == "edigate.as2.wsgi"]
+    refusals = [r for r in caplog.records if r.name == "edigate.transport.as2.wsgi"]
     assert len(refusals) == 20 and all(len(r.getMessage()) < 300 for r in refusals)
 
 
@@ -150,7 +150,7 @@ def test_a_compression_bomb_is_refused_in_bounded_memory(gate: Serve, ours: Pki)
 
 
 def test_inflate_returns_what_fits_and_refuses_what_does_not() -> None:
-    from edigate.as2._pyas2 import DecompressionError, inflate
+    from edigate.transport.as2._pyas2 import DecompressionError, inflate
 
     bomb = _compressed_bomb(2 * 2**20)
     assert inflate(bomb, 2 * 2**20) == bytes(2 * 2**20)

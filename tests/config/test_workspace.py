@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import ConfigError
-from edigate.workspace import Identity, default_workspace, load_workspace
+from edigate.config.workspace import Identity, default_workspace, load_workspace
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from edigate.model import (
     Weight,
     sscc_check_digit,
 )
-from edigate.partners import load_partner
+from edigate.config.partners import load_partner
 from edigate.x12.envelope import Party as IsaParty
 from edigate.x12.envelope import Transaction, read_envelopes
 from edigate.x12.findings import Severity

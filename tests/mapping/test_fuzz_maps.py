@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from edigate.mapping.inbound import load_inbound_map
 from edigate.mapping.translate import translate_transaction
-from edigate.partners import load_partner
+from edigate.config.partners import load_partner
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.segment import Segment
 

@@ -44,7 +44,7 @@ from edigate.model import (
     Terms,
 )
 from edigate.model._types import QualifiedIds, omitted_when_empty
-from edigate.partners import load_partner
+from edigate.config.partners import load_partner
 from edigate.x12.envelope import Party as IsaParty
 from edigate.x12.writer import (
     Counter,

@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from edigate.archive import Archive
+from edigate.store.archive import Archive
 from edigate.store import (
     AckStatus,
     AuditAction,

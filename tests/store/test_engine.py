@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edigate.store import Store
-from edigate.workspace import load_workspace
+from edigate.config.workspace import load_workspace
 
 from tests.store.conftest import url  # noqa: F401  (fixture: one database per backend)
 

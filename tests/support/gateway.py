@@ -11,11 +11,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from edigate.archive import Archive
-from edigate.partners import load_partners
-from edigate.pipeline import Pipeline
+from edigate.store.archive import Archive
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
-from edigate.workspace import Workspace, load_workspace
+from edigate.config.workspace import Workspace, load_workspace
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from edigate.pipeline import Pipeline
-from edigate.scheduler import Gateway
+from edigate.stages.pipeline import Pipeline
+from edigate.gateway.scheduler import Gateway
 from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.support.gateway import make_workspace, open_pipeline, po_file, sftp_channel_yaml

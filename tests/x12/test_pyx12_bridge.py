@@ -209,7 +209,7 @@ def test_set_for_finds_by_control_numbers() -> None:
 
 
 def test_importing_edigate_does_not_load_pyx12() -> None:
-    code = "import sys, edigate.x12.pyx12_bridge, edigate.cli; print('pyx12' in sys.modules)"
+    code = "import sys, edigate.x12.pyx12_bridge, edigate.cli.main; print('pyx12' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,0 +1,1 @@
+"""The ``edigate`` command: one module per group of subcommands."""

@@ -1,0 +1,178 @@
+"""The operations commands: `edigate kpi` (table, JSON or HTML report) and `edigate alerts check`.
+
+They open the workspace's store as the other commands do (``edigate.yaml`` in the current
+directory, or the defaults). Dates are UTC: ``--since 2026-03-01 --until 2026-03-31``
+covers March, both days included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from edigate.errors import UsageError
+
+if TYPE_CHECKING:
+    from edigate.reports.kpi import Kpis, Report
+    from edigate.store import Store
+    from edigate.config.workspace import Workspace
+
+__all__ = ["add_commands", "parse_day", "print_table"]
+
+DEFAULT_DAYS = 30
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    kpi = commands.add_parser("kpi", help="order desk KPIs for a period: table, JSON, or an HTML report")
+    kpi.add_argument("--since", metavar="D", help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
+    kpi.add_argument("--until", metavar="D", help="last day, YYYY-MM-DD, included (default: now)")
+    kpi.add_argument("--partner", metavar="P", help="only this partner")
+    output = kpi.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
+    output.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report to OUT")
+    kpi.set_defaults(handler=_kpi)
+
+    alerts = commands.add_parser("alerts", help="alert checks: overdue acks, failed transmissions, silent partners")
+    actions = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="run the checks once; new alerts go to the event log and are sent")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_alerts_check)
+
+
+def parse_day(text: str, *, end: bool = False) -> dt.datetime:
+    """``YYYY-MM-DD`` as UTC midnight (the next midnight when ``end``: the day is included),
+    or an ISO 8601 time taken as given (UTC when it names no offset)."""
+    try:
+        if len(text) == 10:
+            day = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
+            return day + dt.timedelta(days=1) if end else day
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date: use YYYY-MM-DD (UTC)") from None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@contextmanager
+def _store() -> Iterator[tuple[Workspace, Store]]:
+    from edigate.store import Store
+    from edigate.config.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    store = Store.open(ws.store, password=ws.store_secret())
+    try:
+        yield ws, store
+    finally:
+        store.close()
+
+
+def _kpi(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.reports.kpi import build_report, report_json
+
+    now = dt.datetime.now(dt.UTC)
+    since = parse_day(args.since) if args.since else \
+        dt.datetime.combine(now.date() - dt.timedelta(days=DEFAULT_DAYS), dt.time(), dt.UTC)
+    until = parse_day(args.until, end=True) if args.until else None
+    if until is not None and until <= since:
+        raise UsageError(f"--until {args.until} is before --since {args.since or since.date()}")
+    with _store() as (ws, store):
+        if args.partner is not None:
+            _check_partner(args.partner, ws, store)
+        report = build_report(store, since=since, until=until, partner=args.partner, now=now)
+    if args.html is not None:
+        from edigate.reports.html import write_html
+
+        write_html(report, args.html)
+        print(f"{args.html}: KPI report of {report.total.orders:,} orders", file=out)
+    elif args.json:
+        json.dump(report_json(report), out, indent=2)
+        out.write("\n")
+    else:
+        print_table(report, out)
+    return 0
+
+
+def _check_partner(partner: str, ws: Workspace, store: Store) -> None:
+    configured = {p.stem for p in ws.partners_path.glob("*.yaml")} if ws.partners_path.is_dir() else set()
+    known = configured | store.known_partners()
+    if partner not in known:
+        raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+
+def _rows() -> list[tuple[str, Callable[[Kpis], str]]]:
+    from edigate.reports.kpi import Rate, Stat, format_seconds
+
+    def rate(r: Rate) -> str:
+        return "-" if r.value is None else f"{r.value:.1%} ({r.hits}/{r.total})"
+
+    def stat(s: Stat) -> str:
+        return f"{format_seconds(s.median)} / {format_seconds(s.p95)}"
+
+    return [
+        ("orders received", lambda k: f"{k.orders:,}"),
+        ("order accuracy", lambda k: rate(k.accuracy)),
+        ("exceptions per 1,000 orders", lambda k: "-" if k.exceptions_per_1000 is None else f"{k.exceptions_per_1000:,.1f}"),
+        ("on-time fulfillment", lambda k: rate(k.on_time)),
+        ("OTIF", lambda k: rate(k.otif)),
+        ("received -> 997/999  median / p95", lambda k: stat(k.cycle.to_997)),
+        ("received -> 855      median / p95", lambda k: stat(k.cycle.to_855)),
+        ("received -> shipped  median / p95", lambda k: stat(k.cycle.to_shipped)),
+        ("shipped -> invoiced  median / p95", lambda k: stat(k.cycle.shipped_to_invoiced)),
+        ("855/856/810 sent", lambda k: f"{k.acks.sent:,}"),
+        ("  acceptance by 997/999", lambda k: rate(k.acks.acceptance)),
+        ("  ack turnaround  median / p95", lambda k: stat(k.acks.turnaround)),
+        ("  acks pending / overdue", lambda k: f"{k.acks.pending} / {k.acks.overdue}"),
+        ("files received (duplicates)", lambda k: f"{k.transmissions.received:,} ({k.transmissions.duplicates})"),
+        ("  failed / fixed / resolved", lambda k: f"{k.transmissions.failed} / {k.transmissions.fixed} / "
+                                                  f"{k.transmissions.resolved}"),
+        ("  still failed", lambda k: f"{k.transmissions.still_failed}"),
+    ]
+
+
+def print_table(report: Report, out: TextIO) -> None:
+    """The KPIs as a compact table: one row per KPI, one column per scope."""
+    from edigate.reports.html import period_text
+
+    scopes = [report.total, *report.partners] if len(report.partners) != 1 else [report.partners[0]]
+    rows = _rows()
+    cells = [[fmt(k) for k in scopes] for _, fmt in rows]
+    heads = [k.partner or "all" for k in scopes]
+    label_w = max(len(label) for label, _ in rows)
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
+    print(f"KPIs of the orders received {period_text(report)} (UTC)", file=out)
+    print(" " * label_w + "".join(f"  {h:>{w}}" for h, w in zip(heads, widths)), file=out)
+    for (label, _), row in zip(rows, cells):
+        print(f"{label:{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)), file=out)
+    total = report.total
+    if total.exceptions:
+        print("top exception codes: " + ", ".join(f"{e.code} {e.count}" for e in total.exceptions[:8]), file=out)
+    if total.top_failing:
+        print("top failing elements: " + ", ".join(f"{s.where} {s.count} ({s.code})" for s in total.top_failing[:8]),
+              file=out)
+
+
+def _alerts_check(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.gateway.alerts import run_alert_checks
+
+    with _store() as (ws, store):
+        raised = run_alert_checks(store, ws, dt.datetime.now(dt.UTC))
+    if args.json:
+        json.dump([_alert_json(a) for a in raised], out, indent=2)
+        out.write("\n")
+        return 0
+    for a in raised:
+        print(f"{a.severity.value:7} {a.code:24} {a.partner or '-':12} {a.message}", file=out)
+        for problem in a.delivery_problems:
+            print(f"        not delivered: {problem}", file=out)
+    print(f"{len(raised)} new alert(s)", file=out)
+    return 0
+
+
+def _alert_json(alert: Any) -> dict[str, Any]:
+    return {"code": alert.code, "subject": alert.subject, "severity": alert.severity.value,
+            "partner": alert.partner, "message": alert.message, "transmission_id": alert.transmission_id,
+            "delivery_problems": list(alert.delivery_problems)}

@@ -1,0 +1,324 @@
+"""The `edigate` command.
+
+Exit codes: 0 ok; 1 the input failed validation; 2 usage, configuration or unreadable
+input. Errors go to stderr as one line each, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from edigate import __version__
+from edigate.errors import EdigateError, UsageError
+from edigate.cli.logs import command_logging
+from edigate.config.runtime import tune_collector
+from edigate.x12.summary import FileSummary, TransactionCheck, summarize
+
+if TYPE_CHECKING:
+    from edigate.config.partners import Partner
+    from edigate.config.workspace import Workspace
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edigate", description="EDI X12 gateway: receive 850s over folders, SFTP or AS2; validate, acknowledge, "
+                                    "translate, decide, route; answer with 997/999, 855, 856 and 810.")
+    parser.add_argument("--version", action="version", version=f"edigate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
+    demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
+                      help="where to write the outputs (default: ./edigate-demo)")
+    demo.set_defaults(handler=_demo)
+
+    x12 = commands.add_parser("x12", help="look at X12 files: structure, validation, acks")
+    x12_commands = x12.add_subparsers(dest="x12_command", metavar="ACTION", required=True)
+    parse = x12_commands.add_parser("parse", help="envelopes, sets and segment counts of FILE")
+    parse.add_argument("file", type=Path, metavar="FILE")
+    parse.add_argument("--json", action="store_true", help="print the documented JSON structure")
+    parse.set_defaults(handler=_x12_parse)
+    validate = x12_commands.add_parser(
+        "validate", help="check FILE's envelopes and transaction-set structure; exit 1 when invalid")
+    validate.add_argument("file", type=Path, metavar="FILE")
+    validate.add_argument("--envelope-only", action="store_true", help="check envelopes, not set structure")
+    validate.add_argument("--json", action="store_true", help="print findings as JSON")
+    validate.add_argument("--ack", choices=("997", "999", "ta1"),
+                          help="also write acknowledgments: a 997 or 999 per group (and TA1 where asked), or TA1 only")
+    validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
+    validate.set_defaults(handler=_x12_validate)
+    _config_commands(commands)
+    from edigate.cli import channels as cli_channels, kpi as cli_kpi, orders as cli_orders, transmissions as cli_gateway
+
+    cli_gateway.add_commands(commands)
+    cli_channels.add_commands(commands)
+    cli_orders.add_commands(commands)
+    cli_kpi.add_commands(commands)
+    return parser
+
+
+def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands for analysts: translate, test maps, check partners, print schemas."""
+    translate = commands.add_parser("translate", help="850 FILE -> canonical orders, without side effects")
+    translate.add_argument("file", type=Path, metavar="FILE")
+    translate.add_argument("--partner", required=True, metavar="P", help="partner id (partners/P.yaml)")
+    translate.add_argument("--json", action="store_true", help="print the orders as canonical JSON")
+    translate.set_defaults(handler=_translate)
+
+    maps = commands.add_parser("maps", help="work with YAML maps")
+    maps_commands = maps.add_subparsers(dest="maps_command", metavar="ACTION", required=True)
+    test = maps_commands.add_parser("test", help="run MAP over FILE; with --expect, diff against a JSON file")
+    test.add_argument("map", metavar="MAP", help="map name (maps/MAP.yaml)")
+    test.add_argument("file", type=Path, metavar="FILE")
+    test.add_argument("--expect", type=Path, metavar="JSON", help="expected canonical JSON; exit 1 on difference")
+    test.set_defaults(handler=_maps_test)
+
+    partners = commands.add_parser("partners", help="list partners or check their configuration")
+    partners_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
+    partners_commands.add_parser("list", help="one line per partner").set_defaults(handler=_partners_list)
+    check = partners_commands.add_parser("check", help="load and check partner files and the maps they name")
+    check.add_argument("partner", nargs="?", metavar="P")
+    check.add_argument("--connect", action="store_true",
+                       help="also try each channel: SFTP login and list, folders, AS2 certificates and URL")
+    check.set_defaults(handler=_partners_check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
+    schema.add_argument("document", choices=("order", "poack", "shipment", "invoice"))
+    schema.set_defaults(handler=_schema)
+
+
+def console() -> int:
+    """The ``edigate`` command: `main` in a process of its own, tuned for batch work
+    (`edigate.config.runtime`)."""
+    tune_collector()
+    return main()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        with command_logging():
+            return handler(args, sys.stdout)
+    except EdigateError as exc:
+        for line in str(exc).splitlines() or [exc.code]:
+            print(f"edigate: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("edigate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so in one line; EDIGATE_DEBUG=1 shows the traceback
+        if os.environ.get("EDIGATE_DEBUG"):
+            raise
+        print(f"edigate: internal error: {type(exc).__name__}: {exc} (set EDIGATE_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 2
+
+
+def _x12_parse(args: argparse.Namespace, out: TextIO) -> int:
+    summary = summarize(args.file)
+    if args.json:
+        _dump(summary.to_json(), out)
+    else:
+        print_summary(summary, out)
+    return 0 if summary.valid else 1
+
+
+def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.x12.validate import Validator
+
+    check = None if args.envelope_only else Validator()
+    summary = summarize(args.file, check=check)
+    if args.ack in ("997", "999"):
+        _refuse_acking_acks(summary, args.ack)
+    if args.ack:
+        _write_acks(args, out, check)
+    if args.json:
+        _dump({"file": summary.file, "valid": summary.valid,
+               "findings": [f.to_json() for f in summary.findings]}, out)
+    else:
+        for finding in summary.findings:
+            _say(out, str(finding))
+        verdict = "valid" if summary.valid else "invalid"
+        errors = sum(f.is_error for f in summary.findings)
+        _say(out, f"{summary.file}: {verdict}: {summary.set_count} transaction sets, {errors} errors")
+    return 0 if summary.valid else 1
+
+
+def _refuse_acking_acks(summary: FileSummary, kind: str) -> None:
+    """Functional acks are never acknowledged: a file of nothing but acks gets no 997/999."""
+    ids = {g.header.functional_id for i in summary.interchanges for g in i.groups if g.header is not None}
+    if ids <= {"FA"}:
+        what = "functional acknowledgments (997/999)" if ids else "no functional group"
+        raise UsageError(f"{summary.file}: holds {what}, which no {kind} answers; "
+                         "use --ack ta1 to acknowledge the interchange")
+
+
+def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:
+    from edigate.x12.respond import AckRequest, answer_file
+    from edigate.x12.writer import Counter
+
+    request = AckRequest("none", "always") if args.ack == "ta1" else AckRequest(args.ack, "requested")
+    data = b"".join(a.data for a in answer_file(args.file, Counter(), request=request, check=check))
+    if args.out is None:
+        out.write(data.decode("utf-8"))
+        return
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write: {exc.strerror}") from exc
+
+
+def print_summary(summary: FileSummary, out: TextIO) -> None:
+    """The structure of a file as an indented outline, then its findings."""
+    verdict = "valid" if summary.valid else "INVALID"
+    _say(out, f"{summary.file}: {len(summary.interchanges)} interchange(s), {summary.set_count} "
+              f"transaction set(s), {summary.segment_count} segments: {verdict}")
+    for isa in summary.interchanges:
+        h = isa.header
+        d = h.delimiters
+        _say(out, f"  ISA {h.control_number}  {h.sender} -> {h.receiver}  {h.date} {h.time}  version "
+                  f"{h.version}  usage {h.usage}  delimiters {d.element!r} {d.component!r} {d.segment!r} "
+                  f"repetition {d.repetition!r}")
+        for group in isa.groups:
+            g = group.header
+            if g is not None:
+                _say(out, f"    GS {g.functional_id} {g.control_number}  {g.sender} -> {g.receiver}  "
+                          f"{g.version}  {len(group.sets)} set(s)")
+            for s in group.sets:
+                mark = "" if s.accepted else "  (errors)"
+                _say(out, f"      ST {s.set_id} {s.control_number}  {s.segment_count} segments{mark}")
+    for note in summary.notes:
+        _say(out, f"  note: byte {note.offset}: {note.message}")
+    for finding in summary.findings:
+        _say(out, f"  {finding}")
+
+
+def _say(out: TextIO, text: str) -> None:
+    """One line of output whose file name and partner IDs may hold any byte: control
+    characters are escaped (``\\n``, ``\\x1b``) so the line stays one line."""
+    from edigate.transport.names import shown
+
+    print(shown(text, backslashes=False), file=out)
+
+
+def _workspace() -> Workspace:
+    from edigate.cli.transmissions import current_workspace
+
+    ws: Workspace = current_workspace()
+    return ws
+
+
+def _translate(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.mapping.translate import translate_command
+
+    ws = _workspace()
+    code, text = translate_command(str(args.file), args.partner, as_json=args.json,
+                                   maps_dir=str(ws.maps_path), partners_dir=str(ws.partners_path))
+    return _emit(code, text, out)
+
+
+def _maps_test(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.mapping.translate import maps_test
+
+    code, text = maps_test(args.map, str(args.file), expect=str(args.expect) if args.expect else None,
+                           maps_dir=str(_workspace().maps_path))
+    return _emit(code, text, out)
+
+
+def _emit(code: int, text: str, out: TextIO) -> int:
+    """Print a command's text: to stdout on success or a data failure, as one error line on 2."""
+    if code == 2:
+        raise UsageError(text)
+    print(text, file=out)
+    return code
+
+
+def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.config.partners import load_partners
+
+    for pid, p in sorted(load_partners(_workspace().partners_path).items()):
+        theirs = p.identity.theirs
+        print(f"{pid:12} {p.name:32} {theirs.isa_qualifier}:{theirs.isa_id:15} {p.version:10} usage {p.usage}  "
+              f"in {', '.join(sorted(p.documents.inbound)) or '-'}  out {', '.join(sorted(p.documents.outbound)) or '-'}",
+              file=out)
+    return 0
+
+
+def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Every problem of the chosen partners (their files, rules, data files, maps against
+    the spec, expressions), one ``file:line: path: message`` a line; exit 2 when any."""
+    from edigate.errors import ConfigError
+    from edigate.config.partners import read_partners
+    from edigate.config.prepared import PreparedPartners
+
+    ws = _workspace()
+    partners, problems = read_partners(ws.partners_path)
+    known = set(partners) | {Path(p.file).stem for p in problems}
+    if args.partner is not None and args.partner not in known:
+        raise UsageError(f"no partner {args.partner!r}; known: {', '.join(sorted(partners))}")
+    chosen = [partners[k] for k in sorted(partners) if args.partner in (None, k)]
+    if args.partner is not None:
+        problems = [p for p in problems if Path(p.file).stem == args.partner]
+    prepared = PreparedPartners(ws, partners)
+    problems += [p for partner in chosen for p in prepared[partner.id].problems]
+    if problems:
+        raise ConfigError(problems)
+    as2_keys_check(ws, chosen)
+    for partner in chosen:
+        print(f"{partner.id}: ok", file=out)
+    if args.connect:
+        from edigate.cli.channels import check_connections
+        from edigate.cli.transmissions import open_store
+
+        with open_store(ws) as store:
+            return check_connections(ws, chosen, out, store)
+    return 0
+
+
+def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
+    """Our AS2 key and certificate, and the AS2 partners' certificates, load and match."""
+    from edigate.transport.as2.keys import check_keys
+    from edigate.transport.as2.model import As2Partner, OurKeys
+
+    channels = [c for p in chosen for c in (p.channels.inbound, p.channels.outbound)
+                if c is not None and c.type == "as2"]
+    if not channels or ws.as2 is None or ws.as2.private_key is None:
+        return
+    keys = OurKeys.from_listener(ws.as2, root=ws.root)
+    check_keys(keys, [As2Partner.from_channel(c, root=ws.root, default_our_id=keys.as2_id)
+                      for c in channels])
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.model import json_schema
+
+    _dump(json_schema(args.document), out)
+    return 0
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.demo import run_demo
+
+    return run_demo(out, args.out)
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(console())

@@ -1,0 +1,340 @@
+"""The order desk's commands: the exception queue, stock, shipments, invoices and overdue acks.
+
+They open the workspace's store and archive as the gateway commands do (``edigate.yaml``
+in the current directory, or the defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from edigate.errors import UsageError
+
+if TYPE_CHECKING:
+    from edigate.store.archive import Archive
+    from edigate.desk import OrderChain
+    from edigate.config.partners import Partner
+    from edigate.store import As2Message, Document, Outbound, Store
+    from edigate.config.workspace import Workspace
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    orders = commands.add_parser("orders", help="orders: list, show, and work the exception queue")
+    actions = orders.add_subparsers(dest="orders_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="current orders, oldest first")
+    listing.add_argument("--held", action="store_true", help="only orders waiting in the exception queue")
+    listing.add_argument("--partner", metavar="P")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+    show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks, and the "
+                                           "orders that cancel, change or replace it")
+    show.add_argument("ref", metavar="ID|PO")
+    show.add_argument("--partner", metavar="P")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_show)
+    release = actions.add_parser("release", help="accept a held order; route it and send the 855")
+    release.add_argument("id", type=int, metavar="ID")
+    release.set_defaults(handler=_release)
+    reject = actions.add_parser("reject", help="reject a held order with an RD 855")
+    reject.add_argument("id", type=int, metavar="ID")
+    reject.add_argument("--reason", required=True, metavar="TEXT")
+    reject.set_defaults(handler=_reject)
+    override = actions.add_parser("override", help="set a line's price in a held order; rules checked again")
+    override.add_argument("id", type=int, metavar="ID")
+    override.add_argument("--line", required=True, metavar="N")
+    override.add_argument("--price", required=True, metavar="X")
+    override.set_defaults(handler=_override)
+
+    ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
+                                            "where the partner bills so")
+    ship.add_argument("file", type=Path, metavar="FILE")
+    ship.add_argument("--partner", required=True, metavar="P")
+    ship.set_defaults(handler=_ship)
+    invoice = commands.add_parser("invoice", help="810 for what shipped of PO and is not invoiced yet")
+    invoice.add_argument("po", metavar="PO")
+    invoice.add_argument("--partner", required=True, metavar="P")
+    invoice.set_defaults(handler=_invoice)
+
+    stock = commands.add_parser("inventory", help="available to promise: stock levels and what orders took")
+    stock_actions = stock.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
+    levels = stock_actions.add_parser("show", help="on hand, allocated and available per SKU and warehouse")
+    levels.add_argument("--sku", metavar="SKU")
+    levels.add_argument("--json", action="store_true")
+    levels.set_defaults(handler=_inventory)
+    load = stock_actions.add_parser("load", help="load an inventory feed (sku, warehouse, on_hand, available_date)")
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.set_defaults(handler=_load_inventory)
+
+    acks = commands.add_parser("acks", help="functional acks of what we sent")
+    ack_actions = acks.add_subparsers(dest="acks_command", metavar="ACTION", required=True)
+    late = ack_actions.add_parser("overdue", help="outbound documents without an ack past their window")
+    late.add_argument("--json", action="store_true")
+    late.set_defaults(handler=_overdue)
+
+
+@dataclass(frozen=True, slots=True)
+class _Desk:
+    workspace: Workspace
+    store: Store
+    archive: Archive
+    partners: dict[str, Partner]
+
+    def partner(self, pid: str) -> Partner:
+        if pid not in self.partners:
+            raise UsageError(f"no partner {pid!r}; known: {', '.join(sorted(self.partners))}")
+        return self.partners[pid]
+
+
+@contextmanager
+def _desk() -> Iterator[_Desk]:
+    from edigate.store.archive import Archive
+    from edigate.config.partners import load_partners
+    from edigate.store import Store
+    from edigate.config.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    store = Store.open(ws.store, password=ws.store_secret())
+    try:
+        yield _Desk(ws, store, Archive(ws.archive_path), dict(load_partners(ws.partners_path)))
+    finally:
+        store.close()
+
+
+def _actor() -> str:
+    return os.environ.get("EDIGATE_ACTOR") or os.environ.get("USER") or "cli"
+
+
+def _list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import held_orders
+    from edigate.store import DocumentKind
+
+    with _desk() as desk:
+        docs = held_orders(desk.store, args.partner) if args.held else \
+            desk.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True)
+    if args.json:
+        _dump([_doc_json(d) for d in docs], out)
+        return 0
+    print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'TX':>6}  PO:PURPOSE", file=out)
+    for d in docs:
+        print(f"{d.id:6}  {d.created_at:%Y-%m-%d %H:%M:%S}  {d.partner:10} {d.status.value:10} "
+              f"{d.transmission_id or '':>6}  {d.key}", file=out)
+    return 0
+
+
+def _show(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.stages import receipts
+    from edigate.desk import find_order, order_chain
+
+    with _desk() as desk:
+        doc = find_order(desk.store, args.ref, args.partner)
+        chain = order_chain(desk.store, doc.partner, doc.key.rsplit(":", 1)[0])
+        errors = desk.store.errors(chain.transmission.id) if chain.transmission else []
+        mdns = receipts.by_output(desk.store, chain.outbounds)
+    if args.json:
+        _dump(_chain_json(chain, mdns), out)
+        return 0
+    _print_chain(chain, out, mdns)
+    for e in errors:
+        if e.stage == "rules" and e.po_number in (None, chain.po_number):  # not the file's other orders'
+            line = f" line {e.line_number}" + (f" ({e.sku})" if e.sku else "") if e.line_number else ""
+            print(f"  finding{line} {e.code}: {e.message}", file=out)
+    return 0
+
+
+def _print_chain(chain: OrderChain, out: TextIO, mdns: Mapping[int, As2Message] | None = None) -> None:
+    from edigate.stages import receipts
+    from edigate.desk.stored import purpose_of
+    from edigate.transport.names import shown
+
+    d, t = chain.order, chain.transmission
+    print(f"order {d.id}: PO {chain.po_number} from {d.partner}: {d.status.value}", file=out)
+    if t is not None:
+        print(f"  850 in transmission {t.id} ({shown(t.file_name)}, ISA13 {shown(t.isa13 or '-')}): "
+              f"{t.status.value}", file=out)
+    if len(chain.versions) > 1:
+        for v in chain.versions:
+            print(f"  order {v.id} ({purpose_of(v)}): {v.status.value}{_links(chain, v)}", file=out)
+    for o in chain.outbounds:
+        due = f", due {o.ack_due_at:%Y-%m-%d %H:%M}" if o.ack_status.value == "pending" and o.ack_due_at else ""
+        result = f": {o.ack_result}" if o.ack_result else ""
+        print(f"  {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02} {'sent' if o.sent_at else 'queued'}; "
+              f"ack {o.ack_status.value}{due}{result}{receipts.receipt_text((mdns or {}).get(o.id))}", file=out)
+    for e in chain.events:
+        print(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.actor} {e.action.value} {e.target}: {e.note}", file=out)
+
+
+def _links(chain: OrderChain, doc: Document) -> str:
+    """How ``doc`` stands to the other orders of its PO: what it amends, what amended it."""
+    from edigate.desk.stored import purpose_of
+
+    later = chain.amended_by(doc)
+    words = [f"{purpose_of(later)} order {later.id} retired it"] if later else []
+    if doc.amends is not None:
+        words.append(f"amends order {doc.amends}")
+    if doc.superseded_by is not None:
+        words.append(f"corrected as order {doc.superseded_by}")
+    return f" ({'; '.join(words)})" if words else ""
+
+
+def _release(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import find_order, release
+
+    with _desk() as desk:
+        doc = find_order(desk.store, str(args.id))
+        done = release(desk.store, desk.archive, desk.workspace, desk.partner(doc.partner), args.id, actor=_actor())
+    sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
+    print(f"order {done.document.id}: accepted; {sent}; routed to "
+          f"{', '.join(d.destination for d in done.deliveries) or 'no destination'}", file=out)
+    for problem in done.problems:
+        print(f"  not delivered or sent: {problem}", file=out)
+    return 1 if done.problems else 0
+
+
+def _reject(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import find_order, reject
+
+    with _desk() as desk:
+        doc = find_order(desk.store, str(args.id))
+        done = reject(desk.store, desk.archive, desk.workspace, desk.partner(doc.partner), args.id,
+                      reason=args.reason, actor=_actor())
+    sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
+    print(f"order {done.document.id}: rejected; {sent}", file=out)
+    for problem in done.problems:
+        print(f"  not sent: {problem}", file=out)
+    return 1 if done.problems else 0
+
+
+def _override(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import find_order, override
+
+    try:
+        price = Decimal(args.price)
+    except InvalidOperation as exc:
+        raise UsageError(f"--price {args.price!r} is not a number") from exc
+    with _desk() as desk:
+        doc = find_order(desk.store, str(args.id))
+        done = override(desk.store, desk.workspace, desk.partner(doc.partner), args.id, line=args.line, price=price,
+                        actor=_actor())
+    print(f"order {doc.id} line {args.line}: price {price}; now order {done.document.id}, still held", file=out)
+    for f in done.findings:
+        print(f"  {f}", file=out)
+    if not done.findings:
+        print(f"  no findings remain: edigate orders release {done.document.id}", file=out)
+    return 0
+
+
+def _ship(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import ship
+
+    with _desk() as desk:
+        done = ship(desk.store, desk.archive, desk.workspace, desk.partner(args.partner), args.file)
+    s = done.shipment
+    print(f"shipment {s.shipment_id}: {len(s.orders)} order(s)", file=out)
+    for o in (*done.asn[:1], *done.invoices):
+        print(f"  {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
+    for problem in done.problems:
+        print(f"  not sent: {problem}", file=out)
+    return 1 if done.problems else 0
+
+
+def _invoice(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import invoice
+
+    with _desk() as desk:
+        done = invoice(desk.store, desk.archive, desk.workspace, desk.partner(args.partner), args.po)
+    for o in done:
+        print(f"810 ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
+    return 0
+
+
+def _inventory(args: argparse.Namespace, out: TextIO) -> int:
+    with _desk() as desk:
+        levels = desk.store.inventory(sku=args.sku)
+    if args.json:
+        _dump([{"sku": v.sku, "warehouse": v.warehouse, "on_hand": str(v.on_hand), "allocated": str(v.allocated),
+                "available": str(v.available),
+                "available_date": v.available_date.isoformat() if v.available_date else None} for v in levels], out)
+        return 0
+    print(f"{'SKU':16} {'WAREHOUSE':10} {'ON HAND':>10} {'ALLOCATED':>10} {'AVAILABLE':>10}  MORE ON", file=out)
+    for v in levels:
+        print(f"{v.sku:16} {v.warehouse or '-':10} {v.on_hand:>10} {v.allocated:>10} {v.available:>10}  "
+              f"{v.available_date or ''}", file=out)
+    return 0
+
+
+def _load_inventory(args: argparse.Namespace, out: TextIO) -> int:
+    import hashlib
+
+    from edigate.orders.inventory import read_feed
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
+    levels = read_feed(args.file, data)
+    with _desk() as desk:
+        loaded = desk.store.load_inventory(levels, source=str(args.file), sha256=hashlib.sha256(data).hexdigest())
+    print(f"{args.file}: {len(levels)} SKU level(s) " + ("loaded" if loaded else "unchanged since the last load"),
+          file=out)
+    return 0
+
+
+def _overdue(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.desk import overdue
+
+    with _desk() as desk:
+        late = overdue(desk.store)
+    if args.json:
+        _dump([_outbound_json(o) for o in late], out)
+        return 0
+    print(f"{'DUE (UTC)':16}  {'PARTNER':10} {'SET':4} {'ISA13':9} {'GS06':9} {'ST02':9} KEY", file=out)
+    for o in late:
+        due = f"{o.ack_due_at:%Y-%m-%d %H:%M}" if o.ack_due_at else ""
+        print(f"{due:16}  {o.partner:10} {o.set_id:4} {o.isa13:9} {o.gs06:9} {o.st02:9} {o.key}", file=out)
+    return 0
+
+
+def _doc_json(d: Document, chain: OrderChain | None = None) -> dict[str, Any]:
+    later = chain.amended_by(d) if chain is not None else None
+    return {"id": d.id, "partner": d.partner, "key": d.key, "po_number": d.key.rsplit(":", 1)[0],
+            "status": d.status.value, "transmission_id": d.transmission_id, "created_at": d.created_at.isoformat(),
+            "superseded_by": d.superseded_by, "amends": d.amends,
+            **({"amended_by": later.id if later else None} if chain is not None else {})}
+
+
+def _outbound_json(o: Outbound) -> dict[str, Any]:
+    return {"id": o.id, "partner": o.partner, "set_id": o.set_id, "key": o.key, "isa13": o.isa13, "gs06": o.gs06,
+            "st02": o.st02, "document_id": o.document_id, "transmission_id": o.transmission_id,
+            "sent_at": o.sent_at.isoformat() if o.sent_at else None,
+            "ack_due_at": o.ack_due_at.isoformat() if o.ack_due_at else None, "ack_status": o.ack_status.value,
+            "ack_result": o.ack_result, "ack_transmission_id": o.ack_transmission_id}
+
+
+def _chain_json(chain: OrderChain, mdns: Mapping[int, As2Message] | None = None) -> dict[str, Any]:
+    from edigate.stages import receipts
+
+    t = chain.transmission
+    return {"order": {**_doc_json(chain.order, chain), "body": json.loads(chain.order.body),
+                      "decided": json.loads(chain.order.decided) if chain.order.decided else None},
+            "versions": [_doc_json(d, chain) for d in chain.versions],
+            "transmission": None if t is None else {"id": t.id, "file_name": t.file_name, "isa13": t.isa13,
+                                                    "status": t.status.value},
+            "outbounds": [{**_outbound_json(o), "receipt": receipts.receipt_json((mdns or {}).get(o.id))}
+                          for o in chain.outbounds],
+            "audit": [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action.value, "target": e.target,
+                       "note": e.note} for e in chain.events]}
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,450 @@
+"""The specialists' commands: ingest files, and list, show, reprocess or resolve transmissions.
+
+They open the workspace's store (``edigate.yaml``: ``store``, ``archive_dir``; SQLite file
+``edigate.db`` in the current directory by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from edigate.errors import UsageError
+
+__all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ingest = commands.add_parser("ingest", help="run files through the pipeline as if received; the partner is "
+                                                "the one the envelope names")
+    ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    ingest.add_argument("--partner", metavar="P", help="the partner the files must be from (else a mismatch)")
+    ingest.set_defaults(handler=_ingest)
+
+    run = commands.add_parser(
+        "run", help="the gateway: poll channels on schedule, serve AS2, process, send; "
+                    "SIGTERM or Ctrl-C stops it after the file in hand")
+    run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
+    run.add_argument("--workers", type=_positive, default=1, metavar="N",
+                     help="with --once: processes that claim and process transmissions side by side (default 1)")
+    run.set_defaults(handler=_run)
+
+    tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
+    actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="newest first")
+    listing.add_argument("--status", metavar="S")
+    listing.add_argument("--partner", metavar="P")
+    listing.add_argument("--since", metavar="D", help="YYYY-MM-DD")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_tx_list)
+    for name, handler, text in (("show", _tx_show, "envelope, stage timeline, error log, outputs"),
+                                ("errors", _tx_errors, "the error log with positions and hints")):
+        cmd = actions.add_parser(name, help=text)
+        cmd.add_argument("id", type=int, metavar="ID")
+        cmd.add_argument("--json", action="store_true")
+        cmd.set_defaults(handler=handler)
+    again = actions.add_parser("reprocess", help="run again from the archived bytes (after a fix)")
+    again.add_argument("id", type=int, metavar="ID")
+    again.set_defaults(handler=_tx_reprocess)
+    resend = actions.add_parser("resend", help="send the outputs (997/999/TA1, 855) again; the partner lost them")
+    resend.add_argument("id", type=int, metavar="ID")
+    resend.add_argument("--set", dest="set_id", metavar="SET", help="only this set, e.g. 855 or 997")
+    resend.set_defaults(handler=_tx_resend)
+    resolve = actions.add_parser("resolve", help="close a held or failed transmission by hand")
+    resolve.add_argument("id", type=int, metavar="ID")
+    resolve.add_argument("--note", required=True, metavar="TEXT")
+    resolve.set_defaults(handler=_tx_resolve)
+
+
+    archive = commands.add_parser("archive", help="the archive of raw files: retention")
+    archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
+    sweep = archive_actions.add_parser(
+        "sweep", help="delete archived files older than retention_days, except those still needed "
+                      "(open transmissions, outputs waiting for their ack), and event log entries older "
+                      "than events_retention_days (alerts and each channel's latest entries stay)")
+    sweep.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
+    sweep.set_defaults(handler=_archive_sweep)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+@contextmanager
+def _gateway() -> Iterator[Any]:
+    pipeline = _open_pipeline()
+    _use_logging(pipeline.workspace)
+    try:
+        yield pipeline
+    finally:
+        pipeline.channel_options.pool.close()
+        pipeline.store.close()
+
+
+def _open_pipeline() -> Any:
+    """The workspace's pipeline on its own store connection (each worker process opens one)."""
+    import dataclasses
+
+    from edigate.store.archive import Archive
+    from edigate.config.partners import load_partners
+    from edigate.stages.pipeline import Pipeline
+    from edigate.store import Store
+    from edigate.config.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    store = Store.open(ws.store, password=ws.store_secret())
+    try:
+        pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
+    except BaseException:
+        store.close()
+        raise
+    from edigate.transport import ChannelPool
+
+    # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
+    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool(),
+                                                   settle_seconds=None)  # each channel's own
+    return pipeline
+
+
+def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
+    """The workspace of the current directory and its partners (only ``partner`` if given)."""
+    from edigate.config.partners import load_partners
+
+    ws = current_workspace()
+    partners = load_partners(ws.partners_path)
+    if partner is not None and partner not in partners:
+        raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
+    return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+def current_workspace() -> Any:
+    """The workspace of the current directory, its log settings applied."""
+    from edigate.config.workspace import default_workspace
+
+    ws = default_workspace(Path.cwd())
+    _use_logging(ws)
+    return ws
+
+
+def _use_logging(ws: Any) -> None:
+    from edigate.cli.logs import use_workspace_logging
+
+    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
+
+
+@contextmanager
+def open_store(ws: Any) -> Iterator[Any]:
+    """The workspace's store, closed when the block ends."""
+    from edigate.store import Store
+
+    store = Store.open(ws.store, password=ws.store_secret())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _ingest(args: argparse.Namespace, out: TextIO) -> int:
+    """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
+    from edigate.transport.names import shown  # a partner's file name, one field of one line
+
+    worst = 0
+    with _gateway() as gw:
+        for path in args.files:
+            tx = gw.ingest(path, args.partner)
+            print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {shown(path.name)}", file=out)
+            for line in _why(gw.store, tx):
+                print(f"        {line}", file=out)
+            worst = max(worst, _exit_code(gw.store, tx))
+            _tell_undelivered(_unsent(gw, tx), "warning", "it stays queued: edigate run --once sends it")
+    return worst
+
+
+def _unsent(gw: Any, tx: Any) -> list[Any]:
+    """The transmission's outputs its partner's outbound channel has not taken yet (none
+    when the partner has no outbound channel: nothing is sent for it)."""
+    partner = gw.partners.get(tx.partner)
+    if partner is None or partner.channels.outbound is None:
+        return []
+    return [o for o in gw.store.outbounds(tx.id) if o.sent_at is None]
+
+
+def _exit_code(store: Any, tx: Any) -> int:
+    """2 when the transmission failed on our configuration (said on stderr too); 1 when it
+    failed, is held or had a set rejected; else 0."""
+    codes = store.error_codes(tx.id)
+    if tx.status.value == "failed" and any(code == "config" for _, code in codes):
+        for e in store.errors(tx.id):
+            if e.code == "config":
+                print(f"edigate: error: transmission {tx.id}: {e.message}", file=sys.stderr)
+        return 2
+    return 1 if tx.status.value in ("failed", "held") or (tx.status.value == "done" and codes) else 0
+
+
+def _why(store: Any, tx: Any) -> list[str]:
+    """What a specialist reads first: a duplicate's original, or a failure's first errors."""
+    from edigate.stages.resends import explain_duplicate
+
+    if tx.status.value == "duplicate" and tx.parent_id is not None:
+        said = explain_duplicate(store, tx.parent_id)
+        return [f"duplicate of {said.text}; {said.advice}"]
+    if tx.status.value != "failed":
+        return []
+    from edigate.transport.names import shown  # messages may carry a partner's bytes
+
+    errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
+    more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
+    return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.once:
+        if args.workers != 1:
+            raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
+        return _serve(out)
+    import sys
+
+    from edigate.gateway.scheduler import Gateway
+
+    with _gateway() as gw:
+        gateway = Gateway(gw)
+        try:
+            problems = gateway.poll_all()  # each failure logged on stderr, one line
+            processed, failures = _work(gw, args.workers)
+            undelivered = gateway.deliver(gw.store.unsent_outbounds())  # earlier runs' too, whatever their age
+        finally:
+            gateway.stop()
+    for failure in failures:
+        print(f"edigate: error: {failure}", file=sys.stderr)
+    _tell_undelivered(undelivered, "error", "it stays queued for the next run")
+    print_transmissions(processed, out)
+    failed = any(t.status.value == "failed" for t in processed)
+    return 2 if problems or failures or undelivered else 1 if failed else 0
+
+
+def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
+    """One stderr line per output the partner's channel did not take, naming it."""
+    import sys
+
+    from edigate.stages.dispatch import output_name
+
+    for o in outputs:
+        print(f"edigate: {severity}: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
+              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); {advice}",
+              file=sys.stderr)
+
+
+def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
+    """Process what waits, in this process or in ``workers`` processes; the transmissions
+    processed, and the workers that failed."""
+    if workers == 1:
+        return gw.work(), ()
+    from edigate.stages.pipeline import run_workers
+
+    gw.store.close()  # the workers open their own connections
+    done = run_workers(_open_pipeline, workers)
+    return [gw.store.transmission(i) for i in done.processed], done.failures
+
+
+def _serve(out: TextIO) -> int:
+    """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped."""
+    import signal
+    import threading
+
+    from edigate.gateway.scheduler import Gateway
+
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with _gateway() as pipeline:
+            gateway = Gateway(pipeline)
+            try:
+                gateway.start()
+                listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
+                print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
+                      file=out, flush=True)
+                while not stop.wait(0.5):
+                    pass
+                print("edigate run: stopping after the work in hand", file=out, flush=True)
+            finally:
+                gateway.stop()
+    finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
+    print("edigate run: stopped", file=out, flush=True)
+    return 0
+
+
+def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.store import Status
+
+    try:
+        status = Status(args.status) if args.status else None
+        since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"bad filter: {exc}") from exc
+    with _gateway() as gw:
+        rows = gw.store.transmissions(status=status, partner=args.partner, since=since)
+    if args.json:
+        _dump([_tx_json(t) for t in rows], out)
+        return 0
+    print_transmissions(rows, out)
+    return 0
+
+
+def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
+    """The transmission table, newest first, as `tx list` prints it; what came from a partner
+    (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
+    from edigate.transport.names import shown
+
+    print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
+    for t in rows:
+        print(f"{t.id:6}  {t.received_at:%Y-%m-%d %H:%M:%S}  {t.partner:10} {t.status.value:10} "
+              f"{t.stage or '':9} {shown(t.isa13 or ''):9}  {shown(t.file_name)}", file=out)
+
+
+def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.stages import receipts
+
+    with _gateway() as gw:
+        t = gw.store.transmission(args.id)
+        stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
+        documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
+        duplicate = _duplicate_json(gw.store, t)
+        mdns = receipts.by_output(gw.store, outbounds)
+    if args.json:
+        _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
+               "errors": [_plain(e) for e in errors],
+               "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
+                             for d in documents],
+               "outputs": [{**_plain(o), "receipt": receipts.receipt_json(mdns.get(o.id))}
+                           for o in outbounds]}, out)
+        return 0
+    print(f"transmission {t.id}: {t.status.value} (stage {t.stage or '-'}), partner {t.partner}, "
+          f"channel {t.channel}, file {t.file_name!r}, {t.size} bytes, sha256 {t.sha256[:16]}...", file=out)
+    if duplicate is not None:
+        print(f"  duplicate of {duplicate['text']}; {duplicate['advice']}", file=out)
+    print(f"  ISA13 {t.isa13 or '-'}  usage {t.usage or '-'}  sets "
+          f"{', '.join(f'{s.set_id} {s.st02}' for s in t.sets if s.set_id) or '-'}", file=out)
+    for s in stages:
+        took = f"{s.duration_ms} ms" if s.duration_ms is not None else "running"
+        print(f"  stage {s.stage:9} {s.outcome.value:8} {took}", file=out)
+    for d in documents:
+        print(f"  {d.kind.value} {d.key}: {d.status.value}", file=out)
+    for o in outbounds:
+        print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}"
+              f"{receipts.receipt_text(mdns.get(o.id))}", file=out)
+    print(f"  {len(errors)} error log entries (edigate tx errors {t.id})", file=out)
+    return 0
+
+
+def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        errors = gw.store.errors(gw.store.transmission(args.id).id)
+    if args.json:
+        _dump([_plain(e) for e in errors], out)
+        return 0
+    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+
+    for e in errors:
+        item = f"SKU {e.sku}" if e.sku else f"item {e.buyer_item}" if e.buyer_item else ""
+        if e.sku and e.buyer_item:
+            item += f" (buyer item {e.buyer_item})"
+        where = " ".join(x for x in (f"PO {e.po_number}" if e.po_number else "", f"ST02 {e.st02}" if e.st02 else "",
+                                     f"line {e.line_number}" if e.line_number else "", item,
+                                     f"{e.segment_id}" if e.segment_id else "",
+                                     f"@{e.segment_position}" if e.segment_position else "",
+                                     f"element {e.element_position}" if e.element_position else "") if x)
+        value = f" value {e.value!r}" if e.value else ""
+        hint = f"; {e.hint}" if e.hint else ""
+        where = f"{shown(where)}: " if where else ""
+        print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}"
+              f"{shown(e.message, backslashes=False)}{value}{hint}", file=out)
+    return 0
+
+
+def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
+        claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
+        done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
+        print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
+        for line in _why(gw.store, done):
+            print(f"        {line}", file=out)
+        return _exit_code(gw.store, done)
+
+
+def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        sent = gw.resend(args.id, actor="cli", set_id=args.set_id)
+    for o in sent:
+        print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
+    return 0
+
+
+def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        days, event_days = gw.workspace.retention_days, gw.workspace.events_retention_days
+        removed = gw.archive.sweep(days, gw.store.pinned_hashes(), dry_run=args.dry_run)
+        pruned = gw.store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=event_days),
+                                       dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {gw.archive.root}", file=out)
+    print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
+    return 0
+
+
+def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:
+    with _gateway() as gw:
+        t = gw.store.resolve(args.id, actor="cli", note=args.note)
+    print(f"transmission {t.id}: {t.status.value}", file=out)
+    return 0
+
+
+def _duplicate_json(store: Any, t: Any) -> dict[str, Any] | None:
+    """For a duplicate: the transmission it repeats, that one's status now, what to do."""
+    if t.status.value != "duplicate" or t.parent_id is None:
+        return None
+    from edigate.stages.resends import explain_duplicate
+
+    said = explain_duplicate(store, t.parent_id)
+    return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}
+
+
+def _tx_json(t: Any) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(t)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """A store record as JSON-ready data."""
+    import dataclasses
+    from enum import Enum
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")

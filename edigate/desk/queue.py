@@ -1,0 +1,194 @@
+"""The exception queue: held orders released, rejected or corrected by a specialist.
+
+Releasing an order continues what the pipeline stopped: it takes the order's stock (a line
+the stock cannot fill is answered IB or IQ, per the partner's ``rules.atp``), routes it and
+sends the 855. Rejecting gives back any stock the order held. Every action is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from edigate.store.archive import Archive
+from edigate.orders.decision import as_decided, po_ack
+from edigate.errors import UsageError
+from edigate.config.flow import Flow
+from edigate.orders.inventory import Inventory
+from edigate.model import Order, Purpose, dumps, loads, to_json
+from edigate.desk.outputs import ALL_CHANNELS, deliver, send, send_855
+from edigate.desk.stored import find_order, order_of, po_of, target_of
+from edigate.config.partners import Partner
+from edigate.orders.purposes import Amendments, cancel_destinations, is_cancel, settle
+from edigate.orders.routing import Delivery, Router
+from edigate.orders.rules import RuleFinding, check_order
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
+from edigate.orders.warehouse import ShippingOrders
+from edigate.config.workspace import Workspace
+
+__all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
+
+_BLOCKING = frozenset({"rule.purpose.shipped", "rule.purpose.retired"})
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    document: Document
+    po_ack: Outbound | None
+    deliveries: tuple[Delivery, ...]
+    problems: tuple[str, ...] = ()
+    """What could not be delivered or sent (also in the transmission's error log); sends are retried."""
+    findings: tuple[RuleFinding, ...] = ()
+    """Lines the stock could not fill, answered IB or IQ in the 855."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    document: Document
+    po_ack: Outbound | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Overridden:
+    """The new version of a held order, and the rule findings it still has."""
+
+    document: Document
+    findings: tuple[RuleFinding, ...]
+
+
+def release(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, actor: str,
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
+    """Accept a held order as it stands and continue the pipeline: its purpose applied to the
+    earlier order, stock, routing (the order as decided), the 855."""
+    doc = _held(store, order_id)
+    stock = Inventory(store, workspace.root)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today, stock=stock)
+    order = order_of(doc)
+    _amend(store, order, doc)
+    short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
+    original, changes = _changes_since_received(store, doc)
+    ack = po_ack(original, [*changes, *short], today=flow.today)
+    export = as_decided(order, ack)
+    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
+                                    decided=None if export is order else dumps(export))
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
+                transmission_id=doc.transmission_id)
+    deliveries = _route(store, archive, workspace, partner, doc, export)
+    problems = deliver(store, workspace, partner, doc, deliveries)
+    sent = send_855(store, archive, flow, doc, ack)
+    settle(store, doc.transmission_id)
+    problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
+    return Released(doc, sent, deliveries, problems, tuple(short))
+
+
+def _amend(store: Store, order: Order, doc: Document) -> None:
+    """A released cancel, change or replace retires the earlier order, unless that order
+    shipped or was retired already: then releasing it would hide the problem."""
+    amendments = Amendments(store)
+    amendment = amendments.check(order, doc.id, doc.partner)
+    blocking = [f for f in amendment.findings if f.code in _BLOCKING]
+    if blocking:
+        raise UsageError(f"order {doc.id} cannot be released: {blocking[0].message}; {blocking[0].hint}",
+                         code="orders.amend")
+    amendments.apply(amendment, order)
+
+
+def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partner, doc: Document,
+           export: Order) -> tuple[Delivery, ...]:
+    """The deliveries of a released order: as decided; a cancel only where the earlier order went."""
+    if is_cancel(doc):
+        if doc.decided is None:
+            return ()
+        export = loads(Order, doc.decided)
+    warehouse = ShippingOrders(store, archive, workspace, partner)
+    return tuple(Router(partner.routing, partner=partner.id, file=partner.file, lines=partner.lines).route(
+        export, document=doc.id, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
+
+
+def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
+           actor: str, today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Rejected:
+    """Refuse a held order: every line IR in an RD 855; any stock it held goes back."""
+    if not reason.strip():
+        raise UsageError("a rejection needs a reason")
+    doc = _held(store, order_id)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    doc = store.set_document_status(doc.id, DocumentStatus.REJECTED)
+    store.release_allocations(doc.id)
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
+                transmission_id=doc.transmission_id)
+    sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
+    settle(store, doc.transmission_id)
+    return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
+
+
+def override(store: Store, workspace: Workspace, partner: Partner, order_id: int, *, line: str, price: Decimal,
+             actor: str, today: dt.date | None = None) -> Overridden:
+    """Set line ``line``'s unit price in a held order (a new version of it) and check the rules again."""
+    doc = _held(store, order_id)
+    order = order_of(doc)
+    numbers = [n.line_number for n in order.lines]
+    if line not in numbers:
+        raise UsageError(f"order {doc.id} has no line {line}; its lines are {', '.join(numbers)}")
+    _check_price(price)
+    quantity = next(n.quantity for n in order.lines if n.line_number == line)
+    if not quantity > 0:
+        raise UsageError(f"order {doc.id} line {line} has quantity {quantity}: a price needs a positive "
+                         f"quantity to answer; reject the order instead (edigate orders reject {doc.id})")
+    old = next(n.unit_price for n in order.lines if n.line_number == line)
+    changed = replace(order, lines=tuple(replace(n, unit_price=price) if n.line_number == line else n
+                                         for n in order.lines))
+    saved = store.save_document(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key,
+                                body=json.dumps(to_json(changed)), transmission_id=doc.transmission_id,
+                                status=DocumentStatus.HELD, supersedes=doc.id)
+    assert saved.document is not None
+    store.release_allocations(doc.id)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    findings = tuple(check_order(changed, flow.rules, today=flow.today))
+    store.audit(actor=actor, action=AuditAction.OVERRIDE, target=target_of(saved.document),
+                note=f"line {line} price {old} -> {price} (was order {doc.id}); findings now: "
+                     f"{', '.join(f.code for f in findings) or 'none'}", transmission_id=doc.transmission_id)
+    return Overridden(saved.document, findings)
+
+
+PRICE_DIGITS = 17
+"""Digits a unit price may have: PO104 (855, 850), IT104 (810) and W0112 are R 1/17."""
+
+
+def _check_price(price: Decimal) -> None:
+    """A price the 855 can carry: a finite, non-negative number of at most 17 digits."""
+    if not price.is_finite():
+        raise UsageError(f"price {price} is not a finite number")
+    if price.is_signed():  # -0 too: PO104 would carry the sign
+        raise UsageError(f"price {price} is negative")
+    try:
+        _, figures, exponent = price.normalize().as_tuple()
+    except ArithmeticError:  # an exponent past what Decimal's context takes
+        raise UsageError(f"price {price} has too many digits; PO104 holds at most {PRICE_DIGITS}") from None
+    assert isinstance(exponent, int)  # finite
+    # as X12 writes it: a fraction below 1 with its leading 0 (0.05 is 3 digits)
+    digits = len(figures) + exponent if exponent >= 0 else max(len(figures) + exponent, 1) - exponent
+    if digits > PRICE_DIGITS:
+        raise UsageError(f"price {price} has {digits} digits; PO104 holds at most {PRICE_DIGITS}")
+
+
+def _held(store: Store, order_id: int) -> Document:
+    doc = find_order(store, str(order_id))
+    if doc.id != order_id and doc.status is not DocumentStatus.HELD:
+        raise UsageError(f"order {order_id} was replaced by order {doc.id}, which is {doc.status.value}")
+    if doc.status is not DocumentStatus.HELD:
+        raise UsageError(f"order {doc.id} (PO {po_of(doc)}) is {doc.status.value}, not held", code="orders.not_held")
+    return doc
+
+
+def _changes_since_received(store: Store, doc: Document) -> tuple[Order, list[RuleFinding]]:
+    """The order as received, and our price overrides as findings, so the 855 says IP for them."""
+    first = store.documents(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key)[0]
+    original, current = order_of(first), order_of(doc)
+    prices = {n.line_number: n.unit_price for n in current.lines}
+    return original, [RuleFinding("rule.price.mismatch", "price overridden", n.line_number, "unit_price",
+                                  str(n.unit_price), str(prices[n.line_number]))
+                      for n in original.lines if prices.get(n.line_number, n.unit_price) != n.unit_price]

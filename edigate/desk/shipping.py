@@ -1,0 +1,145 @@
+"""Shipments and invoices: a warehouse's confirmation (CSV, JSON or a 3PL's 945) against the
+stored orders becomes an 856, and an 810 where the partner bills on shipment; `invoice`
+bills on demand what shipped and was not billed yet, never more than shipped. Stock the
+shipped lines held leaves the inventory with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from edigate.store.archive import Archive
+from edigate.errors import DataError, InputError, UsageError
+from edigate.config.flow import Flow
+from edigate.orders.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
+from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
+from edigate.desk.outputs import ALL_CHANNELS, load_map, send, write_recorded
+from edigate.desk.stored import order_of, orders_by_po
+from edigate.config.partners import Partner
+from edigate.orders.purposes import IN_FORCE
+from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
+from edigate.orders.warehouse import is_x12, read_shipping_advice
+from edigate.config.workspace import Workspace
+from edigate.x12.writer import TransactionContent
+
+__all__ = ["Shipped", "invoice", "ship"]
+
+
+@dataclass(frozen=True, slots=True)
+class Shipped:
+    shipment: Shipment
+    asn: tuple[Outbound, ...]
+    """The 856, recorded once per order it ships (same file, same control numbers)."""
+    invoices: tuple[Outbound, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner, confirmation: Path, *,
+         today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Shipped:
+    """A shipment confirmation against the stored orders -> 856 (and 810s when the partner takes them)."""
+    docs = orders_by_po(store, partner.id)
+    rows = _rows(confirmation, docs)
+    if rows and store.documents(kind=DocumentKind.SHIPMENT, partner=partner.id, key=rows[0].shipment_id):
+        raise DataError(f"shipment {rows[0].shipment_id} was already confirmed", code="shipment.duplicate")
+    blocked = sorted({f"row {r.row}: PO {r.po_number} is {docs[r.po_number].status.value}, not accepted"
+                      for r in rows if r.po_number in docs and docs[r.po_number].status not in IN_FORCE})
+    orders = {po: order_of(d) for po, d in docs.items() if d.status in IN_FORCE}
+    problems = blocked + _over_shipped(store, partner.id, rows, orders)
+    if problems:
+        raise DataError("\n".join(problems), code="shipment.mismatch")
+    first = orders.get(rows[0].po_number) if rows else None
+    shipment = build_shipment(rows, orders, ship_from=first.seller if first else None)
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    asn = load_map(partner, workspace, "856").render(shipment)
+    with store.outbound_numbers(partner.id) as numbers:  # the shipment, its 856 and their numbers: one commit
+        saved = numbers.save(NewDocument(DocumentKind.SHIPMENT, partner.id, shipment.shipment_id,
+                                         json.dumps(to_json(shipment)), None))
+        if not saved.created:
+            raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
+        sent = tuple(write_recorded(numbers, archive, flow, "SH", [TransactionContent("856", asn)], "856",
+                                    [(f"856:{shipment.shipment_id}:{docs[so.po_number].id}", docs[so.po_number])
+                                     for so in shipment.orders]))
+    for so in shipment.orders:
+        store.consume_allocations(docs[so.po_number].id, _shipped_lines(so))
+    invoices: tuple[Outbound, ...] = ()
+    if "810" in partner.documents.outbound:
+        invoices = tuple(_invoice(store, archive, workspace, flow, docs[so.po_number], shipment, n)
+                         for n, so in enumerate(shipment.orders, 1))
+    return Shipped(shipment, sent, invoices, send(store, archive, workspace, partner, [*sent, *invoices],
+                                                  channel_types))
+
+
+def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[ConfirmationRow]:
+    """The confirmation's rows: a 945 (told by its content) or CSV/JSON (by the file's suffix)."""
+    try:
+        data = confirmation.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{confirmation}: cannot read: {exc.strerror}") from exc
+    if is_x12(data):
+        return read_shipping_advice(data, str(confirmation), {po: order_of(d) for po, d in docs.items()})
+    return read_confirmation(confirmation, data)
+
+
+def _shipped_lines(so: ShippedOrder) -> dict[str, Decimal]:
+    shipped: dict[str, Decimal] = defaultdict(Decimal)
+    for item in [*so.items, *(i for c in so.cartons for i in c.items)]:
+        shipped[item.line_number] += item.quantity_shipped
+    return shipped
+
+
+def invoice(store: Store, archive: Archive, workspace: Workspace, partner: Partner, po: str, *,
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> list[Outbound]:
+    """An 810 for each shipment of ``po`` not billed yet; never more than shipped."""
+    docs = orders_by_po(store, partner.id)
+    if po not in docs:
+        raise UsageError(f"no order {po!r} from {partner.id}", code="orders.not_found")
+    shipments = [from_json(Shipment, json.loads(d.body))
+                 for d in store.documents(kind=DocumentKind.SHIPMENT, partner=partner.id)]
+    mine = [(s, n) for s in shipments for n, so in enumerate(s.orders, 1) if so.po_number == po]
+    if not mine:
+        raise DataError(f"PO {po} has not shipped: nothing to invoice", code="invoice.nothing_shipped")
+    billed = {d.key for d in store.documents(kind=DocumentKind.INVOICE, partner=partner.id)}
+    due = [(s, n) for s, n in mine if f"{po}:{s.shipment_id}" not in billed]
+    if not due:
+        raise DataError(f"everything shipped of PO {po} is already invoiced", code="invoice.nothing_due")
+    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    bills = [_invoice(store, archive, workspace, flow, docs[po], s, n) for s, n in due]
+    send(store, archive, workspace, partner, bills, channel_types)
+    return bills
+
+
+def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, doc: Document, shipment: Shipment,
+             n: int) -> Outbound:
+    bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
+                       invoice_date=flow.today)
+    body = load_map(flow.partner, workspace, "810").render(bill)
+    with store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
+        numbers.save(NewDocument(DocumentKind.INVOICE, doc.partner, f"{bill.po_number}:{shipment.shipment_id}",
+                                 json.dumps(to_json(bill)), None))
+        [out] = write_recorded(numbers, archive, flow, "IN", [TransactionContent("810", body)], "810",
+                               [(f"810:{shipment.shipment_id}:{doc.id}", doc)])
+    return out
+
+
+def _over_shipped(store: Store, partner: str, rows: Sequence[ConfirmationRow], orders: dict[str, Order]) -> list[str]:
+    """Rows that, with what earlier shipments sent, ship more than the order line asked for."""
+    before: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for d in store.documents(kind=DocumentKind.SHIPMENT, partner=partner):
+        for so in from_json(Shipment, json.loads(d.body)).orders:
+            for number, quantity in _shipped_lines(so).items():
+                before[(so.po_number, number)] += quantity
+    problems: list[str] = []
+    now: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        key = (row.po_number, row.line_number)
+        now[key] += row.quantity
+        line = next((n for n in orders[key[0]].lines if n.line_number == key[1]), None) if key[0] in orders else None
+        if before[key] and line is not None and before[key] + now[key] > line.quantity:
+            problems.append(f"row {row.row}: PO {key[0]} line {key[1]}: ships {now[key]} after {before[key]} "
+                            f"already shipped, ordered {line.quantity}")
+    return problems

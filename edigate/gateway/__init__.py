@@ -1,0 +1,1 @@
+"""The running gateway: scheduler, AS2 listener, alerts."""

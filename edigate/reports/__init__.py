@@ -1,0 +1,1 @@
+"""Reports from the store: KPIs, OTIF, and their HTML page."""

@@ -1,0 +1,271 @@
+"""A big file's 850s validated and translated on two cores: a helper process takes the
+later sets.
+
+The validate and map stages of a file with thousands of orders are pure Python on one
+core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
+process for the file's last three fifths of sets. The helper validates them and hands its
+findings over as soon as it has them (the validate stage uses them in the 997 instead of
+validating those sets again), then reads the file a second time to translate the ones the
+validate stage accepts, while this process finishes the 997 and translates the first two
+fifths. The map stage saves the helper's results after its own, keeping only the sets the
+validate stage accepted, so the documents come out as a serial run saves them. A validate
+stage resumed on its own starts the helper itself; a map stage resumed on its own starts
+one for the sets after the first half as many as it accepted.
+
+The helper reads the archived file and compiles the map itself: it is a fresh interpreter
+(``python -m edigate.stages.parallel``, never a fork of a gateway that runs threads) and shares
+nothing with this process but the pickled request on its standard input, a byte on a pipe
+when its findings are written, and two unnamed temporary files: the findings, and pages of
+results. When it cannot run (one core, a helper that failed or died), this process does
+that work itself; nothing about the results depends on which process made them.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from edigate.mapping.findings import MapFinding
+from edigate.mapping.inbound import InboundMap, load_inbound_map
+from edigate.mapping.translate import translate_transaction
+from edigate.model import Order, dumps
+from edigate.orders.purposes import order_key
+from edigate.config.runtime import tune_collector
+from edigate.x12.delimiters import fixed_isa_separators
+from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.x12.leniency import STRICT, Leniency
+from edigate.x12.findings import Finding
+from edigate.x12.validate import Validator
+
+__all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
+           "translate_range", "validate_range"]
+
+PARALLEL_FROM = 2000
+"""From this many sets, a helper process translates some of them. Below it the helper's
+start (an interpreter, edigate's imports, the compiled map: about half a second) costs
+more than its share of the work saves."""
+
+_ANSWER_PAGE = 250
+"""Results per pickle in the helper's answer: the caller holds one page at a time."""
+
+SetKey = tuple[str, str, str]
+"""A set's ISA13, GS06 and ST02."""
+
+Checked = tuple[SetKey, tuple[Finding, ...]]
+"""A set's key and its structural findings, as the helper validated it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    """One accepted set's translation, ready to save: the order's key and JSON body (None
+    when the set did not translate cleanly) and the map's findings with their control numbers."""
+
+    isa13: str
+    gs06: str
+    st02: str
+    key: str | None
+    body: str | None
+    findings: tuple[MapFinding, ...]
+
+
+def set_key(tx: Transaction) -> SetKey:
+    return tx.interchange.control_number, tx.group.control_number if tx.group else "", tx.control_number
+
+
+def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, partner_id: str,
+                    accepted: Collection[SetKey], start: int = 0, stop: int | None = None
+                    ) -> Iterator[Translated]:
+    """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
+    every transaction from 0, in file order) translated one by one; reading stops at ``stop``."""
+    for event in _transactions(data, name, start, stop):
+        if set_key(event) in accepted:
+            result = translate_transaction(event, mapping, partner_id)
+            order = result.order if result.ok and isinstance(result.order, Order) else None  # ok: no error finding
+            yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
+                             None if order is None else dumps(order), result.findings)
+
+
+def validate_range(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int
+                   ) -> tuple[list[Checked], frozenset[SetKey]]:
+    """The structural findings of the file's transactions from ``start`` on, and the keys of
+    those the validate stage accepts for the map: a ``set_id`` set with no error in its
+    envelope or its structure."""
+    checked: list[Checked] = []
+    accepted: set[SetKey] = set()
+    for event in _transactions(data, name, start):
+        found = tuple(validator(event))
+        checked.append((set_key(event), found))
+        if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
+            accepted.add(set_key(event))
+    return checked, frozenset(accepted)
+
+
+def _transactions(data: bytes | Path, name: str | None, start: int, stop: int | None = None
+                  ) -> Iterator[Transaction]:
+    """The file's transactions ``start`` to ``stop``, counting every one from 0 in file order."""
+    for n, event in enumerate(e for e in EnvelopeReader(data, name=name) if isinstance(e, Transaction)):
+        if stop is not None and n >= stop:
+            return
+        if n >= start:
+            yield event
+
+
+def count_sets(data: bytes) -> int:
+    """About how many transaction sets ``data`` holds, before anything has read it: the ST
+    segments after a terminator, with the separators a fixed-width first ISA declares (0
+    when it has none). Only the helper's share depends on it, never a result."""
+    separators = fixed_isa_separators(data)
+    if separators is None:
+        return 0
+    element, terminator = separators
+    return sum(data.count(terminator + suffix + b"ST" + element) for suffix in (b"", b"\n", b"\r\n"))
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Translation:
+    """A big file's accepted sets from transaction ``start`` on, translating in a helper
+    process. Without ``accepted`` the helper first validates those sets to know which are,
+    and hands its findings over (`validated`) before it translates.
+
+    Close it (or use it as a context manager) to stop a helper whose answer was not awaited.
+    `results` waits for the helper and reads its answer a page at a time; it and `validated`
+    answer None when the helper could not start, failed or died (the caller then does that
+    work itself).
+    """
+
+    def __init__(self, path: Path, name: str | None, maps_dir: Path, map_name: str, partner_id: str,
+                 accepted: Collection[SetKey] | None, start: int, leniency: Leniency = STRICT) -> None:
+        self.start = start
+        """The first transaction (counting from 0 in file order) the helper takes."""
+        self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
+        self._checks = tempfile.TemporaryFile(prefix="edigate-validate-")
+        self._checked: list[Checked] | None = None if accepted is None else []
+        self._ready, ready = os.pipe()
+        request = pickle.dumps((os.getpid(), str(path), name, str(maps_dir), map_name, partner_id,
+                                None if accepted is None else frozenset(accepted), start,
+                                self._checks.fileno(), ready, leniency))
+        self._process: subprocess.Popen[bytes] | None = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "edigate.stages.parallel"], env=_environment(), stdin=subprocess.PIPE,
+                stdout=self._answer, stderr=subprocess.DEVNULL, pass_fds=(self._checks.fileno(), ready))
+            assert self._process.stdin is not None
+            with self._process.stdin as request_pipe:
+                request_pipe.write(request)
+        except (OSError, ValueError):
+            self._stop()
+        finally:
+            os.close(ready)
+
+    def validated(self, index: int, key: SetKey) -> tuple[Finding, ...] | None:
+        """The helper's structural findings for its ``index``-th set (waiting for them the
+        first time); None when it has none for that set."""
+        if self._checked is None:
+            self._checked = []
+            try:
+                if os.read(self._ready, 1) == b"v":  # nothing (end of file): the helper died first
+                    self._checks.seek(0)
+                    self._checked = pickle.load(self._checks)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                pass
+        if index < len(self._checked) and self._checked[index][0] == key:
+            return self._checked[index][1]
+        return None
+
+    def results(self) -> Iterator[Translated] | None:
+        if self._process is None or self._answer.closed or self._process.wait() != 0:
+            return None
+        self._answer.seek(0)
+        return _pages(self._answer)
+
+    def close(self) -> None:
+        """Stop the helper if it is still working and drop what it wrote."""
+        self._stop()
+        for f in (self._answer, self._checks):
+            f.close()
+        if self._ready >= 0:
+            os.close(self._ready)
+            self._ready = -1
+
+    def __enter__(self) -> Translation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:  # stopped before its answer was read
+            self._process.kill()
+            self._process.wait()
+
+
+def _environment() -> dict[str, str]:
+    """Ours, with the folder this edigate was imported from first on the helper's path: it
+    runs the same code, never an ``edigate`` folder in the working directory (``-P``)."""
+    home = str(Path(__file__).resolve().parents[2])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
+
+
+def _pages(answer: IO[bytes]) -> Iterator[Translated]:
+    while True:
+        try:
+            page = pickle.load(answer)
+        except EOFError:
+            return
+        yield from page
+
+
+def _orphaned(parent: int) -> None:
+    """End the helper once the gateway that started it is gone (killed, say): nobody will
+    read its answer."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(3)
+
+
+def _serve() -> int:
+    """The helper process: a pickled request on stdin; when asked, its findings to the
+    checks file and a byte on the ready pipe; pickled pages of results on stdout."""
+    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency = pickle.loads(
+        sys.stdin.buffer.read())
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    tune_collector()
+    mapping = load_inbound_map(map_name, Path(maps_dir))
+    with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
+        if accepted is None:
+            checked, accepted = validate_range(Path(path), name, Validator(leniency=leniency), mapping.set_id,
+                                               start)
+            with os.fdopen(checks, "wb") as out:
+                pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
+            ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
+    page: list[Translated] = []
+    for translated in translate_range(Path(path), name, mapping, partner_id, accepted, start):
+        page.append(translated)
+        if len(page) == _ANSWER_PAGE:
+            pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+            page = []
+    pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    from edigate.stages.parallel import _serve as serve  # the module by its name, so its classes pickle by it
+
+    sys.exit(serve())
