@@ -74,6 +74,9 @@ def main() -> None:
     print("\nValidation + 997 (edigate) vs pyx12 x12n_document, same specs")
     for orders in (1_000, 10_000):
         compare(OUT / f"850-{orders}x20-4010.x12", ["edigate-validate", "pyx12-validate"])
+    from benchmarks import cli
+
+    cli.main([])
     from benchmarks import translate
 
     translate.main(OUT / "850-10000x20-4010.x12")

@@ -128,23 +128,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _x12_parse(args: argparse.Namespace, out: TextIO) -> int:
-    summary = summarize(args.file)
-    if args.json:
-        _dump(summary.to_json(), out)
-    else:
+    if not args.json:
+        summary = summarize(args.file)
         print_summary(summary, out)
+        return 0 if summary.valid else 1
+    stream = _JsonList(out, "interchanges")
+    summary = summarize(args.file, on_interchange=lambda isa: stream.item(isa.to_json()))
+    stream.close({key: value for key, value in summary.to_json().items() if key != "interchanges"})
     return 0 if summary.valid else 1
+
+
+class _JsonList:
+    """One JSON object written as it is read: its list of ``key`` item by item, then the
+    rest, so a large file's structure starts printing at once and is never held whole."""
+
+    def __init__(self, out: TextIO, key: str) -> None:
+        self.out, self.first = out, True
+        out.write("{\n  " + json.dumps(key) + ": [")
+
+    def item(self, value: Any) -> None:
+        text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        self.out.write(("\n    " if self.first else ",\n    ") + text)
+        self.first = False
+
+    def close(self, rest: dict[str, Any]) -> None:
+        self.out.write("]" if self.first else "\n  ]")
+        for key, value in rest.items():
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            self.out.write(f",\n  {json.dumps(key)}: {text}")
+        self.out.write("\n}\n")
 
 
 def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.x12.validate import Validator
 
     check = None if args.envelope_only else Validator()
-    summary = summarize(args.file, check=check)
-    if args.ack in ("997", "999"):
-        _refuse_acking_acks(summary, args.ack)
     if args.ack:
-        _write_acks(args, out, check)
+        summary = _validate_with_acks(args, out, check)
+    else:
+        summary = summarize(args.file, check=check)
     if args.json:
         _dump({"file": summary.file, "valid": summary.valid,
                "findings": [f.to_json() for f in summary.findings]}, out)
@@ -166,19 +188,24 @@ def _refuse_acking_acks(summary: FileSummary, kind: str) -> None:
                          "use --ack ta1 to acknowledge the interchange")
 
 
-def _write_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> None:
-    from edigate.x12.respond import AckRequest, answer_file
+def _validate_with_acks(args: argparse.Namespace, out: TextIO, check: TransactionCheck | None) -> FileSummary:
+    """Summary and acks from one validation pass; the acks written to ``--out`` or ``out``."""
+    from edigate.x12.respond import AckRequest, summarize_and_answer
     from edigate.x12.writer import Counter
 
     request = AckRequest("none", "always") if args.ack == "ta1" else AckRequest(args.ack, "requested")
-    data = b"".join(a.data for a in answer_file(args.file, Counter(), request=request, check=check))
+    summary, answers = summarize_and_answer(args.file, Counter(), request=request, check=check)
+    if args.ack in ("997", "999"):
+        _refuse_acking_acks(summary, args.ack)
+    data = b"".join(a.data for a in answers)
     if args.out is None:
         out.write(data.decode("utf-8"))
-        return
+        return summary
     try:
         args.out.write_bytes(data)
     except OSError as exc:
         raise UsageError(f"{args.out}: cannot write: {exc.strerror}") from exc
+    return summary
 
 
 def print_summary(summary: FileSummary, out: TextIO) -> None:

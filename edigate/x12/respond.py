@@ -11,7 +11,7 @@ of ``U``, say), the one `edigate x12 validate` reports.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,12 +20,11 @@ from edigate.x12.checks import ascii_digits
 from edigate.x12.findings import FileFindings, Finding, FindingLimits, Level
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, GroupHeader, Interchange, Transaction
 from edigate.x12.leniency import STRICT, Leniency
-from edigate.x12.summary import TransactionCheck
+from edigate.x12.summary import FileSummary, Summarizer, TransactionCheck
 from edigate.x12.tokenizer import Source
 from edigate.x12.writer import ControlNumbers, GroupContent, TransactionContent, write_interchange
 
-__all__ = ["AckRequest", "Answer", "answer_file"]
-
+__all__ = ["AckRequest", "Answer", "Responder", "answer_file", "summarize_and_answer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +72,50 @@ def _kind(request: AckRequest, group: GroupHeader) -> AckKind | None:
     return ack_kind_for(group) if request.functional == "auto" else request.functional
 
 
+class Responder:
+    """Answers built from an `EnvelopeReader`'s events, one event at a time.
+
+    The caller runs the per-set check and hands its findings in, so the same pass can
+    also build the file's summary (`summarize_and_answer`).
+    """
+
+    def __init__(self, numbers: ControlNumbers, request: AckRequest = AckRequest(), *,
+                 when: dt.datetime | None = None, max_findings: int = FindingLimits().per_file) -> None:
+        self.numbers, self.request, self.when = numbers, request, when
+        self.budget = FileFindings(max_findings)
+        self.pending = _Pending()
+
+    def add(self, event: Transaction | FunctionalGroup | Interchange,
+            extra: Sequence[Finding] = ()) -> Answer | None:
+        """Take one event; the answer to an interchange once its IEA (or the end) is read."""
+        pending = self.pending
+        if isinstance(event, Transaction):
+            found = self.budget.take_set((*event.findings, *extra), transaction=event.control_number,
+                                         set_id=event.set_id)
+            pending.sets.append(SetOutcome(event.set_id, event.control_number, tuple(found),
+                                           event.implementation_reference))
+        elif isinstance(event, FunctionalGroup):
+            self._group(event)
+        else:
+            self.pending = _Pending()
+            return _answer(event, pending, self.numbers, self.request, self.when)
+        return None
+
+    def _group(self, event: FunctionalGroup) -> None:
+        pending = self.pending
+        pending.envelope_findings += [f for f in event.findings if f.level is Level.INTERCHANGE]
+        kind = _kind(self.request, event.header)
+        if kind is not None and not _addressable(event.header, kind):
+            pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
+        elif kind is not None:
+            declared = event.trailer.get(1) if event.trailer else ""
+            included = int(declared) if ascii_digits(declared) else event.set_count
+            pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
+                                                      kind=kind, received=included)))
+        pending.first_group = pending.first_group or event.header
+        pending.sets.clear()
+
+
 def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
                 check: TransactionCheck | None = None, name: str | None = None,
                 when: dt.datetime | None = None, max_findings: int = FindingLimits().per_file,
@@ -85,31 +128,28 @@ def answer_file(source: Source, numbers: ControlNumbers, *, request: AckRequest 
     ``leniency`` is the partner's profile: what it accepts is a warning, and acks report
     errors only.
     """
-    pending = _Pending()
-    budget = FileFindings(max_findings)
+    responder = Responder(numbers, request, when=when, max_findings=max_findings)
     for event in EnvelopeReader(source, name=name, leniency=leniency):
-        if isinstance(event, Transaction):
-            found = budget.take_set((*event.findings, *(check(event) if check else ())),
-                                    transaction=event.control_number, set_id=event.set_id)
-            pending.sets.append(SetOutcome(event.set_id, event.control_number, tuple(found),
-                                           event.implementation_reference))
-        elif isinstance(event, FunctionalGroup):
-            pending.envelope_findings += [f for f in event.findings if f.level is Level.INTERCHANGE]
-            kind = _kind(request, event.header)
-            if kind is not None and not _addressable(event.header, kind):
-                pending.unaddressable = True  # no AK1 can name this group: answer with TA1 024
-            elif kind is not None:
-                declared = event.trailer.get(1) if event.trailer else ""
-                included = int(declared) if ascii_digits(declared) else event.set_count
-                pending.acks.append((kind, functional_ack(event.header, pending.sets, event.findings,
-                                                          kind=kind, received=included)))
-            pending.first_group = pending.first_group or event.header
-            pending.sets.clear()
-        else:
-            answer = _answer(event, pending, numbers, request, when)
-            pending = _Pending()
-            if answer is not None:
-                yield answer
+        extra = check(event) if check is not None and isinstance(event, Transaction) else ()
+        if (answer := responder.add(event, extra)) is not None:
+            yield answer
+
+
+def summarize_and_answer(source: Source, numbers: ControlNumbers, *, request: AckRequest = AckRequest(),
+                         check: TransactionCheck | None = None, name: str | None = None,
+                         max_findings: int = FindingLimits().per_file) -> tuple[FileSummary, list[Answer]]:
+    """The file's summary and its answers from one read and one structural check per set:
+    what `edigate x12 validate --ack` prints and writes."""
+    reader = EnvelopeReader(source, name=name)
+    summarizer = Summarizer(reader.name, FileFindings(max_findings))
+    responder = Responder(numbers, request, max_findings=max_findings)
+    answers: list[Answer] = []
+    for event in reader:
+        extra = check(event) if check is not None and isinstance(event, Transaction) else ()
+        summarizer.add(event, extra)
+        if (answer := responder.add(event, extra)) is not None:
+            answers.append(answer)
+    return summarizer.finish(reader), answers
 
 
 def _answer(event: Interchange, pending: _Pending, numbers: ControlNumbers, request: AckRequest,

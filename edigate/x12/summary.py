@@ -18,7 +18,7 @@ from edigate.x12.tokenizer import Note, Source
 
 TransactionCheck = Callable[[Transaction], Sequence[Finding]]
 
-__all__ = ["FileSummary", "GroupSummary", "InterchangeSummary", "SetSummary", "summarize"]
+__all__ = ["FileSummary", "GroupSummary", "InterchangeSummary", "SetSummary", "Summarizer", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +93,30 @@ class FileSummary:
 
 
 @dataclass
-class _Builder:
+class Summarizer:
+    """Builds a `FileSummary` from an `EnvelopeReader`'s events, one event at a time.
+
+    The caller runs the per-set check, so one validation pass can feed both the summary
+    and the acks (`edigate.x12.respond.summarize_and_answer`). ``on_interchange`` sees
+    each interchange as soon as it closes, for output that streams.
+    """
+
     file: str
+    budget: FileFindings = field(default_factory=lambda: FileFindings(FindingLimits().per_file))
+    on_interchange: Callable[[InterchangeSummary], None] | None = None
     interchanges: list[InterchangeSummary] = field(default_factory=list)
     groups: list[GroupSummary] = field(default_factory=list)
     sets: list[SetSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    budget: FileFindings = field(default_factory=lambda: FileFindings(FindingLimits().per_file))
 
-    def add(self, event: Transaction | FunctionalGroup | Interchange, check: TransactionCheck | None) -> None:
+    def add(self, event: Transaction | FunctionalGroup | Interchange, extra: Sequence[Finding] = ()) -> None:
+        """Take one event; ``extra`` holds the set's findings from the structural check."""
         self.findings += self.budget.take(event.findings)
         if isinstance(event, Transaction):
-            extra = [f.located(file=self.file) for f in check(event)] if check else []
-            self.findings += self.budget.take(extra)
+            located = [f.located(file=self.file) for f in extra]
+            self.findings += self.budget.take(located)
             self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
-                                        event.segments[0].offset, event.accepted and no_errors(extra)))
+                                        event.segments[0].offset, event.accepted and no_errors(located)))
         elif isinstance(event, FunctionalGroup):
             self.groups.append(GroupSummary(event.header, tuple(self.sets)))
             self.sets.clear()
@@ -115,25 +124,34 @@ class _Builder:
             if self.sets:
                 self.groups.append(GroupSummary(None, tuple(self.sets)))
                 self.sets.clear()
-            self.interchanges.append(InterchangeSummary(event.header, tuple(self.groups),
-                                                        event.trailer is not None))
+            closed = InterchangeSummary(event.header, tuple(self.groups), event.trailer is not None)
             self.groups.clear()
+            if self.on_interchange is None:
+                self.interchanges.append(closed)
+            else:
+                self.on_interchange(closed)
+
+    def finish(self, reader: EnvelopeReader) -> FileSummary:
+        """The summary, once ``reader`` is exhausted (its file-level findings and notes)."""
+        self.findings += self.budget.take(reader.file_findings)
+        if (rest := self.budget.rest(file=reader.name)) is not None:
+            self.findings.append(rest)
+        return FileSummary(reader.name, reader.segment_count, tuple(self.interchanges),
+                           tuple(self.findings), tuple(reader.notes))
 
 
 def summarize(source: Source, *, name: str | None = None, check: TransactionCheck | None = None,
-              max_findings: int = FindingLimits().per_file) -> FileSummary:
+              max_findings: int = FindingLimits().per_file,
+              on_interchange: Callable[[InterchangeSummary], None] | None = None) -> FileSummary:
     """Read a whole file and summarize its envelopes, findings and tolerated quirks.
 
     ``check`` adds findings per transaction set (the structural validator). Past
-    ``max_findings``, one finding says how many more there were.
+    ``max_findings``, one finding says how many more there were. With ``on_interchange``
+    each interchange goes there as it closes and the summary keeps none of them.
     """
     reader = EnvelopeReader(source, name=name)
-    builder = _Builder(reader.name, budget=FileFindings(max_findings))
+    summarizer = Summarizer(reader.name, FileFindings(max_findings), on_interchange)
     for event in reader:
-        builder.add(event, check)
-    builder.findings += builder.budget.take(reader.file_findings)
-    if (rest := builder.budget.rest(file=reader.name)) is not None:
-        builder.findings.append(rest)
-    return FileSummary(reader.name, reader.segment_count, tuple(builder.interchanges),
-                       tuple(builder.findings), tuple(reader.notes))
-
+        extra = check(event) if check is not None and isinstance(event, Transaction) else ()
+        summarizer.add(event, extra)
+    return summarizer.finish(reader)
