@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from edigate.x12.checks import ascii_digits, valid_date, valid_time
+from edigate.x12.directory import is_segment_id
 from edigate.x12.envelope import Transaction
 from edigate.x12.hierarchy import hierarchy_problems
 from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
@@ -231,6 +232,8 @@ def _unplaced(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         code, why = _UNRECOGNIZED_CODE, f"{seg.id!r} is not a segment ID"
     elif seg.id in spec.segment_ids:
         code, why = _FOUND_ANYWHERE_CODE, f"{seg.id} is not in its proper place here"
+    elif not is_segment_id(seg.id):
+        code, why = _UNRECOGNIZED_CODE, f"{seg.id} is not an X12 segment ID"
     else:
         code, why = _NOT_IN_SET_CODE, f"{seg.id} is not a segment of the {spec.set_id} transaction set"
     loop = walk.stack[-1].loop.id if len(walk.stack) > 1 else ""
