@@ -277,8 +277,8 @@ BROKEN = {
     "bad version": (
         MINIMAL.replace('"004010"', "4010"),
         (
-            "partners/acme.yaml:5: version: expected 004010 or 005010, maybe followed by a variant "
-            "such as VICS, got '4010'"
+            "partners/acme.yaml:5: version: expected one of 003050, 003060, 004010, 004030, 004050, 004060, "
+            "005010, 005030, 006020, maybe followed by a variant such as VICS or UCS, got '4010'"
         ),
     ),
     "bad ISA qualifier": (

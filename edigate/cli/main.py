@@ -92,7 +92,8 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     check.set_defaults(handler=_partners_check)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
-    schema.add_argument("document", choices=("order", "poack", "shipment", "invoice"))
+    schema.add_argument("document", choices=("order", "poack", "shipment", "invoice", "change"),
+                        help="change: an 860 as read (OrderChange)")
     schema.set_defaults(handler=_schema)
 
 

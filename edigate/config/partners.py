@@ -47,6 +47,7 @@ __all__ = [
     "Partner",
     "SftpChannel",
     "SftpTarget",
+    "VERSIONS",
     "WarehouseX12",
     "check_partner",
     "load_partner",
@@ -59,6 +60,9 @@ __all__ = [
 _MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
 _MAP_HINT = "a map name such as bigbox-850"
 _REPETITION_DEFAULTS = "^{!`"
+VERSIONS = ("003050", "003060", "004010", "004030", "004050", "004060", "005010", "005030", "006020")
+"""The X12 versions a partner may use: those edigate has set definitions for."""
+_VERSION = rf"({'|'.join(VERSIONS)})[A-Z0-9]{{0,6}}"
 
 
 def _empty() -> Mapping[str, str]:
@@ -220,9 +224,11 @@ class Partner:
     name: str
     identity: Identities
     version: str = setting(
-        pattern=r"00(4010|5010)[A-Z0-9]{0,6}",
-        hint="004010 or 005010, maybe followed by a variant such as VICS",
+        pattern=_VERSION,
+        hint=f"one of {', '.join(VERSIONS)}, maybe followed by a variant such as VICS or UCS",
     )
+    """The version we write to the partner and its maps are for; its files of another
+    version are read by that version's base maps (`edigate.mapping.InboundMap.for_version`)."""
     usage: Literal["T", "P"] = "T"
     delimiters: Delimiters = setting(Delimiters)
     channels: Channels = setting(Channels)
@@ -248,12 +254,13 @@ class Partner:
 
     @property
     def base_version(self) -> str:
-        """``004010`` or ``005010``, without the variant."""
+        """``004010``, ``005010`` ..., without the variant."""
         return self.version[:6]
 
     @property
     def is_5010(self) -> bool:
-        return self.base_version == "005010"
+        """005010 or later: a repetition separator in ISA11, and 999 acknowledgments."""
+        return self.base_version >= "005010"
 
     @property
     def isa_version(self) -> str:

@@ -155,11 +155,36 @@ class InboundMap:
     chain: tuple[str, ...] = ()
     reads: tuple[Reads, Reads, Reads] = (Reads(), Reads(), Reads())
     """What each section (order, party, line) reads; what it does not is noted."""
+    folder: str = ""
+    """The maps folder it was read from, where `for_version` finds the base maps."""
     _records: tuple[_Record, _Record, _Record] = field(init=False, repr=False, compare=False)
+    _versions: dict[str, InboundMap] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_records", tuple(compile_record(rules)
                                                    for rules in (self.order, self.party, self.line)))
+        object.__setattr__(self, "_versions", {})
+
+    def for_version(self, version: str) -> InboundMap:
+        """The map that reads a set of GS08 ``version``: this one when it is for that version
+        (``004010VICS`` is 004010) or names none, else the base map of that version
+        (``850-5010`` for 005010) from the same folder; this one when there is none."""
+        base = version[:6]
+        if not self.version or not base or base == self.version[:6]:
+            return self
+        if base not in self._versions:
+            self._versions[base] = self._base_map(base)
+        return self._versions[base]
+
+    def _base_map(self, version: str) -> InboundMap:
+        name = f"{self.set_id}-{version[2:6]}"
+        if not self.folder or not (Path(self.folder) / f"{name}.yaml").is_file():
+            return self
+        try:
+            found = load_inbound_map(name, Path(self.folder))
+        except ConfigError:
+            return self  # a broken base map is reported by `edigate partners check`; the version warning says the rest
+        return found if found.set_id == self.set_id and found.version[:6] == version else self
 
     def translate(self, transaction: Transaction,
                   source: SourceRef | None = None) -> tuple[Document | None, list[MapFinding]]:
@@ -232,7 +257,7 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
         raise ConfigError(sorted(compiler.problems, key=lambda p: (p.file, p.line or 0)))
     return InboundMap(source.name, source.file, source.scalar("set") or "",
                       source.scalar("version") or "", tuple(order), tuple(party), tuple(line),
-                      roles, source.chain, (reads[0], reads[1], reads[2]))
+                      roles, source.chain, (reads[0], reads[1], reads[2]), str(maps_dir))
 
 
 def _text(entry: Entry) -> str:

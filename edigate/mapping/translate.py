@@ -73,21 +73,29 @@ def _no_map(tx: Transaction, partner_id: str) -> TranslationResult:
 
 def translate_with_map(path: Path | str, mapping: InboundMap,
                        partner_id: str = "unknown") -> list[TranslationResult]:
-    """Every set of the map's kind (850 or 860) in ``path`` through one compiled map."""
+    """Every set of the map's kind (850 or 860) in ``path`` through one compiled map (this
+    map whatever the set's version: it is the map under test)."""
     results = []
     for event in EnvelopeReader(Path(path)):
         if isinstance(event, Transaction) and event.set_id == mapping.set_id:
-            results.append(translate_transaction(event, mapping, partner_id))
+            results.append(translate_transaction(event, mapping, partner_id, by_version=False))
     return results
 
 
-def translate_transaction(tx: Transaction, mapping: InboundMap, partner_id: str) -> TranslationResult:
-    """One transaction set through a compiled map, with its control numbers and version check."""
+def translate_transaction(tx: Transaction, mapping: InboundMap, partner_id: str, *,
+                          by_version: bool = True) -> TranslationResult:
+    """One transaction set through a compiled map, with its control numbers and version check.
+
+    ``by_version``: a set of another version than the map's is read by the base map of its
+    own version when the maps folder has one (`InboundMap.for_version`), so a partner's
+    map for 004010 does not read its 003060 or 005010 files; False reads it with ``mapping``."""
     isa13 = tx.interchange.control_number
     gs06 = tx.group.control_number if tx.group else ""
     source = SourceRef(partner_id, isa13, gs06, tx.control_number)
-    order, findings = mapping.translate(tx, source)
     version = tx.group.version if tx.group else ""
+    if by_version:
+        mapping = mapping.for_version(version)
+    order, findings = mapping.translate(tx, source)
     if mapping.version and version and not version.startswith(mapping.version):
         findings.insert(0, MapFinding(
             "map.version", f"the group is version {version}, the map is for {mapping.version}",

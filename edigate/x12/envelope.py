@@ -2,22 +2,21 @@
 
 `EnvelopeReader` walks the tokenizer's segments once and yields, as each closes, a
 `Transaction` (ST..SE with its segments), a `FunctionalGroup` (at GE) and an
-`Interchange` (at IEA). Memory holds one transaction at a time, not the file. Each
+`Interchange` (at IEA), the values of `edigate.x12.events`. Memory holds one transaction at a time, not the file. Each
 problem becomes a `Finding` carrying its TA1, AK9 or AK5 code; no exception escapes
 for a broken envelope. Only input with no readable ISA at all raises `NotX12Error`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Union
 
 from edigate.errors import NotX12Error
 from edigate.x12 import checks
 from edigate.x12.delimiters import Delimiters
-from edigate.x12.findings import FileFindings, Finding, Level, Severity, no_errors
+from edigate.x12.events import Event, FunctionalGroup, GroupHeader, Interchange, InterchangeHeader, Party, Transaction
+from edigate.x12.findings import FileFindings, Finding, Level, Severity
 from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.segment import Composite, Element, Repeats, Segment, element_text
 from edigate.x12.tokenizer import Note, Source, Tokenizer
@@ -34,113 +33,6 @@ SE and counted, so memory stays flat however long a set is."""
 MAX_ENVELOPE_FINDINGS = 100
 """Envelope findings listed per interchange (and outside any); then one says how many more."""
 _INTERCHANGE_SERVICE = frozenset({"TA1", "TA3", "ISB", "ISE"})
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    """An interchange identity: ID qualifier and ID, without the padding."""
-
-    qualifier: str
-    id: str
-
-    def __str__(self) -> str:
-        return f"{self.qualifier}:{self.id}"
-
-
-@dataclass(frozen=True, slots=True)
-class InterchangeHeader:
-    """What an ISA says, plus where it stood."""
-
-    sender: Party
-    receiver: Party
-    date: str
-    time: str
-    control_number: str
-    version: str
-    usage: str
-    ack_requested: bool
-    delimiters: Delimiters
-    segment: Segment
-
-    @property
-    def timestamp(self) -> dt.datetime | None:
-        try:
-            return dt.datetime.strptime(self.date + self.time, "%y%m%d%H%M")
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupHeader:
-    """What a GS says."""
-
-    functional_id: str
-    sender: str
-    receiver: str
-    date: str
-    time: str
-    control_number: str
-    agency: str
-    version: str
-    segment: Segment
-
-
-@dataclass(frozen=True, slots=True)
-class Transaction:
-    """One transaction set: ST, body and SE (when present), and its envelope findings."""
-
-    set_id: str
-    control_number: str
-    segments: tuple[Segment, ...]
-    interchange: InterchangeHeader
-    group: GroupHeader | None
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def implementation_reference(self) -> str:
-        return self.segments[0].get(3)
-
-    @property
-    def body(self) -> tuple[Segment, ...]:
-        end = -1 if self.segments[-1].id == "SE" and len(self.segments) > 1 else None
-        return self.segments[1:end]
-
-    @property
-    def accepted(self) -> bool:
-        return no_errors(self.findings)
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionalGroup:
-    """A closed functional group: header, how many sets it held, trailer, findings."""
-
-    header: GroupHeader
-    interchange: InterchangeHeader
-    set_count: int
-    trailer: Segment | None
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def accepted(self) -> bool:
-        return no_errors(self.findings)
-
-
-@dataclass(frozen=True, slots=True)
-class Interchange:
-    """A closed interchange: header, group count, trailer, service segments, findings."""
-
-    header: InterchangeHeader
-    group_count: int
-    trailer: Segment | None
-    service_segments: tuple[Segment, ...] = ()
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def accepted(self) -> bool:
-        return no_errors(self.findings)
-
-
-Event = Union[Transaction, FunctionalGroup, Interchange]
 
 
 @dataclass

@@ -162,7 +162,7 @@ class Tokenizer:
         """Yield the segments after an ISA, a chunk at a time, until the delimiters must be
         read again. Runs of plain segments go through `_Clean` in bulk; each segment that
         needs a closer look (blank, indented, compound, non-ASCII, ISA, IEA) goes one by one."""
-        term, esep, csep, rsep = d.segment, d.element, d.component, d.repetition
+        term, esep = d.segment, d.element
         new = tuple.__new__
         after_iea = False
         seen: dict[str, tuple[str, tuple[str, ...]]] = {}  # by segment text: one element separator
@@ -184,14 +184,9 @@ class Tokenizer:
                 part, start, pos = text[pos:stop], base + pos, stop + 1
                 clean.budget -= 1
                 if not part or part[0] in _WS:
-                    stripped = part.lstrip(_WS)
-                    if not stripped:
-                        self.note("blank-segment", "blank segment (two terminators in a row), skipped", start)
+                    part, start = self._unindent(part, start)
+                    if not part:
                         continue
-                    if " " in part[:len(part) - len(stripped)] or "\t" in part[:len(part) - len(stripped)]:
-                        self.note("indent", "segment indented with spaces or tabs, ignored", start)
-                    start += len(part) - len(stripped)
-                    part = stripped
                 if after_iea or (part[0] == "I" and part[:3] == "ISA"):
                     after_iea = False
                     if not _same_isa(part, d):
@@ -202,17 +197,9 @@ class Tokenizer:
                     out.append(new(Segment, ("ISA", tuple(part.split(esep)[1:]), index, start)))
                     index += 1
                     continue
-                if not part.isascii():
-                    part = _redecode(part)
-                fields = part.split(esep)
-                sid = fields[0]
-                if csep in part or (rsep is not None and rsep in part):
-                    out.append(new(Segment, (sid, _split_fields(fields, csep, rsep), index, start)))
-                else:
-                    del fields[0]
-                    out.append(new(Segment, (sid, tuple(fields), index, start)))
+                out.append(_segment(part, d, index, start))
                 index += 1
-                if sid == "IEA":
+                if out[-1][0] == "IEA":
                     after_iea = True
             buf.text, buf.base = text[pos:], base + pos
             if out:
@@ -226,6 +213,17 @@ class Tokenizer:
                 if last is not None:
                     yield [last]
                 return index
+
+    def _unindent(self, part: str, start: int) -> tuple[str, int]:
+        """A segment text that starts with whitespace, without it, and where it starts; ""
+        for a blank segment. Either is noted."""
+        stripped = part.lstrip(_WS)
+        if not stripped:
+            self.note("blank-segment", "blank segment (two terminators in a row), skipped", start)
+            return "", start
+        if " " in part[:len(part) - len(stripped)] or "\t" in part[:len(part) - len(stripped)]:
+            self.note("indent", "segment indented with spaces or tabs, ignored", start)
+        return stripped, start + len(part) - len(stripped)
 
     def _last(self, buf: _Buffer, d: Delimiters, index: int, after_iea: bool) -> tuple[Segment | None, int]:
         """The text after the last terminator: whitespace, or a final unterminated segment."""
@@ -382,6 +380,18 @@ def _same_isa(part: str, d: Delimiters) -> bool:
     isa11 = part[82]
     repetition = isa11 if not isa11.isalnum() and isa11 != " " else None
     return repetition == d.repetition
+
+
+def _segment(part: str, d: Delimiters, index: int, start: int) -> Segment:
+    """One segment that `_Clean` did not take in bulk (compound, non-ASCII ...)."""
+    if not part.isascii():
+        part = _redecode(part)
+    fields = part.split(d.element)
+    sid = fields[0]
+    if d.component in part or (d.repetition is not None and d.repetition in part):
+        return tuple.__new__(Segment, (sid, _split_fields(fields, d.component, d.repetition), index, start))
+    del fields[0]
+    return tuple.__new__(Segment, (sid, tuple(fields), index, start))
 
 
 def _split_fields(fields: list[str], csep: str, rsep: str | None) -> tuple[Element, ...]:

@@ -1,6 +1,6 @@
 """Structural validation of transaction sets against the compiled specs.
 
-One pass per set: each segment is placed in the spec's loop tree by searching forward
+One pass per set (element checks in `edigate.x12.elements`): each segment is placed in the spec's loop tree by searching forward
 from where the previous one stood, first in the innermost open loop, then outward. A
 segment that fits nowhere is reported once and skipped, so one misplaced segment does not
 make every later one "not found" (pyx12's behaviour). Elements are checked against their
@@ -19,29 +19,25 @@ warnings; the 997/999 lists errors only, so it follows the profile.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from edigate.x12.checks import ascii_digits, valid_date, valid_time
+from edigate.x12.checks import ascii_digits
+from edigate.x12.directory import is_segment_id
+from edigate.x12.elements import UNLISTED, Problem, element_problems, syntax_problems
 from edigate.x12.envelope import Transaction
 from edigate.x12.hierarchy import hierarchy_problems
 from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
-from edigate.x12.leniency import LOWERCASE, SEGMENT_ORDER, STRICT, TRAILING_SEPARATORS, UNLISTED_CODES, Leniency
-from edigate.x12.segment import Composite, Element, Repeats, Segment
-from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec, SpecLibrary, Rule, parse_syntax
+from edigate.x12.leniency import LOWERCASE, SEGMENT_ORDER, STRICT, TRAILING_SEPARATORS, Leniency
+from edigate.x12.segment import Element, Segment
+from edigate.x12.spec import LoopSpec, SegmentSpec, SetSpec, SpecLibrary
 
 __all__ = ["Validator", "validate_transaction"]
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
-_NUMBER = re.compile(r"-?\d+\Z")
-_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)(E-?\d+)?\Z")
 _LINE_LOOPS = {"850": "PO1", "855": "PO1", "860": "POC", "810": "IT1", "856": "HL"}
 _FOUND_ANYWHERE_CODE = "7"
 _NOT_IN_SET_CODE = "6"
 _UNRECOGNIZED_CODE = "1"
-_UNLISTED = "I6"
-"""A code outside a partial list: reported as a warning with the implementation code I6."""
 _CHECKED = 4_000
 """Segments whose element checks a `Validator` remembers (then it starts over)."""
 
@@ -58,7 +54,7 @@ class _Walk:
     """The state of one set's walk through its spec."""
 
     tx: Transaction
-    checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]]
+    checked: dict[tuple[int, tuple[Element, ...]], list[Problem]]
     """Element problems by segment spec and content: an order's N1, PO4 or PID often repeats
     another's, and the answer depends on nothing else."""
     cap: int = 100
@@ -92,7 +88,7 @@ class Validator:
         self.library = library or SpecLibrary()
         self.limits = limits
         self.leniency = leniency
-        self._checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]] = {}
+        self._checked: dict[tuple[int, tuple[Element, ...]], list[Problem]] = {}
 
     def lenient(self, leniency: Leniency) -> Validator:
         """A validator applying ``leniency`` that shares this one's compiled specs and memory."""
@@ -124,7 +120,7 @@ def validate_transaction(tx: Transaction, library: SpecLibrary | None = None,
     return Validator(library, leniency=leniency).validate(tx)
 
 
-def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[_Problem]],
+def _walk(spec: SetSpec, tx: Transaction, checked: dict[tuple[int, tuple[Element, ...]], list[Problem]],
           cap: int, leniency: Leniency) -> list[Finding]:
     walk = _Walk(tx, checked, cap, leniency)
     root = spec.root
@@ -231,6 +227,8 @@ def _unplaced(walk: _Walk, spec: SetSpec, seg: Segment, position: int) -> None:
         code, why = _UNRECOGNIZED_CODE, f"{seg.id!r} is not a segment ID"
     elif seg.id in spec.segment_ids:
         code, why = _FOUND_ANYWHERE_CODE, f"{seg.id} is not in its proper place here"
+    elif not is_segment_id(seg.id):
+        code, why = _UNRECOGNIZED_CODE, f"{seg.id} is not an X12 segment ID"
     else:
         code, why = _NOT_IN_SET_CODE, f"{seg.id} is not a segment of the {spec.set_id} transaction set"
     loop = walk.stack[-1].loop.id if len(walk.stack) > 1 else ""
@@ -318,10 +316,10 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
     if not problems:
         return
     lenient = walk.leniency
-    if any(p.code != _UNLISTED and not lenient.accepts(p.option) for p in problems):
+    if any(p.code != UNLISTED and not lenient.accepts(p.option) for p in problems):
         walk.finding(Level.SEGMENT, "8", f"{seg.id} has data element errors", seg, position, loop_id)
     for p in problems:
-        if p.code == _UNLISTED:
+        if p.code == UNLISTED:
             severity, hint = Severity.WARNING, "not in edigate's list of common codes; add it to " \
                 "specs/source/codes.yaml if valid"
         else:
@@ -330,187 +328,15 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
                      component=p.component, element_ref=p.ref, value=p.value, severity=severity, hint=hint)
 
 
-def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[_Problem]:
+def _problems(walk: _Walk, spec: SegmentSpec, elements: tuple[Element, ...]) -> list[Problem]:
     """Element and syntax-note problems, remembered for segments of plain text (a composite
     and a repetition of the same texts are equal tuples, but not the same problems).
     `_check_segment`, the one caller, has already looked them up and missed."""
     plain = all(e.__class__ is str for e in elements)
     key = (id(spec), elements)  # the spec lives as long as the validator's library
-    problems = _element_problems(elements, spec)
+    problems = element_problems(elements, spec)
     if spec.rules:
-        problems = _syntax_problems(elements, spec.rules, spec.elements, problems)
+        problems = syntax_problems(elements, spec.rules, spec.elements, problems)
     if plain:
         walk.checked[key] = problems
     return problems
-
-
-class _Problem(NamedTuple):
-    element: int
-    component: int | None
-    code: str
-    ref: str
-    message: str
-    value: str | None
-    option: str | None = None
-    """The leniency option that accepts this problem (see `edigate.x12.leniency`), if any."""
-
-
-def _element_problems(elements: tuple[Element, ...], spec: SegmentSpec) -> list[_Problem]:
-    """Problems of each element present, then of each required element absent."""
-    out: list[_Problem] = []
-    table = spec.by_position
-    limit = len(table)
-    for position, value in enumerate(elements, 1):
-        if not value:
-            continue
-        field = table[position] if position < limit else None
-        if field is None:
-            out.append(_Problem(position, None, "3", "", f"too many data elements: the segment defines "
-                                f"{len(spec.elements)}", None))
-            break
-        if type(value) is str:
-            if isinstance(field, CompositeSpec):
-                out.extend(_composite_problems(field, Composite((value,))))
-                continue
-            if field.min_len <= len(value) <= field.max_len and field.usage != "N":
-                kind = field.data_type  # fast path for the common good ID and AN values
-                if kind == "ID" and (field.codes is None or value in field.codes):
-                    continue
-                if kind == "AN" and value.isprintable():
-                    continue
-                if kind[0] == "N" and ascii_digits(value):
-                    continue
-                if kind == "R" and value.replace(".", "", 1).isdigit():
-                    continue
-            problem = _value_problem(field, value)
-            if problem:
-                out.append(_Problem(position, None, problem[0], field.ref, problem[1], value,
-                                    _option(field, value, problem[0])))
-        elif isinstance(value, Repeats):
-            out.append(_Problem(position, None, "12", field.ref, f"{field.name} does not repeat", None))
-        elif isinstance(field, CompositeSpec):
-            out.extend(_composite_problems(field, value))  # type: ignore[arg-type]
-        else:
-            out.append(_Problem(position, None, "13", field.ref, f"{field.name} is a simple element, "
-                                "found components", None))
-    count = len(elements)
-    for field in spec.required:
-        if field.position > count or not elements[field.position - 1]:
-            out.append(_Problem(field.position, None, "1", field.ref, f"required element {field.name} is "
-                                "missing", None))
-    if len(out) > 1:
-        out.sort(key=lambda p: (p.element, p.component or 0))
-    return out
-
-
-def _composite_problems(spec: CompositeSpec, value: Composite) -> Iterator[_Problem]:
-    parts = list(value)
-    while parts and parts[-1] == "":
-        parts.pop()
-    if len(parts) > len(spec.components):
-        yield _Problem(spec.position, len(spec.components) + 1, "13", spec.ref, "too many components", None)
-    for comp in spec.components:
-        text = parts[comp.position - 1] if comp.position <= len(parts) else ""
-        if text:
-            problem = _value_problem(comp, text)
-            if problem:
-                yield _Problem(spec.position, comp.position, problem[0], comp.ref, problem[1], text,
-                               _option(comp, text, problem[0]))
-        elif comp.usage == "R":
-            yield _Problem(spec.position, comp.position, "1", comp.ref, f"required component {comp.name} is missing",
-                           None)
-    if spec.syntax:
-        for found in _syntax_problems(tuple(parts), parse_syntax(spec.syntax), spec.components, []):
-            yield found._replace(element=spec.position, component=found.element)
-
-
-def _option(spec: ElementSpec, value: str, code: str) -> str | None:
-    """The leniency option that accepts a value refused with ``code``: a code valid in upper
-    case is only in lower case; any other code is outside the list."""
-    if code != "7":
-        return None
-    return LOWERCASE if spec.codes is not None and value.upper() in spec.codes else UNLISTED_CODES
-
-
-def _value_problem(spec: ElementSpec, value: str) -> tuple[str, str] | None:
-    t = spec.data_type
-    if spec.usage == "N":
-        return "I10", f"{spec.name} is marked not used"
-    if t == "ID":
-        problem = _length(spec, len(value))
-        if problem or spec.codes is None or value in spec.codes:
-            return problem
-        if spec.codes_partial:
-            return _UNLISTED, f"{value!r} is not among the known {spec.name} codes"
-        return "7", f"{value!r} is not a valid {spec.name} code"
-    if t == "AN":
-        if not value.isprintable():
-            return "6", f"{spec.name} holds a control character"
-        return _length(spec, len(value))
-    if t[0] == "N":
-        return _length(spec, len(value.lstrip("-"))) or \
-            (None if _NUMBER.match(value) else ("6", f"{spec.name} must be a whole number"))
-    if t == "R":
-        return _length(spec, len(value.lstrip("-").replace(".", "", 1))) or \
-            (None if _DECIMAL.match(value) else ("6", f"{spec.name} must be a decimal number"))
-    if t == "DT":
-        return _length(spec, len(value)) or (None if valid_date(value) else ("8", f"{spec.name} is not a valid date"))
-    if t == "TM":
-        return _length(spec, len(value)) or (None if valid_time(value) else ("9", f"{spec.name} is not a valid time"))
-    return _length(spec, len(value))
-
-
-def _length(spec: ElementSpec, n: int) -> tuple[str, str] | None:
-    if n < spec.min_len:
-        return "4", f"{spec.name} is shorter than {spec.min_len}"
-    if n > spec.max_len:
-        return "5", f"{spec.name} is longer than {spec.max_len}"
-    return None
-
-
-def _syntax_problems(values: tuple[Element, ...], rules: tuple[Rule, ...],
-                     fields: tuple[ElementSpec | CompositeSpec, ...], out: list[_Problem]) -> list[_Problem]:
-    present = {n for n, v in enumerate(values, 1) if v}
-    for rule in rules:
-        kind = rule.kind
-        if kind != "R" and present.isdisjoint(rule.members):
-            continue
-        if (kind == "P" or kind == "R") and rule.members <= present:
-            continue
-        if (kind == "C" or kind == "L") and rule.positions[0] not in present:
-            continue
-        if kind == "C" and rule.members <= present:
-            continue
-        problem = _syntax_rule(rule.kind, rule.positions, present)
-        if problem is not None:
-            n, code, why = problem
-            spec = next((f for f in fields if f.position == n), None)
-            ref, name = (spec.ref, spec.name) if spec else ("", f"element {n:02d}")
-            out.append(_Problem(n, None, code, ref, f"{name}: {why} (syntax note {rule.note})", None))
-    return out
-
-
-def _syntax_rule(kind: str, positions: tuple[int, ...], present: set[int]) -> tuple[int, str, str] | None:
-    if kind == "P" or kind == "E":
-        hits = sum(1 for p in positions if p in present)
-        if hits == 0 or (kind == "P" and hits == len(positions)) or (kind == "E" and hits == 1):
-            return None
-    elif positions[0] not in present and kind != "R":
-        return None
-    here = [p for p in positions if p in present]
-    first, rest = positions[0], positions[1:]
-    if kind == "P" and here and len(here) != len(positions):
-        return next(p for p in positions if p not in present), "2", "paired elements must all be present"
-    if kind == "R" and not here:
-        return first, "2", f"at least one of {_refs(positions)} is required"
-    if kind == "C" and first in present and not all(p in present for p in rest):
-        return next(p for p in rest if p not in present), "2", f"required when {first:02d} is present"
-    if kind == "L" and first in present and not any(p in present for p in rest):
-        return rest[0], "2", f"one of {_refs(rest)} is required when {first:02d} is present"
-    if kind == "E" and len(here) > 1:
-        return here[1], "10", f"only one of {_refs(positions)} may be present"
-    return None
-
-
-def _refs(positions: tuple[int, ...] | list[int]) -> str:
-    return ", ".join(f"{p:02d}" for p in positions)
