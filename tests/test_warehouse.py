@@ -19,7 +19,8 @@ from edigate.config.partners import Destination, Partner
 from edigate.orders.routing import route
 from edigate.stages.pipeline import Pipeline
 from edigate.store import DocumentKind, Outbound, Status
-from edigate.orders.warehouse import ShippingOrders, is_x12, read_shipping_advice
+from edigate.orders.warehouse import is_x12, read_shipping_advice
+from edigate.stages.warehouse_out import ShippingOrders
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
 from edigate.x12.pyx12_bridge import validate_with_pyx12
@@ -150,15 +151,6 @@ def test_a_945_ships_the_order_into_a_valid_856_and_810(pipeline: Pipeline) -> N
     assert segments(t810, "BIG")[0][1] == "SHP-945-0001-1"
     [level] = pipeline.store.inventory(sku="ACM-1001")
     assert (level.on_hand, level.allocated) == (499, 0)  # the shipped stock left the warehouse
-
-
-def test_a_945_without_line_numbers_finds_lines_by_product_id(pipeline: Pipeline) -> None:
-    pipeline.ingest(SAMPLES / "dropship-850-4010.x12", "dropship")
-    data = ADVICE.read_bytes().replace(b"N9*LI*1~\n", b"").replace(b"N9*LI*2~\n", b"").replace(b"SE*19*", b"SE*17*")
-    [doc] = pipeline.store.documents(kind=DocumentKind.ORDER, partner="dropship")
-    rows = read_shipping_advice(data, "advice.x12", {PO: order_of(doc)})
-    assert [(r.line_number, r.quantity, r.sscc) for r in rows] == [
-        ("1", Decimal(1), "000614141000000045"), ("2", Decimal(2), "000614141000000052")]
 
 
 def test_a_broken_945_is_refused_with_what_is_wrong(tmp_path: Path) -> None:

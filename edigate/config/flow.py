@@ -2,7 +2,7 @@
 pipeline and the order desk apply to each file and order (validator, inbound 850 and 860
 maps, 855 and 865 maps, rules and decision, ack policy, our envelope). Nothing here touches
 the store or a channel, except stock taken through `Inventory` and purposes applied to
-earlier orders (`edigate.orders.purposes`) once an order is stored.
+earlier orders once an order is stored (`edigate.orders.stored`, over an order book).
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from edigate.orders.decision import Decision, Outcome, as_decided, decide
+from edigate.orders.decision import Decision, decide
 from edigate.errors import ConfigError
 from edigate.orders.inventory import Inventory
 from edigate.mapping.locate import locate
 from edigate.mapping.cache import MapCache
 from edigate.mapping.inbound import InboundMap
 from edigate.mapping.outbound import OutboundMap
-from edigate.model import Order, Purpose
+from edigate.model import Order
 from edigate.config.partners import Partner
 from edigate.config.prepared import Prepared, prepare
-from edigate.orders.purposes import Amendments
+from edigate.orders.stored import decide_stored
 from edigate.orders.rules import RuleSet, check_order
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import Party
@@ -72,14 +72,7 @@ class Flow:
         if self.stock is None or document_id is None:
             findings = check_order(order, self.rules, today=self.today)
             return decide(order, findings, self.rules.rules.policy, today=self.today)
-        amendments = Amendments(self.stock.store)
-        amendment = amendments.check(order, document_id, self.partner.id)
-        findings = [*(() if order.purpose is Purpose.CANCEL  # a cancel's content is not ours to judge any more
-                      else check_order(order, self.rules, today=self.today)), *amendment.findings]
-        decision = self.stock.promise(order, document_id, findings, self.rules, today=self.today,
-                                      settle=lambda: amendments.apply(amendment, order))
-        export = as_decided(order, decision.ack) if decision.outcome is Outcome.ACCEPTED else order
-        return decision if export is order else replace(decision, export=export)
+        return decide_stored(order, document_id, self.partner.id, self.rules, self.stock, today=self.today)
 
     def envelope(self) -> Envelope:
         p = self.partner

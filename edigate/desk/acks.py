@@ -4,15 +4,15 @@ and what is still waiting for one past its window."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from edigate.errors import DataError
-from edigate.store import AckStatus, ErrorEntry, Outbound, Severity, Store
+from edigate.store import AckStatus, ErrorEntry, Outbound, OutboundSet, Severity, Store
 from edigate.x12.acks import read_functional_ack
 from edigate.x12.envelope import Transaction
 
-__all__ = ["Reconciled", "overdue", "reconcile_functional_ack"]
+__all__ = ["Reconciled", "file_ack", "overdue", "reconcile_functional_ack"]
 
 _ACK_STATUS = {"accepted": AckStatus.ACCEPTED, "accepted with errors": AckStatus.ACCEPTED,
                "partially accepted": AckStatus.PARTIAL, "rejected": AckStatus.REJECTED}
@@ -38,13 +38,28 @@ def reconcile_functional_ack(store: Store, partner: str, transmission: int, ack:
                                                  result=result, ack_transmission_id=transmission)}
     for s in group.sets:
         detail = "; ".join([s.status, *s.codes, *(e.strip() for e in s.errors)])
-        for o in store.record_ack(partner=partner, gs06=group.control_number, st02=s.control_number,
-                                  status=_ACK_STATUS.get(s.status, AckStatus.REJECTED), result=detail,
-                                  ack_transmission_id=transmission):
-            touched[o.id] = o
+        status = _ACK_STATUS.get(s.status, AckStatus.REJECTED)
+        with store.unit():  # the set's ack and what it makes of each file's, together
+            for out, sets in store.record_set_ack(partner=partner, gs06=group.control_number, st02=s.control_number,
+                                                  status=status, result=detail):
+                touched[out.id] = store.set_ack(out.id, *file_ack(sets, status, detail),
+                                                ack_transmission_id=transmission)
     rejected = tuple(o for o in touched.values() if o.ack_status in (AckStatus.REJECTED, AckStatus.PARTIAL))
     store.add_errors(transmission, [*_exceptions(partner, rejected), *_unmatched(ack, group.control_number, touched)])
     return Reconciled(tuple(touched.values()), rejected)
+
+
+def file_ack(sets: Sequence[OutboundSet], status: AckStatus, result: str) -> tuple[AckStatus, str]:
+    """A file's own ack once one of its sets was acked ``status``: a file of one set takes the
+    set's; a file of several (a bulk 855) is rejected once all its sets are, partial while
+    some are, and its result lists the sets refused (`Store.outbound_sets` tells which orders)."""
+    if len(sets) <= 1:
+        return status, result
+    refused = [x for x in sets if x.ack_status is AckStatus.REJECTED]
+    overall = (AckStatus.REJECTED if len(refused) == len(sets) else
+               AckStatus.PARTIAL if refused else AckStatus.ACCEPTED)
+    summary = "; ".join(f"ST02 {x.st02}: {x.ack_result}" for x in refused)
+    return overall, summary or result
 
 
 def _exceptions(partner: str, rejected: Iterable[Outbound]) -> list[ErrorEntry]:

@@ -22,11 +22,11 @@ from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.desk.outputs import ALL_CHANNELS, deliver, send, send_855
 from edigate.desk.stored import find_order, order_of, po_of, target_of
 from edigate.config.partners import Partner
-from edigate.orders.purposes import Amendments, cancel_destinations, is_cancel, settle
+from edigate.orders.purposes import Amendments, cancel_destinations, is_cancel
 from edigate.orders.routing import Delivery, Router
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
-from edigate.orders.warehouse import ShippingOrders
+from edigate.stages.warehouse_out import ShippingOrders
 from edigate.config.workspace import Workspace
 
 __all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
@@ -80,7 +80,8 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     deliveries = _route(store, archive, workspace, partner, doc, export)
     problems = deliver(store, workspace, partner, doc, deliveries)
     sent = send_855(store, archive, flow, doc, ack)
-    settle(store, doc.transmission_id)
+    if doc.transmission_id is not None:
+        store.finish_held_transmission(doc.transmission_id)
     problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems, tuple(short))
 
@@ -121,7 +122,8 @@ def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partne
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
                 transmission_id=doc.transmission_id)
     sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
-    settle(store, doc.transmission_id)
+    if doc.transmission_id is not None:
+        store.finish_held_transmission(doc.transmission_id)
     return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
 
 

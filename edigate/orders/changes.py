@@ -21,20 +21,14 @@ so its answer is an 865.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from edigate.mapping.findings import MapFinding, Severity
-from edigate.mapping.inbound import InboundMap
-from edigate.mapping.translate import translate_transaction
-from edigate.model import Dates, LineAck, LineChange, LineStatus, Order, OrderChange, OrderLine, PoAck, Purpose, dumps
-from edigate.stages.parallel import SetKey, Translated, set_key
-from edigate.orders.purposes import order_key
-from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.model import Dates, LineAck, LineChange, LineStatus, Order, OrderChange, OrderLine, PoAck, Purpose
 
-__all__ = ["apply_change", "line_from_change", "translate_changes", "with_deleted_lines"]
+__all__ = ["apply_change", "line_from_change", "with_deleted_lines"]
 
 _HEADER = ("buyer", "seller", "ship_to", "bill_to", "ship_from", "mark_for")
 
@@ -127,25 +121,6 @@ def _merged(held: tuple[Any, ...], sent: tuple[Any, ...], key: Any) -> tuple[Any
     """``held`` with every item whose key the 860 sends replaced by the 860's items."""
     keys = {key(item) for item in sent}
     return (*(item for item in held if key(item) not in keys), *sent)
-
-
-def translate_changes(data: bytes, name: str | None, mapping: InboundMap, partner_id: str,
-                      accepted: Collection[SetKey], held: Callable[[str], Order | None]) -> Iterator[Translated]:
-    """The ``accepted`` 860s of a file, each read by ``mapping`` and applied to the order
-    ``held`` gives for its PO number, as orders ready to save (like `translate_range`'s)."""
-    for event in EnvelopeReader(data, name=name):
-        if isinstance(event, Transaction) and event.set_id == "860" and set_key(event) in accepted:
-            result = translate_transaction(event, mapping, partner_id)
-            change = result.order if result.ok and isinstance(result.order, OrderChange) else None
-            if change is None:
-                yield Translated(result.isa13, result.gs06, result.st02, None, None, result.findings)
-                continue
-            order, problems = apply_change(change, held(change.po_number))
-            findings = (*result.findings, *problems)
-            if any(f.is_error for f in problems):
-                yield Translated(result.isa13, result.gs06, result.st02, None, None, findings)
-            else:
-                yield Translated(result.isa13, result.gs06, result.st02, order_key(order), dumps(order), findings)
 
 
 def with_deleted_lines(ack: PoAck, earlier: Order, changed: Order) -> PoAck:

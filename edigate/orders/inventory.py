@@ -7,8 +7,8 @@ A partner's ``rules.atp`` names a feed, a CSV with one row per SKU and warehouse
     on_hand         units free for orders, as of the feed              required
     available_date  YYYY-MM-DD when more comes in (the IB date)        optional
 
-The feed is loaded into the store whenever its bytes change (several partners may name
-the same file; it is loaded once). `Inventory.promise` decides an order with its stock: an
+The feed is loaded into the order book whenever its bytes change (several partners may
+name the same file; it is loaded once). `Inventory.promise` decides an order with its stock: an
 order the other rules accept takes stock for every line it keeps; a line that cannot be
 filled becomes a finding (IB or IQ in the 855, per the partner's ``short`` setting); an
 order that ends up held or rejected gives its stock back. So does an order that a later
@@ -24,11 +24,11 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from edigate.orders.decision import Decision, Outcome, decide
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.model import Order, Purpose
+from edigate.orders.book import Allocation, AllocationRequest, OrderBook, StockLevel
+from edigate.orders.decision import Decision, Outcome, decide
 from edigate.orders.rules import AtpRule, Availability, RuleFinding, RuleSet, check_availability, stock_sku
-from edigate.store import Allocation, AllocationRequest, StockLevel, Store
 
 __all__ = ["FEED_COLUMNS", "Inventory", "read_feed"]
 
@@ -70,10 +70,10 @@ def _level(row: dict[str, str]) -> StockLevel:
 
 
 class Inventory:
-    """The store's stock, seen from one workspace: feeds are read relative to ``root``."""
+    """The book's stock, seen from one workspace: feeds are read relative to ``root``."""
 
-    def __init__(self, store: Store, root: Path) -> None:
-        self.store = store
+    def __init__(self, book: OrderBook, root: Path) -> None:
+        self.book = book
         self.root = root
         self._seen: dict[Path, tuple[int, int]] = {}
 
@@ -89,24 +89,24 @@ class Inventory:
         if self._seen.get(path) == (stat.st_mtime_ns, stat.st_size):
             return False
         data = path.read_bytes()
-        loaded = self.store.load_inventory(read_feed(path, data), source=str(rule.file),
-                                           sha256=hashlib.sha256(data).hexdigest())
+        loaded = self.book.load_inventory(read_feed(path, data), source=str(rule.file),
+                                          sha256=hashlib.sha256(data).hexdigest())
         self._seen[path] = (stat.st_mtime_ns, stat.st_size)
         return loaded
 
     def promise(self, order: Order, document_id: int, findings: Sequence[RuleFinding], rules: RuleSet, *,
-                today: dt.date, settle: Callable[[], object] = lambda: None) -> Decision:
+                today: dt.date, on_accepted: Callable[[], object] = lambda: None) -> Decision:
         """The partner's policy applied to ``order`` with its rule findings and its stock.
-        ``settle`` runs once the order is accepted, before it takes stock (a replacement's
-        earlier order gives its stock back first)."""
+        ``on_accepted`` runs once the order is accepted, before it takes stock (so a
+        replacement's earlier order gives its stock back first)."""
         policy, atp = rules.rules.policy, rules.rules.atp
         first = decide(order, findings, policy, today=today)
         if first.outcome is Outcome.ACCEPTED:
-            settle()
+            on_accepted()
         if atp is None:
             return first
         if first.outcome is not Outcome.ACCEPTED or first.ack is None or order.purpose is Purpose.CANCEL:
-            self.store.release_allocations(document_id)
+            self.book.release_allocations(document_id)
             return first
         kept = {a.line_number: a.quantity for a in first.ack.lines if not a.status.is_rejection}
         short = self.take(order, document_id, rules, kept)
@@ -114,7 +114,7 @@ class Inventory:
             return first
         final = decide(order, [*findings, *short], policy, today=today)
         if final.outcome is not Outcome.ACCEPTED:
-            self.store.release_allocations(document_id)
+            self.book.release_allocations(document_id)
         return final
 
     def take(self, order: Order, document_id: int, rules: RuleSet,
@@ -128,7 +128,7 @@ class Inventory:
         wanted = quantities if quantities is not None else {line.line_number: line.quantity for line in order.lines}
         requests = [AllocationRequest(line.line_number, sku, wanted[line.line_number]) for line in order.lines
                     if line.line_number in wanted and (sku := stock_sku(line, rules))]
-        got = self.store.allocate(document_id, requests, warehouse=atp.warehouse, partial=atp.short == "reduce")
+        got = self.book.allocate(document_id, requests, warehouse=atp.warehouse, partial=atp.short == "reduce")
         return check_availability([_availability(a) for a in got], atp)
 
 

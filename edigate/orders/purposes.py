@@ -14,30 +14,29 @@ An amendment takes effect when the later order is accepted by the rules (a held 
 leaves the earlier order in force until a specialist releases it), before the later order
 takes its stock, so it can have what the earlier one gives back; a replacement then held
 only because stock ran short has retired the earlier order already. Both orders link to
-each other (`Document.amends`, and `OrderChain.amended_by`).
+each other (`StoredOrder.amends`, and `OrderChain.amended_by`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from edigate.orders.decision import AMENDING
 from edigate.model import Order, Purpose, dumps, loads
+from edigate.orders.book import DocumentStatus, OrderBook, StoredOrder
+from edigate.orders.decision import AMENDING
 from edigate.orders.rules import RuleFinding
-from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
+from edigate.orders.warehouse import shipping_order_key
 
 __all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
-           "earlier_order", "is_cancel", "order_key", "settle"]
+           "earlier_order", "is_cancel", "order_key"]
 
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
 IN_FORCE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED})
 """An order accepted (and routed, or on its way): the one that stands for its PO, to ship or to cancel."""
 _SHIPPING_SETS = {"856": "shipped", "810": "invoiced"}
-ACTOR = "edigate"
-"""How the audit trail names the gateway when it applies a buyer's amendment itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,7 @@ class Amendment:
 
     document_id: int
     purpose: Purpose
-    earlier: Document | None = None
+    earlier: StoredOrder | None = None
     findings: tuple[RuleFinding, ...] = ()
     applied: bool = False
     """The later order amended the earlier one already (an order decided a second time)."""
@@ -57,17 +56,17 @@ class Amendment:
 
 
 class Amendments:
-    """Purposes checked and applied against the store's orders."""
+    """Purposes checked against the orders of a book, and applied to them."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, book: OrderBook) -> None:
+        self.book = book
 
     def check(self, order: Order, document_id: int, partner: str) -> Amendment:
         """The earlier order ``order`` (stored as ``document_id``) amends, or the findings
         that keep it from doing so."""
         if order.purpose not in AMENDING | _COPIES:
             return Amendment(document_id, order.purpose)
-        versions = _versions(self.store, partner, order.po_number)
+        versions = self.book.order_versions(partner, order.po_number)
         me = next((d for d in versions if d.id == document_id), None)
         if me is not None and me.amends is not None:
             earlier = next((d for d in versions if d.id == me.amends), None)
@@ -77,7 +76,8 @@ class Amendments:
             return Amendment(document_id, order.purpose, None, _copy(order, earlier))
         return Amendment(document_id, order.purpose, earlier, self._refusals(order, versions, earlier))
 
-    def _refusals(self, order: Order, versions: list[Document], earlier: Document | None) -> tuple[RuleFinding, ...]:
+    def _refusals(self, order: Order, versions: Sequence[StoredOrder],
+                  earlier: StoredOrder | None) -> tuple[RuleFinding, ...]:
         po, what = order.po_number, _WORDS[order.purpose]
         if earlier is None:
             retired = [d for d in versions if d.status in (DocumentStatus.CANCELLED, DocumentStatus.SUPERSEDED)]
@@ -87,7 +87,7 @@ class Amendments:
                                     hint="check with the buyer which order stands; reject this one if it is a resend"),)
             return (RuleFinding("rule.purpose.unknown_po", f"a {what} came for PO {po}, which we never received",
                                 value=po, hint="ask the buyer for the original order, or reject this one"),)
-        done = {o.set_id: o for o in self.store.document_outbounds([earlier.id]) if o.set_id in _SHIPPING_SETS}
+        done = {o.set_id: o for o in self.book.document_outbounds([earlier.id]) if o.set_id in _SHIPPING_SETS}
         if done:
             sent = " and ".join(f"{word} (an {s}, ISA13 {done[s].isa13})" for s, word in _SHIPPING_SETS.items()
                                 if s in done)
@@ -98,7 +98,7 @@ class Amendments:
 
     def held(self, partner: str, po_number: str) -> Order | None:
         """The order in force for a PO, as the partner last sent it: what an 860 changes."""
-        versions = _versions(self.store, partner, po_number)
+        versions = self.book.order_versions(partner, po_number)
         earlier = earlier_order(versions, max((d.id for d in versions), default=0) + 1)
         return None if earlier is None else loads(Order, earlier.body)
 
@@ -110,39 +110,27 @@ class Amendments:
         earlier = amendment.earlier
         export = cancel_export(order, earlier) if amendment.purpose is Purpose.CANCEL else None
         status = DocumentStatus.CANCELLED if amendment.purpose is Purpose.CANCEL else DocumentStatus.SUPERSEDED
-        done = self.store.amend_order(earlier.id, amendment.document_id, status,
-                                      decided=None if export is None else dumps(export))
+        done = self.book.amend_order(earlier.id, amendment.document_id, status,
+                                     decided=None if export is None else dumps(export))
         if not done.applied:
             return
         given = ", ".join(f"{a.quantity} {a.sku}" for a in done.released) or "no stock held"
-        self.store.audit(actor=ACTOR, action=AuditAction.AMEND, target=f"order:{earlier.id}",
-                         transmission_id=earlier.transmission_id,
-                         note=f"{status.value} by order {amendment.document_id} (a {_WORDS[amendment.purpose]}; "
-                              f"was {earlier.status.value}); stock given back: {given}")
-        self.store.audit(actor=ACTOR, action=AuditAction.AMEND, target=f"order:{amendment.document_id}",
-                         note=f"{_DONE[amendment.purpose]} order {earlier.id}")
-        if earlier.status is DocumentStatus.HELD:
-            settle(self.store, earlier.transmission_id)
+        self.book.record_amendment(earlier.id, f"{status.value} by order {amendment.document_id} (a "
+                                   f"{_WORDS[amendment.purpose]}; was {earlier.status.value}); stock given back: "
+                                   f"{given}", transmission_id=earlier.transmission_id)
+        self.book.record_amendment(amendment.document_id, f"{_DONE[amendment.purpose]} order {earlier.id}")
+        if earlier.status is DocumentStatus.HELD and earlier.transmission_id is not None:
+            self.book.finish_held_transmission(earlier.transmission_id)
 
 
-def settle(store: Store, transmission_id: int | None) -> None:
-    """A held transmission is done once none of its orders is held any more (released,
-    rejected, or retired by a later order)."""
-    if transmission_id is None or store.transmission(transmission_id).status is not Status.HELD:
-        return
-    if not store.documents(transmission_id=transmission_id, kind=DocumentKind.ORDER, current=True,
-                           status=DocumentStatus.HELD, limit=1):
-        store.set_status(transmission_id, Status.DONE)
-
-
-def earlier_order(versions: list[Document], document_id: int) -> Document | None:
+def earlier_order(versions: Sequence[StoredOrder], document_id: int) -> StoredOrder | None:
     """The newest order for the PO received before ``document_id`` that is still in force
     (a cancellation is never an order to amend)."""
     live = [d for d in versions if d.id < document_id and d.status in _LIVE and not is_cancel(d)]
     return live[-1] if live else None
 
 
-def cancel_export(cancel: Order, earlier: Document | None) -> Order | None:
+def cancel_export(cancel: Order, earlier: StoredOrder | None) -> Order | None:
     """What routing sends for a cancellation: the earlier order as it was routed, marked
     cancelled; None when the earlier order never went out (it was held or rejected)."""
     if earlier is None or earlier.status not in IN_FORCE:
@@ -151,23 +139,18 @@ def cancel_export(cancel: Order, earlier: Document | None) -> Order | None:
     return replace(sent, purpose=Purpose.CANCEL, purpose_code=cancel.purpose_code, source=cancel.source)
 
 
-def is_cancel(doc: Document) -> bool:
+def is_cancel(doc: StoredOrder) -> bool:
     return doc.key.endswith(f":{Purpose.CANCEL.value}")
 
 
-def cancel_destinations(store: Store, doc: Document) -> Callable[[str, str], bool] | None:
+def cancel_destinations(book: OrderBook, doc: StoredOrder) -> Callable[[str, str], bool] | None:
     """For a cancel, which destinations (name, format) received the earlier order: every one
     its conditions chose, but a 3PL only if its 940 went out. None for any other order."""
-    if not is_cancel(doc) or doc.amends is None:
+    earlier = doc.amends
+    if not is_cancel(doc) or earlier is None:
         return None
-    sent = {o.key for o in store.document_outbounds([doc.amends]) if o.set_id == "940"}
-    return lambda name, fmt: fmt != "x12-940" or f"940:{doc.partner}:{doc.amends}:{name}" in sent
-
-
-def _versions(store: Store, partner: str, po: str) -> list[Document]:
-    """Every current order for ``po``, oldest first (its keys start ``PO:``; see `order_key`)."""
-    return [d for d in store.documents(kind=DocumentKind.ORDER, partner=partner, key_prefix=f"{po}:", current=True)
-            if d.key.rsplit(":", 1)[0] == po]
+    sent = {o.key for o in book.document_outbounds([earlier]) if o.set_id == "940"}
+    return lambda name, fmt: fmt != "x12-940" or shipping_order_key(doc.partner, earlier, name) in sent
 
 
 def order_key(order: Order) -> str:
@@ -182,7 +165,7 @@ def order_key(order: Order) -> str:
     return f"{key}@{hashlib.sha256(content).hexdigest()[:16]}"
 
 
-def _copy(order: Order, earlier: Document | None) -> tuple[RuleFinding, ...]:
+def _copy(order: Order, earlier: StoredOrder | None) -> tuple[RuleFinding, ...]:
     if earlier is None:
         return ()
     return (RuleFinding("rule.purpose.copy", f"PO {order.po_number} is a {_WORDS[order.purpose]} (BEG01 "

@@ -9,7 +9,7 @@ file name): partner, PO number and purpose, made safe, and the stored document's
 two orders never share a name however alike their PO numbers; moving the bytes is the
 transport's job. XML follows the published `edigate/data/order-export.xsd` and is
 validated against it before it leaves. A 940 needs control numbers and a record of what was
-sent, so the caller hands `route` a writer for it (`edigate.orders.warehouse.ShippingOrders`).
+sent, so the caller hands `route` a writer for it (`edigate.stages.warehouse_out.ShippingOrders`).
 """
 
 from __future__ import annotations

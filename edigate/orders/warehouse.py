@@ -3,8 +3,9 @@
 A routing destination of format ``x12-940`` sends each accepted order to a third-party
 warehouse as a 940 in the 3PL's own envelope (``x12.receiver`` in the partner file), with
 control numbers from a sequence of the 3PL's (shared by every partner that routes there).
-`ShippingOrders` writes, archives and records each 940 once per order and destination, so
-a resumed route stage sends the same interchange again, never a second order.
+What is pure lives here (the 940's key and envelope); `edigate.stages.warehouse_out` writes,
+archives and records each 940 once per order and destination, so a resumed route stage
+sends the same interchange again, never a second order.
 
 The 3PL answers with a 945 when it ships. `read_shipping_advice` checks its structure and
 reads it into the same confirmation rows a CSV or JSON confirmation gives: W06 (shipment
@@ -17,91 +18,38 @@ unit, N9*LI the PO line; without N9*LI the line is found by W1207/W1208 product 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from edigate.store.archive import Archive
-from edigate.errors import DataError
-from edigate.orders.fulfillment import ConfirmationRow
-from edigate.mapping.cache import MapCache
-from edigate.model import Order
 from edigate.config.partners import Destination, Partner
-from edigate.orders.routing import X12Writer
-from edigate.store import Outbound, Store
 from edigate.config.workspace import Workspace
-from edigate.x12.controls import read_controls
+from edigate.errors import DataError
+from edigate.model import Order
+from edigate.orders.fulfillment import ConfirmationRow
 from edigate.x12.envelope import EnvelopeReader, Party, Transaction
 from edigate.x12.findings import no_errors
 from edigate.x12.segment import Segment
 from edigate.x12.validate import Validator
-from edigate.x12.writer import Envelope, GroupContent, TransactionContent, write_interchange
+from edigate.x12.writer import Envelope
 
-__all__ = ["ShippingOrders", "Written", "is_x12", "read_shipping_advice"]
-
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """A 940 interchange ready to deliver, and its record (``mark_sent`` once delivered)."""
-
-    data: bytes
-    outbound: Outbound
-    mark_sent: Callable[[], object]
+__all__ = ["is_x12", "read_shipping_advice", "shipping_order_envelope", "shipping_order_key"]
 
 
-class ShippingOrders:
-    """940s for one partner's orders, numbered from the 3PL's sequence and recorded once."""
+def shipping_order_key(partner: str, document_id: int, destination: str) -> str:
+    """The business key of the 940 for one stored order and destination: one per pair, so a
+    resumed route sends the same interchange again, and a cancel finds where the order went."""
+    return f"940:{partner}:{document_id}:{destination}"
 
-    def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner, *,
-                 maps: MapCache | None = None, validator: Validator | None = None) -> None:
-        self.store, self.archive, self.workspace, self.partner = store, archive, workspace, partner
-        self._maps = maps or MapCache(workspace.maps_path)
-        self._validator = validator or Validator()
 
-    def writer(self, document_id: int) -> X12Writer:
-        """What `edigate.orders.routing.route` calls for each x12-940 destination of one stored order."""
-        def write(order: Order, destination: Destination) -> tuple[bytes, Callable[[], object]]:
-            written = self.write(order, destination, document_id=document_id)
-            return written.data, written.mark_sent
-        return write
-
-    def write(self, order: Order, destination: Destination, *, document_id: int) -> Written:
-        x12 = destination.x12
-        if x12 is None:
-            raise DataError(f"routing {destination.name}: an x12-940 destination needs x12.receiver",
-                            code="route.x12")
-        key = f"940:{self.partner.id}:{document_id}:{destination.name}"
-        done = [o for o in self.store.document_outbounds([document_id]) if o.key == key]
-        if done:
-            return self._written(done[0], self.archive.get(done[0].sha256))
-        ours, theirs = self.partner.our_identity(self.workspace), x12.receiver
-        envelope = Envelope(Party(ours.isa_qualifier, ours.isa_id), Party(theirs.isa_qualifier, theirs.isa_id),
-                            ours.gs_id, theirs.gs_id, version=x12.version[:5], gs_version=x12.version,
-                            usage=self.partner.usage)
-        body = self._maps.outbound(x12.map).render(order)
-        with self.store.outbound_numbers(x12.sequence_key) as numbers:  # spent only if recorded
-            data = write_interchange(envelope, [GroupContent("OW", (TransactionContent("940", body),))],
-                                     numbers.blocks(1, 1))
-            self._check(data)
-            put, c = self.archive.put(data), read_controls(data)
-            out, created = numbers.record(set_id="940", key=key, isa13=c.isa13, gs06=c.gs06, st02=c.st02[0],
-                                          archive_path=put.relative, sha256=put.sha256, document_id=document_id,
-                                          sets=[(c.st02[0], document_id)])
-        return self._written(out, data if created else self.archive.get(out.sha256))
-
-    def _check(self, data: bytes) -> None:
-        """A 940 that breaks its spec is not sent (the 3PL would reject it): say what is wrong."""
-        for event in EnvelopeReader(data):
-            if isinstance(event, Transaction):
-                errors = [f for f in (*event.findings, *self._validator(event)) if f.is_error]
-                if errors:
-                    raise DataError(f"the 940 breaks its spec: {errors[0].text} ({errors[0].segment_id} "
-                                    f"at segment {errors[0].segment_position})", code="route.940")
-
-    def _written(self, out: Outbound, data: bytes) -> Written:
-        return Written(data, out, lambda: self.store.mark_sent(out.id))
-
+def shipping_order_envelope(workspace: Workspace, partner: Partner, destination: Destination) -> Envelope:
+    """The 3PL's envelope for a 940: our identity as the partner's, theirs from ``x12.receiver``."""
+    x12 = destination.x12
+    if x12 is None:
+        raise DataError(f"routing {destination.name}: an x12-940 destination needs x12.receiver", code="route.x12")
+    ours, theirs = partner.our_identity(workspace), x12.receiver
+    return Envelope(Party(ours.isa_qualifier, ours.isa_id), Party(theirs.isa_qualifier, theirs.isa_id),
+                    ours.gs_id, theirs.gs_id, version=x12.version[:5], gs_version=x12.version, usage=partner.usage)
 
 
 # -- 945 in ---------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from edigate.store.archive import Archive
-from edigate.orders.changes import translate_changes, with_deleted_lines
+from edigate.orders.changes import with_deleted_lines
+from edigate.stages.order_changes import translate_changes
 from edigate.config.channels import Channel as ChannelConfig
 from edigate.orders.decision import Decision
 from edigate.orders.decision import Outcome as DecisionOutcome
@@ -69,7 +70,7 @@ from edigate.store import (
 )
 from edigate.transport import Channel, ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
-from edigate.orders.warehouse import ShippingOrders
+from edigate.stages.warehouse_out import ShippingOrders
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange, Transaction
 from edigate.x12.acks import ack_envelope, ta1

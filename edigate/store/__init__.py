@@ -16,7 +16,7 @@ surface as one `edigate.errors.StoreError`.
 from __future__ import annotations
 
 from edigate.store.as2 import As2Mixin, MdnVerdict
-from edigate.store.documents import DocumentsMixin, OutboundNumbers
+from edigate.store.documents import DocumentsMixin
 from edigate.store.events import EventsMixin
 from edigate.store.fulfillment import (
     Allocation,
@@ -28,6 +28,8 @@ from edigate.store.fulfillment import (
     StockLevel,
 )
 from edigate.store.migrate import migrate
+from edigate.store.numbers import OutboundNumbers
+from edigate.store.orderbook import OrderBookMixin
 from edigate.store.records import (
     AckStatus,
     As2MdnOut,
@@ -108,6 +110,6 @@ __all__ = [
 ]
 
 
-class Store(TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin, SchedulingMixin,
-            WorkMixin, As2Mixin):
+class Store(OrderBookMixin, TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin,
+            SchedulingMixin, WorkMixin, As2Mixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import ExitStack
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -32,7 +31,7 @@ from edigate.store.records import (
 )
 from edigate.store.tables import AuditRow, DocumentRow, OutboundRow, OutboundSetRow, TransmissionRow
 from edigate.store.types import utcnow
-from edigate.store.work import ReservedNumbers, draw, draw_many
+from edigate.store.numbers import OutboundNumbers
 
 __all__ = ["DocumentsMixin", "OutboundNumbers"]
 
@@ -254,45 +253,43 @@ class DocumentsMixin(StoreBase):
                 raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
-                   ack_transmission_id: int | None = None, st02: str | None = None) -> list[Outbound]:
-        """Apply a received 997/999 to the outbound documents of group ``gs06`` (and ``st02``).
-
-        With ``st02``, the set is found among every file's sets, so one set of a bulk 855
-        can be rejected: that file becomes ``partial`` (``rejected`` once all its sets are)
-        and its result lists the sets refused; `outbound_sets` tells which orders they were.
-        """
+                   ack_transmission_id: int | None = None) -> list[Outbound]:
+        """Apply a received 997/999's group verdict to every outbound file of group ``gs06``
+        and to each of their sets."""
         with self._write() as s:
-            rows = list(s.scalars(select(OutboundRow).where(OutboundRow.partner == partner,
-                                                            OutboundRow.gs06 == gs06)))
-            if st02 is None:
-                for row in rows:
-                    self._acked(row, status, result, ack_transmission_id)
-                    s.execute(update(OutboundSetRow).where(OutboundSetRow.outbound_id == row.id)
-                              .values(ack_status=status, ack_result=result))
-                return [convert.outbound(r) for r in rows]
-            touched = []
+            rows = list(s.scalars(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.gs06 == gs06)))
             for row in rows:
+                row.ack_status, row.ack_result, row.ack_transmission_id = status, result, ack_transmission_id
+                s.execute(update(OutboundSetRow).where(OutboundSetRow.outbound_id == row.id)
+                          .values(ack_status=status, ack_result=result))
+            return [convert.outbound(r) for r in rows]
+
+    def record_set_ack(self, *, partner: str, gs06: str, st02: str, status: AckStatus,
+                       result: str) -> list[tuple[Outbound, list[OutboundSet]]]:
+        """Record one set's ack (AK2/IK2 ``st02`` of group ``gs06``) on every file carrying it;
+        each file touched, with all its sets as they now stand (a file of one set recorded
+        without set rows counts when its own ST02 matches). What that makes of the file's own
+        ack is the caller's to decide (`edigate.desk.acks`) and `set_ack` to record."""
+        with self._write() as s:
+            touched = []
+            for row in list(s.scalars(select(OutboundRow).where(OutboundRow.partner == partner,
+                                                                OutboundRow.gs06 == gs06))):
                 sets = list(s.scalars(select(OutboundSetRow).where(OutboundSetRow.outbound_id == row.id)
                                       .order_by(OutboundSetRow.id)))
                 hit = [x for x in sets if x.st02 == st02]
-                if not hit and not (row.st02 == st02 and not sets):
-                    continue
-                for x in hit:
-                    x.ack_status, x.ack_result = status, result
-                if len(sets) <= 1:
-                    self._acked(row, status, result, ack_transmission_id)
-                else:
-                    refused = [x for x in sets if x.ack_status is AckStatus.REJECTED]
-                    overall = (AckStatus.REJECTED if len(refused) == len(sets) else
-                               AckStatus.PARTIAL if refused else AckStatus.ACCEPTED)
-                    summary = "; ".join(f"ST02 {x.st02}: {x.ack_result}" for x in refused)
-                    self._acked(row, overall, summary or result, ack_transmission_id)
-                touched.append(row)
-            return [convert.outbound(r) for r in touched]
+                if hit or (row.st02 == st02 and not sets):
+                    for x in hit:
+                        x.ack_status, x.ack_result = status, result
+                    touched.append((convert.outbound(row), [convert.outbound_set(x) for x in sets]))
+            return touched
 
-    @staticmethod
-    def _acked(row: OutboundRow, status: AckStatus, result: str, ack_transmission_id: int | None) -> None:
-        row.ack_status, row.ack_result, row.ack_transmission_id = status, result, ack_transmission_id
+    def set_ack(self, outbound_id: int, status: AckStatus, result: str, *,
+                ack_transmission_id: int | None = None) -> Outbound:
+        """Record an outbound file's own ack status and result."""
+        with self._write() as s:
+            row = self._outbound(s, outbound_id)
+            row.ack_status, row.ack_result, row.ack_transmission_id = status, result, ack_transmission_id
+            return convert.outbound(row)
 
     def outbound_sets(self, *, outbound_id: int | None = None,
                       document_ids: Collection[int] = ()) -> list[OutboundSet]:
@@ -355,106 +352,6 @@ class DocumentsMixin(StoreBase):
             inbound = s.scalars(select(TransmissionRow.sha256).where(TransmissionRow.status.in_(open_)))
             outbound = s.scalars(select(OutboundRow.sha256).where(OutboundRow.ack_status == AckStatus.PENDING))
             return set(inbound) | set(outbound)
-
-
-class OutboundNumbers:
-    """Control numbers that are spent only together with the document they number.
-
-    The first draw opens a write transaction; `record` adds the outbound document to it
-    and commits both; `discard` (or leaving the ``with`` block without recording) rolls
-    the draws back. A worker that dies between writing a 997 or 855 and recording it
-    leaves no gap in the partner's sequence, and one that records a key already recorded
-    (a resumed stage) spends nothing. Hold the transaction briefly: it is the database's
-    single writer on SQLite and locks the partner's sequences on PostgreSQL.
-    """
-
-    def __init__(self, store: DocumentsMixin, partner: str, direction: Direction = Direction.OUT) -> None:
-        self.store, self.partner, self.direction = store, partner, direction
-        self._open: ExitStack | None = None
-        self._session: Session | None = None
-
-    def next(self, kind: str) -> int:
-        return self.reserve(ControlKind(kind), 1)[0]
-
-    def reserve(self, kind: ControlKind, count: int) -> range:
-        return draw(self._begin(), self.partner, kind, count, self.direction)
-
-    def blocks(self, interchanges: int, sets: int) -> ReservedNumbers:
-        """Numbers for ``interchanges`` of one group each holding ``sets`` in all."""
-        counts = {ControlKind.INTERCHANGE: interchanges, ControlKind.GROUP: interchanges,
-                  ControlKind.TRANSACTION: sets}
-        drawn = draw_many(self._begin(), self.partner, counts, self.direction)
-        return ReservedNumbers({kind.value: numbers for kind, numbers in drawn.items()})
-
-    def record(self, **fields: Any) -> tuple[Outbound, bool]:
-        """`Store.record_outbound` in the transaction of the draws, then commit.
-
-        When ``key`` is already recorded, the draws are rolled back and the record returned.
-        """
-        return self.record_all([fields])[0]
-
-    def record_all(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Outbound, bool]]:
-        """`record` for one interchange recorded under several keys (an 856 once per order it
-        ships): all in the transaction of the draws, one commit. When the first key is
-        already recorded, the draws are rolled back and the records found returned."""
-        s = self._begin()
-        try:
-            found = [self.store._recorded(s, self.partner, r["key"]) for r in records]
-            if found and found[0] is not None:
-                self.discard()
-                return [(f, False) for f in found if f is not None]
-            done = [(f, False) if f is not None else
-                    (self.store._outbound_row(s, partner=self.partner, **r), True)
-                    for f, r in zip(found, records, strict=True)]
-        except BaseException:
-            self.discard()
-            raise
-        self._finish(commit=True)
-        return done
-
-    def save(self, document: NewDocument) -> SavedDocument:
-        """`Store.save_document` in the transaction of the draws: the document (a shipment,
-        an invoice) commits with the numbers and the record of the file that carries it."""
-        try:
-            return self.store._save(self._begin(), document)
-        except BaseException:
-            self.discard()
-            raise
-
-    def discard(self) -> None:
-        """Give back every number drawn since the last `record`."""
-        self._finish(commit=False)
-
-    def __enter__(self) -> OutboundNumbers:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.discard()
-
-    def _begin(self) -> Session:
-        if self._session is None:
-            stack = ExitStack()
-            try:
-                self._session = stack.enter_context(self.store._write())
-            except BaseException:
-                stack.close()
-                raise
-            self._open = stack
-        return self._session
-
-    def _finish(self, *, commit: bool) -> None:
-        stack, session = self._open, self._session
-        self._open = self._session = None
-        if stack is None or session is None:
-            return
-        if commit:
-            stack.close()  # the session block commits on a clean exit
-        else:
-            stack.__exit__(_Discarded, _Discarded(), None)
-
-
-class _Discarded(Exception):
-    """Raised into the open session block to roll it back quietly."""
 
 
 @functools.cache

@@ -15,15 +15,15 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edigate.errors import StoreError
+from edigate.orders.book import Allocation, AllocationRequest, AllocationStatus, Amended, DocumentStatus, StockLevel
 from edigate.store import convert
 from edigate.store.base import StoreBase
-from edigate.store.records import DocumentStatus, Outbound
+from edigate.store.records import Outbound
 from edigate.store.tables import Base, DocumentRow, OutboundRow, _enum
 from edigate.store.types import BigId, created, hexdigest, intpk, utcnow, when
 
@@ -44,22 +44,6 @@ def _quantity(units: int) -> Decimal:
     return (Decimal(units) / _MILLI).normalize() if units % 1000 else Decimal(units // 1000)
 
 
-class AllocationStatus(StrEnum):
-    ACTIVE = "active"
-    RELEASED = "released"
-    SHIPPED = "shipped"
-
-
-@dataclass(frozen=True, slots=True)
-class StockLevel:
-    """One row of an inventory feed: what a warehouse holds of a SKU, and when more comes."""
-
-    sku: str
-    on_hand: Decimal
-    warehouse: str = ""
-    available_date: dt.date | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class InventoryLevel:
     sku: str
@@ -75,34 +59,6 @@ class InventoryLevel:
         return max(self.on_hand - self.allocated, Decimal(0))
 
 
-@dataclass(frozen=True, slots=True)
-class AllocationRequest:
-    """One order line asking for stock."""
-
-    line_number: str
-    sku: str
-    quantity: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """What one order line took (``quantity``) of what it asked for (``requested``)."""
-
-    document_id: int
-    line_number: str
-    sku: str
-    warehouse: str
-    requested: Decimal
-    quantity: Decimal
-    status: AllocationStatus
-    available_date: dt.date | None = None
-    """When the feed expects more of the SKU (for a backorder date)."""
-
-    @property
-    def short(self) -> Decimal:
-        return self.requested - self.quantity
-
-
 class InventoryLevelRow(Base):
     __tablename__ = "inventory_levels"
     __table_args__ = (UniqueConstraint("sku", "warehouse"),)
@@ -114,18 +70,6 @@ class InventoryLevelRow(Base):
     allocated: Mapped[int] = mapped_column(BigInteger, default=0)
     available_date: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[created]
-
-
-@dataclass(frozen=True, slots=True)
-class Amended:
-    """The stock an earlier order gave back when a later one cancelled or superseded it.
-
-    ``applied`` is False when the later order had already done so (the same amendment
-    decided again) or another order had: nothing changed.
-    """
-
-    released: tuple[Allocation, ...]
-    applied: bool
 
 
 class AllocationRow(Base):

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from edigate.orders.book import DocumentStatus
+
 __all__ = [
     "As2MdnOut", "As2Message", "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
     "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
@@ -68,15 +70,6 @@ class DocumentKind(StrEnum):
     SHIPMENT = "shipment"
     INVOICE = "invoice"
     ACK = "ack"
-
-
-class DocumentStatus(StrEnum):
-    ACCEPTED = "accepted"
-    HELD = "held"
-    REJECTED = "rejected"
-    ROUTED = "routed"
-    SUPERSEDED = "superseded"
-    CANCELLED = "cancelled"
 
 
 class AckStatus(StrEnum):

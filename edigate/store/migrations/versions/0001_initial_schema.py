@@ -21,6 +21,18 @@ TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    _control_sequences()
+    _transmissions()
+    _audit_events()
+    _documents()
+    _envelope_sets()
+    _error_entries()
+    _interchange_keys()
+    _stage_events()
+    _outbound_documents()
+
+
+def _control_sequences() -> None:
     op.create_table('control_sequences',
     sa.Column('partner', sa.String(length=64), nullable=False),
     sa.Column('direction', sa.String(length=3), nullable=False),
@@ -29,6 +41,9 @@ def upgrade() -> None:
     sa.Column('updated_at', TIMESTAMP, nullable=False),
     sa.PrimaryKeyConstraint('partner', 'direction', 'kind', name=op.f('pk_control_sequences'))
     )
+
+
+def _transmissions() -> None:
     op.create_table('transmissions',
     sa.Column('id', ID, nullable=False),
     sa.Column('partner', sa.String(length=64), nullable=False),
@@ -58,6 +73,8 @@ def upgrade() -> None:
     op.create_index('ix_transmissions_sha256', 'transmissions', ['sha256'])
     op.create_index('ix_transmissions_status_id', 'transmissions', ['status', 'id'])
 
+
+def _audit_events() -> None:
     op.create_table('audit_events',
     sa.Column('id', ID, nullable=False),
     sa.Column('at', TIMESTAMP, nullable=False),
@@ -72,6 +89,8 @@ def upgrade() -> None:
     op.create_index('ix_audit_events_target', 'audit_events', ['target'])
     op.create_index('ix_audit_events_transmission_id', 'audit_events', ['transmission_id'])
 
+
+def _documents() -> None:
     op.create_table('documents',
     sa.Column('id', ID, nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -91,6 +110,8 @@ def upgrade() -> None:
     op.create_index('ix_documents_partner_kind_key', 'documents', ['partner', 'kind', 'key'])
     op.create_index('ix_documents_transmission_id', 'documents', ['transmission_id'])
 
+
+def _envelope_sets() -> None:
     op.create_table('envelope_sets',
     sa.Column('id', ID, nullable=False),
     sa.Column('transmission_id', ID, nullable=False),
@@ -104,6 +125,8 @@ def upgrade() -> None:
     op.create_index('ix_envelope_sets_set_id', 'envelope_sets', ['set_id', 'transmission_id'])
     op.create_index('ix_envelope_sets_transmission_id', 'envelope_sets', ['transmission_id'])
 
+
+def _error_entries() -> None:
     op.create_table('error_entries',
     sa.Column('id', ID, nullable=False),
     sa.Column('transmission_id', ID, nullable=False),
@@ -128,6 +151,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_error_entries_transmission_id', 'error_entries', ['transmission_id'])
 
+
+def _interchange_keys() -> None:
     op.create_table('interchange_keys',
     sa.Column('id', ID, nullable=False),
     sa.Column('partner', sa.String(length=64), nullable=False),
@@ -140,6 +165,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_interchange_keys_transmission_id', 'interchange_keys', ['transmission_id'])
 
+
+def _stage_events() -> None:
     op.create_table('stage_events',
     sa.Column('id', ID, nullable=False),
     sa.Column('transmission_id', ID, nullable=False),
@@ -155,6 +182,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_stage_events_transmission_id', 'stage_events', ['transmission_id'])
 
+
+def _outbound_documents() -> None:
     op.create_table('outbound_documents',
     sa.Column('id', ID, nullable=False),
     sa.Column('partner', sa.String(length=64), nullable=False),
@@ -181,7 +210,6 @@ def upgrade() -> None:
     )
     op.create_index('ix_outbound_documents_ack', 'outbound_documents', ['ack_status', 'ack_due_at'])
     op.create_index('ix_outbound_documents_transmission_id', 'outbound_documents', ['transmission_id'])
-
 
 
 def downgrade() -> None:
