@@ -379,8 +379,7 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
 def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
         again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
-        claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
-        done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
+        done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
         print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
         for line in _why(gw.store, done):
             print(f"        {line}", file=out)

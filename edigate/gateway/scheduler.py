@@ -32,7 +32,7 @@ from edigate.gateway.alerts import run_alert_checks
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
 from edigate.stages import receive
-from edigate.stages.send import Sent, send
+from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Store, Transmission, job_store
@@ -323,7 +323,7 @@ class Gateway:
     def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> tuple[int, bool]:
         """How many of ``outs`` went out (in order), and whether the channel failed."""
         partner = self.pipeline.partners.get(partner_id)
-        if partner is None:
+        if partner is None or outbound(partner, self.pipeline.channel_types) is None or self.stopping.is_set():
             return 0, False
         try:
             got = send(self.store, self.pipeline.archive, partner, outs, options=self.options,

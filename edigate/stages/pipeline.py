@@ -59,12 +59,15 @@ class Pipeline(Parts):
         tx = self.receive(partner, "cli", path.name, data)
         if tx.status is Status.DUPLICATE:
             return tx
-        claimed = self.store.claim(tx.id, f"ingest-{os.getpid()}", lease=self.lease)
-        return self.store.transmission(tx.id) if claimed is None else self.process(claimed)
+        return self.take(tx.id, f"ingest-{os.getpid()}")
 
     def process(self, tx: Transmission) -> Transmission:
         """Run one claimed transmission through the stages it has not finished (`runner.process`)."""
         return runner.process(self, tx)
+
+    def take(self, transmission_id: int, worker: str) -> Transmission:
+        """Claim one transmission and process it (`runner.take`)."""
+        return runner.take(self, transmission_id, worker)
 
     def resend(self, transmission_id: int, *, actor: str, set_id: str | None = None) -> list[Outbound]:
         """``edigate tx resend``: a transmission's outputs sent again (`send.resend`)."""

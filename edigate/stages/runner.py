@@ -23,7 +23,7 @@ from edigate.stages.resends import earlier_attempts
 from edigate.stages.table import CLAIMED, STAGES, Resume, Stage
 from edigate.store import DocumentKind, DocumentStatus, Outcome, StageEvent, Status, Transmission
 
-__all__ = ["SMALL_FILE", "WorkersResult", "process", "run_workers", "work"]
+__all__ = ["SMALL_FILE", "WorkersResult", "process", "run_workers", "take", "work"]
 
 SMALL_FILE = 256 * 1024
 """Up to this size, a transmission's stage runs in one transaction (with its timeline
@@ -53,6 +53,13 @@ def process(parts: Parts, tx: Transmission) -> Transmission:
         if tx.claimed_by is not None:
             parts.store.release(tx.id, tx.claimed_by)
         raise
+
+
+def take(parts: Parts, transmission_id: int, worker: str) -> Transmission:
+    """Claim one transmission and process it (``ingest``, ``tx reprocess``); as it stands
+    when another worker holds it already."""
+    claimed = parts.store.claim(transmission_id, worker, lease=parts.lease)
+    return parts.store.transmission(transmission_id) if claimed is None else process(parts, claimed)
 
 
 def work(parts: Parts, worker: str, *, stopping: Callable[[], bool] = lambda: False) -> list[Transmission]:

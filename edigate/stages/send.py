@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from edigate.config.channels import Channel as ChannelConfig
 from edigate.config.partners import Partner
 from edigate.errors import EdigateError, TransportError, UsageError
 from edigate.stages import receipts
@@ -20,7 +21,7 @@ from edigate.store import AuditAction, ErrorEntry, Outbound, Severity, Status, S
 from edigate.store.archive import Archive
 from edigate.transport import Channel, ChannelOptions, open_channel
 
-__all__ = ["ALL_CHANNELS", "NAME", "Sent", "dispatch", "output_name", "resend", "run", "send"]
+__all__ = ["ALL_CHANNELS", "NAME", "Sent", "dispatch", "outbound", "output_name", "resend", "run", "send"]
 
 NAME = "send"
 ALL_CHANNELS = ("folder", "sftp", "as2")
@@ -62,13 +63,19 @@ def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Ou
         yield out
 
 
+def outbound(partner: Partner, channel_types: Collection[str] = ALL_CHANNELS) -> ChannelConfig | None:
+    """The partner's outbound channel when it is one of ``channel_types`` (None: nothing is sent)."""
+    config = partner.channels.outbound
+    return config if config is not None and config.type in channel_types else None
+
+
 def send(store: Store, archive: Archive, partner: Partner, outs: Sequence[Outbound], *, options: ChannelOptions,
          channel_types: Collection[str] = ALL_CHANNELS, stopping: Callable[[], bool] = lambda: False) -> Sent:
     """Send ``outs`` on the partner's outbound channel, each file once, stopping between two
     once ``stopping()``. Nothing is sent when the partner has no outbound channel, or one of
     a type outside ``channel_types``. A `TransportError` is returned, not raised."""
-    config = partner.channels.outbound
-    if config is None or config.type not in channel_types or not outs or stopping():
+    config = outbound(partner, channel_types)
+    if config is None or not outs or stopping():
         return Sent()
     sent: list[Outbound] = []
     try:
