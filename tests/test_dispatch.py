@@ -8,7 +8,7 @@ import pytest
 
 from edigate.store.archive import Archive
 from edigate.config.channels import FolderChannel
-from edigate.stages.dispatch import dispatch, output_name
+from edigate.stages.send import dispatch, output_name
 from edigate.errors import TransportError
 from edigate.store import Outbound, Store
 from edigate.transport import ChannelOptions, open_channel

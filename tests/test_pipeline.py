@@ -268,7 +268,7 @@ def test_an_order_without_a_kept_855_is_decided_again_to_the_same_855(pipeline: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline.bulk_855 = 2
     kept = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
-    monkeypatch.setattr("edigate.stages.pipeline._render_855", lambda flow, ack: None)
+    monkeypatch.setattr("edigate.stages.decide.render_855", lambda flow, ack: None)
     with Store.open(f"sqlite:///{tmp_path / 'other.db'}") as store:
         other = Pipeline(pipeline.workspace, store, pipeline.archive, pipeline.partners, today=pipeline.today,
                          channel_types=("folder",), bulk_855=2)

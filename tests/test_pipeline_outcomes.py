@@ -177,15 +177,15 @@ def test_a_misspelt_rule_setting_fails_with_the_reason_then_a_fix_and_reprocess_
     assert f"reprocessed as {done.id} (done)" in store.errors(third.id)[0].message
 
 
-def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(store: Store,  # noqa: F811
-                                                                              root: Path) -> None:
-    class Broken(Pipeline):
-        def _route(self, run: object) -> None:
-            raise RuntimeError("the disk is on fire")
+def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    def on_fire(*_args: object) -> None:
+        raise RuntimeError("the disk is on fire")
 
     p = _pipeline(store, root)
-    broken = Broken(p.workspace, store, p.archive, p.partners, today=p.today, channel_types=("folder",))
-    tx = broken.ingest(_file(root, "po.x12", BIGBOX))
+    with monkeypatch.context() as broken:
+        broken.setattr("edigate.stages.route.Routing.deliveries", on_fire)
+        tx = p.ingest(_file(root, "po.x12", BIGBOX))
     assert (tx.status, tx.stage, tx.claimed_by) == (Status.FAILED, "route", None)
     [entry] = store.errors(tx.id)
     assert (entry.stage, entry.code) == ("route", "internal") and "RuntimeError: the disk is on fire" in entry.message
@@ -225,15 +225,15 @@ def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_repr
         "4500012345", "4500012346"]
 
 
-def test_work_stopped_by_hand_is_given_back_to_wait_for_the_next_worker(store: Store, root: Path) -> None:  # noqa: F811
-    class Interrupted(Pipeline):
-        def _rules(self, run: object) -> None:
-            raise KeyboardInterrupt
+def test_work_stopped_by_hand_is_given_back_to_wait_for_the_next_worker(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
 
     p = _pipeline(store, root)
-    stopped = Interrupted(p.workspace, store, p.archive, p.partners, today=p.today, channel_types=("folder",))
-    with pytest.raises(KeyboardInterrupt):
-        stopped.ingest(_file(root, "po.x12", BIGBOX))
+    with monkeypatch.context() as stopped, pytest.raises(KeyboardInterrupt):
+        stopped.setattr("edigate.stages.decide._decided", interrupt)
+        p.ingest(_file(root, "po.x12", BIGBOX))
     [tx] = store.transmissions()
     assert (tx.status, tx.claimed_by) == (Status.RECEIVED, None)
     [done] = p.work()

@@ -239,7 +239,7 @@ def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
     """One stderr line per output the partner's channel did not take, naming it."""
     import sys
 
-    from edigate.stages.dispatch import output_name
+    from edigate.stages.send import output_name
 
     for o in outputs:
         print(f"edigate: {severity}: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
@@ -379,8 +379,7 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
 def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
         again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
-        claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
-        done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
+        done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
         print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
         for line in _why(gw.store, done):
             print(f"        {line}", file=out)
@@ -396,11 +395,10 @@ def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.gateway.scheduler import sweep_archive
     with _gateway() as gw:
         days, event_days = gw.workspace.retention_days, gw.workspace.events_retention_days
-        removed = gw.archive.sweep(days, gw.store.pinned_hashes(), dry_run=args.dry_run)
-        pruned = gw.store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=event_days),
-                                       dry_run=args.dry_run)
+        removed, pruned = sweep_archive(gw.store, gw.archive, days, event_days, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     print(f"{verb} {len(removed)} archived file(s) older than {days} days from {gw.archive.root}", file=out)
     print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)

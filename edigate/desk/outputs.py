@@ -1,43 +1,23 @@
-"""What the order desk sends: X12 files written, archived and recorded against their order,
-routed payloads delivered, and files sent on the partner's outbound channel."""
+"""What the order desk sends: outbound maps, routed payloads delivered, and recorded
+outputs sent through the send stage (`edigate.stages.send`) with its failures reported
+the desk's way: one line each, and a warning in each transmission's error log."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from edigate.store.archive import Archive
-from edigate.stages.dispatch import dispatch
-from edigate.errors import ConfigError, DataError, EdigateError, TransportError
-from edigate.config.flow import Flow
-from edigate.mapping.outbound import OutboundMap, load_outbound_map
-from edigate.model import PoAck
 from edigate.config.partners import Partner
-from edigate.orders.routing import Delivery
-from edigate.store import Document, ErrorEntry, Outbound, OutboundNumbers, Severity, Store
-from edigate.transport import ChannelOptions, open_channel
 from edigate.config.workspace import Workspace
-from edigate.x12.controls import read_controls
-from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
+from edigate.errors import ConfigError, DataError, EdigateError
+from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.orders.routing import Delivery
+from edigate.stages import send as send_stage
+from edigate.stages.send import ALL_CHANNELS
+from edigate.store import Document, ErrorEntry, Outbound, Severity, Store
+from edigate.store.archive import Archive
+from edigate.transport import ChannelOptions, open_channel
 
-__all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "send", "send_855", "write_recorded"]
-
-ALL_CHANNELS = ("folder", "sftp", "as2")
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """An interchange we wrote and archived, with its control numbers."""
-
-    sha256: str
-    relative: str
-    isa13: str
-    gs06: str
-    st02: tuple[str, ...]
-    set_id: str = "TA1"
-    """The first set's id; TA1 when the interchange holds no set."""
+__all__ = ["ALL_CHANNELS", "deliver", "load_map", "send"]
 
 
 def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap:
@@ -45,43 +25,6 @@ def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap
     if name is None:
         raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
     return load_outbound_map(name, workspace.maps_path)
-
-
-def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: Flow, functional_id: str,
-                   sets: Collection[TransactionContent], set_id: str, keys: Sequence[tuple[str, Document]]
-                   ) -> list[Outbound]:
-    """One interchange in the partner's envelope, archived and recorded once per (key, order)
-    in the commit that spends its control numbers (open ``numbers`` with
-    `Store.outbound_numbers`): a failure or a key already recorded leaves no gap."""
-    data = write_interchange(flow.envelope(), [GroupContent(functional_id, tuple(sets))],
-                             numbers.blocks(1, len(sets)))
-    written = archived(archive, data)
-    return [out for out, _ in numbers.record_all([_fields(flow, written, set_id, key, doc) for key, doc in keys])]
-
-
-def archived(archive: Archive, data: bytes) -> Written:
-    """Archive an interchange we wrote, and read its control numbers back from it."""
-    c = read_controls(data)
-    put = archive.put(data)
-    return Written(put.sha256, put.relative, c.isa13, c.gs06, c.st02, c.set_id)
-
-
-def _fields(flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> dict[str, Any]:
-    due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=flow.partner.acks.expect_within_hours)
-    return dict(set_id=set_id, key=key, isa13=written.isa13, gs06=written.gs06, st02=written.st02[0],
-                archive_path=written.relative, sha256=written.sha256, transmission_id=doc.transmission_id,
-                document_id=doc.id, ack_due_at=due, sets=[(n, doc.id) for n in written.st02])
-
-
-def send_855(store: Store, archive: Archive, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
-    """The 855 for ``doc``, numbered and recorded in one commit (a crash leaves no gap)."""
-    if flow.outbound_855 is None:
-        return None
-    content = GroupContent("PR", (TransactionContent("855", flow.outbound_855.render(ack)),))
-    with store.outbound_numbers(flow.partner.id) as numbers:
-        written = archived(archive, write_interchange(flow.envelope(), [content], numbers.blocks(1, 1)))
-        out, _ = numbers.record(**_fields(flow, written, "855", f"855:{doc.id}", doc))
-    return out
 
 
 def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
@@ -107,17 +50,13 @@ def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
 
 def send(store: Store, archive: Archive, workspace: Workspace, partner: Partner, outs: Sequence[Outbound],
          channel_types: Collection[str]) -> tuple[str, ...]:
-    """Send each file once on the partner's outbound channel; a failure leaves them queued."""
-    config = partner.channels.outbound
-    if config is None or config.type not in channel_types or not outs:
+    """Send each file once on the partner's outbound channel; a failure leaves them queued,
+    and is returned as one line (and logged against each transmission they answer)."""
+    got = send_stage.send(store, archive, partner, outs, channel_types=channel_types,
+                          options=ChannelOptions(root=workspace.root, settle_seconds=0))
+    if got.failure is None:
         return ()
-    try:
-        with open_channel(config, f"{partner.id}:out", ChannelOptions(root=workspace.root, settle_seconds=0)) as ch:
-            for _ in dispatch(ch, store, archive, outs):
-                pass
-    except TransportError as exc:
-        problem = f"{partner.id}:out: {exc.message} (the output stays queued)"
-        for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
-            store.add_errors(t, [ErrorEntry("send", exc.code, problem, Severity.WARNING)])
-        return (problem,)
-    return ()
+    problem = f"{partner.id}:out: {got.failure.message} (the output stays queued)"
+    for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
+        store.add_errors(t, [ErrorEntry(send_stage.NAME, got.failure.code, problem, Severity.WARNING)])
+    return (problem,)

@@ -19,14 +19,15 @@ from edigate.errors import UsageError
 from edigate.config.flow import Flow
 from edigate.orders.inventory import Inventory
 from edigate.model import Order, Purpose, dumps, loads, to_json
-from edigate.desk.outputs import ALL_CHANNELS, deliver, send, send_855
+from edigate.desk.outputs import ALL_CHANNELS, deliver, send
 from edigate.desk.stored import find_order, order_of, po_of, target_of
 from edigate.config.partners import Partner
-from edigate.orders.purposes import Amendments, cancel_destinations, is_cancel
-from edigate.orders.routing import Delivery, Router
+from edigate.orders.purposes import Amendments, is_cancel
+from edigate.stages.answer import answer_order
+from edigate.stages.route import Routing
+from edigate.orders.routing import Delivery
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
-from edigate.stages.warehouse_out import ShippingOrders
 from edigate.config.workspace import Workspace
 
 __all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
@@ -79,7 +80,7 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
                 transmission_id=doc.transmission_id)
     deliveries = _route(store, archive, workspace, partner, doc, export)
     problems = deliver(store, workspace, partner, doc, deliveries)
-    sent = send_855(store, archive, flow, doc, ack)
+    sent = answer_order(store, archive, flow, doc, ack)
     if doc.transmission_id is not None:
         store.finish_held_transmission(doc.transmission_id)
     problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
@@ -105,9 +106,7 @@ def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partne
         if doc.decided is None:
             return ()
         export = loads(Order, doc.decided)
-    warehouse = ShippingOrders(store, archive, workspace, partner)
-    return tuple(Router(partner.routing, partner=partner.id, file=partner.file, lines=partner.lines).route(
-        export, document=doc.id, x12=warehouse.writer(doc.id), only=cancel_destinations(store, doc)))
+    return tuple(Routing(store, archive, workspace, partner).deliveries(doc, export))
 
 
 def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
@@ -121,7 +120,7 @@ def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partne
     store.release_allocations(doc.id)
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
                 transmission_id=doc.transmission_id)
-    sent = send_855(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
+    sent = answer_order(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
     if doc.transmission_id is not None:
         store.finish_held_transmission(doc.transmission_id)
     return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))

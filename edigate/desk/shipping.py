@@ -18,10 +18,11 @@ from edigate.errors import DataError, InputError, UsageError
 from edigate.config.flow import Flow
 from edigate.orders.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
 from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
-from edigate.desk.outputs import ALL_CHANNELS, load_map, send, write_recorded
+from edigate.desk.outputs import ALL_CHANNELS, load_map, send
 from edigate.desk.stored import order_of, orders_by_po
 from edigate.config.partners import Partner
 from edigate.orders.purposes import IN_FORCE
+from edigate.stages.outputs import write_recorded
 from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
 from edigate.orders.warehouse import is_x12, read_shipping_advice
 from edigate.config.workspace import Workspace
@@ -61,7 +62,7 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
                                          json.dumps(to_json(shipment)), None))
         if not saved.created:
             raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
-        sent = tuple(write_recorded(numbers, archive, flow, "SH", [TransactionContent("856", asn)], "856",
+        sent = tuple(write_recorded(numbers, archive, flow, "SH", [TransactionContent("856", asn)],
                                     [(f"856:{shipment.shipment_id}:{docs[so.po_number].id}", docs[so.po_number])
                                      for so in shipment.orders]))
     for so in shipment.orders:
@@ -121,7 +122,7 @@ def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, d
     with store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
         numbers.save(NewDocument(DocumentKind.INVOICE, doc.partner, f"{bill.po_number}:{shipment.shipment_id}",
                                  json.dumps(to_json(bill)), None))
-        [out] = write_recorded(numbers, archive, flow, "IN", [TransactionContent("810", body)], "810",
+        [out] = write_recorded(numbers, archive, flow, "IN", [TransactionContent("810", body)],
                                [(f"810:{shipment.shipment_id}:{doc.id}", doc)])
     return out
 

@@ -5,7 +5,7 @@ archived and recorded the payload, so a positive MDN never confirms what was not
 A Message-ID seen before from the same partner is a duplicate (answered with a
 ``duplicate-document`` MDN); rejected messages (bad signature, over a limit) leave a
 channel event. It also takes the async MDNs partners post for messages we sent: each is
-matched by its original Message-ID (and MIC) to the record `edigate.stages.dispatch` made before
+matched by its original Message-ID (and MIC) to the record `edigate.stages.send` made before
 sending, and kept by `edigate.stages.receipts`. Async MDNs we owe wait in the store's outbox until
 `deliver_mdns` (a scheduler job) posts them, with a bounded number of attempts.
 Host, port and limits come from ``edigate.yaml``'s ``as2`` block; our key and every

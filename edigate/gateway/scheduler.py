@@ -26,20 +26,22 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from edigate.gateway.alerts import run_alert_checks
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
-from edigate.stages.dispatch import dispatch
+from edigate.stages import receive
+from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
-from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
-from edigate.transport import ChannelPool, open_channel
+from edigate.store import EventKind, Outbound, Severity, Store, Transmission, job_store
+from edigate.store.archive import Archive
+from edigate.transport import ChannelPool
 from edigate.transport.listener import HttpListener
 from edigate.x12.closing import interchange_open
 
-__all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
+__all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "Swept", "run_task", "sweep_archive"]
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +129,7 @@ class Gateway:
 
         specs = []
         for pid in self.pipeline.sources():
-            inbound = self.pipeline.inbound(pid)[0]
-            if inbound is None or inbound.type not in self.pipeline.channel_types or inbound.type == "as2":
+            if (inbound := receive.polled(self.pipeline, pid)) is None:
                 continue  # AS2 messages arrive at the listener
             if inbound.cron is not None:
                 trigger = cron_trigger(inbound.cron)
@@ -266,13 +267,7 @@ class Gateway:
     def poll_all(self) -> tuple[str, ...]:
         """Poll every inbound channel once (``edigate run --once``); the failures, one line
         each (each also logged), naming its channel."""
-        problems = []
-        for partner_id in self.pipeline.sources():
-            config = self.pipeline.inbound(partner_id)[0]
-            if config is not None and config.type in self.pipeline.channel_types:
-                problem = self._poll(partner_id)[1]
-                problems += [problem] if problem else []
-        return tuple(problems)
+        return receive.poll_sources(self.pipeline, lambda source: self._poll(source)[1])
 
     def _poll(self, partner_id: str) -> tuple[int, str | None]:
         config = self.pipeline.inbound(partner_id)[0]
@@ -298,14 +293,7 @@ class Gateway:
 
     def process(self) -> int:
         """Claim and process transmissions until none waits; stop between two when stopping."""
-        done = 0
-        while not self.stopping.is_set():
-            tx = self.store.claim_next(self.worker, lease=self.pipeline.lease)
-            if tx is None:
-                break
-            self.pipeline.process(tx)
-            done += 1
-        return done
+        return len(self.pipeline.work(self.worker, stopping=self.stopping.is_set))
 
     @property
     def serves_as2(self) -> bool:
@@ -335,16 +323,16 @@ class Gateway:
     def _send_queued(self, partner_id: str, outs: Sequence[Outbound]) -> tuple[int, bool]:
         """How many of ``outs`` went out (in order), and whether the channel failed."""
         partner = self.pipeline.partners.get(partner_id)
-        config = partner.channels.outbound if partner is not None else None
-        if config is None or config.type not in self.pipeline.channel_types or self.stopping.is_set():
+        if partner is None or outbound(partner, self.pipeline.channel_types) is None or self.stopping.is_set():
             return 0, False
-        sent = 0
         try:
-            with open_channel(config, f"{partner_id}:out", self.options) as channel:
-                for _ in dispatch(channel, self.store, self.pipeline.archive, outs, stopping=self.stopping.is_set):
-                    sent += 1
-        except (TransportError, ConfigError) as exc:
-            problem = f"{_named(f'{partner_id}:out', exc.message)}; {len(outs) - sent} output(s) stay queued"
+            got = send(self.store, self.pipeline.archive, partner, outs, options=self.options,
+                       channel_types=self.pipeline.channel_types, stopping=self.stopping.is_set)
+        except ConfigError as exc:
+            got = Sent(failure=exc)
+        sent = len(got.sent)
+        if got.failure is not None:
+            problem = f"{_named(f'{partner_id}:out', got.failure.message)}; {len(outs) - sent} output(s) stay queued"
             self._channel(partner_id, "out", "channel.send_failed", problem, Severity.ERROR)
             log.error("%s", problem)
             return sent, True
@@ -363,17 +351,33 @@ class Gateway:
         """Archived files past ``retention_days`` that nothing still needs, removed; event log
         entries past ``events_retention_days`` pruned."""
         ws = self.pipeline.workspace
-        removed = self.pipeline.archive.sweep(ws.retention_days, self.store.pinned_hashes())
-        pruned = self.store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=ws.events_retention_days))
-        if removed or pruned:
-            self._note("archive.swept", f"{len(removed)} archived file(s) past retention removed, "
-                       f"{pruned} old event log entries pruned")
-        return len(removed)
+        swept = sweep_archive(self.store, self.pipeline.archive, ws.retention_days, ws.events_retention_days)
+        if swept.removed or swept.pruned:
+            self._note("archive.swept", f"{len(swept.removed)} archived file(s) past retention removed, "
+                       f"{swept.pruned} old event log entries pruned")
+        return len(swept.removed)
 
     def _channel(self, partner: str, channel: str, code: str, message: str,
                  severity: Severity = Severity.INFO) -> None:
         self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
                                 partner=partner, channel=channel)
+
+
+class Swept(NamedTuple):
+    """What `sweep_archive` removed (or would remove): archived files, event log entries."""
+
+    removed: tuple[str, ...]
+    pruned: int
+
+
+def sweep_archive(store: Store, archive: Archive, days: float, event_days: float, *,
+                  dry_run: bool = False) -> Swept:
+    """The one retention sweep (the scheduled job and ``edigate archive sweep``): archived
+    files older than ``days`` that nothing still needs, and event log entries older than
+    ``event_days``."""
+    removed = archive.sweep(days, store.pinned_hashes(), dry_run=dry_run)
+    pruned = store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=event_days), dry_run=dry_run)
+    return Swept(tuple(removed), pruned)
 
 
 def _by_partner(outs: Iterable[Outbound]) -> list[tuple[str, list[Outbound]]]:

@@ -1,5 +1,6 @@
-"""Functional acks of what we sent: a partner's 997/999 applied to our outbound documents,
-and what is still waiting for one past its window."""
+"""Functional acks of what we sent: a partner's 997/999 applied to our outbound documents
+(the validate stage reconciles each one it accepts), and what is still waiting for one
+past its window."""
 
 from __future__ import annotations
 

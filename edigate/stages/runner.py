@@ -1,0 +1,213 @@
+"""The runner: claims transmissions, renews their lease as each stage starts, commits each
+stage's work with its timeline entry, and runs worker processes. What the stages do, and
+how each resumes, is theirs (`edigate.stages.table`).
+
+Every stage commits what it produced before the next starts and reads its input from the
+archive or the store, so a crash resumes at the stage it stopped in. A small file's stage
+commits once, its timeline entry included (`SMALL_FILE`); a large file's commits page by
+page. Work left by a worker that died is claimed again once its lease has run out.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from edigate.stages import envelope
+from edigate.stages.context import ClaimLost, Parts, Run, failed
+from edigate.stages.errorlog import UNANSWERED, UNDECIDED
+from edigate.stages.resends import earlier_attempts
+from edigate.stages.table import CLAIMED, STAGES, Resume, Stage
+from edigate.store import DocumentKind, DocumentStatus, Outcome, StageEvent, Status, Transmission
+
+__all__ = ["SMALL_FILE", "WorkersResult", "process", "run_workers", "take", "work"]
+
+SMALL_FILE = 256 * 1024
+"""Up to this size, a transmission's stage runs in one transaction (with its timeline
+entry and claim renewal) instead of committing each step: most files are small, and
+their per-commit cost outweighs their work. Larger files commit page by page."""
+_PER_SET = frozenset(s.stored for s in CLAIMED if s.per_set)
+_ACKED = frozenset(s.stored for s in CLAIMED if s.acked)
+_NEXT = {s.stored: n.stored for s, n in zip(CLAIMED, CLAIMED[1:], strict=False)}
+
+
+def process(parts: Parts, tx: Transmission) -> Transmission:
+    """Run one claimed transmission through the stages it has not finished; its final status.
+
+    When another worker took the transmission over (our lease ran out), stop and return it
+    as it stands. Anything else that stops the work is recorded against the transmission,
+    which then ends `failed` with the reason: never left `processing`.
+    """
+    try:
+        return _process(parts, tx)
+    except ClaimLost:
+        return parts.store.transmission(tx.id)
+    except Exception as exc:  # before or between stages: recorded, then the transmission fails
+        stage = parts.store.transmission(tx.id).stage or "receive"
+        parts.store.add_errors(tx.id, [failed(tx.id, stage, exc)])
+        return parts.store.set_status(tx.id, Status.FAILED, stage=stage)
+    except (KeyboardInterrupt, SystemExit):  # stopped by hand: it waits for the next worker, resumed
+        if tx.claimed_by is not None:
+            parts.store.release(tx.id, tx.claimed_by)
+        raise
+
+
+def take(parts: Parts, transmission_id: int, worker: str) -> Transmission:
+    """Claim one transmission and process it (``ingest``, ``tx reprocess``); as it stands
+    when another worker holds it already."""
+    claimed = parts.store.claim(transmission_id, worker, lease=parts.lease)
+    return parts.store.transmission(transmission_id) if claimed is None else process(parts, claimed)
+
+
+def work(parts: Parts, worker: str, *, stopping: Callable[[], bool] = lambda: False) -> list[Transmission]:
+    """Claim and process transmissions until none waits (or waits on a live lease), or
+    until ``stopping()`` (checked between two)."""
+    done = []
+    while not stopping() and (tx := parts.store.claim_next(worker, lease=parts.lease)) is not None:
+        done.append(process(parts, tx))
+    return done
+
+
+def _process(parts: Parts, tx: Transmission) -> Transmission:
+    tx, partner = envelope.identify(parts, tx)
+    if partner is None:
+        return envelope.unknown(parts, tx)
+    store = parts.store
+    earlier = earlier_attempts(store, tx)
+    run = Run(tx, partner, parts.archive.get(tx.sha256), lambda: parts.flow(partner), set(),
+              frozenset(s.stage for s in store.stages(tx.id) if s.outcome is Outcome.OK),
+              {o.key for t in (tx, *earlier) for o in store.outbounds(t.id)},
+              failed_before={t.id for t in earlier if t.status is Status.FAILED})
+    stopped_in: str | None = None
+    ended: Status | None = None
+    try:
+        for stage in CLAIMED:
+            if (ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, run.finished):
+                continue  # after a failure or a duplicate, only what was answered goes out
+            status = _run_stage(parts, run, stage)
+            if status is not None and ended is None:
+                ended, stopped_in = status, stage.stored
+    finally:
+        run.close_helper()
+    if ended is Status.DUPLICATE:
+        return store.set_status(tx.id, ended, stage=stopped_in)
+    return _finish(parts, run, stopped_in)
+
+
+def _done_before(stage: Stage, finished: frozenset[str]) -> bool:
+    """Whether an earlier pass finished ``stage`` for good (see `Resume`)."""
+    if stage.resume is Resume.SKIP:
+        return stage.stored in finished
+    if stage.resume is Resume.REPLAY:
+        return stage.stored in finished and _NEXT[stage.stored] in finished
+    return False
+
+
+def _run_stage(parts: Parts, run: Run, stage: Stage) -> Status | None:
+    """Run one stage and record its outcome; a small transmission's stage commits once.
+
+    A stage that raises is rolled back as far as it committed as one, then recorded as
+    failed with the reason (an unexpected exception too: a bug must not leave the
+    transmission `processing`)."""
+    assert stage.run is not None
+    whole = _whole(parts, run, stage)
+    opened: list[StageEvent] = []
+    try:
+        with parts.store.unit() if whole else nullcontext():
+            if stage.resume is Resume.REPLAY and stage.stored in run.finished:
+                if not _renewed(parts, run):
+                    raise ClaimLost(run.tx.id)
+                return stage.run(parts, run)
+            event = _start(parts, run, stage)
+            opened.append(event)
+            status = stage.run(parts, run)
+            parts.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
+            return status
+    except ClaimLost:
+        raise
+    except Exception as exc:
+        line = failed(run.tx.id, stage.stored, exc)
+        event = opened[0] if opened and not whole else _start(parts, run, stage, cause=exc)
+        parts.store.add_errors(run.tx.id, [line])
+        parts.store.finish_stage(event, Outcome.FAILED, line.message)
+        return Status.FAILED
+
+
+def _start(parts: Parts, run: Run, stage: Stage, cause: Exception | None = None) -> StageEvent:
+    """The stage's timeline entry, renewing the claim; `ClaimLost` when another holds it."""
+    event = parts.store.start_stage(run.tx.id, stage.stored, worker=run.tx.claimed_by, lease=parts.lease)
+    if event is None:
+        raise ClaimLost(run.tx.id) from cause
+    return event
+
+
+def _whole(parts: Parts, run: Run, stage: Stage) -> bool:
+    """Whether the stage runs in one transaction (see `SMALL_FILE`)."""
+    return (len(run.data) <= SMALL_FILE and not stage.network
+            and (parts.store.dialect == "sqlite" or not stage.partner_lock))
+
+
+def _renewed(parts: Parts, run: Run) -> bool:
+    return run.tx.claimed_by is None or parts.store.renew(run.tx.id, run.tx.claimed_by, parts.lease)
+
+
+def _finish(parts: Parts, run: Run, stopped_in: str | None) -> Transmission:
+    """The outcome rule: `done` only when each set became a stored document or was
+    rejected and answered as rejected; a set that failed in a stage fails the whole."""
+    store = parts.store
+    errors = store.error_codes(run.tx.id)
+    broken = {stage for stage, code in errors if stage in _PER_SET or code == UNDECIDED}
+    stopped_in = stopped_in or next((s for s in STAGES if s in broken), None)
+    rejected = any(stage in _ACKED for stage, _ in errors)
+    if stopped_in is None and rejected and not any(k.startswith("ack:") for k in run.recorded):
+        store.add_errors(run.tx.id, [UNANSWERED])
+        stopped_in = next(s.stored for s in reversed(CLAIMED) if s.acked)
+    if stopped_in is not None:
+        return store.set_status(run.tx.id, Status.FAILED, stage=stopped_in)
+    held = store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True,
+                           status=DocumentStatus.HELD, limit=1)
+    return store.set_status(run.tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class WorkersResult:
+    """What `run_workers` did: the ids each worker processed, and the workers that failed."""
+
+    processed: tuple[int, ...]
+    failures: tuple[str, ...]
+
+
+def run_workers(open_parts: Callable[[], Parts], workers: int, *, name: str = "edigate") -> WorkersResult:
+    """``workers`` processes that each open their own parts (store, validator, maps), then
+    claim and process until nothing waits. Claims (row locks, leases) keep them from doing
+    anything twice."""
+    ctx = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue[list[int]] = ctx.Queue()
+    procs = [ctx.Process(target=_drain, args=(open_parts, f"{name}-{n}", results), daemon=True)
+             for n in range(1, workers + 1)]
+    for proc in procs:
+        proc.start()
+    processed: list[int] = []
+    waiting = workers
+    while waiting:
+        try:
+            processed += results.get(timeout=0.2)
+            waiting -= 1
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs) and results.empty():
+                break
+    for proc in procs:
+        proc.join()
+    failures = tuple(f"worker {p.name} exited with code {p.exitcode}" for p in procs if p.exitcode)
+    return WorkersResult(tuple(sorted(processed)), failures)
+
+
+def _drain(open_parts: Callable[[], Parts], worker: str, results: multiprocessing.Queue[list[int]]) -> None:
+    parts = open_parts()
+    try:
+        results.put([t.id for t in work(parts, worker)])
+    finally:
+        parts.store.close()
