@@ -8,21 +8,24 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from edigate.store.archive import Archive
-from edigate.stages.dispatch import dispatch
-from edigate.errors import ConfigError, DataError, EdigateError, TransportError
+from edigate.config.context import Context
 from edigate.config.flow import Flow
-from edigate.mapping.outbound import OutboundMap, load_outbound_map
-from edigate.model import PoAck
 from edigate.config.partners import Partner
+from edigate.errors import ConfigError, DataError, EdigateError, TransportError
+from edigate.mapping.outbound import OutboundMap
+from edigate.model import PoAck
+from edigate.orders.inventory import Inventory
 from edigate.orders.routing import Delivery
-from edigate.store import Document, ErrorEntry, Outbound, OutboundNumbers, Severity, Store
+from edigate.stages.dispatch import dispatch
+from edigate.store import Document, ErrorEntry, Outbound, OutboundNumbers, Severity
+from edigate.store.archive import Archive
 from edigate.transport import ChannelOptions, open_channel
-from edigate.config.workspace import Workspace
 from edigate.x12.controls import read_controls
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
-__all__ = ["ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "send", "send_855", "write_recorded"]
+__all__ = [
+    "ALL_CHANNELS", "Written", "archived", "deliver", "load_map", "partner_setup", "send", "send_855", "write_recorded",
+]
 
 ALL_CHANNELS = ("folder", "sftp", "as2")
 
@@ -40,11 +43,19 @@ class Written:
     """The first set's id; TA1 when the interchange holds no set."""
 
 
-def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap:
+def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = None,
+                  stock: Inventory | None = None) -> Flow:
+    """The partner's maps, rules and envelope, with its control numbers in the store."""
+    return Flow(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
+                validator=ctx.validator, maps=ctx.maps)
+
+
+def load_map(ctx: Context, partner: Partner, set_id: str) -> OutboundMap:
+    """The partner's outbound map for ``set_id`` (``documents.outbound``), compiled once."""
     name = partner.documents.outbound.get(set_id)
     if name is None:
         raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
-    return load_outbound_map(name, workspace.maps_path)
+    return ctx.maps.outbound(name)
 
 
 def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: Flow, functional_id: str,
@@ -73,21 +84,20 @@ def _fields(flow: Flow, written: Written, set_id: str, key: str, doc: Document) 
                 document_id=doc.id, ack_due_at=due, sets=[(n, doc.id) for n in written.st02])
 
 
-def send_855(store: Store, archive: Archive, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
+def send_855(ctx: Context, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
     """The 855 for ``doc``, numbered and recorded in one commit (a crash leaves no gap)."""
     if flow.outbound_855 is None:
         return None
     content = GroupContent("PR", (TransactionContent("855", flow.outbound_855.render(ack)),))
-    with store.outbound_numbers(flow.partner.id) as numbers:
-        written = archived(archive, write_interchange(flow.envelope(), [content], numbers.blocks(1, 1)))
+    with ctx.store.outbound_numbers(flow.partner.id) as numbers:
+        written = archived(ctx.archive, write_interchange(flow.envelope(), [content], numbers.blocks(1, 1)))
         out, _ = numbers.record(**_fields(flow, written, "855", f"855:{doc.id}", doc))
     return out
 
 
-def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
-            deliveries: Sequence[Delivery]) -> tuple[str, ...]:
+def deliver(ctx: Context, partner: Partner, doc: Document, deliveries: Sequence[Delivery]) -> tuple[str, ...]:
     """Each routed payload to its destination; what failed goes to the transmission's log."""
-    options = ChannelOptions(root=workspace.root, settle_seconds=0)
+    options = _options(ctx)
     problems = []
     for d in deliveries:
         try:
@@ -100,24 +110,28 @@ def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
         except EdigateError as exc:
             problems.append(f"{d.destination}: {exc.message}")
     if problems and doc.transmission_id is not None:
-        store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
-                                               for p in problems])
+        ctx.store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
+                                                   for p in problems])
     return tuple(problems)
 
 
-def send(store: Store, archive: Archive, workspace: Workspace, partner: Partner, outs: Sequence[Outbound],
-         channel_types: Collection[str]) -> tuple[str, ...]:
+def send(ctx: Context, partner: Partner, outs: Sequence[Outbound], channel_types: Collection[str]) -> tuple[str, ...]:
     """Send each file once on the partner's outbound channel; a failure leaves them queued."""
     config = partner.channels.outbound
     if config is None or config.type not in channel_types or not outs:
         return ()
     try:
-        with open_channel(config, f"{partner.id}:out", ChannelOptions(root=workspace.root, settle_seconds=0)) as ch:
-            for _ in dispatch(ch, store, archive, outs):
+        with open_channel(config, f"{partner.id}:out", _options(ctx)) as ch:
+            for _ in dispatch(ch, ctx.store, ctx.archive, outs):
                 pass
     except TransportError as exc:
         problem = f"{partner.id}:out: {exc.message} (the output stays queued)"
         for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
-            store.add_errors(t, [ErrorEntry("send", exc.code, problem, Severity.WARNING)])
+            ctx.store.add_errors(t, [ErrorEntry("send", exc.code, problem, Severity.WARNING)])
         return (problem,)
     return ()
+
+
+def _options(ctx: Context) -> ChannelOptions:
+    """One look at each folder, our AS2 keys for AS2 sends."""
+    return ChannelOptions(root=ctx.workspace.root, settle_seconds=0, as2=ctx.as2)

@@ -29,7 +29,7 @@ from edigate.orders.rules import RuleFinding
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Status, Store
 
 __all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
-           "earlier_order", "is_cancel", "order_key", "settle"]
+           "earlier_order", "is_cancel", "order_key", "po_of_key", "settle"]
 
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
@@ -167,7 +167,7 @@ def cancel_destinations(store: Store, doc: Document) -> Callable[[str, str], boo
 def _versions(store: Store, partner: str, po: str) -> list[Document]:
     """Every current order for ``po``, oldest first (its keys start ``PO:``; see `order_key`)."""
     return [d for d in store.documents(kind=DocumentKind.ORDER, partner=partner, key_prefix=f"{po}:", current=True)
-            if d.key.rsplit(":", 1)[0] == po]
+            if po_of_key(d.key) == po]
 
 
 def order_key(order: Order) -> str:
@@ -180,6 +180,11 @@ def order_key(order: Order) -> str:
         return key
     content = dumps(replace(order, source=None)).encode()
     return f"{key}@{hashlib.sha256(content).hexdigest()[:16]}"
+
+
+def po_of_key(key: str) -> str:
+    """The PO number of an order key made by `order_key` (``PO:purpose``; a PO may hold colons)."""
+    return key.rsplit(":", 1)[0]
 
 
 def _copy(order: Order, earlier: Document | None) -> tuple[RuleFinding, ...]:

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from edigate.errors import Severity
+
 __all__ = [
     "As2MdnOut", "As2Message", "AckStatus", "AuditAction", "AuditEvent", "ControlKind", "Direction", "Document",
     "DocumentKind", "DocumentStatus", "EnvelopeSet", "ErrorEntry", "Interchange", "NewDocument",
@@ -46,12 +48,6 @@ class Outcome(StrEnum):
     HELD = "held"
     FAILED = "failed"
     SKIPPED = "skipped"
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class EventKind(StrEnum):
