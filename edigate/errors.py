@@ -17,12 +17,14 @@ The tree is grouped by what the caller should do::
     └── StoreError               the database is down or refused a write           (exit 2)
 
 Each class carries a stable ``code`` (dotted, lower case) that scripts may match on, and
-the CLI's exit code for it.
+the CLI's exit code for it. `Severity` grades the other kind of failure, a finding, and
+the error log and event log entries made of findings: one scale for every layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 __all__ = [
     "ConfigError",
@@ -31,11 +33,25 @@ __all__ = [
     "EdigateError",
     "InputError",
     "NotX12Error",
+    "Severity",
     "StoreError",
     "TransportError",
     "UsageError",
     "X12WriteError",
 ]
+
+
+class Severity(StrEnum):
+    """How serious a finding, an error log entry or an event is.
+
+    An ERROR keeps a set from being accepted or a document from being made; a WARNING does
+    not; a NOTE lists something unread (a segment the map does not use) so nothing is
+    dropped unseen; INFO records what went well (a poll, a send) in the event log."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    INFO = "info"
 
 
 class EdigateError(Exception):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edigate.store import Store
 from tests.conftest import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
@@ -32,7 +33,8 @@ def test_a_full_disk_during_ingest_is_one_line_and_the_file_stays(tmp_path: Path
     (tmp_path / "edigate.yaml").write_text(f"store: sqlite:///{tmp_path / 'edigate.db'}\n"
                                            f"maps_dir: {REPO / 'maps'}\npartners_dir: {REPO / 'partners'}\n")
     (tmp_path / "samples").symlink_to(REPO / "samples")
-    assert edigate(tmp_path, "tx", "list", "--json").stdout.strip() == "[]"  # the store exists
+    Store.open(f"sqlite:///{tmp_path / 'edigate.db'}").close()  # the store exists before the disk fills
+    assert edigate(tmp_path, "tx", "list", "--json").stdout.strip() == "[]"
     big = tmp_path / "big.x12"
     big.write_bytes(SAMPLE.read_bytes() + b"\n" * 2_000_000)  # 2 MB, over the 1 MB left
     done = edigate(tmp_path, "ingest", str(big), "--partner", "bigbox", file_limit=1_000_000)

@@ -26,6 +26,7 @@ from edigate.x12.envelope import EnvelopeReader, Transaction
 
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.desk import desk_context
 
 SAMPLE = REPO / "samples" / "x12" / "dropship-850-4010.x12"
 TODAY = dt.date(2026, 11, 26)
@@ -119,7 +120,7 @@ def test_a_held_order_holds_no_stock_until_released(store: Store, tmp_path: Path
     tx = p.ingest(SAMPLE, "dropship")
     assert tx.status is Status.HELD and taken(p) == {}
     [doc] = held_orders(store)
-    done = release(store, p.archive, ws, p.partners["dropship"], doc.id, actor="ana", today=TODAY,
+    done = release(desk_context(p), p.partners["dropship"], doc.id, actor="ana", today=TODAY,
                    channel_types=("folder",))
     assert [f.code for f in done.findings] == ["rule.atp.backorder"]
     assert acks(p, tx.id) == [["IA", "1", "EA", "", ""], ["IB", "2", "EA", "068", "20261204"]]
@@ -138,7 +139,7 @@ def test_rejecting_a_held_order_gives_its_stock_back(store: Store, tmp_path: Pat
     assert p.stock.refresh(AtpRule(file="stock.csv"))
     store.allocate(doc.id, [AllocationRequest("1", "ACM-1001", Decimal(1))])  # as if a specialist reserved it
     assert taken(p) == {"ACM-1001": 1}
-    reject(store, p.archive, ws, p.partners["dropship"], doc.id, reason="price", actor="ana", today=TODAY,
+    reject(desk_context(p), p.partners["dropship"], doc.id, reason="price", actor="ana", today=TODAY,
            channel_types=("folder",))
     assert taken(p) == {} and store.inventory(sku="ACM-1001")[0].allocated == 0
 

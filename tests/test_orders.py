@@ -25,6 +25,7 @@ from edigate.x12.validate import Validator
 
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.desk import desk_context
 
 SAMPLES = REPO / "samples" / "x12"
 SHIPMENT = REPO / "samples" / "data" / "bigbox-shipment.csv"
@@ -72,7 +73,7 @@ def segments(tx: Transaction, seg_id: str) -> list[list[str]]:
 
 def test_release_continues_to_routing_and_an_855(pipeline: Pipeline, tmp_path: Path) -> None:
     doc = held(pipeline, tmp_path)
-    done = release(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), doc.id, actor="ana",
+    done = release(desk_context(pipeline), bigbox(pipeline), doc.id, actor="ana",
                    today=TODAY)
     assert done.document.status is DocumentStatus.ACCEPTED and done.problems == ()
     assert len(list((tmp_path / "demo" / "erp" / "orders").glob("bigbox-4500012345-original-*.json"))) == 1
@@ -86,12 +87,12 @@ def test_release_continues_to_routing_and_an_855(pipeline: Pipeline, tmp_path: P
     assert (event.actor, event.action, event.note) == ("ana", AuditAction.RESOLVE, "released from the queue")
     assert held_orders(pipeline.store) == []
     with pytest.raises(UsageError, match="is accepted, not held"):
-        release(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), doc.id, actor="ana")
+        release(desk_context(pipeline), bigbox(pipeline), doc.id, actor="ana")
 
 
 def test_reject_answers_rd_with_every_line_rejected(pipeline: Pipeline, tmp_path: Path) -> None:
     doc = held(pipeline, tmp_path)
-    done = reject(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), doc.id,
+    done = reject(desk_context(pipeline), bigbox(pipeline), doc.id,
                   reason="pack size", actor="ana", today=TODAY)
     assert done.document.status is DocumentStatus.REJECTED and done.po_ack is not None
     [tx] = assert_valid(pipeline, done.po_ack)
@@ -105,7 +106,7 @@ def test_reject_answers_rd_with_every_line_rejected(pipeline: Pipeline, tmp_path
 def test_override_is_audited_rechecked_and_answered_ip_on_release(pipeline: Pipeline, tmp_path: Path) -> None:
     doc = held(pipeline, tmp_path)
     partner = bigbox(pipeline)
-    changed = override(pipeline.store, pipeline.workspace, partner, doc.id, line="1", price=Decimal("13.00"),
+    changed = override(desk_context(pipeline), partner, doc.id, line="1", price=Decimal("13.00"),
                        actor="ana", today=TODAY)
     assert changed.document.id != doc.id and changed.document.status is DocumentStatus.HELD
     assert sorted(f.code for f in changed.findings) == ["rule.price.mismatch", "rule.qty.pack"]
@@ -113,9 +114,9 @@ def test_override_is_audited_rechecked_and_answered_ip_on_release(pipeline: Pipe
     assert event.action is AuditAction.OVERRIDE and "line 1 price 12.49 -> 13.00" in event.note
     assert find_order(pipeline.store, str(doc.id)).id == changed.document.id
     with pytest.raises(UsageError, match="has no line 9"):
-        override(pipeline.store, pipeline.workspace, partner, changed.document.id, line="9", price=Decimal(1),
+        override(desk_context(pipeline), partner, changed.document.id, line="9", price=Decimal(1),
                  actor="ana")
-    done = release(pipeline.store, pipeline.archive, pipeline.workspace, partner, changed.document.id, actor="ana",
+    done = release(desk_context(pipeline), partner, changed.document.id, actor="ana",
                    today=TODAY)
     assert done.po_ack is not None
     [tx] = assert_valid(pipeline, done.po_ack)
@@ -130,7 +131,7 @@ def test_override_is_audited_rechecked_and_answered_ip_on_release(pipeline: Pipe
 
 def test_ship_gives_a_valid_856_and_810_with_unique_control_numbers(pipeline: Pipeline) -> None:
     tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
-    done = ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    done = ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT, today=TODAY)
     [asn] = done.asn
     [bill] = done.invoices
     [t856] = assert_valid(pipeline, asn)
@@ -148,9 +149,9 @@ def test_ship_gives_a_valid_856_and_810_with_unique_control_numbers(pipeline: Pi
     sent = sorted(p.name.split("-")[0] for p in (pipeline.workspace.root / "demo" / "bigbox" / "out").iterdir())
     assert sent == ["810", "855", "855", "856", "997"]
     with pytest.raises(DataError, match="already confirmed"):
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT)
+        ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT)
     with pytest.raises(DataError, match="already invoiced"):
-        invoice(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), "4500012345")
+        invoice(desk_context(pipeline), bigbox(pipeline), "4500012345")
 
 
 def test_an_856_that_cannot_be_written_spends_no_number_and_confirms_nothing(
@@ -166,10 +167,10 @@ def test_an_856_that_cannot_be_written_spends_no_number_and_confirms_nothing(
 
     monkeypatch.setattr(pipeline.archive, "put", full_disk)
     with pytest.raises(OSError):
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+        ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT, today=TODAY)
     assert pipeline.store.documents(kind=DocumentKind.SHIPMENT) == []
     monkeypatch.setattr(pipeline.archive, "put", put)
-    done = ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    done = ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT, today=TODAY)
     assert [int(o.isa13) for o in (*done.asn, *done.invoices)] == [last + 1, last + 2]  # no gap
 
 
@@ -179,7 +180,7 @@ def test_a_confirmation_is_read_once(pipeline: Pipeline, monkeypatch: pytest.Mon
     read_bytes, read_text = Path.read_bytes, Path.read_text
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or read_bytes(self))
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or read_text(self, *a, **k))
-    ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT, today=TODAY)
+    ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT, today=TODAY)
     assert reads.count(SHIPMENT) == 1
 
 
@@ -188,33 +189,33 @@ def test_shipping_more_than_ordered_is_refused_with_the_row(pipeline: Pipeline, 
     over = tmp_path / "over.csv"
     over.write_text(SHIPMENT.read_text().replace(",1,24,", ",1,25,", 1))
     with pytest.raises(DataError) as err:
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), over)
+        ship(desk_context(pipeline), bigbox(pipeline), over)
     assert "PO 4500012345 line 1: ships 25, ordered 24" in str(err.value).splitlines()
-    ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT)
+    ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT)
     again = tmp_path / "again.csv"
     again.write_text(SHIPMENT.read_text().splitlines()[0] + "\n" +
                      "SHP-26-0002,2026-12-01,4500012345,1,1,EA,,,,FDEG,BOL-9,1,LB\n")
     with pytest.raises(DataError, match="row 2: PO 4500012345 line 1: ships 1 after 24 already shipped, ordered 24"):
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), again)
+        ship(desk_context(pipeline), bigbox(pipeline), again)
 
 
 def test_a_held_order_cannot_ship(pipeline: Pipeline, tmp_path: Path) -> None:
     held(pipeline, tmp_path)
     with pytest.raises(DataError, match="row 2: PO 4500012345 is held, not accepted"):
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), SHIPMENT)
+        ship(desk_context(pipeline), bigbox(pipeline), SHIPMENT)
 
 
 def test_invoice_on_demand_bills_what_shipped(pipeline: Pipeline, tmp_path: Path) -> None:
     pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
     partner = bigbox(pipeline)
     with pytest.raises(DataError, match="has not shipped"):
-        invoice(pipeline.store, pipeline.archive, pipeline.workspace, partner, "4500012345")
+        invoice(desk_context(pipeline), partner, "4500012345")
     no_810 = dataclasses.replace(partner, documents=dataclasses.replace(
         partner.documents, outbound={k: v for k, v in partner.documents.outbound.items() if k != "810"}))
     partial = tmp_path / "partial.csv"
     partial.write_text("\n".join(SHIPMENT.read_text().splitlines()[:3]) + "\n")
-    assert ship(pipeline.store, pipeline.archive, pipeline.workspace, no_810, partial).invoices == ()
-    [bill] = invoice(pipeline.store, pipeline.archive, pipeline.workspace, partner, "4500012345", today=TODAY)
+    assert ship(desk_context(pipeline), no_810, partial).invoices == ()
+    [bill] = invoice(desk_context(pipeline), partner, "4500012345", today=TODAY)
     [tx] = assert_valid(pipeline, bill)
     assert [(row[0], row[1]) for row in segments(tx, "IT1")] == [("1", "24"), ("2", "48")]
 
@@ -232,7 +233,7 @@ def ack_997(po_ack: Outbound, status: str) -> Transaction:
 
 def test_a_997_rejecting_our_855_marks_it_and_raises_an_exception(pipeline: Pipeline, tmp_path: Path) -> None:
     doc = held(pipeline, tmp_path)
-    done = release(pipeline.store, pipeline.archive, pipeline.workspace, bigbox(pipeline), doc.id, actor="ana")
+    done = release(desk_context(pipeline), bigbox(pipeline), doc.id, actor="ana")
     assert done.po_ack is not None
     got = pipeline.store.record_received(partner="bigbox", channel="test", file_name="997.x12", sha256="a" * 64,
                                          size=1).transmission

@@ -24,6 +24,7 @@ from edigate.x12.validate import Validator
 
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
 from tests.test_inventory import SAMPLE, TODAY, acks, pipeline, taken, workspace
+from tests.support.desk import desk_context
 
 PO = "MKT-99018832"
 SHIPMENT = ("shipment_id,ship_date,po_number,line_number,quantity,uom,sscc,pallet_sscc,tracking_number,carrier_scac,"
@@ -129,7 +130,7 @@ def test_a_cancelled_order_cannot_ship(store: Store, tmp_path: Path) -> None:  #
     confirmation = tmp_path / "shipped.csv"
     confirmation.write_text(SHIPMENT, encoding="utf-8")
     with pytest.raises(DataError, match=f"row 2: PO {PO} is cancelled, not accepted"):
-        ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
+        ship(desk_context(p), p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
 
 
 def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_path: Path) -> None:  # noqa: F811
@@ -138,7 +139,7 @@ def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_pat
     p.ingest(SAMPLE, "dropship")
     confirmation = tmp_path / "shipped.csv"
     confirmation.write_text(SHIPMENT, encoding="utf-8")
-    ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
+    ship(desk_context(p), p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
     tx = p.ingest(variant(tmp_path, "01", 7746), "dropship")
     [e] = [e for e in store.errors(tx.id) if e.stage == "rules"]
     earlier = orders(store)[f"{PO}:original"]
@@ -150,7 +151,7 @@ def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_pat
     assert earlier.status is DocumentStatus.ACCEPTED and tx.status is Status.HELD
     [held] = held_orders(store)
     with pytest.raises(UsageError, match="cannot be released: .* already shipped"):
-        release(store, p.archive, ws, p.partners["dropship"], held.id, actor="ana", today=TODAY,
+        release(desk_context(p), p.partners["dropship"], held.id, actor="ana", today=TODAY,
                 channel_types=("folder",))
     assert orders(store)[f"{PO}:original"].status is DocumentStatus.ACCEPTED
 
@@ -205,9 +206,9 @@ def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(sto
     docs = orders(store)
     assert docs[f"{PO}:original"].status is DocumentStatus.ACCEPTED and taken(p) == {"ACM-1001": 1, "ACM-2040": 2}
     [held] = held_orders(store)
-    done = override(store, ws, p.partners["dropship"], held.id, line="1", price=Decimal("19.99"), actor="ana",
+    done = override(desk_context(p), p.partners["dropship"], held.id, line="1", price=Decimal("19.99"), actor="ana",
                     today=TODAY)
-    release(store, p.archive, ws, p.partners["dropship"], done.document.id, actor="ana", today=TODAY,
+    release(desk_context(p), p.partners["dropship"], done.document.id, actor="ana", today=TODAY,
             channel_types=("folder",))
     docs = orders(store)
     assert docs[f"{PO}:original"].status is DocumentStatus.SUPERSEDED
@@ -223,12 +224,12 @@ def test_the_earlier_order_ships_while_its_replacement_is_held(store: Store, tmp
     p.ingest(variant(tmp_path, "05", 7746, **{"PO1*1*1*EA*19.99": "PO1*1*1*EA*5.00"}), "dropship")
     confirmation = tmp_path / "shipped.csv"
     confirmation.write_text(SHIPMENT, encoding="utf-8")
-    done = ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
+    done = ship(desk_context(p), p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
     earlier = orders(store)[f"{PO}:original"]
     assert [o.document_id for o in done.asn] == [earlier.id]
     [held] = held_orders(store)
     with pytest.raises(UsageError, match="already shipped"):
-        release(store, p.archive, ws, p.partners["dropship"], held.id, actor="ana", today=TODAY,
+        release(desk_context(p), p.partners["dropship"], held.id, actor="ana", today=TODAY,
                 channel_types=("folder",))
 
 

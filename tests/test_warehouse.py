@@ -29,6 +29,7 @@ from edigate.x12.validate import Validator
 from tests.conftest import REPO
 from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
 from tests.test_orders import TODAY, pipeline  # noqa: F401  (fixture: the gateway on that store)
+from tests.support.desk import desk_context
 
 SAMPLES = REPO / "samples" / "x12"
 ADVICE = SAMPLES / "fastship-945-4010.x12"
@@ -137,7 +138,7 @@ def test_a_5010_940_is_valid_too(pipeline: Pipeline) -> None:
 def test_a_945_ships_the_order_into_a_valid_856_and_810(pipeline: Pipeline) -> None:
     pipeline.ingest(SAMPLES / "dropship-850-4010.x12", "dropship")
     assert pipeline.store.inventory(sku="ACM-1001")[0].allocated == 1
-    done = ship(pipeline.store, pipeline.archive, pipeline.workspace, dropship(pipeline), ADVICE, today=TODAY)
+    done = ship(desk_context(pipeline), dropship(pipeline), ADVICE, today=TODAY)
     s = done.shipment
     assert (s.shipment_id, s.bol_number, s.tracking_number) == ("SHP-945-0001", "BOL-55120", "1Z999AA10123456799")
     assert s.carrier is not None and s.carrier.scac == "UPSN" and s.ship_date == dt.date(2026, 11, 21)
@@ -167,7 +168,7 @@ def test_a_945_shipping_more_than_ordered_is_refused(pipeline: Pipeline, tmp_pat
     advice = tmp_path / "advice.x12"
     advice.write_bytes(ADVICE.read_bytes().replace(b"W12*CC*2*2*", b"W12*CC*2*5*"))
     with pytest.raises(DataError, match="ships 5, ordered 2"):
-        ship(pipeline.store, pipeline.archive, pipeline.workspace, dropship(pipeline), advice, today=TODAY)
+        ship(desk_context(pipeline), dropship(pipeline), advice, today=TODAY)
 
 
 def test_x12_is_told_from_csv_and_json_by_content() -> None:

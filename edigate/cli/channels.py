@@ -16,14 +16,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from edigate.errors import ConfigError, TransportError
+from edigate.cli.context import reading
+from edigate.config.context import Context
+from edigate.errors import ConfigError, TransportError, UsageError
 
 if TYPE_CHECKING:
     from edigate.config.partners import Channel, Partner
-    from edigate.store import Event, Store
-    from edigate.config.workspace import Workspace
+    from edigate.store import Event
 
-__all__ = ["add_commands", "check_connections"]
+__all__ = ["add_commands", "check_connections", "chosen_partners"]
 
 _POLLED = {"in": ("channel.polled", "channel.poll_failed", "as2.received", "as2.rejected", "as2.duplicate"),
            "out": ("channel.sent", "channel.send_failed")}
@@ -40,7 +41,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     status = actions.add_parser("status", help="per channel: schedule, last poll, last success, last error")
     status.add_argument("--partner", metavar="P")
     status.add_argument("--json", action="store_true")
-    status.set_defaults(handler=_status)
+    status.set_defaults(handler=reading(_status))
 
 
 def _channels(partners: Sequence[Partner]) -> Iterator[tuple[Partner, str, Channel]]:
@@ -84,14 +85,11 @@ def _row(latest: Mapping[tuple[str | None, str | None, str], Event], partner: Pa
                 newest(_POLLED[direction]), newest(_OK[direction]), newest(_FAILED[direction]))
 
 
-def _status(args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.transmissions import open_store, workspace_partners
-
-    ws, partners = workspace_partners(args.partner)
+def _status(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.store import EventKind
 
-    with open_store(ws) as store:
-        latest = store.latest_events(kind=EventKind.CHANNEL)
+    partners = chosen_partners(ctx.partners, args.partner)
+    latest = ctx.store.latest_events(kind=EventKind.CHANNEL)
     rows = [_row(latest, p, d, c) for p, d, c in _channels(partners)]
     if args.json:
         json.dump([_row_json(r) for r in rows], out, indent=2)
@@ -118,12 +116,20 @@ def _row_json(r: _Row) -> dict[str, Any]:
             "last_poll": ev(r.last_poll), "last_success": ev(r.last_success), "last_error": ev(r.last_error)}
 
 
-def check_connections(ws: Workspace, partners: Sequence[Partner], out: TextIO, store: Store | None) -> int:
-    """Try every channel of ``partners``; one line each; 1 when any failed (logged in ``store``)."""
+def chosen_partners(partners: Mapping[str, Partner], partner: str | None) -> list[Partner]:
+    """Every partner by id, or only ``partner`` (a usage error naming the known ones if none)."""
+    if partner is not None and partner not in partners:
+        raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
+    return [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
+
+
+def check_connections(ctx: Context, partners: Sequence[Partner], out: TextIO) -> int:
+    """Try every channel of ``partners``; one line each; 1 when any failed (logged in the store)."""
     from edigate.store import EventKind, Severity
     from edigate.transport import ChannelOptions, open_channel
 
-    options = ChannelOptions(root=ws.root, settle_seconds=0, as2=ws.as2)
+    store = ctx.store
+    options = ChannelOptions(root=ctx.workspace.root, settle_seconds=0, as2=ctx.as2)
     failed = 0
     for partner, direction, config in _channels(partners):
         name = f"{partner.id}:{direction}"
@@ -135,9 +141,8 @@ def check_connections(ws: Workspace, partners: Sequence[Partner], out: TextIO, s
             print(f"edigate: error: {name}: {line}", file=sys.stderr)
         failed += not ok
         print(f"{name:16} {config.type:6} {'ok' if ok else 'FAILED':6} {line}", file=out)
-        if store is not None:
-            store.record_event(kind=EventKind.CHANNEL, code="channel.check_ok" if ok else "channel.check_failed",
-                               message=line, severity=Severity.INFO if ok else Severity.ERROR,
-                               partner=partner.id, channel=direction)
+        store.record_event(kind=EventKind.CHANNEL, code="channel.check_ok" if ok else "channel.check_failed",
+                           message=line, severity=Severity.INFO if ok else Severity.ERROR,
+                           partner=partner.id, channel=direction)
     return 1 if failed else 0
 

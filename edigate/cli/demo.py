@@ -31,11 +31,10 @@ def samples_dir() -> Path:
 
 
 def run_demo(out: TextIO, output_dir: Path) -> int:
-    from edigate.store.archive import Archive
+    from edigate.cli.context import open_context
     from edigate.cli.transmissions import print_transmissions
-    from edigate.config.partners import load_partners
     from edigate.stages.pipeline import Pipeline
-    from edigate.store import Status, Store
+    from edigate.store import Status
     from edigate.config.workspace import Workspace
 
     samples = samples_dir()
@@ -44,9 +43,9 @@ def run_demo(out: TextIO, output_dir: Path) -> int:
     shutil.copytree(samples.parent / "data", root / "samples" / "data")
     ws = Workspace(root=root, store=f"sqlite:///{root / 'edigate.db'}", maps_dir=str(repo / "maps"),
                    partners_dir=str(repo / "partners"))
-    partners = load_partners(ws.partners_path)
-    with Store.open(ws.store, password=ws.store_secret()) as store:
-        pipeline = Pipeline(ws, store, Archive(ws.archive_path), partners, channel_types=("folder",))
+    with open_context(ws) as ctx:
+        store, partners = ctx.store, ctx.partners
+        pipeline = Pipeline(ws, store, ctx.archive, partners, channel_types=("folder",))
         print(f"edigate demo: workspace {root}", file=out)
         direct = _drop_samples(sorted(samples.glob("*.x12")), partners, root, out)
         processed = [pipeline.ingest(path, pid) for path, pid in direct]

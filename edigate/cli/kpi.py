@@ -1,7 +1,7 @@
 """The operations commands: `edigate kpi` (table, JSON or HTML report) and `edigate alerts check`.
 
-They open the workspace's store as the other commands do (``edigate.yaml`` in the current
-directory, or the defaults). Dates are UTC: ``--since 2026-03-01 --until 2026-03-31``
+They read the workspace's store as the other commands do (`edigate.cli.context`), and
+never create one. Dates are UTC: ``--since 2026-03-01 --until 2026-03-31``
 covers March, both days included.
 """
 
@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.context import reading
+from edigate.config.context import Context
 from edigate.errors import UsageError
 
 if TYPE_CHECKING:
+    from edigate.gateway.alerts import Alert
     from edigate.reports.kpi import Kpis, Report
-    from edigate.store import Store
-    from edigate.config.workspace import Workspace
 
 __all__ = ["add_commands", "parse_day", "print_table"]
 
@@ -35,13 +35,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     output = kpi.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
     output.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report to OUT")
-    kpi.set_defaults(handler=_kpi)
+    kpi.set_defaults(handler=reading(_kpi, strict_partners=False))
 
     alerts = commands.add_parser("alerts", help="alert checks: overdue acks, failed transmissions, silent partners")
     actions = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="run the checks once; new alerts go to the event log and are sent")
     check.add_argument("--json", action="store_true")
-    check.set_defaults(handler=_alerts_check)
+    check.set_defaults(handler=reading(_alerts_check, strict_partners=False))
 
 
 def parse_day(text: str, *, end: bool = False) -> dt.datetime:
@@ -57,20 +57,7 @@ def parse_day(text: str, *, end: bool = False) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-@contextmanager
-def _store() -> Iterator[tuple[Workspace, Store]]:
-    from edigate.store import Store
-    from edigate.config.workspace import default_workspace
-
-    ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store, password=ws.store_secret())
-    try:
-        yield ws, store
-    finally:
-        store.close()
-
-
-def _kpi(args: argparse.Namespace, out: TextIO) -> int:
+def _kpi(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.reports.kpi import build_report, report_json
 
     now = dt.datetime.now(dt.UTC)
@@ -79,10 +66,9 @@ def _kpi(args: argparse.Namespace, out: TextIO) -> int:
     until = parse_day(args.until, end=True) if args.until else None
     if until is not None and until <= since:
         raise UsageError(f"--until {args.until} is before --since {args.since or since.date()}")
-    with _store() as (ws, store):
-        if args.partner is not None:
-            _check_partner(args.partner, ws, store)
-        report = build_report(store, since=since, until=until, partner=args.partner, now=now)
+    if args.partner is not None:
+        _check_partner(args.partner, ctx)
+    report = build_report(ctx.store, since=since, until=until, partner=args.partner, now=now)
     if args.html is not None:
         from edigate.reports.html import write_html
 
@@ -96,9 +82,10 @@ def _kpi(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _check_partner(partner: str, ws: Workspace, store: Store) -> None:
+def _check_partner(partner: str, ctx: Context) -> None:
+    ws = ctx.workspace
     configured = {p.stem for p in ws.partners_path.glob("*.yaml")} if ws.partners_path.is_dir() else set()
-    known = configured | store.known_partners()
+    known = configured | ctx.store.known_partners()
     if partner not in known:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(known)) or 'none'}")
 
@@ -155,11 +142,10 @@ def print_table(report: Report, out: TextIO) -> None:
               file=out)
 
 
-def _alerts_check(args: argparse.Namespace, out: TextIO) -> int:
+def _alerts_check(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.gateway.alerts import run_alert_checks
 
-    with _store() as (ws, store):
-        raised = run_alert_checks(store, ws, dt.datetime.now(dt.UTC))
+    raised = run_alert_checks(ctx.store, ctx.workspace, dt.datetime.now(dt.UTC))
     if args.json:
         json.dump([_alert_json(a) for a in raised], out, indent=2)
         out.write("\n")
@@ -172,7 +158,7 @@ def _alerts_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _alert_json(alert: Any) -> dict[str, Any]:
+def _alert_json(alert: Alert) -> dict[str, Any]:
     return {"code": alert.code, "subject": alert.subject, "severity": alert.severity.value,
             "partner": alert.partner, "message": alert.message, "transmission_id": alert.transmission_id,
             "delivery_problems": list(alert.delivery_problems)}

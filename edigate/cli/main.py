@@ -10,12 +10,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
+from edigate.cli.context import ENV_WORKSPACE, Handler, workspace_of
 from edigate.cli.logs import command_logging
 from edigate.config.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-Handler = Callable[[argparse.Namespace, TextIO], int]
+_WORKSPACE_HELP = (f"the workspace folder (its edigate.yaml); default: ${ENV_WORKSPACE}, else the first folder "
+                   "from here upwards holding edigate.yaml, else this folder")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="edigate", description="EDI X12 gateway: receive 850s over folders, SFTP or AS2; validate, acknowledge, "
                                     "translate, decide, route; answer with 997/999, 855, 856 and 810.")
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
+    parser.add_argument("--workspace", type=Path, metavar="DIR", help=_WORKSPACE_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    from edigate.cli import init as cli_init
+
+    cli_init.add_commands(commands)
 
     demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
     demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
@@ -63,7 +69,19 @@ def _parser() -> argparse.ArgumentParser:
     cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
+    _workspace_everywhere(parser)
     return parser
+
+
+def _workspace_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--workspace DIR`` after the command too (``edigate tx list --workspace DIR``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _workspace_everywhere(sub)
+            return
+    if parser.prog != "edigate":
+        parser.add_argument("--workspace", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=_WORKSPACE_HELP)
 
 
 def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -242,17 +260,10 @@ def _say(out: TextIO, text: str) -> None:
     print(shown(text, backslashes=False), file=out)
 
 
-def _workspace() -> Workspace:
-    from edigate.cli.transmissions import current_workspace
-
-    ws: Workspace = current_workspace()
-    return ws
-
-
 def _translate(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.mapping.translate import translate_command
 
-    ws = _workspace()
+    ws = workspace_of(args)
     code, text = translate_command(str(args.file), args.partner, as_json=args.json,
                                    maps_dir=str(ws.maps_path), partners_dir=str(ws.partners_path))
     return _emit(code, text, out)
@@ -262,7 +273,7 @@ def _maps_test(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.mapping.translate import maps_test
 
     code, text = maps_test(args.map, str(args.file), expect=str(args.expect) if args.expect else None,
-                           maps_dir=str(_workspace().maps_path))
+                           maps_dir=str(workspace_of(args).maps_path))
     return _emit(code, text, out)
 
 
@@ -277,7 +288,7 @@ def _emit(code: int, text: str, out: TextIO) -> int:
 def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.config.partners import load_partners
 
-    for pid, p in sorted(load_partners(_workspace().partners_path).items()):
+    for pid, p in sorted(load_partners(workspace_of(args).partners_path).items()):
         theirs = p.identity.theirs
         print(f"{pid:12} {p.name:32} {theirs.isa_qualifier}:{theirs.isa_id:15} {p.version:10} usage {p.usage}  "
               f"in {', '.join(sorted(p.documents.inbound)) or '-'}  out {', '.join(sorted(p.documents.outbound)) or '-'}",
@@ -292,7 +303,7 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.config.partners import read_partners
     from edigate.config.prepared import PreparedPartners
 
-    ws = _workspace()
+    ws = workspace_of(args)
     partners, problems = read_partners(ws.partners_path)
     known = set(partners) | {Path(p.file).stem for p in problems}
     if args.partner is not None and args.partner not in known:
@@ -308,12 +319,17 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
     for partner in chosen:
         print(f"{partner.id}: ok", file=out)
     if args.connect:
-        from edigate.cli.channels import check_connections
-        from edigate.cli.transmissions import open_store
-
-        with open_store(ws) as store:
-            return check_connections(ws, chosen, out, store)
+        return _check_connections(ws, chosen, out)
     return 0
+
+
+def _check_connections(ws: Workspace, chosen: list[Partner], out: TextIO) -> int:
+    """``partners check --connect``: each channel tried, the outcome recorded in the event log."""
+    from edigate.cli.channels import check_connections
+    from edigate.cli.context import open_context
+
+    with open_context(ws, strict_partners=False) as ctx:
+        return check_connections(ctx, chosen, out)
 
 
 def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:

@@ -1,7 +1,8 @@
 """The order desk's commands: the exception queue, stock, shipments, invoices and overdue acks.
 
-They open the workspace's store and archive as the gateway commands do (``edigate.yaml``
-in the current directory, or the defaults).
+Each gets the workspace's context as the gateway commands do (`edigate.cli.context`):
+``edigate.yaml`` found from the current directory upwards, or ``--workspace DIR``. All but
+``inventory load`` need a store already there.
 """
 
 from __future__ import annotations
@@ -9,21 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.context import reading, writing
+from edigate.config.context import Context
 from edigate.errors import UsageError
 
 if TYPE_CHECKING:
-    from edigate.store.archive import Archive
     from edigate.desk import OrderChain
-    from edigate.config.partners import Partner
-    from edigate.store import As2Message, Document, Outbound, Store
-    from edigate.config.workspace import Workspace
+    from edigate.store import As2Message, Document, Outbound
 
 __all__ = ["add_commands"]
 
@@ -35,92 +33,63 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--held", action="store_true", help="only orders waiting in the exception queue")
     listing.add_argument("--partner", metavar="P")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=_list)
+    listing.set_defaults(handler=reading(_list))
     show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks, and the "
                                            "orders that cancel, change or replace it")
     show.add_argument("ref", metavar="ID|PO")
     show.add_argument("--partner", metavar="P")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=reading(_show))
     release = actions.add_parser("release", help="accept a held order; route it and send the 855")
     release.add_argument("id", type=int, metavar="ID")
-    release.set_defaults(handler=_release)
+    release.set_defaults(handler=reading(_release))
     reject = actions.add_parser("reject", help="reject a held order with an RD 855")
     reject.add_argument("id", type=int, metavar="ID")
     reject.add_argument("--reason", required=True, metavar="TEXT")
-    reject.set_defaults(handler=_reject)
+    reject.set_defaults(handler=reading(_reject))
     override = actions.add_parser("override", help="set a line's price in a held order; rules checked again")
     override.add_argument("id", type=int, metavar="ID")
     override.add_argument("--line", required=True, metavar="N")
     override.add_argument("--price", required=True, metavar="X")
-    override.set_defaults(handler=_override)
+    override.set_defaults(handler=reading(_override))
 
     ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
                                             "where the partner bills so")
     ship.add_argument("file", type=Path, metavar="FILE")
     ship.add_argument("--partner", required=True, metavar="P")
-    ship.set_defaults(handler=_ship)
+    ship.set_defaults(handler=reading(_ship))
     invoice = commands.add_parser("invoice", help="810 for what shipped of PO and is not invoiced yet")
     invoice.add_argument("po", metavar="PO")
     invoice.add_argument("--partner", required=True, metavar="P")
-    invoice.set_defaults(handler=_invoice)
+    invoice.set_defaults(handler=reading(_invoice))
 
     stock = commands.add_parser("inventory", help="available to promise: stock levels and what orders took")
     stock_actions = stock.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
     levels = stock_actions.add_parser("show", help="on hand, allocated and available per SKU and warehouse")
     levels.add_argument("--sku", metavar="SKU")
     levels.add_argument("--json", action="store_true")
-    levels.set_defaults(handler=_inventory)
+    levels.set_defaults(handler=reading(_inventory))
     load = stock_actions.add_parser("load", help="load an inventory feed (sku, warehouse, on_hand, available_date)")
     load.add_argument("file", type=Path, metavar="FILE")
-    load.set_defaults(handler=_load_inventory)
+    load.set_defaults(handler=writing(_load_inventory))
 
     acks = commands.add_parser("acks", help="functional acks of what we sent")
     ack_actions = acks.add_subparsers(dest="acks_command", metavar="ACTION", required=True)
     late = ack_actions.add_parser("overdue", help="outbound documents without an ack past their window")
     late.add_argument("--json", action="store_true")
-    late.set_defaults(handler=_overdue)
-
-
-@dataclass(frozen=True, slots=True)
-class _Desk:
-    workspace: Workspace
-    store: Store
-    archive: Archive
-    partners: dict[str, Partner]
-
-    def partner(self, pid: str) -> Partner:
-        if pid not in self.partners:
-            raise UsageError(f"no partner {pid!r}; known: {', '.join(sorted(self.partners))}")
-        return self.partners[pid]
-
-
-@contextmanager
-def _desk() -> Iterator[_Desk]:
-    from edigate.store.archive import Archive
-    from edigate.config.partners import load_partners
-    from edigate.store import Store
-    from edigate.config.workspace import default_workspace
-
-    ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store, password=ws.store_secret())
-    try:
-        yield _Desk(ws, store, Archive(ws.archive_path), dict(load_partners(ws.partners_path)))
-    finally:
-        store.close()
+    late.set_defaults(handler=reading(_overdue))
 
 
 def _actor() -> str:
     return os.environ.get("EDIGATE_ACTOR") or os.environ.get("USER") or "cli"
 
 
-def _list(args: argparse.Namespace, out: TextIO) -> int:
+def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import held_orders
     from edigate.store import DocumentKind
 
-    with _desk() as desk:
-        docs = held_orders(desk.store, args.partner) if args.held else \
-            desk.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True)
+    docs = held_orders(ctx.store, args.partner) if args.held else \
+        ctx.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True)
     if args.json:
         _dump([_doc_json(d) for d in docs], out)
         return 0
@@ -131,15 +100,15 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _show(args: argparse.Namespace, out: TextIO) -> int:
+def _show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.stages import receipts
     from edigate.desk import find_order, order_chain
+    from edigate.desk.stored import po_of
 
-    with _desk() as desk:
-        doc = find_order(desk.store, args.ref, args.partner)
-        chain = order_chain(desk.store, doc.partner, doc.key.rsplit(":", 1)[0])
-        errors = desk.store.errors(chain.transmission.id) if chain.transmission else []
-        mdns = receipts.by_output(desk.store, chain.outbounds)
+    doc = find_order(ctx.store, args.ref, args.partner)
+    chain = order_chain(ctx.store, doc.partner, po_of(doc))
+    errors = ctx.store.errors(chain.transmission.id) if chain.transmission else []
+    mdns = receipts.by_output(ctx.store, chain.outbounds)
     if args.json:
         _dump(_chain_json(chain, mdns), out)
         return 0
@@ -186,12 +155,11 @@ def _links(chain: OrderChain, doc: Document) -> str:
     return f" ({'; '.join(words)})" if words else ""
 
 
-def _release(args: argparse.Namespace, out: TextIO) -> int:
+def _release(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, release
 
-    with _desk() as desk:
-        doc = find_order(desk.store, str(args.id))
-        done = release(desk.store, desk.archive, desk.workspace, desk.partner(doc.partner), args.id, actor=_actor())
+    doc = find_order(ctx.store, str(args.id))
+    done = release(ctx, ctx.partner(doc.partner), args.id, actor=_actor())
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"order {done.document.id}: accepted; {sent}; routed to "
           f"{', '.join(d.destination for d in done.deliveries) or 'no destination'}", file=out)
@@ -200,13 +168,11 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if done.problems else 0
 
 
-def _reject(args: argparse.Namespace, out: TextIO) -> int:
+def _reject(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, reject
 
-    with _desk() as desk:
-        doc = find_order(desk.store, str(args.id))
-        done = reject(desk.store, desk.archive, desk.workspace, desk.partner(doc.partner), args.id,
-                      reason=args.reason, actor=_actor())
+    doc = find_order(ctx.store, str(args.id))
+    done = reject(ctx, ctx.partner(doc.partner), args.id, reason=args.reason, actor=_actor())
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"order {done.document.id}: rejected; {sent}", file=out)
     for problem in done.problems:
@@ -214,17 +180,15 @@ def _reject(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if done.problems else 0
 
 
-def _override(args: argparse.Namespace, out: TextIO) -> int:
+def _override(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, override
 
     try:
         price = Decimal(args.price)
     except InvalidOperation as exc:
         raise UsageError(f"--price {args.price!r} is not a number") from exc
-    with _desk() as desk:
-        doc = find_order(desk.store, str(args.id))
-        done = override(desk.store, desk.workspace, desk.partner(doc.partner), args.id, line=args.line, price=price,
-                        actor=_actor())
+    doc = find_order(ctx.store, str(args.id))
+    done = override(ctx, ctx.partner(doc.partner), args.id, line=args.line, price=price, actor=_actor())
     print(f"order {doc.id} line {args.line}: price {price}; now order {done.document.id}, still held", file=out)
     for f in done.findings:
         print(f"  {f}", file=out)
@@ -233,11 +197,10 @@ def _override(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _ship(args: argparse.Namespace, out: TextIO) -> int:
+def _ship(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import ship
 
-    with _desk() as desk:
-        done = ship(desk.store, desk.archive, desk.workspace, desk.partner(args.partner), args.file)
+    done = ship(ctx, ctx.partner(args.partner), args.file)
     s = done.shipment
     print(f"shipment {s.shipment_id}: {len(s.orders)} order(s)", file=out)
     for o in (*done.asn[:1], *done.invoices):
@@ -247,19 +210,17 @@ def _ship(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if done.problems else 0
 
 
-def _invoice(args: argparse.Namespace, out: TextIO) -> int:
+def _invoice(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import invoice
 
-    with _desk() as desk:
-        done = invoice(desk.store, desk.archive, desk.workspace, desk.partner(args.partner), args.po)
+    done = invoice(ctx, ctx.partner(args.partner), args.po)
     for o in done:
         print(f"810 ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
     return 0
 
 
-def _inventory(args: argparse.Namespace, out: TextIO) -> int:
-    with _desk() as desk:
-        levels = desk.store.inventory(sku=args.sku)
+def _inventory(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    levels = ctx.store.inventory(sku=args.sku)
     if args.json:
         _dump([{"sku": v.sku, "warehouse": v.warehouse, "on_hand": str(v.on_hand), "allocated": str(v.allocated),
                 "available": str(v.available),
@@ -272,7 +233,7 @@ def _inventory(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _load_inventory(args: argparse.Namespace, out: TextIO) -> int:
+def _load_inventory(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     import hashlib
 
     from edigate.orders.inventory import read_feed
@@ -282,18 +243,16 @@ def _load_inventory(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
     levels = read_feed(args.file, data)
-    with _desk() as desk:
-        loaded = desk.store.load_inventory(levels, source=str(args.file), sha256=hashlib.sha256(data).hexdigest())
+    loaded = ctx.store.load_inventory(levels, source=str(args.file), sha256=hashlib.sha256(data).hexdigest())
     print(f"{args.file}: {len(levels)} SKU level(s) " + ("loaded" if loaded else "unchanged since the last load"),
           file=out)
     return 0
 
 
-def _overdue(args: argparse.Namespace, out: TextIO) -> int:
+def _overdue(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import overdue
 
-    with _desk() as desk:
-        late = overdue(desk.store)
+    late = overdue(ctx.store)
     if args.json:
         _dump([_outbound_json(o) for o in late], out)
         return 0
@@ -305,8 +264,10 @@ def _overdue(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _doc_json(d: Document, chain: OrderChain | None = None) -> dict[str, Any]:
+    from edigate.desk.stored import po_of
+
     later = chain.amended_by(d) if chain is not None else None
-    return {"id": d.id, "partner": d.partner, "key": d.key, "po_number": d.key.rsplit(":", 1)[0],
+    return {"id": d.id, "partner": d.partner, "key": d.key, "po_number": po_of(d),
             "status": d.status.value, "transmission_id": d.transmission_id, "created_at": d.created_at.isoformat(),
             "superseded_by": d.superseded_by, "amends": d.amends,
             **({"amended_by": later.id if later else None} if chain is not None else {})}

@@ -1,24 +1,32 @@
 """The specialists' commands: ingest files, and list, show, reprocess or resolve transmissions.
 
-They open the workspace's store (``edigate.yaml``: ``store``, ``archive_dir``; SQLite file
-``edigate.db`` in the current directory by default).
+Each gets the workspace's context (`edigate.cli.context`): ``edigate.yaml`` found from the
+current directory upwards or given with ``--workspace``; its ``store`` and ``archive_dir``
+(SQLite file ``edigate.db`` beside ``edigate.yaml`` by default). The listing commands and
+those acting on recorded transmissions need a store; ``ingest`` and ``run`` make one.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.context import pipeline_at, pipeline_of, reading, writing
+from edigate.config.context import Context
 from edigate.errors import UsageError
 
-__all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
+if TYPE_CHECKING:
+    from edigate.stages.pipeline import Pipeline
+    from edigate.store import Outbound, Store, Transmission
+
+__all__ = ["add_commands", "print_transmissions"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +34,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                                                 "the one the envelope names")
     ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
     ingest.add_argument("--partner", metavar="P", help="the partner the files must be from (else a mismatch)")
-    ingest.set_defaults(handler=_ingest)
+    ingest.set_defaults(handler=writing(_ingest))
 
     run = commands.add_parser(
         "run", help="the gateway: poll channels on schedule, serve AS2, process, send; "
@@ -34,7 +42,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
     run.add_argument("--workers", type=_positive, default=1, metavar="N",
                      help="with --once: processes that claim and process transmissions side by side (default 1)")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=writing(_run))
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
@@ -43,24 +51,24 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--partner", metavar="P")
     listing.add_argument("--since", metavar="D", help="YYYY-MM-DD")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=_tx_list)
-    for name, handler, text in (("show", _tx_show, "envelope, stage timeline, error log, outputs"),
-                                ("errors", _tx_errors, "the error log with positions and hints")):
+    listing.set_defaults(handler=reading(_tx_list))
+    for name, handler, text in (("show", reading(_tx_show), "envelope, stage timeline, error log, outputs"),
+                                ("errors", reading(_tx_errors), "the error log with positions and hints")):
         cmd = actions.add_parser(name, help=text)
         cmd.add_argument("id", type=int, metavar="ID")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=handler)
     again = actions.add_parser("reprocess", help="run again from the archived bytes (after a fix)")
     again.add_argument("id", type=int, metavar="ID")
-    again.set_defaults(handler=_tx_reprocess)
+    again.set_defaults(handler=reading(_tx_reprocess))
     resend = actions.add_parser("resend", help="send the outputs (997/999/TA1, 855) again; the partner lost them")
     resend.add_argument("id", type=int, metavar="ID")
     resend.add_argument("--set", dest="set_id", metavar="SET", help="only this set, e.g. 855 or 997")
-    resend.set_defaults(handler=_tx_resend)
+    resend.set_defaults(handler=reading(_tx_resend))
     resolve = actions.add_parser("resolve", help="close a held or failed transmission by hand")
     resolve.add_argument("id", type=int, metavar="ID")
     resolve.add_argument("--note", required=True, metavar="TEXT")
-    resolve.set_defaults(handler=_tx_resolve)
+    resolve.set_defaults(handler=reading(_tx_resolve))
 
 
     archive = commands.add_parser("archive", help="the archive of raw files: retention")
@@ -70,7 +78,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       "(open transmissions, outputs waiting for their ack), and event log entries older "
                       "than events_retention_days (alerts and each channel's latest entries stay)")
     sweep.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
-    sweep.set_defaults(handler=_archive_sweep)
+    sweep.set_defaults(handler=reading(_archive_sweep))
 
 
 def _positive(text: str) -> int:
@@ -83,106 +91,32 @@ def _positive(text: str) -> int:
     return value
 
 
-@contextmanager
-def _gateway() -> Iterator[Any]:
-    pipeline = _open_pipeline()
-    _use_logging(pipeline.workspace)
-    try:
-        yield pipeline
-    finally:
-        pipeline.channel_options.pool.close()
-        pipeline.store.close()
-
-
-def _open_pipeline() -> Any:
-    """The workspace's pipeline on its own store connection (each worker process opens one)."""
-    import dataclasses
-
-    from edigate.store.archive import Archive
-    from edigate.config.partners import load_partners
-    from edigate.stages.pipeline import Pipeline
-    from edigate.store import Store
-    from edigate.config.workspace import default_workspace
-
-    ws = default_workspace(Path.cwd())
-    store = Store.open(ws.store, password=ws.store_secret())
-    try:
-        pipeline = Pipeline(ws, store, Archive(ws.archive_path), load_partners(ws.partners_path))
-    except BaseException:
-        store.close()
-        raise
-    from edigate.transport import ChannelPool
-
-    # AS2 sends need our keys; the pool logs in once per channel rather than once per transmission
-    pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ws.as2, pool=ChannelPool(),
-                                                   settle_seconds=None)  # each channel's own
-    return pipeline
-
-
-def workspace_partners(partner: str | None) -> tuple[Any, list[Any]]:
-    """The workspace of the current directory and its partners (only ``partner`` if given)."""
-    from edigate.config.partners import load_partners
-
-    ws = current_workspace()
-    partners = load_partners(ws.partners_path)
-    if partner is not None and partner not in partners:
-        raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(partners))}")
-    return ws, [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
-
-
-def current_workspace() -> Any:
-    """The workspace of the current directory, its log settings applied."""
-    from edigate.config.workspace import default_workspace
-
-    ws = default_workspace(Path.cwd())
-    _use_logging(ws)
-    return ws
-
-
-def _use_logging(ws: Any) -> None:
-    from edigate.cli.logs import use_workspace_logging
-
-    use_workspace_logging(ws.log_level, ws.path(ws.debug_log) if ws.debug_log else None)
-
-
-@contextmanager
-def open_store(ws: Any) -> Iterator[Any]:
-    """The workspace's store, closed when the block ends."""
-    from edigate.store import Store
-
-    store = Store.open(ws.store, password=ws.store_secret())
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _ingest(args: argparse.Namespace, out: TextIO) -> int:
+def _ingest(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
     from edigate.transport.names import shown  # a partner's file name, one field of one line
 
     worst = 0
-    with _gateway() as gw:
-        for path in args.files:
-            tx = gw.ingest(path, args.partner)
-            print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {shown(path.name)}", file=out)
-            for line in _why(gw.store, tx):
-                print(f"        {line}", file=out)
-            worst = max(worst, _exit_code(gw.store, tx))
-            _tell_undelivered(_unsent(gw, tx), "warning", "it stays queued: edigate run --once sends it")
+    gw = pipeline_of(ctx)
+    for path in args.files:
+        tx = gw.ingest(path, args.partner)
+        print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {shown(path.name)}", file=out)
+        for line in _why(ctx.store, tx):
+            print(f"        {line}", file=out)
+        worst = max(worst, _exit_code(ctx.store, tx))
+        _tell_undelivered(_unsent(ctx, tx), "warning", "it stays queued: edigate run --once sends it")
     return worst
 
 
-def _unsent(gw: Any, tx: Any) -> list[Any]:
+def _unsent(ctx: Context, tx: Transmission) -> list[Outbound]:
     """The transmission's outputs its partner's outbound channel has not taken yet (none
     when the partner has no outbound channel: nothing is sent for it)."""
-    partner = gw.partners.get(tx.partner)
+    partner = ctx.partners.get(tx.partner)
     if partner is None or partner.channels.outbound is None:
         return []
-    return [o for o in gw.store.outbounds(tx.id) if o.sent_at is None]
+    return [o for o in ctx.store.outbounds(tx.id) if o.sent_at is None]
 
 
-def _exit_code(store: Any, tx: Any) -> int:
+def _exit_code(store: Store, tx: Transmission) -> int:
     """2 when the transmission failed on our configuration (said on stderr too); 1 when it
     failed, is held or had a set rejected; else 0."""
     codes = store.error_codes(tx.id)
@@ -194,7 +128,7 @@ def _exit_code(store: Any, tx: Any) -> int:
     return 1 if tx.status.value in ("failed", "held") or (tx.status.value == "done" and codes) else 0
 
 
-def _why(store: Any, tx: Any) -> list[str]:
+def _why(store: Store, tx: Transmission) -> list[str]:
     """What a specialist reads first: a duplicate's original, or a failure's first errors."""
     from edigate.stages.resends import explain_duplicate
 
@@ -210,23 +144,21 @@ def _why(store: Any, tx: Any) -> list[str]:
     return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def _run(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if not args.once:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
-        return _serve(out)
-    import sys
-
+        return _serve(ctx, out)
     from edigate.gateway.scheduler import Gateway
 
-    with _gateway() as gw:
-        gateway = Gateway(gw)
-        try:
-            problems = gateway.poll_all()  # each failure logged on stderr, one line
-            processed, failures = _work(gw, args.workers)
-            undelivered = gateway.deliver(gw.store.unsent_outbounds())  # earlier runs' too, whatever their age
-        finally:
-            gateway.stop()
+    gw = pipeline_of(ctx)
+    gateway = Gateway(gw)
+    try:
+        problems = gateway.poll_all()  # each failure logged on stderr, one line
+        processed, failures = _work(gw, args.workers)
+        undelivered = gateway.deliver(ctx.store.unsent_outbounds())  # earlier runs' too, whatever their age
+    finally:
+        gateway.stop()
     for failure in failures:
         print(f"edigate: error: {failure}", file=sys.stderr)
     _tell_undelivered(undelivered, "error", "it stays queued for the next run")
@@ -235,10 +167,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     return 2 if problems or failures or undelivered else 1 if failed else 0
 
 
-def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
+def _tell_undelivered(outputs: Sequence[Outbound], severity: str, advice: str) -> None:
     """One stderr line per output the partner's channel did not take, naming it."""
-    import sys
-
     from edigate.stages.send import output_name
 
     for o in outputs:
@@ -247,7 +177,7 @@ def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
               file=sys.stderr)
 
 
-def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
+def _work(gw: Pipeline, workers: int) -> tuple[list[Transmission], tuple[str, ...]]:
     """Process what waits, in this process or in ``workers`` processes; the transmissions
     processed, and the workers that failed."""
     if workers == 1:
@@ -255,11 +185,11 @@ def _work(gw: Any, workers: int) -> tuple[list[Any], tuple[str, ...]]:
     from edigate.stages.pipeline import run_workers
 
     gw.store.close()  # the workers open their own connections
-    done = run_workers(_open_pipeline, workers)
+    done = run_workers(functools.partial(pipeline_at, gw.workspace.root), workers)
     return [gw.store.transmission(i) for i in done.processed], done.failures
 
 
-def _serve(out: TextIO) -> int:
+def _serve(ctx: Context, out: TextIO) -> int:
     """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped."""
     import signal
     import threading
@@ -269,18 +199,17 @@ def _serve(out: TextIO) -> int:
     stop = threading.Event()
     handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with _gateway() as pipeline:
-            gateway = Gateway(pipeline)
-            try:
-                gateway.start()
-                listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
-                print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
-                      file=out, flush=True)
-                while not stop.wait(0.5):
-                    pass
-                print("edigate run: stopping after the work in hand", file=out, flush=True)
-            finally:
-                gateway.stop()
+        gateway = Gateway(pipeline_of(ctx))
+        try:
+            gateway.start()
+            listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
+            print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
+                  file=out, flush=True)
+            while not stop.wait(0.5):
+                pass
+            print("edigate run: stopping after the work in hand", file=out, flush=True)
+        finally:
+            gateway.stop()
     finally:
         for sig, previous in handlers.items():
             signal.signal(sig, previous)
@@ -288,7 +217,7 @@ def _serve(out: TextIO) -> int:
     return 0
 
 
-def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
+def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.store import Status
 
     try:
@@ -296,8 +225,7 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
         since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC) if args.since else None
     except ValueError as exc:
         raise UsageError(f"bad filter: {exc}") from exc
-    with _gateway() as gw:
-        rows = gw.store.transmissions(status=status, partner=args.partner, since=since)
+    rows = ctx.store.transmissions(status=status, partner=args.partner, since=since)
     if args.json:
         _dump([_tx_json(t) for t in rows], out)
         return 0
@@ -305,7 +233,7 @@ def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
+def print_transmissions(rows: Sequence[Transmission], out: TextIO) -> None:
     """The transmission table, newest first, as `tx list` prints it; what came from a partner
     (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
     from edigate.transport.names import shown
@@ -316,15 +244,15 @@ def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
               f"{t.stage or '':9} {shown(t.isa13 or ''):9}  {shown(t.file_name)}", file=out)
 
 
-def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
+def _tx_show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.stages import receipts
 
-    with _gateway() as gw:
-        t = gw.store.transmission(args.id)
-        stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
-        documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
-        duplicate = _duplicate_json(gw.store, t)
-        mdns = receipts.by_output(gw.store, outbounds)
+    store = ctx.store
+    t = store.transmission(args.id)
+    stages, errors = store.stages(t.id), store.errors(t.id)
+    documents, outbounds = store.documents(transmission_id=t.id), store.outbounds(t.id)
+    duplicate = _duplicate_json(store, t)
+    mdns = receipts.by_output(store, outbounds)
     if args.json:
         _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
                "errors": [_plain(e) for e in errors],
@@ -351,9 +279,8 @@ def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
-    with _gateway() as gw:
-        errors = gw.store.errors(gw.store.transmission(args.id).id)
+def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    errors = ctx.store.errors(ctx.store.transmission(args.id).id)
     if args.json:
         _dump([_plain(e) for e in errors], out)
         return 0
@@ -376,43 +303,41 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
-    with _gateway() as gw:
-        again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
-        done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
-        print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
-        for line in _why(gw.store, done):
-            print(f"        {line}", file=out)
-        return _exit_code(gw.store, done)
+def _tx_reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    gw, store = pipeline_of(ctx), ctx.store
+    again = store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
+    done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
+    print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
+    for line in _why(store, done):
+        print(f"        {line}", file=out)
+    return _exit_code(store, done)
 
 
-def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
-    with _gateway() as gw:
-        sent = gw.resend(args.id, actor="cli", set_id=args.set_id)
+def _tx_resend(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    sent = pipeline_of(ctx).resend(args.id, actor="cli", set_id=args.set_id)
     for o in sent:
         print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
     return 0
 
 
-def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
+def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.gateway.scheduler import sweep_archive
-    with _gateway() as gw:
-        days, event_days = gw.workspace.retention_days, gw.workspace.events_retention_days
-        removed, pruned = sweep_archive(gw.store, gw.archive, days, event_days, dry_run=args.dry_run)
+
+    days, event_days = ctx.workspace.retention_days, ctx.workspace.events_retention_days
+    removed, pruned = sweep_archive(ctx.store, ctx.archive, days, event_days, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {gw.archive.root}", file=out)
+    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {ctx.archive.root}", file=out)
     print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
     return 0
 
 
-def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:
-    with _gateway() as gw:
-        t = gw.store.resolve(args.id, actor="cli", note=args.note)
+def _tx_resolve(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    t = ctx.store.resolve(args.id, actor="cli", note=args.note)
     print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0
 
 
-def _duplicate_json(store: Any, t: Any) -> dict[str, Any] | None:
+def _duplicate_json(store: Store, t: Transmission) -> dict[str, Any] | None:
     """For a duplicate: the transmission it repeats, that one's status now, what to do."""
     if t.status.value != "duplicate" or t.parent_id is None:
         return None
@@ -422,7 +347,7 @@ def _duplicate_json(store: Any, t: Any) -> dict[str, Any] | None:
     return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}
 
 
-def _tx_json(t: Any) -> dict[str, Any]:
+def _tx_json(t: Transmission) -> dict[str, Any]:
     data: dict[str, Any] = _plain(t)
     return data
 

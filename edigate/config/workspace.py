@@ -1,8 +1,9 @@
 """The workspace file ``edigate.yaml``: store, archive, our own identifiers, AS2 listener, alerts.
 
 Every setting has a default, so a directory with no ``edigate.yaml`` is a workspace too
-(`default_workspace`). Relative paths are relative to the workspace root, the directory
-that holds ``edigate.yaml``.
+(`default_workspace`). Relative paths, the SQLite store's file included, are relative to
+the workspace root, the directory that holds ``edigate.yaml``; `locate_workspace` finds it
+from the current directory upwards, as git finds its repository.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
 from edigate.config.channels import FolderChannel, SftpChannel
+from edigate.errors import UsageError
 from edigate.x12.findings import FindingLimits
 
 __all__ = [
@@ -24,9 +26,11 @@ __all__ = [
     "As2Listener",
     "FindingSettings",
     "Identity",
+    "Located",
     "Workspace",
     "default_workspace",
     "load_workspace",
+    "locate_workspace",
 ]
 
 WORKSPACE_FILE = "edigate.yaml"
@@ -89,6 +93,8 @@ class FindingSettings:
         return FindingLimits(self.per_set, self.per_file)
 
 
+_RELATIVE_SQLITE = re.compile(r"(?P<scheme>sqlite(?:\+\w+)?):///(?P<file>(?!/)(?!:memory:)[^?]+)(?P<query>\?.*)?")
+_SQLITE_FILE = re.compile(r"sqlite(?:\+\w+)?:///(?P<file>(?!:memory:)[^?]+)(?:\?.*)?")
 _PASSWORD_IN_URL = re.compile(r"://[^/@:]*:[^/@]+@")
 
 
@@ -134,6 +140,19 @@ class Workspace:
         """The database password ``store_password`` names, read now (None when unset)."""
         return self.store_password.resolve() if self.store_password is not None else None
 
+    def store_url(self) -> str:
+        """``store`` with a relative SQLite file made absolute against the workspace root, so
+        a command run in a subdirectory opens the workspace's store, not a new one."""
+        match = _RELATIVE_SQLITE.fullmatch(self.store)
+        if match is None:
+            return self.store
+        return f"{match['scheme']}:///{self.path(match['file'])}{match['query'] or ''}"
+
+    def store_file(self) -> Path | None:
+        """The SQLite store's file (None for a server database or an in-memory one)."""
+        match = _SQLITE_FILE.fullmatch(self.store_url())
+        return Path(match["file"]) if match else None
+
     def path(self, relative: str) -> Path:
         """A path from a config file, made absolute against the workspace root."""
         return self.root / Path(relative).expanduser()
@@ -163,3 +182,41 @@ def default_workspace(root: Path) -> Workspace:
     if (root / WORKSPACE_FILE).exists():
         return load_workspace(root / WORKSPACE_FILE)
     return Workspace(root=root)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """The workspace a command works in, and how it was found."""
+
+    workspace: Workspace
+    file: Path | None
+    """The ``edigate.yaml`` read; None when the workspace is the defaults."""
+    looked: tuple[Path, ...]
+    """The directories searched for ``edigate.yaml`` (for the error that names them)."""
+    explicit: bool = False
+    """Given by ``--workspace`` or ``EDIGATE_WORKSPACE`` rather than found."""
+
+
+def locate_workspace(start: Path, explicit: Path | None = None) -> Located:
+    """The workspace of ``explicit`` (a directory, or its ``edigate.yaml``), else the first
+    directory from ``start`` upwards that holds ``edigate.yaml``, else the defaults rooted
+    at ``start``."""
+    if explicit is not None:
+        return _explicit(explicit)
+    start = start.resolve()
+    looked = (start, *start.parents)
+    for directory in looked:
+        if (directory / WORKSPACE_FILE).is_file():
+            return Located(load_workspace(directory / WORKSPACE_FILE), directory / WORKSPACE_FILE, looked)
+    return Located(Workspace(root=start), None, looked)
+
+
+def _explicit(given: Path) -> Located:
+    path = given.expanduser().resolve()
+    directory = path.parent if path.name == WORKSPACE_FILE and path.is_file() else path
+    if not directory.is_dir():
+        raise UsageError(f"workspace {given}: no such directory")
+    file = directory / WORKSPACE_FILE
+    if file.is_file():
+        return Located(load_workspace(file), file, (directory,), explicit=True)
+    return Located(Workspace(root=directory), None, (directory,), explicit=True)

@@ -6,31 +6,41 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+import datetime as dt
+
+from edigate.config.context import Context
+from edigate.config.flow import Flow
 from edigate.config.partners import Partner
-from edigate.config.workspace import Workspace
 from edigate.errors import ConfigError, DataError, EdigateError
-from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.mapping.outbound import OutboundMap
+from edigate.orders.inventory import Inventory
 from edigate.orders.routing import Delivery
 from edigate.stages import send as send_stage
 from edigate.stages.send import ALL_CHANNELS
-from edigate.store import Document, ErrorEntry, Outbound, Severity, Store
-from edigate.store.archive import Archive
+from edigate.store import Document, ErrorEntry, Outbound, Severity
 from edigate.transport import ChannelOptions, open_channel
 
-__all__ = ["ALL_CHANNELS", "deliver", "load_map", "send"]
+__all__ = ["ALL_CHANNELS", "deliver", "load_map", "partner_setup", "send"]
 
 
-def load_map(partner: Partner, workspace: Workspace, set_id: str) -> OutboundMap:
+def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = None,
+                  stock: Inventory | None = None) -> Flow:
+    """The partner's maps, rules and envelope, with its control numbers in the store."""
+    return Flow(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
+                validator=ctx.validator, maps=ctx.maps)
+
+
+def load_map(ctx: Context, partner: Partner, set_id: str) -> OutboundMap:
+    """The partner's outbound map for ``set_id`` (``documents.outbound``), compiled once."""
     name = partner.documents.outbound.get(set_id)
     if name is None:
         raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
-    return load_outbound_map(name, workspace.maps_path)
+    return ctx.maps.outbound(name)
 
 
-def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
-            deliveries: Sequence[Delivery]) -> tuple[str, ...]:
+def deliver(ctx: Context, partner: Partner, doc: Document, deliveries: Sequence[Delivery]) -> tuple[str, ...]:
     """Each routed payload to its destination; what failed goes to the transmission's log."""
-    options = ChannelOptions(root=workspace.root, settle_seconds=0)
+    options = _options(ctx)
     problems = []
     for d in deliveries:
         try:
@@ -43,20 +53,23 @@ def deliver(store: Store, workspace: Workspace, partner: Partner, doc: Document,
         except EdigateError as exc:
             problems.append(f"{d.destination}: {exc.message}")
     if problems and doc.transmission_id is not None:
-        store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
-                                               for p in problems])
+        ctx.store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
+                                                   for p in problems])
     return tuple(problems)
 
 
-def send(store: Store, archive: Archive, workspace: Workspace, partner: Partner, outs: Sequence[Outbound],
-         channel_types: Collection[str]) -> tuple[str, ...]:
+def send(ctx: Context, partner: Partner, outs: Sequence[Outbound], channel_types: Collection[str]) -> tuple[str, ...]:
     """Send each file once on the partner's outbound channel; a failure leaves them queued,
     and is returned as one line (and logged against each transmission they answer)."""
-    got = send_stage.send(store, archive, partner, outs, channel_types=channel_types,
-                          options=ChannelOptions(root=workspace.root, settle_seconds=0))
+    got = send_stage.send(ctx.store, ctx.archive, partner, outs, channel_types=channel_types, options=_options(ctx))
     if got.failure is None:
         return ()
     problem = f"{partner.id}:out: {got.failure.message} (the output stays queued)"
     for t in sorted({o.transmission_id for o in outs if o.transmission_id is not None}):
-        store.add_errors(t, [ErrorEntry(send_stage.NAME, got.failure.code, problem, Severity.WARNING)])
+        ctx.store.add_errors(t, [ErrorEntry(send_stage.NAME, got.failure.code, problem, Severity.WARNING)])
     return (problem,)
+
+
+def _options(ctx: Context) -> ChannelOptions:
+    """One look at each folder, our AS2 keys for AS2 sends."""
+    return ChannelOptions(root=ctx.workspace.root, settle_seconds=0, as2=ctx.as2)

@@ -13,13 +13,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from edigate.store.archive import Archive
+from edigate.config.context import Context
 from edigate.orders.decision import as_decided, po_ack
 from edigate.errors import UsageError
-from edigate.config.flow import Flow
 from edigate.orders.inventory import Inventory
 from edigate.model import Order, Purpose, dumps, loads, to_json
-from edigate.desk.outputs import ALL_CHANNELS, deliver, send
+from edigate.desk.outputs import ALL_CHANNELS, deliver, partner_setup, send
 from edigate.desk.stored import find_order, order_of, po_of, target_of
 from edigate.config.partners import Partner
 from edigate.orders.purposes import Amendments, is_cancel
@@ -28,7 +27,6 @@ from edigate.stages.route import Routing
 from edigate.orders.routing import Delivery
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
-from edigate.config.workspace import Workspace
 
 __all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
 
@@ -61,13 +59,14 @@ class Overridden:
     findings: tuple[RuleFinding, ...]
 
 
-def release(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, actor: str,
-            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
+def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, today: dt.date | None = None,
+            channel_types: Collection[str] = ALL_CHANNELS) -> Released:
     """Accept a held order as it stands and continue the pipeline: its purpose applied to the
     earlier order, stock, routing (the order as decided), the 855."""
+    store = ctx.store
     doc = _held(store, order_id)
-    stock = Inventory(store, workspace.root)
-    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today, stock=stock)
+    stock = Inventory(store, ctx.workspace.root)
+    flow = partner_setup(ctx, partner, today=today, stock=stock)
     order = order_of(doc)
     _amend(store, order, doc)
     short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
@@ -78,12 +77,12 @@ def release(store: Store, archive: Archive, workspace: Workspace, partner: Partn
                                     decided=None if export is order else dumps(export))
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
                 transmission_id=doc.transmission_id)
-    deliveries = _route(store, archive, workspace, partner, doc, export)
-    problems = deliver(store, workspace, partner, doc, deliveries)
-    sent = answer_order(store, archive, flow, doc, ack)
+    deliveries = _route(ctx, partner, doc, export)
+    problems = deliver(ctx, partner, doc, deliveries)
+    sent = answer_order(store, ctx.archive, flow, doc, ack)
     if doc.transmission_id is not None:
         store.finish_held_transmission(doc.transmission_id)
-    problems += send(store, archive, workspace, partner, [sent] if sent else [], channel_types)
+    problems += send(ctx, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems, tuple(short))
 
 
@@ -99,36 +98,37 @@ def _amend(store: Store, order: Order, doc: Document) -> None:
     amendments.apply(amendment, order)
 
 
-def _route(store: Store, archive: Archive, workspace: Workspace, partner: Partner, doc: Document,
-           export: Order) -> tuple[Delivery, ...]:
+def _route(ctx: Context, partner: Partner, doc: Document, export: Order) -> tuple[Delivery, ...]:
     """The deliveries of a released order: as decided; a cancel only where the earlier order went."""
     if is_cancel(doc):
         if doc.decided is None:
             return ()
         export = loads(Order, doc.decided)
-    return tuple(Routing(store, archive, workspace, partner).deliveries(doc, export))
+    return tuple(Routing(ctx.store, ctx.archive, ctx.workspace, partner).deliveries(doc, export))
 
 
-def reject(store: Store, archive: Archive, workspace: Workspace, partner: Partner, order_id: int, *, reason: str,
-           actor: str, today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Rejected:
+def reject(ctx: Context, partner: Partner, order_id: int, *, reason: str, actor: str,
+           today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Rejected:
     """Refuse a held order: every line IR in an RD 855; any stock it held goes back."""
     if not reason.strip():
         raise UsageError("a rejection needs a reason")
+    store = ctx.store
     doc = _held(store, order_id)
-    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    flow = partner_setup(ctx, partner, today=today)
     doc = store.set_document_status(doc.id, DocumentStatus.REJECTED)
     store.release_allocations(doc.id)
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=f"rejected: {reason}",
                 transmission_id=doc.transmission_id)
-    sent = answer_order(store, archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
+    sent = answer_order(store, ctx.archive, flow, doc, po_ack(order_of(doc), (), today=flow.today, reject=True))
     if doc.transmission_id is not None:
         store.finish_held_transmission(doc.transmission_id)
-    return Rejected(doc, sent, send(store, archive, workspace, partner, [sent] if sent else [], channel_types))
+    return Rejected(doc, sent, send(ctx, partner, [sent] if sent else [], channel_types))
 
 
-def override(store: Store, workspace: Workspace, partner: Partner, order_id: int, *, line: str, price: Decimal,
-             actor: str, today: dt.date | None = None) -> Overridden:
+def override(ctx: Context, partner: Partner, order_id: int, *, line: str, price: Decimal, actor: str,
+             today: dt.date | None = None) -> Overridden:
     """Set line ``line``'s unit price in a held order (a new version of it) and check the rules again."""
+    store = ctx.store
     doc = _held(store, order_id)
     order = order_of(doc)
     numbers = [n.line_number for n in order.lines]
@@ -147,7 +147,7 @@ def override(store: Store, workspace: Workspace, partner: Partner, order_id: int
                                 status=DocumentStatus.HELD, supersedes=doc.id)
     assert saved.document is not None
     store.release_allocations(doc.id)
-    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
+    flow = partner_setup(ctx, partner, today=today)
     findings = tuple(check_order(changed, flow.rules, today=flow.today))
     store.audit(actor=actor, action=AuditAction.OVERRIDE, target=target_of(saved.document),
                 note=f"line {line} price {old} -> {price} (was order {doc.id}); findings now: "

@@ -13,19 +13,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from edigate.store.archive import Archive
+from edigate.config.context import Context
 from edigate.errors import DataError, InputError, UsageError
 from edigate.config.flow import Flow
 from edigate.orders.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
 from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
-from edigate.desk.outputs import ALL_CHANNELS, load_map, send
+from edigate.desk.outputs import ALL_CHANNELS, load_map, partner_setup, send
 from edigate.desk.stored import order_of, orders_by_po
 from edigate.config.partners import Partner
 from edigate.orders.purposes import IN_FORCE
 from edigate.stages.outputs import write_recorded
 from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
 from edigate.orders.warehouse import is_x12, read_shipping_advice
-from edigate.config.workspace import Workspace
 from edigate.x12.writer import TransactionContent
 
 __all__ = ["Shipped", "invoice", "ship"]
@@ -40,9 +39,10 @@ class Shipped:
     problems: tuple[str, ...] = ()
 
 
-def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner, confirmation: Path, *,
-         today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Shipped:
+def ship(ctx: Context, partner: Partner, confirmation: Path, *, today: dt.date | None = None,
+         channel_types: Collection[str] = ALL_CHANNELS) -> Shipped:
     """A shipment confirmation against the stored orders -> 856 (and 810s when the partner takes them)."""
+    store = ctx.store
     docs = orders_by_po(store, partner.id)
     rows = _rows(confirmation, docs)
     if rows and store.documents(kind=DocumentKind.SHIPMENT, partner=partner.id, key=rows[0].shipment_id):
@@ -55,24 +55,23 @@ def ship(store: Store, archive: Archive, workspace: Workspace, partner: Partner,
         raise DataError("\n".join(problems), code="shipment.mismatch")
     first = orders.get(rows[0].po_number) if rows else None
     shipment = build_shipment(rows, orders, ship_from=first.seller if first else None)
-    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
-    asn = load_map(partner, workspace, "856").render(shipment)
+    flow = partner_setup(ctx, partner, today=today)
+    asn = load_map(ctx, partner, "856").render(shipment)
     with store.outbound_numbers(partner.id) as numbers:  # the shipment, its 856 and their numbers: one commit
         saved = numbers.save(NewDocument(DocumentKind.SHIPMENT, partner.id, shipment.shipment_id,
                                          json.dumps(to_json(shipment)), None))
         if not saved.created:
             raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
-        sent = tuple(write_recorded(numbers, archive, flow, "SH", [TransactionContent("856", asn)],
+        sent = tuple(write_recorded(numbers, ctx.archive, flow, "SH", [TransactionContent("856", asn)],
                                     [(f"856:{shipment.shipment_id}:{docs[so.po_number].id}", docs[so.po_number])
                                      for so in shipment.orders]))
     for so in shipment.orders:
         store.consume_allocations(docs[so.po_number].id, _shipped_lines(so))
     invoices: tuple[Outbound, ...] = ()
     if "810" in partner.documents.outbound:
-        invoices = tuple(_invoice(store, archive, workspace, flow, docs[so.po_number], shipment, n)
+        invoices = tuple(_invoice(ctx, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
-    return Shipped(shipment, sent, invoices, send(store, archive, workspace, partner, [*sent, *invoices],
-                                                  channel_types))
+    return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types))
 
 
 def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[ConfirmationRow]:
@@ -93,9 +92,10 @@ def _shipped_lines(so: ShippedOrder) -> dict[str, Decimal]:
     return shipped
 
 
-def invoice(store: Store, archive: Archive, workspace: Workspace, partner: Partner, po: str, *,
-            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> list[Outbound]:
+def invoice(ctx: Context, partner: Partner, po: str, *, today: dt.date | None = None,
+            channel_types: Collection[str] = ALL_CHANNELS) -> list[Outbound]:
     """An 810 for each shipment of ``po`` not billed yet; never more than shipped."""
+    store = ctx.store
     docs = orders_by_po(store, partner.id)
     if po not in docs:
         raise UsageError(f"no order {po!r} from {partner.id}", code="orders.not_found")
@@ -108,21 +108,20 @@ def invoice(store: Store, archive: Archive, workspace: Workspace, partner: Partn
     due = [(s, n) for s, n in mine if f"{po}:{s.shipment_id}" not in billed]
     if not due:
         raise DataError(f"everything shipped of PO {po} is already invoiced", code="invoice.nothing_due")
-    flow = Flow(workspace, partner, store.control_numbers(partner.id), today=today)
-    bills = [_invoice(store, archive, workspace, flow, docs[po], s, n) for s, n in due]
-    send(store, archive, workspace, partner, bills, channel_types)
+    flow = partner_setup(ctx, partner, today=today)
+    bills = [_invoice(ctx, flow, docs[po], s, n) for s, n in due]
+    send(ctx, partner, bills, channel_types)
     return bills
 
 
-def _invoice(store: Store, archive: Archive, workspace: Workspace, flow: Flow, doc: Document, shipment: Shipment,
-             n: int) -> Outbound:
+def _invoice(ctx: Context, flow: Flow, doc: Document, shipment: Shipment, n: int) -> Outbound:
     bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
                        invoice_date=flow.today)
-    body = load_map(flow.partner, workspace, "810").render(bill)
-    with store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
+    body = load_map(ctx, flow.partner, "810").render(bill)
+    with ctx.store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
         numbers.save(NewDocument(DocumentKind.INVOICE, doc.partner, f"{bill.po_number}:{shipment.shipment_id}",
                                  json.dumps(to_json(bill)), None))
-        [out] = write_recorded(numbers, archive, flow, "IN", [TransactionContent("810", body)],
+        [out] = write_recorded(numbers, ctx.archive, flow, "IN", [TransactionContent("810", body)],
                                [(f"810:{shipment.shipment_id}:{doc.id}", doc)])
     return out
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from edigate.errors import UsageError
 from edigate.model import Order, from_json
-from edigate.orders.purposes import IN_FORCE, is_cancel
+from edigate.orders.purposes import IN_FORCE, is_cancel, po_of_key
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",
@@ -34,7 +34,7 @@ class OrderChain:
 
 
 def po_of(doc: Document) -> str:
-    return doc.key.rsplit(":", 1)[0]
+    return po_of_key(doc.key)
 
 
 def purpose_of(doc: Document) -> str:

@@ -106,8 +106,9 @@ class Gateway:
         self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
         self.name = str(pipeline.workspace.root.resolve())
         self.periodic = {p.name: p for p in periodic}
-        self.pool = ChannelPool()
-        """Connections kept open between polls and sends; the pipeline's sends use it too."""
+        self.pool = pipeline.channel_options.pool or ChannelPool()
+        """Connections kept open between polls and sends (the context's pool, handed down with
+        the pipeline, when the ``edigate`` command built it); the pipeline's sends use it too."""
         pipeline.channel_options = dataclasses.replace(pipeline.channel_options, pool=self.pool)
         self.options = dataclasses.replace(pipeline.channel_options, settle_seconds=settle_seconds,
                                            unfinished=interchange_open)

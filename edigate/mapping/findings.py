@@ -7,19 +7,11 @@ number ends up in the transmission's error log, next to the map line that asked 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from edigate.errors import Severity
+
 __all__ = ["MapFinding", "Severity"]
-
-
-class Severity(StrEnum):
-    """ERROR keeps the set from becoming a document; a WARNING or a NOTE (a segment the map
-    does not read, listed so that nothing is dropped unseen) does not."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)

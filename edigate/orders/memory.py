@@ -23,7 +23,7 @@ from edigate.orders.book import (
     OrderBook,
     StockLevel,
 )
-from edigate.orders.purposes import order_key
+from edigate.orders.purposes import order_key, po_of_key
 
 __all__ = ["MemoryBook", "MemoryOrder", "MemorySent", "Note"]
 
@@ -119,7 +119,7 @@ class MemoryBook:
 
     def order_versions(self, partner: str, po_number: str) -> list[MemoryOrder]:
         return [d for _, d in sorted(self.orders.items())
-                if d.partner == partner and d.key.rsplit(":", 1)[0] == po_number]
+                if d.partner == partner and po_of_key(d.key) == po_number]
 
     def document_outbounds(self, document_ids: Collection[int]) -> list[MemorySent]:
         return [s for s in self.sent if s.document_id in document_ids]

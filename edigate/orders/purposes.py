@@ -30,7 +30,7 @@ from edigate.orders.rules import RuleFinding
 from edigate.orders.warehouse import shipping_order_key
 
 __all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
-           "earlier_order", "is_cancel", "order_key"]
+           "earlier_order", "is_cancel", "order_key", "po_of_key"]
 
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
@@ -163,6 +163,11 @@ def order_key(order: Order) -> str:
         return key
     content = dumps(replace(order, source=None)).encode()
     return f"{key}@{hashlib.sha256(content).hexdigest()[:16]}"
+
+
+def po_of_key(key: str) -> str:
+    """The PO number of an order key made by `order_key` (``PO:purpose``; a PO may hold colons)."""
+    return key.rsplit(":", 1)[0]
 
 
 def _copy(order: Order, earlier: StoredOrder | None) -> tuple[RuleFinding, ...]:

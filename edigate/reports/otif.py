@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from edigate.orders.purposes import po_of_key
 from edigate.store import DocumentStatus, Store
 from edigate.store.reports import OrderFacts, Period
 
@@ -45,10 +46,10 @@ def judge_fulfillment(store: Store, period: Period, facts: Sequence[OrderFacts],
            and (d := _date(f.requested_ship)) is not None]
     if not due:
         return {}
-    shipped = _shipments(store, period, {(f.partner, _po(f.key)) for f, _ in due})
+    shipped = _shipments(store, period, {(f.partner, po_of_key(f.key)) for f, _ in due})
     judged = {}
     for f, requested in due:
-        mine = shipped.get((f.partner, _po(f.key)))
+        mine = shipped.get((f.partner, po_of_key(f.key)))
         if mine is not None:
             judged[f.document_id] = _judge(mine, f.line_count, requested)
         elif requested < today:
@@ -103,6 +104,3 @@ def _date(text: str | None) -> dt.date | None:
     except ValueError:
         return None
 
-
-def _po(key: str) -> str:
-    return key.rsplit(":", 1)[0]

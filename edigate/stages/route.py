@@ -20,7 +20,7 @@ from edigate.config.workspace import Workspace
 from edigate.errors import TransportError
 from edigate.mapping.cache import MapCache
 from edigate.model import Order
-from edigate.orders.purposes import cancel_destinations, is_cancel
+from edigate.orders.purposes import cancel_destinations, is_cancel, po_of_key
 from edigate.orders.routing import Delivery, Router
 from edigate.stages.warehouse_out import ShippingOrders
 from edigate.stages.context import Parts, Run, add_log, order_of_body, pages
@@ -108,6 +108,6 @@ def _send_page(run: Run, page: _Page, channels: dict[str, Channel]) -> list[Erro
 
 def _unformatted(run: Run, doc: Document, error: str) -> ErrorEntry:
     """A payload its destination's format could not be written for."""
-    po = doc.key.rsplit(":", 1)[0]  # an order's key is its PO number, then its purpose
+    po = po_of_key(doc.key)
     return ErrorEntry(NAME, "route.format", f"PO {po}: {error}",
                       hint=f"fix the destination's format or the order, then edigate tx reprocess {run.tx.id}")

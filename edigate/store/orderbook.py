@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from edigate.orders.book import GATEWAY_ACTOR
+from edigate.orders.purposes import po_of_key
 from edigate.store.documents import DocumentsMixin
 from edigate.store.records import AuditAction, Document, DocumentKind, DocumentStatus, Status
 from edigate.store.transmissions import TransmissionsMixin
@@ -22,7 +23,7 @@ class OrderBookMixin(TransmissionsMixin, DocumentsMixin):
         """Every current order of ``partner`` for ``po_number``, oldest first (their keys
         start ``PO:``; see `edigate.orders.purposes.order_key`)."""
         found = self.documents(kind=DocumentKind.ORDER, partner=partner, key_prefix=f"{po_number}:", current=True)
-        return [d for d in found if d.key.rsplit(":", 1)[0] == po_number]
+        return [d for d in found if po_of_key(d.key) == po_number]
 
     def record_amendment(self, order_id: int, note: str, *, transmission_id: int | None = None) -> None:
         self.audit(actor=GATEWAY_ACTOR, action=AuditAction.AMEND, target=f"order:{order_id}", note=note,

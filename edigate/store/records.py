@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from edigate.errors import Severity
 from edigate.orders.book import DocumentStatus
 
 __all__ = [
@@ -48,12 +49,6 @@ class Outcome(StrEnum):
     HELD = "held"
     FAILED = "failed"
     SKIPPED = "skipped"
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class EventKind(StrEnum):

@@ -12,6 +12,7 @@ from enum import StrEnum
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from edigate.errors import Severity
 from edigate.x12.codes import describe
 
 __all__ = ["FileFindings", "Finding", "FindingLimits", "Level", "Severity", "no_errors", "unlisted"]
@@ -25,11 +26,6 @@ class Level(StrEnum):
     TRANSACTION = "AK5"
     SEGMENT = "AK3"
     ELEMENT = "AK4"
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,29 @@ def test_finding_caps_are_settings_with_bounds(tmp_path: Path) -> None:
     (tmp_path / "edigate.yaml").write_text("findings:\n  per_set: 0\n  per_file: 20\n")
     with pytest.raises(ConfigError, match=r"edigate.yaml:2: findings.per_set: "):
         load_workspace(tmp_path)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("sqlite:///edigate.db", "sqlite:///{root}/edigate.db"),
+    ("sqlite+pysqlite:///db/e.db?timeout=3", "sqlite+pysqlite:///{root}/db/e.db?timeout=3"),
+    ("sqlite:////var/lib/edigate.db", "sqlite:////var/lib/edigate.db"),
+    ("sqlite:///:memory:", "sqlite:///:memory:"),
+    ("postgresql+psycopg://db/edigate", "postgresql+psycopg://db/edigate"),
+])
+def test_a_relative_sqlite_store_is_the_workspace_roots(url: str, expected: str, tmp_path: Path) -> None:
+    from edigate.config.workspace import Workspace
+
+    assert Workspace(root=tmp_path, store=url).store_url() == expected.format(root=tmp_path)
+
+
+def test_the_workspace_is_found_upwards(tmp_path: Path) -> None:
+    from edigate.config.workspace import locate_workspace
+
+    (tmp_path / "edigate.yaml").write_text("retention_days: 30\n")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    found = locate_workspace(tmp_path / "a" / "b")
+    assert found.file == (tmp_path / "edigate.yaml").resolve() and found.workspace.retention_days == 30
+    assert found.workspace.root == tmp_path.resolve()
+    bare = tmp_path / "a" / "b"
+    (tmp_path / "edigate.yaml").unlink()
+    assert locate_workspace(bare).file is None and locate_workspace(bare).workspace.root == bare.resolve()
