@@ -58,8 +58,9 @@ class Authenticator(Protocol):
 
     def headers(self, request: OutgoingRequest) -> Mapping[str, str]: ...
 
-    def forget(self) -> None:
-        """Drop any cached credential (after a 401), so the next request gets a fresh one."""
+    def forget(self) -> bool:
+        """Drop any cached credential (after a 401), so the next request gets a fresh one;
+        whether there was one (else trying again cannot help)."""
 
 
 TokenFetcher = Callable[[str, Mapping[str, str], Mapping[str, str]], tuple[int, Mapping[str, object]]]
@@ -70,8 +71,8 @@ class _NoAuth:
     def headers(self, request: OutgoingRequest) -> Mapping[str, str]:
         return {}
 
-    def forget(self) -> None:
-        pass
+    def forget(self) -> bool:
+        return False
 
 
 class _Bearer:
@@ -81,8 +82,8 @@ class _Bearer:
     def headers(self, request: OutgoingRequest) -> Mapping[str, str]:
         return {"Authorization": f"Bearer {self._config.token.resolve()}"}
 
-    def forget(self) -> None:
-        pass
+    def forget(self) -> bool:
+        return False
 
 
 class _Basic:
@@ -93,8 +94,8 @@ class _Basic:
         pair = f"{self._config.user}:{self._config.password.resolve()}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
-    def forget(self) -> None:
-        pass
+    def forget(self) -> bool:
+        return False
 
 
 class _OAuth2:
@@ -116,9 +117,10 @@ class _OAuth2:
                 self._token, self._expires = self._new_token()
             return {"Authorization": f"Bearer {self._token}"}
 
-    def forget(self) -> None:
+    def forget(self) -> bool:
         with self._lock:
-            self._token = None
+            had, self._token = self._token is not None, None
+            return had
 
     def _new_token(self) -> tuple[str, float]:
         c = self._config
@@ -155,8 +157,8 @@ class _OAuth1:
         _, signed, _ = client.sign(request.url, http_method=request.method)  # type: ignore[arg-type]
         return {"Authorization": signed["Authorization"]}
 
-    def forget(self) -> None:
-        pass
+    def forget(self) -> bool:
+        return False
 
 
 class _Hmac:
@@ -170,8 +172,8 @@ class _Hmac:
         value = hmac_signature(c.secret.resolve().encode(), request.body, c.algorithm, c.encoding)
         return {c.header: c.prefix + value}
 
-    def forget(self) -> None:
-        pass
+    def forget(self) -> bool:
+        return False
 
 
 def hmac_signature(secret: bytes, body: bytes, algorithm: str = "sha256", encoding: str = "base64") -> str:

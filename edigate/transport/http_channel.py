@@ -12,7 +12,7 @@ When is a request tried again? A ``429`` always (the server did not act on it), 
 or the backoff. A timeout, a dropped connection or a ``500/502/503/504`` only when the
 request may be repeated without doing twice what it asked: GET/PUT/DELETE, or a POST that
 carries an idempotency key; a connection that was never made is always safe. A ``401`` is
-tried once more after the authenticator forgot its token (an expired OAuth 2 token).
+tried once more when the authenticator had a token to forget (an expired OAuth 2 token).
 Everything else, and what still fails after the last try, raises `HttpError` with the
 status and the start of the answer, so a delivery that keeps failing becomes an exception
 in the queue with what the server said.
@@ -133,9 +133,8 @@ class HttpClient:
                 continue
             if ok(answer.status):
                 return answer
-            if answer.status == 401 and not refreshed:
+            if answer.status == 401 and not refreshed and self.auth.forget():
                 refreshed = True
-                self.auth.forget()
                 continue
             self._wait_or_raise(req, answer, attempt, waits)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from edigate.errors import TransportError
 
 __all__ = ["HttpError"]
 
-_EXCERPT = 300
-"""Characters of an error answer kept in the exception (enough for a vendor's message)."""
+_EXCERPT = 600
+"""Characters of an error answer kept in the exception (enough for a vendor's message and code)."""
 
 
 class HttpError(TransportError):
@@ -36,7 +38,12 @@ def _code_for(status: int | None) -> str:
 
 
 def _excerpt(body: bytes) -> str:
-    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
+    """The start of the body on one line; JSON compacted so the vendor's error code fits."""
+    text = body[: _EXCERPT * 8].decode("utf-8", "replace")
+    try:
+        text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        pass
     text = "".join(c if c.isprintable() else " " for c in text)
     text = " ".join(text.split())
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
