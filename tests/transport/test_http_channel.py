@@ -245,3 +245,10 @@ def test_http_routing_target_posts_with_a_stable_idempotency_key(secrets: None) 
     assert all(r.header("x-tenant") == "acme" and r.header("content-type") == "application/json"
                for r in server.requests)
     assert sent.size == len(b'{"po": "PO1"}')
+
+
+def test_the_delivery_benchmark_delivers_every_order_once_despite_429_and_500() -> None:
+    from benchmarks.http_delivery import run
+
+    figures = run(40)
+    assert figures["orders"] == 40 and figures["retries"] == 9  # orders 10..40 refused with 429, 7..35 with 500
