@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from edigate.config.connectors import NetSuiteTarget, SapTarget
 from edigate.config.partners import Destination
@@ -20,10 +21,26 @@ __all__ = ["PAYLOAD_FORMATS", "PayloadFormat"]
 
 @dataclass(frozen=True, slots=True)
 class PayloadFormat:
-    """How one format writes an order: ``write(order, destination, partner, document)``."""
+    """How one format writes an order: ``write(order, destination, partner, document)``,
+    and the file-name extension its payloads get for a destination."""
 
-    extension: str
+    extension: Callable[[Destination], str]
     write: Callable[[Order, Destination, str, int], bytes]
+
+
+def _template(order: Order, dest: Destination, partner: str, document: int) -> bytes:
+    from edigate.mapping.export import load_template
+
+    if dest.template is None:
+        raise ConfigError(f"routing {dest.name}: format template needs a template file")
+    template = load_template(Path(dest.template), Path(dest.schema) if dest.schema else None)
+    return template.render(order, partner=partner, document=document)
+
+
+def _template_extension(dest: Destination) -> str:
+    """``json`` for a field mapping; for ``orders.xml.j2``, ``xml``."""
+    name = Path(dest.template or "")
+    return "json" if name.suffix in (".yaml", ".yml") else (Path(name.stem).suffix.lstrip(".") or "txt")
 
 
 def _orders05(order: Order, dest: Destination, partner: str, document: int) -> bytes:
@@ -43,6 +60,7 @@ def _sales_order(order: Order, dest: Destination, partner: str, document: int) -
 
 
 PAYLOAD_FORMATS: Mapping[str, PayloadFormat] = {
-    "idoc-orders05": PayloadFormat("xml", _orders05),
-    "netsuite-salesorder": PayloadFormat("json", _sales_order),
+    "template": PayloadFormat(_template_extension, _template),
+    "idoc-orders05": PayloadFormat(lambda dest: "xml", _orders05),
+    "netsuite-salesorder": PayloadFormat(lambda dest: "json", _sales_order),
 }

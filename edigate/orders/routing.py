@@ -28,7 +28,7 @@ from typing import Any
 from lxml import etree
 
 from edigate.connectors.formats import PAYLOAD_FORMATS
-from edigate.errors import DataError
+from edigate.errors import ConfigError, DataError
 from edigate.mapping.expr import Expression, ExpressionFailed, compile_expression
 from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.config.partners import Destination
@@ -108,7 +108,7 @@ class Router:
                     continue
             po_number, purpose = _names(record, text or "")
             connector = PAYLOAD_FORMATS.get(dest.format)
-            extension = connector.extension if connector else dest.format.split("-")[0]
+            extension = connector.extension(dest) if connector else dest.format.split("-")[0]
             name = export_name(self.partner, po_number, purpose, document, extension)
             if dest.format == "x12-940":
                 assert record is not None
@@ -175,7 +175,7 @@ def _connector(order: Order, dest: Destination, name: str, write: Callable[[Orde
     """A business system's document for the order (`edigate.connectors.formats`)."""
     try:
         return Delivery(dest.name, name, write(order, dest, partner, document), dest.target)
-    except DataError as exc:
+    except (DataError, ConfigError) as exc:
         return Delivery(dest.name, name, b"", dest.target, f"{dest.format} for {order.po_number}: {exc.message}")
 
 
