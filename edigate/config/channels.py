@@ -262,6 +262,9 @@ class BearerAuth:
     type: Literal["bearer"] = "bearer"
     token: SecretRef
     """The token, as ``env:NAME`` or ``file:PATH``."""
+    header: str | None = setting(None, pattern=r"[A-Za-z0-9-]+", hint="a header name")
+    """Send the token as is in this header instead of ``Authorization: Bearer`` (Shopify:
+    ``X-Shopify-Access-Token``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

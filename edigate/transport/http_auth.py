@@ -80,7 +80,8 @@ class _Bearer:
         self._config = config
 
     def headers(self, request: OutgoingRequest) -> Mapping[str, str]:
-        return {"Authorization": f"Bearer {self._config.token.resolve()}"}
+        token = self._config.token.resolve()
+        return {self._config.header: token} if self._config.header else {"Authorization": f"Bearer {token}"}
 
     def forget(self) -> bool:
         return False

@@ -24,6 +24,7 @@ import builtins
 import email.utils
 import hashlib
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -201,8 +202,12 @@ def retry_after(value: str | None, now: Callable[[], datetime] = lambda: datetim
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        seconds = float(value)  # Shopify sends "2.0"
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -180,6 +180,7 @@ def test_retry_after_is_capped_and_read_as_a_date() -> None:
     assert waits.asked == [2.0]
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after("soon") is None and retry_after(None) is None
+    assert retry_after("2.0") == 2.0 and retry_after("inf") is None and retry_after("-1") is None
 
 
 def test_a_post_without_idempotency_key_is_not_repeated_after_a_500() -> None:
