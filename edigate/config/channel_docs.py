@@ -43,6 +43,8 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
                                                    "`idoc-orders05`), posted to the IDoc XML inbound service."),
     ("netsuite (routing target)", connectors.NetSuiteTarget, "NetSuite: the order upserted as a `salesOrder` "
                                                              "by external id (format `netsuite-salesorder`)."),
+    ("oracle (routing target)", connectors.OracleTarget, "Oracle Fusion Order Management: the order created "
+                                                         "through salesOrdersForOrderHub (format `oracle-salesorder`)."),
     ("bearer (auth)", channels.BearerAuth, "`auth:` of an HTTP target: a fixed bearer token."),
     ("basic (auth)", channels.BasicAuth, "`auth:` of an HTTP target: user and password."),
     ("oauth2 (auth)", channels.OAuth2Auth, "`auth:` of an HTTP target: OAuth 2 client credentials."),

@@ -1,4 +1,5 @@
-"""Routing targets that are business systems rather than folders: SAP S/4HANA, NetSuite.
+"""Routing targets that are business systems rather than folders: SAP S/4HANA, NetSuite,
+Oracle Fusion Order Management.
 
 Each is an `HttpSettings` (URL, authentication, timeout, tries) plus what the system needs
 to file an order under the right organisation. `edigate.connectors` turns an order into the
@@ -13,7 +14,7 @@ from typing import Literal
 from edigate.config.channels import HttpSettings
 from edigate.config.schema import setting
 
-__all__ = ["NetSuiteTarget", "SapTarget"]
+__all__ = ["NetSuiteTarget", "OracleTarget", "SapTarget"]
 
 _SAP_PARTNER = r"[A-Z0-9_]{1,10}"
 _SAP_HINT = "1 to 10 capital letters, digits or _"
@@ -63,3 +64,21 @@ class NetSuiteTarget(HttpSettings):
     """The subsidiary (OneWorld accounts), if not the customer's."""
     location: str | None = setting(None, pattern=r"[0-9]{1,12}", hint="an internal id")
     """The warehouse location the order ships from, if not the customer's default."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OracleTarget(HttpSettings):
+    """Oracle Fusion Cloud Order Management: each order is created through the
+    ``salesOrdersForOrderHub`` REST resource (``url`` is the pod, e.g.
+    ``https://fa-xxxx.oraclecloud.com``), identified by source system and PO so that a
+    resend finds the order it created instead of making another."""
+
+    type: Literal["oracle"] = "oracle"
+    source_system: str = setting(pattern=r"[A-Za-z0-9_]{1,30}", hint="the source system code (Order Management setup)")
+    """The source system registered for edigate (``SourceTransactionSystem``)."""
+    business_unit: str
+    """The selling business unit (``BusinessUnitName``)."""
+    buying_party_number: str = setting(pattern=r"[A-Za-z0-9_-]{1,30}", hint="the customer's party number")
+    """The customer's party number (``BuyingPartyNumber``)."""
+    submit: bool = True
+    """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""

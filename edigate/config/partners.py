@@ -27,7 +27,7 @@ from edigate.config.channels import (
     SftpChannel,
     SftpTarget,
 )
-from edigate.config.connectors import NetSuiteTarget, SapTarget
+from edigate.config.connectors import NetSuiteTarget, OracleTarget, SapTarget
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.config.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
@@ -204,8 +204,9 @@ class Destination:
     """Where accepted orders go, in which format, and (optionally) only when ``when`` holds."""
 
     name: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
-    format: Literal["json", "xml", "csv", "x12-940", "template", "idoc-orders05", "netsuite-salesorder"]
-    target: FolderTarget | SftpTarget | HttpTarget | SapTarget | NetSuiteTarget
+    format: Literal["json", "xml", "csv", "x12-940", "template", "idoc-orders05", "netsuite-salesorder",
+                    "oracle-salesorder"]
+    target: FolderTarget | SftpTarget | HttpTarget | SapTarget | NetSuiteTarget | OracleTarget
     when: str | None = setting(None, check=_expression)
     x12: WarehouseX12 | None = None
     """For ``x12-940``: the 3PL's envelope identifiers and the map."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from edigate.config.connectors import NetSuiteTarget, SapTarget
+from edigate.config.connectors import NetSuiteTarget, OracleTarget, SapTarget
 from edigate.config.partners import Destination
 from edigate.errors import ConfigError
 from edigate.model import Order
@@ -59,8 +59,17 @@ def _sales_order(order: Order, dest: Destination, partner: str, document: int) -
     return sales_order_payload(order, dest.target, partner=partner)
 
 
+def _oracle(order: Order, dest: Destination, partner: str, document: int) -> bytes:
+    from edigate.connectors.oracle import sales_order_payload
+
+    if not isinstance(dest.target, OracleTarget):
+        raise ConfigError(f"routing {dest.name}: format oracle-salesorder needs a target of type oracle")
+    return sales_order_payload(order, dest.target, partner=partner)
+
+
 PAYLOAD_FORMATS: Mapping[str, PayloadFormat] = {
     "template": PayloadFormat(_template_extension, _template),
     "idoc-orders05": PayloadFormat(lambda dest: "xml", _orders05),
     "netsuite-salesorder": PayloadFormat(lambda dest: "json", _sales_order),
+    "oracle-salesorder": PayloadFormat(lambda dest: "json", _oracle),
 }

@@ -228,8 +228,15 @@ def _netsuite(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
     return NetSuiteChannel(config, channel_id, options)
 
 
+def _oracle(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.connectors.oracle import OracleChannel  # looks the order up before creating it
+
+    return OracleChannel(config, channel_id, options)
+
+
 CHANNEL_TYPES: Mapping[str, ChannelFactory] = {
     "folder": _folder, "sftp": _sftp, "as2": _as2, "http": _http, "sap": _sap, "netsuite": _netsuite,
+    "oracle": _oracle,
 }
 
 
