@@ -8,6 +8,7 @@ becomes our PoAck, Shipment and Invoice, so the 855, 856 and 810 come from it.
 - SAP S/4HANA: `sap_orders` (ORDERS05 IDoc out), `sap_replies` (ORDRSP, DESADV, INVOIC in).
 - NetSuite: `netsuite` (salesOrder upsert by external id, SuiteQL read-back).
 - Oracle Fusion Order Management: `oracle` (salesOrdersForOrderHub, status read back).
+- Magento: `magento` (orders from the REST orders search; shipments back with tracking).
 - Shopify: `shopify` (signed orders/create webhooks in, replays refused; fulfillments back).
 """
 
