@@ -10,6 +10,7 @@ committed file differs from what it would write.
 from __future__ import annotations
 
 import ast
+import collections.abc
 import dataclasses
 import inspect
 import sys
@@ -21,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from edigate.config import channels
+from edigate.config import channels, connectors
 from edigate.config.secrets import SecretRef
 
 __all__ = ["DOC", "SECTIONS", "field_docs", "main", "render"]
@@ -36,6 +37,19 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
                                  "messages arrive at our listener (`as2:` in `edigate.yaml`)."),
     ("folder (routing target)", channels.FolderTarget, "Where `routing` writes an order's payload."),
     ("sftp (routing target)", channels.SftpTarget, "Where `routing` puts an order's payload on an SFTP server."),
+    ("http (routing target)", channels.HttpTarget, "Where `routing` sends an order's payload as one HTTP(S) "
+                                                    "request, retried with backoff."),
+    ("sap (routing target)", connectors.SapTarget, "SAP S/4HANA: the order as an ORDERS05 IDoc (format "
+                                                   "`idoc-orders05`), posted to the IDoc XML inbound service."),
+    ("netsuite (routing target)", connectors.NetSuiteTarget, "NetSuite: the order upserted as a `salesOrder` "
+                                                             "by external id (format `netsuite-salesorder`)."),
+    ("oracle (routing target)", connectors.OracleTarget, "Oracle Fusion Order Management: the order created "
+                                                         "through salesOrdersForOrderHub (format `oracle-salesorder`)."),
+    ("bearer (auth)", channels.BearerAuth, "`auth:` of an HTTP target: a fixed bearer token."),
+    ("basic (auth)", channels.BasicAuth, "`auth:` of an HTTP target: user and password."),
+    ("oauth2 (auth)", channels.OAuth2Auth, "`auth:` of an HTTP target: OAuth 2 client credentials."),
+    ("oauth1 (auth)", channels.OAuth1Auth, "`auth:` of an HTTP target: OAuth 1.0a, HMAC-SHA256 (NetSuite TBA)."),
+    ("hmac (auth)", channels.HmacAuth, "`auth:` of an HTTP target: an HMAC of the body in a header."),
 )
 
 _HEADER = """\
@@ -105,6 +119,11 @@ def _value(tp: Any, meta: typing.Mapping[str, Any]) -> str:
         return f"a list of {_value(args[0], meta)}" + (" (or just one)" if meta.get("one_or_many") else "")
     if tp is SecretRef:
         return "`env:NAME` or `file:PATH`"
+    if all(dataclasses.is_dataclass(a) for a in args) and args:
+        kinds = [typing.get_args(typing.get_type_hints(a)["type"])[0] for a in args]
+        return "a mapping with `type:` " + " / ".join(f"`{k}`" for k in kinds)
+    if typing.get_origin(tp) in (collections.abc.Mapping, dict):
+        return "a mapping of names to text"
     words = {str: "text", int: "a whole number", float: "a number", bool: "`true` or `false`"}[tp]
     if meta.get("hint"):
         words = str(meta["hint"])

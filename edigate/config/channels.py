@@ -1,4 +1,4 @@
-"""Channels in partner files: local folders, SFTP (host key pinned), AS2.
+"""Channels in partner files: local folders, SFTP (host key pinned), AS2, HTTP(S) targets.
 
 They are configuration only: `edigate.transport` turns them into connections. Paths are
 relative to the workspace root; credentials are `SecretRef`s, never inline.
@@ -6,7 +6,7 @@ relative to the workspace root; credentials are `SecretRef`s, never inline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,10 +18,18 @@ __all__ = [
     "AS2_MAX_BODY_BYTES",
     "DEFAULT_POLL_SECONDS",
     "As2Channel",
+    "BasicAuth",
+    "BearerAuth",
     "Channel",
     "Channels",
     "FolderChannel",
     "FolderTarget",
+    "HmacAuth",
+    "HttpAuth",
+    "HttpSettings",
+    "HttpTarget",
+    "OAuth1Auth",
+    "OAuth2Auth",
     "SftpChannel",
     "SftpTarget",
 ]
@@ -241,3 +249,124 @@ class SftpTarget(_SftpServer):
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         yield from self._server_problems()
+
+
+_URL = r"https?://\S+"
+_URL_HINT = "an http:// or https:// URL"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BearerAuth:
+    """A fixed bearer token (``Authorization: Bearer ...``)."""
+
+    type: Literal["bearer"] = "bearer"
+    token: SecretRef
+    """The token, as ``env:NAME`` or ``file:PATH``."""
+    header: str | None = setting(None, pattern=r"[A-Za-z0-9-]+", hint="a header name")
+    """Send the token as is in this header instead of ``Authorization: Bearer`` (Shopify:
+    ``X-Shopify-Access-Token``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BasicAuth:
+    """HTTP basic authentication (SAP's ICF services, Magento integrations)."""
+
+    type: Literal["basic"] = "basic"
+    user: str
+    """The user name."""
+    password: SecretRef
+    """The password, as ``env:NAME`` or ``file:PATH``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuth2Auth:
+    """OAuth 2 client credentials: a token fetched from ``token_url``, refreshed before it
+    expires and after a 401 (Oracle Fusion, SAP BTP, most REST APIs)."""
+
+    type: Literal["oauth2"] = "oauth2"
+    token_url: str = setting(pattern=_URL, hint=_URL_HINT)
+    """The authorization server's token endpoint."""
+    client_id: str
+    """Our client id there."""
+    client_secret: SecretRef
+    """Our client secret, as ``env:NAME`` or ``file:PATH``."""
+    scope: str | None = None
+    """The scopes to ask for, separated by spaces, if the server wants any."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuth1Auth:
+    """OAuth 1.0a with HMAC-SHA256 signatures: NetSuite's token-based authentication
+    (``realm`` is the account id, e.g. ``1234567_SB1``)."""
+
+    type: Literal["oauth1"] = "oauth1"
+    consumer_key: str
+    """The integration record's consumer key."""
+    consumer_secret: SecretRef
+    """The integration record's consumer secret, as ``env:NAME`` or ``file:PATH``."""
+    token_id: str
+    """The access token's id."""
+    token_secret: SecretRef
+    """The access token's secret, as ``env:NAME`` or ``file:PATH``."""
+    realm: str | None = None
+    """The ``realm`` of the Authorization header (NetSuite: the account id)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HmacAuth:
+    """An HMAC of the raw body in a header, for receivers that check the payload's sender."""
+
+    type: Literal["hmac"] = "hmac"
+    secret: SecretRef
+    """The shared key, as ``env:NAME`` or ``file:PATH``."""
+    header: str = setting("X-Signature", pattern=r"[A-Za-z0-9-]+", hint="a header name")
+    """The header that carries the signature."""
+    algorithm: Literal["sha256", "sha512", "sha1"] = "sha256"
+    """The digest of the HMAC."""
+    encoding: Literal["base64", "hex"] = "base64"
+    """How the signature is written."""
+    prefix: str = ""
+    """Written before the signature, e.g. ``sha256=``."""
+
+
+HttpAuth = BearerAuth | BasicAuth | OAuth2Auth | OAuth1Auth | HmacAuth
+
+
+@dataclass(frozen=True, kw_only=True)  # no slots: mixed into the connectors' targets
+class HttpSettings:
+    """How a service is reached over HTTP(S): where, who we are, how long we wait, how often
+    we try. A request that times out or is answered 429, 500, 502, 503 or 504 is tried again
+    after a backoff (or the ``Retry-After`` the server asked for), up to ``attempts`` tries;
+    what still fails, and any other error answer, becomes an exception in the queue with
+    the status and the start of the answer."""
+
+    url: str = setting(pattern=_URL, hint=_URL_HINT)
+    """Where each payload is sent (for a connector: the service's base URL)."""
+    auth: HttpAuth | None = None
+    """How we authenticate (``type: bearer | basic | oauth2 | oauth1 | hmac``); none if absent."""
+    headers: Mapping[str, str] = setting(factory=dict, keys=r"[A-Za-z0-9-]+")
+    """Extra headers (never secrets: those go in ``auth``)."""
+    timeout_seconds: float = setting(30.0, minimum=0.1, maximum=600)
+    """How long to wait to connect and for each read of the answer."""
+    attempts: int = setting(5, minimum=1, maximum=10)
+    """Tries in all for one payload before it becomes an exception."""
+    backoff_seconds: float = setting(1.0, minimum=0, maximum=60)
+    """The first wait between tries; each next one doubles, with jitter."""
+    max_wait_seconds: float = setting(60.0, minimum=0, maximum=600)
+    """The longest single wait, whatever ``Retry-After`` asks."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpTarget(HttpSettings):
+    """A routing destination reached over HTTP(S): each payload is one request, carrying an
+    idempotency key made from the stored document, so a retry is recognised by a server
+    that honours the header."""
+
+    type: Literal["http"] = "http"
+    method: Literal["POST", "PUT"] = "POST"
+    """The HTTP method of each request."""
+    content_type: str = "application/json"
+    """The payload's media type (``application/xml`` for an XML export)."""
+    idempotency_header: str | None = setting("Idempotency-Key", pattern=r"[A-Za-z0-9-]+",
+                                             hint="a header name")
+    """The header carrying the idempotency key; null sends none."""

@@ -23,9 +23,11 @@ from edigate.config.channels import (
     Channels,
     FolderChannel,
     FolderTarget,
+    HttpTarget,
     SftpChannel,
     SftpTarget,
 )
+from edigate.config.connectors import NetSuiteTarget, OracleTarget, SapTarget
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.config.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
@@ -206,11 +208,17 @@ class Destination:
     """Where accepted orders go, in which format, and (optionally) only when ``when`` holds."""
 
     name: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
-    format: Literal["json", "xml", "csv", "x12-940"]
-    target: FolderTarget | SftpTarget
+    format: Literal["json", "xml", "csv", "x12-940", "template", "idoc-orders05", "netsuite-salesorder",
+                    "oracle-salesorder"]
+    target: FolderTarget | SftpTarget | HttpTarget | SapTarget | NetSuiteTarget | OracleTarget
     when: str | None = setting(None, check=_expression)
     x12: WarehouseX12 | None = None
     """For ``x12-940``: the 3PL's envelope identifiers and the map."""
+    template: str | None = None
+    """For ``template``: the export template (a ``.yaml`` field mapping or a ``.j2`` jinja2
+    template, relative to the workspace; see `edigate.mapping.export`), compiled at load."""
+    schema: str | None = None
+    """A JSON Schema (``.json``) or XSD (``.xsd``) the payload must match before it leaves."""
 
 
 # -- the partner ------------------------------------------------------------------------
@@ -289,6 +297,8 @@ class Partner:
         for i, dest in enumerate(self.routing):
             if dest.format == "x12-940" and dest.x12 is None:
                 yield f"routing[{i}].x12", "an x12-940 destination needs x12.receiver (the 3PL's ISA/GS ids)"
+            if (dest.format == "template") != (dest.template is not None):
+                yield f"routing[{i}].template", "format template and a template file go together"
 
     def _identity_problems(self) -> Iterator[tuple[str, str]]:
         chars = {self.delimiters.element, self.delimiters.component, self.delimiters.repetition}
@@ -309,7 +319,30 @@ def load_partner(path: Path, *, root: Path | None = None) -> Partner:
     root = root if root is not None else path.resolve().parent.parent
     document = _with_id_check(load_yaml(path, display=display_name(path)), path.stem)
     built = build(Partner, document, base=root, extra={"file": document.file})
-    return dataclasses.replace(built.value, lines=built.lines)
+    return _with_templates(dataclasses.replace(built.value, lines=built.lines), root)
+
+
+def _with_templates(partner: Partner, root: Path) -> Partner:
+    """Export templates compiled now (their mistakes are configuration errors with their own
+    file:line), and their paths made absolute for routing."""
+    from edigate.mapping.export import load_template  # the mapping package imports this module
+
+    routing: list[Destination] = []
+    problems: list[ConfigProblem] = []
+    for i, dest in enumerate(partner.routing):
+        if dest.template is None:
+            routing.append(dest)
+            continue
+        template, schema = root / dest.template, root / dest.schema if dest.schema else None
+        try:
+            load_template(template, schema)
+        except ConfigError as exc:
+            path = f"routing[{i}].template"
+            problems.extend(exc.problems or [ConfigProblem(partner.file, partner.lines.get(path), path, exc.message)])
+        routing.append(dataclasses.replace(dest, template=str(template), schema=str(schema) if schema else None))
+    if problems:
+        raise ConfigError(problems)
+    return dataclasses.replace(partner, routing=tuple(routing))
 
 
 def _with_id_check(document: Document, expected: str) -> Document:

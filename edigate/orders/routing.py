@@ -27,7 +27,8 @@ from typing import Any
 
 from lxml import etree
 
-from edigate.errors import DataError
+from edigate.connectors.formats import PAYLOAD_FORMATS
+from edigate.errors import ConfigError, DataError
 from edigate.mapping.expr import Expression, ExpressionFailed, compile_expression
 from edigate.model import Order, Purpose, dumps, loads, to_json
 from edigate.config.partners import Destination
@@ -106,10 +107,15 @@ class Router:
                 if not self._holds(dest.name, data):
                     continue
             po_number, purpose = _names(record, text or "")
-            name = export_name(self.partner, po_number, purpose, document, dest.format.split("-")[0])
+            connector = PAYLOAD_FORMATS.get(dest.format)
+            extension = connector.extension(dest) if connector else dest.format.split("-")[0]
+            name = export_name(self.partner, po_number, purpose, document, extension)
             if dest.format == "x12-940":
                 assert record is not None
                 deliveries.append(_x12(record, dest, name, x12))
+            elif connector is not None:
+                assert record is not None
+                deliveries.append(_connector(record, dest, name, connector.write, self.partner, document))
             elif dest.format not in FORMATS:
                 deliveries.append(Delivery(dest.name, name, b"", dest.target,
                                            f"format {dest.format} is not built yet"))
@@ -162,6 +168,15 @@ def _x12(order: Order, dest: Destination, name: str, x12: X12Writer | None) -> D
     except DataError as exc:
         return Delivery(dest.name, name, b"", dest.target, f"940 for {order.po_number}: {exc.message}")
     return Delivery(dest.name, name, data, dest.target, sent=sent)
+
+
+def _connector(order: Order, dest: Destination, name: str, write: Callable[[Order, Destination, str, int], bytes],
+               partner: str, document: int) -> Delivery:
+    """A business system's document for the order (`edigate.connectors.formats`)."""
+    try:
+        return Delivery(dest.name, name, write(order, dest, partner, document), dest.target)
+    except (DataError, ConfigError) as exc:
+        return Delivery(dest.name, name, b"", dest.target, f"{dest.format} for {order.po_number}: {exc.message}")
 
 
 def _safe(text: str) -> str:

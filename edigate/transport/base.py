@@ -209,7 +209,35 @@ def _as2(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
     return As2Channel(config, channel_id, options)
 
 
-CHANNEL_TYPES: Mapping[str, ChannelFactory] = {"folder": _folder, "sftp": _sftp, "as2": _as2}
+def _http(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.http_channel import HttpChannel  # httpx loads only when needed
+
+    return HttpChannel(config, channel_id, options)
+
+
+def _sap(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.transport.http_channel import HttpChannel, SendAs
+
+    # an IDoc is POSTed as XML; the key lets a gateway in front of SAP drop a repeat
+    return HttpChannel(config, channel_id, options, SendAs("POST", "application/xml"))
+
+
+def _netsuite(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.connectors.netsuite import NetSuiteChannel  # an upsert per order, not a plain POST
+
+    return NetSuiteChannel(config, channel_id, options)
+
+
+def _oracle(config: Any, channel_id: str, options: ChannelOptions) -> Channel:
+    from edigate.connectors.oracle import OracleChannel  # looks the order up before creating it
+
+    return OracleChannel(config, channel_id, options)
+
+
+CHANNEL_TYPES: Mapping[str, ChannelFactory] = {
+    "folder": _folder, "sftp": _sftp, "as2": _as2, "http": _http, "sap": _sap, "netsuite": _netsuite,
+    "oracle": _oracle,
+}
 
 
 def open_channel(

@@ -25,7 +25,7 @@ def test_public_surface_is_listed() -> None:
         assert hasattr(transport, name), name
     public = {n for n in vars(transport) if not n.startswith("_")}
     modules = {"as2", "base", "folder", "hostkeys", "http", "listener", "memory", "names", "pool", "fetching", "retry",
-               "sftp", "annotations", "notify", "ready"}
+               "sftp", "annotations", "notify", "ready", "http_auth", "http_channel", "http_error"}
     assert public - modules <= set(transport.__all__)
 
 

@@ -1,0 +1,84 @@
+"""Routing targets that are business systems rather than folders: SAP S/4HANA, NetSuite,
+Oracle Fusion Order Management.
+
+Each is an `HttpSettings` (URL, authentication, timeout, tries) plus what the system needs
+to file an order under the right organisation. `edigate.connectors` turns an order into the
+system's document and `edigate.transport` sends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from edigate.config.channels import HttpSettings
+from edigate.config.schema import setting
+
+__all__ = ["NetSuiteTarget", "OracleTarget", "SapTarget"]
+
+_SAP_PARTNER = r"[A-Z0-9_]{1,10}"
+_SAP_HINT = "1 to 10 capital letters, digits or _"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SapTarget(HttpSettings):
+    """SAP S/4HANA: each order is an ``ORDERS05`` IDoc (XML) posted to the system's IDoc
+    XML inbound service (``url``, e.g. ``https://s4.example.com/sap/bc/idoc_xml?sap-client=100``).
+    The control record's sender and receiver must match a partner profile (WE20) in SAP."""
+
+    type: Literal["sap"] = "sap"
+    client: str = setting(pattern=r"[0-9]{3}", hint="three digits, e.g. 100")
+    """The SAP client (``MANDT``)."""
+    sender_port: str = setting("EDIGATE", pattern=_SAP_PARTNER, hint=_SAP_HINT)
+    """Our port in SAP's port definition (WE21): ``SNDPOR``."""
+    sender_partner: str = setting(pattern=_SAP_PARTNER, hint=_SAP_HINT)
+    """Our partner number in SAP's partner profile: ``SNDPRN``."""
+    sender_partner_type: Literal["LS", "KU"] = "LS"
+    """``LS`` (logical system) or ``KU`` (customer): ``SNDPRT``."""
+    receiver_port: str = setting(pattern=_SAP_PARTNER, hint=_SAP_HINT)
+    """SAP's port, usually ``SAP`` and the system id (``SAPS4H``): ``RCVPOR``."""
+    receiver_partner: str = setting(pattern=_SAP_PARTNER, hint=_SAP_HINT)
+    """SAP's logical system (``S4HCLNT100``): ``RCVPRN``."""
+    sold_to: str = setting(pattern=r"[A-Z0-9]{1,10}", hint="the SAP customer number")
+    """The SAP customer number of this trading partner (partner role ``AG``)."""
+    sales_org: str = setting(pattern=r"[A-Z0-9]{4}", hint="four characters")
+    """The sales organisation (``VKORG``), in E1EDK14 qualifier 008."""
+    distribution_channel: str = setting("10", pattern=r"[A-Z0-9]{2}", hint="two characters")
+    """The distribution channel (``VTWEG``), in E1EDK14 qualifier 007."""
+    division: str = setting("00", pattern=r"[A-Z0-9]{2}", hint="two characters")
+    """The division (``SPART``), in E1EDK14 qualifier 006."""
+    order_type: str = setting("OR", pattern=r"[A-Z0-9]{1,4}", hint="1 to 4 characters (OR, TA)")
+    """The sales document type (``AUART``), in E1EDK14 qualifier 012."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetSuiteTarget(HttpSettings):
+    """NetSuite: each order is a ``salesOrder`` upserted by external id through the REST
+    record service (``url`` is ``https://<account>.suitetalk.api.netsuite.com``); use
+    ``auth: {type: oauth1, realm: <account id>, ...}`` (token-based authentication)."""
+
+    type: Literal["netsuite"] = "netsuite"
+    customer: str = setting(pattern=r"[0-9]{1,12}", hint="the internal id of the customer record")
+    """The NetSuite customer (``entity``) this partner's orders are entered for."""
+    subsidiary: str | None = setting(None, pattern=r"[0-9]{1,12}", hint="an internal id")
+    """The subsidiary (OneWorld accounts), if not the customer's."""
+    location: str | None = setting(None, pattern=r"[0-9]{1,12}", hint="an internal id")
+    """The warehouse location the order ships from, if not the customer's default."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OracleTarget(HttpSettings):
+    """Oracle Fusion Cloud Order Management: each order is created through the
+    ``salesOrdersForOrderHub`` REST resource (``url`` is the pod, e.g.
+    ``https://fa-xxxx.oraclecloud.com``), identified by source system and PO so that a
+    resend finds the order it created instead of making another."""
+
+    type: Literal["oracle"] = "oracle"
+    source_system: str = setting(pattern=r"[A-Za-z0-9_]{1,30}", hint="the source system code (Order Management setup)")
+    """The source system registered for edigate (``SourceTransactionSystem``)."""
+    business_unit: str
+    """The selling business unit (``BusinessUnitName``)."""
+    buying_party_number: str = setting(pattern=r"[A-Za-z0-9_-]{1,30}", hint="the customer's party number")
+    """The customer's party number (``BuyingPartyNumber``)."""
+    submit: bool = True
+    """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""

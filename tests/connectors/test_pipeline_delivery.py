@@ -1,0 +1,98 @@
+"""The gateway routes to HTTP, SAP and template destinations named in a partner file: the
+sample 850 in through the CLI, the orders out to local servers, a refusal in the queue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.connectors.sap_system import SapSystem
+from tests.support.httpd import Answer, Request, serve
+from tests.test_cli_ingest import BIGBOX, Cli, _file, cli, root  # noqa: F401  (fixtures)
+from tests.store.conftest import url  # noqa: F401  (fixture: one store per backend)
+
+
+def route_to(root: Path, routing: str) -> None:  # noqa: F811
+    """Replace bigbox's routing with ``routing`` (YAML)."""
+    partner = root / "partners" / "bigbox.yaml"
+    text = partner.read_text()
+    partner.write_text(text[: text.index("routing:")] + routing)
+
+
+def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,  # noqa: F811
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERP_TOKEN", "erp-token")
+    answers: list[Answer] = [(503, {"Retry-After": "0"}, b"busy")]
+
+    def erp(r: Request) -> Answer:
+        return answers.pop(0) if answers else (201, {}, b'{"created": true}')
+
+    with serve(erp) as server:
+        route_to(root, f"""routing:
+  - name: erp
+    format: template
+    template: exports/erp-order.yaml
+    target:
+      type: http
+      url: {server.url}/api/orders
+      auth: {{type: bearer, token: env:ERP_TOKEN}}
+      backoff_seconds: 0
+""")
+        (root / "exports").mkdir()
+        for name in ("erp-order.yaml", "erp-order.schema.json"):
+            (root / "exports" / name).write_text((Path(__file__).parents[2] / "exports" / name).read_text())
+        done = cli("ingest", _file(root, "po.x12", BIGBOX))
+    assert done.returncode == 0, done.stdout + done.stderr
+    delivered = [json.loads(r.body) for r in server.requests if r.body]
+    assert sorted({d["orderNumber"] for d in delivered}) == ["4500012345", "4500012346"]
+    assert len(server.requests) == 3  # one 503, retried once with the same key
+    assert server.requests[0].header("idempotency-key") == server.requests[1].header("idempotency-key")
+    assert all(r.header("authorization") == "Bearer erp-token" for r in server.requests)
+
+
+def test_a_destination_that_keeps_failing_puts_each_order_in_the_queue(cli: Cli, root: Path,  # noqa: F811
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_PW", "s3cret")
+    system = SapSystem("EDI_USER", "s3cret", receiver="S4HCLNT100")
+    with serve(system) as server:
+        route_to(root, f"""routing:
+  - name: s4
+    format: idoc-orders05
+    target:
+      type: sap
+      url: "{server.url}/sap/bc/idoc_xml?sap-client=100"
+      auth: {{type: basic, user: EDI_USER, password: env:SAP_PW}}
+      client: "100"
+      sender_partner: EDIGATE
+      receiver_port: SAPS4H
+      receiver_partner: WRONGLS
+      sold_to: "100042"
+      sales_org: "1000"
+      attempts: 2
+      backoff_seconds: 0
+""")
+        done = cli("ingest", _file(root, "po.x12", BIGBOX))
+    assert done.returncode == 1 and system.idocs == []
+    errors = json.loads(cli("tx", "errors", "1", "--json").stdout)
+    assert [(e["stage"], e["code"]) for e in errors] == [("route", "route.send")] * len(errors) and errors
+    assert all("answered 500" in e["message"] and "No partner profile" in e["message"] for e in errors)
+
+
+def test_orders_reach_sap_as_idocs_through_the_gateway(cli: Cli, root: Path,  # noqa: F811
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_PW", "s3cret")
+    system = SapSystem("EDI_USER", "s3cret")
+    with serve(system) as server:
+        route_to(root, f"""routing:
+  - name: s4
+    format: idoc-orders05
+    target: {{type: sap, url: "{server.url}/sap/bc/idoc_xml?sap-client=100",
+             auth: {{type: basic, user: EDI_USER, password: env:SAP_PW}}, client: "100",
+             sender_partner: EDIGATE, receiver_port: SAPS4H, receiver_partner: S4HCLNT100,
+             sold_to: "100042", sales_org: "1000"}}
+""")
+        done = cli("ingest", _file(root, "po.x12", BIGBOX))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(system.idocs) == 2 and all(b"<IDOCTYP>ORDERS05</IDOCTYP>" in i for i in system.idocs)
