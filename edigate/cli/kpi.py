@@ -2,7 +2,7 @@
 
 They open the workspace's store as the other commands do (``edigate.yaml`` in the current
 directory, or the defaults). Dates are UTC: ``--since 2026-03-01 --until 2026-03-31``
-covers March, both days included.
+covers March, both days included; ``--since 7d`` or ``--since yesterday`` work too.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ DEFAULT_DAYS = 30
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kpi = commands.add_parser("kpi", help="order desk KPIs for a period: table, JSON, or an HTML report")
-    kpi.add_argument("--since", metavar="D", help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
-    kpi.add_argument("--until", metavar="D", help="last day, YYYY-MM-DD, included (default: now)")
+    kpi.add_argument("--since", metavar="D", help=f"from: 2h, 3d, today, yesterday, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
+    kpi.add_argument("--until", metavar="D", help="to: a day (included), 2h, 3d, yesterday or an ISO time (default: now)")
     kpi.add_argument("--partner", metavar="P", help="only this partner")
     output = kpi.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
@@ -45,16 +45,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def parse_day(text: str, *, end: bool = False) -> dt.datetime:
-    """``YYYY-MM-DD`` as UTC midnight (the next midnight when ``end``: the day is included),
-    or an ISO 8601 time taken as given (UTC when it names no offset)."""
-    try:
-        if len(text) == 10:
-            day = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
-            return day + dt.timedelta(days=1) if end else day
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date: use YYYY-MM-DD (UTC)") from None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    """A ``--since`` or ``--until`` as `edigate.cli.dates.parse_time` reads it (a day given
+    as ``--until`` is included: its end, the next midnight)."""
+    from edigate.cli.dates import parse_time
+
+    return parse_time(text, option="--until" if end else "--since", end=end)
 
 
 @contextmanager

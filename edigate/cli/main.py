@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
+from edigate.cli.actor import acting_as
 from edigate.cli.logs import command_logging
 from edigate.config.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="edigate", description="EDI X12 gateway: receive 850s over folders, SFTP or AS2; validate, acknowledge, "
                                     "translate, decide, route; answer with 997/999, 855, 856 and 810.")
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
+    parser.add_argument("--as", dest="actor", metavar="NAME",
+                        help="who is acting, for the audit trail (default: EDIGATE_ACTOR, else the OS user)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
@@ -63,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
+    from edigate.cli import audit as cli_audit, inspect as cli_inspect
+
+    cli_inspect.add_commands(commands)
+    cli_audit.add_commands(commands)
     return parser
 
 
@@ -108,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        with command_logging():
+        with command_logging(), acting_as(args.actor):
             return handler(args, sys.stdout)
     except EdigateError as exc:
         for line in str(exc).splitlines() or [exc.code]:

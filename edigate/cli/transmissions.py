@@ -16,12 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from edigate.cli.actor import current_actor
 from edigate.errors import UsageError
 
 __all__ = ["add_commands", "current_workspace", "open_store", "print_transmissions", "workspace_partners"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from edigate.cli.dates import TIME_HELP
+    from edigate.store import Status
+
     ingest = commands.add_parser("ingest", help="run files through the pipeline as if received; the partner is "
                                                 "the one the envelope names")
     ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
@@ -39,9 +43,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest first")
-    listing.add_argument("--status", metavar="S")
+    listing.add_argument("--status", metavar="S", help="one of: " + ", ".join(s.value for s in Status))
     listing.add_argument("--partner", metavar="P")
-    listing.add_argument("--since", metavar="D", help="YYYY-MM-DD")
+    listing.add_argument("--since", metavar="D", help=TIME_HELP)
+    listing.add_argument("--po", metavar="PO", help="only files that carried this PO (or whose errors name it)")
+    listing.add_argument("--sku", metavar="SKU", help="only files with an order line for this SKU or item number")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_tx_list)
     for name, handler, text in (("show", _tx_show, "envelope, stage timeline, error log, outputs"),
@@ -61,7 +67,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     resolve.add_argument("id", type=int, metavar="ID")
     resolve.add_argument("--note", required=True, metavar="TEXT")
     resolve.set_defaults(handler=_tx_resolve)
-
 
     archive = commands.add_parser("archive", help="the archive of raw files: retention")
     archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
@@ -215,8 +220,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1:
             raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
         return _serve(out)
-    import sys
-
     from edigate.gateway.scheduler import Gateway
 
     with _gateway() as gw:
@@ -237,8 +240,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _tell_undelivered(outputs: list[Any], severity: str, advice: str) -> None:
     """One stderr line per output the partner's channel did not take, naming it."""
-    import sys
-
     from edigate.stages.dispatch import output_name
 
     for o in outputs:
@@ -289,17 +290,17 @@ def _serve(out: TextIO) -> int:
 
 
 def _tx_list(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.dates import parse_choice, parse_time
+    from edigate.desk.finding import transmissions_matching
     from edigate.store import Status
 
-    try:
-        status = Status(args.status) if args.status else None
-        since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC) if args.since else None
-    except ValueError as exc:
-        raise UsageError(f"bad filter: {exc}") from exc
+    status = parse_choice(args.status, Status) if args.status else None
+    since = parse_time(args.since) if args.since else None
     with _gateway() as gw:
-        rows = gw.store.transmissions(status=status, partner=args.partner, since=since)
+        rows = transmissions_matching(gw.store, gw.store.transmissions(status=status, partner=args.partner,
+                                                                       since=since), po=args.po, sku=args.sku)
     if args.json:
-        _dump([_tx_json(t) for t in rows], out)
+        _dump([_plain(t) for t in rows], out)
         return 0
     print_transmissions(rows, out)
     return 0
@@ -317,16 +318,18 @@ def print_transmissions(rows: Sequence[Any], out: TextIO) -> None:
 
 
 def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.audit import event_json, event_text, transmission_events
     from edigate.stages import receipts
 
     with _gateway() as gw:
         t = gw.store.transmission(args.id)
         stages, errors = gw.store.stages(t.id), gw.store.errors(t.id)
         documents, outbounds = gw.store.documents(transmission_id=t.id), gw.store.outbounds(t.id)
-        duplicate = _duplicate_json(gw.store, t)
+        duplicate, events = _duplicate_json(gw.store, t), transmission_events(gw.store, t.id)
         mdns = receipts.by_output(gw.store, outbounds)
     if args.json:
-        _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
+        _dump({**_plain(t), "duplicate_of": duplicate, "audit": [event_json(e) for e in events],
+               "stages": [_plain(s) for s in stages],
                "errors": [_plain(e) for e in errors],
                "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
                              for d in documents],
@@ -347,6 +350,8 @@ def _tx_show(args: argparse.Namespace, out: TextIO) -> int:
     for o in outbounds:
         print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}"
               f"{receipts.receipt_text(mdns.get(o.id))}", file=out)
+    for e in events:  # who reprocessed, resolved or resent it, and why
+        print(f"  {event_text(e)}", file=out)
     print(f"  {len(errors)} error log entries (edigate tx errors {t.id})", file=out)
     return 0
 
@@ -378,7 +383,7 @@ def _tx_errors(args: argparse.Namespace, out: TextIO) -> int:
 
 def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
-        again = gw.store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
+        again = gw.store.reprocess(args.id, actor=current_actor(), note="edigate tx reprocess")
         claimed = gw.store.claim(again.id, f"reprocess-{os.getpid()}", lease=gw.lease)
         done = gw.store.transmission(again.id) if claimed is None else gw.process(claimed)  # else a gateway took it
         print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
@@ -389,7 +394,7 @@ def _tx_reprocess(args: argparse.Namespace, out: TextIO) -> int:
 
 def _tx_resend(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
-        sent = gw.resend(args.id, actor="cli", set_id=args.set_id)
+        sent = gw.resend(args.id, actor=current_actor(), set_id=args.set_id)
     for o in sent:
         print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
     return 0
@@ -409,7 +414,7 @@ def _archive_sweep(args: argparse.Namespace, out: TextIO) -> int:
 
 def _tx_resolve(args: argparse.Namespace, out: TextIO) -> int:
     with _gateway() as gw:
-        t = gw.store.resolve(args.id, actor="cli", note=args.note)
+        t = gw.store.resolve(args.id, actor=current_actor(), note=args.note)
     print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0
 
@@ -422,11 +427,6 @@ def _duplicate_json(store: Any, t: Any) -> dict[str, Any] | None:
 
     said = explain_duplicate(store, t.parent_id)
     return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}
-
-
-def _tx_json(t: Any) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(t)
-    return data
 
 
 def _plain(value: Any) -> Any:
