@@ -143,11 +143,37 @@ def print_table(report: Report, out: TextIO) -> None:
     for (label, _), row in zip(rows, cells):
         print(f"{label:{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)), file=out)
     total = report.total
+    for line in compared(report):
+        print(line, file=out)
     if total.exceptions:
-        print("top exception codes: " + ", ".join(f"{e.code} {e.count}" for e in total.exceptions[:8]), file=out)
+        print("top exception codes:", file=out)
+        for e in total.exceptions[:8]:
+            print(f"  {e.count:>6,}  {e.label}", file=out)
     if total.top_failing:
         print("top failing elements: " + ", ".join(f"{s.where} {s.count} ({s.code})" for s in total.top_failing[:8]),
               file=out)
+
+
+def compared(report: Report) -> list[str]:
+    """The period against the one of the same length before it: orders, accuracy,
+    exceptions per 1,000 and OTIF, each with its change."""
+    from edigate.reports.html import previous_text
+
+    before, now = report.previous, report.total
+    if before is None:
+        return []
+    rates = [("order accuracy", now.accuracy.value, before.accuracy.value),
+             ("OTIF", now.otif.value, before.otif.value)]
+    words = [f"orders {now.orders:,} ({now.orders - before.orders:+,})"]
+    words += [f"{name} {'-' if a is None else f'{a:.1%}'} ({_points(a, b)})" for name, a, b in rates]
+    a, b = now.exceptions_per_1000, before.exceptions_per_1000
+    words.append(f"exceptions per 1,000 {'-' if a is None else f'{a:,.1f}'} "
+                 f"({'n/a' if a is None or b is None else f'{a - b:+,.1f}'})")
+    return [f"against {previous_text(report)}: " + "; ".join(words)]
+
+
+def _points(a: float | None, b: float | None) -> str:
+    return "n/a" if a is None or b is None else f"{(a - b) * 100:+.1f} points"
 
 
 def _alerts_check(args: argparse.Namespace, out: TextIO) -> int:
