@@ -42,6 +42,9 @@ _NOT_IN_SET_CODE = "6"
 _UNRECOGNIZED_CODE = "1"
 _UNLISTED = "I6"
 """A code outside a partial list: reported as a warning with the implementation code I6."""
+_UNLISTED_HINT = ("a warning only, the set is accepted: the value is valid X12 but not among the codes "
+                  "edigate knows for this element; if it means something for this partner, give it its "
+                  "meaning in the partner map's code table")
 _CHECKED = 4_000
 """Segments whose element checks a `Validator` remembers (then it starts over)."""
 
@@ -322,8 +325,7 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
         walk.finding(Level.SEGMENT, "8", f"{seg.id} has data element errors", seg, position, loop_id)
     for p in problems:
         if p.code == _UNLISTED:
-            severity, hint = Severity.WARNING, "not in edigate's list of common codes; add it to " \
-                "specs/source/codes.yaml if valid"
+            severity, hint = Severity.WARNING, _UNLISTED_HINT
         else:
             severity, hint = lenient.severity(p.option), lenient.note(p.option)
         walk.finding(Level.ELEMENT, p.code, p.message, seg, position, loop_id, element=p.element,
