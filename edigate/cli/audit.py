@@ -10,7 +10,6 @@ reason given. ``--json`` prints a list of
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -57,7 +56,7 @@ def _audit(args: argparse.Namespace, out: TextIO) -> int:
 
     since = parse_time(args.since) if args.since else None
     with open_store(current_workspace()) as store:
-        events = _events(store, args, since)
+        events = _events(store, args)
     if since is not None:
         events = [e for e in events if e.at >= since]
     if args.json:
@@ -70,7 +69,7 @@ def _audit(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _events(store: Store, args: argparse.Namespace, since: dt.datetime | None) -> list[AuditEvent]:
+def _events(store: Store, args: argparse.Namespace) -> list[AuditEvent]:
     if args.tx is not None:
         return transmission_events(store, store.transmission(args.tx).id)
     if args.order is not None:
@@ -79,4 +78,4 @@ def _events(store: Store, args: argparse.Namespace, since: dt.datetime | None) -
 
         doc = find_order(store, args.order)
         return list(order_chain(store, doc.partner, po_of(doc)).events)
-    return store.audit_events(since=since)
+    return store.audit_events()

@@ -338,12 +338,9 @@ class DocumentsMixin(StoreBase):
             s.flush()
             return convert.audit(row)
 
-    def audit_events(self, *, target: str | None = None, transmission_id: int | None = None,
-                     since: dt.datetime | None = None) -> list[AuditEvent]:
-        """Who changed what, oldest first: of one target, one transmission, or from ``since``."""
+    def audit_events(self, *, target: str | None = None,
+                     transmission_id: int | None = None) -> list[AuditEvent]:
         q = select(AuditRow).order_by(AuditRow.id)
-        if since is not None:
-            q = q.where(AuditRow.at >= since)
         if target is not None:
             q = q.where(AuditRow.target == target)
         if transmission_id is not None:
