@@ -3,6 +3,7 @@ SQLite workspace the sample files were ingested into."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -104,3 +105,21 @@ def test_tx_view_po_lays_the_850_beside_the_order_and_the_855(workspace: Path,
     assert view["order"]["po_number"] == "4500012345"
     assert view["x12"][1]["text"] == "BEG*00*SA*4500012345**20261118"
     assert [s["id"] for s in view["answers"]][:2] == ["ST", "BAK"]
+
+
+class Terminal(io.StringIO):
+    """An output that says it is a terminal, as sys.stdout does on one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.cli.inspect import use_colour
+    from edigate.desk.inspect import file_view, render_view
+
+    assert use_colour(Terminal()) and not use_colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour(Terminal())
+    painted = "\n".join(render_view(file_view("bad.x12"), colour=True))
+    assert "\x1b[31merror\x1b[0m AK4 1" in painted and "\x1b[31m^^^\x1b[0m PO102" in painted
