@@ -154,7 +154,7 @@ def _acme(b: _Builder) -> None:
 
     t3 = at("2026-03-05 12:00")
     tx4 = b.receive("acme", t3)
-    s.add_errors(tx4, [ErrorEntry("envelope", "022", "bad ISA13", segment_id="ISA", element_position=13)])
+    s.add_errors(tx4, [ErrorEntry("envelope", "022", "bad ISA13", code_list="TA1", segment_id="ISA", element_position=13)])
     s.set_status(tx4, Status.FAILED, stage="envelope")
     tx5 = s.reprocess(tx4, actor="ann").id  # a new attempt, received "now": its origin stays 03-05
     b.order("acme", tx5, "A5", "0001", requested=None)
@@ -162,9 +162,9 @@ def _acme(b: _Builder) -> None:
     s.set_status(tx5, Status.DONE)
 
     tx6 = b.receive("acme", at("2026-03-06 08:00"))
-    s.add_errors(tx6, [ErrorEntry("validate", "7", "BEG03 wrong", segment_id="BEG", element_position=3),
-                       ErrorEntry("validate", "7", "BEG03 wrong again", segment_id="BEG", element_position=3),
-                       ErrorEntry("validate", "8", "PO102 wrong", segment_id="PO1", element_position=2)])
+    s.add_errors(tx6, [ErrorEntry("validate", "7", "BEG03 wrong", code_list="AK4", segment_id="BEG", element_position=3),
+                       ErrorEntry("validate", "7", "BEG03 wrong again", code_list="AK4", segment_id="BEG", element_position=3),
+                       ErrorEntry("validate", "8", "PO102 wrong", code_list="AK4", segment_id="PO1", element_position=2)])
     s.set_status(tx6, Status.FAILED, stage="validate")
     s.resolve(tx6, actor="ann", note="partner resent it by mail")
 

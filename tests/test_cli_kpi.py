@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from edigate.cli.dates import TIME_HELP
 from edigate.cli.main import main
 from edigate.store import Store
 from tests import report_fixture
@@ -47,8 +48,8 @@ def test_html(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--since", "March"], "'March' is not a date: use YYYY-MM-DD (UTC)"),
-    (["--until", "2026-02-30"], "'2026-02-30' is not a date: use YYYY-MM-DD (UTC)"),
+    (["--since", "March"], "--since 'March' is not a time: use " + TIME_HELP),
+    (["--until", "2026-02-30"], "--until '2026-02-30' is not a time: use " + TIME_HELP),
     (["--since", "2026-03-05", "--until", "2026-03-01"], "--until 2026-03-01 is before --since 2026-03-05"),
     (["--partner", "nobody"], "no partner 'nobody'; known: acme, bigbox"),
     (["--html", "no/such/dir/out.html"], "no/such/dir/out.html: cannot write: No such file or directory"),

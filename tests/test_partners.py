@@ -378,7 +378,7 @@ BROKEN = {
         MINIMAL
         + "routing:\n  - name: erp\n    format: json\n    target: {type: folder, path: out}\n"
         "    when: order.po_number | uppercase == 'X'\n",
-        "partners/acme.yaml:10: routing[0].when: expression \"order.po_number | uppercase == 'X'\": No filter named 'uppercase'.",
+        "partners/acme.yaml:10: routing[0].when: expression \"order.po_number | uppercase == 'X'\": unknown filter 'uppercase' (did you mean 'upper'?)",
     ),
     "routing name twice": (
         MINIMAL + "routing:\n  - {name: erp, format: json, target: {type: folder, path: a}}\n"

@@ -103,7 +103,7 @@ def test_an_unknown_template_filter_in_a_map_is_a_located_error(ws: Workspace) -
     with Path("maps/bigbox-850.yaml").open("a", encoding="utf-8") as fh:
         fh.write("order:\n  po_number: {from: BEG03, expr: \"value | shout\"}\n")
     assert problems(ws) == ["maps/bigbox-850.yaml:17: order.po_number.expr: expression 'value | shout': "
-                            "No filter named 'shout'."]
+                            "unknown filter 'shout' (did you mean 'sort'?)"]
 
 
 def test_an_outbound_map_writing_what_the_spec_lacks(ws: Workspace) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from edigate.reports.kpi import (
+    code_name,
     AckKpis, Rate, Report, Stat, TransmissionKpis, build_report, format_seconds, quantile, report_json,
 )
 from edigate.store import Store
@@ -48,6 +49,19 @@ def test_exceptions_per_thousand_orders_by_code(march: Report) -> None:
     assert total.exceptions[0].per_1000 == pytest.approx(2 / 7 * 1000)
     assert [e.code for e in march.partners[1].exceptions] == ["rule.sku.unknown"]
     assert march.partners[1].exceptions_per_1000 == pytest.approx(500)
+
+
+def test_exception_codes_carry_their_names(march: Report) -> None:
+    labels = [e.label for e in march.total.exceptions]
+    assert labels[:3] == ['AK4 7 "Invalid code value"', "rule.price.mismatch", 'TA1 022 "Invalid control structure"']
+    assert code_name("AK3", "8") == "Segment has data element errors" == code_name("IK3", "8")
+    assert code_name("TA1", "025") == "Duplicate interchange control number"
+    assert code_name("AK5", "5") and code_name(None, "rule.uom.mismatch") == "" == code_name("AK4", "99")
+
+
+def test_the_period_before_is_compared(march: Report) -> None:
+    assert march.previous_since == SINCE - (UNTIL - SINCE)
+    assert march.previous is not None and march.previous.orders < march.total.orders
 
 
 def test_cycle_times(march: Report) -> None:

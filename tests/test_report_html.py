@@ -104,3 +104,18 @@ def test_the_screenshot_shows_the_charts(page: Path, tmp_path: Path) -> None:
     assert white < 0.95 * image.width * image.height, "the page is blank"
     for what, color in COLORS.items():
         assert counts.get(color, 0) > 100, f"{what}: no pixels of {color} painted"
+
+
+def test_axes_have_titles_and_the_period_before_is_shown(page: Path) -> None:
+    html = page.read_text(encoding="utf-8")
+    assert 'data-axis="y"' in html and ">orders</text>" in html and ">OTIF, % of orders</text>" in html
+    assert ">per 1,000 orders</text>" in html and "AK4 7 &#34;Invalid code value&#34;" in html
+    assert '<table id="previous">' in html and "Against the 31 days before" in html
+
+
+def test_a_single_point_is_drawn_large_with_its_value() -> None:
+    from edigate.reports.svg import line_chart
+
+    svg = str(line_chart("otif", "OTIF", ["03-02"], [("acme", [0.5])]))
+    assert 'r="5"' in svg and ">50%</text>" in svg
+    assert 'cx="377.00"' in svg  # the middle of the plot, not on the axis

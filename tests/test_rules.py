@@ -53,6 +53,8 @@ def test_line_rules_each_fail() -> None:
     inactive = with_line(order, 0, product_ids=ProductIds((("VN", "ACM-9000"),)), quantity=Decimal(1))
     assert codes(inactive, rules)[0] == ("rule.sku.inactive", "1")
     assert codes(with_line(order, 0, uom="CA"), rules) == [("rule.uom.mismatch", "1")]
+    [uom] = check_order(with_line(order, 0, uom="CA"), rules, today=TODAY)
+    assert "never converts quantities" in uom.hint and "add a UOM conversion" not in uom.hint
     assert codes(with_line(order, 0, unit_price=Decimal("12.50")), rules) == [("rule.price.mismatch", "1")]
     [pack] = check_order(with_line(order, 0, quantity=Decimal(25)), rules, today=TODAY)
     assert (pack.code, pack.value, pack.expected) == ("rule.qty.pack", "25", "30")

@@ -1,8 +1,8 @@
 """The operations commands: `edigate kpi` (table, JSON or HTML report) and `edigate alerts check`.
 
 They read the workspace's store as the other commands do (`edigate.cli.context`), and
-never create one. Dates are UTC: ``--since 2026-03-01 --until 2026-03-31``
-covers March, both days included.
+never create one. Dates are UTC: ``--since 2026-03-01 --until 2026-03-31`` covers March,
+both days included; ``--since 7d`` or ``--since yesterday`` work too.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ DEFAULT_DAYS = 30
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kpi = commands.add_parser("kpi", help="order desk KPIs for a period: table, JSON, or an HTML report")
-    kpi.add_argument("--since", metavar="D", help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
-    kpi.add_argument("--until", metavar="D", help="last day, YYYY-MM-DD, included (default: now)")
+    kpi.add_argument("--since", metavar="D", help=f"from: 2h, 3d, today, yesterday, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
+    kpi.add_argument("--until", metavar="D", help="to: a day (included), 2h, 3d, yesterday or an ISO time (default: now)")
     kpi.add_argument("--partner", metavar="P", help="only this partner")
     output = kpi.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
@@ -45,16 +45,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def parse_day(text: str, *, end: bool = False) -> dt.datetime:
-    """``YYYY-MM-DD`` as UTC midnight (the next midnight when ``end``: the day is included),
-    or an ISO 8601 time taken as given (UTC when it names no offset)."""
-    try:
-        if len(text) == 10:
-            day = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
-            return day + dt.timedelta(days=1) if end else day
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date: use YYYY-MM-DD (UTC)") from None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    """A ``--since`` or ``--until`` as `edigate.cli.dates.parse_time` reads it (a day given
+    as ``--until`` is included: its end, the next midnight)."""
+    from edigate.cli.dates import parse_time
+
+    return parse_time(text, option="--until" if end else "--since", end=end)
 
 
 def _kpi(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
@@ -135,11 +130,37 @@ def print_table(report: Report, out: TextIO) -> None:
     for (label, _), row in zip(rows, cells):
         print(f"{label:{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)), file=out)
     total = report.total
+    for line in compared(report):
+        print(line, file=out)
     if total.exceptions:
-        print("top exception codes: " + ", ".join(f"{e.code} {e.count}" for e in total.exceptions[:8]), file=out)
+        print("top exception codes:", file=out)
+        for e in total.exceptions[:8]:
+            print(f"  {e.count:>6,}  {e.label}", file=out)
     if total.top_failing:
         print("top failing elements: " + ", ".join(f"{s.where} {s.count} ({s.code})" for s in total.top_failing[:8]),
               file=out)
+
+
+def compared(report: Report) -> list[str]:
+    """The period against the one of the same length before it: orders, accuracy,
+    exceptions per 1,000 and OTIF, each with its change."""
+    from edigate.reports.html import previous_text
+
+    before, now = report.previous, report.total
+    if before is None:
+        return []
+    rates = [("order accuracy", now.accuracy.value, before.accuracy.value),
+             ("OTIF", now.otif.value, before.otif.value)]
+    words = [f"orders {now.orders:,} ({now.orders - before.orders:+,})"]
+    words += [f"{name} {'-' if a is None else f'{a:.1%}'} ({_points(a, b)})" for name, a, b in rates]
+    a, b = now.exceptions_per_1000, before.exceptions_per_1000
+    words.append(f"exceptions per 1,000 {'-' if a is None else f'{a:,.1f}'} "
+                 f"({'n/a' if a is None or b is None else f'{a - b:+,.1f}'})")
+    return [f"against {previous_text(report)}: " + "; ".join(words)]
+
+
+def _points(a: float | None, b: float | None) -> str:
+    return "n/a" if a is None or b is None else f"{(a - b) * 100:+.1f} points"
 
 
 def _alerts_check(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:

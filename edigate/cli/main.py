@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate import __version__
 from edigate.errors import EdigateError, UsageError
+from edigate.cli.actor import acting_as
 from edigate.cli.context import ENV_WORKSPACE, Handler, workspace_of
 from edigate.cli.logs import command_logging
 from edigate.config.runtime import tune_collector
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                                     "translate, decide, route; answer with 997/999, 855, 856 and 810.")
     parser.add_argument("--version", action="version", version=f"edigate {__version__}")
     parser.add_argument("--workspace", type=Path, metavar="DIR", help=_WORKSPACE_HELP)
+    parser.add_argument("--as", dest="actor", metavar="NAME",
+                        help="who is acting, for the audit trail (default: EDIGATE_ACTOR, else the OS user)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     from edigate.cli import init as cli_init
 
@@ -69,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
+    from edigate.cli import audit as cli_audit, inspect as cli_inspect
+
+    cli_inspect.add_commands(commands)
+    cli_audit.add_commands(commands)
     _workspace_everywhere(parser)
     return parser
 
@@ -127,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        with command_logging():
+        with command_logging(), acting_as(args.actor):
             return handler(args, sys.stdout)
     except EdigateError as exc:
         for line in str(exc).splitlines() or [exc.code]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.actor import current_actor
 from edigate.cli.context import reading, writing
 from edigate.config.context import Context
 from edigate.errors import UsageError
@@ -27,11 +27,18 @@ __all__ = ["add_commands"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from edigate.cli.dates import TIME_HELP
+    from edigate.store import DocumentStatus
+
     orders = commands.add_parser("orders", help="orders: list, show, and work the exception queue")
     actions = orders.add_subparsers(dest="orders_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="current orders, oldest first")
     listing.add_argument("--held", action="store_true", help="only orders waiting in the exception queue")
     listing.add_argument("--partner", metavar="P")
+    listing.add_argument("--status", metavar="S", help="one of: " + ", ".join(s.value for s in DocumentStatus))
+    listing.add_argument("--since", metavar="D", help=f"received from this time: {TIME_HELP}")
+    listing.add_argument("--po", metavar="PO", help="only this PO number")
+    listing.add_argument("--sku", metavar="SKU", help="only orders with a line for this SKU or item number")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=reading(_list))
     show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks, and the "
@@ -80,16 +87,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     late.set_defaults(handler=reading(_overdue))
 
 
-def _actor() -> str:
-    return os.environ.get("EDIGATE_ACTOR") or os.environ.get("USER") or "cli"
-
-
 def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.dates import parse_choice, parse_time
     from edigate.desk import held_orders
-    from edigate.store import DocumentKind
+    from edigate.desk.finding import orders_matching
+    from edigate.store import DocumentKind, DocumentStatus
 
+    status = parse_choice(args.status, DocumentStatus) if args.status else None
+    since = parse_time(args.since) if args.since else None
     docs = held_orders(ctx.store, args.partner) if args.held else \
-        ctx.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True)
+        ctx.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True, status=status)
+    docs = orders_matching(docs, po=args.po, sku=args.sku, since=since)
     if args.json:
         _dump([_doc_json(d) for d in docs], out)
         return 0
@@ -159,7 +167,7 @@ def _release(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, release
 
     doc = find_order(ctx.store, str(args.id))
-    done = release(ctx, ctx.partner(doc.partner), args.id, actor=_actor())
+    done = release(ctx, ctx.partner(doc.partner), args.id, actor=current_actor())
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"order {done.document.id}: accepted; {sent}; routed to "
           f"{', '.join(d.destination for d in done.deliveries) or 'no destination'}", file=out)
@@ -172,7 +180,7 @@ def _reject(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, reject
 
     doc = find_order(ctx.store, str(args.id))
-    done = reject(ctx, ctx.partner(doc.partner), args.id, reason=args.reason, actor=_actor())
+    done = reject(ctx, ctx.partner(doc.partner), args.id, reason=args.reason, actor=current_actor())
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"order {done.document.id}: rejected; {sent}", file=out)
     for problem in done.problems:
@@ -188,7 +196,7 @@ def _override(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     except InvalidOperation as exc:
         raise UsageError(f"--price {args.price!r} is not a number") from exc
     doc = find_order(ctx.store, str(args.id))
-    done = override(ctx, ctx.partner(doc.partner), args.id, line=args.line, price=price, actor=_actor())
+    done = override(ctx, ctx.partner(doc.partner), args.id, line=args.line, price=price, actor=current_actor())
     print(f"order {doc.id} line {args.line}: price {price}; now order {done.document.id}, still held", file=out)
     for f in done.findings:
         print(f"  {f}", file=out)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.actor import current_actor
 from edigate.cli.context import pipeline_at, pipeline_of, reading, writing
 from edigate.config.context import Context
 from edigate.errors import UsageError
@@ -30,6 +31,9 @@ __all__ = ["add_commands", "print_transmissions"]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from edigate.cli.dates import TIME_HELP
+    from edigate.store import Status
+
     ingest = commands.add_parser("ingest", help="run files through the pipeline as if received; the partner is "
                                                 "the one the envelope names")
     ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
@@ -47,9 +51,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest first")
-    listing.add_argument("--status", metavar="S")
+    listing.add_argument("--status", metavar="S", help="one of: " + ", ".join(s.value for s in Status))
     listing.add_argument("--partner", metavar="P")
-    listing.add_argument("--since", metavar="D", help="YYYY-MM-DD")
+    listing.add_argument("--since", metavar="D", help=TIME_HELP)
+    listing.add_argument("--po", metavar="PO", help="only files that carried this PO (or whose errors name it)")
+    listing.add_argument("--sku", metavar="SKU", help="only files with an order line for this SKU or item number")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=reading(_tx_list))
     for name, handler, text in (("show", reading(_tx_show), "envelope, stage timeline, error log, outputs"),
@@ -218,14 +224,14 @@ def _serve(ctx: Context, out: TextIO) -> int:
 
 
 def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.dates import parse_choice, parse_time
+    from edigate.desk.finding import transmissions_matching
     from edigate.store import Status
 
-    try:
-        status = Status(args.status) if args.status else None
-        since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.UTC) if args.since else None
-    except ValueError as exc:
-        raise UsageError(f"bad filter: {exc}") from exc
-    rows = ctx.store.transmissions(status=status, partner=args.partner, since=since)
+    status = parse_choice(args.status, Status) if args.status else None
+    since = parse_time(args.since) if args.since else None
+    rows = transmissions_matching(ctx.store, ctx.store.transmissions(status=status, partner=args.partner,
+                                                                     since=since), po=args.po, sku=args.sku)
     if args.json:
         _dump([_tx_json(t) for t in rows], out)
         return 0
@@ -245,16 +251,18 @@ def print_transmissions(rows: Sequence[Transmission], out: TextIO) -> None:
 
 
 def _tx_show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
+    from edigate.cli.audit import event_json, event_text, transmission_events
     from edigate.stages import receipts
 
     store = ctx.store
     t = store.transmission(args.id)
     stages, errors = store.stages(t.id), store.errors(t.id)
     documents, outbounds = store.documents(transmission_id=t.id), store.outbounds(t.id)
-    duplicate = _duplicate_json(store, t)
+    duplicate, events = _duplicate_json(store, t), transmission_events(store, t.id)
     mdns = receipts.by_output(store, outbounds)
     if args.json:
-        _dump({**_tx_json(t), "duplicate_of": duplicate, "stages": [_plain(s) for s in stages],
+        _dump({**_tx_json(t), "duplicate_of": duplicate, "audit": [event_json(e) for e in events],
+               "stages": [_plain(s) for s in stages],
                "errors": [_plain(e) for e in errors],
                "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
                              for d in documents],
@@ -275,6 +283,8 @@ def _tx_show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     for o in outbounds:
         print(f"  output {o.set_id} ISA13 {o.isa13} ST02 {o.st02}: archive/{o.archive_path}"
               f"{receipts.receipt_text(mdns.get(o.id))}", file=out)
+    for e in events:  # who reprocessed, resolved or resent it, and why
+        print(f"  {event_text(e)}", file=out)
     print(f"  {len(errors)} error log entries (edigate tx errors {t.id})", file=out)
     return 0
 
@@ -305,7 +315,7 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 def _tx_reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     gw, store = pipeline_of(ctx), ctx.store
-    again = store.reprocess(args.id, actor="cli", note="edigate tx reprocess")
+    again = store.reprocess(args.id, actor=current_actor(), note="edigate tx reprocess")
     done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
     print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
     for line in _why(store, done):
@@ -314,7 +324,7 @@ def _tx_reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _tx_resend(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    sent = pipeline_of(ctx).resend(args.id, actor="cli", set_id=args.set_id)
+    sent = pipeline_of(ctx).resend(args.id, actor=current_actor(), set_id=args.set_id)
     for o in sent:
         print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
     return 0
@@ -332,7 +342,7 @@ def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _tx_resolve(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    t = ctx.store.resolve(args.id, actor="cli", note=args.note)
+    t = ctx.store.resolve(args.id, actor=current_actor(), note=args.note)
     print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0
 

@@ -89,7 +89,7 @@ def compile_expression(text: str, file: str, line: int | None, path: str,
         problem.message = (f"expression {text!r} uses {private!r}: names starting with '_' "
                            "are not allowed in map expressions (sandbox)")
         raise ConfigError([problem])
-    message = _unknown_name(tree, names) or (check(tree) if check else None)
+    message = _unknown_name(tree, names) or _unknown_filter(tree) or (check(tree) if check else None)
     if message is not None:
         problem.message = f"expression {text!r}: {message}"
         raise ConfigError([problem])
@@ -114,6 +114,17 @@ def _unknown_name(tree: nodes.Node, names: frozenset[str]) -> str | None:
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in known:
             return f"unknown name {node.name!r}{did_you_mean(node.name, sorted(known))}"
+    return None
+
+
+def _unknown_filter(tree: nodes.Node) -> str | None:
+    """A misspelt filter or test anywhere, even in a branch jinja2 would only check when it
+    runs (``value | titel if value``): a map mistake, said with its file:line at load."""
+    env = environment()
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind, known = ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        if node.name not in known:
+            return f"unknown {kind} {node.name!r}{did_you_mean(node.name, sorted(known))}"
     return None
 
 

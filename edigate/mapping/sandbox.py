@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import Environment
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
@@ -75,9 +77,22 @@ class Budget:
             raise LimitExceeded(f"took longer than {self.limits.seconds:g} s")
 
 
+class _Joining(CodeGenerator):
+    """Compiles ``a ~ b`` to `_Bounded.join_present`, which leaves a missing (None) operand
+    out instead of writing the text "None" into an order."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.join_present((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class _Bounded(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with every operator that can grow a value checked."""
 
+    code_generator_class = _Joining
     intercepted_binops = frozenset({"*", "**", "+", "-", "/", "//", "%"})
     intercepted_unops = frozenset({"-", "+"})
 
@@ -92,6 +107,12 @@ class _Bounded(ImmutableSandboxedEnvironment):
         _spend(context)
         _check_binop(operator, left, right, self.limits)
         return _checked(super().call_binop(context, operator, left, right), self.limits)
+
+    def join_present(self, parts: tuple[Any, ...]) -> str | None:
+        """``~``: the text of the operands that are present; None when none is, so that a
+        missing element stays missing (``el('PO130') ~ value``)."""
+        present = [str(p) for p in parts if p is not None]
+        return _checked("".join(present), self.limits) if present else None
 
     def call_unop(self, context: Context, operator: str, arg: Any) -> Any:
         _spend(context)

@@ -274,7 +274,9 @@ def _line_checks(line: OrderLine, rules: RuleSet, r: Rules) -> Iterator[RuleFind
         yield RuleFinding("rule.sku.inactive", f"item {item.sku} is not active", n, "product_ids", item.sku)
     if line.uom != item.uom:
         yield RuleFinding("rule.uom.mismatch", f"ordered in {line.uom}, {item.sku} sells in {item.uom}", n, "uom",
-                          line.uom, item.uom, "add a UOM conversion to the partner map's code table")
+                          line.uom, item.uom, f"agree the quantity in {item.uom} with the buyer (a change of "
+                          "unit changes the quantity too), or reject the order; a code table only renames a "
+                          "unit that is the same under two names, it never converts quantities")
     price = rules.price_of(item)
     if r.prices is not None and price is not None and line.unit_price is not None:
         yield from _price(line, price, r.prices)

@@ -17,7 +17,7 @@ from edigate.errors import UsageError
 from edigate.reports.kpi import CYCLE_BUCKETS, Rate, Report, format_seconds
 from edigate.reports.svg import PALETTE, bar_chart, hbar_chart, line_chart
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["previous_text", "render_html", "write_html"]
 
 
 def render_html(report: Report) -> str:
@@ -27,6 +27,7 @@ def render_html(report: Report) -> str:
     env.filters.update(duration=format_seconds, rate=_rate, number=_number)
     return env.get_template("report.html.j2").render(
         report=report, scopes=(report.total, *report.partners), charts=_charts(report), period=period_text(report),
+        previous=previous_text(report),
         version=__version__)
 
 
@@ -47,23 +48,37 @@ def period_text(report: Report) -> str:
     return f"{first} to {last:%Y-%m-%d %H:%M}".removesuffix(" 00:00")
 
 
+def previous_text(report: Report) -> str:
+    """``the 30 days before (2026-01-30 to 2026-02-28)``: the period the report compares with."""
+    if report.previous_since is None or report.since is None:
+        return ""
+    last = report.since - dt.timedelta(days=1) if report.since.time() == dt.time() else report.since
+    days = (report.since - report.previous_since).total_seconds() / 86400
+    length = f"{days:,.0f} days" if days >= 1 else f"{days * 24:,.0f} hours"
+    return f"the {length} before ({report.previous_since:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M})" \
+        .replace(" 00:00", "")
+
+
 def _charts(report: Report) -> dict[str, object]:
     s = report.series
-    volume = bar_chart("volume", "Orders received per day", [(f"{d:%m-%d}", n) for d, n in s.volume])
+    volume = bar_chart("volume", "Orders received per day", [(f"{d:%m-%d}", n) for d, n in s.volume],
+                       x_title="day received (UTC, month-day)", y_title="orders")
     labels = [label for label, _ in CYCLE_BUCKETS]
     cycles = [(name, sum(counts), bar_chart(f"cycle-{n}", f"Cycle time {name}: orders per bucket",
                                             list(zip(labels, counts)), width=560, height=180,
-                                            color=PALETTE[n % len(PALETTE)], labels=len(labels)))
+                                            color=PALETTE[n % len(PALETTE)], labels=len(labels),
+                                            x_title="time taken", y_title="orders"))
               for n, (name, counts) in enumerate(s.cycle_histograms)]
     total = report.total
     exceptions = hbar_chart("exceptions", "Exceptions per 1,000 orders, by code",
-                            [(e.code, e.per_1000 if e.per_1000 is not None else float(e.count))
-                             for e in total.exceptions[:15]])
+                            [(e.label, e.per_1000 if e.per_1000 is not None else float(e.count))
+                             for e in total.exceptions[:15]], unit="per 1,000 orders")
     weeks = sorted({w for _, points in s.otif_weekly for w, _ in points})
     by_partner = [(partner, dict(points)) for partner, points in s.otif_weekly]
     otif = line_chart("otif", "OTIF per partner, by week received", [f"{w:%m-%d}" for w in weeks],
                       [(partner, [rates[w].value if w in rates else None for w in weeks])
-                       for partner, rates in by_partner])
+                       for partner, rates in by_partner], x_title="week received (Monday, month-day)",
+                      y_title="OTIF, % of orders")
     return {"volume": volume, "cycles": cycles, "exceptions": exceptions, "otif": otif}
 
 

@@ -18,16 +18,18 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from edigate.reports.otif import Judged, judge_fulfillment
 from edigate.store import DocumentStatus, Store
 from edigate.store.reports import AckCount, CodeCount, FailingSpot, OrderFacts, Period, TransmissionCounts
+from edigate.x12.codes import describe
 
 __all__ = [
     "CYCLE_BUCKETS", "AckKpis", "CycleTimes", "ExceptionRate", "Kpis", "Rate", "Report", "Series", "Spot", "Stat",
-    "TransmissionKpis", "build_report", "format_seconds", "quantile", "report_json",
+    "TransmissionKpis", "build_report", "code_name", "format_seconds", "quantile", "report_json",
 ]
 
 CYCLE_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -104,6 +106,16 @@ class ExceptionRate:
     code: str
     count: int
     per_1000: float | None
+    code_list: str | None = None
+    """The X12 code list of ``code`` (TA1, AK5, IK3 ...); None for edigate's own codes."""
+    name: str = ""
+    """What the code means, from its code list (``segment has data element errors``)."""
+
+    @property
+    def label(self) -> str:
+        """``AK3 8 "Segment has data element errors"``, or the bare code of edigate's own."""
+        head = f"{self.code_list} {self.code}" if self.code_list else self.code
+        return f'{head} "{self.name}"' if self.name else head
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +169,9 @@ class Report:
     total: Kpis
     partners: tuple[Kpis, ...]
     series: Series
+    previous: Kpis | None = None
+    """All partners' KPIs over the period of the same length just before, to compare with."""
+    previous_since: dt.datetime | None = None
 
 
 # -- building ------------------------------------------------------------------------
@@ -170,7 +185,12 @@ def build_report(store: Store, *, since: dt.datetime | None = None, until: dt.da
     """
     now = now or dt.datetime.now(dt.UTC)
     with _collector_paused():
-        return _build(store, Period(since, until, partner), now)
+        report = _build(store, Period(since, until, partner), now)
+        if since is None:
+            return report
+        before = since - ((until or now) - since)
+        previous = _build(store, Period(before, since, partner), now).total
+    return dataclasses.replace(report, previous=previous, previous_since=before)
 
 
 @contextmanager
@@ -220,15 +240,16 @@ def _kpis(partner: str | None, judged: dict[int, Judged], facts: Sequence[OrderF
           spots: Sequence[FailingSpot]) -> Kpis:
     orders = len(facts)
     mine = [judged[f.document_id] for f in facts if f.document_id in judged]
-    by_code: Counter[str] = Counter()
+    by_code: Counter[tuple[str | None, str]] = Counter()
     for c in codes:
-        by_code[c.code] += c.count
+        by_code[(c.code_list, c.code)] += c.count
     return Kpis(
         partner=partner, orders=orders,
         accuracy=Rate(sum(_accurate(f) for f in facts), orders),
         exceptions_per_1000=_per_1000(sum(by_code.values()), orders),
-        exceptions=tuple(ExceptionRate(code, n, _per_1000(n, orders))
-                         for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
+        exceptions=tuple(ExceptionRate(code, n, _per_1000(n, orders), code_list, code_name(code_list, code))
+                         for (code_list, code), n in sorted(by_code.items(),
+                                                            key=lambda kv: (-kv[1], kv[0][1], kv[0][0] or ""))),
         cycle=CycleTimes(Stat.of([v for f in facts if (v := f.to_997) is not None]),
                          Stat.of([v for f in facts if (v := f.to_855) is not None]),
                          Stat.of([v for f in facts if (v := f.to_shipped) is not None]),
@@ -239,6 +260,16 @@ def _kpis(partner: str | None, judged: dict[int, Judged], facts: Sequence[OrderF
 
 
 _ACCEPTED = (DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.CANCELLED, DocumentStatus.SUPERSEDED)
+
+
+def code_name(code_list: str | None, code: str) -> str:
+    """The words of an X12 acknowledgment code (IK3/IK4/IK5 read as AK3/AK4/AK5, whose
+    lists they extend); empty for a code of no X12 list."""
+    if not code_list:
+        return ""
+    level = "AK" + code_list[2:] if code_list.startswith("IK") else code_list
+    words = describe(level, code)
+    return "" if words == f"{level} code {code}" else words
 
 
 def _accurate(f: OrderFacts) -> bool:

@@ -119,6 +119,8 @@ class CodeCount:
     partner: str
     code: str
     count: int
+    code_list: str | None = None
+    """The X12 code list (TA1, AK5, AK3 ...) a code belongs to; None for edigate's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,11 +283,11 @@ class ReportsMixin(StoreBase):
         """Error-log entries per partner and code: errors of any stage and every rule
         finding (an order accepted with changes is an exception too)."""
         e, t = ErrorRow, TransmissionRow
-        q = select(t.partner, e.code, func.count()).join(t, t.id == e.transmission_id).where(
-            or_(e.severity == Severity.ERROR, e.stage == "rules")).group_by(t.partner, e.code)
+        q = select(t.partner, e.code, func.count(), e.code_list).join(t, t.id == e.transmission_id).where(
+            or_(e.severity == Severity.ERROR, e.stage == "rules")).group_by(t.partner, e.code, e.code_list)
         q = q.where(*self._within(t.received_at, t.partner, period))
         with self._read() as s:
-            return [CodeCount(r[0], r[1], int(r[2])) for r in s.execute(q)]
+            return [CodeCount(r[0], r[1], int(r[2]), r[3]) for r in s.execute(q)]
 
     def failing_spots(self, period: Period = Period()) -> list[FailingSpot]:
         """Errors that name a segment, per partner, segment, element and code."""

@@ -38,6 +38,9 @@ _LINE_LOOPS = {"850": "PO1", "855": "PO1", "860": "POC", "810": "IT1", "856": "H
 _FOUND_ANYWHERE_CODE = "7"
 _NOT_IN_SET_CODE = "6"
 _UNRECOGNIZED_CODE = "1"
+_UNLISTED_HINT = ("a warning only, the set is accepted: the value is valid X12 but not among the codes "
+                  "edigate knows for this element; if it means something for this partner, give it its "
+                  "meaning in the partner map's code table")
 _CHECKED = 4_000
 """Segments whose element checks a `Validator` remembers (then it starts over)."""
 
@@ -320,8 +323,7 @@ def _check_segment(walk: _Walk, spec: SegmentSpec, seg: Segment, position: int, 
         walk.finding(Level.SEGMENT, "8", f"{seg.id} has data element errors", seg, position, loop_id)
     for p in problems:
         if p.code == UNLISTED:
-            severity, hint = Severity.WARNING, "not in edigate's list of common codes; add it to " \
-                "specs/source/codes.yaml if valid"
+            severity, hint = Severity.WARNING, _UNLISTED_HINT
         else:
             severity, hint = lenient.severity(p.option), lenient.note(p.option)
         walk.finding(Level.ELEMENT, p.code, p.message, seg, position, loop_id, element=p.element,

@@ -87,3 +87,20 @@ def test_failing_expression_is_a_finding(write_map: Callable[[str, str], Path],
     [finding] = result.findings
     assert (finding.code, finding.segment_id, finding.element) == ("map.expr", "BEG", 3)
     assert finding.map_line == 3  # the field's line
+
+
+@pytest.mark.parametrize(("value", "po130", "expected"), [
+    ("IN", None, "IN"), (None, None, None), (None, "A7", "A7"), ("IN", "A7", "A7IN")])
+def test_a_missing_operand_of_tilde_stays_missing(value: str | None, po130: str | None,
+                                                  expected: str | None) -> None:
+    expr = compile_expression("el('PO130') ~ value", "m.yaml", 3, "line.x", frozenset({"value", "el"}))
+    assert expr({"value": value, "el": lambda p: po130}) == expected
+
+
+def test_a_misspelt_filter_is_located_even_in_a_branch() -> None:
+    for text in ("value | titel", "value | titel if value else ''"):
+        with pytest.raises(ConfigError, match=r"^m.yaml:6: line.x: .*unknown filter 'titel' "
+                                              r"\(did you mean 'title'\?\)"):
+            compile_expression(text, "m.yaml", 6, "line.x")
+    with pytest.raises(ConfigError, match=r"unknown test 'nmber' \(did you mean 'number'\?\)"):
+        compile_expression("value is nmber", "m.yaml", 6, "line.x")

@@ -130,6 +130,7 @@ def test_partial_code_list_only_warns() -> None:
     [tx] = [e for e in read_envelopes(interchange(body)) if isinstance(e, Transaction)]
     [finding] = VALIDATOR(tx)
     assert (finding.code, finding.severity, finding.value) == ("I6", Severity.WARNING, "ZZZ")
+    assert "partner map's code table" in finding.hint and "specs" not in finding.hint  # not the package's source
     assert ack_body(body) == ["AK2*850*0001", "AK5*A"]
 
 
