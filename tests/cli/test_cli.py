@@ -123,7 +123,7 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
 
 
 def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     shutil.copytree(REPO / "partners", tmp_path / "partners")
     shutil.copytree(REPO / "maps", tmp_path / "maps")
@@ -173,7 +173,7 @@ def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
 
 
 def test_translate_and_maps_test(samples: Path, tmp_path: Path) -> None:
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     code, out, err = run("translate", str(samples / "dropship-850-4010.x12"), "--partner", "dropship", "--json")
     assert code == 0, err
@@ -206,7 +206,7 @@ def test_translate_with_unknown_partner_is_one_line(samples: Path) -> None:
 
 def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """A copy of the bundled partners, maps and data, and the `edigate` command run in it."""
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     for folder in ("partners", "maps", "samples/data"):
         shutil.copytree(REPO / folder, tmp_path / folder)

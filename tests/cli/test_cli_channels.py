@@ -11,9 +11,9 @@ import pytest
 
 from edigate.cli.main import main
 from edigate.store import EventKind, Severity, Store
-from tests.as2.conftest import make_pki
+from tests.support.as2 import make_pki
 from tests.support.gateway import make_workspace, sftp_channel_yaml
-from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
+from tests.support.sshd import SshServer
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
@@ -23,7 +23,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str],
 
 
 @pytest.fixture
-def sftp_workspace(tmp_path: Path, sshd: SshServer, ssh_keys: Path,  # noqa: F811
+def sftp_workspace(tmp_path: Path, sshd: SshServer, ssh_keys: Path,
                    monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "remote").mkdir()
     (tmp_path / "remote" / "waiting.edi").write_bytes(b"ISA")
@@ -35,7 +35,7 @@ def sftp_workspace(tmp_path: Path, sshd: SshServer, ssh_keys: Path,  # noqa: F81
     return root
 
 
-def test_check_connect_says_what_works(sftp_workspace: Path, sshd: SshServer,  # noqa: F811
+def test_check_connect_says_what_works(sftp_workspace: Path, sshd: SshServer,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, err = run(capsys, "partners", "check", "bigbox", "--connect")
     assert (code, err) == (0, "")
@@ -45,7 +45,7 @@ def test_check_connect_says_what_works(sftp_workspace: Path, sshd: SshServer,  #
     assert lines[2].split()[:3] == ["bigbox:out", "folder", "ok"]
 
 
-def test_check_connect_fails_on_a_changed_host_key(sftp_workspace: Path, ssh_keys: Path,  # noqa: F811
+def test_check_connect_fails_on_a_changed_host_key(sftp_workspace: Path, ssh_keys: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     partner = sftp_workspace / "partners" / "bigbox.yaml"
     other = SshServer.fingerprint_of(ssh_keys / "other_ed25519.pub")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_a_file_name_with_a_newline_and_escapes_cannot_forge_rows(tmp_path: Path) -> None:

@@ -16,15 +16,14 @@ import pytest
 
 from edigate.x12.tokenizer import tokenize
 
-from tests.conftest import REPO
-from tests.store.conftest import url  # noqa: F401  (fixture: one store per backend)
+from tests.support.paths import REPO
 
 BIGBOX = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def root(tmp_path: Path, url: str) -> Path:  # noqa: F811
+def root(tmp_path: Path, url: str) -> Path:
     """A workspace on the backend under test, with the example partners, maps and data."""
     shutil.copytree(REPO / "partners", tmp_path / "partners")
     shutil.copytree(REPO / "maps", tmp_path / "maps")

@@ -9,7 +9,7 @@ import pytest
 
 from edigate.cli.main import main
 from edigate.store import Store
-from tests import report_fixture
+from tests.support import report_fixture
 
 MARCH = ["--since", "2026-03-01", "--until", "2026-03-31"]
 

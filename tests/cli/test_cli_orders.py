@@ -19,7 +19,7 @@ from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.config.workspace import default_workspace
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 SHIPMENT = REPO / "samples" / "data" / "bigbox-shipment.csv"

@@ -15,7 +15,7 @@ import pytest
 from edigate.store import EventKind, Store
 from tests.support.waiting import wait_until
 from tests.support.gateway import make_workspace, po_file, sftp_channel_yaml
-from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
+from tests.support.sshd import SshServer
 
 FOLDER_IN = "  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    settle_seconds: 0.5\n"
 
@@ -31,7 +31,7 @@ def _sftp(server: SshServer, keys: Path, remote: Path, fingerprint: str | None =
 
 
 @pytest.fixture
-def wrong_key_workspace(tmp_path: Path, sshd: SshServer, ssh_keys: Path) -> Path:  # noqa: F811
+def wrong_key_workspace(tmp_path: Path, sshd: SshServer, ssh_keys: Path) -> Path:
     remote = tmp_path / "remote"
     remote.mkdir()
     (remote / "po.edi").write_bytes(po_file(1))
@@ -48,7 +48,7 @@ def _assert_one_refusal(err: str, port: int) -> None:
     assert line.endswith("refusing to connect")
 
 
-def test_run_once_says_a_refused_host_key_in_one_line(wrong_key_workspace: Path, sshd: SshServer) -> None:  # noqa: F811
+def test_run_once_says_a_refused_host_key_in_one_line(wrong_key_workspace: Path, sshd: SshServer) -> None:
     done = _edigate(wrong_key_workspace, "run", "--once")
     assert done.returncode == 2
     _assert_one_refusal(done.stderr, sshd.port)
@@ -58,7 +58,7 @@ def test_run_once_says_a_refused_host_key_in_one_line(wrong_key_workspace: Path,
     assert (wrong_key_workspace.parent / "remote" / "po.edi").exists()
 
 
-def test_check_connect_says_a_refused_host_key_on_stderr(wrong_key_workspace: Path, sshd: SshServer) -> None:  # noqa: F811
+def test_check_connect_says_a_refused_host_key_on_stderr(wrong_key_workspace: Path, sshd: SshServer) -> None:
     done = _edigate(wrong_key_workspace, "partners", "check", "--connect")
     assert done.returncode == 1, done.stderr
     [line] = done.stderr.splitlines()
@@ -66,7 +66,7 @@ def test_check_connect_says_a_refused_host_key_on_stderr(wrong_key_workspace: Pa
     assert "bigbox:in        sftp   FAILED" in done.stdout
 
 
-def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path, sshd: SshServer) -> None:  # noqa: F811
+def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path, sshd: SshServer) -> None:
     partner = wrong_key_workspace / "partners" / "bigbox.yaml"
     partner.write_text(partner.read_text().replace('glob: "*"\n', 'glob: "*"\n    poll_seconds: 3600\n', 1))
     proc = subprocess.Popen([sys.executable, "-m", "edigate.cli.main", "run"], cwd=wrong_key_workspace, text=True,
@@ -87,7 +87,7 @@ def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path
 
 
 def test_run_once_sends_what_an_earlier_run_queued_and_names_what_it_could_not(
-        tmp_path: Path, sshd: SshServer, ssh_keys: Path) -> None:  # noqa: F811
+        tmp_path: Path, sshd: SshServer, ssh_keys: Path) -> None:
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     root = make_workspace(tmp_path / "ws", FOLDER_IN + "  outbound:\n" + _sftp(sshd, ssh_keys, outbox))

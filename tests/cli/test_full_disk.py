@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from edigate.store import EventKind, Store
 from tests.support.waiting import wait_until
+from tests.support.cli import start_edigate
 from tests.support.gateway import make_workspace, open_pipeline, po_file
 
 CHANNELS = ("  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    archive_dir: done\n"
             "    poll_seconds: 3600\n  outbound:\n    type: folder\n    path: out\n")
 FILES = 80
-
-
-def _edigate(root: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "edigate.cli.main", *args], cwd=root, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _received(store: Store) -> list[str]:
@@ -37,7 +29,7 @@ def test_a_signal_stops_after_the_file_in_hand(tmp_path: Path, sig: signal.Signa
     for n in range(1, FILES + 1):
         (root / "in" / f"po{n:04d}.edi").write_bytes(po_file(n))
         names.append(f"po{n:04d}.edi")
-    proc = _edigate(root, "run")
+    proc = start_edigate(root, "run")
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("edigate run: 5 job(s)")
@@ -65,12 +57,11 @@ def test_a_signal_stops_after_the_file_in_hand(tmp_path: Path, sig: signal.Signa
 
 
 def test_run_serves_as2_and_stops_on_sigterm(tmp_path: Path) -> None:
-    from tests.as2.conftest import make_pki, partner_message, post
-    from tests.as2.test_gateway import _as2_workspace
+    from tests.support.as2 import as2_workspace, make_pki, partner_message, post
 
     ours, theirs = make_pki("us"), make_pki("them")
-    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound="    type: folder\n    path: out\n")
-    proc = _edigate(root, "run")
+    root = as2_workspace(tmp_path / "ws", ours, theirs, outbound="    type: folder\n    path: out\n")
+    proc = start_edigate(root, "run")
     try:
         assert proc.stdout is not None
         banner = proc.stdout.readline()

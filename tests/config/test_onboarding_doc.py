@@ -18,9 +18,10 @@ from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.config.secrets import SecretRef
 from edigate.transport import ChannelOptions, open_channel
 from edigate.config.workspace import load_workspace
-from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
+from tests.support.paths import REPO
+from tests.support.sshd import SshServer
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "onboarding.md"
+DOC = REPO / "docs" / "onboarding.md"
 
 
 def _block(language: str, containing: str) -> str:
@@ -59,8 +60,8 @@ def _probe(server: SshServer, keys: Path, root: Path, **pin: str) -> str:
         return channel.probe()
 
 
-def test_the_fingerprint_the_document_takes_pins_the_server(tmp_path: Path, sshd: SshServer,  # noqa: F811
-                                                            ssh_keys: Path) -> None:  # noqa: F811
+def test_the_fingerprint_the_document_takes_pins_the_server(tmp_path: Path, sshd: SshServer,
+                                                            ssh_keys: Path) -> None:
     printed = _keyscan(tmp_path, sshd)
     fingerprints = re.findall(r"SHA256:[A-Za-z0-9+/]{43}", printed)
     assert sshd.fingerprint() in fingerprints and sshd.fingerprint("host_ecdsa") in fingerprints
@@ -68,8 +69,8 @@ def test_the_fingerprint_the_document_takes_pins_the_server(tmp_path: Path, sshd
         assert _probe(sshd, ssh_keys, tmp_path, host_key=fingerprint).startswith("logged in")
 
 
-def test_the_known_hosts_file_the_document_keeps_pins_the_server(tmp_path: Path, sshd: SshServer,  # noqa: F811
-                                                                 ssh_keys: Path) -> None:  # noqa: F811
+def test_the_known_hosts_file_the_document_keeps_pins_the_server(tmp_path: Path, sshd: SshServer,
+                                                                 ssh_keys: Path) -> None:
     _keyscan(tmp_path, sshd)
     _sh(_block("sh", "known_hosts/acme"), tmp_path)
     lines = (tmp_path / "known_hosts" / "acme").read_text().splitlines()

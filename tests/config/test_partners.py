@@ -24,7 +24,7 @@ from edigate.config.partners import (
 from edigate.config.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
 
 MINIMAL = """\
 id: acme

@@ -14,7 +14,7 @@ from edigate.config.prepared import PreparedPartners, prepare
 from edigate.config.workspace import Workspace
 from edigate.x12.writer import Counter
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
 
 
 @pytest.fixture

@@ -10,33 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from edigate.store.archive import Archive
 from edigate.errors import DataError, UsageError
 from edigate.desk import (
     find_order, held_orders, invoice, order_chain, overdue, override, reconcile_functional_ack, reject, release, ship,
 )
-from edigate.config.partners import Partner, load_partners
+from edigate.config.partners import Partner
 from edigate.stages.pipeline import Pipeline
-from edigate.store import AckStatus, AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
-from edigate.config.workspace import Workspace
+from edigate.store import AckStatus, AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
 from edigate.x12.validate import Validator
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.paths import REPO
 
 SAMPLES = REPO / "samples" / "x12"
 SHIPMENT = REPO / "samples" / "data" / "bigbox-shipment.csv"
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def pipeline(store: Store, tmp_path: Path) -> Pipeline:  # noqa: F811
-    workspace = Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
-    (tmp_path / "samples").symlink_to(REPO / "samples")
-    return Pipeline(workspace, store, Archive(tmp_path / "archive"), load_partners(REPO / "partners"),
-                    today=TODAY, channel_types=("folder",))
 
 
 def bigbox(pipeline: Pipeline) -> Partner:

@@ -24,14 +24,13 @@ from edigate.config.alerts import AlertSettings
 from edigate.errors import ConfigError
 from edigate.store import ErrorEntry, EventKind, MdnVerdict, Status, Store
 from edigate.config.workspace import Workspace, load_workspace
-from tests.store.conftest import url  # noqa: F401  (the backend-parametrised store URL)
 
 NOW = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # failures recorded "now" are 2 h old by then
 HOUR = dt.timedelta(hours=1)
 
 
 @pytest.fixture
-def store(url: str) -> Iterator[Store]:  # noqa: F811
+def store(url: str) -> Iterator[Store]:
     with Store.open(url) as opened:
         yield opened
 

@@ -15,7 +15,7 @@ from edigate.errors import UsageError
 from edigate.stages.pipeline import Pipeline
 from edigate.gateway.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status, Store
-from tests.store.conftest import url  # noqa: F401  (fixture: one store URL per backend)
+from tests.support.waiting import wait_until
 from tests.support.gateway import make_workspace, open_pipeline, po_file
 
 FOLDERS = ("  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    archive_dir: done\n{schedule}"
@@ -34,7 +34,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pipeline(workspace: Path, url: str) -> Iterator[Pipeline]:  # noqa: F811
+def pipeline(workspace: Path, url: str) -> Iterator[Pipeline]:
     opened = open_pipeline(workspace, url)
     yield opened
     opened.store.close()
@@ -55,11 +55,8 @@ def gateways() -> Iterator[Callable[..., Gateway]]:
         gateway.stop()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+def wait_for(condition: Callable[[], bool]) -> None:
+    assert wait_until(condition, interval=0.05), "timed out"
 
 
 def drop(folder: Path, count: int, start: int = 1) -> list[str]:
@@ -102,7 +99,7 @@ def test_gateway_polls_processes_and_answers_every_file_once(pipeline: Pipeline,
     assert "channel.polled" in codes(pipeline, EventKind.CHANNEL)
 
 
-def test_restart_keeps_each_jobs_next_run(pipeline: Pipeline, workspace: Path, url: str,  # noqa: F811
+def test_restart_keeps_each_jobs_next_run(pipeline: Pipeline, workspace: Path, url: str,
                                           gateways: Callable[..., Gateway]) -> None:
     first = gateways(pipeline)
     first.start()
@@ -120,7 +117,7 @@ def test_restart_keeps_each_jobs_next_run(pipeline: Pipeline, workspace: Path, u
 
 
 def test_a_changed_schedule_replaces_the_job_and_a_removed_channel_drops_it(
-        pipeline: Pipeline, workspace: Path, url: str, gateways: Callable[..., Gateway]) -> None:  # noqa: F811
+        pipeline: Pipeline, workspace: Path, url: str, gateways: Callable[..., Gateway]) -> None:
     first = gateways(pipeline)
     first.start()
     first.stop()
@@ -142,7 +139,7 @@ def test_poll_failure_is_a_channel_event_not_a_crash(pipeline: Pipeline, workspa
     assert pipeline.store.events(kind=EventKind.SCHEDULER) == []
 
 
-def test_a_poll_another_gateway_holds_is_not_logged_as_one(pipeline: Pipeline, workspace: Path, url: str,  # noqa: F811
+def test_a_poll_another_gateway_holds_is_not_logged_as_one(pipeline: Pipeline, workspace: Path, url: str,
                                                            gateways: Callable[..., Gateway]) -> None:
     drop(workspace / "in", 1)
     gateway = gateways(pipeline)
@@ -241,7 +238,7 @@ def test_young_outputs_are_left_to_whoever_wrote_them(pipeline: Pipeline, worksp
     assert gateway.retry_sends() == 0 and pipeline.store.events(code="channel.send_failed") == []
 
 
-def test_one_gateway_runs_the_schedule_of_a_store(pipeline: Pipeline, tmp_path: Path, url: str,  # noqa: F811
+def test_one_gateway_runs_the_schedule_of_a_store(pipeline: Pipeline, tmp_path: Path, url: str,
                                                  gateways: Callable[..., Gateway]) -> None:
     gateways(pipeline).start()
     other = open_pipeline(make_workspace(tmp_path / "other", folders()), url)

@@ -11,7 +11,7 @@ from edigate.config.partners import load_partner
 from edigate.orders.rules import RuleFinding, RuleSet, load_rules
 from edigate.x12.envelope import Transaction, read_envelopes
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 

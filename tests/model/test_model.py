@@ -42,7 +42,7 @@ from edigate.model import (
     sscc_check_digit,
     to_json,
 )
-from tests.strategies import changes, invoices, orders, po_acks, shipments, ssccs
+from tests.support.strategies import changes, invoices, orders, po_acks, shipments, ssccs
 
 try:
     import jsonschema  # type: ignore[import-untyped]

@@ -15,9 +15,8 @@ from edigate.store import DocumentKind, DocumentStatus, Status, Store, Transmiss
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
-from tests.test_inventory import pipeline, workspace
+from tests.support.paths import REPO
+from tests.support.orders import pipeline, workspace
 
 ORDERS = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 CHANGE = REPO / "samples" / "x12" / "changes" / "bigbox-860-4010.x12"
@@ -49,7 +48,7 @@ def elements(tx: Transaction, seg_id: str, last: int = 8) -> list[list[str]]:
     return [[s.get(n) for n in range(1, last + 1)] for s in tx.segments if s.id == seg_id]
 
 
-def after_the_order(store: Store, tmp_path: Path, purpose: str) -> tuple[Pipeline, Transmission]:  # noqa: F811
+def after_the_order(store: Store, tmp_path: Path, purpose: str) -> tuple[Pipeline, Transmission]:
     """The sample 850 ingested, then the sample 860 with BCH01 ``purpose``; the 860's transmission."""
     p = pipeline(store, changing(tmp_path))
     assert p.ingest(ORDERS, "bigbox").status is Status.DONE
@@ -60,7 +59,7 @@ def after_the_order(store: Store, tmp_path: Path, purpose: str) -> tuple[Pipelin
     return p, tx
 
 
-def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_path: Path) -> None:
     p, tx = after_the_order(store, tmp_path, "04")
     first, _other, changed = store.documents(kind=DocumentKind.ORDER)
     assert (first.key, first.status) == (f"{PO}:original", DocumentStatus.SUPERSEDED)
@@ -87,7 +86,7 @@ def test_an_860_changes_the_order_and_is_answered_with_an_865(store: Store, tmp_
     assert elements(ack, "CTT", 1) == [["4"]]
 
 
-def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None:
     p, tx = after_the_order(store, tmp_path, "01")
     docs = {d.key.split("@")[0]: d for d in store.documents(kind=DocumentKind.ORDER)}
     assert docs[f"{PO}:original"].status is DocumentStatus.CANCELLED
@@ -98,14 +97,14 @@ def test_an_860_cancel_cancels_the_order(store: Store, tmp_path: Path) -> None: 
     assert {row[0] for row in elements(ack, "ACK")} == {"ID"}
 
 
-def test_an_original_860_is_a_change(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_an_original_860_is_a_change(store: Store, tmp_path: Path) -> None:
     after_the_order(store, tmp_path, "00")
     keys = [(d.key.split("@")[0], d.status) for d in store.documents(kind=DocumentKind.ORDER)]
     assert keys[0] == (f"{PO}:original", DocumentStatus.SUPERSEDED)
     assert keys[2] == (f"{PO}:change", DocumentStatus.ACCEPTED)
 
 
-def test_an_860_for_a_po_never_received_is_held(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_an_860_for_a_po_never_received_is_held(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, changing(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
     assert tx.status is Status.HELD
@@ -174,7 +173,7 @@ def test_translate_reads_an_860_with_the_partners_860_map(tmp_path: Path) -> Non
     assert not [f for f in result.findings if f.code == "map.unused"]
 
 
-def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store: Store,  # noqa: F811
+def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store: Store,
                                                                           tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
@@ -184,7 +183,7 @@ def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store:
     assert [o.set_id for o in store.outbounds(tx.id)] == ["997"]  # the 860 itself was sound
 
 
-def test_a_segment_no_field_reads_is_info_in_the_error_log(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_segment_no_field_reads_is_info_in_the_error_log(store: Store, tmp_path: Path) -> None:
     from edigate.store import Severity
 
     path = tmp_path / "po.x12"

@@ -9,7 +9,7 @@ from edigate.orders.decision import Outcome, decide
 from edigate.model import AckType, LineStatus
 from edigate.orders.rules import RuleFinding, check_order
 
-from tests.test_rules import TODAY, rules_of, sample_order, with_line
+from tests.support.orders import TODAY, rules_of, sample_order, with_line
 
 
 def test_a_clean_order_is_accepted_with_an_ad_855() -> None:
@@ -51,9 +51,9 @@ def test_order_level_problems_reject_even_when_accepting_with_changes() -> None:
 @pytest.mark.parametrize("partner, sample", [("bigbox", "bigbox-850-4010"), ("distrib", "distrib-850-5010"),
                                              ("dropship", "dropship-850-4010")])
 def test_decided_855s_render_valid_x12_for_each_partner(partner: str, sample: str) -> None:
-    from tests.mapping.test_fulfillment import assert_valid, outbound
+    from tests.support.outbound import assert_valid, outbound
     from edigate.config.partners import load_partner
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     order = with_line(sample_order(partner, sample), 0, unit_price=Decimal("0.01"))
     rules = rules_of(partner)

@@ -14,8 +14,8 @@ from edigate.errors import DataError
 from edigate.orders.fulfillment import build_shipment, invoice_for, read_confirmation
 from edigate.model import to_cents
 
-from tests.conftest import REPO
-from tests.test_rules import sample_order
+from tests.support.paths import REPO
+from tests.support.orders import sample_order
 
 CSV = REPO / "samples" / "data" / "bigbox-shipment.csv"
 
@@ -101,7 +101,7 @@ def test_invoiced_never_exceeds_shipped_and_totals_add_up(shipped: list[int]) ->
 
 def test_shipment_and_invoice_render_valid_856_and_810_for_bigbox() -> None:
     from edigate.config.partners import load_partner
-    from tests.mapping.test_fulfillment import assert_valid, outbound
+    from tests.support.outbound import assert_valid, outbound
 
     order = sample_order("bigbox", "bigbox-850-4010")
     shipment = build_shipment(read_confirmation(CSV), {order.po_number: order})

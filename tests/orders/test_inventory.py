@@ -5,64 +5,19 @@ IB/IQ/IR in the 855, stock given back when orders are held, rejected or cancelle
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from edigate.store.archive import Archive
 from edigate.errors import ConfigError
 from edigate.orders.inventory import read_feed
 from edigate.desk import held_orders, reject, release
-from edigate.config.partners import load_partners
 from edigate.stages.pipeline import Pipeline, run_workers
 from edigate.orders.rules import AtpRule
-from edigate.store import AllocationRequest, AllocationStatus, DocumentKind, DocumentStatus, Status, Store
-from edigate.config.workspace import Workspace
-from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.store import AllocationRequest, DocumentKind, DocumentStatus, Status, Store
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
-
-SAMPLE = REPO / "samples" / "x12" / "dropship-850-4010.x12"
-TODAY = dt.date(2026, 11, 26)
-FEED = "sku,warehouse,on_hand,available_date\nACM-1001,,500,\nACM-2040,,{spatulas},{date}\n"
-
-
-def workspace(tmp_path: Path, *, spatulas: int = 240, date: str = "", **edits: str) -> Workspace:
-    """The example partners with dropship's feed in the workspace (``stock.csv``) and ``edits``
-    (text -> replacement) applied to dropship.yaml."""
-    shutil.copytree(REPO / "partners", tmp_path / "partners")
-    (tmp_path / "samples").symlink_to(REPO / "samples")
-    path = tmp_path / "partners" / "dropship.yaml"
-    text = path.read_text(encoding="utf-8").replace("file: samples/data/inventory.csv", "file: stock.csv")
-    for old, new in edits.items():
-        assert old in text
-        text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    (tmp_path / "stock.csv").write_text(FEED.format(spatulas=spatulas, date=date), encoding="utf-8")
-    return Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(tmp_path / "partners"))
-
-
-def pipeline(store: Store, ws: Workspace) -> Pipeline:  # noqa: F811
-    return Pipeline(ws, store, Archive(ws.root / "archive"), load_partners(ws.partners_path, root=ws.root),
-                    today=TODAY, channel_types=("folder",))
-
-
-def acks(p: Pipeline, tx_id: int) -> list[list[str]]:
-    """ACK01..ACK05 of every 855 the transmission sent."""
-    rows = []
-    for out in p.store.outbounds(tx_id):
-        if out.set_id == "855":
-            for event in EnvelopeReader(p.archive.get(out.sha256)):
-                if isinstance(event, Transaction):
-                    rows += [[s.get(n) for n in range(1, 6)] for s in event.segments if s.id == "ACK"]
-    return rows
-
-
-def taken(p: Pipeline) -> dict[str, Decimal]:
-    return {a.sku: a.quantity for a in p.store.allocations() if a.status is AllocationStatus.ACTIVE}
+from tests.support.orders import FEED, SAMPLE, TODAY, acks, pipeline, taken, workspace
 
 
 # -- the feed ------------------------------------------------------------------------------
@@ -88,7 +43,7 @@ def test_a_bad_feed_names_every_bad_row(tmp_path: Path) -> None:
 
 # -- through the pipeline -------------------------------------------------------------------
 
-def test_an_accepted_order_takes_its_stock(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_an_accepted_order_takes_its_stock(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(SAMPLE, "dropship")
     assert tx.status is Status.DONE
@@ -96,7 +51,7 @@ def test_an_accepted_order_takes_its_stock(store: Store, tmp_path: Path) -> None
     assert [row[0] for row in acks(p, tx.id)] == ["IA", "IA"]
 
 
-def test_a_short_line_is_backordered_with_the_feeds_date(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_short_line_is_backordered_with_the_feeds_date(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=1, date="2026-12-04"))
     tx = p.ingest(SAMPLE, "dropship")
     assert acks(p, tx.id)[1] == ["IB", "2", "EA", "068", "20261204"]
@@ -105,7 +60,7 @@ def test_a_short_line_is_backordered_with_the_feeds_date(store: Store, tmp_path:
     assert finding.code == "rule.atp.backorder" and "more expected 2026-12-04" in finding.message
 
 
-def test_reduce_cuts_a_short_line_to_what_is_there(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_reduce_cuts_a_short_line_to_what_is_there(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=1, **{"short: backorder": "short: reduce"}))
     tx = p.ingest(SAMPLE, "dropship")
     assert acks(p, tx.id)[1][:3] == ["IQ", "1", "EA"]
@@ -113,13 +68,13 @@ def test_reduce_cuts_a_short_line_to_what_is_there(store: Store, tmp_path: Path)
     assert p.store.inventory(sku="ACM-2040")[0].available == 0
 
 
-def test_reduce_with_nothing_there_rejects_the_line(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_reduce_with_nothing_there_rejects_the_line(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=0, **{"short: backorder": "short: reduce"}))
     tx = p.ingest(SAMPLE, "dropship")
     assert [row[:2] for row in acks(p, tx.id)] == [["IA", "1"], ["IR", "0"]]
 
 
-def test_a_held_order_holds_no_stock_until_released(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_held_order_holds_no_stock_until_released(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path, spatulas=1, date="2026-12-04", **{"policy: accept_with_changes": "policy: hold"})
     p = pipeline(store, ws)
     tx = p.ingest(SAMPLE, "dropship")
@@ -133,7 +88,7 @@ def test_a_held_order_holds_no_stock_until_released(store: Store, tmp_path: Path
     assert [o.set_id for o in store.document_outbounds([doc.id])] == ["940", "855"]
 
 
-def test_reject_policy_takes_nothing(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_reject_policy_takes_nothing(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=1, **{"policy: accept_with_changes": "policy: reject"}))
     tx = p.ingest(SAMPLE, "dropship")
     assert [row[0] for row in acks(p, tx.id)] == ["IR", "IR"]
@@ -142,7 +97,7 @@ def test_reject_policy_takes_nothing(store: Store, tmp_path: Path) -> None:  # n
     assert doc.status is DocumentStatus.REJECTED
 
 
-def test_rejecting_a_held_order_gives_its_stock_back(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_rejecting_a_held_order_gives_its_stock_back(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"})
     p = pipeline(store, ws)
     held_file = tmp_path / "held.x12"
@@ -158,7 +113,7 @@ def test_rejecting_a_held_order_gives_its_stock_back(store: Store, tmp_path: Pat
     assert taken(p) == {} and store.inventory(sku="ACM-1001")[0].allocated == 0
 
 
-def test_a_cancel_gives_back_what_the_original_took(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_gives_back_what_the_original_took(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     assert taken(p) == {"ACM-1001": 1, "ACM-2040": 2}
@@ -169,7 +124,7 @@ def test_a_cancel_gives_back_what_the_original_took(store: Store, tmp_path: Path
     assert store.inventory(sku="ACM-2040")[0].allocated == 0
 
 
-def test_a_changed_feed_is_loaded_on_the_next_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_changed_feed_is_loaded_on_the_next_order(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path, spatulas=1)
     p = pipeline(store, ws)
     p.ingest(SAMPLE, "dropship")
@@ -182,7 +137,7 @@ def test_a_changed_feed_is_loaded_on_the_next_order(store: Store, tmp_path: Path
     assert store.inventory(sku="ACM-2040")[0].on_hand == 100
 
 
-def test_workers_accepting_orders_at_once_never_oversell(store: Store, tmp_path: Path, url: str) -> None:  # noqa: F811
+def test_workers_accepting_orders_at_once_never_oversell(store: Store, tmp_path: Path, url: str) -> None:
     ws = workspace(tmp_path, spatulas=9, date="2026-12-04")
     p = pipeline(store, ws)
     p.stock.refresh(AtpRule(file="stock.csv"))

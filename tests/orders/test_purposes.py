@@ -20,8 +20,7 @@ from edigate.store import AllocationStatus, AuditAction, Document, DocumentKind,
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.validate import Validator
 
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
-from tests.test_inventory import SAMPLE, TODAY, acks, pipeline, taken, workspace
+from tests.support.orders import SAMPLE, TODAY, acks, pipeline, taken, workspace
 
 PO = "MKT-99018832"
 SHIPMENT = ("shipment_id,ship_date,po_number,line_number,quantity,uom,sscc,pallet_sscc,tracking_number,carrier_scac,"
@@ -77,7 +76,7 @@ def erp_file(root: Path, pattern: str) -> Order:
 
 # -- cancellation ----------------------------------------------------------------------------
 
-def test_a_cancel_retires_the_earlier_order_and_is_acknowledged(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_retires_the_earlier_order_and_is_acknowledged(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     tx = p.ingest(variant(tmp_path, "01", 7746), "dropship")
@@ -94,7 +93,7 @@ def test_a_cancel_retires_the_earlier_order_and_is_acknowledged(store: Store, tm
     assert notes and f"cancelled by order {cancel.id}" in notes[0] and "1 ACM-1001" in notes[0]
 
 
-def test_a_cancel_goes_where_the_order_went(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_goes_where_the_order_went(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     p.ingest(variant(tmp_path, "01", 7746, **{"PO1*2*2*EA": "PO1*2*9*EA"}), "dropship")
@@ -110,7 +109,7 @@ def test_a_cancel_goes_where_the_order_went(store: Store, tmp_path: Path) -> Non
     assert len(list((tmp_path / "demo" / "3pl" / "orders").iterdir())) == 2
 
 
-def test_a_cancel_of_a_held_order_goes_nowhere(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_of_a_held_order_goes_nowhere(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"}))
     p.ingest(variant(tmp_path, "00", 7745, **{"PO1*1*1*EA*19.99": "PO1*1*1*EA*5.00"}), "dropship")
     assert held_orders(store)
@@ -123,7 +122,7 @@ def test_a_cancel_of_a_held_order_goes_nowhere(store: Store, tmp_path: Path) -> 
     assert [o.set_id for o in store.outbounds(tx.id)] == ["997", "855"]
 
 
-def test_a_cancelled_order_cannot_ship(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancelled_order_cannot_ship(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     p = pipeline(store, ws)
     p.ingest(SAMPLE, "dropship")
@@ -134,7 +133,7 @@ def test_a_cancelled_order_cannot_ship(store: Store, tmp_path: Path) -> None:  #
         ship(store, p.archive, ws, p.partners["dropship"], confirmation, today=TODAY, channel_types=("folder",))
 
 
-def test_a_cancel_for_a_po_never_received_is_refused(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_for_a_po_never_received_is_refused(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(variant(tmp_path, "01", 7746, po="MKT-NEVER"), "dropship")
     assert findings(p, tx.id) == ["rule.purpose.unknown_po"]
@@ -145,7 +144,7 @@ def test_a_cancel_for_a_po_never_received_is_refused(store: Store, tmp_path: Pat
     assert not (tmp_path / "demo").exists()
 
 
-def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"})
     p = pipeline(store, ws)
     p.ingest(SAMPLE, "dropship")
@@ -168,7 +167,7 @@ def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_pat
     assert orders(store)[f"{PO}:original"].status is DocumentStatus.ACCEPTED
 
 
-def test_a_replacement_after_a_cancel_finds_the_order_already_cancelled(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_replacement_after_a_cancel_finds_the_order_already_cancelled(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     p.ingest(variant(tmp_path, "01", 7746), "dropship")
@@ -180,7 +179,7 @@ def test_a_replacement_after_a_cancel_finds_the_order_already_cancelled(store: S
 # -- change and replace ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("beg", "purpose"), [("05", "replace"), ("04", "change")])
-def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path: Path, beg: str,  # noqa: F811
+def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path: Path, beg: str,
                                                          purpose: str) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
@@ -202,7 +201,7 @@ def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path:
 
 
 def test_each_different_change_supersedes_the_last_and_a_resent_one_is_a_duplicate(
-        store: Store, tmp_path: Path) -> None:  # noqa: F811
+        store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     p.ingest(variant(tmp_path, "04", 7746, **{"PO1*2*2*EA": "PO1*2*5*EA"}), "dropship")
@@ -220,7 +219,7 @@ def test_each_different_change_supersedes_the_last_and_a_resent_one_is_a_duplica
 
 
 
-def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(store: Store,  # noqa: F811
+def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(store: Store,
                                                                              tmp_path: Path) -> None:
     ws = workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"})
     p = pipeline(store, ws)
@@ -240,7 +239,7 @@ def test_a_held_replacement_leaves_the_earlier_order_in_force_until_released(sto
     assert exported.lines[0].unit_price == Decimal("19.99")  # the override, not the 5.00 received
 
 
-def test_the_earlier_order_ships_while_its_replacement_is_held(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_the_earlier_order_ships_while_its_replacement_is_held(store: Store, tmp_path: Path) -> None:
     ws = workspace(tmp_path, **{"policy: accept_with_changes": "policy: hold"})
     p = pipeline(store, ws)
     p.ingest(SAMPLE, "dropship")
@@ -256,7 +255,7 @@ def test_the_earlier_order_ships_while_its_replacement_is_held(store: Store, tmp
                 channel_types=("folder",))
 
 
-def test_a_duplicate_copy_waits_for_a_specialist(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_duplicate_copy_waits_for_a_specialist(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     tx = p.ingest(variant(tmp_path, "07", 7746), "dropship")
@@ -265,7 +264,7 @@ def test_a_duplicate_copy_waits_for_a_specialist(store: Store, tmp_path: Path) -
     assert taken(p) == {"ACM-1001": 1, "ACM-2040": 2}
 
 
-def test_a_confirmation_of_an_order_we_never_had_is_an_order(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_confirmation_of_an_order_we_never_had_is_an_order(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(variant(tmp_path, "06", 7746), "dropship")
     doc = orders(store)[f"{PO}:confirmation"]
@@ -276,8 +275,8 @@ def test_a_confirmation_of_an_order_we_never_had_is_an_order(store: Store, tmp_p
 
 # -- stock under concurrency -------------------------------------------------------------------
 
-def test_two_workers_applying_one_amendment_give_stock_back_once(store: Store, tmp_path: Path,  # noqa: F811
-                                                                url: str) -> None:  # noqa: F811
+def test_two_workers_applying_one_amendment_give_stock_back_once(store: Store, tmp_path: Path,
+                                                                url: str) -> None:
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")
     p.receive("dropship", "cli", "r.x12", variant(tmp_path, "05", 7746).read_bytes())
@@ -300,8 +299,8 @@ def test_two_workers_applying_one_amendment_give_stock_back_once(store: Store, t
     assert [lvl.allocated for lvl in store.inventory()] == [0, 0]
 
 
-def test_replacements_and_new_orders_at_once_never_oversell(store: Store, tmp_path: Path,  # noqa: F811
-                                                            url: str) -> None:  # noqa: F811
+def test_replacements_and_new_orders_at_once_never_oversell(store: Store, tmp_path: Path,
+                                                            url: str) -> None:
     ws = workspace(tmp_path, spatulas=12, date="2026-12-04")
     p = pipeline(store, ws)
     p.stock.refresh(AtpRule(file="stock.csv"))
@@ -330,7 +329,7 @@ def test_replacements_and_new_orders_at_once_never_oversell(store: Store, tmp_pa
 
 # -- what routing sends --------------------------------------------------------------------------
 
-def test_exports_and_940s_carry_the_quantities_the_855_committed_to(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_exports_and_940s_carry_the_quantities_the_855_committed_to(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=1, **{"short: backorder": "short: reduce"}))
     tx = p.ingest(SAMPLE, "dropship")
     assert [row[:2] for row in acks(p, tx.id)] == [["IA", "1"], ["IQ", "1"]]
@@ -341,7 +340,7 @@ def test_exports_and_940s_carry_the_quantities_the_855_committed_to(store: Store
     assert json.loads(doc.body)["lines"][1]["quantity"] == "2"  # the order as received is kept
 
 
-def test_a_refused_line_is_left_out_of_exports_and_940s(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_refused_line_is_left_out_of_exports_and_940s(store: Store, tmp_path: Path) -> None:
     p = pipeline(store, workspace(tmp_path, spatulas=0, **{"short: backorder": "short: reduce"}))
     p.ingest(SAMPLE, "dropship")
     doc = orders(store)[f"{PO}:original"]

@@ -12,8 +12,8 @@ from edigate.model import from_json, Order, Purpose
 from edigate.config.partners import load_partner
 from edigate.orders.routing import XSD_PATH, Router, render, route
 
-from tests.conftest import REPO
-from tests.test_rules import sample_order
+from tests.support.paths import REPO
+from tests.support.orders import sample_order
 
 
 def test_json_export_is_the_canonical_order() -> None:

@@ -8,33 +8,12 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import ConfigError
-from edigate.mapping.translate import translate_file
 from edigate.model import Address, Dates, Order, Party, PartyIds, ProductIds
 from edigate.config.partners import load_partner
 from edigate.orders.rules import AtpRule, Availability, RuleSet, check_availability, check_order, load_rules, stock_sku
 
-from tests.conftest import REPO
-
-TODAY = dt.date(2026, 11, 26)
-
-
-def rules_of(partner: str) -> RuleSet:
-    p = load_partner(REPO / "partners" / f"{partner}.yaml")
-    return load_rules(p.rules, file=p.file, root=REPO)
-
-
-def sample_order(partner: str, sample: str) -> Order:
-    [first, *_] = translate_file(REPO / "samples" / "x12" / f"{sample}.x12", partner, maps_dir=REPO / "maps",
-                                 partners_dir=REPO / "partners")
-    assert first.order is not None
-    return first.order
-
-
-def with_line(order: Order, n: int, **changes: object) -> Order:
-    lines = list(order.lines)
-    lines[n] = dataclasses.replace(lines[n], **changes)
-    return dataclasses.replace(order, lines=tuple(lines))
-
+from tests.support.orders import TODAY, rules_of, sample_order, with_line
+from tests.support.paths import REPO
 
 @pytest.mark.parametrize("partner, sample", [("bigbox", "bigbox-850-4010"), ("distrib", "distrib-850-5010"),
                                              ("dropship", "dropship-850-4010")])

@@ -25,9 +25,8 @@ from edigate.x12.findings import Severity
 from edigate.x12.pyx12_bridge import validate_with_pyx12
 from edigate.x12.validate import Validator
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
-from tests.test_orders import TODAY, pipeline  # noqa: F401  (fixture: the gateway on that store)
+from tests.support.paths import REPO
+from tests.support.orders import TODAY
 
 SAMPLES = REPO / "samples" / "x12"
 ADVICE = SAMPLES / "fastship-945-4010.x12"

@@ -13,15 +13,14 @@ from edigate.reports.kpi import (
     AckKpis, Rate, Report, Stat, TransmissionKpis, build_report, format_seconds, quantile, report_json,
 )
 from edigate.store import Store
-from tests import report_fixture
-from tests.report_fixture import NOW, SINCE, UNTIL
-from tests.store.conftest import url  # noqa: F401  (the backend-parametrised store URL)
+from tests.support import report_fixture
+from tests.support.report_fixture import NOW, SINCE, UNTIL
 
 H = 3600.0
 
 
 @pytest.fixture
-def report_store(url: str) -> Iterator[Store]:  # noqa: F811
+def report_store(url: str) -> Iterator[Store]:
     with Store.open(url) as store:
         report_fixture.build(store)
         yield store
@@ -114,7 +113,7 @@ def test_open_period_and_json(report_store: Store) -> None:
     assert data["series"]["volume"][0] == ["2026-02-27", 1]
 
 
-def test_empty_store(url: str) -> None:  # noqa: F811
+def test_empty_store(url: str) -> None:
     with Store.open(url) as store:
         empty = build_report(store, since=SINCE, until=UNTIL, now=NOW)
     assert empty.total.orders == 0 and empty.total.accuracy.value is None
@@ -136,7 +135,7 @@ def test_format_seconds(seconds: float | None, text: str) -> None:
     assert format_seconds(seconds) == text
 
 
-def test_a_line_never_shipped_is_not_in_full(url: str) -> None:  # noqa: F811
+def test_a_line_never_shipped_is_not_in_full(url: str) -> None:
     with Store.open(url) as store:
         b = report_fixture._Builder(store)
         tx = b.receive("acme", report_fixture.at("2026-03-02 08:00"))

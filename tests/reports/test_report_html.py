@@ -15,8 +15,8 @@ from PIL import Image
 from edigate.reports.kpi import Report, build_report
 from edigate.reports.html import render_html, write_html
 from edigate.store import Store
-from tests import report_fixture
-from tests.report_fixture import NOW, SINCE, UNTIL
+from tests.support import report_fixture
+from tests.support.report_fixture import NOW, SINCE, UNTIL
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "

@@ -11,7 +11,7 @@ from edigate.config.partners import load_partners
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, FunctionalGroup, Interchange
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,10 @@ from edigate.x12.validate import Validator
 from benchmarks.generate import write_file
 from benchmarks.pipeline import conform
 from tests.support.waiting import wait_until
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.paths import REPO
 
 
-def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:  # noqa: F811
+def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:
     root.mkdir(exist_ok=True)
     (root / "samples").symlink_to(REPO / "samples")
     workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
@@ -62,7 +61,7 @@ def _outcome(pipeline: Pipeline, path: Path) -> tuple[list[tuple[str, str]], lis
 
 
 def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_order(
-        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _orders(tmp_path, 9, unknown_items_in=("4500000002", "4500000007"),  # findings in both parts
                    broken=("4500000008",))  # rejected by validate: the helper must judge it so too
     answers: list[bool] = []
@@ -150,7 +149,7 @@ def test_a_helper_whose_gateway_was_killed_ends_too(tmp_path: Path) -> None:
         helper = int(gateway.stdout.readline())
     gateway.kill()
     gateway.wait()
-    assert wait_until(lambda: not _alive(helper), timeout=10), "the helper outlived its gateway"
+    assert wait_until(lambda: not _alive(helper)), "the helper outlived its gateway"
 
 
 def _alive(pid: int) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -11,26 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from edigate.store.archive import Archive
-from edigate.config.partners import load_partners
 from edigate.stages.pipeline import STAGES, Pipeline, run_workers
 from edigate.store import AckStatus, DocumentKind, DocumentStatus, Status, Store
-from edigate.config.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.paths import REPO
 
 SAMPLES = REPO / "samples" / "x12"
-
-
-@pytest.fixture
-def pipeline(store: Store, tmp_path: Path) -> Pipeline:  # noqa: F811
-    workspace = Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
-    (tmp_path / "samples").symlink_to(REPO / "samples")
-    # folder channels only: the example partners' SFTP hosts are not ours to call
-    return Pipeline(workspace, store, Archive(tmp_path / "archive"), load_partners(REPO / "partners"),
-                    today=dt.date(2026, 11, 26), channel_types=("folder",))
 
 
 def test_each_sample_runs_every_stage(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -156,7 +142,7 @@ def _inbox(root: Path, count: int) -> Path:
     return inbox
 
 
-def test_several_workers_process_each_file_once(pipeline: Pipeline, tmp_path: Path, url: str) -> None:  # noqa: F811
+def test_several_workers_process_each_file_once(pipeline: Pipeline, tmp_path: Path, url: str) -> None:
     _inbox(tmp_path, 6)
     assert len(pipeline.poll("bigbox")) == 6
 

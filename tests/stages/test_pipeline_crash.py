@@ -24,8 +24,8 @@ from edigate.store import DocumentKind, Status, Store
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import tokenize
 
-from tests.conftest import REPO
-from tests.store.conftest import PG_URL, _pg_schema
+from tests.support.paths import REPO
+from tests.support.databases import PG_URL, pg_schema
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 LEASE_SECONDS = 1.0
@@ -166,7 +166,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing_on_sqlite(workspace
 @pytest.mark.skipif(not PG_URL, reason="EDIGATE_TEST_PG_URL not set")
 def test_sigkill_among_four_workers_on_postgresql(workspace: Path) -> None:
     names = _files(workspace / "demo" / "bigbox" / "in", 200)
-    for url in _pg_schema():
+    for url in pg_schema():
         kills = _crash_and_finish(workspace, url, workers=4, kills=8, seed=7)
         assert kills >= 4
         _check(url, workspace, names)

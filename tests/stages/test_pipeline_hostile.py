@@ -17,13 +17,12 @@ from edigate.stages.pipeline import Pipeline
 from edigate.store import Status, Store
 from edigate.config.workspace import FindingSettings, Workspace
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 
 
-def pipeline_for(store: Store, root: Path, partners: Path = REPO / "partners",  # noqa: F811
+def pipeline_for(store: Store, root: Path, partners: Path = REPO / "partners",
                  findings: FindingSettings = FindingSettings()) -> Pipeline:
     workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(partners), findings=findings)
     (root / "samples").symlink_to(REPO / "samples")
@@ -39,7 +38,7 @@ def variant(root: Path, isa13: int, first: str, second: str) -> Path:
     return path
 
 
-def test_punctuation_pos_each_get_an_export_of_their_own(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_punctuation_pos_each_get_an_export_of_their_own(store: Store, tmp_path: Path) -> None:
     pipeline = pipeline_for(store, tmp_path)
     pos = [("A/B", "A_B"), ("A B", ".."), ("...", "./.")]
     for n, (first, second) in enumerate(pos, 201):
@@ -52,7 +51,7 @@ def test_punctuation_pos_each_get_an_export_of_their_own(store: Store, tmp_path:
 
 
 def test_a_routing_condition_dividing_by_zero_fails_the_transmission_with_file_and_line(
-        store: Store, tmp_path: Path) -> None:  # noqa: F811
+        store: Store, tmp_path: Path) -> None:
     partners = tmp_path / "partners"
     shutil.copytree(REPO / "partners", partners)
     text = (partners / "bigbox.yaml").read_text()
@@ -68,7 +67,7 @@ def test_a_routing_condition_dividing_by_zero_fails_the_transmission_with_file_a
     assert "division by zero" in error.message
 
 
-def test_a_file_of_broken_segments_gives_a_small_ack_few_rows_and_flat_memory(store: Store,  # noqa: F811
+def test_a_file_of_broken_segments_gives_a_small_ack_few_rows_and_flat_memory(store: Store,
                                                                               tmp_path: Path) -> None:
     pipeline = pipeline_for(store, tmp_path, findings=FindingSettings(per_set=50, per_file=80))
     head, _, rest = SAMPLE.read_bytes().partition(b"CUR*BY*USD~\n")

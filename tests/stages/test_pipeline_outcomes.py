@@ -21,8 +21,7 @@ from edigate.store import DocumentKind, DocumentStatus, Severity, Status, Store
 from edigate.config.workspace import Workspace
 from edigate.x12.tokenizer import tokenize
 
-from tests.conftest import REPO
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
+from tests.support.paths import REPO
 
 SAMPLES = REPO / "samples" / "x12"
 BIGBOX = (SAMPLES / "bigbox-850-4010.x12").read_bytes()
@@ -37,16 +36,17 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _pipeline(store: Store, root: Path, **settings: object) -> Pipeline:  # noqa: F811
+@pytest.fixture
+def example_workspace(root: Path) -> Workspace:
+    """The conftest's ``pipeline`` runs on this module's own copy of partners and maps."""
+    return Workspace(root=root)
+
+
+def _pipeline(store: Store, root: Path, **settings: object) -> Pipeline:
     """The workspace's pipeline as the CLI opens it: partners read afresh."""
     workspace = Workspace(root=root, **settings)  # type: ignore[arg-type]
     return Pipeline(workspace, store, Archive(root / "archive"), load_partners(root / "partners"),
                     today=dt.date(2026, 11, 26), channel_types=("folder",))
-
-
-@pytest.fixture
-def pipeline(store: Store, root: Path) -> Pipeline:  # noqa: F811
-    return _pipeline(store, root)
 
 
 def _file(root: Path, name: str, data: bytes) -> Path:
@@ -93,7 +93,7 @@ def test_another_partners_file_is_failed_unanswered_and_reserves_nothing(pipelin
     assert alert.transmission_id == tx.id and "envelope.partner_mismatch" in alert.message
 
 
-def test_an_unknown_sender_is_recorded_failed_then_processed_once_configured(pipeline: Pipeline, store: Store,  # noqa: F811
+def test_an_unknown_sender_is_recorded_failed_then_processed_once_configured(pipeline: Pipeline, store: Store,
                                                                              root: Path) -> None:
     stranger = BIGBOX.replace(b"BIGBOXRETAIL", b"NEWRETAILER1").replace(b"GS*PO*BIGBOX*", b"GS*PO*NEWRET*")
     tx = pipeline.ingest(_file(root, "new.x12", stranger))
@@ -118,7 +118,7 @@ def test_a_test_file_for_a_production_partner_is_failed(pipeline: Pipeline, root
     assert pipeline.store.outbounds(tx.id) == []
 
 
-def test_a_shared_inbox_routes_each_file_by_its_envelope(store: Store, root: Path) -> None:  # noqa: F811
+def test_a_shared_inbox_routes_each_file_by_its_envelope(store: Store, root: Path) -> None:
     pipeline = _pipeline(store, root, inboxes={"van": _folder("van")})
     inbox = root / "van"
     inbox.mkdir()
@@ -155,7 +155,7 @@ def test_an_unknown_item_fails_the_transmission_naming_the_set(pipeline: Pipelin
 
 
 def test_a_misspelt_rule_setting_fails_with_the_reason_then_a_fix_and_reprocess_works(
-        pipeline: Pipeline, store: Store, root: Path) -> None:  # noqa: F811
+        pipeline: Pipeline, store: Store, root: Path) -> None:
     partner_file = root / "partners" / "bigbox.yaml"
     partner_file.write_text(partner_file.read_text().replace("tolerance_percent", "tolerence_percent"))
     tx = _pipeline(store, root).ingest(_file(root, "po.x12", BIGBOX))
@@ -177,7 +177,7 @@ def test_a_misspelt_rule_setting_fails_with_the_reason_then_a_fix_and_reprocess_
     assert f"reprocessed as {done.id} (done)" in store.errors(third.id)[0].message
 
 
-def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(store: Store,  # noqa: F811
+def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(store: Store,
                                                                               root: Path) -> None:
     class Broken(Pipeline):
         def _route(self, run: object) -> None:
@@ -225,7 +225,7 @@ def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_repr
         "4500012345", "4500012346"]
 
 
-def test_work_stopped_by_hand_is_given_back_to_wait_for_the_next_worker(store: Store, root: Path) -> None:  # noqa: F811
+def test_work_stopped_by_hand_is_given_back_to_wait_for_the_next_worker(store: Store, root: Path) -> None:
     class Interrupted(Pipeline):
         def _rules(self, run: object) -> None:
             raise KeyboardInterrupt
@@ -249,7 +249,7 @@ def test_a_broken_set_is_rejected_and_the_rejection_is_sent(pipeline: Pipeline, 
     assert {stage for stage, _ in pipeline.store.error_codes(tx.id)} == {"validate"}
 
 
-def test_a_rejected_set_nobody_is_told_of_fails(store: Store, root: Path) -> None:  # noqa: F811
+def test_a_rejected_set_nobody_is_told_of_fails(store: Store, root: Path) -> None:
     partner_file = root / "partners" / "bigbox.yaml"
     partner_file.write_text(partner_file.read_text().replace('functional: "997"', 'functional: "none"'))
     pipeline = _pipeline(store, root)
@@ -292,7 +292,7 @@ def test_an_interchange_our_ta1_rejects_is_not_taken_and_its_resend_is(pipeline:
     assert fixed.status is Status.DONE and len(pipeline.store.documents(transmission_id=fixed.id)) == 2
 
 
-def test_reserve_rejected_keeps_the_strict_behaviour(store: Store, root: Path) -> None:  # noqa: F811
+def test_reserve_rejected_keeps_the_strict_behaviour(store: Store, root: Path) -> None:
     partner_file = root / "partners" / "bigbox.yaml"
     partner_file.write_text(partner_file.read_text().replace("action: reject_ta1_025",
                                                              "action: reject_ta1_025\n  reserve_rejected: true"))

@@ -16,8 +16,8 @@ from edigate.stages.pipeline import Pipeline
 from edigate.gateway.scheduler import Gateway
 from edigate.store import Transmission
 from tests.support.gateway import make_workspace, open_pipeline, po_file, sftp_channel_yaml
-from tests.transport.conftest import SshServer, ssh_keys, sshd  # noqa: F401  (fixtures)
-from tests.transport.test_ready import Writer
+from tests.support.sshd import SshServer
+from tests.support.writer import Writer
 
 FOLDER_IN = "  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    settle_seconds: 0.5\n"
 OUT = "  outbound:\n    type: folder\n    path: out\n"

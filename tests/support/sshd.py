@@ -86,7 +86,7 @@ def _kill_deepest_first(pid: int) -> None:
     for child in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
-    wait_until(lambda: not set(pids) & set(_process_table()), timeout=10, interval=0.005)
+    wait_until(lambda: not set(pids) & set(_process_table()), interval=0.005)
 
 
 class SshServer:

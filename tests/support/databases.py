@@ -1,7 +1,9 @@
-"""Every store test runs on SQLite, and on PostgreSQL too when EDIGATE_TEST_PG_URL is set
-(for example ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
+"""The store backends every store test runs on: SQLite always, PostgreSQL when
+EDIGATE_TEST_PG_URL is set (for example ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 
-Each PostgreSQL test gets a schema of its own, dropped afterwards, so runs are independent.
+Each PostgreSQL use gets a schema of its own, named at random and dropped afterwards, so runs
+are independent of each other: tests in parallel worker processes, or other runs sharing the
+database, never see each other's tables.
 """
 
 from __future__ import annotations
@@ -9,27 +11,18 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from edigate.store import Store
 
 PG_URL = os.environ.get("EDIGATE_TEST_PG_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'edigate.db'}"
-        return
-    yield from _pg_schema()
+__all__ = ["BACKENDS", "PG_URL", "pg_schema"]
 
 
-def _pg_schema() -> Iterator[str]:
+def pg_schema() -> Iterator[str]:
+    """A URL on a fresh PostgreSQL schema of its own; the schema is dropped when resumed."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
@@ -41,9 +34,3 @@ def _pg_schema() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[Store]:
-    with Store.open(url) as opened:
-        yield opened
