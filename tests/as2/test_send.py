@@ -22,6 +22,7 @@ from edigate.errors import TransportError
 from edigate.transport.retry import Backoff
 from tests.support.as2 import PARTNER_ID, X12, Pki, Received, as2_partner, make_pki, partner_app, post
 
+
 def _partner(theirs: Pki, url: str, **channel: object) -> As2Partner:
     return as2_partner(theirs, url=url, **channel)
 

@@ -15,6 +15,7 @@ from edigate.orders.rules import AtpRule, Availability, RuleSet, check_availabil
 from tests.support.orders import TODAY, rules_of, sample_order, with_line
 from tests.support.paths import REPO
 
+
 @pytest.mark.parametrize("partner, sample", [("bigbox", "bigbox-850-4010"), ("distrib", "distrib-850-5010"),
                                              ("dropship", "dropship-850-4010")])
 def test_bundled_samples_pass_their_partners_rules(partner: str, sample: str) -> None:

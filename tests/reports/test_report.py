@@ -1,4 +1,4 @@
-"""KPIs on a store with known answers (tests/report_fixture.py tells each order's story),
+"""KPIs on a store with known answers (tests/support/report_fixture.py tells each order's story),
 on SQLite and, when EDIGATE_TEST_PG_URL is set, on PostgreSQL."""
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from edigate.errors import UsageError
-from tests.support.received import SHA_B, receive
 from edigate.store import (
     AuditAction,
     Direction,
@@ -17,6 +16,8 @@ from edigate.store import (
     Status,
     Store,
 )
+from tests.support.received import SHA_B, receive
+
 
 def test_a_received_file_is_recorded_with_utc_times(store: Store) -> None:
     got = receive(store)

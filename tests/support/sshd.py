@@ -146,6 +146,11 @@ class SshServer:
         if self.proc is not None:
             _kill_deepest_first(self.proc.pid)
 
+    def session_pids(self) -> list[int]:
+        """The processes serving the sessions open now, deepest first (the listener excluded)."""
+        assert self.proc is not None
+        return [child for level in reversed(_descendant_levels(self.proc.pid)) for child in level]
+
     def logins(self) -> int:
         return self.log.read_text(errors="replace").count("Accepted publickey")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import socket
 import threading
 import time
@@ -208,7 +210,7 @@ def test_server_down_then_up(
         ):
             channel.list()
         threading.Timer(0.3, sshd.start).start()
-        patient = with_retry(options, attempts=10, base=0.1, cap=0.3)
+        patient = with_retry(options, attempts=60, base=0.1, cap=1.0)  # a minute for sshd to come back
     with open_channel(sftp_config, "p.in", patient) as channel:
         assert _poll(channel) == sums
     assert sorted(os.listdir(remote / "archive")) == sorted(sums)
@@ -234,13 +236,20 @@ def test_connection_dropped_mid_download(
     spool = (options.spool_dir or Path()) / "p.in"
     watching = threading.Event()
 
+    sessions: list[int] = []
+
     def kill_when_download_starts() -> None:
         while watching.is_set() and not list(spool.glob(".*.part")):
             time.sleep(0.001)
+        for pid in sessions:  # at once, listener first (no reconnecting): a busy machine must
+            with contextlib.suppress(ProcessLookupError):  # not let the download finish first
+                os.kill(pid, signal.SIGKILL)
         sshd.stop()
 
     with open_channel(sftp_config, "p.in", options) as channel:
         (listed,) = channel.list()
+        assert sshd.proc is not None
+        sessions.extend([sshd.proc.pid, *sshd.session_pids()])  # found before the race starts
         watching.set()
         killer = threading.Thread(target=kill_when_download_starts)
         killer.start()
