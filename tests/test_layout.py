@@ -107,7 +107,13 @@ def violations(of: str, forbidden: tuple[str, ...]) -> set[str]:
             for dep in imports_of(name) if any(_under(dep, f) for f in forbidden)}
 
 
-def too_long() -> Iterator[str]:
+@functools.cache
+def too_long() -> tuple[str, ...]:
+    """Every module over the line budget and every function over its own, read once."""
+    return tuple(_too_long())
+
+
+def _too_long() -> Iterator[str]:
     for path in modules().values():
         text = path.read_text(encoding="utf-8")
         where = path.relative_to(REPO).as_posix()
