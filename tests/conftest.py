@@ -1,30 +1,31 @@
-"""Shared fixtures: the bundled samples and the public X12 corpus, reached one way."""
+"""Shared fixtures, defined once for the whole suite: the bundled samples and the public X12
+corpus, a store on every backend, a real sshd, and the gateway on the example partners.
+
+Tests request these by name; no test module imports a fixture or a helper from another test
+module (helpers live in ``tests/support``).
+"""
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from edigate.config.partners import load_partners
+from edigate.config.workspace import Workspace
+from edigate.stages.pipeline import Pipeline
+from edigate.store import Store
+from edigate.store.archive import Archive
+from tests.support.databases import BACKENDS, pg_schema
+from tests.support.paths import CORPUS, REPO, corpus_index, corpus_root
+from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
 
+__all__ = ["CORPUS", "REPO", "corpus_index", "corpus_root"]  # kept for tests that still import them here
 
-CORPUS = REPO / "tests" / "corpus"
-"""The public X12 corpus, copied byte for byte from the shared folder with its sources and
-licences, so a fresh clone's tests need nothing outside the repository."""
-
-
-def corpus_root() -> Path:
-    """`tests/corpus` in the repository."""
-    if not (CORPUS / "index.tsv").is_file():
-        raise RuntimeError(f"X12 corpus not found at {CORPUS}: every test run reads it")
-    return CORPUS
-
-
-def corpus_index() -> list[dict[str, str]]:
-    with open(corpus_root() / "index.tsv", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
+TODAY = dt.date(2026, 11, 26)
+"""The day every pipeline test runs on: the samples' orders are due after it."""
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,66 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return REPO / "samples" / "x12"
+
+
+# -- the store ----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL per backend: a SQLite file of the test's own, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'edigate.db'}"
+        return
+    yield from pg_schema()
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[Store]:
+    with Store.open(url) as opened:
+        yield opened
+
+
+# -- the gateway on the example partners ----------------------------------------------------
+
+
+@pytest.fixture
+def example_workspace(tmp_path: Path) -> Workspace:
+    """A workspace in ``tmp_path`` on the repository's partners and maps, ``samples`` linked in.
+
+    A module whose tests change partners or maps overrides this with a copy of its own."""
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    return Workspace(root=tmp_path, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
+
+
+@pytest.fixture
+def pipeline(store: Store, example_workspace: Workspace) -> Pipeline:
+    """The gateway on ``store`` and the example workspace, on `TODAY`; folder channels only
+    (the example partners' SFTP hosts are not ours to call)."""
+    ws = example_workspace
+    return Pipeline(ws, store, Archive(ws.root / "archive"), load_partners(ws.partners_path),
+                    today=TODAY, channel_types=("folder",))
+
+
+# -- a real sshd ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host and client keys, generated once."""
+    if SSHD is None or SSH_KEYGEN is None:
+        pytest.skip("OpenSSH sshd is not installed (apt-get install openssh-server)")
+    return make_keys(tmp_path_factory.mktemp("sshkeys"))
+
+
+@pytest.fixture
+def sshd(ssh_keys: Path, tmp_path: Path) -> Iterator[SshServer]:
+    """A running sshd for one test on a free port; it and its sessions are always killed afterwards."""
+    workdir = tmp_path / "sshd"
+    workdir.mkdir()
+    server = SshServer(workdir, ssh_keys)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

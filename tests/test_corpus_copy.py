@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, REPO
+from tests.support.paths import CORPUS, REPO
 
 SHARED = REPO.parent / "shared" / "x12-corpus"
 

@@ -17,17 +17,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from edigate.config.secrets import SecretRef
 from edigate.errors import ConfigError
 from edigate.transport.retry import Backoff
-from edigate.config.workspace import As2Listener
 
 if TYPE_CHECKING:
     from edigate.transport.pool import ChannelPool
 
 __all__ = [
     "CHANNEL_TYPES",
+    "As2Identity",
     "Channel",
     "ChannelFactory",
     "ChannelOptions",
@@ -115,6 +116,27 @@ class Sent:
         return cls(channel, name, len(data), digest, datetime.now(UTC))
 
 
+class As2Identity(Protocol):
+    """Our side of AS2 (the ``as2`` block of ``edigate.yaml``), as much as a channel needs to
+    sign, decrypt and name our messages. The caller hands it over in `ChannelOptions`, so
+    transport depends on no configuration loader; the workspace's settings satisfy it."""
+
+    @property
+    def as2_id(self) -> str | None: ...
+
+    @property
+    def private_key(self) -> SecretRef | None: ...
+
+    @property
+    def key_passphrase(self) -> SecretRef | None: ...
+
+    @property
+    def certificate(self) -> str | None: ...
+
+    @property
+    def domain(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelOptions:
     """Settings from the workspace rather than the partner file."""
@@ -131,7 +153,7 @@ class ChannelOptions:
     is left for the next poll. Transports do not parse: they are told."""
     timeout: float = 30.0  # seconds for connecting and for each network read
     retry: Backoff = field(default_factory=Backoff)
-    as2: As2Listener | None = None  # our AS2 id and keys; else read from root's edigate.yaml
+    as2: As2Identity | None = None  # our AS2 id and keys; else read from root's edigate.yaml
     pool: ChannelPool | None = None  # keep channels open between uses (see edigate.transport.pool)
 
 

@@ -16,7 +16,7 @@ from edigate.transport.as2.cms import (
     decrypt_enveloped,
     encrypt_enveloped,
 )
-from tests.as2.conftest import X12, Pki
+from tests.support.as2 import X12, Pki
 
 TRANSPORTS = ["rsaes_pkcs1v15", "rsaes_oaep", "rsaes_oaep_sha256"]
 CIPHERS = ["aes128_cbc", "aes192_cbc", "aes256_cbc", "tripledes_192_cbc"]

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from edigate.transport.as2 import _compat
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 VERSION = "OpenSSL 3.0.19 27 Jan 2026"
 SYSTEM = ssl.OPENSSL_VERSION.split()[1]  # what Python's ssl module loaded, e.g. "3.0.19"

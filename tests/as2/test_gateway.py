@@ -9,10 +9,8 @@ import json
 import os
 import queue
 import re
-import socket
 import threading
 import urllib.error
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyas2lib
@@ -26,65 +24,17 @@ from edigate.errors import ConfigError
 from edigate.transport.as2.wsgi import request_headers
 from edigate.stages.pipeline import Pipeline
 from edigate.gateway.scheduler import Gateway
-from edigate.store import EventKind, Status, Transmission
+from edigate.store import EventKind, Transmission
 from edigate.transport import Backoff
-from tests.support.waiting import wait_until
-from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, encrypted_key, make_pki, partner_message, post, raw
-from tests.as2.test_send import Received, partner_app
-from tests.support.gateway import REPO, make_workspace, open_pipeline, po_file
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as2_workspace(root: Path, ours: Pki, theirs: Pki, *, outbound: str, inbound: str = "") -> Path:
-    """``outbound``'s ``{listener}`` becomes the URL our listener will answer at."""
-    root.mkdir(parents=True)
-    (root / "ours.key").write_bytes(ours.key_pem)
-    (root / "ours.pem").write_bytes(ours.cert_pem)
-    (root / "theirs.pem").write_bytes(theirs.cert_pem)
-    port = _free_port()
-    outbound = outbound.replace("{listener}", f"http://127.0.0.1:{port}/as2")
-    channels = (f"  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
-                f"    partner_certificate: theirs.pem\n{inbound}  outbound:\n{outbound}")
-    as2 = (f"as2:\n  host: 127.0.0.1\n  port: {port}\n  as2_id: {OUR_ID}\n"
-           f"  private_key: file:ours.key\n  certificate: ours.pem\n")
-    return make_workspace(root, channels, edigate_yaml=as2)
-
-
-@pytest.fixture
-def started(tmp_path: Path, ours: Pki, theirs: Pki) -> Iterator[Callable[[str], tuple[Gateway, str]]]:
-    """A gateway on an AS2 workspace (given its outbound channel), listening; stopped after."""
-    running: list[Gateway] = []
-
-    def start(outbound: str, inbound: str = "") -> tuple[Gateway, str]:
-        pipeline = open_pipeline(_as2_workspace(tmp_path / "ws", ours, theirs, outbound=outbound,
-                                                inbound=inbound))
-        gateway = Gateway(pipeline, settle_seconds=0)
-        running.append(gateway)
-        gateway.start()
-        assert gateway.listener is not None
-        return gateway, f"http://127.0.0.1:{gateway.listener.port}/as2"
-
-    yield start
-    for gateway in running:
-        gateway.stop()
-        gateway.store.close()
+from tests.support.as2 import (
+    FOLDER_OUT, PARTNER_ID, Pki, Received, as2_workspace, encrypted_key, free_port, make_pki, partner_app, partner_message,
+    post, processed, raw,
+)
+from tests.support.gateway import REPO, open_pipeline, po_file
 
 
 def _mdn(message: object, headers: list[tuple[str, str]], body: bytes) -> tuple[str, str | None]:
     return pyas2lib.Mdn().parse(raw(headers, body), find_message_cb=lambda _m, _r: message)  # type: ignore[no-any-return]
-
-
-FOLDER_OUT = "    type: folder\n    path: out\n"
-
-
-def _processed(gateway: Gateway, count: int) -> None:
-    assert wait_until(lambda: len(gateway.store.transmissions(status=Status.DONE)) >= count), \
-        "not processed in time"
 
 
 def test_a_message_becomes_one_transmission_and_a_duplicate_none(started, ours, theirs) -> None:
@@ -103,7 +53,7 @@ def test_a_message_becomes_one_transmission_and_a_duplicate_none(started, ours, 
     assert mdn_status == "processed/Warning" and "duplicate-document" in (detail or "")
     assert len(pipeline.store.transmissions()) == 1
     assert [e.code for e in pipeline.store.events(kind=EventKind.CHANNEL)] == ["as2.duplicate", "as2.received"]
-    _processed(gateway, 1)  # the listener woke the processing job
+    processed(gateway, 1)  # the listener woke the processing job
 
 
 def test_a_bad_signature_gets_a_negative_mdn_and_no_transmission(started, ours, theirs) -> None:
@@ -129,7 +79,7 @@ def _answered_over_as2(started, partner_url: str, ours: Pki, theirs: Pki, n: int
     message = partner_message(theirs, ours)
     message.build(po_file(n), filename=f"po{n}.edi", content_type="application/edi-x12")
     assert post(url, message)[0] == 200
-    _processed(gateway, 1)
+    processed(gateway, 1)
     [tx] = gateway.store.transmissions()
     return gateway, url, tx
 
@@ -187,7 +137,7 @@ def test_async_mdns_for_our_answers_are_matched_and_a_failed_one_is_logged(start
 
 def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -> None:
     received: Received = []
-    port = _free_port()
+    port = free_port()
     outbound = (f"    type: as2\n    partner_as2_id: {PARTNER_ID}\n    partner_certificate: theirs.pem\n"
                 f"    url: http://127.0.0.1:{port}/as2\n    compress: true\n")
     gateway, url = started(outbound)
@@ -196,7 +146,7 @@ def test_partner_down_then_up_every_answer_arrives_once(started, ours, theirs) -
     message = partner_message(theirs, ours)
     message.build(po_file(11), filename="po11.edi", content_type="application/edi-x12")
     assert post(url, message)[0] == 200
-    _processed(gateway, 1)  # the partner's server is down: the answers stay queued
+    processed(gateway, 1)  # the partner's server is down: the answers stay queued
     [tx] = gateway.store.transmissions()
     assert {o.set_id for o in gateway.store.unsent_outbounds()} == {"997", "855"}
     tried = receipts.by_output(gateway.store, gateway.store.outbounds(tx.id)).values()
@@ -314,7 +264,7 @@ def test_async_mdns_we_owe_go_through_the_outbox_to_the_configured_url(started, 
 def test_async_mdns_are_retried_a_bounded_number_of_times(started) -> None:
     gateway, _ = started(FOLDER_OUT)
     store = gateway.store
-    down = f"http://127.0.0.1:{_free_port()}/mdn"
+    down = f"http://127.0.0.1:{free_port()}/mdn"
     store.queue_mdn(partner="bigbox", original_message_id="m1@x", url=down,
                     headers=(("AS2-To", "x"),), body=b"mdn")
     now = dt.datetime.now(dt.UTC)
@@ -327,7 +277,7 @@ def test_async_mdns_are_retried_a_bounded_number_of_times(started) -> None:
 
 
 def test_a_bad_key_passphrase_stops_the_gateway_at_start(tmp_path: Path, ours: Pki, theirs: Pki) -> None:
-    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    root = as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
     with (root / "edigate.yaml").open("a") as f:
         f.write("  key_passphrase: env:EDIGATE_TEST_NO_SUCH_PASSPHRASE\n")
     (root / "ours.key").write_bytes(encrypted_key(ours, b"right"))
@@ -343,7 +293,7 @@ def test_a_bad_key_passphrase_stops_the_gateway_at_start(tmp_path: Path, ours: P
 
 def test_an_as2_id_several_partners_share_sends_each_file_to_its_envelopes_partner(tmp_path, ours,
                                                                                      theirs) -> None:
-    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    root = as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
     hub = (f"channels:\n  inbound:\n    type: as2\n    partner_as2_id: {PARTNER_ID}\n"
            "    partner_certificate: theirs.pem\n  outbound:\n    type: folder\n    path: out\n")
     distrib = re.sub(r"^channels:\n(?:  .*\n)+", lambda _m: hub, (REPO / "partners" / "distrib.yaml").read_text(),

@@ -8,10 +8,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.as2.conftest import Pki, make_pki, partner_message, post
-from tests.as2.test_gateway import FOLDER_OUT, _as2_workspace
+from tests.support.as2 import FOLDER_OUT, Pki, as2_workspace, make_pki, partner_message, post
 from tests.support.gateway import po_file
-from tests.test_run_command import _edigate
+from tests.support.cli import start_edigate
 
 
 def _status(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -25,8 +24,8 @@ def _status(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def test_each_refusal_is_one_line_in_the_gateway_log(tmp_path: Path, ours: Pki, theirs: Pki) -> None:
-    root = _as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
-    with _edigate(root, "run") as proc:
+    root = as2_workspace(tmp_path / "ws", ours, theirs, outbound=FOLDER_OUT)
+    with start_edigate(root, "run") as proc:
         assert proc.stdout is not None
         banner = proc.stdout.readline()
         url = f"http://127.0.0.1:{banner.split('AS2 on 127.0.0.1:')[1].split(';')[0]}/as2"

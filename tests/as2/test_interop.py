@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from edigate.transport.as2 import OurKeys, receive
-from tests.as2.conftest import (
+from tests.support.as2 import (
     OUR_ID,
     PARTNER_ID,
     X12,

@@ -9,7 +9,7 @@ import pytest
 from edigate.transport.as2 import OurKeys
 from edigate.transport.as2.keys import check_keys, key_problems
 from edigate.errors import ConfigError
-from tests.as2.conftest import OUR_ID, Pki, as2_partner, encrypted_key, make_pki
+from tests.support.as2 import OUR_ID, Pki, as2_partner, encrypted_key, make_pki
 
 
 def test_sound_keys_have_no_problems(ours: Pki, theirs: Pki, our_keys: OurKeys) -> None:

@@ -17,8 +17,7 @@ import pytest
 
 from edigate.transport.as2 import As2Partner, OurKeys, send
 from edigate.store import EventKind
-from tests.as2.conftest import OUR_ID, PARTNER_ID, Pki, as2_partner
-from tests.as2.test_gateway import FOLDER_OUT, _processed, started  # noqa: F401  (a fixture)
+from tests.support.as2 import FOLDER_OUT, OUR_ID, PARTNER_ID, Pki, as2_partner, processed
 from tests.support.gateway import po_file
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -64,7 +63,7 @@ def test_a_libas2_partner_sends_and_verifies_our_signed_mdn(started, ours: Pki, 
     assert (tx.partner, tx.channel, tx.file_name) == ("bigbox", "as2", "po21.edi")
     assert gateway.pipeline.archive.get(tx.sha256) == po_file(21)
     assert [e.code for e in gateway.store.events(kind=EventKind.CHANNEL)] == ["as2.received"]
-    _processed(gateway, 1)
+    processed(gateway, 1)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from edigate.config.channels import As2Channel
 from edigate.config.secrets import SecretRef
 from edigate.errors import ConfigError
 from edigate.config.workspace import As2Listener
-from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, partner_message
+from tests.support.as2 import OUR_ID, PARTNER_ID, X12, Pki, partner_message
 
 
 def test_keys_from_the_workspace_with_a_passphrase(tmp_path: Path, ours: Pki, theirs: Pki,

@@ -10,7 +10,7 @@ import pyas2lib
 import pytest
 
 from edigate.transport.as2 import As2Inbound, MdnReply, OurKeys, make_app
-from tests.as2.conftest import (
+from tests.support.as2 import (
     OUR_ID,
     PARTNER_ID,
     X12,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import urllib.error
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import pyas2lib
 import pytest
 from asn1crypto import cms as acms
 
@@ -20,60 +18,9 @@ from edigate.transport.as2 import (
     urllib_post,
 )
 from edigate.transport.as2.cms import KeyTransport
-from edigate.transport.as2.wsgi import request_headers
 from edigate.errors import TransportError
 from edigate.transport.retry import Backoff
-from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, make_pki, post, raw
-
-Received = list[tuple[object, str, object]]
-
-
-def partner_app(theirs: Pki, ours: Pki, received: Received, *, tamper_mic: bool = False,
-                fail: bool = False, async_mdns: list[object] | None = None,
-                mdn_key: Pki | None = None, answered: list[int] | None = None,
-                ) -> Callable[..., list[bytes]]:
-    """The partner's AS2 server: pyas2lib parses what we send and answers with its MDN
-    (signed with ``mdn_key`` if given). With ``answered``, an async MDN is posted back at
-    once, before the partner answers our POST; its HTTP status goes to ``answered``."""
-    org = pyas2lib.Organization(as2_name=PARTNER_ID, sign_key=(mdn_key or theirs).pem,
-                                decrypt_key=theirs.pem)
-    us = pyas2lib.Partner(as2_name=OUR_ID, verify_cert=ours.cert_pem, sign=True, encrypt=True,
-                          compress=True)
-
-    def app(environ, start_response):  # type: ignore[no-untyped-def]
-        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
-        message = pyas2lib.Message()
-        status, (exc, _), mdn = message.parse(
-            raw(request_headers(environ), body), find_org_cb=lambda _o: org,
-            find_partner_cb=lambda _p: us,
-            find_message_cb=(lambda _m, _p: True) if fail else None)
-        received.append((message, status, exc))
-        if tamper_mic:
-            message.mic = b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-            mdn = pyas2lib.Mdn(mdn_mode="SYNC", digest_alg="sha256")
-            mdn.build(message=message, status=status)
-        if mdn.mdn_mode == "ASYNC" and answered is not None:
-            answered.append(_post_status(mdn.mdn_url, mdn))
-            start_response("200 OK", [("Content-Length", "0")])
-            return [b""]
-        if mdn.mdn_mode == "ASYNC":
-            assert async_mdns is not None
-            async_mdns.append(mdn)
-            start_response("200 OK", [("Content-Length", "0")])
-            return [b""]
-        headers = [(k, " ".join(v.split())) for k, v in mdn.headers.items()]
-        start_response("200 OK", headers)
-        return [mdn.content]
-
-    return app
-
-
-def _post_status(url: str, message: object) -> int:
-    try:
-        return post(url, message)[0]
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
+from tests.support.as2 import PARTNER_ID, X12, Pki, Received, as2_partner, make_pki, partner_app, post
 
 
 def _partner(theirs: Pki, url: str, **channel: object) -> As2Partner:

@@ -17,7 +17,7 @@ from edigate.transport.as2 import As2Inbound, MdnReply, OurKeys, make_app
 from edigate.transport.as2.cms import encrypt_enveloped
 from edigate.transport.as2.receive import raw_message
 from edigate.transport.listener import HttpListener, Limits
-from tests.as2.conftest import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, partner_message, post, raw
+from tests.support.as2 import OUR_ID, PARTNER_ID, X12, Pki, as2_partner, partner_message, post, raw
 
 Serve = Callable[..., tuple[str, list[As2Inbound], list[MdnReply]]]
 
@@ -106,7 +106,7 @@ def test_a_body_over_the_partners_cap_is_refused_unread(gate: Serve) -> None:
 
 def test_a_message_that_does_not_verify_gets_a_negative_sync_mdn_and_no_traceback(
         gate: Serve, theirs: Pki, ours: Pki, caplog) -> None:
-    from tests.as2.conftest import make_pki
+    from tests.support.as2 import make_pki
 
     url, got, _ = gate()
     message = partner_message(theirs, ours, sign_with=make_pki("impostor"))

@@ -1,6 +1,6 @@
 """PoAcks, Shipments and Invoices whose values an X12 element can carry.
 
-`tests.strategies` draws any text and 1-3 character codes, which no X12 element list
+`tests.support.strategies` draws any text and 1-3 character codes, which no X12 element list
 accepts as is (N104 needs 2+ characters, N4 state 2, SAC needs SAC02 ...). These
 strategies reuse its dates, amounts, SSCCs and weights and draw text and codes within
 the element lengths of the 004010/005010 specs, so that a validation error means a map
@@ -41,7 +41,7 @@ from edigate.model import (
     Terms,
     sscc_check_digit,
 )
-from tests.strategies import (
+from tests.support.strategies import (
     dates,
     money,
     opt,

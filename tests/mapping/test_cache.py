@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from edigate.mapping.cache import MapCache
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_maps_are_compiled_once_and_again_after_an_edit(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from edigate.config.partners import load_partner
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.segment import Segment
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 PARTNERS = {"bigbox": "bigbox-850-4010", "distrib": "distrib-850-5010", "dropship": "dropship-850-4010"}
 MAPS = {p: load_inbound_map(load_partner(REPO / "partners" / f"{p}.yaml").documents.inbound["850"], REPO / "maps")

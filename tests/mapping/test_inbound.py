@@ -24,7 +24,7 @@ MapWriter = Callable[[str, str], Path]
 @pytest.mark.parametrize(("partner", "sample"), SAMPLES)
 def test_sample_translates_to_expected_json(partner: str, sample: str, samples: Path,
                                             maps_dir: Path) -> None:
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
     results = translate_file(samples / f"{sample}.x12", partner, maps_dir=maps_dir,
                              partners_dir=REPO / "partners")
     expected = json.loads((EXPECTED / f"{sample}.json").read_text())

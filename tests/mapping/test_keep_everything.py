@@ -22,7 +22,7 @@ from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.spec import SpecLibrary
 from edigate.x12.validate import Validator
 
-from tests.conftest import REPO, corpus_index, corpus_root
+from tests.support.paths import REPO, corpus_index, corpus_root
 
 MAPS = REPO / "maps"
 VALIDATOR = Validator()

@@ -54,7 +54,7 @@ from edigate.x12.writer import (
     write_interchange,
     write_segments,
 )
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 PARTNERS = ("bigbox", "distrib", "dropship")
 MapWriter = Callable[[str, str], Path]

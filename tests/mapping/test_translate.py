@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edigate.mapping.translate import maps_test, translate_command
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 EXPECTED = Path(__file__).parent / "expected"
 

@@ -16,7 +16,7 @@ from edigate.store import (
     Status,
     Store,
 )
-from tests.store.test_transmissions import receive
+from tests.support.received import receive
 
 ORDER = DocumentKind.ORDER
 

@@ -10,10 +10,9 @@ import pytest
 from edigate.store import Store
 from edigate.config.workspace import load_workspace
 
-from tests.store.conftest import url  # noqa: F401  (fixture: one database per backend)
 
 
-def test_store_password_from_the_environment_is_used(url: str, tmp_path: Path,  # noqa: F811
+def test_store_password_from_the_environment_is_used(url: str, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "edigate.yaml").write_text(f"store: {json.dumps(url)}\nstore_password: env:PGPW\n")
     monkeypatch.setenv("PGPW", "right horse battery")

@@ -16,15 +16,7 @@ from edigate.store import (
     Status,
     Store,
 )
-
-SHA_A, SHA_B = "a" * 64, "b" * 64
-
-
-def receive(store: Store, sha: str = SHA_A, partner: str = "acme",
-            direction: Direction = Direction.IN) -> Received:
-    return store.record_received(partner=partner, channel="sftp", file_name="../po 1.x12",
-                                 sha256=sha, size=10, archive_path=f"{sha[:2]}/{sha[2:4]}/{sha}",
-                                 direction=direction)
+from tests.support.received import SHA_B, receive
 
 
 def test_a_received_file_is_recorded_with_utc_times(store: Store) -> None:

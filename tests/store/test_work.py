@@ -15,7 +15,7 @@ from edigate.store import (
     Store,
 )
 from edigate.x12.writer import ControlNumbers
-from tests.store.test_transmissions import receive
+from tests.support.received import receive
 
 DRAWS, PROCESSES = 200, 4
 

@@ -17,7 +17,7 @@ from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.config.workspace import Workspace, load_workspace
 
-REPO = Path(__file__).resolve().parent.parent.parent
+from tests.support.paths import REPO
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 TODAY = dt.date(2026, 11, 26)
 

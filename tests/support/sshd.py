@@ -86,7 +86,7 @@ def _kill_deepest_first(pid: int) -> None:
     for child in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
-    wait_until(lambda: not set(pids) & set(_process_table()), timeout=10, interval=0.005)
+    wait_until(lambda: not set(pids) & set(_process_table()), interval=0.005)
 
 
 class SshServer:
@@ -145,6 +145,11 @@ class SshServer:
         """Kill every open session but keep listening: a network blip."""
         if self.proc is not None:
             _kill_deepest_first(self.proc.pid)
+
+    def session_pids(self) -> list[int]:
+        """The processes serving the sessions open now, deepest first (the listener excluded)."""
+        assert self.proc is not None
+        return [child for level in reversed(_descendant_levels(self.proc.pid)) for child in level]
 
     def logins(self) -> int:
         return self.log.read_text(errors="replace").count("Accepted publickey")

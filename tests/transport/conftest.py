@@ -1,15 +1,8 @@
-"""A real OpenSSH ``sshd`` on 127.0.0.1 for the SFTP tests, and channel configs to reach it.
-
-Each test gets its own server (a free port, a temporary config, host keys generated once per
-session, the current user logging in with a generated key over ``internal-sftp``). The
-server can be stopped, restarted on the same port, or killed with its sessions; every
-process it started is killed when the test ends.
-"""
+"""Channel configs for the transport tests: an SFTP channel on the suite's real sshd (the
+``sshd`` fixture of tests/conftest.py, one server per test) and fast retry settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,30 +10,7 @@ import pytest
 from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.config.secrets import SecretRef
 from edigate.transport import Backoff, ChannelOptions
-from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
-
-__all__ = ["SshServer"]
-
-
-@pytest.fixture(scope="session")
-def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host and client keys, generated once."""
-    if SSHD is None or SSH_KEYGEN is None:
-        pytest.skip("OpenSSH sshd is not installed (apt-get install openssh-server)")
-    return make_keys(tmp_path_factory.mktemp("sshkeys"))
-
-
-@pytest.fixture
-def sshd(ssh_keys: Path, tmp_path: Path) -> Iterator[SshServer]:
-    """A running sshd for one test; it and its sessions are always killed afterwards."""
-    workdir = tmp_path / "sshd"
-    workdir.mkdir()
-    server = SshServer(workdir, ssh_keys)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.support.sshd import SshServer
 
 
 @pytest.fixture
@@ -75,6 +45,3 @@ def options(tmp_path: Path) -> ChannelOptions:
         retry=Backoff(attempts=3, base=0.05, cap=0.2),
     )
 
-
-def with_retry(options: ChannelOptions, attempts: int, base: float, cap: float) -> ChannelOptions:
-    return replace(options, retry=Backoff(attempts=attempts, base=base, cap=cap))

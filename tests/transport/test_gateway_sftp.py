@@ -20,7 +20,7 @@ from edigate.gateway.scheduler import Gateway
 from edigate.store import EventKind, Status, Transmission
 from edigate.transport import Backoff
 from tests.support.gateway import make_workspace, open_pipeline, po_file, sftp_channel_yaml
-from tests.transport.conftest import SshServer
+from tests.support.sshd import SshServer
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_answers_wait_for_the_server_and_go_out_once(gateway: Gateway, pipeline:
 
 def test_a_writer_that_pauses_longer_than_the_settle_time_keeps_its_file(gateway: Gateway, pipeline: Pipeline,
                                                                           remote_dirs: tuple[Path, Path]) -> None:
-    from tests.transport.test_ready import Writer
+    from tests.support.writer import Writer
 
     inbox, outbox = remote_dirs
     whole = po_file(1) + po_file(2)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from edigate.config.channels import SftpChannel as SftpConfig
 from edigate.transport import ChannelOptions, ChannelPool, open_channel
-from tests.transport.conftest import SshServer
+from tests.support.sshd import SshServer
 
 
 def test_sends_share_one_login(sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions,

@@ -4,7 +4,7 @@ runs the writer's next step), never raced against a clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from edigate.errors import TransportError
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.base import Channel
 from edigate.transport.ready import LEFT
+from tests.support.writer import Writer
 
 Opener = Callable[..., Channel]
 
@@ -35,23 +36,6 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path, options: ChannelOptio
         return open_channel(replace(base, **fields), "p.in", replace(options, settle_seconds=None, sleep=sleep))
 
     return open_, folder
-
-
-class Writer:
-    """A partner's program writing ``data`` into ``path`` in the steps it is told to take."""
-
-    def __init__(self, path: Path, data: bytes, cuts: list[int]) -> None:
-        self.path, self.data, self.cuts, self.at = path, data, [*cuts, len(data)], 0
-
-    def step(self, _seconds: float = 0.0) -> None:
-        end = self.cuts.pop(0)
-        with open(self.path, "ab") as fh:
-            fh.write(self.data[self.at:end])
-        self.at = end
-
-    def steps(self) -> Iterator[None]:
-        while self.cuts:
-            yield self.step()
 
 
 def _names(channel: Channel) -> list[str]:

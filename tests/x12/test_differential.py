@@ -19,7 +19,7 @@ from edigate.x12.findings import Finding, Level
 from edigate.x12.pyx12_bridge import Pyx12Set, validate_with_pyx12
 from edigate.x12.validate import Validator
 
-from tests.conftest import REPO, corpus_index
+from tests.support.paths import REPO, corpus_index
 
 VALIDATOR = Validator()
 _ORDER = {Level.TRANSACTION: 0, Level.SEGMENT: 1, Level.ELEMENT: 2}

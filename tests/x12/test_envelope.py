@@ -10,7 +10,7 @@ from edigate.x12.envelope import FunctionalGroup, Interchange, Transaction, read
 from edigate.x12.findings import Finding, Level, Severity
 from edigate.x12.summary import summarize
 
-from tests.conftest import corpus_index
+from tests.support.paths import corpus_index
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261126*1200*U*00401*"
        "000000001*0*P*>~")

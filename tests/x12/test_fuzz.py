@@ -18,7 +18,7 @@ from edigate.x12.summary import summarize
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 SAMPLES = [p.read_bytes() for p in sorted((REPO / "samples" / "x12").glob("*.x12"))]
 VALIDATOR = Validator()

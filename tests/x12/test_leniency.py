@@ -17,7 +17,7 @@ from edigate.x12.respond import answer_file
 from edigate.x12.tokenizer import tokenize
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter
-from tests.x12.test_validate import GOOD, ISA4, interchange
+from tests.support.interchanges import GOOD, ISA4, interchange
 
 STRICT_VALIDATOR = Validator()
 EVERYTHING = Leniency(isa_padding=True, unlisted_codes=True, trailing_separators=True, lowercase=True,

@@ -11,7 +11,7 @@ import pytest
 from edigate.x12.findings import Finding, Level
 from edigate.x12.pyx12_bridge import (
     DROPPED, Pyx12Result, base_element_ref, count_segments_validated, validate_with_pyx12)
-from tests.conftest import corpus_index
+from tests.support.paths import corpus_index
 
 PO_850 = ["BEG*00*SA*4500000001**20261118", "REF*DP*058", "N1*ST*STORE 8095*92*8095",
           "PO1*1*133*EA*73.21*PE*UP*012345783317", "PID*F****SKILLET", "CTT*1"]

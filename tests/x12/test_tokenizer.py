@@ -12,7 +12,7 @@ from edigate.x12.segment import Composite, Repeats, Segment
 from edigate.x12.tokenizer import Tokenizer, tokenize
 from edigate.x12.writer import SegmentWriter
 
-from tests.conftest import corpus_index
+from tests.support.paths import corpus_index
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261126*1200*U*00401*"
        "000000001*0*P*>~")

@@ -12,20 +12,9 @@ from edigate.x12.respond import answer_file
 from edigate.x12.tokenizer import tokenize
 from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter
+from tests.support.interchanges import GOOD, interchange
 
-ISA4 = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*EDIGATE        *261126*1200*U*00401*"
-        "000000042*0*P*>~")
-ISA5 = ISA4.replace("*U*00401*", "*^*00501*")
-GOOD = ["BEG*00*SA*PO123**20261126", "N1*ST*STORE 12*92*0012", "PO1*1*10*EA*2.50*PE*UP*012345678905",
-        "CTT*1"]
 VALIDATOR = Validator()
-
-
-def interchange(body: list[str], *, version: str = "004010", set_id: str = "850", fid: str = "PO") -> bytes:
-    isa = ISA5 if version.startswith("005") else ISA4
-    segs = [f"ST*{set_id}*0001", *body, f"SE*{len(body) + 2}*0001"]
-    text = isa + f"GS*{fid}*SENDER*EDIGATE*20261126*1200*7*X*{version}~" + "~".join(segs) + "~GE*1*7~IEA*1*000000042~"
-    return text.encode()
 
 
 def ack_body(body: list[str], **kw: str) -> list[str]:
@@ -147,7 +136,7 @@ def test_corpus_structure_is_pinned(corpus) -> None:  # type: ignore[no-untyped-
     from pathlib import Path
 
     from edigate.errors import EdigateError
-    from tests.conftest import corpus_index
+    from tests.support.paths import corpus_index
 
     with open(Path(__file__).with_name("corpus_structure.tsv"), newline="") as fh:
         rows = list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edigate.transport.as2.cms import KeyTransport
 from edigate.config.channels import As2Channel
 from edigate.errors import ConfigError
-from edigate.config.workspace import As2Listener
+from edigate.transport.as2.cms import KeyTransport
+from edigate.transport.base import As2Identity
 
 __all__ = ["As2Inbound", "As2Partner", "As2Sent", "MdnReply", "OurKeys"]
 
@@ -26,7 +26,7 @@ class OurKeys:
     """The right side of the Message-IDs of our messages and MDNs."""
 
     @classmethod
-    def from_listener(cls, listener: As2Listener, *, root: Path) -> OurKeys:
+    def from_listener(cls, listener: As2Identity, *, root: Path) -> OurKeys:
         """Resolve ``edigate.yaml``'s ``as2`` block; `ConfigError` if something is missing."""
         if listener.as2_id is None or listener.private_key is None or listener.certificate is None:
             raise ConfigError("AS2 needs as2.as2_id, as2.private_key and as2.certificate "

@@ -1,0 +1,160 @@
+"""A big file's map stage with a helper process gives what one process gives, in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edigate.store.archive import Archive
+from edigate.stages.parallel import Translation, count_sets, set_key, translate_range, validate_range
+from edigate.config.partners import load_partners
+from edigate.stages.pipeline import Pipeline
+from edigate.store import DocumentKind, Store
+from edigate.config.workspace import Workspace
+from edigate.x12.envelope import EnvelopeReader, Transaction
+from edigate.x12.tokenizer import tokenize
+from edigate.x12.validate import Validator
+
+from benchmarks.generate import write_file
+from benchmarks.pipeline import conform
+from tests.support.waiting import wait_until
+from tests.support.paths import REPO
+
+
+def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:
+    root.mkdir(exist_ok=True)
+    (root / "samples").symlink_to(REPO / "samples")
+    workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
+    return Pipeline(workspace, store, Archive(root / "archive"), load_partners(REPO / "partners"),
+                    today=dt.date(2026, 11, 26), channel_types=(), **options)
+
+
+def _orders(folder: Path, count: int, unknown_items_in: tuple[str, ...], broken: tuple[str, ...] = ()) -> Path:
+    """``count`` orders of 3 lines the sample catalog knows, but for those POs' items; the
+    ``broken`` POs' BEG lacks its PO number and date (a structural error the 997 rejects)."""
+    text, po = [], ""
+    with open(write_file(folder / f"850-{count}x3.x12", count, 3), encoding="ascii") as source:
+        for line in conform(source):
+            po = line.split("*")[3] if line.startswith("BEG*") else po
+            if po in broken and line.startswith("BEG*"):
+                line = "BEG*00*SA~\n"
+            text.append(line.replace("*IN*30012~", "*IN*99999~") if po in unknown_items_in else line)
+    path = folder / "orders.x12"
+    path.write_text("".join(text), encoding="ascii")
+    return path
+
+
+def _outcome(pipeline: Pipeline, path: Path) -> tuple[list[tuple[str, str]], list[tuple[object, ...]], list[str]]:
+    """The orders saved, the validate and map findings logged, and the 997's AK segments."""
+    tx = pipeline.ingest(path, "bigbox")
+    docs = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    errors = [(e.stage, e.code, e.st02, e.segment_position, e.element_position, e.message)
+              for e in pipeline.store.errors(tx.id) if e.stage in ("validate", "map")]
+    [ack] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "997"]
+    ak = [s.id + "*" + "*".join(map(str, s.elements)) for s in tokenize(pipeline.archive.get(ack.sha256))
+          if s.id.startswith("AK")]
+    return [(d.key, d.body) for d in sorted(docs, key=lambda d: d.id)], errors, ak
+
+
+def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_order(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _orders(tmp_path, 9, unknown_items_in=("4500000002", "4500000007"),  # findings in both parts
+                   broken=("4500000008",))  # rejected by validate: the helper must judge it so too
+    answers: list[bool] = []
+    results, validated = Translation.results, Translation.validated
+    monkeypatch.setattr(Translation, "results", lambda self: (answer := results(self), answers.append(
+        answer is not None))[0])
+    monkeypatch.setattr(Translation, "validated", lambda self, *a: (answer := validated(self, *a), answers.append(
+        answer is not None))[0])
+    docs, errors, ak = _outcome(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4), path)
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _outcome(_pipeline(tmp_path / "alone", alone, helpers=0), path)
+    assert answers == [True] * 7  # the helper validated sets 4 to 9 and translated those it accepted
+    assert len(docs) == 6 and {e[2] for e in errors if e[0] == "map"} == {"0002", "0007"}
+    assert [e[2] for e in errors if e[0] == "validate"] and "AK5*R*5" in ak  # 0008 never reached the map
+    assert (docs, errors, ak) == expected
+
+
+def test_a_helper_that_fails_answers_none_and_the_caller_does_the_work(tmp_path: Path) -> None:
+    path = write_file(tmp_path / "850-4x2.x12", 4, 2)
+    accepted = frozenset(set_key(e) for e in EnvelopeReader(path) if isinstance(e, Transaction))
+    with Translation(path, None, REPO / "maps", "no-such-map", "bigbox", accepted, 2) as helper:
+        assert helper.results() is None
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", accepted, 2) as helper:
+        got = helper.results()
+        assert got is not None and [t.st02 for t in got] == ["0003", "0004"]
+    mapping = _pipeline(tmp_path / "ws", Store.open(f"sqlite:///{tmp_path / 'x.db'}")).maps.inbound("bigbox-850")
+    assert [t.st02 for t in translate_range(path, None, mapping, "bigbox", accepted, stop=2)] == ["0001", "0002"]
+
+
+def test_leaving_before_the_answer_stops_the_helper(tmp_path: Path) -> None:
+    path = write_file(tmp_path / "850-50x20.x12", 50, 20)
+    accepted = frozenset(set_key(e) for e in EnvelopeReader(path) if isinstance(e, Transaction))
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", accepted, 0) as helper:
+        process = helper._process
+    assert process is not None and process.poll() is not None
+
+
+def test_a_helper_without_the_accepted_sets_validates_them_and_skips_what_validate_rejects(tmp_path: Path) -> None:
+    path = _orders(tmp_path, 5, unknown_items_in=(), broken=("4500000002", "4500000005"))
+    checked, accepted = validate_range(path, None, Validator(), "850", start=1)
+    assert [(key[2], bool(found)) for key, found in checked] == [
+        ("0002", True), ("0003", False), ("0004", False), ("0005", True)]
+    assert sorted(key[2] for key in accepted) == ["0003", "0004"]
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", None, 1) as helper:
+        assert helper.validated(0, ("000000101", "1001", "0002")) == checked[0][1]
+        assert helper.validated(1, ("000000101", "1001", "0002")) is None  # not that set's key
+        got = helper.results()
+        assert got is not None and [t.st02 for t in got] == ["0003", "0004"]
+    with Translation(path, None, REPO / "maps", "no-such-map", "bigbox", None, 1) as failed:
+        assert failed.validated(0, checked[0][0]) is None and failed.results() is None
+
+
+def test_the_helper_runs_this_edigate_never_a_folder_of_that_name_where_it_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    planted = tmp_path / "cwd" / "edigate"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    monkeypatch.chdir(planted.parent)
+    path = write_file(tmp_path / "850-4x2.x12", 4, 2)
+    accepted = frozenset(set_key(e) for e in EnvelopeReader(path) if isinstance(e, Transaction))
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", accepted, 2) as helper:
+        got = helper.results()
+        assert got is not None and len(list(got)) == 2
+    assert not (tmp_path / "ran").exists()
+
+
+def test_count_sets_reads_the_separators_of_the_first_isa_and_skips_st_as_a_value(tmp_path: Path) -> None:
+    path = _orders(tmp_path, 7, unknown_items_in=())
+    data = path.read_bytes()
+    assert b"N1*ST*" in data and count_sets(data) == 7
+    pipes = data.replace(b"*", b"|").replace(b"~\n", b"\r\n")  # '|' and CR LF: ISA16 '>' stays
+    assert count_sets(pipes) == 7 and count_sets(data.replace(b"\n", b"")) == 7
+    assert count_sets(b"not x12") == 0 == count_sets(data[:50])
+
+
+def test_a_helper_whose_gateway_was_killed_ends_too(tmp_path: Path) -> None:
+    path = write_file(tmp_path / "850-5000x20.x12", 5000, 20)  # seconds of work for the helper
+    code = (f"import sys,time;sys.path.insert(0,{str(REPO)!r});from pathlib import Path;"
+            "from edigate.stages.parallel import Translation;"
+            f"t=Translation(Path({str(path)!r}),None,Path({str(REPO / 'maps')!r}),'bigbox-850','bigbox',None,0);"
+            "print(t._process.pid,flush=True);time.sleep(60)")
+    gateway = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert gateway.stdout is not None
+    with gateway.stdout:
+        helper = int(gateway.stdout.readline())
+    gateway.kill()
+    gateway.wait()
+    assert wait_until(lambda: not _alive(helper)), "the helper outlived its gateway"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
