@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edigate.config.context import Context
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
 from edigate.errors import ConfigError, DataError, EdigateError, TransportError
 from edigate.mapping.outbound import OutboundMap
@@ -44,9 +44,9 @@ class Written:
 
 
 def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = None,
-                  stock: Inventory | None = None) -> Flow:
+                  stock: Inventory | None = None) -> PartnerSetup:
     """The partner's maps, rules and envelope, with its control numbers in the store."""
-    return Flow(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
+    return PartnerSetup(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
                 validator=ctx.validator, maps=ctx.maps)
 
 
@@ -58,7 +58,7 @@ def load_map(ctx: Context, partner: Partner, set_id: str) -> OutboundMap:
     return ctx.maps.outbound(name)
 
 
-def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: Flow, functional_id: str,
+def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: PartnerSetup, functional_id: str,
                    sets: Collection[TransactionContent], set_id: str, keys: Sequence[tuple[str, Document]]
                    ) -> list[Outbound]:
     """One interchange in the partner's envelope, archived and recorded once per (key, order)
@@ -77,14 +77,14 @@ def archived(archive: Archive, data: bytes) -> Written:
     return Written(put.sha256, put.relative, c.isa13, c.gs06, c.st02, c.set_id)
 
 
-def _fields(flow: Flow, written: Written, set_id: str, key: str, doc: Document) -> dict[str, Any]:
+def _fields(flow: PartnerSetup, written: Written, set_id: str, key: str, doc: Document) -> dict[str, Any]:
     due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=flow.partner.acks.expect_within_hours)
     return dict(set_id=set_id, key=key, isa13=written.isa13, gs06=written.gs06, st02=written.st02[0],
                 archive_path=written.relative, sha256=written.sha256, transmission_id=doc.transmission_id,
                 document_id=doc.id, ack_due_at=due, sets=[(n, doc.id) for n in written.st02])
 
 
-def send_855(ctx: Context, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
+def send_855(ctx: Context, flow: PartnerSetup, doc: Document, ack: PoAck) -> Outbound | None:
     """The 855 for ``doc``, numbered and recorded in one commit (a crash leaves no gap)."""
     if flow.outbound_855 is None:
         return None
