@@ -7,7 +7,7 @@ mistake is collected as a `ConfigProblem` (``file:line: path: message``), not ra
 
 A partner with problems takes no files: `Prepared.ready` is False, `Prepared.reason`
 says why in one line (for a transmission's error log), and `Prepared.require` raises
-`ConfigError` with every problem, which `edigate.config.flow.Flow` does before it touches a
+`ConfigError` with every problem, which `edigate.config.partner_setup.PartnerSetup` does before it touches a
 file. `PreparedPartners` keeps each partner prepared and prepares it again when a map
 or data file it read has changed, so a fix is picked up by the next file or reprocess.
 """

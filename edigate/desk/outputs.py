@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 import datetime as dt
 
 from edigate.config.context import Context
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
 from edigate.errors import ConfigError, DataError, EdigateError
 from edigate.mapping.outbound import OutboundMap
@@ -24,9 +24,9 @@ __all__ = ["ALL_CHANNELS", "deliver", "load_map", "partner_setup", "send"]
 
 
 def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = None,
-                  stock: Inventory | None = None) -> Flow:
+                  stock: Inventory | None = None) -> PartnerSetup:
     """The partner's maps, rules and envelope, with its control numbers in the store."""
-    return Flow(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
+    return PartnerSetup(ctx.workspace, partner, ctx.store.control_numbers(partner.id), today=today, stock=stock,
                 validator=ctx.validator, maps=ctx.maps)
 
 

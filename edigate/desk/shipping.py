@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edigate.config.context import Context
 from edigate.errors import DataError, InputError, UsageError
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.orders.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
 from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
 from edigate.desk.outputs import ALL_CHANNELS, load_map, partner_setup, send
@@ -114,7 +114,7 @@ def invoice(ctx: Context, partner: Partner, po: str, *, today: dt.date | None = 
     return bills
 
 
-def _invoice(ctx: Context, flow: Flow, doc: Document, shipment: Shipment, n: int) -> Outbound:
+def _invoice(ctx: Context, flow: PartnerSetup, doc: Document, shipment: Shipment, n: int) -> Outbound:
     bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
                        invoice_date=flow.today)
     body = load_map(ctx, flow.partner, "810").render(bill)

@@ -2,7 +2,7 @@
 and its stock (`edigate.orders.inventory`), over an order book.
 
 This is the whole of the "decide" arrow for a stored order, and what the domain's tests
-drive on the in-memory book; the pipeline reaches it through the partner's `Flow`.
+drive on the in-memory book; the pipeline reaches it through the partner's `PartnerSetup`.
 """
 
 from __future__ import annotations

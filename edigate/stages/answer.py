@@ -15,7 +15,7 @@ the commit that records it.
 
 from __future__ import annotations
 
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.errors import EdigateError
 from edigate.model import Order, PoAck, Purpose
 from edigate.orders.changes import with_deleted_lines
@@ -40,7 +40,7 @@ _Chunk = list[tuple[int, TransactionContent]]
 """Answers in one interchange: (document id, set)."""
 
 
-def write_answers(store: Store, archive: Archive, flow: Flow, key: str, chunk: _Chunk,
+def write_answers(store: Store, archive: Archive, flow: PartnerSetup, key: str, chunk: _Chunk,
                   transmission_id: int | None) -> Outbound | None:
     """One interchange of 855s or 865s, numbered and recorded under ``key`` in one commit
     (a crash leaves no gap); None when ``chunk`` is empty."""
@@ -53,7 +53,7 @@ def write_answers(store: Store, archive: Archive, flow: Flow, key: str, chunk: _
                               [d for d, _ in chunk])
 
 
-def answer_order(store: Store, archive: Archive, flow: Flow, doc: Document, ack: PoAck) -> Outbound | None:
+def answer_order(store: Store, archive: Archive, flow: PartnerSetup, doc: Document, ack: PoAck) -> Outbound | None:
     """The 855 ``ack`` for order ``doc`` (the desk's release and reject); None when the
     partner takes no 855."""
     if flow.outbound_855 is None:

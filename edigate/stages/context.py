@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
 from edigate.config.prepared import PreparedPartners
 from edigate.config.workspace import Workspace
@@ -82,13 +82,13 @@ class Parts:
         self.directory = PartnerDirectory(workspace, partners)
         """Who a file is from, by its envelope."""
 
-    def flow(self, partner: Partner) -> Flow:
+    def flow(self, partner: Partner) -> PartnerSetup:
         """The partner's flow; `ConfigError` with its one-line reason when the partner has a
         configuration problem (the transmission then fails with it, to be reprocessed)."""
         prepared = self.prepared[partner.id]
         if not prepared.ready:
             raise ConfigError(prepared.reason)
-        return Flow(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
+        return PartnerSetup(self.workspace, partner, self.store.control_numbers(partner.id), today=self.today,
                     stock=self.stock, validator=self.validator.lenient(partner.leniency), prepared=prepared)
 
     def parallel(self, sets: int | None) -> bool:
@@ -109,7 +109,7 @@ class Run:
     tx: Transmission
     partner: Partner
     data: bytes
-    build_flow: Callable[[], Flow]
+    build_flow: Callable[[], PartnerSetup]
     """The partner's maps and rules, loaded when a stage first needs them, so that a
     configuration error is recorded against that stage."""
     accepted_sets: set[tuple[str, str, str]]
@@ -129,10 +129,10 @@ class Run:
     """ISA13s holding at least one set the validate stage accepted."""
     rejected_interchanges: set[str] = field(default_factory=set)
     """ISA13s our TA1 rejects."""
-    loaded: Flow | None = None
+    loaded: PartnerSetup | None = None
 
     @property
-    def flow(self) -> Flow:
+    def flow(self) -> PartnerSetup:
         if self.loaded is None:
             self.loaded = self.build_flow()
         return self.loaded

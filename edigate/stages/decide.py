@@ -1,5 +1,5 @@
 """The decide stage (``rules`` in the timeline): each order decided by the partner's rules,
-purposes and stock (`Flow.decide`): accepted, held for a specialist, or rejected.
+purposes and stock (`PartnerSetup.decide`): accepted, held for a specialist, or rejected.
 
 Resume policy: once finished it is not run again. Resumed part way, it decides each order
 again, a page per commit; an order whose status and export did not change is not written
@@ -8,7 +8,7 @@ again, and stock an order already took stays taken.
 
 from __future__ import annotations
 
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.errors import EdigateError
 from edigate.mapping.locate import SetPositions
 from edigate.model import Order, PoAck, dumps
@@ -75,7 +75,7 @@ def _decide(run: Run, doc: Document, order: Order, entries: list[ErrorEntry]) ->
         return None
 
 
-def render_855(flow: Flow, ack: PoAck | None) -> str | None:
+def render_855(flow: PartnerSetup, ack: PoAck | None) -> str | None:
     """The 855 body for ``ack`` as the store keeps it; None when there is none to keep (the
     answer stage then renders it itself, and reports what stops it)."""
     if ack is None or flow.outbound_855 is None:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
 from edigate.store import Document, Outbound, OutboundNumbers
 from edigate.store.archive import Archive
@@ -68,7 +68,7 @@ def record_written(numbers: OutboundNumbers, written: Written, partner: Partner,
     return out
 
 
-def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: Flow, functional_id: str,
+def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: PartnerSetup, functional_id: str,
                    sets: Collection[TransactionContent], keys: Sequence[tuple[str, Document]]) -> list[Outbound]:
     """One interchange in the partner's envelope, archived and recorded once per (key, order)
     in the commit that spends its control numbers (open ``numbers`` with

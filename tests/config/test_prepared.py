@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edigate.errors import ConfigError
-from edigate.config.flow import Flow
+from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import load_partner, load_partners
 from edigate.config.prepared import PreparedPartners, prepare
 from edigate.config.workspace import Workspace
@@ -60,7 +60,7 @@ def test_a_partner_with_problems_takes_no_files(ws: Workspace) -> None:
     assert prepared.reason.startswith("partner bigbox has a configuration error: partners/bigbox.yaml:")
     assert "edigate partners check bigbox" in prepared.reason and "\n" not in prepared.reason
     with pytest.raises(ConfigError, match="rules.prices.tolerence_percent: unknown key"):
-        Flow(ws, partner, Counter(), prepared=prepared)
+        PartnerSetup(ws, partner, Counter(), prepared=prepared)
 
 
 def test_missing_and_broken_data_files_are_located(ws: Workspace) -> None:

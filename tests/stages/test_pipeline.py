@@ -235,12 +235,12 @@ def _855_sets(pipeline: Pipeline, tx_id: int) -> list[list[str]]:
 
 def test_the_outbound_stage_sends_the_855_the_rules_stage_kept(pipeline: Pipeline,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from edigate.config.flow import Flow
+    from edigate.config.partner_setup import PartnerSetup
 
     pipeline.bulk_855 = 2  # bodies are kept for bulk 855s; a few orders are decided again instead
     decided: list[int | None] = []
-    decide = Flow.decide
-    monkeypatch.setattr(Flow, "decide", lambda self, order, document_id=None: (
+    decide = PartnerSetup.decide
+    monkeypatch.setattr(PartnerSetup, "decide", lambda self, order, document_id=None: (
         decided.append(document_id), decide(self, order, document_id=document_id))[1])
     tx = pipeline.ingest(SAMPLES / "bigbox-850-4010.x12", "bigbox")
     orders = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)

@@ -197,16 +197,16 @@ def test_an_unexpected_exception_in_a_stage_is_recorded_and_the_acks_still_go(
 def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_reprocess(
         pipeline: Pipeline, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from edigate.errors import DataError
-    from edigate.config.flow import Flow
+    from edigate.config.partner_setup import PartnerSetup
 
-    decide = Flow.decide
+    decide = PartnerSetup.decide
 
-    def failing(self: Flow, order: Order, *, document_id: int | None = None) -> Decision:
+    def failing(self: PartnerSetup, order: Order, *, document_id: int | None = None) -> Decision:
         if order.po_number == "4500012345":
             raise DataError("the price list cannot be read")
         return decide(self, order, document_id=document_id)
 
-    monkeypatch.setattr(Flow, "decide", failing)
+    monkeypatch.setattr(PartnerSetup, "decide", failing)
     tx = pipeline.ingest(_file(root, "po.x12", BIGBOX))
     assert (tx.status, tx.stage) == (Status.FAILED, "rules")
     [entry] = pipeline.store.errors(tx.id)
@@ -216,7 +216,7 @@ def test_an_order_the_rules_cannot_decide_is_held_back_named_and_decided_on_repr
     assert statuses == {"4500012345:original": DocumentStatus.HELD, "4500012346:original": DocumentStatus.ACCEPTED}
     assert [p.name.split("-")[1] for p in (root / "demo" / "erp" / "orders").iterdir()] == ["4500012346"]
     assert _sent(root) == ["855", "997"]
-    monkeypatch.setattr(Flow, "decide", decide)
+    monkeypatch.setattr(PartnerSetup, "decide", decide)
     done = pipeline.process(pipeline.store.reprocess(tx.id, actor="test"))
     assert done.status is Status.DONE
     assert {d.status for d in pipeline.store.documents(transmission_id=done.id)} == {DocumentStatus.ACCEPTED}

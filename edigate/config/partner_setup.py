@@ -28,11 +28,12 @@ from edigate.x12.respond import AckRequest
 from edigate.x12.validate import Validator
 from edigate.x12.writer import ControlNumbers, Envelope
 
-__all__ = ["Flow"]
+__all__ = ["PartnerSetup"]
 
 
-class Flow:
-    """A partner's maps, rules and envelope, loaded once."""
+class PartnerSetup:
+    """A partner's configuration loaded for use: its maps compiled, its rules built with their
+    data, its envelope and ack policy; what the pipeline and the desk apply to its files."""
 
     def __init__(self, workspace: Workspace, partner: Partner, numbers: ControlNumbers, *,
                  today: dt.date | None = None, validator: Validator | None = None,
