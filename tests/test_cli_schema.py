@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_cli import run
+from tests.support.cli import run_edigate as run
 
 
 @pytest.mark.parametrize(("document", "title"), [("order", "Order"), ("poack", "PoAck"), ("shipment", "Shipment"),

@@ -5,46 +5,30 @@ Through the real command, on SQLite and (with EDIGATE_TEST_PG_URL) PostgreSQL.""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from edigate.x12.tokenizer import tokenize
 
+from tests.support.cli import BIGBOX, Cli, cli_runner, example_root, put_file
 from tests.support.paths import REPO
 
-BIGBOX = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
-Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
 def root(tmp_path: Path, url: str) -> Path:
     """A workspace on the backend under test, with the example partners, maps and data."""
-    shutil.copytree(REPO / "partners", tmp_path / "partners")
-    shutil.copytree(REPO / "maps", tmp_path / "maps")
-    shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
-    (tmp_path / "edigate.yaml").write_text(f"store: {json.dumps(url)}\n")
-    return tmp_path
+    return example_root(tmp_path, url)
 
 
 @pytest.fixture
 def cli(root: Path) -> Cli:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True,
-                              cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
-        assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
-        return done
-    return run
+    return cli_runner(root)
 
 
-def _file(root: Path, name: str, data: bytes) -> str:
-    (root / name).write_bytes(data)
-    return name
+_file = put_file
 
 
 def _outbox(root: Path, partner: str = "bigbox") -> list[str]:

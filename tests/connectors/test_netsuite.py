@@ -19,7 +19,7 @@ from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.http_channel import HttpClient
 from edigate.transport.http_error import HttpError
 from tests.connectors.netsuite_system import NetSuite, problem
-from tests.connectors.test_sap import sample_orders, x12_ok
+from tests.support.erp import sample_orders, x12_ok
 from tests.support.httpd import serve
 
 ACCOUNT = "1234567_SB1"

@@ -22,7 +22,7 @@ from edigate.orders.routing import Router
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.http_channel import HttpClient
 from edigate.transport.http_error import HttpError
-from tests.connectors.test_sap import sample_orders
+from tests.support.erp import sample_orders
 from tests.support.httpd import Answer, Request, serve
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "oracle-salesOrdersForOrderHub.schema.json").read_text())

@@ -10,18 +10,18 @@ import pytest
 
 from tests.connectors.sap_system import SapSystem
 from tests.support.httpd import Answer, Request, serve
-from tests.test_cli_ingest import BIGBOX, Cli, _file, cli, root  # noqa: F401  (fixtures)
-from tests.store.conftest import url  # noqa: F401  (fixture: one store per backend)
+from tests.support.cli import BIGBOX, Cli
+from tests.support.cli import put_file as _file
 
 
-def route_to(root: Path, routing: str) -> None:  # noqa: F811
+def route_to(root: Path, routing: str) -> None:
     """Replace bigbox's routing with ``routing`` (YAML)."""
     partner = root / "partners" / "bigbox.yaml"
     text = partner.read_text()
     partner.write_text(text[: text.index("routing:")] + routing)
 
 
-def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,  # noqa: F811
+def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERP_TOKEN", "erp-token")
     answers: list[Answer] = [(503, {"Retry-After": "0"}, b"busy")]
@@ -52,7 +52,7 @@ def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,  # noq
     assert all(r.header("authorization") == "Bearer erp-token" for r in server.requests)
 
 
-def test_a_destination_that_keeps_failing_puts_each_order_in_the_queue(cli: Cli, root: Path,  # noqa: F811
+def test_a_destination_that_keeps_failing_puts_each_order_in_the_queue(cli: Cli, root: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAP_PW", "s3cret")
     system = SapSystem("EDI_USER", "s3cret", receiver="S4HCLNT100")
@@ -80,7 +80,7 @@ def test_a_destination_that_keeps_failing_puts_each_order_in_the_queue(cli: Cli,
     assert all("answered 500" in e["message"] and "No partner profile" in e["message"] for e in errors)
 
 
-def test_orders_reach_sap_as_idocs_through_the_gateway(cli: Cli, root: Path,  # noqa: F811
+def test_orders_reach_sap_as_idocs_through_the_gateway(cli: Cli, root: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAP_PW", "s3cret")
     system = SapSystem("EDI_USER", "s3cret")

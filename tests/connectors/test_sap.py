@@ -12,31 +12,20 @@ from lxml import etree
 
 from edigate.config.channels import BasicAuth
 from edigate.config.connectors import SapTarget
-from edigate.config.partners import Destination, load_partner
+from edigate.config.partners import Destination
 from edigate.connectors.sap_orders import ORDERS05_XSD, orders05, validate_idoc
 from edigate.connectors.sap_replies import invoice, po_ack, shipment
 from edigate.errors import DataError
-from edigate.mapping.translate import translate_file
 from edigate.model import AckType, LineStatus, Order
 from edigate.orders.routing import Router
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.http_error import HttpError
 from edigate.config.secrets import SecretRef
-from edigate.x12.pyx12_bridge import validate_with_pyx12
-from tests.conftest import REPO
 from tests.connectors.sap_system import SapSystem, desadv, invoic, ordrsp
-from tests.mapping.test_fulfillment import assert_valid, interchange, outbound
+from tests.support.erp import sample_orders, x12_ok
 from tests.support.httpd import serve
 
 PARTNERS = ("bigbox", "distrib", "dropship")
-
-
-def sample_orders(partner: str) -> list[Order]:
-    sample = next((REPO / "samples" / "x12").glob(f"{partner}-850-*.x12"))
-    results = translate_file(sample, partner, maps_dir=REPO / "maps", partners_dir=REPO / "partners")
-    orders = [r.order for r in results if isinstance(r.order, Order)]
-    assert orders
-    return orders
 
 
 def target(url: str, **changes: object) -> SapTarget:
@@ -63,14 +52,6 @@ def deliver(order: Order, sap_target: SapTarget, partner: str, document: int) ->
     assert delivery.error is None and delivery.file_name.endswith(".xml")
     with open_channel(delivery.target, f"{partner}:s4", ChannelOptions(sleep=lambda s: None)) as channel:
         channel.send(delivery.file_name, delivery.payload)
-
-
-def x12_ok(partner: str, set_id: str, document: object) -> None:
-    loaded = load_partner(REPO / "partners" / f"{partner}.yaml")  # the standard map where it names none
-    doc_map = outbound(loaded.documents.outbound.get(set_id) or f"{set_id}-{'5010' if loaded.is_5010 else '4010'}")
-    assert_valid(doc_map, [document], partner)
-    result = validate_with_pyx12(interchange(doc_map, [document], partner))
-    assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
 @pytest.mark.parametrize("partner", PARTNERS)

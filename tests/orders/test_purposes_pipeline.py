@@ -157,7 +157,7 @@ def test_a_cancel_after_shipment_is_refused_in_plain_words(store: Store, tmp_pat
 
 # -- change and replace ----------------------------------------------------------------------
 
-def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path: Path) -> None:  # noqa: F811
+def test_a_replacement_supersedes_and_takes_stock_afresh(store: Store, tmp_path: Path) -> None:
     beg, purpose = "05", "replace"  # a change (04) is decided alike: tests/orders/test_purposes.py
     p = pipeline(store, workspace(tmp_path))
     p.ingest(SAMPLE, "dropship")

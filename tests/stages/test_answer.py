@@ -7,12 +7,11 @@ from pathlib import Path
 
 from edigate.store import DocumentKind, DocumentStatus, Status, Store
 
-from tests.store.conftest import store, url  # noqa: F401  (fixtures: one store per backend)
-from tests.test_changes import CHANGE, ORDERS, answers, changing
-from tests.test_inventory import pipeline
+from tests.support.changes import CHANGE, ORDERS, answers, changing
+from tests.support.orders import pipeline
 
 
-def test_an_860_in_a_bulk_file_is_answered_with_an_865_as_in_a_small_one(store: Store,  # noqa: F811
+def test_an_860_in_a_bulk_file_is_answered_with_an_865_as_in_a_small_one(store: Store,
                                                                          tmp_path: Path) -> None:
     p = pipeline(store, changing(tmp_path))
     p.bulk_855 = 1  # every file answers in bulk

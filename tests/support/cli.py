@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["start_edigate"]
+from tests.support.paths import REPO
+
+__all__ = ["BIGBOX", "Cli", "cli_runner", "example_root", "put_file", "run_edigate", "start_edigate"]
+
+BIGBOX = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def example_root(tmp_path: Path, url: str) -> Path:
+    """A workspace on the store at ``url``, with the example partners, maps and data."""
+    shutil.copytree(REPO / "partners", tmp_path / "partners")
+    shutil.copytree(REPO / "maps", tmp_path / "maps")
+    shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
+    (tmp_path / "edigate.yaml").write_text(f"store: {json.dumps(url)}\n")
+    return tmp_path
+
+
+def cli_runner(root: Path) -> Cli:
+    """``edigate ARGS`` run to its end in ``root``; never a traceback or an internal error."""
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True,
+                              cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+        return done
+    return run
+
+
+def put_file(root: Path, name: str, data: bytes) -> str:
+    """Write ``data`` as ``root/name``; the name, for the command line."""
+    (root / name).write_bytes(data)
+    return name
+
+
+def run_edigate(*args: str) -> tuple[int, str, str]:
+    """``edigate ARGS`` in the current directory: exit code, stdout, stderr."""
+    proc = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def start_edigate(root: Path, *args: str) -> subprocess.Popen[str]:
