@@ -21,6 +21,7 @@ from tests.support.as2 import (
     post,
     raw,
 )
+from tests.support.waiting import PATIENCE
 
 
 def _listener(serve: Callable[[object], str], theirs: Pki, our_keys: OurKeys,
@@ -158,7 +159,7 @@ def test_listener_answers_get_with_405_and_a_storage_failure_with_500(
     url = serve(make_app(partners={PARTNER_ID: as2_partner(theirs)}, our_keys=our_keys,
                          on_message=broken_store))
     with pytest.raises(urllib.error.HTTPError) as got:
-        urllib.request.urlopen(url, timeout=10)
+        urllib.request.urlopen(url, timeout=PATIENCE)
     got.value.close()
     assert got.value.code == 405
     message = partner_message(theirs, ours)

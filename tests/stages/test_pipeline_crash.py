@@ -106,7 +106,7 @@ def _crash_and_finish(root: Path, url: str, *, workers: int, kills: int, seed: i
                 procs[i] = pool.spawn()
     for _ in range(10):
         for proc in procs:
-            proc.wait(timeout=120)
+            proc.wait(timeout=900)  # a hang fails; a busy machine (minutes per worker) does not
             pool.check(proc)
         if not _open_work(url, root):
             return done

@@ -23,7 +23,7 @@ from edigate.store import Status
 from edigate.transport.as2 import As2Partner
 from edigate.transport.as2.wsgi import request_headers
 from tests.support.gateway import make_workspace
-from tests.support.waiting import wait_until
+from tests.support.waiting import PATIENCE, wait_until
 
 __all__ = ["FOLDER_OUT", "OUR_ID", "PARTNER_ID", "X12", "Pki", "Received", "as2_partner", "as2_workspace",
            "encrypted_key", "free_port", "make_pki", "partner_app", "partner_message", "post", "processed", "raw"]
@@ -95,7 +95,7 @@ def post(url: str, message: object) -> tuple[int, list[tuple[str, str]], bytes]:
     """POST a built pyas2lib message; return status, headers and body."""
     headers = {k: " ".join(v.split()) for k, v in message.headers.items()}  # type: ignore[attr-defined]
     request = urllib.request.Request(url, data=message.content, headers=headers, method="POST")  # type: ignore[attr-defined]
-    with urllib.request.urlopen(request, timeout=10) as resp:
+    with urllib.request.urlopen(request, timeout=PATIENCE) as resp:
         return resp.status, list(resp.headers.items()), resp.read()
 
 
