@@ -69,7 +69,7 @@ class Parts:
         self.parallel_from = parallel_from
         self.channel_types = frozenset(channel_types)
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
-        self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0)
+        self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0, as2=workspace.as2)
         self.stock = Inventory(store, workspace.root)
         self.maps = MapCache(workspace.maps_path)
         """Compiled maps, kept while their files do not change."""

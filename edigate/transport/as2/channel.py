@@ -29,7 +29,6 @@ from edigate.transport.base import (
     RemoteFile,
     Sent,
 )
-from edigate.config.workspace import default_workspace
 
 __all__ = ["As2Channel", "certificate_dates", "receipt_of"]
 
@@ -46,8 +45,8 @@ class As2Channel(Channel):
 
     @cached_property
     def keys(self) -> OurKeys:
-        """Our AS2 id, key and certificate: from the options, else the workspace file."""
-        listener = self._options.as2 or default_workspace(self._options.root).as2
+        """Our AS2 id, key and certificate, as the caller's options carry them (edigate.yaml ``as2``)."""
+        listener = self._options.as2
         if listener is None:
             raise ConfigError(f"{self.id}: AS2 needs an as2 block (as2_id, private_key, "
                               "certificate) in edigate.yaml")
