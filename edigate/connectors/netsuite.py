@@ -27,10 +27,10 @@ from typing import Any
 from urllib.parse import quote
 
 from edigate.config.connectors import NetSuiteTarget
-from edigate.errors import DataError, TransportError
+from edigate.errors import DataError
 from edigate.model import Invoice, InvoiceLine, Order, OrderLine, Shipment, ShippedItem, ShippedOrder
-from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
-from edigate.transport.http_channel import HttpClient
+from edigate.transport.base import ChannelOptions, Sent
+from edigate.transport.http_channel import HttpClient, SendOnlyChannel
 
 __all__ = ["NetSuiteChannel", "external_id", "fulfillments", "invoices", "sales_order_payload", "suiteql"]
 
@@ -94,22 +94,16 @@ def _item(line: OrderLine) -> dict[str, Any]:
     return entry
 
 
-class NetSuiteChannel(Channel):
+class NetSuiteChannel(SendOnlyChannel):
     """Delivers ``netsuite-salesorder`` payloads: one upsert by external id per order."""
+
+    what = "a NetSuite target"
 
     def __init__(self, config: NetSuiteTarget, channel_id: str, options: ChannelOptions) -> None:
         self.id = channel_id
         self.config = config
         self.client = HttpClient.for_target(config, sleep=options.sleep)
 
-    def list(self) -> builtins.list[RemoteFile]:
-        return []
-
-    def fetch(self, file: RemoteFile) -> Received:
-        raise TransportError(f"{self.id}: a NetSuite target only sends", code="transport.http.direction")
-
-    def done(self, file: RemoteFile) -> None:
-        raise TransportError(f"{self.id}: a NetSuite target only sends", code="transport.http.direction")
 
     def send(self, name: str, data: bytes) -> Sent:
         """PUT the record under its external id (an upsert: safe to repeat)."""

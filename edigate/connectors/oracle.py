@@ -14,16 +14,15 @@ posts only when it is not there: a resend after a lost answer finds the order it
 
 from __future__ import annotations
 
-import builtins
 import json
 from typing import Any
 from urllib.parse import quote
 
 from edigate.config.connectors import OracleTarget
-from edigate.errors import DataError, TransportError
+from edigate.errors import DataError
 from edigate.model import Order
-from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
-from edigate.transport.http_channel import HttpClient
+from edigate.transport.base import ChannelOptions, Sent
+from edigate.transport.http_channel import HttpClient, SendOnlyChannel
 
 __all__ = ["RESOURCE", "OracleChannel", "order_status", "sales_order_payload"]
 
@@ -82,22 +81,16 @@ def order_status(client: HttpClient, target: OracleTarget, *, partner: str, po_n
     return str(found.get("StatusCode")) if found and found.get("StatusCode") else None
 
 
-class OracleChannel(Channel):
+class OracleChannel(SendOnlyChannel):
     """Delivers ``oracle-salesorder`` payloads: look up, then create if absent."""
+
+    what = "an Oracle target"
 
     def __init__(self, config: OracleTarget, channel_id: str, options: ChannelOptions) -> None:
         self.id = channel_id
         self.config = config
         self.client = HttpClient.for_target(config, sleep=options.sleep)
 
-    def list(self) -> builtins.list[RemoteFile]:
-        return []
-
-    def fetch(self, file: RemoteFile) -> Received:
-        raise TransportError(f"{self.id}: an Oracle target only sends", code="transport.http.direction")
-
-    def done(self, file: RemoteFile) -> None:
-        raise TransportError(f"{self.id}: an Oracle target only sends", code="transport.http.direction")
 
     def send(self, name: str, data: bytes) -> Sent:
         try:

@@ -235,7 +235,24 @@ class SendAs:
         return cls(target.method, target.content_type, target.idempotency_header)
 
 
-class HttpChannel(Channel):
+class SendOnlyChannel(Channel):
+    """A routing target: it takes payloads and has nothing to list, fetch or mark done."""
+
+    id: str
+    what = "an HTTP target"
+    """How the refusals name this kind of target."""
+
+    def list(self) -> builtins.list[RemoteFile]:
+        return []
+
+    def fetch(self, file: RemoteFile) -> Received:
+        raise TransportError(f"{self.id}: {self.what} only sends", code="transport.http.direction")
+
+    def done(self, file: RemoteFile) -> None:
+        raise TransportError(f"{self.id}: {self.what} only sends", code="transport.http.direction")
+
+
+class HttpChannel(SendOnlyChannel):
     """A routing target over HTTP(S): `send` is one request per payload; nothing to list."""
 
     def __init__(self, config: HttpSettings, channel_id: str, options: ChannelOptions,
@@ -244,15 +261,6 @@ class HttpChannel(Channel):
         self.config = config
         self.send_as = send_as or (SendAs.of(config) if isinstance(config, HttpTarget) else SendAs())
         self.client = HttpClient.for_target(config, transport=transport, sleep=options.sleep)
-
-    def list(self) -> builtins.list[RemoteFile]:
-        return []
-
-    def fetch(self, file: RemoteFile) -> Received:
-        raise TransportError(f"{self.id}: an HTTP target only sends", code="transport.http.direction")
-
-    def done(self, file: RemoteFile) -> None:
-        raise TransportError(f"{self.id}: an HTTP target only sends", code="transport.http.direction")
 
     def send(self, name: str, data: bytes) -> Sent:
         """POST (or PUT) ``data``; ``name`` (made of partner, PO and stored document id) and
