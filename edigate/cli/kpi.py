@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.context import reading
+from edigate.cli.tables import add_table_options, export, export_parquet, kpi_daily_table, kpi_table
 from edigate.config.context import Context
 from edigate.errors import UsageError
 
@@ -35,6 +36,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     output = kpi.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
     output.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report to OUT")
+    add_table_options(kpi)
+    kpi.add_argument("--parquet", type=Path, metavar="DIR", help="write the KPI tables (per scope, per day) as "
+                                                                  "Parquet files into DIR")
     kpi.set_defaults(handler=reading(_kpi, strict_partners=False))
 
     alerts = commands.add_parser("alerts", help="alert checks: overdue acks, failed transmissions, silent partners")
@@ -64,6 +68,10 @@ def _kpi(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if args.partner is not None:
         _check_partner(args.partner, ctx)
     report = build_report(ctx.store, since=since, until=until, partner=args.partner, now=now)
+    if args.parquet is not None:
+        export_parquet(args.parquet, [kpi_table(report), kpi_daily_table(report)], out)
+    if export(args, out, lambda: kpi_table(report)) or args.parquet is not None:
+        return 0
     if args.html is not None:
         from edigate.reports.html import write_html
 

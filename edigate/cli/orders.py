@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.actor import current_actor
 from edigate.cli.context import reading, writing
+from edigate.cli.tables import add_table_options, export, orders_table, overdue_table
 from edigate.config.context import Context
 from edigate.errors import UsageError
 
@@ -40,7 +41,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--po", metavar="PO", help="only this PO number")
     listing.add_argument("--sku", metavar="SKU", help="only orders with a line for this SKU or item number")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=reading(_list))
+    add_table_options(listing).set_defaults(handler=reading(_list))
     show = actions.add_parser("show", help="the whole chain: 850 -> 855 -> 856 -> 810 -> acks, and the "
                                            "orders that cancel, change or replace it")
     show.add_argument("ref", metavar="ID|PO")
@@ -84,7 +85,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ack_actions = acks.add_subparsers(dest="acks_command", metavar="ACTION", required=True)
     late = ack_actions.add_parser("overdue", help="outbound documents without an ack past their window")
     late.add_argument("--json", action="store_true")
-    late.set_defaults(handler=reading(_overdue))
+    add_table_options(late).set_defaults(handler=reading(_overdue))
 
 
 def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
@@ -98,6 +99,8 @@ def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     docs = held_orders(ctx.store, args.partner) if args.held else \
         ctx.store.documents(kind=DocumentKind.ORDER, partner=args.partner, current=True, status=status)
     docs = orders_matching(docs, po=args.po, sku=args.sku, since=since)
+    if export(args, out, lambda: orders_table(docs)):
+        return 0
     if args.json:
         _dump([_doc_json(d) for d in docs], out)
         return 0
@@ -261,6 +264,8 @@ def _overdue(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import overdue
 
     late = overdue(ctx.store)
+    if export(args, out, lambda: overdue_table(late)):
+        return 0
     if args.json:
         _dump([_outbound_json(o) for o in late], out)
         return 0

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.actor import current_actor
 from edigate.cli.context import pipeline_at, pipeline_of, reading, writing
+from edigate.cli.tables import add_table_options, export, tx_table
 from edigate.config.context import Context
 from edigate.errors import UsageError
 
@@ -57,7 +58,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--po", metavar="PO", help="only files that carried this PO (or whose errors name it)")
     listing.add_argument("--sku", metavar="SKU", help="only files with an order line for this SKU or item number")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=reading(_tx_list))
+    add_table_options(listing).set_defaults(handler=reading(_tx_list))
     for name, handler, text in (("show", reading(_tx_show), "envelope, stage timeline, error log, outputs"),
                                 ("errors", reading(_tx_errors), "the error log with positions and hints")):
         cmd = actions.add_parser(name, help=text)
@@ -232,6 +233,8 @@ def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     since = parse_time(args.since) if args.since else None
     rows = transmissions_matching(ctx.store, ctx.store.transmissions(status=status, partner=args.partner,
                                                                      since=since), po=args.po, sku=args.sku)
+    if export(args, out, lambda: tx_table(rows)):
+        return 0
     if args.json:
         _dump([_tx_json(t) for t in rows], out)
         return 0
