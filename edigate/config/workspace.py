@@ -83,6 +83,22 @@ class As2Listener:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsSettings:
+    """Where ``edigate run`` serves Prometheus metrics, ``/healthz`` and ``/readyz``."""
+
+    listen: str = setting("127.0.0.1:9464", pattern=r"[A-Za-z0-9.-]{1,253}:[0-9]{1,5}",
+                          hint="host:port such as 127.0.0.1:9464 (port 0: any free port)")
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FindingSettings:
     """How many findings an error log and an ack list per transaction set and per file."""
 
@@ -121,6 +137,8 @@ class Workspace:
     maps_dir: str = "maps"
     identity: Identity | None = None
     as2: As2Listener | None = None
+    metrics: MetricsSettings | None = None
+    """Prometheus metrics and health checks of the running gateway; none when not set."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """What edigate writes on stderr, one line each (the CLI's and the gateway's log)."""
     debug_log: str | None = None

@@ -28,7 +28,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from prometheus_client import CollectorRegistry
+
 from edigate.gateway.alerts import run_alert_checks
+from edigate.gateway.metrics import GatewayMetrics, metrics_app
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
 from edigate.stages import receive
@@ -102,7 +105,8 @@ class Gateway:
 
     def __init__(self, pipeline: Pipeline, *, worker: str = "edigate",
                  periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float | None = None,
-                 threads: int = 4, as2_port: int | None = None) -> None:
+                 threads: int = 4, as2_port: int | None = None, registry: CollectorRegistry | None = None,
+                 metrics_port: int | None = None) -> None:
         self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
         self.name = str(pipeline.workspace.root.resolve())
         self.periodic = {p.name: p for p in periodic}
@@ -119,6 +123,12 @@ class Gateway:
         """Listen for AS2 here rather than on edigate.yaml's port (0: any free port)."""
         self.stopping = threading.Event()
         self.listener: HttpListener | None = None
+        self.metrics = GatewayMetrics(registry or CollectorRegistry(), self.store,
+                                      mdn_within=dt.timedelta(minutes=pipeline.workspace.alerts.mdn_within_minutes))
+        """This gateway's Prometheus metrics, in the registry given (or one of its own)."""
+        self.metrics_port = metrics_port
+        """Serve the metrics here rather than on edigate.yaml's ``metrics.listen`` port (0: any free port)."""
+        self.metrics_listener: HttpListener | None = None
         self._scheduler: Any = None
         self._single = contextlib.ExitStack()  # holds the store's scheduler lock while running
 
@@ -161,6 +171,7 @@ class Gateway:
         self._start_scheduler()
         try:
             self._start_listener()
+            self._start_metrics()
         except BaseException:
             self.stop()
             raise
@@ -175,6 +186,22 @@ class Gateway:
         if self.listener is not None:
             self.listener.start()
             self._note("listener.started", f"AS2 listener on {self.listener.host}:{self.listener.port}")
+
+    def _start_metrics(self) -> None:
+        settings = self.pipeline.workspace.metrics
+        if settings is None:
+            return
+        port = settings.port if self.metrics_port is None else self.metrics_port
+        app = metrics_app(self.metrics.registry, self.store, lambda: self.running)
+        self.metrics_listener = HttpListener(app, settings.host, port, threads=2)
+        self.metrics_listener.start()
+        self._note("metrics.started", f"metrics on {settings.host}:{self.metrics_listener.port}")
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler runs (started, not stopping)."""
+        scheduler = self._scheduler
+        return scheduler is not None and bool(scheduler.running) and not self.stopping.is_set()
 
     def _start_scheduler(self) -> None:
         """Start the scheduler on the store's job store; stored jobs keep their next run."""
@@ -226,6 +253,9 @@ class Gateway:
         if self.listener is not None:
             self.listener.stop()  # no new message is accepted from here on
             self.listener = None
+        if self.metrics_listener is not None:
+            self.metrics_listener.stop()
+            self.metrics_listener = None
         scheduler, self._scheduler = self._scheduler, None
         try:
             if scheduler is not None:
@@ -294,7 +324,9 @@ class Gateway:
 
     def process(self) -> int:
         """Claim and process transmissions until none waits; stop between two when stopping."""
-        return len(self.pipeline.work(self.worker, stopping=self.stopping.is_set))
+        done = self.pipeline.work(self.worker, stopping=self.stopping.is_set)
+        self.metrics.processed(done)
+        return len(done)
 
     @property
     def serves_as2(self) -> bool:
@@ -360,6 +392,7 @@ class Gateway:
 
     def _channel(self, partner: str, channel: str, code: str, message: str,
                  severity: Severity = Severity.INFO) -> None:
+        self.metrics.channel(partner, channel, severity is not Severity.ERROR)
         self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
                                 partner=partner, channel=channel)
 
