@@ -25,7 +25,7 @@ from typing import Any, Literal
 from edigate.config import channels, connectors
 from edigate.config.secrets import SecretRef
 
-__all__ = ["DOC", "SECTIONS", "field_docs", "main", "render"]
+__all__ = ["DOC", "SECTIONS", "cell", "default", "field_docs", "main", "render", "value", "write_or_check"]
 
 DOC = Path("docs/channels.md")
 """Where the page lives, relative to the repository root."""
@@ -96,7 +96,7 @@ def render() -> str:
     for title, cls, intro in SECTIONS:
         parts.append(f"\n## `type: {title.split()[0]}`{title[len(title.split()[0]):]}\n\n{intro}\n\n"
                      "| field | value | default | meaning |\n| --- | --- | --- | --- |\n")
-        parts.extend(f"| `{name}` | {value} | {default} | {_cell(doc)} |\n" for name, value, default, doc in _rows(cls))
+        parts.extend(f"| `{name}` | {value} | {default} | {cell(doc)} |\n" for name, value, default, doc in _rows(cls))
     return "".join(parts)
 
 
@@ -105,18 +105,18 @@ def _rows(cls: type) -> Iterator[tuple[str, str, str, str]]:
     for f in dataclasses.fields(cls):
         if f.name == "type" or f.metadata.get("internal"):
             continue
-        yield f.name, _cell(_value(hints[f.name], f.metadata)), _default(f), docs.get(f.name, "")
+        yield f.name, cell(value(hints[f.name], f.metadata)), default(f), docs.get(f.name, "")
 
 
-def _value(tp: Any, meta: typing.Mapping[str, Any]) -> str:
+def value(tp: Any, meta: typing.Mapping[str, Any]) -> str:
     """What the field holds, in words, with its rules."""
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
-        return _value(args[0], meta)
+        return value(args[0], meta)
     if typing.get_origin(tp) is Literal:
         return "one of " + ", ".join(f"`{a}`" for a in typing.get_args(tp))
     if typing.get_origin(tp) is tuple:
-        return f"a list of {_value(args[0], meta)}" + (" (or just one)" if meta.get("one_or_many") else "")
+        return f"a list of {value(args[0], meta)}" + (" (or just one)" if meta.get("one_or_many") else "")
     if tp is SecretRef:
         return "`env:NAME` or `file:PATH`"
     if all(dataclasses.is_dataclass(a) for a in args) and args:
@@ -133,7 +133,7 @@ def _value(tp: Any, meta: typing.Mapping[str, Any]) -> str:
     return words
 
 
-def _default(f: dataclasses.Field[Any]) -> str:
+def default(f: dataclasses.Field[Any]) -> str:
     if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
         return "required"
     value = f.default
@@ -146,23 +146,28 @@ def _default(f: dataclasses.Field[Any]) -> str:
     return f"`{value}`"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite ``docs/channels.md`` under the current directory, or with ``--check`` say
     whether it is up to date (exit 1 when not)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    target, text = Path.cwd() / DOC, render()
+    return write_or_check(DOC, render(), "edigate.config.channel_docs", list(sys.argv[1:] if argv is None else argv))
+
+
+def write_or_check(doc: Path, text: str, module: str, args: list[str]) -> int:
+    """Write ``text`` to ``doc`` (under the current directory), or with ``--check`` in
+    ``args`` exit 1 when the file differs; ``module`` is what rewrites it."""
+    target = Path.cwd() / doc
     if "--check" in args:
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            print(f"{DOC} is out of date: run python -m edigate.config.channel_docs", file=sys.stderr)
+            print(f"{doc} is out of date: run python -m {module}", file=sys.stderr)
             return 1
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
+    print(f"wrote {doc}")
     return 0
 
 

@@ -34,29 +34,9 @@ from edigate.x12 import delimiters as x12
 from edigate.x12.leniency import Leniency
 
 __all__ = [
-    "AckPolicy",
-    "As2Channel",
-    "Channel",
-    "Channels",
-    "Delimiters",
-    "Destination",
-    "Documents",
-    "DuplicatePolicy",
-    "FolderChannel",
-    "FolderTarget",
-    "Identities",
-    "Identity",
-    "Partner",
-    "SftpChannel",
-    "SftpTarget",
-    "VERSIONS",
-    "WarehouseX12",
-    "check_partner",
-    "load_partner",
-    "load_partners",
-    "map_settings",
-    "missing_map",
-    "read_partners",
+    "AckPolicy", "As2Channel", "Channel", "Channels", "Delimiters", "Destination", "Documents", "DuplicatePolicy",
+    "FolderChannel", "FolderTarget", "Identities", "Identity", "Partner", "SftpChannel", "SftpTarget", "VERSIONS",
+    "WarehouseX12", "check_partner", "load_partner", "load_partners", "map_settings", "missing_map", "read_partners"
 ]
 
 _MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
@@ -102,7 +82,9 @@ class Identities:
     """Their envelope identifiers, and ours when they differ from the workspace's."""
 
     theirs: Identity
+    """What they put in ISA05/06 and GS02: how their files are recognised."""
     ours: Identity | None = None
+    """Our identifiers for this partner, when not `edigate.yaml`'s `identity`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,10 +96,15 @@ class Delimiters:
     """
 
     element: str = setting("*", check=_one_char)
+    """The element separator."""
     component: str = setting(">", check=_one_char)
+    """The component separator (ISA16)."""
     segment: str = setting("~", check=_one_char)
+    """The segment terminator."""
     repetition: str | None = setting(None, check=_one_char)
+    """The repetition separator (ISA11), 005010 and later."""
     suffix: str | None = setting(None, check=_suffix)
+    """What follows each terminator (a newline by default)."""
 
     def __post_init__(self) -> None:
         if self.suffix is None:
@@ -154,9 +141,11 @@ class Documents:
     inbound: Mapping[str, str] = setting(
         factory=_empty, keys=r"\d{3}", pattern=_MAP_NAME, hint=_MAP_HINT
     )
+    """Set id (850, 860) to the map that reads it."""
     outbound: Mapping[str, str] = setting(
         factory=_empty, keys=("810", "855", "856", "865", "997", "999"), pattern=_MAP_NAME, hint=_MAP_HINT
     )
+    """Set id (855, 856, 810, 865, 997, 999) to the map that writes it; a set not named is not sent."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,9 +157,13 @@ class AckPolicy:
     """
 
     functional: Literal["997", "999", "none"] | None = None
+    """The functional ack we send: `997`, `999` or `none`; by default 999 for 005010 and later, else 997."""
     ta1: Literal["requested", "always", "never"] = "requested"
+    """When an accepted interchange gets a TA1: `requested` (ISA14 is 1), `always` or `never`."""
     expect_within_hours: int = setting(24, minimum=1)
+    """How soon their 997/999 for what we send is due (`edigate acks overdue`)."""
     poack_within_hours: int | None = setting(None, minimum=1)
+    """The hours their routing guide allows for our 855; recorded, not yet checked by an alert."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,7 +171,9 @@ class DuplicatePolicy:
     """An ISA13 seen again within the window is rejected (TA1 code 025) or warned about."""
 
     isa13_window_days: int = setting(30, minimum=0)
+    """How long an interchange control number counts as seen."""
     action: Literal["reject_ta1_025", "warn"] = "reject_ta1_025"
+    """`reject_ta1_025`: the repeat is refused with TA1 025; `warn`: processed with a warning."""
     reserve_rejected: bool = False
     """True: an interchange we rejected keeps its ISA13 taken, so a resend under it is a
     duplicate too. False (default): the partner's corrected resend under it is processed."""
@@ -193,10 +188,14 @@ class WarehouseX12:
     """
 
     receiver: Identity
+    """The 3PL's envelope identifiers."""
     version: str = setting("004010", pattern=r"00(4010|5010)[A-Z0-9]{0,6}", hint="004010 or 005010")
+    """The version of the 940 we write."""
     map: str = setting("940-4010", pattern=_MAP_NAME, hint=_MAP_HINT)
+    """The map that writes it."""
     sequence: str | None = setting(None, pattern=r"[a-z0-9][a-z0-9_.-]{0,63}",
                                    hint="lower-case letters, digits, ., - or _")
+    """The control-number sequence to draw from; every partner routing to the same 3PL shares one."""
 
     @property
     def sequence_key(self) -> str:
@@ -208,10 +207,14 @@ class Destination:
     """Where accepted orders go, in which format, and (optionally) only when ``when`` holds."""
 
     name: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
+    """The destination, as the error log and the audit trail name it."""
     format: Literal["json", "xml", "csv", "x12-940", "template", "idoc-orders05", "netsuite-salesorder",
                     "oracle-salesorder"]
+    """The payload: `json`, `xml`, `csv`, a 940 to a 3PL, an analyst template, or an ERP shape."""
     target: FolderTarget | SftpTarget | HttpTarget | SapTarget | NetSuiteTarget | OracleTarget
+    """Where the payload goes: a folder, SFTP, HTTP or an ERP."""
     when: str | None = setting(None, check=_expression)
+    """A sandboxed condition over the order; the destination gets only orders for which it holds."""
     x12: WarehouseX12 | None = None
     """For ``x12-940``: the 3PL's envelope identifiers and the map."""
     template: str | None = None
@@ -229,8 +232,11 @@ class Partner:
     """One trading partner, as ``partners/<id>.yaml`` describes it."""
 
     id: str = setting(pattern=r"[a-z0-9][a-z0-9_-]*", hint="lower-case letters, digits, - or _")
+    """The partner id; the file is `partners/<id>.yaml`."""
     name: str
+    """Its name, for people."""
     identity: Identities
+    """Their envelope identifiers (and ours, if different)."""
     version: str = setting(
         pattern=_VERSION,
         hint=f"one of {', '.join(VERSIONS)}, maybe followed by a variant such as VICS or UCS",
@@ -238,15 +244,23 @@ class Partner:
     """The version we write to the partner and its maps are for; its files of another
     version are read by that version's base maps (`edigate.mapping.InboundMap.for_version`)."""
     usage: Literal["T", "P"] = "T"
+    """ISA15 we expect and write: `T` test or `P` production."""
     delimiters: Delimiters = setting(Delimiters)
+    """The delimiters we write."""
     channels: Channels = setting(Channels)
+    """How their files reach us and ours reach them."""
     documents: Documents = setting(Documents)
+    """Which sets flow each way, and their maps."""
     acks: AckPolicy = setting(AckPolicy)
+    """The acks we send and expect."""
     duplicates: DuplicatePolicy = setting(DuplicatePolicy)
+    """What a repeated interchange control number means."""
     leniency: Leniency = setting(Leniency)
     """What the partner may send that X12 does not allow, accepted with a warning; strict unless set."""
     rules: Mapping[str, Map | Scalar] = setting(factory=_empty, keys=r"[a-z][a-z0-9_]*")
+    """The business rules their orders are checked against (catalog, prices, pack, stores, dates, stock)."""
     routing: tuple[Destination, ...] = ()
+    """Where accepted orders go."""
     file: str = setting("", internal=True)
     lines: Mapping[str, int] = setting(factory=_empty, internal=True)
 

@@ -43,14 +43,17 @@ class Identity:
     isa_qualifier: str = setting(
         pattern=r"[0-9A-Z]{2}", hint="a two-character ISA qualifier such as 01, 12 or ZZ"
     )
+    """ISA05 (ours: ISA07): the qualifier of the id below."""
     isa_id: str = setting(
         pattern=r"[!-~](?:[ -~]{0,13}[!-~])?",
         hint="1 to 15 characters without leading or trailing spaces",
     )
+    """ISA06 (ours: ISA08), written padded to 15 characters."""
     gs_id: str = setting(
         pattern=r"[!-~](?:[ -~]{0,13}[!-~])",
         hint="2 to 15 characters without leading or trailing spaces",
     )
+    """GS02 (ours: GS03)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,22 +61,34 @@ class As2Listener:
     """Where we receive AS2 messages and MDNs, and the key and certificate we use."""
 
     host: str = "0.0.0.0"
+    """The address the AS2 listener of `edigate run` binds."""
     port: int = setting(8080, minimum=1, maximum=65535)
+    """Its port."""
     as2_id: str | None = setting(
         None, pattern=r"[!-~]{1,128}", hint="1 to 128 characters, no spaces"
     )
+    """Our AS2-To/AS2-From name; partners put it in their configuration."""
     private_key: SecretRef | None = None
+    """Our private key (PEM): it signs what we send and decrypts what we receive."""
     key_passphrase: SecretRef | None = None
+    """The private key's passphrase, when it has one."""
     certificate: str | None = None
+    """Our certificate (PEM file, relative to the workspace), given to partners."""
     domain: str = setting("edigate.invalid", pattern=r"[A-Za-z0-9.-]{1,200}",
                           hint="a DNS name")
     """The right side of our Message-IDs (``<...@domain>``); set it to one of yours."""
     header_timeout: int = setting(20, minimum=1, maximum=3600)
+    """Seconds a client has to send a request's headers."""
     request_timeout: int = setting(600, minimum=1, maximum=86400)
+    """Seconds a whole request may take."""
     max_connections: int = setting(100, minimum=1, maximum=10000)
+    """Connections open at once, from all peers."""
     connections_per_peer: int = setting(10, minimum=1, maximum=10000)
+    """Connections open at once from one address."""
     max_headers: int = setting(100, minimum=10, maximum=10000)
+    """Headers a request may have."""
     max_header_bytes: int = setting(32768, minimum=1024, maximum=1048576)
+    """Bytes a request's headers may take."""
 
     def config_problems(self) -> Iterator[tuple[str, str]]:
         if (self.private_key is None) != (self.certificate is None):
@@ -88,6 +103,7 @@ class MetricsSettings:
 
     listen: str = setting("127.0.0.1:9464", pattern=r"[A-Za-z0-9.-]{1,253}:[0-9]{1,5}",
                           hint="host:port such as 127.0.0.1:9464 (port 0: any free port)")
+    """Where the metrics and health endpoints listen."""
 
     @property
     def host(self) -> str:
@@ -103,7 +119,9 @@ class FindingSettings:
     """How many findings an error log and an ack list per transaction set and per file."""
 
     per_set: int = setting(FindingLimits().per_set, minimum=1, maximum=999_999)  # AK3 repeats 999,999 times
+    """Findings listed per transaction set (the rest are counted in one line)."""
     per_file: int = setting(FindingLimits().per_file, minimum=1)
+    """Findings listed per file."""
 
     def limits(self) -> FindingLimits:
         return FindingLimits(self.per_set, self.per_file)
@@ -131,12 +149,19 @@ class Workspace:
         hint="a database URL such as sqlite:///edigate.db or postgresql://host/edigate",
         check=_no_password,
     )
+    """The database of transmissions, orders and outputs; a relative SQLite file is relative to the workspace."""
     store_password: SecretRef | None = None
+    """The database password (never in the URL)."""
     archive_dir: str = "archive"
+    """Where every file received and sent is kept, by content hash."""
     partners_dir: str = "partners"
+    """The folder of partner files."""
     maps_dir: str = "maps"
+    """The folder of maps."""
     identity: Identity | None = None
+    """Our envelope identifiers (ISA07/08 and GS03 of what partners send us)."""
     as2: As2Listener | None = None
+    """Our AS2 listener and keys; needed when any partner uses AS2."""
     metrics: MetricsSettings | None = None
     """Prometheus metrics and health checks of the running gateway; none when not set."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -145,10 +170,13 @@ class Workspace:
     """A file that gets every log record with its traceback, the libraries' own too (they
     never write on stderr); relative to the workspace."""
     retention_days: int = setting(365, minimum=1)
+    """How long archived files are kept once nothing needs them (`edigate archive sweep`)."""
     events_retention_days: int = setting(90, minimum=1)
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
+    """When the scheduled checks raise alerts and where they go."""
     findings: FindingSettings = setting(FindingSettings)
+    """How many findings are listed per set and per file."""
     inboxes: Mapping[str, FolderChannel | SftpChannel] = setting(
         factory=lambda: MappingProxyType({}), keys=r"[a-z0-9][a-z0-9_-]*")
     """Shared inbound channels (one folder or SFTP directory for several partners), by name:

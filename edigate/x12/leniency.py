@@ -34,10 +34,15 @@ class Leniency:
     """What one partner may send that X12 does not allow (``leniency:`` in its YAML)."""
 
     isa_padding: bool = False
+    """ISA fields not padded to their fixed width."""
     unlisted_codes: bool = False
+    """Codes outside the X12 code list of their element."""
     trailing_separators: bool = False
+    """Separators after the last element of a segment."""
     lowercase: bool = False
+    """Lowercase letters in coded values."""
     segment_order: bool = False
+    """Segments out of order within a loop."""
 
     def accepts(self, option: str | None) -> bool:
         """Whether the profile accepts the departure that ``option`` names."""
