@@ -75,7 +75,8 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
     export = as_decided(order, ack)
     doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
                                     decided=None if export is order else dumps(export))
-    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue" + (f": {reason.strip()}" if reason.strip() else ""),
+    note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=note,
                 transmission_id=doc.transmission_id)
     deliveries = _route(ctx, partner, doc, export)
     problems = deliver(ctx, partner, doc, deliveries)

@@ -34,7 +34,8 @@ from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
-__all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "StageRun", "entry", "failed", "order_of_body",
+__all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "StageRun", "entry", "failed",
+           "order_of_body",
            "pages", "record_outbound", "severity"]
 
 log = logging.getLogger("edigate.stages.pipeline")
