@@ -49,17 +49,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=reading(_show))
     release = actions.add_parser("release", help="accept a held order; route it and send the 855")
-    release.add_argument("id", type=int, metavar="ID")
-    release.set_defaults(handler=reading(_release))
     reject = actions.add_parser("reject", help="reject a held order with an RD 855")
-    reject.add_argument("id", type=int, metavar="ID")
-    reject.add_argument("--reason", required=True, metavar="TEXT")
-    reject.set_defaults(handler=reading(_reject))
-    override = actions.add_parser("override", help="set a line's price in a held order; rules checked again")
-    override.add_argument("id", type=int, metavar="ID")
+    override = actions.add_parser("override", help="set a line's price in a held order (a new version of it, "
+                                                   "under the same order id and PO); rules checked again")
+    for cmd, handler in ((release, _release), (reject, _reject), (override, _override)):
+        cmd.add_argument("ref", metavar="ID|PO", help="the order id, or its PO number")
+        cmd.add_argument("--partner", metavar="P", help="the partner, when two sent the same PO")
+        cmd.add_argument("--json", action="store_true")
+        cmd.set_defaults(handler=reading(handler))
+    for cmd in (release, reject):
+        cmd.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit trail)")
     override.add_argument("--line", required=True, metavar="N")
     override.add_argument("--price", required=True, metavar="X")
-    override.set_defaults(handler=reading(_override))
 
     ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
                                             "where the partner bills so")
@@ -124,11 +125,23 @@ def _show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
         _dump(_chain_json(chain, mdns), out)
         return 0
     _print_chain(chain, out, mdns)
+    still = _still_found(ctx, chain)
     for e in errors:
         if e.stage == "rules" and e.po_number in (None, chain.po_number):  # not the file's other orders'
             line = f" line {e.line_number}" + (f" ({e.sku})" if e.sku else "") if e.line_number else ""
-            print(f"  finding{line} {e.code}: {e.message}", file=out)
+            done = "" if still is None or (e.code, e.line_number) in still else " (resolved by override)"
+            print(f"  finding{line} {e.code}: {e.message}{done}", file=out)
     return 0
+
+
+def _still_found(ctx: Context, chain: OrderChain) -> frozenset[tuple[str, str | None]] | None:
+    """The findings the order has as it stands, when an override changed it (else None)."""
+    from edigate.desk.queue import still_found
+    from edigate.store import AuditAction
+
+    if not any(e.action is AuditAction.OVERRIDE for e in chain.events):
+        return None
+    return still_found(ctx, ctx.partner(chain.order.partner), chain.order)
 
 
 def _print_chain(chain: OrderChain, out: TextIO, mdns: Mapping[int, As2Message] | None = None) -> None:
@@ -137,7 +150,10 @@ def _print_chain(chain: OrderChain, out: TextIO, mdns: Mapping[int, As2Message] 
     from edigate.transport.names import shown
 
     d, t = chain.order, chain.transmission
-    print(f"order {d.id}: PO {chain.po_number} from {d.partner}: {d.status.value}", file=out)
+    same = [v.id for v in chain.versions if v.key == d.key]  # this order's versions, its id the first's
+    version = f" (version {same.index(d.id) + 1}, document {d.id})" if d.id in same and same[0] != d.id else ""
+    print(f"order {same[0] if same else d.id}{version}: PO {chain.po_number} from {d.partner}: {d.status.value}",
+          file=out)
     if t is not None:
         print(f"  850 in transmission {t.id} ({shown(t.file_name)}, ISA13 {shown(t.isa13 or '-')}): "
               f"{t.status.value}", file=out)
@@ -169,11 +185,16 @@ def _links(chain: OrderChain, doc: Document) -> str:
 def _release(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, release
 
-    doc = find_order(ctx.store, str(args.id))
-    done = release(ctx, ctx.partner(doc.partner), args.id, actor=current_actor())
+    doc = find_order(ctx.store, args.ref, args.partner)
+    done = release(ctx, ctx.partner(doc.partner), doc.id, actor=current_actor(), reason=args.reason)
+    destinations = [d.destination for d in done.deliveries]
+    if args.json:
+        _dump({**_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason),
+               "routed_to": destinations}, out)
+        return 1 if done.problems else 0
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
-    print(f"order {done.document.id}: accepted; {sent}; routed to "
-          f"{', '.join(d.destination for d in done.deliveries) or 'no destination'}", file=out)
+    print(f"{_named(ctx, done.document)}: accepted; {sent}; routed to "
+          f"{', '.join(destinations) or 'no destination'}", file=out)
     for problem in done.problems:
         print(f"  not delivered or sent: {problem}", file=out)
     return 1 if done.problems else 0
@@ -182,29 +203,58 @@ def _release(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 def _reject(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, reject
 
-    doc = find_order(ctx.store, str(args.id))
-    done = reject(ctx, ctx.partner(doc.partner), args.id, reason=args.reason, actor=current_actor())
+    doc = find_order(ctx.store, args.ref, args.partner)
+    done = reject(ctx, ctx.partner(doc.partner), doc.id, reason=args.reason, actor=current_actor())
+    if args.json:
+        _dump(_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason), out)
+        return 1 if done.problems else 0
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
-    print(f"order {done.document.id}: rejected; {sent}", file=out)
+    print(f"{_named(ctx, done.document)}: rejected; {sent}", file=out)
     for problem in done.problems:
         print(f"  not sent: {problem}", file=out)
     return 1 if done.problems else 0
 
 
+def _named(ctx: Context, doc: Document) -> str:
+    """An order as the specialist knows it: its stable id and PO, and the version when overridden."""
+    from edigate.desk.stored import po_of, version_of
+
+    stable, version = version_of(ctx.store, doc)
+    return f"order {stable} (PO {po_of(doc)}" + (f", version {version})" if version > 1 else ")")
+
+
+def _decided_json(ctx: Context, doc: Document, po_ack: Outbound | None, problems: tuple[str, ...],
+                  reason: str) -> dict[str, Any]:
+    from edigate.desk.stored import po_of, version_of
+
+    stable, version = version_of(ctx.store, doc)
+    return {"order": stable, "po": po_of(doc), "partner": doc.partner, "version": version, "document": doc.id,
+            "status": doc.status.value, "reason": reason,
+            "po_ack": None if po_ack is None else _outbound_json(po_ack), "problems": list(problems)}
+
+
 def _override(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, override
+    from edigate.desk.stored import po_of, version_of
 
     try:
         price = Decimal(args.price)
     except InvalidOperation as exc:
         raise UsageError(f"--price {args.price!r} is not a number") from exc
-    doc = find_order(ctx.store, str(args.id))
-    done = override(ctx, ctx.partner(doc.partner), args.id, line=args.line, price=price, actor=current_actor())
-    print(f"order {doc.id} line {args.line}: price {price}; now order {done.document.id}, still held", file=out)
+    doc = find_order(ctx.store, args.ref, args.partner)
+    done = override(ctx, ctx.partner(doc.partner), doc.id, line=args.line, price=price, actor=current_actor())
+    stable, version = version_of(ctx.store, done.document)
+    if args.json:
+        _dump({"order": stable, "po": po_of(done.document), "partner": done.document.partner, "version": version,
+               "document": done.document.id, "status": done.document.status.value, "line": args.line,
+               "price": str(price), "findings": [{"code": f.code, "line": f.line, "message": f.message}
+                                                 for f in done.findings]}, out)
+        return 0
+    print(f"{_named(ctx, done.document)} line {args.line}: price {price}; still held", file=out)
     for f in done.findings:
         print(f"  {f}", file=out)
     if not done.findings:
-        print(f"  no findings remain: edigate orders release {done.document.id}", file=out)
+        print(f"  no findings remain: edigate orders release {stable} --reason TEXT", file=out)
     return 0
 
 

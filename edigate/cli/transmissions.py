@@ -1,4 +1,5 @@
-"""The specialists' commands: ingest files, and list, show, reprocess or resolve transmissions.
+"""The specialists' commands: ingest files, and list and show transmissions (the actions on
+one are in `edigate.cli.tx_actions`).
 
 Each gets the workspace's context (`edigate.cli.context`): ``edigate.yaml`` found from the
 current directory upwards or given with ``--workspace``; its ``store`` and ``archive_dir``
@@ -12,13 +13,11 @@ import argparse
 import datetime as dt
 import functools
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from edigate.cli.actor import current_actor
 from edigate.cli.context import pipeline_at, pipeline_of, reading, writing
 from edigate.cli.tables import add_table_options, export, tx_table
 from edigate.config.context import Context
@@ -65,18 +64,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         cmd.add_argument("id", type=int, metavar="ID")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=handler)
-    again = actions.add_parser("reprocess", help="run again from the archived bytes (after a fix)")
-    again.add_argument("id", type=int, metavar="ID")
-    again.set_defaults(handler=reading(_tx_reprocess))
-    resend = actions.add_parser("resend", help="send the outputs (997/999/TA1, 855) again; the partner lost them")
-    resend.add_argument("id", type=int, metavar="ID")
-    resend.add_argument("--set", dest="set_id", metavar="SET", help="only this set, e.g. 855 or 997")
-    resend.set_defaults(handler=reading(_tx_resend))
-    resolve = actions.add_parser("resolve", help="close a held or failed transmission by hand")
-    resolve.add_argument("id", type=int, metavar="ID")
-    resolve.add_argument("--note", required=True, metavar="TEXT")
-    resolve.set_defaults(handler=reading(_tx_resolve))
+    from edigate.cli import tx_actions
 
+    tx_actions.add_commands(actions)
 
     archive = commands.add_parser("archive", help="the archive of raw files: retention")
     archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
@@ -316,23 +306,6 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _tx_reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    gw, store = pipeline_of(ctx), ctx.store
-    again = store.reprocess(args.id, actor=current_actor(), note="edigate tx reprocess")
-    done = gw.take(again.id, f"reprocess-{os.getpid()}")  # as it stands when a gateway took it
-    print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
-    for line in _why(store, done):
-        print(f"        {line}", file=out)
-    return _exit_code(store, done)
-
-
-def _tx_resend(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    sent = pipeline_of(ctx).resend(args.id, actor=current_actor(), set_id=args.set_id)
-    for o in sent:
-        print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
-    return 0
-
-
 def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.gateway.scheduler import sweep_archive
 
@@ -341,12 +314,6 @@ def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     verb = "would remove" if args.dry_run else "removed"
     print(f"{verb} {len(removed)} archived file(s) older than {days} days from {ctx.archive.root}", file=out)
     print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
-    return 0
-
-
-def _tx_resolve(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    t = ctx.store.resolve(args.id, actor=current_actor(), note=args.note)
-    print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0
 
 

@@ -28,7 +28,7 @@ from edigate.orders.routing import Delivery
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
 
-__all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release"]
+__all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release", "still_found"]
 
 _BLOCKING = frozenset({"rule.purpose.shipped", "rule.purpose.retired"})
 
@@ -59,8 +59,8 @@ class Overridden:
     findings: tuple[RuleFinding, ...]
 
 
-def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, today: dt.date | None = None,
-            channel_types: Collection[str] = ALL_CHANNELS) -> Released:
+def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason: str = "",
+            today: dt.date | None = None, channel_types: Collection[str] = ALL_CHANNELS) -> Released:
     """Accept a held order as it stands and continue the pipeline: its purpose applied to the
     earlier order, stock, routing (the order as decided), the 855."""
     store = ctx.store
@@ -75,7 +75,8 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, today:
     export = as_decided(order, ack)
     doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
                                     decided=None if export is order else dumps(export))
-    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note="released from the queue",
+    note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
+    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=note,
                 transmission_id=doc.transmission_id)
     deliveries = _route(ctx, partner, doc, export)
     problems = deliver(ctx, partner, doc, deliveries)
@@ -174,6 +175,14 @@ def _check_price(price: Decimal) -> None:
     digits = len(figures) + exponent if exponent >= 0 else max(len(figures) + exponent, 1) - exponent
     if digits > PRICE_DIGITS:
         raise UsageError(f"price {price} has {digits} digits; PO104 holds at most {PRICE_DIGITS}")
+
+
+def still_found(ctx: Context, partner: Partner, doc: Document,
+                today: dt.date | None = None) -> frozenset[tuple[str, str | None]]:
+    """The rule findings (code, line) the order as it stands now still has: those of an
+    earlier version missing here were resolved by an override."""
+    flow = partner_setup(ctx, partner, today=today)
+    return frozenset((f.code, f.line) for f in check_order(order_of(doc), flow.rules, today=flow.today))
 
 
 def _held(store: Store, order_id: int) -> Document:

@@ -73,6 +73,13 @@ def find_order(store: Store, ref: str, partner: str | None = None) -> Document:
     return matches[-1]
 
 
+def version_of(store: Store, doc: Document) -> tuple[int, int]:
+    """The order's stable id (its first version's, which `find_order` follows to the
+    current one) and which version of it ``doc`` is, from 1."""
+    ids = [d.id for d in store.documents(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key)]
+    return (ids[0], ids.index(doc.id) + 1) if doc.id in ids else (doc.id, 1)
+
+
 def _current(doc: Document, by_id: dict[int, Document]) -> Document:
     while doc.superseded_by is not None and doc.superseded_by in by_id:
         doc = by_id[doc.superseded_by]

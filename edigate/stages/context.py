@@ -34,7 +34,8 @@ from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
-__all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Run", "StageRun", "entry", "failed", "order_of_body",
+__all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "StageRun", "entry", "failed",
+           "order_of_body",
            "pages", "record_outbound", "severity"]
 
 log = logging.getLogger("edigate.stages.pipeline")
@@ -102,6 +103,16 @@ class Parts:
                            run.partner.leniency)
 
 
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """How a reprocess attempt runs (``tx reprocess``): ``force`` past the duplicate checks
+    (TA1 025 for an ISA13 held by another transmission), ``ack_again`` with a 997/999 even
+    for an interchange an earlier attempt answered already."""
+
+    force: bool = False
+    ack_again: bool = False
+
+
 @dataclass
 class Run:
     """What the stages of one attempt hand each other (all of it also in the store)."""
@@ -129,6 +140,7 @@ class Run:
     """ISA13s holding at least one set the validate stage accepted."""
     rejected_interchanges: set[str] = field(default_factory=set)
     """ISA13s our TA1 rejects."""
+    retry: Retry = Retry()
     loaded: PartnerSetup | None = None
 
     @property

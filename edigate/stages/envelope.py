@@ -118,7 +118,7 @@ def _read(parts: Parts, run: Run) -> _Envelopes:
 def _resent(parts: Parts, run: Run, first: Interchange | None) -> list[Finding]:
     """The first ISA13 reserved for this transmission; when another holds it, TA1 025
     (answered, and the transmission a duplicate of that one) or a warning."""
-    if first is None:
+    if first is None or run.retry.force:  # forced past the check, with the reason audited
         return []
     earlier = parts.store.check_interchange(run.tx.id, partner=run.partner.id, isa13=first.header.control_number,
                                             window=dt.timedelta(days=run.partner.duplicates.isa13_window_days))

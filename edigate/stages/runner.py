@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from edigate.stages import envelope
-from edigate.stages.context import ClaimLost, Parts, Run, failed
+from edigate.stages.context import ClaimLost, Parts, Retry, Run, failed
 from edigate.stages.errorlog import UNANSWERED, UNDECIDED
 from edigate.stages.resends import earlier_attempts
 from edigate.stages.table import CLAIMED, STAGES, Resume, Stage
@@ -34,7 +34,7 @@ _ACKED = frozenset(s.stored for s in CLAIMED if s.acked)
 _NEXT = {s.stored: n.stored for s, n in zip(CLAIMED, CLAIMED[1:], strict=False)}
 
 
-def process(parts: Parts, tx: Transmission) -> Transmission:
+def process(parts: Parts, tx: Transmission, retry: Retry = Retry()) -> Transmission:
     """Run one claimed transmission through the stages it has not finished; its final status.
 
     When another worker took the transmission over (our lease ran out), stop and return it
@@ -42,7 +42,7 @@ def process(parts: Parts, tx: Transmission) -> Transmission:
     which then ends `failed` with the reason: never left `processing`.
     """
     try:
-        return _process(parts, tx)
+        return _process(parts, tx, retry)
     except ClaimLost:
         return parts.store.transmission(tx.id)
     except Exception as exc:  # before or between stages: recorded, then the transmission fails
@@ -71,7 +71,7 @@ def work(parts: Parts, worker: str, *, stopping: Callable[[], bool] = lambda: Fa
     return done
 
 
-def _process(parts: Parts, tx: Transmission) -> Transmission:
+def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
     tx, partner = envelope.identify(parts, tx)
     if partner is None:
         return envelope.unknown(parts, tx)
@@ -80,7 +80,8 @@ def _process(parts: Parts, tx: Transmission) -> Transmission:
     run = Run(tx, partner, parts.archive.get(tx.sha256), lambda: parts.flow(partner), set(),
               frozenset(s.stage for s in store.stages(tx.id) if s.outcome is Outcome.OK),
               {o.key for t in (tx, *earlier) for o in store.outbounds(t.id)},
-              failed_before={t.id for t in earlier if t.status is Status.FAILED})
+              failed_before={t.id for t in earlier if t.status in (Status.FAILED, Status.SUPERSEDED)},
+              retry=retry)
     stopped_in: str | None = None
     ended: Status | None = None
     try:
@@ -169,6 +170,8 @@ def _finish(parts: Parts, run: Run, stopped_in: str | None) -> Transmission:
         return store.set_status(run.tx.id, Status.FAILED, stage=stopped_in)
     held = store.documents(transmission_id=run.tx.id, kind=DocumentKind.ORDER, current=True,
                            status=DocumentStatus.HELD, limit=1)
+    for earlier in earlier_attempts(store, run.tx):  # the exception queue holds them no more
+        store.supersede(earlier.id, by=run.tx.id)
     return store.set_status(run.tx.id, Status.HELD if held else Status.DONE, stage=STAGES[-1])
 
 

@@ -72,7 +72,8 @@ def run(parts: Parts, run: Run) -> Status | None:
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name, leniency=run.partner.leniency,
                                   max_findings=parts.limits.per_file):
-            record_outbound(parts, run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+            if run.retry.ack_again or not _answered_before(parts, run, answer.answers_interchange):
+                record_outbound(parts, run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
             _drop_rejected(run, answer)
     if (rest := check.budget.rest()) is not None:
         check.entries.append(entry(NAME, rest))
@@ -85,6 +86,16 @@ def run(parts: Parts, run: Run) -> Status | None:
     if not run.partner.duplicates.reserve_rejected:
         _release_rejected(parts, run)
     return None
+
+
+def _answered_before(parts: Parts, run: Run, isa13: str) -> bool:
+    """Whether an earlier attempt of this transmission sent the 997/999 for this interchange
+    (a TA1 025 refusing it as a duplicate is no answer): a reprocess answers an interchange
+    once only, unless ``tx reprocess --ack-again``."""
+    earlier = {int(k.split(":")[1]) for k in run.recorded
+               if k.startswith("ack:") and k.endswith(f":{isa13}") and k != f"ack:{run.tx.id}:{isa13}"}
+    return any(o.key == f"ack:{t}:{isa13}" and o.set_id in ("997", "999")
+               for t in earlier for o in parts.store.outbounds(t))
 
 
 def _drop_rejected(run: Run, answer: Answer) -> None:

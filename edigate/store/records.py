@@ -36,6 +36,8 @@ class Status(StrEnum):
     FAILED = "failed"
     DUPLICATE = "duplicate"
     RESOLVED = "resolved"
+    SUPERSEDED = "superseded"
+    """A failed attempt a later attempt (``tx reprocess``) got through: nothing left to do."""
 
     @property
     def is_open(self) -> bool:
@@ -120,6 +122,16 @@ class Transmission:
     attempt: int = 1
     claimed_by: str | None = None
     sets: tuple[EnvelopeSet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A corrected file a reprocess attempt runs instead of the archived bytes (archived already)."""
+
+    file_name: str
+    sha256: str
+    size: int
+    archive_path: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,8 @@ __all__ = [
 _BATCH = 2000
 _Column = ColumnElement[Any] | QueryableAttribute[Any]
 _ACKED_SETS = ("855", "856", "810")
+_FAILED = (Status.FAILED, Status.SUPERSEDED)
+"""Attempts that failed: a superseded one failed before a later attempt got through."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,8 +273,8 @@ class ReportsMixin(StoreBase):
             t.partner,
             func.sum(case((and_(t.attempt == 1, t.status != Status.DUPLICATE), 1), else_=0)),
             func.sum(case((t.status == Status.DUPLICATE, 1), else_=0)),
-            func.sum(case((t.status == Status.FAILED, 1), else_=0)),
-            func.sum(case((and_(t.status == Status.FAILED, fixed), 1), else_=0)),
+            func.sum(case((t.status.in_(_FAILED), 1), else_=0)),
+            func.sum(case((and_(t.status.in_(_FAILED), fixed), 1), else_=0)),
             func.sum(case((t.status == Status.RESOLVED, 1), else_=0)),
         ).where(t.direction == Direction.IN).group_by(t.partner).order_by(t.partner)
         q = q.where(*self._within(t.received_at, t.partner, period))

@@ -22,6 +22,7 @@ from edigate.store.records import (
     Interchange,
     Outcome,
     Received,
+    Replacement,
     Severity,
     StageEvent,
     Status,
@@ -39,7 +40,7 @@ from edigate.store.types import utcnow
 
 __all__ = ["TransmissionsMixin"]
 
-_FINAL = (Status.DONE, Status.HELD, Status.FAILED, Status.DUPLICATE, Status.RESOLVED)
+_FINAL = (Status.DONE, Status.HELD, Status.FAILED, Status.DUPLICATE, Status.RESOLVED, Status.SUPERSEDED)
 
 
 class TransmissionsMixin(StoreBase):
@@ -200,21 +201,48 @@ class TransmissionsMixin(StoreBase):
             return convert.transmission(row)
 
     def reprocess(self, transmission_id: int, *, actor: str, note: str = "",
-                  from_stage: str | None = None) -> Transmission:
-        """A new attempt of a transmission from its archived bytes, linked to it, audited."""
+                  from_stage: str | None = None, replacement: Replacement | None = None,
+                  worker: str | None = None, lease: dt.timedelta = dt.timedelta(minutes=10)) -> Transmission:
+        """A new attempt of a transmission, linked to it, audited: from its archived bytes,
+        or from ``replacement`` (a corrected file, archived already). With ``worker`` the
+        attempt is created claimed by it (no other worker takes it first)."""
         with self._write() as s:
             old = self._tx(s, transmission_id)
+            file = replacement or Replacement(old.file_name, old.sha256, old.size, old.archive_path)
             new = TransmissionRow(
                 partner=old.partner, channel=old.channel, direction=old.direction,
-                file_name=old.file_name, sha256=old.sha256, size=old.size,
-                archive_path=old.archive_path, received_at=utcnow(), status=Status.RECEIVED,
-                stage=from_stage, parent_id=old.id, attempt=old.attempt + 1)
+                file_name=file.file_name, sha256=file.sha256, size=file.size,
+                archive_path=file.archive_path, received_at=utcnow(), stage=from_stage, parent_id=old.id,
+                attempt=old.attempt + 1, status=Status.RECEIVED if worker is None else Status.PROCESSING,
+                claimed_by=worker, lease_until=None if worker is None else utcnow() + lease)
             s.add(new)
             s.flush()
             s.add(AuditRow(actor=actor, action=AuditAction.REPROCESS, target=f"tx:{old.id}",
                            note=note or f"attempt {new.attempt} is tx:{new.id}",
                            transmission_id=old.id, at=utcnow()))
             return convert.transmission(new)
+
+    def supersede(self, transmission_id: int, *, by: int) -> bool:
+        """Mark a failed attempt as got through by a later one (`Status.SUPERSEDED`); False
+        when it is not failed (resolved by hand meanwhile, say)."""
+        with self._write() as s:
+            row = self._tx(s, transmission_id)
+            if row.status is not Status.FAILED:
+                return False
+            row.status, row.claimed_by, row.lease_until = Status.SUPERSEDED, None, None
+            s.add(AuditRow(actor="edigate", action=AuditAction.REPROCESS, target=f"tx:{row.id}",
+                           note=f"superseded by tx:{by}", transmission_id=row.id, at=utcnow()))
+            return True
+
+    def received_as(self, partner: str, sha256: str) -> Transmission | None:
+        """The first transmission from ``partner`` whose bytes (received or reprocessed)
+        are these, else None."""
+        with self._read() as s:
+            row = s.scalar(select(TransmissionRow).where(
+                TransmissionRow.partner == partner, TransmissionRow.direction == Direction.IN,
+                (TransmissionRow.first_sha256 == sha256) | (TransmissionRow.sha256 == sha256))
+                .order_by(TransmissionRow.id).limit(1))
+            return None if row is None else convert.transmission(row)
 
     def resolve(self, transmission_id: int, *, actor: str, note: str) -> Transmission:
         """Close a held or failed transmission by hand, with the reason audited."""

@@ -76,7 +76,7 @@ def test_filters_and_their_errors(workspace: Path, capsys: pytest.CaptureFixture
                                                     "held", "--json")[1])] == ["4500099999"]
     code, out, err = run(capsys, "tx", "list", "--status", "bogus")
     assert code == 2 and out == "" and err == ("edigate: error: --status 'bogus' is not one of: received, "
-                                               "processing, done, held, failed, duplicate, resolved\n")
+                                               "processing, done, held, failed, duplicate, resolved, superseded\n")
     code, _, err = run(capsys, "orders", "list", "--status", "open")
     assert code == 2 and "accepted, held, rejected, routed, superseded, cancelled" in err
     code, _, err = run(capsys, "tx", "list", "--since", "last week")

@@ -59,26 +59,53 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def test_list_show_override_and_release(workspace: Path) -> None:
-    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*EA*12.49", b"PO1*1*25*EA*14.00"))
     code, out, _ = run("orders", "list", "--held", "--json")
     [held] = json.loads(out)
     assert code == 0 and (held["po_number"], held["status"]) == ("4500012345", "held")
     code, out, _ = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49")
     assert code == 0 and "rule.qty.pack" in out
-    new_id = json.loads(run("orders", "list", "--held", "--json")[1])[0]["id"]
-    code, out, _ = run("orders", "release", str(new_id))
-    assert code == 0 and f"order {new_id}: accepted; 855 ISA13" in out and "routed to erp" in out
+    assert out.startswith(f"order {held['id']} (PO 4500012345, version 2) line 1: price 12.49; still held")
     code, out, _ = run("orders", "show", "4500012345")
-    assert code == 0 and out.startswith(f"order {new_id}: PO 4500012345 from bigbox: accepted")
+    assert f"order {held['id']} (version 2, document " in out and ": held" in out.splitlines()[0]
+    findings = [line.strip() for line in out.splitlines() if line.strip().startswith("finding")]
+    assert any("rule.price" in f and f.endswith("(resolved by override)") for f in findings), findings
+    assert any("rule.qty.pack" in f and "resolved" not in f for f in findings), findings
+    new_id = json.loads(run("orders", "list", "--held", "--json")[1])[0]["id"]
+    code, out, _ = run("orders", "release", "4500012345", "--reason", "buyer confirmed by phone")
+    assert code == 0 and f"order {held['id']} (PO 4500012345, version 2): accepted; 855 ISA13" in out
+    assert "routed to erp" in out
+    code, out, _ = run("orders", "show", "4500012345")
+    assert code == 0 and out.startswith(f"order {held['id']} (version 2, document {new_id}): PO 4500012345 "
+                                        f"from bigbox: accepted")
     assert "ana override" in out and "ana resolve" in out and " 855 ISA13 " in out
+    assert "released from the queue: buyer confirmed by phone" in out
     code, out, _ = run("orders", "show", str(held["id"]), "--json")
     chain = json.loads(out)
     assert [o["set_id"] for o in chain["outbounds"]] == ["855"] and len(chain["versions"]) == 2
 
 
+def test_release_needs_a_reason_and_decisions_speak_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
+    [held] = json.loads(run("orders", "list", "--held", "--json")[1])
+    with pytest.raises(SystemExit) as refused:
+        run("orders", "release", "4500012345")
+    assert refused.value.code == 2 and "--reason" in capsys.readouterr().err
+    code, out, _ = run("orders", "override", "4500012345", "--line", "1", "--price", "12.49", "--json")
+    over = json.loads(out)
+    assert code == 0 and (over["order"], over["po"], over["version"], over["status"]) == (
+        held["id"], "4500012345", 2, "held")
+    assert over["document"] != held["id"] and [f["code"] for f in over["findings"]] == ["rule.qty.pack"]
+    code, out, _ = run("orders", "reject", "4500012345", "--reason", "pack size wrong", "--json")
+    said = json.loads(out)
+    assert code == 0 and (said["order"], said["status"], said["reason"]) == (held["id"], "rejected",
+                                                                            "pack size wrong")
+    assert said["po_ack"]["set_id"] == "855" and said["problems"] == []
+
+
 def test_errors_are_one_line_with_exit_codes(workspace: Path) -> None:
     ingest(workspace, SAMPLE.read_bytes())
-    assert run("orders", "release", "1")[0] == 2
+    assert run("orders", "release", "1", "--reason", "checked")[0] == 2
     code, _, err = run("orders", "show", "999999")
     assert (code, err) == (2, "edigate: error: no order '999999'\n")
     over = workspace / "over.csv"
