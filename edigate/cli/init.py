@@ -1,9 +1,9 @@
 """`edigate init DIR`: a new, complete workspace that `edigate partners check` accepts.
 
 It holds ``edigate.yaml``, a sample partner (``partners/bigbox.yaml``) with its maps and
-the data files its rules read (catalog, store list), a sample 850 to ingest, and an empty
-store. The files come from the package (``edigate/data/workspace``), so an installed
-edigate makes the same workspace as a checkout.
+the data files its rules read (catalog, store list), a sample 850 to ingest and an 860
+that changes it, and an empty store. The files come from the package
+(``edigate/data/workspace``), so an installed edigate makes the same workspace as a checkout.
 """
 
 from __future__ import annotations

@@ -100,8 +100,9 @@ def test_bigbox_example(examples: Path) -> None:
     inbound = bigbox.channels.inbound
     assert isinstance(inbound, FolderChannel)
     assert inbound.path == ("demo/bigbox/in",) and inbound.poll_seconds == 30
-    assert dict(bigbox.documents.inbound) == {"850": "bigbox-850"}
-    assert set(bigbox.documents.outbound) == {"855", "856", "810"}
+    assert dict(bigbox.documents.inbound) == {"850": "bigbox-850", "860": "bigbox-860"}
+    assert dict(bigbox.documents.outbound) == {"855": "bigbox-855", "865": "865-4010", "856": "bigbox-856",
+                                               "810": "bigbox-810"}
     assert (bigbox.acks.functional, bigbox.acks.ta1) == ("997", "requested")
     assert bigbox.rules["ship_to"].get("n1_qualifier")[1].text == "92"  # type: ignore[union-attr, index]
     assert bigbox.isa_version == "00401" and not bigbox.is_5010
@@ -514,11 +515,13 @@ def test_check_reports_missing_maps_with_their_lines(examples: Path) -> None:
     (examples / "maps" / "bigbox-850.yaml").write_text("{}\n")
     bigbox = load_partner(Path("partners/bigbox.yaml"))
     problems = [str(p) for p in check_partner(bigbox, Path("maps"))]
-    assert problems[0] == (
-        "partners/bigbox.yaml:30: documents.outbound.855: map 'bigbox-855' not found "
-        "(looked for maps/bigbox-855.yaml)"
-    )
-    assert len(problems) == 3
+    assert problems[:2] == [
+        "partners/bigbox.yaml:29: documents.inbound.860: map 'bigbox-860' not found "
+        "(looked for maps/bigbox-860.yaml)",
+        "partners/bigbox.yaml:31: documents.outbound.855: map 'bigbox-855' not found "
+        "(looked for maps/bigbox-855.yaml)",
+    ]
+    assert len(problems) == 5
 
 
 def test_our_identity_comes_from_partner_or_workspace(workspace: Path) -> None:

@@ -48,7 +48,7 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 def partner_maps() -> list[tuple[str, str]]:
-    """(partner, map) for every outbound 855/856/810 a bundled partner names."""
+    """(partner, map) for every outbound 855/865/856/810 a bundled partner names."""
     out = []
     for path in sorted((REPO / "partners").glob("*.yaml")):
         partner = load_partner(path)
@@ -96,7 +96,7 @@ def test_random_940_validates_for_edigate_and_pyx12(order: Order, version: str) 
 def test_random_documents_validate_per_partner_for_edigate_and_pyx12(partner: str, name: str, ack: PoAck,
                                                shipment: Shipment, invoice: Invoice) -> None:
     doc_map = outbound(name)
-    doc = {"855": ack, "856": shipment, "810": invoice}[doc_map.set_id]
+    doc = {"855": ack, "865": ack, "856": shipment, "810": invoice}[doc_map.set_id]
     assert_valid(doc_map, [doc], partner)
     result = validate_with_pyx12(interchange(doc_map, [doc], partner))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
@@ -114,7 +114,7 @@ def test_any_document_renders(name: str, ack: PoAck, shipment: Shipment, invoice
     """Any document the model allows renders to segments; whether X12 can carry its text
     is the validator's call (above, with X12-sized values)."""
     doc_map = outbound(name)
-    segments = doc_map.render({"855": ack, "856": shipment, "810": invoice}[doc_map.set_id])
+    segments = doc_map.render({"855": ack, "865": ack, "856": shipment, "810": invoice}[doc_map.set_id])
     assert all(isinstance(e, str) for s in segments for e in s.elements)
 
 
@@ -170,7 +170,7 @@ ACK = PoAck("4500012345", dt.date(2026, 11, 18), AckType.ACCEPTED_WITH_CHANGES, 
                 LineAck("1", LineStatus.ACCEPTED, Decimal(24), "EA", Decimal("12.495"), dt.date(2026, 12, 1),
                         ProductIds((("UP", "012345678905"),)), Decimal(24)),
                 LineAck("2", LineStatus.BACKORDERED, Decimal(0), "EA", ordered_quantity=Decimal(6))))
-HAND_BUILT = {"855": ACK, "856": SHIPMENT, "810": INVOICE}
+HAND_BUILT = {"855": ACK, "865": ACK, "856": SHIPMENT, "810": INVOICE}
 
 
 @pytest.mark.parametrize(("partner", "name"), partner_maps())

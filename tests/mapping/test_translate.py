@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edigate.mapping.translate import maps_test, translate_command
+from edigate.mapping.translate import maps_test, translate_command, translate_file
+from edigate.model.change import OrderChange
 from tests.support.paths import REPO
 
 EXPECTED = Path(__file__).parent / "expected"
@@ -41,17 +42,25 @@ def test_translate_unknown_partner_is_exit_2() -> None:
 
 
 def test_a_set_the_partner_has_no_map_for_is_said_not_silently_skipped() -> None:
-    code, text = translate_command("samples/x12/changes/bigbox-860-4010.x12", "bigbox")
+    code, text = translate_command("samples/x12/fastship-945-4010.x12", "bigbox")
     assert code == 1
     assert text.splitlines() == [
-        "ISA13 000000102 GS06 1002 ST02 0001: no order",
-        "  ST: error map.no_map: set: partner 'bigbox' names no inbound map for the 860 (value '860'); "
+        "ISA13 000000501 GS06 501 ST02 0001: no order",
+        "  ST: error map.no_map: set: partner 'bigbox' names no inbound map for the 945 (value '945'); "
         "name one under documents.inbound in its partner file",
     ]
     code, text = translate_command("samples/x12/fastship-945-4010.x12", "bigbox", as_json=True)
     [result] = json.loads(text)
     assert code == 1 and result["set_id"] == "945" and not result["ok"]
     assert [f["code"] for f in result["findings"]] == ["map.no_map"]
+
+
+def test_the_example_partner_translates_its_860_to_a_change() -> None:
+    """bigbox names an 860 map as shipped; what the change holds is tests/orders/test_changes.py's."""
+    code, text = translate_command("samples/x12/changes/bigbox-860-4010.x12", "bigbox")
+    assert (code, text) == (0, "ISA13 000000102 GS06 1002 ST02 0001: PO 4500012345, 3 lines")
+    [result] = translate_file("samples/x12/changes/bigbox-860-4010.x12", "bigbox")
+    assert result.ok and result.set_id == "860" and isinstance(result.order, OrderChange)
 
 
 def test_a_file_without_sets_says_so(tmp_path: Path) -> None:

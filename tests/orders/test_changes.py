@@ -15,7 +15,7 @@ from edigate.store import DocumentKind, DocumentStatus, Status, Store, Transmiss
 from edigate.x12.envelope import Transaction
 
 from tests.support.paths import REPO
-from tests.support.changes import CHANGE, ORDERS, answers, changing
+from tests.support.changes import CHANGE, ORDERS, answers, without_860_map
 from tests.support.orders import pipeline, workspace
 
 PO = "4500012345"
@@ -27,7 +27,7 @@ def elements(tx: Transaction, seg_id: str, last: int = 8) -> list[list[str]]:
 
 def after_the_order(store: Store, tmp_path: Path, purpose: str) -> tuple[Pipeline, Transmission]:
     """The sample 850 ingested, then the sample 860 with BCH01 ``purpose``; the 860's transmission."""
-    p = pipeline(store, changing(tmp_path))
+    p = pipeline(store, workspace(tmp_path))
     assert p.ingest(ORDERS, "bigbox").status is Status.DONE
     path = tmp_path / f"860-{purpose}.x12"
     path.write_bytes(CHANGE.read_bytes().replace(b"BCH*04*", f"BCH*{purpose}*".encode()))
@@ -82,7 +82,7 @@ def test_an_original_860_is_a_change(store: Store, tmp_path: Path) -> None:
 
 
 def test_an_860_for_a_po_never_received_is_held(store: Store, tmp_path: Path) -> None:
-    p = pipeline(store, changing(tmp_path))
+    p = pipeline(store, workspace(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
     assert tx.status is Status.HELD
     assert "rule.purpose.unknown_po" in [e.code for e in store.errors(tx.id)]
@@ -135,11 +135,10 @@ def test_header_dates_move_and_other_dates_merge_by_qualifier() -> None:
     assert order.dates.other == (("118", date(2026, 12, 3)), ("017", date(2026, 12, 5)))
 
 
-def test_translate_reads_an_860_with_the_partners_860_map(tmp_path: Path) -> None:
+def test_translate_reads_an_860_with_the_partners_860_map() -> None:
     from edigate.mapping import translate_file
 
-    ws = changing(tmp_path)
-    [result] = translate_file(CHANGE, "bigbox", maps_dir=REPO / "maps", partners_dir=ws.partners_path)
+    [result] = translate_file(CHANGE, "bigbox", maps_dir=REPO / "maps", partners_dir=REPO / "partners")
     change = result.order
     assert result.ok and isinstance(change, OrderChange) and change.po_number == PO
     assert (change.purpose, change.change_number, change.change_date) == (Purpose.CHANGE, "1", date(2026, 11, 20))
@@ -152,7 +151,7 @@ def test_translate_reads_an_860_with_the_partners_860_map(tmp_path: Path) -> Non
 
 def test_an_860_for_a_partner_without_an_860_map_fails_saying_what_to_add(store: Store,
                                                                           tmp_path: Path) -> None:
-    p = pipeline(store, workspace(tmp_path))
+    p = pipeline(store, without_860_map(tmp_path))
     tx = p.ingest(CHANGE, "bigbox")
     assert tx.status is Status.FAILED
     [entry] = [e for e in store.errors(tx.id) if e.stage == "map"]

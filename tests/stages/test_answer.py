@@ -7,13 +7,13 @@ from pathlib import Path
 
 from edigate.store import DocumentKind, DocumentStatus, Status, Store
 
-from tests.support.changes import CHANGE, ORDERS, answers, changing
-from tests.support.orders import pipeline
+from tests.support.changes import CHANGE, ORDERS, answers
+from tests.support.orders import pipeline, workspace
 
 
 def test_an_860_in_a_bulk_file_is_answered_with_an_865_as_in_a_small_one(store: Store,
                                                                          tmp_path: Path) -> None:
-    p = pipeline(store, changing(tmp_path))
+    p = pipeline(store, workspace(tmp_path))
     p.bulk_855 = 1  # every file answers in bulk
     first = p.ingest(ORDERS, "bigbox")
     assert first.status is Status.DONE

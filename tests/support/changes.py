@@ -1,4 +1,5 @@
-"""The 860 tests' workspace: the example partner bigbox answering 860s with 865s."""
+"""The 860 tests' samples: the example partner bigbox's 850 and the 860 that changes it
+(bigbox answers 860s with 865s as shipped), and a workspace where it names no 860 map."""
 
 from __future__ import annotations
 
@@ -10,23 +11,22 @@ from edigate.x12.envelope import EnvelopeReader, Transaction
 from tests.support.orders import workspace
 from tests.support.paths import REPO
 
-__all__ = ["CHANGE", "ORDERS", "SETTINGS", "answers", "changing"]
+__all__ = ["CHANGE", "NO_860_MAP", "ORDERS", "answers", "without_860_map"]
 
 ORDERS = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 CHANGE = REPO / "samples" / "x12" / "changes" / "bigbox-860-4010.x12"
 
 
-SETTINGS = {"    850: bigbox-850\n": "    850: bigbox-850\n    860: bigbox-860\n",
-            "    855: bigbox-855\n": "    855: bigbox-855\n    865: 865-4010\n"}
-"""The example partner bigbox, answering 860s with 865s (partners/<id>.yaml)."""
+NO_860_MAP = {"    860: bigbox-860\n": ""}
+"""The edit to bigbox.yaml that takes its 860 map away."""
 
 
-def changing(tmp_path: Path) -> Workspace:
-    """The example workspace, with bigbox's 860 and 865 maps named in its partner file."""
+def without_860_map(tmp_path: Path) -> Workspace:
+    """The example workspace, with bigbox's 860 map no longer named in its partner file."""
     ws = workspace(tmp_path)
     path = ws.partners_path / "bigbox.yaml"
     text = path.read_text(encoding="utf-8")
-    for old, new in SETTINGS.items():
+    for old, new in NO_860_MAP.items():
         assert old in text
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")

@@ -1,5 +1,5 @@
 """Outbound documents rendered by a bundled map, enveloped and read back: the checks every
-855, 856, 810 and 940 test makes (structure valid by our validator in both versions)."""
+855, 865, 856, 810 and 940 test makes (structure valid by our validator in both versions)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ __all__ = ["GROUPS", "VALIDATOR", "assert_valid", "envelope", "errors", "interch
 VALIDATOR = Validator()
 
 
-GROUPS = {"855": "PR", "856": "SH", "810": "IN", "940": "OW"}
+GROUPS = {"855": "PR", "865": "CA", "856": "SH", "810": "IN", "940": "OW"}
 
 
 @functools.cache
