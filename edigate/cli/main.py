@@ -363,7 +363,7 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.cli.demo import run_demo
 
-    return run_demo(out, args.out)
+    return 1 if run_demo(out, args.out).unexpected else 0
 
 
 def _dump(data: Any, out: TextIO) -> None:
