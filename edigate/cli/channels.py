@@ -123,14 +123,33 @@ def chosen_partners(partners: Mapping[str, Partner], partner: str | None) -> lis
     return [partners[partner]] if partner else [partners[k] for k in sorted(partners)]
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One channel tried by `partners check --connect`: ``name`` is ``partner:direction``."""
+
+    name: str
+    type: str
+    ok: bool
+    detail: str
+
+
 def check_connections(ctx: Context, partners: Sequence[Partner], out: TextIO) -> int:
     """Try every channel of ``partners``; one line each; 1 when any failed (logged in the store)."""
+    probes = probe_channels(ctx, partners)
+    for p in probes:
+        if not p.ok:
+            print(f"edigate: error: {p.name}: {p.detail}", file=sys.stderr)
+        print(f"{p.name:16} {p.type:6} {'ok' if p.ok else 'FAILED':6} {p.detail}", file=out)
+    return 1 if any(not p.ok for p in probes) else 0
+
+
+def probe_channels(ctx: Context, partners: Sequence[Partner]) -> list[Probe]:
+    """Each channel of ``partners`` tried once, the outcome recorded in the event log."""
     from edigate.store import EventKind, Severity
     from edigate.transport import ChannelOptions, open_channel
 
-    store = ctx.store
     options = ChannelOptions(root=ctx.workspace.root, settle_seconds=0, as2=ctx.as2)
-    failed = 0
+    probes = []
     for partner, direction, config in _channels(partners):
         name = f"{partner.id}:{direction}"
         try:
@@ -138,11 +157,9 @@ def check_connections(ctx: Context, partners: Sequence[Partner], out: TextIO) ->
                 line, ok = channel.probe(), True
         except (TransportError, ConfigError) as exc:
             line, ok = exc.message.removeprefix(f"{name}: "), False
-            print(f"edigate: error: {name}: {line}", file=sys.stderr)
-        failed += not ok
-        print(f"{name:16} {config.type:6} {'ok' if ok else 'FAILED':6} {line}", file=out)
-        store.record_event(kind=EventKind.CHANNEL, code="channel.check_ok" if ok else "channel.check_failed",
-                           message=line, severity=Severity.INFO if ok else Severity.ERROR,
-                           partner=partner.id, channel=direction)
-    return 1 if failed else 0
+        probes.append(Probe(name, config.type, ok, line))
+        ctx.store.record_event(kind=EventKind.CHANNEL, code="channel.check_ok" if ok else "channel.check_failed",
+                               message=line, severity=Severity.INFO if ok else Severity.ERROR,
+                               partner=partner.id, channel=direction)
+    return probes
 

@@ -1,24 +1,51 @@
-"""`edigate demo`: the bundled samples through the whole gateway, on embedded defaults.
+"""`edigate demo`: the bundled samples through the whole gateway, in a complete workspace.
 
-A workspace is made under the demo folder (SQLite store, archive, the partners' folder
-channels); each sample is dropped into its partner's inbound folder (or ingested directly
-when the partner's channel is not a folder, e.g. the drop-ship marketplace's SFTP), one
-gateway pass polls, processes and sends, and the transmission table and the files written
-are printed. Running it again starts the demo folder afresh.
+The demo folder is made as `edigate init` makes a workspace (``edigate.yaml``, partners,
+maps, data), with every bundled partner and map, so that ``cd edigate-demo`` and any
+command (``tx list``, ``ship``, ``kpi``) works there afterwards. Each sample is dropped into
+its partner's inbound folder (or ingested directly when the partner's channel is not a
+folder, e.g. the drop-ship marketplace's SFTP), with two more made from the BigBox sample:
+one whose prices break the partner's rules (its order is held) and one with broken
+structure (it fails), so the exception queue and the error log have something in them.
+The copies are dated relative to today (`edigate.cli.demo_samples`), so the KPIs mean
+something; the bundled files stay untouched. One gateway pass polls, processes and sends;
+the transmissions, the files written (by their path in the partner's folder) and the next
+commands to try are printed. Running it again starts the demo folder afresh.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from edigate.cli.demo_samples import EXTRA, dated, extra_sample, dated_shipment
 from edigate.errors import InputError, UsageError
 
-__all__ = ["run_demo", "samples_dir"]
+if TYPE_CHECKING:
+    from edigate.config.context import Context
+    from edigate.config.partners import Partner
+    from edigate.store import Transmission
+
+__all__ = ["DemoRun", "run_demo", "samples_dir"]
 
 MARKER = ".edigate-demo"
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What the demo left: its workspace and the transmissions it processed."""
+
+    root: Path
+    transmissions: tuple[Transmission, ...]
+    outputs: tuple[str, ...]
+    """Each output written, by its path relative to the workspace."""
+    unexpected: tuple[Transmission, ...]
+    """Transmissions whose status is not the one the demo meant them to have."""
 
 
 def samples_dir() -> Path:
@@ -30,48 +57,52 @@ def samples_dir() -> Path:
     raise InputError("cannot find the bundled samples folder samples/x12")
 
 
-def run_demo(out: TextIO, output_dir: Path) -> int:
+def run_demo(out: TextIO, output_dir: Path, today: dt.date | None = None) -> DemoRun:
+    """Make the demo workspace at ``output_dir``, run the samples through it, say what happened."""
     from edigate.cli.context import open_context
-    from edigate.cli.transmissions import print_transmissions
+    from edigate.config.workspace import load_workspace
     from edigate.stages.pipeline import Pipeline
-    from edigate.store import Status
-    from edigate.config.workspace import Workspace
 
+    today = today or dt.date.today()
     samples = samples_dir()
-    repo = samples.parent.parent
     root = _fresh(output_dir.resolve())
-    shutil.copytree(samples.parent / "data", root / "samples" / "data")
-    ws = Workspace(root=root, store=f"sqlite:///{root / 'edigate.db'}", maps_dir=str(repo / "maps"),
-                   partners_dir=str(repo / "partners"))
-    with open_context(ws) as ctx:
-        store, partners = ctx.store, ctx.partners
-        pipeline = Pipeline(ws, store, ctx.archive, partners, channel_types=("folder",))
-        print(f"edigate demo: workspace {root}", file=out)
-        direct = _drop_samples(sorted(samples.glob("*.x12")), partners, root, out)
+    _workspace(root, samples.parent.parent, today)
+    print(f"edigate demo: workspace {root} (samples dated from {today})", file=out)
+    with open_context(load_workspace(root)) as ctx:
+        pipeline = Pipeline(ctx.workspace, ctx.store, ctx.archive, ctx.partners, channel_types=("folder",))
+        direct = _drop_samples(_inputs(samples, today), ctx.partners, root, out)
         processed = [pipeline.ingest(path, pid) for path, pid in direct]
         result = pipeline.run_once("demo")
-        processed += result.processed
+        processed = sorted([*processed, *result.processed], key=lambda t: t.id)
         for problem in result.channel_problems:
             print(f"  channel problem: {problem}", file=out)
-        print("\ntransmissions:", file=out)
-        print_transmissions(store.transmissions(), out)
-        print("\noutputs:", file=out)
-        for tx in sorted(processed, key=lambda t: t.id):
-            for o in store.outbounds(tx.id):
-                where = "sent to the partner's outbound folder" if o.sent_at else "queued (channel not polled in demo)"
-                print(f"  {tx.partner:9} {o.set_id:4} ISA13 {o.isa13}: {ws.archive_path / o.archive_path} ({where})",
-                      file=out)
-        for partner in sorted({tx.partner for tx in processed}):
-            folder = root / "demo" / partner / "out"
-            if folder.is_dir():
-                print(f"  {partner} outbound folder: {folder}", file=out)
-        routed = sorted(p for p in (root / "demo").rglob("*") if p.is_file() and p.parent.name != "out"
-                        and p.parent.name not in ("in", "done"))
-        for path in routed:
-            print(f"  routed: {path}", file=out)
-    bad = [t for t in processed if t.status is not Status.DONE]
-    print(f"\n{len(processed)} transmissions, {len(bad)} not done; outputs are under {root}", file=out)
-    return 1 if bad else 0
+        run = DemoRun(root, tuple(processed), tuple(_outputs(ctx, processed, root)), tuple(_unexpected(processed)))
+        _report(ctx, run, out)
+    _next_steps(run, output_dir, out)
+    return run
+
+
+def _workspace(root: Path, repo: Path, today: dt.date) -> None:
+    """`edigate init`'s workspace, with every bundled partner, map and data file over it."""
+    from edigate.cli.init import make_workspace
+
+    make_workspace(root)
+    for name in ("partners", "maps", "samples/data"):
+        if (repo / name).is_dir():
+            shutil.copytree(repo / name, root / name, dirs_exist_ok=True)
+    shipment = root / "samples" / "data" / "bigbox-shipment.csv"
+    if shipment.is_file():
+        shipment.write_text(dated_shipment(shipment.read_text(), today))
+
+
+def _inputs(samples: Path, today: dt.date) -> list[tuple[str, bytes]]:
+    """The files the demo receives: each bundled sample, and the held and failing ones,
+    all dated from ``today``."""
+    files = [(p.name, dated(p.read_bytes(), today)) for p in sorted(samples.glob("*.x12"))]
+    base = samples / "bigbox-850-4010.x12"
+    if base.is_file():
+        files += [(name, dated(extra_sample(base.read_bytes(), name), today)) for name in EXTRA]
+    return files
 
 
 def _fresh(root: Path) -> Path:
@@ -85,22 +116,90 @@ def _fresh(root: Path) -> Path:
     return root
 
 
-def _drop_samples(samples: list[Path], partners: Mapping[str, object], root: Path,
+def _drop_samples(samples: list[tuple[str, bytes]], partners: Mapping[str, Partner], root: Path,
                   out: TextIO) -> list[tuple[Path, str]]:
-    """Put each sample in its partner's inbound folder; those without one are ingested directly."""
+    """Put each sample in its partner's inbound folder; those without one are ingested directly
+    (from a dated copy under ``samples/demo``)."""
     direct = []
-    for path in samples:
-        pid = path.name.split("-", 1)[0]
+    for name, data in samples:
+        pid = name.split("-", 1)[0]
         partner = partners.get(pid)
-        channel = getattr(getattr(partner, "channels", None), "inbound", None)
-        if getattr(channel, "type", None) == "folder":
-            suffix = channel.glob.rsplit("*", 1)[-1] if "*" in channel.glob else path.suffix  # type: ignore[union-attr]
-            for folder in channel.path:  # type: ignore[union-attr]
+        if partner is None:
+            continue
+        channel = partner.channels.inbound
+        if channel is not None and channel.type == "folder":
+            stem, _, suffix = name.rpartition(".")
+            glob_suffix = channel.glob.rsplit("*", 1)[-1] if "*" in channel.glob else f".{suffix}"
+            for folder in channel.path:
                 (root / folder).mkdir(parents=True, exist_ok=True)
-            target = root / channel.path[0] / (path.stem + suffix)  # type: ignore[union-attr]
-            shutil.copyfile(path, target)
-            print(f"  dropped {path.name} into {target.parent}", file=out)
-        elif partner is not None:
-            print(f"  {path.name}: {pid}'s channel is {getattr(channel, 'type', 'none')}; ingested directly", file=out)
-            direct.append((path, pid))
+            target = root / channel.path[0] / (stem + glob_suffix)
+            target.write_bytes(data)
+            print(f"  dropped {name} into {target.parent.relative_to(root)}", file=out)
+        else:
+            target = root / "samples" / "demo" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            kind = channel.type if channel is not None else "none"
+            print(f"  {name}: {pid}'s channel is {kind}; ingested directly", file=out)
+            direct.append((target, pid))
     return direct
+
+
+def _outputs(ctx: Context, processed: list[Transmission], root: Path) -> list[str]:
+    """Each output by where the partner finds it: its file in the partner's outbound folder,
+    or, when not sent there, its archive copy (and why)."""
+    from edigate.stages.send import output_name
+
+    lines = []
+    for tx in processed:
+        for o in ctx.store.outbounds(tx.id):
+            partner = ctx.partners.get(tx.partner)
+            channel = partner.channels.outbound if partner is not None else None
+            if o.sent_at and channel is not None and channel.type == "folder":
+                where = f"{channel.path[0]}/{output_name(o)}"
+            else:
+                where = f"{os.path.relpath(ctx.archive.root / o.archive_path, root)} (queued: channel not polled)"
+            lines.append(f"{tx.partner:9} {o.set_id:4} of tx {tx.id}: {where}")
+    routed = sorted(p for p in (root / "demo").rglob("*") if p.is_file() and p.parent.name not in ("in", "out", "done"))
+    return lines + [f"routed   : {p.relative_to(root)}" for p in routed]
+
+
+def _unexpected(processed: list[Transmission]) -> list[Transmission]:
+    from edigate.store import Status
+
+    meant = {name.rpartition(".")[0]: status for name, status in EXTRA.items()}
+    return [t for t in processed if t.status.value != meant.get(t.file_name.rpartition(".")[0], Status.DONE.value)]
+
+
+def _report(ctx: Context, run: DemoRun, out: TextIO) -> None:
+    from edigate.cli.transmissions import print_transmissions
+
+    print("\ntransmissions:", file=out)
+    print_transmissions(run.transmissions, out)
+    print("\noutputs (paths in the workspace):", file=out)
+    for line in run.outputs:
+        print(f"  {line}", file=out)
+    counts: dict[str, int] = {}
+    for t in run.transmissions:
+        counts[t.status.value] = counts.get(t.status.value, 0) + 1
+    said = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"\n{len(run.transmissions)} transmissions: {said}; {len(run.unexpected)} unexpected", file=out)
+
+
+def _next_steps(run: DemoRun, output_dir: Path, out: TextIO) -> None:
+    """The commands to try next, with the ids this run gave the failed and held files."""
+    failed = next((t.id for t in run.transmissions if t.status.value == "failed"), None)
+    held = next((t.id for t in run.transmissions if t.status.value == "held"), None)
+    given = os.path.relpath(run.root) if run.root.is_relative_to(Path.cwd()) else str(run.root)
+    print("\nnext, try:", file=out)
+    steps = [f"cd {given or output_dir} && edigate tx list"]
+    if failed is not None:
+        steps += [f"edigate tx show {failed}          # the failed file: stages, error log",
+                  f"edigate tx view {failed}          # its segments, each finding under its element"]
+    if held is not None:
+        steps += [f"edigate orders list --held     # the exception queue (transmission {held})"]
+    steps += ["edigate ship samples/data/bigbox-shipment.csv --partner bigbox   # 856 (and 810)",
+              "edigate audit",
+              "edigate kpi --html report.html"]
+    for step in steps:
+        print(f"  {step}", file=out)

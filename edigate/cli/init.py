@@ -28,6 +28,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                                             "its maps and data, an empty store")
     init.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR",
                       help="the folder to make (default: this one); it must hold no edigate files yet")
+    init.add_argument("--json", action="store_true", help="print the workspace made as JSON (shape: README)")
     init.set_defaults(handler=_init)
 
 
@@ -39,15 +40,21 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
     made = make_workspace(root)
     with open_context(load_workspace(root)) as ctx:  # creates the store: reading commands work at once
         store = ctx.workspace.store_file() or ctx.workspace.store
+    steps = [f"cd {root}", "edigate partners check", "edigate ingest samples/x12/bigbox-850-4010.x12",
+             "edigate tx list"]
+    if args.json:
+        from edigate.cli.output import dump_json
+
+        dump_json({"workspace": str(root), "files": [str(p.relative_to(root)) for p in made], "store": str(store),
+                   "next": steps}, out)
+        return 0
     print(f"edigate init: workspace {root}", file=out)
     for path in made:
         print(f"  {path.relative_to(root)}", file=out)
     print(f"  store {store}", file=out)
     print("next:", file=out)
-    print(f"  cd {root}", file=out)
-    print("  edigate partners check", file=out)
-    print("  edigate ingest samples/x12/bigbox-850-4010.x12", file=out)
-    print("  edigate tx list", file=out)
+    for step in steps:
+        print(f"  {step}", file=out)
     return 0
 
 

@@ -68,7 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     _config_commands(commands)
     from edigate.cli import channels as cli_channels, kpi as cli_kpi, orders as cli_orders, transmissions as cli_gateway
 
+    from edigate.cli import archive as cli_archive, ingest as cli_ingest
+
+    cli_ingest.add_commands(commands)
     cli_gateway.add_commands(commands)
+    cli_archive.add_commands(commands)
     cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
@@ -109,11 +113,15 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
     partners = commands.add_parser("partners", help="list partners or check their configuration")
     partners_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
-    partners_commands.add_parser("list", help="one line per partner").set_defaults(handler=_partners_list)
+    listing = partners_commands.add_parser("list", help="one line per partner")
+    listing.add_argument("--json", action="store_true", help="print the partners as JSON (shape: README)")
+    listing.set_defaults(handler=_partners_list)
     check = partners_commands.add_parser("check", help="load and check partner files and the maps they name")
     check.add_argument("partner", nargs="?", metavar="P")
     check.add_argument("--connect", action="store_true",
                        help="also try each channel: SFTP login and list, folders, AS2 certificates and URL")
+    check.add_argument("--json", action="store_true", help="print the outcome as JSON (shape: README); problems "
+                                                           "stay lines on stderr")
     check.set_defaults(handler=_partners_check)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
@@ -295,7 +303,14 @@ def _emit(code: int, text: str, out: TextIO) -> int:
 def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.config.partners import load_partners
 
-    for pid, p in sorted(load_partners(workspace_of(args).partners_path).items()):
+    partners = sorted(load_partners(workspace_of(args).partners_path).items())
+    if args.json:
+        _dump([{"id": pid, "name": p.name, "isa_qualifier": p.identity.theirs.isa_qualifier,
+                "isa_id": p.identity.theirs.isa_id, "version": p.version, "usage": p.usage,
+                "inbound": sorted(p.documents.inbound), "outbound": sorted(p.documents.outbound)}
+               for pid, p in partners], out)
+        return 0
+    for pid, p in partners:
         theirs = p.identity.theirs
         print(f"{pid:12} {p.name:32} {theirs.isa_qualifier}:{theirs.isa_id:15} {p.version:10} usage {p.usage}  "
               f"in {', '.join(sorted(p.documents.inbound)) or '-'}  out {', '.join(sorted(p.documents.outbound)) or '-'}",
@@ -323,6 +338,8 @@ def _partners_check(args: argparse.Namespace, out: TextIO) -> int:
     if problems:
         raise ConfigError(problems)
     as2_keys_check(ws, chosen)
+    if args.json:
+        return _check_json(ws, chosen, args.connect, out)
     for partner in chosen:
         print(f"{partner.id}: ok", file=out)
     if args.connect:
@@ -337,6 +354,25 @@ def _check_connections(ws: Workspace, chosen: list[Partner], out: TextIO) -> int
 
     with open_context(ws, strict_partners=False) as ctx:
         return check_connections(ctx, chosen, out)
+
+
+def _check_json(ws: Workspace, chosen: list[Partner], connect: bool, out: TextIO) -> int:
+    """``partners check --json``: the partners that passed and, with ``--connect``, each channel tried."""
+    from dataclasses import asdict
+
+    from edigate.cli.channels import probe_channels
+    from edigate.cli.context import open_context
+
+    probes = []
+    if connect:
+        with open_context(ws, strict_partners=False) as ctx:
+            probes = probe_channels(ctx, chosen)
+    for p in probes:
+        if not p.ok:
+            print(f"edigate: error: {p.name}: {p.detail}", file=sys.stderr)
+    _dump({"partners": [{"id": p.id, "ok": True} for p in chosen],
+           "connections": [asdict(p) for p in probes] if connect else None}, out)
+    return 1 if any(not p.ok for p in probes) else 0
 
 
 def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
@@ -363,7 +399,7 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.cli.demo import run_demo
 
-    return run_demo(out, args.out)
+    return 1 if run_demo(out, args.out).unexpected else 0
 
 
 def _dump(data: Any, out: TextIO) -> None:

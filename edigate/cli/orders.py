@@ -62,15 +62,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     override.add_argument("--line", required=True, metavar="N")
     override.add_argument("--price", required=True, metavar="X")
 
-    ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
-                                            "where the partner bills so")
-    ship.add_argument("file", type=Path, metavar="FILE")
-    ship.add_argument("--partner", required=True, metavar="P")
-    ship.set_defaults(handler=reading(_ship))
-    invoice = commands.add_parser("invoice", help="810 for what shipped of PO and is not invoiced yet")
-    invoice.add_argument("po", metavar="PO")
-    invoice.add_argument("--partner", required=True, metavar="P")
-    invoice.set_defaults(handler=reading(_invoice))
+    _shipping_commands(commands)
 
     stock = commands.add_parser("inventory", help="available to promise: stock levels and what orders took")
     stock_actions = stock.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
@@ -87,6 +79,20 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     late = ack_actions.add_parser("overdue", help="outbound documents without an ack past their window")
     late.add_argument("--json", action="store_true")
     add_table_options(late).set_defaults(handler=reading(_overdue))
+
+
+def _shipping_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ship = commands.add_parser("ship", help="shipment confirmation (CSV, JSON or a 3PL's X12 945) -> 856, and 810 "
+                                            "where the partner bills so")
+    ship.add_argument("file", type=Path, metavar="FILE")
+    ship.add_argument("--partner", required=True, metavar="P")
+    ship.add_argument("--json", action="store_true", help="print the shipment and the files written as JSON")
+    ship.set_defaults(handler=reading(_ship))
+    invoice = commands.add_parser("invoice", help="810 for what shipped of PO and is not invoiced yet")
+    invoice.add_argument("po", metavar="PO")
+    invoice.add_argument("--partner", required=True, metavar="P")
+    invoice.add_argument("--json", action="store_true", help="print the invoices written as JSON")
+    invoice.set_defaults(handler=reading(_invoice))
 
 
 def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
@@ -263,6 +269,13 @@ def _ship(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
     done = ship(ctx, ctx.partner(args.partner), args.file)
     s = done.shipment
+    if args.json:
+        from edigate.cli.output import dump_json, output_json
+
+        dump_json({"shipment": s.shipment_id, "orders": [o.po_number for o in s.orders],
+                   "outputs": [output_json(o) for o in (*done.asn[:1], *done.invoices)],
+                   "problems": list(done.problems)}, out)
+        return 1 if done.problems else 0
     print(f"shipment {s.shipment_id}: {len(s.orders)} order(s)", file=out)
     for o in (*done.asn[:1], *done.invoices):
         print(f"  {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
@@ -275,6 +288,11 @@ def _invoice(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import invoice
 
     done = invoice(ctx, ctx.partner(args.partner), args.po)
+    if args.json:
+        from edigate.cli.output import dump_json, output_json
+
+        dump_json({"po": args.po, "outputs": [output_json(o) for o in done]}, out)
+        return 0
     for o in done:
         print(f"810 ISA13 {o.isa13} GS06 {o.gs06} ST02 {o.st02}: archive/{o.archive_path}", file=out)
     return 0

@@ -1,5 +1,5 @@
-"""The specialists' commands: ingest files, and list and show transmissions (the actions on
-one are in `edigate.cli.tx_actions`).
+"""The specialists' commands: list and show transmissions (the actions on one are in
+`edigate.cli.tx_actions`; ingest and run in `edigate.cli.ingest`).
 
 Each gets the workspace's context (`edigate.cli.context`): ``edigate.yaml`` found from the
 current directory upwards or given with ``--workspace``; its ``store`` and ``archive_dir``
@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from edigate.cli.context import pipeline_at, pipeline_of, reading, writing
+from edigate.cli.context import reading
 from edigate.cli.tables import add_table_options, export, tx_table
 from edigate.config.context import Context
-from edigate.errors import UsageError
 
 if TYPE_CHECKING:
-    from edigate.stages.pipeline import Pipeline
-    from edigate.store import Outbound, Store, Transmission
+    from edigate.store import Store, Transmission
 
 __all__ = ["add_commands", "print_transmissions"]
 
@@ -33,20 +29,6 @@ __all__ = ["add_commands", "print_transmissions"]
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from edigate.cli.dates import TIME_HELP
     from edigate.store import Status
-
-    ingest = commands.add_parser("ingest", help="run files through the pipeline as if received; the partner is "
-                                                "the one the envelope names")
-    ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    ingest.add_argument("--partner", metavar="P", help="the partner the files must be from (else a mismatch)")
-    ingest.set_defaults(handler=writing(_ingest))
-
-    run = commands.add_parser(
-        "run", help="the gateway: poll channels on schedule, serve AS2, process, send; "
-                    "SIGTERM or Ctrl-C stops it after the file in hand")
-    run.add_argument("--once", action="store_true", help="one pass over every channel, then exit (for cron)")
-    run.add_argument("--workers", type=_positive, default=1, metavar="N",
-                     help="with --once: processes that claim and process transmissions side by side (default 1)")
-    run.set_defaults(handler=writing(_run))
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
@@ -67,51 +49,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     from edigate.cli import tx_actions
 
     tx_actions.add_commands(actions)
-
-    archive = commands.add_parser("archive", help="the archive of raw files: retention")
-    archive_actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
-    sweep = archive_actions.add_parser(
-        "sweep", help="delete archived files older than retention_days, except those still needed "
-                      "(open transmissions, outputs waiting for their ack), and event log entries older "
-                      "than events_retention_days (alerts and each channel's latest entries stay)")
-    sweep.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
-    sweep.set_defaults(handler=reading(_archive_sweep))
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return value
-
-
-def _ingest(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    """One line per file, the reason under it; the exit code of the worst (`_exit_code`)."""
-    from edigate.transport.names import shown  # a partner's file name, one field of one line
-
-    worst = 0
-    gw = pipeline_of(ctx)
-    for path in args.files:
-        tx = gw.ingest(path, args.partner)
-        print(f"{tx.id:6}  {tx.status.value:10} {tx.partner:10} {shown(path.name)}", file=out)
-        for line in _why(ctx.store, tx):
-            print(f"        {line}", file=out)
-        worst = max(worst, _exit_code(ctx.store, tx))
-        _tell_undelivered(_unsent(ctx, tx), "warning", "it stays queued: edigate run --once sends it")
-    return worst
-
-
-def _unsent(ctx: Context, tx: Transmission) -> list[Outbound]:
-    """The transmission's outputs its partner's outbound channel has not taken yet (none
-    when the partner has no outbound channel: nothing is sent for it)."""
-    partner = ctx.partners.get(tx.partner)
-    if partner is None or partner.channels.outbound is None:
-        return []
-    return [o for o in ctx.store.outbounds(tx.id) if o.sent_at is None]
-
 
 def _exit_code(store: Store, tx: Transmission) -> int:
     """2 when the transmission failed on our configuration (said on stderr too); 1 when it
@@ -139,79 +76,6 @@ def _why(store: Store, tx: Transmission) -> list[str]:
     errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
     more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
     return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
-
-
-def _run(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    if not args.once:
-        if args.workers != 1:
-            raise UsageError("--workers goes with --once; the scheduled gateway processes in its own threads")
-        return _serve(ctx, out)
-    from edigate.gateway.scheduler import Gateway
-
-    gw = pipeline_of(ctx)
-    gateway = Gateway(gw)
-    try:
-        problems = gateway.poll_all()  # each failure logged on stderr, one line
-        processed, failures = _work(gw, args.workers)
-        undelivered = gateway.deliver(ctx.store.unsent_outbounds())  # earlier runs' too, whatever their age
-    finally:
-        gateway.stop()
-    for failure in failures:
-        print(f"edigate: error: {failure}", file=sys.stderr)
-    _tell_undelivered(undelivered, "error", "it stays queued for the next run")
-    print_transmissions(processed, out)
-    failed = any(t.status.value == "failed" for t in processed)
-    return 2 if problems or failures or undelivered else 1 if failed else 0
-
-
-def _tell_undelivered(outputs: Sequence[Outbound], severity: str, advice: str) -> None:
-    """One stderr line per output the partner's channel did not take, naming it."""
-    from edigate.stages.send import output_name
-
-    for o in outputs:
-        print(f"edigate: {severity}: not delivered: {output_name(o)} ({o.set_id} ISA13 {o.isa13}"
-              f"{f' of transmission {o.transmission_id}' if o.transmission_id else ''}); {advice}",
-              file=sys.stderr)
-
-
-def _work(gw: Pipeline, workers: int) -> tuple[list[Transmission], tuple[str, ...]]:
-    """Process what waits, in this process or in ``workers`` processes; the transmissions
-    processed, and the workers that failed."""
-    if workers == 1:
-        return gw.work(), ()
-    from edigate.stages.pipeline import run_workers
-
-    gw.store.close()  # the workers open their own connections
-    done = run_workers(functools.partial(pipeline_at, gw.workspace.root), workers)
-    return [gw.store.transmission(i) for i in done.processed], done.failures
-
-
-def _serve(ctx: Context, out: TextIO) -> int:
-    """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped."""
-    import signal
-    import threading
-
-    from edigate.gateway.scheduler import Gateway
-
-    stop = threading.Event()
-    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        gateway = Gateway(pipeline_of(ctx))
-        try:
-            gateway.start()
-            listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
-            print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
-                  file=out, flush=True)
-            while not stop.wait(0.5):
-                pass
-            print("edigate run: stopping after the work in hand", file=out, flush=True)
-        finally:
-            gateway.stop()
-    finally:
-        for sig, previous in handlers.items():
-            signal.signal(sig, previous)
-    print("edigate run: stopped", file=out, flush=True)
-    return 0
 
 
 def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
@@ -303,17 +167,6 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
         where = f"{shown(where)}: " if where else ""
         print(f"{e.stage:9} {e.severity.value:7} {e.code_list or ''} {e.code}: {where}"
               f"{shown(e.message, backslashes=False)}{value}{hint}", file=out)
-    return 0
-
-
-def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.gateway.scheduler import sweep_archive
-
-    days, event_days = ctx.workspace.retention_days, ctx.workspace.events_retention_days
-    removed, pruned = sweep_archive(ctx.store, ctx.archive, days, event_days, dry_run=args.dry_run)
-    verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {ctx.archive.root}", file=out)
-    print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
     return 0
 
 

@@ -97,31 +97,6 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "invalid choice" in err
 
 
-def test_demo_runs_the_samples_through_the_gateway(tmp_path: Path) -> None:
-    demo = tmp_path / "demo"
-    code, out, err = run("demo", "--out", str(demo))
-    assert code == 0, err
-    rows = [line.split() for line in out.splitlines() if line[:6].strip().isdigit()]
-    assert sorted((r[3], r[4], r[5]) for r in rows) == [("bigbox", "done", "send"), ("distrib", "done", "send"),
-                                                        ("dropship", "done", "send")]
-    assert "3 transmissions, 0 not done" in out
-    sent = sorted(p.name.split("-")[0] for p in (demo / "demo" / "bigbox" / "out").iterdir())
-    assert sent == ["855", "855", "997"]
-    assert [p.name.split("-")[0] for p in (demo / "demo" / "distrib" / "out").iterdir()] in (["999", "855"],
-                                                                                            ["855", "999"])
-    for path in (demo / "demo").rglob("*.x12"):
-        assert run("x12", "validate", str(path))[0] == 0, path
-    assert len(list((demo / "demo" / "erp" / "orders").glob("bigbox-4500012345-original-*.json"))) == 1
-    code, out, _ = run("demo", "--out", str(demo))  # again: the demo folder starts afresh
-    assert code == 0 and "3 transmissions, 0 not done" in out
-
-
-def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
-    (tmp_path / "keep.txt").write_text("mine")
-    code, _, err = run("demo", "--out", str(tmp_path))
-    assert code == 2 and "is not a demo folder" in err and (tmp_path / "keep.txt").exists()
-
-
 def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
     from tests.support.paths import REPO
 
