@@ -25,7 +25,7 @@ def test_json_on_the_workspace_commands(tmp_path: Path) -> None:
     cli = cli_runner(root)
     [partner] = _json(cli, "partners", "list")
     assert set(partner) == {"id", "name", "isa_qualifier", "isa_id", "version", "usage", "inbound", "outbound"}
-    assert (partner["id"], partner["inbound"]) == ("bigbox", ["850"])
+    assert (partner["id"], partner["inbound"]) == ("bigbox", ["850", "860"])  # bigbox acts on 860s too
     assert _json(cli, "partners", "check") == {"partners": [{"id": "bigbox", "ok": True}], "connections": None}
     probes = _json(cli, "partners", "check", "--connect", code=1)["connections"]  # no folders yet
     assert [(p["name"], p["type"], p["ok"]) for p in probes] == [("bigbox:in", "folder", False),
