@@ -210,7 +210,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return f"{kind}@{i}", base.terminator.join(segments).encode()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_interchanges_agree_with_pyx12(case: tuple[str, bytes]) -> None:
     name, data = case
