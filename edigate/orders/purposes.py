@@ -34,6 +34,7 @@ __all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinatio
 
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
+_WAITING = frozenset({DocumentStatus.HELD, DocumentStatus.REJECTED})
 IN_FORCE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED})
 """An order accepted (and routed, or on its way): the one that stands for its PO, to ship or to cancel."""
 _SHIPPING_SETS = {"856": "shipped", "810": "invoiced"}
@@ -125,9 +126,12 @@ class Amendments:
 
 def earlier_order(versions: Sequence[StoredOrder], document_id: int) -> StoredOrder | None:
     """The newest order for the PO received before ``document_id`` that is still in force
-    (a cancellation is never an order to amend)."""
+    (a cancellation is never an order to amend). A copy (06, 07) still waiting for a specialist
+    is passed over while an order it copies stands: a cancel or change after it means that order."""
     live = [d for d in versions if d.id < document_id and d.status in _LIVE and not is_cancel(d)]
-    return live[-1] if live else None
+    standing = [d for d in live if not (_is_copy(d) and d.status in _WAITING)]
+    chosen = standing or live
+    return chosen[-1] if chosen else None
 
 
 def cancel_export(cancel: Order, earlier: StoredOrder | None) -> Order | None:
@@ -141,6 +145,10 @@ def cancel_export(cancel: Order, earlier: StoredOrder | None) -> Order | None:
 
 def is_cancel(doc: StoredOrder) -> bool:
     return doc.key.endswith(f":{Purpose.CANCEL.value}")
+
+
+def _is_copy(doc: StoredOrder) -> bool:
+    return any(doc.key.endswith(f":{p.value}") for p in _COPIES)
 
 
 def cancel_destinations(book: OrderBook, doc: StoredOrder) -> Callable[[str, str], bool] | None:

@@ -164,6 +164,23 @@ def test_a_duplicate_copy_waits_for_a_specialist(desk: Desk, book: MemoryBook) -
     assert book.taken() == {"ACM-1001": 1, "ACM-2040": 2}
 
 
+def test_a_cancel_after_a_held_copy_cancels_the_order_it_copies(desk: Desk, book: MemoryBook) -> None:
+    earlier, _ = desk.take_in(order())
+    copy, _ = desk.take_in(order(Purpose.DUPLICATE, "07"))
+    assert copy.status is DocumentStatus.HELD
+    cancel, decision = desk.take_in(order(Purpose.CANCEL, "01"))
+    assert decision.findings == () and cancel.amends == earlier.id
+    assert book.orders[earlier.id].status is DocumentStatus.CANCELLED
+    assert book.orders[copy.id].status is DocumentStatus.HELD and book.taken() == {}
+
+
+def test_a_held_copy_of_nothing_is_the_order_a_cancel_retires(desk: Desk, book: MemoryBook) -> None:
+    copy, _ = desk.take_in(order(Purpose.CONFIRMATION, "06", p1="5.00"), rules(policy="hold"))
+    assert copy.status is DocumentStatus.HELD
+    cancel, _ = desk.take_in(order(Purpose.CANCEL, "01"), rules(policy="hold"))
+    assert cancel.amends == copy.id and book.orders[copy.id].status is DocumentStatus.CANCELLED
+
+
 def test_a_confirmation_of_an_order_we_never_had_is_an_order(desk: Desk, book: MemoryBook) -> None:
     doc, decision = desk.take_in(order(Purpose.CONFIRMATION, "06"))
     assert decision.findings == () and doc.status is DocumentStatus.ACCEPTED
