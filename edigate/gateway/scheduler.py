@@ -39,7 +39,7 @@ from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Store, Transmission, job_store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.transport import ChannelPool
 from edigate.transport.listener import HttpListener
 from edigate.x12.closing import interchange_open
@@ -404,7 +404,7 @@ class Swept(NamedTuple):
     pruned: int
 
 
-def sweep_archive(store: Store, archive: Archive, days: float, event_days: float, *,
+def sweep_archive(store: Store, archive: ArchiveBackend, days: float, event_days: float, *,
                   dry_run: bool = False) -> Swept:
     """The one retention sweep (the scheduled job and ``edigate archive sweep``): archived
     files older than ``days`` that nothing still needs, and event log entries older than
