@@ -25,7 +25,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.gateway.scheduler import sweep_archive
+    from edigate.gateway.retention import sweep_archive
 
     days, event_days = ctx.workspace.retention_days, ctx.workspace.events_retention_days
     removed, pruned = sweep_archive(ctx.store, ctx.archive, days, event_days, dry_run=args.dry_run)

@@ -173,6 +173,10 @@ class Workspace:
     debug_log: str | None = None
     """A file that gets every log record with its traceback, the libraries' own too (they
     never write on stderr); relative to the workspace."""
+    lease_seconds: int = setting(600, minimum=5)
+    """How long a transmission a gateway is processing stays its own without a word from it
+    (renewed as each stage starts): when a gateway dies, another takes its files over this
+    long after. Longer than the slowest stage of the biggest file."""
     retention_days: int = setting(365, minimum=1)
     """How long archived files are kept once nothing needs them (`edigate archive sweep`)."""
     events_retention_days: int = setting(90, minimum=1)

@@ -58,11 +58,11 @@ class Parts:
 
     def __init__(self, workspace: Workspace, store: Store, archive: ArchiveBackend, partners: Mapping[str, Partner], *,
                  today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
-                 lease: dt.timedelta = DEFAULT_LEASE, bulk_855: int = BULK_855, helpers: int | None = None,
+                 lease: dt.timedelta | None = None, bulk_855: int = BULK_855, helpers: int | None = None,
                  parallel_from: int = PARALLEL_FROM) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
-        self.lease = lease
+        self.lease = lease if lease is not None else dt.timedelta(seconds=workspace.lease_seconds)
         """How long a claim holds without renewal; each stage renews it."""
         self.bulk_855 = bulk_855
         self.helpers = (1 if cores() > 1 else 0) if helpers is None else helpers
