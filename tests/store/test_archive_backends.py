@@ -11,7 +11,6 @@ check: AWS's own retries, throttling and consistency under load.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,24 +26,6 @@ from edigate.store.archive_db import DatabaseArchive
 from edigate.store.tables import ArchiveChunkRow
 
 BIG = bytes(range(256)) * (CHUNK // 256) * 2 + b"tail"  # two chunks and a bit
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    moto_server = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def _s3(endpoint: str, tmp_path: Path) -> Any:
