@@ -28,13 +28,17 @@ from typing import Protocol
 
 from edigate.errors import InputError, StoreError
 
-__all__ = ["CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "relative", "verified"]
+__all__ = ["CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "is_hash", "relative",
+           "verified"]
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP = dt.timedelta(days=1)
 CHUNK = 1 << 20
 """Bytes per chunk written or read (1 MiB): a big file never sits whole in a backend's memory."""
+CACHE_DAYS = 1.0
+"""How long a shared backend's local copies (`ArchiveBackend.local_copy`) are kept: they can
+be fetched again, so the sweep drops them after a day whatever the retention."""
 
 
 def digest(data: bytes) -> str:

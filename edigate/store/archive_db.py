@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edigate.errors import InputError
-from edigate.store.archive import Archive, ArchivedFile, chunked, is_hash, relative, verified
+from edigate.store.archive import CACHE_DAYS, Archive, ArchivedFile, chunked, is_hash, relative, verified
 from edigate.store.base import StoreBase
 from edigate.store.engine import session
 from edigate.store.tables import ArchiveBlobRow, ArchiveChunkRow
@@ -109,7 +109,7 @@ class DatabaseArchive:
     def sweep(self, older_than_days: float, keep: Collection[str] = (),
               *, now: float | None = None, dry_run: bool = False) -> list[str]:
         """Delete blobs last put before the retention, except hashes in ``keep``; a blob put
-        again meanwhile (by another gateway) stays. The local cache is swept alike."""
+        again meanwhile (by another gateway) stays. Local copies go after `CACHE_DAYS`."""
         now = time.time() if now is None else now
         cutoff = dt.datetime.fromtimestamp(now - older_than_days * 86_400, dt.UTC)
         with session(self.engine, write=False) as s:
@@ -117,7 +117,7 @@ class DatabaseArchive:
                    if sha not in keep]
         removed = old if dry_run else [sha for sha in old if self._drop(sha, cutoff)]
         if not dry_run:
-            self.cache.sweep(older_than_days, keep, now=now)
+            self.cache.sweep(CACHE_DAYS, now=now)
         return sorted(removed)
 
     def _drop(self, sha256: str, cutoff: dt.datetime) -> bool:

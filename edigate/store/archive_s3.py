@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from edigate.errors import InputError, StoreError
-from edigate.store.archive import CHUNK, Archive, ArchivedFile, chunked, is_hash, relative, verified
+from edigate.store.archive import CACHE_DAYS, CHUNK, Archive, ArchivedFile, chunked, is_hash, relative, verified
 
 __all__ = ["S3Archive", "s3_client"]
 
@@ -124,7 +124,7 @@ class S3Archive:
     def sweep(self, older_than_days: float, keep: Collection[str] = (),
               *, now: float | None = None, dry_run: bool = False) -> list[str]:
         """Delete objects last written before the retention, except hashes in ``keep``;
-        the local cache is swept alike."""
+        local copies go after `CACHE_DAYS`."""
         now = time.time() if now is None else now
         cutoff = dt.datetime.fromtimestamp(now - older_than_days * 86_400, dt.UTC)
         removed = sorted(sha for sha, modified in self._objects() if modified < cutoff and sha not in keep)
@@ -132,7 +132,7 @@ class S3Archive:
             with self._errors("cannot delete old objects"):
                 for sha in removed:
                     self.client.delete_object(Bucket=self.bucket, Key=self.key(sha))
-            self.cache.sweep(older_than_days, keep, now=now)
+            self.cache.sweep(CACHE_DAYS, now=now)
         return removed
 
     @contextmanager

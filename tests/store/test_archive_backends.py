@@ -111,3 +111,14 @@ def test_s3_objects_live_under_the_prefix_and_writes_only_refresh(s3_endpoint: s
     assert [o["Key"] for o in listed] == [f"gw/{got.relative}"]
     head = archive.client.head_object(Bucket=archive.bucket, Key=f"gw/{got.relative}")
     assert head["Metadata"] == {"sha256": got.sha256}
+
+
+def test_local_copies_of_a_shared_archive_go_after_a_day(url: str, tmp_path: Path) -> None:
+    with Store.open(url) as store:
+        archive = DatabaseArchive(store, tmp_path / "cache")
+        got = archive.put(b"read by a helper process")
+        copy = archive.local_copy(got.sha256)
+        assert copy.read_bytes() == b"read by a helper process" and copy.is_relative_to(tmp_path / "cache")
+        assert archive.sweep(30, now=time.time() + 2 * 86_400) == []  # the archive keeps it ...
+        assert not copy.exists() and got.sha256 in archive  # ... the local copy is gone
+        assert archive.local_copy(got.sha256).read_bytes() == b"read by a helper process"
