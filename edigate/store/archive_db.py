@@ -12,24 +12,49 @@ PostgreSQL; it runs on SQLite too (a single node gains nothing from it there).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edigate.errors import InputError
-from edigate.store.archive import CACHE_DAYS, Archive, ArchivedFile, chunked, is_hash, relative, verified
+from edigate.store.archive import (
+    CACHE_DAYS,
+    CHUNK,
+    Archive,
+    ArchivedFile,
+    chunked,
+    digest,
+    is_hash,
+    relative,
+    verified,
+)
 from edigate.store.base import StoreBase
-from edigate.store.engine import session
+from edigate.store.engine import WRITE, guard, session
 from edigate.store.tables import ArchiveBlobRow, ArchiveChunkRow
 from edigate.store.types import utcnow
 
 __all__ = ["DatabaseArchive"]
+
+_CHUNK = (select(ArchiveBlobRow.chunks, ArchiveChunkRow.data)
+          .outerjoin(ArchiveChunkRow, and_(ArchiveChunkRow.blob == ArchiveBlobRow.sha256,
+                                           ArchiveChunkRow.seq == bindparam("seq")))
+          .where(ArchiveBlobRow.sha256 == bindparam("sha")))
+"""A blob's count of chunks and its chunk ``seq`` (None when missing) in one query."""
+
+
+@functools.cache
+def _insert_blob(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(ArchiveBlobRow).on_conflict_do_nothing(index_elements=["sha256"])
+            .returning(ArchiveBlobRow.sha256))
 
 
 class DatabaseArchive:
@@ -45,30 +70,47 @@ class DatabaseArchive:
         return f"database {self.engine.url.render_as_string(hide_password=True)}"
 
     def put(self, data: bytes) -> ArchivedFile:
-        return self.put_stream(chunked(data))
+        """A file of one chunk (most are) goes in under its hash at once: one transaction."""
+        if len(data) > CHUNK:
+            return self.put_stream(chunked(data))
+        sha, now = digest(data), utcnow()
+        with self._connection(write=True) as conn:
+            if self._add_blob(conn, sha, len(data), 1 if data else 0, now):
+                if data:
+                    conn.execute(insert(ArchiveChunkRow).values(blob=sha, seq=0, data=data))
+        return ArchivedFile(sha, len(data), None, relative(sha))
 
     def put_stream(self, chunks: Iterable[bytes]) -> ArchivedFile:
         temp, hasher, size, seq = f"tmp-{uuid.uuid4().hex}", hashlib.sha256(), 0, 0
-        with session(self.engine, write=True) as s:
+        with self._connection(write=True) as conn:
             for chunk in chunked(chunks):
-                s.execute(insert(ArchiveChunkRow).values(blob=temp, seq=seq, data=chunk))
+                conn.execute(insert(ArchiveChunkRow).values(blob=temp, seq=seq, data=chunk))
                 hasher.update(chunk)
                 size, seq = size + len(chunk), seq + 1
-            sha, now = hasher.hexdigest(), utcnow()
-            added = s.scalar(self._insert_blob(s.get_bind().dialect.name).values(
-                sha256=sha, size=size, chunks=seq, touched_at=now))
-            if added is not None:
-                s.execute(update(ArchiveChunkRow).where(ArchiveChunkRow.blob == temp).values(blob=sha))
-            else:  # the same bytes are here already: keep those, fresh again for the sweep
-                s.execute(delete(ArchiveChunkRow).where(ArchiveChunkRow.blob == temp))
-                s.execute(update(ArchiveBlobRow).where(ArchiveBlobRow.sha256 == sha).values(touched_at=now))
+            sha = hasher.hexdigest()
+            if self._add_blob(conn, sha, size, seq, utcnow()):
+                conn.execute(update(ArchiveChunkRow).where(ArchiveChunkRow.blob == temp).values(blob=sha))
+            else:
+                conn.execute(delete(ArchiveChunkRow).where(ArchiveChunkRow.blob == temp))
         return ArchivedFile(sha, size, None, relative(sha))
 
     @staticmethod
-    def _insert_blob(dialect_name: str) -> Any:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        return (dialect.insert(ArchiveBlobRow).on_conflict_do_nothing(index_elements=["sha256"])
-                .returning(ArchiveBlobRow.sha256))
+    def _add_blob(conn: Connection, sha: str, size: int, chunks: int, now: dt.datetime) -> bool:
+        """Record the blob; False when the same bytes are here already (then only fresh
+        again for the retention sweep), and its chunks must not be written again."""
+        added = conn.scalar(_insert_blob(conn.dialect.name), {"sha256": sha, "size": size, "chunks": chunks,
+                                                              "touched_at": now})
+        if added is None:
+            conn.execute(update(ArchiveBlobRow).where(ArchiveBlobRow.sha256 == sha).values(touched_at=now))
+        return added is not None
+
+    @contextmanager
+    def _connection(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction on a bare connection (no ORM session: a small file is a statement or two)."""
+        with guard(self.engine.url), self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE: write})
+            with conn.begin():
+                yield conn
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         return b"".join(self.stream(sha256) if verify else self._chunks(sha256))
@@ -77,18 +119,20 @@ class DatabaseArchive:
         return verified(self._chunks(sha256), sha256, self.location)
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
-        with session(self.engine, write=False) as s:
-            count = s.scalar(select(ArchiveBlobRow.chunks).where(ArchiveBlobRow.sha256 == sha256))
-        if count is None:
-            raise InputError(f"archive {self.location}: no file {sha256}")
-        for seq in range(count):
-            with session(self.engine, write=False) as s:
-                chunk = s.scalar(select(ArchiveChunkRow.data).where(
-                    ArchiveChunkRow.blob == sha256, ArchiveChunkRow.seq == seq))
-            if chunk is None:
+        """Each chunk in its own short read, with the blob's count of chunks (one query per chunk)."""
+        seq, count = 0, 1
+        while seq < count:
+            with self._connection(write=False) as conn:
+                row = conn.execute(_CHUNK, {"sha": sha256, "seq": seq}).first()
+            if row is None:
+                raise InputError(f"archive {self.location}: no file {sha256}")
+            count, chunk = row
+            if chunk is None and seq < count:
                 raise InputError(f"archive {self.location}: file {sha256} lost its chunk {seq}",
                                  code="archive.damaged")
-            yield chunk
+            if chunk is not None:
+                yield chunk
+            seq += 1
 
     def local_copy(self, sha256: str) -> Path:
         if sha256 not in self.cache:

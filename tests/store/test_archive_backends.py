@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from edigate.errors import EdigateError, InputError
 from edigate.store import Store
@@ -92,6 +92,10 @@ def test_a_damaged_database_file_is_refused_on_read(url: str, tmp_path: Path) ->
             archive.get(got.sha256)
         assert caught.value.code == "archive.damaged"
         assert len(archive.get(got.sha256, verify=False)) == len(BIG)
+        with store._write() as s:
+            s.execute(delete(ArchiveChunkRow).where(ArchiveChunkRow.blob == got.sha256, ArchiveChunkRow.seq == 2))
+        with pytest.raises(InputError, match=f"file {got.sha256} lost its chunk 2"):
+            archive.get(got.sha256, verify=False)
 
 
 def test_an_s3_body_that_does_not_match_its_key_names_the_key(s3_endpoint: str, tmp_path: Path) -> None:
