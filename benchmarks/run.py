@@ -92,6 +92,10 @@ def main() -> None:
     from benchmarks import sftp
 
     sftp.main([])
+
+    from benchmarks import gateways
+
+    gateways.main([])
     if args.big:
         path = write_file(OUT / "850-210000x20-4010.x12", 210_000, 20)
         compare(path, ["edigate"])

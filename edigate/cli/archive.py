@@ -25,15 +25,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _archive_sweep(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.gateway.scheduler import sweep_archive
+    from edigate.gateway.retention import sweep_archive
 
     days, event_days = ctx.workspace.retention_days, ctx.workspace.events_retention_days
     removed, pruned = sweep_archive(ctx.store, ctx.archive, days, event_days, dry_run=args.dry_run)
     if args.json:
-        dump_json({"dry_run": args.dry_run, "archive": str(ctx.archive.root), "retention_days": days,
+        dump_json({"dry_run": args.dry_run, "archive": ctx.archive.location, "retention_days": days,
                    "removed": list(removed), "events_retention_days": event_days, "events_pruned": pruned}, out)
         return 0
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {ctx.archive.root}", file=out)
+    print(f"{verb} {len(removed)} archived file(s) older than {days} days from {ctx.archive.location}", file=out)
     print(f"{verb} {pruned} event log entr{'y' if pruned == 1 else 'ies'} older than {event_days} days", file=out)
     return 0

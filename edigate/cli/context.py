@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from edigate.config.partners import Partner
     from edigate.stages.pipeline import Pipeline
     from edigate.store import Store
-    from edigate.store.archive import Archive
+    from edigate.store.archive import ArchiveBackend
 
 __all__ = [
-    "ENV_WORKSPACE", "ContextHandler", "Handler", "assemble", "located", "open_context", "open_pipeline",
+    "ENV_WORKSPACE", "ContextHandler", "Handler", "archive_of", "assemble", "located", "open_context", "open_pipeline",
     "pipeline_at", "pipeline_of", "reading", "workspace_of", "writing",
 ]
 
@@ -83,10 +83,9 @@ def open_context(where: Located | Workspace, *, create: bool = True,
         _require_store(place)
     partners = _partners(ws, strict_partners)
     from edigate.store import Store
-    from edigate.store.archive import Archive
 
     store = Store.open(ws.store_url(), password=ws.store_secret())
-    ctx = assemble(ws, store, Archive(ws.archive_path), partners)
+    ctx = assemble(ws, store, archive_of(ws, store), partners)
     try:
         yield ctx
     finally:
@@ -94,7 +93,26 @@ def open_context(where: Located | Workspace, *, create: bool = True,
         store.close()
 
 
-def assemble(workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner]) -> Context:
+def archive_of(ws: Workspace, store: Store) -> ArchiveBackend:
+    """The archive ``edigate.yaml`` names: the folder, the store's database, or an S3 bucket."""
+    from edigate.store.archive import Archive
+
+    settings = ws.archive
+    if settings.backend == "postgresql":
+        from edigate.store.archive_db import DatabaseArchive
+
+        return DatabaseArchive(store, ws.archive_path)
+    if settings.backend == "s3":
+        from edigate.store.archive_s3 import S3Archive, s3_client
+
+        key, secret = settings.access_key_id, settings.secret_access_key
+        client = s3_client(settings.endpoint_url, settings.region, key.resolve() if key else None,
+                           secret.resolve() if secret else None)
+        return S3Archive(client, settings.bucket or "", settings.prefix, ws.archive_path)
+    return Archive(ws.archive_path)
+
+
+def assemble(workspace: Workspace, store: Store, archive: ArchiveBackend, partners: Mapping[str, Partner]) -> Context:
     """A context over a store already open (the caller closes it): the rest is made here."""
     from edigate.mapping.cache import MapCache
     from edigate.transport import ChannelPool
@@ -121,12 +139,11 @@ def pipeline_at(root: Path) -> Pipeline:
     """A worker process's own pipeline on the workspace at ``root`` (its own store connection);
     the worker closes its store when done."""
     from edigate.store import Store
-    from edigate.store.archive import Archive
 
     ws = locate_workspace(root, root).workspace
     store = Store.open(ws.store_url(), password=ws.store_secret())
     try:
-        return pipeline_of(assemble(ws, store, Archive(ws.archive_path), _partners(ws, strict=True)))
+        return pipeline_of(assemble(ws, store, archive_of(ws, store), _partners(ws, strict=True)))
     except BaseException:
         store.close()
         raise

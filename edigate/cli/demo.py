@@ -158,7 +158,7 @@ def _outputs(ctx: Context, processed: list[Transmission], root: Path) -> list[st
             if o.sent_at and channel is not None and channel.type == "folder":
                 where = f"{channel.path[0]}/{output_name(o)}"
             else:
-                where = f"{os.path.relpath(ctx.archive.root / o.archive_path, root)} (queued: channel not polled)"
+                where = f"{os.path.relpath(ctx.workspace.archive_path / o.archive_path, root)} (queued: channel not polled)"
             lines.append(f"{tx.partner:9} {o.set_id:4} of tx {tx.id}: {where}")
     routed = sorted(p for p in (root / "demo").rglob("*") if p.is_file() and p.parent.name not in ("in", "out", "done"))
     return lines + [f"routed   : {p.relative_to(root)}" for p in routed]

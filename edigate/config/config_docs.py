@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from edigate.config import alerts, channel_docs, channels, partners, workspace
+from edigate.config import alerts, archive, channel_docs, channels, partners, workspace
 from edigate.config.yamlsource import Map, Scalar
 from edigate.x12.leniency import Leniency
 
@@ -32,6 +32,8 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
                                           "maps live, our identity, the AS2 listener, alerts and logs. Every "
                                           "setting has a default; a folder without the file is a workspace "
                                           "with all of them."),
+    ("archive", archive.ArchiveSettings, "Where every file received and sent is kept: the local folder, the "
+                                         "store's PostgreSQL database, or an S3-compatible bucket."),
     ("identity", workspace.Identity, "Envelope identifiers: ISA qualifier and id, GS id (`identity:` in "
                                      "`edigate.yaml` is ours; a partner's `identity.theirs` is theirs)."),
     ("as2", workspace.As2Listener, "Our AS2 side: the listener's address and limits, our AS2 id, key and "

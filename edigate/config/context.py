@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from edigate.config.workspace import As2Listener, Workspace
     from edigate.mapping.cache import MapCache
     from edigate.store import Store
-    from edigate.store.archive import Archive
+    from edigate.store.archive import ArchiveBackend
     from edigate.transport.pool import ChannelPool
     from edigate.x12.validate import Validator
 
@@ -36,7 +36,7 @@ class Context:
 
     workspace: Workspace
     store: Store
-    archive: Archive
+    archive: ArchiveBackend
     partners: Mapping[str, Partner]
     pool: ChannelPool
     """Channels kept open between sends (closed with the context)."""

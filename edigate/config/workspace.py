@@ -17,6 +17,7 @@ from typing import Literal
 
 from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
+from edigate.config.archive import ArchiveSettings
 from edigate.config.channels import FolderChannel, SftpChannel
 from edigate.errors import UsageError
 from edigate.x12.findings import FindingLimits
@@ -153,7 +154,10 @@ class Workspace:
     store_password: SecretRef | None = None
     """The database password (never in the URL)."""
     archive_dir: str = "archive"
-    """Where every file received and sent is kept, by content hash."""
+    """Where every file received and sent is kept, by content hash (with a shared
+    ``archive.backend``: a local cache of the files a helper process reads)."""
+    archive: ArchiveSettings = setting(ArchiveSettings)
+    """Which archive backend keeps the files: this folder, the PostgreSQL store, or S3."""
     partners_dir: str = "partners"
     """The folder of partner files."""
     maps_dir: str = "maps"
@@ -169,6 +173,10 @@ class Workspace:
     debug_log: str | None = None
     """A file that gets every log record with its traceback, the libraries' own too (they
     never write on stderr); relative to the workspace."""
+    lease_seconds: int = setting(600, minimum=5)
+    """How long a transmission a gateway is processing stays its own without a word from it
+    (renewed as each stage starts): when a gateway dies, another takes its files over this
+    long after. Longer than the slowest stage of the biggest file."""
     retention_days: int = setting(365, minimum=1)
     """How long archived files are kept once nothing needs them (`edigate archive sweep`)."""
     events_retention_days: int = setting(90, minimum=1)
@@ -181,6 +189,10 @@ class Workspace:
         factory=lambda: MappingProxyType({}), keys=r"[a-z0-9][a-z0-9_-]*")
     """Shared inbound channels (one folder or SFTP directory for several partners), by name:
     each file goes to the partner its envelope names."""
+
+    def config_problems(self) -> Iterator[tuple[str, str]]:
+        if self.archive.backend == "postgresql" and not self.store.startswith("postgresql"):
+            yield "archive", "the postgresql archive keeps files in the store's database: store must be postgresql"
 
     def store_secret(self) -> str | None:
         """The database password ``store_password`` names, read now (None when unset)."""

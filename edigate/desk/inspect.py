@@ -18,7 +18,7 @@ from edigate.x12.findings import Finding
 from edigate.x12.outline import Outlined
 
 if TYPE_CHECKING:
-    from edigate.store.archive import Archive
+    from edigate.store.archive import ArchiveBackend
 
 __all__ = ["FileView", "Mark", "ViewLine", "build_view", "file_view", "mark_entry", "mark_finding", "render_view", "transmission_view"]
 
@@ -190,7 +190,7 @@ def file_view(path: str, check: Any = None) -> FileView:
     return build_view(path, outline(path), (mark_finding(f) for f in summary.findings))
 
 
-def transmission_view(store: Store, archive: Archive, transmission_id: int) -> FileView:
+def transmission_view(store: Store, archive: ArchiveBackend, transmission_id: int) -> FileView:
     """A stored transmission's archived bytes with its error log in place."""
     from edigate.x12.outline import outline
 

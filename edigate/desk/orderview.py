@@ -18,7 +18,7 @@ from edigate.store import Store
 from edigate.transport.names import shown
 
 if TYPE_CHECKING:
-    from edigate.store.archive import Archive
+    from edigate.store.archive import ArchiveBackend
 
 __all__ = ["OrderView", "flatten", "lines_of_set", "order_view", "render_order_view"]
 
@@ -81,7 +81,7 @@ def lines_of_set(lines: Sequence[ViewLine], isa13: str | None, st02: str | None)
     return tuple(line for line in lines if line.segment.st02 == st02 and line.segment.isa13 == isa13)
 
 
-def order_view(store: Store, archive: Archive, ref: str, partner: str | None = None) -> OrderView:
+def order_view(store: Store, archive: ArchiveBackend, ref: str, partner: str | None = None) -> OrderView:
     """Order ``ref`` (id or PO): its 850 set from the archived file with the error log in
     place, its canonical body, and the 855s sent for it."""
     from edigate.desk.inspect import build_view, transmission_view

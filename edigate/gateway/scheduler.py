@@ -6,8 +6,13 @@ again what could not be sent, the alert checks of `edigate.gateway.alerts` (over
 failures nobody took up, silent partners) and the archive's retention sweep. Jobs live in the store (`edigate.store.job_store`), so a restart keeps each
 job's next run; a job runs one instance at a time and missed runs coalesce into one. A poll
 also takes the store's polling lock, so an ``edigate run --once`` beside it never polls the
-same channel at the same time. One gateway runs the schedule of a store (APScheduler 3 job
-stores are not meant to be shared): a second one refuses to start.
+same channel at the same time.
+
+Several gateways (on several hosts) may share one PostgreSQL store and a shared archive.
+The first keeps the stored schedule (APScheduler 3 job stores are not meant to be shared);
+the others run the same jobs from memory. Every job but ``process`` (which all run: claims
+share the files out) takes a turn in the store first (`Store.take_turn`): a poll or a
+periodic job runs on one gateway at a time and once per its period between them all.
 
 `Gateway.stop` lets every job finish the file or transmission in hand, then returns.
 Channel failures go to the event log (`EventKind.CHANNEL`); scheduler starts, stops and
@@ -23,30 +28,37 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from edigate.gateway.alerts import run_alert_checks
 from edigate.gateway.metrics import GatewayMetrics, metrics_app
+from edigate.gateway.retention import sweep_archive
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
 from edigate.stages import receive
 from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
-from edigate.store import EventKind, Outbound, Severity, Store, Transmission, job_store
-from edigate.store.archive import Archive
+from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
+from edigate.store.leases import holder_id
 from edigate.transport import ChannelPool
 from edigate.transport.listener import HttpListener
 from edigate.x12.closing import interchange_open
 
-__all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "Swept", "run_task", "sweep_archive"]
+__all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
 
 log = logging.getLogger(__name__)
+
+_CRON_TURN = dt.timedelta(seconds=50)
+"""A crontab poll's period between gateways: the gateways fire in the same minute, one polls."""
+_TURN_SLACK = 0.9
 
 SEND_GRACE = dt.timedelta(minutes=1)
 """An unsent output younger than this is left to whoever just wrote it (pipeline, order desk)."""
@@ -61,10 +73,12 @@ class Periodic:
     run: Callable[[Gateway], object]
     wanted: Callable[[Gateway], bool] = lambda _gw: True
     """Whether this gateway runs it at all (the MDN outbox only where AS2 is set up)."""
+    everywhere: bool = False
+    """Every gateway sharing the store runs it each time (else one gateway per period)."""
 
 
 PERIODIC: tuple[Periodic, ...] = (
-    Periodic("process", 5, lambda gw: gw.process()),
+    Periodic("process", 5, lambda gw: gw.process(), everywhere=True),
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
@@ -80,6 +94,8 @@ class JobSpec:
     task: str
     trigger: Any  # an APScheduler trigger
     arg: str | None = None
+    every: dt.timedelta | None = None
+    """How often it runs between all gateways sharing the store (None: on each, each time)."""
 
     @property
     def schedule(self) -> str:
@@ -103,11 +119,13 @@ def run_task(gateway: str, task: str, arg: str | None = None) -> None:
 class Gateway:
     """A pipeline run on schedule: `start`, then `stop` (from a signal handler's thread)."""
 
-    def __init__(self, pipeline: Pipeline, *, worker: str = "edigate",
+    def __init__(self, pipeline: Pipeline, *, worker: str | None = None,
                  periodic: Sequence[Periodic] = PERIODIC, settle_seconds: float | None = None,
                  threads: int = 4, as2_port: int | None = None, registry: CollectorRegistry | None = None,
                  metrics_port: int | None = None) -> None:
-        self.pipeline, self.store, self.worker = pipeline, pipeline.store, worker
+        self.pipeline, self.store = pipeline, pipeline.store
+        self.worker = worker or f"{socket.gethostname()}-{os.getpid()}"
+        """Whose claims and leases these are in the store: unique among the gateways sharing it."""
         self.name = str(pipeline.workspace.root.resolve())
         self.periodic = {p.name: p for p in periodic}
         self.pool = pipeline.channel_options.pool or ChannelPool()
@@ -131,6 +149,7 @@ class Gateway:
         self.metrics_listener: HttpListener | None = None
         self._scheduler: Any = None
         self._single = contextlib.ExitStack()  # holds the store's scheduler lock while running
+        self._turns: dict[str, dt.timedelta | None] = {}
 
     # -- the jobs ----------------------------------------------------------------------
 
@@ -143,19 +162,33 @@ class Gateway:
             if (inbound := receive.polled(self.pipeline, pid)) is None:
                 continue  # AS2 messages arrive at the listener
             if inbound.cron is not None:
-                trigger = cron_trigger(inbound.cron)
+                trigger, every = cron_trigger(inbound.cron), _CRON_TURN
             else:
-                trigger = IntervalTrigger(seconds=inbound.poll_seconds or DEFAULT_POLL_SECONDS, timezone=dt.UTC)
-            specs.append(JobSpec(f"poll:{pid}", "poll", trigger, pid))
+                seconds = inbound.poll_seconds or DEFAULT_POLL_SECONDS
+                trigger, every = IntervalTrigger(seconds=seconds, timezone=dt.UTC), dt.timedelta(seconds=seconds)
+            specs.append(JobSpec(f"poll:{pid}", "poll", trigger, pid, every))
         for p in self.periodic.values():
             if p.wanted(self):
-                specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC)))
+                specs.append(JobSpec(p.name, p.name, IntervalTrigger(seconds=p.seconds, timezone=dt.UTC),
+                                     every=None if p.everywhere else dt.timedelta(seconds=p.seconds)))
         return specs
 
     def run(self, task: str, arg: str | None = None) -> None:
-        """Run one task now (what a job does when its time comes)."""
+        """Run one task now (what a job does when its time comes): at once when every gateway
+        runs it, else when its turn has come (no other gateway ran it within its period)."""
         if self.stopping.is_set():
             return
+        job = task if arg is None else f"{task}:{arg}"
+        every = self._turns.get(job)
+        if every is None:
+            self._run_now(task, arg)
+            return
+        # a little early still counts: gateways' timers drift apart by the time a job takes
+        with self.store.hold(f"job:{job}", holder_id(self.worker), every=every * _TURN_SLACK) as turn:
+            if turn is not None:
+                self._run_now(task, arg)
+
+    def _run_now(self, task: str, arg: str | None) -> None:
         if task == "poll":
             assert arg is not None
             self.poll(arg)
@@ -207,17 +240,15 @@ class Gateway:
         """Start the scheduler on the store's job store; stored jobs keep their next run."""
         from apscheduler.events import EVENT_JOB_ERROR  # type: ignore[import-untyped]
         from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
+        from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
         from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
         if self.name in _running:
             raise UsageError(f"a gateway is already running on {self.name} in this process")
         self._single.close()
-        if not self._single.enter_context(self.store.try_poll_lock(":scheduler")):
-            self._single.close()
-            raise UsageError("another 'edigate run' is running on this store; one runs the schedule "
-                             "(more processing: 'edigate run --once --workers N' beside it)")
+        keeper = self._single.enter_context(self.store.try_poll_lock(":scheduler"))
         scheduler = BackgroundScheduler(
-            jobstores={"default": job_store(self.store)},
+            jobstores={"default": job_store(self.store) if keeper else MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(self.threads)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=dt.UTC)
@@ -226,9 +257,11 @@ class Gateway:
         self._scheduler = scheduler
         scheduler.start(paused=True)
         jobs = self.jobs()
+        self._turns = {spec.id: spec.every for spec in jobs}
         kept = self._install(jobs)
         scheduler.resume()
-        self._note("scheduler.started", f"{len(jobs)} job(s), {kept} kept from the last run")
+        beside = "" if keeper else "; another gateway keeps the stored schedule, this one runs beside it"
+        self._note("scheduler.started", f"{len(jobs)} job(s), {kept} kept from the last run{beside}")
 
     def _install(self, specs: Iterable[JobSpec]) -> int:
         """Add or update each job; leave unchanged stored ones be (their next run stands)."""
@@ -395,23 +428,6 @@ class Gateway:
         self.metrics.channel(partner, channel, severity is not Severity.ERROR)
         self.store.record_event(kind=EventKind.CHANNEL, code=code, message=message, severity=severity,
                                 partner=partner, channel=channel)
-
-
-class Swept(NamedTuple):
-    """What `sweep_archive` removed (or would remove): archived files, event log entries."""
-
-    removed: tuple[str, ...]
-    pruned: int
-
-
-def sweep_archive(store: Store, archive: Archive, days: float, event_days: float, *,
-                  dry_run: bool = False) -> Swept:
-    """The one retention sweep (the scheduled job and ``edigate archive sweep``): archived
-    files older than ``days`` that nothing still needs, and event log entries older than
-    ``event_days``."""
-    removed = archive.sweep(days, store.pinned_hashes(), dry_run=dry_run)
-    pruned = store.prune_events(dt.datetime.now(dt.UTC) - dt.timedelta(days=event_days), dry_run=dry_run)
-    return Swept(tuple(removed), pruned)
 
 
 def _by_partner(outs: Iterable[Outbound]) -> list[tuple[str, list[Outbound]]]:

@@ -23,7 +23,7 @@ from edigate.stages.context import Parts, Run, add_log, decided, order_of_body
 from edigate.stages.errorlog import set_failure
 from edigate.stages.outputs import archived, record_written
 from edigate.store import Document, DocumentKind, DocumentStatus, Outbound, Status, Store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.x12.segment import Segment, load_segments
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
@@ -40,7 +40,7 @@ _Chunk = list[tuple[int, TransactionContent]]
 """Answers in one interchange: (document id, set)."""
 
 
-def write_answers(store: Store, archive: Archive, flow: PartnerSetup, key: str, chunk: _Chunk,
+def write_answers(store: Store, archive: ArchiveBackend, flow: PartnerSetup, key: str, chunk: _Chunk,
                   transmission_id: int | None) -> Outbound | None:
     """One interchange of 855s or 865s, numbered and recorded under ``key`` in one commit
     (a crash leaves no gap); None when ``chunk`` is empty."""
@@ -53,7 +53,7 @@ def write_answers(store: Store, archive: Archive, flow: PartnerSetup, key: str, 
                               [d for d, _ in chunk])
 
 
-def answer_order(store: Store, archive: Archive, flow: PartnerSetup, doc: Document, ack: PoAck) -> Outbound | None:
+def answer_order(store: Store, archive: ArchiveBackend, flow: PartnerSetup, doc: Document, ack: PoAck) -> Outbound | None:
     """The 855 ``ack`` for order ``doc`` (the desk's release and reject); None when the
     partner takes no 855."""
     if flow.outbound_855 is None:

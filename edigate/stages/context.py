@@ -29,7 +29,7 @@ from edigate.stages.errorlog import failure_entry
 from edigate.stages.outputs import archived, record_written
 from edigate.store import Document, DocumentKind, DocumentStatus, ErrorEntry, OutboundNumbers, Severity, Store
 from edigate.store import Status, Transmission
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
@@ -56,13 +56,13 @@ class ClaimLost(Exception):
 class Parts:
     """The gateway's parts every stage reads, built once per process."""
 
-    def __init__(self, workspace: Workspace, store: Store, archive: Archive, partners: Mapping[str, Partner], *,
+    def __init__(self, workspace: Workspace, store: Store, archive: ArchiveBackend, partners: Mapping[str, Partner], *,
                  today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
-                 lease: dt.timedelta = DEFAULT_LEASE, bulk_855: int = BULK_855, helpers: int | None = None,
+                 lease: dt.timedelta | None = None, bulk_855: int = BULK_855, helpers: int | None = None,
                  parallel_from: int = PARALLEL_FROM) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
-        self.lease = lease
+        self.lease = lease if lease is not None else dt.timedelta(seconds=workspace.lease_seconds)
         """How long a claim holds without renewal; each stage renews it."""
         self.bulk_855 = bulk_855
         self.helpers = (1 if cores() > 1 else 0) if helpers is None else helpers
@@ -98,7 +98,7 @@ class Parts:
 
     def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
         """A helper process validating (``accepted`` None) or translating the file from ``start`` on."""
-        return Translation(self.archive.path(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
+        return Translation(self.archive.local_copy(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
                            run.partner.documents.inbound["850"], run.partner.id, accepted, start,
                            run.partner.leniency)
 

@@ -11,7 +11,7 @@ from typing import Any
 from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
 from edigate.store import Document, Outbound, OutboundNumbers
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.x12.controls import read_controls
 from edigate.x12.writer import GroupContent, TransactionContent, write_interchange
 
@@ -34,7 +34,7 @@ class Written:
     """The first set's id; TA1 when the interchange holds no set."""
 
 
-def archived(archive: Archive, data: bytes) -> Written:
+def archived(archive: ArchiveBackend, data: bytes) -> Written:
     """Archive an interchange we wrote, and read its control numbers back from it."""
     c = read_controls(data)
     put = archive.put(data)
@@ -68,7 +68,7 @@ def record_written(numbers: OutboundNumbers, written: Written, partner: Partner,
     return out
 
 
-def write_recorded(numbers: OutboundNumbers, archive: Archive, flow: PartnerSetup, functional_id: str,
+def write_recorded(numbers: OutboundNumbers, archive: ArchiveBackend, flow: PartnerSetup, functional_id: str,
                    sets: Collection[TransactionContent], keys: Sequence[tuple[str, Document]]) -> list[Outbound]:
     """One interchange in the partner's envelope, archived and recorded once per (key, order)
     in the commit that spends its control numbers (open ``numbers`` with

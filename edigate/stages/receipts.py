@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.store import As2Message, ErrorEntry, EventKind, MdnVerdict, Outbound, Severity, Store
 from edigate.transport import Receipt
 
@@ -35,7 +35,7 @@ def expect(store: Store, out: Outbound | None, receipt: Receipt, partner: str) -
                            outbound_id=out.id if out is not None else None, mdn_mode=receipt.mode)
 
 
-def record(store: Store, archive: Archive, receipt: Receipt) -> As2Message:
+def record(store: Store, archive: ArchiveBackend, receipt: Receipt) -> As2Message:
     """Keep a receipt that came; a failed one goes to the event log and the error log."""
     came = receipt.came
     if came is None:
@@ -48,7 +48,7 @@ def record(store: Store, archive: Archive, receipt: Receipt) -> As2Message:
     return got
 
 
-def noter(store: Store, archive: Archive, out: Outbound) -> Callable[[Receipt], None]:
+def noter(store: Store, archive: ArchiveBackend, out: Outbound) -> Callable[[Receipt], None]:
     """The ``note`` for `Channel.send_noting` of ``out``: expect, then record."""
     def note(receipt: Receipt) -> None:
         if receipt.came is None:

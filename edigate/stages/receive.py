@@ -18,6 +18,7 @@ from edigate.stages.context import Parts
 from edigate.stages.errorlog import duplicate_entry
 from edigate.stages.identify import UNKNOWN_PARTNER
 from edigate.store import Transmission
+from edigate.store.archive import ArchivedFile
 from edigate.transport import ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
 
@@ -28,8 +29,10 @@ INBOX = "inbox:"
 """How a poll source names a shared inbox of ``edigate.yaml`` (a partner id has no colon)."""
 
 
-def receive(parts: Parts, partner: str | None, channel: str, file_name: str, data: bytes) -> Transmission:
-    """Archive the bytes, then record the transmission (a duplicate when seen before).
+def receive(parts: Parts, partner: str | None, channel: str, file_name: str, data: bytes, *,
+            archived: ArchivedFile | None = None) -> Transmission:
+    """Archive the bytes (unless ``archived`` says they are), then record the transmission
+    (a duplicate when seen before).
 
     ``partner`` is the partner whose channel the file came on (or ``ingest --partner``):
     the envelope stage holds the file to it. None (a shared inbox, ``ingest`` without
@@ -37,7 +40,7 @@ def receive(parts: Parts, partner: str | None, channel: str, file_name: str, dat
     under `UNKNOWN_PARTNER` for the envelope stage to fail."""
     if partner is not None and partner not in parts.partners:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(parts.partners))}")
-    archived = parts.archive.put(data)
+    archived = archived or parts.archive.put(data)
     who = partner or parts.directory.identify(data) or UNKNOWN_PARTNER
     got = parts.store.record_received(partner=who, channel=channel, file_name=file_name,
                                       sha256=archived.sha256, size=archived.size, archive_path=archived.relative)
@@ -83,17 +86,21 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
         return None
     partner = inbound(parts, source)[1]
     received: list[Transmission] = []
+    archived: dict[int, ArchivedFile] = {}  # by the file's id: archived on the prepare thread
+
+    def prepare(got: Received) -> None:
+        archived[id(got)] = parts.archive.put(got.data)
 
     def record(got: Received) -> None:
-        received.append(tx := receive(parts, partner, config.type, got.name, got.data))
+        received.append(tx := receive(parts, partner, config.type, got.name, got.data,
+                                      archived=archived.pop(id(got), None)))
         on_received(tx)
 
     with parts.store.try_poll_lock(source) as mine:
         if not mine:
             return None
         with open_channel(config, f"{source}:in", options or parts.channel_options) as channel:
-            fetch_ahead(channel, channel.list(), record, stopping=stopping,
-                        prepare=lambda got: parts.archive.put(got.data))
+            fetch_ahead(channel, channel.list(), record, stopping=stopping, prepare=prepare)
     return received
 
 

@@ -26,7 +26,7 @@ from edigate.stages.warehouse_out import ShippingOrders
 from edigate.stages.context import Parts, Run, add_log, order_of_body, pages
 from edigate.stages.errorlog import set_failure
 from edigate.store import Document, DocumentStatus, ErrorEntry, Status, Store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.transport import Channel, open_channel
 from edigate.x12.validate import Validator
 
@@ -38,7 +38,7 @@ NAME = "route"
 class Routing:
     """One partner's routing: the destinations of its partner file, and its warehouse's 940s."""
 
-    def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner, *,
+    def __init__(self, store: Store, archive: ArchiveBackend, workspace: Workspace, partner: Partner, *,
                  maps: MapCache | None = None, validator: Validator | None = None) -> None:
         self.store = store
         self.router = Router(partner.routing, partner=partner.id, file=partner.file, lines=partner.lines)

@@ -18,7 +18,7 @@ from edigate.errors import EdigateError, TransportError, UsageError
 from edigate.stages import receipts
 from edigate.stages.context import Parts, Run
 from edigate.store import AuditAction, ErrorEntry, Outbound, Severity, Status, Store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.transport import Channel, ChannelOptions, open_channel
 
 __all__ = ["ALL_CHANNELS", "NAME", "Sent", "dispatch", "outbound", "output_name", "resend", "run", "send"]
@@ -41,7 +41,7 @@ def output_name(out: Outbound) -> str:
     return f"{out.set_id}-{out.partner}-{out.isa13}.x12"
 
 
-def dispatch(channel: Channel, store: Store, archive: Archive, outs: Iterable[Outbound], *,
+def dispatch(channel: Channel, store: Store, archive: ArchiveBackend, outs: Iterable[Outbound], *,
              stopping: Callable[[], bool] = lambda: False) -> Iterator[Outbound]:
     """Send each output's file on ``channel`` and stamp it sent, yielding it once stamped.
 
@@ -69,7 +69,7 @@ def outbound(partner: Partner, channel_types: Collection[str] = ALL_CHANNELS) ->
     return config if config is not None and config.type in channel_types else None
 
 
-def send(store: Store, archive: Archive, partner: Partner, outs: Sequence[Outbound], *, options: ChannelOptions,
+def send(store: Store, archive: ArchiveBackend, partner: Partner, outs: Sequence[Outbound], *, options: ChannelOptions,
          channel_types: Collection[str] = ALL_CHANNELS, stopping: Callable[[], bool] = lambda: False) -> Sent:
     """Send ``outs`` on the partner's outbound channel, each file once, stopping between two
     once ``stopping()``. Nothing is sent when the partner has no outbound channel, or one of

@@ -16,7 +16,7 @@ from edigate.model import Order
 from edigate.orders.routing import X12Writer
 from edigate.orders.warehouse import shipping_order_envelope, shipping_order_key
 from edigate.store import Outbound, Store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.x12.controls import read_controls
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.validate import Validator
@@ -37,7 +37,7 @@ class Written:
 class ShippingOrders:
     """940s for one partner's orders, numbered from the 3PL's sequence and recorded once."""
 
-    def __init__(self, store: Store, archive: Archive, workspace: Workspace, partner: Partner, *,
+    def __init__(self, store: Store, archive: ArchiveBackend, workspace: Workspace, partner: Partner, *,
                  maps: MapCache | None = None, validator: Validator | None = None) -> None:
         self.store, self.archive, self.workspace, self.partner = store, archive, workspace, partner
         self._maps = maps or MapCache(workspace.maps_path)

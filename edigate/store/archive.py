@@ -1,7 +1,13 @@
 """Content-addressed archive of raw bytes: every inbound file before it is parsed, and every
 outbound file before it is sent.
 
-A file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in the same folder,
+`ArchiveBackend` is what the pipeline, the order desk and the sweep use; three backends
+implement it: `Archive`, the local folder (the default, this module), the store's database
+(`edigate.store.archive_db`) and S3-compatible object storage (`edigate.store.archive_s3`),
+the last two shared by gateways on several hosts. Every backend addresses a file by its
+SHA-256, writes and reads in chunks, and checks the hash on read.
+
+In the folder, a file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in the same folder,
 are flushed to disk and renamed into place, so a crash leaves either the whole file or
 nothing. Writing the same bytes twice is a no-op. File names from partners never become
 paths here: only hashes do. A write that fails (a full disk) is one `StoreError` line.
@@ -15,29 +21,107 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from edigate.errors import InputError, StoreError
 
-__all__ = ["Archive", "ArchivedFile", "digest"]
+__all__ = ["CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "is_hash", "relative",
+           "verified"]
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP = dt.timedelta(days=1)
+CHUNK = 1 << 20
+"""Bytes per chunk written or read (1 MiB): a big file never sits whole in a backend's memory."""
+CACHE_DAYS = 1.0
+"""How long a shared backend's local copies (`ArchiveBackend.local_copy`) are kept: they can
+be fetched again, so the sweep drops them after a day whatever the retention."""
 
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def relative(sha256: str) -> str:
+    """``ab/cd/<sha256>``: where a file lives under a folder or a bucket's prefix."""
+    if not _HASH.fullmatch(sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def is_hash(value: object) -> bool:
+    return isinstance(value, str) and _HASH.fullmatch(value) is not None
+
+
+def chunked(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
+    """``data`` in pieces of at most `CHUNK` bytes (slices of one buffer: no copies)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            yield bytes(view[start:start + CHUNK])
+        return
+    yield from data
+
+
+def verified(chunks: Iterable[bytes], sha256: str, where: str) -> Iterator[bytes]:
+    """``chunks`` passed on, hashed on the way; `InputError` naming ``where`` at the end
+    when the hash differs from ``sha256`` (the bytes were damaged or replaced)."""
+    hasher = hashlib.sha256()
+    for chunk in chunks:
+        hasher.update(chunk)
+        yield chunk
+    if hasher.hexdigest() != sha256:
+        raise InputError(f"archive {where}: file {sha256} is damaged (hash differs)", code="archive.damaged")
+
+
 @dataclass(frozen=True, slots=True)
 class ArchivedFile:
     sha256: str
     size: int
-    path: Path
+    path: Path | None
+    """The file on local disk (the folder backend), None where the bytes live elsewhere."""
     relative: str  # "ab/cd/<sha256>", what the store records
+
+
+class ArchiveBackend(Protocol):
+    """Where raw bytes are kept by their SHA-256: what every stage, the desk and the sweep use."""
+
+    @property
+    def location(self) -> str:
+        """Where the files are, in words (a folder, a database, a bucket), for messages."""
+        ...
+
+    def put(self, data: bytes) -> ArchivedFile:
+        """Store ``data`` durably; the same bytes again change nothing but their age."""
+        ...
+
+    def put_stream(self, chunks: Iterable[bytes]) -> ArchivedFile:
+        """`put` for bytes that come in pieces, never holding them whole."""
+        ...
+
+    def get(self, sha256: str, *, verify: bool = True) -> bytes:
+        """The bytes under ``sha256``; `InputError` when missing or damaged."""
+        ...
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        """The bytes under ``sha256`` in chunks, the hash checked at the end."""
+        ...
+
+    def local_copy(self, sha256: str) -> Path:
+        """A file on local disk holding the bytes (a helper process reads it)."""
+        ...
+
+    def __contains__(self, sha256: object) -> bool: ...
+
+    def hashes(self) -> Iterator[str]: ...
+
+    def sweep(self, older_than_days: float, keep: Collection[str] = (),
+              *, now: float | None = None, dry_run: bool = False) -> list[str]:
+        """Delete files older than the retention, except hashes in ``keep``; those removed."""
+        ...
 
 
 class Archive:
@@ -45,6 +129,10 @@ class Archive:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
 
     def put(self, data: bytes) -> ArchivedFile:
         """Store ``data`` durably and return where; the same bytes again change nothing."""
@@ -56,9 +144,47 @@ class Archive:
             else:
                 self._write(path, data)
         except OSError as exc:  # a full disk (ENOSPC), a file size limit (EFBIG), a read-only mount
-            raise StoreError(f"archive {self.root}: cannot write {len(data):,} bytes: {exc.strerror}; nothing "
-                             "was recorded, the file is left to be taken again", code="archive.write") from exc
+            raise self._unwritable(len(data), exc) from exc
         return ArchivedFile(sha, len(data), path, self.relative(sha))
+
+    def put_stream(self, chunks: Iterable[bytes]) -> ArchivedFile:
+        """`put` for bytes that come in pieces: written to a temporary file while hashed."""
+        size, hasher = 0, hashlib.sha256()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=self.root)
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                    hasher.update(chunk)
+                    size += len(chunk)
+            sha = hasher.hexdigest()
+            if self.path(sha).exists():
+                Path(tmp).unlink()
+                os.utime(self.path(sha))
+            else:
+                self._place(Path(tmp), self.path(sha))
+        except OSError as exc:
+            raise self._unwritable(size, exc) from exc
+        return ArchivedFile(sha, size, self.path(sha), self.relative(sha))
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        try:
+            fh = self.path(sha256).open("rb")
+        except FileNotFoundError as err:
+            raise InputError(f"archive {self.root}: no file {sha256}") from err
+        with fh:
+            yield from verified(iter(lambda: fh.read(CHUNK), b""), sha256, str(self.root))
+
+    def local_copy(self, sha256: str) -> Path:
+        path = self.path(sha256)
+        if not path.exists():
+            raise InputError(f"archive {self.root}: no file {sha256}")
+        return path
+
+    def _unwritable(self, size: int, exc: OSError) -> StoreError:
+        return StoreError(f"archive {self.root}: cannot write {size:,} bytes: {exc.strerror}; nothing "
+                          "was recorded, the file is left to be taken again", code="archive.write")
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         """The bytes stored under ``sha256``; `InputError` when missing or damaged."""
@@ -72,12 +198,11 @@ class Archive:
         return data
 
     def __contains__(self, sha256: object) -> bool:
-        return isinstance(sha256, str) and _HASH.fullmatch(sha256) is not None and self.path(sha256).exists()
+        return is_hash(sha256) and self.path(str(sha256)).exists()
 
-    def relative(self, sha256: str) -> str:
-        if not _HASH.fullmatch(sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+    @staticmethod
+    def relative(sha256: str) -> str:
+        return relative(sha256)
 
     def path(self, sha256: str) -> Path:
         return self.root / self.relative(sha256)
@@ -111,7 +236,7 @@ class Archive:
                 yield path
 
     def _drop_stale_temps(self, now: float) -> None:
-        for tmp in self.root.glob(f"*/*/{_TMP_PREFIX}*"):
+        for tmp in [*self.root.glob(f"{_TMP_PREFIX}*"), *self.root.glob(f"*/*/{_TMP_PREFIX}*")]:
             if tmp.stat().st_mtime < now - _STALE_TMP.total_seconds():
                 tmp.unlink(missing_ok=True)
 
@@ -119,15 +244,21 @@ class Archive:
     def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Archive._place(Path(tmp), path)
+
+    @staticmethod
+    def _place(tmp: Path, path: Path) -> None:
+        """Flush ``tmp`` to disk and rename it to ``path``: the whole file or nothing."""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o444)
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(path.parent)
 

@@ -14,6 +14,7 @@ Idempotency lives in unique constraints, so it holds across processes:
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +50,7 @@ from edigate.store.records import (
 )
 from edigate.store.types import (
     BigId,
+    UTCDateTime,
     bigid,
     created,
     hexdigest,
@@ -59,9 +61,9 @@ from edigate.store.types import (
 )
 
 __all__ = [
-    "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
+    "ArchiveBlobRow", "ArchiveChunkRow", "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
-    "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
+    "InterchangeKeyRow", "LeaseRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
 
 NAMING = {
@@ -333,3 +335,38 @@ class EventRow(Base):
     partner: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str | None] = mapped_column(String(64))
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
+
+
+class ArchiveBlobRow(Base):
+    """An archived file in the database (the ``postgresql`` archive): its hash, size, and
+    when it was last put (the retention sweep's clock). Its bytes are its chunks."""
+
+    __tablename__ = "archive_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[bigid]
+    chunks: Mapped[int] = mapped_column(Integer)
+    touched_at: Mapped[when] = mapped_column(index=True)
+
+
+class ArchiveChunkRow(Base):
+    """One piece of an archived file, in order. A write in progress keys its chunks by a
+    temporary id and renames them to the hash when the last one is in, in one transaction."""
+
+    __tablename__ = "archive_chunks"
+
+    blob: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LeaseRow(Base):
+    """A lease one gateway holds for a while (polling a channel, running a job) and renews,
+    so gateways sharing the store never do it twice; one that dies lets it run out."""
+
+    __tablename__ = "gateway_leases"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[when]
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

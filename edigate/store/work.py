@@ -7,8 +7,10 @@
 - Claims: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers never wait for each other;
   on SQLite the immediate transaction makes the claim single-writer. A claim has a lease: a
   worker that died leaves work that another picks up once the lease has run out.
-- Polling: a PostgreSQL advisory lock per partner; an exclusive file lock beside a SQLite
-  database file; nothing for an in-memory database.
+- Polling: on PostgreSQL a lease per channel in the store (`edigate.store.leases`), renewed
+  while the poll runs and running out when its gateway dies, so gateways on several hosts
+  take turns; an exclusive file lock beside a SQLite database file; nothing for an
+  in-memory database.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from edigate.store import convert
-from edigate.store.base import StoreBase
-from edigate.store.engine import guard
+from edigate.store.leases import LeasesMixin
 from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
@@ -100,7 +101,7 @@ def _draw_statement(dialect_name: str) -> Any:
     ).returning(ControlSequenceRow.kind, col, sort_by_parameter_order=True)
 
 
-class WorkMixin(StoreBase):
+class WorkMixin(LeasesMixin):
 
     def next_control_number(self, partner: str, kind: ControlKind,
                             direction: Direction = Direction.OUT) -> int:
@@ -178,26 +179,13 @@ class WorkMixin(StoreBase):
     def try_poll_lock(self, partner: str) -> Iterator[bool]:
         """Hold the partner's polling lock for the block; yields False when another has it."""
         if self.dialect == "postgresql":
-            with self._pg_lock(f"poll:{partner}") as got:
-                yield got
+            with self.hold(f"poll:{partner}") as lease:
+                yield lease is not None
         elif self.engine.url.database not in (None, "", ":memory:"):
             with _file_lock(f"{self.engine.url.database}.poll-{partner}.lock") as got:
                 yield got
         else:
             yield True
-
-    @contextmanager
-    def _pg_lock(self, name: str) -> Iterator[bool]:
-        with guard(self.engine.url), self.engine.connect() as conn:
-            key = conn.scalar(text("SELECT hashtextextended(current_schema() || ':' || :n, 0)"), {"n": name})
-            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
-            conn.commit()
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                    conn.commit()
 
 
 @contextmanager

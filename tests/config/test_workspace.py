@@ -94,3 +94,22 @@ def test_the_workspace_is_found_upwards(tmp_path: Path) -> None:
     bare = tmp_path / "a" / "b"
     (tmp_path / "edigate.yaml").unlink()
     assert locate_workspace(bare).file is None and locate_workspace(bare).workspace.root == bare.resolve()
+
+
+def test_archive_backends_are_checked_at_load(tmp_path: Path) -> None:
+    (tmp_path / "edigate.yaml").write_text(
+        "archive:\n  backend: s3\n  access_key_id: env:KEY\n")
+    with pytest.raises(ConfigError) as caught:
+        load_workspace(tmp_path)
+    message = str(caught.value)
+    assert "archive.bucket: the s3 archive needs a bucket" in message
+    assert "archive.secret_access_key: give access_key_id and secret_access_key together" in message
+    (tmp_path / "edigate.yaml").write_text("archive: {backend: postgresql}\n")
+    with pytest.raises(ConfigError, match="store must be postgresql"):
+        load_workspace(tmp_path)
+    (tmp_path / "edigate.yaml").write_text(
+        "store: postgresql+psycopg://db.example/edigate\narchive:\n  backend: s3\n  bucket: edi-archive\n"
+        "  prefix: gw/\n  endpoint_url: http://127.0.0.1:9000\n")
+    settings = load_workspace(tmp_path).archive
+    assert (settings.backend, settings.bucket, settings.prefix, settings.endpoint_url) == (
+        "s3", "edi-archive", "gw/", "http://127.0.0.1:9000")

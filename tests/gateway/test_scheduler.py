@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from edigate.errors import UsageError
 from edigate.stages.pipeline import Pipeline
 from edigate.gateway.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status, Store
@@ -238,10 +237,19 @@ def test_young_outputs_are_left_to_whoever_wrote_them(pipeline: Pipeline, worksp
     assert gateway.retry_sends() == 0 and pipeline.store.events(code="channel.send_failed") == []
 
 
-def test_one_gateway_runs_the_schedule_of_a_store(pipeline: Pipeline, tmp_path: Path, url: str,
-                                                 gateways: Callable[..., Gateway]) -> None:
-    gateways(pipeline).start()
+def test_gateways_sharing_a_store_run_each_job_once_per_period(pipeline: Pipeline, tmp_path: Path, url: str,
+                                                                gateways: Callable[..., Gateway]) -> None:
+    ran: list[str] = []
+    periodic = (Periodic("count", 3600, lambda gw: ran.append(gw.worker)),)
+    first = gateways(pipeline, periodic=periodic, worker="first")
+    first.start()
     other = open_pipeline(make_workspace(tmp_path / "other", folders()), url)
-    with pytest.raises(UsageError, match="another 'edigate run' is running on this store"):
-        gateways(other).start()
+    second = gateways(other, periodic=periodic, worker="second")
+    second.start()  # runs beside the first, its jobs in memory; both fire "count" at once
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    wait_for(lambda: all((g.next_runs().get("count") or later) > later for g in (first, second)))
+    assert ran == ["first"]  # the second's turn had not come: it ran within the hour
+    [note] = other.store.events(kind=EventKind.SCHEDULER, code="scheduler.started", limit=1)
+    assert note.message.endswith("another gateway keeps the stored schedule, this one runs beside it")
+    second.stop()
     other.store.close()
