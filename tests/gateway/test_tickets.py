@@ -1,0 +1,222 @@
+"""Exceptions become tickets in every configured system, against local stand-ins of Jira
+Cloud, ServiceNow, Zendesk, Freshdesk and Salesforce: a failed transmission opens exactly one
+ticket in each, a second failure comments on it, a resolve closes it, a ticket closed on the
+other side is read back, and a system that fails holds up nothing and loses nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edigate.config.tickets import TicketRoute, TicketSettings, TicketSystem as Settings
+from edigate.config.workspace import Workspace
+from edigate.gateway.alerts import ORDER_HELD, TX_FAILED, run_alert_checks
+from edigate.connectors.tickets import connector
+from edigate.gateway.tickets import TicketSync, sync_tickets as sync_with
+from edigate.store import AuditAction, DocumentKind, DocumentStatus, ErrorEntry, EventKind, Status, Store
+from tests.support.ticket_systems import SECRETS, Jira, TicketSystem, running_systems
+
+NOW = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # failures recorded "now" are 2 h old by then
+MINUTE = dt.timedelta(minutes=1)
+
+Systems = dict[str, tuple[TicketSystem, Settings]]
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Systems]:
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in SECRETS.items():
+            mp.setenv(name, value)
+        with running_systems() as found:
+            yield found
+
+
+@pytest.fixture
+def systems(running: Systems) -> Systems:
+    for fake, _ in running.values():
+        fake.reset()
+    return running
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[Store]:
+    with Store.open(url) as opened:
+        yield opened
+
+
+def sync_tickets(store: Store, settings: TicketSettings, at: dt.datetime) -> TicketSync:
+    """The gateway's sync, its clients waiting out nothing (the waits asked are asserted elsewhere)."""
+    return sync_with(store, settings, at, lambda system: connector(system, sleep=lambda _: None))
+
+
+def workspace(tmp_path: Path, systems: Systems, *routes: TicketRoute) -> Workspace:
+    return Workspace(root=tmp_path, tickets=TicketSettings(systems={k: s for k, (_, s) in systems.items()},
+                                                           routes=routes))
+
+
+def failed(store: Store, partner: str = "bigbox", parent: int | None = None) -> int:
+    if parent is None:
+        data = f"{partner} {dt.datetime.now(dt.UTC).isoformat()}".encode()
+        tx = store.record_received(partner=partner, channel="folder", file_name="po.x12", size=len(data),
+                                   sha256=hashlib.sha256(data).hexdigest()).transmission.id
+    else:
+        tx = store.reprocess(parent, actor="ana", note="map fixed").id
+    store.add_errors(tx, [ErrorEntry("validate", "x12.element.too_long", "BEG03 is longer than 22 characters",
+                                     segment_id="BEG", segment_position=2, element_position=3, value="P" * 30,
+                                     hint="ask the partner for a PO number of at most 22 characters")])
+    store.set_status(tx, Status.FAILED, stage="validate")
+    return tx
+
+
+def counts(systems: Systems) -> dict[str, tuple[int, int, bool]]:
+    """Per system: tickets, comments on the one ticket, whether it is closed."""
+    found = {}
+    for kind, (fake, _) in systems.items():
+        tickets = fake.opened()
+        assert len(tickets) <= 1, f"{kind}: {len(tickets)} tickets"
+        t = tickets[0] if tickets else {}
+        comments = {"jira": lambda: len(t["comments"]), "servicenow": lambda: len(t["work_notes"]),
+                    "zendesk": lambda: len(t["comments"]) - 1, "freshdesk": lambda: len(t["notes"]),
+                    "salesforce": lambda: len(getattr(fake, "comments"))}[kind]
+        closed = {"jira": lambda: t["status"]["name"] == "Done", "servicenow": lambda: t["state"] == "6",
+                  "zendesk": lambda: t["status"] == "solved", "freshdesk": lambda: t["status"] == 4,
+                  "salesforce": lambda: t["IsClosed"]}[kind]
+        found[kind] = (len(tickets), comments() if t else 0, bool(t) and closed())
+    return found
+
+
+def test_a_failure_opens_one_ticket_each_a_second_comments_a_resolve_closes(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    first = failed(store)
+    assert [a.code for a in run_alert_checks(store, ws, NOW)] == [TX_FAILED]
+    done = sync_tickets(store, ws.tickets, NOW)
+    assert (done.done, done.failed) == (5, 0)
+    assert counts(systems) == {k: (1, 0, False) for k in systems}
+    issue = systems["jira"][0].opened()[0]
+    assert issue["fields"]["summary"] == f"edigate: transmission failed: bigbox, transmission {first}"
+    incident = systems["servicenow"][0].opened()[0]
+    assert "element: BEG03 | value: " + "P" * 30 in incident["description"]
+    assert f"edigate tx reprocess {first} --file FIXED" in incident["description"]
+
+    second = failed(store, parent=first)  # reprocessed, failed again
+    assert [(a.code, a.transmission_id) for a in run_alert_checks(store, ws, NOW + MINUTE)] == [(TX_FAILED, second)]
+    sync_tickets(store, ws.tickets, NOW + MINUTE)
+    assert counts(systems) == {k: (1, 1, False) for k in systems}
+
+    store.resolve(second, actor="ana", note="bigbox resent a corrected file")
+    sync_tickets(store, ws.tickets, NOW + 2 * MINUTE)
+    state = counts(systems)
+    assert all(opened == 1 and closed for opened, _, closed in state.values()), state
+    assert systems["servicenow"][0].opened()[0]["close_notes"] == \
+        "Resolved in edigate by ana: bigbox resent a corrected file"
+    assert {t.status for t in store.ticket_links()} == {"closed"}
+    assert sync_tickets(store, ws.tickets, NOW + 3 * MINUTE).done == 0  # nothing left to do
+
+
+def test_a_failing_system_holds_up_no_other_and_its_work_is_tried_again(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    jira = systems["jira"][0]
+    jira.fail.extend([(503, {"Retry-After": "1"}, b"")] * 3)  # 3 tries, as the settings allow
+    failed(store)
+    run_alert_checks(store, ws, NOW)
+    first = sync_tickets(store, ws.tickets, NOW)
+    assert (first.done, first.failed) == (4, 1) and "jira: open tx_failed:tx" in first.problems[0] and "503" in first.problems[0]
+    assert counts(systems)["jira"] == (0, 0, False) and counts(systems)["zendesk"] == (1, 0, False)
+    (logged,) = store.events(kind=EventKind.CHANNEL, code="ticket.failed")
+    assert logged.channel == "tickets:jira" and "503" in logged.message
+    [link] = [t for t in store.ticket_links() if t.system == "jira"]
+    assert link.status == "pending" and link.pending == 1 and "503" in (link.last_error or "")
+
+    assert sync_tickets(store, ws.tickets, NOW + MINUTE).done == 0  # not before retry_minutes
+    jira.fail.clear()
+    again = sync_tickets(store, ws.tickets, NOW + 6 * MINUTE)
+    assert (again.done, again.failed) == (1, 0)
+    assert counts(systems)["jira"] == (1, 0, False)
+
+
+def test_a_create_whose_answer_was_lost_is_found_by_the_retry_not_opened_twice(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    for kind in ("jira", "zendesk", "freshdesk", "servicenow"):
+        systems[kind][0].lose_answer = True
+    failed(store)
+    run_alert_checks(store, ws, NOW)
+    assert sync_tickets(store, ws.tickets, NOW).failed == 4
+    assert sync_tickets(store, ws.tickets, NOW + 10 * MINUTE).done == 4
+    assert counts(systems) == {k: (1, 0, False) for k in systems}
+    assert all(t.external_id for t in store.ticket_links())
+
+
+def test_a_ticket_closed_there_is_read_back_and_shown(store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    failed(store)
+    run_alert_checks(store, ws, NOW)
+    sync_tickets(store, ws.tickets, NOW)
+    jira = systems["jira"][0]
+    assert isinstance(jira, Jira)
+    jira.opened()[0]["status"] = {"name": "Won't Do", "statusCategory": {"key": "done"}}
+    assert sync_tickets(store, ws.tickets, NOW + MINUTE).closed_there == 0  # read every poll_minutes
+    later = sync_tickets(store, ws.tickets, NOW + 16 * MINUTE)
+    assert later.closed_there == 1
+    link = next(t for t in store.ticket_links() if t.system == "jira")
+    assert (link.status, link.remote_status) == ("closed-there", "Won't Do")
+    assert {t.status for t in store.ticket_links() if t.system != "jira"} == {"open"}
+    (event,) = store.events(kind=EventKind.CHANNEL, code="ticket.closed_there")
+    assert "was closed there: Won't Do" in event.message
+
+
+def test_routes_place_tickets_per_partner_and_code(store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems,
+                   TicketRoute(partner="bigbox", code="x12.*", systems=("jira",), project="EDI",
+                               assignee="5b10ac8d82e05b22cc7d4ef5", priority="highest"),
+                   TicketRoute(systems=("jira",), project="OPS"),
+                   TicketRoute(partner="bigbox", code="tx_failed", systems=("zendesk", "freshdesk"), assignee="3456",
+                               priority="low"))
+    failed(store)
+    run_alert_checks(store, ws, NOW)
+    sync_tickets(store, ws.tickets, NOW)
+    assert all(len(fake.opened()) == 1 for fake, _ in systems.values())
+    fields = systems["jira"][0].opened()[0]["fields"]
+    assert fields["project"] == {"key": "EDI"}
+    assert fields["assignee"] == {"accountId": "5b10ac8d82e05b22cc7d4ef5"} and fields["priority"] == {"name": "Highest"}
+    zendesk = systems["zendesk"][0].opened()[0]
+    assert (zendesk["priority"], zendesk["assignee_id"]) == ("low", 3456)
+    freshdesk = systems["freshdesk"][0].opened()[0]
+    assert (freshdesk["priority"], freshdesk["responder_id"]) == (1, 3456)
+    incident = systems["servicenow"][0].opened()[0]  # no route: by severity (an error is high)
+    assert (incident["urgency"], "assigned_to" in incident) == ("1", False)
+
+
+def test_a_held_order_opens_a_ticket_that_its_release_closes(store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    ws = dataclasses.replace(ws, tickets=dataclasses.replace(ws.tickets, systems={"zendesk": systems["zendesk"][1]}))
+    data = b"held order"
+    tx = store.record_received(partner="bigbox", channel="folder", file_name="po.x12", size=len(data),
+                               sha256=hashlib.sha256(data).hexdigest()).transmission.id
+    doc = store.save_document(kind=DocumentKind.ORDER, partner="bigbox", key="PO-1:00", body="{}",
+                              transmission_id=tx, status=DocumentStatus.HELD).document
+    assert doc is not None
+    raised = run_alert_checks(store, ws, NOW)
+    assert [(a.code, a.subject) for a in raised] == [(ORDER_HELD, f"order{doc.id}")]
+    sync_tickets(store, ws.tickets, NOW)
+    (ticket,) = systems["zendesk"][0].opened()
+    assert f"edigate orders release {doc.id} --reason TEXT" in ticket["comments"][0]["body"]
+    store.audit(actor="ana", action=AuditAction.RESOLVE, target=f"order:{doc.id}",
+                note="released from the queue: price agreed", transmission_id=tx)  # as `orders release` audits
+    sync_tickets(store, ws.tickets, NOW + MINUTE)
+    assert ticket["status"] == "solved"
+    assert ticket["comments"][-1]["body"] == "Resolved in edigate by ana: released from the queue: price agreed"
+
+
+def test_no_ticket_systems_no_tickets(store: Store, tmp_path: Path) -> None:
+    ws = Workspace(root=tmp_path)
+    failed(store)
+    assert [a.code for a in run_alert_checks(store, ws, NOW)] == [TX_FAILED]
+    assert sync_tickets(store, ws.tickets, NOW).done == 0 and store.ticket_links() == []
