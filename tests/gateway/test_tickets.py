@@ -8,17 +8,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from edigate.config.tickets import TicketRoute, TicketSettings, TicketSystem as Settings
-from edigate.config.workspace import Workspace
+from edigate.config.workspace import Workspace, load_workspace
+from edigate.errors import ConfigError
 from edigate.gateway.alerts import ORDER_HELD, TX_FAILED, run_alert_checks
 from edigate.connectors.tickets import connector
 from edigate.gateway.tickets import TicketSync, sync_tickets as sync_with
 from edigate.store import AuditAction, DocumentKind, DocumentStatus, ErrorEntry, EventKind, Status, Store
+from tests.support.cli import cli_runner
+from tests.support.paths import REPO
 from tests.support.ticket_systems import SECRETS, Jira, TicketSystem, running_systems
 
 NOW = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # failures recorded "now" are 2 h old by then
@@ -220,3 +224,38 @@ def test_no_ticket_systems_no_tickets(store: Store, tmp_path: Path) -> None:
     failed(store)
     assert [a.code for a in run_alert_checks(store, ws, NOW)] == [TX_FAILED]
     assert sync_tickets(store, ws.tickets, NOW).done == 0 and store.ticket_links() == []
+
+
+def test_the_readme_example_loads_and_a_route_to_an_unknown_system_is_refused(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### Tickets", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "edigate.yaml").write_text(example, encoding="utf-8")
+    settings = load_workspace(tmp_path).tickets
+    assert sorted(s.kind for s in settings.systems.values()) == sorted(
+        ["jira", "servicenow", "zendesk", "freshdesk", "salesforce"])
+    assert settings.routes[0].priority == "high" and settings.routes[1].systems == ("jira",)
+    (tmp_path / "edigate.yaml").write_text(example.replace("systems: [jira], project: EDI", "systems: [jirra]"),
+                                           encoding="utf-8")
+    with pytest.raises(ConfigError, match="no ticket system 'jirra'"):
+        load_workspace(tmp_path)
+
+
+def test_tickets_list_shows_each_ticket_and_its_state_there(url: str, systems: Systems, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "edigate.yaml").write_text(f"store: {json.dumps(url)}\n", encoding="utf-8")
+    with Store.open(url) as store:
+        ws = workspace(root, systems, TicketRoute(systems=("jira",), project="EDI"))
+        failed(store)
+        run_alert_checks(store, ws, NOW)
+        sync_tickets(store, ws.tickets, NOW)
+        systems["zendesk"][0].opened()[0]["status"] = "closed"
+        sync_tickets(store, ws.tickets, NOW + 20 * MINUTE)
+    done = cli_runner(root)("tickets", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {r["system"]: r for r in json.loads(done.stdout)}
+    assert set(rows) == set(systems)
+    assert (rows["zendesk"]["status"], rows["zendesk"]["there"], rows["zendesk"]["ticket"]) == ("closed-there", "closed", "1")
+    assert (rows["jira"]["status"], rows["jira"]["there"], rows["jira"]["ticket"]) == ("open", "To Do", "10001")
+    text = cli_runner(root)("tickets", "list", "--open").stdout
+    assert "jira" in text and "zendesk" not in text
