@@ -31,7 +31,7 @@ from edigate.config.tickets import TicketRoute, TicketSettings, TicketSystem
 from edigate.connectors.tickets import LogLine, Placement, Ticket, TicketConnector, connector
 from edigate.connectors.tickets.base import Priority
 from edigate.errors import EdigateError
-from edigate.store import ErrorEntry, EventKind, Severity, Store, TicketLink, TicketWork
+from edigate.store import AuditAction, ErrorEntry, EventKind, Severity, Store, TicketLink, TicketWork
 
 if TYPE_CHECKING:
     from edigate.gateway.alerts import Alert
@@ -194,7 +194,9 @@ def _queue_closes(store: Store) -> None:
             continue
         found = store.resolutions([link.subject], link.created_at).get(link.subject)
         if found is not None:
-            store.queue_ticket_close(link.id, f"Resolved in edigate by {found.actor}: {found.note}")
+            why = "A later attempt got through" if found.action is AuditAction.REPROCESS else \
+                f"Resolved in edigate by {found.actor}"
+            store.queue_ticket_close(link.id, f"{why}: {found.note}")
 
 
 def _do_work(store: Store, settings: TicketSettings, now: dt.datetime,

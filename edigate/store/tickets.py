@@ -25,6 +25,10 @@ from edigate.store.types import utcnow
 
 __all__ = ["TicketLink", "TicketWork", "TicketsMixin"]
 
+_RESOLVED = (AuditRow.action == AuditAction.RESOLVE) | (
+    (AuditRow.action == AuditAction.REPROCESS) & AuditRow.note.startswith("superseded by "))
+"""What closes an exception: a specialist's resolve, or `supersede`'s note on a failed attempt."""
+
 PENDING, OPEN, CLOSED, CLOSED_THERE = "pending", "open", "closed", "closed-there"
 """A link's status: not opened yet, open, closed by us, closed on the other side."""
 
@@ -160,15 +164,15 @@ class TicketsMixin(StoreBase):
 
     def resolutions(self, subjects: Sequence[str], since: dt.datetime) -> dict[str, AuditEvent]:
         """The newest ``resolve`` audited since ``since`` for each subject (``tx:17`` takes in
-        every later attempt of transmission 17; ``order:5`` is one order)."""
+        every later attempt of transmission 17; ``order:5`` is one order), or the note that a
+        failed attempt was superseded (a later attempt got through)."""
         found: dict[str, AuditEvent] = {}
         with self._read() as s:
             for subject in subjects:
                 kind, _, ident = subject.partition(":")
                 targets = [subject] if kind != "tx" else [f"tx:{i}" for i in self._attempts(s, int(ident))]
                 row = s.scalar(select(AuditRow).where(
-                    AuditRow.action == AuditAction.RESOLVE, AuditRow.target.in_(targets), AuditRow.at >= since)
-                    .order_by(AuditRow.id.desc()).limit(1))
+                    _RESOLVED, AuditRow.target.in_(targets), AuditRow.at >= since).order_by(AuditRow.id.desc()).limit(1))
                 if row is not None:
                     found[subject] = convert.audit(row)
         return found

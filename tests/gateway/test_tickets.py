@@ -259,3 +259,20 @@ def test_tickets_list_shows_each_ticket_and_its_state_there(url: str, systems: S
     assert (rows["jira"]["status"], rows["jira"]["there"], rows["jira"]["ticket"]) == ("open", "To Do", "10001")
     text = cli_runner(root)("tickets", "list", "--open").stdout
     assert "jira" in text and "zendesk" not in text
+
+
+def test_a_failed_attempt_superseded_by_a_reprocess_that_got_through_closes_its_ticket(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems, TicketRoute(systems=("jira",), project="EDI"))
+    ws = dataclasses.replace(ws, tickets=dataclasses.replace(ws.tickets, systems={"snow": systems["servicenow"][1]}))
+    first = failed(store)
+    run_alert_checks(store, ws, NOW)
+    sync_tickets(store, ws.tickets, NOW)
+    second = store.reprocess(first, actor="ana", note="map fixed").id
+    store.set_status(second, Status.DONE)
+    assert store.supersede(first, by=second)
+    sync_tickets(store, ws.tickets, NOW + MINUTE)
+    (incident,) = systems["servicenow"][0].opened()
+    assert incident["state"] == "6" and incident["close_notes"] == \
+        f"A later attempt got through: superseded by tx:{second}"
+    assert run_alert_checks(store, ws, NOW + 2 * MINUTE) == []  # no alert for a superseded attempt either
