@@ -19,9 +19,12 @@ from edigate.config.workspace import Workspace, load_workspace
 from edigate.errors import ConfigError
 from edigate.gateway.alerts import ORDER_HELD, TX_FAILED, run_alert_checks
 from edigate.connectors.tickets import connector
+from edigate.desk import reject, release
 from edigate.gateway.tickets import TicketSync, sync_tickets as sync_with
+from edigate.stages.pipeline import Pipeline
 from edigate.store import AuditAction, DocumentKind, DocumentStatus, ErrorEntry, EventKind, Status, Store
 from tests.support.cli import cli_runner
+from tests.support.desk import desk_context
 from tests.support.paths import REPO
 from tests.support.ticket_systems import SECRETS, Jira, TicketSystem, running_systems
 
@@ -276,3 +279,27 @@ def test_a_failed_attempt_superseded_by_a_reprocess_that_got_through_closes_its_
     assert incident["state"] == "6" and incident["close_notes"] == \
         f"A later attempt got through: superseded by tx:{second}"
     assert run_alert_checks(store, ws, NOW + 2 * MINUTE) == []  # no alert for a superseded attempt either
+
+
+@pytest.mark.parametrize("action", ["release", "reject"])
+def test_the_desks_release_and_reject_close_the_held_orders_ticket(
+        pipeline: Pipeline, systems: Systems, tmp_path: Path, action: str) -> None:
+    path = tmp_path / "held.x12"
+    path.write_bytes((REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
+                     .replace(b"PO1*1*24*", b"PO1*1*25*"))  # 25 of a pack of 6: held by the pack rule
+    assert pipeline.ingest(path, "bigbox").status is Status.HELD
+    store = pipeline.store
+    ws = dataclasses.replace(pipeline.workspace, tickets=TicketSettings(systems={"fd": systems["freshdesk"][1]}))
+    [alert] = [a for a in run_alert_checks(store, ws, NOW) if a.code == ORDER_HELD]
+    sync_tickets(store, ws.tickets, NOW)
+    (ticket,) = systems["freshdesk"][0].opened()
+    assert "rule." in ticket["description"] and "edigate orders release" in ticket["description"]
+    order = int(alert.subject.removeprefix("order"))
+    ctx, partner = desk_context(pipeline), pipeline.partners["bigbox"]
+    if action == "release":
+        release(ctx, partner, order, actor="ana", reason="six packs agreed by phone")
+    else:
+        reject(ctx, partner, order, actor="ana", reason="pack size")
+    sync_tickets(store, ws.tickets, NOW + MINUTE)
+    note = {"release": "released from the queue: six packs agreed by phone", "reject": "rejected: pack size"}[action]
+    assert ticket["status"] == 4 and ticket["notes"][-1]["body"] == f"Resolved in edigate by ana: {note}"
