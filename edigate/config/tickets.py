@@ -89,6 +89,9 @@ class TicketSettings:
     """Per-partner and per-code routing; the first match wins."""
     retry_minutes: int = setting(5, minimum=1)
     """How long a ticket system that failed is left before its pending work is tried again."""
+    max_tries: int = setting(12, minimum=1)
+    """Tries of one piece of ticket work (open, comment, close) before it is dropped, logged as
+    `ticket.dropped` (a system that keeps refusing it, such as Zendesk for a closed ticket)."""
     poll_minutes: int = setting(15, minimum=1)
     """How often the scheduler delivers pending ticket work and reads back tickets closed on
     the other side."""

@@ -8,8 +8,9 @@ scheduler's ``tickets`` job (and ``edigate tickets sync``): it queues a ``close`
 ticket whose transmission or order was resolved (``tx resolve``, ``orders release``,
 ``orders reject`` audit a ``resolve``), does the queued work in order per ticket, and reads
 back the state of open tickets every ``poll_minutes``. A ticket system that fails is logged
-(event ``ticket.failed``) and its work tried again after ``retry_minutes``; nothing else
-waits for it.
+(event ``ticket.failed``) and its work tried again after ``retry_minutes``, up to
+``max_tries`` (then ``ticket.dropped``); nothing else waits for it. A recurrence after the
+ticket was closed is still a comment on it (the systems keep closed tickets' history).
 
 Event keys: ``tx_failed:tx17`` (17 is the first attempt, so a reprocess that fails again
 comments on the same ticket), ``order_held:order5``, ``ack_overdue:out42``,
@@ -46,6 +47,12 @@ MAX_LOG_LINES = 25
 _LABELS = {"tx_failed": "transmission failed", "order_held": "order held", "ack_overdue": "997/999 overdue",
            "mdn_overdue": "MDN overdue", "partner_silent": "partner silent"}
 
+_EVENTS = {"alert.tx_failed": "tx_failed", "alert.envelope": "tx_failed", "alert.order_held": "order_held",
+           "alert.ack_overdue": "ack_overdue", "alert.mdn_overdue": "mdn_overdue",
+           "alert.partner_silent": "partner_silent"}
+"""The event each alert code is; a file that is not the partner's is a failed transmission
+(the same ticket as its ``tx_failed`` alert half an hour later)."""
+
 Connectors = Callable[[TicketSystem], TicketConnector]
 
 
@@ -67,8 +74,8 @@ def raise_tickets(store: Store, settings: TicketSettings, alerts: Iterable[Alert
         return 0
     queued = 0
     for alert in alerts:
-        event = alert.code.removeprefix("alert.").replace("envelope", "tx_failed")
-        if event not in _LABELS:
+        event = _EVENTS.get(alert.code)
+        if event is None:
             continue
         key, subject, first = _key(store, event, alert)
         errors = _log(store.errors(alert.transmission_id)) if alert.transmission_id and subject else ()
@@ -141,8 +148,8 @@ def _commands(event: str, alert: Alert, first: int | None) -> tuple[str, ...]:
         return (f"edigate orders show {order}", f"edigate orders release {order} --reason TEXT",
                 f"edigate orders reject {order} --reason TEXT")
     if event == "ack_overdue" and tx is not None:
-        return (f"edigate acks overdue", f"edigate tx show {tx}", f"edigate tx resend {tx}")
-    return (f"edigate channels status", f"edigate tx list --partner {alert.partner}" if alert.partner
+        return ("edigate acks overdue", f"edigate tx show {tx}", f"edigate tx resend {tx}")
+    return ("edigate channels status", f"edigate tx list --partner {alert.partner}" if alert.partner
             else "edigate tx list")
 
 
@@ -229,10 +236,14 @@ def _do(conn: TicketConnector, work: TicketWork) -> str | None:
 
 
 def _failed(store: Store, settings: TicketSettings, work: TicketWork, exc: EdigateError, now: dt.datetime) -> str:
-    problem = f"{work.link.system}: {work.action} {work.link.event_key} failed (try {work.attempts + 1}): {exc.message}"
-    store.ticket_work_failed(work.id, exc.message, now + dt.timedelta(minutes=settings.retry_minutes))
-    store.record_event(kind=EventKind.CHANNEL, code="ticket.failed", message=problem, severity=Severity.WARNING,
-                       partner=work.link.partner, channel=f"tickets:{work.link.system}", at=now)
+    tries = work.attempts + 1
+    drop = tries >= settings.max_tries
+    problem = (f"{work.link.system}: {work.action} {work.link.event_key} failed (try {tries}"
+               f"{', dropped' if drop else ''}): {exc.message}")
+    store.ticket_work_failed(work.id, exc.message, now + dt.timedelta(minutes=settings.retry_minutes), drop=drop)
+    store.record_event(kind=EventKind.CHANNEL, code="ticket.dropped" if drop else "ticket.failed", message=problem,
+                       severity=Severity.ERROR if drop else Severity.WARNING, partner=work.link.partner,
+                       channel=f"tickets:{work.link.system}", at=now)
     log.warning("%s", problem)
     return problem
 

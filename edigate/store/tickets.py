@@ -143,10 +143,13 @@ class TicketsMixin(StoreBase):
             elif work.action == "close" and link.status != CLOSED_THERE:
                 link.status, link.closed_at = CLOSED, at
 
-    def ticket_work_failed(self, work_id: int, error: str, retry_at: dt.datetime) -> None:
+    def ticket_work_failed(self, work_id: int, error: str, retry_at: dt.datetime, *, drop: bool = False) -> None:
+        """Record a failed try: tried again from ``retry_at``, or with ``drop`` not again."""
         with self._write() as s:
             work = s.get_one(TicketActionRow, work_id)
             work.attempts, work.last_error, work.next_at = work.attempts + 1, error[:2000], retry_at
+            if drop:
+                work.done_at = retry_at
 
     def ticket_checked(self, link_id: int, remote_status: str, closed: bool, now: dt.datetime) -> bool:
         """Record a link's state read back; a ticket closed there closes the link (its queued

@@ -303,3 +303,23 @@ def test_the_desks_release_and_reject_close_the_held_orders_ticket(
     sync_tickets(store, ws.tickets, NOW + MINUTE)
     note = {"release": "released from the queue: six packs agreed by phone", "reject": "rejected: pack size"}[action]
     assert ticket["status"] == 4 and ticket["notes"][-1]["body"] == f"Resolved in edigate by ana: {note}"
+
+
+def test_work_a_system_keeps_refusing_is_dropped_after_max_tries_and_frees_the_ticket(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, systems)
+    ws = dataclasses.replace(ws, tickets=TicketSettings(systems={"zd": systems["zendesk"][1]}, max_tries=2))
+    zendesk = systems["zendesk"][0]
+    first = failed(store)
+    run_alert_checks(store, ws, NOW)
+    sync_tickets(store, ws.tickets, NOW)
+    zendesk.opened()[0]["status"] = "closed"  # closed tickets refuse updates (422)
+    failed(store, parent=first)
+    run_alert_checks(store, ws, NOW + MINUTE)
+    assert sync_tickets(store, ws.tickets, NOW + MINUTE).failed == 1
+    assert sync_tickets(store, ws.tickets, NOW + 10 * MINUTE).failed == 1
+    (dropped,) = store.events(kind=EventKind.CHANNEL, code="ticket.dropped")
+    assert "try 2, dropped" in dropped.message and "Status: closed prevents ticket update" in dropped.message
+    [link] = store.ticket_links()
+    assert link.pending == 0
+    assert sync_tickets(store, ws.tickets, NOW + 30 * MINUTE).failed == 0
