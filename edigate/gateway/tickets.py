@@ -6,7 +6,8 @@ new alert it only queues work in the store (an ``open`` for a new event key, a `
 for one seen before), so the checks never wait on a ticket system. `sync_tickets` is the
 scheduler's ``tickets`` job (and ``edigate tickets sync``): it queues a ``close`` for each
 ticket whose transmission or order was resolved (``tx resolve``, ``orders release``,
-``orders reject`` audit a ``resolve``), does the queued work in order per ticket, and reads
+``orders reject`` audit a ``resolve``; a later attempt got through; the overdue ack came;
+the silent partner sent again), does the queued work in order per ticket, and reads
 back the state of open tickets every ``poll_minutes``. A ticket system that fails is logged
 (event ``ticket.failed``) and its work tried again after ``retry_minutes``, up to
 ``max_tries`` (then ``ticket.dropped``); nothing else waits for it. A recurrence after the
@@ -32,7 +33,7 @@ from edigate.config.tickets import TicketRoute, TicketSettings, TicketSystem
 from edigate.connectors.tickets import LogLine, Placement, Ticket, TicketConnector, connector
 from edigate.connectors.tickets.base import Priority
 from edigate.errors import EdigateError
-from edigate.store import AuditAction, ErrorEntry, EventKind, Severity, Store, TicketLink, TicketWork
+from edigate.store import AckStatus, AuditAction, ErrorEntry, EventKind, Severity, Store, TicketLink, TicketWork
 
 if TYPE_CHECKING:
     from edigate.gateway.alerts import Alert
@@ -98,7 +99,9 @@ def _key(store: Store, event: str, alert: Alert) -> tuple[str, str | None, int |
     if event == "order_held":
         return f"order_held:{alert.subject}", f"order:{alert.subject.removeprefix('order')}", None
     if event == "partner_silent":
-        return f"partner_silent:{alert.partner}", None, None
+        return f"partner_silent:{alert.partner}", f"partner:{alert.partner}", None
+    if event == "ack_overdue":
+        return f"ack_overdue:{alert.subject}", f"out:{alert.subject.removeprefix('out')}", None
     return f"{event}:{alert.subject}", None, None
 
 
@@ -196,14 +199,36 @@ def _made(made: dict[str, TicketConnector], settings: TicketSettings, name: str,
 
 
 def _queue_closes(store: Store) -> None:
+    receipts: dict[str, tuple[int, dt.datetime]] | None = None
     for link in store.ticket_links(open_only=True):
         if link.subject is None:
             continue
-        found = store.resolutions([link.subject], link.created_at).get(link.subject)
-        if found is not None:
-            why = "A later attempt got through" if found.action is AuditAction.REPROCESS else \
-                f"Resolved in edigate by {found.actor}"
-            store.queue_ticket_close(link.id, f"{why}: {found.note}")
+        if link.subject.startswith("partner:") and receipts is None:
+            receipts = store.last_receipts()
+        note = _resolution(store, link, link.subject, receipts or {})
+        if note is not None:
+            store.queue_ticket_close(link.id, note)
+
+
+def _resolution(store: Store, link: TicketLink, subject: str,
+                receipts: dict[str, tuple[int, dt.datetime]]) -> str | None:
+    """Why the exception behind ``link`` is over, if it is: a specialist resolved it (``tx
+    resolve``, ``orders release``/``reject``), a later attempt got through, the ack came,
+    the partner sent again."""
+    kind, _, ident = subject.partition(":")
+    if kind == "out":
+        out = store.outbound(int(ident))
+        return None if out.ack_status is AckStatus.PENDING else \
+            f"{out.partner} acknowledged our {out.set_id} (ISA13 {out.isa13}): {out.ack_status.value}"
+    if kind == "partner":
+        tx, at = receipts.get(ident, (0, link.created_at))
+        return f"{ident} sent again: transmission {tx} at {at:%Y-%m-%d %H:%M} UTC" if at > link.created_at else None
+    found = store.resolutions([subject], link.created_at).get(subject)
+    if found is None:
+        return None
+    why = "A later attempt got through" if found.action is AuditAction.REPROCESS else \
+        f"Resolved in edigate by {found.actor}"
+    return f"{why}: {found.note}"
 
 
 def _do_work(store: Store, settings: TicketSettings, now: dt.datetime,

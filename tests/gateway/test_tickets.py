@@ -22,7 +22,7 @@ from edigate.connectors.tickets import connector
 from edigate.desk import reject, release
 from edigate.gateway.tickets import TicketSync, sync_tickets as sync_with
 from edigate.stages.pipeline import Pipeline
-from edigate.store import AuditAction, DocumentKind, DocumentStatus, ErrorEntry, EventKind, Status, Store
+from edigate.store import AckStatus, AuditAction, DocumentKind, DocumentStatus, ErrorEntry, EventKind, Status, Store
 from tests.support.cli import cli_runner
 from tests.support.desk import desk_context
 from tests.support.paths import REPO
@@ -323,3 +323,31 @@ def test_work_a_system_keeps_refusing_is_dropped_after_max_tries_and_frees_the_t
     [link] = store.ticket_links()
     assert link.pending == 0
     assert sync_tickets(store, ws.tickets, NOW + 30 * MINUTE).failed == 0
+
+
+def test_an_overdue_acks_ticket_closes_when_the_ack_comes_a_silent_partners_when_it_sends(
+        store: Store, systems: Systems, tmp_path: Path) -> None:
+    ws = dataclasses.replace(workspace(tmp_path, systems),
+                             tickets=TicketSettings(systems={"sf": systems["salesforce"][1]}))
+    for hours in range(10):  # every hour for 10 hours, then nothing for two days
+        data = f"quiet {hours}".encode()
+        store.record_received(partner="quiet", channel="folder", file_name="in.x12", size=len(data),
+                              sha256=hashlib.sha256(data).hexdigest(),
+                              received_at=NOW - dt.timedelta(days=2, hours=hours))
+    out, _ = store.record_outbound(partner="acme", set_id="855", key="855:1", isa13="000000001", gs06="1",
+                                   st02="0001", archive_path="x", sha256="0" * 64, ack_due_at=NOW - 60 * MINUTE)
+    assert sorted(a.code for a in run_alert_checks(store, ws, NOW)) == ["alert.ack_overdue", "alert.partner_silent"]
+    sync_tickets(store, ws.tickets, NOW)
+    salesforce = systems["salesforce"][0]
+    assert sorted(c["Edigate_Key__c"] for c in salesforce.opened()) == [f"ack_overdue:out{out.id}",
+                                                                         "partner_silent:quiet"]
+    assert sync_tickets(store, ws.tickets, NOW + MINUTE).done == 0  # nothing over yet
+    store.set_ack(out.id, AckStatus.ACCEPTED, "A")
+    data = b"quiet again"
+    store.record_received(partner="quiet", channel="folder", file_name="in.x12", size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest(), received_at=NOW + MINUTE)
+    assert sync_tickets(store, ws.tickets, NOW + 2 * MINUTE).done == 2
+    assert all(c["IsClosed"] for c in salesforce.opened())
+    notes = sorted(c["CommentBody"] for c in getattr(salesforce, "comments"))
+    assert notes[0] == "acme acknowledged our 855 (ISA13 000000001): accepted"
+    assert notes[1].startswith("quiet sent again: transmission ")
