@@ -41,7 +41,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--workers", type=_positive, default=1, metavar="N",
                      help="with --once: processes that claim and process transmissions side by side (default 1)")
     run.add_argument("--json", action="store_true", help="with --once: print what the pass did as JSON (shape: README)")
+    run.add_argument("--metrics", type=_address, metavar="ADDRESS",
+                     help="serve Prometheus metrics, /healthz and /readyz on HOST:PORT (instead of edigate.yaml's "
+                          "metrics.listen)")
     run.set_defaults(handler=writing(_run))
+
+
+def _address(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}:[0-9]{1,5}", text) or int(text.rsplit(":", 1)[1]) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT such as 127.0.0.1:9464")
+    return text
 
 
 def _positive(text: str) -> int:
@@ -93,7 +104,9 @@ def _run(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
         if args.workers != 1 or args.json:
             raise UsageError(f"{'--workers' if args.workers != 1 else '--json'} goes with --once; "
                              "the scheduled gateway runs until stopped")
-        return _serve(ctx, out)
+        return _serve(ctx, out, args.metrics)
+    if args.metrics is not None:
+        raise UsageError("--metrics goes with the scheduled gateway, not --once")
     from edigate.cli.transmissions import print_transmissions
     from edigate.gateway.scheduler import Gateway
     from edigate.stages.send import output_name
@@ -143,20 +156,28 @@ def _work(gw: Pipeline, workers: int) -> tuple[list[Transmission], tuple[str, ..
     return [gw.store.transmission(i) for i in done.processed], done.failures
 
 
-def _serve(ctx: Context, out: TextIO) -> int:
-    """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped."""
+def _serve(ctx: Context, out: TextIO, metrics: str | None = None) -> int:
+    """Run the scheduled gateway in the foreground until SIGTERM or SIGINT; exit 0 when stopped.
+    ``metrics`` (HOST:PORT) serves the metrics there, whatever edigate.yaml says."""
+    import dataclasses
     import signal
     import threading
 
+    from edigate.config.workspace import MetricsSettings
     from edigate.gateway.scheduler import Gateway
 
     stop = threading.Event()
     handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        gateway = Gateway(pipeline_of(ctx))
+        pipeline = pipeline_of(ctx)
+        if metrics is not None:
+            pipeline.workspace = dataclasses.replace(pipeline.workspace, metrics=MetricsSettings(listen=metrics))
+        gateway = Gateway(pipeline)
         try:
             gateway.start()
             listening = f"; AS2 on {gateway.listener.host}:{gateway.listener.port}" if gateway.listener else ""
+            if gateway.metrics_listener is not None:
+                listening += f"; metrics on {gateway.metrics_listener.host}:{gateway.metrics_listener.port}"
             print(f"edigate run: {len(gateway.jobs())} job(s){listening}; SIGTERM or Ctrl-C stops",
                   file=out, flush=True)
             while not stop.wait(0.5):

@@ -76,10 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     cli_channels.add_commands(commands)
     cli_orders.add_commands(commands)
     cli_kpi.add_commands(commands)
-    from edigate.cli import audit as cli_audit, inspect as cli_inspect
+    from edigate.cli import audit as cli_audit, inspect as cli_inspect, tickets as cli_tickets
 
     cli_inspect.add_commands(commands)
     cli_audit.add_commands(commands)
+    cli_tickets.add_commands(commands)
     _workspace_everywhere(parser)
     return parser
 

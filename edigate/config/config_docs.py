@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from edigate.config import alerts, archive, channel_docs, channels, partners, workspace
+from edigate.config import alerts, archive, channel_docs, channels, partners, tickets, workspace
 from edigate.config.yamlsource import Map, Scalar
 from edigate.x12.leniency import Leniency
 
@@ -43,6 +43,14 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
     ("alerts", alerts.AlertSettings, "When the scheduled checks raise an alert, and where alerts go."),
     ("alerts.smtp", alerts.SmtpSettings, "Alerts by e-mail."),
     ("alerts.webhook", alerts.WebhookSettings, "Alerts as a JSON POST."),
+    ("tickets", tickets.TicketSettings, "Ticket systems: a failed transmission, a held order, an overdue "
+                                        "997/MDN and a silent partner each open one ticket per system, a "
+                                        "recurrence comments on it, `tx resolve` and `orders release`/`reject` "
+                                        "close it."),
+    ("tickets.systems", tickets.TicketSystem, "One ticket system by name: Jira Cloud, ServiceNow, Zendesk, "
+                                              "Freshdesk or Salesforce Service Cloud, over HTTP(S)."),
+    ("tickets.routes", tickets.TicketRoute, "Each entry of `routes:`: the project, assignee and priority of "
+                                            "one partner's or one code's tickets."),
     ("partners/<id>.yaml", partners.Partner, "One trading partner: who they are, the version and delimiters "
                                              "we write, how files travel (`channels`, see "
                                              "[channels.md](channels.md)), which maps translate which sets, "

@@ -19,6 +19,7 @@ from edigate.config import SecretRef, load_file, setting
 from edigate.config.alerts import AlertSettings
 from edigate.config.archive import ArchiveSettings
 from edigate.config.channels import FolderChannel, SftpChannel
+from edigate.config.tickets import TicketSettings
 from edigate.errors import UsageError
 from edigate.x12.findings import FindingLimits
 
@@ -183,6 +184,8 @@ class Workspace:
     """How long the event log keeps channel and scheduler entries (alerts stay)."""
     alerts: AlertSettings = setting(AlertSettings)
     """When the scheduled checks raise alerts and where they go."""
+    tickets: TicketSettings = setting(TicketSettings)
+    """The ticket systems exceptions open tickets in, and the routes that place them."""
     findings: FindingSettings = setting(FindingSettings)
     """How many findings are listed per set and per file."""
     inboxes: Mapping[str, FolderChannel | SftpChannel] = setting(

@@ -1,11 +1,13 @@
 """Scheduled checks that call for a person: overdue acks, async MDNs that did not come,
-failed transmissions nobody took up, partners silent for longer than usual.
+failed transmissions nobody took up, held orders, partners silent for longer than usual.
 
 `run_alert_checks` runs every check once: each condition found for the first time becomes
 an entry in the event log (kind ``alert``, code ``alert.<check>:<subject>``, so a condition
 is raised once however often the checks run) and the new ones are sent together, by mail
 and to a webhook where ``edigate.yaml`` configures them (`edigate.config.alerts`). A
 delivery that fails is logged as ``alert.delivery_failed`` and never stops the checks.
+The new ones are also queued as tickets where ``tickets:`` configures ticket systems
+(`edigate.gateway.tickets`; sent by the scheduler's ``tickets`` job, never waited on here).
 The scheduler calls it as a job; ``edigate alerts check`` runs it from the command line.
 """
 
@@ -20,12 +22,14 @@ from edigate.config.alerts import AlertSettings
 from edigate.errors import TransportError
 from edigate.stages.identify import UNKNOWN_PARTNER
 from edigate.reports.kpi import format_seconds, quantile
-from edigate.store import EventKind, Severity, Store
+from edigate.gateway.tickets import raise_tickets
+from edigate.orders.purposes import po_of_key
+from edigate.store import DocumentKind, DocumentStatus, EventKind, Severity, Store
 from edigate.transport.names import shown
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.config.workspace import Workspace
 
-__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "NOT_THEIRS", "PARTNER_SILENT", "TX_FAILED", "Alert",
+__all__ = ["ACK_OVERDUE", "DELIVERY_FAILED", "MDN_OVERDUE", "NOT_THEIRS", "ORDER_HELD", "PARTNER_SILENT", "TX_FAILED", "Alert",
            "run_alert_checks", "silence_threshold"]
 
 ACK_OVERDUE = "alert.ack_overdue"
@@ -34,6 +38,7 @@ TX_FAILED = "alert.tx_failed"
 NOT_THEIRS = "alert.envelope"
 _ENVELOPE_CODES = frozenset({"envelope.unknown_partner", "envelope.partner_mismatch", "envelope.usage"})
 PARTNER_SILENT = "alert.partner_silent"
+ORDER_HELD = "alert.order_held"
 DELIVERY_FAILED = "alert.delivery_failed"
 
 
@@ -59,13 +64,15 @@ def run_alert_checks(store: Store, workspace: Workspace, now: dt.datetime) -> li
     """Run every check; log and send the alerts not raised before, and return them."""
     settings = workspace.alerts
     found = [*_overdue_acks(store, now), *_overdue_mdns(store, settings, now), *_not_theirs(store, now),
-             *_stale_failures(store, settings, now), *_silent_partners(store, workspace, settings, now)]
+             *_stale_failures(store, settings, now), *_held_orders(store),
+             *_silent_partners(store, workspace, settings, now)]
     seen = store.recorded_event_codes(EventKind.ALERT, [a.event_code for a in found])
     new = [a for a in dict((a.event_code, a) for a in found).values() if a.event_code not in seen]
     for a in new:
         store.record_event(kind=EventKind.ALERT, code=a.event_code, message=a.message, severity=a.severity,
                            partner=a.partner, transmission_id=a.transmission_id, at=now)
     problems = _deliver(store, settings, new, now) if new else ()
+    raise_tickets(store, workspace.tickets, new)
     return [replace(a, delivery_problems=problems) for a in new]
 
 
@@ -92,6 +99,14 @@ def _stale_failures(store: Store, settings: AlertSettings, now: dt.datetime) -> 
                     f"transmission {t.transmission_id} from {t.partner} ({shown(t.file_name)}) failed at "
                     f"{t.stage or 'receipt'} {format_seconds((now - t.finished_at).total_seconds())} ago; nobody has "
                     f"reprocessed or resolved it (edigate tx errors {t.transmission_id})", t.partner, t.transmission_id)
+
+
+def _held_orders(store: Store) -> Iterator[Alert]:
+    """Orders the rules held for a specialist: raised once each, at once."""
+    for d in store.documents(kind=DocumentKind.ORDER, status=DocumentStatus.HELD, current=True):
+        yield Alert(ORDER_HELD, f"order{d.id}", Severity.WARNING,
+                    f"order {d.id} from {d.partner} (PO {po_of_key(d.key)}) is held for review "
+                    f"(edigate orders show {d.id})", d.partner, d.transmission_id)
 
 
 def _not_theirs(store: Store, now: dt.datetime) -> Iterator[Alert]:

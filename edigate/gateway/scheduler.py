@@ -38,6 +38,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from edigate.gateway.alerts import run_alert_checks
+from edigate.gateway.tickets import sync_tickets
 from edigate.gateway.metrics import GatewayMetrics, metrics_app
 from edigate.gateway.retention import sweep_archive
 from edigate.config.channels import DEFAULT_POLL_SECONDS
@@ -81,6 +82,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("process", 5, lambda gw: gw.process(), everywhere=True),
     Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
     Periodic("alerts", 300, lambda gw: gw.check_alerts()),
+    Periodic("tickets", 60, lambda gw: gw.sync_tickets(), wanted=lambda gw: gw.files_tickets),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
     Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(), wanted=lambda gw: gw.serves_as2),
 )
@@ -366,6 +368,11 @@ class Gateway:
         """Whether the workspace sets up AS2 (then the listener and the MDN outbox run)."""
         return self.pipeline.workspace.as2 is not None
 
+    @property
+    def files_tickets(self) -> bool:
+        """Whether ``tickets:`` names a ticket system (then the tickets job runs)."""
+        return bool(self.pipeline.workspace.tickets.systems)
+
     def deliver_mdns(self) -> int:
         """POST the async MDNs we owe partners that are due (bounded retries, in the store)."""
         from edigate.gateway.listener import deliver_mdns
@@ -412,6 +419,13 @@ class Gateway:
             if not mine:
                 return 0
             return len(run_alert_checks(self.store, self.pipeline.workspace, now or dt.datetime.now(dt.UTC)))
+
+    def sync_tickets(self, now: dt.datetime | None = None) -> int:
+        """Queued ticket work done, resolved exceptions' tickets closed, closed ones read back
+        (`edigate.gateway.tickets`); how much work was done."""
+        with self.store.try_poll_lock(":tickets") as mine:
+            return sync_tickets(self.store, self.pipeline.workspace.tickets,
+                                now or dt.datetime.now(dt.UTC)).done if mine else 0
 
     def sweep_archive(self) -> int:
         """Archived files past ``retention_days`` that nothing still needs, removed; event log

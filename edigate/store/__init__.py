@@ -60,6 +60,7 @@ from edigate.store.records import (
 )
 from edigate.store.reports import ReportsMixin
 from edigate.store.scheduling import SchedulingMixin, job_store
+from edigate.store.tickets import TicketLink, TicketsMixin, TicketWork
 from edigate.store.transmissions import TransmissionsMixin
 from edigate.store.work import (
     MAX_CONTROL_NUMBER,
@@ -106,6 +107,8 @@ __all__ = [
     "StockLevel",
     "Store",
     "StoreControlNumbers",
+    "TicketLink",
+    "TicketWork",
     "Transmission",
     "job_store",
     "migrate",
@@ -113,5 +116,5 @@ __all__ = [
 
 
 class Store(OrderBookMixin, TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin,
-            SchedulingMixin, WorkMixin, As2Mixin):
+            SchedulingMixin, WorkMixin, As2Mixin, TicketsMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

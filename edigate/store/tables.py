@@ -63,7 +63,7 @@ from edigate.store.types import (
 __all__ = [
     "ArchiveBlobRow", "ArchiveChunkRow", "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
-    "InterchangeKeyRow", "LeaseRow", "OutboundRow", "StageRow", "TransmissionRow",
+    "InterchangeKeyRow", "LeaseRow", "OutboundRow", "StageRow", "TicketActionRow", "TicketLinkRow", "TransmissionRow",
 ]
 
 NAMING = {
@@ -370,3 +370,42 @@ class LeaseRow(Base):
     holder: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[when]
     last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class TicketLinkRow(Base):
+    """One exception's ticket in one ticket system: our event key, the system's ticket id
+    once opened, where it stands on both sides."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("system", "event_key"),)
+
+    id: Mapped[intpk]
+    system: Mapped[ident]
+    event_key: Mapped[str] = mapped_column(String(128), index=True)
+    subject: Mapped[str | None] = mapped_column(String(64))
+    partner: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    remote_status: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[created]
+    opened_at: Mapped[when | None]
+    closed_at: Mapped[when | None]
+    checked_at: Mapped[when | None]
+
+
+class TicketActionRow(Base):
+    """Work for a ticket system (open, comment, close), done in order per ticket and tried
+    again after a failure, so a system that is down loses nothing and blocks nothing."""
+
+    __tablename__ = "ticket_actions"
+
+    id: Mapped[intpk]
+    link_id: Mapped[int] = mapped_column(BigId, ForeignKey("ticket_links.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created]
+    next_at: Mapped[when | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[when | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

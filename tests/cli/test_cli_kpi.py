@@ -64,8 +64,9 @@ def test_bad_input_is_one_line_and_exit_2(workspace: Path, capsys: pytest.Captur
 def test_alerts_check_raises_each_alert_once(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["alerts", "check"]) == 0
     first = capsys.readouterr().out.splitlines()
-    assert first[-1] == "2 new alert(s)"
+    assert first[-1] == "3 new alert(s)"  # B2, held for an unknown SKU, is the third
     assert first[0].split()[:3] == ["warning", "alert.ack_overdue", "acme"]
+    assert [line.split()[:3] for line in first if "order_held" in line] == [["warning", "alert.order_held", "bigbox"]]
     assert main(["alerts", "check", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 

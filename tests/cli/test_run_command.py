@@ -83,3 +83,39 @@ def test_run_serves_as2_and_stops_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_run_serves_metrics_on_the_address_metrics_names(tmp_path: Path) -> None:
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    root = make_workspace(tmp_path / "ws", CHANNELS)  # no metrics: in edigate.yaml
+    (root / "in").mkdir()
+    proc = start_edigate(root, "run", "--metrics", "127.0.0.1:0")
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        banner = proc.stdout.readline()
+        assert "; metrics on 127.0.0.1:" in banner, banner or proc.communicate(timeout=60)
+        base = f"http://127.0.0.1:{int(banner.split('metrics on 127.0.0.1:')[1].split(';')[0])}"
+        families = {f.name for f in text_string_to_metric_families(httpx.get(f"{base}/metrics", timeout=30).text)}
+        assert "edigate_channel_up" in families or any(name.startswith("edigate_") for name in families)
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and err == "" and "edigate run: stopped" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--once", "--metrics", "127.0.0.1:9464"), "--metrics goes with the scheduled gateway"),
+    (("--metrics", "9464"), "is not HOST:PORT"),
+])
+def test_metrics_on_the_command_line_is_checked(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    from tests.support.cli import cli_runner
+
+    root = make_workspace(tmp_path / "ws", CHANNELS)
+    done = cli_runner(root)("run", *args)
+    assert done.returncode == 2 and message in done.stderr

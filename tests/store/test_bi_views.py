@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from edigate.stages.pipeline import Pipeline
-from edigate.store import Store
+from edigate.store import Status, Store
 from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
@@ -74,3 +74,17 @@ def test_daily_kpis(ingested: Store) -> None:
     assert (today["partner"], int(today["orders_received"]), int(today["files_received"]),
             int(today["files_failed"]), int(today["documents_sent"])) == ("bigbox", 2, 2, 1, 2)
     assert int(today["errors"]) >= 1
+
+
+def test_a_superseded_attempt_still_counts_as_failed_as_in_the_kpi_report(store: Store) -> None:
+    data = b"superseded"
+    first = store.record_received(partner="bigbox", channel="folder", file_name="po.x12", size=len(data),
+                                  sha256="5" * 64).transmission.id
+    store.set_status(first, Status.FAILED, stage="validate")
+    second = store.reprocess(first, actor="ana", note="map fixed").id
+    store.set_status(second, Status.DONE)
+    assert store.supersede(first, by=second)
+    [today] = rows(store, "SELECT * FROM bi_daily_kpis")
+    [counts] = store.transmission_counts()
+    assert (int(today["files_received"]), int(today["files_failed"])) == (counts.received, counts.failed) == (1, 1)
+    assert counts.fixed == 1

@@ -17,6 +17,7 @@ TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", 
           "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
           "inventory_levels", "inventory_allocations", "inventory_feeds", "as2_messages", "as2_mdn_outbox",
           "archive_blobs", "archive_chunks", "gateway_leases",
+          "ticket_links", "ticket_actions",
           "alembic_version"}
 
 

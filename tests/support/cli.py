@@ -51,6 +51,6 @@ def run_edigate(*args: str) -> tuple[int, str, str]:
 
 def start_edigate(root: Path, *args: str) -> subprocess.Popen[str]:
     """``edigate ARGS`` as a real process in ``root``, unbuffered, its output piped."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}  # this checkout's code, not the installed one
     return subprocess.Popen([sys.executable, "-m", "edigate.cli.main", *args], cwd=root, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
