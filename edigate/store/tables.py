@@ -61,7 +61,7 @@ from edigate.store.types import (
 __all__ = [
     "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
-    "InterchangeKeyRow", "OutboundRow", "StageRow", "TransmissionRow",
+    "InterchangeKeyRow", "MarkRow", "OutboundRow", "StageRow", "TransmissionRow",
 ]
 
 NAMING = {
@@ -333,3 +333,18 @@ class EventRow(Base):
     partner: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str | None] = mapped_column(String(64))
     transmission_id: Mapped[int | None] = _tx_fk("SET NULL")
+
+
+class MarkRow(Base):
+    """What the gateway must remember about systems around it, one row per (kind, key):
+    a payload delivered to a destination, a webhook id seen, a poller's high-water mark,
+    a fulfillment told back. The unique key makes "first time" atomic across processes."""
+
+    __tablename__ = "connector_marks"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[created]

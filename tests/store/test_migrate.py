@@ -15,7 +15,7 @@ from edigate.store.tables import Base
 
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
           "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
-          "inventory_levels", "inventory_allocations", "inventory_feeds", "as2_messages", "as2_mdn_outbox",
+          "inventory_levels", "inventory_allocations", "inventory_feeds", "as2_messages", "as2_mdn_outbox", "connector_marks",
           "alembic_version"}
 
 
