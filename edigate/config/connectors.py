@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from edigate.config.channels import HttpSettings
+from edigate.config.channels import FolderChannel, HttpSettings, SftpChannel
 from edigate.config.schema import setting
 
 __all__ = ["NetSuiteTarget", "OracleTarget", "SapTarget"]
@@ -49,6 +49,11 @@ class SapTarget(HttpSettings):
     """The division (``SPART``), in E1EDK14 qualifier 006."""
     order_type: str = setting("OR", pattern=r"[A-Z0-9]{1,4}", hint="1 to 4 characters (OR, TA)")
     """The sales document type (``AUART``), in E1EDK14 qualifier 012."""
+    replies: FolderChannel | SftpChannel | None = None
+    """Where SAP puts its answers for this partner's orders as IDoc XML (``ORDRSP``,
+    ``DESADV``, ``INVOIC``; a folder or SFTP channel, polled as an inbound channel is):
+    each file is a transmission whose order response, delivery or invoice becomes the 855,
+    856 or 810 to the partner."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +69,9 @@ class NetSuiteTarget(HttpSettings):
     """The subsidiary (OneWorld accounts), if not the customer's."""
     location: str | None = setting(None, pattern=r"[0-9]{1,12}", hint="an internal id")
     """The warehouse location the order ships from, if not the customer's default."""
+    read_back: bool = False
+    """Read the orders' item fulfillments and invoices back (SuiteQL, every 5 minutes while
+    ``edigate run`` runs): each becomes the 856 or 810 to the partner."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,3 +90,6 @@ class OracleTarget(HttpSettings):
     """The customer's party number (``BuyingPartyNumber``)."""
     submit: bool = True
     """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""
+    read_back: bool = False
+    """Read each order's status back (every 5 minutes while ``edigate run`` runs); a change
+    is noted in the event log."""

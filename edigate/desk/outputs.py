@@ -12,12 +12,12 @@ import datetime as dt
 from edigate.config.context import Context
 from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
-from edigate.errors import ConfigError
 from edigate.mapping.outbound import OutboundMap
 from edigate.orders.inventory import Inventory
 from edigate.orders.routing import Delivery
 from edigate.stages import send as send_stage
 from edigate.stages.delivery import Deliveries
+from edigate.stages.fulfilment import outbound_map
 from edigate.stages.send import ALL_CHANNELS
 from edigate.store import Document, ErrorEntry, Outbound, Severity
 from edigate.transport import ChannelOptions
@@ -34,10 +34,7 @@ def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = Non
 
 def load_map(ctx: Context, partner: Partner, set_id: str) -> OutboundMap:
     """The partner's outbound map for ``set_id`` (``documents.outbound``), compiled once."""
-    name = partner.documents.outbound.get(set_id)
-    if name is None:
-        raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
-    return ctx.maps.outbound(name)
+    return outbound_map(ctx.maps, partner, set_id)
 
 
 def deliver(ctx: Context, partner: Partner, doc: Document, deliveries: Sequence[Delivery]) -> tuple[str, ...]:
