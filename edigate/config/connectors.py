@@ -13,8 +13,9 @@ from typing import Literal
 
 from edigate.config.channels import FolderChannel, HttpSettings, SftpChannel
 from edigate.config.schema import setting
+from edigate.config.secrets import SecretRef
 
-__all__ = ["NetSuiteTarget", "OracleTarget", "SapTarget"]
+__all__ = ["CommerceSource", "MagentoSource", "NetSuiteTarget", "OracleTarget", "SapTarget", "ShopifySource"]
 
 _SAP_PARTNER = r"[A-Z0-9_]{1,10}"
 _SAP_HINT = "1 to 10 capital letters, digits or _"
@@ -93,3 +94,34 @@ class OracleTarget(HttpSettings):
     read_back: bool = False
     """Read each order's status back (every 5 minutes while ``edigate run`` runs); a change
     is noted in the event log."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShopifySource(HttpSettings):
+    """Shopify as an order source: the shop's ``orders/create`` webhook is taken on the
+    gateway's listener at ``/shopify/<partner id>``, and shipments go back as fulfillments
+    through the Admin API (``url`` is ``https://<shop>.myshopify.com``, ``auth: {type:
+    bearer, header: X-Shopify-Access-Token, token: env:...}``)."""
+
+    type: Literal["shopify"] = "shopify"
+    webhook_secret: SecretRef
+    """The app's client secret, which signs each webhook (``X-Shopify-Hmac-Sha256``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MagentoSource(HttpSettings):
+    """Magento (Adobe Commerce) as an order source: new orders are read from the REST orders
+    search every ``poll_seconds`` while ``edigate run`` runs, and shipments go back with
+    their tracking numbers (``url`` is the store's base URL, ``auth`` the integration's
+    bearer token)."""
+
+    type: Literal["magento"] = "magento"
+    poll_seconds: int = setting(300, minimum=30, maximum=86400)
+    """How often the orders search runs."""
+    since: str = setting("2000-01-01 00:00:00", pattern=r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+                         hint="YYYY-MM-DD HH:MM:SS")
+    """Orders created before this are not taken (the first search's start; then the store
+    keeps where it got to)."""
+
+
+CommerceSource = ShopifySource | MagentoSource

@@ -22,6 +22,7 @@ from edigate.desk.outputs import ALL_CHANNELS, partner_setup, send
 from edigate.desk.stored import order_of, orders_by_po
 from edigate.config.partners import Partner
 from edigate.orders.purposes import IN_FORCE
+from edigate.stages.commerce import tell_shipped
 from edigate.stages.fulfilment import Recorder, shipped_lines
 from edigate.store import Document, DocumentKind, Outbound, Store
 from edigate.orders.warehouse import is_x12, read_shipping_advice
@@ -60,7 +61,8 @@ def ship(ctx: Context, partner: Partner, confirmation: Path, *, today: dt.date |
     if "810" in partner.documents.outbound:
         invoices = tuple(_invoice(ctx, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
-    return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types))
+    told = tuple(tell_shipped(store, partner, shipment, docs))  # a Shopify or Magento order: the platform too
+    return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types) + told)
 
 
 def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[ConfirmationRow]:

@@ -7,6 +7,8 @@ the orders delivered to it, and hands it to the stages as any file would come:
 - NetSuite: item fulfillments and invoices (SuiteQL) become reply transmissions (channel
   ``replies:netsuite``, the canonical JSON of `edigate.stages.replies.reply_bytes`), which
   the reply stage turns into the 856 and 810 as it does SAP's IDocs.
+- Magento (a partner whose ``commerce`` is a Magento store): new orders from the orders
+  search, each a commerce transmission (`edigate.stages.commerce.read_orders`).
 - Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event log.
 
 A high-water mark per destination is kept in the store (`HIGH_WATER`): the newest
@@ -20,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from edigate.config.connectors import NetSuiteTarget, OracleTarget
+from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget
 from edigate.config.partners import Destination, Partner
 from edigate.errors import EdigateError
 from edigate.model import Invoice, Order, Shipment, loads
 from edigate.orders.purposes import po_of_key
+from edigate.stages.commerce import read_orders
 from edigate.stages.context import Parts
 from edigate.stages.delivery import DELIVERED, delivered_key
 from edigate.stages.fulfilment import orders_by_po
@@ -44,8 +47,9 @@ STATUS = "readback.status"
 
 
 def wanted(parts: Parts) -> bool:
-    """Whether any partner's destination asks to be read back."""
-    return next(_destinations(parts), None) is not None
+    """Whether any partner's destination asks to be read back, or its orders come from Magento."""
+    return next(_destinations(parts), None) is not None or any(
+        isinstance(p.commerce, MagentoSource) for p in parts.partners.values())
 
 
 def read_back(parts: Parts, *, then: Callable[[], object] = lambda: None) -> tuple[str, ...]:
@@ -64,8 +68,24 @@ def read_back(parts: Parts, *, then: Callable[[], object] = lambda: None) -> tup
             problems.append(f"{partner.id}:{dest.name}: {exc.message}")
             parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
                                      severity=Severity.ERROR, partner=partner.id, channel=dest.name)
+    problems += _magento(parts)
     then()
     return tuple(problems)
+
+
+def _magento(parts: Parts) -> list[str]:
+    """New orders from each Magento store a partner's orders come from (`commerce.read_orders`)."""
+    problems = []
+    for pid in sorted(parts.partners):
+        partner = parts.partners[pid]
+        if isinstance(partner.commerce, MagentoSource):
+            try:
+                read_orders(parts, partner, partner.commerce)
+            except EdigateError as exc:
+                problems.append(f"{pid}:magento: {exc.message}")
+                parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
+                                         severity=Severity.ERROR, partner=pid, channel="magento")
+    return problems
 
 
 def _destinations(parts: Parts) -> Iterator[tuple[Partner, Destination]]:

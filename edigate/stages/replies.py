@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from edigate.errors import DataError, EdigateError
 from edigate.model import Invoice, PoAck, Shipment, from_json, to_json
 from edigate.stages.answer import write_answers
+from edigate.stages.commerce import tell_shipped
 from edigate.stages.context import Parts, Run, add_log
 from edigate.stages.fulfilment import Recorder, orders_by_po
 from edigate.stages.receive import REPLIES
-from edigate.store import Document, ErrorEntry, Outbound, Status, Transmission
+from edigate.store import Document, ErrorEntry, Outbound, Severity, Status, Transmission
 from edigate.x12.writer import TransactionContent
 
 __all__ = ["NAME", "Reply", "is_reply", "read_reply", "reply_bytes", "run", "take_reply"]
@@ -110,7 +111,10 @@ def take_reply(parts: Parts, partner: str, reply: Reply, *, run: Run) -> tuple[O
     if isinstance(what, Shipment):
         for so in what.orders:
             _order(docs, so.po_number)
-        return recorder.shipment(what, docs)
+        sent = recorder.shipment(what, docs)
+        add_log(parts, run, [ErrorEntry(NAME, "commerce.not_told", problem, Severity.WARNING)
+                             for problem in tell_shipped(parts.store, run.partner, what, docs)])
+        return sent
     return (recorder.invoice(_order(docs, what.po_number), what, what.invoice_number),)
 
 

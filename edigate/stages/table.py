@@ -18,6 +18,8 @@ the error log keep (unchanged, so stored transmissions resume after an upgrade).
 
 A file from an ERP's reply channel (`edigate.stages.replies.is_reply`) runs `REPLY` instead:
 the reply stage (an IDoc as the 855, 856 or 810 of a stored order), then the send stage.
+An order from a commerce platform (`edigate.stages.commerce.is_commerce`) runs `COMMERCE`:
+the take stage (the canonical order stored), then decide, route, answer and send.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from edigate.stages import answer, decide, envelope, replies, route, send, translate, validate
+from edigate.stages import answer, commerce, decide, envelope, replies, route, send, translate, validate
 from edigate.stages.context import StageRun
 
-__all__ = ["CLAIMED", "REPLY", "STAGES", "TABLE", "Resume", "Stage"]
+__all__ = ["CLAIMED", "COMMERCE", "REPLY", "STAGES", "TABLE", "Resume", "Stage"]
 
 
 class Resume(enum.Enum):
@@ -95,3 +97,9 @@ REPLY: tuple[Stage, ...] = (
     CLAIMED[-1],
 )
 """The stages of an ERP's reply: read and recorded with its X12, then sent."""
+
+COMMERCE: tuple[Stage, ...] = (
+    Stage("take", commerce.NAME, Resume.SKIP, commerce.run, per_set=True),
+    *CLAIMED[3:],
+)
+"""The stages of an order from a commerce platform: stored, then as an 850's from decide on."""
