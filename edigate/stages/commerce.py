@@ -37,6 +37,8 @@ COMMERCE = "commerce:"
 NAME = "take"
 HIGH_WATER = "commerce.high_water"
 """Mark kind: per ``magento:<partner>``, the creation time of the newest order taken."""
+TAKEN = "commerce.taken"
+"""Mark kind: per ``magento:<partner>:<entity id>``, an order taken."""
 _STAMP = "%Y-%m-%d %H:%M:%S"
 FULFILLED = "commerce.fulfilled"
 """Mark kind: ``<partner>:<shipment id>:<PO>`` told back to the platform."""
@@ -65,9 +67,9 @@ def run(parts: Parts, run: Run) -> Status | None:
 
 
 def read_orders(parts: Parts, partner: Partner, source: MagentoSource) -> int:
-    """Magento's orders created since the high-water mark, each taken (`take`); the mark
-    moves to the newest order's creation time, so a restart neither repeats nor skips
-    (an order created in the same second again is a duplicate transmission, not a second order)."""
+    """Magento's orders created since the high-water mark, each taken (`take`) once (a mark
+    per order); the mark moves to the newest order's creation time, so a restart neither
+    repeats nor skips. Returns how many were read."""
     from edigate.connectors.magento import search_orders
 
     where = f"magento:{partner.id}"
@@ -75,8 +77,11 @@ def read_orders(parts: Parts, partner: Partner, source: MagentoSource) -> int:
     with HttpClient.for_target(source) as client:
         found = search_orders(client, datetime.strptime(since, _STAMP), store=partner.id)
     newest = since
-    for got in found:
-        take(parts, partner.id, "magento", got.order)
+    taken = parts.store.marked(TAKEN, [f"{where}:{got.entity_id}" for got in found])
+    for got in found:  # the search starts at the mark's second: what was taken there is left
+        if f"{where}:{got.entity_id}" not in taken:
+            take(parts, partner.id, "magento", got.order)
+            parts.store.mark_once(TAKEN, f"{where}:{got.entity_id}")
         newest = max(newest, got.created_at)
     if newest != since:
         parts.store.set_mark_value(HIGH_WATER, where, newest)

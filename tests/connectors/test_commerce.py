@@ -1,7 +1,9 @@
-"""Shopify through the running gateway: a signed ``orders/create`` webhook on the gateway's
+"""Shopify and Magento through the running gateway: a signed ``orders/create`` webhook on the gateway's
 listener becomes an order that goes through the partner's rules, stock and routing as an
 850 does; a replay is refused, after a restart too; when the order ships (``edigate
-ship``), the fulfillment with its tracking number goes back to Shopify's Admin API."""
+ship``), the fulfillment with its tracking number goes back to Shopify's Admin API. Magento's
+orders are read by ``edigate run`` from a high-water mark kept in the store, and a shipment
+goes back to them the same way."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import pytest
 
 from edigate.gateway.scheduler import Gateway
 from edigate.store import Status
+from tests.connectors.magento_system import Store as MagentoStore
+from tests.connectors.magento_system import magento_order
 from tests.connectors.shopify_system import Admin
 from tests.support.cli import cli_runner
 from tests.support.gateway import make_workspace, open_pipeline
@@ -96,3 +100,44 @@ def test_a_shopify_order_is_routed_and_its_shipment_fulfilled_back(tmp_path: Pat
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
     (sent,) = admin.fulfillments
     assert sent["tracking_info"] == {"number": "1Z2345", "company": "UPSN"}
+
+
+def test_magento_orders_are_read_once_from_a_stored_mark_and_shipments_go_back(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAGENTO_TOKEN", "integration-token")
+    root = make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n")
+    (root / "in").mkdir()
+    magento = MagentoStore(2)
+    cli = cli_runner(root)
+    with serve(magento) as server:
+        (root / "partners" / "mage.yaml").write_text(f"""id: mage
+name: Luma on Magento
+identity:
+  theirs: {{isa_qualifier: ZZ, isa_id: LUMA, gs_id: LUMA}}
+  ours: {{isa_qualifier: ZZ, isa_id: EDIGATE, gs_id: EDIGATE}}
+version: "004010"
+documents:
+  outbound: {{856: bigbox-856}}
+commerce: {{type: magento, url: "{server.url}", auth: {{type: bearer, token: env:MAGENTO_TOKEN}}, backoff_seconds: 0}}
+routing:
+  - name: erp
+    format: json
+    target: {{type: folder, path: erp/mage}}
+""")
+        first = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        again = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]  # a restart: from its mark
+        magento.orders.append({**magento_order(3), "created_at": "2026-12-01 08:00:00"})
+        later = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        (root / "shipped.csv").write_text(
+            "shipment_id,ship_date,po_number,line_number,quantity,uom,tracking_number,carrier_scac\n"
+            "SHP-9,2026-12-02,000000001,11,2,EA,1Z999,UPSN\nSHP-9,2026-12-02,000000001,13,1,EA,1Z999,UPSN\n")
+        shipped = cli("ship", "shipped.csv", "--partner", "mage")
+    assert sorted(t["file"] for t in first) == ["magento-000000001.json", "magento-000000002.json"]
+    assert all(t["status"] == "done" for t in [*first, *later]) and again == []
+    assert [t["file"] for t in later] == ["magento-000000003.json"]
+    exported = sorted(json.loads(p.read_text())["po_number"] for p in (root / "erp" / "mage").iterdir())
+    assert exported == ["000000001", "000000002", "000000003"]
+    assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+    (sent,) = magento.shipments
+    assert sent["items"] == [{"order_item_id": 11, "qty": 2.0}, {"order_item_id": 13, "qty": 1.0}]
+    assert sent["tracks"] == [{"track_number": "1Z999", "title": "UPSN", "carrier_code": "custom"}]
