@@ -1,8 +1,9 @@
-"""SAP's answers through the running gateway: the sample 850 in, ORDERS05 IDocs to a local
+"""The ERPs' answers through the running gateway: the sample 850 in, ORDERS05 IDocs to a local
 SAP service, then SAP's ORDRSP, DESADV and INVOIC dropped on the target's ``replies``
 channel, polled by ``edigate run --once``, become the partner's 855, 856 and 810, valid by
 our validator and Bots' grammar; a reply that cannot be taken is a failed transmission
-with its error log, not a loss."""
+with its error log, not a loss. NetSuite's fulfillments and invoices, and Oracle's order
+status, are read back by ``edigate run`` from a mark kept in the store: nothing twice."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from edigate.store import Store
 from tests.connectors.netsuite_system import NetSuite
+from tests.connectors.oracle_system import Fusion
 from tests.connectors.sap_system import SapSystem, desadv, invoic, ordrsp
 from tests.support.cli import BIGBOX, Cli
 from tests.support.cli import put_file as _file
@@ -117,3 +120,28 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
     assert (len(sent["856"]), len(sent["810"])) == (2, 2)
     for data in [*sent["856"], *sent["810"]]:
         assert file_problems(data) == [], data.decode()
+
+
+def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: Cli, root: Path, url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORACLE_SECRET", "secret")
+    pod = Fusion()
+    with serve(pod) as server:
+        route_to(root, f"""routing:
+  - name: fusion
+    format: oracle-salesorder
+    target: {{type: oracle, url: "{server.url}", source_system: EDIGATE, business_unit: Vision Operations,
+             buying_party_number: "1006", backoff_seconds: 0, read_back: true,
+             auth: {{type: oauth2, token_url: "{server.url}/oauth2/v1/token", client_id: edigate,
+                    client_secret: env:ORACLE_SECRET}}}}
+""")
+        assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
+        cli("run", "--once")
+        pod.orders[("EDIGATE", "bigbox-4500012345")]["StatusCode"] = "CLOSED"
+        cli("run", "--once")
+        cli("run", "--once")  # nothing changed: nothing noted again
+    assert sorted(pod.orders) == [("EDIGATE", "bigbox-4500012345"), ("EDIGATE", "bigbox-4500012346")]
+    with Store.open(url) as store:
+        said = sorted(e.message for e in store.events(code="readback.status"))
+    assert said == ["PO 4500012345: Oracle says CLOSED", "PO 4500012345: Oracle says OPEN",
+                    "PO 4500012346: Oracle says OPEN"]
