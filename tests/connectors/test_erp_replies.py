@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from edigate.store import Store
-from tests.connectors.netsuite_system import NetSuite
+from tests.connectors.netsuite_system import NetSuite, problem
 from tests.connectors.oracle_system import Fusion
 from tests.connectors.sap_system import SapSystem, desadv, invoic, ordrsp
 from tests.support.cli import BIGBOX, Cli
@@ -106,10 +106,14 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
         first = cli("run", "--once", "--json")  # nothing shipped yet: nothing read back
         for eid in list(system.orders):
             system.fulfil_and_bill(eid)
+        system.fail.append(problem(401, "Unauthorized", "INVALID_LOGIN", "Invalid login attempt."))
+        refused = cli("run", "--once", "--json")  # nothing read, nothing lost: the mark stays
         second = cli("run", "--once", "--json")
         third = cli("run", "--once", "--json")  # a restart reads from its mark: nothing twice
         queries = system.queries
     assert json.loads(first.stdout)["transmissions"] == []
+    assert json.loads(refused.stdout)["transmissions"] == [] and refused.returncode == 2
+    assert any("bigbox:ns" in p and "INVALID_LOGIN" in p for p in json.loads(refused.stdout)["channel_problems"])
     read = json.loads(second.stdout)["transmissions"]
     assert sorted(t["file"] for t in read) == ["netsuite-IF1.json", "netsuite-IF2.json",
                                                     "netsuite-INV1.json", "netsuite-INV2.json"]
