@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from edigate.config.channels import FolderChannel, HttpSettings, SftpChannel
+from edigate.config.channels import BasicAuth, FolderChannel, HttpSettings, SftpChannel
 from edigate.config.schema import setting
 from edigate.config.secrets import SecretRef
 
@@ -55,6 +55,10 @@ class SapTarget(HttpSettings):
     ``DESADV``, ``INVOIC``; a folder or SFTP channel, polled as an inbound channel is):
     each file is a transmission whose order response, delivery or invoice becomes the 855,
     856 or 810 to the partner."""
+    replies_login: BasicAuth | None = None
+    """Take SAP's IDocs over HTTP too: SAP's HTTP-XML port posts them to
+    ``/sap/<partner id>/<destination>`` on the gateway's listener with this user and
+    password (basic authentication); each is a transmission as a file from ``replies`` is."""
 
 
 @dataclass(frozen=True, kw_only=True)

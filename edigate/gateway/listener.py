@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from edigate.connectors.shopify import MAX_BODY
-from edigate.gateway.webhooks import routed, shopify_apps
+from edigate.gateway.webhooks import routed, sap_apps, shopify_apps
 from edigate.stages import receipts
 from edigate.transport.as2 import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys, make_app
 from edigate.transport.as2.keys import check_keys
@@ -68,11 +68,12 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
                  on_mdn_queued: Callable[[], None] = lambda: None,
                  port: int | None = None) -> HttpListener | None:
     """The listener for the workspace's ``as2`` block, or None when no partner uses AS2 and
-    none takes Shopify webhooks (`edigate.gateway.webhooks`, mounted on the same listener)."""
+    none takes Shopify webhooks or SAP's IDocs over HTTP (`edigate.gateway.webhooks`, mounted
+    on the same listener)."""
     settings = pipeline.workspace.as2
     if settings is None:
         return None
-    webhooks = shopify_apps(pipeline, on_received)
+    webhooks = {**shopify_apps(pipeline, on_received), **sap_apps(pipeline, on_received)}
     partners = as2_partners(pipeline, settings.as2_id or "")
     if not partners and not webhooks:
         return None

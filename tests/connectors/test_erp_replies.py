@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
-from edigate.store import Store
+from edigate.gateway.scheduler import Gateway
+from edigate.store import Status, Store
 from tests.connectors.netsuite_system import NetSuite, problem
 from tests.connectors.oracle_system import Fusion
 from tests.connectors.sap_system import SapSystem, desadv, invoic, ordrsp
-from tests.support.cli import BIGBOX, Cli
+from tests.support.cli import BIGBOX, Cli, cli_runner
 from tests.support.cli import put_file as _file
 from tests.support.erp import file_problems
+from tests.support.gateway import make_workspace, open_pipeline
 from tests.support.httpd import serve
+from tests.support.waiting import wait_until
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE ORDERS05 [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
@@ -28,7 +32,7 @@ XXE = b"""<?xml version="1.0"?>
 </IDOC></ORDERS05>"""
 
 
-def route_to_sap(root: Path, url: str) -> None:
+def route_to_sap(root: Path, url: str, extra: str = "") -> None:
     partner = root / "partners" / "bigbox.yaml"
     text = partner.read_text()
     partner.write_text(text[: text.index("routing:")] + f"""routing:
@@ -38,7 +42,7 @@ def route_to_sap(root: Path, url: str) -> None:
              auth: {{type: basic, user: EDI_USER, password: env:SAP_PW}}, client: "100",
              sender_partner: EDIGATE, receiver_port: SAPS4H, receiver_partner: S4HCLNT100,
              sold_to: "100042", sales_org: "1000",
-             replies: {{type: folder, path: sap/replies, glob: "*.xml", ready: rename}}}}
+             replies: {{type: folder, path: sap/replies, glob: "*.xml", ready: rename}}{", " + extra if extra else ""}}}
 """)
 
 
@@ -149,3 +153,33 @@ def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: 
         said = sorted(e.message for e in store.events(code="readback.status"))
     assert said == ["PO 4500012345: Oracle says CLOSED", "PO 4500012345: Oracle says OPEN",
                     "PO 4500012346: Oracle says OPEN"]
+
+
+def test_sap_posts_its_idocs_to_the_listener_and_they_become_the_856(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_PW", "s3cret")
+    monkeypatch.setenv("SAP_POST_PW", "p0st")
+    root = make_workspace(tmp_path / "ws", "  outbound: {type: folder, path: demo/bigbox/out}\n",
+                          edigate_yaml="as2:\n  host: 127.0.0.1\n  port: 8080\n")
+    system = SapSystem("EDI_USER", "s3cret")
+    with serve(system) as server:
+        route_to_sap(root, server.url, extra="replies_login: {type: basic, user: SAPPOST, password: env:SAP_POST_PW}")
+        assert cli_runner(root)("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
+    pipeline = open_pipeline(root)
+    gateway = Gateway(pipeline, settle_seconds=0, as2_port=0)
+    gateway.start()
+    try:
+        assert gateway.listener is not None
+        inbox = gateway.listener.url + "sap/bigbox/s4"
+        with httpx.Client(timeout=30) as client:
+            refused = client.post(inbox, content=desadv(system.idocs[0]), auth=("SAPPOST", "wrong"))
+            taken = client.post(inbox, content=desadv(system.idocs[0]), auth=("SAPPOST", "p0st"),
+                                headers={"Content-Type": "application/xml"})
+        assert wait_until(lambda: any(t.status is Status.DONE and t.channel == "replies:http"
+                                      for t in pipeline.store.transmissions()))
+    finally:
+        gateway.stop()
+        pipeline.store.close()
+    assert (refused.status_code, taken.status_code) == (401, 200)
+    asn = outbox(root)["856"]
+    assert len(asn) == 1 and file_problems(asn[0]) == []
