@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from edigate.connectors.shopify import MAX_BODY
-from edigate.gateway.webhooks import routed, sap_apps, shopify_apps
+from edigate.gateway.webhooks import MAX_IDOC, routed, sap_apps, shopify_apps
 from edigate.stages import receipts
 from edigate.transport.as2 import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys, make_app
 from edigate.transport.as2.keys import check_keys
@@ -78,7 +78,7 @@ def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], No
     if not partners and not webhooks:
         return None
     app = _as2_app(pipeline, settings, on_received, on_mdn_queued) if partners else None
-    biggest = max([p.channel.max_body_bytes for _, p in partners.values()] or [MAX_BODY])
+    biggest = max([p.channel.max_body_bytes for _, p in partners.values()] + ([MAX_BODY, MAX_IDOC] if webhooks else []))
     return HttpListener(routed(app, webhooks), settings.host, settings.port if port is None else port,
                         limits=_limits(settings, biggest + _BODY_SLACK))
 
