@@ -141,3 +141,23 @@ routing:
     (sent,) = magento.shipments
     assert sent["items"] == [{"order_item_id": 11, "qty": 2.0}, {"order_item_id": 13, "qty": 1.0}]
     assert sent["tracks"] == [{"track_number": "1Z999", "title": "UPSN", "carrier_code": "custom"}]
+
+
+def test_a_platform_order_the_rules_refuse_waits_in_the_queue_as_an_edi_order_does(tmp_path: Path) -> None:
+    from edigate.connectors.shopify import order_from_shopify
+    from edigate.stages.commerce import take
+
+    root = make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n")
+    shop_partner(root, "http://shop.invalid")
+    text = (root / "partners" / "shop.yaml").read_text()
+    (root / "partners" / "shop.yaml").write_text(text.replace("routing:", "rules:\n  catalog: {file: samples/data/catalog.csv}\nrouting:"))
+    pipeline = open_pipeline(root)
+    try:
+        tx = take(pipeline, "shop", "shopify", order_from_shopify(json.loads(ORDER_JSON), shop="shop"))
+        (done,) = pipeline.work()
+        codes = {e.code for e in pipeline.store.errors(tx.id)}
+    finally:
+        pipeline.store.close()
+    assert done.id == tx.id and done.status is Status.HELD
+    assert codes and all(c.startswith("rule.") for c in codes), codes
+    assert not (root / "erp" / "shop").exists()  # held: not routed
