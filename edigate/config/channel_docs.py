@@ -45,6 +45,10 @@ SECTIONS: tuple[tuple[str, type, str], ...] = (
                                                              "by external id (format `netsuite-salesorder`)."),
     ("oracle (routing target)", connectors.OracleTarget, "Oracle Fusion Order Management: the order created "
                                                          "through salesOrdersForOrderHub (format `oracle-salesorder`)."),
+    ("shopify (commerce)", connectors.ShopifySource, "`commerce:` of a partner: its orders come from a Shopify "
+                                                     "shop's webhooks; shipments go back as fulfillments."),
+    ("magento (commerce)", connectors.MagentoSource, "`commerce:` of a partner: its orders come from Magento's "
+                                                     "orders search; shipments go back with tracking."),
     ("bearer (auth)", channels.BearerAuth, "`auth:` of an HTTP target: a fixed bearer token."),
     ("basic (auth)", channels.BasicAuth, "`auth:` of an HTTP target: user and password."),
     ("oauth2 (auth)", channels.OAuth2Auth, "`auth:` of an HTTP target: OAuth 2 client credentials."),
@@ -124,6 +128,8 @@ def value(tp: Any, meta: typing.Mapping[str, Any]) -> str:
         return "a mapping with `type:` " + " / ".join(f"`{k}`" for k in kinds)
     if typing.get_origin(tp) in (collections.abc.Mapping, dict):
         return "a mapping of names to text"
+    if dataclasses.is_dataclass(tp):
+        return f"a mapping with `type:` `{typing.get_args(typing.get_type_hints(tp)['type'])[0]}`"
     words = {str: "text", int: "a whole number", float: "a number", bool: "`true` or `false`"}[tp]
     if meta.get("hint"):
         words = str(meta["hint"])

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from edigate.config.channels import HttpSettings
+from edigate.config.channels import BasicAuth, FolderChannel, HttpSettings, SftpChannel
 from edigate.config.schema import setting
+from edigate.config.secrets import SecretRef
 
-__all__ = ["NetSuiteTarget", "OracleTarget", "SapTarget"]
+__all__ = ["CommerceSource", "MagentoSource", "NetSuiteTarget", "OracleTarget", "SapTarget", "ShopifySource"]
 
 _SAP_PARTNER = r"[A-Z0-9_]{1,10}"
 _SAP_HINT = "1 to 10 capital letters, digits or _"
@@ -49,6 +50,15 @@ class SapTarget(HttpSettings):
     """The division (``SPART``), in E1EDK14 qualifier 006."""
     order_type: str = setting("OR", pattern=r"[A-Z0-9]{1,4}", hint="1 to 4 characters (OR, TA)")
     """The sales document type (``AUART``), in E1EDK14 qualifier 012."""
+    replies: FolderChannel | SftpChannel | None = None
+    """Where SAP puts its answers for this partner's orders as IDoc XML (``ORDRSP``,
+    ``DESADV``, ``INVOIC``; a folder or SFTP channel, polled as an inbound channel is):
+    each file is a transmission whose order response, delivery or invoice becomes the 855,
+    856 or 810 to the partner."""
+    replies_login: BasicAuth | None = None
+    """Take SAP's IDocs over HTTP too: SAP's HTTP-XML port posts them to
+    ``/sap/<partner id>/<destination>`` on the gateway's listener with this user and
+    password (basic authentication); each is a transmission as a file from ``replies`` is."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +74,9 @@ class NetSuiteTarget(HttpSettings):
     """The subsidiary (OneWorld accounts), if not the customer's."""
     location: str | None = setting(None, pattern=r"[0-9]{1,12}", hint="an internal id")
     """The warehouse location the order ships from, if not the customer's default."""
+    read_back: bool = False
+    """Read the orders' item fulfillments and invoices back (SuiteQL, every 5 minutes while
+    ``edigate run`` runs): each becomes the 856 or 810 to the partner."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,3 +95,37 @@ class OracleTarget(HttpSettings):
     """The customer's party number (``BuyingPartyNumber``)."""
     submit: bool = True
     """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""
+    read_back: bool = False
+    """Read each order's status back (every 5 minutes while ``edigate run`` runs); a change
+    is noted in the event log."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShopifySource(HttpSettings):
+    """Shopify as an order source: the shop's ``orders/create`` webhook is taken on the
+    gateway's listener at ``/shopify/<partner id>``, and shipments go back as fulfillments
+    through the Admin API (``url`` is ``https://<shop>.myshopify.com``, ``auth: {type:
+    bearer, header: X-Shopify-Access-Token, token: env:...}``)."""
+
+    type: Literal["shopify"] = "shopify"
+    webhook_secret: SecretRef
+    """The app's client secret, which signs each webhook (``X-Shopify-Hmac-Sha256``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MagentoSource(HttpSettings):
+    """Magento (Adobe Commerce) as an order source: new orders are read from the REST orders
+    search every ``poll_seconds`` while ``edigate run`` runs, and shipments go back with
+    their tracking numbers (``url`` is the store's base URL, ``auth`` the integration's
+    bearer token)."""
+
+    type: Literal["magento"] = "magento"
+    poll_seconds: int = setting(300, minimum=30, maximum=86400)
+    """How often the orders search runs."""
+    since: str = setting("2000-01-01 00:00:00", pattern=r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+                         hint="YYYY-MM-DD HH:MM:SS")
+    """Orders created before this are not taken (the first search's start; then the store
+    keeps where it got to)."""
+
+
+CommerceSource = ShopifySource | MagentoSource

@@ -47,10 +47,10 @@ class PartnerSetup:
         self.today = today or dt.date.today()
         self.validator = validator or Validator()
         ready = (prepared or prepare(partner, workspace, maps=maps, specs=self.validator.library)).require()
-        if "850" not in ready.inbound:
+        if "850" not in ready.inbound and partner.commerce is None:  # a platform's orders come as orders
             raise ConfigError(f"partner {partner.id} names no inbound 850 map (documents.inbound.850)")
         assert ready.rules is not None  # a partner without problems has its rules built
-        self.inbound: InboundMap = ready.inbound["850"]
+        self._inbound: InboundMap | None = ready.inbound.get("850")
         name_855 = partner.documents.outbound.get("855")
         self.outbound_855: OutboundMap | None = ready.map_for(name_855) if name_855 else None
         self.inbound_860: InboundMap | None = ready.inbound.get("860")
@@ -59,6 +59,13 @@ class PartnerSetup:
         self.outbound_865: OutboundMap | None = ready.map_for(name_865) if name_865 else None
         """The partner's 865 map: the answer to an order changed by an 860."""
         self.rules: RuleSet = ready.rules
+
+    @property
+    def inbound(self) -> InboundMap:
+        """The partner's 850 map (a commerce partner may have none: its orders are not X12)."""
+        if self._inbound is None:
+            raise ConfigError(f"partner {self.partner.id} names no inbound 850 map (documents.inbound.850)")
+        return self._inbound
 
     def decide(self, order: Order, *, document_id: int | None = None) -> Decision:
         """The partner's rules and policy applied to one order; once it is stored, its stock

@@ -27,7 +27,7 @@ from edigate.config.channels import (
     SftpChannel,
     SftpTarget,
 )
-from edigate.config.connectors import NetSuiteTarget, OracleTarget, SapTarget
+from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget, SapTarget, ShopifySource
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.config.workspace import Identity, Workspace
 from edigate.x12 import delimiters as x12
@@ -261,6 +261,10 @@ class Partner:
     """The business rules their orders are checked against (catalog, prices, pack, stores, dates, stock)."""
     routing: tuple[Destination, ...] = ()
     """Where accepted orders go."""
+    commerce: ShopifySource | MagentoSource | None = None
+    """A commerce platform this partner's orders come from (Shopify webhooks, Magento's
+    orders search) instead of X12: they go through the same rules, stock and routing, and
+    their shipments go back to the platform."""
     file: str = setting("", internal=True)
     lines: Mapping[str, int] = setting(factory=_empty, internal=True)
 

@@ -34,6 +34,8 @@ class MagentoOrder:
 
     entity_id: int
     order: Order
+    created_at: str = ""
+    """Magento's ``created_at`` (``YYYY-MM-DD HH:MM:SS``, UTC), where a search resumes."""
 
 
 def _address(role: str, data: Any) -> Party | None:
@@ -73,7 +75,7 @@ def order_from_magento(payload: Any, *, store: str) -> MagentoOrder:
                                                                      payload.get("customer_lastname")))) or None),
                   ship_to=_address("ST", _shipping(payload)), bill_to=_address("BT", payload.get("billing_address")),
                   lines=lines, source=SourceRef(partner_id=store, isa13="", gs06="", st02=str(entity)))
-    return MagentoOrder(entity, order)
+    return MagentoOrder(entity, order, str(payload.get("created_at") or ""))
 
 
 def _criteria(since: datetime, page: int) -> str:

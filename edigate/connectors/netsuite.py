@@ -44,7 +44,7 @@ FROM transaction t
  JOIN transactionline tl ON tl.transaction = t.id
  JOIN previoustransactionlinelink ptll ON ptll.nextdoc = t.id AND ptll.nextline = tl.id
  JOIN transaction so ON so.id = ptll.previousdoc
-WHERE t.type = '{type}' AND so.type = 'SalesOrd' AND tl.mainline = 'F' AND so.externalid IN ({ids})
+WHERE t.type = '{type}' AND so.type = 'SalesOrd' AND tl.mainline = 'F' AND so.externalid IN ({ids}){since}
 ORDER BY t.tranid, tl.linesequencenumber"""
 _TRACKING = {
     "ItemShip": "(SELECT MIN(p.packagetrackingnumber) FROM itemfulfillmentpackage p WHERE p.itemfulfillment = t.id)",
@@ -140,9 +140,10 @@ def suiteql(client: HttpClient, query: str) -> Iterator[Mapping[str, Any]]:
         offset += len(page["items"])
 
 
-def _query(kind: str, orders: Mapping[str, Order]) -> str:
+def _query(kind: str, orders: Mapping[str, Order], since: date | None = None) -> str:
     ids = ", ".join("'" + eid.replace("'", "''") + "'" for eid in sorted(orders))
-    return _LINES.format(type=kind, ids=ids, tracking=_TRACKING[kind])
+    after = f"\n AND t.trandate >= TO_DATE('{since.isoformat()}', 'YYYY-MM-DD')" if since else ""
+    return _LINES.format(type=kind, ids=ids, tracking=_TRACKING[kind], since=after)
 
 
 def _line_of(order: Order, sku: str) -> OrderLine:
@@ -160,12 +161,14 @@ def _grouped(rows: Iterator[Mapping[str, Any]]) -> dict[str, list[Mapping[str, A
     return out
 
 
-def fulfillments(client: HttpClient, orders: Mapping[str, Order]) -> builtins.list[Shipment]:
-    """Item fulfillments of the orders (by external id) as Shipments, one per fulfillment."""
+def fulfillments(client: HttpClient, orders: Mapping[str, Order], *,
+                 since: date | None = None) -> builtins.list[Shipment]:
+    """Item fulfillments of the orders (by external id) as Shipments, one per fulfillment;
+    with ``since``, only those dated that day or later."""
     if not orders:
         return []
     result = []
-    for tranid, rows in _grouped(suiteql(client, _query("ItemShip", orders))).items():
+    for tranid, rows in _grouped(suiteql(client, _query("ItemShip", orders, since))).items():
         by_po: dict[str, list[ShippedItem]] = {}
         for row in rows:
             order = orders[str(row["external_id"])]
@@ -190,12 +193,14 @@ def _po_date(orders: Mapping[str, Order], po: str) -> date | None:
     return next((o.po_date for o in orders.values() if o.po_number == po), None)
 
 
-def invoices(client: HttpClient, orders: Mapping[str, Order]) -> builtins.list[Invoice]:
-    """Invoices of the orders (by external id) as our Invoices, one per NetSuite invoice."""
+def invoices(client: HttpClient, orders: Mapping[str, Order], *,
+             since: date | None = None) -> builtins.list[Invoice]:
+    """Invoices of the orders (by external id) as our Invoices, one per NetSuite invoice;
+    with ``since``, only those dated that day or later."""
     if not orders:
         return []
     result = []
-    for tranid, rows in _grouped(suiteql(client, _query("CustInvc", orders))).items():
+    for tranid, rows in _grouped(suiteql(client, _query("CustInvc", orders, since))).items():
         order = orders[str(rows[0]["external_id"])]
         lines = []
         for row in rows:

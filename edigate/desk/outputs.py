@@ -5,20 +5,22 @@ the desk's way: one line each, and a warning in each transmission's error log.""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from contextlib import ExitStack
 
 import datetime as dt
 
 from edigate.config.context import Context
 from edigate.config.partner_setup import PartnerSetup
 from edigate.config.partners import Partner
-from edigate.errors import ConfigError, DataError, EdigateError
 from edigate.mapping.outbound import OutboundMap
 from edigate.orders.inventory import Inventory
 from edigate.orders.routing import Delivery
 from edigate.stages import send as send_stage
+from edigate.stages.delivery import Deliveries
+from edigate.stages.fulfilment import outbound_map
 from edigate.stages.send import ALL_CHANNELS
 from edigate.store import Document, ErrorEntry, Outbound, Severity
-from edigate.transport import ChannelOptions, open_channel
+from edigate.transport import ChannelOptions
 
 __all__ = ["ALL_CHANNELS", "deliver", "load_map", "partner_setup", "send"]
 
@@ -32,30 +34,19 @@ def partner_setup(ctx: Context, partner: Partner, *, today: dt.date | None = Non
 
 def load_map(ctx: Context, partner: Partner, set_id: str) -> OutboundMap:
     """The partner's outbound map for ``set_id`` (``documents.outbound``), compiled once."""
-    name = partner.documents.outbound.get(set_id)
-    if name is None:
-        raise ConfigError(f"{partner.file or partner.id}: documents.outbound names no {set_id} map")
-    return ctx.maps.outbound(name)
+    return outbound_map(ctx.maps, partner, set_id)
 
 
 def deliver(ctx: Context, partner: Partner, doc: Document, deliveries: Sequence[Delivery]) -> tuple[str, ...]:
-    """Each routed payload to its destination; what failed goes to the transmission's log."""
-    options = _options(ctx)
-    problems = []
-    for d in deliveries:
-        try:
-            if d.error:
-                raise DataError(d.error, code="route.format")
-            with open_channel(d.target, f"{partner.id}:{d.destination}", options) as channel:
-                channel.send(d.file_name, d.payload)
-            if d.sent:
-                d.sent()
-        except EdigateError as exc:
-            problems.append(f"{d.destination}: {exc.message}")
-    if problems and doc.transmission_id is not None:
-        ctx.store.add_errors(doc.transmission_id, [ErrorEntry("route", "route.failed", p, Severity.WARNING)
-                                                   for p in problems])
-    return tuple(problems)
+    """Each routed payload not delivered before to its destination, through the route
+    stage's one delivery (`edigate.stages.delivery`); what failed goes to the transmission's
+    log and comes back as one line each."""
+    with ExitStack() as opened:
+        entries = Deliveries(ctx.store, partner.id, _options(ctx), opened, doc.transmission_id).deliver(
+            [(doc, d) for d in deliveries])
+    if entries and doc.transmission_id is not None:
+        ctx.store.add_errors(doc.transmission_id, entries)
+    return tuple(e.message for e in entries)
 
 
 def send(ctx: Context, partner: Partner, outs: Sequence[Outbound], channel_types: Collection[str]) -> tuple[str, ...]:

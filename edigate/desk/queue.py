@@ -26,7 +26,7 @@ from edigate.stages.answer import answer_order
 from edigate.stages.route import Routing
 from edigate.orders.routing import Delivery
 from edigate.orders.rules import RuleFinding, check_order
-from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Store
+from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
 
 __all__ = ["Overridden", "Rejected", "Released", "override", "reject", "release", "still_found"]
 
@@ -80,11 +80,23 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
                 transmission_id=doc.transmission_id)
     deliveries = _route(ctx, partner, doc, export)
     problems = deliver(ctx, partner, doc, deliveries)
+    if problems:  # as in the pipeline: no 855 before the order reached its destinations
+        return _undelivered(ctx, doc, deliveries, problems, tuple(short))
     sent = answer_order(store, ctx.archive, flow, doc, ack)
     if doc.transmission_id is not None:
         store.finish_held_transmission(doc.transmission_id)
     problems += send(ctx, partner, [sent] if sent else [], channel_types)
     return Released(doc, sent, deliveries, problems, tuple(short))
+
+
+def _undelivered(ctx: Context, doc: Document, deliveries: tuple[Delivery, ...], problems: tuple[str, ...],
+                 short: tuple[RuleFinding, ...]) -> Released:
+    """A released order a destination did not take: its transmission fails at the route
+    stage (in the queue, with the answer in its log); ``tx reprocess`` delivers what did not
+    go and sends the 855 then."""
+    if doc.transmission_id is not None:
+        ctx.store.set_status(doc.transmission_id, Status.FAILED, stage="route")
+    return Released(doc, None, deliveries, problems, short)
 
 
 def _amend(store: Store, order: Order, doc: Document) -> None:

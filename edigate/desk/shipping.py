@@ -17,15 +17,15 @@ from edigate.config.context import Context
 from edigate.errors import DataError, InputError, UsageError
 from edigate.config.partner_setup import PartnerSetup
 from edigate.orders.fulfillment import ConfirmationRow, build_shipment, invoice_for, read_confirmation
-from edigate.model import Order, Shipment, ShippedOrder, from_json, to_json
-from edigate.desk.outputs import ALL_CHANNELS, load_map, partner_setup, send
+from edigate.model import Order, Shipment, from_json
+from edigate.desk.outputs import ALL_CHANNELS, partner_setup, send
 from edigate.desk.stored import order_of, orders_by_po
 from edigate.config.partners import Partner
 from edigate.orders.purposes import IN_FORCE
-from edigate.stages.outputs import write_recorded
-from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
+from edigate.stages.commerce import tell_shipped
+from edigate.stages.fulfilment import Recorder, shipped_lines
+from edigate.store import Document, DocumentKind, Outbound, Store
 from edigate.orders.warehouse import is_x12, read_shipping_advice
-from edigate.x12.writer import TransactionContent
 
 __all__ = ["Shipped", "invoice", "ship"]
 
@@ -56,22 +56,13 @@ def ship(ctx: Context, partner: Partner, confirmation: Path, *, today: dt.date |
     first = orders.get(rows[0].po_number) if rows else None
     shipment = build_shipment(rows, orders, ship_from=first.seller if first else None)
     flow = partner_setup(ctx, partner, today=today)
-    asn = load_map(ctx, partner, "856").render(shipment)
-    with store.outbound_numbers(partner.id) as numbers:  # the shipment, its 856 and their numbers: one commit
-        saved = numbers.save(NewDocument(DocumentKind.SHIPMENT, partner.id, shipment.shipment_id,
-                                         json.dumps(to_json(shipment)), None))
-        if not saved.created:
-            raise DataError(f"shipment {shipment.shipment_id} was already confirmed", code="shipment.duplicate")
-        sent = tuple(write_recorded(numbers, ctx.archive, flow, "SH", [TransactionContent("856", asn)],
-                                    [(f"856:{shipment.shipment_id}:{docs[so.po_number].id}", docs[so.po_number])
-                                     for so in shipment.orders]))
-    for so in shipment.orders:
-        store.consume_allocations(docs[so.po_number].id, _shipped_lines(so))
+    sent = Recorder(store, ctx.archive, ctx.maps, flow).shipment(shipment, docs)
     invoices: tuple[Outbound, ...] = ()
     if "810" in partner.documents.outbound:
         invoices = tuple(_invoice(ctx, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
-    return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types))
+    told = tuple(tell_shipped(store, partner, shipment, docs))  # a Shopify or Magento order: the platform too
+    return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types) + told)
 
 
 def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[ConfirmationRow]:
@@ -83,13 +74,6 @@ def _rows(confirmation: Path, docs: Mapping[str, Document]) -> list[Confirmation
     if is_x12(data):
         return read_shipping_advice(data, str(confirmation), {po: order_of(d) for po, d in docs.items()})
     return read_confirmation(confirmation, data)
-
-
-def _shipped_lines(so: ShippedOrder) -> dict[str, Decimal]:
-    shipped: dict[str, Decimal] = defaultdict(Decimal)
-    for item in [*so.items, *(i for c in so.cartons for i in c.items)]:
-        shipped[item.line_number] += item.quantity_shipped
-    return shipped
 
 
 def invoice(ctx: Context, partner: Partner, po: str, *, today: dt.date | None = None,
@@ -117,13 +101,7 @@ def invoice(ctx: Context, partner: Partner, po: str, *, today: dt.date | None = 
 def _invoice(ctx: Context, flow: PartnerSetup, doc: Document, shipment: Shipment, n: int) -> Outbound:
     bill = invoice_for(order_of(doc), shipment, invoice_number=f"{shipment.shipment_id}-{n}",
                        invoice_date=flow.today)
-    body = load_map(ctx, flow.partner, "810").render(bill)
-    with ctx.store.outbound_numbers(flow.partner.id) as numbers:  # the invoice, its 810 and their numbers: one commit
-        numbers.save(NewDocument(DocumentKind.INVOICE, doc.partner, f"{bill.po_number}:{shipment.shipment_id}",
-                                 json.dumps(to_json(bill)), None))
-        [out] = write_recorded(numbers, ctx.archive, flow, "IN", [TransactionContent("810", body)],
-                               [(f"810:{shipment.shipment_id}:{doc.id}", doc)])
-    return out
+    return Recorder(ctx.store, ctx.archive, ctx.maps, flow).invoice(doc, bill, shipment.shipment_id)
 
 
 def _over_shipped(store: Store, partner: str, rows: Sequence[ConfirmationRow], orders: dict[str, Order]) -> list[str]:
@@ -131,7 +109,7 @@ def _over_shipped(store: Store, partner: str, rows: Sequence[ConfirmationRow], o
     before: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for d in store.documents(kind=DocumentKind.SHIPMENT, partner=partner):
         for so in from_json(Shipment, json.loads(d.body)).orders:
-            for number, quantity in _shipped_lines(so).items():
+            for number, quantity in shipped_lines(so).items():
                 before[(so.po_number, number)] += quantity
     problems: list[str] = []
     now: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

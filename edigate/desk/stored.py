@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from edigate.errors import UsageError
 from edigate.model import Order, from_json
 from edigate.orders.purposes import IN_FORCE, is_cancel, po_of_key
+from edigate.stages.fulfilment import orders_by_po
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",
@@ -101,15 +102,3 @@ def order_chain(store: Store, partner: str, po: str) -> OrderChain:
     transmission = store.transmission(order.transmission_id) if order.transmission_id is not None else None
     return OrderChain(order, versions, transmission, tuple(found[k] for k in sorted(found)),
                       tuple(sorted(events, key=lambda e: e.id)))
-
-
-def orders_by_po(store: Store, partner: str) -> dict[str, Document]:
-    """The order in force per PO: the newest accepted one (a replacement held for review
-    leaves the earlier order in force), else the newest; a cancellation is never the order
-    itself, so a cancelled PO maps to its cancelled order."""
-    found: dict[str, Document] = {}
-    for d in store.documents(kind=DocumentKind.ORDER, partner=partner, current=True):
-        held = found.get(po := po_of(d))
-        if not is_cancel(d) and (held is None or d.status in IN_FORCE or held.status not in IN_FORCE):
-            found[po] = d
-    return found

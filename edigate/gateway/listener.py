@@ -18,7 +18,10 @@ import datetime as dt
 import urllib.error
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
+from edigate.connectors.shopify import MAX_BODY
+from edigate.gateway.webhooks import MAX_IDOC, routed, sap_apps, shopify_apps
 from edigate.stages import receipts
 from edigate.transport.as2 import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys, make_app
 from edigate.transport.as2.keys import check_keys
@@ -28,6 +31,9 @@ from edigate.transport.as2.channel import receipt_of
 from edigate.transport.http import Poster, urllib_post
 from edigate.transport.listener import HttpListener, Limits
 from edigate.config.workspace import As2Listener
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["MDN_ATTEMPTS", "as2_listener", "as2_partners", "deliver_mdns", "shared_as2_ids"]
 
@@ -61,23 +67,32 @@ def shared_as2_ids(pipeline: Pipeline) -> frozenset[str]:
 def as2_listener(pipeline: Pipeline, *, on_received: Callable[[Transmission], None] = lambda _tx: None,
                  on_mdn_queued: Callable[[], None] = lambda: None,
                  port: int | None = None) -> HttpListener | None:
-    """The listener for the workspace's ``as2`` block, or None when no partner uses AS2."""
+    """The listener for the workspace's ``as2`` block, or None when no partner uses AS2 and
+    none takes Shopify webhooks or SAP's IDocs over HTTP (`edigate.gateway.webhooks`, mounted
+    on the same listener)."""
     settings = pipeline.workspace.as2
     if settings is None:
         return None
+    webhooks = {**shopify_apps(pipeline, on_received), **sap_apps(pipeline, on_received)}
+    partners = as2_partners(pipeline, settings.as2_id or "")
+    if not partners and not webhooks:
+        return None
+    app = _as2_app(pipeline, settings, on_received, on_mdn_queued) if partners else None
+    biggest = max([p.channel.max_body_bytes for _, p in partners.values()] + ([MAX_BODY, MAX_IDOC] if webhooks else []))
+    return HttpListener(routed(app, webhooks), settings.host, settings.port if port is None else port,
+                        limits=_limits(settings, biggest + _BODY_SLACK))
+
+
+def _as2_app(pipeline: Pipeline, settings: As2Listener, on_received: Callable[[Transmission], None],
+             on_mdn_queued: Callable[[], None]) -> WSGIApplication:
     keys = OurKeys.from_listener(settings, root=pipeline.workspace.root)
     partners = as2_partners(pipeline, keys.as2_id)
-    if not partners:
-        return None
     check_keys(keys, [p for _, p in partners.values()])
     inbox = _Inbox(pipeline, {as2_id: pid for as2_id, (pid, _) in partners.items()}, on_received,
                    on_mdn_queued, shared_as2_ids(pipeline))
-    app = make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
-                   on_message=inbox.on_message, is_duplicate=inbox.is_duplicate,
-                   queue_mdn=inbox.queue_mdn, find_sent=inbox.find_sent, on_mdn=inbox.on_mdn)
-    biggest = max(p.channel.max_body_bytes for _, p in partners.values())
-    return HttpListener(app, settings.host, settings.port if port is None else port,
-                        limits=_limits(settings, biggest + _BODY_SLACK))
+    return make_app(partners={as2_id: p for as2_id, (_, p) in partners.items()}, our_keys=keys,
+                    on_message=inbox.on_message, is_duplicate=inbox.is_duplicate,
+                    queue_mdn=inbox.queue_mdn, find_sent=inbox.find_sent, on_mdn=inbox.on_mdn)
 
 
 def _limits(settings: As2Listener, max_body: int) -> Limits:

@@ -43,7 +43,7 @@ from edigate.gateway.metrics import GatewayMetrics, metrics_app
 from edigate.gateway.retention import sweep_archive
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
-from edigate.stages import receive
+from edigate.stages import readback, receive
 from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
@@ -85,6 +85,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("tickets", 60, lambda gw: gw.sync_tickets(), wanted=lambda gw: gw.files_tickets),
     Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
     Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(), wanted=lambda gw: gw.serves_as2),
+    Periodic("erp-read-back", 300, lambda gw: gw.read_back(), wanted=lambda gw: gw.reads_back()),
 )
 
 
@@ -333,7 +334,14 @@ class Gateway:
     def poll_all(self) -> tuple[str, ...]:
         """Poll every inbound channel once (``edigate run --once``); the failures, one line
         each (each also logged), naming its channel."""
-        return receive.poll_sources(self.pipeline, lambda source: self._poll(source)[1])
+        return receive.poll_sources(self.pipeline, lambda source: self._poll(source)[1]) + self.read_back()
+
+    def reads_back(self) -> bool:
+        return readback.wanted(self.pipeline)
+
+    def read_back(self) -> tuple[str, ...]:
+        """What the ERPs did with our orders, as reply transmissions (`readback.read_back`)."""
+        return readback.read_back(self.pipeline, then=self.wake)
 
     def _poll(self, partner_id: str) -> tuple[int, str | None]:
         config = self.pipeline.inbound(partner_id)[0]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from edigate.model import Order, OrderLine
 from edigate.orders.rules import RuleFinding, RuleSet, stock_sku
+from edigate.errors import NotX12Error
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import Source
 
@@ -117,8 +118,11 @@ class SetPositions:
     def _index(self) -> dict[tuple[str, str, str], _Marks]:
         if self._sets is None:
             self._sets = {}
-            for event in EnvelopeReader(self._source, name=self._name):
-                if isinstance(event, Transaction) and event.set_id == "850" and event.segments:
-                    group = event.group.control_number if event.group else ""
-                    self._sets[(event.interchange.control_number, group, event.control_number)] = _marks(event)
+            try:
+                for event in EnvelopeReader(self._source, name=self._name):
+                    if isinstance(event, Transaction) and event.set_id == "850" and event.segments:
+                        group = event.group.control_number if event.group else ""
+                        self._sets[(event.interchange.control_number, group, event.control_number)] = _marks(event)
+            except NotX12Error:
+                pass  # an order that did not come as X12 (a commerce platform's): nothing to point at
         return self._sets

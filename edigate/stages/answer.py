@@ -15,11 +15,14 @@ the commit that records it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from edigate.config.partner_setup import PartnerSetup
 from edigate.errors import EdigateError
 from edigate.model import Order, PoAck, Purpose
 from edigate.orders.changes import with_deleted_lines
-from edigate.stages.context import Parts, Run, add_log, decided, order_of_body
+from edigate.stages.context import Parts, Run, add_log, order_of_body, pages
+from edigate.stages.delivery import undelivered
 from edigate.stages.errorlog import set_failure
 from edigate.stages.outputs import archived, record_written
 from edigate.store import Document, DocumentKind, DocumentStatus, Outbound, Status, Store
@@ -71,9 +74,17 @@ def run(parts: Parts, run: Run) -> Status | None:
     if count >= parts.bulk_855:
         _in_bulk(parts, run)
         return None
-    for doc in decided(parts, run):
+    for doc in _answerable(parts, run):
         _alone(parts, run, doc, None)
     return None
+
+
+def _answerable(parts: Parts, run: Run) -> Iterator[Document]:
+    """The transmission's orders that are not held and reached every destination (an
+    order whose payload did not is answered once it does)."""
+    for page in pages(parts, run):
+        waiting = undelivered(parts.store, page)
+        yield from (d for d in page if d.status is not DocumentStatus.HELD and d.id not in waiting)
 
 
 def _alone(parts: Parts, run: Run, doc: Document, order: Order | None) -> None:
@@ -90,7 +101,7 @@ def _in_bulk(parts: Parts, run: Run) -> None:
     """The 855s in interchanges of up to `BULK_855_SETS` sets, each built one at a time; an
     order an 860 changed is answered alone (an 865), as in a small file."""
     key, chunk, n = "", _Chunk(), 0
-    for doc in decided(parts, run):
+    for doc in _answerable(parts, run):
         order = None if doc.ack_body is not None else order_of_body(doc.body)  # a kept body is an 855's
         if order is not None and _changed_by_860(order):
             _alone(parts, run, doc, order)

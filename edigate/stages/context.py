@@ -169,11 +169,6 @@ def pages(parts: Parts, run: Run) -> Iterator[list[Document]]:
     return parts.store.document_pages(transmission_id=run.tx.id, kind=DocumentKind.ORDER, size=PAGE)
 
 
-def decided(parts: Parts, run: Run) -> Iterator[Document]:
-    """The transmission's orders that are not held, in pages as `pages` reads them."""
-    return (doc for page in pages(parts, run) for doc in page if doc.status is not DocumentStatus.HELD)
-
-
 def record_outbound(parts: Parts, run: Run, numbers: OutboundNumbers, key: str, data: bytes,
                     document_ids: Sequence[int] = ()) -> None:
     """Archive what was written and record it with its sets (each set's document, in

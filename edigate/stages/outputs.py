@@ -69,13 +69,15 @@ def record_written(numbers: OutboundNumbers, written: Written, partner: Partner,
 
 
 def write_recorded(numbers: OutboundNumbers, archive: ArchiveBackend, flow: PartnerSetup, functional_id: str,
-                   sets: Collection[TransactionContent], keys: Sequence[tuple[str, Document]]) -> list[Outbound]:
+                   sets: Collection[TransactionContent], keys: Sequence[tuple[str, Document]], *,
+                   transmission_id: int | None = None) -> list[Outbound]:
     """One interchange in the partner's envelope, archived and recorded once per (key, order)
     in the commit that spends its control numbers (open ``numbers`` with
-    `Store.outbound_numbers`): a failure or a key already recorded leaves no gap."""
+    `Store.outbound_numbers`): a failure or a key already recorded leaves no gap. Recorded
+    under each order's transmission, or under ``transmission_id`` (an ERP's reply) when given."""
     data = write_interchange(flow.envelope(), [GroupContent(functional_id, tuple(sets))],
                              numbers.blocks(1, len(sets)))
     written = archived(archive, data)
     return [out for out, _ in numbers.record_all([
-        _fields(written, flow.partner, key, doc.transmission_id, doc.id, [(n, doc.id) for n in written.st02])
+        _fields(written, flow.partner, key, transmission_id or doc.transmission_id, doc.id, [(n, doc.id) for n in written.st02])
         for key, doc in keys])]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from edigate.config.channels import As2Channel, FolderChannel, SftpChannel
 from edigate.config.channels import Channel as ChannelConfig
+from edigate.config.connectors import SapTarget
 from edigate.errors import UsageError
 from edigate.stages.context import Parts
 from edigate.stages.errorlog import duplicate_entry
@@ -22,11 +23,14 @@ from edigate.store.archive import ArchivedFile
 from edigate.transport import ChannelOptions, Received, open_channel
 from edigate.transport.fetching import fetch_ahead
 
-__all__ = ["INBOX", "NAME", "inbound", "poll", "poll_sources", "polled", "receive", "sources"]
+__all__ = ["INBOX", "NAME", "REPLIES", "inbound", "poll", "poll_sources", "polled", "receive", "sources"]
 
 NAME = "receive"
 INBOX = "inbox:"
 """How a poll source names a shared inbox of ``edigate.yaml`` (a partner id has no colon)."""
+REPLIES = "replies:"
+"""How a poll source names the channel an ERP answers on (``replies:<partner>:<destination>``,
+a SAP target's ``replies``); the transmissions it brings have this channel prefix too."""
 
 
 def receive(parts: Parts, partner: str | None, channel: str, file_name: str, data: bytes, *,
@@ -41,7 +45,7 @@ def receive(parts: Parts, partner: str | None, channel: str, file_name: str, dat
     if partner is not None and partner not in parts.partners:
         raise UsageError(f"no partner {partner!r}; known: {', '.join(sorted(parts.partners))}")
     archived = archived or parts.archive.put(data)
-    who = partner or parts.directory.identify(data) or UNKNOWN_PARTNER
+    who = partner or (None if channel.startswith(REPLIES) else parts.directory.identify(data)) or UNKNOWN_PARTNER
     got = parts.store.record_received(partner=who, channel=channel, file_name=file_name,
                                       sha256=archived.sha256, size=archived.size, archive_path=archived.relative)
     if got.duplicate_of is not None:
@@ -55,12 +59,23 @@ def inbound(parts: Parts, source: str) -> tuple[ChannelConfig | None, str | None
     ``edigate.yaml``, whose files go to the partner their envelope names (None)."""
     if source.startswith(INBOX):
         return parts.workspace.inboxes.get(source.removeprefix(INBOX)), None
+    if source.startswith(REPLIES):
+        partner, _, destination = source.removeprefix(REPLIES).partition(":")
+        return _replies(parts, partner).get(destination), partner
     return parts.partners[source].channels.inbound, source
 
 
+def _replies(parts: Parts, partner: str) -> dict[str, FolderChannel | SftpChannel]:
+    """The partner's destinations that answer on a channel of their own, by name."""
+    found = parts.partners.get(partner)
+    return {d.name: d.target.replies for d in (found.routing if found else ())
+            if isinstance(d.target, SapTarget) and d.target.replies is not None}
+
+
 def sources(parts: Parts) -> list[str]:
-    """What `poll` takes: every partner, then every shared inbox."""
-    return [*sorted(parts.partners), *(INBOX + name for name in sorted(parts.workspace.inboxes))]
+    """What `poll` takes: every partner, then every shared inbox, then the ERP reply channels."""
+    return [*sorted(parts.partners), *(INBOX + name for name in sorted(parts.workspace.inboxes)),
+            *(f"{REPLIES}{p}:{d}" for p in sorted(parts.partners) for d in sorted(_replies(parts, p)))]
 
 
 def polled(parts: Parts, source: str) -> FolderChannel | SftpChannel | None:
@@ -85,6 +100,7 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
     if config is None:
         return None
     partner = inbound(parts, source)[1]
+    label = f"{REPLIES}{config.type}" if source.startswith(REPLIES) else config.type
     received: list[Transmission] = []
     archived: dict[int, ArchivedFile] = {}  # by the file's id: archived on the prepare thread
 
@@ -92,7 +108,7 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
         archived[id(got)] = parts.archive.put(got.data)
 
     def record(got: Received) -> None:
-        received.append(tx := receive(parts, partner, config.type, got.name, got.data,
+        received.append(tx := receive(parts, partner, label, got.name, got.data,
                                       archived=archived.pop(id(got), None)))
         on_received(tx)
 

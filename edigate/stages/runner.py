@@ -20,7 +20,9 @@ from edigate.stages import envelope
 from edigate.stages.context import ClaimLost, Parts, Retry, Run, failed
 from edigate.stages.errorlog import UNANSWERED, UNDECIDED
 from edigate.stages.resends import earlier_attempts
-from edigate.stages.table import CLAIMED, STAGES, Resume, Stage
+from edigate.stages.commerce import is_commerce
+from edigate.stages.replies import is_reply
+from edigate.stages.table import CLAIMED, COMMERCE, REPLY, STAGES, Resume, Stage
 from edigate.store import DocumentKind, DocumentStatus, Outcome, StageEvent, Status, Transmission
 
 __all__ = ["SMALL_FILE", "WorkersResult", "process", "run_workers", "take", "work"]
@@ -29,7 +31,7 @@ SMALL_FILE = 256 * 1024
 """Up to this size, a transmission's stage runs in one transaction (with its timeline
 entry and claim renewal) instead of committing each step: most files are small, and
 their per-commit cost outweighs their work. Larger files commit page by page."""
-_PER_SET = frozenset(s.stored for s in CLAIMED if s.per_set)
+_PER_SET = frozenset(s.stored for s in (*CLAIMED, *REPLY, *COMMERCE) if s.per_set)
 _ACKED = frozenset(s.stored for s in CLAIMED if s.acked)
 _NEXT = {s.stored: n.stored for s, n in zip(CLAIMED, CLAIMED[1:], strict=False)}
 
@@ -85,7 +87,7 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
     stopped_in: str | None = None
     ended: Status | None = None
     try:
-        for stage in CLAIMED:
+        for stage in _stages(tx):
             if (ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, run.finished):
                 continue  # after a failure or a duplicate, only what was answered goes out
             status = _run_stage(parts, run, stage)
@@ -96,6 +98,11 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
     if ended is Status.DUPLICATE:
         return store.set_status(tx.id, ended, stage=stopped_in)
     return _finish(parts, run, stopped_in)
+
+
+def _stages(tx: Transmission) -> tuple[Stage, ...]:
+    """The stages a transmission runs: an ERP's reply and a platform's order have their own."""
+    return REPLY if is_reply(tx) else COMMERCE if is_commerce(tx) else CLAIMED
 
 
 def _done_before(stage: Stage, finished: frozenset[str]) -> bool:

@@ -15,6 +15,11 @@ the error log keep (unchanged, so stored transmissions resume after an upgrade).
 | route     | route    | edigate.stages.route        | skip          |
 | answer    | outbound | edigate.stages.answer       | skip          |
 | send      | send     | edigate.stages.send         | always        |
+
+A file from an ERP's reply channel (`edigate.stages.replies.is_reply`) runs `REPLY` instead:
+the reply stage (an IDoc as the 855, 856 or 810 of a stored order), then the send stage.
+An order from a commerce platform (`edigate.stages.commerce.is_commerce`) runs `COMMERCE`:
+the take stage (the canonical order stored), then decide, route, answer and send.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from edigate.stages import answer, decide, envelope, route, send, translate, validate
+from edigate.stages import answer, commerce, decide, envelope, replies, route, send, translate, validate
 from edigate.stages.context import StageRun
 
-__all__ = ["CLAIMED", "STAGES", "TABLE", "Resume", "Stage"]
+__all__ = ["CLAIMED", "COMMERCE", "REPLY", "STAGES", "TABLE", "Resume", "Stage"]
 
 
 class Resume(enum.Enum):
@@ -86,3 +91,15 @@ CLAIMED: tuple[Stage, ...] = tuple(s for s in TABLE if s.run is not None)
 
 STAGES: tuple[str, ...] = tuple(s.stored for s in CLAIMED)
 """The timeline of a transmission that went all the way, as stored."""
+
+REPLY: tuple[Stage, ...] = (
+    Stage("reply", replies.NAME, Resume.SKIP, replies.run, partner_lock=True, per_set=True),
+    CLAIMED[-1],
+)
+"""The stages of an ERP's reply: read and recorded with its X12, then sent."""
+
+COMMERCE: tuple[Stage, ...] = (
+    Stage("take", commerce.NAME, Resume.SKIP, commerce.run, per_set=True),
+    *CLAIMED[3:],
+)
+"""The stages of an order from a commerce platform: stored, then as an 850's from decide on."""

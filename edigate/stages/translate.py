@@ -19,7 +19,7 @@ from edigate.stages.errorlog import duplicate_order, not_stored
 from edigate.stages.parallel import SetKey, Translated, translate_range
 from edigate.store import DocumentKind, ErrorEntry, NewDocument, Severity, Status
 
-__all__ = ["NAME", "run"]
+__all__ = ["NAME", "run", "save_orders"]
 
 NAME = "map"
 
@@ -83,12 +83,12 @@ def _save(parts: Parts, run: Run, translated: Iterable[Translated], done: set[Se
         else:
             entries.append(not_stored(run.tx.id, t.isa13, t.gs06, t.st02))
         if len(documents) == PAGE:
-            _save_page(parts, run, documents, entries)
+            save_orders(parts, run, documents, entries)
             documents, entries = [], []
-    _save_page(parts, run, documents, entries)
+    save_orders(parts, run, documents, entries)
 
 
-def _save_page(parts: Parts, run: Run, documents: Sequence[NewDocument], entries: list[ErrorEntry]) -> None:
+def save_orders(parts: Parts, run: Run, documents: Sequence[NewDocument], entries: list[ErrorEntry]) -> None:
     saved = parts.store.save_documents(documents)
     if saved and not any(s.created or s.duplicate_of for s in saved):
         return  # an earlier, interrupted pass saved this page and logged its findings

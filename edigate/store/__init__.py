@@ -18,6 +18,7 @@ from __future__ import annotations
 from edigate.store.as2 import As2Mixin, MdnVerdict
 from edigate.store.documents import DocumentsMixin
 from edigate.store.events import EventsMixin
+from edigate.store.marks import MarksMixin
 from edigate.store.fulfillment import (
     Allocation,
     AllocationRequest,
@@ -116,5 +117,5 @@ __all__ = [
 
 
 class Store(OrderBookMixin, TransmissionsMixin, DocumentsMixin, EventsMixin, FulfillmentMixin, ReportsMixin,
-            SchedulingMixin, WorkMixin, As2Mixin, TicketsMixin):
+            SchedulingMixin, WorkMixin, As2Mixin, TicketsMixin, MarksMixin):
     """The repository: open with `Store.open(url)`, close with `close()` or ``with``."""

@@ -63,7 +63,8 @@ from edigate.store.types import (
 __all__ = [
     "ArchiveBlobRow", "ArchiveChunkRow", "As2MdnOutRow", "As2MessageRow", "AuditRow", "Base", "ControlSequenceRow", "DocumentRow", "EnvelopeSetRow", "ErrorRow", "EventRow",
     "OutboundSetRow",
-    "InterchangeKeyRow", "LeaseRow", "OutboundRow", "StageRow", "TicketActionRow", "TicketLinkRow", "TransmissionRow",
+    "InterchangeKeyRow", "LeaseRow", "MarkRow", "OutboundRow", "StageRow", "TicketActionRow", "TicketLinkRow",
+    "TransmissionRow",
 ]
 
 NAMING = {
@@ -409,3 +410,18 @@ class TicketActionRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[when | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MarkRow(Base):
+    """What the gateway must remember about systems around it, one row per (kind, key):
+    a payload delivered to a destination, a webhook id seen, a poller's high-water mark,
+    a fulfillment told back. The unique key makes "first time" atomic across processes."""
+
+    __tablename__ = "connector_marks"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[created]

@@ -94,8 +94,10 @@ class NetSuite:
         query = json.loads(r.body)["q"]
         self.queries.append(query)
         kind = "ItemShip" if "'ItemShip'" in query else "CustInvc"
-        ids = set(re.findall(r"'([^']+)'", query.split("IN (", 1)[1]))
-        rows = [row for row in self.rows[kind] if row["external_id"] in ids]
+        ids = set(re.findall(r"'([^']+)'", query.split("IN (", 1)[1].split(")", 1)[0]))
+        since = re.search(r"t\.trandate >= TO_DATE\('(\d{4}-\d\d-\d\d)', 'YYYY-MM-DD'\)", query)
+        rows = [row for row in self.rows[kind] if row["external_id"] in ids
+                and (since is None or row["trandate"] >= since[1])]
         args = parse_qs(urlsplit(r.path).query)
         offset, limit = int(args["offset"][0]), min(int(args["limit"][0]), self.page_size)
         page = rows[offset:offset + limit]

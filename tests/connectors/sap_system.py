@@ -101,12 +101,12 @@ def ordrsp(orders05: bytes, *, short_line: int = 1, rejected_line: int | None = 
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def desadv(orders05: bytes) -> bytes:
-    """SAP's outbound delivery (DELVRY07): every item shipped in full, one handling unit
-    (SSCC-18) per item, goods issue on 2026-12-09."""
+def desadv(orders05: bytes, *, delivery: str = "0080001234") -> bytes:
+    """SAP's outbound delivery ``delivery`` (DELVRY07): every item shipped in full, one
+    handling unit (SSCC-18) per item, goods issue on 2026-12-09."""
     po, po_date, items = _po(orders05)
     root, idoc = _idoc("DELVRY07", "DESADV")
-    l20 = _seg(idoc, "E1EDL20", VBELN="0080001234", BOLNR="BOL778899", BTGEW="42.500", GEWEI="LB", ANZPK=str(len(items)))
+    l20 = _seg(idoc, "E1EDL20", VBELN=delivery, BOLNR="BOL778899", BTGEW="42.500", GEWEI="LB", ANZPK=str(len(items)))
     _seg(l20, "E1ADRM1", PARTNER_Q="WE", PARTNER_ID="0042", NAME1="BIGBOX DC 42", STREET1="1 DC ROAD",
          CITY1="BENTONVILLE", POSTL_COD1="72712", REGION="AR", COUNTRY1="US")
     _seg(l20, "E1ADRM1", PARTNER_Q="SP", PARTNER_ID="FDEG")
@@ -120,7 +120,7 @@ def desadv(orders05: bytes) -> bytes:
     for n, item in enumerate(items):
         first17 = f"0{'0614141':0<7}{n + 1:09d}"[:17]
         hu = _seg(l20, "E1EDL37", EXIDV=first17 + sscc_check_digit(first17), EXIDV2=f"1Z999AA1012345678{n}")
-        _seg(hu, "E1EDL44", VELIN="1", VBELN="0080001234", POSNR=f"{(n + 1) * 10:06d}",
+        _seg(hu, "E1EDL44", VELIN="1", VBELN=delivery, POSNR=f"{(n + 1) * 10:06d}",
              VEMNG=item.findtext("MENGE") or "", VEMEH=item.findtext("MENEE") or "")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 

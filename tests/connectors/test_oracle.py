@@ -4,13 +4,8 @@ the request checked against the resource's schema, one order however often it is
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
-import jsonschema
 import pytest
 
 from edigate.config.channels import OAuth2Auth
@@ -23,54 +18,9 @@ from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.http_channel import HttpClient
 from edigate.transport.http_error import HttpError
 from tests.support.erp import sample_orders
-from tests.support.httpd import Answer, Request, serve
+from tests.connectors.oracle_system import Fusion
+from tests.support.httpd import serve
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "oracle-salesOrdersForOrderHub.schema.json").read_text())
-RESOURCE = "/fscmRestApi/resources/11.13.18.05/salesOrdersForOrderHub"
-
-
-class Fusion:
-    """The pod: a token endpoint and the salesOrdersForOrderHub resource."""
-
-    def __init__(self) -> None:
-        self.orders: dict[tuple[str, str], dict[str, object]] = {}
-        self.tokens = 0
-        self.stall_next_create = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(self, r: Request) -> Answer:
-        if r.path == "/oauth2/v1/token":
-            self.tokens += 1
-            return 200, {}, json.dumps({"access_token": f"tok{self.tokens}", "expires_in": 3600}).encode()
-        if r.header("authorization") != f"Bearer tok{self.tokens}":
-            return 401, {}, b'{"title":"Unauthorized"}'
-        parts = urlsplit(r.path)
-        if r.method == "GET" and parts.path == RESOURCE:
-            q = parse_qs(parts.query)["q"][0]
-            terms = dict(t.split("=", 1) for t in q.split(";"))
-            key = (terms["SourceTransactionSystem"].strip("'"), terms["SourceTransactionNumber"].strip("'"))
-            found = [self.orders[key]] if key in self.orders else []
-            return 200, {}, json.dumps({"items": found, "count": len(found), "hasMore": False}).encode()
-        if r.method == "POST" and parts.path == RESOURCE:
-            return self.create(r)
-        return 404, {}, b""
-
-    def create(self, r: Request) -> Answer:
-        if r.header("content-type") != "application/vnd.oracle.adf.resourceitem+json":
-            return 415, {}, b"Unsupported Media Type"
-        body = json.loads(r.body)
-        try:
-            jsonschema.validate(body, SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-        except jsonschema.ValidationError as exc:
-            return 400, {"Content-Type": "text/plain"}, f"Invalid payload: {exc.message}".encode()
-        key = (body["SourceTransactionSystem"], body["SourceTransactionNumber"])
-        if key in self.orders:
-            return 400, {"Content-Type": "text/plain"}, b"The sales order already exists in the source system."
-        self.orders[key] = {**body, "OrderNumber": str(500000 + len(self.orders)), "StatusCode": "OPEN"}
-        if self.stall_next_create.is_set():
-            self.stall_next_create.clear()
-            self.release.wait(60)  # created, but the answer never comes in time
-        return 201, {}, json.dumps(self.orders[key]).encode()
 
 
 @pytest.fixture

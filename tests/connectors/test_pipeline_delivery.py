@@ -96,3 +96,41 @@ def test_orders_reach_sap_as_idocs_through_the_gateway(cli: Cli, root: Path,
         done = cli("ingest", _file(root, "po.x12", BIGBOX))
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(system.idocs) == 2 and all(b"<IDOCTYP>ORDERS05</IDOCTYP>" in i for i in system.idocs)
+
+
+def test_each_payload_is_its_own_outcome_and_a_reprocess_delivers_only_what_failed(
+        cli: Cli, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERP_TOKEN", "erp-token")
+    refuse = {"4500012346"}
+
+    def erp(r: Request) -> Answer:
+        if json.loads(r.body)["orderNumber"] in refuse:
+            return 422, {"Content-Type": "application/json"}, b'{"error": "customer 100042 is on credit hold"}'
+        return 201, {}, b'{"created": true}'
+
+    with serve(erp) as server:
+        route_to(root, f"""routing:
+  - name: erp
+    format: template
+    template: exports/erp-order.yaml
+    target: {{type: http, url: "{server.url}/api/orders", auth: {{type: bearer, token: env:ERP_TOKEN}},
+             backoff_seconds: 0}}
+""")
+        (root / "exports").mkdir()
+        for name in ("erp-order.yaml", "erp-order.schema.json"):
+            (root / "exports" / name).write_text((Path(__file__).parents[2] / "exports" / name).read_text())
+        done = cli("ingest", _file(root, "po.x12", BIGBOX))
+        errors = json.loads(cli("tx", "errors", "1", "--json").stdout)
+        first = sorted(json.loads(r.body)["orderNumber"] for r in server.requests)
+        outbox = sorted(p.name.split("-")[0] for p in (root / "demo" / "bigbox" / "out").iterdir())
+        refuse.clear()
+        again = cli("tx", "reprocess", "1")
+        second = sorted(json.loads(r.body)["orderNumber"] for r in server.requests[len(first):])
+    assert done.returncode == 1 and first == ["4500012345", "4500012346"]
+    assert [(e["stage"], e["code"], e["po_number"]) for e in errors] == [("route", "route.send", "4500012346")]
+    assert "422" in errors[0]["message"] and "credit hold" in errors[0]["message"]
+    assert outbox == ["855", "997"]  # the delivered order answered; the refused one not yet
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert second == ["4500012346"]  # the delivered one is not delivered twice
+    after = sorted(p.name.split("-")[0] for p in (root / "demo" / "bigbox" / "out").iterdir())
+    assert after == ["855", "855", "997"]

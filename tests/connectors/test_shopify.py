@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import jsonschema
 import pytest
 
 from edigate.config.channels import BearerAuth, HttpTarget
@@ -23,11 +22,11 @@ from edigate.model import Order
 from edigate.orders.routing import Router
 from edigate.transport.http_channel import HttpClient
 from edigate.transport.listener import HttpListener
-from tests.support.httpd import Answer, Request, serve
+from tests.connectors.shopify_system import Admin
+from tests.support.httpd import serve
 
 HERE = Path(__file__).parent
 ORDER_JSON = (HERE / "data" / "shopify-orders-create.json").read_bytes()
-FULFILLMENT = json.loads((HERE / "schemas" / "shopify-fulfillment.schema.json").read_text())
 
 
 def sign(body: bytes, secret: bytes = b"shpss_secret") -> str:
@@ -96,35 +95,6 @@ def test_a_shopify_order_routes_as_an_edi_order_does(tmp_path: Path) -> None:
     dest = Destination(name="erp", format="xml", target=HttpTarget(url="http://erp.invalid"))
     (delivery,) = Router([dest], partner="acme-shop").route(order, document=4)
     assert delivery.error is None and b"IPOD2008PINK" in delivery.payload
-
-
-class Admin:
-    """Shopify's Admin REST API for one order: its fulfillment orders, and fulfillments."""
-
-    def __init__(self) -> None:
-        self.fulfillments: list[dict[str, object]] = []
-        self.throttled = 1
-
-    def __call__(self, r: Request) -> Answer:
-        if r.header("x-shopify-access-token") != "shpat_token":
-            return 401, {"Content-Type": "application/json"}, \
-                b'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}'
-        if r.method == "GET" and r.path == "/admin/api/2024-10/orders/820982911946154508/fulfillment_orders.json":
-            status = "closed" if self.fulfillments else "open"
-            return 200, {}, json.dumps({"fulfillment_orders": [{"id": 1046000778, "status": status}]}).encode()
-        if r.method == "POST" and r.path == "/admin/api/2024-10/fulfillments.json":
-            if self.throttled:
-                self.throttled -= 1
-                return 429, {"Retry-After": "2.0"}, b'{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}'
-            body = json.loads(r.body)
-            try:
-                jsonschema.validate(body, FULFILLMENT)
-            except jsonschema.ValidationError as exc:
-                return 422, {}, json.dumps({"errors": [exc.message]}).encode()
-            self.fulfillments.append(body["fulfillment"])
-            return 201, {}, json.dumps({"fulfillment": {"id": 255858046, "status": "success",
-                                                        "tracking_number": body["fulfillment"]["tracking_info"]["number"]}}).encode()
-        return 404, {}, b'{"errors":"Not Found"}'
 
 
 def test_a_shipment_goes_back_as_a_fulfillment_with_tracking(monkeypatch: pytest.MonkeyPatch) -> None:

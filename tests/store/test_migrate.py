@@ -16,8 +16,7 @@ from edigate.store.tables import Base
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
           "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
           "inventory_levels", "inventory_allocations", "inventory_feeds", "as2_messages", "as2_mdn_outbox",
-          "archive_blobs", "archive_chunks", "gateway_leases",
-          "ticket_links", "ticket_actions",
+          "archive_blobs", "archive_chunks", "gateway_leases", "ticket_links", "ticket_actions", "connector_marks",
           "alembic_version"}
 
 

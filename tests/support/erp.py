@@ -8,10 +8,13 @@ from edigate.mapping.translate import translate_file
 from edigate.model import Order
 from edigate.x12.pyx12_bridge import validate_with_pyx12
 
-from tests.support.outbound import assert_valid, interchange, outbound
+from edigate.x12.envelope import Transaction, read_envelopes
+
+from tests.support.bots_check import bots_problems
+from tests.support.outbound import assert_valid, errors, interchange, outbound
 from tests.support.paths import REPO
 
-__all__ = ["sample_orders", "x12_ok"]
+__all__ = ["file_problems", "sample_orders", "x12_ok"]
 
 
 def sample_orders(partner: str) -> list[Order]:
@@ -28,3 +31,10 @@ def x12_ok(partner: str, set_id: str, document: object) -> None:
     assert_valid(doc_map, [document], partner)
     result = validate_with_pyx12(interchange(doc_map, [document], partner))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
+
+
+def file_problems(data: bytes) -> list[str]:
+    """What our validator and Bots' grammar find wrong in an interchange we wrote; [] when
+    nothing (an interchange without a set is a problem too)."""
+    sets = [e for e in read_envelopes(data) if isinstance(e, Transaction)]
+    return [*([] if sets else ["no set"]), *errors(sets), *bots_problems(data)]

@@ -1,0 +1,131 @@
+"""Orders from commerce platforms (Shopify, Magento) through the same stages as EDI orders.
+
+An order a platform gives us (a Shopify webhook, Magento's orders search) is received as a
+transmission whose bytes are the canonical order (`take`: archived and recorded first, on
+channel ``commerce:<platform>``). A worker runs `COMMERCE_STAGE` instead of the X12 ones
+(envelope, validate, map), then the same decide, route, answer and send stages, so the
+partner's rules, stock and routing apply as to an 850 (a 3PL gets the same 940).
+
+`tell_shipped` is the way back: once an order of a commerce partner ships (``edigate
+ship``, an ERP's delivery), the platform is told (a Shopify fulfillment, a Magento
+shipment, with tracking), once per shipment and order (a mark in the store); a platform
+that fails is an event in the log, and the next shipment recording or ``tell_shipped``
+call tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from edigate.config.connectors import MagentoSource, ShopifySource
+from edigate.config.partners import Partner
+from edigate.errors import EdigateError
+from edigate.model import Order, Shipment, dumps, loads
+from edigate.orders.purposes import order_key
+from edigate.stages.context import Parts, Run, add_log
+from edigate.stages.receive import receive
+from edigate.stages.translate import save_orders
+from edigate.store import Document, DocumentKind, ErrorEntry, EventKind, NewDocument, Severity, Status, Store
+from edigate.store import Transmission
+from edigate.transport.http_channel import HttpClient
+
+__all__ = ["COMMERCE", "FULFILLED", "HIGH_WATER", "NAME", "is_commerce", "read_orders", "run", "take", "tell_shipped"]
+
+COMMERCE = "commerce:"
+NAME = "take"
+HIGH_WATER = "commerce.high_water"
+"""Mark kind: per ``magento:<partner>``, the creation time of the newest order taken."""
+TAKEN = "commerce.taken"
+"""Mark kind: per ``magento:<partner>:<entity id>``, an order taken."""
+_STAMP = "%Y-%m-%d %H:%M:%S"
+FULFILLED = "commerce.fulfilled"
+"""Mark kind: ``<partner>:<shipment id>:<PO>`` told back to the platform."""
+
+
+def is_commerce(tx: Transmission) -> bool:
+    return tx.channel.startswith(COMMERCE)
+
+
+def take(parts: Parts, partner: str, platform: str, order: Order) -> Transmission:
+    """A platform's order received as a transmission (the same order again is a duplicate)."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in order.po_number)
+    return receive(parts, partner, f"{COMMERCE}{platform}", f"{platform}-{safe}.json", dumps(order).encode())
+
+
+def run(parts: Parts, run: Run) -> Status | None:
+    """The transmission's order stored, to be decided, routed and answered as an 850's."""
+    try:
+        order = loads(Order, run.data)
+    except EdigateError as exc:
+        add_log(parts, run, [ErrorEntry(NAME, exc.code, exc.message, hint="not an order edigate reads")])
+        return Status.FAILED
+    save_orders(parts, run, [NewDocument(DocumentKind.ORDER, run.partner.id, order_key(order), dumps(order),
+                                         run.tx.id)], [])
+    return None
+
+
+def read_orders(parts: Parts, partner: Partner, source: MagentoSource) -> int:
+    """Magento's orders created since the high-water mark, each taken (`take`) once (a mark
+    per order); the mark moves to the newest order's creation time, so a restart neither
+    repeats nor skips. Returns how many were read."""
+    from edigate.connectors.magento import search_orders
+
+    where = f"magento:{partner.id}"
+    since = parts.store.mark_value(HIGH_WATER, where) or source.since
+    with HttpClient.for_target(source) as client:
+        found = search_orders(client, datetime.strptime(since, _STAMP), store=partner.id)
+    newest = since
+    taken = parts.store.marked(TAKEN, [f"{where}:{got.entity_id}" for got in found])
+    for got in found:  # the search starts at the mark's second: what was taken there is left
+        if f"{where}:{got.entity_id}" not in taken:
+            take(parts, partner.id, "magento", got.order)
+            parts.store.mark_once(TAKEN, f"{where}:{got.entity_id}")
+        newest = max(newest, got.created_at)
+    if newest != since:
+        parts.store.set_mark_value(HIGH_WATER, where, newest)
+    return len(found)
+
+
+def tell_shipped(store: Store, partner: Partner, shipment: Shipment, docs: Mapping[str, Document]) -> list[str]:
+    """Tell the partner's platform what shipped, each order once; the problems, one line each."""
+    source = partner.commerce
+    if source is None:
+        return []
+    problems = []
+    for so in shipment.orders:
+        key = f"{partner.id}:{shipment.shipment_id}:{so.po_number}"
+        if so.po_number not in docs or store.marked(FULFILLED, [key]):
+            continue
+        order = loads(Order, docs[so.po_number].body)
+        try:
+            _tell(source, order, shipment)
+        except EdigateError as exc:
+            problems.append(f"{partner.id}: PO {so.po_number}: {source.type} not told of shipment "
+                            f"{shipment.shipment_id}: {exc.message}")
+            store.record_event(kind=EventKind.CHANNEL, code="commerce.not_told", message=problems[-1],
+                               severity=Severity.ERROR, partner=partner.id, channel=source.type)
+            continue
+        store.mark_once(FULFILLED, key)
+    return problems
+
+
+def _tell(source: ShopifySource | MagentoSource, order: Order, shipment: Shipment) -> None:
+    from edigate.connectors import magento, shopify
+
+    platform_id = order.source.st02 if order.source else ""
+    mine = replace(shipment, orders=tuple(o for o in shipment.orders if o.po_number == order.po_number))
+    with HttpClient.for_target(source) as client:
+        if isinstance(source, ShopifySource):
+            carrier = shipment.carrier.scac if shipment.carrier else None
+            shopify.fulfil(client, platform_id, tracking_number=_tracking(mine), company=carrier,
+                           key=f"{shipment.shipment_id}-{order.po_number}")
+        else:
+            magento.ship(client, int(platform_id), mine)
+
+
+def _tracking(shipment: Shipment) -> str | None:
+    return shipment.tracking_number or next(
+        (c.tracking_number for o in shipment.orders for c in o.cartons if c.tracking_number), None)
+

@@ -1,0 +1,141 @@
+"""Reading back what the ERPs did with the orders we routed to them, on a schedule.
+
+`read_back` is the one poll of the ERPs: for each partner destination that asks for it
+(``read_back: true`` on a NetSuite or Oracle target) it reads what the system did with
+the orders delivered to it, and hands it to the stages as any file would come:
+
+- NetSuite: item fulfillments and invoices (SuiteQL) become reply transmissions (channel
+  ``replies:netsuite``, the canonical JSON of `edigate.stages.replies.reply_bytes`), which
+  the reply stage turns into the 856 and 810 as it does SAP's IDocs.
+- Magento (a partner whose ``commerce`` is a Magento store): new orders from the orders
+  search, each a commerce transmission (`edigate.stages.commerce.read_orders`).
+- Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event log.
+
+A high-water mark per destination is kept in the store (`HIGH_WATER`): the newest
+transaction date taken. The next read asks from that date on (the same day again, so a
+transaction dated that day and entered later is not skipped), and each NetSuite
+transaction taken is marked (`TAKEN`), so a restart neither reads twice nor skips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget
+from edigate.config.partners import Destination, Partner
+from edigate.errors import EdigateError
+from edigate.model import Invoice, Order, Shipment, loads
+from edigate.orders.purposes import po_of_key
+from edigate.stages.commerce import read_orders
+from edigate.stages.context import Parts
+from edigate.stages.delivery import DELIVERED, delivered_key
+from edigate.stages.fulfilment import orders_by_po
+from edigate.stages.receive import REPLIES, receive
+from edigate.stages.replies import Reply, reply_bytes
+from edigate.store import Document, DocumentStatus, EventKind, Severity
+from edigate.transport.http_channel import HttpClient
+
+__all__ = ["HIGH_WATER", "STATUS", "TAKEN", "read_back", "wanted"]
+
+HIGH_WATER = "readback.high_water"
+"""Mark kind: per ``<partner>:<destination>``, the newest transaction date read back."""
+TAKEN = "readback.taken"
+"""Mark kind: per ``<partner>:<destination>:<transaction>``, a transaction handed to the stages."""
+STATUS = "readback.status"
+"""Mark kind: per ``<partner>:<destination>:<PO>``, the ERP's last status of the order."""
+
+
+def wanted(parts: Parts) -> bool:
+    """Whether any partner's destination asks to be read back, or its orders come from Magento."""
+    return next(_destinations(parts), None) is not None or any(
+        isinstance(p.commerce, MagentoSource) for p in parts.partners.values())
+
+
+def read_back(parts: Parts, *, then: Callable[[], object] = lambda: None) -> tuple[str, ...]:
+    """Read back every destination that asks for it, then call ``then`` (the gateway wakes
+    its workers); the problems, one line each (the others are still read)."""
+    if not wanted(parts):
+        return ()
+    problems = []
+    for partner, dest in _destinations(parts):
+        try:
+            if isinstance(dest.target, NetSuiteTarget):
+                _netsuite(parts, partner, dest, dest.target)
+            elif isinstance(dest.target, OracleTarget):
+                _oracle(parts, partner, dest, dest.target)
+        except EdigateError as exc:
+            problems.append(f"{partner.id}:{dest.name}: {exc.message}")
+            parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
+                                     severity=Severity.ERROR, partner=partner.id, channel=dest.name)
+    problems += _magento(parts)
+    then()
+    return tuple(problems)
+
+
+def _magento(parts: Parts) -> list[str]:
+    """New orders from each Magento store a partner's orders come from (`commerce.read_orders`)."""
+    problems = []
+    for pid in sorted(parts.partners):
+        partner = parts.partners[pid]
+        if isinstance(partner.commerce, MagentoSource):
+            try:
+                read_orders(parts, partner, partner.commerce)
+            except EdigateError as exc:
+                problems.append(f"{pid}:magento: {exc.message}")
+                parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
+                                         severity=Severity.ERROR, partner=pid, channel="magento")
+    return problems
+
+
+def _destinations(parts: Parts) -> Iterator[tuple[Partner, Destination]]:
+    for pid in sorted(parts.partners):
+        for dest in parts.partners[pid].routing:
+            if getattr(dest.target, "read_back", False):
+                yield parts.partners[pid], dest
+
+
+def _delivered(parts: Parts, partner: Partner, dest: Destination) -> dict[str, tuple[Document, Order]]:
+    """The partner's orders in force that reached ``dest``, by PO, as they were sent."""
+    docs = [d for d in orders_by_po(parts.store, partner.id).values() if d.status is DocumentStatus.ACCEPTED]
+    sent = parts.store.marked(DELIVERED, [delivered_key(d.id, dest.name) for d in docs])
+    return {po_of_key(d.key): (d, loads(Order, d.decided or d.body)) for d in docs
+            if delivered_key(d.id, dest.name) in sent}
+
+
+def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuiteTarget) -> None:
+    from edigate.connectors.netsuite import external_id, fulfillments, invoices
+
+    where = f"{partner.id}:{dest.name}"
+    mark = parts.store.mark_value(HIGH_WATER, where)
+    since = date.fromisoformat(mark) if mark else None
+    orders = {external_id(partner.id, po): order for po, (_, order) in _delivered(parts, partner, dest).items()}
+    with HttpClient.for_target(target) as client:
+        found: list[Shipment | Invoice] = [*fulfillments(client, orders, since=since),
+                                           *invoices(client, orders, since=since)]
+    newest = since
+    for what in found:
+        number = what.shipment_id if isinstance(what, Shipment) else what.invoice_number
+        when = what.ship_date if isinstance(what, Shipment) else what.invoice_date
+        key = f"{where}:{number}"
+        if not parts.store.marked(TAKEN, [key]):
+            receive(parts, partner.id, f"{REPLIES}netsuite", f"netsuite-{number}.json", reply_bytes(Reply(what)))
+            parts.store.mark_once(TAKEN, key)
+        newest = when if newest is None or when > newest else newest
+    if newest is not None and newest != since:
+        parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
+
+
+def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTarget) -> None:
+    from edigate.connectors.oracle import order_status
+
+    with HttpClient.for_target(target) as client:
+        for po in sorted(_delivered(parts, partner, dest)):
+            status = order_status(client, target, partner=partner.id, po_number=po)
+            key = f"{partner.id}:{dest.name}:{po}"
+            if status is None or parts.store.mark_value(STATUS, key) == status:
+                continue
+            parts.store.set_mark_value(STATUS, key, status)
+            parts.store.record_event(kind=EventKind.CHANNEL, code="readback.status",
+                                     message=f"PO {po}: Oracle says {status}", partner=partner.id,
+                                     channel=dest.name)
