@@ -19,6 +19,7 @@ from edigate.errors import EdigateError, UsageError
 from edigate.cli.actor import acting_as
 from edigate.cli.context import ENV_WORKSPACE, Handler, workspace_of
 from edigate.cli.logs import command_logging
+from edigate.cli.output import dump_json
 from edigate.config.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
@@ -48,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
     demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
                       help="where to write the outputs (default: ./edigate-demo)")
+    demo.add_argument("--json", action="store_true",
+                      help="print the workspace, transmissions, outputs and next commands as JSON")
     demo.set_defaults(handler=_demo)
 
     x12 = commands.add_parser("x12", help="look at X12 files: structure, validation, acks")
@@ -202,7 +205,7 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
     else:
         summary = summarize(args.file, check=check)
     if args.json:
-        _dump({"file": summary.file, "valid": summary.valid,
+        dump_json({"file": summary.file, "valid": summary.valid,
                "findings": [f.to_json() for f in summary.findings]}, out)
     else:
         for finding in summary.findings:
@@ -305,7 +308,7 @@ def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
 
     partners = sorted(load_partners(workspace_of(args).partners_path).items())
     if args.json:
-        _dump([{"id": pid, "name": p.name, "isa_qualifier": p.identity.theirs.isa_qualifier,
+        dump_json([{"id": pid, "name": p.name, "isa_qualifier": p.identity.theirs.isa_qualifier,
                 "isa_id": p.identity.theirs.isa_id, "version": p.version, "usage": p.usage,
                 "inbound": sorted(p.documents.inbound), "outbound": sorted(p.documents.outbound)}
                for pid, p in partners], out)
@@ -370,7 +373,7 @@ def _check_json(ws: Workspace, chosen: list[Partner], connect: bool, out: TextIO
     for p in probes:
         if not p.ok:
             print(f"edigate: error: {p.name}: {p.detail}", file=sys.stderr)
-    _dump({"partners": [{"id": p.id, "ok": True} for p in chosen],
+    dump_json({"partners": [{"id": p.id, "ok": True} for p in chosen],
            "connections": [asdict(p) for p in probes] if connect else None}, out)
     return 1 if any(not p.ok for p in probes) else 0
 
@@ -392,19 +395,21 @@ def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.model import json_schema
 
-    _dump(json_schema(args.document), out)
+    dump_json(json_schema(args.document), out)
     return 0
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.demo import run_demo
+    import io
 
-    return 1 if run_demo(out, args.out).unexpected else 0
+    from edigate.cli.demo import demo_json, run_demo
 
+    if not args.json:
+        return 1 if run_demo(out, args.out).unexpected else 0
+    run = run_demo(io.StringIO(), args.out)
+    dump_json(demo_json(run, args.out), out)
+    return 1 if run.unexpected else 0
 
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")
 
 
 if __name__ == "__main__":

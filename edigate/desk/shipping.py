@@ -68,7 +68,7 @@ def ship(ctx: Context, partner: Partner, confirmation: Path, *, today: dt.date |
     for so in shipment.orders:
         store.consume_allocations(docs[so.po_number].id, _shipped_lines(so))
     invoices: tuple[Outbound, ...] = ()
-    if "810" in partner.documents.outbound:
+    if "810" in partner.documents.outbound and partner.documents.invoice == "on_shipment":
         invoices = tuple(_invoice(ctx, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
     return Shipped(shipment, sent, invoices, send(ctx, partner, [*sent, *invoices], channel_types))
