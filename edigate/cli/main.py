@@ -106,7 +106,7 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     translate.add_argument("--json", action="store_true", help="print the orders as canonical JSON")
     translate.set_defaults(handler=_translate)
 
-    maps = commands.add_parser("maps", help="work with YAML maps")
+    maps = commands.add_parser("maps", help="work with YAML maps: test one, start a new one")
     maps_commands = maps.add_subparsers(dest="maps_command", metavar="ACTION", required=True)
     test = maps_commands.add_parser("test", help="run MAP over FILE; with --expect, diff against a JSON file")
     test.add_argument("map", metavar="MAP", help="map name (maps/MAP.yaml)")
@@ -114,7 +114,7 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     test.add_argument("--expect", type=Path, metavar="JSON", help="expected canonical JSON; exit 1 on difference")
     test.set_defaults(handler=_maps_test)
 
-    partners = commands.add_parser("partners", help="list partners or check their configuration")
+    partners = commands.add_parser("partners", help="list partners, check their configuration, start a new one")
     partners_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
     listing = partners_commands.add_parser("list", help="one line per partner")
     listing.add_argument("--json", action="store_true", help="print the partners as JSON (shape: README)")
@@ -126,6 +126,9 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     check.add_argument("--json", action="store_true", help="print the outcome as JSON (shape: README); problems "
                                                            "stay lines on stderr")
     check.set_defaults(handler=_partners_check)
+    from edigate.cli import scaffold
+
+    scaffold.add_commands(maps_commands, partners_commands)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
     schema.add_argument("document", choices=("order", "poack", "shipment", "invoice", "change"),
