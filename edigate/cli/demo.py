@@ -94,7 +94,8 @@ def _workspace(root: Path, repo: Path, today: dt.date) -> None:
     bigbox = root / "partners" / "bigbox.yaml"
     if bigbox.is_file():  # so that the walkthrough's `edigate invoice` has a shipment to bill
         bigbox.write_text(bigbox.read_text().replace(
-            "\ndocuments:\n", "\ndocuments:\n  invoice: on_request       # the demo bills with `edigate invoice PO`\n", 1))
+            "\ndocuments:\n", "\ndocuments:\n  invoice: on_request       # the demo bills with `edigate invoice PO`\n",
+            1))
     shipment = root / "samples" / "data" / "bigbox-shipment.csv"
     if shipment.is_file():
         shipment.write_text(dated_shipment(shipment.read_text(), today))
@@ -204,10 +205,12 @@ def next_steps(run: DemoRun, output_dir: Path) -> list[tuple[str, str]]:
         steps += [(f"edigate tx view {mapped}", "failed in the map: each finding under its segment and element"),
                   (f"printf '    \"{NEW_ITEM[0]}\": {NEW_ITEM[1]}\\n' >> maps/bigbox-850.yaml",
                    f"fix the map: BigBox's item {NEW_ITEM[0]} is our {NEW_ITEM[1]}"),
-                  (f"edigate tx reprocess {mapped}", "the file again, through the fixed map: done, order stored, 855 sent")]
+                  (f"edigate tx reprocess {mapped}",
+                   "the file again, through the fixed map: done, order stored, 855 sent")]
     if any(t.status.value == "held" for t in run.transmissions):
         steps += [("edigate orders list --held", "the exception queue"),
-                  (f'edigate orders release {HELD_PO} --reason "buyer confirmed the price"', "accept it: stock, routing, 855")]
+                  (f'edigate orders release {HELD_PO} --reason "buyer confirmed the price"',
+                   "accept it: stock, routing, 855")]
     return steps + [("edigate ship samples/data/bigbox-shipment.csv --partner bigbox", "856 for what shipped"),
                     (f"edigate invoice {SHIPPED_PO} --partner bigbox", "810 for what shipped and is not billed"),
                     ("edigate audit", "who did what, when and why"),

@@ -61,10 +61,10 @@ def tx_exit_code(store: Store, tx: Transmission) -> int:
 
 def tx_why(store: Store, tx: Transmission) -> list[str]:
     """What a specialist reads first: a duplicate's original, or a failure's first errors."""
-    from edigate.stages.resends import explain_duplicate
+    from edigate.stages.resends import duplicate_of, explain_duplicate
 
-    if tx.status.value == "duplicate" and tx.parent_id is not None:
-        said = explain_duplicate(store, tx.parent_id)
+    if (original := duplicate_of(store, tx)) is not None:
+        said = explain_duplicate(store, original)
         return [f"duplicate of {said.text}; {said.advice}"]
     if tx.status.value != "failed":
         return []

@@ -142,9 +142,9 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 def _duplicate_json(store: Store, t: Transmission) -> dict[str, Any] | None:
     """For a duplicate: the transmission it repeats, that one's status now, what to do."""
-    if t.status.value != "duplicate" or t.parent_id is None:
-        return None
-    from edigate.stages.resends import explain_duplicate
+    from edigate.stages.resends import duplicate_of, explain_duplicate
 
-    said = explain_duplicate(store, t.parent_id)
+    if (original := duplicate_of(store, t)) is None:
+        return None
+    said = explain_duplicate(store, original)
     return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}

@@ -93,6 +93,21 @@ def test_force_passes_a_duplicate_with_the_reason_audited(cli: Cli, root: Path) 
     assert "4500077777" in orders
 
 
+def test_a_reprocess_found_a_duplicate_keeps_its_link_to_the_attempt_it_repeats(cli: Cli, root: Path) -> None:
+    assert cli("ingest", put_file(root, "po.x12", BIGBOX)).returncode == 0
+    resent = BIGBOX.replace(b"4500012345", b"4500077777")  # new content under the same ISA13
+    assert cli("ingest", put_file(root, "resent.x12", resent)).stdout.split()[:2] == ["2", "duplicate"]
+    again = json.loads(cli("tx", "reprocess", "2", "--json").stdout)
+    attempt = again["transmission"]
+    assert (attempt["id"], attempt["status"], attempt["parent_id"], attempt["attempt"]) == (3, "duplicate", 2, 2)
+    assert again["why"] == ["duplicate of transmission 1 (done); nothing to do; to run it again anyway: "
+                            "edigate tx reprocess 1"]
+    shown = json.loads(cli("tx", "show", "3", "--json").stdout)
+    assert (shown["parent_id"], shown["duplicate_of"]["id"], shown["duplicate_of"]["text"]) == (
+        2, 1, "transmission 1 (done)")  # 1 has no attempt of its own: 3 is 2's
+    assert json.loads(cli("tx", "show", "2", "--json").stdout)["duplicate_of"]["id"] == 1
+
+
 def test_resolve_and_resend_speak_json(cli: Cli, root: Path) -> None:
     cli("ingest", put_file(root, "po.x12", UNKNOWN_ITEM))
     resolved = json.loads(cli("--as", "maria", "tx", "resolve", "1", "--note", "item retired", "--json").stdout)
