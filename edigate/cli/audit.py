@@ -10,8 +10,9 @@ reason given. ``--json`` prints a list of
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any, TextIO
+
+from edigate.cli.output import dump_json
 
 if TYPE_CHECKING:
     from edigate.config.context import Context
@@ -60,8 +61,7 @@ def _audit(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if since is not None:
         events = [e for e in events if e.at >= since]
     if args.json:
-        json.dump([event_json(e) for e in events], out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        dump_json([event_json(e) for e in events], out)
         return 0
     print(f"{'AT (UTC)':19}  {'ACTOR':12} {'ACTION':13} TARGET: NOTE", file=out)
     for e in events:

@@ -10,12 +10,12 @@ and, one line each, to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.output import dump_json
 from edigate.cli.context import reading
 from edigate.config.context import Context
 from edigate.errors import ConfigError, TransportError, UsageError
@@ -92,8 +92,7 @@ def _status(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     latest = ctx.store.latest_events(kind=EventKind.CHANNEL)
     rows = [_row(latest, p, d, c) for p, d, c in _channels(partners)]
     if args.json:
-        json.dump([_row_json(r) for r in rows], out, indent=2)
-        out.write("\n")
+        dump_json([_row_json(r) for r in rows], out)
         return 0
     print(f"{'PARTNER':10} {'CH':3} {'TYPE':6} {'SCHEDULE':18} {'LAST POLL (UTC)':19}  {'LAST OK (UTC)':19}  "
           "LAST ERROR", file=out)

@@ -4,9 +4,10 @@ The demo folder is made as `edigate init` makes a workspace (``edigate.yaml``, p
 maps, data), with every bundled partner and map, so that ``cd edigate-demo`` and any
 command (``tx list``, ``ship``, ``kpi``) works there afterwards. Each sample is dropped into
 its partner's inbound folder (or ingested directly when the partner's channel is not a
-folder, e.g. the drop-ship marketplace's SFTP), with two more made from the BigBox sample:
-one whose prices break the partner's rules (its order is held) and one with broken
-structure (it fails), so the exception queue and the error log have something in them.
+folder, e.g. the drop-ship marketplace's SFTP), with three more made from the BigBox sample:
+one whose prices break the partner's rules (its order is held), one whose envelope names an
+unknown sender and one with an item the partner's map does not know (both fail), so the
+exception queue and the error log have something in them and the map something to fix.
 The copies are dated relative to today (`edigate.cli.demo_samples`), so the KPIs mean
 something; the bundled files stay untouched. One gateway pass polls, processes and sends;
 the transmissions, the files written (by their path in the partner's folder) and the next
@@ -21,9 +22,9 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from edigate.cli.demo_samples import EXTRA, dated, extra_sample, dated_shipment
+from edigate.cli.demo_samples import EXTRA, HELD_PO, NEW_ITEM, SHIPPED_PO, dated, dated_shipment, extra_sample
 from edigate.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from edigate.config.partners import Partner
     from edigate.store import Transmission
 
-__all__ = ["DemoRun", "run_demo", "samples_dir"]
+__all__ = ["DemoRun", "demo_json", "next_steps", "run_demo", "samples_dir"]
 
 MARKER = ".edigate-demo"
 
@@ -90,6 +91,11 @@ def _workspace(root: Path, repo: Path, today: dt.date) -> None:
     for name in ("partners", "maps", "samples/data"):
         if (repo / name).is_dir():
             shutil.copytree(repo / name, root / name, dirs_exist_ok=True)
+    bigbox = root / "partners" / "bigbox.yaml"
+    if bigbox.is_file():  # so that the walkthrough's `edigate invoice` has a shipment to bill
+        bigbox.write_text(bigbox.read_text().replace(
+            "\ndocuments:\n", "\ndocuments:\n  invoice: on_request       # the demo bills with `edigate invoice PO`\n",
+            1))
     shipment = root / "samples" / "data" / "bigbox-shipment.csv"
     if shipment.is_file():
         shipment.write_text(dated_shipment(shipment.read_text(), today))
@@ -186,20 +192,43 @@ def _report(ctx: Context, run: DemoRun, out: TextIO) -> None:
     print(f"\n{len(run.transmissions)} transmissions: {said}; {len(run.unexpected)} unexpected", file=out)
 
 
-def _next_steps(run: DemoRun, output_dir: Path, out: TextIO) -> None:
-    """The commands to try next, with the ids this run gave the failed and held files."""
-    failed = next((t.id for t in run.transmissions if t.status.value == "failed"), None)
-    held = next((t.id for t in run.transmissions if t.status.value == "held"), None)
+def next_steps(run: DemoRun, output_dir: Path) -> list[tuple[str, str]]:
+    """The commands to try next, each with what it shows, using the ids this run gave the
+    failed files: inspect, fix the map, reprocess, release the held order, ship, invoice, audit."""
+    ids = {t.file_name.rpartition(".")[0]: t.id for t in run.transmissions}
+    envelope, mapped = ids.get("bigbox-850-failing"), ids.get("bigbox-850-newitem")
     given = os.path.relpath(run.root) if run.root.is_relative_to(Path.cwd()) else str(run.root)
+    steps = [(f"cd {given or output_dir} && edigate tx list", "every file the demo received")]
+    if envelope is not None:
+        steps += [(f"edigate tx show {envelope}", "failed on its envelope: a GS sender BigBox's partner file lacks")]
+    if mapped is not None:
+        steps += [(f"edigate tx view {mapped}", "failed in the map: each finding under its segment and element"),
+                  (f"printf '    \"{NEW_ITEM[0]}\": {NEW_ITEM[1]}\\n' >> maps/bigbox-850.yaml",
+                   f"fix the map: BigBox's item {NEW_ITEM[0]} is our {NEW_ITEM[1]}"),
+                  (f"edigate tx reprocess {mapped}",
+                   "the file again, through the fixed map: done, order stored, 855 sent")]
+    if any(t.status.value == "held" for t in run.transmissions):
+        steps += [("edigate orders list --held", "the exception queue"),
+                  (f'edigate orders release {HELD_PO} --reason "buyer confirmed the price"',
+                   "accept it: stock, routing, 855")]
+    return steps + [("edigate ship samples/data/bigbox-shipment.csv --partner bigbox", "856 for what shipped"),
+                    (f"edigate invoice {SHIPPED_PO} --partner bigbox", "810 for what shipped and is not billed"),
+                    ("edigate audit", "who did what, when and why"),
+                    ("edigate kpi --html report.html", "the KPI report")]
+
+
+def _next_steps(run: DemoRun, output_dir: Path, out: TextIO) -> None:
     print("\nnext, try:", file=out)
-    steps = [f"cd {given or output_dir} && edigate tx list"]
-    if failed is not None:
-        steps += [f"edigate tx show {failed}          # the failed file: stages, error log",
-                  f"edigate tx view {failed}          # its segments, each finding under its element"]
-    if held is not None:
-        steps += [f"edigate orders list --held     # the exception queue (transmission {held})"]
-    steps += ["edigate ship samples/data/bigbox-shipment.csv --partner bigbox   # 856 (and 810)",
-              "edigate audit",
-              "edigate kpi --html report.html"]
-    for step in steps:
-        print(f"  {step}", file=out)
+    steps = next_steps(run, output_dir)
+    width = max(len(command) for command, _ in steps)
+    for command, why in steps:
+        print(f"  {command:{width}}   # {why}", file=out)
+
+
+def demo_json(run: DemoRun, output_dir: Path) -> dict[str, Any]:
+    """What `edigate demo --json` prints."""
+    from edigate.cli.output import transmission_json
+
+    return {"workspace": str(run.root), "transmissions": [transmission_json(t) for t in run.transmissions],
+            "outputs": list(run.outputs), "unexpected": [t.id for t in run.unexpected],
+            "next": [{"command": command, "why": why} for command, why in next_steps(run, output_dir)]}

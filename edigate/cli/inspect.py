@@ -19,11 +19,12 @@ sent: ``{"po_number", "order_id", "status", "x12": [SEGMENT...], "order": {...},
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from edigate.cli.output import dump_json
 
 if TYPE_CHECKING:
     from edigate.config.context import Context
@@ -91,7 +92,7 @@ def _order_view(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     ctx.store.transmission(args.id)  # exists, else a usage error naming it
     view = order_view(ctx.store, ctx.archive, args.po)
     if args.json:
-        _dump(view.to_json(), out)
+        dump_json(view.to_json(), out)
         return 0
     for line in render_order_view(view, shutil.get_terminal_size((150, 40)).columns):
         print(line, file=out)
@@ -102,12 +103,8 @@ def _print_view(view: FileView, as_json: bool, out: TextIO) -> None:
     from edigate.desk.inspect import render_view
 
     if as_json:
-        _dump(view.to_json(), out)
+        dump_json(view.to_json(), out)
         return
     for line in render_view(view, colour=use_colour(out)):
         print(line, file=out)
 
-
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")

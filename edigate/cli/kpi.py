@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edigate.cli.output import dump_json
 from edigate.cli.context import reading
 from edigate.cli.tables import add_table_options, export, export_parquet, kpi_daily_table, kpi_table
 from edigate.config.context import Context
@@ -33,9 +33,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     kpi.add_argument("--since", metavar="D", help=f"from: 2h, 3d, today, yesterday, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
     kpi.add_argument("--until", metavar="D", help="to: a day (included), 2h, 3d, yesterday or an ISO time (default: now)")
     kpi.add_argument("--partner", metavar="P", help="only this partner")
-    output = kpi.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the KPIs as JSON")
-    output.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report to OUT")
+    kpi.add_argument("--json", action="store_true", help="print the KPIs as JSON (with --html: and write the report)")
+    kpi.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report to OUT")
     add_table_options(kpi)
     kpi.add_argument("--parquet", type=Path, metavar="DIR", help="write the KPI tables (per scope, per day) as "
                                                                   "Parquet files into DIR")
@@ -76,10 +75,12 @@ def _kpi(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
         from edigate.reports.html import write_html
 
         write_html(report, args.html)
-        print(f"{args.html}: KPI report of {report.total.orders:,} orders", file=out)
+        if args.json:
+            dump_json({**report_json(report), "html": str(args.html)}, out)
+        else:
+            print(f"{args.html}: KPI report of {report.total.orders:,} orders", file=out)
     elif args.json:
-        json.dump(report_json(report), out, indent=2)
-        out.write("\n")
+        dump_json(report_json(report), out)
     else:
         print_table(report, out)
     return 0
@@ -176,8 +177,7 @@ def _alerts_check(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
     raised = run_alert_checks(ctx.store, ctx.workspace, dt.datetime.now(dt.UTC))
     if args.json:
-        json.dump([_alert_json(a) for a in raised], out, indent=2)
-        out.write("\n")
+        dump_json([_alert_json(a) for a in raised], out)
         return 0
     for a in raised:
         print(f"{a.severity.value:7} {a.code:24} {a.partner or '-':12} {a.message}", file=out)

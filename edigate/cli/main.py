@@ -19,6 +19,7 @@ from edigate.errors import EdigateError, UsageError
 from edigate.cli.actor import acting_as
 from edigate.cli.context import ENV_WORKSPACE, Handler, workspace_of
 from edigate.cli.logs import command_logging
+from edigate.cli.output import dump_json
 from edigate.config.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
@@ -48,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the bundled samples through the gateway; print where outputs are")
     demo.add_argument("--out", type=Path, default=Path("edigate-demo"), metavar="DIR",
                       help="where to write the outputs (default: ./edigate-demo)")
+    demo.add_argument("--json", action="store_true",
+                      help="print the workspace, transmissions, outputs and next commands as JSON")
     demo.set_defaults(handler=_demo)
 
     x12 = commands.add_parser("x12", help="look at X12 files: structure, validation, acks")
@@ -104,7 +107,7 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     translate.add_argument("--json", action="store_true", help="print the orders as canonical JSON")
     translate.set_defaults(handler=_translate)
 
-    maps = commands.add_parser("maps", help="work with YAML maps")
+    maps = commands.add_parser("maps", help="work with YAML maps: test one, start a new one")
     maps_commands = maps.add_subparsers(dest="maps_command", metavar="ACTION", required=True)
     test = maps_commands.add_parser("test", help="run MAP over FILE; with --expect, diff against a JSON file")
     test.add_argument("map", metavar="MAP", help="map name (maps/MAP.yaml)")
@@ -112,7 +115,7 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     test.add_argument("--expect", type=Path, metavar="JSON", help="expected canonical JSON; exit 1 on difference")
     test.set_defaults(handler=_maps_test)
 
-    partners = commands.add_parser("partners", help="list partners or check their configuration")
+    partners = commands.add_parser("partners", help="list partners, check their configuration, start a new one")
     partners_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
     listing = partners_commands.add_parser("list", help="one line per partner")
     listing.add_argument("--json", action="store_true", help="print the partners as JSON (shape: README)")
@@ -124,6 +127,9 @@ def _config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     check.add_argument("--json", action="store_true", help="print the outcome as JSON (shape: README); problems "
                                                            "stay lines on stderr")
     check.set_defaults(handler=_partners_check)
+    from edigate.cli import scaffold
+
+    scaffold.add_commands(maps_commands, partners_commands)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a canonical document")
     schema.add_argument("document", choices=("order", "poack", "shipment", "invoice", "change"),
@@ -203,7 +209,7 @@ def _x12_validate(args: argparse.Namespace, out: TextIO) -> int:
     else:
         summary = summarize(args.file, check=check)
     if args.json:
-        _dump({"file": summary.file, "valid": summary.valid,
+        dump_json({"file": summary.file, "valid": summary.valid,
                "findings": [f.to_json() for f in summary.findings]}, out)
     else:
         for finding in summary.findings:
@@ -306,7 +312,7 @@ def _partners_list(args: argparse.Namespace, out: TextIO) -> int:
 
     partners = sorted(load_partners(workspace_of(args).partners_path).items())
     if args.json:
-        _dump([{"id": pid, "name": p.name, "isa_qualifier": p.identity.theirs.isa_qualifier,
+        dump_json([{"id": pid, "name": p.name, "isa_qualifier": p.identity.theirs.isa_qualifier,
                 "isa_id": p.identity.theirs.isa_id, "version": p.version, "usage": p.usage,
                 "inbound": sorted(p.documents.inbound), "outbound": sorted(p.documents.outbound)}
                for pid, p in partners], out)
@@ -371,7 +377,7 @@ def _check_json(ws: Workspace, chosen: list[Partner], connect: bool, out: TextIO
     for p in probes:
         if not p.ok:
             print(f"edigate: error: {p.name}: {p.detail}", file=sys.stderr)
-    _dump({"partners": [{"id": p.id, "ok": True} for p in chosen],
+    dump_json({"partners": [{"id": p.id, "ok": True} for p in chosen],
            "connections": [asdict(p) for p in probes] if connect else None}, out)
     return 1 if any(not p.ok for p in probes) else 0
 
@@ -393,19 +399,21 @@ def as2_keys_check(ws: Workspace, chosen: list[Partner]) -> None:
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
     from edigate.model import json_schema
 
-    _dump(json_schema(args.document), out)
+    dump_json(json_schema(args.document), out)
     return 0
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.demo import run_demo
+    import io
 
-    return 1 if run_demo(out, args.out).unexpected else 0
+    from edigate.cli.demo import demo_json, run_demo
 
+    if not args.json:
+        return 1 if run_demo(out, args.out).unexpected else 0
+    run = run_demo(io.StringIO(), args.out)
+    dump_json(demo_json(run, args.out), out)
+    return 1 if run.unexpected else 0
 
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")
 
 
 if __name__ == "__main__":

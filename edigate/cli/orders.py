@@ -8,6 +8,7 @@ Each gets the workspace's context as the gateway commands do (`edigate.cli.conte
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -16,12 +17,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.actor import current_actor
 from edigate.cli.context import reading, writing
+from edigate.cli.output import dump_json
 from edigate.cli.tables import add_table_options, export, orders_table, overdue_table
 from edigate.config.context import Context
 from edigate.errors import UsageError
 
 if TYPE_CHECKING:
     from edigate.desk import OrderChain
+    from edigate.orders.overrides import Override
     from edigate.store import As2Message, Document, Outbound
 
 __all__ = ["add_commands"]
@@ -50,17 +53,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.set_defaults(handler=reading(_show))
     release = actions.add_parser("release", help="accept a held order; route it and send the 855")
     reject = actions.add_parser("reject", help="reject a held order with an RD 855")
-    override = actions.add_parser("override", help="set a line's price in a held order (a new version of it, "
-                                                   "under the same order id and PO); rules checked again")
+    override = actions.add_parser("override", help="correct a held order: a line's price, quantity, unit, item "
+                                                   "or dates, the ship-to or the order's dates (a new version under "
+                                                   "the same order id and PO); rules checked again")
     for cmd, handler in ((release, _release), (reject, _reject), (override, _override)):
         cmd.add_argument("ref", metavar="ID|PO", help="the order id, or its PO number")
         cmd.add_argument("--partner", metavar="P", help="the partner, when two sent the same PO")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=reading(handler))
-    for cmd in (release, reject):
+    for cmd in (release, reject, override):
         cmd.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit trail)")
-    override.add_argument("--line", required=True, metavar="N")
-    override.add_argument("--price", required=True, metavar="X")
+    _override_options(override)
 
     _shipping_commands(commands)
 
@@ -109,7 +112,7 @@ def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if export(args, out, lambda: orders_table(docs)):
         return 0
     if args.json:
-        _dump([_doc_json(d) for d in docs], out)
+        dump_json([_doc_json(d) for d in docs], out)
         return 0
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'TX':>6}  PO:PURPOSE", file=out)
     for d in docs:
@@ -128,7 +131,7 @@ def _show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     errors = ctx.store.errors(chain.transmission.id) if chain.transmission else []
     mdns = receipts.by_output(ctx.store, chain.outbounds)
     if args.json:
-        _dump(_chain_json(chain, mdns), out)
+        dump_json(_chain_json(chain, mdns), out)
         return 0
     _print_chain(chain, out, mdns)
     still = _still_found(ctx, chain)
@@ -195,7 +198,7 @@ def _release(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     done = release(ctx, ctx.partner(doc.partner), doc.id, actor=current_actor(), reason=args.reason)
     destinations = [d.destination for d in done.deliveries]
     if args.json:
-        _dump({**_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason),
+        dump_json({**_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason),
                "routed_to": destinations}, out)
         return 1 if done.problems else 0
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
@@ -212,7 +215,7 @@ def _reject(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     doc = find_order(ctx.store, args.ref, args.partner)
     done = reject(ctx, ctx.partner(doc.partner), doc.id, reason=args.reason, actor=current_actor())
     if args.json:
-        _dump(_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason), out)
+        dump_json(_decided_json(ctx, done.document, done.po_ack, done.problems, args.reason), out)
         return 1 if done.problems else 0
     sent = f"855 ISA13 {done.po_ack.isa13}" if done.po_ack else "no 855 (the partner takes none)"
     print(f"{_named(ctx, done.document)}: rejected; {sent}", file=out)
@@ -239,24 +242,58 @@ def _decided_json(ctx: Context, doc: Document, po_ack: Outbound | None, problems
             "po_ack": None if po_ack is None else _outbound_json(po_ack), "problems": list(problems)}
 
 
+def _override_options(override: argparse.ArgumentParser) -> None:
+    override.add_argument("--line", metavar="N", help="the line to change (its dates too, with a date option)")
+    override.add_argument("--price", metavar="X", help="the line's unit price")
+    override.add_argument("--quantity", metavar="Q", help="the line's quantity (in its unit, or in --unit's)")
+    override.add_argument("--unit", metavar="U", help="the line's unit: quantity and price converted by the pack "
+                                                      "(PO4, else the catalog's) for CA/BX/PK/CT <-> EA, 12 for DZ")
+    override.add_argument("--item", metavar="SKU", help="our catalog SKU instead of the one ordered (855: IS)")
+    override.add_argument("--ship-to", metavar="STORE", help="the store or DC number to ship to")
+    for flag, what in (("--ship-date", "requested ship"), ("--deliver-date", "requested delivery"),
+                       ("--cancel-after", "cancel-after")):
+        override.add_argument(flag, metavar="YYYY-MM-DD", help=f"the {what} date (of the line with --line)")
+
+
+def _override_of(args: argparse.Namespace) -> Override:
+    from edigate.orders.overrides import Override
+
+    def number(flag: str, text: str | None) -> Decimal | None:
+        try:
+            return None if text is None else Decimal(text)
+        except InvalidOperation as exc:
+            raise UsageError(f"--{flag} {text!r} is not a number") from exc
+
+    def day(flag: str, text: str | None) -> dt.date | None:
+        try:
+            return None if text is None else dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise UsageError(f"--{flag} {text!r} is not a date (YYYY-MM-DD)") from exc
+
+    return Override(line=args.line, price=number("price", args.price), quantity=number("quantity", args.quantity),
+                    unit=args.unit.strip().upper() if args.unit else None, item=args.item, ship_to=args.ship_to,
+                    ship_date=day("ship-date", args.ship_date), deliver_date=day("deliver-date", args.deliver_date),
+                    cancel_after=day("cancel-after", args.cancel_after))
+
+
 def _override(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.desk import find_order, override
     from edigate.desk.stored import po_of, version_of
 
-    try:
-        price = Decimal(args.price)
-    except InvalidOperation as exc:
-        raise UsageError(f"--price {args.price!r} is not a number") from exc
+    change = _override_of(args)
+    if not args.reason.strip():
+        raise UsageError("an override needs a reason (--reason TEXT)")
     doc = find_order(ctx.store, args.ref, args.partner)
-    done = override(ctx, ctx.partner(doc.partner), doc.id, line=args.line, price=price, actor=current_actor())
+    done = override(ctx, ctx.partner(doc.partner), doc.id, change, actor=current_actor(), reason=args.reason)
     stable, version = version_of(ctx.store, done.document)
     if args.json:
-        _dump({"order": stable, "po": po_of(done.document), "partner": done.document.partner, "version": version,
-               "document": done.document.id, "status": done.document.status.value, "line": args.line,
-               "price": str(price), "findings": [{"code": f.code, "line": f.line, "message": f.message}
-                                                 for f in done.findings]}, out)
+        dump_json({"order": stable, "po": po_of(done.document), "partner": done.document.partner, "version": version,
+                   "document": done.document.id, "status": done.document.status.value, "line": args.line,
+                   "price": None if change.price is None else str(change.price), "changes": list(done.changes),
+                   "reason": args.reason, "findings": [{"code": f.code, "line": f.line, "message": f.message}
+                                                       for f in done.findings]}, out)
         return 0
-    print(f"{_named(ctx, done.document)} line {args.line}: price {price}; still held", file=out)
+    print(f"{_named(ctx, done.document)}: {'; '.join(done.changes)}; still held", file=out)
     for f in done.findings:
         print(f"  {f}", file=out)
     if not done.findings:
@@ -301,7 +338,7 @@ def _invoice(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 def _inventory(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     levels = ctx.store.inventory(sku=args.sku)
     if args.json:
-        _dump([{"sku": v.sku, "warehouse": v.warehouse, "on_hand": str(v.on_hand), "allocated": str(v.allocated),
+        dump_json([{"sku": v.sku, "warehouse": v.warehouse, "on_hand": str(v.on_hand), "allocated": str(v.allocated),
                 "available": str(v.available),
                 "available_date": v.available_date.isoformat() if v.available_date else None} for v in levels], out)
         return 0
@@ -335,7 +372,7 @@ def _overdue(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if export(args, out, lambda: overdue_table(late)):
         return 0
     if args.json:
-        _dump([_outbound_json(o) for o in late], out)
+        dump_json([_outbound_json(o) for o in late], out)
         return 0
     print(f"{'DUE (UTC)':16}  {'PARTNER':10} {'SET':4} {'ISA13':9} {'GS06':9} {'ST02':9} KEY", file=out)
     for o in late:
@@ -357,6 +394,7 @@ def _doc_json(d: Document, chain: OrderChain | None = None) -> dict[str, Any]:
 def _outbound_json(o: Outbound) -> dict[str, Any]:
     return {"id": o.id, "partner": o.partner, "set_id": o.set_id, "key": o.key, "isa13": o.isa13, "gs06": o.gs06,
             "st02": o.st02, "document_id": o.document_id, "transmission_id": o.transmission_id,
+            "archive_path": o.archive_path,
             "sent_at": o.sent_at.isoformat() if o.sent_at else None,
             "ack_due_at": o.ack_due_at.isoformat() if o.ack_due_at else None, "ack_status": o.ack_status.value,
             "ack_result": o.ack_result, "ack_transmission_id": o.ack_transmission_id}
@@ -376,7 +414,3 @@ def _chain_json(chain: OrderChain, mdns: Mapping[int, As2Message] | None = None)
             "audit": [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action.value, "target": e.target,
                        "note": e.note} for e in chain.events]}
 
-
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")

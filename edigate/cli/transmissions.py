@@ -10,13 +10,11 @@ those acting on recorded transmissions need a store; ``ingest`` and ``run`` make
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.context import reading
+from edigate.cli.output import dump_json, record_json
 from edigate.cli.tables import add_table_options, export, tx_table
 from edigate.config.context import Context
 
@@ -50,34 +48,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     tx_actions.add_commands(actions)
 
-def _exit_code(store: Store, tx: Transmission) -> int:
-    """2 when the transmission failed on our configuration (said on stderr too); 1 when it
-    failed, is held or had a set rejected; else 0."""
-    codes = store.error_codes(tx.id)
-    if tx.status.value == "failed" and any(code == "config" for _, code in codes):
-        for e in store.errors(tx.id):
-            if e.code == "config":
-                print(f"edigate: error: transmission {tx.id}: {e.message}", file=sys.stderr)
-        return 2
-    return 1 if tx.status.value in ("failed", "held") or (tx.status.value == "done" and codes) else 0
-
-
-def _why(store: Store, tx: Transmission) -> list[str]:
-    """What a specialist reads first: a duplicate's original, or a failure's first errors."""
-    from edigate.stages.resends import explain_duplicate
-
-    if tx.status.value == "duplicate" and tx.parent_id is not None:
-        said = explain_duplicate(store, tx.parent_id)
-        return [f"duplicate of {said.text}; {said.advice}"]
-    if tx.status.value != "failed":
-        return []
-    from edigate.transport.names import shown  # messages may carry a partner's bytes
-
-    errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
-    more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
-    return [f"{e.stage}: {e.code}: {shown(e.message, backslashes=False)}" for e in errors[:3]] + more
-
-
 def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     from edigate.cli.dates import parse_choice, parse_time
     from edigate.desk.finding import transmissions_matching
@@ -90,7 +60,7 @@ def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if export(args, out, lambda: tx_table(rows)):
         return 0
     if args.json:
-        _dump([_tx_json(t) for t in rows], out)
+        dump_json([record_json(t) for t in rows], out)
         return 0
     print_transmissions(rows, out)
     return 0
@@ -118,12 +88,12 @@ def _tx_show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     duplicate, events = _duplicate_json(store, t), transmission_events(store, t.id)
     mdns = receipts.by_output(store, outbounds)
     if args.json:
-        _dump({**_tx_json(t), "duplicate_of": duplicate, "audit": [event_json(e) for e in events],
-               "stages": [_plain(s) for s in stages],
-               "errors": [_plain(e) for e in errors],
+        dump_json({**record_json(t), "duplicate_of": duplicate, "audit": [event_json(e) for e in events],
+               "stages": [record_json(s) for s in stages],
+               "errors": [record_json(e) for e in errors],
                "documents": [{"id": d.id, "kind": d.kind.value, "key": d.key, "status": d.status.value}
                              for d in documents],
-               "outputs": [{**_plain(o), "receipt": receipts.receipt_json(mdns.get(o.id))}
+               "outputs": [{**record_json(o), "receipt": receipts.receipt_json(mdns.get(o.id))}
                            for o in outbounds]}, out)
         return 0
     print(f"transmission {t.id}: {t.status.value} (stage {t.stage or '-'}), partner {t.partner}, "
@@ -149,7 +119,7 @@ def _tx_show(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     errors = ctx.store.errors(ctx.store.transmission(args.id).id)
     if args.json:
-        _dump([_plain(e) for e in errors], out)
+        dump_json([record_json(e) for e in errors], out)
         return 0
     from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
 
@@ -172,35 +142,9 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 def _duplicate_json(store: Store, t: Transmission) -> dict[str, Any] | None:
     """For a duplicate: the transmission it repeats, that one's status now, what to do."""
-    if t.status.value != "duplicate" or t.parent_id is None:
+    from edigate.stages.resends import duplicate_of, explain_duplicate
+
+    if (original := duplicate_of(store, t)) is None:
         return None
-    from edigate.stages.resends import explain_duplicate
-
-    said = explain_duplicate(store, t.parent_id)
+    said = explain_duplicate(store, original)
     return {"id": said.original, "status": said.status.value, "text": said.text, "advice": said.advice}
-
-
-def _tx_json(t: Transmission) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(t)
-    return data
-
-
-def _plain(value: Any) -> Any:
-    """A store record as JSON-ready data."""
-    import dataclasses
-    from enum import Enum
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
-def _dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")

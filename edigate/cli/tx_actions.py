@@ -55,7 +55,7 @@ def add_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.transmissions import _dump, _exit_code, _tx_json, _why
+    from edigate.cli.output import dump_json, record_json, tx_exit_code, tx_why
     from edigate.stages.reprocess import Corrected, reprocess
 
     if args.force != (args.reason is not None):
@@ -63,15 +63,15 @@ def _reprocess(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     corrected = None if args.file is None else Corrected(args.file.name, _read(args.file))
     done = reprocess(pipeline_of(ctx), args.id, actor=current_actor(), worker=f"reprocess-{os.getpid()}",
                      corrected=corrected, force=args.reason, ack_again=args.ack_again)
-    why = _why(ctx.store, done)
+    why = tx_why(ctx.store, done)
     if args.json:
-        _dump({"reprocessed": args.id, "transmission": _tx_json(done), "file": corrected and corrected.name,
+        dump_json({"reprocessed": args.id, "transmission": record_json(done), "file": corrected and corrected.name,
                "forced": args.reason, "ack_again": args.ack_again, "why": why}, out)
     else:
         print(f"transmission {args.id} reprocessed as {done.id}: {done.status.value}", file=out)
         for line in why:
             print(f"        {line}", file=out)
-    return _exit_code(ctx.store, done)
+    return tx_exit_code(ctx.store, done)
 
 
 def _read(path: Path) -> bytes:
@@ -82,11 +82,11 @@ def _read(path: Path) -> bytes:
 
 
 def _resend(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.transmissions import _dump, _plain
+    from edigate.cli.output import dump_json, record_json
 
     sent = pipeline_of(ctx).resend(args.id, actor=current_actor(), set_id=args.set_id)
     if args.json:
-        _dump({"transmission": args.id, "resent": [_plain(o) for o in sent]}, out)
+        dump_json({"transmission": args.id, "resent": [record_json(o) for o in sent]}, out)
         return 0
     for o in sent:
         print(f"resent {o.set_id} ISA13 {o.isa13} GS06 {o.gs06} ({o.archive_path})", file=out)
@@ -94,12 +94,12 @@ def _resend(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _resolve(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
-    from edigate.cli.transmissions import _dump, _tx_json
+    from edigate.cli.output import dump_json, record_json
 
     actor = current_actor()
     t = ctx.store.resolve(args.id, actor=actor, note=args.note)
     if args.json:
-        _dump({"transmission": _tx_json(t), "note": args.note, "actor": actor}, out)
+        dump_json({"transmission": record_json(t), "note": args.note, "actor": actor}, out)
         return 0
     print(f"transmission {t.id}: {t.status.value}", file=out)
     return 0

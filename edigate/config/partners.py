@@ -146,6 +146,9 @@ class Documents:
         factory=_empty, keys=("810", "855", "856", "865", "997", "999"), pattern=_MAP_NAME, hint=_MAP_HINT
     )
     """Set id (855, 856, 810, 865, 997, 999) to the map that writes it; a set not named is not sent."""
+    invoice: Literal["on_shipment", "on_request"] = "on_shipment"
+    """When the 810 goes (with an 810 map named): `on_shipment`, with each shipment's 856, or
+    `on_request`, when `edigate invoice PO` is run for what shipped."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

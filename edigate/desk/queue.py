@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from edigate.config.context import Context
@@ -25,6 +25,7 @@ from edigate.orders.purposes import Amendments, is_cancel
 from edigate.stages.answer import answer_order
 from edigate.stages.route import Routing
 from edigate.orders.routing import Delivery
+from edigate.orders.overrides import Override, acknowledge, apply_override
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
 
@@ -57,6 +58,8 @@ class Overridden:
 
     document: Document
     findings: tuple[RuleFinding, ...]
+    changes: tuple[str, ...] = ()
+    """Each change made, as "what old -> new"."""
 
 
 def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason: str = "",
@@ -70,8 +73,7 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
     order = order_of(doc)
     _amend(store, order, doc)
     short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
-    original, changes = _changes_since_received(store, doc)
-    ack = po_ack(original, [*changes, *short], today=flow.today)
+    ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order)
     export = as_decided(order, ack)
     doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
                                     decided=None if export is order else dumps(export))
@@ -138,34 +140,35 @@ def reject(ctx: Context, partner: Partner, order_id: int, *, reason: str, actor:
     return Rejected(doc, sent, send(ctx, partner, [sent] if sent else [], channel_types))
 
 
-def override(ctx: Context, partner: Partner, order_id: int, *, line: str, price: Decimal, actor: str,
+def override(ctx: Context, partner: Partner, order_id: int, change: Override | None = None, *,
+             line: str | None = None, price: Decimal | None = None, actor: str, reason: str = "",
              today: dt.date | None = None) -> Overridden:
-    """Set line ``line``'s unit price in a held order (a new version of it) and check the rules again."""
+    """Correct a held order (``change``, or line ``line``'s ``price``): a new version of it
+    under the same order id and PO, audited with ``reason``, its rules checked again."""
     store = ctx.store
     doc = _held(store, order_id)
     order = order_of(doc)
-    numbers = [n.line_number for n in order.lines]
-    if line not in numbers:
-        raise UsageError(f"order {doc.id} has no line {line}; its lines are {', '.join(numbers)}")
-    _check_price(price)
-    quantity = next(n.quantity for n in order.lines if n.line_number == line)
-    if not quantity > 0:
-        raise UsageError(f"order {doc.id} line {line} has quantity {quantity}: a price needs a positive "
-                         f"quantity to answer; reject the order instead (edigate orders reject {doc.id})")
-    old = next(n.unit_price for n in order.lines if n.line_number == line)
-    changed = replace(order, lines=tuple(replace(n, unit_price=price) if n.line_number == line else n
-                                         for n in order.lines))
+    change = change or Override(line=line, price=price)
+    if change.price is not None:
+        _check_price(change.price)
+    flow = partner_setup(ctx, partner, today=today)
+    changed, said = apply_override(order, change, flow.rules)
+    if change.price is not None:
+        quantity = next(n.quantity for n in changed.lines if n.line_number == change.line)
+        if not quantity > 0:
+            raise UsageError(f"order {doc.id} line {change.line} has quantity {quantity}: a price needs a positive "
+                             f"quantity to answer; reject the order instead (edigate orders reject {doc.id})")
     saved = store.save_document(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key,
                                 body=json.dumps(to_json(changed)), transmission_id=doc.transmission_id,
                                 status=DocumentStatus.HELD, supersedes=doc.id)
     assert saved.document is not None
     store.release_allocations(doc.id)
-    flow = partner_setup(ctx, partner, today=today)
     findings = tuple(check_order(changed, flow.rules, today=flow.today))
+    why = f": {reason.strip()}" if reason.strip() else ""
     store.audit(actor=actor, action=AuditAction.OVERRIDE, target=target_of(saved.document),
-                note=f"line {line} price {old} -> {price} (was order {doc.id}); findings now: "
+                note=f"{'; '.join(said)} (was order {doc.id}){why}; findings now: "
                      f"{', '.join(f.code for f in findings) or 'none'}", transmission_id=doc.transmission_id)
-    return Overridden(saved.document, findings)
+    return Overridden(saved.document, findings, said)
 
 
 PRICE_DIGITS = 17
@@ -206,11 +209,6 @@ def _held(store: Store, order_id: int) -> Document:
     return doc
 
 
-def _changes_since_received(store: Store, doc: Document) -> tuple[Order, list[RuleFinding]]:
-    """The order as received, and our price overrides as findings, so the 855 says IP for them."""
-    first = store.documents(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key)[0]
-    original, current = order_of(first), order_of(doc)
-    prices = {n.line_number: n.unit_price for n in current.lines}
-    return original, [RuleFinding("rule.price.mismatch", "price overridden", n.line_number, "unit_price",
-                                  str(n.unit_price), str(prices[n.line_number]))
-                      for n in original.lines if prices.get(n.line_number, n.unit_price) != n.unit_price]
+def _as_received(store: Store, doc: Document) -> Order:
+    """The order as it came, before any override: what the 855 answers line by line."""
+    return order_of(store.documents(kind=DocumentKind.ORDER, partner=doc.partner, key=doc.key)[0])

@@ -58,7 +58,7 @@ def ship(ctx: Context, partner: Partner, confirmation: Path, *, today: dt.date |
     flow = partner_setup(ctx, partner, today=today)
     sent = Recorder(store, ctx.archive, ctx.maps, flow).shipment(shipment, docs)
     invoices: tuple[Outbound, ...] = ()
-    if "810" in partner.documents.outbound:
+    if "810" in partner.documents.outbound and partner.documents.invoice == "on_shipment":
         invoices = tuple(_invoice(ctx, flow, docs[so.po_number], shipment, n)
                          for n, so in enumerate(shipment.orders, 1))
     told = tuple(tell_shipped(store, partner, shipment, docs))  # a Shopify or Magento order: the platform too

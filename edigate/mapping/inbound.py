@@ -28,7 +28,7 @@ from edigate.mapping.rules import Compiler
 from edigate.model import LineChange, Order, OrderChange, OrderLine, Party, SourceRef
 from edigate.model._types import field_types, non_null
 from edigate.x12.envelope import Transaction
-from edigate.x12.segment import Segment
+from edigate.x12.segment import Segment, element_text
 
 __all__ = ["InboundMap", "Loops", "load_inbound_map", "split_loops"]
 
@@ -126,7 +126,7 @@ class _Run:
         position = seg.index - self.base + 1 if seg is not None else None
         self.findings.append(MapFinding(
             code, message, rule.name, segment_id=rule.segment if seg is None else seg.id,
-            segment_position=position, element=rule.element, value=value, hint=hint,
+            segment_position=position, element=_holding(seg, rule.element, value), value=value, hint=hint,
             map_file=rule.file, map_line=rule.line))
 
     def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None:
@@ -138,6 +138,17 @@ class _Run:
         except PathError as exc:
             raise DataError(f"el({path!r}): {exc}") from exc
         return value or None
+
+
+def _holding(seg: Any, element: int | None, value: str | None) -> int | None:
+    """The element a finding names: the rule's, or, for a pair group such as PO1's product
+    ids (whose rule names the group's first qualifier), the one of the group holding the value."""
+    if seg is None or element is None or value is None:
+        return element
+    elements = [element_text(e) if type(e) is not str else e for e in seg[1]]
+    if element <= len(elements) and elements[element - 1] == value:
+        return element
+    return next((n for n in range(element + 1, len(elements) + 1) if elements[n - 1] == value), element)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +254,7 @@ def _renumber_clashes(lines: list[dict[str, Any]], assigned: list[int]) -> None:
 def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     """Load and compile map ``name`` from ``maps_dir``; raise `ConfigError` with every problem."""
     source = load_map_source(name, maps_dir)
-    compiler = Compiler(source.plain_tables())
+    compiler = Compiler(source.plain_tables(), source.table_places(Path(maps_dir).resolve().parent))
     document, line_record, _ = _DOCUMENTS.get(source.scalar("set") or "", _DOCUMENTS["850"])
     sections, reads = [], []
     for section, cls in (("order", document), ("party", Party), ("line", line_record)):

@@ -55,6 +55,18 @@ class MapSource:
                        for name, table in tables.items()}
                 for kind, tables in self.tables.items()}
 
+    def table_places(self, root: Path) -> dict[str, dict[str, tuple[str, int]]]:
+        """Where each table's last entry is written (kind -> table -> (file, line)): where an
+        analyst adds the code or item a finding says the table lacks. Files below ``root``
+        (the maps folder's parent: the workspace) are named relative to it."""
+        def place(table: dict[str, Entry]) -> tuple[str, int]:
+            order = {file: n for n, file in enumerate(self.chain)}  # a partner map's entries over its base's
+            last = max(table.values(), key=lambda e: (order.get(e.file, -1), e.line))
+            path = Path(last.file).resolve()
+            return (str(path.relative_to(root)) if path.is_relative_to(root) else last.file), last.line
+        return {kind: {name: place(table) for name, table in tables.items() if table}
+                for kind, tables in self.tables.items()}
+
     def scalar(self, key: str) -> str | None:
         entry = self.scalars.get(key)
         return entry.node.text if entry and isinstance(entry.node, Scalar) else None

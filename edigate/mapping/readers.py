@@ -82,9 +82,13 @@ def source(rule: Rule, where: Path | None, expr: Expression | None,
 
 def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]] | Path,
                   codes: Mapping[str, str] | None, xref: Mapping[str, str] | None,
-                  convert: Callable[[Any], Any], required: bool, default: Any) -> Callable[..., Any]:
-    lookups = [(t, code, words) for t, code, words in
-               ((codes, "map.code", "code"), (xref, "map.xref", "cross-reference")) if t is not None]
+                  convert: Callable[[Any], Any], required: bool, default: Any,
+                  hints: tuple[str, ...] = ("", "")) -> Callable[..., Any]:
+    """A field's reader; ``hints`` say, for its code and its cross-reference table, where to
+    add what the table lacks."""
+    lookups = [(t, code, words, hint or "add it to the map's table or ask the partner")
+               for t, code, words, hint in ((codes, "map.code", "code", hints[0]),
+                                            (xref, "map.xref", "cross-reference", hints[1])) if t is not None]
     missing = default is None and required
     if isinstance(source, Path):
         return _element_reader(rule, source, lookups, convert, missing, default)
@@ -93,7 +97,7 @@ def value_reader(rule: Rule, source: Callable[..., tuple[Any, Any]] | Path,
     return _finished(rule, source, lookups, convert, missing, default)
 
 
-def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, str], str, str]],
+def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, str], str, str, str]],
                     convert: Callable[[Any], Any], missing: bool, default: Any) -> Callable[..., Any]:
     """A field read straight from one element (``PO102``, ``REF[REF01=CT]/REF02``): the
     path's walk and the value's checks in one closure, as most fields of a map are."""
@@ -131,19 +135,18 @@ def _element_reader(rule: Rule, where: Path, lookups: list[tuple[Mapping[str, st
     return read
 
 
-def _finisher(rule: Rule, lookups: list[tuple[Mapping[str, str], str, str]],
+def _finisher(rule: Rule, lookups: list[tuple[Mapping[str, str], str, str, str]],
               convert: Callable[[Any], Any], default: Any) -> Callable[[str, Any, Reporter], Any]:
     """What a read text becomes: looked up in the rule's tables, then converted. A table's
     ``"*"`` entry takes every code the table does not list: to itself when it is ``"*"``."""
     def finish(value: Any, seg: Any, reporter: Reporter) -> Any:
-        for table, code, words in lookups:
+        for table, code, words, hint in lookups:
             text = value if type(value) is str else str(value)
             found = table.get(text)
             if found is None and "*" in table:
                 found = text if table["*"] == "*" else table["*"]
             if found is None:
-                reporter.problem(rule, code, f"unknown {words}", seg, str(value),
-                                 "add it to the map's table or ask the partner")
+                reporter.problem(rule, code, f"unknown {words}", seg, str(value), hint)
                 return default
             value = found
         try:
@@ -168,7 +171,7 @@ def _plain(rule: Rule, source: Callable[..., tuple[Any, Any]], missing: bool,
 
 
 def _finished(rule: Rule, source: Callable[..., tuple[Any, Any]],
-              lookups: list[tuple[Mapping[str, str], str, str]], convert: Callable[[Any], Any],
+              lookups: list[tuple[Mapping[str, str], str, str, str]], convert: Callable[[Any], Any],
               missing: bool, default: Any) -> Callable[..., Any]:
     """A field read by ``source``, then looked up in its tables (if any) and converted."""
     finish = _finisher(rule, lookups, convert, default)

@@ -54,8 +54,10 @@ _SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "def
 class Compiler:
     """Compiles located specs of one map, collecting every problem rather than stopping."""
 
-    def __init__(self, tables: Mapping[str, Mapping[str, Mapping[str, str]]]) -> None:
+    def __init__(self, tables: Mapping[str, Mapping[str, Mapping[str, str]]],
+                 places: Mapping[str, Mapping[str, tuple[str, int]]] | None = None) -> None:
         self.tables = tables
+        self.places = places or {}
         self.problems: list[ConfigProblem] = []
         self.used: set[str] = set()
         """Every segment id a path compiled so far reads (a map's unused segments are noted)."""
@@ -170,6 +172,13 @@ class Compiler:
             return None
         return tables.get(name) if name is not None else None
 
+    def table_hint(self, entry: Entry, kind: str) -> str:
+        """What an unknown code or item asks of the analyst: the table, and where to add it."""
+        name = self.text(entry, kind) or ""
+        file, line = self.places.get(kind, {}).get(name, (entry.file, entry.line))
+        return (f"add it to {kind} table {name!r} in {file} (its last entry is line {line}), "
+                "or ask the partner")
+
     # -- rules ------------------------------------------------------------------------
 
     def value_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
@@ -180,11 +189,12 @@ class Compiler:
             self.fits(entry, path, str if rule.qualifier else tp, type_name)
         codes = self.table(spec["codes"], f"{path}.codes", "codes") if "codes" in spec else None
         xref = self.table(spec["xref"], f"{path}.xref", "xref") if "xref" in spec else None
+        hints = tuple(self.table_hint(spec[kind], kind) if kind in spec else "" for kind in ("codes", "xref"))
         required = "required" in spec and self.flag(spec["required"], f"{path}.required")
         default = None
         if "default" in spec:
             default = self.default(spec["default"], f"{path}.default", convert, type_name)
-        rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default)
+        rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default, hints)
         if not {"expr", "const", "required", "default", "number"} & spec.keys():
             rule.guard = rule.segment  # read from one segment's element, nothing when it is absent
         if "number" in spec and self.flag(spec["number"], f"{path}.number"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from edigate.store import Status, Store, Transmission
 
-__all__ = ["Explanation", "earlier_attempts", "explain_duplicate", "latest_attempt"]
+__all__ = ["Explanation", "duplicate_of", "earlier_attempts", "explain_duplicate", "latest_attempt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,16 @@ def earlier_attempts(store: Store, tx: Transmission) -> list[Transmission]:
         tx = store.transmission(tx.parent_id)
         found.append(tx)
     return found
+
+
+def duplicate_of(store: Store, tx: Transmission) -> int | None:
+    """The transmission a duplicate repeats: a first attempt links to it; a reprocess
+    attempt links to the attempt before it, so its original is the ISA13's holder."""
+    if tx.status is not Status.DUPLICATE:
+        return None
+    if tx.attempt == 1 or tx.isa13 is None:
+        return tx.parent_id
+    return store.interchange_holder(tx.partner, tx.isa13)
 
 
 def explain_duplicate(store: Store, original: int) -> Explanation:

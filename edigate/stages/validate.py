@@ -74,6 +74,8 @@ def run(parts: Parts, run: Run) -> Status | None:
                                   max_findings=parts.limits.per_file):
             if run.retry.ack_again or not _answered_before(parts, run, answer.answers_interchange):
                 record_outbound(parts, run, numbers, f"ack:{run.tx.id}:{answer.answers_interchange}", answer.data)
+            else:
+                numbers.discard()  # the numbers this answer drew go back: the next answer takes them, no gap
             _drop_rejected(run, answer)
     if (rest := check.budget.rest()) is not None:
         check.entries.append(entry(NAME, rest))

@@ -129,12 +129,21 @@ class TransmissionsMixin(StoreBase):
             return bool(found.rowcount)  # type: ignore[attr-defined]
 
     def mark_duplicate(self, transmission_id: int, *, of: int) -> Transmission:
-        """Link a transmission to the earlier one it repeats (its ISA13), as a duplicate."""
+        """Link a transmission to the earlier one it repeats (its ISA13), as a duplicate. A
+        reprocess attempt keeps its link to the attempt it repeats (its lineage); the
+        transmission holding its ISA13 is `interchange_holder`'s."""
         with self._write() as s:
             row = self._tx(s, transmission_id)
-            row.parent_id = of
+            if row.attempt == 1:
+                row.parent_id = of
             s.flush()
             return convert.transmission(row)
+
+    def interchange_holder(self, partner: str, isa13: str) -> int | None:
+        """The transmission that holds the partner's ISA13 (the one a duplicate repeats)."""
+        with self._read() as s:
+            return s.scalar(select(InterchangeKeyRow.transmission_id).where(
+                InterchangeKeyRow.partner == partner, InterchangeKeyRow.isa13 == isa13))
 
     def assign_partner(self, transmission_id: int, partner: str) -> Transmission:
         """Record the partner of a transmission received from no known partner (its

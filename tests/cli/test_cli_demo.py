@@ -21,7 +21,7 @@ def test_demo_leaves_a_workspace_with_a_failed_file_and_a_held_order(tmp_path: P
     done = cli_runner(tmp_path)("demo")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "5 transmissions: 3 done, 1 failed, 1 held; 0 unexpected" in out
+    assert "6 transmissions: 3 done, 2 failed, 1 held; 0 unexpected" in out
     outputs = out[out.index("outputs"):out.index("next, try")]
     assert "demo/bigbox/out/997-bigbox-" in outputs and "demo/distrib/out/999-distrib-" in outputs
     assert not re.search(r"bigbox .*[0-9a-f]{64}", outputs)  # the partner's own folder, not the archive hash
@@ -31,13 +31,19 @@ def test_demo_leaves_a_workspace_with_a_failed_file_and_a_held_order(tmp_path: P
     root = tmp_path / "edigate-demo"
     cli = cli_runner(root)
     rows = json.loads(cli("tx", "list", "--json").stdout)
-    by_status = {t["status"]: t["id"] for t in rows}
-    assert sorted(t["status"] for t in rows) == ["done", "done", "done", "failed", "held"]
-    for step in ("cd edigate-demo && edigate tx list", f"edigate tx show {by_status['failed']} ",
-                 f"edigate tx view {by_status['failed']} ", "edigate orders list --held", "edigate audit",
-                 "edigate kpi --html report.html", "--partner bigbox"):
+    by_file = {t["file_name"]: t["id"] for t in rows}
+    assert sorted(t["status"] for t in rows) == ["done", "done", "done", "failed", "failed", "held"]
+    envelope, mapped = by_file["bigbox-850-failing.edi"], by_file["bigbox-850-newitem.edi"]
+    for step in ("cd edigate-demo && edigate tx list", f"edigate tx show {envelope} ",
+                 f"edigate tx view {mapped} ", "printf '    \"30245\": ACM-5120\\n' >> maps/bigbox-850.yaml",
+                 f"edigate tx reprocess {mapped} ", "edigate orders list --held",
+                 'edigate orders release 4500019001 --reason "', "edigate invoice 4500012345 --partner bigbox",
+                 "edigate audit", "edigate kpi --html report.html", "--partner bigbox"):
         assert step in out, step
-    assert json.loads(cli("tx", "errors", str(by_status["failed"]), "--json").stdout)
+    [envelope_error] = json.loads(cli("tx", "errors", str(envelope), "--json").stdout)
+    assert envelope_error["stage"] == "envelope"
+    assert [e["code"] for e in json.loads(cli("tx", "errors", str(mapped), "--json").stdout)] == [
+        "map.xref", "order.not_stored"]
     [held] = json.loads(cli("orders", "list", "--held", "--json").stdout)
     assert held["status"] == "held"
     shipped = cli("ship", "samples/data/bigbox-shipment.csv", "--partner", "bigbox")

@@ -63,9 +63,10 @@ def test_list_show_override_and_release(workspace: Path) -> None:
     code, out, _ = run("orders", "list", "--held", "--json")
     [held] = json.loads(out)
     assert code == 0 and (held["po_number"], held["status"]) == ("4500012345", "held")
-    code, out, _ = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49")
+    code, out, _ = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49",
+                         "--reason", "contract price")
     assert code == 0 and "rule.qty.pack" in out
-    assert out.startswith(f"order {held['id']} (PO 4500012345, version 2) line 1: price 12.49; still held")
+    assert out.startswith(f"order {held['id']} (PO 4500012345, version 2): line 1 price 14.00 -> 12.49; still held")
     code, out, _ = run("orders", "show", "4500012345")
     assert f"order {held['id']} (version 2, document " in out and ": held" in out.splitlines()[0]
     findings = [line.strip() for line in out.splitlines() if line.strip().startswith("finding")]
@@ -91,7 +92,8 @@ def test_release_needs_a_reason_and_decisions_speak_json(workspace: Path, capsys
     with pytest.raises(SystemExit) as refused:
         run("orders", "release", "4500012345")
     assert refused.value.code == 2 and "--reason" in capsys.readouterr().err
-    code, out, _ = run("orders", "override", "4500012345", "--line", "1", "--price", "12.49", "--json")
+    code, out, _ = run("orders", "override", "4500012345", "--line", "1", "--price", "12.49", "--reason", "contract",
+                         "--json")
     over = json.loads(out)
     assert code == 0 and (over["order"], over["po"], over["version"], over["status"]) == (
         held["id"], "4500012345", 2, "held")
@@ -113,7 +115,7 @@ def test_errors_are_one_line_with_exit_codes(workspace: Path) -> None:
     code, _, err = run("ship", str(over), "--partner", "bigbox")
     assert code == 1 and "ships 25, ordered 24" in err
     assert run("ship", str(SHIPMENT), "--partner", "nobody")[0] == 2
-    assert run("orders", "override", "1", "--line", "1", "--price", "abc")[0] == 2
+    assert run("orders", "override", "1", "--line", "1", "--price", "abc", "--reason", "typo")[0] == 2
 
 
 def test_ship_invoice_and_overdue(workspace: Path) -> None:
@@ -191,7 +193,7 @@ def test_show_and_list_tell_a_cancelled_order_and_its_cancel(workspace: Path) ->
 def test_an_override_the_855_cannot_carry_is_refused_in_one_line(workspace: Path, price: str, why: str) -> None:
     ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*25*"))
     [held] = json.loads(run("orders", "list", "--held", "--json")[1])
-    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", f"--price={price}")
+    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", f"--price={price}", "--reason", "r")
     assert (code, out) == (2, "") and why in err and err.count("\n") == 1
     assert json.loads(run("orders", "list", "--held", "--json")[1]) == [held]  # no new version was made
 
@@ -199,7 +201,8 @@ def test_an_override_the_855_cannot_carry_is_refused_in_one_line(workspace: Path
 def test_a_price_for_a_line_without_a_positive_quantity_is_refused(workspace: Path) -> None:
     ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*", b"PO1*1*-5*"))
     [held] = json.loads(run("orders", "list", "--held", "--json")[1])
-    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49")
+    code, out, err = run("orders", "override", str(held["id"]), "--line", "1", "--price", "12.49",
+                         "--reason", "contract price")
     assert (code, out) == (2, "")
     assert err == (f"edigate: error: order {held['id']} line 1 has quantity -5: a price needs a positive quantity "
                    f"to answer; reject the order instead (edigate orders reject {held['id']})\n")
@@ -214,3 +217,36 @@ def test_show_names_only_the_orders_own_findings(workspace: Path) -> None:
         "than 0.0%"]
     code, out, _ = run("orders", "show", "4500012345")
     assert code == 0 and "finding" not in out
+
+
+def test_override_unit_item_ship_to_and_dates_with_a_reason_and_the_855_says_so(workspace: Path) -> None:
+    # line 3 ordered as 48 eaches at 9.60: ACM-3300 sells in cases of 4, so the order is held
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*3*12*CA*38.40", b"PO1*3*48*EA*9.60"))
+    [held] = json.loads(run("orders", "list", "--held", "--json")[1])
+    code, out, _ = run("orders", "override", "4500012345", "--line", "3", "--unit", "CA", "--reason",
+                       "buyer meant cases", "--json")
+    over = json.loads(out)
+    assert code == 0 and (over["order"], over["version"], over["findings"]) == (held["id"], 2, [])
+    assert over["changes"] == ["line 3 unit 48 EA at 9.60 -> 12 CA at 38.4"] and over["reason"] == "buyer meant cases"
+    code, out, _ = run("orders", "override", "4500012345", "--line", "2", "--item", "ACM-4410", "--ship-to", "6094",
+                       "--ship-date", "2026-12-09", "--reason", "substitute agreed", "--json")
+    assert code == 0 and json.loads(out)["changes"] == [
+        "line 2 item ACM-2040 -> ACM-4410", "line 2 requested ship - -> 2026-12-09", "ship-to 1482 -> 6094"]
+    shown = run("orders", "show", "4500012345")[1]
+    assert f"order {held['id']} (version 3, document " in shown
+    assert any("rule.uom.mismatch" in line and line.endswith("(resolved by override)") for line in shown.splitlines())
+    assert "ana override" in shown and "buyer meant cases" in shown and "substitute agreed" in shown
+    for refused, why in ((["--line", "3", "--unit", "LB"], "no conversion from CA to LB"),
+                         (["--ship-date", "tomorrow"], "is not a date"), ([], "nothing to override")):
+        code, out, err = run("orders", "override", "4500012345", *refused, "--reason", "r")
+        assert (code, out) == (2, "") and why in err and err.count("\n") == 1
+    code, out, _ = run("orders", "release", "4500012345", "--reason", "all agreed", "--json")
+    released = json.loads(out)
+    assert code == 0 and released["order"] == held["id"] and released["status"] == "accepted"
+    ws = default_workspace(workspace)
+    body = (Archive(ws.archive_path).root / released["po_ack"]["archive_path"]).read_text()
+    segments = [s.strip() for s in body.split("~")]
+    assert "BAK*00*AC*4500012345" in body and "N1*ST**92*6094" in segments
+    acks = [s for s in segments if s.startswith("ACK*")]
+    assert acks[1].startswith("ACK*IS*48*EA") and acks[2].startswith("ACK*IC*12*CA")
+    assert any(s.startswith("PO1*3*12*CA*38.4") for s in segments)

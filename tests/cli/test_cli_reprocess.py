@@ -58,6 +58,22 @@ def test_ack_again_sends_a_second_997(cli: Cli, root: Path) -> None:
     assert _outbox(root) == ["855", "855", "997", "997"]
 
 
+def test_a_skipped_answer_leaves_no_gap_in_our_control_numbers(cli: Cli, root: Path) -> None:
+    """The corrected file carries the answered interchange and a new one: the first gets no
+    second 997, and the numbers its answer would have taken go to the next one's."""
+    assert cli("ingest", put_file(root, "po.x12", UNKNOWN_ITEM)).returncode == 1
+    second = BIGBOX.replace(b"000000101", b"000000102").replace(b"*1001*X*", b"*1002*X*").replace(
+        b"GE*2*1001", b"GE*2*1002").replace(b"45000123", b"45000555")
+    fixed = cli("tx", "reprocess", "1", "--file", put_file(root, "fixed.x12", BIGBOX + second), "--json")
+    assert fixed.returncode == 0 and json.loads(fixed.stdout)["transmission"]["status"] == "done", fixed.stderr
+    out = sorted((root / "demo" / "bigbox" / "out").iterdir())
+    numbers = sorted(int(p.stem.rsplit("-", 1)[1]) for p in out)
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) == 6, [p.name for p in out]
+    assert sorted(p.name.split("-")[0] for p in out) == ["855", "855", "855", "855", "997", "997"]
+    shown = json.loads(cli("tx", "show", "2", "--json").stdout)
+    assert [o["isa13"] for o in shown["outputs"] if o["set_id"] == "997"] == ["000000003"]
+
+
 def test_force_passes_a_duplicate_with_the_reason_audited(cli: Cli, root: Path) -> None:
     assert cli("ingest", put_file(root, "po.x12", BIGBOX)).returncode == 0
     resent = BIGBOX.replace(b"4500012345", b"4500077777")  # new content under the same ISA13
@@ -75,6 +91,21 @@ def test_force_passes_a_duplicate_with_the_reason_audited(cli: Cli, root: Path) 
     assert "forced past the duplicate checks: buyer reused ISA13 for a new PO" in audit.stdout
     orders = {o["po_number"] for o in json.loads(cli("orders", "list", "--json").stdout)}
     assert "4500077777" in orders
+
+
+def test_a_reprocess_found_a_duplicate_keeps_its_link_to_the_attempt_it_repeats(cli: Cli, root: Path) -> None:
+    assert cli("ingest", put_file(root, "po.x12", BIGBOX)).returncode == 0
+    resent = BIGBOX.replace(b"4500012345", b"4500077777")  # new content under the same ISA13
+    assert cli("ingest", put_file(root, "resent.x12", resent)).stdout.split()[:2] == ["2", "duplicate"]
+    again = json.loads(cli("tx", "reprocess", "2", "--json").stdout)
+    attempt = again["transmission"]
+    assert (attempt["id"], attempt["status"], attempt["parent_id"], attempt["attempt"]) == (3, "duplicate", 2, 2)
+    assert again["why"] == ["duplicate of transmission 1 (done); nothing to do; to run it again anyway: "
+                            "edigate tx reprocess 1"]
+    shown = json.loads(cli("tx", "show", "3", "--json").stdout)
+    assert (shown["parent_id"], shown["duplicate_of"]["id"], shown["duplicate_of"]["text"]) == (
+        2, 1, "transmission 1 (done)")  # 1 has no attempt of its own: 3 is 2's
+    assert json.loads(cli("tx", "show", "2", "--json").stdout)["duplicate_of"]["id"] == 1
 
 
 def test_resolve_and_resend_speak_json(cli: Cli, root: Path) -> None:

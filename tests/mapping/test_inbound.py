@@ -115,6 +115,23 @@ line:
                                                            ("map.xref", "30107")]
 
 
+def test_an_xref_miss_names_the_element_holding_it_and_where_to_add_it(write_map: MapWriter, samples: Path) -> None:
+    write_map("p-850", """
+extends: 850-4010
+line:
+  product_ids[VN]: {from: "PO1/product_id[qualifier=IN]", xref: items}
+xref:
+  items:
+    "30012": OUR-1
+    "30044": OUR-2
+""")
+    [miss] = _one("p-850", write_map, samples / "bigbox-850-4010.x12")[0].findings
+    assert (miss.segment_id, miss.element, miss.value) == ("PO1", 11, "30107")  # PO1*3*...*IN*30107: PO111
+    assert miss.hint.startswith("add it to xref table 'items' in ") and miss.hint.endswith(
+        "p-850.yaml (its last entry is line 8), or ask the partner")
+    assert (miss.map_line, Path(miss.map_file or "").name) == (4, "p-850.yaml")
+
+
 def test_missing_required_field_is_a_finding(write_map: MapWriter, samples: Path) -> None:
     write_map("p-850", """
 extends: 850-4010
