@@ -8,11 +8,10 @@ job's next run; a job runs one instance at a time and missed runs coalesce into 
 also takes the store's polling lock, so an ``edigate run --once`` beside it never polls the
 same channel at the same time.
 
-Several gateways (on several hosts) may share one PostgreSQL store and a shared archive.
-The first keeps the stored schedule (APScheduler 3 job stores are not meant to be shared);
-the others run the same jobs from memory. Every job but ``process`` (which all run: claims
-share the files out) takes a turn in the store first (`Store.take_turn`): a poll or a
-periodic job runs on one gateway at a time and once per its period between them all.
+Gateways on several hosts may share one PostgreSQL store and archive: the first keeps the
+stored schedule (APScheduler 3 job stores are not shared), the others run it from memory.
+Every job but ``process`` (claims share the files out) takes a turn in the store first
+(`Store.take_turn`): it runs on one gateway at a time, once per period between them all.
 
 `Gateway.stop` lets every job finish the file or transmission in hand, then returns.
 Channel failures go to the event log (`EventKind.CHANNEL`); scheduler starts, stops and
@@ -182,23 +181,18 @@ class Gateway:
         if self.stopping.is_set():
             return
         job = task if arg is None else f"{task}:{arg}"
-        every = self._turns.get(job)
-        if every is None:
-            self._run_now(task, arg)
-            return
-        # a little early still counts: gateways' timers drift apart by the time a job takes
-        with self.store.hold(f"job:{job}", holder_id(self.worker), every=every * _TURN_SLACK) as turn:
-            if turn is not None:
-                self._run_now(task, arg)
-
-    def _run_now(self, task: str, arg: str | None) -> None:
-        if task == "poll":
-            assert arg is not None
-            self.poll(arg)
-        elif task in self.periodic:
-            self.periodic[task].run(self)
-        else:
-            raise UsageError(f"no scheduled task {task!r}")
+        every = self._turns.get(job)  # a little early is on time: gateways' timers drift apart
+        with (contextlib.nullcontext(True) if every is None else
+              self.store.hold(f"job:{job}", holder_id(self.worker), every=every * _TURN_SLACK)) as turn:
+            if turn is None:
+                return
+            if task == "poll":
+                assert arg is not None
+                self.poll(arg)
+            elif task in self.periodic:
+                self.periodic[task].run(self)
+            else:
+                raise UsageError(f"no scheduled task {task!r}")
 
     # -- starting and stopping ---------------------------------------------------------
 

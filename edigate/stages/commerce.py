@@ -29,7 +29,6 @@ from edigate.stages.receive import receive
 from edigate.stages.translate import save_orders
 from edigate.store import Document, DocumentKind, ErrorEntry, EventKind, NewDocument, Severity, Status, Store
 from edigate.store import Transmission
-from edigate.transport.http_channel import HttpClient
 
 __all__ = ["COMMERCE", "FULFILLED", "HIGH_WATER", "NAME", "is_commerce", "read_orders", "run", "take", "tell_shipped"]
 
@@ -71,6 +70,7 @@ def read_orders(parts: Parts, partner: Partner, source: MagentoSource) -> int:
     per order); the mark moves to the newest order's creation time, so a restart neither
     repeats nor skips. Returns how many were read."""
     from edigate.connectors.magento import search_orders
+    from edigate.transport.http_channel import HttpClient  # httpx loads only where a platform is read
 
     where = f"magento:{partner.id}"
     since = parts.store.mark_value(HIGH_WATER, where) or source.since
@@ -113,6 +113,7 @@ def tell_shipped(store: Store, partner: Partner, shipment: Shipment, docs: Mappi
 
 def _tell(source: ShopifySource | MagentoSource, order: Order, shipment: Shipment) -> None:
     from edigate.connectors import magento, shopify
+    from edigate.transport.http_channel import HttpClient
 
     platform_id = order.source.st02 if order.source else ""
     mine = replace(shipment, orders=tuple(o for o in shipment.orders if o.po_number == order.po_number))

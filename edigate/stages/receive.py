@@ -116,7 +116,7 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
         if not mine:
             return None
         with open_channel(config, f"{source}:in", options or parts.channel_options) as channel:
-            fetch_ahead(channel, channel.list(), record, stopping=stopping, prepare=prepare)
+            fetch_ahead(channel, channel.list(), record, stopping=lambda: stopping() or mine.lost(), prepare=prepare)
     return received
 
 

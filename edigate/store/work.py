@@ -19,8 +19,9 @@ import datetime as dt
 import fcntl
 import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
@@ -33,7 +34,7 @@ from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
 
-__all__ = ["MAX_CONTROL_NUMBER", "ReservedNumbers", "StoreControlNumbers", "WorkMixin", "draw", "draw_many"]
+__all__ = ["MAX_CONTROL_NUMBER", "PollLock", "ReservedNumbers", "StoreControlNumbers", "WorkMixin", "draw", "draw_many"]
 
 MAX_CONTROL_NUMBER = 999_999_999
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -176,16 +177,32 @@ class WorkMixin(LeasesMixin):
             return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     @contextmanager
-    def try_poll_lock(self, partner: str) -> Iterator[bool]:
-        """Hold the partner's polling lock for the block; yields False when another has it."""
+    def try_poll_lock(self, partner: str) -> Iterator[PollLock]:
+        """Hold the partner's polling lock for the block; yields a false `PollLock` when another has it."""
         if self.dialect == "postgresql":
             with self.hold(f"poll:{partner}") as lease:
-                yield lease is not None
+                yield PollLock(lease is not None, lease.lost.is_set if lease is not None else _never)
         elif self.engine.url.database not in (None, "", ":memory:"):
             with _file_lock(f"{self.engine.url.database}.poll-{partner}.lock") as got:
-                yield got
+                yield PollLock(got)
         else:
-            yield True
+            yield PollLock(True)
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class PollLock:
+    """Whether we hold a polling lock (it is true when we do), and whether we lost it since
+    (a lease another gateway took over after ours ran out: stop after the file in hand)."""
+
+    held: bool
+    lost: Callable[[], bool] = _never
+
+    def __bool__(self) -> bool:
+        return self.held
 
 
 @contextmanager

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
+
 from edigate.store import Store
+from edigate.store.tables import LeaseRow
+from edigate.store.types import utcnow
+from tests.support.waiting import PATIENCE
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -40,3 +45,19 @@ def test_a_turn_comes_once_per_period(store: Store) -> None:
     assert not store.take_turn("job:sweep", "b", hour)  # it ran less than an hour ago
     assert store.take_turn("job:sweep", "b", dt.timedelta(0))  # due again (a zero period)
     assert not store.take_turn("job:sweep", "a", dt.timedelta(0))  # b holds it now
+
+
+def test_a_holder_whose_lease_was_taken_over_is_told(store: Store) -> None:
+    with store.hold("poll:acme", "a", ttl=dt.timedelta(seconds=0.3)) as lease:
+        assert lease is not None
+        with store._write() as s:  # as another gateway would after our lease ran out (we were paused)
+            s.execute(update(LeaseRow).where(LeaseRow.name == "poll:acme").values(holder="b", expires_at=utcnow() + dt.timedelta(hours=1)))
+        assert lease.lost.wait(PATIENCE)
+    assert not store.take_lease("poll:acme", "c")  # b's still: giving back what we lost drops nothing
+
+
+def test_a_poll_lock_says_whether_it_is_held(url: str, store: Store) -> None:
+    with store.try_poll_lock("acme") as mine:
+        assert mine and not mine.lost()
+        with Store.open(url) as other, other.try_poll_lock("acme") as theirs:
+            assert not theirs
