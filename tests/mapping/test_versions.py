@@ -31,7 +31,10 @@ def vendor_parts(order: Order) -> list[str | None]:
     return [line.product_ids.get("VN") for line in order.lines]
 
 
-@pytest.mark.parametrize("version", [*VERSIONS, "004010VICS", "005010VICS", "005010UCS"])
+VARIANTS = [f"{v}{suffix}" for v in VERSIONS for suffix in ("", "VICS", "UCS")]
+
+
+@pytest.mark.parametrize("version", VARIANTS)
 def test_every_version_is_translated_by_a_map_of_its_version(tmp_path: Path, version: str) -> None:
     path = tmp_path / "po.x12"
     path.write_text(as_version(version))
@@ -43,6 +46,17 @@ def test_every_version_is_translated_by_a_map_of_its_version(tmp_path: Path, ver
     first = results[0].order
     assert isinstance(first, Order)
     assert (vendor_parts(first)[0] is not None) == version.startswith("004010")  # bigbox-850 is for 004010
+    assert (first.po_number, str(first.po_date), first.currency) == ("4500012345", "2026-11-18", "USD")
+    assert [(line.line_number, line.quantity, line.uom, line.product_ids.get("UP")) for line in first.lines] == [
+        ("1", 24, "EA", "012345678905"), ("2", 48, "EA", "012345678912"), ("3", 12, "CA", "012345678929")]
+    assert first.ship_to is not None and first.ship_to.address.city == "ROGERS"
+    assert [(r.qualifier, r.value) for r in first.references][:2] == [("DP", "042"), ("IA", "77120")]
+
+
+def test_every_version_has_a_base_850_map() -> None:
+    for version in VERSIONS:
+        mapping = load_inbound_map(f"850-{version[2:6]}", REPO / "maps")
+        assert (mapping.set_id, mapping.version) == ("850", version)
 
 
 def test_a_version_without_a_base_map_keeps_the_partners_map_and_says_so(tmp_path: Path) -> None:
