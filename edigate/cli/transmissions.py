@@ -71,7 +71,7 @@ def _why(store: Store, tx: Transmission) -> list[str]:
         return [f"duplicate of {said.text}; {said.advice}"]
     if tx.status.value != "failed":
         return []
-    from edigate.transport.names import shown  # messages may carry a partner's bytes
+    from edigate.printable import shown  # messages may carry a partner's bytes
 
     errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
     more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []
@@ -99,7 +99,7 @@ def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 def print_transmissions(rows: Sequence[Transmission], out: TextIO) -> None:
     """The transmission table, newest first, as `tx list` prints it; what came from a partner
     (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
-    from edigate.transport.names import shown
+    from edigate.printable import shown
 
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
@@ -151,7 +151,7 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _dump([_plain(e) for e in errors], out)
         return 0
-    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+    from edigate.printable import shown  # ST02, segment ids and messages may carry a partner's bytes
 
     for e in errors:
         item = f"SKU {e.sku}" if e.sku else f"item {e.buyer_item}" if e.buyer_item else ""

@@ -21,7 +21,7 @@ from edigate.errors import TransportError
 from edigate.stages.identify import UNKNOWN_PARTNER
 from edigate.reports.kpi import format_seconds, quantile
 from edigate.store import EventKind, Severity, Store
-from edigate.transport.names import shown
+from edigate.printable import shown
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.config.workspace import Workspace
 
