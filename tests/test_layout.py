@@ -161,5 +161,11 @@ def test_only_the_stages_the_desk_and_the_composition_roots_use_both_store_and_t
     assert both <= COMPOSITION_ROOTS, sorted(both - COMPOSITION_ROOTS)
 
 
+def test_mapping_imports_no_transport_or_store() -> None:
+    """Maps turn X12 into orders whatever carried the file; printing a partner's text safely
+    is `edigate.printable`, which every layer may use."""
+    assert sorted(violations("edigate.mapping", ("edigate.transport", "edigate.store"))) == []
+
+
 def test_the_store_imports_no_transport() -> None:
     assert sorted(violations("edigate.store", ("edigate.transport",))) == []

@@ -47,7 +47,7 @@ def event_json(e: AuditEvent) -> dict[str, Any]:
 
 
 def event_text(e: AuditEvent) -> str:
-    from edigate.transport.names import shown
+    from edigate.printable import shown
 
     note = f": {shown(e.note, backslashes=False)}" if e.note else ""
     return f"{e.at:%Y-%m-%d %H:%M:%S}  {shown(e.actor):12} {e.action.value:13} {e.target}{note}"

@@ -68,7 +68,7 @@ def _positive(text: str) -> int:
 def _ingest(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     """One line per file (or one JSON document), the reason under it; the exit code of the worst."""
     from edigate.cli.output import tx_exit_code as exit_code, tx_why as why
-    from edigate.transport.names import shown  # a partner's file name, one field of one line
+    from edigate.printable import shown  # a partner's file name, one field of one line
 
     worst, answers = 0, []
     gw = pipeline_of(ctx)

@@ -48,7 +48,7 @@ class _OneLine(logging.Formatter):
     control characters (an ESC in a file name) escaped as the CLI prints them."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from edigate.transport.names import shown  # not at import: the CLI starts without transport
+        from edigate.printable import shown
 
         text = record.getMessage()
         exc = record.exc_info[1] if record.exc_info else None

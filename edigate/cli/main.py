@@ -277,7 +277,7 @@ def print_summary(summary: FileSummary, out: TextIO) -> None:
 def _say(out: TextIO, text: str) -> None:
     """One line of output whose file name and partner IDs may hold any byte: control
     characters are escaped (``\\n``, ``\\x1b``) so the line stays one line."""
-    from edigate.transport.names import shown
+    from edigate.printable import shown
 
     print(shown(text, backslashes=False), file=out)
 

@@ -156,7 +156,7 @@ def _still_found(ctx: Context, chain: OrderChain) -> frozenset[tuple[str, str | 
 def _print_chain(chain: OrderChain, out: TextIO, mdns: Mapping[int, As2Message] | None = None) -> None:
     from edigate.stages import receipts
     from edigate.desk.stored import purpose_of
-    from edigate.transport.names import shown
+    from edigate.printable import shown
 
     d, t = chain.order, chain.transmission
     same = [v.id for v in chain.versions if v.key == d.key]  # this order's versions, its id the first's

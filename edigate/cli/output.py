@@ -68,7 +68,7 @@ def tx_why(store: Store, tx: Transmission) -> list[str]:
         return [f"duplicate of {said.text}; {said.advice}"]
     if tx.status.value != "failed":
         return []
-    from edigate.transport.names import shown  # messages may carry a partner's bytes
+    from edigate.printable import shown  # messages may carry a partner's bytes
 
     errors = [e for e in store.errors(tx.id) if e.severity.value == "error"]
     more = [f"... {len(errors) - 3} more: edigate tx errors {tx.id}"] if len(errors) > 3 else []

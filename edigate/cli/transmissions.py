@@ -69,7 +69,7 @@ def _tx_list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 def print_transmissions(rows: Sequence[Transmission], out: TextIO) -> None:
     """The transmission table, newest first, as `tx list` prints it; what came from a partner
     (file name, ISA13) is escaped, so no name forges a row or colours the terminal."""
-    from edigate.transport.names import shown
+    from edigate.printable import shown
 
     print(f"{'ID':>6}  {'RECEIVED (UTC)':19}  {'PARTNER':10} {'STATUS':10} {'STAGE':9} {'ISA13':9}  FILE", file=out)
     for t in rows:
@@ -121,7 +121,7 @@ def _tx_errors(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         dump_json([record_json(e) for e in errors], out)
         return 0
-    from edigate.transport.names import shown  # ST02, segment ids and messages may carry a partner's bytes
+    from edigate.printable import shown  # ST02, segment ids and messages may carry a partner's bytes
 
     for e in errors:
         item = f"SKU {e.sku}" if e.sku else f"item {e.buyer_item}" if e.buyer_item else ""

@@ -42,7 +42,8 @@ __all__ = [
 _MAP_NAME = r"[a-z0-9][a-z0-9_.-]*"
 _MAP_HINT = "a map name such as bigbox-850"
 _REPETITION_DEFAULTS = "^{!`"
-VERSIONS = ("003050", "003060", "004010", "004030", "004050", "004060", "005010", "005030", "006020")
+VERSIONS = ("003040", "003050", "003060", "003070", "004010", "004020", "004030", "004050", "004060", "005010",
+            "005020", "005030", "005040", "006010", "006020", "006050")
 """The X12 versions a partner may use: those edigate has set definitions for."""
 _VERSION = rf"({'|'.join(VERSIONS)})[A-Z0-9]{{0,6}}"
 

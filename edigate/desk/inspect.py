@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from edigate.store import ErrorEntry, Store
-from edigate.transport.names import shown
+from edigate.printable import shown
 from edigate.x12.findings import Finding
 from edigate.x12.outline import Outlined
 

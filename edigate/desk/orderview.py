@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from edigate.desk.inspect import ViewLine
 from edigate.store import Store
-from edigate.transport.names import shown
+from edigate.printable import shown
 
 if TYPE_CHECKING:
     from edigate.store.archive import ArchiveBackend

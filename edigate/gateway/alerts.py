@@ -23,9 +23,9 @@ from edigate.errors import TransportError
 from edigate.stages.identify import UNKNOWN_PARTNER
 from edigate.reports.kpi import format_seconds, quantile
 from edigate.gateway.tickets import raise_tickets
+from edigate.printable import shown
 from edigate.orders.purposes import po_of_key
 from edigate.store import DocumentKind, DocumentStatus, EventKind, Severity, Store
-from edigate.transport.names import shown
 from edigate.transport.notify import post_webhook, send_mail
 from edigate.config.workspace import Workspace
 

@@ -18,7 +18,7 @@ from edigate.mapping.findings import MapFinding, Severity
 from edigate.mapping.inbound import Document, InboundMap, load_inbound_map
 from edigate.model import SourceRef, to_json
 from edigate.config.partners import Partner, load_partner
-from edigate.transport.names import shown
+from edigate.printable import shown
 from edigate.x12.envelope import EnvelopeReader, Transaction
 
 __all__ = ["TranslationResult", "maps_test", "translate_command", "translate_file",

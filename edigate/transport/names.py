@@ -2,8 +2,8 @@
 
 A partner's server chooses the names we list; `safe_name` turns any of them into one plain
 file name (no separators, no ``..``, no control characters) before it touches our disk.
-`is_temporary` says which names mean "still being written" on either side; `shown` makes
-any of them safe to print (a name cannot forge a line or colour a terminal).
+`is_temporary` says which names mean "still being written" on either side;
+`edigate.printable.shown` makes any of them safe to print.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 
-__all__ = ["TEMPORARY_SUFFIXES", "is_temporary", "safe_name", "shown", "temporary_name"]
+__all__ = ["TEMPORARY_SUFFIXES", "is_temporary", "safe_name", "temporary_name"]
 
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".filepart")
 _FORBIDDEN = set('/\\:*?"<>|')
@@ -50,14 +50,3 @@ def is_temporary(name: str) -> bool:
 def temporary_name(name: str) -> str:
     """A hidden ``.part`` name beside ``name`` for writing before an atomic rename."""
     return f".{safe_name(name)}.{secrets.token_hex(4)}.part"
-
-
-def shown(text: str, *, backslashes: bool = True) -> str:
-    """``text`` as a terminal may print it: control and format characters (a newline, ESC,
-    a right-to-left override) and backslashes written as Python escapes (``\\n``,
-    ``\\x1b``, ``\\u202e``), so one name stays one field of one line. A message whose
-    values are already ``repr``-escaped keeps its backslashes (``backslashes=False``)."""
-    if text.isprintable() and not (backslashes and "\\" in text):
-        return text
-    return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if not ch.isprintable() or (backslashes and ch == "\\") else ch for ch in text)

@@ -278,8 +278,8 @@ BROKEN = {
     "bad version": (
         MINIMAL.replace('"004010"', "4010"),
         (
-            "partners/acme.yaml:5: version: expected one of 003050, 003060, 004010, 004030, 004050, 004060, "
-            "005010, 005030, 006020, maybe followed by a variant such as VICS or UCS, got '4010'"
+            "partners/acme.yaml:5: version: expected one of 003040, 003050, 003060, 003070, 004010, 004020, "
+            "004030, 004050, 004060, 005010, 005020, 005030, 005040, 006010, 006020, 006050, maybe followed by a variant such as VICS or UCS, got '4010'"
         ),
     ),
     "bad ISA qualifier": (

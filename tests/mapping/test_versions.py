@@ -22,7 +22,9 @@ SAMPLE = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_text().replace(
 def as_version(version: str) -> str:
     """The bigbox sample under GS08 ``version`` (and its ISA12)."""
     isa12 = version[:5]
-    return SAMPLE.replace("*U*00401*", f"*{'U' if isa12 < '00402' else '^'}*{isa12}*").replace(
+    text = SAMPLE if version >= "004010" else "~".join(  # dates had six digits (YYMMDD) before 004010
+        seg.replace("*2026", "*26") if seg.lstrip().startswith(("BEG*", "DTM*")) else seg for seg in SAMPLE.split("~"))
+    return text.replace("*U*00401*", f"*{'U' if isa12 < '00402' else '^'}*{isa12}*").replace(
         "*X*004010~", f"*X*{version}~")
 
 
@@ -31,7 +33,10 @@ def vendor_parts(order: Order) -> list[str | None]:
     return [line.product_ids.get("VN") for line in order.lines]
 
 
-@pytest.mark.parametrize("version", [*VERSIONS, "004010VICS", "005010VICS", "005010UCS"])
+VARIANTS = [f"{v}{suffix}" for v in VERSIONS for suffix in ("", "VICS", "UCS")]
+
+
+@pytest.mark.parametrize("version", VARIANTS)
 def test_every_version_is_translated_by_a_map_of_its_version(tmp_path: Path, version: str) -> None:
     path = tmp_path / "po.x12"
     path.write_text(as_version(version))
@@ -43,11 +48,22 @@ def test_every_version_is_translated_by_a_map_of_its_version(tmp_path: Path, ver
     first = results[0].order
     assert isinstance(first, Order)
     assert (vendor_parts(first)[0] is not None) == version.startswith("004010")  # bigbox-850 is for 004010
+    assert (first.po_number, str(first.po_date), first.currency) == ("4500012345", "2026-11-18", "USD")
+    assert [(line.line_number, line.quantity, line.uom, line.product_ids.get("UP")) for line in first.lines] == [
+        ("1", 24, "EA", "012345678905"), ("2", 48, "EA", "012345678912"), ("3", 12, "CA", "012345678929")]
+    assert first.ship_to is not None and first.ship_to.address.city == "ROGERS"
+    assert [(r.qualifier, r.value) for r in first.references][:2] == [("DP", "042"), ("IA", "77120")]
+
+
+def test_every_version_has_a_base_850_map() -> None:
+    for version in VERSIONS:
+        mapping = load_inbound_map(f"850-{version[2:6]}", REPO / "maps")
+        assert (mapping.set_id, mapping.version) == ("850", version)
 
 
 def test_a_version_without_a_base_map_keeps_the_partners_map_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "po.x12"
-    path.write_text(as_version("003040"))
+    path.write_text(as_version("004040"))  # a version with no definitions and no base map
     [first, _] = translate_file(path, "bigbox", maps_dir=REPO / "maps", partners_dir=REPO / "partners")
     assert [f.code for f in first.findings][:1] == ["map.version"]
     assert isinstance(first.order, Order) and vendor_parts(first.order)[0] == "ACM-1001"
@@ -68,8 +84,10 @@ def test_a_partner_map_for_the_files_version_wins(tmp_path: Path) -> None:
     assert mapping.for_version("003060").name == "850-3060" and mapping.for_version("005010") is mapping
 
 
-@pytest.mark.parametrize(("version", "ack"), [("003060", "997"), ("004060", "997"), ("005030", "999"),
-                                              ("006020", "999"), ("005010UCS", "999")])
+@pytest.mark.parametrize(("version", "ack"), [("003040", "997"), ("003060", "997"), ("003070VICS", "997"),
+                                              ("004060", "997"), ("005030", "999"), ("005040", "999"),
+                                              ("006010", "999"), ("006020", "999"), ("006050UCS", "999"),
+                                              ("005010UCS", "999")])
 def test_a_partner_may_use_every_version(tmp_path: Path, version: str, ack: str) -> None:
     (tmp_path / "partners").mkdir()
     path = tmp_path / "partners" / "acme.yaml"

@@ -186,3 +186,13 @@ def test_standard_850_segments_are_accepted_in_every_version(version: str) -> No
 def test_a_version_without_a_map_is_still_not_supported() -> None:
     [tx] = [e for e in read_envelopes(interchange(GOOD, version="002001")) if isinstance(e, Transaction)]
     assert [(f.code, f.message) for f in VALIDATOR(tx)] == [("1", "transaction set 850 version 002001 is not supported")]
+
+
+@pytest.mark.parametrize("version", ["003040", "003040VICS", "003070", "003070UCS", "005040", "006010VICS",
+                                     "006050", "006050UCS"])
+def test_the_versions_added_last_are_supported(version: str) -> None:
+    """003040 and 003070 still wrote six-digit dates (YYMMDD); the others eight."""
+    date = "261126" if version < "004010" else "20261126"
+    body = [f"BEG*00*SA*PO123**{date}", f"DTM*002*{date}", *GOOD[1:]]
+    [tx] = [e for e in read_envelopes(interchange(body, version=version)) if isinstance(e, Transaction)]
+    assert VALIDATOR(tx) == []
