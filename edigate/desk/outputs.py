@@ -17,7 +17,7 @@ from edigate.orders.inventory import Inventory
 from edigate.orders.routing import Delivery
 from edigate.stages import send as send_stage
 from edigate.stages.delivery import Deliveries
-from edigate.stages.fulfilment import outbound_map
+from edigate.stages.fulfillment import outbound_map
 from edigate.stages.send import ALL_CHANNELS
 from edigate.store import Document, ErrorEntry, Outbound, Severity
 from edigate.transport import ChannelOptions

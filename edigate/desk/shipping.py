@@ -23,7 +23,7 @@ from edigate.desk.stored import order_of, orders_by_po
 from edigate.config.partners import Partner
 from edigate.orders.purposes import IN_FORCE
 from edigate.stages.commerce import tell_shipped
-from edigate.stages.fulfilment import Recorder, shipped_lines
+from edigate.stages.fulfillment import Recorder, shipped_lines
 from edigate.store import Document, DocumentKind, Outbound, Store
 from edigate.orders.warehouse import is_x12, read_shipping_advice
 

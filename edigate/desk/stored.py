@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from edigate.errors import UsageError
 from edigate.model import Order, from_json
 from edigate.orders.purposes import IN_FORCE, is_cancel, po_of_key
-from edigate.stages.fulfilment import orders_by_po
+from edigate.stages.fulfillment import orders_by_po
 from edigate.store import AuditEvent, Document, DocumentKind, DocumentStatus, Outbound, Store, Transmission
 
 __all__ = ["OrderChain", "find_order", "held_orders", "order_chain", "order_of", "orders_by_po", "po_of",

@@ -17,8 +17,7 @@ Every job but ``process`` (claims share the files out) takes a turn in the store
 Channel failures go to the event log (`EventKind.CHANNEL`); scheduler starts, stops and
 jobs that crash go there as `EventKind.SCHEDULER`.
 
-Adding a periodic job is one entry: ``Periodic("report", 3600, lambda gw: write(gw.store))``
-in `PERIODIC` (or in the ``periodic`` given to `Gateway`).
+Adding a periodic job is one entry in `edigate.gateway.jobs.PERIODIC`.
 """
 
 from __future__ import annotations
@@ -30,13 +29,13 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from edigate.gateway.alerts import run_alert_checks
+from edigate.gateway.jobs import PERIODIC, JobSpec, Periodic
 from edigate.gateway.tickets import sync_tickets
 from edigate.gateway.metrics import GatewayMetrics, metrics_app
 from edigate.gateway.retention import sweep_archive
@@ -62,46 +61,6 @@ _TURN_SLACK = 0.9
 
 SEND_GRACE = dt.timedelta(minutes=1)
 """An unsent output younger than this is left to whoever just wrote it (pipeline, order desk)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Periodic:
-    """A job over the whole gateway, every ``seconds``."""
-
-    name: str
-    seconds: float
-    run: Callable[[Gateway], object]
-    wanted: Callable[[Gateway], bool] = lambda _gw: True
-    """Whether this gateway runs it at all (the MDN outbox only where AS2 is set up)."""
-    everywhere: bool = False
-    """Every gateway sharing the store runs it each time (else one gateway per period)."""
-
-
-PERIODIC: tuple[Periodic, ...] = (
-    Periodic("process", 5, lambda gw: gw.process(), everywhere=True),
-    Periodic("retry-sends", 120, lambda gw: gw.retry_sends()),
-    Periodic("alerts", 300, lambda gw: gw.check_alerts()),
-    Periodic("tickets", 60, lambda gw: gw.sync_tickets(), wanted=lambda gw: gw.files_tickets),
-    Periodic("archive-sweep", 86_400, lambda gw: gw.sweep_archive()),
-    Periodic("as2-mdns", 60, lambda gw: gw.deliver_mdns(), wanted=lambda gw: gw.serves_as2),
-    Periodic("erp-read-back", 300, lambda gw: gw.read_back(), wanted=lambda gw: gw.reads_back()),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class JobSpec:
-    """One scheduled job: its id, what it runs (a task and its argument), and when."""
-
-    id: str
-    task: str
-    trigger: Any  # an APScheduler trigger
-    arg: str | None = None
-    every: dt.timedelta | None = None
-    """How often it runs between all gateways sharing the store (None: on each, each time)."""
-
-    @property
-    def schedule(self) -> str:
-        return str(self.trigger)
 
 
 # APScheduler persists a job as a textual reference to a module-level function and pickled

@@ -30,7 +30,7 @@ from edigate.orders.purposes import po_of_key
 from edigate.stages.commerce import read_orders
 from edigate.stages.context import Parts
 from edigate.stages.delivery import DELIVERED, delivered_key
-from edigate.stages.fulfilment import orders_by_po
+from edigate.stages.fulfillment import orders_by_po
 from edigate.stages.receive import REPLIES, receive
 from edigate.stages.replies import Reply, reply_bytes
 from edigate.store import Document, DocumentStatus, EventKind, Severity

@@ -7,7 +7,7 @@ runs this stage instead of the X12 ones, then the send stage. The IDoc (XML, rea
 entities or network by `edigate.connectors.sap_replies`) is an order response (ORDRSP ->
 PoAck -> 855), a delivery (DESADV -> Shipment -> 856) or an invoice (INVOIC -> Invoice ->
 810) for an order the partner sent us; the 856 and 810 are recorded as the desk's ship and
-invoice record theirs (`edigate.stages.fulfilment.Recorder`), under this transmission.
+invoice record theirs (`edigate.stages.fulfillment.Recorder`), under this transmission.
 What cannot be read, or names an order we do not hold, fails the transmission with its
 error log: fixed, it is reprocessed like any other.
 
@@ -29,7 +29,7 @@ from edigate.model import Invoice, PoAck, Shipment, from_json, to_json
 from edigate.stages.answer import write_answers
 from edigate.stages.commerce import tell_shipped
 from edigate.stages.context import Parts, Run, add_log
-from edigate.stages.fulfilment import Recorder, orders_by_po
+from edigate.stages.fulfillment import Recorder, orders_by_po
 from edigate.stages.receive import REPLIES
 from edigate.store import Document, ErrorEntry, Outbound, Severity, Status, Transmission
 from edigate.x12.writer import TransactionContent

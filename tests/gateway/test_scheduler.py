@@ -76,7 +76,8 @@ def test_jobs_follow_the_partner_files(tmp_path: Path) -> None:
     [poll, *periodic] = Gateway(pipeline).jobs()
     assert (poll.id, poll.task, poll.arg) == ("poll:bigbox", "poll", "bigbox")
     assert "day_of_week='mon,tue,wed,thu,fri'" in poll.schedule and "hour='6'" in poll.schedule
-    assert [j.id for j in periodic] == [p.name for p in PERIODIC if p.name not in ("as2-mdns", "tickets")]  # no AS2, no tickets here
+    assert [j.id for j in periodic] == [p.name for p in PERIODIC  # no AS2, tickets or ERP read back here
+                                        if p.name not in ("as2-mdns", "tickets", "erp-read-back")]
     pipeline.store.close()
     root = make_workspace(tmp_path / "b", folders(""))
     pipeline = open_pipeline(root)

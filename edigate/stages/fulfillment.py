@@ -24,7 +24,7 @@ from edigate.model import Invoice, Shipment, ShippedOrder, to_json
 from edigate.orders.purposes import IN_FORCE, is_cancel, po_of_key
 from edigate.stages.outputs import write_recorded
 from edigate.store import Document, DocumentKind, NewDocument, Outbound, Store
-from edigate.store.archive import Archive
+from edigate.store.archive import ArchiveBackend
 from edigate.x12.writer import TransactionContent
 
 __all__ = ["Recorder", "orders_by_po", "outbound_map", "shipped_lines"]
@@ -64,7 +64,7 @@ class Recorder:
     they came in (None: each output goes under its order's transmission)."""
 
     store: Store
-    archive: Archive
+    archive: ArchiveBackend
     maps: MapCache
     flow: PartnerSetup
     transmission_id: int | None = None
