@@ -77,7 +77,8 @@ def test_jobs_follow_the_partner_files(tmp_path: Path) -> None:
     [poll, *periodic] = Gateway(pipeline).jobs()
     assert (poll.id, poll.task, poll.arg) == ("poll:bigbox", "poll", "bigbox")
     assert "day_of_week='mon,tue,wed,thu,fri'" in poll.schedule and "hour='6'" in poll.schedule
-    assert [j.id for j in periodic] == [p.name for p in PERIODIC if p.name != "as2-mdns"]  # no AS2 here
+    assert [j.id for j in periodic] == [p.name for p in PERIODIC  # no AS2 here, no ERP read back
+                                        if p.name not in ("as2-mdns", "erp-read-back")]
     pipeline.store.close()
     root = make_workspace(tmp_path / "b", folders(""))
     pipeline = open_pipeline(root)
@@ -245,3 +246,20 @@ def test_one_gateway_runs_the_schedule_of_a_store(pipeline: Pipeline, tmp_path: 
     with pytest.raises(UsageError, match="another 'edigate run' is running on this store"):
         gateways(other).start()
     other.store.close()
+
+
+def test_an_erp_that_is_read_back_gets_its_job(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "a", folders(""))
+    partner = root / "partners" / "bigbox.yaml"
+    text = partner.read_text()
+    partner.write_text(text[: text.index("routing:")] + """routing:
+  - name: ns
+    format: netsuite-salesorder
+    target: {type: netsuite, url: "https://1234567.suitetalk.api.netsuite.com", customer: "4242", read_back: true}
+""")
+    pipeline = open_pipeline(root)
+    try:
+        ids = [j.id for j in Gateway(pipeline).jobs()]
+    finally:
+        pipeline.store.close()
+    assert "erp-read-back" in ids
