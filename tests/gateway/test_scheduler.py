@@ -254,3 +254,20 @@ def test_gateways_sharing_a_store_run_each_job_once_per_period(pipeline: Pipelin
     assert note.message.endswith("another gateway keeps the stored schedule, this one runs beside it")
     second.stop()
     other.store.close()
+
+
+def test_an_erp_that_is_read_back_gets_its_job(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "a", folders(""))
+    partner = root / "partners" / "bigbox.yaml"
+    text = partner.read_text()
+    partner.write_text(text[: text.index("routing:")] + """routing:
+  - name: ns
+    format: netsuite-salesorder
+    target: {type: netsuite, url: "https://1234567.suitetalk.api.netsuite.com", customer: "4242", read_back: true}
+""")
+    pipeline = open_pipeline(root)
+    try:
+        ids = [j.id for j in Gateway(pipeline).jobs()]
+    finally:
+        pipeline.store.close()
+    assert "erp-read-back" in ids
