@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import edigate.transport.as2  # noqa: F401  (first: tests import pyas2lib, whose oscrypto needs the fix)
 from edigate.config.partners import load_partners
 from edigate.config.workspace import Workspace
 from edigate.stages.pipeline import Pipeline

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyas2lib
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-import edigate.transport.as2  # noqa: F401  (installs the oscrypto fix before pyas2lib is used)
+import edigate.transport.as2  # noqa: F401,I001  (installs the oscrypto fix before pyas2lib is imported)
+import pyas2lib  # noqa: E402
 from edigate.config.channels import As2Channel
 from edigate.gateway.scheduler import Gateway
 from edigate.store import Status

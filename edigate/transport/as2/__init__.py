@@ -8,6 +8,10 @@ after `_compat` lets its oscrypto load OpenSSL 3.0.10+).
 
 from __future__ import annotations
 
+from edigate.transport.as2 import _compat
+
+_compat.install()  # first: importing this package makes pyas2lib's oscrypto loadable, whoever imports pyas2lib next
+
 from edigate.transport.http import HttpResponse, Poster, post_with_retry, urllib_post
 from edigate.transport.as2.mdn import FindSent, receive_mdn
 from edigate.transport.as2.model import As2Inbound, As2Partner, As2Sent, MdnReply, OurKeys
