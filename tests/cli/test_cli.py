@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edigate.cli.main import main
+from tests.support.cli import cli_runner
 
 BAD_INPUTS = {
     "empty.x12": b"",
@@ -103,8 +103,7 @@ def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
     shutil.copytree(REPO / "partners", tmp_path / "partners")
     shutil.copytree(REPO / "maps", tmp_path / "maps")
     shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
-    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,  # noqa: E731
-                                    cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    cli = cli_runner(tmp_path)
     first = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
     assert first.returncode == 0 and first.stdout.split()[:2] == ["1", "done"], first.stderr
     again = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
@@ -186,8 +185,7 @@ def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[
 
     for folder in ("partners", "maps", "samples/data"):
         shutil.copytree(REPO / folder, tmp_path / folder)
-    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,
-                                     cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    return cli_runner(tmp_path)
 
 
 def test_a_misspelt_rule_setting_is_refused_by_check_and_ingest(tmp_path: Path, samples: Path) -> None:
