@@ -8,6 +8,7 @@ module (helpers live in ``tests/support``).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,8 +52,22 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from pg_schema()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store file at the newest schema, migrated once per test process."""
+    path = tmp_path_factory.mktemp("migrated") / "edigate.db"
+    Store.open(f"sqlite:///{path}").close()
+    assert not path.with_name("edigate.db-wal").exists()  # closing checkpointed the WAL into the file
+    return path
+
+
 @pytest.fixture
-def store(url: str) -> Iterator[Store]:
+def store(url: str, migrated_sqlite: Path) -> Iterator[Store]:
+    """The store at ``url``, open; on SQLite a copy of `migrated_sqlite` (what opening an empty
+    file would build, without running the migrations for every test)."""
+    file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if file is not None and not file.exists():
+        shutil.copyfile(migrated_sqlite, file)
     with Store.open(url) as opened:
         yield opened
 

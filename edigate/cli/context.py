@@ -128,7 +128,7 @@ def pipeline_of(ctx: Context) -> Pipeline:
 
     from edigate.stages.pipeline import Pipeline
 
-    pipeline = Pipeline(ctx.workspace, ctx.store, ctx.archive, ctx.partners)
+    pipeline = Pipeline(ctx.workspace, ctx.store, ctx.archive, ctx.partners, validator=ctx.validator, maps=ctx.maps)
     # the pool logs in once per channel rather than once per transmission; each channel settles as configured
     pipeline.channel_options = dataclasses.replace(pipeline.channel_options, as2=ctx.as2, pool=ctx.pool,
                                                    settle_seconds=None)

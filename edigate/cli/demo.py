@@ -70,7 +70,8 @@ def run_demo(out: TextIO, output_dir: Path, today: dt.date | None = None) -> Dem
     _workspace(root, samples.parent.parent, today)
     print(f"edigate demo: workspace {root} (samples dated from {today})", file=out)
     with open_context(load_workspace(root)) as ctx:
-        pipeline = Pipeline(ctx.workspace, ctx.store, ctx.archive, ctx.partners, channel_types=("folder",))
+        pipeline = Pipeline(ctx.workspace, ctx.store, ctx.archive, ctx.partners, channel_types=("folder",),
+                            validator=ctx.validator, maps=ctx.maps)
         direct = _drop_samples(_inputs(samples, today), ctx.partners, root, out)
         processed = [pipeline.ingest(path, pid) for path, pid in direct]
         result = pipeline.run_once("demo")

@@ -59,7 +59,8 @@ class Parts:
     def __init__(self, workspace: Workspace, store: Store, archive: ArchiveBackend, partners: Mapping[str, Partner], *,
                  today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
                  lease: dt.timedelta | None = None, bulk_855: int = BULK_855, helpers: int | None = None,
-                 parallel_from: int = PARALLEL_FROM) -> None:
+                 parallel_from: int = PARALLEL_FROM, validator: Validator | None = None,
+                 maps: MapCache | None = None) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
         self.lease = lease if lease is not None else dt.timedelta(seconds=workspace.lease_seconds)
@@ -72,12 +73,13 @@ class Parts:
         """Channel types this gateway polls and sends on (the demo keeps to folders)."""
         self.channel_options = ChannelOptions(root=workspace.root, settle_seconds=0, as2=workspace.as2)
         self.stock = Inventory(store, workspace.root)
-        self.maps = MapCache(workspace.maps_path)
-        """Compiled maps, kept while their files do not change."""
+        self.maps = MapCache(workspace.maps_path) if maps is None else maps
+        """Compiled maps, kept while their files do not change (the context's, when given)."""
         self.limits = workspace.findings.limits()
         """Findings listed per set and per file (edigate.yaml ``findings:``)."""
-        self.validator = Validator(limits=self.limits)
-        """One validator, so each set's compiled spec is kept between transmissions."""
+        self.validator = Validator(limits=self.limits) if validator is None else validator
+        """One validator, so each set's compiled spec is kept between transmissions (the
+        context's, when given: built with the same limits)."""
         self.prepared = PreparedPartners(workspace, partners, maps=self.maps, specs=self.validator.library)
         """Each partner's rules and maps, built and checked once (`Prepared.ready`, `.reason`)."""
         self.directory = PartnerDirectory(workspace, partners)

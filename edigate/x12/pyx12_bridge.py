@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import pickle
 import re
 import threading
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from typing import Any, TextIO
 from edigate.x12.findings import Finding, Level
 from edigate.x12.spec import SPECS_DIR, SpecLibrary
 
-__all__ = ["Pyx12Result", "Pyx12Set", "count_segments_validated", "validate_with_pyx12"]
+__all__ = ["Pyx12Maps", "Pyx12Result", "Pyx12Set", "count_segments_validated", "validate_with_pyx12"]
 
 BOM = "\u00ef\u00bb\u00bf"  # a UTF-8 BOM decoded as latin-1
 NOT_X12 = "does not look like an X12 data file"
@@ -87,16 +89,45 @@ class Pyx12Result:
 # ----------------------------------------------------------------- running pyx12
 
 
-def validate_with_pyx12(data: bytes, *, name: str = "<bytes>", strict_codes: bool = False) -> Pyx12Result:
+class Pyx12Maps:
+    """pyx12's XML maps, parsed once and kept pickled, for callers that run pyx12 many times.
+
+    ``x12n_document`` parses its XML maps on every run (most of its time on a small file),
+    and a run changes the map it walks (loop and segment counts), so a map is never shared
+    between runs: each run gets a fresh copy, unpickled, which is the map the XML gives.
+    """
+
+    def __init__(self) -> None:
+        self._pickled: dict[tuple[str, str | None, int, str | None], bytes] = {}
+
+    def load(self, map_file: str, param: Any, map_path: str | None = None) -> Any:
+        """pyx12's ``load_map_file``, from the kept copy when the file has not changed."""
+        from pyx12.map_if._loader import load_map_file  # type: ignore[import-untyped]  # unpatched
+
+        try:
+            mtime = os.stat(os.path.join(map_path, map_file)).st_mtime_ns if map_path is not None else 0
+        except OSError:
+            return load_map_file(map_file, param, map_path)  # pyx12 says what is wrong with it
+        key = (map_file, map_path, mtime, param.get("exclude_external_codes"))
+        if key not in self._pickled:
+            loaded = load_map_file(map_file, param, map_path)
+            self._pickled[key] = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+            return loaded
+        return pickle.loads(self._pickled[key])
+
+
+def validate_with_pyx12(data: bytes, *, name: str = "<bytes>", strict_codes: bool = False,
+                        maps: Pyx12Maps | None = None) -> Pyx12Result:
     """Run pyx12's ``x12n_document`` with edigate's specs on ``data`` and translate its errors.
 
     Code lists that edigate marks partial are excluded, as edigate only warns on them,
-    unless ``strict_codes`` asks pyx12 to check every list.
+    unless ``strict_codes`` asks pyx12 to check every list. ``maps`` keeps the parsed maps
+    between calls (the result is the same; the differential tests run pyx12 thousands of times).
     """
     text = data.decode("latin-1").removeprefix(BOM)
     exclude = () if strict_codes else tuple(SpecLibrary().partial_code_lists())
     try:
-        valid, errh, segments, logged = _run(io.StringIO(text), exclude)
+        valid, errh, segments, logged = _run(io.StringIO(text), exclude, maps)
     except Exception as exc:  # pyx12 raises EngineError, IndexError, KeyError ... on bad input
         return Pyx12Result(name, ok=False, reason=_crash_reason(exc))
     if not errh.children:
@@ -116,9 +147,11 @@ def count_segments_validated(path: str | Path) -> int:
     return segments
 
 
-def _run(src: TextIO, exclude_codes: tuple[str, ...] = ()) -> tuple[bool, Any, int, list[str]]:
+def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
+         maps: Pyx12Maps | None = None) -> tuple[bool, Any, int, list[str]]:
     """(x12n_document's result, its error tree, segments seen, error log lines)."""
     import pyx12.error_handler  # type: ignore[import-untyped]
+    import pyx12.map_if  # type: ignore[import-untyped]
     import pyx12.params  # type: ignore[import-untyped]
     import pyx12.x12n_document  # type: ignore[import-untyped]
 
@@ -129,8 +162,10 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = ()) -> tuple[bool, Any, i
         seen[0] += 1
 
     with _RUN_LOCK, _quiet_pyx12_log() as logged:
-        original = pyx12.error_handler.err_handler
+        original, load_map_file = pyx12.error_handler.err_handler, pyx12.map_if.load_map_file
         pyx12.error_handler.err_handler = recorder
+        if maps is not None:
+            pyx12.map_if.load_map_file = maps.load
         try:
             params = pyx12.params.params()
             if exclude_codes:
@@ -138,7 +173,7 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = ()) -> tuple[bool, Any, i
             valid = pyx12.x12n_document.x12n_document(
                 params, src, None, None, map_path=str(SPECS_DIR), callback=count)
         finally:
-            pyx12.error_handler.err_handler = original
+            pyx12.error_handler.err_handler, pyx12.map_if.load_map_file = original, load_map_file
     return valid, recorder.last, seen[0], logged
 
 

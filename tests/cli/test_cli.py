@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edigate.cli.main import main
+from tests.support.cli import cli_runner, run_in_process
 
 BAD_INPUTS = {
     "empty.x12": b"",
@@ -23,6 +23,13 @@ BAD_INPUTS = {
 def run(*args: str) -> tuple[int, str, str]:
     proc = subprocess.run([sys.executable, "-m", "edigate.cli.main", *args], capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def in_process(*args: str) -> tuple[int, str, str]:
+    """`run`'s command as `edigate.cli.main.main` runs it in this process (for the commands'
+    behaviour; `run` stays a real process for the program's exit codes and bad inputs)."""
+    done = run_in_process(Path.cwd(), *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_parse_prints_structure(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,8 +110,7 @@ def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
     shutil.copytree(REPO / "partners", tmp_path / "partners")
     shutil.copytree(REPO / "maps", tmp_path / "maps")
     shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
-    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,  # noqa: E731
-                                    cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    cli = cli_runner(tmp_path)
     first = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
     assert first.returncode == 0 and first.stdout.split()[:2] == ["1", "done"], first.stderr
     again = cli("ingest", str(samples / "bigbox-850-4010.x12"), "--partner", "bigbox")
@@ -140,38 +146,38 @@ def test_ingest_and_tx_commands(tmp_path: Path, samples: Path) -> None:
 
 def test_validate_writes_acks(tmp_path: Path, samples: Path) -> None:
     out = tmp_path / "ack.x12"
-    code, stdout, err = run("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(out))
+    code, stdout, err = in_process("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(out))
     assert code == 0 and err == ""
     text = out.read_text()
     assert "|999|" in text and "TA1|000023001|261119|1405|A|000" in text and "IK5|A" in text
-    code, _, _ = run("x12", "validate", str(out))
+    code, _, _ = in_process("x12", "validate", str(out))
     assert code == 0
 
 
 def test_translate_and_maps_test(samples: Path, tmp_path: Path) -> None:
     from tests.support.paths import REPO
 
-    code, out, err = run("translate", str(samples / "dropship-850-4010.x12"), "--partner", "dropship", "--json")
+    code, out, err = in_process("translate", str(samples / "dropship-850-4010.x12"), "--partner", "dropship", "--json")
     assert code == 0, err
     [result] = json.loads(out)
     assert result["order"]["po_number"] == "MKT-99018832" and result["isa13"] == "000007745" and result["ok"]
     expect = REPO / "tests" / "mapping" / "expected" / "dropship-850-4010.json"
-    code, out, _ = run("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(expect))
+    code, out, _ = in_process("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(expect))
     assert code == 0 and out.strip().endswith("matches")
     wrong = tmp_path / "wrong.json"
     wrong.write_text(expect.read_text().replace("MKT-99018832", "MKT-0"))
-    code, out, _ = run("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(wrong))
+    code, out, _ = in_process("maps", "test", "dropship-850", str(samples / "dropship-850-4010.x12"), "--expect", str(wrong))
     assert code == 1 and "MKT-0" in out
 
 
 def test_partners_and_schema_commands() -> None:
-    code, out, _ = run("partners", "list")
+    code, out, _ = in_process("partners", "list")
     assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["bigbox", "distrib", "dropship"]
-    code, out, _ = run("partners", "check", "bigbox")
+    code, out, _ = in_process("partners", "check", "bigbox")
     assert (code, out.strip()) == (0, "bigbox: ok")
-    code, _, err = run("partners", "check", "nobody")
+    code, _, err = in_process("partners", "check", "nobody")
     assert code == 2 and err.strip() == "edigate: error: no partner 'nobody'; known: bigbox, distrib, dropship"
-    code, out, _ = run("schema", "invoice")
+    code, out, _ = in_process("schema", "invoice")
     assert code == 0 and json.loads(out)["title"] == "Invoice"
 
 
@@ -186,8 +192,7 @@ def _workspace_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[
 
     for folder in ("partners", "maps", "samples/data"):
         shutil.copytree(REPO / folder, tmp_path / folder)
-    return lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True, text=True,
-                                     cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    return cli_runner(tmp_path)
 
 
 def test_a_misspelt_rule_setting_is_refused_by_check_and_ingest(tmp_path: Path, samples: Path) -> None:
@@ -228,24 +233,24 @@ def test_validate_reports_the_code_its_ack_carries(tmp_path: Path, samples: Path
     source = (samples / "distrib-850-5010.x12").read_text()
     bad = tmp_path / "gs07.x12"
     bad.write_text(source.replace("|501|X|005010", "|501|U|005010"))
-    code, out, _ = run("x12", "validate", str(bad), "--json")
+    code, out, _ = in_process("x12", "validate", str(bad), "--json")
     assert code == 1 and [f["code"] for f in json.loads(out)["findings"]] == ["024"]
     for kind in ("ta1", "999"):
         acks = tmp_path / f"{kind}.x12"
-        code, _, err = run("x12", "validate", str(bad), "--ack", kind, "--out", str(acks))
+        code, _, err = in_process("x12", "validate", str(bad), "--ack", kind, "--out", str(acks))
         assert (code, err) == (1, "")
         assert acks.read_text().splitlines()[1:] == ["TA1|000023001|261119|1405|R|024", "IEA|0|000000001"]
 
 
 def test_validate_refuses_to_acknowledge_acks(tmp_path: Path, samples: Path) -> None:
     ack = tmp_path / "999.x12"
-    assert run("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(ack))[0] == 0
+    assert in_process("x12", "validate", str(samples / "distrib-850-5010.x12"), "--ack", "999", "--out", str(ack))[0] == 0
     again = tmp_path / "again.x12"
-    code, out, err = run("x12", "validate", str(ack), "--ack", "997", "--out", str(again))
+    code, out, err = in_process("x12", "validate", str(ack), "--ack", "997", "--out", str(again))
     assert (code, out) == (2, "") and not again.exists()
     assert err.splitlines() == [f"edigate: error: {ack}: holds functional acknowledgments (997/999), which no 997 "
                                 "answers; use --ack ta1 to acknowledge the interchange"]
-    code, _, _ = run("x12", "validate", str(ack), "--ack", "ta1", "--out", str(again))
+    code, _, _ = in_process("x12", "validate", str(ack), "--ack", "ta1", "--out", str(again))
     assert code == 0 and "TA1|000000001|" in again.read_text()
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import cli_runner
 from tests.support.paths import REPO
 
 
@@ -18,8 +16,7 @@ def test_a_file_name_with_a_newline_and_escapes_cannot_forge_rows(tmp_path: Path
     (tmp_path / "samples").symlink_to(REPO / "samples")
     forged = "po.x12\n    99  2026-12-07 00:00:00  bigbox     done       send                000000001  \x1b[2J\x1b[32mok"
     (tmp_path / forged).write_bytes((REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes())
-    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True,  # noqa: E731
-                                    text=True, cwd=tmp_path, env=os.environ.copy(), timeout=300, check=False)
+    cli = cli_runner(tmp_path)
     ingested = cli("ingest", forged, "--partner", "bigbox")
     assert ingested.returncode == 0 and "\x1b" not in ingested.stdout
     assert ingested.stdout.splitlines()[0].endswith("po.x12\\n    99  2026-12-07 00:00:00  bigbox     done       send"
@@ -53,8 +50,7 @@ def test_tx_errors_prints_a_partners_bytes_escaped(tmp_path: Path) -> None:
     (tmp_path / "samples").symlink_to(REPO / "samples")
     sample = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
     (tmp_path / "po.x12").write_bytes(sample.replace(b"ST*850*0001~", b"ST*850*00\x1b[2J\n~", 1))
-    cli = lambda *a: subprocess.run([sys.executable, "-m", "edigate.cli.main", *a], capture_output=True,  # noqa: E731
-                                    text=True, cwd=tmp_path, env=os.environ.copy(), timeout=300, check=False)
+    cli = cli_runner(tmp_path)
     cli("ingest", "po.x12", "--partner", "bigbox")
     printed = cli("tx", "errors", "1")
     assert printed.returncode == 0 and printed.stdout and "\x1b" not in printed.stdout

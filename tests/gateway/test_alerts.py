@@ -29,12 +29,6 @@ NOW = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # failures recorded "now"
 HOUR = dt.timedelta(hours=1)
 
 
-@pytest.fixture
-def store(url: str) -> Iterator[Store]:
-    with Store.open(url) as opened:
-        yield opened
-
-
 def _receive(store: Store, partner: str, at: dt.datetime) -> int:
     data = f"{partner} {at.isoformat()}".encode()
     return store.record_received(partner=partner, channel="folder", file_name="in.x12", size=len(data),

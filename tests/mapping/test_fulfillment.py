@@ -37,7 +37,7 @@ from edigate.model import (
     sscc_check_digit,
 )
 from edigate.config.partners import load_partner
-from edigate.x12.pyx12_bridge import validate_with_pyx12
+from tests.support.pyx12 import pyx12_validate
 from edigate.x12.segment import Segment
 from tests.support import strategies
 from tests.support.outbound import assert_valid, interchange, outbound
@@ -86,7 +86,7 @@ def test_random_810_validates(invoice: Invoice, version: str) -> None:
 def test_random_940_validates_for_edigate_and_pyx12(order: Order, version: str) -> None:
     doc_map = outbound(f"940-{version}")
     assert_valid(doc_map, [order])
-    result = validate_with_pyx12(interchange(doc_map, [order]))
+    result = pyx12_validate(interchange(doc_map, [order]))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
@@ -98,7 +98,7 @@ def test_random_documents_validate_per_partner_for_edigate_and_pyx12(partner: st
     doc_map = outbound(name)
     doc = {"855": ack, "865": ack, "856": shipment, "810": invoice}[doc_map.set_id]
     assert_valid(doc_map, [doc], partner)
-    result = validate_with_pyx12(interchange(doc_map, [doc], partner))
+    result = pyx12_validate(interchange(doc_map, [doc], partner))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 
@@ -182,7 +182,7 @@ def test_hand_built_documents_validate_per_partner(partner: str, name: str) -> N
 @pytest.mark.parametrize(("partner", "name"), partner_maps())
 def test_hand_built_documents_are_accepted_by_pyx12(partner: str, name: str) -> None:
     doc_map = outbound(name)
-    result = validate_with_pyx12(interchange(doc_map, [HAND_BUILT[doc_map.set_id]], partner))
+    result = pyx12_validate(interchange(doc_map, [HAND_BUILT[doc_map.set_id]], partner))
     assert result.ok, result.reason
     assert [s.accepted for s in result.sets] == [True], [str(f) for f in result.findings]
 
@@ -197,7 +197,7 @@ def test_hand_built_documents_in_base_maps_are_accepted_by_pyx12(name: str) -> N
             dataclasses.replace(c, pallet_sscc=sscc(900)) for c in order.cartons))
             for order in SHIPMENT.orders))
     assert_valid(doc_map, [doc])
-    result = validate_with_pyx12(interchange(doc_map, [doc]))
+    result = pyx12_validate(interchange(doc_map, [doc]))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 

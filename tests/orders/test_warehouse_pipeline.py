@@ -23,7 +23,7 @@ from edigate.orders.warehouse import is_x12, read_shipping_advice
 from edigate.stages.warehouse_out import ShippingOrders
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
-from edigate.x12.pyx12_bridge import validate_with_pyx12
+from tests.support.pyx12 import pyx12_validate
 from edigate.x12.validate import Validator
 
 from tests.support.paths import REPO
@@ -48,7 +48,7 @@ def valid_sets(data: bytes) -> list[Transaction]:
     sets = [e for e in EnvelopeReader(data) if isinstance(e, Transaction)]
     errors = [str(f) for t in sets for f in (*t.findings, *Validator()(t)) if f.severity is Severity.ERROR]
     assert sets and not errors, errors
-    result = validate_with_pyx12(data)
+    result = pyx12_validate(data)
     assert result.ok and result.valid, [str(f) for f in result.findings]
     return sets
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from edigate.config.partners import load_partner
 from edigate.mapping.translate import translate_file
 from edigate.model import Order
-from edigate.x12.pyx12_bridge import validate_with_pyx12
+from tests.support.pyx12 import pyx12_validate
 
 from edigate.x12.envelope import Transaction, read_envelopes
 
@@ -29,7 +29,7 @@ def x12_ok(partner: str, set_id: str, document: object) -> None:
     loaded = load_partner(REPO / "partners" / f"{partner}.yaml")  # the standard map where it names none
     doc_map = outbound(loaded.documents.outbound.get(set_id) or f"{set_id}-{'5010' if loaded.is_5010 else '4010'}")
     assert_valid(doc_map, [document], partner)
-    result = validate_with_pyx12(interchange(doc_map, [document], partner))
+    result = pyx12_validate(interchange(doc_map, [document], partner))
     assert result.ok and all(s.accepted for s in result.sets), [str(f) for f in result.findings]
 
 

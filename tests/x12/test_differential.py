@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from edigate.errors import EdigateError
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Finding, Level
-from edigate.x12.pyx12_bridge import Pyx12Set, validate_with_pyx12
+from edigate.x12.pyx12_bridge import Pyx12Set
+from tests.support.pyx12 import pyx12_validate
 from edigate.x12.validate import Validator
 
 from tests.support.paths import REPO, corpus_index
@@ -125,7 +126,7 @@ def explain(tx: Transaction, a: Verdict, b: Verdict, pyx: Pyx12Set) -> str | Non
 
 def compare(data: bytes, name: str) -> list[str]:
     """Unexplained disagreements between edigate and pyx12 on one interchange."""
-    result = validate_with_pyx12(data, name=name)
+    result = pyx12_validate(data, name=name)
     if not result.ok:
         return []
     problems = []
@@ -162,7 +163,7 @@ def test_corpus_agrees_with_pyx12(corpus: Path) -> None:
 def test_samples_agree_and_are_valid() -> None:
     for path in sorted((REPO / "samples" / "x12").glob("*.x12")):
         assert compare(path.read_bytes(), path.name) == []
-        assert validate_with_pyx12(path.read_bytes()).valid
+        assert pyx12_validate(path.read_bytes()).valid
 
 
 # -- mutations -----------------------------------------------------------------------
