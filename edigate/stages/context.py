@@ -30,6 +30,7 @@ from edigate.stages.outputs import archived, record_written
 from edigate.store import Document, DocumentKind, DocumentStatus, ErrorEntry, OutboundNumbers, Severity, Store
 from edigate.store import Status, Transmission
 from edigate.store.archive import ArchiveBackend
+from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
@@ -40,7 +41,6 @@ __all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "S
 
 log = logging.getLogger("edigate.stages.pipeline")
 
-DEFAULT_LEASE = dt.timedelta(minutes=10)
 BULK_855 = 100
 """From this many decided orders in one transmission, their 855s travel in one interchange
 (recorded once, under the transmission); below it each order gets an interchange of its
