@@ -15,6 +15,7 @@ paths here: only hashes do. A write that fails (a full disk) is one `StoreError`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -153,7 +154,7 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=self.root)
-            with os.fdopen(fd, "wb") as fh:
+            with _removed_on_failure(Path(tmp)), os.fdopen(fd, "wb") as fh:
                 for chunk in chunks:
                     fh.write(chunk)
                     hasher.update(chunk)
@@ -244,7 +245,7 @@ class Archive:
     def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
+        with _removed_on_failure(Path(tmp)), os.fdopen(fd, "wb") as fh:
             fh.write(data)
         Archive._place(Path(tmp), path)
 
@@ -261,6 +262,16 @@ class Archive:
             tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(tmp: Path) -> Iterator[None]:
+    """A temporary file removed when writing it fails (a full disk leaves no partial file)."""
+    try:
+        yield
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(folder: Path) -> None:

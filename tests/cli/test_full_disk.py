@@ -24,7 +24,7 @@ def edigate(workspace: Path, *argv: str, file_limit: int | None = None) -> subpr
         if file_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
 
-    env = {k: v for k, v in os.environ.items() if k != "EDIGATE_DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k != "EDIGATE_DEBUG"} | {"PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "edigate.cli.main", *argv], cwd=workspace, capture_output=True,
                           text=True, env=env, preexec_fn=limit, timeout=300, check=False)
 
