@@ -111,6 +111,8 @@ class Gateway:
         self._scheduler: Any = None
         self._single = contextlib.ExitStack()  # holds the store's scheduler lock while running
         self._turns: dict[str, dt.timedelta | None] = {}
+        self._woken: set[str] = set()
+        """Jobs `wake` asked for: each runs as soon as no other gateway runs it, whatever its period."""
 
     # -- the jobs ----------------------------------------------------------------------
 
@@ -141,8 +143,11 @@ class Gateway:
             return
         job = task if arg is None else f"{task}:{arg}"
         every = self._turns.get(job)  # a little early is on time: gateways' timers drift apart
+        woken = job in self._woken  # work waits for it (an MDN just queued): now, not at its turn
+        self._woken.discard(job)
         with (contextlib.nullcontext(True) if every is None else
-              self.store.hold(f"job:{job}", holder_id(self.worker), every=every * _TURN_SLACK)) as turn:
+              self.store.hold(f"job:{job}", holder_id(self.worker),
+                              every=None if woken else every * _TURN_SLACK)) as turn:
             if turn is None:
                 return
             if task == "poll":
@@ -264,6 +269,7 @@ class Gateway:
         """Run a job as soon as possible (new files are waiting to be processed)."""
         scheduler = self._scheduler
         if scheduler is not None and not self.stopping.is_set() and scheduler.get_job(job_id) is not None:
+            self._woken.add(job_id)
             scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
 
     def _job_failed(self, event: Any) -> None:
