@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
+import shutil
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -26,6 +28,7 @@ from edigate.mapping.export import load_template
 from edigate.model import Order, ProductIds
 from edigate.orders.routing import Router
 from edigate.transport import ChannelOptions, open_channel
+from tests.support.cli import Cli, put_file
 from tests.support.erp import sample_orders
 from tests.support.paths import REPO
 
@@ -128,3 +131,23 @@ def test_a_line_without_an_item_is_an_error_not_a_silent_row(tmp_path: Path) -> 
     no_lines = dataclasses.replace(order, lines=())
     with pytest.raises(DataError, match="no rows"):
         load_template(TEMPLATE).render(no_lines, partner="bigbox", document=1)
+
+
+def test_through_the_pipeline_a_line_without_an_item_fails_its_order_into_the_queue(cli: Cli, root: Path) -> None:
+    shutil.copytree(REPO / "exports", root / "exports")
+    partner = root / "partners" / "distrib.yaml"
+    text = partner.read_text()
+    partner.write_text(text[: text.index("routing:")] + """routing:
+  - name: netsuite-csv
+    format: template
+    template: exports/netsuite-salesorders.csv.yaml
+    target: {type: folder, path: netsuite/import}
+""")
+    sample = next((REPO / "samples" / "x12").glob("distrib-850-*.x12")).read_bytes()
+    bad = sample.replace(b"PO1|2|96|EA|3.95|PE|UP|012345678912|VN|ACM-2040", b"PO1|2|96|EA|3.95|PE")
+    assert bad != sample
+    done = cli("ingest", put_file(root, "po.x12", bad))
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = json.loads(cli("tx", "errors", "1", "--json").stdout)
+    assert [e["stage"] for e in errors] == ["route"] and "Item empty" in errors[0]["message"]
+    assert not list((root / "netsuite" / "import").glob("*DP-778812*"))  # no file with a silent row
