@@ -96,8 +96,9 @@ class OracleTarget(HttpSettings):
     submit: bool = True
     """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""
     read_back: bool = False
-    """Read each order's status back (every 5 minutes while ``edigate run`` runs); a change
-    is noted in the event log."""
+    """Read each order's status and fulfillment lines back (every 5 minutes while ``edigate
+    run`` runs): a status change is noted in the event log, and lines that shipped become
+    the partner's 856 (once each)."""
 
 
 @dataclass(frozen=True, kw_only=True)

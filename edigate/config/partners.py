@@ -222,8 +222,9 @@ class Destination:
     x12: WarehouseX12 | None = None
     """For ``x12-940``: the 3PL's envelope identifiers and the map."""
     template: str | None = None
-    """For ``template``: the export template (a ``.yaml`` field mapping or a ``.j2`` jinja2
-    template, relative to the workspace; see `edigate.mapping.export`), compiled at load."""
+    """For ``template``: the export template (a ``.yaml`` field mapping, written as JSON or,
+    with ``csv:``, as a CSV file; or a ``.j2`` jinja2 template; relative to the workspace;
+    see `edigate.mapping.export`), compiled at load."""
     schema: str | None = None
     """A JSON Schema (``.json``) or XSD (``.xsd``) the payload must match before it leaves."""
 

@@ -38,9 +38,13 @@ def _template(order: Order, dest: Destination, partner: str, document: int) -> b
 
 
 def _template_extension(dest: Destination) -> str:
-    """``json`` for a field mapping; for ``orders.xml.j2``, ``xml``."""
-    name = Path(dest.template or "")
-    return "json" if name.suffix in (".yaml", ".yml") else (Path(name.stem).suffix.lstrip(".") or "txt")
+    """``json`` for a field mapping, ``csv`` for a CSV mapping; for ``orders.xml.j2``, ``xml``."""
+    from edigate.mapping.export import load_template
+
+    try:
+        return load_template(Path(dest.template or ""), Path(dest.schema) if dest.schema else None).extension
+    except ConfigError:
+        return "txt"  # writing it fails too, and says why
 
 
 def _orders05(order: Order, dest: Destination, partner: str, document: int) -> bytes:

@@ -10,21 +10,37 @@ a header (``SourceTransactionSystem``, ``SourceTransactionNumber``, ``BusinessUn
 POST is not idempotent, so `OracleChannel` first looks the order up (``q=`` finder) and
 posts only when it is not there: a resend after a lost answer finds the order it made.
 `order_status` reads its ``StatusCode`` back.
+
+`read_order` reads the order with its fulfillment lines (the same finder with
+``expand=lines``; Oracle's reference, "Sales Orders for Order Hub > Order Lines", Get one
+order line: ``FulfillLineId``, ``SourceTransactionLineId``, ``StatusCode``,
+``ShippedQuantity``, ``ShippedUOMCode``, ``ActualShipDate``). `shipment_of` turns the lines
+that shipped (a shipped quantity and an actual ship date; the status then reads
+``SHIPPED`` or a later one, ``AWAIT_BILLING``, ``BILLED``, ``CLOSED``) and were not taken
+before into one Shipment: its lines matched to ours by ``SourceTransactionLineId``, which
+we set to our line number when the order was created. Oracle's order lines carry no
+carton, SSCC or tracking number (those are in the shipping documents), so the 856 is of
+structure 0001 with the items straight under the order, as NetSuite's is.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
 from edigate.config.connectors import OracleTarget
 from edigate.errors import DataError
-from edigate.model import Order
+from edigate.model import Order, Shipment, ShippedItem, ShippedOrder
 from edigate.transport.base import ChannelOptions, Sent
 from edigate.transport.http_channel import HttpClient, SendOnlyChannel
 
-__all__ = ["RESOURCE", "OracleChannel", "order_status", "sales_order_payload"]
+__all__ = ["RESOURCE", "FulfillLine", "OracleChannel", "OracleOrder", "order_status", "read_order",
+           "sales_order_payload", "shipment_of"]
 
 RESOURCE = "/fscmRestApi/resources/11.13.18.05/salesOrdersForOrderHub"
 _UOM = {"EA": "Ea", "CA": "CS", "CS": "CS", "DZ": "DZ", "BX": "BX", "LB": "LB", "KG": "KG"}
@@ -63,14 +79,14 @@ def _line(line: Any, order: Order) -> dict[str, Any]:
     return entry
 
 
-def _finder(system: str, number: str) -> str:
+def _finder(system: str, number: str, expand: str | None = None) -> str:
     """The ``q=`` query that finds one order by its source system and number."""
     q = f"SourceTransactionSystem='{system}';SourceTransactionNumber='{number}'"
-    return f"{RESOURCE}?q={quote(q, safe='')}&onlyData=true"
+    return f"{RESOURCE}?q={quote(q, safe='')}&onlyData=true" + (f"&expand={expand}" if expand else "")
 
 
-def _find(client: HttpClient, system: str, number: str) -> dict[str, Any] | None:
-    answer = client.request("GET", _finder(system, number)).json()
+def _find(client: HttpClient, system: str, number: str, expand: str | None = None) -> dict[str, Any] | None:
+    answer = client.request("GET", _finder(system, number, expand)).json()
     items = answer.get("items") if isinstance(answer, dict) else None
     return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
 
@@ -79,6 +95,73 @@ def order_status(client: HttpClient, target: OracleTarget, *, partner: str, po_n
     """The order's ``StatusCode`` (``OPEN``, ``CLOSED`` ...), or None if Oracle has no such order."""
     found = _find(client, target.source_system, f"{partner}-{po_number}")
     return str(found.get("StatusCode")) if found and found.get("StatusCode") else None
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillLine:
+    """One fulfillment line as Oracle reports it: which of our lines, its status, and what shipped."""
+
+    id: str
+    line_number: str
+    status: str
+    shipped: Decimal | None = None
+    ship_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OracleOrder:
+    """An order in Oracle: its number, header status and fulfillment lines."""
+
+    number: str
+    status: str | None
+    lines: tuple[FulfillLine, ...] = ()
+
+
+def read_order(client: HttpClient, target: OracleTarget, *, partner: str, po_number: str) -> OracleOrder | None:
+    """The order with its fulfillment lines, or None if Oracle has no such order; a line
+    Oracle describes in a way we cannot read is a `DataError` (``oracle.reply``)."""
+    found = _find(client, target.source_system, f"{partner}-{po_number}", expand="lines")
+    if found is None:
+        return None
+    lines = found.get("lines")
+    lines = lines if isinstance(lines, list) else []
+    status = str(found["StatusCode"]) if found.get("StatusCode") else None
+    return OracleOrder(str(found.get("OrderNumber") or ""), status, tuple(_fulfill_line(x) for x in lines))
+
+
+def _fulfill_line(item: object) -> FulfillLine:
+    unreadable = DataError(f"Oracle answered a fulfillment line we cannot read: {item!r:.200}", code="oracle.reply")
+    if not isinstance(item, dict):
+        raise unreadable
+    try:
+        shipped, when = item.get("ShippedQuantity"), item.get("ActualShipDate")
+        return FulfillLine(id=str(item["FulfillLineId"]), line_number=str(item["SourceTransactionLineId"]),
+                           status=str(item.get("StatusCode") or ""),
+                           shipped=Decimal(str(shipped)) if shipped is not None else None,
+                           ship_date=date.fromisoformat(str(when)[:10]) if when else None)
+    except (KeyError, ValueError, InvalidOperation) as exc:
+        raise unreadable from exc
+
+
+def shipment_of(found: OracleOrder, order: Order, *, taken: Collection[str] = ()) -> Shipment | None:
+    """The fulfillment lines of ``found`` that shipped and are not in ``taken`` (their
+    ``FulfillLineId``), as one Shipment of ``order`` dated the latest ship date; None if none.
+    Its id is Oracle's order number and the first such line's id, the same on every read."""
+    shipped = [f for f in found.lines if f.shipped and f.shipped > 0 and f.ship_date and f.id not in taken]
+    if not shipped:
+        return None
+    ours = {line.line_number: line for line in order.lines}
+    items = []
+    for f in shipped:
+        line = ours.get(f.line_number)
+        if line is None:
+            raise DataError(f"Oracle order {found.number} ships line {f.line_number}, which PO {order.po_number} "
+                            "does not have", code="oracle.reply")
+        items.append(ShippedItem(line_number=line.line_number, quantity_shipped=f.shipped or Decimal(0),
+                                 uom=line.uom, product_ids=line.product_ids, ordered_quantity=line.quantity))
+    latest = max(d for d in (f.ship_date for f in shipped) if d is not None)
+    return Shipment(shipment_id=f"{found.number}-{shipped[0].id}", ship_date=latest,
+                    orders=(ShippedOrder(po_number=order.po_number, po_date=order.po_date, items=tuple(items)),))
 
 
 class OracleChannel(SendOnlyChannel):

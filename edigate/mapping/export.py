@@ -19,7 +19,22 @@ Two kinds, chosen by the file's extension:
 - ``.j2``/``.jinja``: a jinja2 template rendered in the bounded sandbox, for XML, CSV or
   any text a system reads (same names).
 
-Either may name a JSON Schema (``.json``) or an XSD (``.xsd``) the output must match
+- ``.yaml`` with ``csv:`` instead of ``fields:``: a CSV file (RFC 4180: a header row,
+  fields quoted only when they hold a comma, quote or line break, CRLF line ends; UTF-8),
+  one row per item of ``rows`` (named by ``as``), its ``columns`` in the order written.
+  Dates are written in ``date_format`` (strftime, stated by the template: the importing
+  system reads dates in one format), decimals as plain decimals (``12.50``, never
+  ``1.25E+1``); a ``required`` column that comes out empty is a `DataError`, so a bad
+  order is an exception, never a silent row::
+
+      csv:
+        rows: order.lines
+        as: line
+        date_format: "%m/%d/%Y"
+        required: [Item]
+        columns: {PO: order.po_number, Item: line.product_ids.vendor_part}
+
+A field mapping or jinja template may name a JSON Schema (``.json``) or an XSD (``.xsd``) the output must match
 (the destination's ``schema`` or a ``schema:`` key in the mapping); an output that does
 not is a `DataError` (``route.schema``) and is not delivered. Mistakes in a template are
 `ConfigError`s with file:line, found when the template is first loaded.
@@ -27,8 +42,10 @@ not is a `DataError` (``route.schema``) and is not delivered. Mistakes in a temp
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,6 +78,9 @@ class ExportTemplate:
     file: str
     render_fn: Callable[[Context], bytes]
     check: Callable[[bytes], None] | None = None
+    extension: str = "json"
+    """The file-name extension of its payloads: ``json``, ``csv``, or a jinja template's
+    own (``orders.xml.j2``: ``xml``)."""
 
     def render(self, order: object, *, partner: str, document: int) -> bytes:
         data = self.render_fn({"order": order, "partner": partner, "document": document})
@@ -79,25 +99,31 @@ def load_template(path: Path, schema: Path | None = None) -> ExportTemplate:
 @cache
 def _load(path: Path, schema: Path | None, _mtimes: tuple[int, ...]) -> ExportTemplate:
     if path.suffix in (".yaml", ".yml"):
-        fn, named = _field_mapping(path)
+        fn, named, extension = _field_mapping(path)
         schema = schema or (path.parent / named if named else None)
     elif path.suffix in (".j2", ".jinja"):
-        fn = _jinja(path)
+        fn, extension = _jinja(path), Path(path.stem).suffix.lstrip(".") or "txt"
     else:
         raise ConfigError(f"{display_name(path)}: an export template is a .yaml field mapping or a .j2 template")
-    return ExportTemplate(display_name(path), fn, _checker(schema) if schema else None)
+    return ExportTemplate(display_name(path), fn, _checker(schema) if schema else None, extension)
 
 
 # -- field mappings -------------------------------------------------------------------------
 
-def _field_mapping(path: Path) -> tuple[Callable[[Context], bytes], str | None]:
+def _field_mapping(path: Path) -> tuple[Callable[[Context], bytes], str | None, str]:
     doc = load_yaml(path, display=display_name(path))
     if doc.problems:
         raise ConfigError(list(doc.problems))
     root = doc.root
+    csv_node = root.get("csv") if isinstance(root, Map) else None
+    if isinstance(root, Map) and csv_node is not None:
+        if root.keys() != ["csv"]:
+            raise ConfigError([ConfigProblem(doc.file, root.line, "csv", "csv: stands alone (no fields:, schema:)")])
+        return _csv_mapping(doc.file, csv_node[1]), None, "csv"
     fields = root.get("fields") if isinstance(root, Map) else None
     if not isinstance(root, Map) or fields is None:
-        raise ConfigError([ConfigProblem(doc.file, root.line if root else None, "", "needs a fields: mapping")])
+        raise ConfigError([ConfigProblem(doc.file, root.line if root else None, "",
+                                         "needs a fields: mapping (or csv: alone)")])
     unknown = [k for k in root.keys() if k not in ("fields", "schema")]
     if unknown:
         raise ConfigError([ConfigProblem(doc.file, root.line, unknown[0], "unknown key (fields, schema)")])
@@ -107,7 +133,7 @@ def _field_mapping(path: Path) -> tuple[Callable[[Context], bytes], str | None]:
     def render(context: Context) -> bytes:
         return (json.dumps(build(context), default=_json_value, ensure_ascii=False) + "\n").encode()
 
-    return render, schema[1].text if schema and isinstance(schema[1], Scalar) else None
+    return render, schema[1].text if schema and isinstance(schema[1], Scalar) else None, "json"
 
 
 def _json_value(value: object) -> object:
@@ -167,6 +193,90 @@ class _Builder:
             return expression(ctx)
         except ExpressionFailed as exc:
             raise DataError(exc.message, code="route.template") from exc
+
+
+# -- CSV files -------------------------------------------------------------------------------
+
+_CSV_KEYS = ("rows", "as", "columns", "date_format", "required")
+
+
+def _csv_mapping(file: str, node: Node) -> Callable[[Context], bytes]:
+    """A ``csv:`` mapping compiled: rows, their columns, the date format, required columns."""
+    found = node.get("columns") if isinstance(node, Map) else None
+    columns_map = found[1] if found else None
+    if not isinstance(node, Map) or node.get("rows") is None or node.get("as") is None \
+            or not isinstance(columns_map, Map):
+        raise ConfigError([ConfigProblem(file, node.line, "csv", "needs rows:, as: and columns: {name: expression}")])
+    unknown = [k for k in node.keys() if k not in _CSV_KEYS]
+    if unknown:
+        raise ConfigError([ConfigProblem(file, node.line, f"csv.{unknown[0]}",
+                                         f"unknown key ({', '.join(_CSV_KEYS)})")])
+    keys = dict(node.entries)
+    name = _scalar(keys, "as", file, "csv").text
+    if not name.isidentifier() or name.startswith("_") or name in NAMES:
+        raise ConfigError([ConfigProblem(file, node.line, "csv.as", f"{name!r} cannot name the row's item")])
+    builder = _Builder(file)
+    rows = builder.scalar(_scalar(keys, "rows", file, "csv"), "csv.rows", NAMES)
+    columns = [(key.text, builder.node(value, f"csv.columns.{key.text}", NAMES | {name}))
+               for key, value in columns_map.entries]
+    date_format = _csv_text(node, "date_format", file) or "%Y-%m-%d"
+    required = _csv_required(node, file, {c for c, _ in columns})
+
+    def render(context: Context) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([c for c, _ in columns])
+        items, count = rows(context) or (), 0
+        if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Mapping)):
+            raise DataError(f"{file}: csv.rows gave {type(items).__name__}, not a list", code="route.template")
+        for count, item in enumerate(items, start=1):
+            row = {c: _csv_value(fn({**context, name: item}), date_format) for c, fn in columns}
+            empty = [c for c in required if row[c] == ""]
+            if empty:
+                raise DataError(f"{file}: row {count}: {', '.join(empty)} empty (required)", code="route.template")
+            writer.writerow(row.values())
+        if count == 0:
+            raise DataError(f"{file}: no rows (csv.rows gave nothing)", code="route.template")
+        return out.getvalue().encode("utf-8")
+
+    return render
+
+
+def _csv_text(node: Map, key: str, file: str) -> str | None:
+    found = node.get(key)
+    value = found[1] if found else None
+    if value is None:
+        return None
+    if not isinstance(value, Scalar) or not isinstance(value.value, str):
+        raise ConfigError([ConfigProblem(file, value.line, f"csv.{key}", "must be text")])
+    return value.value
+
+
+def _csv_required(node: Map, file: str, columns: set[str]) -> tuple[str, ...]:
+    found = node.get("required")
+    value = found[1] if found else None
+    if value is None:
+        return ()
+    items = value.items if isinstance(value, Seq) else None
+    names = [i.text for i in items or () if isinstance(i, Scalar)]
+    if items is None or len(names) != len(items) or not set(names) <= columns:
+        raise ConfigError([ConfigProblem(file, value.line, "csv.required", "a list of the columns' names")])
+    return tuple(names)
+
+
+def _csv_value(value: object, date_format: str) -> str:
+    """One CSV field: empty for none, plain decimals, dates in the stated format."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.strftime(date_format)
+    if isinstance(getattr(value, "value", None), str):  # enums
+        return str(getattr(value, "value"))
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        raise DataError(f"a CSV field cannot hold a {type(value).__name__}", code="route.template")
+    return str(value)
 
 
 def _scalar(keys: dict[Scalar, Node], key: str, file: str, path: str) -> Scalar:

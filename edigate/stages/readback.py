@@ -9,18 +9,22 @@ the orders delivered to it, and hands it to the stages as any file would come:
   the reply stage turns into the 856 and 810 as it does SAP's IDocs.
 - Magento (a partner whose ``commerce`` is a Magento store): new orders from the orders
   search, each a commerce transmission (`edigate.stages.commerce.read_orders`).
-- Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event log.
+- Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event
+  log; its fulfillment lines that shipped become a reply transmission (channel
+  ``replies:oracle``) with the Shipment, so the 856 is recorded as NetSuite's and SAP's are.
 
 A high-water mark per destination is kept in the store (`HIGH_WATER`): the newest
-transaction date taken. The next read asks from that date on (the same day again, so a
-transaction dated that day and entered later is not skipped), and each NetSuite
-transaction taken is marked (`TAKEN`), so a restart neither reads twice nor skips.
+transaction (or Oracle ship) date taken. NetSuite's next read asks from that date on (the
+same day again, so a transaction dated that day and entered later is not skipped); each
+NetSuite transaction and Oracle fulfillment line taken is marked (`TAKEN`), so a restart
+neither reads twice nor skips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
 from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget
 from edigate.config.partners import Destination, Partner
@@ -35,6 +39,9 @@ from edigate.stages.receive import REPLIES, receive
 from edigate.stages.replies import Reply, reply_bytes
 from edigate.store import Document, DocumentStatus, EventKind, Severity
 from edigate.transport.http_channel import HttpClient
+
+if TYPE_CHECKING:
+    from edigate.connectors.oracle import OracleOrder
 
 __all__ = ["HIGH_WATER", "STATUS", "TAKEN", "read_back", "wanted"]
 
@@ -127,15 +134,49 @@ def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuit
 
 
 def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTarget) -> None:
-    from edigate.connectors.oracle import order_status
+    from edigate.connectors.oracle import read_order
 
+    where = f"{partner.id}:{dest.name}"
+    mark = parts.store.mark_value(HIGH_WATER, where)
+    since = date.fromisoformat(mark) if mark else None
+    newest = since
     with HttpClient.for_target(target) as client:
-        for po in sorted(_delivered(parts, partner, dest)):
-            status = order_status(client, target, partner=partner.id, po_number=po)
-            key = f"{partner.id}:{dest.name}:{po}"
-            if status is None or parts.store.mark_value(STATUS, key) == status:
+        for po, (_, order) in sorted(_delivered(parts, partner, dest).items()):
+            found = read_order(client, target, partner=partner.id, po_number=po)
+            if found is None:
                 continue
-            parts.store.set_mark_value(STATUS, key, status)
-            parts.store.record_event(kind=EventKind.CHANNEL, code="readback.status",
-                                     message=f"PO {po}: Oracle says {status}", partner=partner.id,
-                                     channel=dest.name)
+            _oracle_status(parts, partner, dest, po, found.status)
+            shipped = _oracle_shipped(parts, partner, where, found, order)
+            newest = shipped if newest is None or (shipped is not None and shipped > newest) else newest
+    if newest is not None and newest != since:
+        parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
+
+
+def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, status: str | None) -> None:
+    """A change of the order's status, noted once in the event log."""
+    key = f"{partner.id}:{dest.name}:{po}"
+    if status is None or parts.store.mark_value(STATUS, key) == status:
+        return
+    parts.store.set_mark_value(STATUS, key, status)
+    parts.store.record_event(kind=EventKind.CHANNEL, code="readback.status", message=f"PO {po}: Oracle says {status}",
+                             partner=partner.id, channel=dest.name)
+
+
+def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrder, order: Order) -> date | None:
+    """The order's fulfillment lines that shipped and were not taken, handed to the reply
+    stage as one Shipment, each line then marked; the Shipment's date, or None. Lines are
+    not skipped by the high-water mark: one Oracle enters late with an earlier ship date
+    is still taken."""
+    from edigate.connectors.oracle import shipment_of
+
+    keys = {f.id: f"{where}:{f.id}" for f in found.lines}
+    taken = parts.store.marked(TAKEN, list(keys.values()))
+    skip = {i for i, key in keys.items() if key in taken}
+    shipment = shipment_of(found, order, taken=skip)
+    if shipment is None:
+        return None
+    receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-{shipment.shipment_id}.json", reply_bytes(Reply(shipment)))
+    for item in found.lines:
+        if item.id not in skip and item.shipped and item.ship_date:
+            parts.store.mark_once(TAKEN, keys[item.id])
+    return shipment.ship_date

@@ -3,7 +3,13 @@ an OAuth 2 client-credentials token endpoint (401 for a request without the curr
 and the "Sales Orders for Order Hub" resource: the ``q=`` finder by source system and
 number, and create (``application/vnd.oracle.adf.resourceitem+json``, the body checked
 against ``schemas/oracle-salesOrdersForOrderHub.schema.json``; 400 with Oracle's text for a
-bad body or an order the source system already has). ``StatusCode`` starts ``OPEN``."""
+bad body or an order the source system already has). ``StatusCode`` starts ``OPEN``.
+
+Each created line becomes a fulfillment line (the child resource "Order Lines", Oracle's
+"Get one order line": ``FulfillLineId``, ``SourceTransactionLineId``, ``StatusCode``
+starting ``AWAIT_SHIP``, ``ShippedQuantity``, ``ShippedUOMCode`` and ``ActualShipDate`` empty
+until `Fusion.ship`), returned only when the query asks ``expand=lines`` (``expand=all``
+too); another child name is Oracle's 400."""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ class Fusion:
 
     def __init__(self) -> None:
         self.orders: dict[tuple[str, str], dict[str, object]] = {}
+        self.fulfill_lines = 0
         self.tokens = 0
         self.stall_next_create = threading.Event()
         self.release = threading.Event()
@@ -37,10 +44,15 @@ class Fusion:
             return 401, {}, b'{"title":"Unauthorized"}'
         parts = urlsplit(r.path)
         if r.method == "GET" and parts.path == RESOURCE:
-            q = parse_qs(parts.query)["q"][0]
-            terms = dict(t.split("=", 1) for t in q.split(";"))
+            query = parse_qs(parts.query)
+            terms = dict(t.split("=", 1) for t in query["q"][0].split(";"))
             key = (terms["SourceTransactionSystem"].strip("'"), terms["SourceTransactionNumber"].strip("'"))
+            expand = set(query.get("expand", [""])[0].split(",")) - {""}
+            if expand - {"lines", "all"}:
+                return 400, {"Content-Type": "text/plain"}, f"Invalid expand: {sorted(expand)}".encode()
             found = [self.orders[key]] if key in self.orders else []
+            if not expand:
+                found = [{k: v for k, v in order.items() if k != "lines"} for order in found]
             return 200, {}, json.dumps({"items": found, "count": len(found), "hasMore": False}).encode()
         if r.method == "POST" and parts.path == RESOURCE:
             return self.create(r)
@@ -57,8 +69,24 @@ class Fusion:
         key = (body["SourceTransactionSystem"], body["SourceTransactionNumber"])
         if key in self.orders:
             return 400, {"Content-Type": "text/plain"}, b"The sales order already exists in the source system."
-        self.orders[key] = {**body, "OrderNumber": str(500000 + len(self.orders)), "StatusCode": "OPEN"}
+        lines = [self.fulfill_line(line) for line in body["lines"]]
+        self.orders[key] = {**body, "OrderNumber": str(500000 + len(self.orders)), "StatusCode": "OPEN",
+                            "lines": lines}
         if self.stall_next_create.is_set():
             self.stall_next_create.clear()
             self.release.wait(60)  # created, but the answer never comes in time
         return 201, {}, json.dumps(self.orders[key]).encode()
+
+    def fulfill_line(self, line: dict[str, object]) -> dict[str, object]:
+        self.fulfill_lines += 1
+        return {**line, "FulfillLineId": 300000100000000 + self.fulfill_lines, "StatusCode": "AWAIT_SHIP",
+                "ShippedQuantity": None, "ShippedUOMCode": None, "ActualShipDate": None}
+
+    def ship(self, number: str, line: str, quantity: float, on: str) -> None:
+        """The warehouse ships ``quantity`` of the order's line ``line`` (its
+        ``SourceTransactionLineId``) on ``on`` (YYYY-MM-DD): the fulfillment line is Shipped."""
+        order = self.orders[("EDIGATE", number)]
+        for item in order["lines"]:  # type: ignore[attr-defined]
+            if str(item["SourceTransactionLineId"]) == line:
+                item.update(StatusCode="SHIPPED", ShippedQuantity=quantity, ShippedUOMCode=item["OrderedUOMCode"],
+                            ActualShipDate=f"{on}T15:30:00+00:00")

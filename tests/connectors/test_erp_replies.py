@@ -3,7 +3,8 @@ SAP service, then SAP's ORDRSP, DESADV and INVOIC dropped on the target's ``repl
 channel, polled by ``edigate run --once``, become the partner's 855, 856 and 810, valid by
 our validator and Bots' grammar; a reply that cannot be taken is a failed transmission
 with its error log, not a loss. NetSuite's fulfillments and invoices, and Oracle's order
-status, are read back by ``edigate run`` from a mark kept in the store: nothing twice."""
+status and shipped fulfillment lines, are read back by ``edigate run`` from a mark kept in
+the store: nothing twice."""
 
 from __future__ import annotations
 
@@ -153,6 +154,41 @@ def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: 
         said = sorted(e.message for e in store.events(code="readback.status"))
     assert said == ["PO 4500012345: Oracle says CLOSED", "PO 4500012345: Oracle says OPEN",
                     "PO 4500012346: Oracle says OPEN"]
+
+
+def test_oracle_shipped_fulfillment_lines_become_the_856_once_each(cli: Cli, root: Path, url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORACLE_SECRET", "secret")
+    pod = Fusion()
+    with serve(pod) as server:
+        route_to(root, f"""routing:
+  - name: fusion
+    format: oracle-salesorder
+    target: {{type: oracle, url: "{server.url}", source_system: EDIGATE, business_unit: Vision Operations,
+             buying_party_number: "1006", backoff_seconds: 0, read_back: true,
+             auth: {{type: oauth2, token_url: "{server.url}/oauth2/v1/token", client_id: edigate,
+                    client_secret: env:ORACLE_SECRET}}}}
+""")
+        assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
+        nothing = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        pod.ship("bigbox-4500012345", "1", 24, "2026-12-10")
+        pod.ship("bigbox-4500012346", "1", 120, "2026-12-10")
+        first = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        again = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]  # nothing twice
+        pod.ship("bigbox-4500012345", "2", 48, "2026-12-11")
+        later = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+    assert nothing == [] and again == []
+    assert len(first) == 2 and len(later) == 1 and all(t["status"] == "done" for t in first + later)
+    assert all(t["file"].startswith("oracle-5000") for t in first + later)
+    asn = outbox(root)["856"]
+    assert len(asn) == 3
+    for data in asn:
+        assert file_problems(data) == [], data.decode()
+    shipped = b"".join(asn)
+    assert [shipped.count(sn1) for sn1 in (b"SN1*1*24*EA", b"SN1*1*120*EA", b"SN1*2*48*EA")] == [1, 1, 1]
+    assert b"SN1*3*" not in shipped  # line 3 has not shipped
+    with Store.open(url) as store:
+        assert store.mark_value("readback.high_water", "bigbox:fusion") == "2026-12-11"
 
 
 def test_sap_posts_its_idocs_to_the_listener_and_they_become_the_856(tmp_path: Path,

@@ -1,10 +1,14 @@
 """Oracle Fusion Order Management against a local service: OAuth 2 client credentials,
 the request checked against the resource's schema, one order however often it is sent
-(a lost answer included), and the status read back."""
+(a lost answer included), the status read back, and the fulfillment lines that shipped
+(Oracle's "Order Lines": ShippedQuantity, ActualShipDate) as a Shipment whose 856 is valid."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -12,12 +16,13 @@ from edigate.config.channels import OAuth2Auth
 from edigate.config.connectors import OracleTarget
 from edigate.config.partners import Destination
 from edigate.config.secrets import SecretRef
-from edigate.connectors.oracle import order_status
+from edigate.connectors.oracle import order_status, read_order, shipment_of
+from edigate.errors import DataError
 from edigate.orders.routing import Router
 from edigate.transport import ChannelOptions, open_channel
 from edigate.transport.http_channel import HttpClient
 from edigate.transport.http_error import HttpError
-from tests.support.erp import sample_orders
+from tests.support.erp import sample_orders, x12_ok
 from tests.connectors.oracle_system import Fusion
 from tests.support.httpd import serve
 
@@ -70,3 +75,40 @@ def test_a_lost_answer_then_a_resend_makes_no_second_order(fusion: tuple[Fusion,
     assert raised.value.code == "transport.http.timeout"
     deliver(order, target(url))  # the order waits in the queue and is sent again
     assert len(pod.orders) == 1
+
+
+def test_shipped_fulfillment_lines_become_one_shipment_of_what_was_not_taken(fusion: tuple[Fusion, str]) -> None:
+    pod, url = fusion
+    order = sample_orders("bigbox")[0]
+    deliver(order, target(url))
+    with HttpClient.for_target(target(url)) as client:
+        waiting = read_order(client, target(url), partner="bigbox", po_number=order.po_number)
+        pod.ship("bigbox-4500012345", "1", 24, "2026-12-10")
+        pod.ship("bigbox-4500012345", "3", 10, "2026-12-11")
+        shipped = read_order(client, target(url), partner="bigbox", po_number=order.po_number)
+    assert waiting is not None and shipped is not None
+    assert [f.status for f in waiting.lines] == ["AWAIT_SHIP"] * 3 and shipment_of(waiting, order) is None
+    assert [f.status for f in shipped.lines] == ["SHIPPED", "AWAIT_SHIP", "SHIPPED"]
+    shipment = shipment_of(shipped, order)
+    assert shipment is not None and shipment.ship_date == date(2026, 12, 11)
+    assert shipment.shipment_id == f"{shipped.number}-{shipped.lines[0].id}"
+    (so,) = shipment.orders
+    assert so.po_number == order.po_number
+    assert [(i.line_number, i.quantity_shipped) for i in so.items] == [("1", Decimal(24)), ("3", Decimal(10))]
+    x12_ok("bigbox", "856", shipment)
+    again = shipment_of(shipped, order, taken={shipped.lines[0].id})
+    assert again is not None and [i.line_number for i in again.orders[0].items] == ["3"]
+    assert shipment_of(shipped, order, taken={f.id for f in shipped.lines}) is None
+
+
+def test_a_shipped_line_the_order_does_not_have_is_an_error(fusion: tuple[Fusion, str]) -> None:
+    pod, url = fusion
+    order = sample_orders("bigbox")[0]
+    deliver(order, target(url))
+    pod.ship("bigbox-4500012345", "2", 48, "2026-12-10")
+    with HttpClient.for_target(target(url)) as client:
+        found = read_order(client, target(url), partner="bigbox", po_number=order.po_number)
+    assert found is not None
+    with pytest.raises(DataError, match="ships line 2, which PO 4500012345 does not have") as raised:
+        shipment_of(found, dataclasses.replace(order, lines=order.lines[:1]))
+    assert raised.value.code == "oracle.reply"

@@ -134,3 +134,29 @@ def test_format_template_needs_a_template(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("    template: exports/erp-order.yaml\n", ""))
     with pytest.raises(ConfigError, match="format template and a template file go together"):
         load_partner(path)
+
+
+def test_a_csv_mapping_routes_as_a_csv_file_through_the_partner(tmp_path: Path) -> None:
+    partner = load_partner(workspace(tmp_path, "netsuite-salesorders.csv.yaml"))
+    (delivery,) = Router(partner.routing, partner="bigbox").route(order(), document=4)
+    assert delivery.error is None and delivery.file_name.endswith("-4.csv")
+    assert delivery.payload.count(b"\r\n") == 1 + len(order().lines)
+
+
+@pytest.mark.parametrize(("line", "text", "why"), [
+    ("  date_format: \"%m/%d/%Y\"", "  date_formats: \"%m/%d/%Y\"", "unknown key"),
+    ("    Customer: partner", "    Customer: partner.__class__", "names starting with '_'"),
+    ("  as: line", "  as: order", "cannot name the row's item"),
+    ("  required: [External ID, Customer, Date, \"PO #\", Item, Quantity]", "  required: [Customers]",
+     "a list of the columns' names"),
+    ("csv:", "schema: x.json\ncsv:", "stands alone"),
+])
+def test_csv_mapping_mistakes_are_config_errors_at_load(tmp_path: Path, line: str, text: str, why: str) -> None:
+    path = workspace(tmp_path, "netsuite-salesorders.csv.yaml")
+    mapping = tmp_path / "exports" / "netsuite-salesorders.csv.yaml"
+    source = mapping.read_text()
+    assert line in source.splitlines()
+    mapping.write_text(source.replace(line, text))
+    with pytest.raises(ConfigError, match=why) as raised:
+        load_partner(path)
+    assert all(p.file.endswith("netsuite-salesorders.csv.yaml") and p.line for p in raised.value.problems)
