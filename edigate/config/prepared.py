@@ -15,7 +15,7 @@ or data file it read has changed, so a fix is picked up by the next file or repr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -106,6 +106,8 @@ def prepare(partner: Partner, workspace: Workspace, *, maps: MapCache | None = N
         elif not setting.startswith("documents.inbound."):
             if (written := builder.compile(partial(maps.outbound, name), name, set_id, version)) is not None:
                 outbound[name] = written
+    if rules is not None and "850" in inbound:  # the 850 map's units: what its orders' lines convert by
+        rules = replace(rules, units=inbound["850"].units)
     files = (*builder.data_files, *_rule_files(rules, workspace.root))
     problems = sorted({str(p): p for p in builder.problems}.values(), key=lambda p: (p.file, p.line or 0))
     return Prepared(partner, rules, MappingProxyType(inbound), MappingProxyType(outbound),
