@@ -141,3 +141,16 @@ def test_the_850_maps_units_reach_the_rules_and_their_mistakes_are_located(ws: W
         f"maps/bigbox-850.yaml:{line + 1}: units.QX.EA: factor '0' is not a positive number (how many EA one QX is)",
         f"maps/bigbox-850.yaml:{line + 1}: units.QX: unknown unit code 'QX': not an X12 unit (element 355) nor a "
         "unit of codes.uom; add it to codes.uom if the partner uses it"]
+
+
+def test_units_beside_stock_taking_are_refused_until_allocation_converts(ws: Workspace) -> None:
+    partner_map = ws.root / "maps" / "bigbox-850.yaml"
+    partner_map.write_text(partner_map.read_text() + "\nunits:\n  CA: {EA: 12}\n")
+    line = len(partner_map.read_text().splitlines())
+    assert problems(ws) == []
+    Path("samples/data/feed.csv").write_text("sku,on_hand\nACM-1001,100\n")
+    edit(Path("partners/bigbox.yaml"), "  prices:\n", "  atp:\n    file: samples/data/feed.csv\n  prices:\n")
+    [problem] = problems(ws)
+    assert problem.startswith(f"maps/bigbox-850.yaml:{line}: units: partner bigbox takes stock (rules.atp in ")
+    assert problem.endswith("a converted line would take stock in the buyer's unit; remove the units: section "
+                            "or rules.atp")
