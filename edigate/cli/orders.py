@@ -246,8 +246,9 @@ def _override_options(override: argparse.ArgumentParser) -> None:
     override.add_argument("--line", metavar="N", help="the line to change (its dates too, with a date option)")
     override.add_argument("--price", metavar="X", help="the line's unit price")
     override.add_argument("--quantity", metavar="Q", help="the line's quantity (in its unit, or in --unit's)")
-    override.add_argument("--unit", metavar="U", help="the line's unit: quantity and price converted by the pack "
-                                                      "(PO4, else the catalog's) for CA/BX/PK/CT <-> EA, 12 for DZ")
+    override.add_argument("--unit", metavar="U", help="the line's unit: quantity and price converted by the "
+                                                      "partner map's units: section, else the pack (PO4, else "
+                                                      "the catalog's) for CA/BX/PK/CT <-> EA, 12 for DZ")
     override.add_argument("--item", metavar="SKU", help="our catalog SKU instead of the one ordered (855: IS)")
     override.add_argument("--ship-to", metavar="STORE", help="the store or DC number to ship to")
     for flag, what in (("--ship-date", "requested ship"), ("--deliver-date", "requested delivery"),
@@ -290,6 +291,7 @@ def _override(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
         dump_json({"order": stable, "po": po_of(done.document), "partner": done.document.partner, "version": version,
                    "document": done.document.id, "status": done.document.status.value, "line": args.line,
                    "price": None if change.price is None else str(change.price), "changes": list(done.changes),
+                   "conversion": None if done.conversion is None else done.conversion.json(),
                    "reason": args.reason, "findings": [{"code": f.code, "line": f.line, "message": f.message}
                                                        for f in done.findings]}, out)
         return 0

@@ -142,6 +142,9 @@ extends: {base}
 # xref:
 #   items:                     # their item number -> our SKU; a new item is one line more
 #     "30012": ACM-1001
+
+# units:                       # their unit -> how many of ours (the catalog's) it holds
+#   CA: {{EA: 12}}               # one CA is 12 EA; CA[SKU]: {{EA: 6}} for one item only
 """
 
 _OUTBOUND_MAP = """\

@@ -15,7 +15,7 @@ or data file it read has changed, so a fix is picked up by the next file or repr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -106,10 +106,25 @@ def prepare(partner: Partner, workspace: Workspace, *, maps: MapCache | None = N
         elif not setting.startswith("documents.inbound."):
             if (written := builder.compile(partial(maps.outbound, name), name, set_id, version)) is not None:
                 outbound[name] = written
+    if rules is not None and "850" in inbound:  # the 850 map's units: what its orders' lines convert by
+        rules = replace(rules, units=inbound["850"].units)
+        builder.problems += _units_beside_atp(rules, partner)
     files = (*builder.data_files, *_rule_files(rules, workspace.root))
     problems = sorted({str(p): p for p in builder.problems}.values(), key=lambda p: (p.file, p.line or 0))
     return Prepared(partner, rules, MappingProxyType(inbound), MappingProxyType(outbound),
                     tuple(problems), _Sources.now(workspace.maps_path, files))
+
+
+def _units_beside_atp(rules: RuleSet, partner: Partner) -> list[ConfigProblem]:
+    """Stock (``rules.atp``) is still taken in the buyer's unit, so a converted line would
+    take 2 for 2 CA of 12: refused at load until allocation converts too, never oversold."""
+    if rules.rules.atp is None or not rules.units.conversions:
+        return []
+    first = rules.units.conversions[0]
+    return [ConfigProblem(first.file, first.line or None, "units",
+                          f"partner {partner.id} takes stock (rules.atp in {partner.file}), which does not convert "
+                          "units yet: a converted line would take stock in the buyer's unit; remove the units: "
+                          "section or rules.atp")]
 
 
 class _Builder:

@@ -25,7 +25,7 @@ from edigate.orders.purposes import Amendments, is_cancel
 from edigate.stages.answer import answer_order
 from edigate.stages.route import Routing
 from edigate.orders.routing import Delivery
-from edigate.orders.overrides import Override, acknowledge, apply_override
+from edigate.orders.overrides import Conversion, Override, acknowledge, apply_override, unit_conversion
 from edigate.orders.rules import RuleFinding, check_order
 from edigate.store import AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status, Store
 
@@ -60,6 +60,8 @@ class Overridden:
     findings: tuple[RuleFinding, ...]
     changes: tuple[str, ...] = ()
     """Each change made, as "what old -> new"."""
+    conversion: Conversion | None = None
+    """How a change of unit converted the line (the map's declaration, the pack or 12 to the dozen)."""
 
 
 def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason: str = "",
@@ -73,8 +75,8 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
     order = order_of(doc)
     _amend(store, order, doc)
     short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
-    ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order)
-    export = as_decided(order, ack)
+    ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order, flow.rules.units)
+    export = as_decided(order, ack, flow.rules)
     doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
                                     decided=None if export is order else dumps(export))
     note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
@@ -153,6 +155,7 @@ def override(ctx: Context, partner: Partner, order_id: int, change: Override | N
         _check_price(change.price)
     flow = partner_setup(ctx, partner, today=today)
     changed, said = apply_override(order, change, flow.rules)
+    conversion = unit_conversion(order, change, flow.rules)
     if change.price is not None:
         quantity = next(n.quantity for n in changed.lines if n.line_number == change.line)
         if not quantity > 0:
@@ -165,10 +168,11 @@ def override(ctx: Context, partner: Partner, order_id: int, change: Override | N
     store.release_allocations(doc.id)
     findings = tuple(check_order(changed, flow.rules, today=flow.today))
     why = f": {reason.strip()}" if reason.strip() else ""
+    by = f" (unit converted by {conversion.source})" if conversion is not None else ""
     store.audit(actor=actor, action=AuditAction.OVERRIDE, target=target_of(saved.document),
-                note=f"{'; '.join(said)} (was order {doc.id}){why}; findings now: "
+                note=f"{'; '.join(said)}{by} (was order {doc.id}){why}; findings now: "
                      f"{', '.join(f.code for f in findings) or 'none'}", transmission_id=doc.transmission_id)
-    return Overridden(saved.document, findings, said)
+    return Overridden(saved.document, findings, said, conversion)
 
 
 PRICE_DIGITS = 17

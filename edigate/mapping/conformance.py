@@ -20,8 +20,9 @@ from edigate.mapping.expr import el_arguments
 from edigate.mapping.mapfile import Entry, MapSource
 from edigate.mapping.paths import Path, PathError, parse_path
 from edigate.mapping.sandbox import environment
+from edigate.mapping.units import unit_codes
 from edigate.x12.checks import ascii_digits
-from edigate.x12.spec import CompositeSpec, LoopSpec, SegmentSpec, SetSpec
+from edigate.x12.spec import CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SetSpec
 
 __all__ = ["check_against_spec"]
 
@@ -51,7 +52,22 @@ def check_against_spec(source: MapSource, spec: SetSpec) -> list[ConfigProblem]:
         problems += _path_problems(written, parsed, segments, spec)
     if source.segments is not None:
         problems += _outbound_problems(source.segments, "segments", segments, spec)
-    return problems
+    return problems + list(_unit_problems(source, segments))
+
+
+def _unit_problems(source: MapSource, segments: Mapping[str, list[SegmentSpec]]) -> Iterator[ConfigProblem]:
+    """Each unit of the ``units:`` section that is neither a unit code of the set's spec
+    (element 355) nor a unit the map's ``codes.uom`` table names."""
+    if not source.units:
+        return
+    known = {code for specs in segments.values() for s in specs for f in s.by_position
+             if isinstance(f, ElementSpec) and f.ref == "355" and f.codes for code in f.codes}
+    table = source.plain_tables().get("codes", {}).get("uom", {})
+    known |= {code for pair in table.items() for code in pair if code != "*"}
+    for code, entry, where in unit_codes(source):
+        if known and code not in known:
+            yield ConfigProblem(entry.file, entry.line, where, f"unknown unit code {code!r}: not an X12 unit "
+                                "(element 355) nor a unit of codes.uom; add it to codes.uom if the partner uses it")
 
 
 def _segments(loop: LoopSpec) -> dict[str, list[SegmentSpec]]:

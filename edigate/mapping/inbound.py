@@ -25,8 +25,10 @@ from edigate.mapping.mapfile import Entry, MapSource, load_map_source
 from edigate.mapping.paths import PathError, Scope, parse_path
 from edigate.mapping.readers import Reporter, Rule, compile_record
 from edigate.mapping.rules import Compiler
+from edigate.mapping.units import compile_units
 from edigate.model import LineChange, Order, OrderChange, OrderLine, Party, SourceRef
 from edigate.model._types import field_types, non_null
+from edigate.orders.units import UnitTable
 from edigate.x12.envelope import Transaction
 from edigate.x12.segment import Segment, element_text
 
@@ -168,6 +170,8 @@ class InboundMap:
     """What each section (order, party, line) reads; what it does not is noted."""
     folder: str = ""
     """The maps folder it was read from, where `for_version` finds the base maps."""
+    units: UnitTable = field(default_factory=UnitTable)
+    """The conversions its ``units:`` section declares (`edigate.mapping.units`)."""
     _records: tuple[_Record, _Record, _Record] = field(init=False, repr=False, compare=False)
     _versions: dict[str, InboundMap] = field(init=False, repr=False, compare=False)
 
@@ -254,7 +258,8 @@ def _renumber_clashes(lines: list[dict[str, Any]], assigned: list[int]) -> None:
 def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     """Load and compile map ``name`` from ``maps_dir``; raise `ConfigError` with every problem."""
     source = load_map_source(name, maps_dir)
-    compiler = Compiler(source.plain_tables(), source.table_places(Path(maps_dir).resolve().parent))
+    root = Path(maps_dir).resolve().parent
+    compiler = Compiler(source.plain_tables(), source.table_places(root))
     document, line_record, _ = _DOCUMENTS.get(source.scalar("set") or "", _DOCUMENTS["850"])
     sections, reads = [], []
     for section, cls in (("order", document), ("party", Party), ("line", line_record)):
@@ -264,11 +269,13 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
     order, party, line = sections
     roles = _roles(source, compiler.problems, _party_fields(document))
     _check_header(source, compiler.problems)
+    units, problems = compile_units(source, root)
+    compiler.problems.extend(problems)
     if compiler.problems:
         raise ConfigError(sorted(compiler.problems, key=lambda p: (p.file, p.line or 0)))
     return InboundMap(source.name, source.file, source.scalar("set") or "",
                       source.scalar("version") or "", tuple(order), tuple(party), tuple(line),
-                      roles, source.chain, (reads[0], reads[1], reads[2]), str(maps_dir))
+                      roles, source.chain, (reads[0], reads[1], reads[2]), str(maps_dir), units)
 
 
 def _text(entry: Entry) -> str:

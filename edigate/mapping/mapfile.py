@@ -23,7 +23,7 @@ SECTIONS = ("order", "party", "line")
 """Field sections: header and summary segments, each N1 loop, each PO1 loop."""
 TABLES = ("codes", "xref")
 _SCALARS = ("set", "version", "direction", "description", "document")
-_KEYS = ("extends", *_SCALARS, *TABLES, "party_roles", *SECTIONS, "segments")
+_KEYS = ("extends", *_SCALARS, *TABLES, "units", "party_roles", *SECTIONS, "segments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,8 @@ class MapSource:
     scalars: dict[str, Entry] = field(default_factory=dict)
     tables: dict[str, dict[str, dict[str, Entry]]] = field(default_factory=dict)
     party_roles: dict[str, Entry] = field(default_factory=dict)
+    units: dict[str, Entry] = field(default_factory=dict)
+    """Unit conversions by the unit they convert (``CA``, ``CA[ACM-1001]``): `edigate.mapping.units`."""
     sections: dict[str, dict[str, Entry]] = field(default_factory=dict)
     segments: Entry | None = None
     """An outbound map's segment list (a partner map replaces it whole)."""
@@ -66,6 +68,11 @@ class MapSource:
             return (str(path.relative_to(root)) if path.is_relative_to(root) else last.file), last.line
         return {kind: {name: place(table) for name, table in tables.items() if table}
                 for kind, tables in self.tables.items()}
+
+    def relative(self, root: Path) -> str:
+        """The map's file named relative to ``root`` (the workspace) when below it."""
+        path = Path(self.file).resolve()
+        return str(path.relative_to(root)) if path.is_relative_to(root) else self.file
 
     def scalar(self, key: str) -> str | None:
         entry = self.scalars.get(key)
@@ -135,8 +142,8 @@ def _merge(source: MapSource, root: Map, file: str, problems: list[ConfigProblem
             source.scalars[key.text] = Entry(file, node.line, node)
         elif key.text in TABLES:
             _merge_tables(source.tables.setdefault(key.text, {}), node, key.text, file, problems)
-        elif key.text == "party_roles":
-            _merge_entries(source.party_roles, node, key.text, file, problems)
+        elif key.text in ("party_roles", "units"):
+            _merge_entries(getattr(source, key.text), node, key.text, file, problems)
         elif key.text == "segments":
             source.segments = Entry(file, key.line, node)
         elif key.text in SECTIONS:

@@ -16,7 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck, Purpose
-from edigate.orders.rules import Policy, RuleFinding
+from edigate.orders.rules import Policy, RuleFinding, RuleSet
+from edigate.orders.units import converted
 
 __all__ = ["AMENDING", "Decision", "Outcome", "as_decided", "decide", "po_ack"]
 
@@ -84,11 +85,29 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
                  seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
 
 
-def as_decided(order: Order, ack: PoAck | None) -> Order:
+def as_decided(order: Order, ack: PoAck | None, rules: RuleSet | None = None) -> Order:
     """The order as decided: each line at the quantity and price its 855 line commits to,
-    refused lines left out; ``order`` itself when the decision changed nothing."""
+    refused lines left out, and in the catalog's unit where the partner's map declares the
+    conversion (``rules.units``; the 855 answers in the buyer's); ``order`` itself when the
+    decision changed nothing."""
     if ack is None or ack.purpose is Purpose.CANCEL:
         return order
+    decided = _as_acked(order, ack)
+    if rules is None or rules.catalog is None:
+        return decided
+    lines = tuple(_in_our_unit(line, rules) for line in decided.lines)
+    return decided if lines == decided.lines else replace(decided, lines=lines)
+
+
+def _in_our_unit(line: OrderLine, rules: RuleSet) -> OrderLine:
+    item = rules.catalog.find(line) if rules.catalog is not None else None
+    if item is None or item.uom == line.uom:
+        return line
+    declared = rules.units.factor(line, item.sku, line.uom, item.uom)
+    return (converted(line, item.uom, declared[0]) or line) if declared is not None else line
+
+
+def _as_acked(order: Order, ack: PoAck) -> Order:
     by_line = {a.line_number: a for a in ack.lines}
     lines: list[OrderLine] = []
     for line in order.lines:

@@ -18,7 +18,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -26,6 +27,7 @@ from edigate.config.schema import build, setting
 from edigate.config.yamlsource import Document, Map, Node, Scalar
 from edigate.errors import ConfigError, ConfigProblem
 from edigate.model import Order, OrderLine, Party
+from edigate.orders.units import UnitTable, converted, plain
 
 __all__ = [
     "AtpRule", "Availability", "Catalog", "CatalogItem", "RuleFinding", "RuleSet", "Rules", "check_availability",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 Policy = Literal["hold", "reject", "accept_with_changes"]
+_PLACES = Decimal("0.0001")
 _T = TypeVar("_T")
 
 
@@ -196,6 +199,8 @@ class RuleSet:
     stores: frozenset[str] = field(default=frozenset())
     prices: Mapping[str, Decimal] = field(default_factory=dict)
     """The partner's contract prices by SKU; the catalog price applies to the rest."""
+    units: UnitTable = field(default_factory=UnitTable)
+    """The conversions the partner's inbound 850 map declares (``units:``)."""
 
     def price_of(self, item: CatalogItem) -> Decimal | None:
         return self.prices.get(item.sku, item.price)
@@ -273,15 +278,56 @@ def _line_checks(line: OrderLine, rules: RuleSet, r: Rules) -> Iterator[RuleFind
     if not item.active:
         yield RuleFinding("rule.sku.inactive", f"item {item.sku} is not active", n, "product_ids", item.sku)
     if line.uom != item.uom:
-        yield RuleFinding("rule.uom.mismatch", f"ordered in {line.uom}, {item.sku} sells in {item.uom}", n, "uom",
-                          line.uom, item.uom, f"agree the quantity in {item.uom} with the buyer (a change of "
-                          "unit changes the quantity too), or reject the order; a code table only renames a "
-                          "unit that is the same under two names, it never converts quantities")
+        ours = _in_our_unit(line, item, rules.units)
+        if not isinstance(ours, RuleFinding):
+            yield from (_in_their_unit(f, line, *ours) for f in _item_checks(ours[0], item, rules, r))
+            return
+        yield ours  # and the line's checks as sent, as before any conversion was declared
+    yield from _item_checks(line, item, rules, r)
+
+
+def _item_checks(line: OrderLine, item: CatalogItem, rules: RuleSet, r: Rules) -> Iterator[RuleFinding]:
     price = rules.price_of(item)
     if r.prices is not None and price is not None and line.unit_price is not None:
         yield from _price(line, price, r.prices)
     if r.catalog is not None and r.catalog.check_pack:
         yield from _quantity(line, item)
+
+
+def _in_our_unit(line: OrderLine, item: CatalogItem, units: UnitTable) -> tuple[OrderLine, Fraction] | RuleFinding:
+    """``line`` in the catalog's unit by the map's declared conversion, or the finding that
+    says why it cannot be (none declared, or a quantity that would not be whole)."""
+    n, declared = line.line_number, units.factor(line, item.sku, line.uom, item.uom)
+    message = f"ordered in {line.uom}, {item.sku} sells in {item.uom}"
+    if declared is None:
+        return RuleFinding("rule.uom.mismatch", message, n, "uom", line.uom, item.uom,
+                           f"if one {line.uom} is a fixed number of {item.uom}, declare it in {units.where} "
+                           f"({line.uom}: {{{item.uom}: N}}, or {line.uom}[{item.sku}] for this item only); "
+                           f"else agree the quantity in {item.uom} with the buyer, or reject the order "
+                           "(a code table only renames a unit, it never converts quantities)")
+    ours = converted(line, item.uom, declared[0])
+    if ours is None:
+        amount = line.quantity * declared[0].numerator / declared[0].denominator
+        return RuleFinding("rule.uom.mismatch", f"{message}: {line.quantity} {line.uom} is {plain(amount)} "
+                           f"{item.uom} by {declared[1].place}, not a whole number", n, "quantity",
+                           str(line.quantity), None, f"agree a quantity in whole {item.uom} with the buyer "
+                           "(edigate orders override --unit), or reject the order")
+    return ours, declared[0]
+
+
+def _in_their_unit(f: RuleFinding, line: OrderLine, ours: OrderLine, factor: Fraction) -> RuleFinding:
+    """A finding on the line as converted (``factor`` of our unit per theirs), said in the
+    unit the buyer ordered in, as the 855 answers: a price per their unit, a quantity of
+    their units (rounded up)."""
+    def back(text: str | None) -> str | None:
+        if text is None:
+            return None
+        if f.field == "unit_price":
+            return str(plain((Decimal(text) * factor.numerator / factor.denominator).quantize(_PLACES)))
+        whole = (Decimal(text) * factor.denominator / factor.numerator).to_integral_value(rounding=ROUND_CEILING)
+        return str(plain(whole))
+    said = f"{f.message} (as {ours.quantity} {ours.uom} at {ours.unit_price}: {line.quantity} {line.uom} converted)"
+    return dataclasses.replace(f, message=said, value=back(f.value), expected=back(f.expected))
 
 
 def _price(line: OrderLine, price: Decimal, rule: PriceRule) -> Iterator[RuleFinding]:

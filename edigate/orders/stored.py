@@ -31,5 +31,5 @@ def decide_stored(order: Order, document_id: int, partner: str, rules: RuleSet, 
                   else check_order(order, rules, today=today)), *amendment.findings]
     decision = stock.promise(order, document_id, findings, rules, today=today,
                              on_accepted=lambda: amendments.apply(amendment, order))
-    export = as_decided(order, decision.ack) if decision.outcome is Outcome.ACCEPTED else order
+    export = as_decided(order, decision.ack, rules) if decision.outcome is Outcome.ACCEPTED else order
     return decision if export is order else replace(decision, export=export)

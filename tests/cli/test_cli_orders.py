@@ -250,3 +250,24 @@ def test_override_unit_item_ship_to_and_dates_with_a_reason_and_the_855_says_so(
     acks = [s for s in segments if s.startswith("ACK*")]
     assert acks[1].startswith("ACK*IS*48*EA") and acks[2].startswith("ACK*IC*12*CA")
     assert any(s.startswith("PO1*3*12*CA*38.4") for s in segments)
+
+
+def test_override_unit_by_the_conversion_the_partners_map_declares(workspace: Path) -> None:
+    shutil.copytree(REPO / "maps", workspace / "maps")
+    partner_map = workspace / "maps" / "bigbox-850.yaml"
+    partner_map.write_text(partner_map.read_text() + "\nunits:\n  CA[ACM-3300]: {EA: 4}\n")
+    declared = f"maps/bigbox-850.yaml:{len(partner_map.read_text().splitlines())}"
+    (workspace / "edigate.yaml").write_text(f"store: sqlite:///{workspace / 'edigate.db'}\nmaps_dir: maps\n"
+                                            f"partners_dir: {REPO / 'partners'}\n")
+    # held for line 1's price; line 3 comes in cases, as ACM-3300 sells
+    ingest(workspace, SAMPLE.read_bytes().replace(b"PO1*1*24*EA*12.49", b"PO1*1*24*EA*12.50"))
+    code, out, _ = run("orders", "override", "4500012345", "--line", "3", "--unit", "EA", "--reason",
+                       "the buyer counts eaches", "--json")
+    over = json.loads(out)
+    assert code == 0 and over["changes"] == ["line 3 unit 12 CA at 38.40 -> 48 EA at 9.6"]
+    assert over["conversion"] == {"line": "3", "from": "CA", "to": "EA", "factor": "4", "by": "map",
+                                  "source": declared}
+    # 48 EA is 12 CA by the same declaration: no rule.uom.mismatch, only line 1's price is left
+    assert [(f["code"], f["line"]) for f in over["findings"]] == [("rule.price.mismatch", "1")]
+    shown = run("orders", "show", "4500012345")[1]
+    assert f"(unit converted by {declared})" in shown and "the buyer counts eaches" in shown

@@ -126,3 +126,31 @@ def test_a_fix_is_picked_up_by_the_next_file(ws: Workspace) -> None:
     assert prepared["bigbox"] is ready  # nothing changed: not prepared again
     Path("samples/data/catalog.csv").write_text("sku,price\n")
     assert prepared["bigbox"] is not ready and prepared["bigbox"].rules is not None
+
+
+def test_the_850_maps_units_reach_the_rules_and_their_mistakes_are_located(ws: Workspace) -> None:
+    partner_map = ws.root / "maps" / "bigbox-850.yaml"
+    partner_map.write_text(partner_map.read_text() + "\nunits:\n  CA[ACM-1001]: {EA: 6}\n")
+    line = len(partner_map.read_text().splitlines())
+    ready = prepare(load_partner(Path("partners/bigbox.yaml"), root=ws.root), ws)
+    assert ready.rules is not None and ready.rules.units.map_file == "maps/bigbox-850.yaml"
+    assert [(c.unit, c.into, c.factor, c.place) for c in ready.rules.units.conversions] == [
+        ("CA", "EA", 6, f"maps/bigbox-850.yaml:{line}")]
+    partner_map.write_text(partner_map.read_text() + "  QX: {EA: 0}\n")
+    assert problems(ws) == [
+        f"maps/bigbox-850.yaml:{line + 1}: units.QX.EA: factor '0' is not a positive number (how many EA one QX is)",
+        f"maps/bigbox-850.yaml:{line + 1}: units.QX: unknown unit code 'QX': not an X12 unit (element 355) nor a "
+        "unit of codes.uom; add it to codes.uom if the partner uses it"]
+
+
+def test_units_beside_stock_taking_are_refused_until_allocation_converts(ws: Workspace) -> None:
+    partner_map = ws.root / "maps" / "bigbox-850.yaml"
+    partner_map.write_text(partner_map.read_text() + "\nunits:\n  CA: {EA: 12}\n")
+    line = len(partner_map.read_text().splitlines())
+    assert problems(ws) == []
+    Path("samples/data/feed.csv").write_text("sku,on_hand\nACM-1001,100\n")
+    edit(Path("partners/bigbox.yaml"), "  prices:\n", "  atp:\n    file: samples/data/feed.csv\n  prices:\n")
+    [problem] = problems(ws)
+    assert problem.startswith(f"maps/bigbox-850.yaml:{line}: units: partner bigbox takes stock (rules.atp in ")
+    assert problem.endswith("a converted line would take stock in the buyer's unit; remove the units: section "
+                            "or rules.atp")

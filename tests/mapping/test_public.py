@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 MODULES = ["build", "expr", "findings", "inbound", "mapfile", "outbound", "paths", "readers",
-           "rules", "translate", "values"]
+           "rules", "translate", "units", "values"]
 
 
 @pytest.mark.parametrize("name", ["edigate.mapping", *(f"edigate.mapping.{m}" for m in MODULES)])
