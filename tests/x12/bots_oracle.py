@@ -10,10 +10,12 @@ compared here. Bots writes ID elements as AN and N0 as R; both sides are brought
 from __future__ import annotations
 
 import difflib
-import importlib
+import importlib.util
+import runpy
 import sys
 from dataclasses import dataclass
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from edigate.x12.spec import UNBOUNDED, CompositeSpec, ElementSpec, LoopSpec, SegmentSpec, SpecLibrary
@@ -53,14 +55,25 @@ def _bots() -> None:
     sys.modules.setdefault("bots", edi_parser.bots)
 
 
-@cache
-def bots_grammar(version: str, set_id: str) -> Any | None:
-    """Bots' grammar module of one set in one version ("004010", "850"), or None."""
+def _pristine(name: str) -> SimpleNamespace | None:
+    """Grammar module ``name`` executed afresh from its file, not the imported one: Bots
+    rewrites the grammars it has read in place (``M`` becomes 1 once a test has had Bots
+    parse a file: `tests.support.bots_check`), so what the oracle compares comes from the text."""
     _bots()
     try:
-        return importlib.import_module(f"edi_parser.grammars.x12.{version[2:6]}.{set_id}{version}")
+        spec = importlib.util.find_spec(name)
     except ModuleNotFoundError:
         return None
+    if spec is None or spec.origin is None:
+        return None
+    package, _, leaf = name.rpartition(".")  # run in its package: its relative imports resolve
+    return SimpleNamespace(**runpy.run_path(spec.origin, run_name=f"{package}._pristine_{leaf}"))
+
+
+@cache
+def bots_grammar(version: str, set_id: str) -> Any | None:
+    """Bots' grammar of one set in one version ("004010", "850"), as its file has it, or None."""
+    return _pristine(f"edi_parser.grammars.x12.{version[2:6]}.{set_id}{version}")
 
 
 def _bots_uses(nodes: list[dict[str, Any]], loop: tuple[str, ...]) -> list[Use]:
@@ -147,8 +160,8 @@ def _lengths(spec: Any) -> tuple[int, int]:
 
 @cache
 def bots_records(version: str) -> dict[str, list[Any]]:
-    _bots()
-    module = importlib.import_module(f"edi_parser.grammars.x12.{version[2:6]}.records{version}")
+    module = _pristine(f"edi_parser.grammars.x12.{version[2:6]}.records{version}")
+    assert module is not None, version
     return module.recorddefs  # type: ignore[no-any-return]
 
 
