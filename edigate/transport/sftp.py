@@ -69,7 +69,10 @@ class _Session:
     dirs: set[str] = field(default_factory=set)
 
     def alive(self) -> bool:
-        return bool(self.transport.is_active())
+        """The connection and its SFTP channel both open: a server whose sftp subsystem died
+        keeps the connection a moment, and its "Socket is closed" is no reply to give up on."""
+        channel = self.sftp.get_channel()
+        return bool(self.transport.is_active()) and channel is not None and not channel.closed
 
     def close(self) -> None:
         for closable in (self.sftp, self.transport):

@@ -310,6 +310,18 @@ def test_connection_blip_mid_upload_is_retried(
     }
 
 
+def test_a_dead_sftp_subsystem_on_a_live_connection_is_reconnected(
+    sshd: SshServer, sftp_config: SftpConfig, options: ChannelOptions, remote: Path
+) -> None:
+    with open_channel(sftp_config, "p.out", options) as channel:
+        channel.send("855-1.edi", b"one")
+        deepest = sshd.session_pids()[0]  # the sftp-server; the SSH connection above it lives on
+        os.kill(deepest, signal.SIGKILL)
+        channel.send("855-2.edi", b"two")
+    assert (remote / "855-1.edi").read_bytes() == b"one" and (remote / "855-2.edi").read_bytes() == b"two"
+    assert sshd.logins() == 2
+
+
 def test_upload_is_atomic_and_replaces(
     sftp_config: SftpConfig, options: ChannelOptions, remote: Path
 ) -> None:
