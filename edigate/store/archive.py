@@ -22,7 +22,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -182,6 +182,13 @@ class Archive:
         if not path.exists():
             raise InputError(f"archive {self.root}: no file {sha256}")
         return path
+
+    def kept_copy(self, sha256: str, fetch: Callable[[str], Iterable[bytes]]) -> Path:
+        """The file for ``sha256`` in this folder, fetched once through ``fetch`` (a shared
+        backend's local copies: the folder is its cache)."""
+        if sha256 not in self:
+            self.put_stream(fetch(sha256))
+        return self.path(sha256)
 
     def _unwritable(self, size: int, exc: OSError) -> StoreError:
         return StoreError(f"archive {self.root}: cannot write {size:,} bytes: {exc.strerror}; nothing "

@@ -135,9 +135,7 @@ class DatabaseArchive:
             seq += 1
 
     def local_copy(self, sha256: str) -> Path:
-        if sha256 not in self.cache:
-            self.cache.put_stream(self.stream(sha256))
-        return self.cache.path(sha256)
+        return self.cache.kept_copy(sha256, self.stream)
 
     def __contains__(self, sha256: object) -> bool:
         if not is_hash(sha256):
