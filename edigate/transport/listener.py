@@ -13,6 +13,8 @@ so a few hostile clients cannot take every connection slot from the partners.
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import threading
 import time
@@ -89,7 +91,8 @@ class HttpListener:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        with contextlib.suppress(OSError):  # its loop already ended and closed the trigger: nothing to wake
+            server.trigger.pull_trigger(lambda: _close_all(server))
         thread.join(timeout)
         server.task_dispatcher.shutdown(timeout=timeout)
         self._server = self._thread = None
