@@ -14,7 +14,6 @@ so a few hostile clients cannot take every connection slot from the partners.
 from __future__ import annotations
 
 import contextlib
-
 import logging
 import threading
 import time
