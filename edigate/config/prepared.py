@@ -31,7 +31,7 @@ from edigate.mapping.outbound import OutboundMap
 from edigate.config.partners import Partner, map_settings, missing_map
 from edigate.orders.rules import RuleSet, load_rules
 from edigate.config.workspace import Workspace
-from edigate.x12.spec import SpecLibrary
+from edigate.x12.spec import SpecLibrary, bundled_specs
 
 __all__ = ["Prepared", "PreparedPartners", "prepare"]
 
@@ -91,7 +91,7 @@ def prepare(partner: Partner, workspace: Workspace, *, maps: MapCache | None = N
             specs: SpecLibrary | None = None) -> Prepared:
     """Build and check everything ``partner``'s files need; never raises for its mistakes."""
     maps = maps or MapCache(workspace.maps_path)
-    builder = _Builder(partner, workspace, specs or SpecLibrary())
+    builder = _Builder(partner, workspace, specs or bundled_specs())
     rules = builder.catch(lambda: load_rules(partner.rules, file=partner.file, root=workspace.root))
     if rules is not None and rules.rules.atp is not None and rules.rules.atp.file:
         builder.feed(rules.rules.atp.file)
@@ -205,7 +205,7 @@ class PreparedPartners:
                  specs: SpecLibrary | None = None) -> None:
         self.workspace, self.partners = workspace, partners
         self.maps = maps or MapCache(workspace.maps_path)
-        self.specs = specs or SpecLibrary()
+        self.specs = specs or bundled_specs()
         self._prepared: dict[str, Prepared] = {}
 
     def __getitem__(self, partner_id: str) -> Prepared:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from edigate.x12.delimiters import Delimiters
 from edigate.x12.segment import Composite, Element, Repeats, Segment
-from edigate.x12.spec import LoopSpec, SetSpec, SpecLibrary
+from edigate.x12.spec import LoopSpec, SetSpec, SpecLibrary, bundled_specs
 from edigate.x12.tokenizer import Source, Tokenizer
 
 __all__ = ["Outlined", "outline"]
@@ -85,7 +85,7 @@ class _Envelope:
 
 def outline(source: Source, *, name: str | None = None, library: SpecLibrary | None = None) -> Iterator[Outlined]:
     """Every segment of ``source`` in order; raises `NotX12Error` when it is not X12."""
-    specs = library or SpecLibrary()
+    specs = library or bundled_specs()
     tokenizer = Tokenizer(source, name=name)
     env = _Envelope()
     for batch in tokenizer.batches():

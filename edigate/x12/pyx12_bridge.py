@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edigate.x12.findings import Finding, Level
-from edigate.x12.spec import SPECS_DIR, SpecLibrary
+from edigate.x12.spec import SPECS_DIR, bundled_specs
 
 __all__ = ["Pyx12Maps", "Pyx12Result", "Pyx12Set", "count_segments_validated", "validate_with_pyx12"]
 
@@ -125,7 +125,7 @@ def validate_with_pyx12(data: bytes, *, name: str = "<bytes>", strict_codes: boo
     between calls (the result is the same; the differential tests run pyx12 thousands of times).
     """
     text = data.decode("latin-1").removeprefix(BOM)
-    exclude = () if strict_codes else tuple(SpecLibrary().partial_code_lists())
+    exclude = () if strict_codes else tuple(bundled_specs().partial_code_lists())
     try:
         valid, errh, segments, logged = _run(io.StringIO(text), exclude, maps)
     except Exception as exc:  # pyx12 raises EngineError, IndexError, KeyError ... on bad input

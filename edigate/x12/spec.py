@@ -2,11 +2,14 @@
 
 The XML is what pyx12 reads; this module turns one set's map into a small tree of frozen
 values (loops, segments, elements) that `edigate.x12.validate` walks without touching XML
-again. Compiled specs are cached per (set, version) on a `SpecLibrary`, not globally.
+again. Compiled specs are cached per (set, version) on a `SpecLibrary`; `bundled_specs` is the
+one library over the bundled folder that a process shares, since package data does not change
+while it runs.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Union
@@ -16,7 +19,7 @@ from lxml import etree
 from edigate.errors import ConfigError
 
 __all__ = ["ElementSpec", "CompositeSpec", "LoopSpec", "SegmentSpec", "SetSpec", "SpecLibrary", "SPECS_DIR",
-           "Rule", "parse_syntax"]
+           "Rule", "bundled_specs", "parse_syntax"]
 
 SPECS_DIR = Path(__file__).parent / "specs"
 PARTIAL_SOURCE = "X12 subset"
@@ -230,6 +233,13 @@ class SpecLibrary:
     def partial_code_lists(self) -> list[str]:
         """Element numbers whose code list is a curated subset (pyx12 should skip them)."""
         return sorted(n for n, (_, partial) in self._code_lists().items() if partial)
+
+
+@functools.cache
+def bundled_specs() -> SpecLibrary:
+    """The library over `SPECS_DIR`, shared by every caller in the process: each bundled
+    spec is compiled once, not once per validator or partner."""
+    return SpecLibrary()
 
 
 def _segments(node: Node) -> list[SegmentSpec]:

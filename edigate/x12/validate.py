@@ -29,7 +29,7 @@ from edigate.x12.hierarchy import hierarchy_problems
 from edigate.x12.findings import Finding, FindingLimits, Level, Severity, no_errors, unlisted
 from edigate.x12.leniency import LOWERCASE, SEGMENT_ORDER, STRICT, TRAILING_SEPARATORS, Leniency
 from edigate.x12.segment import Element, Segment
-from edigate.x12.spec import LoopSpec, SegmentSpec, SetSpec, SpecLibrary
+from edigate.x12.spec import LoopSpec, SegmentSpec, SetSpec, SpecLibrary, bundled_specs
 
 __all__ = ["Validator", "validate_transaction"]
 
@@ -88,7 +88,7 @@ class Validator:
 
     def __init__(self, library: SpecLibrary | None = None, limits: FindingLimits = FindingLimits(),
                  leniency: Leniency = STRICT) -> None:
-        self.library = library or SpecLibrary()
+        self.library = library or bundled_specs()
         self.limits = limits
         self.leniency = leniency
         self._checked: dict[tuple[int, tuple[Element, ...]], list[Problem]] = {}
