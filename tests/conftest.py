@@ -20,7 +20,7 @@ from edigate.config.workspace import Workspace
 from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.store.archive import Archive
-from tests.support.databases import BACKENDS, pg_schema
+from tests.support.databases import BACKENDS, SchemaPool, pg_schema
 from tests.support.paths import CORPUS, REPO, corpus_index, corpus_root
 from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
 
@@ -43,13 +43,25 @@ def samples() -> Path:
 # -- the store ----------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def pg_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool()
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store URL per backend: a SQLite file of the test's own, or a PostgreSQL schema of its own."""
+    """A store URL per backend: a SQLite file of the test's own, or a PostgreSQL schema of its own
+    (an emptied one from `pg_pool` when the test opens the `store`, which would migrate it anyway)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'edigate.db'}"
-        return
-    yield from pg_schema()
+    elif "store" in request.fixturenames:
+        pool: SchemaPool = request.getfixturevalue("pg_pool")
+        with pool.schema() as url:
+            yield url
+    else:
+        yield from pg_schema()
 
 
 @pytest.fixture(scope="session")
