@@ -11,13 +11,14 @@ the orders delivered to it, and hands it to the stages as any file would come:
   search, each a commerce transmission (`edigate.stages.commerce.read_orders`).
 - Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event
   log; its fulfillment lines that shipped become a reply transmission (channel
-  ``replies:oracle``) with the Shipment, so the 856 is recorded as NetSuite's and SAP's are.
+  ``replies:oracle``) with the Shipment (tracking number and bill of lading from the lines'
+  shipping details), and once a line is billed, Receivables' invoices of the order become
+  reply transmissions with the Invoice: the 856 and 810 are recorded as NetSuite's and SAP's are.
 
-A high-water mark per destination is kept in the store (`HIGH_WATER`): the newest
-transaction (or Oracle ship) date taken. NetSuite's next read asks from that date on (the
-same day again, so a transaction dated that day and entered later is not skipped); each
-NetSuite transaction and Oracle fulfillment line taken is marked (`TAKEN`), so a restart
-neither reads twice nor skips.
+NetSuite's next read asks from a high-water mark kept in the store (`HIGH_WATER`, the newest
+transaction date taken; the same day again, so a transaction dated that day and entered
+later is not skipped). Each NetSuite transaction, Oracle fulfillment line and Oracle
+invoice taken is marked (`TAKEN`), so a restart neither reads twice nor skips.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["HIGH_WATER", "STATUS", "TAKEN", "read_back", "wanted"]
 
 HIGH_WATER = "readback.high_water"
-"""Mark kind: per ``<partner>:<destination>``, the newest transaction date read back."""
+"""Mark kind: per ``<partner>:<destination>``, the newest NetSuite transaction date read back."""
 TAKEN = "readback.taken"
 """Mark kind: per ``<partner>:<destination>:<transaction>``, a transaction handed to the stages."""
 STATUS = "readback.status"
@@ -137,19 +138,14 @@ def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTar
     from edigate.connectors.oracle import read_order
 
     where = f"{partner.id}:{dest.name}"
-    mark = parts.store.mark_value(HIGH_WATER, where)
-    since = date.fromisoformat(mark) if mark else None
-    newest = since
     with HttpClient.for_target(target) as client:
         for po, (_, order) in sorted(_delivered(parts, partner, dest).items()):
             found = read_order(client, target, partner=partner.id, po_number=po)
             if found is None:
                 continue
             _oracle_status(parts, partner, dest, po, found.status)
-            shipped = _oracle_shipped(parts, partner, where, found, order)
-            newest = shipped if newest is None or (shipped is not None and shipped > newest) else newest
-    if newest is not None and newest != since:
-        parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
+            _oracle_shipped(parts, partner, where, found, order)
+            _oracle_billed(parts, partner, where, client, found, order)
 
 
 def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, status: str | None) -> None:
@@ -162,11 +158,10 @@ def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, s
                              partner=partner.id, channel=dest.name)
 
 
-def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrder, order: Order) -> date | None:
+def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrder, order: Order) -> None:
     """The order's fulfillment lines that shipped and were not taken, handed to the reply
-    stage as one Shipment, each line then marked; the Shipment's date, or None. Lines are
-    not skipped by the high-water mark: one Oracle enters late with an earlier ship date
-    is still taken."""
+    stage as one Shipment, each line then marked (per line, not by date: a line Oracle
+    enters late with an earlier ship date is still taken)."""
     from edigate.connectors.oracle import shipment_of
 
     keys = {f.id: f"{where}:{f.id}" for f in found.lines}
@@ -174,9 +169,23 @@ def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrd
     skip = {i for i, key in keys.items() if key in taken}
     shipment = shipment_of(found, order, taken=skip)
     if shipment is None:
-        return None
+        return
     receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-{shipment.shipment_id}.json", reply_bytes(Reply(shipment)))
-    for item in found.lines:
-        if item.id not in skip and item.shipped and item.ship_date:
-            parts.store.mark_once(TAKEN, keys[item.id])
-    return shipment.ship_date
+    parts.store.mark_many(TAKEN, [keys[f.id] for f in found.lines if f.id not in skip and f.shipped and f.ship_date])
+
+
+def _oracle_billed(parts: Parts, partner: Partner, where: str, client: HttpClient, found: OracleOrder,
+                   order: Order) -> None:
+    """Receivables' invoices of the order not taken yet, each handed to the reply stage (the
+    810); Receivables is asked only once Oracle says a line is billed."""
+    from edigate.connectors.oracle import BILLED, invoices_of
+
+    if not any(f.status in BILLED for f in found.lines):
+        return
+    for bill in invoices_of(client, found, order):
+        key = f"{where}:invoice:{bill.invoice_number}"
+        if not parts.store.marked(TAKEN, [key]):
+            receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-invoice-{bill.invoice_number}.json",
+                    reply_bytes(Reply(bill)))
+            parts.store.mark_once(TAKEN, key)
+
