@@ -4,7 +4,8 @@ channel, polled by ``edigate run --once``, become the partner's 855, 856 and 810
 our validator and Bots' grammar; a reply that cannot be taken is a failed transmission
 with its error log, not a loss. NetSuite's fulfillments and invoices, and Oracle's order
 status, shipped fulfillment lines (with tracking) and Receivables invoices, are read back by
-``edigate run`` with marks kept in the store: nothing twice."""
+``edigate run`` with marks kept in the store: nothing twice, and an order shipped and billed
+in full is no longer asked about."""
 
 from __future__ import annotations
 
@@ -174,13 +175,16 @@ def test_oracle_shipments_and_invoices_become_the_856_and_810_once_each(cli: Cli
         pod.ship("bigbox-4500012345", "1", 24, "2026-12-10", tracking="1Z999AA10123456784")
         pod.ship("bigbox-4500012346", "1", 120, "2026-12-10", tracking="1Z999AA10123456791")
         pod.ship("bigbox-4500012346", "2", 60, "2026-12-10")
-        pod.bill("bigbox-4500012346", ["1", "2"], "2026-12-11")
+        pod.bill("bigbox-4500012346", ["1", "2"], "2026-12-11")  # 4500012346 shipped and billed in full
         first = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        pod.reads.clear()
         again = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]  # nothing twice
+        done_read = list(pod.reads)
         pod.ship("bigbox-4500012345", "2", 48, "2026-12-11")
         pod.bill("bigbox-4500012345", ["1", "2"], "2026-12-12")
         later = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
     assert nothing == [] and again == []
+    assert done_read == ["bigbox-4500012345"]  # the order shipped and billed in full is not asked about again
     assert sorted(t["file"].split("-")[1] for t in first) == ["500000", "500001", "invoice"]
     assert sorted(t["file"] for t in later)[1] == "oracle-invoice-700101.json"
     assert len(later) == 2 and all(t["status"] == "done" for t in first + later)
