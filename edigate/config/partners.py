@@ -29,7 +29,7 @@ from edigate.config.channels import (
 )
 from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget, SapTarget, ShopifySource
 from edigate.errors import ConfigError, ConfigProblem
-from edigate.config.workspace import Identity, Workspace
+from edigate.config.workspace import COMMERCE_OURS, NOT_GIVEN, Identities, Identity, Workspace, commerce_identity
 from edigate.x12 import delimiters as x12
 from edigate.x12.leniency import Leniency
 
@@ -76,31 +76,6 @@ def _expression(value: str) -> str | None:
 
 
 # -- identities, version, delimiters ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Identities:
-    """Their envelope identifiers, and ours when they differ from the workspace's."""
-
-    theirs: Identity
-    """What they put in ISA05/06 and GS02: how their files are recognised."""
-    ours: Identity | None = None
-    """Our identifiers for this partner, when not `edigate.yaml`'s `identity`."""
-
-
-_NOT_GIVEN = Identities(theirs=Identity(isa_qualifier="ZZ", isa_id="", gs_id=""))
-"""What a partner file without ``identity`` holds until `Partner` derives or refuses it."""
-
-
-def _commerce_identity(partner_id: str) -> Identities:
-    """A commerce partner's own ids when its file names none: ``ZZ`` and the partner id in
-    capitals (at most 15 characters, GS02 at least 2), used only on the X12 it is written."""
-    ident = partner_id.upper()[:15].ljust(2, "0")
-    return Identities(theirs=Identity(isa_qualifier="ZZ", isa_id=ident, gs_id=ident))
-
-
-_COMMERCE_OURS = Identity(isa_qualifier="ZZ", isa_id="EDIGATE", gs_id="EDIGATE")
-"""Ours on the X12 recorded for a commerce partner (never sent) when no identity is set."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,7 +230,7 @@ class Partner:
     """The partner id; the file is `partners/<id>.yaml`."""
     name: str
     """Its name, for people."""
-    identity: Identities = setting(factory=lambda: _NOT_GIVEN)
+    identity: Identities = setting(factory=lambda: NOT_GIVEN)
     """Their envelope identifiers (and ours, if different). Required, except for a partner
     whose orders come from ``commerce:`` and who is sent no X12: no file is recognised as
     its by them, and the 856 recorded for it (never sent) is addressed to ``ZZ`` and its id
@@ -295,8 +270,8 @@ class Partner:
     X12 file is recognised as this partner's by it."""
 
     def __post_init__(self) -> None:
-        if self.identity is _NOT_GIVEN and self.commerce is not None:
-            object.__setattr__(self, "identity", _commerce_identity(self.id))
+        if self.identity is NOT_GIVEN and self.commerce is not None:
+            object.__setattr__(self, "identity", commerce_identity(self.id))
             object.__setattr__(self, "derived_identity", True)
         if self.is_5010 and self.delimiters.repetition is None:
             used = {self.delimiters.element, self.delimiters.component, self.delimiters.segment}
@@ -326,7 +301,7 @@ class Partner:
         """Our identifiers towards this partner: its own ``identity.ours``, else the
         workspace's; a commerce partner without ``identity`` is sent no X12, and what is
         recorded for it says ``ZZ``/``EDIGATE`` when the workspace names none."""
-        ours = self.identity.ours or workspace.identity or (_COMMERCE_OURS if self.derived_identity else None)
+        ours = self.identity.ours or workspace.identity or (COMMERCE_OURS if self.derived_identity else None)
         if ours is None:
             line = self.lines.get("identity")
             message = "set identity.ours here or identity in edigate.yaml"
@@ -338,7 +313,7 @@ class Partner:
             yield "delimiters.repetition", "a repetition separator needs version 005010"
         if not self.is_5010 and self.acks.functional == "999":
             yield "acks.functional", "999 acknowledgments need version 005010; use 997"
-        if self.identity is _NOT_GIVEN:
+        if self.identity is NOT_GIVEN:
             yield "identity", ("missing: their ISA/GS ids (identity.theirs: isa_qualifier, isa_id, gs_id); only a "
                                "partner whose orders come from commerce: may leave it out")
         else:
