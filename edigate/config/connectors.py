@@ -97,8 +97,9 @@ class OracleTarget(HttpSettings):
     """Submit the order for fulfillment (``SubmittedFlag``), or leave it as a draft."""
     read_back: bool = False
     """Read each order's status and fulfillment lines back (every 5 minutes while ``edigate
-    run`` runs): a status change is noted in the event log, and lines that shipped become
-    the partner's 856 (once each)."""
+    run`` runs): a status change is noted in the event log, lines that shipped become the
+    partner's 856 (with their tracking number), and Receivables' invoices of the order the
+    partner's 810 (once each)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,7 +29,7 @@ from edigate.config.channels import (
 )
 from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget, SapTarget, ShopifySource
 from edigate.errors import ConfigError, ConfigProblem
-from edigate.config.workspace import Identity, Workspace
+from edigate.config.workspace import COMMERCE_OURS, NOT_GIVEN, Identities, Identity, Workspace, commerce_identity
 from edigate.x12 import delimiters as x12
 from edigate.x12.leniency import Leniency
 
@@ -76,16 +76,6 @@ def _expression(value: str) -> str | None:
 
 
 # -- identities, version, delimiters ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Identities:
-    """Their envelope identifiers, and ours when they differ from the workspace's."""
-
-    theirs: Identity
-    """What they put in ISA05/06 and GS02: how their files are recognised."""
-    ours: Identity | None = None
-    """Our identifiers for this partner, when not `edigate.yaml`'s `identity`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,8 +230,11 @@ class Partner:
     """The partner id; the file is `partners/<id>.yaml`."""
     name: str
     """Its name, for people."""
-    identity: Identities
-    """Their envelope identifiers (and ours, if different)."""
+    identity: Identities = setting(factory=lambda: NOT_GIVEN)
+    """Their envelope identifiers (and ours, if different). Required, except for a partner
+    whose orders come from ``commerce:`` and who is sent no X12: no file is recognised as
+    its by them, and the 856 recorded for it (never sent) is addressed to ``ZZ`` and its id
+    in capitals, from `edigate.yaml`'s identity (else ``ZZ``/``EDIGATE``)."""
     version: str = setting(
         pattern=_VERSION,
         hint=f"one of {', '.join(VERSIONS)}, maybe followed by a variant such as VICS or UCS",
@@ -272,8 +265,14 @@ class Partner:
     their shipments go back to the platform."""
     file: str = setting("", internal=True)
     lines: Mapping[str, int] = setting(factory=_empty, internal=True)
+    derived_identity: bool = setting(False, internal=True)
+    """True when ``identity`` was not in the file and was derived (a commerce partner): no
+    X12 file is recognised as this partner's by it."""
 
     def __post_init__(self) -> None:
+        if self.identity is NOT_GIVEN and self.commerce is not None:
+            object.__setattr__(self, "identity", commerce_identity(self.id))
+            object.__setattr__(self, "derived_identity", True)
         if self.is_5010 and self.delimiters.repetition is None:
             used = {self.delimiters.element, self.delimiters.component, self.delimiters.segment}
             free = next(c for c in _REPETITION_DEFAULTS if c not in used)
@@ -299,8 +298,10 @@ class Partner:
         return self.version[:5]
 
     def our_identity(self, workspace: Workspace) -> Identity:
-        """Our identifiers towards this partner: its own ``identity.ours``, else the workspace's."""
-        ours = self.identity.ours or workspace.identity
+        """Our identifiers towards this partner: its own ``identity.ours``, else the
+        workspace's; a commerce partner without ``identity`` is sent no X12, and what is
+        recorded for it says ``ZZ``/``EDIGATE`` when the workspace names none."""
+        ours = self.identity.ours or workspace.identity or (COMMERCE_OURS if self.derived_identity else None)
         if ours is None:
             line = self.lines.get("identity")
             message = "set identity.ours here or identity in edigate.yaml"
@@ -312,7 +313,11 @@ class Partner:
             yield "delimiters.repetition", "a repetition separator needs version 005010"
         if not self.is_5010 and self.acks.functional == "999":
             yield "acks.functional", "999 acknowledgments need version 005010; use 997"
-        yield from self._identity_problems()
+        if self.identity is NOT_GIVEN:
+            yield "identity", ("missing: their ISA/GS ids (identity.theirs: isa_qualifier, isa_id, gs_id); only a "
+                               "partner whose orders come from commerce: may leave it out")
+        else:
+            yield from self._identity_problems()
         names = [d.name for d in self.routing]
         for i, name in enumerate(names):
             if name in names[:i]:
@@ -403,7 +408,7 @@ def read_partners(directory: Path, *, root: Path | None = None) -> tuple[dict[st
 def _shared_identities(partners: Iterable[Partner]) -> Iterator[ConfigProblem]:
     """Two partners with the same ISA sender would make inbound files ambiguous."""
     seen: dict[tuple[str, str], Partner] = {}
-    for partner in partners:
+    for partner in (p for p in partners if not p.derived_identity):
         theirs = partner.identity.theirs
         key = (theirs.isa_qualifier, theirs.isa_id)
         first = seen.setdefault(key, partner)

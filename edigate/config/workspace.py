@@ -24,12 +24,16 @@ from edigate.errors import UsageError
 from edigate.x12.findings import FindingLimits
 
 __all__ = [
+    "COMMERCE_OURS",
+    "NOT_GIVEN",
     "WORKSPACE_FILE",
     "As2Listener",
     "FindingSettings",
+    "Identities",
     "Identity",
     "Located",
     "Workspace",
+    "commerce_identity",
     "default_workspace",
     "load_workspace",
     "locate_workspace",
@@ -56,6 +60,31 @@ class Identity:
         hint="2 to 15 characters without leading or trailing spaces",
     )
     """GS02 (ours: GS03)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identities:
+    """Their envelope identifiers, and ours when they differ from the workspace's."""
+
+    theirs: Identity
+    """What they put in ISA05/06 and GS02: how their files are recognised."""
+    ours: Identity | None = None
+    """Our identifiers for this partner, when not `edigate.yaml`'s `identity`."""
+
+
+NOT_GIVEN = Identities(theirs=Identity(isa_qualifier="ZZ", isa_id="", gs_id=""))
+"""What a partner file without ``identity`` holds until `Partner` derives or refuses it."""
+
+
+def commerce_identity(partner_id: str) -> Identities:
+    """A commerce partner's own ids when its file names none: ``ZZ`` and the partner id in
+    capitals (at most 15 characters, GS02 at least 2), used only on the X12 it is written."""
+    ident = partner_id.upper()[:15].ljust(2, "0")
+    return Identities(theirs=Identity(isa_qualifier="ZZ", isa_id=ident, gs_id=ident))
+
+
+COMMERCE_OURS = Identity(isa_qualifier="ZZ", isa_id="EDIGATE", gs_id="EDIGATE")
+"""Ours on the X12 recorded for a commerce partner (never sent) when no identity is set."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

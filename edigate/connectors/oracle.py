@@ -18,9 +18,19 @@ order line: ``FulfillLineId``, ``SourceTransactionLineId``, ``StatusCode``,
 that shipped (a shipped quantity and an actual ship date; the status then reads
 ``SHIPPED`` or a later one, ``AWAIT_BILLING``, ``BILLED``, ``CLOSED``) and were not taken
 before into one Shipment: its lines matched to ours by ``SourceTransactionLineId``, which
-we set to our line number when the order was created. Oracle's order lines carry no
-carton, SSCC or tracking number (those are in the shipping documents), so the 856 is of
-structure 0001 with the items straight under the order, as NetSuite's is.
+we set to our line number when the order was created. A line's shipping details (its
+child "Line Details", ``expand=lines.lineDetails``: ``TrackingNumber``,
+``BillOfLadingNumber``) give the Shipment's tracking number (the 856's ``REF*CN``) and bill
+of lading (``REF*BM``); there is no carton or SSCC, so the 856 is of structure 0001 with the
+items straight under the order, as NetSuite's is.
+
+`invoices_of` reads what Oracle billed from Receivables (REST API for Oracle Fusion Cloud
+Financials, "Receivables Invoices": ``GET receivablesInvoices?q=PurchaseOrder=...`` with
+``expand=receivablesInvoiceLines``; header ``TransactionNumber``, ``TransactionDate``,
+``InvoiceCurrencyCode``, ``PurchaseOrder``; lines ``ItemNumber``, ``Quantity``,
+``UnitSellingPrice``, ``SalesOrder``). An invoice is the order's when its lines name
+Oracle's order number as ``SalesOrder`` (another customer's PO may share the number); its
+lines are matched to ours by item, as NetSuite's are.
 """
 
 from __future__ import annotations
@@ -35,14 +45,18 @@ from urllib.parse import quote
 
 from edigate.config.connectors import OracleTarget
 from edigate.errors import DataError
-from edigate.model import Order, Shipment, ShippedItem, ShippedOrder
+from edigate.model import Invoice, InvoiceLine, Order, OrderLine, Shipment, ShippedItem, ShippedOrder
 from edigate.transport.base import ChannelOptions, Sent
 from edigate.transport.http_channel import HttpClient, SendOnlyChannel
 
-__all__ = ["RESOURCE", "FulfillLine", "OracleChannel", "OracleOrder", "order_status", "read_order",
-           "sales_order_payload", "shipment_of"]
+__all__ = ["INVOICES", "RESOURCE", "FulfillLine", "OracleChannel", "OracleOrder", "invoices_of", "order_status",
+           "read_order", "sales_order_payload", "shipment_of"]
 
 RESOURCE = "/fscmRestApi/resources/11.13.18.05/salesOrdersForOrderHub"
+INVOICES = "/fscmRestApi/resources/11.13.18.05/receivablesInvoices"
+BILLED = frozenset({"BILLED", "CLOSED"})
+"""Fulfillment line statuses once Receivables has invoiced the line."""
+_PAGE = 500
 _UOM = {"EA": "Ea", "CA": "CS", "CS": "CS", "DZ": "DZ", "BX": "BX", "LB": "LB", "KG": "KG"}
 """X12 units to Oracle's UOM codes where they differ."""
 
@@ -106,6 +120,8 @@ class FulfillLine:
     status: str
     shipped: Decimal | None = None
     ship_date: date | None = None
+    tracking: str | None = None
+    bill_of_lading: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +136,7 @@ class OracleOrder:
 def read_order(client: HttpClient, target: OracleTarget, *, partner: str, po_number: str) -> OracleOrder | None:
     """The order with its fulfillment lines, or None if Oracle has no such order; a line
     Oracle describes in a way we cannot read is a `DataError` (``oracle.reply``)."""
-    found = _find(client, target.source_system, f"{partner}-{po_number}", expand="lines")
+    found = _find(client, target.source_system, f"{partner}-{po_number}", expand="lines.lineDetails")
     if found is None:
         return None
     lines = found.get("lines")
@@ -135,12 +151,21 @@ def _fulfill_line(item: object) -> FulfillLine:
         raise unreadable
     try:
         shipped, when = item.get("ShippedQuantity"), item.get("ActualShipDate")
+        details = item.get("lineDetails") or []
+        if not isinstance(details, list) or not all(isinstance(d, dict) for d in details):
+            raise unreadable
         return FulfillLine(id=str(item["FulfillLineId"]), line_number=str(item["SourceTransactionLineId"]),
                            status=str(item.get("StatusCode") or ""),
                            shipped=Decimal(str(shipped)) if shipped is not None else None,
-                           ship_date=date.fromisoformat(str(when)[:10]) if when else None)
+                           ship_date=date.fromisoformat(str(when)[:10]) if when else None,
+                           tracking=_first(details, "TrackingNumber"),
+                           bill_of_lading=_first(details, "BillOfLadingNumber"))
     except (KeyError, ValueError, InvalidOperation) as exc:
         raise unreadable from exc
+
+
+def _first(details: list[dict[str, Any]], name: str) -> str | None:
+    return next((str(d[name]) for d in details if d.get(name)), None)
 
 
 def shipment_of(found: OracleOrder, order: Order, *, taken: Collection[str] = ()) -> Shipment | None:
@@ -161,7 +186,61 @@ def shipment_of(found: OracleOrder, order: Order, *, taken: Collection[str] = ()
                                  uom=line.uom, product_ids=line.product_ids, ordered_quantity=line.quantity))
     latest = max(d for d in (f.ship_date for f in shipped) if d is not None)
     return Shipment(shipment_id=f"{found.number}-{shipped[0].id}", ship_date=latest,
+                    tracking_number=next((f.tracking for f in shipped if f.tracking), None),
+                    bol_number=next((f.bill_of_lading for f in shipped if f.bill_of_lading), None),
                     orders=(ShippedOrder(po_number=order.po_number, po_date=order.po_date, items=tuple(items)),))
+
+
+def invoices_of(client: HttpClient, found: OracleOrder, order: Order) -> list[Invoice]:
+    """Receivables' invoices of ``found`` (``order`` as we hold it), each as our Invoice;
+    one Oracle describes in a way we cannot read is a `DataError` (``oracle.reply``)."""
+    q = quote(f"PurchaseOrder='{order.po_number}'", safe="")
+    items = _pages(client, f"{INVOICES}?q={q}&expand=receivablesInvoiceLines&onlyData=true")
+    return [bill for item in items if (bill := _invoice(item, found.number, order)) is not None]
+
+
+def _pages(client: HttpClient, path: str) -> list[object]:
+    """Every item of a collection, page by page (``limit``/``offset`` while ``hasMore``)."""
+    items: list[object] = []
+    while True:
+        page = client.request("GET", f"{path}&limit={_PAGE}&offset={len(items)}").json()
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise DataError(f"Oracle answered no items list: {page!r:.200}", code="oracle.reply")
+        items += page["items"]
+        if not page.get("hasMore") or not page["items"]:
+            return items
+
+
+def _invoice(item: object, number: str, order: Order) -> Invoice | None:
+    unreadable = DataError(f"Oracle answered an invoice we cannot read: {item!r:.200}", code="oracle.reply")
+    if not isinstance(item, dict) or not isinstance(item.get("receivablesInvoiceLines"), list):
+        raise unreadable
+    ours = [x for x in item["receivablesInvoiceLines"] if isinstance(x, dict) and str(x.get("SalesOrder")) == number]
+    if not ours:
+        return None
+    try:
+        lines = tuple(_invoice_line(x, order) for x in ours)
+        return Invoice(invoice_number=str(item["TransactionNumber"]),
+                       invoice_date=date.fromisoformat(str(item["TransactionDate"])[:10]),
+                       po_number=order.po_number, po_date=order.po_date,
+                       currency=str(item.get("InvoiceCurrencyCode") or order.currency or "") or None,
+                       buyer=order.buyer, ship_to=order.ship_to, lines=lines)
+    except (KeyError, ValueError, InvalidOperation) as exc:
+        raise unreadable from exc
+
+
+def _invoice_line(x: dict[str, Any], order: Order) -> InvoiceLine:
+    line = _line_of(order, str(x["ItemNumber"]))
+    return InvoiceLine(line_number=line.line_number, quantity=Decimal(str(x["Quantity"])), uom=line.uom,
+                       unit_price=Decimal(str(x["UnitSellingPrice"])), product_ids=line.product_ids)
+
+
+def _line_of(order: Order, item: str) -> OrderLine:
+    for line in order.lines:
+        ids = line.product_ids
+        if item in (ids.vendor_part, ids.sku, ids.buyer_part, ids.upc):
+            return line
+    raise DataError(f"PO {order.po_number}: Oracle item {item} is on no line of the order", code="oracle.reply")
 
 
 class OracleChannel(SendOnlyChannel):

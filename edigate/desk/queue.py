@@ -96,8 +96,10 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
 def _undelivered(ctx: Context, doc: Document, deliveries: tuple[Delivery, ...], problems: tuple[str, ...],
                  short: tuple[RuleFinding, ...]) -> Released:
     """A released order a destination did not take: its transmission fails at the route
-    stage (in the queue, with the answer in its log); ``tx reprocess`` delivers what did not
-    go and sends the 855 then."""
+    stage (in the queue, with the answer in its log). ``tx reprocess`` runs the file again
+    and decides again: a rule that held the order holds it again (the release does not
+    stick), so it is released once more after the destination is fixed; what was delivered
+    is not delivered twice, and the 855 goes with that release."""
     if doc.transmission_id is not None:
         ctx.store.set_status(doc.transmission_id, Status.FAILED, stage="route")
     return Released(doc, None, deliveries, problems, short)

@@ -50,7 +50,7 @@ class PartnerDirectory:
 
     def __init__(self, workspace: Workspace, partners: Mapping[str, Partner]) -> None:
         self.partners = partners
-        self._senders = {_key(p.identity.theirs): p for p in partners.values()}
+        self._senders = {_key(p.identity.theirs): p for p in partners.values() if not p.derived_identity}
         ours = [i for i in (workspace.identity, *(p.identity.ours for p in partners.values())) if i is not None]
         self._our_isa = {_key(i) for i in ours}
         self._our_gs = {i.gs_id for i in ours}

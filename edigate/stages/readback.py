@@ -11,19 +11,25 @@ the orders delivered to it, and hands it to the stages as any file would come:
   search, each a commerce transmission (`edigate.stages.commerce.read_orders`).
 - Oracle: each order's status (``StatusCode``) is kept, and a change is noted in the event
   log; its fulfillment lines that shipped become a reply transmission (channel
-  ``replies:oracle``) with the Shipment, so the 856 is recorded as NetSuite's and SAP's are.
+  ``replies:oracle``) with the Shipment (tracking number and bill of lading from the lines'
+  shipping details), and once a line is billed, Receivables' invoices of the order become
+  reply transmissions with the Invoice: the 856 and 810 are recorded as NetSuite's and SAP's are.
 
-A high-water mark per destination is kept in the store (`HIGH_WATER`): the newest
-transaction (or Oracle ship) date taken. NetSuite's next read asks from that date on (the
-same day again, so a transaction dated that day and entered later is not skipped); each
-NetSuite transaction and Oracle fulfillment line taken is marked (`TAKEN`), so a restart
-neither reads twice nor skips.
+NetSuite's next read asks from a high-water mark kept in the store (`HIGH_WATER`, the newest
+transaction date taken; the same day again, so a transaction dated that day and entered
+later is not skipped). Each NetSuite transaction, Oracle fulfillment line and Oracle
+invoice taken is marked (`TAKEN`), so a restart neither reads twice nor skips. What was
+taken is added up per order (`PROGRESS`); an order shipped and billed in full is marked
+`DONE` and is not asked about again, so the read-back grows with the open orders, not
+with the book.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget
@@ -34,7 +40,7 @@ from edigate.orders.purposes import po_of_key
 from edigate.stages.commerce import read_orders
 from edigate.stages.context import Parts
 from edigate.stages.delivery import DELIVERED, delivered_key
-from edigate.stages.fulfillment import orders_by_po
+from edigate.stages.fulfillment import orders_by_po, shipped_lines
 from edigate.stages.receive import REPLIES, receive
 from edigate.stages.replies import Reply, reply_bytes
 from edigate.store import Document, DocumentStatus, EventKind, Severity
@@ -43,10 +49,16 @@ from edigate.transport.http_channel import HttpClient
 if TYPE_CHECKING:
     from edigate.connectors.oracle import OracleOrder
 
-__all__ = ["HIGH_WATER", "STATUS", "TAKEN", "read_back", "wanted"]
+__all__ = ["DONE", "HIGH_WATER", "PROGRESS", "STATUS", "TAKEN", "read_back", "wanted"]
 
 HIGH_WATER = "readback.high_water"
-"""Mark kind: per ``<partner>:<destination>``, the newest transaction date read back."""
+"""Mark kind: per ``<partner>:<destination>``, the newest NetSuite transaction date read back."""
+PROGRESS = "readback.progress"
+"""Mark kind: per ``<partner>:<destination>:<order document id>``, the quantities taken per
+line, as JSON ``{"shipped": {line: quantity}, "billed": {...}}``."""
+DONE = "readback.done"
+"""Mark kind: per ``<partner>:<destination>:<order document id>``, an order shipped and
+billed in full: no longer read back."""
 TAKEN = "readback.taken"
 """Mark kind: per ``<partner>:<destination>:<transaction>``, a transaction handed to the stages."""
 STATUS = "readback.status"
@@ -103,8 +115,11 @@ def _destinations(parts: Parts) -> Iterator[tuple[Partner, Destination]]:
 
 
 def _delivered(parts: Parts, partner: Partner, dest: Destination) -> dict[str, tuple[Document, Order]]:
-    """The partner's orders in force that reached ``dest``, by PO, as they were sent."""
+    """The partner's orders in force that reached ``dest`` and are not `DONE`, by PO, as
+    they were sent."""
     docs = [d for d in orders_by_po(parts.store, partner.id).values() if d.status is DocumentStatus.ACCEPTED]
+    done = parts.store.marked(DONE, [f"{partner.id}:{dest.name}:{d.id}" for d in docs])
+    docs = [d for d in docs if f"{partner.id}:{dest.name}:{d.id}" not in done]
     sent = parts.store.marked(DELIVERED, [delivered_key(d.id, dest.name) for d in docs])
     return {po_of_key(d.key): (d, loads(Order, d.decided or d.body)) for d in docs
             if delivered_key(d.id, dest.name) in sent}
@@ -116,7 +131,8 @@ def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuit
     where = f"{partner.id}:{dest.name}"
     mark = parts.store.mark_value(HIGH_WATER, where)
     since = date.fromisoformat(mark) if mark else None
-    orders = {external_id(partner.id, po): order for po, (_, order) in _delivered(parts, partner, dest).items()}
+    delivered = _delivered(parts, partner, dest)
+    orders = {external_id(partner.id, po): order for po, (_, order) in delivered.items()}
     with HttpClient.for_target(target) as client:
         found: list[Shipment | Invoice] = [*fulfillments(client, orders, since=since),
                                            *invoices(client, orders, since=since)]
@@ -128,6 +144,8 @@ def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuit
         if not parts.store.marked(TAKEN, [key]):
             receive(parts, partner.id, f"{REPLIES}netsuite", f"netsuite-{number}.json", reply_bytes(Reply(what)))
             parts.store.mark_once(TAKEN, key)
+            for po in ([so.po_number for so in what.orders] if isinstance(what, Shipment) else [what.po_number]):
+                _progress(parts, where, *delivered[po], what)
         newest = when if newest is None or when > newest else newest
     if newest is not None and newest != since:
         parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
@@ -137,19 +155,14 @@ def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTar
     from edigate.connectors.oracle import read_order
 
     where = f"{partner.id}:{dest.name}"
-    mark = parts.store.mark_value(HIGH_WATER, where)
-    since = date.fromisoformat(mark) if mark else None
-    newest = since
     with HttpClient.for_target(target) as client:
-        for po, (_, order) in sorted(_delivered(parts, partner, dest).items()):
+        for po, (doc, order) in sorted(_delivered(parts, partner, dest).items()):
             found = read_order(client, target, partner=partner.id, po_number=po)
             if found is None:
                 continue
             _oracle_status(parts, partner, dest, po, found.status)
-            shipped = _oracle_shipped(parts, partner, where, found, order)
-            newest = shipped if newest is None or (shipped is not None and shipped > newest) else newest
-    if newest is not None and newest != since:
-        parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
+            _oracle_shipped(parts, partner, where, found, order, doc)
+            _oracle_billed(parts, partner, where, client, found, order, doc)
 
 
 def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, status: str | None) -> None:
@@ -162,11 +175,11 @@ def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, s
                              partner=partner.id, channel=dest.name)
 
 
-def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrder, order: Order) -> date | None:
+def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrder, order: Order,
+                    doc: Document) -> None:
     """The order's fulfillment lines that shipped and were not taken, handed to the reply
-    stage as one Shipment, each line then marked; the Shipment's date, or None. Lines are
-    not skipped by the high-water mark: one Oracle enters late with an earlier ship date
-    is still taken."""
+    stage as one Shipment, each line then marked (per line, not by date: a line Oracle
+    enters late with an earlier ship date is still taken)."""
     from edigate.connectors.oracle import shipment_of
 
     keys = {f.id: f"{where}:{f.id}" for f in found.lines}
@@ -174,9 +187,44 @@ def _oracle_shipped(parts: Parts, partner: Partner, where: str, found: OracleOrd
     skip = {i for i, key in keys.items() if key in taken}
     shipment = shipment_of(found, order, taken=skip)
     if shipment is None:
-        return None
+        return
     receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-{shipment.shipment_id}.json", reply_bytes(Reply(shipment)))
-    for item in found.lines:
-        if item.id not in skip and item.shipped and item.ship_date:
-            parts.store.mark_once(TAKEN, keys[item.id])
-    return shipment.ship_date
+    parts.store.mark_many(TAKEN, [keys[f.id] for f in found.lines if f.id not in skip and f.shipped and f.ship_date])
+    _progress(parts, where, doc, order, shipment)
+
+
+def _oracle_billed(parts: Parts, partner: Partner, where: str, client: HttpClient, found: OracleOrder,
+                   order: Order, doc: Document) -> None:
+    """Receivables' invoices of the order not taken yet, each handed to the reply stage (the
+    810); Receivables is asked only once Oracle says a line is billed."""
+    from edigate.connectors.oracle import BILLED, invoices_of
+
+    if not any(f.status in BILLED for f in found.lines):
+        return
+    for bill in invoices_of(client, found, order):
+        key = f"{where}:invoice:{bill.invoice_number}"
+        if not parts.store.marked(TAKEN, [key]):
+            receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-invoice-{bill.invoice_number}.json",
+                    reply_bytes(Reply(bill)))
+            parts.store.mark_once(TAKEN, key)
+            _progress(parts, where, doc, order, bill)
+
+
+def _progress(parts: Parts, where: str, doc: Document, order: Order, what: Shipment | Invoice) -> None:
+    """Add what was taken to the order's shipped and billed quantities (kept in the store);
+    once every line is shipped and billed in full the order is marked `DONE`, and leaves
+    the read-back."""
+    key = f"{where}:{doc.id}"
+    kept = parts.store.mark_value(PROGRESS, key)
+    seen: dict[str, dict[str, str]] = json.loads(kept) if kept else {"shipped": {}, "billed": {}}
+    if isinstance(what, Shipment):
+        side, got = seen["shipped"], [shipped_lines(so) for so in what.orders if so.po_number == order.po_number]
+    else:
+        side, got = seen["billed"], [{line.line_number: line.quantity for line in what.lines}]
+    for lines in got:
+        for number, quantity in lines.items():
+            side[number] = str(Decimal(side.get(number, "0")) + quantity)
+    parts.store.set_mark_value(PROGRESS, key, json.dumps(seen, sort_keys=True))
+    if all(Decimal(seen[s].get(line.line_number, "0")) >= line.quantity
+           for line in order.lines for s in ("shipped", "billed")):
+        parts.store.mark_once(DONE, key)

@@ -22,6 +22,8 @@ from edigate.config.partners import (
     load_partners,
 )
 from edigate.config.workspace import Identity, Workspace
+from edigate.stages.identify import PartnerDirectory
+from edigate.x12.events import Party
 from edigate.x12 import delimiters as x12
 
 from tests.support.paths import REPO
@@ -428,7 +430,22 @@ def test_inline_secret_is_never_echoed(workspace: Path) -> None:
 def test_empty_file(workspace: Path) -> None:
     problems = problems_of(write(""))
     assert problems[0] == "partners/acme.yaml:1: missing required key 'id'"
-    assert len(problems) == 4
+    assert len(problems) == 3  # id, name, version; identity is checked once the partner is whole
+
+
+def test_a_partner_without_identity_is_one_located_line_unless_its_orders_come_from_commerce(workspace: Path) -> None:
+    plain = MINIMAL.replace("identity:\n  theirs: {isa_qualifier: ZZ, isa_id: ACME, gs_id: ACME}\n", "")
+    assert problems_of(write(plain)) == [
+        "partners/acme.yaml:1: identity: missing: their ISA/GS ids (identity.theirs: isa_qualifier, isa_id, gs_id); "
+        "only a partner whose orders come from commerce: may leave it out"]
+    shop = load_partner(write(plain + "commerce: {type: magento, url: 'https://shop.example.com'}\n"))
+    assert shop.derived_identity and shop.identity.ours is None
+    assert shop.identity.theirs == Identity(isa_qualifier="ZZ", isa_id="ACME", gs_id="ACME")
+    ws = Workspace(root=workspace, identity=Identity(isa_qualifier="ZZ", isa_id="SUPPLIER", gs_id="SUPPLIER"))
+    directory = PartnerDirectory(ws, {"acme": shop})
+    assert directory.sender(Party("ZZ", "ACME")) is None  # no X12 file is taken as the shop's
+    (workspace / "partners" / "x12.yaml").write_text(MINIMAL.replace("acme", "x12").replace("Acme", "X"))
+    assert sorted(load_partners(workspace / "partners")) == ["acme", "x12"]  # an X12 partner may hold those ids
 
 
 def test_all_mistakes_in_a_file_are_reported_together(workspace: Path) -> None:

@@ -105,13 +105,14 @@ class NetSuite:
                 "items": [{**row, "links": []} for row in page], "offset": offset, "totalResults": len(rows)}
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
-    def fulfil_and_bill(self, eid: str) -> None:
-        """Ship every line of the order in full in one fulfillment, then invoice it."""
+    def fulfil_and_bill(self, eid: str, *, bill: bool = True) -> None:
+        """Ship every line of the order in full in one fulfillment, then (``bill``) invoice it."""
         record, number = self.orders[eid], list(self.orders).index(eid) + 1
         for n, line in enumerate(record["item"]["items"]):
             base = {"external_id": eid, "sku": line["item"]["externalId"], "quantity": line["quantity"],
                     "rate": line.get("rate", 1.0)}
             self.rows["ItemShip"].append({**base, "tranid": f"IF{number}", "trandate": "2026-12-09",
                                           "tracking": "1Z999AA10123456784" if n == 0 else None})
-            self.rows["CustInvc"].append({**base, "tranid": f"INV{number}", "trandate": "2026-12-10",
-                                          "tracking": None})
+            if bill:
+                self.rows["CustInvc"].append({**base, "tranid": f"INV{number}", "trandate": "2026-12-10",
+                                              "tracking": None})

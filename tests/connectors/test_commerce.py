@@ -33,9 +33,6 @@ WEBHOOK_ID = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
 def shop_partner(root: Path, admin_url: str) -> None:
     (root / "partners" / "shop.yaml").write_text(f"""id: shop
 name: Acme Shop on Shopify
-identity:
-  theirs: {{isa_qualifier: ZZ, isa_id: ACMESHOP, gs_id: ACMESHOP}}
-  ours: {{isa_qualifier: ZZ, isa_id: EDIGATE, gs_id: EDIGATE}}
 version: "004010"
 documents:
   outbound: {{856: bigbox-856}}

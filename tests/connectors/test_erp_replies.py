@@ -3,8 +3,9 @@ SAP service, then SAP's ORDRSP, DESADV and INVOIC dropped on the target's ``repl
 channel, polled by ``edigate run --once``, become the partner's 855, 856 and 810, valid by
 our validator and Bots' grammar; a reply that cannot be taken is a failed transmission
 with its error log, not a loss. NetSuite's fulfillments and invoices, and Oracle's order
-status and shipped fulfillment lines, are read back by ``edigate run`` from a mark kept in
-the store: nothing twice."""
+status, shipped fulfillment lines (with tracking) and Receivables invoices, are read back by
+``edigate run`` with marks kept in the store: nothing twice, and an order shipped and billed
+in full is no longer asked about."""
 
 from __future__ import annotations
 
@@ -109,8 +110,8 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
         assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
         assert system.created == 2
         first = cli("run", "--once", "--json")  # nothing shipped yet: nothing read back
-        for eid in list(system.orders):
-            system.fulfil_and_bill(eid)
+        for n, eid in enumerate(system.orders):
+            system.fulfil_and_bill(eid, bill=n == 0)  # the second order is shipped, not billed yet
         system.fail.append(problem(401, "Unauthorized", "INVALID_LOGIN", "Invalid login attempt."))
         refused = cli("run", "--once", "--json")  # nothing read, nothing lost: the mark stays
         second = cli("run", "--once", "--json")
@@ -120,13 +121,13 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
     assert json.loads(refused.stdout)["transmissions"] == [] and refused.returncode == 2
     assert any("bigbox:ns" in p and "INVALID_LOGIN" in p for p in json.loads(refused.stdout)["channel_problems"])
     read = json.loads(second.stdout)["transmissions"]
-    assert sorted(t["file"] for t in read) == ["netsuite-IF1.json", "netsuite-IF2.json",
-                                                    "netsuite-INV1.json", "netsuite-INV2.json"]
+    assert sorted(t["file"] for t in read) == ["netsuite-IF1.json", "netsuite-IF2.json", "netsuite-INV1.json"]
     assert all(t["status"] == "done" for t in read)
     assert json.loads(third.stdout)["transmissions"] == []
     assert "TO_DATE('2026-12-10', 'YYYY-MM-DD')" in queries[-1]  # the high-water mark, kept in the store
+    assert "'bigbox-4500012346')" in queries[-1] and "4500012345" not in queries[-1]  # shipped and billed: done
     sent = outbox(root)
-    assert (len(sent["856"]), len(sent["810"])) == (2, 2)
+    assert (len(sent["856"]), len(sent["810"])) == (2, 1)
     for data in [*sent["856"], *sent["810"]]:
         assert file_problems(data) == [], data.decode()
 
@@ -156,8 +157,8 @@ def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: 
                     "PO 4500012346: Oracle says OPEN"]
 
 
-def test_oracle_shipped_fulfillment_lines_become_the_856_once_each(cli: Cli, root: Path, url: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oracle_shipments_and_invoices_become_the_856_and_810_once_each(cli: Cli, root: Path, url: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORACLE_SECRET", "secret")
     pod = Fusion()
     with serve(pod) as server:
@@ -171,24 +172,35 @@ def test_oracle_shipped_fulfillment_lines_become_the_856_once_each(cli: Cli, roo
 """)
         assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
         nothing = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
-        pod.ship("bigbox-4500012345", "1", 24, "2026-12-10")
-        pod.ship("bigbox-4500012346", "1", 120, "2026-12-10")
+        pod.ship("bigbox-4500012345", "1", 24, "2026-12-10", tracking="1Z999AA10123456784")
+        pod.ship("bigbox-4500012346", "1", 120, "2026-12-10", tracking="1Z999AA10123456791")
+        pod.ship("bigbox-4500012346", "2", 60, "2026-12-10")
+        pod.bill("bigbox-4500012346", ["1", "2"], "2026-12-11")  # 4500012346 shipped and billed in full
         first = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
+        pod.reads.clear()
         again = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]  # nothing twice
+        done_read = list(pod.reads)
         pod.ship("bigbox-4500012345", "2", 48, "2026-12-11")
+        pod.bill("bigbox-4500012345", ["1", "2"], "2026-12-12")
         later = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
     assert nothing == [] and again == []
-    assert len(first) == 2 and len(later) == 1 and all(t["status"] == "done" for t in first + later)
-    assert all(t["file"].startswith("oracle-5000") for t in first + later)
-    asn = outbox(root)["856"]
-    assert len(asn) == 3
-    for data in asn:
+    assert done_read == ["bigbox-4500012345"]  # the order shipped and billed in full is not asked about again
+    assert sorted(t["file"].split("-")[1] for t in first) == ["500000", "500001", "invoice"]
+    assert sorted(t["file"] for t in later)[1] == "oracle-invoice-700101.json"
+    assert len(later) == 2 and all(t["status"] == "done" for t in first + later)
+    sent = outbox(root)
+    asn, bills = sent["856"], sent["810"]
+    assert (len(asn), len(bills)) == (3, 2)
+    for data in asn + bills:
         assert file_problems(data) == [], data.decode()
     shipped = b"".join(asn)
-    assert [shipped.count(sn1) for sn1 in (b"SN1*1*24*EA", b"SN1*1*120*EA", b"SN1*2*48*EA")] == [1, 1, 1]
+    assert [shipped.count(sn1) for sn1 in (b"SN1*1*24*EA", b"SN1*1*120*EA", b"SN1*2*60*EA", b"SN1*2*48*EA")] == [1] * 4
     assert b"SN1*3*" not in shipped  # line 3 has not shipped
+    assert shipped.count(b"REF*CN*1Z999AA10123456784~") == 1 and shipped.count(b"REF*CN*1Z999AA10123456791~") == 1
+    billed = b"".join(bills)
+    assert b"BIG*20261211*700100*20261118*4500012346" in billed and b"BIG*20261212*700101*20261118*4500012345" in billed
     with Store.open(url) as store:
-        assert store.mark_value("readback.high_water", "bigbox:fusion") == "2026-12-11"
+        assert store.mark_value("readback.high_water", "bigbox:fusion") is None  # only NetSuite's reads keep one
 
 
 def test_sap_posts_its_idocs_to_the_listener_and_they_become_the_856(tmp_path: Path,
