@@ -6,6 +6,7 @@ schedule entry each job gets (`JobSpec`). Adding a periodic job is one entry her
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from edigate.gateway.scheduler import Gateway
 
-__all__ = ["PERIODIC", "JobSpec", "Periodic"]
+__all__ = ["PERIODIC", "JobSpec", "Periodic", "Wakes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +55,46 @@ class JobSpec:
     @property
     def schedule(self) -> str:
         return str(self.trigger)
+
+
+class Wakes:
+    """The jobs `Gateway.wake` asked for, and the ones running now.
+
+    APScheduler skips a run that falls due while the job is still running (one instance at a
+    time), so a wake during a run would wait a whole period; instead the running job is told
+    and runs once more when it is done."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._asked: set[str] = set()
+        self._running: set[str] = set()
+
+    def ask(self, job: str) -> bool:
+        """Note that ``job`` was asked for; True when the scheduler should start it now (it
+        is not running)."""
+        with self._lock:
+            self._asked.add(job)
+            return job not in self._running
+
+    def begin(self, job: str) -> bool:
+        """``job`` starts; True when it was asked for."""
+        with self._lock:
+            self._running.add(job)
+            asked = job in self._asked
+            self._asked.discard(job)
+            return asked
+
+    def again(self, job: str) -> bool:
+        """``job`` ended a run; True when it was asked for meanwhile (it then runs again and
+        stays running), else it is no longer running."""
+        with self._lock:
+            if job in self._asked:
+                self._asked.discard(job)
+                return True
+            self._running.discard(job)
+            return False
+
+    def end(self, job: str) -> None:
+        """``job`` stopped (also after a failure)."""
+        with self._lock:
+            self._running.discard(job)

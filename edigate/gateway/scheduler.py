@@ -35,7 +35,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from edigate.gateway.alerts import run_alert_checks
-from edigate.gateway.jobs import PERIODIC, JobSpec, Periodic
+from edigate.gateway.jobs import PERIODIC, JobSpec, Periodic, Wakes
 from edigate.gateway.tickets import sync_tickets
 from edigate.gateway.metrics import GatewayMetrics, metrics_app
 from edigate.gateway.retention import sweep_archive
@@ -111,7 +111,7 @@ class Gateway:
         self._scheduler: Any = None
         self._single = contextlib.ExitStack()  # holds the store's scheduler lock while running
         self._turns: dict[str, dt.timedelta | None] = {}
-        self._woken: set[str] = set()
+        self._woken = Wakes()
         """Jobs `wake` asked for: each runs as soon as no other gateway runs it, whatever its period."""
 
     # -- the jobs ----------------------------------------------------------------------
@@ -143,20 +143,28 @@ class Gateway:
             return
         job = task if arg is None else f"{task}:{arg}"
         every = self._turns.get(job)  # a little early is on time: gateways' timers drift apart
-        woken = job in self._woken  # work waits for it (an MDN just queued): now, not at its turn
-        self._woken.discard(job)
-        with (contextlib.nullcontext(True) if every is None else
-              self.store.hold(f"job:{job}", holder_id(self.worker),
-                              every=None if woken else every * _TURN_SLACK)) as turn:
-            if turn is None:
-                return
-            if task == "poll":
-                assert arg is not None
-                self.poll(arg)
-            elif task in self.periodic:
-                self.periodic[task].run(self)
-            else:
-                raise UsageError(f"no scheduled task {task!r}")
+        woken = self._woken.begin(job)  # work waits for it (an MDN just queued): now, not at its turn
+        try:
+            while True:
+                with (contextlib.nullcontext(True) if every is None else
+                      self.store.hold(f"job:{job}", holder_id(self.worker),
+                                      every=None if woken else every * _TURN_SLACK)) as turn:
+                    if turn is not None:
+                        self._run_task(task, arg)
+                if self.stopping.is_set() or not self._woken.again(job):
+                    return
+                woken = True
+        finally:
+            self._woken.end(job)
+
+    def _run_task(self, task: str, arg: str | None) -> None:
+        if task == "poll":
+            assert arg is not None
+            self.poll(arg)
+        elif task in self.periodic:
+            self.periodic[task].run(self)
+        else:
+            raise UsageError(f"no scheduled task {task!r}")
 
     # -- starting and stopping ---------------------------------------------------------
 
@@ -269,8 +277,8 @@ class Gateway:
         """Run a job as soon as possible (new files are waiting to be processed)."""
         scheduler = self._scheduler
         if scheduler is not None and not self.stopping.is_set() and scheduler.get_job(job_id) is not None:
-            self._woken.add(job_id)
-            scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
+            if self._woken.ask(job_id):
+                scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
 
     def _job_failed(self, event: Any) -> None:
         message = f"job {event.job_id} failed: {type(event.exception).__name__}: {event.exception}"

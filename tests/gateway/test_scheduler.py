@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from edigate.stages.pipeline import Pipeline
 from edigate.gateway.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status, Store
-from tests.support.waiting import wait_until
+from tests.support.waiting import PATIENCE, wait_until
 from tests.support.gateway import make_workspace, open_pipeline, po_file
 
 FOLDERS = ("  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    archive_dir: done\n{schedule}"
@@ -158,6 +159,26 @@ def test_a_periodic_job_is_one_entry(pipeline: Pipeline, gateways: Callable[...,
     assert "count" in {j.id for j in gateway.jobs()}
     gateway.start()
     wait_for(lambda: ran == [1])
+
+
+def test_a_wake_while_its_job_runs_runs_it_again_when_the_run_ends(pipeline: Pipeline,
+                                                                  gateways: Callable[..., Gateway]) -> None:
+    """APScheduler skips a run due while the job is running: the wake must not wait a period."""
+    in_hand, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def slow(_gw: Gateway) -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            in_hand.set()
+            assert release.wait(PATIENCE)
+
+    gateway = gateways(pipeline, periodic=(Periodic("slow", 3600, slow),))
+    gateway.start()
+    assert in_hand.wait(PATIENCE)
+    gateway.wake("slow")  # an MDN queued while the outbox job was sending the last one
+    release.set()
+    wait_for(lambda: len(runs) == 2)
 
 
 def test_a_crashing_job_is_logged_and_the_others_go_on(pipeline: Pipeline, workspace: Path,
