@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import string
 
 import pytest
 from hypothesis import given, settings
@@ -165,12 +166,17 @@ _text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, blac
                 max_size=12)
 
 
+_SEGMENT_IDS = st.builds(lambda first, rest: first + rest, st.sampled_from(string.ascii_uppercase),
+                        st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=2)).filter(
+    lambda s: s not in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
+
+
 @st.composite
 def segments(draw: st.DrawFn) -> Segment:
-    seg_id = draw(st.from_regex(r"[A-Z][A-Z0-9]{1,2}", fullmatch=True).filter(
-        lambda s: s not in ("ISA", "IEA", "GS", "GE", "ST", "SE")))
+    seg_id = draw(_SEGMENT_IDS)
     simple = _text
-    composite = st.lists(_text, min_size=2, max_size=4).map(Composite).filter(lambda c: any(c[1:]) and c[-1] != "")
+    composite = st.builds(lambda head, last: Composite([*head, last]),  # 2-4 parts, the last not empty
+                          st.lists(_text, min_size=1, max_size=3), _text.filter(bool))
     single = st.one_of(simple, composite)
     repeats = st.lists(single, min_size=2, max_size=3).map(Repeats)
     elements = draw(st.lists(st.one_of(simple, composite, repeats), min_size=1, max_size=8))
