@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,14 @@ def _parse(name: str) -> etree._ElementTree:
 # ----------------------------------------------------------------- generated output
 
 
+@cache
+def _rendered() -> dict[str, str]:
+    """One rendering shared by the tests that read it (16 versions take seconds to write)."""
+    return render_all()
+
+
 def test_checked_in_xml_matches_generator() -> None:
-    rendered = render_all()
+    rendered = _rendered()
     on_disk = {p.name for p in SPECS_DIR.glob("*.xml")}
     assert on_disk == set(rendered), "run: python -m edigate.x12.specs.build"
     for name, text in rendered.items():
@@ -57,7 +64,8 @@ def test_checked_in_xml_matches_generator() -> None:
 
 
 def test_generator_is_deterministic() -> None:
-    assert render_all() == render_all()
+    """A second rendering from freshly loaded sources is the same, file for file."""
+    assert render_all(load_sources()) == _rendered()
 
 
 def test_every_requested_map_exists() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +65,7 @@ class Context:
     inline_codes: dict[str, tuple[str, ...]]
 
     def data_ele(self, number: str) -> str:
-        defs = {v: table[number] for v, table in self.sources.elements.items() if number in table}
-        if len(set(defs.values())) <= 1 or _same_definition(defs.values()):
-            return number
-        return f"{number}.{self.version}"
+        return f"{number}.{self.version}" if number in self.sources.varying_elements else number
 
     def element(self, number: str) -> tuple[str, str]:
         """(data type, name) of an element in this version."""
@@ -77,11 +73,6 @@ class Context:
         if definition is None:
             raise ConfigError(f"elements.yaml: element {number} is not defined for version {self.version}")
         return definition.data_type, definition.name
-
-
-def _same_definition(defs: Iterable[object]) -> bool:
-    keys = {(d.data_type, d.min_len, d.max_len) for d in defs}  # type: ignore[attr-defined]
-    return len(keys) == 1
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:

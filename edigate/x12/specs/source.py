@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,15 @@ class Sources:
     codes: dict[str, CodeSet]
     sets: tuple[SetSpec, ...]
     index: Index
+
+    @cached_property
+    def varying_elements(self) -> frozenset[str]:
+        """Element numbers whose type or lengths differ between versions (maps name them per version)."""
+        shapes: dict[str, set[tuple[str, int, int]]] = {}
+        for table in self.elements.values():
+            for number, d in table.items():
+                shapes.setdefault(number, set()).add((d.data_type, d.min_len, d.max_len))
+        return frozenset(number for number, seen in shapes.items() if len(seen) > 1)
 
 
 def applies(tag: str | None, version: str) -> bool:
