@@ -10,6 +10,7 @@ from edigate.x12.respond import AckRequest, answer_file
 from edigate.x12.segment import Segment
 from edigate.x12.summary import summarize
 from edigate.x12.tokenizer import tokenize
+from edigate.x12.validate import Validator
 from edigate.x12.writer import Counter
 
 WHEN = dt.datetime(2026, 11, 26, 10, 0)
@@ -202,3 +203,25 @@ def _group_of_version(version: str) -> bytes:
            "000000042*0*P*>~")
     return (isa + f"GS*PO*SENDER*EDIGATE*20261126*1200*7*X*{version}~ST*850*0001~BEG*00*SA*1**20261126~"
             "SE*3*0001~GE*1*7~IEA*1*000000042~").encode()
+
+
+LATER_VERSIONS = ("005020", "005030", "005040", "006010", "006020", "006050")
+VALIDATOR = Validator()
+
+
+def test_a_group_of_every_version_from_005010_on_gets_a_999_that_validates() -> None:
+    for version in LATER_VERSIONS:
+        [a] = list(answer_file(_group_of_version(version), Counter(), when=WHEN))
+        summary = summarize(a.data, check=VALIDATOR)
+        assert summary.valid and summary.set_count == 1, (version, summary.findings)
+        assert b"ST*999*" in a.data and f"AK1*PO*7*{version}~".encode() in a.data
+
+
+def test_a_999_received_in_every_version_from_005010_on_validates() -> None:
+    for version in LATER_VERSIONS:
+        ak = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*EDIGATE        *261126*1200*^*00501*"
+              f"000000043*0*P*>~GS*FA*SENDER*EDIGATE*20261126*1200*8*X*{version}~ST*999*0001~"
+              f"AK1*PO*7*{version}~AK2*850*0001~IK3*N1*4**8~IK4*2*98*7*ZZ~IK5*R*5~AK9*R*1*1*0~SE*8*0001~"
+              "GE*1*8~IEA*1*000000043~").encode()
+        summary = summarize(ak, check=VALIDATOR)
+        assert summary.valid and summary.set_count == 1, (version, summary.findings)

@@ -111,3 +111,22 @@ def test_a_partner_yaml_reads_its_profile(tmp_path: Path) -> None:
     path.write_text("lowercase: yes please\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         build(Leniency, load_yaml(path), base=tmp_path)
+
+
+def _version_findings(body: list[str], version: str, leniency: Leniency) -> list[tuple[str, str, str]]:
+    [tx] = [e for e in read_envelopes(interchange(body, version=version)) if isinstance(e, Transaction)]
+    return [(f.code, f.severity.value, f.element_ref) for f in STRICT_VALIDATOR.lenient(leniency).validate(tx)
+            if f.element_ref]
+
+
+def test_a_code_outside_a_complete_004010_list_is_an_error_unless_the_profile_accepts_it() -> None:
+    """PO103 "XQ" is in no 004010 unit list (codes-004010.yaml has 355's whole list): AK4 7 under
+    the strict profile, a warning under one with unlisted_codes; 005010's list is partial: I6."""
+    body = [GOOD[0], GOOD[1], GOOD[2].replace("*EA*", "*XQ*", 1), GOOD[3]]
+    assert "*XQ*" in body[2]
+    assert _version_findings(body, "004010", STRICT) == [("7", "error", "355")]
+    assert _version_findings(body, "004010VICS", STRICT) == [("7", "error", "355")]
+    assert _version_findings(body, "004010", Leniency(unlisted_codes=True)) == [("7", "warning", "355")]
+    assert _version_findings(body, "005010", STRICT) == [("I6", "warning", "355")]
+    every_004010_unit = [GOOD[0], GOOD[1], GOOD[2].replace("*EA*", "*ST*", 1), GOOD[3]]  # ST (set)
+    assert _version_findings(every_004010_unit, "004010", STRICT) == []

@@ -91,13 +91,14 @@ def test_invalid_code_is_ak4_7() -> None:
     result = pyx12_validate(interchange(body), strict_codes=True)
     assert located(result) == [("AK4", "7", "BEG", 2, 1)]
     assert result.findings[0].value == "99" and result.findings[0].element_ref == "353"
-    assert located(pyx12_validate(interchange(body))) == []  # 353 is a partial list
+    assert located(pyx12_validate(interchange(body))) == [("AK4", "7", "BEG", 2, 1)]  # 353's whole 004010 list
 
 
 def test_invalid_code_in_5010_855_is_ak4_7() -> None:
     body = replaced(ACK_855, ACK_855[0], "BAK*XX*AD*4500000001*20261118")
     result = pyx12_validate(interchange(body, st="855", v5010=True), strict_codes=True)
     assert located(result) == [("AK4", "7", "BAK", 2, 1)]
+    assert located(pyx12_validate(interchange(body, st="855", v5010=True))) == []  # 353 is partial in 005010
 
 
 def test_missing_mandatory_element_is_ak4_1() -> None:

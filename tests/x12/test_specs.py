@@ -6,9 +6,11 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import etree
 
 import pyx12.errors
@@ -48,8 +50,14 @@ def _parse(name: str) -> etree._ElementTree:
 # ----------------------------------------------------------------- generated output
 
 
+@cache
+def _rendered() -> dict[str, str]:
+    """One rendering shared by the tests that read it (16 versions take seconds to write)."""
+    return render_all()
+
+
 def test_checked_in_xml_matches_generator() -> None:
-    rendered = render_all()
+    rendered = _rendered()
     on_disk = {p.name for p in SPECS_DIR.glob("*.xml")}
     assert on_disk == set(rendered), "run: python -m edigate.x12.specs.build"
     for name, text in rendered.items():
@@ -57,7 +65,8 @@ def test_checked_in_xml_matches_generator() -> None:
 
 
 def test_generator_is_deterministic() -> None:
-    assert render_all() == render_all()
+    """A second rendering from freshly loaded sources is the same, file for file."""
+    assert render_all(load_sources()) == _rendered()
 
 
 def test_every_requested_map_exists() -> None:
@@ -127,6 +136,25 @@ def test_850_covers_product_id_pairs_po106_to_po125() -> None:
 def test_source_codes_are_all_quoted_strings() -> None:
     for codeset in load_sources().codes.values():
         assert all(isinstance(code, str) and code for code, _ in codeset.codes)
+
+
+def test_every_code_list_records_its_source() -> None:
+    """codes.yaml names each list's source and whether it is complete; a partial list warns."""
+    raw = yaml.safe_load((SPECS_DIR / "source" / "codes.yaml").read_text(encoding="utf-8"))
+    for number, body in raw.items():
+        kind = str(body.get("source", "")).split(":", 1)[0]
+        assert kind == ("partial" if body.get("partial") else "complete"), number
+
+
+def test_the_004010_maps_check_coded_elements_against_their_whole_004010_list() -> None:
+    complete = load_sources().version_codes["004010"]
+    assert {"353", "355", "66", "366", "91", "336"} <= set(complete) and "1005" not in complete
+    uom = _parse("850.4010.xml").find(".//element[@xid='PO103']/valid_codes")
+    assert uom is not None and uom.get("external") == "355.004010"
+    assert _parse("850.5010.xml").find(".//element[@xid='PO103']/valid_codes").get("external") == "355"
+    codesets = {c.findtext("id"): c for c in _parse("codes.xml").iter("codeset")}
+    assert codesets["355.004010"].findtext("source") is None  # never partial
+    assert len(codesets["355.004010"].findall(".//code")) == len(complete["355"])
 
 
 # ----------------------------------------------------------------- pyx12 schemas

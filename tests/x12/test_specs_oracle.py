@@ -67,6 +67,15 @@ def test_the_named_defects_are_gone() -> None:
     every = {d.key() for pair in PAIRS for d in _differences(*pair)}
     for path in ("TAX", "CTB", "PAM", "LDT", "PO1/PO3", "PO1/QTY", "N1/NX2"):
         assert ("004010", "850", path, "segment") not in every
+    for version in ("003040", "003050", "003060", "003070"):  # the 940's detail is the W01 loop
+        assert {("LX", "segment"), ("W01", "segment"), ("W01/LX/N9", "segment")}.isdisjoint(
+            (w, what) for v, s, w, what in every if (v, s) == (version, "940"))
+    for version, path in (("003040", "W12/R4"), ("003060", "W12/LX/LM/LQ"), ("003070", "LX/W12/LS/LX"),
+                          ("003070", "LX/W12/FA1/FA2")):
+        assert (version, "945", path, "segment") not in every
+    for set_id in ("810", "850", "855", "856", "860", "865"):  # 003070's SLN has 004010's positions
+        assert ("003070", set_id, "SLN", "elements") not in every
+    assert ("003070", "850", "PO1/SLN/SAC", "segment") not in every
 
 
 def _rewrite() -> None:

@@ -196,3 +196,27 @@ def test_the_versions_added_last_are_supported(version: str) -> None:
     body = [f"BEG*00*SA*PO123**{date}", f"DTM*002*{date}", *GOOD[1:]]
     [tx] = [e for e in read_envelopes(interchange(body, version=version)) if isinstance(e, Transaction)]
     assert VALIDATOR(tx) == []
+
+
+W940_HEAD = ["W05*N*PO123*PO123", "N1*ST*STORE 12*92*0012"]
+W945_HEAD = ["W06*N*PO123*261126*SHIP1", "N1*ST*STORE 12*92*0012"]
+
+
+@pytest.mark.parametrize(("version", "set_id", "fid", "body", "codes"), [
+    ("003040", "940", "OW", [*W940_HEAD, "W01*12*CA**VN*ABC-1", "QTY*01*12", "LX*1", "N9*LI*1"], []),
+    ("003070", "940", "OW", [*W940_HEAD, "W01*12*CA**VN*ABC-1", "PER*IC*JO", "LX*1", "LH1*EA*12"], []),
+    ("003070", "940", "OW", [*W940_HEAD, "LX*1", "W01*12*CA**VN*ABC-1"], ["7"]),  # 004010's layout
+    ("003050", "945", "SW", [*W945_HEAD, "W12*CC*12*12**CA**VN*ABC-1", "R4*1", "W03*12"], []),
+    ("003070", "945", "SW", [*W945_HEAD, "LX*1", "W12*CC*12*12**CA**VN*ABC-1", "LS*1", "LX*1", "LE*1",
+                             "W03*12"], []),
+    ("003070", "850", "PO", ["BEG*00*SA*PO123**261126", "PO1*1*2*EA*9.99**VN*ABC-1", "SLN*1**I*2*EA",
+                             "SAC*C*D240", "CTT*1"], []),
+    ("003070", "850", "PO", ["BEG*00*SA*PO123**261126", "DTM*002", "PO1*1*2*EA*9.99**VN*ABC-1", "CTT*1"], ["8", "2"]),
+])
+def test_the_003040_to_003070_layouts(version: str, set_id: str, fid: str, body: list[str],
+                                       codes: list[str]) -> None:
+    """940 (W01 loop) and 945 (W12 loop, LX in 003070) before 004010, 003070's SLN (004010's
+    positions, its SAC loop) and DTM (its syntax notes name its own positions)."""
+    [tx] = [e for e in read_envelopes(interchange(body, version=version, set_id=set_id, fid=fid))
+            if isinstance(e, Transaction)]
+    assert [f.code for f in VALIDATOR(tx) if f.is_error] == codes, VALIDATOR(tx)

@@ -8,7 +8,9 @@ Conventions the XML follows (edigate's own validator relies on them too):
 * usage: X12 requirement M becomes ``R``; O and X become ``S`` (X's condition is a syntax note).
 * syntax notes are ``<syntax>`` children of the segment or composite, e.g. ``P0607``.
 * code lists: an ID element whose number has a list in codes.yaml carries
-  ``<valid_codes external="NUMBER"/>``; the codes live in codes.xml under that id. Inline
+  ``<valid_codes external="NUMBER"/>``; the codes live in codes.xml under that id. Where
+  codes-<version>.yaml has the element's complete list for the map's version, the element
+  carries ``external="NUMBER.VERSION"`` instead (a code set that is never partial). Inline
   ``<code>`` lists appear only on envelope qualifiers (ISA11/12, GS01, GS08, ST01).
 * a code set whose <source> is "X12 subset" lists only part of a larger X12 list; edigate's
   validator reports other values as warnings.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,7 @@ class Context:
     inline_codes: dict[str, tuple[str, ...]]
 
     def data_ele(self, number: str) -> str:
-        defs = {v: table[number] for v, table in self.sources.elements.items() if number in table}
-        if len(set(defs.values())) <= 1 or _same_definition(defs.values()):
-            return number
-        return f"{number}.{self.version}"
+        return f"{number}.{self.version}" if number in self.sources.varying_elements else number
 
     def element(self, number: str) -> tuple[str, str]:
         """(data type, name) of an element in this version."""
@@ -77,11 +75,6 @@ class Context:
         if definition is None:
             raise ConfigError(f"elements.yaml: element {number} is not defined for version {self.version}")
         return definition.data_type, definition.name
-
-
-def _same_definition(defs: Iterable[object]) -> bool:
-    keys = {(d.data_type, d.min_len, d.max_len) for d in defs}  # type: ignore[attr-defined]
-    return len(keys) == 1
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -110,7 +103,11 @@ def _valid_codes(node: ET.Element, xid: str, number: str, ctx: Context) -> None:
         codes = _sub(node, "valid_codes")
         for code in ctx.inline_codes[xid]:
             _sub(codes, "code", code)
-    elif number in ctx.sources.codes and ctx.element(number)[0] == "ID":
+    elif ctx.element(number)[0] != "ID":
+        return
+    elif number in ctx.sources.version_codes.get(ctx.version, {}):
+        _sub(node, "valid_codes", external=f"{number}.{ctx.version}")
+    elif number in ctx.sources.codes:
         _sub(node, "valid_codes", external=number)
 
 
@@ -309,6 +306,15 @@ def codes(sources: Sources) -> str:
         version = _sub(node, "version")
         for code, _text in codeset.codes:
             _sub(version, "code", code)
+    for version_id, lists in sorted(sources.version_codes.items()):
+        for number in sorted(lists, key=lambda n: (len(n), n)):
+            node = _sub(root, "codeset")
+            _sub(node, "id", f"{number}.{version_id}")
+            _sub(node, "name", sources.elements[version_id][number].name)
+            _sub(node, "data_ele", number)
+            version = _sub(node, "version")
+            for code in lists[number]:
+                _sub(version, "code", code)
     return _document(root)
 
 

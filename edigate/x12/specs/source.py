@@ -8,7 +8,8 @@ file and key it came from, so a bad edit fails at build time rather than inside 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,17 @@ class Sources:
     codes: dict[str, CodeSet]
     sets: tuple[SetSpec, ...]
     index: Index
+    version_codes: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per version, element number to its complete code list in that version (codes-<version>.yaml)."""
+
+    @cached_property
+    def varying_elements(self) -> frozenset[str]:
+        """Element numbers whose type or lengths differ between versions (maps name them per version)."""
+        shapes: dict[str, set[tuple[str, int, int]]] = {}
+        for table in self.elements.values():
+            for number, d in table.items():
+                shapes.setdefault(number, set()).add((d.data_type, d.min_len, d.max_len))
+        return frozenset(number for number, seen in shapes.items() if len(seen) > 1)
 
 
 def applies(tag: str | None, version: str) -> bool:
@@ -234,6 +246,20 @@ def _load_codes(path: Path) -> dict[str, CodeSet]:
     return result
 
 
+def _load_version_codes(source_dir: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    result: dict[str, dict[str, tuple[str, ...]]] = {}
+    for path in sorted(source_dir.glob("codes-*.yaml")):
+        raw = _read(path)
+        version, lists = str(raw["version"]), raw.get("lists") or {}
+        if path.stem != f"codes-{version}" or version in result:
+            raise _fail(path, "version", f"{version!r} does not match the file name")
+        for number, codes in lists.items():
+            if not isinstance(number, str) or not all(isinstance(c, str) for c in codes):
+                raise _fail(path, str(number), "codes and element numbers must be quoted strings")
+        result[version] = {number: tuple(codes) for number, codes in lists.items()}
+    return result
+
+
 def _entry(path: Path, where: str, item: Any) -> SegmentUse | LoopUse:
     if isinstance(item, dict) and len(item) == 1:
         (head, children), = item.items()
@@ -279,4 +305,5 @@ def load_sources(source_dir: Path = SOURCE_DIR) -> Sources:
         codes=_load_codes(source_dir / "codes.yaml"),
         sets=sets,
         index=index,
+        version_codes=_load_version_codes(source_dir),
     )
