@@ -31,7 +31,8 @@ def ingested(pipeline: Pipeline, tmp_path: Path) -> Store:
     path.write_bytes(SAMPLE.read_bytes())
     pipeline.ingest(path, "bigbox")
     bad = tmp_path / "bad.x12"
-    bad.write_bytes(SAMPLE.read_bytes().replace(b"000000101", b"000000102").replace(b"BEG*00*", b"BEG*99*"))
+    bad.write_bytes(SAMPLE.read_bytes().replace(b"000000101", b"000000102")  # a GS sender nobody configured
+                    .replace(b"GS*PO*BIGBOX*", b"GS*PO*BIGBOXSTORES*"))
     pipeline.ingest(bad, "bigbox")
     return pipeline.store
 
