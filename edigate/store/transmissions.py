@@ -165,7 +165,7 @@ class TransmissionsMixin(StoreBase):
         now = utcnow()
         params = {"tx_id": transmission_id, "stage": stage, "worker": worker,
                   "lease_until": now + lease if lease is not None else None}
-        with self._write() as s:
+        with self._write(savepoint=False) as s:
             attempt = s.scalar(_start_statement(worker is not None), params)
             if attempt is None:
                 if worker is None:
@@ -180,7 +180,7 @@ class TransmissionsMixin(StoreBase):
         """Close a timeline entry with its outcome and duration."""
         finished = utcnow()
         duration = int((finished - event.started_at).total_seconds() * 1000)
-        with self._write() as s:
+        with self._write(savepoint=False) as s:
             found = s.execute(_finish_statement(), {"event_id": event.id, "finished_at": finished,
                                                     "outcome": outcome, "detail": detail, "duration_ms": duration})
             if not found.rowcount:  # type: ignore[attr-defined]
