@@ -109,9 +109,8 @@ def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
 
 def parse_yaml(text: str, file: str) -> Document:
     """Compose YAML ``text`` (named ``file`` in messages) into a located tree."""
-    loader, node = (None, None) if "\ufeff" in text else _compose(text, file, _FAST_LOADER)
-    if loader is None:  # libyaml refused it: PyYAML's own parser, for its messages
-        loader, node = _compose(text, file, yaml.SafeLoader)
+    composed = None if "\ufeff" in text else _fast_compose(text)
+    loader, node = composed or _compose(text, file)  # what libyaml refuses, PyYAML reads or reports
     if node is None:
         return Document(file, None)
     converter = _Converter(file, loader)
@@ -119,26 +118,33 @@ def parse_yaml(text: str, file: str) -> Document:
     return Document(file, root, tuple(converter.problems))
 
 
-_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser, when PyYAML was built with it: a tenth of the pure-Python parser's
 CPU, which every command loading partners and maps paid. The same nodes, tags and lines,
 except that libyaml drops a byte order mark inside the text: such text goes to PyYAML."""
 
 
-def _compose(text: str, file: str, kind: type[yaml.SafeLoader]
-             ) -> tuple[yaml.SafeLoader | None, yaml.Node | None]:
-    """The single document's root node; (None, None) when the fast parser fails on it."""
-    loader = kind(text)
+def _fast_compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None] | None:
+    """The single document's root node by `_FAST_LOADER`; None when it fails on the text."""
+    try:
+        loader = _FAST_LOADER(text)
+        try:
+            return loader, loader.get_single_node()
+        finally:
+            loader.dispose()
+    except Exception:  # whatever libyaml refuses goes to PyYAML's parser
+        return None
+
+
+def _compose(text: str, file: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """The single document's root node by PyYAML's own parser; `ConfigError` when invalid."""
+    loader = yaml.SafeLoader(text)
     try:
         return loader, loader.get_single_node()
-    except Exception as exc:
-        if kind is not yaml.SafeLoader:
-            return None, None  # whatever libyaml refuses, PyYAML's parser reads or reports
-        if isinstance(exc, yaml.MarkedYAMLError):
-            raise ConfigError([_syntax_problem(file, exc)]) from exc
-        if isinstance(exc, yaml.YAMLError):
-            raise ConfigError([ConfigProblem(file, None, "", f"invalid YAML: {exc}")]) from exc
-        raise
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError([_syntax_problem(file, exc)]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([ConfigProblem(file, None, "", f"invalid YAML: {exc}")]) from exc
     finally:
         loader.dispose()
 
