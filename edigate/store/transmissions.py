@@ -63,11 +63,12 @@ class TransmissionsMixin(StoreBase):
             TransmissionRow.partner == fields["partner"],
             TransmissionRow.direction == fields["direction"],
             TransmissionRow.first_sha256 == fields["sha256"]))
+        # sets=[]: a new row has no envelope sets yet, so the record is built without loading them
         if first is None:
-            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED)
+            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED, sets=[])
         else:
             row = TransmissionRow(**fields, status=Status.DUPLICATE, parent_id=first.id,
-                                  finished_at=utcnow())
+                                  finished_at=utcnow(), sets=[])
         s.add(row)
         s.flush()
         return Received(convert.transmission(row), None if first is None else first.id)
