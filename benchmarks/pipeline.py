@@ -30,7 +30,7 @@ OUT = HERE / "out"
 PG_URL = os.environ.get("EDIGATE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TODAY = "2026-11-26"
 
-__all__ = ["main", "run_big", "run_small"]
+__all__ = ["main", "run_big", "run_small", "small_cpu"]
 
 
 # the bigbox items the sample catalog and cross-reference know: item, UPC, SKU, UOM, price, pack
@@ -170,6 +170,68 @@ def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
     return {"files": count, "seconds": seconds, "statuses": ",".join(statuses), "outputs": outs}
 
 
+def small_cpu(count: int | str) -> dict[str, float]:
+    """``count`` small files from a folder through one gateway on SQLite (own process): CPU
+    ms per file for the poll and for each stage, and SQL statements and transactions per
+    file, counted by SQLAlchemy's event listeners. Each stage is timed by wrapping the
+    runner's ``_run_stage``, which is measurement only: the work is the gateway's own."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    from edigate.config.runtime import tune_collector
+    from edigate.stages import runner
+
+    count = int(count)
+    tune_collector()
+    root, inbox = _root()
+    _small_files(inbox, count)
+    gw = _gateway(root, f"sqlite:///{root / 'edigate.db'}")
+    sql: Counter[str] = Counter()
+
+    def counted(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        sql["statements"] += 1
+        sql["transactions"] += statement.startswith("BEGIN")
+
+    event.listen(gw.store.engine, "before_cursor_execute", counted)
+    stages: Counter[str] = Counter()
+    run_stage = runner._run_stage
+
+    def timed(parts, run, stage):  # type: ignore[no-untyped-def]
+        start = time.process_time()
+        try:
+            return run_stage(parts, run, stage)
+        finally:
+            stages[stage.stored] += time.process_time() - start
+
+    runner._run_stage = timed
+    start = time.process_time()
+    for partner in gw.partners:
+        gw.poll(partner)
+    poll = time.process_time() - start
+    polled = dict(sql)
+    start = time.process_time()
+    done = gw.work()
+    work = time.process_time() - start
+    ms = {f"stage {name}": seconds * 1000 / count for name, seconds in stages.items()}
+    return {"files": count, "done": sum(t.status.value == "done" for t in done), "poll": poll * 1000 / count,
+            "work": work * 1000 / count, **ms,
+            "poll statements": polled.get("statements", 0) / count,
+            "poll transactions": polled.get("transactions", 0) / count,
+            "work statements": (sql["statements"] - polled.get("statements", 0)) / count,
+            "work transactions": (sql["transactions"] - polled.get("transactions", 0)) / count}
+
+
+def print_small_cpu(count: int) -> None:
+    r = _child("small_cpu", str(count))
+    rest = r["work"] - sum(v for k, v in r.items() if k.startswith("stage "))
+    print(f"  SQLite, {r['files']:,.0f} small files from a folder ({r['done']:,.0f} done), CPU per file: "
+          f"{r['poll'] + r['work']:.1f} ms = poll {r['poll']:.1f} + stages {r['work'] - rest:.1f} "
+          f"+ claim and finish {rest:.1f}; SQL per file: {r['poll statements'] + r['work statements']:.0f} "
+          f"statements in {r['poll transactions'] + r['work transactions']:.0f} transactions (bar 15 ms)")
+    print("    " + ", ".join(f"{k[6:]} {v:.1f}" for k, v in r.items() if k.startswith("stage ")) + " (ms per file)")
+
+
 def _child(function: str, *args: str) -> dict[str, float]:
     return in_child("pipeline", function, *args)
 
@@ -191,8 +253,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--files", type=int, default=1_000)
+    parser.add_argument("--small", type=int, default=500, help="small files for the CPU-per-file figures")
+    parser.add_argument("--small-only", action="store_true", help="only the CPU per small file")
     args = parser.parse_args(argv)
     print("\nPipeline end to end: folder in -> 997 + 855 out")
+    print_small_cpu(args.small)
+    if args.small_only:
+        return
     path = catalog_file(args.orders)
     big = _child("run_big", str(path))
     print(f"  SQLite, {path.name}: {big['orders']:,.0f} orders in {big['seconds']:.2f} s = "

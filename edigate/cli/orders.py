@@ -32,7 +32,7 @@ __all__ = ["add_commands"]
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from edigate.cli.dates import TIME_HELP
-    from edigate.store import DocumentStatus
+    from edigate.orders.book import DocumentStatus
 
     orders = commands.add_parser("orders", help="orders: list, show, and work the exception queue")
     actions = orders.add_subparsers(dest="orders_command", metavar="ACTION", required=True)

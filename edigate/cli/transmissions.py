@@ -21,17 +21,20 @@ from edigate.config.context import Context
 if TYPE_CHECKING:
     from edigate.store import Store, Transmission
 
-__all__ = ["add_commands", "print_transmissions"]
+__all__ = ["STATUSES", "add_commands", "print_transmissions"]
+
+STATUSES = ("received", "processing", "done", "held", "failed", "duplicate", "resolved", "superseded")
+"""`edigate.store.Status`'s values, spelled out: importing the store (SQLAlchemy, Alembic) to
+build the parser would cost every command, ``x12 parse`` included, about a second."""
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from edigate.cli.dates import TIME_HELP
-    from edigate.store import Status
 
     tx = commands.add_parser("tx", help="transmissions: list, show, errors, reprocess, resend, resolve")
     actions = tx.add_subparsers(dest="tx_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="newest first")
-    listing.add_argument("--status", metavar="S", help="one of: " + ", ".join(s.value for s in Status))
+    listing.add_argument("--status", metavar="S", help="one of: " + ", ".join(STATUSES))
     listing.add_argument("--partner", metavar="P")
     listing.add_argument("--since", metavar="D", help=TIME_HELP)
     listing.add_argument("--po", metavar="PO", help="only files that carried this PO (or whose errors name it)")

@@ -31,8 +31,6 @@ _STANDARD_TAGS = {
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 100_000
 """Ceiling on nodes after alias expansion, so a file of nested aliases cannot explode."""
-_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""LibYAML's parser when PyYAML was built with it: the same nodes and marks, about 9× faster."""
 MAX_BYTES = 2 << 20
 """Largest configuration file read (2 MiB): a bigger one is refused before it is parsed."""
 
@@ -116,16 +114,8 @@ def parse_yaml(text: str, file: str) -> Document:
 
     Remembered for the same text and name, since a `Document` is immutable: partners and maps
     are read again on every reload, and most files have not changed."""
-    loader = _FAST_LOADER(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError:
-        # LibYAML words its errors differently; the pure-Python parser says what we print.
-        loader.dispose()
-        loader = yaml.SafeLoader(text)
-        node = _compose_slowly(loader, file)
-    finally:
-        loader.dispose()
+    composed = None if "\ufeff" in text else _fast_compose(text)
+    loader, node = composed or _compose(text, file)  # what libyaml refuses, PyYAML reads or reports
     if node is None:
         return Document(file, None)
     converter = _Converter(file, loader)
@@ -133,13 +123,35 @@ def parse_yaml(text: str, file: str) -> Document:
     return Document(file, root, tuple(converter.problems))
 
 
-def _compose_slowly(loader: yaml.SafeLoader, file: str) -> yaml.Node | None:
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser, when PyYAML was built with it: a tenth of the pure-Python parser's
+CPU, which every command loading partners and maps paid. The same nodes, tags and lines,
+except that libyaml drops a byte order mark inside the text: such text goes to PyYAML."""
+
+
+def _fast_compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None] | None:
+    """The single document's root node by `_FAST_LOADER`; None when it fails on the text."""
     try:
-        return loader.get_single_node()
+        loader = _FAST_LOADER(text)
+        try:
+            return loader, loader.get_single_node()
+        finally:
+            loader.dispose()
+    except Exception:  # whatever libyaml refuses goes to PyYAML's parser
+        return None
+
+
+def _compose(text: str, file: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """The single document's root node by PyYAML's own parser; `ConfigError` when invalid."""
+    loader = yaml.SafeLoader(text)
+    try:
+        return loader, loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise ConfigError([_syntax_problem(file, exc)]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigProblem(file, None, "", f"invalid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
 
 
 def _syntax_problem(file: str, exc: yaml.MarkedYAMLError) -> ConfigProblem:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Self, TypeVar
 
@@ -79,12 +79,15 @@ class StoreBase:
                 self._unit.reset(token)
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self, *, savepoint: bool = True) -> Iterator[Session]:
+        """A write transaction, or within a `unit` a savepoint; ``savepoint=False`` for the
+        calls whose failure always ends the unit (a stage's timeline entry), where a
+        savepoint would only cost two statements more."""
         if (s := self._unit.get()) is None:
             with session(self.engine, write=True) as s:
                 yield s
             return
-        with guard(self.engine.url), s.begin_nested():
+        with guard(self.engine.url), (s.begin_nested() if savepoint else nullcontext()):
             yield s
 
     @contextmanager

@@ -63,11 +63,12 @@ class TransmissionsMixin(StoreBase):
             TransmissionRow.partner == fields["partner"],
             TransmissionRow.direction == fields["direction"],
             TransmissionRow.first_sha256 == fields["sha256"]))
+        # sets=[]: a new row has no envelope sets yet, so the record is built without loading them
         if first is None:
-            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED)
+            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED, sets=[])
         else:
             row = TransmissionRow(**fields, status=Status.DUPLICATE, parent_id=first.id,
-                                  finished_at=utcnow())
+                                  finished_at=utcnow(), sets=[])
         s.add(row)
         s.flush()
         return Received(convert.transmission(row), None if first is None else first.id)
@@ -165,7 +166,7 @@ class TransmissionsMixin(StoreBase):
         now = utcnow()
         params = {"tx_id": transmission_id, "stage": stage, "worker": worker,
                   "lease_until": now + lease if lease is not None else None}
-        with self._write() as s:
+        with self._write(savepoint=False) as s:
             attempt = s.scalar(_start_statement(worker is not None), params)
             if attempt is None:
                 if worker is None:
@@ -180,7 +181,7 @@ class TransmissionsMixin(StoreBase):
         """Close a timeline entry with its outcome and duration."""
         finished = utcnow()
         duration = int((finished - event.started_at).total_seconds() * 1000)
-        with self._write() as s:
+        with self._write(savepoint=False) as s:
             found = s.execute(_finish_statement(), {"event_id": event.id, "finished_at": finished,
                                                     "outcome": outcome, "detail": detail, "duration_ms": duration})
             if not found.rowcount:  # type: ignore[attr-defined]

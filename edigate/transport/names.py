@@ -33,7 +33,10 @@ def safe_name(name: str) -> str:
     Leading dots and spaces go (so no ``..`` and no hidden files), the result fits in 200
     bytes, and an empty result becomes ``_``.
     """
-    cleaned = "".join(_safe_char(ch) for ch in unicodedata.normalize("NFC", name))
+    if name.isascii() and name.isprintable() and _FORBIDDEN.isdisjoint(name):
+        cleaned = name  # printable ASCII: NFC leaves it, and no character needs replacing
+    else:
+        cleaned = "".join(_safe_char(ch) for ch in unicodedata.normalize("NFC", name))
     cleaned = cleaned.lstrip(". ").rstrip(". ")
     while len(cleaned.encode("utf-8")) > _MAX_BYTES:
         cleaned = cleaned[:-1]

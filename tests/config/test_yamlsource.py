@@ -125,3 +125,20 @@ def test_a_file_above_the_limit_is_refused_before_parsing(tmp_path: Path) -> Non
     assert load_yaml(small, max_bytes=6).root is not None
     with pytest.raises(ConfigError, match="larger than 5 bytes"):
         load_yaml(small, max_bytes=5)
+
+
+def test_libyaml_and_pyyaml_read_the_repository_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast parser gives the documents PyYAML's own parser gives: every map and partner
+    file here, and text whose byte order mark libyaml would drop."""
+    import yaml
+
+    from edigate.config import yamlsource
+
+    root = Path(__file__).resolve().parents[2]
+    texts = {str(p): p.read_text(encoding="utf-8")
+             for d in ("maps", "partners") for p in sorted((root / d).glob("*.yaml"))}
+    texts["bom.yaml"] = "x: \r\n\ufeffz: 1\n"
+    fast = {name: repr(parse_yaml(text, name)) for name, text in texts.items()}
+    monkeypatch.setattr(yamlsource, "_FAST_LOADER", yaml.SafeLoader)
+    assert fast == {name: repr(parse_yaml(text, name)) for name, text in texts.items()}
+    assert "'\\ufeffz'" in fast["bom.yaml"]
