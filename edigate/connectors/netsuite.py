@@ -147,11 +147,9 @@ def _query(kind: str, orders: Mapping[str, Order], since: date | None = None) ->
 
 
 def _line_of(order: Order, sku: str) -> OrderLine:
-    for line in order.lines:
-        ids = line.product_ids
-        if sku in (ids.vendor_part, ids.sku, ids.buyer_part, ids.upc):
-            return line
-    raise DataError(f"PO {order.po_number}: NetSuite item {sku} is on no line of the order", code="netsuite.item")
+    if (line := order.line_for_item(sku)) is None:
+        raise DataError(f"PO {order.po_number}: NetSuite item {sku} is on no line of the order", code="netsuite.item")
+    return line
 
 
 def _grouped(rows: Iterator[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:

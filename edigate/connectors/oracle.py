@@ -236,11 +236,9 @@ def _invoice_line(x: dict[str, Any], order: Order) -> InvoiceLine:
 
 
 def _line_of(order: Order, item: str) -> OrderLine:
-    for line in order.lines:
-        ids = line.product_ids
-        if item in (ids.vendor_part, ids.sku, ids.buyer_part, ids.upc):
-            return line
-    raise DataError(f"PO {order.po_number}: Oracle item {item} is on no line of the order", code="oracle.reply")
+    if (line := order.line_for_item(item)) is None:
+        raise DataError(f"PO {order.po_number}: Oracle item {item} is on no line of the order", code="oracle.reply")
+    return line
 
 
 class OracleChannel(SendOnlyChannel):

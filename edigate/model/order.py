@@ -244,6 +244,13 @@ class Order(Record):
         """The line with this PO101 line number, or None."""
         return next((line for line in self.lines if line.line_number == line_number), None)
 
+    def line_for_item(self, item: str) -> OrderLine | None:
+        """The first line whose vendor part, SKU, buyer part or UPC is ``item`` (how an ERP
+        names the lines it shipped or billed), or None."""
+        return next((line for line in self.lines if item in (line.product_ids.vendor_part, line.product_ids.sku,
+                                                               line.product_ids.buyer_part, line.product_ids.upc)),
+                    None)
+
     @property
     def line_count(self) -> int:
         """Number of lines, to compare with CTT01."""
