@@ -3,6 +3,10 @@
 Releasing an order continues what the pipeline stopped: it takes the order's stock (a line
 the stock cannot fill is answered IB or IQ, per the partner's ``rules.atp``), routes it and
 sends the 855. Rejecting gives back any stock the order held. Every action is audited.
+
+A release stands: the order is marked released with its export and its 855 kept, so a
+reprocess of its transmission (a destination that did not take it) does not decide it
+again; it delivers what did not go and sends that 855.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from edigate.desk.stored import find_order, order_of, po_of, target_of
 from edigate.config.partners import Partner
 from edigate.orders.purposes import Amendments, is_cancel
 from edigate.stages.answer import answer_order
+from edigate.stages.decide import RELEASED, render_855
 from edigate.stages.route import Routing
 from edigate.orders.routing import Delivery
 from edigate.orders.overrides import Conversion, Override, acknowledge, apply_override, unit_conversion
@@ -77,8 +82,9 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
     short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
     ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order, flow.rules.units)
     export = as_decided(order, ack, flow.rules)
-    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED,
-                                    decided=None if export is order else dumps(export))
+    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED, decided=None if export is order else dumps(export),
+                                    ack_body=render_855(flow, ack))
+    store.mark_once(RELEASED, str(doc.id))  # a reprocess keeps this decision (edigate.stages.decide)
     note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
     store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=note,
                 transmission_id=doc.transmission_id)
@@ -96,10 +102,9 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
 def _undelivered(ctx: Context, doc: Document, deliveries: tuple[Delivery, ...], problems: tuple[str, ...],
                  short: tuple[RuleFinding, ...]) -> Released:
     """A released order a destination did not take: its transmission fails at the route
-    stage (in the queue, with the answer in its log). ``tx reprocess`` runs the file again
-    and decides again: a rule that held the order holds it again (the release does not
-    stick), so it is released once more after the destination is fixed; what was delivered
-    is not delivered twice, and the 855 goes with that release."""
+    stage (in the queue, with the answer in its log). ``tx reprocess`` keeps the release
+    (the decide stage does not decide a released order again): it delivers what did not
+    go, nothing twice, then sends the 855 this release answers with."""
     if doc.transmission_id is not None:
         ctx.store.set_status(doc.transmission_id, Status.FAILED, stage="route")
     return Released(doc, None, deliveries, problems, short)

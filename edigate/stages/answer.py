@@ -128,7 +128,7 @@ def _changed_by_860(order: Order) -> bool:
 def _answer(parts: Parts, run: Run, doc: Document, order: Order) -> TransactionContent | None:
     """The 855 for an order, or the 865 for an order an 860 changed (when the partner
     names an 865 map; without one, such an order is not answered)."""
-    if not _changed_by_860(order):
+    if not _changed_by_860(order) or doc.ack_body is not None:  # a release kept the 855 it answers with
         body = _body_855(parts, run, doc, order) if run.flow.outbound_855 is not None else None
         return None if body is None else TransactionContent("855", body)
     ack = run.flow.decide(order, document_id=doc.id).ack

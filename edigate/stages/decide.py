@@ -1,6 +1,9 @@
 """The decide stage (``rules`` in the timeline): each order decided by the partner's rules,
 purposes and stock (`PartnerSetup.decide`): accepted, held for a specialist, or rejected.
 
+An order a specialist released from the queue (marked `RELEASED`) is not decided again: a
+reprocess of its transmission (its delivery failed) keeps the release, its export and 855.
+
 Resume policy: once finished it is not run again. Resumed part way, it decides each order
 again, a page per commit; an order whose status and export did not change is not written
 again, and stock an order already took stays taken.
@@ -20,9 +23,11 @@ from edigate.stages.errorlog import UNDECIDED, set_failure
 from edigate.store import Document, DocumentStatus, ErrorEntry, Severity, Status
 from edigate.x12.segment import dump_segments
 
-__all__ = ["NAME", "render_855", "run"]
+__all__ = ["NAME", "RELEASED", "render_855", "run"]
 
 NAME = "rules"
+RELEASED = "rules.released"
+"""Mark kind: an order a specialist released (key: document id); the desk's decision stands."""
 
 _DOCUMENT_STATUS = {DecisionOutcome.ACCEPTED: DocumentStatus.ACCEPTED, DecisionOutcome.HELD: DocumentStatus.HELD,
                     DecisionOutcome.REJECTED: DocumentStatus.REJECTED}
@@ -41,7 +46,8 @@ def run(parts: Parts, run: Run) -> Status | None:
         keep = keep or len(page) >= min(parts.bulk_855, PAGE)
         entries: list[ErrorEntry] = []
         decided: dict[int, _Decided] = {}
-        for doc in page:
+        released = parts.store.marked(RELEASED, [str(d.id) for d in page])
+        for doc in (d for d in page if str(d.id) not in released):
             if (got := _decided(run, doc, entries, positions, keep)) is not None:
                 decided[doc.id] = got
         parts.store.record_decisions(decided)

@@ -128,13 +128,14 @@ class DocumentsMixin(StoreBase):
         s.flush()
 
     def set_document_status(self, document_id: int, status: DocumentStatus, *,
-                            decided: str | None = None) -> Document:
-        """One document's status (and its ``decided`` body, when given)."""
+                            decided: str | None = None, ack_body: str | None = None) -> Document:
+        """One document's status (and its ``decided`` body, when given); ``ack_body`` is the
+        855 body a specialist's decision answers with (None: none kept)."""
         with self._write() as s:
             row = s.get(DocumentRow, document_id)
             if row is None:
                 raise UsageError(f"no document {document_id}", code="store.not_found")
-            row.status, row.ack_body = status, None  # a status set by hand: the rules' 855 no longer holds
+            row.status, row.ack_body = status, ack_body  # set by hand: the rules' 855 no longer holds
             if decided is not None:
                 row.decided = decided
             return convert.document(row)

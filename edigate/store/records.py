@@ -216,8 +216,9 @@ class Document:
     decided: str | None = None
     """The order as decided, when that differs from ``body`` as received: what routing sends."""
     ack_body: str | None = None
-    """The 855 body the rules stage rendered for this order (see `edigate.x12.segment.dump_segments`);
-    None when it has none, or when a specialist changed the order's status since."""
+    """The 855 body the rules stage rendered for this order (see `edigate.x12.segment.dump_segments`),
+    or the one a specialist's release answers with; None when it has none, or when a specialist
+    changed the order's status otherwise since."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from edigate.desk import (
 )
 from edigate.config.partners import Partner
 from edigate.stages.pipeline import Pipeline
+from edigate.stages.reprocess import reprocess
 from edigate.store import AckStatus, AuditAction, Document, DocumentKind, DocumentStatus, Outbound, Status
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.findings import Severity
@@ -114,6 +115,31 @@ def test_override_is_audited_rechecked_and_answered_ip_on_release(pipeline: Pipe
     chain = order_chain(pipeline.store, "bigbox", "4500012345")
     assert [v.id for v in chain.versions] == [doc.id, changed.document.id]
     assert [e.action for e in chain.events] == [AuditAction.OVERRIDE, AuditAction.RESOLVE]
+
+
+def test_a_release_whose_delivery_failed_stays_released_through_tx_reprocess(pipeline: Pipeline,
+                                                                            tmp_path: Path) -> None:
+    doc = held(pipeline, tmp_path)
+    orders = tmp_path / "demo" / "erp" / "orders"
+    kept = orders.with_name("kept")
+    orders.rename(kept)
+    orders.write_text("not a folder")  # the ERP's folder cannot be written
+    done = release(desk_context(pipeline), bigbox(pipeline), doc.id, actor="ana", reason="pack ok", today=TODAY)
+    assert done.problems and done.po_ack is None
+    tx = pipeline.store.transmission(doc.transmission_id or 0)
+    assert (tx.status, tx.stage) == (Status.FAILED, "route")
+    orders.unlink()
+    kept.rename(orders)
+    again = reprocess(pipeline, tx.id, actor="ana", worker="test")
+    assert again.status is Status.DONE
+    now = find_order(pipeline.store, str(doc.id))
+    assert now.id == doc.id and now.status is DocumentStatus.ACCEPTED and held_orders(pipeline.store) == []
+    assert len(list(orders.glob("bigbox-4500012345-original-*.json"))) == 1
+    [ack] = [o for t in (tx.id, again.id) for o in pipeline.store.outbounds(t) if o.key == f"855:{doc.id}"]
+    [answer] = assert_valid(pipeline, ack)
+    assert segments(answer, "BAK")[0][:2] == ["00", "AD"] and ack.sent_at is not None
+    [event] = pipeline.store.audit_events(target=f"order:{doc.id}")
+    assert (event.actor, event.action, event.note) == ("ana", AuditAction.RESOLVE, "released from the queue: pack ok")
 
 
 # -- shipments and invoices ----------------------------------------------------------------
