@@ -20,7 +20,7 @@ from edigate.store import Status, Store
 from tests.connectors.netsuite_system import NetSuite, problem
 from tests.connectors.oracle_system import Fusion
 from tests.connectors.sap_system import SapSystem, desadv, invoic, ordrsp
-from tests.support.cli import BIGBOX, Cli, cli_runner
+from tests.support.cli import BIGBOX, Cli, cli_runner, set_routing
 from tests.support.cli import put_file as _file
 from tests.support.erp import file_problems
 from tests.support.gateway import make_workspace, open_pipeline
@@ -35,9 +35,7 @@ XXE = b"""<?xml version="1.0"?>
 
 
 def route_to_sap(root: Path, url: str, extra: str = "") -> None:
-    partner = root / "partners" / "bigbox.yaml"
-    text = partner.read_text()
-    partner.write_text(text[: text.index("routing:")] + f"""routing:
+    set_routing(root, f"""routing:
   - name: s4
     format: idoc-orders05
     target: {{type: sap, url: "{url}/sap/bc/idoc_xml?sap-client=100",
@@ -87,12 +85,6 @@ def test_sap_replies_become_855_856_810_through_the_running_gateway(cli: Cli, ro
     assert b"/etc/passwd" not in b"".join(b for files in sent.values() for b in files)
 
 
-def route_to(root: Path, routing: str) -> None:
-    partner = root / "partners" / "bigbox.yaml"
-    text = partner.read_text()
-    partner.write_text(text[: text.index("routing:")] + routing)
-
-
 def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: Cli, root: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NS_CONSUMER_SECRET", "cons-secret")
@@ -100,7 +92,7 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
     system = NetSuite("1234567_SB1", "cons-secret", "tok-secret")
     with serve(system) as server:
         system.url = server.url
-        route_to(root, f"""routing:
+        set_routing(root, f"""routing:
   - name: ns
     format: netsuite-salesorder
     target: {{type: netsuite, url: "{server.url}", customer: "4242", backoff_seconds: 0, read_back: true,
@@ -132,19 +124,24 @@ def test_netsuite_fulfillments_and_invoices_read_back_once_as_856_and_810(cli: C
         assert file_problems(data) == [], data.decode()
 
 
+def route_to_oracle(root: Path, url: str) -> None:
+    """BigBox's orders routed to the Oracle pod at ``url``, read back (secret: $ORACLE_SECRET)."""
+    set_routing(root, f"""routing:
+  - name: fusion
+    format: oracle-salesorder
+    target: {{type: oracle, url: "{url}", source_system: EDIGATE, business_unit: Vision Operations,
+             buying_party_number: "1006", backoff_seconds: 0, read_back: true,
+             auth: {{type: oauth2, token_url: "{url}/oauth2/v1/token", client_id: edigate,
+                    client_secret: env:ORACLE_SECRET}}}}
+""")
+
+
 def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: Cli, root: Path, url: str,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORACLE_SECRET", "secret")
     pod = Fusion()
     with serve(pod) as server:
-        route_to(root, f"""routing:
-  - name: fusion
-    format: oracle-salesorder
-    target: {{type: oracle, url: "{server.url}", source_system: EDIGATE, business_unit: Vision Operations,
-             buying_party_number: "1006", backoff_seconds: 0, read_back: true,
-             auth: {{type: oauth2, token_url: "{server.url}/oauth2/v1/token", client_id: edigate,
-                    client_secret: env:ORACLE_SECRET}}}}
-""")
+        route_to_oracle(root, server.url)
         assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
         cli("run", "--once")
         pod.orders[("EDIGATE", "bigbox-4500012345")]["StatusCode"] = "CLOSED"
@@ -162,14 +159,7 @@ def test_oracle_shipments_and_invoices_become_the_856_and_810_once_each(cli: Cli
     monkeypatch.setenv("ORACLE_SECRET", "secret")
     pod = Fusion()
     with serve(pod) as server:
-        route_to(root, f"""routing:
-  - name: fusion
-    format: oracle-salesorder
-    target: {{type: oracle, url: "{server.url}", source_system: EDIGATE, business_unit: Vision Operations,
-             buying_party_number: "1006", backoff_seconds: 0, read_back: true,
-             auth: {{type: oauth2, token_url: "{server.url}/oauth2/v1/token", client_id: edigate,
-                    client_secret: env:ORACLE_SECRET}}}}
-""")
+        route_to_oracle(root, server.url)
         assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
         nothing = json.loads(cli("run", "--once", "--json").stdout)["transmissions"]
         pod.ship("bigbox-4500012345", "1", 24, "2026-12-10", tracking="1Z999AA10123456784")

@@ -28,7 +28,7 @@ from edigate.mapping.export import load_template
 from edigate.model import Order, ProductIds
 from edigate.orders.routing import Router
 from edigate.transport import ChannelOptions, open_channel
-from tests.support.cli import Cli, put_file
+from tests.support.cli import Cli, put_file, set_routing
 from tests.support.erp import sample_orders
 from tests.support.paths import REPO
 
@@ -135,9 +135,7 @@ def test_a_line_without_an_item_is_an_error_not_a_silent_row(tmp_path: Path) -> 
 
 def test_through_the_pipeline_a_line_without_an_item_fails_its_order_into_the_queue(cli: Cli, root: Path) -> None:
     shutil.copytree(REPO / "exports", root / "exports")
-    partner = root / "partners" / "distrib.yaml"
-    text = partner.read_text()
-    partner.write_text(text[: text.index("routing:")] + """routing:
+    set_routing(root, partner="distrib", routing="""routing:
   - name: netsuite-csv
     format: template
     template: exports/netsuite-salesorders.csv.yaml

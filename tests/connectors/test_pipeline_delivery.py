@@ -10,15 +10,8 @@ import pytest
 
 from tests.connectors.sap_system import SapSystem
 from tests.support.httpd import Answer, Request, serve
-from tests.support.cli import BIGBOX, Cli
+from tests.support.cli import BIGBOX, Cli, set_routing
 from tests.support.cli import put_file as _file
-
-
-def route_to(root: Path, routing: str) -> None:
-    """Replace bigbox's routing with ``routing`` (YAML)."""
-    partner = root / "partners" / "bigbox.yaml"
-    text = partner.read_text()
-    partner.write_text(text[: text.index("routing:")] + routing)
 
 
 def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,
@@ -30,7 +23,7 @@ def test_orders_reach_an_http_destination_once_each(cli: Cli, root: Path,
         return answers.pop(0) if answers else (201, {}, b'{"created": true}')
 
     with serve(erp) as server:
-        route_to(root, f"""routing:
+        set_routing(root, f"""routing:
   - name: erp
     format: template
     template: exports/erp-order.yaml
@@ -57,7 +50,7 @@ def test_a_destination_that_keeps_failing_puts_each_order_in_the_queue(cli: Cli,
     monkeypatch.setenv("SAP_PW", "s3cret")
     system = SapSystem("EDI_USER", "s3cret", receiver="S4HCLNT100")
     with serve(system) as server:
-        route_to(root, f"""routing:
+        set_routing(root, f"""routing:
   - name: s4
     format: idoc-orders05
     target:
@@ -85,7 +78,7 @@ def test_orders_reach_sap_as_idocs_through_the_gateway(cli: Cli, root: Path,
     monkeypatch.setenv("SAP_PW", "s3cret")
     system = SapSystem("EDI_USER", "s3cret")
     with serve(system) as server:
-        route_to(root, f"""routing:
+        set_routing(root, f"""routing:
   - name: s4
     format: idoc-orders05
     target: {{type: sap, url: "{server.url}/sap/bc/idoc_xml?sap-client=100",
@@ -109,7 +102,7 @@ def test_each_payload_is_its_own_outcome_and_a_reprocess_delivers_only_what_fail
         return 201, {}, b'{"created": true}'
 
     with serve(erp) as server:
-        route_to(root, f"""routing:
+        set_routing(root, f"""routing:
   - name: erp
     format: template
     template: exports/erp-order.yaml

@@ -17,6 +17,7 @@ from edigate.gateway.scheduler import PERIODIC, Gateway, Periodic
 from edigate.store import EventKind, Status, Store
 from tests.support.waiting import PATIENCE, wait_until
 from tests.support.gateway import make_workspace, open_pipeline, po_file
+from tests.support.cli import set_routing
 
 FOLDERS = ("  inbound:\n    type: folder\n    path: in\n    glob: \"*.edi\"\n    archive_dir: done\n{schedule}"
            "  outbound:\n    type: folder\n    path: out\n")
@@ -279,9 +280,7 @@ def test_gateways_sharing_a_store_run_each_job_once_per_period(pipeline: Pipelin
 
 def test_an_erp_that_is_read_back_gets_its_job(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "a", folders(""))
-    partner = root / "partners" / "bigbox.yaml"
-    text = partner.read_text()
-    partner.write_text(text[: text.index("routing:")] + """routing:
+    set_routing(root, """routing:
   - name: ns
     format: netsuite-salesorder
     target: {type: netsuite, url: "https://1234567.suitetalk.api.netsuite.com", customer: "4242", read_back: true}

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from tests.support.paths import REPO
 
-__all__ = ["BIGBOX", "Cli", "cli_runner", "example_root", "put_file", "run_edigate", "run_in_process", "start_edigate"]
+__all__ = ["BIGBOX", "Cli", "cli_runner", "example_root", "put_file", "run_edigate", "run_in_process", "set_routing",
+           "start_edigate"]
 
 BIGBOX = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -62,6 +63,14 @@ def run_in_process(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     finally:
         os.chdir(here)
     return subprocess.CompletedProcess(["edigate", *args], code, out.getvalue(), err.getvalue())
+
+
+def set_routing(root: Path, routing: str, partner: str = "bigbox") -> None:
+    """Replace ``partner``'s routing (its file's last section, from ``routing:`` on) with
+    ``routing`` (YAML, starting ``routing:``)."""
+    path = root / "partners" / f"{partner}.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("routing:")] + routing)
 
 
 def put_file(root: Path, name: str, data: bytes) -> str:
