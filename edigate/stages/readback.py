@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from edigate.config.connectors import MagentoSource, NetSuiteTarget, OracleTarget
 from edigate.config.partners import Destination, Partner
-from edigate.errors import EdigateError
+from edigate.errors import DataError, EdigateError
 from edigate.model import Invoice, Order, Shipment, loads
 from edigate.orders.purposes import po_of_key
 from edigate.stages.commerce import read_orders
@@ -76,35 +76,36 @@ def read_back(parts: Parts, *, then: Callable[[], object] = lambda: None) -> tup
     its workers); the problems, one line each (the others are still read)."""
     if not wanted(parts):
         return ()
-    problems = []
+    problems: list[str] = []
     for partner, dest in _destinations(parts):
         try:
             if isinstance(dest.target, NetSuiteTarget):
                 _netsuite(parts, partner, dest, dest.target)
             elif isinstance(dest.target, OracleTarget):
-                _oracle(parts, partner, dest, dest.target)
+                _oracle(parts, partner, dest, dest.target, problems)
         except EdigateError as exc:
-            problems.append(f"{partner.id}:{dest.name}: {exc.message}")
-            parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
-                                     severity=Severity.ERROR, partner=partner.id, channel=dest.name)
-    problems += _magento(parts)
+            _failed(parts, problems, partner.id, dest.name, exc)
+    _magento(parts, problems)
     then()
     return tuple(problems)
 
 
-def _magento(parts: Parts) -> list[str]:
+def _failed(parts: Parts, problems: list[str], partner: str, channel: str, exc: EdigateError) -> None:
+    """A read that failed: one line in ``problems`` and an error in the event log."""
+    problems.append(f"{partner}:{channel}: {exc.message}")
+    parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
+                             severity=Severity.ERROR, partner=partner, channel=channel)
+
+
+def _magento(parts: Parts, problems: list[str]) -> None:
     """New orders from each Magento store a partner's orders come from (`commerce.read_orders`)."""
-    problems = []
     for pid in sorted(parts.partners):
         partner = parts.partners[pid]
         if isinstance(partner.commerce, MagentoSource):
             try:
                 read_orders(parts, partner, partner.commerce)
             except EdigateError as exc:
-                problems.append(f"{pid}:magento: {exc.message}")
-                parts.store.record_event(kind=EventKind.CHANNEL, code="readback.failed", message=exc.message,
-                                         severity=Severity.ERROR, partner=pid, channel="magento")
-    return problems
+                _failed(parts, problems, pid, "magento", exc)
 
 
 def _destinations(parts: Parts) -> Iterator[tuple[Partner, Destination]]:
@@ -151,7 +152,10 @@ def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuit
         parts.store.set_mark_value(HIGH_WATER, where, newest.isoformat())
 
 
-def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTarget) -> None:
+def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTarget, problems: list[str]) -> None:
+    """Each delivered order's status, shipments and invoices. A server that fails stops the
+    destination (every order would fail alike); an order whose answer we cannot use is a
+    problem of its own, and the orders after it are still read."""
     from edigate.connectors.oracle import read_order
 
     where = f"{partner.id}:{dest.name}"
@@ -160,9 +164,13 @@ def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTar
             found = read_order(client, target, partner=partner.id, po_number=po)
             if found is None:
                 continue
-            _oracle_status(parts, partner, dest, po, found.status)
-            _oracle_shipped(parts, partner, where, found, order, doc)
-            _oracle_billed(parts, partner, where, client, found, order, doc)
+            try:
+                _oracle_status(parts, partner, dest, po, found.status)
+                _oracle_shipped(parts, partner, where, found, order, doc)
+                _oracle_billed(parts, partner, where, client, found, order, doc)
+            except DataError as exc:
+                named = exc if f"PO {po}" in exc.message else DataError(f"PO {po}: {exc.message}", code=exc.code)
+                _failed(parts, problems, partner.id, dest.name, named)
 
 
 def _oracle_status(parts: Parts, partner: Partner, dest: Destination, po: str, status: str | None) -> None:

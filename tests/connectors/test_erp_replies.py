@@ -154,6 +154,27 @@ def test_oracle_orders_are_created_once_and_their_status_changes_read_back(cli: 
                     "PO 4500012346: Oracle says OPEN"]
 
 
+def test_an_oracle_order_we_cannot_use_is_a_problem_of_its_own_and_the_next_is_still_read(
+        cli: Cli, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORACLE_SECRET", "secret")
+    pod = Fusion()
+    with serve(pod) as server:
+        route_to_oracle(root, server.url)
+        assert cli("ingest", _file(root, "po.x12", BIGBOX)).returncode == 0
+        cli("run", "--once")
+        pod.ship("bigbox-4500012345", "1", 24, "2026-12-10")
+        pod.line("bigbox-4500012345", "1")["SourceTransactionLineId"] = "9"  # a line PO 4500012345 does not have
+        pod.ship("bigbox-4500012346", "1", 120, "2026-12-10")
+        ran = cli("run", "--once", "--json")
+    out = json.loads(ran.stdout)
+    assert ran.returncode == 2
+    assert [p for p in out["channel_problems"] if "fusion" in p] == [
+        "bigbox:fusion: Oracle order 500000 ships line 9, which PO 4500012345 does not have"]
+    assert [t["status"] for t in out["transmissions"]] == ["done"]  # PO 4500012346's shipment, read after it
+    [asn] = outbox(root)["856"]
+    assert b"4500012346" in asn and b"4500012345" not in asn
+
+
 def test_oracle_shipments_and_invoices_become_the_856_and_810_once_each(cli: Cli, root: Path, url: str,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORACLE_SECRET", "secret")
