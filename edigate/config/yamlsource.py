@@ -108,13 +108,26 @@ def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
     return parse_yaml(text, name)
 
 
-@functools.lru_cache(maxsize=512)
 def parse_yaml(text: str, file: str) -> Document:
     """Compose YAML ``text`` (named ``file`` in messages) into a located tree.
 
-    Remembered for the same text and name, since a `Document` is immutable: partners and maps
-    are read again on every reload, and most files have not changed."""
-    composed = None if "\ufeff" in text else _fast_compose(text)
+    A text up to `CACHED_CHARS` long is remembered with its name (a `Document` is not
+    changed once made): partners are read again on every reload and most have not changed.
+    The cache holds at most 256 such texts, so a few MiB whatever is read."""
+    return _remembered(text, file) if len(text) <= CACHED_CHARS else _parse(text, file)
+
+
+CACHED_CHARS = 16_384
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered(text: str, file: str) -> Document:
+    return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> Document:
+    slow = "\ufeff" in text or _FAST_LOADER is yaml.SafeLoader  # no second try by the same parser
+    composed = None if slow else _fast_compose(text)
     loader, node = composed or _compose(text, file)  # what libyaml refuses, PyYAML reads or reports
     if node is None:
         return Document(file, None)

@@ -138,7 +138,10 @@ def test_libyaml_and_pyyaml_read_the_repository_alike(monkeypatch: pytest.Monkey
     texts = {str(p): p.read_text(encoding="utf-8")
              for d in ("maps", "partners") for p in sorted((root / d).glob("*.yaml"))}
     texts["bom.yaml"] = "x: \r\n\ufeffz: 1\n"
-    fast = {name: repr(parse_yaml(text, name)) for name, text in texts.items()}
+    if yamlsource._FAST_LOADER is yaml.SafeLoader:
+        pytest.skip("PyYAML was built without libyaml: there is one parser only")
+    parse = yamlsource._parse  # not the remembered documents: each side parses afresh
+    fast = {name: repr(parse(text, name)) for name, text in texts.items()}
     monkeypatch.setattr(yamlsource, "_FAST_LOADER", yaml.SafeLoader)
-    assert fast == {name: repr(parse_yaml(text, name)) for name, text in texts.items()}
+    assert fast == {name: repr(parse(text, name)) for name, text in texts.items()}
     assert "'\\ufeffz'" in fast["bom.yaml"]
