@@ -27,8 +27,9 @@ from edigate.desk.stored import find_order, order_of, po_of, target_of
 from edigate.config.partners import Partner
 from edigate.orders.purposes import Amendments, is_cancel
 from edigate.stages.answer import answer_order
-from edigate.stages.decide import RELEASED, render_855
+from edigate.stages.decide import RELEASED
 from edigate.stages.route import Routing
+from edigate.x12.segment import dump_segments
 from edigate.orders.routing import Delivery
 from edigate.orders.overrides import Conversion, Override, acknowledge, apply_override, unit_conversion
 from edigate.orders.rules import RuleFinding, check_order
@@ -78,16 +79,19 @@ def release(ctx: Context, partner: Partner, order_id: int, *, actor: str, reason
     stock = Inventory(store, ctx.workspace.root)
     flow = partner_setup(ctx, partner, today=today, stock=stock)
     order = order_of(doc)
-    _amend(store, order, doc)
-    short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
-    ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order, flow.rules.units)
-    export = as_decided(order, ack, flow.rules)
-    doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED, decided=None if export is order else dumps(export),
-                                    ack_body=render_855(flow, ack))
-    store.mark_once(RELEASED, str(doc.id))  # a reprocess keeps this decision (edigate.stages.decide)
-    note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
-    store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=note,
-                transmission_id=doc.transmission_id)
+    with store.unit():  # the decision whole or not at all: a reprocess trusts the RELEASED mark
+        _amend(store, order, doc)
+        short = [] if order.purpose is Purpose.CANCEL else stock.take(order, doc.id, flow.rules)
+        ack = acknowledge(po_ack(order, short, today=flow.today), _as_received(store, doc), order, flow.rules.units)
+        export = as_decided(order, ack, flow.rules)
+        # rendered here, so an 855 that cannot be written stops the release before it is recorded
+        ack_body = None if flow.outbound_855 is None else dump_segments(flow.outbound_855.render(ack))
+        doc = store.set_document_status(doc.id, DocumentStatus.ACCEPTED, ack_body=ack_body,
+                                        decided=None if export is order else dumps(export))
+        store.mark_once(RELEASED, str(doc.id))  # a reprocess keeps this decision (edigate.stages.decide)
+        note = "released from the queue" + (f": {reason.strip()}" if reason.strip() else "")
+        store.audit(actor=actor, action=AuditAction.RESOLVE, target=target_of(doc), note=note,
+                    transmission_id=doc.transmission_id)
     deliveries = _route(ctx, partner, doc, export)
     problems = deliver(ctx, partner, doc, deliveries)
     if problems:  # as in the pipeline: no 855 before the order reached its destinations
