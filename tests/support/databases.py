@@ -28,8 +28,10 @@ __all__ = ["BACKENDS", "PG_URL", "SchemaPool", "pg_schema"]
 
 
 def _schema_url(schema: str) -> str:
-    return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+    """The URL on ``schema``; its connections name themselves after it (``application_name``),
+    also in the processes a test hands the URL to, so the pool can find them."""
+    return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}",
+                                               "application_name": schema}).render_as_string(hide_password=False)
 
 
 def pg_schema() -> Iterator[str]:
@@ -49,7 +51,9 @@ def pg_schema() -> Iterator[str]:
 class SchemaPool:
     """Migrated schemas of one test process, handed out one per test and emptied on return.
 
-    A schema that cannot be emptied (a connection a test left behind still holds a lock) is
+    Before a schema is emptied, every connection still on it is ended, and once emptied it is
+    renamed: a process or store a test left behind, reconnecting on the old name, finds no
+    tables rather than writing into the next test's. A schema that cannot be emptied is
     dropped instead of being handed out again."""
 
     def __init__(self) -> None:
@@ -62,7 +66,7 @@ class SchemaPool:
         name = self._free.pop() if self._free else self._new()
         yield _schema_url(name)
         if self._emptied(name):
-            self._free.append(name)
+            self._free.append(self._renamed(name))
         else:
             self._drop(name)
 
@@ -81,6 +85,8 @@ class SchemaPool:
     def _emptied(self, name: str) -> bool:
         try:
             with self._admin.begin() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": name})
                 conn.execute(text("SET LOCAL lock_timeout = '5s'"))
                 conn.execute(text("SET LOCAL session_replication_role = replica"))  # no FK order needed
                 tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s "
@@ -95,6 +101,14 @@ class SchemaPool:
             return False
         return True
 
+    def _renamed(self, name: str) -> str:
+        fresh = f"t_{uuid.uuid4().hex[:12]}"
+        with self._admin.begin() as conn:
+            conn.execute(text(f'ALTER SCHEMA "{name}" RENAME TO "{fresh}"'))
+        return fresh
+
     def _drop(self, name: str) -> None:
         with self._admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": name})
             conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
