@@ -27,7 +27,7 @@ test: $(STAMP) bytecode
 # the CI machine): every process the tests start would otherwise compile edigate's ~250
 # modules again (0.3 s each start). A module changed since is recompiled in memory, as usual.
 bytecode: $(STAMP)
-	@$(BIN)/python -m compileall -q edigate >/dev/null
+	@$(BIN)/python -m compileall -q edigate
 
 bench: $(STAMP) bytecode
 	$(BIN)/python benchmarks/run.py
