@@ -68,11 +68,12 @@ def run_alert_checks(store: Store, workspace: Workspace, now: dt.datetime) -> li
              *_silent_partners(store, workspace, settings, now)]
     seen = store.recorded_event_codes(EventKind.ALERT, [a.event_code for a in found])
     new = [a for a in dict((a.event_code, a) for a in found).values() if a.event_code not in seen]
-    for a in new:
-        store.record_event(kind=EventKind.ALERT, code=a.event_code, message=a.message, severity=a.severity,
-                           partner=a.partner, transmission_id=a.transmission_id, at=now)
+    with store.unit():  # raised and ticketed together: a ticket that cannot be queued leaves the alert new
+        for a in new:
+            store.record_event(kind=EventKind.ALERT, code=a.event_code, message=a.message, severity=a.severity,
+                               partner=a.partner, transmission_id=a.transmission_id, at=now)
+        raise_tickets(store, workspace.tickets, new)
     problems = _deliver(store, settings, new, now) if new else ()
-    raise_tickets(store, workspace.tickets, new)
     return [replace(a, delivery_problems=problems) for a in new]
 
 
