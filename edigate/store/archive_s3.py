@@ -128,10 +128,25 @@ class S3Archive:
         removed = sorted(sha for sha, modified in self._objects() if modified < cutoff and sha not in keep)
         if not dry_run:
             with self._errors("cannot delete old objects"):
-                for sha in removed:
-                    self.client.delete_object(Bucket=self.bucket, Key=self.key(sha))
+                removed = [sha for sha in removed if self._delete_if_older(sha, cutoff)]
             self.cache.sweep(CACHE_DAYS, now=now)
         return removed
+
+    def _delete_if_older(self, sha: str, cutoff: dt.datetime) -> bool:
+        """Delete the object unless a put received the same file again since the listing
+        (it touched the object: the bytes are wanted again); whether it was deleted."""
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key(sha))
+        except ClientError as exc:
+            if _status(exc) == 404:
+                return False
+            raise
+        if head["LastModified"] >= cutoff:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha))
+        return True
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:

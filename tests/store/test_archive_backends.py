@@ -10,6 +10,7 @@ check: AWS's own retries, throttling and consistency under load.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Iterator
@@ -126,3 +127,13 @@ def test_local_copies_of_a_shared_archive_go_after_a_day(url: str, tmp_path: Pat
         assert archive.sweep(30, now=time.time() + 2 * 86_400) == []  # the archive keeps it ...
         assert not copy.exists() and got.sha256 in archive  # ... the local copy is gone
         assert archive.local_copy(got.sha256).read_bytes() == b"read by a helper process"
+
+
+def test_an_s3_object_received_again_after_the_sweep_listed_it_stays(s3_endpoint: str, tmp_path: Path) -> None:
+    archive = _s3(s3_endpoint, tmp_path)
+    kept = archive.put(b"ISA*again~")
+    listed_before = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)  # the put came after the listing's cutoff
+    assert archive._delete_if_older(kept.sha256, listed_before) is False
+    assert kept.sha256 in archive
+    assert archive._delete_if_older(kept.sha256, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)) is True
+    assert kept.sha256 not in archive
