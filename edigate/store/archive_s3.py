@@ -151,7 +151,7 @@ class S3Archive:
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         """botocore's errors inside the block as one-line `StoreError`s."""
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             yield
