@@ -42,6 +42,7 @@ from edigate.gateway.retention import sweep_archive
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
 from edigate.stages import readback, receive
+from edigate.stages.commerce import tell_again
 from edigate.stages.send import Sent, outbound, send
 from edigate.errors import ConfigError, EdigateError, TransportError, UsageError
 from edigate.stages.pipeline import Pipeline
@@ -355,7 +356,9 @@ class Gateway:
         return deliver_mdns(self.store, timeout=self.options.timeout)
 
     def retry_sends(self, older_than: dt.timedelta = SEND_GRACE) -> int:
-        """Send the outputs still queued (their partner's channel was down), oldest first."""
+        """Send the outputs still queued (their partner's channel was down), oldest first, and
+        tell the commerce platforms of the shipments they refused before."""
+        tell_again(self.store, self.pipeline.partners)  # a platform that refused a shipment: each a logged event
         return sum(self._send_queued(partner_id, outs)[0]
                    for partner_id, outs in _by_partner(self.store.unsent_outbounds(older_than=older_than)))
 

@@ -9,12 +9,13 @@ partner's rules, stock and routing apply as to an 850 (a 3PL gets the same 940).
 `tell_shipped` is the way back: once an order of a commerce partner ships (``edigate
 ship``, an ERP's delivery), the platform is told (a Shopify fulfillment, a Magento
 shipment, with tracking), once per shipment and order (a mark in the store); a platform
-that fails is an event in the log, and the next shipment recording or ``tell_shipped``
-call tries again.
+that fails is an event in the log and is kept (`UNTOLD`): the gateway's retry job tells it
+again (`tell_again`), up to `TELL_ATTEMPTS` times, then gives up with an error event.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -30,7 +31,8 @@ from edigate.stages.translate import save_orders
 from edigate.store import Document, DocumentKind, ErrorEntry, EventKind, NewDocument, Severity, Status, Store
 from edigate.store import Transmission
 
-__all__ = ["COMMERCE", "FULFILLED", "HIGH_WATER", "NAME", "is_commerce", "read_orders", "run", "take", "tell_shipped"]
+__all__ = ["COMMERCE", "FULFILLED", "HIGH_WATER", "NAME", "TELL_ATTEMPTS", "UNTOLD", "is_commerce", "read_orders", "run",
+           "take", "tell_again", "tell_shipped"]
 
 COMMERCE = "commerce:"
 NAME = "take"
@@ -41,6 +43,11 @@ TAKEN = "commerce.taken"
 _STAMP = "%Y-%m-%d %H:%M:%S"
 FULFILLED = "commerce.fulfilled"
 """Mark kind: ``<partner>:<shipment id>:<PO>`` told back to the platform."""
+UNTOLD = "commerce.untold"
+"""Mark kind: ``<partner>:<shipment id>:<PO>`` the platform refused; the value holds the
+Shipment and the attempts so far (JSON), for `tell_again`."""
+TELL_ATTEMPTS = 10
+"""Attempts (one per run of the retry job, every two minutes) before a refusal is final."""
 
 
 def is_commerce(tx: Transmission) -> bool:
@@ -88,26 +95,54 @@ def read_orders(parts: Parts, partner: Partner, source: MagentoSource) -> int:
     return len(found)
 
 
-def tell_shipped(store: Store, partner: Partner, shipment: Shipment, docs: Mapping[str, Document]) -> list[str]:
-    """Tell the partner's platform what shipped, each order once; the problems, one line each."""
+def tell_shipped(store: Store, partner: Partner, shipment: Shipment, docs: Mapping[str, Document],
+                 *, tries: int = 1) -> list[str]:
+    """Tell the partner's platform what shipped, each order once; the problems, one line
+    each. An order the platform was not told of is kept for `tell_again` (``tries``: this
+    is that many attempts) until `TELL_ATTEMPTS`."""
     source = partner.commerce
     if source is None:
         return []
     problems = []
-    for so in shipment.orders:
-        key = f"{partner.id}:{shipment.shipment_id}:{so.po_number}"
-        if so.po_number not in docs or store.marked(FULFILLED, [key]):
+    keys = {so.po_number: f"{partner.id}:{shipment.shipment_id}:{so.po_number}" for so in shipment.orders}
+    told = store.marked(FULFILLED, keys.values())
+    for po, key in keys.items():
+        if po not in docs or key in told:
             continue
-        order = loads(Order, docs[so.po_number].body)
         try:
-            _tell(source, order, shipment)
+            _tell(source, loads(Order, docs[po].body), shipment)
         except EdigateError as exc:
-            problems.append(f"{partner.id}: PO {so.po_number}: {source.type} not told of shipment "
-                            f"{shipment.shipment_id}: {exc.message}")
+            last = tries >= TELL_ATTEMPTS
+            problems.append(f"{partner.id}: PO {po}: {source.type} not told of shipment {shipment.shipment_id}"
+                            f"{f' after {tries} attempts, given up' if last else ''}: {exc.message}")
             store.record_event(kind=EventKind.CHANNEL, code="commerce.not_told", message=problems[-1],
                                severity=Severity.ERROR, partner=partner.id, channel=source.type)
+            if last:
+                store.unmark(UNTOLD, key)
+            else:
+                store.set_mark_value(UNTOLD, key, json.dumps({"tries": tries, "shipment": dumps(shipment)}))
             continue
         store.mark_once(FULFILLED, key)
+        store.unmark(UNTOLD, key)
+    return problems
+
+
+def tell_again(store: Store, partners: Mapping[str, Partner]) -> list[str]:
+    """Tell the platforms of the shipments they did not take before (the retry job); the
+    problems, one line each."""
+    from edigate.stages.fulfillment import orders_by_po
+
+    problems = []
+    for key, kept in sorted(store.mark_values(UNTOLD).items()):
+        partner = partners.get(key.split(":", 1)[0])
+        if partner is None:
+            store.unmark(UNTOLD, key)
+            continue
+        pending = json.loads(kept)
+        shipment = loads(Shipment, pending["shipment"])
+        po = key.rsplit(":", 1)[1]
+        mine = replace(shipment, orders=tuple(o for o in shipment.orders if o.po_number == po))
+        problems += tell_shipped(store, partner, mine, orders_by_po(store, partner.id), tries=pending["tries"] + 1)
     return problems
 
 

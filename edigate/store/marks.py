@@ -69,6 +69,12 @@ class MarksMixin(StoreBase):
                     MarkRow.kind == kind, MarkRow.key.in_(wanted[start:start + _CHUNK]))))
         return found
 
+    def mark_values(self, kind: str) -> dict[str, str]:
+        """Every key recorded under ``kind`` with its value (for the few kinds that hold
+        pending work, not the large ones)."""
+        with self._read() as s:
+            return {k: v for k, v in s.execute(select(MarkRow.key, MarkRow.value).where(MarkRow.kind == kind))}
+
     def mark_value(self, kind: str, key: str) -> str | None:
         """The value kept under (kind, key), None when there is none."""
         with self._read() as s:

@@ -22,6 +22,8 @@ class Admin:
     def __init__(self) -> None:
         self.fulfillments: list[dict[str, object]] = []
         self.throttled = 1
+        self.down = False
+        """Answer fulfillments with Shopify's 500 ("Internal Server Error")."""
 
     def __call__(self, r: Request) -> Answer:
         if r.header("x-shopify-access-token") != "shpat_token":
@@ -31,6 +33,8 @@ class Admin:
             status = "closed" if self.fulfillments else "open"
             return 200, {}, json.dumps({"fulfillment_orders": [{"id": 1046000778, "status": status}]}).encode()
         if r.method == "POST" and r.path == "/admin/api/2024-10/fulfillments.json":
+            if self.down:
+                return 500, {"Content-Type": "application/json"}, b'{"errors":"Internal Server Error"}'
             if self.throttled:
                 self.throttled -= 1
                 return 429, {"Retry-After": "2.0"}, b'{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}'

@@ -99,6 +99,36 @@ def test_a_shopify_order_is_routed_and_its_shipment_fulfilled_back(tmp_path: Pat
     assert sent["tracking_info"] == {"number": "1Z2345", "company": "UPSN"}
 
 
+def test_a_shipment_shopify_refused_is_told_again_by_the_retry_job_once(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPIFY_SECRET", "shpss_secret")
+    monkeypatch.setenv("SHOPIFY_TOKEN", "shpat_token")
+    root = make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n",
+                          edigate_yaml="as2:\n  host: 127.0.0.1\n  port: 8080\n")
+    admin = Admin()
+    admin.down = True
+    with serve(admin) as server:
+        shop_partner(root, server.url)
+        webhook_then_stop(root)
+        (root / "shipped.csv").write_text(
+            "shipment_id,ship_date,po_number,line_number,quantity,uom,tracking_number,carrier_scac\n"
+            "SHP-78,2026-12-01,9999,1,1,EA,1Z2346,UPSN\n")
+        shipped = cli_runner(root)("ship", "shipped.csv", "--partner", "shop", "--json")
+        refused = list(admin.fulfillments)
+        admin.down = False
+        pipeline = open_pipeline(root)
+        try:
+            for _ in range(2):  # the second run finds nothing left to tell
+                Gateway(pipeline, settle_seconds=0).retry_sends()
+            events = [e.message for e in pipeline.store.events(code="commerce.not_told")]
+        finally:
+            pipeline.store.close()
+    assert "not told of shipment SHP-78" in shipped.stdout + shipped.stderr and refused == []
+    (sent,) = admin.fulfillments
+    assert sent["tracking_info"] == {"number": "1Z2346", "company": "UPSN"}
+    assert len(events) == 1 and "Internal Server Error" in events[0]
+
+
 def test_magento_orders_are_read_once_from_a_stored_mark_and_shipments_go_back(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAGENTO_TOKEN", "integration-token")
