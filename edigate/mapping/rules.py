@@ -173,8 +173,9 @@ class Compiler:
         return tables.get(name) if name is not None else None
 
     def table_hint(self, entry: Entry, kind: str) -> str:
-        """What an unknown code or item asks of the analyst: the table, and where to add it."""
-        name = self.text(entry, kind) or ""
+        """What an unknown code or item asks of the analyst: the table, and where to add it
+        (``table`` has said already what is wrong with the entry, if anything)."""
+        name = entry.node.text if isinstance(entry.node, Scalar) and entry.node.value is not None else ""
         file, line = self.places.get(kind, {}).get(name, (entry.file, entry.line))
         return (f"add it to {kind} table {name!r} in {file} (its last entry is line {line}), "
                 "or ask the partner")

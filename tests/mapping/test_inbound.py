@@ -178,6 +178,7 @@ line:
     ("order:\n  po_number: BEG3\n", 3, "order.po_number: 'BEG3' is not a path"),
     ("line:\n  uom: {from: PO103, codes: uoms}\n", 3,
      "line.uom.codes: no codes table 'uoms' (did you mean 'uom'?)"),
+    ("line:\n  uom: {from: PO103, codes: [uom]}\n", 3, "line.uom.codes: expected a single value"),
     ("line:\n  quantity: {from: PO102, type: decimel}\n", 3,
      "unknown type 'decimel' (did you mean 'decimal'?)"),
     ("line:\n  quantity: {from: PO102, type: decimal, required: yess}\n", 3,
