@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from typing import Any, TextIO
 
 from edigate.cli.context import reading
+from edigate.cli.output import dump_json
 from edigate.config.context import Context
 
 __all__ = ["add_commands"]
@@ -40,8 +40,7 @@ def _list(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
              "there": t.remote_status, "partner": t.partner, "title": t.title, "opened_at": _iso(t.opened_at),
              "closed_at": _iso(t.closed_at), "queued": t.pending, "last_error": t.last_error} for t in links]
     if args.json:
-        json.dump(rows, out, indent=2)
-        out.write("\n")
+        dump_json(rows, out)
         return 0
     print(f"{'SYSTEM':12} {'TICKET':14} {'STATUS':13} {'THERE':14} {'KEY':28} TITLE", file=out)
     for r in rows:
@@ -63,8 +62,7 @@ def _sync(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     result: dict[str, Any] = {"done": done.done, "failed": done.failed, "closed_there": done.closed_there,
                               "problems": list(done.problems)}
     if args.json:
-        json.dump(result, out, indent=2)
-        out.write("\n")
+        dump_json(result, out)
     else:
         print(f"{done.done} done, {done.failed} failed (queued again), {done.closed_there} closed there", file=out)
         for p in done.problems:
