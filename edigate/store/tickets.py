@@ -181,18 +181,23 @@ class TicketsMixin(StoreBase):
         return found
 
     def first_attempt(self, transmission_id: int) -> int:
-        """The transmission a chain of reprocess attempts started from."""
+        """The transmission a chain of reprocess attempts started from. Only a reprocess
+        attempt (attempt > 1) climbs: a first attempt's parent is the file it duplicates,
+        another chain with its own ticket."""
         with self._read() as s:
             current = transmission_id
-            while (parent := s.scalar(select(TransmissionRow.parent_id).where(TransmissionRow.id == current))):
-                current = parent
+            while (row := s.execute(select(TransmissionRow.parent_id, TransmissionRow.attempt).where(
+                    TransmissionRow.id == current)).one_or_none()) and row.parent_id and row.attempt > 1:
+                current = row.parent_id
             return current
 
     @staticmethod
     def _attempts(s: Session, first: int) -> list[int]:
-        """``first`` and every attempt made from it, however many times reprocessed."""
+        """``first`` and every reprocess attempt made from it, however many times reprocessed
+        (not the duplicates that link to it)."""
         found, frontier = [first], [first]
         while frontier:
-            frontier = list(s.scalars(select(TransmissionRow.id).where(TransmissionRow.parent_id.in_(frontier))))
+            frontier = list(s.scalars(select(TransmissionRow.id).where(TransmissionRow.parent_id.in_(frontier),
+                                                                       TransmissionRow.attempt > 1)))
             found.extend(frontier)
         return found

@@ -183,3 +183,20 @@ def test_the_same_bytes_from_racing_workers_are_one_original(store: Store) -> No
     originals = [r for r in got if not r.is_duplicate]
     assert len(originals) == 1
     assert {r.duplicate_of for r in got if r.is_duplicate} == {originals[0].transmission.id}
+
+
+def test_a_tickets_attempt_chain_is_its_reprocess_attempts_not_the_duplicates_linked_to_it(store: Store) -> None:
+    def received(sha: str) -> int:
+        return store.record_received(partner="bigbox", channel="folder", file_name="po.x12", size=1,
+                                     sha256=sha * 64).transmission.id
+
+    first, copy = received("a"), received("b")
+    store.mark_duplicate(copy, of=first)  # a first attempt whose parent is the file it repeats
+    store.set_status(first, Status.FAILED, stage="validate")
+    second = store.reprocess(first, actor="ana", note="map fixed").id
+    assert (store.first_attempt(second), store.first_attempt(copy)) == (first, copy)
+    store.audit(actor="ana", action=AuditAction.RESOLVE, target=f"tx:{copy}", note="a copy, nothing to do")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    assert store.resolutions([f"tx:{first}"], since) == {}  # resolving the copy does not close the original's ticket
+    store.audit(actor="ana", action=AuditAction.RESOLVE, target=f"tx:{second}", note="done by hand")
+    assert store.resolutions([f"tx:{first}"], since)[f"tx:{first}"].target == f"tx:{second}"
