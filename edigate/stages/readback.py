@@ -138,13 +138,15 @@ def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuit
         found: list[Shipment | Invoice] = [*fulfillments(client, orders, since=since),
                                            *invoices(client, orders, since=since)]
     newest = since
-    for what in found:
-        number = what.shipment_id if isinstance(what, Shipment) else what.invoice_number
+    numbers = [what.shipment_id if isinstance(what, Shipment) else what.invoice_number for what in found]
+    taken = parts.store.marked(TAKEN, [f"{where}:{number}" for number in numbers])  # one query, not one each
+    for what, number in zip(found, numbers):
         when = what.ship_date if isinstance(what, Shipment) else what.invoice_date
         key = f"{where}:{number}"
-        if not parts.store.marked(TAKEN, [key]):
+        if key not in taken:
             receive(parts, partner.id, f"{REPLIES}netsuite", f"netsuite-{number}.json", reply_bytes(Reply(what)))
             parts.store.mark_once(TAKEN, key)
+            taken.add(key)
             for po in ([so.po_number for so in what.orders] if isinstance(what, Shipment) else [what.po_number]):
                 _progress(parts, where, *delivered[po], what)
         newest = when if newest is None or when > newest else newest
@@ -209,12 +211,15 @@ def _oracle_billed(parts: Parts, partner: Partner, where: str, client: HttpClien
 
     if not any(f.status in BILLED for f in found.lines):
         return
-    for bill in invoices_of(client, found, order):
+    bills = invoices_of(client, found, order)
+    taken = parts.store.marked(TAKEN, [f"{where}:invoice:{bill.invoice_number}" for bill in bills])
+    for bill in bills:
         key = f"{where}:invoice:{bill.invoice_number}"
-        if not parts.store.marked(TAKEN, [key]):
+        if key not in taken:
             receive(parts, partner.id, f"{REPLIES}oracle", f"oracle-invoice-{bill.invoice_number}.json",
                     reply_bytes(Reply(bill)))
             parts.store.mark_once(TAKEN, key)
+            taken.add(key)
             _progress(parts, where, doc, order, bill)
 
 
