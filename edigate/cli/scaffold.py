@@ -16,6 +16,7 @@ from typing import TextIO
 
 from edigate.cli.context import workspace_of
 from edigate.cli.output import dump_json
+from edigate.config.partners import VERSIONS
 from edigate.errors import UsageError
 
 __all__ = ["add_commands", "new_map", "new_partner"]
@@ -23,7 +24,6 @@ __all__ = ["add_commands", "new_map", "new_partner"]
 INBOUND = ("850", "860")
 OUTBOUND = ("855", "856", "810", "865")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_VERSION = re.compile(r"^00[3-6]0[1-6]0")
 
 
 def add_commands(maps: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -72,8 +72,9 @@ def _said(root: Path, made: list[Path], as_json: bool, out: TextIO, step: str) -
 
 
 def _version(text: str) -> str:
-    if not _VERSION.match(text):
-        raise UsageError(f"--version {text!r} is not an X12 version such as 004010 or 005010")
+    if text[:6] not in VERSIONS or not (text[6:] == "" or (text[6:].isalnum() and text[6:].isascii() and text[6:] == text[6:].upper() and len(text) <= 12)):
+        # what partners check accepts: a version we have set definitions for, perhaps with its VICS/UCS suffix
+        raise UsageError(f"--version {text!r} is not an X12 version edigate reads: {', '.join(VERSIONS)}")
     return text
 
 
