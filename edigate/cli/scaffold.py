@@ -72,8 +72,8 @@ def _said(root: Path, made: list[Path], as_json: bool, out: TextIO, step: str) -
 
 
 def _version(text: str) -> str:
-    if text[:6] not in VERSIONS or not (text[6:] == "" or (text[6:].isalnum() and text[6:].isascii() and text[6:] == text[6:].upper() and len(text) <= 12)):
-        # what partners check accepts: a version we have set definitions for, perhaps with its VICS/UCS suffix
+    # what partners check accepts: a version we have set definitions for, perhaps with its VICS/UCS suffix
+    if text[:6] not in VERSIONS or not re.fullmatch(r"[A-Z0-9]{0,6}", text[6:]):
         raise UsageError(f"--version {text!r} is not an X12 version edigate reads: {', '.join(VERSIONS)}")
     return text
 
