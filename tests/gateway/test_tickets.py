@@ -50,12 +50,6 @@ def systems(running: Systems) -> Systems:
     return running
 
 
-@pytest.fixture
-def store(url: str) -> Iterator[Store]:
-    with Store.open(url) as opened:
-        yield opened
-
-
 def sync_tickets(store: Store, settings: TicketSettings, at: dt.datetime) -> TicketSync:
     """The gateway's sync, its clients waiting out nothing (the waits asked are asserted elsewhere)."""
     return sync_with(store, settings, at, lambda system: connector(system, sleep=lambda _: None))

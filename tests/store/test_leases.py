@@ -29,7 +29,7 @@ def test_a_lease_has_one_holder_until_dropped_or_run_out(store: Store) -> None:
     assert not store.renew_lease("poll:acme", "b") and store.renew_lease("poll:acme", "c")
 
 
-def test_hold_renews_and_gives_back(store: Store) -> None:
+def test_hold_keeps_others_out_and_gives_back(store: Store) -> None:
     with store.hold("job:x", "a", ttl=dt.timedelta(seconds=3)) as lease:
         assert lease is not None and not lease.lost.is_set()
         with store.hold("job:x", "b") as other:
