@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from edigate.cli.actor import current_actor
 from edigate.cli.context import reading, writing
-from edigate.cli.output import dump_json
+from edigate.cli.output import dump_json, output_json
 from edigate.cli.tables import add_table_options, export, orders_table, overdue_table
 from edigate.config.context import Context
 from edigate.errors import UsageError
@@ -309,7 +309,6 @@ def _ship(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
     done = ship(ctx, ctx.partner(args.partner), args.file)
     s = done.shipment
     if args.json:
-        from edigate.cli.output import dump_json, output_json
 
         dump_json({"shipment": s.shipment_id, "orders": [o.po_number for o in s.orders],
                    "outputs": [output_json(o) for o in (*done.asn[:1], *done.invoices)],
@@ -328,7 +327,6 @@ def _invoice(ctx: Context, args: argparse.Namespace, out: TextIO) -> int:
 
     done = invoice(ctx, ctx.partner(args.partner), args.po)
     if args.json:
-        from edigate.cli.output import dump_json, output_json
 
         dump_json({"po": args.po, "outputs": [output_json(o) for o in done]}, out)
         return 0
@@ -394,10 +392,8 @@ def _doc_json(d: Document, chain: OrderChain | None = None) -> dict[str, Any]:
 
 
 def _outbound_json(o: Outbound) -> dict[str, Any]:
-    return {"id": o.id, "partner": o.partner, "set_id": o.set_id, "key": o.key, "isa13": o.isa13, "gs06": o.gs06,
-            "st02": o.st02, "document_id": o.document_id, "transmission_id": o.transmission_id,
-            "archive_path": o.archive_path,
-            "sent_at": o.sent_at.isoformat() if o.sent_at else None,
+    """`output_json`, with the order's side: its key and document, and the partner's ack of it."""
+    return {**output_json(o), "key": o.key, "document_id": o.document_id,
             "ack_due_at": o.ack_due_at.isoformat() if o.ack_due_at else None, "ack_status": o.ack_status.value,
             "ack_result": o.ack_result, "ack_transmission_id": o.ack_transmission_id}
 
