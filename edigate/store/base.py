@@ -65,7 +65,8 @@ class StoreBase:
         committed when the block ends and rolled back as a whole when it raises.
 
         Each call inside keeps its own all-or-nothing behaviour (a savepoint), so a call
-        that fails leaves the others in place. A unit inside a unit joins it. Hold one
+        that fails leaves the others in place; the stage timeline's start and finish take
+        none, since their failure always ends the unit. A unit inside a unit joins it. Hold one
         briefly and never across network I/O: it is the single writer on SQLite.
         """
         if self._unit.get() is not None:

@@ -1,8 +1,9 @@
 """Marks: small facts the gateway keeps about the systems around it, by kind and key.
 
 `mark_once` is atomic across processes (a unique key): a routed payload is marked
-delivered once, a webhook id is taken once. `high_water` / `set_high_water` keep a
-poller's position, so a restart neither reads again nor skips.
+delivered once, a webhook id is taken once. `mark_value` / `set_mark_value` keep a
+value under a key (a poller's position, so a restart neither reads again nor skips), and
+`mark_values` lists a kind that holds pending work.
 """
 
 from __future__ import annotations
