@@ -94,10 +94,12 @@ class _IdocInbox:
         expected = "Basic " + base64.b64encode(f"{self.login.user}:{self.login.password.resolve()}".encode()).decode()
         if not hmac.compare_digest(str(environ.get("HTTP_AUTHORIZATION") or "").encode(), expected.encode()):
             return "401 Unauthorized", b"logon failed\n"
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_IDOC:
+        length = str(environ.get("CONTENT_LENGTH") or "")
+        if not length.isdigit() or int(length) == 0:  # chunked or empty: nothing to record
+            return "411 Length Required", b"an IDoc with its Content-Length\n"
+        if int(length) > MAX_IDOC:
             return "413 Payload Too Large", b"too large\n"
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = environ["wsgi.input"].read(int(length))
         name = f"idoc-{hashlib.sha256(body).hexdigest()[:16]}.xml"
         self.on_received(receive(self.pipeline, self.partner, f"{REPLIES}http", name, body))
         return "200 OK", b"received\n"

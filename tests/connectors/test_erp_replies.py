@@ -234,11 +234,14 @@ def test_sap_posts_its_idocs_to_the_listener_and_they_become_the_856(tmp_path: P
             refused = client.post(inbox, content=desadv(system.idocs[0]), auth=("SAPPOST", "wrong"))
             taken = client.post(inbox, content=desadv(system.idocs[0]), auth=("SAPPOST", "p0st"),
                                 headers={"Content-Type": "application/xml"})
+            empty = client.post(inbox, content=b"", auth=("SAPPOST", "p0st"))
         assert wait_until(lambda: any(t.status is Status.DONE and t.channel == "replies:http"
                                       for t in pipeline.store.transmissions()))
+        store_transmissions = pipeline.store.transmissions()
     finally:
         gateway.stop()
         pipeline.store.close()
-    assert (refused.status_code, taken.status_code) == (401, 200)
+    assert (refused.status_code, taken.status_code, empty.status_code) == (401, 200, 411)  # nothing: nothing recorded
+    assert len([t for t in store_transmissions if t.channel == "replies:http"]) == 1
     asn = outbox(root)["856"]
     assert len(asn) == 1 and file_problems(asn[0]) == []
