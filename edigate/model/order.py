@@ -167,6 +167,13 @@ class OrderLine(Record):
     contacts: tuple[Contact, ...] = added(())
     carrier: Carrier | None = added()
     """Contacts (PER) and carrier routing (TD5) sent for this line."""
+    parties: tuple[Party, ...] = added(())
+    """The line's own parties (each N1 loop inside its PO1 loop), with N101 as sent: where
+    this line ships (ST) when it is not the order's ship-to, whom it is marked for (Z7) ..."""
+
+    def party(self, role: str) -> Party | None:
+        """The line's first party sent with this N101 role (ST, Z7 ...), or None."""
+        return next((p for p in self.parties if p.role == role), None)
 
     @property
     def extended_amount(self) -> Decimal | None:
