@@ -1,11 +1,13 @@
 """Loops inside an 850 line: a per-line N1 loop (ship-to, mark-for) becomes one of the line's
-parties and keeps its REF, PER and address to itself; a loop no field reads has every one of
-its segments noted; an order without such loops reads and writes as before."""
+parties and keeps its REF, PER and address to itself, an SLN loop one of its sub-lines; a loop
+no field reads has every one of its segments noted; PKG reaches the order and the line; an
+order without any of them reads and writes as before."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from edigate.mapping.inbound import load_inbound_map, split_loops
@@ -71,8 +73,24 @@ def test_a_sub_line_keeps_its_segments_to_itself(samples: Path, tmp_path: Path, 
     first = order.lines[0]
     assert first.description == "STAINLESS STEEL MIXING BOWL 3QT"
     assert [d.text for d in first.descriptions] == ["STAINLESS STEEL MIXING BOWL 3QT"]  # not the SLN's PID
-    assert first.parties == ()  # an N1 after an SLN belongs to the SLN loop
-    assert any(n.startswith("map.unused SLN") for n in notes)
+    (sub,) = first.sublines
+    assert (sub.line_number, sub.relationship, sub.quantity, sub.uom, sub.unit_price, sub.description) == (
+        "1", "I", Decimal(2), "EA", Decimal("3.10"), "INNER BOWL")
+    assert first.parties == () and first.references == ()  # an N1 after an SLN belongs to the SLN loop
+    assert {n.split()[1] for n in notes if n.startswith("map.unused")} >= {"N1", "N3", "REF"}
+    assert loads(Order, dumps(order)) == order
+
+
+def test_packaging_descriptions_reach_the_order(samples: Path, tmp_path: Path, maps_dir: Path) -> None:
+    path = _with(samples, tmp_path, "PKG*F*68***SHRINK WRAP EACH~PKG*S*01*VI*BOX~PKG****01~")
+    text = path.read_text().replace("FOB*CC~", "FOB*CC~PKG*F*65***FLOOR LOAD~", 1)
+    path.write_text(text)
+    order, notes = _translate(path, maps_dir)
+    assert [(p.type, p.characteristic, p.agency, p.code, p.text) for p in order.lines[0].packaging] == [
+        ("F", "68", None, None, "SHRINK WRAP EACH"), ("S", "01", "VI", "BOX", None), (None, None, None, "01", None)]
+    assert order.lines[1].packaging == ()
+    assert [p.text for p in order.packaging] == ["FLOOR LOAD"]
+    assert not any(n.startswith("map.unused PKG") for n in notes)
 
 
 def test_split_loops_keeps_inner_loops_apart(samples: Path, tmp_path: Path) -> None:
