@@ -118,7 +118,7 @@ def _inner_loop(seg: Segment, sid: str, current: dict[str, list[Segment]], line:
 
 
 class _Run:
-    """Collects findings for one set; rules call `problem`, `el` and `assigned_number`."""
+    """Collects findings for one set; rules call `problem`, `el`, `loop` and `assigned_number`."""
 
     __slots__ = ("assigned", "base", "findings", "inner", "position")
 

@@ -160,8 +160,8 @@ class SubLine(Record):
 
 @dataclass(frozen=True, slots=True)
 class Destination(Record):
-    """Where part of a line goes (SDQ location and quantity, or a line-level N1 ship-to);
-    ``uom`` is SDQ01 when sent."""
+    """Where part of a line goes (an SDQ location and its quantity; a line's own N1 ship-to
+    is one of its ``parties``); ``uom`` is SDQ01 when sent."""
 
     ship_to: Party
     quantity: Decimal
