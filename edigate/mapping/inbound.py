@@ -58,11 +58,22 @@ class Reads:
 
 @dataclass(frozen=True, slots=True)
 class Loops:
-    """One set's segments by loop, each loop indexed by segment id."""
+    """One set's segments by loop, each loop indexed by segment id. A loop inside a line (an
+    N1 or SLN loop of the PO1 loop) leaves only its first segment in the line's index; its
+    segments are in ``inner``, by the index of that first segment."""
 
     header: dict[str, list[Segment]]
     parties: list[dict[str, list[Segment]]]
     lines: list[dict[str, list[Segment]]]
+    inner: dict[int, dict[str, list[Segment]]] = field(default_factory=dict)
+
+
+_INNER_ORDER = ("N1", "SLN")
+_INNER = frozenset(_INNER_ORDER)
+"""Segments that start a loop inside a line loop (per-line parties, sub-lines)."""
+_LINE_AGAIN = frozenset({"AMT", "LM"})
+"""Segments that start a line's loops after its N1 and SLN loops: back to the line."""
+_SPLITS = _INNER | _LINE_AGAIN
 
 
 def split_loops(body: Sequence[Segment], line_id: str = "PO1") -> Loops:
@@ -70,33 +81,51 @@ def split_loops(body: Sequence[Segment], line_id: str = "PO1") -> Loops:
     header: dict[str, list[Segment]] = {}
     parties: list[dict[str, list[Segment]]] = []
     lines: list[dict[str, list[Segment]]] = []
-    current = header
+    inner: dict[int, dict[str, list[Segment]]] = {}
+    current = line = header
     for seg in body:
         sid = seg.id
         if sid == line_id:
-            current = {}
+            current = line = {}
             lines.append(current)
         elif sid == "N1" and not lines:
             current = {}
             parties.append(current)
         elif sid == "CTT":
             current = header
+        elif sid in _SPLITS and lines and current is not header:
+            current = _inner_loop(seg, sid, current, line, inner)
         found = current.get(sid)
         if found is None:
             current[sid] = [seg]
         else:
             found.append(seg)
-    return Loops(header, parties, lines)
+    return Loops(header, parties, lines, inner)
+
+
+def _inner_loop(seg: Segment, sid: str, current: dict[str, list[Segment]], line: dict[str, list[Segment]],
+                inner: dict[int, dict[str, list[Segment]]]) -> dict[str, list[Segment]]:
+    """Where ``seg`` of a line goes: AMT and LM back to the line; N1 and SLN start a loop of
+    their own (listed in the line by their first segment), except an N1 inside an SLN loop."""
+    if sid in _LINE_AGAIN:
+        return line
+    if sid == "N1" and current is not line and "SLN" in current:
+        return current
+    line.setdefault(sid, []).append(seg)
+    loop: dict[str, list[Segment]] = {}
+    inner[seg.index] = loop
+    return loop
 
 
 class _Run:
-    """Collects findings for one set; rules call `problem`, `el` and `assigned_number`."""
+    """Collects findings for one set; rules call `problem`, `el`, `loop` and `assigned_number`."""
 
-    __slots__ = ("assigned", "base", "findings", "position")
+    __slots__ = ("assigned", "base", "findings", "inner", "position")
 
-    def __init__(self, base: int) -> None:
+    def __init__(self, base: int, inner: dict[int, dict[str, list[Segment]]] | None = None) -> None:
         self.findings: list[MapFinding] = []
         self.base = base
+        self.inner = inner or {}
         self.position = 1
         self.assigned: list[int] = []
         """The lines (0-based) whose number is their place, not one the partner sent."""
@@ -104,6 +133,13 @@ class _Run:
     def assigned_number(self) -> str:
         self.assigned.append(self.position - 1)
         return str(self.position)
+
+    def loop(self, head: Segment, rule: Rule, used: frozenset[str], every: frozenset[str]) -> Scope:
+        """The segments of the loop ``head`` starts inside a line; those the rule's fields do
+        not read are noted."""
+        scope = self.inner.get(head.index) or {head.id: [head]}
+        self.unused(scope, Reads(used, every), rule.name, rule.file)
+        return scope
 
     def unused(self, scope: Mapping[str, Sequence[Segment]], reads: Reads, section: str, file: str) -> None:
         """A note for each segment of the loop that no field of the section reads, and for
@@ -206,8 +242,8 @@ class InboundMap:
         """The set as an `Order` or `OrderChange` (None when it cannot be built) and every
         mapping finding."""
         segments = transaction.segments
-        run = _Run(segments[0].index if segments else 0)
         loops = split_loops(transaction.body, _DOCUMENTS[self.set_id][2])
+        run = _Run(segments[0].index if segments else 0, loops.inner)
         order_record, party_record, line_record = self._records
         data = order_record(loops.header, run)
         run.unused(loops.header, self.reads[0], "order", self.file)
@@ -228,8 +264,17 @@ class InboundMap:
 
     def _line(self, record: _Record, scope: dict[str, list[Segment]], n: int, run: _Run) -> dict[str, Any]:
         run.position = n
-        run.unused(scope, self.reads[2], "line", self.file)
+        reads = self.reads[2]
+        run.unused(scope, reads, "line", self.file)
+        for sid in _INNER_ORDER:
+            if sid in scope and sid not in reads.used:  # a loop no field reads: its segments are noted
+                for head in scope[sid]:
+                    self._unread_loop(run, head)
         return record(scope, run)
+
+    def _unread_loop(self, run: _Run, head: Segment) -> None:
+        rule = Rule("line", (), None, self.file, 0)
+        run.loop(head, rule, frozenset({head.id}), frozenset())
 
     def _build(self, data: dict[str, Any], source: SourceRef | None,
                run: _Run) -> tuple[Document | None, list[MapFinding]]:
@@ -266,6 +311,8 @@ def load_inbound_map(name: str, maps_dir: Path) -> InboundMap:
         compiler.used, compiler.every = set(), set()
         sections.append(compiler.section(section, source.sections.get(section, {}), cls))
         reads.append(Reads(frozenset(compiler.used), frozenset(compiler.every)))
+        if section == "party":
+            compiler.party = (compile_record(sections[-1]), reads[-1].used, reads[-1].every)
     order, party, line = sections
     roles = _roles(source, compiler.problems, _party_fields(document))
     _check_header(source, compiler.problems)

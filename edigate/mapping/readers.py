@@ -18,7 +18,7 @@ from edigate.mapping.values import CONVERTERS, ValueProblem
 from edigate.x12.segment import Segment, element_text
 
 __all__ = ["Before", "Reporter", "Rule", "compile_record", "concat_reader", "distribution_reader", "each_reader",
-           "numbered", "pairs_reader", "put", "source", "texts", "tuple_reader", "value_reader"]
+           "loops_reader", "numbered", "pairs_reader", "put", "source", "texts", "tuple_reader", "value_reader"]
 
 
 class Reporter(Protocol):
@@ -30,6 +30,10 @@ class Reporter(Protocol):
     def el(self, scope: Scope, path: str) -> str | None: ...
 
     def fail(self, rule: Rule, error: ExpressionFailed, seg: Any, value: str | None) -> None: ...
+
+    def loop(self, head: Segment, rule: Rule, used: frozenset[str], every: frozenset[str]) -> Scope:
+        """The segments of the loop ``head`` starts inside this one (an N1 loop of a PO1 loop),
+        noting those that ``used`` (read by the rule's fields) does not name."""
 
     def assigned_number(self) -> str:
         """A number for a loop that sends none: its place among the loops of its kind in the
@@ -233,6 +237,20 @@ def each_reader(where: Path, item: Callable[..., Any], flatten: bool = False,
             if flatten:
                 out.extend(value)
             elif value is not None and value != {}:
+                out.append(value)
+        return out or None
+    return read
+
+
+def loops_reader(rule: Rule, where: Path, item: Callable[..., Any], used: frozenset[str],
+                 every: frozenset[str]) -> Callable[..., Any]:
+    """One record per loop inside this one that ``where`` starts (each N1 loop of a line), its
+    fields read from that loop's segments only."""
+    def read(scope: Scope, reporter: Reporter) -> Any:
+        out = []
+        for head in where.segments(scope):
+            value = item(reporter.loop(head, rule, used, every), reporter)
+            if value:
                 out.append(value)
         return out or None
     return read

@@ -15,6 +15,9 @@ A field spec is either a path (``po_number: BEG03``) or a mapping::
                         or    value: SPEC / values: [PATH, ...]   one text (or fixed
                               tuple, such as dates.other's (code, date)) per segment
     distribution: SDQ                                destinations, one per SDQ location
+    loops: N1  with  fields: {...}                   one record per loop that N1 starts inside
+                     (or without fields, for N1:     this one (a line's N1 loops), its fields
+                     the party section's fields)     reading that loop's segments only
     - {each: ...}  - {each: ...}                     a list filled by several blocks
 
 Targets are canonical field names, dotted into sub-records (``dates.requested_ship``);
@@ -48,7 +51,7 @@ from edigate.model._types import type_name as type_name_of
 __all__ = ["Compiler"]
 
 _SPEC_KEYS = ("from", "const", "expr", "type", "codes", "xref", "required", "default", "number",
-              "pairs", "each", "fields", "value", "values", "distribution")
+              "pairs", "each", "fields", "value", "values", "distribution", "loops")
 
 
 class Compiler:
@@ -64,6 +67,9 @@ class Compiler:
         self.every: set[str] = set()
         """The segment ids read one by one (``each``) or picked by a condition; of the others a
         field reads the first only (a second ITD or TD5 is noted)."""
+        self.party: tuple[Callable[..., Any], frozenset[str], frozenset[str]] | None = None
+        """The party section, once compiled, with what it reads: how ``loops: N1`` reads a
+        line's N1 loops when it names no fields."""
 
     def problem(self, entry: Entry, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(ConfigProblem(entry.file, line or entry.line, path, message))
@@ -87,6 +93,8 @@ class Compiler:
             return self.each_rule(rule, entry, path, spec, tp)
         if "distribution" in spec:
             return self.distribution_rule(rule, path, spec, tp)
+        if "loops" in spec:
+            return self.loops_rule(rule, entry, path, spec, tp)
         if "pairs" in spec:
             return self.pairs_rule(rule, entry, path, spec, tp)
         return self.value_rule(rule, entry, path, spec, tp)
@@ -288,6 +296,36 @@ class Compiler:
             rule.segment, rule.element = where.segment, 3
             rule.read, rule.guard = readers.distribution_reader(rule, where), where.segment
         return rule
+
+    def loops_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry], tp: Any) -> Rule:
+        """A list read from the loops inside this one (``parties: {loops: N1}``)."""
+        outer, outer_every = self.used, self.every
+        where = self.path(spec["loops"], f"{path}.loops", segment=True)
+        item = _item_type(tp)
+        if where is None or item is None or not (dataclasses.is_dataclass(item) and isinstance(item, type)):
+            if where is not None:
+                self.problem(entry, path, "'loops' needs a list of records, such as parties")
+            return rule
+        if "fields" in spec:
+            self.used, self.every = set(), set()
+            record = self.records(spec["fields"], f"{path}.fields", item)
+            found = (record, frozenset(self.used), frozenset(self.every))
+            self.used, self.every = outer, outer_every
+        elif where.segment == "N1" and self.party is not None:
+            found = self.party
+        else:
+            self.problem(entry, path, "'loops' needs 'fields' (N1 alone is read as the party section reads it)")
+            return rule
+        rule.segment = rule.guard = where.segment
+        rule.read = readers.loops_reader(rule, where, *found)
+        return rule
+
+    def records(self, entry: Entry, path: str, item: type) -> Callable[..., Any]:
+        if not isinstance(entry.node, Map):
+            self.problem(entry, path, "expected a mapping of fields")
+            return lambda scope, reporter: None
+        entries = {k.text: Entry(entry.file, k.line, v) for k, v in entry.node.entries}
+        return readers.compile_record(self.section(path, entries, item))
 
     def each_rule(self, rule: Rule, entry: Entry, path: str, spec: dict[str, Entry],
                   tp: Any) -> Rule:

@@ -42,8 +42,10 @@ from edigate.model.order import (
     OrderLine,
     OrderType,
     Pack,
+    Packaging,
     Price,
     Schedule,
+    SubLine,
 )
 from edigate.model.schema import DOCUMENTS, json_schema
 from edigate.model.shipment import (
@@ -87,6 +89,7 @@ __all__ = [
     "OrderLine",
     "OrderType",
     "Pack",
+    "Packaging",
     "Party",
     "PartyIds",
     "PoAck",
@@ -100,6 +103,7 @@ __all__ = [
     "ShippedOrder",
     "Shipment",
     "SourceRef",
+    "SubLine",
     "Tax",
     "Terms",
     "Weight",

@@ -28,7 +28,7 @@ from edigate.model.common import (
 )
 
 __all__ = ["DeclaredTotals", "Destination", "ItemDescription", "ItemDetail", "Order", "OrderLine", "OrderType",
-           "Pack", "Price", "Schedule"]
+           "Pack", "Packaging", "Price", "Schedule", "SubLine"]
 
 
 class OrderType(StrEnum):
@@ -127,9 +127,41 @@ class ItemDetail(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Packaging(Record):
+    """A marking, packaging or loading instruction (PKG): description type F free form or S
+    structured (PKG01), characteristic (PKG02, e.g. 68 packaging), agency (PKG03), code
+    (PKG04), text (PKG05) and unit load option (PKG06), each as sent."""
+
+    type: str | None = None
+    characteristic: str | None = None
+    agency: str | None = None
+    code: str | None = None
+    text: str | None = None
+    unit_load_option: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubLine(Record):
+    """A part of a line (an SLN loop): the items inside a prepack or assortment, or a
+    component added or substituted. ``relationship`` is SLN03 (I included, A added, S
+    substituted ...); quantity and unit SLN04/SLN05, price SLN06/SLN07, the item's ids
+    SLN09.. and its free-form description (PID05)."""
+
+    line_number: str
+    relationship: str | None = None
+    parent: str | None = None
+    quantity: Decimal | None = None
+    uom: str | None = None
+    unit_price: Decimal | None = None
+    price_basis: str | None = None
+    product_ids: ProductIds = ProductIds()
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Destination(Record):
-    """Where part of a line goes (SDQ location and quantity, or a line-level N1 ship-to);
-    ``uom`` is SDQ01 when sent."""
+    """Where part of a line goes (an SDQ location and its quantity; a line's own N1 ship-to
+    is one of its ``parties``); ``uom`` is SDQ01 when sent."""
 
     ship_to: Party
     quantity: Decimal
@@ -167,6 +199,16 @@ class OrderLine(Record):
     contacts: tuple[Contact, ...] = added(())
     carrier: Carrier | None = added()
     """Contacts (PER) and carrier routing (TD5) sent for this line."""
+    sublines: tuple[SubLine, ...] = added(())
+    packaging: tuple[Packaging, ...] = added(())
+    """The line's sub-lines (SLN loops) and its marking and packaging instructions (PKG)."""
+    parties: tuple[Party, ...] = added(())
+    """The line's own parties (each N1 loop inside its PO1 loop), with N101 as sent: where
+    this line ships (ST) when it is not the order's ship-to, whom it is marked for (Z7) ..."""
+
+    def party(self, role: str) -> Party | None:
+        """The line's first party sent with this N101 role (ST, Z7 ...), or None."""
+        return next((p for p in self.parties if p.role == role), None)
 
     @property
     def extended_amount(self) -> Decimal | None:
@@ -231,6 +273,8 @@ class Order(Record):
     """Header contacts (PER), every AMT as sent, and the partner's own fields by name."""
     sales_requirement: str | None = added()
     """CSH01 as sent: SC ship complete, N no back order, P2 ship partial ..."""
+    packaging: tuple[Packaging, ...] = added(())
+    """Marking and packaging instructions for the whole order (PKG)."""
 
     def _check(self) -> None:
         if not self.po_number:

@@ -38,6 +38,7 @@ from edigate.model import (
     OrderChange,
     OrderLine,
     Pack,
+    Packaging,
     Party,
     PartyIds,
     PoAck,
@@ -50,6 +51,7 @@ from edigate.model import (
     ShippedItem,
     ShippedOrder,
     SourceRef,
+    SubLine,
     Tax,
     Terms,
     Weight,
@@ -229,6 +231,11 @@ item_details = st.builds(ItemDetail, reason_code=codes, date=opt(dates), price_c
 schedules = st.builds(Schedule, quantity=quantities, uom=codes, date_qualifier=opt(codes), date=opt(dates),
                       end_qualifier=opt(codes), end_date=opt(dates), entity_code=opt(codes), name=opt(texts),
                       reference=opt(texts))
+packagings = st.builds(Packaging, type=opt(codes), characteristic=opt(codes), agency=opt(codes), code=opt(codes),
+                       text=opt(texts), unit_load_option=opt(codes))
+sublines = st.builds(SubLine, line_number=digits, relationship=opt(codes), parent=opt(digits),
+                     quantity=opt(quantities), uom=opt(codes), unit_price=opt(prices), price_basis=opt(codes),
+                     product_ids=product_ids, description=opt(texts))
 
 order_lines = st.builds(
     OrderLine,
@@ -254,6 +261,9 @@ order_lines = st.builds(
     carrier=opt(carriers),
     schedules=tuples_of(schedules, 2),
     sales_requirement=opt(codes),
+    sublines=tuples_of(sublines, 1),
+    packaging=tuples_of(packagings, 1),
+    parties=tuples_of(parties("ST"), 1),
 )
 
 
@@ -297,6 +307,7 @@ def orders(max_lines: int = 5) -> st.SearchStrategy[Order]:
         amounts=tuples_of(amounts, 2),
         extensions=extensions,
         sales_requirement=opt(codes),
+        packaging=tuples_of(packagings, 1),
     )
 
 
