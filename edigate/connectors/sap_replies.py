@@ -50,7 +50,7 @@ from edigate.model import (
     is_valid_sscc,
 )
 
-__all__ = ["invoice", "po_ack", "read_idoc", "shipment"]
+__all__ = ["document", "invoice", "po_ack", "read_idoc", "shipment"]
 
 T = TypeVar("T")
 _X12_UOM = {"PCE": "EA", "ST": "EA", "EA": "EA", "CS": "CA", "CA": "CA", "DZN": "DZ", "KGM": "KG", "KG": "KG",
@@ -88,6 +88,20 @@ def read_idoc(data: bytes) -> _Idoc:
         return _Idoc(etree.fromstring(data, parser))
     except etree.XMLSyntaxError as exc:
         raise DataError(f"IDoc XML cannot be read: {exc}", code="sap.reply") from exc
+
+
+def document(data: bytes) -> PoAck | Shipment | Invoice:
+    """The IDoc read once and taken by its message type (ORDRSP, DESADV or INVOIC);
+    `DataError` (``reply.message``) for any other."""
+    idoc = read_idoc(data)
+    if idoc.message == "ORDRSP":
+        return _po_ack(idoc)
+    if idoc.message == "DESADV":
+        return _shipment(idoc)
+    if idoc.message == "INVOIC":
+        return _invoice(idoc)
+    raise DataError(f"IDoc message type {idoc.message or '(none)'} is not one we take: ORDRSP, DESADV or INVOIC",
+                    code="reply.message")
 
 
 def _text(el: etree._Element | None, tag: str) -> str | None:
@@ -129,7 +143,10 @@ def _products(item: etree._Element, *pairs: tuple[str, str]) -> ProductIds:
 
 def po_ack(data: bytes) -> PoAck:
     """An order response (ORDRSP) as our PoAck: what SAP confirmed, line by line."""
-    idoc = read_idoc(data)
+    return _po_ack(read_idoc(data))
+
+
+def _po_ack(idoc: _Idoc) -> PoAck:
     po = _qualified(idoc.all("E1EDK02"), "QUALF", "001")
     po_number = idoc.need(_text(po, "BELNR"), "E1EDK02 (001) BELNR")
     po_date = _date(_text(po, "DATUM")) or idoc.created
@@ -166,7 +183,10 @@ def _line_ack(item: etree._Element) -> LineAck:
 
 def shipment(data: bytes) -> Shipment:
     """A delivery (DESADV, DELVRY07) as our Shipment: orders, items and handling units."""
-    idoc = read_idoc(data)
+    return _shipment(read_idoc(data))
+
+
+def _shipment(idoc: _Idoc) -> Shipment:
     head = idoc.root.find("E1EDL20")
     if head is None:
         raise DataError(f"{idoc.type}: no E1EDL20 (delivery header)", code="sap.reply")
@@ -248,7 +268,10 @@ def _address(el: etree._Element, street: str, city: str, postal: str, region: st
 
 def invoice(data: bytes) -> Invoice:
     """A billing document (INVOIC, INVOIC02) as our Invoice; its total must match SAP's."""
-    idoc = read_idoc(data)
+    return _invoice(read_idoc(data))
+
+
+def _invoice(idoc: _Idoc) -> Invoice:
     head = idoc.root.find("E1EDK01")
     refs = idoc.all("E1EDK02")
     po = _qualified(refs, "QUALF", "001")

@@ -68,15 +68,7 @@ def read_reply(data: bytes) -> Reply:
 
     if data.lstrip()[:1] == b"{":
         return _canonical(data)
-    message = sap_replies.read_idoc(data).message
-    if message == "ORDRSP":
-        return Reply(sap_replies.po_ack(data))
-    if message == "DESADV":
-        return Reply(sap_replies.shipment(data))
-    if message == "INVOIC":
-        return Reply(sap_replies.invoice(data))
-    raise DataError(f"IDoc message type {message or '(none)'} is not one we take: ORDRSP, DESADV or INVOIC",
-                    code="reply.message")
+    return Reply(sap_replies.document(data))
 
 
 def _canonical(data: bytes) -> Reply:

@@ -14,7 +14,7 @@ from edigate.config.channels import BasicAuth
 from edigate.config.connectors import SapTarget
 from edigate.config.partners import Destination
 from edigate.connectors.sap_orders import ORDERS05_XSD, orders05, validate_idoc
-from edigate.connectors.sap_replies import invoice, po_ack, shipment
+from edigate.connectors.sap_replies import document, invoice, po_ack, shipment
 from edigate.errors import DataError
 from edigate.model import AckType, LineStatus, Order
 from edigate.orders.routing import Router
@@ -68,6 +68,19 @@ def test_850_to_sap_and_back_as_valid_855_856_810(partner: str, sap: tuple[SapSy
         x12_ok(partner, "855", ack)
         x12_ok(partner, "856", shipped)
         x12_ok(partner, "810", billed)
+
+
+def test_an_idoc_is_taken_by_its_message_type_and_any_other_refused(sap: tuple[SapSystem, str]) -> None:
+    system, url = sap
+    order = sample_orders(PARTNERS[0])[0]
+    deliver(order, target(url), PARTNERS[0], 100)
+    idoc = system.idocs[-1]
+    assert document(ordrsp(idoc)) == po_ack(ordrsp(idoc))
+    assert document(desadv(idoc)) == shipment(desadv(idoc))
+    assert document(invoic(idoc)) == invoice(invoic(idoc))
+    with pytest.raises(DataError) as refused:
+        document(idoc)  # our own ORDERS IDoc: not a reply
+    assert refused.value.code == "reply.message" and "ORDERS is not one we take" in refused.value.message
 
 
 def test_the_idoc_carries_the_order_in_sap_segments(sap: tuple[SapSystem, str]) -> None:
