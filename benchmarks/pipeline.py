@@ -124,11 +124,15 @@ def run_big(path: str) -> dict[str, float]:
     files = sorted((root / "demo").rglob("out/*"))
     for f in files:
         digest.update(f.name.encode() + b"\0" + _undated(f.read_bytes()))
+    routed = hashlib.sha256()  # what routing wrote (the ERP's order files), hashed apart
+    for f in sorted(p for p in (root / "demo").rglob("*") if p.is_file() and "bigbox" not in p.parts):
+        routed.update(f.name.encode() + b"\0" + f.read_bytes())
     gw.store.close()
     shutil.rmtree(root, ignore_errors=True)
     return {"orders": orders, "seconds": seconds, "cpu": cpu, "status": tx.status.value,
             "outputs": ",".join(sorted(outs)), "rss_mb": rss, "tree_rss_mb": tree.peak_mb,
-            "out_files": len(files), "out_sha": digest.hexdigest()[:16]}
+            "out_files": len(files), "out_sha": digest.hexdigest()[:16],
+            "routed_sha": routed.hexdigest()[:16]}
 
 
 def _undated(data: bytes) -> bytes:
@@ -165,7 +169,7 @@ def print_ratio(orders: int, runs: int) -> None:
         ours = _child("run_big", str(path))
         print(f"  edigate end to end: {ours['seconds']:.2f} s wall, {ours['cpu']:.2f} s CPU "
               f"({ours['orders'] / ours['seconds']:,.0f} orders/s; peak RSS {ours['tree_rss_mb']:.1f} MB with "
-              f"its helper; {ours['status']}; {ours['out_files']:.0f} files out, sha {ours['out_sha']}) "
+              f"its helper; {ours['status']}; {ours['out_files']:.0f} files out, sha {ours['out_sha']}; routed {ours['routed_sha']}) "
               f"-> ratio {theirs['seconds'] / ours['seconds']:.2f}x wall, {theirs['cpu'] / ours['cpu']:.2f}x CPU "
               f"(bar 10x)")
 
