@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import keyword
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -210,7 +211,8 @@ def _read(name: str | None, getter: str) -> str:
     without a record), else the getter's call."""
     if name is None:
         return f"{getter}(record)"
-    return f"(getattr(record, {name!r}) if record is not None else None)"
+    read = f"record.{name}" if name.isidentifier() and not keyword.iskeyword(name) else f"getattr(record, {name!r})"
+    return f"({read} if record is not None else None)"
 
 
 def _spread(values: list[str], index: int, value: Any) -> bool:
