@@ -1,14 +1,19 @@
 """The gateway end to end: folder in -> 997 + 855 out, each run in a fresh process.
 
-``python benchmarks/pipeline.py`` prints orders/s and peak RSS for the generated 10k-order
-file on SQLite, then (when PostgreSQL answers at ``EDIGATE_BENCH_PG_URL``, by default the
-test database on 127.0.0.1) 1,000 small files with 1 and 2 workers and the speedup.
+``python benchmarks/pipeline.py`` prints issue 22's bar first: the 2,000-order x 20-line file
+end to end on SQLite against pyx12's ``x12n_document`` merely validating the same file, in
+this run, as ratios of wall, CPU and user CPU time (``--ratio-runs`` edigate runs against one
+of pyx12; ``--ratio-only`` stops there). Then orders/s and peak RSS for the generated
+10k-order file on SQLite, then (when PostgreSQL answers at ``EDIGATE_BENCH_PG_URL``, by
+default the test database on 127.0.0.1) 1,000 small files with 1 and 2 workers and the speedup.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import re
 import resource
 import shutil
 import sys
@@ -30,7 +35,7 @@ OUT = HERE / "out"
 PG_URL = os.environ.get("EDIGATE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TODAY = "2026-11-26"
 
-__all__ = ["main", "run_big", "run_small", "small_cpu"]
+__all__ = ["main", "pyx12_validate", "run_big", "run_small", "small_cpu"]
 
 
 # the bigbox items the sample catalog and cross-reference know: item, UPC, SKU, UOM, price, pack
@@ -110,15 +115,69 @@ def run_big(path: str) -> dict[str, float]:
     shutil.copyfile(path, inbox / "po.edi")
     gw = _gateway(root, f"sqlite:///{root / 'edigate.db'}")
     with TreeRss() as tree:
-        start = time.perf_counter()
+        start, cpu, user = time.perf_counter(), _cpu(), _cpu(user_only=True)
         result = gw.run_once()
-        seconds = time.perf_counter() - start
+        seconds, cpu, user = time.perf_counter() - start, _cpu() - cpu, _cpu(user_only=True) - user
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     [tx] = result.processed
     orders = gw.store.count_documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
     outs = {o.set_id for o in gw.store.outbounds(tx.id)}
-    return {"orders": orders, "seconds": seconds, "status": tx.status.value, "outputs": ",".join(sorted(outs)),
-            "rss_mb": rss, "tree_rss_mb": tree.peak_mb}
+    digest = hashlib.sha256()
+    files = sorted((root / "demo").rglob("out/*"))
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + _undated(f.read_bytes()))
+    routed = hashlib.sha256()  # what routing wrote (the ERP's order files), hashed apart
+    for f in sorted(p for p in (root / "demo").rglob("*") if p.is_file() and "bigbox" not in p.parts):
+        routed.update(f.name.encode() + b"\0" + f.read_bytes())
+    gw.store.close()
+    shutil.rmtree(root, ignore_errors=True)
+    return {"orders": orders, "seconds": seconds, "cpu": cpu, "user": user, "status": tx.status.value,
+            "outputs": ",".join(sorted(outs)), "rss_mb": rss, "tree_rss_mb": tree.peak_mb,
+            "out_files": len(files), "out_sha": digest.hexdigest()[:16],
+            "routed_sha": routed.hexdigest()[:16]}
+
+
+def _undated(data: bytes) -> bytes:
+    """An outbound file without the date and time it was written (ISA09-10, GS04-05)."""
+    data = re.sub(rb"^(ISA(?:\*[^*]*){8})\*\d{6}\*\d{4}", rb"\1*YYMMDD*HHMM", data, flags=re.M)
+    return re.sub(rb"^(GS(?:\*[^*]*){3})\*\d{8}\*\d{4,8}", rb"\1*CCYYMMDD*HHMM", data, flags=re.M)
+
+
+def _cpu(user_only: bool = False) -> float:
+    """CPU seconds of this process and of its children waited for (the map helper); with
+    ``user_only``, without the kernel's (creating 2,000 routed files costs more system time
+    on some filesystems than all the rest)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + kids.ru_utime + (0 if user_only else me.ru_stime + kids.ru_stime)
+
+
+def pyx12_validate(path: str) -> dict[str, float]:
+    """pyx12's ``x12n_document`` validating ``path`` with edigate's specs (own process; its
+    imports before the clock starts)."""
+    from edigate.x12.pyx12_bridge import count_segments_validated
+
+    start, cpu, user = time.perf_counter(), _cpu(), _cpu(user_only=True)
+    segments = count_segments_validated(path)
+    return {"segments": segments, "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "user": _cpu(user_only=True) - user,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def print_ratio(orders: int, runs: int) -> None:
+    """Issue 22's bar: the ``orders`` x 20-line file end to end on SQLite, ``runs`` times,
+    against one pyx12 validation of the same file, all in this run."""
+    path = catalog_file(orders)
+    theirs = _child("pyx12_validate", str(path))
+    print(f"  pyx12 x12n_document validating {path.name}: {theirs['seconds']:.2f} s wall, "
+          f"{theirs['cpu']:.2f} s CPU ({theirs['user']:.2f} s user), peak RSS {theirs['rss_mb']:.1f} MB")
+    for _ in range(runs):
+        ours = _child("run_big", str(path))
+        print(f"  edigate end to end: {ours['seconds']:.2f} s wall, {ours['cpu']:.2f} s CPU "
+              f"({ours['user']:.2f} s user) ({ours['orders'] / ours['seconds']:,.0f} orders/s; peak RSS "
+              f"{ours['tree_rss_mb']:.1f} MB with its helper; {ours['status']}; {ours['out_files']:.0f} files out, "
+              f"sha {ours['out_sha']}; routed {ours['routed_sha']}) "
+              f"-> ratio {theirs['seconds'] / ours['seconds']:.2f}x "
+              f"wall, {theirs['cpu'] / ours['cpu']:.2f}x CPU, {theirs['user'] / ours['user']:.2f}x user CPU (bar 10x)")
 
 
 def _small_files(inbox: Path, count: int) -> None:
@@ -255,8 +314,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--files", type=int, default=1_000)
     parser.add_argument("--small", type=int, default=500, help="small files for the CPU-per-file figures")
     parser.add_argument("--small-only", action="store_true", help="only the CPU per small file")
+    parser.add_argument("--ratio-orders", type=int, default=2_000, help="orders in the file of the pyx12 ratio")
+    parser.add_argument("--ratio-runs", type=int, default=1, help="edigate runs against the one pyx12 run")
+    parser.add_argument("--ratio-only", action="store_true", help="only the ratio to pyx12")
     args = parser.parse_args(argv)
     print("\nPipeline end to end: folder in -> 997 + 855 out")
+    if args.ratio_runs:
+        print_ratio(args.ratio_orders, args.ratio_runs)
+    if args.ratio_only:
+        return
     print_small_cpu(args.small)
     if args.small_only:
         return

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import keyword
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -147,64 +149,79 @@ def pairs(getter: Getter) -> ElementFn:
 
 def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
                     when: Getter | None) -> Emit:
+    """One segment's emitter, generated as straight-line code, a few statements per element
+    (a loop over the elements unpacking each one's plan cost as much as the values did):
+    each value by position (a later element overwrites an earlier one), the segment written
+    when a non-constant element (or its ``when``) gave something, its empty tail cut."""
     width = max((position for position, _, _ in elements), default=0)
-    plan = tuple(_step(position - 1, element, is_constant) for position, element, is_constant in elements)
-    new = tuple.__new__
-
-    def emit(record: Any, render: Render) -> None:
-        filled = False
-        if when is not None:
-            if not present(when(record)):
-                return
-            filled = True  # asked for explicitly: written even with constants only
-        values = [""] * width  # by position - 1; a later element overwrites an earlier one
-        value: Any
-        for index, is_constant, element, const, name, getter, fmt, empty, when_name, when_of in plan:
-            if element is not None:
-                value = element(record, render)
-            else:  # a `Field`, inline
-                if const is None:
-                    value = (getattr(record, name) if record is not None else None) if name is not None \
-                        else getter(record)  # type: ignore[misc]  # a Field without const has one
-                if when_of is not None and not present(
-                        (getattr(record, when_name) if record is not None else None) if when_name is not None
-                        else when_of(record)):
-                    value = empty
-                elif const is not None:
-                    value = const
-                elif value.__class__ is str:
-                    value = (value if fmt is str else fmt(value)) if value else empty
-                elif value.__class__ in _NEVER_EMPTY:
-                    value = fmt(value)
-                else:
-                    value = empty if _blank(value) else fmt(value)
-            if value.__class__ is str:
-                values[index] = value
-                if value and not is_constant:
-                    filled = True
-                continue
-            end = index + len(value)  # consecutive elements from ``index`` on (pairs)
-            if end > len(values):
-                values.extend([""] * (end - len(values)))
-            values[index:end] = value
-            if not is_constant and any(value):
-                filled = True
-        if filled:
-            while values and not values[-1]:
-                values.pop()
-            render.out.append(new(Segment, (seg_id, tuple(values), 0, 0)))
-    return emit
+    env: dict[str, Any] = {"new": tuple.__new__, "Segment": Segment, "seg_id": seg_id, "when": when,
+                           "present": present, "_blank": _blank, "NEVER": _NEVER_EMPTY, "_spread": _spread}
+    lines = ["def emit(record, render):"]
+    if when is not None:
+        lines += ["    if not present(when(record)):", "        return", "    filled = True"]
+    else:
+        lines.append("    filled = False")
+    lines.append(f"    values = {[''] * width!r}")
+    for i, (position, element, is_constant) in enumerate(elements):
+        lines += ["    " + line for line in _element_lines(i, position - 1, element, is_constant, env)]
+    lines += ["    if filled:", "        while values and not values[-1]:", "            values.pop()",
+              "        render.out.append(new(Segment, (seg_id, tuple(values), 0, 0)))"]
+    exec(compile("\n".join(lines), f"<emit {seg_id}>", "exec"), env)  # noqa: S102 - our own source
+    return typing.cast(Emit, env["emit"])
 
 
-_Step = tuple[int, bool, "_Compute | None", "str | None", "str | None", "Getter | None",
-              "Callable[[Any], str]", str, "str | None", "Getter | None"]
+def _element_lines(i: int, index: int, element: ElementFn, is_constant: bool, env: dict[str, Any]) -> list[str]:
+    """The statements that put element ``i`` at ``index`` of ``values``: its value, then
+    where it goes (a list, from `pairs`, spreads over the positions from ``index`` on)."""
+    if not isinstance(element, Field):  # Field has no subclasses
+        env[f"e{i}"] = element
+        lines = [f"v = e{i}(record, render)"]
+    else:
+        lines = _field_lines(i, element, env)
+    lines += ["if v.__class__ is str:", f"    values[{index}] = v"]
+    if not is_constant:
+        lines.append("    if v: filled = True")
+    lines += ["else:", f"    {'_spread' if is_constant else 'filled = _spread'}(values, {index}, v)"
+              + ("" if is_constant else " or filled")]
+    return lines
 
 
-def _step(index: int, element: ElementFn, is_constant: bool) -> _Step:
-    if isinstance(element, Field):  # Field has no subclasses
-        return (index, is_constant, None, element.const, element.name, element.getter, element.fmt,
-                element.empty, element.when_name, element.when)
-    return index, is_constant, element, None, None, None, str, "", None, None
+def _field_lines(i: int, f: Field, env: dict[str, Any]) -> list[str]:
+    """A `Field`'s value: read (an attribute by name, else its getter), left empty when its
+    ``when`` is not met, a constant as it is, else formatted (``empty`` when blank)."""
+    env[f"f{i}"], env[f"g{i}"], env[f"w{i}"], env[f"x{i}"] = f.fmt, f.getter, f.when, f.empty
+    env[f"c{i}"] = f.const
+    lines = []
+    if f.const is None:
+        lines.append(f"v = {_read(f.name, f'g{i}')}")
+    formatted = [f"elif v.__class__ is str: v = {'v' if f.fmt is str else f'f{i}(v)'} if v else x{i}",
+                 f"elif v.__class__ in NEVER: v = f{i}(v)", f"else: v = x{i} if _blank(v) else f{i}(v)"]
+    if f.when is not None:
+        lines.append(f"if not present({_read(f.when_name, f'w{i}')}): v = x{i}")
+        lines += [f"elif True: v = c{i}"] if f.const is not None else formatted
+    elif f.const is not None:
+        lines.append(f"v = c{i}")
+    else:
+        lines += [formatted[0][2:], *formatted[1:]]
+    return lines
+
+
+def _read(name: str | None, getter: str) -> str:
+    """The expression that reads a field's value: attribute ``name`` of the record (None
+    without a record), else the getter's call."""
+    if name is None:
+        return f"{getter}(record)"
+    read = f"record.{name}" if name.isidentifier() and not keyword.iskeyword(name) else f"getattr(record, {name!r})"
+    return f"({read} if record is not None else None)"
+
+
+def _spread(values: list[str], index: int, value: Any) -> bool:
+    """Consecutive elements from ``index`` on (`pairs`); whether any holds text."""
+    end = index + len(value)
+    if end > len(values):
+        values.extend([""] * (end - len(values)))
+    values[index:end] = value
+    return any(value)
 
 
 def hl_emitter(level: str, inner: Emit) -> Emit:

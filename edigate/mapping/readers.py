@@ -57,6 +57,10 @@ class Rule:
     guard: str | None = None
     """A segment id without which the rule gives nothing (and reports nothing): a loop that
     lacks it skips the rule."""
+    reach: int = 0
+    """For a guarded rule that reads one element (and reports nothing when it is empty): the
+    elements its segment must have for it to give anything. A loop whose only such segment
+    is shorter skips the rule (a PO4 of three elements, say, and the map's fourteen PO4 fields)."""
 
     def __post_init__(self) -> None:
         if len(self.target) == 1 and self.qualifier is None:
@@ -336,9 +340,15 @@ def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[st
     for guard, numbers in [*sorted(groups.items(), key=lambda item: item[0] is not None), (None, qualified)]:
         if guard is not None:  # a loop without that segment skips the rules that need it
             lines.append(f"    if {guard!r} in scope:")
+            if any(rules[i].reach for i in numbers):  # and one too short, those beyond its end
+                lines.append(f"        n = len(s[0][1]) if len(s := scope[{guard!r}]) == 1 else 1 << 30")
         indent = "        " if guard is not None else "    "
         for i in numbers:
-            lines += [indent + line for line in _statements(i, rules[i], env)]
+            if guard is not None and rules[i].reach:
+                lines += [f"{indent}if n >= {rules[i].reach}:",
+                          *(indent + "    " + line for line in _statements(i, rules[i], env))]
+            else:
+                lines += [indent + line for line in _statements(i, rules[i], env)]
     lines.append("    return out")
     exec(compile("\n".join(lines), "<map record>", "exec"), env)  # noqa: S102 - our own source, from field names
     return typing.cast(Callable[[Scope, Reporter], dict[str, Any]], env["record"])

@@ -206,6 +206,8 @@ class Compiler:
         rule.read = readers.value_reader(rule, source, codes, xref, convert, required, default, hints)
         if not {"expr", "const", "required", "default", "number"} & spec.keys():
             rule.guard = rule.segment  # read from one segment's element, nothing when it is absent
+            if isinstance(source, Path):  # the element itself (`readers.value_reader`), no walk
+                rule.reach = source.element
         if "number" in spec and self.flag(spec["number"], f"{path}.number"):
             if (non_null(tp) or tp) is not str or type_name != "str":
                 self.problem(spec["number"], f"{path}.number", "'number' needs a text field such as line_number")

@@ -56,7 +56,10 @@ class QualifiedIds(tuple[tuple[str, str], ...]):
 
     def get(self, qualifier: str) -> str | None:
         """The first value sent with this qualifier, or None."""
-        return next((value for q, value in self if q == qualifier), None)
+        for q, value in self:  # a loop, not next() over a generator: rules ask this per line, often
+            if q == qualifier:
+                return value
+        return None
 
     def get_all(self, qualifier: str) -> tuple[str, ...]:
         """Every value sent with this qualifier, in order."""

@@ -109,10 +109,10 @@ class Catalog:
         return cls(items, {i.upc: i for i in items.values() if i.upc})
 
     def find(self, line: OrderLine) -> CatalogItem | None:
-        ids = line.product_ids
+        ids, items = line.product_ids, self.items
         for sku in (ids.vendor_part, ids.sku):
-            if sku and sku in self.items:
-                return self.items[sku]
+            if sku and (item := items.get(sku)) is not None:
+                return item
         return self.by_upc.get(ids.upc or "")
 
 

@@ -5,9 +5,9 @@ The validate and map stages of a file with thousands of orders are pure Python o
 core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
 process for the file's last three fifths of sets. The helper validates them and hands its
 findings over as soon as it has them (the validate stage uses them in the 997 instead of
-validating those sets again), then reads the file a second time to translate the ones the
-validate stage accepts, while this process finishes the 997 and translates the first two
-fifths. The map stage saves the helper's results after its own, keeping only the sets the
+validating those sets again), then translates the ones the validate stage accepts (kept
+from that read up to `_KEEP` sets, else read a second time), while this process finishes
+the 997 and translates the first two fifths. The map stage saves the helper's results after its own, keeping only the sets the
 validate stage accepted, so the documents come out as a serial run saves them. A validate
 stage resumed on its own starts the helper itself; a map stage resumed on its own starts
 one for the sets after the first half as many as it accepted.
@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -53,6 +53,10 @@ PARALLEL_FROM = 2000
 """From this many sets, a helper process translates some of them. Below it the helper's
 start (an interpreter, edigate's imports, the compiled map: about half a second) costs
 more than its share of the work saves."""
+
+_KEEP = 3000
+"""Accepted sets the helper keeps between validating and translating them (a 20-line 850
+holds about 14 kB read): up to this many, it reads the file once, not twice."""
 
 _ANSWER_PAGE = 250
 """Results per pickle in the helper's answer: the caller holds one page at a time."""
@@ -86,7 +90,12 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
                     ) -> Iterator[Translated]:
     """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
     every transaction from 0, in file order) translated one by one; reading stops at ``stop``."""
-    for event in _transactions(data, name, start, stop):
+    return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted)
+
+
+def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str,
+                accepted: Collection[SetKey]) -> Iterator[Translated]:
+    for event in events:
         if set_key(event) in accepted:
             result = translate_transaction(event, mapping, partner_id)
             order = result.order if result.ok and isinstance(result.order, Order) else None  # ok: no error finding
@@ -99,14 +108,27 @@ def validate_range(data: bytes | Path, name: str | None, validator: Validator, s
     """The structural findings of the file's transactions from ``start`` on, and the keys of
     those the validate stage accepts for the map: a ``set_id`` set with no error in its
     envelope or its structure."""
+    checked, accepted, _ = _validated(data, name, validator, set_id, start, keep=0)
+    return checked, accepted
+
+
+def _validated(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int, keep: int
+               ) -> tuple[list[Checked], frozenset[SetKey], list[Transaction] | None]:
+    """`validate_range`, and the accepted sets themselves when there are at most ``keep``
+    (None when there are more: they are read again to be translated)."""
     checked: list[Checked] = []
     accepted: set[SetKey] = set()
+    kept: list[Transaction] | None = []
     for event in _transactions(data, name, start):
         found = tuple(validator(event))
         checked.append((set_key(event), found))
         if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
             accepted.add(set_key(event))
-    return checked, frozenset(accepted)
+            if kept is not None and len(kept) < keep:
+                kept.append(event)
+            else:
+                kept = None  # too many to hold: translating reads them again
+    return checked, frozenset(accepted), kept
 
 
 def _transactions(data: bytes | Path, name: str | None, start: int, stop: int | None = None
@@ -247,15 +269,17 @@ def _serve() -> int:
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     tune_collector()
     mapping = load_inbound_map(map_name, Path(maps_dir))
+    kept: list[Transaction] | None = None
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:
-            checked, accepted = validate_range(Path(path), name, Validator(leniency=leniency), mapping.set_id,
-                                               start)
+            checked, accepted, kept = _validated(Path(path), name, Validator(leniency=leniency), mapping.set_id,
+                                                 start, _KEEP)
             with os.fdopen(checks, "wb") as out:
                 pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
+    events = _transactions(Path(path), name, start) if kept is None else kept
     page: list[Translated] = []
-    for translated in translate_range(Path(path), name, mapping, partner_id, accepted, start):
+    for translated in _translated(events, mapping, partner_id, accepted):
         page.append(translated)
         if len(page) == _ANSWER_PAGE:
             pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
