@@ -7,10 +7,11 @@ process for the file's last three fifths of sets. The helper validates them and 
 findings over as soon as it has them (the validate stage uses them in the 997 instead of
 validating those sets again), then translates the ones the validate stage accepts (kept
 from that read up to `_KEEP` sets, else read a second time), while this process finishes
-the 997 and translates the first two fifths. The map stage saves the helper's results after its own, keeping only the sets the
-validate stage accepted, so the documents come out as a serial run saves them. A validate
-stage resumed on its own starts the helper itself; a map stage resumed on its own starts
-one for the sets after the first half as many as it accepted.
+the 997 and translates the first two fifths. The map stage saves the helper's results
+after its own, keeping only the sets the validate stage accepted, so the documents come out
+as a serial run saves them. A validate stage resumed on its own starts the helper itself; a
+map stage resumed on its own starts one for the sets after the first half as many as it
+accepted.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.stages.parallel``, never a fork of a gateway that runs threads) and shares
