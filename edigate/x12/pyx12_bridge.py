@@ -19,6 +19,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -124,6 +125,31 @@ class Pyx12Maps:
             self._indexes[key] = read(map_path)
         return self._indexes[key]
 
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """pyx12 reads its maps from here for the block, for a caller that runs
+        ``x12n_document`` itself (one run at a time, as the bridge's own)."""
+        with _RUN_LOCK, _kept_maps(self):
+            yield
+
+
+@contextmanager
+def _kept_maps(maps: Pyx12Maps | None) -> Iterator[None]:
+    """pyx12's map loading and map index swapped for ``maps``' (nothing when None); hold _RUN_LOCK."""
+    import pyx12.map_if  # type: ignore[import-untyped]
+    import pyx12.map_index  # type: ignore[import-untyped]
+
+    if maps is None:
+        yield
+        return
+    load_map_file, map_index = pyx12.map_if.load_map_file, pyx12.map_index.map_index
+    pyx12.map_if.load_map_file = maps.load
+    pyx12.map_index.map_index = lambda path=None: maps.index(path, map_index)
+    try:
+        yield
+    finally:
+        pyx12.map_if.load_map_file, pyx12.map_index.map_index = load_map_file, map_index
+
 
 def _mtime(map_path: str | None, name: str) -> int | None:
     """The file's mtime in ns; 0 for pyx12's bundled maps (no path); None when it cannot be read."""
@@ -170,8 +196,6 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
          maps: Pyx12Maps | None = None) -> tuple[bool, Any, int, list[str]]:
     """(x12n_document's result, its error tree, segments seen, error log lines)."""
     import pyx12.error_handler  # type: ignore[import-untyped]
-    import pyx12.map_if  # type: ignore[import-untyped]
-    import pyx12.map_index  # type: ignore[import-untyped]
     import pyx12.params  # type: ignore[import-untyped]
     import pyx12.x12n_document  # type: ignore[import-untyped]
 
@@ -181,13 +205,9 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
     def count(*_: Any) -> None:
         seen[0] += 1
 
-    with _RUN_LOCK, _quiet_pyx12_log() as logged:
-        original, load_map_file = pyx12.error_handler.err_handler, pyx12.map_if.load_map_file
-        map_index = pyx12.map_index.map_index
+    with _RUN_LOCK, _quiet_pyx12_log() as logged, _kept_maps(maps):
+        original = pyx12.error_handler.err_handler
         pyx12.error_handler.err_handler = recorder
-        if maps is not None:
-            pyx12.map_if.load_map_file = maps.load
-            pyx12.map_index.map_index = lambda path=None: maps.index(path, map_index)
         try:
             params = pyx12.params.params()
             if exclude_codes:
@@ -195,8 +215,7 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
             valid = pyx12.x12n_document.x12n_document(
                 params, src, None, None, map_path=str(SPECS_DIR), callback=count)
         finally:
-            pyx12.error_handler.err_handler, pyx12.map_if.load_map_file = original, load_map_file
-            pyx12.map_index.map_index = map_index
+            pyx12.error_handler.err_handler = original
     return valid, recorder.last, seen[0], logged
 
 
