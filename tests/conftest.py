@@ -8,15 +8,17 @@ module (helpers live in ``tests/support``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
 import edigate.transport.as2  # noqa: F401  (first: tests import pyas2lib, whose oscrypto needs the fix)
-from edigate.config.partners import load_partners
+from edigate.config.partners import Partner, load_partners
 from edigate.config.workspace import Workspace
 from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
@@ -125,8 +127,15 @@ def pipeline(store: Store, example_workspace: Workspace) -> Pipeline:
     """The gateway on ``store`` and the example workspace, on `TODAY`; folder channels only
     (the example partners' SFTP hosts are not ours to call)."""
     ws = example_workspace
-    return Pipeline(ws, store, Archive(ws.root / "archive"), load_partners(ws.partners_path),
-                    today=TODAY, channel_types=("folder",))
+    partners = dict(_repo_partners()) if ws.partners_path == REPO / "partners" else load_partners(ws.partners_path)
+    return Pipeline(ws, store, Archive(ws.root / "archive"), partners, today=TODAY, channel_types=("folder",))
+
+
+@functools.cache
+def _repo_partners() -> Mapping[str, Partner]:
+    """The repository's partners, loaded once per test process (frozen values; each pipeline
+    gets a dict of its own)."""
+    return MappingProxyType(load_partners(REPO / "partners"))
 
 
 # -- a real sshd ----------------------------------------------------------------------------
