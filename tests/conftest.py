@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,7 +22,7 @@ from edigate.config.workspace import Workspace
 from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.store.archive import Archive
-from tests.support.databases import BACKENDS, SchemaPool, pg_schema
+from tests.support.databases import BACKENDS, SchemaPool, pg_schema, seed_sqlite
 from tests.support.paths import CORPUS, REPO, corpus_index, corpus_root
 from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
 
@@ -73,22 +72,11 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield from pg_schema()
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite store file at the newest schema, migrated once per test process."""
-    path = tmp_path_factory.mktemp("migrated") / "edigate.db"
-    Store.open(f"sqlite:///{path}").close()
-    assert not path.with_name("edigate.db-wal").exists()  # closing checkpointed the WAL into the file
-    return path
-
-
 @pytest.fixture
-def store(url: str, migrated_sqlite: Path) -> Iterator[Store]:
-    """The store at ``url``, open; on SQLite a copy of `migrated_sqlite` (what opening an empty
-    file would build, without running the migrations for every test)."""
-    file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-    if file is not None and not file.exists():
-        shutil.copyfile(migrated_sqlite, file)
+def store(url: str) -> Iterator[Store]:
+    """The store at ``url``, open; on SQLite a copy of a file migrated once per process
+    (`seed_sqlite`: what opening an empty file would build)."""
+    seed_sqlite(url)
     with Store.open(url) as opened:
         yield opened
 
