@@ -23,11 +23,13 @@ WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q -n $(WORKERS) $(PYTEST_ARGS)
 
-# Compiled modules for the package, written even where PYTHONDONTWRITEBYTECODE is set (as on
-# the CI machine): every process the tests start would otherwise compile edigate's ~250
-# modules again (0.3 s each start). A module changed since is recompiled in memory, as usual.
+# Compiled modules for the package and the tests' helpers, written even where
+# PYTHONDONTWRITEBYTECODE is set (as on the CI machine): every process the tests start would
+# otherwise compile edigate's ~250 modules again (0.3 s each start), and every test worker
+# tests/support. A module changed since is recompiled in memory, as usual. (Test modules are
+# cached by pytest itself, with their asserts rewritten: see tests/conftest.py.)
 bytecode: $(STAMP)
-	@$(BIN)/python -m compileall -q edigate
+	@$(BIN)/python -m compileall -q -x node_modules edigate tests
 
 bench: $(STAMP) bytecode
 	$(BIN)/python benchmarks/run.py

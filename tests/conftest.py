@@ -8,23 +8,31 @@ module (helpers live in ``tests/support``).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
+import functools
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
 import edigate.transport.as2  # noqa: F401  (first: tests import pyas2lib, whose oscrypto needs the fix)
-from edigate.config.partners import load_partners
+from edigate.config.partners import Partner, load_partners
 from edigate.config.workspace import Workspace
 from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.store.archive import Archive
-from tests.support.databases import BACKENDS, SchemaPool, pg_schema
+from tests.support.databases import BACKENDS, SchemaPool, pg_schema, seed_sqlite
 from tests.support.paths import CORPUS, REPO, corpus_index, corpus_root
 from tests.support.sshd import SSH_KEYGEN, SSHD, SshServer, make_keys
 
 __all__ = ["CORPUS", "REPO", "corpus_index", "corpus_root"]  # kept for tests that still import them here
+
+# pytest keeps each test module with its asserts rewritten as a pyc beside it, but only where
+# bytecode may be written: under PYTHONDONTWRITEBYTECODE (as on CI) every worker of every run
+# would rewrite all ~200 test modules again (5 of a collection's 12 s of CPU). The processes
+# tests start still obey the variable.
+sys.dont_write_bytecode = False
 
 TODAY = dt.date(2026, 11, 26)
 """The day every pipeline test runs on: the samples' orders are due after it."""
@@ -64,22 +72,11 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield from pg_schema()
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite store file at the newest schema, migrated once per test process."""
-    path = tmp_path_factory.mktemp("migrated") / "edigate.db"
-    Store.open(f"sqlite:///{path}").close()
-    assert not path.with_name("edigate.db-wal").exists()  # closing checkpointed the WAL into the file
-    return path
-
-
 @pytest.fixture
-def store(url: str, migrated_sqlite: Path) -> Iterator[Store]:
-    """The store at ``url``, open; on SQLite a copy of `migrated_sqlite` (what opening an empty
-    file would build, without running the migrations for every test)."""
-    file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-    if file is not None and not file.exists():
-        shutil.copyfile(migrated_sqlite, file)
+def store(url: str) -> Iterator[Store]:
+    """The store at ``url``, open; on SQLite a copy of a file migrated once per process
+    (`seed_sqlite`: what opening an empty file would build)."""
+    seed_sqlite(url)
     with Store.open(url) as opened:
         yield opened
 
@@ -118,8 +115,15 @@ def pipeline(store: Store, example_workspace: Workspace) -> Pipeline:
     """The gateway on ``store`` and the example workspace, on `TODAY`; folder channels only
     (the example partners' SFTP hosts are not ours to call)."""
     ws = example_workspace
-    return Pipeline(ws, store, Archive(ws.root / "archive"), load_partners(ws.partners_path),
-                    today=TODAY, channel_types=("folder",))
+    partners = dict(_repo_partners()) if ws.partners_path == REPO / "partners" else load_partners(ws.partners_path)
+    return Pipeline(ws, store, Archive(ws.root / "archive"), partners, today=TODAY, channel_types=("folder",))
+
+
+@functools.cache
+def _repo_partners() -> Mapping[str, Partner]:
+    """The repository's partners, loaded once per test process (frozen values; each pipeline
+    gets a dict of its own)."""
+    return MappingProxyType(load_partners(REPO / "partners"))
 
 
 # -- a real sshd ----------------------------------------------------------------------------

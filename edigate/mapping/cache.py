@@ -9,9 +9,12 @@ base map it extends) is picked up by the next transmission.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from edigate.mapping.inbound import InboundMap, load_inbound_map
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
@@ -20,6 +23,11 @@ __all__ = ["MapCache", "folder_stamp"]
 
 _Stamp = tuple[tuple[str, int, int], ...]
 _MAP_FILE = re.compile(fnmatch.translate("*.y*ml")).match
+_M = TypeVar("_M", InboundMap, OutboundMap)
+_KEPT: dict[tuple[str, str, str], tuple[_Stamp, bytes, InboundMap | OutboundMap]] = {}
+"""Maps compiled by any `MapCache` of this process, by kind, folder and name, with the folder's
+stamp and the digest of its files' contents then: a command or test that builds another
+cache on the same unchanged folder takes them instead of compiling the maps again."""
 
 
 class MapCache:
@@ -34,14 +42,25 @@ class MapCache:
     def inbound(self, name: str) -> InboundMap:
         self._refresh()
         if name not in self._inbound:
-            self._inbound[name] = load_inbound_map(name, self.maps_dir)
+            self._inbound[name] = self._kept("inbound", name, InboundMap, load_inbound_map)
         return self._inbound[name]
 
     def outbound(self, name: str) -> OutboundMap:
         self._refresh()
         if name not in self._outbound:
-            self._outbound[name] = load_outbound_map(name, self.maps_dir)
+            self._outbound[name] = self._kept("outbound", name, OutboundMap, load_outbound_map)
         return self._outbound[name]
+
+    def _kept(self, kind: str, name: str, cls: type[_M], load: Callable[[str, Path], _M]) -> _M:
+        """The map another cache compiled from this folder as it is now (same stamp, same
+        contents), or the map compiled afresh."""
+        key, digest = (kind, str(self.maps_dir), name), _digest(self._stamp)
+        stamp, kept_digest, kept = _KEPT.get(key, ((), b"", None))
+        if stamp == self._stamp and kept_digest == digest and isinstance(kept, cls):
+            return kept
+        compiled = load(name, self.maps_dir)
+        _KEPT[key] = (self._stamp, digest, compiled)
+        return compiled
 
     def _refresh(self) -> None:
         stamp = folder_stamp(self.maps_dir)
@@ -49,6 +68,18 @@ class MapCache:
             self._stamp = stamp
             self._inbound.clear()
             self._outbound.clear()
+
+
+def _digest(stamp: _Stamp) -> bytes:
+    """The contents of the stamped files, digested (an edit that keeps size and mtime shows)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path, _mtime, _size in stamp:
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"\0unreadable")
+        digest.update(path.encode() + b"\0")
+    return digest.digest()
 
 
 def folder_stamp(folder: Path) -> _Stamp:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import io
 import logging
 import os
-import pickle
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -90,30 +90,75 @@ class Pyx12Result:
 
 
 class Pyx12Maps:
-    """pyx12's XML maps, parsed once and kept pickled, for callers that run pyx12 many times.
+    """pyx12's XML maps and its map index, parsed once and kept, for callers that run pyx12 many times.
 
-    ``x12n_document`` parses its XML maps on every run (most of its time on a small file),
-    and a run changes the map it walks (loop and segment counts), so a map is never shared
-    between runs: each run gets a fresh copy, unpickled, which is the map the XML gives.
+    ``x12n_document`` parses maps.xml and its XML maps on every run (most of its time on a small
+    file). pyx12 4 counts loops and segments in its walker, not in the map, and a run only
+    memoizes each node's path, so one parsed map serves every run; a file changed on disk since
+    is parsed again.
     """
 
     def __init__(self) -> None:
-        self._pickled: dict[tuple[str, str | None, int, str | None], bytes] = {}
+        self._maps: dict[tuple[str, str | None, int, str | None], Any] = {}
+        self._indexes: dict[tuple[str, int], Any] = {}
 
     def load(self, map_file: str, param: Any, map_path: str | None = None) -> Any:
-        """pyx12's ``load_map_file``, from the kept copy when the file has not changed."""
+        """pyx12's ``load_map_file``, the kept map when the file has not changed."""
         from pyx12.map_if._loader import load_map_file  # type: ignore[import-untyped]  # unpatched
 
-        try:
-            mtime = os.stat(os.path.join(map_path, map_file)).st_mtime_ns if map_path is not None else 0
-        except OSError:
+        mtime = _mtime(map_path, map_file)
+        if mtime is None:
             return load_map_file(map_file, param, map_path)  # pyx12 says what is wrong with it
         key = (map_file, map_path, mtime, param.get("exclude_external_codes"))
-        if key not in self._pickled:
-            loaded = load_map_file(map_file, param, map_path)
-            self._pickled[key] = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
-            return loaded
-        return pickle.loads(self._pickled[key])
+        if key not in self._maps:
+            self._maps[key] = load_map_file(map_file, param, map_path)
+        return self._maps[key]
+
+    def index(self, map_path: str | None, read: Callable[[str | None], Any]) -> Any:
+        """pyx12's map index (maps.xml, only ever looked up in), the kept one when unchanged;
+        ``read`` is pyx12's own ``map_index``."""
+        mtime = _mtime(map_path, "maps.xml")
+        if map_path is None or mtime is None:
+            return read(map_path)
+        key = (map_path, mtime)
+        if key not in self._indexes:
+            self._indexes[key] = read(map_path)
+        return self._indexes[key]
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """pyx12 reads its maps from here for the block, for a caller that runs
+        ``x12n_document`` itself (one run at a time, as the bridge's own)."""
+        with _RUN_LOCK, _kept_maps(self):
+            yield
+
+
+@contextmanager
+def _kept_maps(maps: Pyx12Maps | None) -> Iterator[None]:
+    """pyx12's map loading and map index swapped for ``maps``' (nothing when None); hold _RUN_LOCK."""
+    import pyx12.map_if  # type: ignore[import-untyped]
+    import pyx12.map_index  # type: ignore[import-untyped]
+
+    if maps is None:
+        yield
+        return
+    load_map_file, map_index = pyx12.map_if.load_map_file, pyx12.map_index.map_index
+    pyx12.map_if.load_map_file = maps.load
+    pyx12.map_index.map_index = lambda path=None: maps.index(path, map_index)
+    try:
+        yield
+    finally:
+        pyx12.map_if.load_map_file, pyx12.map_index.map_index = load_map_file, map_index
+
+
+def _mtime(map_path: str | None, name: str) -> int | None:
+    """The file's mtime in ns; 0 for pyx12's bundled maps (no path); None when it cannot be read."""
+    if map_path is None:
+        return 0
+    try:
+        return os.stat(os.path.join(map_path, name)).st_mtime_ns
+    except OSError:
+        return None
 
 
 def validate_with_pyx12(data: bytes, *, name: str = "<bytes>", strict_codes: bool = False,
@@ -151,7 +196,6 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
          maps: Pyx12Maps | None = None) -> tuple[bool, Any, int, list[str]]:
     """(x12n_document's result, its error tree, segments seen, error log lines)."""
     import pyx12.error_handler  # type: ignore[import-untyped]
-    import pyx12.map_if  # type: ignore[import-untyped]
     import pyx12.params  # type: ignore[import-untyped]
     import pyx12.x12n_document  # type: ignore[import-untyped]
 
@@ -161,11 +205,9 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
     def count(*_: Any) -> None:
         seen[0] += 1
 
-    with _RUN_LOCK, _quiet_pyx12_log() as logged:
-        original, load_map_file = pyx12.error_handler.err_handler, pyx12.map_if.load_map_file
+    with _RUN_LOCK, _quiet_pyx12_log() as logged, _kept_maps(maps):
+        original = pyx12.error_handler.err_handler
         pyx12.error_handler.err_handler = recorder
-        if maps is not None:
-            pyx12.map_if.load_map_file = maps.load
         try:
             params = pyx12.params.params()
             if exclude_codes:
@@ -173,7 +215,7 @@ def _run(src: TextIO, exclude_codes: tuple[str, ...] = (),
             valid = pyx12.x12n_document.x12n_document(
                 params, src, None, None, map_path=str(SPECS_DIR), callback=count)
         finally:
-            pyx12.error_handler.err_handler, pyx12.map_if.load_map_file = original, load_map_file
+            pyx12.error_handler.err_handler = original
     return valid, recorder.last, seen[0], logged
 
 

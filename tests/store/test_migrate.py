@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect
 
 from edigate.errors import EdigateError, StoreError
 from edigate.store import Store, migrate
-from edigate.store.migrate import head_revision
+from edigate.store.migrate import head_revision, plain_head
 from edigate.store.tables import Base
 
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
@@ -31,6 +31,11 @@ def test_migrations_build_every_table_on_an_empty_database(url: str) -> None:
             assert compare_metadata(ctx, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_the_head_read_from_the_revision_files_is_alembics() -> None:
+    """`migrate` skips Alembic when the database holds this head: it must be Alembic's."""
+    assert plain_head() == head_revision() is not None
 
 
 def test_migrating_again_changes_nothing(url: str) -> None:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.support.databases import seed_sqlite
 from tests.support.paths import REPO
 
 __all__ = ["BIGBOX", "Cli", "cli_runner", "example_root", "put_file", "run_edigate", "run_in_process", "set_routing",
@@ -27,6 +28,7 @@ def example_root(tmp_path: Path, url: str) -> Path:
     shutil.copytree(REPO / "maps", tmp_path / "maps")
     shutil.copytree(REPO / "samples" / "data", tmp_path / "samples" / "data")
     (tmp_path / "edigate.yaml").write_text(f"store: {json.dumps(url)}\n")
+    seed_sqlite(url)
     return tmp_path
 
 

@@ -10,10 +10,15 @@ emptied (rows deleted, sequences restarted) between tests.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -24,7 +29,7 @@ from edigate.store import Store
 PG_URL = os.environ.get("EDIGATE_TEST_PG_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
-__all__ = ["BACKENDS", "PG_URL", "SchemaPool", "pg_schema"]
+__all__ = ["BACKENDS", "PG_URL", "SchemaPool", "migrated_sqlite_file", "pg_schema", "seed_sqlite"]
 
 
 def _schema_url(schema: str) -> str:
@@ -32,6 +37,25 @@ def _schema_url(schema: str) -> str:
     also in the processes a test hands the URL to, so the pool can find them."""
     return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}",
                                                "application_name": schema}).render_as_string(hide_password=False)
+
+
+@functools.cache
+def migrated_sqlite_file() -> Path:
+    """A SQLite store file at the newest schema, migrated once per test process."""
+    folder = Path(tempfile.mkdtemp(prefix="edigate-migrated-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "edigate.db"
+    Store.open(f"sqlite:///{path}").close()
+    assert not path.with_name("edigate.db-wal").exists()  # closing checkpointed the WAL into the file
+    return path
+
+
+def seed_sqlite(url: str) -> None:
+    """Where ``url`` names a SQLite file that is not there yet, a copy of `migrated_sqlite_file`:
+    what the first open would build, without running the migrations for every test."""
+    file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if file is not None and not file.exists():
+        shutil.copyfile(migrated_sqlite_file(), file)
 
 
 def pg_schema() -> Iterator[str]:

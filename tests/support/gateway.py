@@ -17,6 +17,7 @@ from edigate.stages.pipeline import Pipeline
 from edigate.store import Store
 from edigate.config.workspace import Workspace, load_workspace
 
+from tests.support.databases import seed_sqlite
 from tests.support.paths import REPO
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 TODAY = dt.date(2026, 11, 26)
@@ -35,6 +36,7 @@ def make_workspace(root: Path, channels: str, *, edigate_yaml: str = "") -> Path
     (root / "partners" / "bigbox.yaml").write_text(text)
     (root / "edigate.yaml").write_text(f"store: sqlite:///{root / 'edigate.db'}\nmaps_dir: {REPO / 'maps'}\n"
                                        f"{edigate_yaml}")
+    seed_sqlite(f"sqlite:///{root / 'edigate.db'}")
     return root
 
 

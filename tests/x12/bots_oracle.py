@@ -55,25 +55,41 @@ def _bots() -> None:
     sys.modules.setdefault("bots", edi_parser.bots)
 
 
-def _pristine(name: str) -> SimpleNamespace | None:
-    """Grammar module ``name`` executed afresh from its file, not the imported one: Bots
-    rewrites the grammars it has read in place (``M`` becomes 1 once a test has had Bots
-    parse a file: `tests.support.bots_check`), so what the oracle compares comes from the text."""
+def _origin(name: str) -> str | None:
+    """The file of grammar module ``name``, without running it; None when Bots has none."""
     _bots()
     try:
         spec = importlib.util.find_spec(name)
     except ModuleNotFoundError:
         return None
-    if spec is None or spec.origin is None:
+    return None if spec is None else spec.origin
+
+
+def _pristine(name: str) -> SimpleNamespace | None:
+    """Grammar module ``name`` executed afresh from its file, not the imported one: Bots
+    rewrites the grammars it has read in place (``M`` becomes 1 once a test has had Bots
+    parse a file: `tests.support.bots_check`), so what the oracle compares comes from the text."""
+    origin = _origin(name)
+    if origin is None:
         return None
     package, _, leaf = name.rpartition(".")  # run in its package: its relative imports resolve
-    return SimpleNamespace(**runpy.run_path(spec.origin, run_name=f"{package}._pristine_{leaf}"))
+    return SimpleNamespace(**runpy.run_path(origin, run_name=f"{package}._pristine_{leaf}"))
+
+
+def _grammar_module(version: str, set_id: str) -> str:
+    return f"edi_parser.grammars.x12.{version[2:6]}.{set_id}{version}"
+
+
+def bots_defines(version: str, set_id: str) -> bool:
+    """Whether Bots has a grammar of the set in the version (found, not run: the tests'
+    collection asks this of every pair in every worker)."""
+    return _origin(_grammar_module(version, set_id)) is not None
 
 
 @cache
 def bots_grammar(version: str, set_id: str) -> Any | None:
     """Bots' grammar of one set in one version ("004010", "850"), as its file has it, or None."""
-    return _pristine(f"edi_parser.grammars.x12.{version[2:6]}.{set_id}{version}")
+    return _pristine(_grammar_module(version, set_id))
 
 
 def _bots_uses(nodes: list[dict[str, Any]], loop: tuple[str, ...]) -> list[Use]:

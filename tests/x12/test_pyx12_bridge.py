@@ -217,7 +217,7 @@ def test_importing_edigate_does_not_load_pyx12() -> None:
 
 
 def test_kept_maps_give_the_verdict_of_maps_parsed_afresh() -> None:
-    """The tests run pyx12 on `Pyx12Maps` (parsed once, a fresh copy per run): same results,
+    """The tests run pyx12 on `Pyx12Maps` (parsed once, kept for every run): same results,
     every time, as pyx12 parsing its XML maps itself."""
     maps = Pyx12Maps()
     bad = interchange(replaced(PO_850, "REF*DP*058", "REF*DP*" + "9" * 31) + PO_850[:1])

@@ -18,6 +18,7 @@ import pyx12.params
 import pyx12.x12n_document
 from edigate.x12.specs.build import SPECS_DIR, base_element_number, render_all
 from edigate.x12.specs.source import load_sources
+from tests.support.pyx12 import MAPS
 
 PYX12_MAPS = Path(pyx12.__file__).parent / "map"
 NOT_X12 = "does not look like an X12 data file"  # pyx12 logs this and returns False
@@ -214,10 +215,12 @@ def _read_text(path: Path, isa12: str) -> str:
 
 
 def _run_pyx12(text: str) -> tuple[str, str]:
-    """(outcome, exception text) of one pyx12 run with map_path= our folder."""
+    """(outcome, exception text) of one pyx12 run with map_path= our folder (its maps parsed
+    once for all the tests: `test_kept_maps_give_the_verdict_of_maps_parsed_afresh`)."""
     try:
-        ok = pyx12.x12n_document.x12n_document(
-            pyx12.params.params(), io.StringIO(text), None, None, map_path=str(SPECS_DIR))
+        with MAPS.installed():
+            ok = pyx12.x12n_document.x12n_document(
+                pyx12.params.params(), io.StringIO(text), None, None, map_path=str(SPECS_DIR))
     except pyx12.errors.EngineError as exc:
         return ("map_not_found" if "Map not found" in str(exc) else "engine_error"), str(exc)
     except IndexError as exc:

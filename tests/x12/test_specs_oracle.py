@@ -18,7 +18,7 @@ import pytest
 
 from edigate.x12.spec import SpecLibrary
 from edigate.x12.specs.source import load_sources
-from tests.x12.bots_oracle import Difference, Named, bots_grammar, compare, ledger
+from tests.x12.bots_oracle import Difference, Named, bots_defines, compare, ledger
 
 KNOWN = Path(__file__).with_name("specs_oracle_known.tsv")
 FIELDS = ("versions", "set_id", "where", "what", "ours", "bots", "reason")
@@ -27,7 +27,7 @@ LIBRARY = SpecLibrary()
 
 def _pairs() -> list[tuple[str, str]]:
     return [(version, spec.id) for spec in load_sources().sets for version in spec.versions
-            if bots_grammar(version, spec.id) is not None]
+            if bots_defines(version, spec.id)]
 
 
 PAIRS = _pairs()

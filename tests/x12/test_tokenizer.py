@@ -171,15 +171,17 @@ _SEGMENT_IDS = st.builds(lambda first, rest: first + rest, st.sampled_from(strin
     lambda s: s not in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
 
 
+_COMPOSITE = st.builds(lambda head, last: Composite([*head, last]),  # 2-4 parts, the last not empty
+                       st.lists(_text, min_size=1, max_size=3), _text.filter(bool))
+_REPEATS = st.lists(st.one_of(_text, _COMPOSITE), min_size=2, max_size=3).map(Repeats)
+_ELEMENTS = st.lists(st.one_of(_text, _COMPOSITE, _REPEATS), min_size=1, max_size=8)
+"""Built once: built inside `segments`, they were built and validated again for every segment."""
+
+
 @st.composite
 def segments(draw: st.DrawFn) -> Segment:
     seg_id = draw(_SEGMENT_IDS)
-    simple = _text
-    composite = st.builds(lambda head, last: Composite([*head, last]),  # 2-4 parts, the last not empty
-                          st.lists(_text, min_size=1, max_size=3), _text.filter(bool))
-    single = st.one_of(simple, composite)
-    repeats = st.lists(single, min_size=2, max_size=3).map(Repeats)
-    elements = draw(st.lists(st.one_of(simple, composite, repeats), min_size=1, max_size=8))
+    elements = draw(_ELEMENTS)
     while elements and elements[-1] == "":
         elements.pop()
     return Segment(seg_id, tuple(elements))
