@@ -27,7 +27,9 @@ _M = TypeVar("_M", InboundMap, OutboundMap)
 _KEPT: dict[tuple[str, str, str], tuple[_Stamp, bytes, InboundMap | OutboundMap]] = {}
 """Maps compiled by any `MapCache` of this process, by kind, folder and name, with the folder's
 stamp and the digest of its files' contents then: a command or test that builds another
-cache on the same unchanged folder takes them instead of compiling the maps again."""
+cache on the same unchanged folder takes them instead of compiling the maps again. Bounded:
+the oldest is forgotten past `_KEEP` (a test run makes thousands of folders)."""
+_KEEP = 64
 
 
 class MapCache:
@@ -59,6 +61,9 @@ class MapCache:
         if stamp == self._stamp and kept_digest == digest and isinstance(kept, cls):
             return kept
         compiled = load(name, self.maps_dir)
+        _KEPT.pop(key, None)
+        if len(_KEPT) >= _KEEP:
+            del _KEPT[next(iter(_KEPT))]
         _KEPT[key] = (self._stamp, digest, compiled)
         return compiled
 
