@@ -148,3 +148,9 @@ def sshd(ssh_keys: Path, tmp_path: Path) -> Iterator[SshServer]:
         yield server
     finally:
         server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow run first: under xdist they start while the quick ones fill the other
+    workers, instead of one of them ending the run alone on a single worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

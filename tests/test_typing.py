@@ -10,6 +10,7 @@ import pytest
 from tests.support.paths import REPO
 
 
+@pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     pytest.importorskip("mypy", reason="mypy is in the test extras; install them to type-check")
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "edigate"], cwd=REPO,

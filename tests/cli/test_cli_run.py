@@ -86,6 +86,7 @@ def test_the_gateway_log_has_one_line_per_refused_poll(wrong_key_workspace: Path
     _assert_one_refusal(err, sshd.port)
 
 
+@pytest.mark.slow
 def test_run_once_sends_what_an_earlier_run_queued_and_names_what_it_could_not(
         tmp_path: Path, sshd: SshServer, ssh_keys: Path) -> None:
     outbox = tmp_path / "outbox"

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from edigate.store import Store
 from tests.support.paths import REPO
 
@@ -29,6 +31,7 @@ def edigate(workspace: Path, *argv: str, file_limit: int | None = None) -> subpr
                           text=True, env=env, preexec_fn=limit, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_a_full_disk_during_ingest_is_one_line_and_the_file_stays(tmp_path: Path) -> None:
     (tmp_path / "edigate.yaml").write_text(f"store: sqlite:///{tmp_path / 'edigate.db'}\n"
                                            f"maps_dir: {REPO / 'maps'}\npartners_dir: {REPO / 'partners'}\n")

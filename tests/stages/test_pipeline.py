@@ -160,6 +160,7 @@ def test_several_workers_process_each_file_once(pipeline: Pipeline, tmp_path: Pa
     assert len(pipeline.store.documents(kind=DocumentKind.ORDER)) == 12
 
 
+@pytest.mark.slow
 def test_cli_run_once_with_two_workers(tmp_path: Path) -> None:
     (tmp_path / "partners").mkdir()
     shutil.copy(REPO / "partners" / "bigbox.yaml", tmp_path / "partners")

@@ -155,6 +155,7 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_repeats_nothing_on_sqlite(workspace: Path) -> None:
     names = _files(workspace / "demo" / "bigbox" / "in", 200)  # enough work for the kills to land in it
     url = f"sqlite:///{workspace / 'edigate.db'}"
@@ -163,6 +164,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing_on_sqlite(workspace
     _check(url, workspace, names)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not PG_URL, reason="EDIGATE_TEST_PG_URL not set")
 def test_sigkill_among_four_workers_on_postgresql(workspace: Path) -> None:
     names = _files(workspace / "demo" / "bigbox" / "in", 200)

@@ -153,6 +153,7 @@ def test_concurrent_threads_never_oversell(store: Store, url: str) -> None:
     _assert_never_oversold(store, taken)
 
 
+@pytest.mark.slow
 def test_concurrent_processes_never_oversell(store: Store, url: str) -> None:
     stock(store, str(ON_HAND))
     docs = [order(store, f"P{n}") for n in range(ORDERS)]

@@ -107,6 +107,7 @@ def test_server_down_then_up(gateway: Gateway, pipeline: Pipeline, sshd: SshServ
     assert_each_answered_once(pipeline, outbox)
 
 
+@pytest.mark.slow
 def test_sessions_dropped_again_and_again_during_a_poll(gateway: Gateway, pipeline: Pipeline,
                                                         sshd: SshServer,
                                                         remote_dirs: tuple[Path, Path]) -> None:

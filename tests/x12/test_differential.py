@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -211,6 +212,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return f"{kind}@{i}", base.terminator.join(segments).encode()
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_interchanges_agree_with_pyx12(case: tuple[str, bytes]) -> None:

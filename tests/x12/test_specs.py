@@ -57,6 +57,7 @@ def _rendered() -> dict[str, str]:
     return render_all()
 
 
+@pytest.mark.slow
 def test_checked_in_xml_matches_generator() -> None:
     rendered = _rendered()
     on_disk = {p.name for p in SPECS_DIR.glob("*.xml")}
@@ -65,6 +66,7 @@ def test_checked_in_xml_matches_generator() -> None:
         assert (SPECS_DIR / name).read_text(encoding="utf-8") == text, f"{name} is stale"
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic() -> None:
     """A second rendering from freshly loaded sources is the same, file for file."""
     assert render_all(load_sources()) == _rendered()
