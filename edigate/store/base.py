@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from sqlalchemy import Engine, exc, text
+from sqlalchemy import CursorResult, Engine, Executable, exc, text
 from sqlalchemy.orm import Session
 
 from edigate.errors import StoreError, UsageError
@@ -110,6 +110,14 @@ class StoreBase:
                 if left == 1 or not isinstance(err.__cause__, exc.IntegrityError):
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _core(s: Session, statement: Executable,
+              params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]:
+        """Run a Core statement on the session's connection (its transaction, its savepoint),
+        bypassing the ORM's execution path: for the statements every small file runs, where
+        that path costs more than the statement. Pending ORM objects are not flushed first."""
+        return s.connection().execute(statement, params)
 
     @staticmethod
     def _tx(s: Session, transmission_id: int, *, lock: bool = False) -> TransmissionRow:

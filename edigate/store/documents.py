@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
-from edigate.store import convert
+from edigate.store import convert, core
 from edigate.store.base import StoreBase
 from edigate.store.records import (
     AckStatus,
@@ -160,14 +160,26 @@ class DocumentsMixin(StoreBase):
         ``after`` (an id) and ``limit`` read a page: a stage walks a 10k-order transmission
         page by page instead of holding every body at once.
         """
+        if key_prefix is not None:
+            return self._documents_like(transmission_id, partner, kind, key, status, key_prefix, current, after, limit)
+        params = {name: value for name, value in (("transmission_id", transmission_id), ("partner", partner),
+                                                  ("kind", kind), ("key", key), ("status", status), ("after", after))
+                  if value is not None}
+        q = core.documents(tuple(p for p in params if p != "after"), current, after is not None, limit)
+        with self._read() as s:
+            return [convert.document(r) for r in self._core(s, q, params)]
+
+    def _documents_like(self, transmission_id: int | None, partner: str | None, kind: DocumentKind | None,
+                        key: str | None, status: DocumentStatus | None, key_prefix: str, current: bool,
+                        after: int | None, limit: int | None) -> list[Document]:
+        """`documents` by a key prefix (a desk's search: not on the pipeline's path)."""
         q = select(DocumentRow).order_by(DocumentRow.id)
         for column, value in ((DocumentRow.transmission_id, transmission_id),
                               (DocumentRow.partner, partner), (DocumentRow.kind, kind),
                               (DocumentRow.key, key), (DocumentRow.status, status)):
             if value is not None:
                 q = q.where(column == value)
-        if key_prefix is not None:
-            q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
+        q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
         if current:
             q = q.where(DocumentRow.active_key.is_not(None))
         if after is not None:
@@ -225,7 +237,7 @@ class DocumentsMixin(StoreBase):
 
     @staticmethod
     def _recorded(s: Session, partner: str, key: str) -> Outbound | None:
-        row = s.scalar(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.key == key))
+        row = s.connection().execute(core.statement("recorded"), {"partner": partner, "key": key}).one_or_none()
         return None if row is None else convert.outbound(row)
 
     @staticmethod
@@ -315,9 +327,8 @@ class DocumentsMixin(StoreBase):
             return convert.outbound(self._outbound(s, outbound_id))
 
     def outbounds(self, transmission_id: int) -> list[Outbound]:
-        q = select(OutboundRow).where(OutboundRow.transmission_id == transmission_id).order_by(OutboundRow.id)
         with self._read() as s:
-            return [convert.outbound(r) for r in s.scalars(q)]
+            return [convert.outbound(r) for r in self._core(s, core.statement("outbounds"), {"tx_id": transmission_id})]
 
     @staticmethod
     def _outbound(s: Session, outbound_id: int) -> OutboundRow:
