@@ -97,7 +97,8 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
         run.close_helper()
     if ended is Status.DUPLICATE:
         return store.set_status(tx.id, ended, stage=stopped_in)
-    return _finish(parts, run, stopped_in)
+    with store.unit():  # what the outcome rule reads and writes, in one transaction
+        return _finish(parts, run, stopped_in)
 
 
 def _stages(tx: Transmission) -> tuple[Stage, ...]:

@@ -7,11 +7,11 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any, Self, TypeVar
 
-from sqlalchemy import CursorResult, Engine, Executable, exc, text
+from sqlalchemy import Connection, CursorResult, Engine, Executable, exc, text
 from sqlalchemy.orm import Session
 
 from edigate.errors import StoreError, UsageError
-from edigate.store.engine import connect, guard, session
+from edigate.store.engine import WRITE, connect, guard, session
 from edigate.store.migrate import migrate
 from edigate.store.tables import TransmissionRow
 
@@ -99,6 +99,19 @@ class StoreBase:
             return
         with guard(self.engine.url):
             yield s
+
+    @contextmanager
+    def _connection(self, *, write: bool, savepoint: bool = True) -> Iterator[Connection]:
+        """`_write` or `_read` for calls made only of Core statements: a connection in its
+        own transaction, without a session (whose transaction costs more than a small
+        file's statements), or the open `unit`'s connection (in a savepoint, for writes)."""
+        if (s := self._unit.get()) is not None:
+            with guard(self.engine.url), (s.begin_nested() if write and savepoint else nullcontext()):
+                yield s.connection()
+            return
+        with guard(self.engine.url), self.engine.connect() as conn:
+            with conn.execution_options(**{WRITE: write}).begin():
+                yield conn
 
     def _write_retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again when a concurrent insert won a unique key."""

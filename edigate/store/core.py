@@ -97,7 +97,40 @@ def _insert_marks() -> Any:
     return insert(_table("connector_marks"))
 
 
-_BUILDERS = {"insert_marks": _insert_marks, "transmission": _transmission, "sets": _sets, "outbounds": _outbounds, "recorded": _recorded,
+def _interchange() -> Any:
+    t = _table("interchange_keys")
+    return select(t).where(t.c.partner == bindparam("partner"), t.c.isa13 == bindparam("isa13")).with_for_update()
+
+
+def _insert_interchange() -> Any:
+    return insert(_table("interchange_keys"))
+
+
+def _hold_interchange() -> Any:
+    t = _table("interchange_keys")
+    return update(t).where(t.c.partner == bindparam("held_partner"), t.c.isa13 == bindparam("held_isa13")).values(
+        transmission_id=bindparam("transmission_id"), received_at=_param(t, "received_at"))
+
+
+def _lineage() -> Any:
+    t = _table("transmissions")
+    return select(t.c.parent_id, t.c.attempt).where(t.c.id == bindparam("tx_id"))
+
+
+def _held_documents() -> Any:
+    t = _table("documents")
+    return select(t).where(t.c.partner == bindparam("partner"), t.c.kind == _param(t, "kind"),
+                           t.c.active_key.in_(bindparam("keys", expanding=True)))
+
+
+def _insert_documents() -> Any:
+    t = _table("documents")
+    return insert(t).returning(*t.c)
+
+
+_BUILDERS = {"interchange": _interchange, "insert_interchange": _insert_interchange,
+             "hold_interchange": _hold_interchange, "lineage": _lineage, "held_documents": _held_documents,
+             "insert_documents": _insert_documents, "insert_marks": _insert_marks, "transmission": _transmission, "sets": _sets, "outbounds": _outbounds, "recorded": _recorded,
              "marked": _marked, "stages": _stages, "error_codes": _error_codes, "first_receipt": _first_receipt,
              "insert_transmission": _insert_transmission, "insert_sets": _insert_sets,
              "delete_sets": _delete_sets}
@@ -112,17 +145,17 @@ def load_transmission(conn: Connection, transmission_id: int) -> Transmission:
 
 
 def update_transmission(conn: Connection, transmission_id: int, values: Mapping[str, Any]) -> Transmission:
-    """Set ``values`` (column: value) on one transmission, then read it back."""
-    found = conn.execute(_update_transmission(tuple(values)), {"tx_id": transmission_id, **values})
-    if not found.rowcount:
+    """Set ``values`` (column: value) on one transmission; the transmission as it now stands."""
+    row = conn.execute(_update_transmission(tuple(values)), {"tx_id": transmission_id, **values}).one_or_none()
+    if row is None:
         raise UsageError(f"no transmission {transmission_id}", code="store.not_found")
-    return load_transmission(conn, transmission_id)
+    return convert.transmission(row, conn.execute(statement("sets"), {"tx_id": transmission_id}))
 
 
 @functools.cache
 def _update_transmission(columns: tuple[str, ...]) -> Any:
     t = _table("transmissions")
-    return update(t).where(t.c.id == bindparam("tx_id")).values({c: _param(t, c) for c in columns})
+    return update(t).where(t.c.id == bindparam("tx_id")).values({c: _param(t, c) for c in columns}).returning(*t.c)
 
 
 @functools.cache

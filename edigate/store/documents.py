@@ -75,30 +75,37 @@ class DocumentsMixin(StoreBase):
         """The batch way for documents that supersede nothing: the keys already held are
         read in a few queries and the new rows inserted in one flush (a 10k-order file
         would otherwise cost a query and a flush per order)."""
-        held: dict[tuple[str, DocumentKind, str], DocumentRow] = {}
+        conn = s.connection()
+        held: dict[tuple[str, DocumentKind, str], Any] = {}
         wanted: dict[tuple[str, DocumentKind], list[str]] = {}
         for doc in documents:
             wanted.setdefault((doc.partner, doc.kind), []).append(doc.key)
         for (partner, kind), keys in wanted.items():
             for start in range(0, len(keys), _IN_CHUNK):
-                q = select(DocumentRow).where(DocumentRow.partner == partner, DocumentRow.kind == kind,
-                                              DocumentRow.active_key.in_(keys[start:start + _IN_CHUNK]))
-                held.update(((r.partner, r.kind, r.key), r) for r in s.scalars(q))
-        outcome: list[tuple[DocumentRow, bool, bool]] = []  # row, created, duplicate
+                found = conn.execute(core.statement("held_documents"),
+                                     {"partner": partner, "kind": kind, "keys": keys[start:start + _IN_CHUNK]})
+                held.update(((r.partner, r.kind, r.key), r) for r in found)
+        new: dict[tuple[str, DocumentKind, str], dict[str, Any]] = {}
         for doc in documents:
-            row = held.get((doc.partner, doc.kind, doc.key))
-            if row is None:
-                row = DocumentRow(kind=doc.kind, partner=doc.partner, key=doc.key, active_key=doc.key,
-                                  body=doc.body, status=doc.status, transmission_id=doc.transmission_id,
-                                  created_at=utcnow())
-                s.add(row)
-                held[(doc.partner, doc.kind, doc.key)] = row
-                outcome.append((row, True, False))
+            if (doc.partner, doc.kind, doc.key) not in held:
+                new.setdefault((doc.partner, doc.kind, doc.key), {
+                    "kind": doc.kind, "partner": doc.partner, "key": doc.key, "active_key": doc.key, "body": doc.body,
+                    "status": doc.status, "transmission_id": doc.transmission_id, "created_at": utcnow()})
+        created = set(new)
+        if new:
+            held.update(((r.partner, r.kind, r.key), r)
+                        for r in conn.execute(core.statement("insert_documents"), list(new.values())))
+        outcome = []
+        for doc in documents:
+            row, ident = held[(doc.partner, doc.kind, doc.key)], (doc.partner, doc.kind, doc.key)
+            if ident in created:
+                outcome.append(SavedDocument(convert.document(row), created=True))
+                created.discard(ident)  # the same key twice in one batch: the second is no new row
+            elif row.transmission_id != doc.transmission_id:
+                outcome.append(SavedDocument(None, duplicate_of=convert.document(row), created=False))
             else:
-                outcome.append((row, False, row.transmission_id != doc.transmission_id))
-        s.flush()
-        return [SavedDocument(None, duplicate_of=convert.document(row), created=False) if duplicate
-                else SavedDocument(convert.document(row), created=created) for row, created, duplicate in outcome]
+                outcome.append(SavedDocument(convert.document(row), created=False))
+        return outcome
 
     def _save(self, s: Session, doc: NewDocument) -> SavedDocument:
         if doc.supersedes is not None:
@@ -166,8 +173,8 @@ class DocumentsMixin(StoreBase):
                                                   ("kind", kind), ("key", key), ("status", status), ("after", after))
                   if value is not None}
         q = core.documents(tuple(p for p in params if p != "after"), current, after is not None, limit)
-        with self._read() as s:
-            return [convert.document(r) for r in self._core(s, q, params)]
+        with self._connection(write=False) as conn:
+            return [convert.document(r) for r in conn.execute(q, params)]
 
     def _documents_like(self, transmission_id: int | None, partner: str | None, kind: DocumentKind | None,
                         key: str | None, status: DocumentStatus | None, key_prefix: str, current: bool,
@@ -260,9 +267,9 @@ class DocumentsMixin(StoreBase):
 
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> None:
         """Stamp an outbound document as sent (now, unless ``at``)."""
-        with self._write() as s:
-            found = s.execute(_mark_sent(), {"outbound_id": outbound_id, "sent_at": at or utcnow()})
-            if not found.rowcount:  # type: ignore[attr-defined]
+        with self._connection(write=True) as conn:
+            found = conn.execute(_mark_sent(), {"outbound_id": outbound_id, "sent_at": at or utcnow()})
+            if not found.rowcount:
                 raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
@@ -327,8 +334,8 @@ class DocumentsMixin(StoreBase):
             return convert.outbound(self._outbound(s, outbound_id))
 
     def outbounds(self, transmission_id: int) -> list[Outbound]:
-        with self._read() as s:
-            return [convert.outbound(r) for r in self._core(s, core.statement("outbounds"), {"tx_id": transmission_id})]
+        with self._connection(write=False) as conn:
+            return [convert.outbound(r) for r in conn.execute(core.statement("outbounds"), {"tx_id": transmission_id})]
 
     @staticmethod
     def _outbound(s: Session, outbound_id: int) -> OutboundRow:

@@ -66,9 +66,9 @@ class MarksMixin(StoreBase):
         """Those of ``keys`` recorded under ``kind``."""
         wanted = list(keys)
         found: set[str] = set()
-        with self._read() as s:
+        with self._connection(write=False) as conn:
             for start in range(0, len(wanted), _CHUNK):
-                found.update(self._core(s, core.statement("marked"),
+                found.update(conn.execute(core.statement("marked"),
                                         {"kind": kind, "keys": wanted[start:start + _CHUNK]}).scalars())
         return found
 

@@ -165,8 +165,7 @@ class WorkMixin(LeasesMixin):
         return self._claim(q, {"now": utcnow(), "tx_id": transmission_id}, worker, lease)
 
     def _claim(self, q: Select[Any], params: dict[str, Any], worker: str, lease: dt.timedelta) -> Transmission | None:
-        with self._write() as s:
-            conn = s.connection()
+        with self._connection(write=True) as conn:
             found = conn.execute(q, params).scalar()
             if found is None:
                 return None
