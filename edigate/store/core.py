@@ -12,14 +12,14 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from edigate.errors import UsageError
 from edigate.store import convert
 from edigate.store.records import Severity, Transmission
 from edigate.store.tables import Base
 
-__all__ = ["documents", "load_transmission", "statement", "update_transmission"]
+__all__ = ["count_documents", "documents", "load_transmission", "statement", "update_transmission"]
 
 
 def _table(name: str) -> Table:
@@ -169,3 +169,13 @@ def documents(filters: tuple[str, ...], current: bool, after: bool, limit: int |
     if after:
         q = q.where(t.c.id > bindparam("after"))
     return q.limit(limit)
+
+
+@functools.cache
+def count_documents(excluding: bool) -> Any:
+    """How many current documents of a ``kind`` a transmission holds (without those whose
+    status is in ``excluding``)."""
+    t = _table("documents")
+    q = select(func.count()).select_from(t).where(
+        t.c.transmission_id == bindparam("transmission_id"), t.c.kind == _param(t, "kind"), t.c.active_key.is_not(None))
+    return q.where(t.c.status.not_in(bindparam("excluding", expanding=True))) if excluding else q

@@ -205,13 +205,9 @@ class DocumentsMixin(StoreBase):
     def count_documents(self, *, transmission_id: int, kind: DocumentKind,
                         excluding: Collection[DocumentStatus] = ()) -> int:
         """How many current documents of one kind a transmission holds, ``excluding`` some statuses."""
-        q = select(func.count()).select_from(DocumentRow).where(
-            DocumentRow.transmission_id == transmission_id, DocumentRow.kind == kind,
-            DocumentRow.active_key.is_not(None))
-        if excluding:
-            q = q.where(DocumentRow.status.not_in(list(excluding)))
-        with self._read() as s:
-            return int(s.scalar(q) or 0)
+        params = {"transmission_id": transmission_id, "kind": kind, "excluding": list(excluding)}
+        with self._connection(write=False) as conn:
+            return int(conn.execute(core.count_documents(bool(excluding)), params).scalar() or 0)
 
     def document_pages(self, *, transmission_id: int, kind: DocumentKind, size: int = 500) -> Iterator[list[Document]]:
         """A transmission's current documents of one kind, ``size`` at a time, oldest first."""
