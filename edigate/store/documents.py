@@ -215,6 +215,8 @@ class DocumentsMixin(StoreBase):
         while page := self.documents(transmission_id=transmission_id, kind=kind, current=True,
                                      after=after, limit=size):
             yield page
+            if len(page) < size:
+                return  # the last page: no need to ask for an empty one
             after = page[-1].id
 
     def record_outbound(self, *, partner: str, set_id: str, key: str, isa13: str, gs06: str,
