@@ -80,6 +80,17 @@ class StoreBase:
                 self._unit.reset(token)
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A `unit`, or inside one a savepoint: the block's writes are undone alone when it
+        raises, and the unit goes on (several small files' stage in one transaction)."""
+        if (s := self._unit.get()) is None:
+            with self.unit():
+                yield
+            return
+        with guard(self.engine.url), s.begin_nested():
+            yield
+
+    @contextmanager
     def _write(self, *, savepoint: bool = True) -> Iterator[Session]:
         """A write transaction, or within a `unit` a savepoint; ``savepoint=False`` for the
         calls whose failure always ends the unit (a stage's timeline entry), where a
