@@ -83,10 +83,7 @@ def work(parts: Parts, worker: str, *, stopping: Callable[[], bool] = lambda: Fa
 
 
 def _claim_some(parts: Parts, worker: str, stopping: Callable[[], bool]) -> list[Transmission]:
-    txs: list[Transmission] = []
-    while len(txs) < BATCH and not stopping() and (tx := parts.store.claim_next(worker, lease=parts.lease)):
-        txs.append(tx)
-    return txs
+    return [] if stopping() else parts.store.claim_some(worker, limit=BATCH, lease=parts.lease)
 
 
 def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:

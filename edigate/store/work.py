@@ -71,7 +71,7 @@ def _claimable(now: Any) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _claim_statement(dialect: str, *, by_id: bool, by_partner: bool) -> Select[Any]:
+def _claim_statement(dialect: str, *, by_id: bool, by_partner: bool, limit: int = 1) -> Select[Any]:
     """The id of the transmission to claim (parameters ``now``, ``tx_id``, ``partner``),
     built once per shape: every file is claimed with it."""
     now = bindparam("now", type_=TransmissionRow.__table__.c.lease_until.type)
@@ -79,7 +79,7 @@ def _claim_statement(dialect: str, *, by_id: bool, by_partner: bool) -> Select[A
     if by_id:
         q = q.where(TransmissionRow.id == bindparam("tx_id"))
     else:
-        q = q.order_by(TransmissionRow.id).limit(1)
+        q = q.order_by(TransmissionRow.id).limit(limit)
     if by_partner:
         q = q.where(TransmissionRow.partner == bindparam("partner"))
     return q.with_for_update(skip_locked=True) if dialect == "postgresql" else q
@@ -155,6 +155,15 @@ class WorkMixin(LeasesMixin):
         """Take the oldest transmission waiting for work (or whose lease ran out), or None."""
         q = _claim_statement(self.dialect, by_id=False, by_partner=partner is not None)
         return self._claim(q, {"now": utcnow(), "partner": partner}, worker, lease)
+
+    def claim_some(self, worker: str, *, limit: int, lease: dt.timedelta = DEFAULT_LEASE) -> list[Transmission]:
+        """`claim_next` for up to ``limit`` transmissions, oldest first, in one transaction."""
+        with self._connection(write=True) as conn:
+            found = list(conn.execute(_claim_statement(self.dialect, by_id=False, by_partner=False, limit=limit),
+                                      {"now": utcnow()}).scalars())
+            until = utcnow() + lease
+            return [core.update_transmission(conn, tx_id, {"status": Status.PROCESSING, "claimed_by": worker,
+                                                           "lease_until": until}) for tx_id in found]
 
     def claim(self, transmission_id: int, worker: str, *,
               lease: dt.timedelta = DEFAULT_LEASE) -> Transmission | None:
