@@ -106,9 +106,7 @@ def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:
         finally:
             for walk in walks:
                 walk.run.close_helper()
-        for walk in walks:
-            if walk.run.tx.id not in done:
-                done[walk.run.tx.id] = _guarded(parts, walk.run.tx, partial(_end, parts, walk))
+        _end_all(parts, [w for w in walks if w.run.tx.id not in done], done)
     except (KeyboardInterrupt, SystemExit):  # stopped by hand: the claims wait for the next worker
         for tx in txs:
             if tx.id not in done and tx.claimed_by is not None:
@@ -134,6 +132,17 @@ def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Tr
         for walk in whole:
             done.pop(walk.run.tx.id, None)
             _failed_stage(parts, walk, stage, exc)
+
+
+def _end_all(parts: Parts, walks: list[_Walk], done: dict[int, Transmission]) -> None:
+    """Each walk's outcome, in one transaction (each in a savepoint); one by one when that
+    transaction fails as a whole."""
+    try:
+        with parts.store.unit():
+            ended = {w.run.tx.id: _guarded(parts, w.run.tx, partial(_end, parts, w)) for w in walks}
+    except Exception:  # nothing of it was committed: each again, alone
+        ended = {w.run.tx.id: _guarded(parts, w.run.tx, partial(_end, parts, w)) for w in walks}
+    done.update(ended)
 
 
 def _guarded(parts: Parts, tx: Transmission, step: Callable[[], T]) -> T | Transmission:
@@ -197,7 +206,7 @@ def _step(parts: Parts, walk: _Walk, stage: Stage) -> None:
 def _end(parts: Parts, walk: _Walk) -> Transmission:
     if walk.ended is Status.DUPLICATE:
         return parts.store.set_status(walk.run.tx.id, walk.ended, stage=walk.stopped_in)
-    with parts.store.unit():  # what the outcome rule reads and writes, in one transaction
+    with parts.store.atomic():  # what the outcome rule reads and writes, all or nothing
         return _finish(parts, walk.run, walk.stopped_in)
 
 
