@@ -127,7 +127,12 @@ class Deliveries:
             item.delivery.sent()
 
     def _note(self, items: Sequence[_Item], failed: set[int]) -> None:
-        """Orders with a payload left undelivered are marked; the others no longer are."""
+        """Orders with a payload left undelivered are marked; the others no longer are (one
+        transaction)."""
+        with self.store.unit():
+            self._mark_undelivered(items, failed)
+
+    def _mark_undelivered(self, items: Sequence[_Item], failed: set[int]) -> None:
         before = self.store.marked(UNDELIVERED, [str(i.doc.id) for i in items])
         self.store.mark_many(UNDELIVERED, [str(d) for d in sorted(failed)])
         for key in sorted(before - {str(d) for d in failed}):

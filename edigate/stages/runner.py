@@ -15,6 +15,8 @@ import queue
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from edigate.stages import envelope
 from edigate.stages.context import ClaimLost, Parts, Retry, Run, failed
@@ -25,7 +27,14 @@ from edigate.stages.replies import is_reply
 from edigate.stages.table import CLAIMED, COMMERCE, REPLY, STAGES, Resume, Stage
 from edigate.store import DocumentKind, DocumentStatus, Outcome, StageEvent, Status, Transmission
 
-__all__ = ["SMALL_FILE", "WorkersResult", "process", "run_workers", "take", "work"]
+__all__ = ["BATCH", "SMALL_FILE", "WorkersResult", "process", "process_many", "run_workers", "take", "work"]
+
+T = TypeVar("T")
+
+BATCH = 8
+"""Transmissions a worker claims at a time: their stages that run in one transaction
+(`SMALL_FILE`) run in one for all of them, each file in a savepoint of its own, so most
+small files share their commits (each commit rewrites the pages it touched)."""
 
 SMALL_FILE = 256 * 1024
 """Up to this size, a transmission's stage runs in one transaction (with its timeline
@@ -66,14 +75,113 @@ def take(parts: Parts, transmission_id: int, worker: str) -> Transmission:
 
 def work(parts: Parts, worker: str, *, stopping: Callable[[], bool] = lambda: False) -> list[Transmission]:
     """Claim and process transmissions until none waits (or waits on a live lease), or
-    until ``stopping()`` (checked between two)."""
-    done = []
-    while not stopping() and (tx := parts.store.claim_next(worker, lease=parts.lease)) is not None:
-        done.append(process(parts, tx))
+    until ``stopping()`` (checked between two claims), up to `BATCH` at a time."""
+    done: list[Transmission] = []
+    while txs := _claim_some(parts, worker, stopping):
+        done += process_many(parts, txs) if len(txs) > 1 else [process(parts, txs[0])]
     return done
 
 
+def _claim_some(parts: Parts, worker: str, stopping: Callable[[], bool]) -> list[Transmission]:
+    return [] if stopping() else parts.store.claim_some(worker, limit=BATCH, lease=parts.lease)
+
+
+def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:
+    """`process` for several claimed transmissions, stage by stage: each stage that runs in
+    one transaction (`_whole`) runs for all of them in one, each file in a savepoint of its
+    own, so that a file that fails is recorded failed and the others go on."""
+    done: dict[int, Transmission] = {}
+    walks: list[_Walk] = []
+    try:
+        for tx in txs:
+            if _stages(tx) is not CLAIMED:
+                done[tx.id] = process(parts, tx)
+            elif isinstance(got := _guarded(parts, tx, partial(_begin, parts, tx, Retry())), _Walk):
+                walks.append(got)
+            else:
+                done[tx.id] = got
+        try:
+            for stage in CLAIMED:
+                _step_all(parts, [w for w in walks if w.run.tx.id not in done], stage, done)
+        finally:
+            for walk in walks:
+                walk.run.close_helper()
+        _end_all(parts, [w for w in walks if w.run.tx.id not in done], done)
+    except (KeyboardInterrupt, SystemExit):  # stopped by hand: the claims wait for the next worker
+        for tx in txs:
+            if tx.id not in done and tx.claimed_by is not None:
+                parts.store.release(tx.id, tx.claimed_by)
+        raise
+    return [done[tx.id] for tx in txs]
+
+
+def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Transmission]) -> None:
+    """One stage for each walk: those it runs whole in one transaction, the others alone."""
+    whole = [w for w in walks if _whole(parts, w.run, stage)]
+    for walk in walks:
+        if walk not in whole and (got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage))):
+            done[walk.run.tx.id] = got
+    if not whole:
+        return
+    try:
+        with parts.store.unit():
+            for walk in whole:
+                if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
+                    done[walk.run.tx.id] = got
+    except Exception as exc:  # the shared transaction failed as a whole (its commit): so did each stage
+        for walk in whole:
+            done.pop(walk.run.tx.id, None)
+            _failed_stage(parts, walk, stage, exc)
+
+
+def _end_all(parts: Parts, walks: list[_Walk], done: dict[int, Transmission]) -> None:
+    """Each walk's outcome, in one transaction (each in a savepoint); one by one when that
+    transaction fails as a whole."""
+    try:
+        with parts.store.unit():
+            ended = {w.run.tx.id: _guarded(parts, w.run.tx, partial(_end, parts, w)) for w in walks}
+    except Exception:  # nothing of it was committed: each again, alone
+        ended = {w.run.tx.id: _guarded(parts, w.run.tx, partial(_end, parts, w)) for w in walks}
+    done.update(ended)
+
+
+def _guarded(parts: Parts, tx: Transmission, step: Callable[[], T]) -> T | Transmission:
+    """What ``step`` returns; the transmission as it stands when another worker took it
+    over, or failed with the reason when ``step`` raised (see `process`)."""
+    try:
+        return step()
+    except ClaimLost:
+        return parts.store.transmission(tx.id)
+    except Exception as exc:  # before or between stages: recorded, then the transmission fails
+        stage = parts.store.transmission(tx.id).stage or "receive"
+        parts.store.add_errors(tx.id, [failed(tx.id, stage, exc)])
+        return parts.store.set_status(tx.id, Status.FAILED, stage=stage)
+
+
+@dataclass
+class _Walk:
+    """One transmission on its way through its stages."""
+
+    run: Run
+    stages: tuple[Stage, ...]
+    ended: Status | None = None
+    stopped_in: str | None = None
+
+
 def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
+    walk = _begin(parts, tx, retry)
+    if not isinstance(walk, _Walk):
+        return walk
+    try:
+        for stage in walk.stages:
+            _step(parts, walk, stage)
+    finally:
+        walk.run.close_helper()
+    return _end(parts, walk)
+
+
+def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission:
+    """The run of a claimed transmission; a file from no known partner ends here."""
     tx, partner = envelope.identify(parts, tx)
     if partner is None:
         return envelope.unknown(parts, tx)
@@ -84,20 +192,22 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
               {o.key for t in (tx, *earlier) for o in store.outbounds(t.id)},
               failed_before={t.id for t in earlier if t.status in (Status.FAILED, Status.SUPERSEDED)},
               retry=retry)
-    stopped_in: str | None = None
-    ended: Status | None = None
-    try:
-        for stage in _stages(tx):
-            if (ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, run.finished):
-                continue  # after a failure or a duplicate, only what was answered goes out
-            status = _run_stage(parts, run, stage)
-            if status is not None and ended is None:
-                ended, stopped_in = status, stage.stored
-    finally:
-        run.close_helper()
-    if ended is Status.DUPLICATE:
-        return store.set_status(tx.id, ended, stage=stopped_in)
-    return _finish(parts, run, stopped_in)
+    return _Walk(run, _stages(tx))
+
+
+def _step(parts: Parts, walk: _Walk, stage: Stage) -> None:
+    if (walk.ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, walk.run.finished):
+        return  # after a failure or a duplicate, only what was answered goes out
+    status = _run_stage(parts, walk.run, stage)
+    if status is not None and walk.ended is None:
+        walk.ended, walk.stopped_in = status, stage.stored
+
+
+def _end(parts: Parts, walk: _Walk) -> Transmission:
+    if walk.ended is Status.DUPLICATE:
+        return parts.store.set_status(walk.run.tx.id, walk.ended, stage=walk.stopped_in)
+    with parts.store.atomic():  # what the outcome rule reads and writes, all or nothing
+        return _finish(parts, walk.run, walk.stopped_in)
 
 
 def _stages(tx: Transmission) -> tuple[Stage, ...]:
@@ -115,7 +225,8 @@ def _done_before(stage: Stage, finished: frozenset[str]) -> bool:
 
 
 def _run_stage(parts: Parts, run: Run, stage: Stage) -> Status | None:
-    """Run one stage and record its outcome; a small transmission's stage commits once.
+    """Run one stage and record its outcome; a small transmission's stage commits once
+    (or, inside a batch's transaction, is undone alone when it fails).
 
     A stage that raises is rolled back as far as it committed as one, then recorded as
     failed with the reason (an unexpected exception too: a bug must not leave the
@@ -124,7 +235,7 @@ def _run_stage(parts: Parts, run: Run, stage: Stage) -> Status | None:
     whole = _whole(parts, run, stage)
     opened: list[StageEvent] = []
     try:
-        with parts.store.unit() if whole else nullcontext():
+        with parts.store.atomic() if whole else nullcontext():
             if stage.resume is Resume.REPLAY and stage.stored in run.finished:
                 if not _renewed(parts, run):
                     raise ClaimLost(run.tx.id)
@@ -137,11 +248,27 @@ def _run_stage(parts: Parts, run: Run, stage: Stage) -> Status | None:
     except ClaimLost:
         raise
     except Exception as exc:
-        line = failed(run.tx.id, stage.stored, exc)
-        event = opened[0] if opened and not whole else _start(parts, run, stage, cause=exc)
-        parts.store.add_errors(run.tx.id, [line])
-        parts.store.finish_stage(event, Outcome.FAILED, line.message)
+        _record_failure(parts, run, stage, exc, opened[0] if opened and not whole else None)
         return Status.FAILED
+
+
+def _record_failure(parts: Parts, run: Run, stage: Stage, exc: Exception, event: StageEvent | None) -> None:
+    """A stage that raised, in the error log and the timeline (``event``: its entry, when
+    that was committed)."""
+    line = failed(run.tx.id, stage.stored, exc)
+    event = event or _start(parts, run, stage, cause=exc)
+    parts.store.add_errors(run.tx.id, [line])
+    parts.store.finish_stage(event, Outcome.FAILED, line.message)
+
+
+def _failed_stage(parts: Parts, walk: _Walk, stage: Stage, exc: Exception) -> None:
+    """A stage whose shared transaction failed as a whole: failed for this walk too."""
+    try:
+        _record_failure(parts, walk.run, stage, exc, None)
+    except ClaimLost:
+        return
+    if walk.ended is None:
+        walk.ended, walk.stopped_in = Status.FAILED, stage.stored
 
 
 def _start(parts: Parts, run: Run, stage: Stage, cause: Exception | None = None) -> StageEvent:

@@ -250,11 +250,22 @@ class Archive:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
-        with _removed_on_failure(Path(tmp)), os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Archive._place(Path(tmp), path)
+        """Write ``data`` to a temporary file beside ``path``, flushed to disk through the
+        descriptor it was written with, then renamed to ``path`` (see `_place`)."""
+        folder = path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=folder)
+        with _removed_on_failure(Path(tmp)):
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, path)
+        _fsync_dir(folder)
 
     @staticmethod
     def _place(tmp: Path, path: Path) -> None:

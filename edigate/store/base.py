@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from sqlalchemy import Engine, exc, text
+from sqlalchemy import Connection, CursorResult, Engine, Executable, exc, text
 from sqlalchemy.orm import Session
 
 from edigate.errors import StoreError, UsageError
-from edigate.store.engine import connect, guard, session
+from edigate.store.engine import WRITE, connect, guard, session
 from edigate.store.migrate import migrate
 from edigate.store.tables import TransmissionRow
 
@@ -80,6 +80,17 @@ class StoreBase:
                 self._unit.reset(token)
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A `unit`, or inside one a savepoint: the block's writes are undone alone when it
+        raises, and the unit goes on (several small files' stage in one transaction)."""
+        if (s := self._unit.get()) is None:
+            with self.unit():
+                yield
+            return
+        with guard(self.engine.url), s.begin_nested():
+            yield
+
+    @contextmanager
     def _write(self, *, savepoint: bool = True) -> Iterator[Session]:
         """A write transaction, or within a `unit` a savepoint; ``savepoint=False`` for the
         calls whose failure always ends the unit (a stage's timeline entry), where a
@@ -100,6 +111,19 @@ class StoreBase:
         with guard(self.engine.url):
             yield s
 
+    @contextmanager
+    def _connection(self, *, write: bool, savepoint: bool = True) -> Iterator[Connection]:
+        """`_write` or `_read` for calls made only of Core statements: a connection in its
+        own transaction, without a session (whose transaction costs more than a small
+        file's statements), or the open `unit`'s connection (in a savepoint, for writes)."""
+        if (s := self._unit.get()) is not None:
+            with guard(self.engine.url), (s.begin_nested() if write and savepoint else nullcontext()):
+                yield s.connection()
+            return
+        with guard(self.engine.url), self.engine.connect() as conn:
+            with conn.execution_options(**{WRITE: write}).begin():
+                yield conn
+
     def _write_retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again when a concurrent insert won a unique key."""
         for left in range(attempts, 0, -1):
@@ -110,6 +134,14 @@ class StoreBase:
                 if left == 1 or not isinstance(err.__cause__, exc.IntegrityError):
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _core(s: Session, statement: Executable,
+              params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]:
+        """Run a Core statement on the session's connection (its transaction, its savepoint),
+        bypassing the ORM's execution path: for the statements every small file runs, where
+        that path costs more than the statement. Pending ORM objects are not flushed first."""
+        return s.connection().execute(statement, params)
 
     @staticmethod
     def _tx(s: Session, transmission_id: int, *, lock: bool = False) -> TransmissionRow:

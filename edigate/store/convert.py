@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from edigate.store.records import (
     AuditEvent,
     Document,
@@ -27,9 +30,11 @@ from edigate.store.tables import (
 __all__ = ["audit", "document", "error", "event", "outbound", "outbound_set", "stage", "transmission"]
 
 
-def transmission(row: TransmissionRow) -> Transmission:
+def transmission(row: TransmissionRow | Any, sets: Iterable[Any] | None = None) -> Transmission:
+    """A transmission from its ORM row, or from a Core row of its columns and ``sets``,
+    Core rows of its envelope sets."""
     sets = tuple(EnvelopeSet(gs06=s.gs06, functional_id=s.functional_id, set_id=s.set_id, st02=s.st02)
-                 for s in row.sets)
+                 for s in (row.sets if sets is None else sets))
     return Transmission(
         id=row.id, partner=row.partner, channel=row.channel, direction=row.direction,
         file_name=row.file_name, sha256=row.sha256, size=row.size, received_at=row.received_at,
@@ -38,7 +43,7 @@ def transmission(row: TransmissionRow) -> Transmission:
         attempt=row.attempt, claimed_by=row.claimed_by, sets=sets)
 
 
-def stage(row: StageRow) -> StageEvent:
+def stage(row: StageRow | Any) -> StageEvent:
     return StageEvent(id=row.id, transmission_id=row.transmission_id, stage=row.stage,
                       attempt=row.attempt, started_at=row.started_at, outcome=row.outcome,
                       finished_at=row.finished_at, duration_ms=row.duration_ms, detail=row.detail)
@@ -59,7 +64,7 @@ def error_row(entry: ErrorEntry, transmission_id: int, attempt: int) -> ErrorRow
     return ErrorRow(transmission_id=transmission_id, attempt=attempt, **fields)
 
 
-def document(row: DocumentRow) -> Document:
+def document(row: DocumentRow | Any) -> Document:
     return Document(id=row.id, kind=row.kind, partner=row.partner, key=row.key, body=row.body,
                     status=row.status, transmission_id=row.transmission_id,
                     created_at=row.created_at, superseded_by=row.superseded_by,
@@ -71,7 +76,7 @@ _OUTBOUND_FIELDS = ("id", "partner", "set_id", "key", "isa13", "gs06", "st02", "
                     "sent_at", "ack_due_at", "ack_result", "ack_transmission_id")
 
 
-def outbound(row: OutboundRow) -> Outbound:
+def outbound(row: OutboundRow | Any) -> Outbound:
     return Outbound(**{f: getattr(row, f) for f in _OUTBOUND_FIELDS})
 
 

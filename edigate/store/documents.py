@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from edigate.errors import UsageError
-from edigate.store import convert
+from edigate.store import convert, core
 from edigate.store.base import StoreBase
 from edigate.store.records import (
     AckStatus,
@@ -75,30 +75,37 @@ class DocumentsMixin(StoreBase):
         """The batch way for documents that supersede nothing: the keys already held are
         read in a few queries and the new rows inserted in one flush (a 10k-order file
         would otherwise cost a query and a flush per order)."""
-        held: dict[tuple[str, DocumentKind, str], DocumentRow] = {}
+        conn = s.connection()
+        held: dict[tuple[str, DocumentKind, str], Any] = {}
         wanted: dict[tuple[str, DocumentKind], list[str]] = {}
         for doc in documents:
             wanted.setdefault((doc.partner, doc.kind), []).append(doc.key)
         for (partner, kind), keys in wanted.items():
             for start in range(0, len(keys), _IN_CHUNK):
-                q = select(DocumentRow).where(DocumentRow.partner == partner, DocumentRow.kind == kind,
-                                              DocumentRow.active_key.in_(keys[start:start + _IN_CHUNK]))
-                held.update(((r.partner, r.kind, r.key), r) for r in s.scalars(q))
-        outcome: list[tuple[DocumentRow, bool, bool]] = []  # row, created, duplicate
+                found = conn.execute(core.statement("held_documents"),
+                                     {"partner": partner, "kind": kind, "keys": keys[start:start + _IN_CHUNK]})
+                held.update(((r.partner, r.kind, r.key), r) for r in found)
+        new: dict[tuple[str, DocumentKind, str], dict[str, Any]] = {}
         for doc in documents:
-            row = held.get((doc.partner, doc.kind, doc.key))
-            if row is None:
-                row = DocumentRow(kind=doc.kind, partner=doc.partner, key=doc.key, active_key=doc.key,
-                                  body=doc.body, status=doc.status, transmission_id=doc.transmission_id,
-                                  created_at=utcnow())
-                s.add(row)
-                held[(doc.partner, doc.kind, doc.key)] = row
-                outcome.append((row, True, False))
+            if (doc.partner, doc.kind, doc.key) not in held:
+                new.setdefault((doc.partner, doc.kind, doc.key), {
+                    "kind": doc.kind, "partner": doc.partner, "key": doc.key, "active_key": doc.key, "body": doc.body,
+                    "status": doc.status, "transmission_id": doc.transmission_id, "created_at": utcnow()})
+        created = set(new)
+        if new:
+            held.update(((r.partner, r.kind, r.key), r)
+                        for r in conn.execute(core.statement("insert_documents"), list(new.values())))
+        outcome = []
+        for doc in documents:
+            row, ident = held[(doc.partner, doc.kind, doc.key)], (doc.partner, doc.kind, doc.key)
+            if ident in created:
+                outcome.append(SavedDocument(convert.document(row), created=True))
+                created.discard(ident)  # the same key twice in one batch: the second is no new row
+            elif row.transmission_id != doc.transmission_id:
+                outcome.append(SavedDocument(None, duplicate_of=convert.document(row), created=False))
             else:
-                outcome.append((row, False, row.transmission_id != doc.transmission_id))
-        s.flush()
-        return [SavedDocument(None, duplicate_of=convert.document(row), created=False) if duplicate
-                else SavedDocument(convert.document(row), created=created) for row, created, duplicate in outcome]
+                outcome.append(SavedDocument(convert.document(row), created=False))
+        return outcome
 
     def _save(self, s: Session, doc: NewDocument) -> SavedDocument:
         if doc.supersedes is not None:
@@ -160,14 +167,26 @@ class DocumentsMixin(StoreBase):
         ``after`` (an id) and ``limit`` read a page: a stage walks a 10k-order transmission
         page by page instead of holding every body at once.
         """
+        if key_prefix is not None:
+            return self._documents_like(transmission_id, partner, kind, key, status, key_prefix, current, after, limit)
+        params = {name: value for name, value in (("transmission_id", transmission_id), ("partner", partner),
+                                                  ("kind", kind), ("key", key), ("status", status), ("after", after))
+                  if value is not None}
+        q = core.documents(tuple(p for p in params if p != "after"), current, after is not None, limit)
+        with self._connection(write=False) as conn:
+            return [convert.document(r) for r in conn.execute(q, params)]
+
+    def _documents_like(self, transmission_id: int | None, partner: str | None, kind: DocumentKind | None,
+                        key: str | None, status: DocumentStatus | None, key_prefix: str, current: bool,
+                        after: int | None, limit: int | None) -> list[Document]:
+        """`documents` by a key prefix (a desk's search: not on the pipeline's path)."""
         q = select(DocumentRow).order_by(DocumentRow.id)
         for column, value in ((DocumentRow.transmission_id, transmission_id),
                               (DocumentRow.partner, partner), (DocumentRow.kind, kind),
                               (DocumentRow.key, key), (DocumentRow.status, status)):
             if value is not None:
                 q = q.where(column == value)
-        if key_prefix is not None:
-            q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
+        q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
         if current:
             q = q.where(DocumentRow.active_key.is_not(None))
         if after is not None:
@@ -186,13 +205,9 @@ class DocumentsMixin(StoreBase):
     def count_documents(self, *, transmission_id: int, kind: DocumentKind,
                         excluding: Collection[DocumentStatus] = ()) -> int:
         """How many current documents of one kind a transmission holds, ``excluding`` some statuses."""
-        q = select(func.count()).select_from(DocumentRow).where(
-            DocumentRow.transmission_id == transmission_id, DocumentRow.kind == kind,
-            DocumentRow.active_key.is_not(None))
-        if excluding:
-            q = q.where(DocumentRow.status.not_in(list(excluding)))
-        with self._read() as s:
-            return int(s.scalar(q) or 0)
+        params = {"transmission_id": transmission_id, "kind": kind, "excluding": list(excluding)}
+        with self._connection(write=False) as conn:
+            return int(conn.execute(core.count_documents(bool(excluding)), params).scalar() or 0)
 
     def document_pages(self, *, transmission_id: int, kind: DocumentKind, size: int = 500) -> Iterator[list[Document]]:
         """A transmission's current documents of one kind, ``size`` at a time, oldest first."""
@@ -200,6 +215,8 @@ class DocumentsMixin(StoreBase):
         while page := self.documents(transmission_id=transmission_id, kind=kind, current=True,
                                      after=after, limit=size):
             yield page
+            if len(page) < size:
+                return  # the last page: no need to ask for an empty one
             after = page[-1].id
 
     def record_outbound(self, *, partner: str, set_id: str, key: str, isa13: str, gs06: str,
@@ -225,7 +242,7 @@ class DocumentsMixin(StoreBase):
 
     @staticmethod
     def _recorded(s: Session, partner: str, key: str) -> Outbound | None:
-        row = s.scalar(select(OutboundRow).where(OutboundRow.partner == partner, OutboundRow.key == key))
+        row = s.connection().execute(core.statement("recorded"), {"partner": partner, "key": key}).one_or_none()
         return None if row is None else convert.outbound(row)
 
     @staticmethod
@@ -248,9 +265,9 @@ class DocumentsMixin(StoreBase):
 
     def mark_sent(self, outbound_id: int, at: dt.datetime | None = None) -> None:
         """Stamp an outbound document as sent (now, unless ``at``)."""
-        with self._write() as s:
-            found = s.execute(_mark_sent(), {"outbound_id": outbound_id, "sent_at": at or utcnow()})
-            if not found.rowcount:  # type: ignore[attr-defined]
+        with self._connection(write=True) as conn:
+            found = conn.execute(_mark_sent(), {"outbound_id": outbound_id, "sent_at": at or utcnow()})
+            if not found.rowcount:
                 raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
@@ -315,9 +332,8 @@ class DocumentsMixin(StoreBase):
             return convert.outbound(self._outbound(s, outbound_id))
 
     def outbounds(self, transmission_id: int) -> list[Outbound]:
-        q = select(OutboundRow).where(OutboundRow.transmission_id == transmission_id).order_by(OutboundRow.id)
-        with self._read() as s:
-            return [convert.outbound(r) for r in s.scalars(q)]
+        with self._connection(write=False) as conn:
+            return [convert.outbound(r) for r in conn.execute(core.statement("outbounds"), {"tx_id": transmission_id})]
 
     @staticmethod
     def _outbound(s: Session, outbound_id: int) -> OutboundRow:

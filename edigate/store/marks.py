@@ -14,6 +14,7 @@ from sqlalchemy import delete, exc, select
 from sqlalchemy.orm import Session
 
 from edigate.errors import StoreError
+from edigate.store import core
 from edigate.store.base import StoreBase
 from edigate.store.tables import MarkRow
 from edigate.store.types import utcnow
@@ -49,10 +50,11 @@ class MarksMixin(StoreBase):
         def put(s: Session) -> None:
             have: set[str] = set()
             for start in range(0, len(wanted), _CHUNK):
-                have.update(s.scalars(select(MarkRow.key).where(MarkRow.kind == kind,
-                                                               MarkRow.key.in_(wanted[start:start + _CHUNK]))))
+                have.update(self._core(s, core.statement("marked"),
+                                       {"kind": kind, "keys": wanted[start:start + _CHUNK]}).scalars())
             now = utcnow()
-            s.add_all(MarkRow(kind=kind, key=k, value="", at=now) for k in wanted if k not in have)
+            if new := [{"kind": kind, "key": k, "value": "", "at": now} for k in wanted if k not in have]:
+                self._core(s, core.statement("insert_marks"), new)
         self._write_retrying(put)
 
     def unmark(self, kind: str, key: str) -> None:
@@ -64,10 +66,10 @@ class MarksMixin(StoreBase):
         """Those of ``keys`` recorded under ``kind``."""
         wanted = list(keys)
         found: set[str] = set()
-        with self._read() as s:
+        with self._connection(write=False) as conn:
             for start in range(0, len(wanted), _CHUNK):
-                found.update(s.scalars(select(MarkRow.key).where(
-                    MarkRow.kind == kind, MarkRow.key.in_(wanted[start:start + _CHUNK]))))
+                found.update(conn.execute(core.statement("marked"),
+                                        {"kind": kind, "keys": wanted[start:start + _CHUNK]}).scalars())
         return found
 
     def mark_values(self, kind: str) -> dict[str, str]:

@@ -8,11 +8,11 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from edigate.errors import UsageError
-from edigate.store import convert
+from edigate.store import convert, core
 from edigate.store.base import StoreBase
 from edigate.store.records import (
     AuditAction,
@@ -59,30 +59,25 @@ class TransmissionsMixin(StoreBase):
         return self._write_retrying(lambda s: self._receive(s, fields))
 
     def _receive(self, s: Session, fields: dict[str, object]) -> Received:
-        first = s.scalar(select(TransmissionRow).where(
-            TransmissionRow.partner == fields["partner"],
-            TransmissionRow.direction == fields["direction"],
-            TransmissionRow.first_sha256 == fields["sha256"]))
-        # sets=[]: a new row has no envelope sets yet, so the record is built without loading them
+        conn = s.connection()
+        first = conn.execute(core.statement("first_receipt"), fields).scalar()
         if first is None:
-            row = TransmissionRow(**fields, first_sha256=fields["sha256"], status=Status.RECEIVED, sets=[])
+            values = {**fields, "first_sha256": fields["sha256"], "status": Status.RECEIVED}
         else:
-            row = TransmissionRow(**fields, status=Status.DUPLICATE, parent_id=first.id,
-                                  finished_at=utcnow(), sets=[])
-        s.add(row)
-        s.flush()
-        return Received(convert.transmission(row), None if first is None else first.id)
+            values = {**fields, "status": Status.DUPLICATE, "parent_id": first, "finished_at": utcnow()}
+        row = conn.execute(core.statement("insert_transmission"), {"attempt": 1, **values}).one()
+        return Received(convert.transmission(row, ()), first)
 
     def record_envelope(self, transmission_id: int, *, isa13: str, usage: str,
                         sets: Sequence[EnvelopeSet] = ()) -> Transmission:
         """What the envelope stage read: ISA13, usage (T/P), groups and transaction sets."""
-        with self._write() as s:
-            row = self._tx(s, transmission_id)
-            row.isa13, row.usage = isa13, usage
-            row.sets = [EnvelopeSetRow(gs06=e.gs06, functional_id=e.functional_id,
-                                       set_id=e.set_id, st02=e.st02) for e in sets]
-            s.flush()
-            return convert.transmission(row)
+        with self._connection(write=True) as conn:
+            conn.execute(core.statement("delete_sets"), {"tx_id": transmission_id})
+            if sets:
+                conn.execute(core.statement("insert_sets"), [
+                    {"transmission_id": transmission_id, "gs06": e.gs06, "functional_id": e.functional_id,
+                     "set_id": e.set_id, "st02": e.st02} for e in sets])
+            return core.update_transmission(conn, transmission_id, {"isa13": isa13, "usage": usage})
 
     def check_interchange(self, transmission_id: int, *, partner: str, isa13: str,
                           window: dt.timedelta | None = None) -> Interchange | None:
@@ -92,31 +87,29 @@ class TransmissionsMixin(StoreBase):
         None means "ever". Attempts of the same transmission (reprocess) are not duplicates.
         """
         def work(s: Session) -> Interchange | None:
-            now = utcnow()
-            row = s.scalar(select(InterchangeKeyRow).where(
-                InterchangeKeyRow.partner == partner, InterchangeKeyRow.isa13 == isa13
-            ).with_for_update())
-            if (row is not None and not self._same_lineage(s, row.transmission_id, transmission_id)
+            now, conn = utcnow(), s.connection()
+            key = {"partner": partner, "isa13": isa13}
+            row = conn.execute(core.statement("interchange"), key).one_or_none()
+            if (row is not None and not self._same_lineage(conn, row.transmission_id, transmission_id)
                     and (window is None or now - row.received_at <= window)):
                 return Interchange(partner, isa13, row.transmission_id, row.received_at)
+            held = {"transmission_id": transmission_id, "received_at": now}
             if row is None:
-                row = InterchangeKeyRow(partner=partner, isa13=isa13)
-                s.add(row)
-            row.transmission_id, row.received_at = transmission_id, now
-            s.flush()
+                conn.execute(core.statement("insert_interchange"), {**key, **held})
+            else:
+                conn.execute(core.statement("hold_interchange"), {"held_partner": partner, "held_isa13": isa13, **held})
             return None
 
         return self._write_retrying(work)
 
     @staticmethod
-    def _same_lineage(s: Session, holder: int, transmission_id: int) -> bool:
+    def _same_lineage(conn: Connection, holder: int, transmission_id: int) -> bool:
         """Whether ``transmission_id`` is ``holder`` or a reprocess attempt descending from it."""
         current: int | None = transmission_id
         while current is not None:
             if current == holder:
                 return True
-            row = s.execute(select(TransmissionRow.parent_id, TransmissionRow.attempt)
-                            .where(TransmissionRow.id == current)).one_or_none()
+            row = conn.execute(core.statement("lineage"), {"tx_id": current}).one_or_none()
             current = row.parent_id if row is not None and row.attempt > 1 else None
         return False
 
@@ -166,8 +159,8 @@ class TransmissionsMixin(StoreBase):
         now = utcnow()
         params = {"tx_id": transmission_id, "stage": stage, "worker": worker,
                   "lease_until": now + lease if lease is not None else None}
-        with self._write(savepoint=False) as s:
-            attempt = s.scalar(_start_statement(worker is not None), params)
+        with self._connection(write=True, savepoint=False) as conn:
+            attempt = conn.execute(_start_statement(worker is not None), params).scalar()
             if attempt is None:
                 if worker is None:
                     raise UsageError(f"no transmission {transmission_id}", code="store.not_found")
@@ -175,16 +168,16 @@ class TransmissionsMixin(StoreBase):
             event = StageEvent(id=0, transmission_id=transmission_id, stage=stage, attempt=attempt,
                                started_at=now, outcome=Outcome.RUNNING)
             fields = {f: getattr(event, f) for f in _STAGE_FIELDS}
-            return dataclasses.replace(event, id=s.scalar(_insert_stage(), fields))
+            return dataclasses.replace(event, id=conn.execute(_insert_stage(), fields).scalar_one())
 
     def finish_stage(self, event: StageEvent, outcome: Outcome, detail: str = "") -> StageEvent:
         """Close a timeline entry with its outcome and duration."""
         finished = utcnow()
         duration = int((finished - event.started_at).total_seconds() * 1000)
-        with self._write(savepoint=False) as s:
-            found = s.execute(_finish_statement(), {"event_id": event.id, "finished_at": finished,
+        with self._connection(write=True, savepoint=False) as conn:
+            found = conn.execute(_finish_statement(), {"event_id": event.id, "finished_at": finished,
                                                     "outcome": outcome, "detail": detail, "duration_ms": duration})
-            if not found.rowcount:  # type: ignore[attr-defined]
+            if not found.rowcount:
                 raise UsageError(f"no stage event {event.id}", code="store.not_found")
         return dataclasses.replace(event, finished_at=finished, outcome=outcome, detail=detail,
                                    duration_ms=duration)
@@ -200,15 +193,13 @@ class TransmissionsMixin(StoreBase):
     def set_status(self, transmission_id: int, status: Status, *,
                    stage: str | None = None) -> Transmission:
         """Move a transmission on; final statuses stamp ``finished_at`` and drop the claim."""
-        with self._write() as s:
-            row = self._tx(s, transmission_id)
-            row.status = status
-            if stage is not None:
-                row.stage = stage
-            if status in _FINAL:
-                row.finished_at, row.claimed_by, row.lease_until = utcnow(), None, None
-            s.flush()
-            return convert.transmission(row)
+        values: dict[str, Any] = {"status": status}
+        if stage is not None:
+            values["stage"] = stage
+        if status in _FINAL:
+            values.update(finished_at=utcnow(), claimed_by=None, lease_until=None)
+        with self._connection(write=True) as conn:
+            return core.update_transmission(conn, transmission_id, values)
 
     def reprocess(self, transmission_id: int, *, actor: str, note: str = "",
                   from_stage: str | None = None, replacement: Replacement | None = None,
@@ -266,8 +257,8 @@ class TransmissionsMixin(StoreBase):
 
     def transmission(self, transmission_id: int) -> Transmission:
         """One transmission; `UsageError` when the id does not exist."""
-        with self._read() as s:
-            return convert.transmission(self._tx(s, transmission_id))
+        with self._connection(write=False) as conn:
+            return core.load_transmission(conn, transmission_id)
 
     def transmissions(self, *, status: Status | None = None, partner: str | None = None,
                       since: dt.datetime | None = None, set_id: str | None = None,
@@ -301,16 +292,13 @@ class TransmissionsMixin(StoreBase):
             return sorted((convert.transmission(r) for r in found), key=lambda t: t.id)
 
     def stages(self, transmission_id: int) -> list[StageEvent]:
-        with self._read() as s:
-            q = select(StageRow).where(StageRow.transmission_id == transmission_id).order_by(StageRow.id)
-            return [convert.stage(r) for r in s.scalars(q)]
+        with self._connection(write=False) as conn:
+            return [convert.stage(r) for r in conn.execute(core.statement("stages"), {"tx_id": transmission_id})]
 
     def error_codes(self, transmission_id: int) -> set[tuple[str, str]]:
         """``(stage, code)`` of each error-severity entry in the transmission's log."""
-        with self._read() as s:
-            q = select(ErrorRow.stage, ErrorRow.code).distinct().where(
-                ErrorRow.transmission_id == transmission_id, ErrorRow.severity == Severity.ERROR)
-            return {(r.stage, r.code) for r in s.execute(q)}
+        with self._connection(write=False) as conn:
+            return {(r.stage, r.code) for r in conn.execute(core.statement("error_codes"), {"tx_id": transmission_id})}
 
     def errors(self, transmission_id: int) -> list[ErrorEntry]:
         with self._read() as s:

@@ -24,11 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from edigate.store import convert
+from edigate.store import core
 from edigate.store.leases import LeasesMixin
 from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
@@ -63,11 +63,26 @@ class ReservedNumbers:
             raise LookupError(f"no reserved {kind} control number left") from None
 
 
-def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+def _claimable(now: Any) -> ColumnElement[bool]:
     """Waiting, or processing under a lease that ran out (or none: left by an older ingest)."""
     return or_(TransmissionRow.status == Status.RECEIVED,
                and_(TransmissionRow.status == Status.PROCESSING,
                     or_(TransmissionRow.lease_until < now, TransmissionRow.lease_until.is_(None))))
+
+
+@functools.cache
+def _claim_statement(dialect: str, *, by_id: bool, by_partner: bool, limit: int = 1) -> Select[Any]:
+    """The id of the transmission to claim (parameters ``now``, ``tx_id``, ``partner``),
+    built once per shape: every file is claimed with it."""
+    now = bindparam("now", type_=TransmissionRow.__table__.c.lease_until.type)
+    q = select(TransmissionRow.id).where(_claimable(now))
+    if by_id:
+        q = q.where(TransmissionRow.id == bindparam("tx_id"))
+    else:
+        q = q.order_by(TransmissionRow.id).limit(limit)
+    if by_partner:
+        q = q.where(TransmissionRow.partner == bindparam("partner"))
+    return q.with_for_update(skip_locked=True) if dialect == "postgresql" else q
 
 
 def draw(s: Session, partner: str, kind: ControlKind, count: int, direction: Direction) -> range:
@@ -138,29 +153,33 @@ class WorkMixin(LeasesMixin):
     def claim_next(self, worker: str, *, lease: dt.timedelta = DEFAULT_LEASE,
                    partner: str | None = None) -> Transmission | None:
         """Take the oldest transmission waiting for work (or whose lease ran out), or None."""
-        q = select(TransmissionRow).where(_claimable(utcnow())).order_by(TransmissionRow.id).limit(1)
-        if partner is not None:
-            q = q.where(TransmissionRow.partner == partner)
-        return self._claim(q, worker, lease)
+        q = _claim_statement(self.dialect, by_id=False, by_partner=partner is not None)
+        return self._claim(q, {"now": utcnow(), "partner": partner}, worker, lease)
+
+    def claim_some(self, worker: str, *, limit: int, lease: dt.timedelta = DEFAULT_LEASE) -> list[Transmission]:
+        """`claim_next` for up to ``limit`` transmissions, oldest first, in one transaction."""
+        with self._connection(write=True) as conn:
+            found = list(conn.execute(_claim_statement(self.dialect, by_id=False, by_partner=False, limit=limit),
+                                      {"now": utcnow()}).scalars())
+            until = utcnow() + lease
+            return [core.update_transmission(conn, tx_id, {"status": Status.PROCESSING, "claimed_by": worker,
+                                                           "lease_until": until}) for tx_id in found]
 
     def claim(self, transmission_id: int, worker: str, *,
               lease: dt.timedelta = DEFAULT_LEASE) -> Transmission | None:
         """Take this transmission if it waits for work (or its lease ran out); None when
         another worker holds it or nothing is left to do (`edigate ingest` claims what it
         received, so a crash leaves it to the gateway once the lease has run out)."""
-        q = select(TransmissionRow).where(TransmissionRow.id == transmission_id, _claimable(utcnow()))
-        return self._claim(q, worker, lease)
+        q = _claim_statement(self.dialect, by_id=True, by_partner=False)
+        return self._claim(q, {"now": utcnow(), "tx_id": transmission_id}, worker, lease)
 
-    def _claim(self, q: Select[Any], worker: str, lease: dt.timedelta) -> Transmission | None:
-        if self.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        with self._write() as s:
-            row = s.scalar(q)
-            if row is None:
+    def _claim(self, q: Select[Any], params: dict[str, Any], worker: str, lease: dt.timedelta) -> Transmission | None:
+        with self._connection(write=True) as conn:
+            found = conn.execute(q, params).scalar()
+            if found is None:
                 return None
-            row.status, row.claimed_by, row.lease_until = Status.PROCESSING, worker, utcnow() + lease
-            s.flush()
-            return convert.transmission(row)
+            return core.update_transmission(conn, found, {"status": Status.PROCESSING, "claimed_by": worker,
+                                                          "lease_until": utcnow() + lease})
 
     def renew(self, transmission_id: int, worker: str, lease: dt.timedelta = DEFAULT_LEASE) -> bool:
         """Extend a claim; False when it is no longer this worker's."""

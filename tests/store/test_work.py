@@ -110,6 +110,16 @@ def test_an_expired_lease_is_claimed_again(store: Store) -> None:
     assert store.transmission(tx.id).status is Status.RECEIVED
 
 
+def test_claim_some_takes_the_oldest_waiting_up_to_the_limit_once(store: Store) -> None:
+    ids = [receive(store, sha=f"{n:064x}").transmission.id for n in range(1, 4)]
+    held = receive(store, sha=f"{9:064x}").transmission
+    store.set_status(held.id, Status.HELD)
+    first = store.claim_some("w1", limit=2)
+    assert [(t.id, t.status, t.claimed_by) for t in first] == [(i, Status.PROCESSING, "w1") for i in ids[:2]]
+    assert [t.id for t in store.claim_some("w2", limit=5)] == ids[2:]
+    assert store.claim_some("w3", limit=5) == []
+
+
 def test_claims_skip_held_failed_and_duplicates(store: Store) -> None:
     tx = receive(store).transmission
     receive(store)  # duplicate

@@ -1,0 +1,72 @@
+"""Small files of one poll run stage by stage in shared transactions (`runner.process_many`):
+a file that fails in a shared stage fails alone, with its reason; the others go on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edigate.config.partners import load_partners
+from edigate.config.workspace import Workspace
+from edigate.stages import translate
+from edigate.stages.context import Parts, Run
+from edigate.stages.pipeline import Pipeline
+from edigate.store import Status, Store
+from edigate.store.archive import Archive
+
+from tests.support.paths import REPO
+
+SAMPLE = (REPO / "samples" / "x12" / "bigbox-850-4010.x12").read_bytes()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    return tmp_path
+
+
+def _pipeline(store: Store, root: Path) -> Pipeline:
+    workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
+    return Pipeline(workspace, store, Archive(root / "archive"), {"bigbox": load_partners(REPO / "partners")["bigbox"]},
+                    today=dt.date(2026, 11, 26), channel_types=("folder",))
+
+
+def _received(pipeline: Pipeline, root: Path, count: int) -> None:
+    inbox = root / "demo" / "bigbox" / "in"
+    inbox.mkdir(parents=True)
+    for n in range(1, count + 1):
+        data = SAMPLE.replace(b"000000101", b"%09d" % n).replace(b"*4500012345*", b"*45%08d1*" % n)
+        (inbox / f"po{n}.edi").write_bytes(data.replace(b"*4500012346*", b"*45%08d2*" % n))
+    pipeline.poll("bigbox")
+
+
+def test_a_file_failing_in_a_shared_stage_fails_alone_and_the_others_are_done(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = _pipeline(store, root)
+    _received(pipeline, root, 3)
+    save = translate.save_orders
+
+    def breaks_po2(parts: Parts, run: Run, *args: Any, **kwargs: Any) -> Any:
+        saved = save(parts, run, *args, **kwargs)  # its orders written, then undone with its savepoint
+        if run.tx.file_name == "po2.edi":
+            raise RuntimeError("the disk is on fire")
+        return saved
+
+    monkeypatch.setattr(translate, "save_orders", breaks_po2)
+    done = {t.file_name: t for t in pipeline.work()}
+    assert {name: t.status for name, t in done.items()} == {
+        "po1.edi": Status.DONE, "po2.edi": Status.FAILED, "po3.edi": Status.DONE}
+    failed = done["po2.edi"]
+    [entry] = store.errors(failed.id)
+    assert (entry.stage, entry.code) == ("map", "internal") and "the disk is on fire" in entry.message
+    assert store.documents(transmission_id=failed.id) == []
+    assert [(s.stage, s.outcome.value) for s in store.stages(failed.id)] == [
+        ("envelope", "ok"), ("validate", "ok"), ("map", "failed"), ("send", "ok")]
+    for name in ("po1.edi", "po3.edi"):
+        assert len(store.documents(transmission_id=done[name].id)) == 2
+        assert [o.set_id for o in store.outbounds(done[name].id)] == ["997", "855", "855"]
+    assert [o.set_id for o in store.outbounds(failed.id)] == ["997"]
