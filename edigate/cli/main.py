@@ -19,7 +19,7 @@ from edigate.errors import EdigateError, UsageError
 from edigate.cli.actor import acting_as
 from edigate.cli.context import ENV_WORKSPACE, Handler, workspace_of
 from edigate.cli.logs import command_logging
-from edigate.cli.output import dump_json, indented_json
+from edigate.cli.output import dump_json
 from edigate.config.runtime import tune_collector
 from edigate.x12.summary import FileSummary, TransactionCheck, summarize
 
@@ -207,13 +207,15 @@ class _JsonList:
         out.write("{\n  " + json.dumps(key) + ": [")
 
     def item(self, value: Any) -> None:
-        self.out.write(("\n    " if self.first else ",\n    ") + indented_json(value, "    "))
+        text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        self.out.write(("\n    " if self.first else ",\n    ") + text)
         self.first = False
 
     def close(self, rest: dict[str, Any]) -> None:
         self.out.write("]" if self.first else "\n  ]")
         for key, value in rest.items():
-            self.out.write(f",\n  {json.dumps(key)}: {indented_json(value, '  ')}")
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            self.out.write(f",\n  {json.dumps(key)}: {text}")
         self.out.write("\n}\n")
 
 

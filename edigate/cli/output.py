@@ -7,56 +7,18 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
-from json.encoder import encode_basestring as _string
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from edigate.store import Outbound, Store, Transmission
 
-__all__ = ["dump_json", "indented_json", "output_json", "record_json", "transmission_json", "tx_exit_code", "tx_why"]
+__all__ = ["dump_json", "output_json", "record_json", "transmission_json", "tx_exit_code", "tx_why"]
 
 
 def dump_json(data: Any, out: TextIO) -> None:
     json.dump(data, out, indent=2, ensure_ascii=False)
     out.write("\n")
-
-
-def indented_json(value: Any, margin: str = "") -> str:
-    """``json.dumps(value, indent=2, ensure_ascii=False)`` with ``margin`` before every line
-    but the first, the same text made without the pure-Python encoder's generators (which
-    ``indent`` forces): a 10,000-order file's ``x12 parse --json`` writes 50,000 values."""
-    parts: list[str] = []
-    _put(value, "\n" + margin, parts.append)
-    return "".join(parts)
-
-
-def _put(value: Any, newline: str, put: Callable[[str], object]) -> None:
-    if isinstance(value, (list, tuple)) and value:
-        inner, sep = newline + "  ", "["
-        for item in value:
-            put(sep + inner)
-            sep = ","
-            _put(item, inner, put)
-        put(newline + "]")
-    elif isinstance(value, dict) and value and all(type(k) is str for k in value):
-        inner, sep = newline + "  ", "{"
-        for key, item in value.items():
-            kind = type(item)
-            if kind is str:
-                put(f"{sep}{inner}{_string(key)}: {_string(item)}")
-            elif kind is int:
-                put(f"{sep}{inner}{_string(key)}: {int.__repr__(item)}")
-            else:
-                put(f"{sep}{inner}{_string(key)}: ")
-                _put(item, inner, put)
-            sep = ","
-        put(newline + "}")
-    elif type(value) is str:
-        put(_string(value))
-    else:  # null, true, false, numbers, empty lists and dicts, anything else: json's own words
-        put(json.dumps(value, indent=2, ensure_ascii=False).replace("\n", newline))
 
 
 def transmission_json(t: Transmission) -> dict[str, Any]:
