@@ -16,8 +16,7 @@ import io
 import os
 import re
 from collections.abc import Generator, Iterator
-from itertools import accumulate, chain, repeat
-from operator import add, itemgetter
+from itertools import chain
 from dataclasses import dataclass
 from typing import BinaryIO, Union
 
@@ -43,9 +42,6 @@ _BATCH = 1024
 """Segments per batch, about: a batch is alive at once, so it stays far below a chunk."""
 _SEEN = 4096
 """Segment texts remembered with their elements (then the memory starts over)."""
-_FIRST, _REST = itemgetter(0), itemgetter(slice(1, None))
-_Seen = tuple[dict[str, str], dict[str, tuple[str, ...]]]
-"""Segment texts seen in bulk: their ids, and their elements."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +165,7 @@ class Tokenizer:
         term, esep = d.segment, d.element
         new = tuple.__new__
         after_iea = False
-        seen: _Seen = ({}, {})  # by segment text: one element separator
+        seen: dict[str, tuple[str, tuple[str, ...]]] = {}  # by segment text: one element separator
         while True:
             text, base, pos = buf.text, buf.base, 0
             clean = _Clean(text, d, seen)
@@ -262,7 +258,7 @@ class _Clean:
 
     __slots__ = ("text", "d", "seen", "sep", "limit", "budget", "_inside", "_after", "_next")
 
-    def __init__(self, text: str, d: Delimiters, seen: _Seen) -> None:
+    def __init__(self, text: str, d: Delimiters, seen: dict[str, tuple[str, tuple[str, ...]]]) -> None:
         self.text, self.d, self.seen = text, d, seen
         self.sep = sep = d.segment + d.suffix
         self.limit = text.rfind(sep) + 1
@@ -308,25 +304,26 @@ class _Clean:
 
         A segment's text seen before in the file gives the same id and elements without
         splitting again: qualifiers, units, parties and item descriptions repeat from
-        order to order, and equal tuples shared cost less to build and to keep. Only the
-        texts not seen yet are split; all is done by ``map`` and ``zip``, with no Python
-        step per segment.
+        order to order, and equal tuples shared cost less to build and to keep.
         """
         skip = len(self.d.suffix)
-        parts = self.text[pos + skip:end - 1].split(self.sep)
-        ids, elements = self.seen
-        if len(ids) > _SEEN:
-            ids.clear()
-            elements.clear()
-        fresh = list(set(parts).difference(ids))
-        split = list(map(str.split, fresh, repeat(self.d.element)))
-        ids.update(zip(fresh, map(_FIRST, split)))
-        elements.update(zip(fresh, map(tuple, map(_REST, split))))
-        count, step = len(parts), len(self.sep)
-        offsets = map(add, accumulate(map(len, parts), initial=base + pos + skip), range(0, count * step, step))
-        rows = zip(map(ids.__getitem__, parts), map(elements.__getitem__, parts), range(index, index + count), offsets)
-        out.extend(map(tuple.__new__, repeat(Segment, count), rows))
-        return index + count
+        step, esep, new = len(self.sep), self.d.element, tuple.__new__
+        seen = self.seen
+        get = seen.get
+        offset = base + pos + skip
+        for part in self.text[pos + skip:end - 1].split(self.sep):
+            known = get(part)
+            if known is None:
+                fields = part.split(esep)
+                sid = fields[0]
+                del fields[0]
+                known = seen[part] = (sid, tuple(fields))
+                if len(seen) > _SEEN:
+                    seen.clear()
+            out.append(new(Segment, (known[0], known[1], index, offset)))
+            offset += len(part) + step
+            index += 1
+        return index
 
 
 def read_isa(buf: _Buffer, name: str) -> tuple[tuple[str, ...], Delimiters, int]:
