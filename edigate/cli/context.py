@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from edigate.config.context import Context
-from edigate.config.workspace import WORKSPACE_FILE, Located, Workspace, locate_workspace
 from edigate.errors import UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the configuration's modules load when a command first needs them (not for `x12`)
+    from edigate.config.context import Context
+    from edigate.config.workspace import Located, Workspace
     from edigate.config.partners import Partner
     from edigate.stages.pipeline import Pipeline
     from edigate.store import Store
@@ -35,11 +35,13 @@ __all__ = [
 ENV_WORKSPACE = "EDIGATE_WORKSPACE"
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
-ContextHandler = Callable[[Context, argparse.Namespace, TextIO], int]
+ContextHandler = Callable[["Context", argparse.Namespace, TextIO], int]
 
 
 def located(args: argparse.Namespace) -> Located:
     """The workspace of this command: ``--workspace``, ``EDIGATE_WORKSPACE``, or found upwards."""
+    from edigate.config.workspace import locate_workspace
+
     given = getattr(args, "workspace", None) or os.environ.get(ENV_WORKSPACE) or None
     return locate_workspace(Path.cwd(), Path(given) if given else None)
 
@@ -76,6 +78,8 @@ def open_context(where: Located | Workspace, *, create: bool = True,
     ``create``: a new store may be made (SQLite file, schema); else a missing SQLite store
     is a usage error. ``strict_partners``: a partner file with problems stops the command
     (else the partners that load are used: for reports that only need their names)."""
+    from edigate.config.workspace import Located
+
     place = where if isinstance(where, Located) else Located(where, None, (where.root,), explicit=True)
     ws = place.workspace
     _use_logging(ws)
@@ -114,6 +118,7 @@ def archive_of(ws: Workspace, store: Store) -> ArchiveBackend:
 
 def assemble(workspace: Workspace, store: Store, archive: ArchiveBackend, partners: Mapping[str, Partner]) -> Context:
     """A context over a store already open (the caller closes it): the rest is made here."""
+    from edigate.config.context import Context
     from edigate.mapping.cache import MapCache
     from edigate.transport import ChannelPool
     from edigate.x12.validate import Validator
@@ -138,6 +143,7 @@ def pipeline_of(ctx: Context) -> Pipeline:
 def pipeline_at(root: Path) -> Pipeline:
     """A worker process's own pipeline on the workspace at ``root`` (its own store connection);
     the worker closes its store when done."""
+    from edigate.config.workspace import locate_workspace
     from edigate.store import Store
 
     ws = locate_workspace(root, root).workspace
@@ -166,6 +172,8 @@ def _partners(ws: Workspace, strict: bool) -> dict[str, Partner]:
 
 def _require_store(place: Located) -> None:
     """A reading command's store must exist: say where we looked when it does not."""
+    from edigate.config.workspace import WORKSPACE_FILE
+
     ws = place.workspace
     file = ws.store_file()
     if file is None or file.exists():

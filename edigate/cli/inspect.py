@@ -30,18 +30,22 @@ if TYPE_CHECKING:
     from edigate.config.context import Context
     from edigate.desk.inspect import FileView
 
-__all__ = ["add_commands", "use_colour"]
+__all__ = ["add_commands", "add_x12_view", "use_colour"]
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``view`` to the ``x12`` and ``tx`` groups (registered after them)."""
-    from edigate.cli.context import reading
-
+def add_x12_view(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``view`` to the ``x12`` group (registered after it)."""
     x12 = _actions(commands.choices["x12"]).add_parser(
         "view", help="FILE's segments numbered and indented by loop, findings under their segment")
     x12.add_argument("file", type=Path, metavar="FILE")
     x12.add_argument("--json", action="store_true", help="print the view as JSON (shape: README, Inspector)")
     x12.set_defaults(handler=_x12_view)
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``view`` to the ``tx`` group (registered after it)."""
+    from edigate.cli.context import reading
+
     tx = _actions(commands.choices["tx"]).add_parser(
         "view", help="the raw file of transmission ID, its segments and the error log in place")
     tx.add_argument("id", type=int, metavar="ID")

@@ -33,7 +33,9 @@ _WORKSPACE_HELP = (f"the workspace folder (its edigate.yaml); default: ${ENV_WOR
                    "from here upwards holding edigate.yaml, else this folder")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``only``, only that command (its help and errors the same):
+    ``edigate x12 ...`` then imports none of the other commands' modules."""
     parser = argparse.ArgumentParser(
         prog="edigate", description="EDI X12 gateway: receive 850s over folders, SFTP or AS2; validate, acknowledge, "
                                     "translate, decide, route; answer with 997/999, 855, 856 and 810.")
@@ -42,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="actor", metavar="NAME",
                         help="who is acting, for the audit trail (default: EDIGATE_ACTOR, else the OS user)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    if only is None:
+        _first_commands(commands)
+    _x12_commands(commands)
+    if only is None:
+        _config_commands(commands)
+        _other_commands(commands)
+    _workspace_everywhere(parser)
+    return parser
+
+
+def _first_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from edigate.cli import init as cli_init
 
     cli_init.add_commands(commands)
@@ -53,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="print the workspace, transmissions, outputs and next commands as JSON")
     demo.set_defaults(handler=_demo)
 
+
+def _x12_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     x12 = commands.add_parser("x12", help="look at X12 files: structure, validation, acks")
     x12_commands = x12.add_subparsers(dest="x12_command", metavar="ACTION", required=True)
     parse = x12_commands.add_parser("parse", help="envelopes, sets and segment counts of FILE")
@@ -68,7 +83,12 @@ def _parser() -> argparse.ArgumentParser:
                           help="also write acknowledgments: a 997 or 999 per group (and TA1 where asked), or TA1 only")
     validate.add_argument("--out", type=Path, metavar="F", help="where to write the acks (default: stdout)")
     validate.set_defaults(handler=_x12_validate)
-    _config_commands(commands)
+    from edigate.cli import inspect as cli_inspect
+
+    cli_inspect.add_x12_view(commands)
+
+
+def _other_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from edigate.cli import channels as cli_channels, kpi as cli_kpi, orders as cli_orders, transmissions as cli_gateway
 
     from edigate.cli import archive as cli_archive, ingest as cli_ingest
@@ -84,8 +104,6 @@ def _parser() -> argparse.ArgumentParser:
     cli_inspect.add_commands(commands)
     cli_audit.add_commands(commands)
     cli_tickets.add_commands(commands)
-    _workspace_everywhere(parser)
-    return parser
 
 
 def _workspace_everywhere(parser: argparse.ArgumentParser) -> None:
@@ -146,7 +164,8 @@ def console() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = _parser("x12" if given[:1] == ["x12"] else None).parse_args(argv)
     handler: Handler = args.handler
     try:
         with command_logging(), acting_as(args.actor):

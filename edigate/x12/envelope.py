@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import compress, count as count_from
+from operator import itemgetter
 
 from edigate.errors import NotX12Error
 from edigate.x12 import checks
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 _CONTROL = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
+_ID = itemgetter(0)
 MAX_SET_SEGMENTS = 200_000
 """Segments of one set kept for validation; past them a set is rejected (AK5 5), read to its
 SE and counted, so memory stays flat however long a set is."""
@@ -89,25 +92,28 @@ class EnvelopeReader:
         handlers = {"ISA": self._on_isa, "GS": self._on_gs, "ST": self._on_st,
                     "SE": self._on_se, "GE": self._on_ge, "IEA": self._on_iea}
         out = self._out
-        count = 0
+        count = done = 0  # segments read so far; in the batches before this one
         body = None  # the open set's segment list, between control segments
         try:
             for batch in self.tokenizer.batches():
-                for seg in batch:
-                    count += 1
-                    sid = seg[0]
-                    if sid in _CONTROL:
-                        if sid != "ISA" and not all(type(e) is str for e in seg[1]):
-                            self._compound_control(seg)
-                        handlers[sid](seg)
-                        body = self._st.segments if self._st is not None else None
-                        if out:
-                            yield from out
-                            out.clear()
-                    elif body is not None:
-                        body.append(seg)
-                    else:
-                        self._stray(seg)
+                # the control segments' places, found without a Python step per segment
+                at = 0
+                for n in compress(count_from(), map(_CONTROL.__contains__, map(_ID, batch))):
+                    if n > at:
+                        body = self._body(body, batch, at, n)
+                    seg = batch[n]
+                    if seg[0] != "ISA" and not all(type(e) is str for e in seg[1]):
+                        self._compound_control(seg)
+                    count = done + n + 1
+                    handlers[seg[0]](seg)
+                    body = self._st.segments if self._st is not None else None
+                    if out:
+                        yield from out
+                        out.clear()
+                    at = n + 1
+                if at < len(batch):
+                    body = self._body(body, batch, at, len(batch))
+                count = done = done + len(batch)
                 if body is not None and len(body) > self.max_set_segments:
                     self._trim()  # once a batch: the loop above stays as it was
         except NotX12Error as exc:
@@ -121,6 +127,15 @@ class EnvelopeReader:
             self.file_findings.append(rest)
         yield from out
         out.clear()
+
+    def _body(self, body: list[Segment] | None, batch: list[Segment], start: int, end: int) -> list[Segment] | None:
+        """Segments ``batch[start:end]``, none a control segment: into the open set, else strays."""
+        if body is not None:
+            body += batch[start:end]
+        else:
+            for seg in batch[start:end]:
+                self._stray(seg)
+        return body
 
     def _trim(self) -> None:
         st = self._st

@@ -57,9 +57,13 @@ class Segment(NamedTuple):
 
     def get(self, position: int, component: int = 1) -> str:
         """The text of element ``position`` (1-based, as in BEG03), or ``""`` when absent."""
-        if position > len(self.elements):
+        elements = self[1]
+        if position > len(elements):
             return ""
-        return element_text(self.elements[position - 1], component)
+        value = elements[position - 1]
+        if type(value) is str:  # the common case, without a call
+            return value if component == 1 else ""
+        return element_text(value, component)
 
     @property
     def ref(self) -> str:

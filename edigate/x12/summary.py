@@ -111,13 +111,18 @@ class Summarizer:
 
     def add(self, event: Transaction | FunctionalGroup | Interchange, extra: Sequence[Finding] = ()) -> None:
         """Take one event; ``extra`` holds the set's findings from the structural check."""
-        self.findings += self.budget.take(event.findings)
         if isinstance(event, Transaction):
-            located = [f.located(file=self.file) for f in extra]
-            self.findings += self.budget.take(located)
+            accepted = True  # a set without findings, most of a large file's, needs no more
+            if event.findings or extra:
+                self.findings += self.budget.take(event.findings)
+                located = [f.located(file=self.file) for f in extra]
+                self.findings += self.budget.take(located)
+                accepted = event.accepted and no_errors(located)
             self.sets.append(SetSummary(event.set_id, event.control_number, len(event.segments),
-                                        event.segments[0].offset, event.accepted and no_errors(located)))
-        elif isinstance(event, FunctionalGroup):
+                                        event.segments[0].offset, accepted))
+            return
+        self.findings += self.budget.take(event.findings)
+        if isinstance(event, FunctionalGroup):
             self.groups.append(GroupSummary(event.header, tuple(self.sets)))
             self.sets.clear()
         else:
