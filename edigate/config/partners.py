@@ -353,14 +353,15 @@ def load_partner(path: Path, *, root: Path | None = None) -> Partner:
 def _with_templates(partner: Partner, root: Path) -> Partner:
     """Export templates compiled now (their mistakes are configuration errors with their own
     file:line), and their paths made absolute for routing."""
-    from edigate.mapping.export import load_template  # the mapping package imports this module
-
     routing: list[Destination] = []
     problems: list[ConfigProblem] = []
     for i, dest in enumerate(partner.routing):
         if dest.template is None:
             routing.append(dest)
             continue
+        # here, not above: the mapping package imports this module, and a partner without
+        # templates (most) need not import it, nor jsonschema and jinja2, to be loaded
+        from edigate.mapping.export import load_template
         template, schema = root / dest.template, root / dest.schema if dest.schema else None
         try:
             load_template(template, schema)

@@ -30,14 +30,12 @@ import os
 import socket
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 
-from edigate.gateway.alerts import run_alert_checks
 from edigate.gateway.jobs import PERIODIC, JobSpec, Periodic, Wakes
-from edigate.gateway.tickets import sync_tickets
-from edigate.gateway.metrics import GatewayMetrics, metrics_app
+from edigate.gateway.metrics import GatewayMetrics
 from edigate.gateway.retention import sweep_archive
 from edigate.config.channels import DEFAULT_POLL_SECONDS
 from edigate.config.cron import cron_trigger
@@ -49,8 +47,10 @@ from edigate.stages.pipeline import Pipeline
 from edigate.store import EventKind, Outbound, Severity, Transmission, job_store
 from edigate.store.leases import holder_id
 from edigate.transport import ChannelPool
-from edigate.transport.listener import HttpListener
 from edigate.x12.closing import interchange_open
+
+if TYPE_CHECKING:  # imported where used: `edigate run --once` starts neither listener, alerts nor tickets
+    from edigate.transport.listener import HttpListener
 
 __all__ = ["PERIODIC", "Gateway", "JobSpec", "Periodic", "run_task"]
 
@@ -194,6 +194,9 @@ class Gateway:
         settings = self.pipeline.workspace.metrics
         if settings is None:
             return
+        from edigate.gateway.metrics import metrics_app
+        from edigate.transport.listener import HttpListener
+
         port = settings.port if self.metrics_port is None else self.metrics_port
         app = metrics_app(self.metrics.registry, self.store, lambda: self.running)
         self.metrics_listener = HttpListener(app, settings.host, port, threads=2)
@@ -393,6 +396,8 @@ class Gateway:
     def check_alerts(self, now: dt.datetime | None = None) -> int:
         """The alert checks (`edigate.gateway.alerts`): overdue acks, failed transmissions nobody took
         up, silent partners; each raised once, logged, and mailed or posted where configured."""
+        from edigate.gateway.alerts import run_alert_checks
+
         with self.store.try_poll_lock(":alerts") as mine:
             if not mine:
                 return 0
@@ -401,6 +406,8 @@ class Gateway:
     def sync_tickets(self, now: dt.datetime | None = None) -> int:
         """Queued ticket work done, resolved exceptions' tickets closed, closed ones read back
         (`edigate.gateway.tickets`); how much work was done."""
+        from edigate.gateway.tickets import sync_tickets
+
         with self.store.try_poll_lock(":tickets") as mine:
             return sync_tickets(self.store, self.pipeline.workspace.tickets,
                                 now or dt.datetime.now(dt.UTC)).done if mine else 0

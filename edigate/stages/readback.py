@@ -44,10 +44,10 @@ from edigate.stages.fulfillment import orders_by_po, shipped_lines
 from edigate.stages.receive import REPLIES, receive
 from edigate.stages.replies import Reply, reply_bytes
 from edigate.store import Document, DocumentStatus, EventKind, Severity
-from edigate.transport.http_channel import HttpClient
 
 if TYPE_CHECKING:
     from edigate.connectors.oracle import OracleOrder
+    from edigate.transport.http_channel import HttpClient
 
 __all__ = ["DONE", "HIGH_WATER", "PROGRESS", "STATUS", "TAKEN", "read_back", "wanted"]
 
@@ -128,6 +128,7 @@ def _delivered(parts: Parts, partner: Partner, dest: Destination) -> dict[str, t
 
 def _netsuite(parts: Parts, partner: Partner, dest: Destination, target: NetSuiteTarget) -> None:
     from edigate.connectors.netsuite import external_id, fulfillments, invoices
+    from edigate.transport.http_channel import HttpClient  # httpx: only when something is read back
 
     where = f"{partner.id}:{dest.name}"
     mark = parts.store.mark_value(HIGH_WATER, where)
@@ -159,6 +160,7 @@ def _oracle(parts: Parts, partner: Partner, dest: Destination, target: OracleTar
     destination (every order would fail alike); an order whose answer we cannot use is a
     problem of its own, and the orders after it are still read."""
     from edigate.connectors.oracle import read_order
+    from edigate.transport.http_channel import HttpClient
 
     where = f"{partner.id}:{dest.name}"
     with HttpClient.for_target(target) as client:

@@ -15,6 +15,8 @@ from edigate.store import (
     AllocationRequest, AllocationStatus, DocumentKind, DocumentStatus, StockLevel, Store,
 )
 
+from tests.support import store_children as children
+
 SKU = "ACM-1001"
 
 
@@ -128,11 +130,6 @@ def _allocate_in_thread(url: str, doc: int, results: list[Decimal]) -> None:
         results.append(got.quantity)
 
 
-def _allocate_in_process(url: str, doc: int) -> None:
-    with Store.open(url) as own:
-        own.allocate(doc, ask(str(EACH)), partial=True)
-
-
 def _assert_never_oversold(store: Store, taken: list[Decimal]) -> None:
     [level] = store.inventory(sku=SKU)
     assert level.allocated == ON_HAND == sum(taken)
@@ -158,7 +155,7 @@ def test_concurrent_processes_never_oversell(store: Store, url: str) -> None:
     stock(store, str(ON_HAND))
     docs = [order(store, f"P{n}") for n in range(ORDERS)]
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_allocate_in_process, args=(url, d)) for d in docs]
+    procs = [ctx.Process(target=children.allocate, args=(url, d, SKU, str(EACH))) for d in docs]
     for p in procs:
         p.start()
     for p in procs:

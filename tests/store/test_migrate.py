@@ -13,6 +13,8 @@ from edigate.store import Store, migrate
 from edigate.store.migrate import head_revision, plain_head
 from edigate.store.tables import Base
 
+from tests.support import store_children as children
+
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
           "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
           "inventory_levels", "inventory_allocations", "inventory_feeds", "as2_messages", "as2_mdn_outbox",
@@ -74,15 +76,11 @@ def test_a_malformed_url_is_a_store_error() -> None:
         Store.open("not a url")
 
 
-def _open(url: str) -> None:
-    Store.open(url).close()
-
-
 def test_processes_opening_an_empty_database_at_once_migrate_it_once(url: str) -> None:
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_open, args=(url,)) for _ in range(3)]
+    procs = [ctx.Process(target=children.open_store, args=(url,)) for _ in range(3)]
     for p in procs:
         p.start()
     for p in procs:

@@ -15,6 +15,7 @@ from edigate.store import (
     Store,
 )
 from edigate.x12.writer import ControlNumbers
+from tests.support import store_children as children
 from tests.support.received import receive
 
 DRAWS, PROCESSES = 200, 4
@@ -39,15 +40,10 @@ def test_the_store_is_the_writers_control_numbers(store: Store) -> None:
     assert [numbers.next("interchange"), numbers.next("group"), numbers.next("interchange")] == [1, 1, 2]
 
 
-def _draw(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    with Store.open(url) as store:
-        queue.put([store.next_control_number("acme", ControlKind.INTERCHANGE) for _ in range(DRAWS)])
-
-
 def test_control_numbers_from_four_processes_are_unique_and_gapless(url: str, store: Store) -> None:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_draw, args=(url, queue)) for _ in range(PROCESSES)]
+    procs = [ctx.Process(target=children.draw, args=(url, DRAWS, queue)) for _ in range(PROCESSES)]
     for p in procs:
         p.start()
     drawn = [n for _ in procs for n in queue.get(timeout=120)]
@@ -57,19 +53,11 @@ def test_control_numbers_from_four_processes_are_unique_and_gapless(url: str, st
     assert sorted(drawn) == list(range(1, PROCESSES * DRAWS + 1))
 
 
-def _claim_all(url: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    got = []
-    with Store.open(url) as store:
-        while (tx := store.claim_next(worker)) is not None:
-            got.append(tx.id)
-    queue.put(got)
-
-
 def test_two_workers_never_claim_the_same_transmission(url: str, store: Store) -> None:
     ids = {receive(store, f"{i:064x}").transmission.id for i in range(60)}
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_claim_all, args=(url, f"w{i}", queue)) for i in range(2)]
+    procs = [ctx.Process(target=children.claim_all, args=(url, f"w{i}", queue)) for i in range(2)]
     for p in procs:
         p.start()
     claimed = [queue.get(timeout=120) for _ in procs]
