@@ -53,13 +53,7 @@ def process(parts: Parts, tx: Transmission, retry: Retry = Retry()) -> Transmiss
     which then ends `failed` with the reason: never left `processing`.
     """
     try:
-        return _process(parts, tx, retry)
-    except ClaimLost:
-        return parts.store.transmission(tx.id)
-    except Exception as exc:  # before or between stages: recorded, then the transmission fails
-        stage = parts.store.transmission(tx.id).stage or "receive"
-        parts.store.add_errors(tx.id, [failed(tx.id, stage, exc)])
-        return parts.store.set_status(tx.id, Status.FAILED, stage=stage)
+        return _guarded(parts, tx, lambda: _process(parts, tx, retry))
     except (KeyboardInterrupt, SystemExit):  # stopped by hand: it waits for the next worker, resumed
         if tx.claimed_by is not None:
             parts.store.release(tx.id, tx.claimed_by)
