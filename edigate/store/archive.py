@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from edigate.errors import InputError, StoreError
 
@@ -154,17 +154,19 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=self.root)
-            with _removed_on_failure(Path(tmp)), os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-                    hasher.update(chunk)
-                    size += len(chunk)
-            sha = hasher.hexdigest()
-            if self.path(sha).exists():
-                Path(tmp).unlink()
-                os.utime(self.path(sha))
-            else:
-                self._place(Path(tmp), self.path(sha))
+            with _removed_on_failure(Path(tmp)):
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in chunks:
+                        fh.write(chunk)
+                        hasher.update(chunk)
+                        size += len(chunk)
+                    _synced(fh)
+                sha = hasher.hexdigest()
+                if self.path(sha).exists():
+                    Path(tmp).unlink()
+                    os.utime(self.path(sha))
+                else:
+                    self._place(Path(tmp), self.path(sha))
         except OSError as exc:
             raise self._unwritable(size, exc) from exc
         return ArchivedFile(sha, size, self.path(sha), self.relative(sha))
@@ -250,37 +252,22 @@ class Archive:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        """Write ``data`` to a temporary file beside ``path``, flushed to disk through the
-        descriptor it was written with, then renamed to ``path`` (see `_place`)."""
-        folder = path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=folder)
+        """Write ``data`` to a temporary file beside ``path``, then put it in place (`_place`)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
         with _removed_on_failure(Path(tmp)):
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, path)
-        _fsync_dir(folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                _synced(fh)
+            Archive._place(Path(tmp), path)
 
     @staticmethod
     def _place(tmp: Path, path: Path) -> None:
-        """Flush ``tmp`` to disk and rename it to ``path``: the whole file or nothing."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("rb") as fh:
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        """Rename ``tmp``, already flushed to disk, to ``path``: the whole file or nothing."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, path)
         _fsync_dir(path.parent)
-
 
 @contextlib.contextmanager
 def _removed_on_failure(tmp: Path) -> Iterator[None]:
@@ -290,6 +277,12 @@ def _removed_on_failure(tmp: Path) -> Iterator[None]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _synced(fh: BinaryIO) -> None:
+    """Flush an open file to disk through its own descriptor (no second open to sync it)."""
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:
