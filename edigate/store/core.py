@@ -128,12 +128,14 @@ def _insert_documents() -> Any:
     return insert(t).returning(*t.c)
 
 
-_BUILDERS = {"interchange": _interchange, "insert_interchange": _insert_interchange,
-             "hold_interchange": _hold_interchange, "lineage": _lineage, "held_documents": _held_documents,
-             "insert_documents": _insert_documents, "insert_marks": _insert_marks, "transmission": _transmission, "sets": _sets, "outbounds": _outbounds, "recorded": _recorded,
-             "marked": _marked, "stages": _stages, "error_codes": _error_codes, "first_receipt": _first_receipt,
-             "insert_transmission": _insert_transmission, "insert_sets": _insert_sets,
-             "delete_sets": _delete_sets}
+_BUILDERS = {
+    "transmission": _transmission, "sets": _sets, "lineage": _lineage, "first_receipt": _first_receipt,
+    "insert_transmission": _insert_transmission, "insert_sets": _insert_sets, "delete_sets": _delete_sets,
+    "interchange": _interchange, "insert_interchange": _insert_interchange, "hold_interchange": _hold_interchange,
+    "held_documents": _held_documents, "insert_documents": _insert_documents, "outbounds": _outbounds,
+    "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks, "stages": _stages,
+    "error_codes": _error_codes,
+}
 
 
 def load_transmission(conn: Connection, transmission_id: int) -> Transmission:

@@ -167,32 +167,14 @@ class DocumentsMixin(StoreBase):
         ``after`` (an id) and ``limit`` read a page: a stage walks a 10k-order transmission
         page by page instead of holding every body at once.
         """
-        if key_prefix is not None:
-            return self._documents_like(transmission_id, partner, kind, key, status, key_prefix, current, after, limit)
         params = {name: value for name, value in (("transmission_id", transmission_id), ("partner", partner),
                                                   ("kind", kind), ("key", key), ("status", status), ("after", after))
                   if value is not None}
         q = core.documents(tuple(p for p in params if p != "after"), current, after is not None, limit)
+        if key_prefix is not None:  # a desk's search, not the pipeline's path: built per call
+            q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
         with self._connection(write=False) as conn:
             return [convert.document(r) for r in conn.execute(q, params)]
-
-    def _documents_like(self, transmission_id: int | None, partner: str | None, kind: DocumentKind | None,
-                        key: str | None, status: DocumentStatus | None, key_prefix: str, current: bool,
-                        after: int | None, limit: int | None) -> list[Document]:
-        """`documents` by a key prefix (a desk's search: not on the pipeline's path)."""
-        q = select(DocumentRow).order_by(DocumentRow.id)
-        for column, value in ((DocumentRow.transmission_id, transmission_id),
-                              (DocumentRow.partner, partner), (DocumentRow.kind, kind),
-                              (DocumentRow.key, key), (DocumentRow.status, status)):
-            if value is not None:
-                q = q.where(column == value)
-        q = q.where(DocumentRow.key.startswith(key_prefix, autoescape=True))
-        if current:
-            q = q.where(DocumentRow.active_key.is_not(None))
-        if after is not None:
-            q = q.where(DocumentRow.id > after)
-        with self._read() as s:
-            return [convert.document(r) for r in s.scalars(q.limit(limit))]
 
     def document(self, document_id: int) -> Document:
         """One document; `UsageError` when the id does not exist."""

@@ -153,17 +153,13 @@ class WorkMixin(LeasesMixin):
     def claim_next(self, worker: str, *, lease: dt.timedelta = DEFAULT_LEASE,
                    partner: str | None = None) -> Transmission | None:
         """Take the oldest transmission waiting for work (or whose lease ran out), or None."""
-        q = _claim_statement(self.dialect, by_id=False, by_partner=partner is not None)
-        return self._claim(q, {"now": utcnow(), "partner": partner}, worker, lease)
+        return next(iter(self.claim_some(worker, limit=1, lease=lease, partner=partner)), None)
 
-    def claim_some(self, worker: str, *, limit: int, lease: dt.timedelta = DEFAULT_LEASE) -> list[Transmission]:
+    def claim_some(self, worker: str, *, limit: int, lease: dt.timedelta = DEFAULT_LEASE,
+                   partner: str | None = None) -> list[Transmission]:
         """`claim_next` for up to ``limit`` transmissions, oldest first, in one transaction."""
-        with self._connection(write=True) as conn:
-            found = list(conn.execute(_claim_statement(self.dialect, by_id=False, by_partner=False, limit=limit),
-                                      {"now": utcnow()}).scalars())
-            until = utcnow() + lease
-            return [core.update_transmission(conn, tx_id, {"status": Status.PROCESSING, "claimed_by": worker,
-                                                           "lease_until": until}) for tx_id in found]
+        q = _claim_statement(self.dialect, by_id=False, by_partner=partner is not None, limit=limit)
+        return self._claim(q, {"now": utcnow(), "partner": partner}, worker, lease)
 
     def claim(self, transmission_id: int, worker: str, *,
               lease: dt.timedelta = DEFAULT_LEASE) -> Transmission | None:
@@ -171,15 +167,14 @@ class WorkMixin(LeasesMixin):
         another worker holds it or nothing is left to do (`edigate ingest` claims what it
         received, so a crash leaves it to the gateway once the lease has run out)."""
         q = _claim_statement(self.dialect, by_id=True, by_partner=False)
-        return self._claim(q, {"now": utcnow(), "tx_id": transmission_id}, worker, lease)
+        return next(iter(self._claim(q, {"now": utcnow(), "tx_id": transmission_id}, worker, lease)), None)
 
-    def _claim(self, q: Select[Any], params: dict[str, Any], worker: str, lease: dt.timedelta) -> Transmission | None:
+    def _claim(self, q: Select[Any], params: dict[str, Any], worker: str, lease: dt.timedelta) -> list[Transmission]:
         with self._connection(write=True) as conn:
-            found = conn.execute(q, params).scalar()
-            if found is None:
-                return None
-            return core.update_transmission(conn, found, {"status": Status.PROCESSING, "claimed_by": worker,
-                                                          "lease_until": utcnow() + lease})
+            found = list(conn.execute(q, params).scalars())
+            until = utcnow() + lease
+            return [core.update_transmission(conn, tx_id, {"status": Status.PROCESSING, "claimed_by": worker,
+                                                           "lease_until": until}) for tx_id in found]
 
     def renew(self, transmission_id: int, worker: str, lease: dt.timedelta = DEFAULT_LEASE) -> bool:
         """Extend a claim; False when it is no longer this worker's."""
