@@ -75,12 +75,17 @@ def webhook_then_stop(root: Path) -> tuple[list[str], int]:
     return answers, count
 
 
-def test_a_shopify_order_is_routed_and_its_shipment_fulfilled_back(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _shop_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace whose listener takes the shop's webhooks, with the shop's secrets set."""
     monkeypatch.setenv("SHOPIFY_SECRET", "shpss_secret")
     monkeypatch.setenv("SHOPIFY_TOKEN", "shpat_token")
-    root = make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n",
+    return make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n",
                           edigate_yaml="as2:\n  host: 127.0.0.1\n  port: 8080\n")
+
+
+def test_a_shopify_order_is_routed_and_its_shipment_fulfilled_back(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _shop_workspace(tmp_path, monkeypatch)
     admin = Admin()
     with serve(admin) as server:
         shop_partner(root, server.url)
@@ -101,10 +106,7 @@ def test_a_shopify_order_is_routed_and_its_shipment_fulfilled_back(tmp_path: Pat
 
 def test_a_shipment_shopify_refused_is_told_again_by_the_retry_job_once(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SHOPIFY_SECRET", "shpss_secret")
-    monkeypatch.setenv("SHOPIFY_TOKEN", "shpat_token")
-    root = make_workspace(tmp_path / "ws", "  inbound: {type: folder, path: in}\n",
-                          edigate_yaml="as2:\n  host: 127.0.0.1\n  port: 8080\n")
+    root = _shop_workspace(tmp_path, monkeypatch)
     admin = Admin()
     admin.down = True
     with serve(admin) as server:
