@@ -133,16 +133,18 @@ def tell_again(store: Store, partners: Mapping[str, Partner]) -> list[str]:
     from edigate.stages.fulfillment import orders_by_po
 
     problems = []
+    orders: dict[str, Mapping[str, Document]] = {}
     for key, kept in sorted(store.mark_values(UNTOLD).items()):
         partner = partners.get(key.split(":", 1)[0])
-        if partner is None:
-            store.unmark(UNTOLD, key)
+        if partner is None:  # not loaded now (its file has a problem, or it is gone): kept, not dropped
             continue
         pending = json.loads(kept)
         shipment = loads(Shipment, pending["shipment"])
         po = key.rsplit(":", 1)[1]
         mine = replace(shipment, orders=tuple(o for o in shipment.orders if o.po_number == po))
-        problems += tell_shipped(store, partner, mine, orders_by_po(store, partner.id), tries=pending["tries"] + 1)
+        if partner.id not in orders:
+            orders[partner.id] = orders_by_po(store, partner.id)
+        problems += tell_shipped(store, partner, mine, orders[partner.id], tries=pending["tries"] + 1)
     return problems
 
 

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from edigate.gateway.scheduler import Gateway
-from edigate.store import Status
+from edigate.stages.commerce import UNTOLD, tell_again
+from edigate.store import Status, Store
 from tests.connectors.magento_system import Store as MagentoStore
 from tests.connectors.magento_system import magento_order
 from tests.connectors.shopify_system import Admin
@@ -190,3 +191,10 @@ def test_a_platform_order_the_rules_refuse_waits_in_the_queue_as_an_edi_order_do
     assert done.id == tx.id and done.status is Status.HELD
     assert codes and all(c.startswith("rule.") for c in codes), codes
     assert not (root / "erp" / "shop").exists()  # held: not routed
+
+
+def test_a_refused_shipment_of_a_partner_not_loaded_now_is_kept_for_when_it_is(store: Store) -> None:
+    pending = '{"shipment": {}, "tries": 3}'
+    store.set_mark_value(UNTOLD, "shop:SHP-77:9999", pending)
+    assert tell_again(store, {}) == []  # the partner's file has a problem this run, or it was taken out
+    assert store.mark_values(UNTOLD) == {"shop:SHP-77:9999": pending}
