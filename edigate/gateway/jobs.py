@@ -94,6 +94,10 @@ class Wakes:
             self._running.discard(job)
             return False
 
+    def running(self, job: str) -> bool:
+        with self._lock:
+            return job in self._running
+
     def end(self, job: str) -> None:
         """``job`` stopped (also after a failure)."""
         with self._lock:

@@ -277,6 +277,10 @@ class Gateway:
         scheduler = self._scheduler
         return {} if scheduler is None else {j.id: j.next_run_time for j in scheduler.get_jobs()}
 
+    def busy(self, job_id: str) -> bool:
+        """Whether the job runs on this gateway now (its next run is set as it starts)."""
+        return self._woken.running(job_id)
+
     def wake(self, job_id: str = "process") -> None:
         """Run a job as soon as possible (new files are waiting to be processed)."""
         scheduler = self._scheduler

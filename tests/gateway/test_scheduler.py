@@ -266,11 +266,13 @@ def test_gateways_sharing_a_store_run_each_job_once_per_period(pipeline: Pipelin
     periodic = (Periodic("count", 3600, lambda gw: ran.append(gw.worker)),)
     first = gateways(pipeline, periodic=periodic, worker="first")
     first.start()
+    wait_for(lambda: ran == ["first"] and not first.busy("count"))  # its start-up run, over
     other = open_pipeline(make_workspace(tmp_path / "other", folders()), url)
     second = gateways(other, periodic=periodic, worker="second")
-    second.start()  # runs beside the first, its jobs in memory; both fire "count" at once
+    second.start()  # runs beside the first, its jobs in memory; fires "count" at its start-up too
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
-    wait_for(lambda: all((g.next_runs().get("count") or later) > later for g in (first, second)))
+    wait_for(lambda: all((g.next_runs().get("count") or later) > later and not g.busy("count")
+                         for g in (first, second)))  # each fired, and its run is over
     assert ran == ["first"]  # the second's turn had not come: it ran within the hour
     [note] = other.store.events(kind=EventKind.SCHEDULER, code="scheduler.started", limit=1)
     assert note.message.endswith("another gateway keeps the stored schedule, this one runs beside it")
