@@ -118,7 +118,7 @@ def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Tr
     if not whole:
         return
     try:
-        with parts.store.unit():
+        with parts.store.unit(), parts.archive.batched():  # the files durable, then the commit
             for walk in whole:
                 if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
                     done[walk.run.tx.id] = got

@@ -9,7 +9,7 @@ SHA-256, writes and reads in chunks, and checks the hash on read.
 
 In the folder, a file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in the same folder,
 are flushed to disk and renamed into place, so a crash leaves either the whole file or
-nothing. Writing the same bytes twice is a no-op. File names from partners never become
+nothing; inside `Archive.batched`, the files of a batch are flushed and renamed together. Writing the same bytes twice is a no-op. File names from partners never become
 paths here: only hashes do. A write that fails (a full disk) is one `StoreError` line.
 """
 
@@ -21,15 +21,17 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from edigate.durable import can_sync_filesystem, fsync_dir, sync_filesystem
 from edigate.errors import InputError, StoreError
 
-__all__ = ["CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "is_hash", "relative",
+__all__ = ["BATCH_SYNCFS_FROM", "CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "is_hash", "relative",
            "verified"]
 
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -40,6 +42,9 @@ CHUNK = 1 << 20
 CACHE_DAYS = 1.0
 """How long a shared backend's local copies (`ArchiveBackend.local_copy`) are kept: they can
 be fetched again, so the sweep drops them after a day whatever the retention."""
+BATCH_SYNCFS_FROM = 4
+"""From this many files, a batch (`Archive.batched`) is made durable by two syncs of the
+filesystem (its data, then its names) rather than two fsyncs a file."""
 
 
 def digest(data: bytes) -> str:
@@ -103,6 +108,12 @@ class ArchiveBackend(Protocol):
         """`put` for bytes that come in pieces, never holding them whole."""
         ...
 
+    def batched(self) -> contextlib.AbstractContextManager[None]:
+        """A block whose puts (in this thread) are durable once it ends, together, rather
+        than each as it returns: end it before the transaction that records them commits.
+        Where every put is durable at once anyway, a block that changes nothing."""
+        ...
+
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         """The bytes under ``sha256``; `InputError` when missing or damaged."""
         ...
@@ -130,18 +141,25 @@ class Archive:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        self._local = threading.local()  # this thread's open batch: `_pending`
 
     @property
     def location(self) -> str:
         return str(self.root)
 
     def put(self, data: bytes) -> ArchivedFile:
-        """Store ``data`` durably and return where; the same bytes again change nothing."""
+        """Store ``data`` durably and return where; the same bytes again change nothing.
+        Inside `batched`, durable (and in place) when the block ends."""
         sha = digest(data)
         path = self.path(sha)
+        pending = self._pending()
         try:
-            if path.exists():
+            if pending is not None and sha in pending:
+                pass
+            elif path.exists():
                 os.utime(path)  # fresh again for the retention sweep
+            elif pending is not None:
+                pending[sha] = (self._unsynced(path, data), path)
             else:
                 self._write(path, data)
         except OSError as exc:  # a full disk (ENOSPC), a file size limit (EFBIG), a read-only mount
@@ -171,16 +189,66 @@ class Archive:
             raise self._unwritable(size, exc) from exc
         return ArchivedFile(sha, size, self.path(sha), self.relative(sha))
 
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Puts in this thread inside the block go to temporary files, unsynced; as the
+        block ends, their data is flushed to disk, then each is renamed into place, then
+        the names are flushed: two syncs of the filesystem for the batch from
+        `BATCH_SYNCFS_FROM` files, not two fsyncs a file. Until then `get` and the other
+        readers find them under their temporary names. A block that raises leaves none of
+        them; a nested block is part of the outer one."""
+        if self._pending() is not None:
+            yield
+            return
+        pending: dict[str, tuple[Path, Path]] = {}
+        self._local.pending = pending
+        try:
+            yield
+            self._settle(pending)
+        finally:
+            self._local.pending = None
+            for tmp, _ in pending.values():
+                tmp.unlink(missing_ok=True)  # what was not put in place
+
+    def _pending(self) -> dict[str, tuple[Path, Path]] | None:
+        return getattr(self._local, "pending", None)
+
+    def _settle(self, pending: dict[str, tuple[Path, Path]]) -> None:
+        """The batch's files durable, in place, and their names durable."""
+        if not pending:
+            return
+        whole_disk = len(pending) >= BATCH_SYNCFS_FROM and can_sync_filesystem()
+        try:
+            if whole_disk:
+                sync_filesystem(self.root)  # the data is on disk before any name points at it
+            for tmp, path in list(pending.values()):
+                if not whole_disk:
+                    _fsync_path(tmp)
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, path)
+            if whole_disk:
+                sync_filesystem(self.root)
+            else:
+                for folder in {path.parent for _, path in pending.values()}:
+                    fsync_dir(folder)
+        except OSError as exc:
+            raise self._unwritable(sum(_size(t) for t, _ in pending.values()), exc) from exc
+
+    def _where(self, sha256: str) -> Path:
+        """Where the file is now: its place, or its temporary file inside `batched`."""
+        pending = self._pending()
+        return pending[sha256][0] if pending and sha256 in pending else self.path(sha256)
+
     def stream(self, sha256: str) -> Iterator[bytes]:
         try:
-            fh = self.path(sha256).open("rb")
+            fh = self._where(sha256).open("rb")
         except FileNotFoundError as err:
             raise InputError(f"archive {self.root}: no file {sha256}") from err
         with fh:
             yield from verified(iter(lambda: fh.read(CHUNK), b""), sha256, str(self.root))
 
     def local_copy(self, sha256: str) -> Path:
-        path = self.path(sha256)
+        path = self._where(sha256)
         if not path.exists():
             raise InputError(f"archive {self.root}: no file {sha256}")
         return path
@@ -198,7 +266,7 @@ class Archive:
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         """The bytes stored under ``sha256``; `InputError` when missing or damaged."""
-        path = self.path(sha256)
+        path = self._where(sha256)
         try:
             data = path.read_bytes()
         except FileNotFoundError as err:
@@ -208,7 +276,7 @@ class Archive:
         return data
 
     def __contains__(self, sha256: object) -> bool:
-        return is_hash(sha256) and self.path(str(sha256)).exists()
+        return is_hash(sha256) and self._where(str(sha256)).exists()
 
     @staticmethod
     def relative(sha256: str) -> str:
@@ -262,12 +330,21 @@ class Archive:
             Archive._place(Path(tmp), path)
 
     @staticmethod
+    def _unsynced(path: Path, data: bytes) -> Path:
+        """``data`` in a temporary file beside ``path``, not flushed yet (see `batched`)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
+        with _removed_on_failure(Path(tmp)), os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return Path(tmp)
+
+    @staticmethod
     def _place(tmp: Path, path: Path) -> None:
         """Rename ``tmp``, already flushed to disk, to ``path``: the whole file or nothing."""
         path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 @contextlib.contextmanager
 def _removed_on_failure(tmp: Path) -> Iterator[None]:
@@ -285,8 +362,16 @@ def _synced(fh: BinaryIO) -> None:
     os.fsync(fh.fileno())
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _fsync_path(path: Path) -> None:
+    """A file written and closed before flushed to disk (`Archive.batched` without syncfs)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

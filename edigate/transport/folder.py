@@ -10,17 +10,15 @@ a `TransportError`).
 from __future__ import annotations
 
 import builtins
-import ctypes
-import ctypes.util
 import errno
 import os
-import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from edigate.config.channels import FolderChannel as FolderConfig
 from edigate.config.channels import FolderTarget
+from edigate.durable import can_sync_filesystem, fsync_dir, sync_filesystem
 from edigate.errors import TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
 from edigate.transport.names import is_temporary, safe_name, temporary_name
@@ -140,7 +138,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         claim(part, target, data)
     finally:
         part.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 SYNCFS_FROM = 16
@@ -150,7 +148,7 @@ on the filesystem, the database's files too, so a few files are cheaper one by o
 
 def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
     """`write_atomically` for a batch, with one data sync and one folder sync per folder."""
-    if len(files) < SYNCFS_FROM or _syncfs is None:
+    if len(files) < SYNCFS_FROM or not can_sync_filesystem():
         for target, data in files:
             write_atomically(target, data)
         return
@@ -162,14 +160,14 @@ def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
             parts.append((part, target))
             part.write_bytes(data)
         for folder in {t.parent for _, t in parts}:
-            _sync_filesystem(folder)  # the data is on disk before any name points at it
+            sync_filesystem(folder)  # the data is on disk before any name points at it
         for (part, target), (_, data) in zip(parts, files, strict=True):
             claim(part, target, data)
     finally:
         for part, _ in parts:
             part.unlink(missing_ok=True)
     for folder in {t.parent for _, t in parts}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def claim(part: Path, target: Path, data: bytes) -> None:
@@ -199,37 +197,6 @@ def _holds(target: Path, data: bytes) -> bool:
         return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
     except OSError:
         return False
-
-
-def _load_syncfs() -> Callable[[int], int] | None:
-    """Linux's syncfs(2): flush one filesystem, not every file one by one (None elsewhere)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return typing.cast(Callable[[int], int], libc.syncfs)
-    except (OSError, AttributeError):
-        return None
-
-
-_syncfs = _load_syncfs()
-
-
-def _sync_filesystem(folder: Path) -> None:
-    assert _syncfs is not None
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _syncfs(fd) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err), str(folder))
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remote(path: str, st: os.stat_result) -> RemoteFile:

@@ -82,3 +82,33 @@ def test_putting_again_refreshes_the_retention_clock(tmp_path: Path) -> None:
     os.utime(got.path, (month_ago, month_ago))
     archive.put(DATA)
     assert archive.sweep(30) == []
+
+
+@pytest.mark.parametrize("count", [2, 6], ids=["fsync-each", "syncfs"])
+def test_a_batch_is_readable_at_once_and_in_place_when_it_ends(tmp_path: Path, count: int) -> None:
+    archive = Archive(tmp_path)
+    datas = [b"ISA*%d~" % n for n in range(count)]
+    with archive.batched():
+        puts = [archive.put(d) for d in datas]
+        assert puts[0] == archive.put(datas[0])  # the same bytes again: the same pending file
+        for put, data in zip(puts, datas, strict=True):
+            assert not archive.path(put.sha256).exists()
+            assert put.sha256 in archive and archive.get(put.sha256) == data
+            assert b"".join(archive.stream(put.sha256)) == data
+    for put, data in zip(puts, datas, strict=True):
+        assert archive.path(put.sha256).read_bytes() == data
+        assert not os.access(archive.path(put.sha256), os.W_OK) or os.geteuid() == 0
+    assert sorted(archive.hashes()) == sorted(digest(d) for d in datas)
+    assert list(tmp_path.rglob(".tmp-*")) == []
+
+
+def test_a_batch_that_raises_leaves_nothing(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    with pytest.raises(RuntimeError), archive.batched():
+        with archive.batched():  # a nested block is part of the outer one
+            put = archive.put(b"ISA*1~")
+        assert put.sha256 in archive
+        raise RuntimeError("the commit failed")
+    assert put.sha256 not in archive
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert archive.put(b"ISA*1~").path.read_bytes() == b"ISA*1~"  # outside a batch: at once
