@@ -49,6 +49,8 @@ def undelivered(store: Store, docs: Sequence[Document]) -> set[int]:
 class _Item:
     doc: Document
     delivery: Delivery
+    transmission_id: int | None
+    """The transmission whose route this is (None: the desk's release)."""
 
     @property
     def key(self) -> str:
@@ -67,8 +69,20 @@ class Deliveries:
 
     def deliver(self, pairs: Sequence[tuple[Document, Delivery]]) -> list[ErrorEntry]:
         """Each payload not delivered before to its destination; what failed, as log lines."""
-        entries: list[ErrorEntry] = []
-        items = [_Item(d, p) for d, p in pairs]
+        return [entry for _, entry in self._deliver([_Item(d, p, self.transmission_id) for d, p in pairs])]
+
+    def deliver_many(self, routes: Sequence[tuple[int, Sequence[tuple[Document, Delivery]]]]
+                     ) -> dict[int, list[ErrorEntry]]:
+        """`deliver` for several transmissions' payloads at once (by transmission id), a
+        destination's payloads of them all in one batch; what failed, by transmission."""
+        by_tx: dict[int, list[ErrorEntry]] = {tx: [] for tx, _ in routes}
+        for tx, entry in self._deliver([_Item(d, p, tx) for tx, pairs in routes for d, p in pairs]):
+            by_tx[tx or 0].append(entry)
+        return by_tx
+
+    def _deliver(self, items: list[_Item]) -> list[tuple[int | None, ErrorEntry]]:
+        """Each item's payload not delivered before; what failed, with its transmission."""
+        entries: list[tuple[int | None, ErrorEntry]] = []
         done = self.store.marked(DELIVERED, [i.key for i in items])
         failed: set[int] = set()
         batches: dict[str, list[_Item]] = {}
@@ -76,14 +90,14 @@ class Deliveries:
             if item.key in done:
                 continue
             if item.delivery.error:
-                entries.append(_unformatted(item, self.transmission_id))
+                entries.append((item.transmission_id, _unformatted(item)))
                 failed.add(item.doc.id)
             else:
                 batches.setdefault(item.delivery.destination, []).append(item)
         for batch in batches.values():
             for item, problem in self._send(batch):
-                entries.append(set_failure(STAGE, "route.send", order_of_body(item.doc.body), problem,
-                                           self.transmission_id or 0))
+                entries.append((item.transmission_id, set_failure(
+                    STAGE, "route.send", order_of_body(item.doc.body), problem, item.transmission_id or 0)))
                 failed.add(item.doc.id)
         self._note(items, failed)
         return entries
@@ -139,10 +153,10 @@ class Deliveries:
             self.store.unmark(UNDELIVERED, key)
 
 
-def _unformatted(item: _Item, transmission_id: int | None) -> ErrorEntry:
+def _unformatted(item: _Item) -> ErrorEntry:
     """A payload its destination's format could not be written for."""
     po = po_of_key(item.doc.key)
-    again = f"edigate tx reprocess {transmission_id}" if transmission_id else "release the order again"
+    again = f"edigate tx reprocess {item.transmission_id}" if item.transmission_id else "release the order again"
     return ErrorEntry(STAGE, "route.format", f"PO {po}: {item.delivery.error}",
                       hint=f"fix the destination's format or the order, then {again}")
 

@@ -13,6 +13,7 @@ transmission, whose reprocess delivers only what did not go.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 
 from edigate.config.partners import Partner
@@ -28,7 +29,7 @@ from edigate.store import Document, DocumentStatus, ErrorEntry, Status, Store
 from edigate.store.archive import ArchiveBackend
 from edigate.x12.validate import Validator
 
-__all__ = ["NAME", "Routing", "run"]
+__all__ = ["NAME", "Routing", "run", "run_many"]
 
 NAME = "route"
 
@@ -63,6 +64,36 @@ def run(parts: Parts, run: Run) -> Status | None:
             entries += deliveries.deliver(pairs)
     add_log(parts, run, entries)
     return None
+
+
+def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
+    """The route stage for a batch of transmissions: each partner's routing built once and
+    the payloads of its transmissions delivered together (a folder destination's in one
+    batch: two syncs for them all), each failure logged against its own transmission.
+    Returns the runs left to the stage's own `run`: every run of a partner whose routing
+    raised part way (what was delivered is marked, and not delivered twice)."""
+    groups: dict[str, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(r.partner.id, []).append(r)
+    left: list[Run] = []
+    for group in groups.values():
+        try:
+            _route_together(parts, group)
+        except Exception:  # noqa: BLE001 - each alone, where its own failure is recorded as such
+            left += group
+    return left
+
+
+def _route_together(parts: Parts, group: Sequence[Run]) -> None:
+    routing = Routing(parts.store, parts.archive, parts.workspace, group[0].partner, maps=parts.maps,
+                      validator=parts.validator)
+    with ExitStack() as opened:
+        deliveries = Deliveries(parts.store, group[0].partner.id, parts.channel_options, opened, None)
+        routes = [(r.tx.id, [(doc, delivery) for docs in pages(parts, r) for doc in docs if _goes(doc)
+                             for delivery in routing.deliveries(doc, doc.decided or doc.body)]) for r in group]
+        entries = deliveries.deliver_many(routes)
+    for r in group:
+        add_log(parts, r, entries[r.tx.id])
 
 
 def _goes(doc: Document) -> bool:

@@ -112,8 +112,13 @@ def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:
 def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Transmission]) -> None:
     """One stage for each walk: those it runs whole in one transaction, the others alone."""
     whole = [w for w in walks if _whole(parts, w.run, stage)]
-    for walk in walks:
-        if walk not in whole and (got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage))):
+    apart = [w for w in walks if w not in whole]
+    together = [w for w in apart if len(w.run.data) <= SMALL_FILE] if stage.many is not None else []
+    if len(together) > 1:  # a large file's stage goes page by page, alone
+        _step_many(parts, together, stage, done)
+        apart = [w for w in apart if w not in together]
+    for walk in apart:
+        if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
             done[walk.run.tx.id] = got
     if not whole:
         return
@@ -126,6 +131,77 @@ def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Tr
         for walk in whole:
             done.pop(walk.run.tx.id, None)
             _failed_stage(parts, walk, stage, exc)
+
+
+def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Transmission]) -> None:
+    """A stage that does the work of several transmissions at once (``stage.many``, such
+    as one upload session for a batch's outputs): their timeline entries opened in one
+    transaction (each renewing its claim), the work, then the entries closed in one. What
+    ``stage.many`` leaves to do alone runs in its own entry's stead, as `_run_stage` would."""
+    assert stage.many is not None
+    todo = [w for w in walks if not _skipped(w, stage)]
+    try:
+        with parts.store.unit():
+            opened = {w.run.tx.id: _start_or_none(parts, w.run, stage) for w in todo}
+    except Exception:  # nothing was opened: each alone, where its failure is recorded
+        for walk in todo:
+            if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
+                done[walk.run.tx.id] = got
+        return
+    for walk in todo:
+        if opened[walk.run.tx.id] is None:  # another worker holds it now
+            done[walk.run.tx.id] = parts.store.transmission(walk.run.tx.id)
+    started = [w for w in todo if opened[w.run.tx.id] is not None]
+    failure: Exception | None = None
+    try:
+        left = {r.tx.id for r in stage.many(parts, [w.run for w in started])} if started else set()
+    except Exception as exc:  # a bug, not a transmission's own failure: each is recorded failed
+        left, failure = set(), exc
+    outcomes: dict[int, Status | None | Transmission] = {}
+    for walk in (w for w in started if w.run.tx.id in left):
+        outcomes[walk.run.tx.id] = _guarded(parts, walk.run.tx, partial(
+            _run_opened, parts, walk.run, stage, opened[walk.run.tx.id], None))
+    ran = [w for w in started if w.run.tx.id not in left]
+    try:
+        with parts.store.unit():
+            outcomes.update({w.run.tx.id: _run_opened(parts, w.run, stage, opened[w.run.tx.id], failure, done=True)
+                             for w in ran})
+    except Exception:  # the shared commit failed: each entry closed alone
+        outcomes.update({w.run.tx.id: _guarded(parts, w.run.tx, partial(
+            _run_opened, parts, w.run, stage, opened[w.run.tx.id], failure, done=True)) for w in ran})
+    for walk in started:
+        if isinstance(outcome := outcomes.get(walk.run.tx.id), Transmission):
+            done[walk.run.tx.id] = outcome
+        elif outcome is not None and walk.ended is None:
+            walk.ended, walk.stopped_in = outcome, stage.stored
+
+
+def _skipped(walk: _Walk, stage: Stage) -> bool:
+    """Whether `_step` leaves the stage out for this walk."""
+    return (walk.ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, walk.run.finished)
+
+
+def _start_or_none(parts: Parts, run: Run, stage: Stage) -> StageEvent | None:
+    return parts.store.start_stage(run.tx.id, stage.stored, worker=run.tx.claimed_by, lease=parts.lease)
+
+
+def _run_opened(parts: Parts, run: Run, stage: Stage, event: StageEvent | None,
+                failure: Exception | None, *, done: bool = False) -> Status | None:
+    """A stage's own run under a timeline entry opened already (`_step_many`); with
+    ``done``, the work was done for it and only the entry is closed; with ``failure``, the
+    entry records it."""
+    assert stage.run is not None and event is not None
+    try:
+        if failure is not None:
+            raise failure
+        status = None if done else stage.run(parts, run)
+        parts.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
+        return status
+    except ClaimLost:
+        raise
+    except Exception as exc:
+        _record_failure(parts, run, stage, exc, event)
+        return Status.FAILED
 
 
 def _end_all(parts: Parts, walks: list[_Walk], done: dict[int, Transmission]) -> None:
@@ -190,7 +266,7 @@ def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission
 
 
 def _step(parts: Parts, walk: _Walk, stage: Stage) -> None:
-    if (walk.ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, walk.run.finished):
+    if _skipped(walk, stage):
         return  # after a failure or a duplicate, only what was answered goes out
     status = _run_stage(parts, walk.run, stage)
     if status is not None and walk.ended is None:

@@ -21,10 +21,12 @@ from edigate.store import AuditAction, ErrorEntry, Outbound, Severity, Status, S
 from edigate.store.archive import ArchiveBackend
 from edigate.transport import Channel, ChannelOptions, open_channel
 
-__all__ = ["ALL_CHANNELS", "NAME", "Sent", "dispatch", "outbound", "output_name", "resend", "run", "send"]
+__all__ = ["ALL_CHANNELS", "NAME", "Sent", "dispatch", "outbound", "output_name", "resend", "run", "run_many", "send"]
 
 NAME = "send"
 ALL_CHANNELS = ("folder", "sftp", "as2")
+_WITHOUT_RECEIPTS = ("folder", "sftp")
+"""The channels whose files go without a receipt to note: a batch of them in one `send_many`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,48 @@ def run(parts: Parts, run: Run) -> Status | None:
         parts.store.add_errors(run.tx.id, [ErrorEntry(NAME, got.failure.code, got.failure.message, Severity.WARNING,
                                                       hint="the outputs stay queued and are sent on retry")])
     return None
+
+
+def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
+    """The send stage for a batch of transmissions: the outputs of each partner's
+    transmissions on one channel, in one `Channel.send_many` (a folder makes them durable
+    with two syncs, an SFTP server takes them over one session), then stamped sent in one
+    transaction. Returns the runs left to the stage's own `run`: those of a channel with
+    receipts (AS2), and every run of a partner whose batch failed, so that each failure is
+    told and logged as it is for one transmission (a file sent already is the same
+    delivery again)."""
+    groups: dict[str, list[Run]] = {}
+    left: list[Run] = []
+    for r in runs:
+        config = outbound(r.partner, parts.channel_types)
+        if config is None or config.type in _WITHOUT_RECEIPTS:
+            groups.setdefault(r.partner.id, []).append(r)
+        else:
+            left.append(r)
+    for group in groups.values():
+        if not _sent_together(parts, group):
+            left += group
+    return left
+
+
+def _sent_together(parts: Parts, group: Sequence[Run]) -> bool:
+    """One partner's unsent outputs of ``group`` sent in one batch and stamped; False when
+    the channel or the archive failed (nothing stamped)."""
+    outs = [o for r in group for o in parts.store.outbounds(r.tx.id) if o.sent_at is None]
+    config = outbound(group[0].partner, parts.channel_types)
+    if config is None or not outs:
+        return True
+    files: dict[str, tuple[str, bytes]] = {}
+    try:
+        for out in outs:  # a file answering several records goes once
+            if out.sha256 not in files:
+                files[out.sha256] = (output_name(out), parts.archive.get(out.sha256))
+        with open_channel(config, f"{group[0].partner.id}:out", parts.channel_options) as channel:
+            channel.send_many(list(files.values()))
+    except EdigateError:
+        return False
+    parts.store.mark_sent_many([o.id for o in outs])
+    return True
 
 
 def resend(parts: Parts, transmission_id: int, *, actor: str, set_id: str | None = None) -> list[Outbound]:

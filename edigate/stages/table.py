@@ -25,12 +25,16 @@ the take stage (the canonical order stored), then decide, route, answer and send
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from edigate.stages import answer, commerce, decide, envelope, replies, route, send, translate, validate
-from edigate.stages.context import StageRun
+from edigate.stages.context import Parts, Run, StageRun
 
-__all__ = ["CLAIMED", "COMMERCE", "REPLY", "STAGES", "TABLE", "Resume", "Stage"]
+__all__ = ["CLAIMED", "COMMERCE", "REPLY", "STAGES", "TABLE", "Resume", "Stage", "StageMany"]
+
+StageMany = Callable[[Parts, Sequence[Run]], list[Run]]
+"""A stage's work for several transmissions at once; the runs it left to be run alone."""
 
 
 class Resume(enum.Enum):
@@ -73,6 +77,9 @@ class Stage:
     answered order (the decide stage's errors are decisions: held or rejected)."""
     acked: bool = False
     """Its error entries reject what the partner sent, and our TA1/997/999 says so."""
+    many: StageMany | None = None
+    """Its work for a batch of transmissions at once (a stage out of any held transaction
+    that never replays): what it leaves runs alone through ``run``."""
 
 
 TABLE: tuple[Stage, ...] = (
@@ -81,9 +88,9 @@ TABLE: tuple[Stage, ...] = (
     Stage("validate", validate.NAME, Resume.REPLAY, validate.run, partner_lock=True, acked=True),
     Stage("translate", translate.NAME, Resume.SKIP, translate.run, per_set=True),
     Stage("decide", decide.NAME, Resume.SKIP, decide.run, partner_lock=True),
-    Stage("route", route.NAME, Resume.SKIP, route.run, network=True, per_set=True),
+    Stage("route", route.NAME, Resume.SKIP, route.run, network=True, per_set=True, many=route.run_many),
     Stage("answer", answer.NAME, Resume.SKIP, answer.run, partner_lock=True, per_set=True),
-    Stage("send", send.NAME, Resume.ALWAYS, send.run, network=True),
+    Stage("send", send.NAME, Resume.ALWAYS, send.run, network=True, many=send.run_many),
 )
 
 CLAIMED: tuple[Stage, ...] = tuple(s for s in TABLE if s.run is not None)

@@ -252,6 +252,13 @@ class DocumentsMixin(StoreBase):
             if not found.rowcount:
                 raise UsageError(f"no outbound document {outbound_id}", code="store.not_found")
 
+    def mark_sent_many(self, outbound_ids: Sequence[int], at: dt.datetime | None = None) -> None:
+        """`mark_sent` for the outputs of a batch sent together, in one statement."""
+        if outbound_ids:
+            sent_at = at or utcnow()
+            with self._connection(write=True) as conn:
+                conn.execute(_mark_sent(), [{"outbound_id": i, "sent_at": sent_at} for i in outbound_ids])
+
     def record_ack(self, *, partner: str, gs06: str, status: AckStatus, result: str = "",
                    ack_transmission_id: int | None = None) -> list[Outbound]:
         """Apply a received 997/999's group verdict to every outbound file of group ``gs06``

@@ -70,3 +70,57 @@ def test_a_file_failing_in_a_shared_stage_fails_alone_and_the_others_are_done(
         assert len(store.documents(transmission_id=done[name].id)) == 2
         assert [o.set_id for o in store.outbounds(done[name].id)] == ["997", "855", "855"]
     assert [o.set_id for o in store.outbounds(failed.id)] == ["997"]
+
+
+def test_a_batch_sends_its_outputs_together_and_each_is_stamped(store: Store, root: Path) -> None:
+    pipeline = _pipeline(store, root)
+    _received(pipeline, root, 3)
+    done = pipeline.work()
+    assert {t.status for t in done} == {Status.DONE}
+    outs = [o for t in done for o in store.outbounds(t.id)]
+    assert len(outs) == 9 and all(o.sent_at is not None for o in outs)
+    assert sorted(p.name for p in (root / "demo" / "bigbox" / "out").iterdir()) == sorted(
+        f"{o.set_id}-bigbox-{o.isa13}.x12" for o in outs)
+    assert len(list((root / "demo" / "erp" / "orders").iterdir())) == 6
+    for tx in done:
+        assert [(s.stage, s.outcome.value) for s in store.stages(tx.id)][-2:] == [("outbound", "ok"), ("send", "ok")]
+
+
+def test_when_a_batch_send_fails_each_transmission_sends_alone(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.errors import TransportError
+    from edigate.transport.folder import FolderChannel
+
+    def refused(self: FolderChannel, files: object) -> object:
+        raise TransportError("the batch was refused")
+
+    monkeypatch.setattr(FolderChannel, "send_many", refused)
+    pipeline = _pipeline(store, root)
+    _received(pipeline, root, 3)
+    done = pipeline.work()
+    assert {t.status for t in done} == {Status.DONE}  # the payloads went one by one, as did the outputs
+    assert all(o.sent_at is not None for t in done for o in store.outbounds(t.id))
+    assert len(list((root / "demo" / "bigbox" / "out").iterdir())) == 9
+    assert all(store.errors(t.id) == [] for t in done)
+
+
+def test_a_transmission_whose_route_raises_in_a_batch_fails_alone(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.stages import route
+
+    deliveries = route.Routing.deliveries
+
+    def breaks_po2(self: route.Routing, doc: Any, export: Any) -> Any:
+        if "45000000021" in doc.body:
+            raise RuntimeError("the router is on fire")
+        return deliveries(self, doc, export)
+
+    monkeypatch.setattr(route.Routing, "deliveries", breaks_po2)
+    pipeline = _pipeline(store, root)
+    _received(pipeline, root, 3)
+    done = {t.file_name: t for t in pipeline.work()}
+    assert {name: t.status for name, t in done.items()} == {
+        "po1.edi": Status.DONE, "po2.edi": Status.FAILED, "po3.edi": Status.DONE}
+    [entry] = store.errors(done["po2.edi"].id)
+    assert (entry.stage, entry.code) == ("route", "internal") and "the router is on fire" in entry.message
+    assert len(list((root / "demo" / "erp" / "orders").iterdir())) == 4
