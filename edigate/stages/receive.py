@@ -9,7 +9,8 @@ pipeline's ``run --once`` and the scheduler's jobs both use them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from edigate.config.channels import As2Channel, FolderChannel, SftpChannel
 from edigate.config.channels import Channel as ChannelConfig
@@ -91,8 +92,9 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
          stopping: Callable[[], bool] = lambda: False,
          on_received: Callable[[Transmission], object] = lambda _tx: None) -> list[Transmission] | None:
     """Fetch what waits on a partner's inbound channel or a shared inbox (`inbound`):
-    each file archived, recorded, then marked done there, the next ones downloading and
-    archiving meanwhile (`fetch_ahead`). Stops after the file in hand once ``stopping()``.
+    each file archived, recorded, then marked done there, the next ones downloading
+    meanwhile (`fetch_ahead`); the files fetched by the time the last ones are recorded are
+    archived and recorded together. Stops after the file in hand once ``stopping()``.
     None when it did not poll: another process polls the channel now, or the channel is
     not polled here (`polled`). ``on_received`` sees each transmission as it is recorded
     (a `TransportError` part way loses none of them)."""
@@ -102,21 +104,32 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
     partner = inbound(parts, source)[1]
     label = f"{REPLIES}{config.type}" if source.startswith(REPLIES) else config.type
     received: list[Transmission] = []
-    archived: dict[int, ArchivedFile] = {}  # by the file's id: archived on the prepare thread
+    fetched: list[tuple[Received, ArchivedFile]] = []  # archived in the open block, not recorded yet
 
-    def prepare(got: Received) -> None:
-        archived[id(got)] = parts.archive.put(got.data)
+    def archive(got: Received) -> None:
+        fetched.append((got, parts.archive.put(got.data)))
 
-    def record(got: Received) -> None:
-        received.append(tx := receive(parts, partner, label, got.name, got.data,
-                                      archived=archived.pop(id(got), None)))
-        on_received(tx)
+    @contextmanager
+    def together() -> Iterator[None]:
+        """The files fetched meanwhile archived and made durable together (two syncs, not
+        two a file: `edigate.store.archive.Archive.batched`), then recorded in one commit."""
+        try:
+            with parts.archive.batched():
+                yield
+            with parts.store.unit():
+                txs = [receive(parts, partner, label, got.name, got.data, archived=put) for got, put in fetched]
+            received.extend(txs)
+            for tx in txs:
+                on_received(tx)
+        finally:
+            fetched.clear()
 
     with parts.store.try_poll_lock(source) as mine:
         if not mine:
             return None
         with open_channel(config, f"{source}:in", options or parts.channel_options) as channel:
-            fetch_ahead(channel, channel.list(), record, stopping=lambda: stopping() or mine.lost(), prepare=prepare)
+            fetch_ahead(channel, channel.list(), archive, together=together,
+                        stopping=lambda: stopping() or mine.lost())
     return received
 
 

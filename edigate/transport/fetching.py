@@ -3,7 +3,8 @@
 `fetch_ahead` runs a channel's ``fetch`` and ``done`` on one helper thread, an optional
 ``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
 thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
-marked done on the far side only after its ``record`` returned. Files are recorded in the
+marked done on the far side only after its ``record`` returned (with ``together``, after
+the block its record ran in ended: the files that came meanwhile are recorded in one). Files are recorded in the
 order listed. A file the channel leaves for a later poll (changed since it was listed, or
 not finished: `edigate.transport.ready.LEFT`) is neither recorded nor marked done, and the
 others go on. The channel is touched by the helper thread alone, so channels need not be
@@ -16,6 +17,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from edigate.errors import TransportError
 from edigate.transport.base import Channel, Received, RemoteFile
@@ -32,12 +34,15 @@ _Queue = queue.Queue[_Item | _End]
 
 def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[[Received], object], *,
                 prepare: Callable[[Received], object] | None = None,
+                together: Callable[[], AbstractContextManager[object]] | None = None,
                 stopping: Callable[[], bool] = lambda: False, depth: int = 4) -> int:
     """Fetch ``files``, ``prepare`` and then ``record`` each (in this thread), then mark it
-    done; how many were recorded. When ``stopping()`` turns true, the file in hand is
-    finished and the rest are left on the channel. A failure of fetch, prepare or done is
-    raised once the recorded files are marked done; files fetched but not recorded stay on
-    the channel for the next poll."""
+    done; how many were recorded. With ``together``, the files fetched by the time the
+    caller is free (up to ``depth``) are recorded inside one ``together()`` block (one
+    transaction) and marked done once it ended. When ``stopping()`` turns true, the files
+    in hand are finished and the rest are left on the channel. A failure of fetch, prepare
+    or done is raised once the recorded files are marked done; files fetched but not
+    recorded (a block that raised) stay on the channel for the next poll."""
     helper = _Helper(channel, files, depth)
     threads = [threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)]
     ready: _Queue = helper.fetched
@@ -49,14 +54,15 @@ def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[
         thread.start()
     count, failure, ended = 0, None, False
     try:
-        while not stopping():
-            item = ready.get()
-            if not isinstance(item, tuple):
-                failure, ended = item, True
-                break
-            record(item[1])
-            helper.recorded.put(item[0])
-            count += 1
+        while not ended and not stopping():
+            batch, end, ended = _take(ready, depth if together is not None else 1)
+            with together() if together is not None and batch else nullcontext():
+                for _, got in batch:
+                    record(got)
+            for remote, _ in batch:
+                helper.recorded.put(remote)
+            count += len(batch)
+            failure = end
     finally:
         helper.abandon.set()
         helper.recorded.put(None)
@@ -69,6 +75,24 @@ def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[
     if helper.done_error is not None:
         raise helper.done_error
     return count
+
+
+def _take(ready: _Queue, most: int) -> tuple[list[_Item], _End, bool]:
+    """The next file (waiting for it) and those ready after it, up to ``most``; then what
+    ended the queue and whether it ended (a failure, or None once every file came)."""
+    first = ready.get()
+    if not isinstance(first, tuple):
+        return [], first, True
+    batch = [first]
+    while len(batch) < most:
+        try:
+            item = ready.get_nowait()
+        except queue.Empty:
+            break
+        if not isinstance(item, tuple):
+            return batch, item, True
+        batch.append(item)
+    return batch, None, False
 
 
 def _put(target: _Queue, item: _Item, abandon: threading.Event, meanwhile: Callable[[], None]) -> None:

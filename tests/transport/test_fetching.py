@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -168,3 +170,58 @@ def test_files_the_channel_leaves_are_neither_recorded_nor_done_and_the_others_g
     assert recorded == ["f0.edi", "f2.edi", "f3.edi", "f4.edi"]  # f3 was recorded before it changed
     assert sorted(channel.archive) == ["f0.edi", "f2.edi", "f4.edi"]
     assert sorted(channel.inbox) == ["f1.edi", "f3.edi"]  # both there for the next poll
+
+
+class Counted(Flaky):
+    """A flaky channel whose caller can wait until it fetched so many files."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.fetched = threading.Condition()
+
+    def fetch(self, file: RemoteFile) -> Received:
+        got = super().fetch(file)
+        with self.fetched:
+            self.fetched.notify_all()
+        return got
+
+    def wait_fetched(self, count: int) -> None:
+        with self.fetched:
+            self.fetched.wait_for(lambda: self.fetches >= count)
+
+
+def test_together_records_the_files_ready_in_one_block_and_marks_them_done_after_it() -> None:
+    channel = Counted(9)
+    blocks: list[list[str]] = []
+
+    @contextlib.contextmanager
+    def together() -> Iterator[None]:
+        blocks.append([])
+        yield
+        assert all(name in channel.inbox for name in blocks[-1])  # none done before its block ended
+        if len(blocks) == 1:  # the next four fetched meanwhile, and one more waiting for room
+            channel.wait_fetched(min(9, len(blocks[0]) + 5))
+
+    assert fetch_ahead(channel, channel.list(), lambda got: blocks[-1].append(got.name), together=together,
+                       depth=4) == 9
+    assert [n for b in blocks for n in b] == sorted(channel.archive) and channel.inbox == {}
+    assert len(blocks[1]) == min(4, 9 - len(blocks[0])) and all(1 <= len(b) <= 4 for b in blocks)
+
+
+def test_a_block_that_raises_records_none_of_its_files_and_leaves_them() -> None:
+    channel = Flaky(10)
+    recorded: list[str] = []
+    kept: list[str] = []
+
+    @contextlib.contextmanager
+    def together() -> Iterator[None]:
+        start = len(recorded)
+        yield
+        if "f005.edi" in recorded[start:]:
+            raise StoreError("the commit failed")
+        kept.extend(recorded[start:])
+
+    with pytest.raises(StoreError, match="the commit failed"):
+        fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name), together=together)
+    assert sorted(channel.archive) == kept and "f005.edi" in channel.inbox
+    assert sorted(channel.archive) + sorted(channel.inbox) == sorted(f"f{n:03d}.edi" for n in range(10))
