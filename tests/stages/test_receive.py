@@ -1,6 +1,6 @@
 """The receive stage writes each polled file to the archive once: a shared archive (the
-store's database, S3) pays a round trip per write, so the poll's prepare thread archives
-and the record step reuses what it wrote."""
+store's database, S3) pays a round trip per write, so the poll archives the files it
+fetched (made durable together) and the record step reuses what it wrote."""
 
 from __future__ import annotations
 
