@@ -17,8 +17,11 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from edigate.store import DocumentKind, Status, Store
+from edigate.store.tables import LeaseRow
+from edigate.store.types import utcnow
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import tokenize
 
@@ -91,9 +94,22 @@ def _crash_and_finish(root: Path, url: str, *, workers: int, kills: int, seed: i
             pool.check(proc)
         if not _open_work(url, root):
             return done
-        time.sleep(LEASE_SECONDS * 1.2)  # a dead worker's lease runs out
+        _leases_run_out(url)
         procs = [pool.spawn() for _ in range(workers)]
     raise AssertionError("work left after ten rounds of workers")
+
+
+def _leases_run_out(url: str) -> None:
+    """Wait until the leases dead workers held have run out: a transmission's (LEASE_SECONDS)
+    and, on PostgreSQL, the poll lock's (the store's default, 30 s), left by a worker killed
+    while polling. Every worker of the round has ended, so any lease still held is a dead one's.
+    (Workers forked ready to work end a round in about a second: ten such rounds are shorter
+    than the poll lock's lease, which a fresh interpreter's imports used to wait out.)"""
+    time.sleep(LEASE_SECONDS * 1.2)
+    with Store.open(url) as store, store.engine.connect() as conn:
+        latest = conn.execute(select(func.max(LeaseRow.expires_at)).where(LeaseRow.holder.is_not(None))).scalar()
+    if latest is not None:
+        time.sleep(max(0.0, (latest - utcnow()).total_seconds()))
 
 
 def _open_work(url: str, root: Path) -> bool:
