@@ -143,6 +143,12 @@ def _fields(cls: type) -> tuple[_Field, ...]:
     return tuple(_Field(f.name, hints[f.name], f) for f in dataclasses.fields(cls))
 
 
+def _tag(cls: type) -> Any:
+    """The annotation of a tagged union member's ``type`` field (from the cached hints: resolving
+    them again was a third of loading a partner file)."""
+    return next(f.tp for f in _fields(cls) if f.name == "type")
+
+
 def _is_optional(tp: Any) -> bool:
     return _is_union(tp) and type(None) in typing.get_args(tp)
 
@@ -287,7 +293,7 @@ class _Context:
 
     def tagged(self, options: list[type], node: Node, path: str, line: int) -> Any:
         """A union of dataclasses chosen by the mapping's ``type`` key."""
-        by_type = {typing.get_args(typing.get_type_hints(c)["type"])[0]: c for c in options}
+        by_type = {typing.get_args(_tag(c))[0]: c for c in options}
         if not isinstance(node, Map):
             return self.problem(line, path, f"expected a mapping, got {_got(node)}")
         entry = node.get("type")

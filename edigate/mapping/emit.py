@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import keyword
+import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -147,6 +148,14 @@ def pairs(getter: Getter) -> ElementFn:
     return element
 
 
+@functools.lru_cache(maxsize=1024)
+def _code(source: str, name: str) -> types.CodeType:
+    """Generated source compiled once per process: every load of a map generates it again, and
+    maps (and copies of them) share most of it; a code object is immutable, and each load still
+    runs it into a namespace of its own."""
+    return compile(source, name, "exec")
+
+
 def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
                     when: Getter | None) -> Emit:
     """One segment's emitter, generated as straight-line code, a few statements per element
@@ -166,7 +175,7 @@ def segment_emitter(seg_id: str, elements: list[tuple[int, ElementFn, bool]],
         lines += ["    " + line for line in _element_lines(i, position - 1, element, is_constant, env)]
     lines += ["    if filled:", "        while values and not values[-1]:", "            values.pop()",
               "        render.out.append(new(Segment, (seg_id, tuple(values), 0, 0)))"]
-    exec(compile("\n".join(lines), f"<emit {seg_id}>", "exec"), env)  # noqa: S102 - our own source
+    exec(_code("\n".join(lines), f"<emit {seg_id}>"), env)  # noqa: S102 - our own source
     return typing.cast(Emit, env["emit"])
 
 

@@ -7,6 +7,8 @@ loop's segments into the nested dict that `build.build` turns into a model recor
 
 from __future__ import annotations
 
+import functools
+import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -325,6 +327,14 @@ def texts(paths: list[Path], scope: Scope) -> list[str]:
     return [value for value in (p.read(scope)[0] for p in paths) if value]
 
 
+@functools.lru_cache(maxsize=1024)
+def _code(source: str, name: str) -> types.CodeType:
+    """Generated source compiled once per process: every load of a map generates it again, and
+    maps (and copies of them) share most of it; a code object is immutable, and each load still
+    runs it into a namespace of its own."""
+    return compile(source, name, "exec")
+
+
 def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[str, Any]]:
     """Run these rules over one scope into a nested dict shaped like the target record, as
     one generated function, a statement per rule: the engine runs a section's rules once per
@@ -350,7 +360,7 @@ def compile_record(rules: Sequence[Rule]) -> Callable[[Scope, Reporter], dict[st
             else:
                 lines += [indent + line for line in _statements(i, rules[i], env)]
     lines.append("    return out")
-    exec(compile("\n".join(lines), "<map record>", "exec"), env)  # noqa: S102 - our own source, from field names
+    exec(_code("\n".join(lines), "<map record>"), env)  # noqa: S102 - our own source, from field names
     return typing.cast(Callable[[Scope, Reporter], dict[str, Any]], env["record"])
 
 

@@ -111,8 +111,15 @@ class Pyx12Maps:
             return load_map_file(map_file, param, map_path)  # pyx12 says what is wrong with it
         key = (map_file, map_path, mtime, param.get("exclude_external_codes"))
         if key not in self._maps:
-            self._maps[key] = load_map_file(map_file, param, map_path)
+            self._maps[key] = self.parse(map_file, param, map_path)
         return self._maps[key]
+
+    def parse(self, map_file: str, param: Any, map_path: str | None) -> Any:
+        """A map not kept yet: pyx12's own ``load_map_file`` (a subclass may keep maps between
+        processes too)."""
+        from pyx12.map_if._loader import load_map_file  # unpatched
+
+        return load_map_file(map_file, param, map_path)
 
     def index(self, map_path: str | None, read: Callable[[str | None], Any]) -> Any:
         """pyx12's map index (maps.xml, only ever looked up in), the kept one when unchanged;

@@ -200,18 +200,26 @@ class SpecLibrary:
                            tuple(s.text or "" for s in seg.findall("syntax")))
 
     def _element(self, el: etree._Element) -> ElementSpec:
-        ref = el.findtext("data_ele", "")
+        # one pass over the children, each tag's first (as findtext would read it): an element
+        # has half a dozen, and the bundled maps 170,000 elements
+        texts: dict[object, str] = {}
+        valid = None
+        for child in el:
+            if child.tag == "valid_codes":
+                valid = child if valid is None else valid
+            elif child.tag not in texts:
+                texts[child.tag] = child.text or ""
+        ref = texts.get("data_ele", "")
         data_type, min_len, max_len, name = self._data_elements().get(ref, ("AN", 1, 256, ref))
         codes, partial = None, False
-        valid = el.find("valid_codes")
         if valid is not None:
             external = valid.get("external")
             if external:
                 codes, partial = self._code_lists().get(external, (None, False))
             else:
                 codes = frozenset(c.text or "" for c in valid.findall("code"))
-        return ElementSpec(int(el.findtext("seq", "0")), ref.split(".", 1)[0], el.findtext("name", name),
-                           el.findtext("usage", "S"), data_type, min_len, max_len, codes, partial)
+        return ElementSpec(int(texts.get("seq", "0")), ref.split(".", 1)[0], texts.get("name", name),
+                           texts.get("usage", "S"), data_type, min_len, max_len, codes, partial)
 
     def _data_elements(self) -> dict[str, tuple[str, int, int, str]]:
         if self._elements is None:

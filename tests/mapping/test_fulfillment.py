@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -47,14 +48,16 @@ from tests.mapping import documents
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def partner_maps() -> list[tuple[str, str]]:
-    """(partner, map) for every outbound 855/865/856/810 a bundled partner names."""
+@functools.cache
+def partner_maps() -> tuple[tuple[str, str], ...]:
+    """(partner, map) for every outbound 855/865/856/810 a bundled partner names (read once:
+    the collection asks twice)."""
     out = []
     for path in sorted((REPO / "partners").glob("*.yaml")):
         partner = load_partner(path)
         for set_id, name in sorted(partner.documents.outbound.items()):
             out.append((path.stem, name))
-    return out
+    return tuple(out)
 
 
 # -- random documents, both versions ----------------------------------------------------

@@ -8,48 +8,30 @@ EDIGATE_TEST_PG_URL is set.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from edigate.store import DocumentKind, Status, Store
+from edigate.store.tables import LeaseRow
+from edigate.store.types import utcnow
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import tokenize
 
-from tests.support.paths import REPO
+from tests.support import pipeline_children
 from tests.support.databases import PG_URL, pg_schema
+from tests.support.forked import children
+from tests.support.paths import REPO
 
 SAMPLE = REPO / "samples" / "x12" / "bigbox-850-4010.x12"
 LEASE_SECONDS = 1.0
-
-# one worker: poll the bigbox folder and process until nothing is left (folder channels only)
-WORKER = """
-import datetime as dt, faulthandler, os, signal, sys
-faulthandler.register(signal.SIGUSR1)
-from pathlib import Path
-from edigate.store.archive import Archive
-from edigate.config.partners import load_partners
-from edigate.stages.pipeline import Pipeline
-from edigate.store import Store
-from edigate.config.workspace import Workspace
-root, url, repo, lease = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
-ws = Workspace(root=root, maps_dir=str(repo / "maps"), partners_dir=str(repo / "partners"))
-partners = {"bigbox": load_partners(repo / "partners")["bigbox"]}
-with Store.open(url) as store:
-    gw = Pipeline(ws, store, Archive(root / "archive"), partners, today=dt.date(2026, 11, 26),
-                  channel_types=("folder",), lease=dt.timedelta(seconds=lease))
-    while gw.poll("bigbox") or gw.work(f"w{os.getpid()}"):
-        pass
-"""
-
 
 def _files(inbox: Path, count: int) -> list[str]:
     """Copies of the bigbox sample, each with its own ISA13 and PO numbers."""
@@ -65,22 +47,24 @@ def _files(inbox: Path, count: int) -> list[str]:
 
 
 class _Workers:
-    """Worker processes over one workspace; killed and respawned at will."""
+    """Worker processes over one workspace (`pipeline_children.work`, forked from the
+    preloaded server: a fresh interpreter would spend most of a life importing); killed and
+    respawned at will."""
 
     def __init__(self, root: Path, url: str) -> None:
         self.root, self.url, self.logs = root, url, root / "logs"
         self.logs.mkdir()
         self.started = 0
 
-    def spawn(self) -> subprocess.Popen[bytes]:
+    def spawn(self) -> BaseProcess:
         self.started += 1
-        with open(self.logs / f"{self.started}.err", "wb") as err:
-            return subprocess.Popen([sys.executable, "-c", WORKER, str(self.root), self.url, str(REPO),
-                                     str(LEASE_SECONDS)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
-                                    env={**os.environ, "PYTHONPATH": str(REPO)})
+        proc = children().Process(target=pipeline_children.work, args=(
+            self.root, self.url, REPO, LEASE_SECONDS, self.logs / f"{self.started}.err"))
+        proc.start()
+        return proc
 
-    def check(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.returncode in (0, -signal.SIGKILL), self._stderr()
+    def check(self, proc: BaseProcess) -> None:
+        assert proc.exitcode in (0, -signal.SIGKILL), self._stderr()
 
     def _stderr(self) -> str:
         return "\n".join(p.read_text()[-2000:] for p in sorted(self.logs.iterdir()) if p.read_text().strip())
@@ -93,26 +77,39 @@ def _crash_and_finish(root: Path, url: str, *, workers: int, kills: int, seed: i
     procs = [pool.spawn() for _ in range(workers)]
     done = 0
     for _ in range(kills):
-        time.sleep(rng.uniform(0.8, 2.2))  # a worker needs about a second to import
-        live = [p for p in procs if p.poll() is None]
+        time.sleep(rng.uniform(0.8, 2.2))
+        live = [p for p in procs if p.is_alive()]
         if live:
             victim = rng.choice(live)
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
+            victim.kill()
+            victim.join()
             done += 1
         for i, proc in enumerate(procs):
-            if proc.poll() is not None:
+            if not proc.is_alive():
                 pool.check(proc)
                 procs[i] = pool.spawn()
     for _ in range(10):
         for proc in procs:
-            proc.wait(timeout=900)  # a hang fails; a busy machine (minutes per worker) does not
+            proc.join(timeout=900)  # a hang fails; a busy machine (minutes per worker) does not
             pool.check(proc)
         if not _open_work(url, root):
             return done
-        time.sleep(LEASE_SECONDS * 1.2)  # a dead worker's lease runs out
+        _leases_run_out(url)
         procs = [pool.spawn() for _ in range(workers)]
     raise AssertionError("work left after ten rounds of workers")
+
+
+def _leases_run_out(url: str) -> None:
+    """Wait until the leases dead workers held have run out: a transmission's (LEASE_SECONDS)
+    and, on PostgreSQL, the poll lock's (the store's default, 30 s), left by a worker killed
+    while polling. Every worker of the round has ended, so any lease still held is a dead one's.
+    (Workers forked ready to work end a round in about a second: ten such rounds are shorter
+    than the poll lock's lease, which a fresh interpreter's imports used to wait out.)"""
+    time.sleep(LEASE_SECONDS * 1.2)
+    with Store.open(url) as store, store.engine.connect() as conn:
+        latest = conn.execute(select(func.max(LeaseRow.expires_at)).where(LeaseRow.holder.is_not(None))).scalar()
+    if latest is not None:
+        time.sleep(max(0.0, (latest - utcnow()).total_seconds()))
 
 
 def _open_work(url: str, root: Path) -> bool:

@@ -5,7 +5,6 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import threading
 from decimal import Decimal
 
@@ -15,7 +14,8 @@ from edigate.store import (
     AllocationRequest, AllocationStatus, DocumentKind, DocumentStatus, StockLevel, Store,
 )
 
-from tests.support import store_children as children
+from tests.support import store_children
+from tests.support.forked import children
 
 SKU = "ACM-1001"
 
@@ -154,8 +154,8 @@ def test_concurrent_threads_never_oversell(store: Store, url: str) -> None:
 def test_concurrent_processes_never_oversell(store: Store, url: str) -> None:
     stock(store, str(ON_HAND))
     docs = [order(store, f"P{n}") for n in range(ORDERS)]
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=children.allocate, args=(url, d, SKU, str(EACH))) for d in docs]
+    ctx = children()
+    procs = [ctx.Process(target=store_children.allocate, args=(url, d, SKU, str(EACH))) for d in docs]
     for p in procs:
         p.start()
     for p in procs:

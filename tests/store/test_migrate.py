@@ -13,7 +13,8 @@ from edigate.store import Store, migrate
 from edigate.store.migrate import head_revision, plain_head
 from edigate.store.tables import Base
 
-from tests.support import store_children as children
+from tests.support import store_children
+from tests.support.forked import children
 
 TABLES = {"transmissions", "envelope_sets", "interchange_keys", "stage_events", "error_entries",
           "documents", "outbound_documents", "control_sequences", "audit_events", "events", "outbound_sets",
@@ -77,10 +78,8 @@ def test_a_malformed_url_is_a_store_error() -> None:
 
 
 def test_processes_opening_an_empty_database_at_once_migrate_it_once(url: str) -> None:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=children.open_store, args=(url,)) for _ in range(3)]
+    ctx = children()
+    procs = [ctx.Process(target=store_children.open_store, args=(url,)) for _ in range(3)]
     for p in procs:
         p.start()
     for p in procs:

@@ -15,7 +15,8 @@ from edigate.store import (
     Store,
 )
 from edigate.x12.writer import ControlNumbers
-from tests.support import store_children as children
+from tests.support import store_children
+from tests.support.forked import children
 from tests.support.received import receive
 
 DRAWS, PROCESSES = 200, 4
@@ -41,9 +42,9 @@ def test_the_store_is_the_writers_control_numbers(store: Store) -> None:
 
 
 def test_control_numbers_from_four_processes_are_unique_and_gapless(url: str, store: Store) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = children()
     queue = ctx.Queue()
-    procs = [ctx.Process(target=children.draw, args=(url, DRAWS, queue)) for _ in range(PROCESSES)]
+    procs = [ctx.Process(target=store_children.draw, args=(url, DRAWS, queue)) for _ in range(PROCESSES)]
     for p in procs:
         p.start()
     drawn = [n for _ in procs for n in queue.get(timeout=120)]
@@ -55,9 +56,9 @@ def test_control_numbers_from_four_processes_are_unique_and_gapless(url: str, st
 
 def test_two_workers_never_claim_the_same_transmission(url: str, store: Store) -> None:
     ids = {receive(store, f"{i:064x}").transmission.id for i in range(60)}
-    ctx = multiprocessing.get_context("spawn")
+    ctx = children()
     queue = ctx.Queue()
-    procs = [ctx.Process(target=children.claim_all, args=(url, f"w{i}", queue)) for i in range(2)]
+    procs = [ctx.Process(target=store_children.claim_all, args=(url, f"w{i}", queue)) for i in range(2)]
     for p in procs:
         p.start()
     claimed = [queue.get(timeout=120) for _ in procs]

@@ -113,14 +113,13 @@ class SchemaPool:
                                   "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": name})
                 conn.execute(text("SET LOCAL lock_timeout = '5s'"))
                 conn.execute(text("SET LOCAL session_replication_role = replica"))  # no FK order needed
-                tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s "
-                                           "AND tablename <> 'alembic_version'"), {"s": name}).scalars().all()
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{name}"."{table}"'))
-                sequences = conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = :s"),
-                                         {"s": name}).scalars().all()
-                for sequence in sequences:
-                    conn.execute(text(f'ALTER SEQUENCE "{name}"."{sequence}" RESTART'))
+                statements = conn.execute(text(
+                    "SELECT format('DELETE FROM %I.%I', schemaname, tablename) FROM pg_tables "
+                    "WHERE schemaname = :s AND tablename <> 'alembic_version' UNION ALL "
+                    "SELECT format('ALTER SEQUENCE %I.%I RESTART', schemaname, sequencename) FROM pg_sequences "
+                    "WHERE schemaname = :s"), {"s": name}).scalars().all()
+                if statements:  # one round trip for the lot: 10 ms of CPU per test at one each
+                    conn.exec_driver_sql("; ".join(statements))
         except SQLAlchemyError:
             return False
         return True

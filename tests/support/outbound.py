@@ -9,6 +9,7 @@ from typing import Any
 
 from edigate.config.partners import load_partner
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
+from edigate.x12.delimiters import Delimiters
 from edigate.x12.envelope import Party as IsaParty
 from edigate.x12.envelope import Transaction, read_envelopes
 from edigate.x12.findings import Severity
@@ -30,10 +31,16 @@ def outbound(name: str) -> OutboundMap:
     return load_outbound_map(name, REPO / "maps")
 
 
+@functools.cache
+def _delimiters(partner: str) -> Delimiters:
+    """A bundled partner's delimiters, read once per process (a partner file takes 12 ms to
+    load, and the hypothesis tests envelope hundreds of documents per partner)."""
+    return load_partner(REPO / "partners" / f"{partner}.yaml").delimiters.to_x12()
+
+
 def interchange(doc_map: OutboundMap, docs: list[Any], partner: str | None = None) -> bytes:
     """Render and envelope with the partner's delimiters."""
-    delimiters = load_partner(REPO / "partners" / f"{partner}.yaml").delimiters.to_x12() \
-        if partner else Envelope.__dataclass_fields__["delimiters"].default
+    delimiters = _delimiters(partner) if partner else Envelope.__dataclass_fields__["delimiters"].default
     five = doc_map.version.startswith("005")
     env = Envelope(IsaParty("ZZ", "EDIGATE"), IsaParty("ZZ", "PARTNER"), "EDIGATE", "PARTNER",
                    version="00501" if five else "00401", gs_version=doc_map.version,

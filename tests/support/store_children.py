@@ -1,6 +1,6 @@
-"""Entry points of the processes the store tests spawn. A spawned child imports the module its
-target lives in; here that is this module and the store, not pytest and a test module with its
-imports (about a second of CPU per child)."""
+"""Entry points of the processes the store tests start (`tests.support.forked`: forked from a
+server that has imported this module, so the store, and not pytest and a test module with its
+imports)."""
 
 from __future__ import annotations
 
