@@ -158,3 +158,42 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _decided(pipeline: Pipeline, path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], bytes]:
+    """Each order's decision as stored, the rules' findings logged, and the 855s undated."""
+    tx = pipeline.ingest(path, "bigbox")
+    docs = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    errors = [(e.code, e.st02, e.line_number, e.segment_position, e.message)
+              for e in pipeline.store.errors(tx.id) if e.stage == "rules"]
+    [answers] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "855"]
+    undated = [s for s in tokenize(pipeline.archive.get(answers.sha256)) if s.id not in ("ISA", "GS")]
+    return ([(d.key, d.status, d.decided, d.ack_body) for d in sorted(docs, key=lambda d: d.id)], errors,
+            repr(undated).encode())
+
+
+def test_orders_decided_as_they_are_translated_are_decided_as_the_decide_stage_decides_them(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, po, text = _orders(tmp_path, 9, unknown_items_in=()), "", []
+    for line in path.read_text().splitlines(keepends=True):
+        po = line.split("*")[3] if line.startswith("BEG*") else po
+        if po in ("4500000002", "4500000007"):  # a price finding in each part: held
+            line = line.replace("*12.49*", "*13.49*")
+        text.append(line.replace("BEG*00*SA*4500000005*", "BEG*05*SA*4500000005*"))  # reads the store
+    path.write_text("".join(text))
+    from edigate.stages import decide
+
+    decided_in_stage: list[int] = []
+    in_stage = decide._foreseen
+    monkeypatch.setattr(decide, "_foreseen", lambda run, doc, *a: (decided_in_stage.append(doc.id),
+                                                                    in_stage(run, doc, *a))[1])
+    got = _decided(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2), path)
+    assert len(decided_in_stage) == 1  # only the replacement: the others were decided where translated
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
+    assert len(decided_in_stage) == 10
+    docs, errors, _ = got
+    assert [d[1].value for d in docs] == ["accepted"] + ["held"] + ["accepted"] * 2 + ["held"] + [
+        "accepted"] + ["held"] + ["accepted"] * 2
+    assert all(d[3] for d in docs if d[1].value == "accepted") and {e[1] for e in errors} == {"0002", "0005", "0007"}
+    assert got == expected
