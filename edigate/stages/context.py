@@ -35,6 +35,7 @@ from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
+from edigate.x12.writer import RenderedBody
 
 __all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "StageRun", "entry", "failed",
            "order_of_body",
@@ -150,6 +151,9 @@ class Run:
     foreseen: dict[int, Foreseen] = field(default_factory=dict)
     """Orders this pass saved and decided as it translated them, by document id, until the
     decide stage records them (`edigate.stages.foreseen`)."""
+    answers: dict[int, tuple[str, RenderedBody]] = field(default_factory=dict)
+    """The 855 bodies the decide stage recorded from what was foreseen, by document id, with
+    each written already, until the answer stage puts them in its interchanges."""
 
     @property
     def flow(self) -> PartnerSetup:

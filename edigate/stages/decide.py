@@ -67,6 +67,8 @@ def _decided(run: Run, doc: Document, entries: list[ErrorEntry], positions: SetP
                 for f in decision.findings]
     if not keep and doc.status is status and decision.export == doc.decided:
         return None
+    if keep and decision.ack_body is not None and decision.ack_text is not None:
+        run.answers[doc.id] = decision.ack_body, decision.ack_text
     return status, decision.ack_body if keep else None, decision.export
 
 

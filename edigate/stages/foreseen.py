@@ -18,22 +18,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edigate.errors import ConfigError, EdigateError
+from edigate.errors import ConfigError, EdigateError, X12WriteError
 from edigate.mapping.locate import locate
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
 from edigate.model import Order, PoAck, dumps
 from edigate.orders.decision import Outcome, as_decided, decide
 from edigate.orders.purposes import READS_EARLIER
 from edigate.orders.rules import RuleFinding, RuleSet, check_order
+from edigate.x12.delimiters import Delimiters
 from edigate.x12.segment import dump_segments
+from edigate.x12.writer import RenderedBody, write_segments
 
 if TYPE_CHECKING:  # the helper process imports this module, not the partner's configuration
     from edigate.config.partner_setup import PartnerSetup
 
 __all__ = ["Decider", "DeciderRequest", "Foreseen", "render_ack"]
 
-DeciderRequest = tuple[RuleSet, str | None, dt.date]
-"""What a helper process needs to decide as this one does: the rules, the 855 map's name, the day."""
+DeciderRequest = tuple[RuleSet, str | None, dt.date, Delimiters]
+"""What a helper process needs to decide as this one does: the rules, the 855 map's name,
+the day, the delimiters of the partner's envelope."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +49,31 @@ class Foreseen:
     """The order as decided, when that is not the order as received (JSON)."""
     ack_body: str | None
     """The 855 body, for an order an 855 answers (None also when it cannot be rendered)."""
+    ack_text: RenderedBody | None = None
+    """The 855 body written in the partner's delimiters, for the answer stage's interchange
+    (None when it cannot be written: the answer stage then meets why)."""
 
 
 def render_ack(outbound_855: OutboundMap | None, ack: PoAck | None) -> str | None:
     """The 855 body for ``ack`` as the store keeps it; None when there is none to keep."""
+    return _rendered(outbound_855, ack, None)[0]
+
+
+def _rendered(outbound_855: OutboundMap | None, ack: PoAck | None, delimiters: Delimiters | None
+              ) -> tuple[str | None, RenderedBody | None]:
+    """`render_ack`, and the body written in ``delimiters`` when they are given."""
     if ack is None or outbound_855 is None:
-        return None
+        return None, None
     try:
-        return dump_segments(outbound_855.render(ack))
+        segments = outbound_855.render(ack)
     except EdigateError:
-        return None
+        return None, None
+    if (body := dump_segments(segments)) is None or delimiters is None:
+        return body, None
+    try:
+        return body, RenderedBody(write_segments(segments, delimiters), len(segments), delimiters)
+    except X12WriteError:
+        return body, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +83,21 @@ class Decider:
     rules: RuleSet
     outbound_855: OutboundMap | None
     today: dt.date
+    delimiters: Delimiters
 
     @classmethod
     def of(cls, flow: PartnerSetup) -> Decider | None:
         """The flow's decider; None when its partner takes stock (every order reads the store)."""
-        return None if flow.rules.rules.atp is not None else cls(flow.rules, flow.outbound_855, flow.today)
+        if flow.rules.rules.atp is not None:
+            return None
+        return cls(flow.rules, flow.outbound_855, flow.today, flow.envelope().delimiters)
 
     @staticmethod
     def request(flow: PartnerSetup) -> DeciderRequest | None:
         """What a helper needs to build the flow's decider (`from_request`)."""
         if flow.rules.rules.atp is not None:
             return None
-        return flow.rules, flow.partner.documents.outbound.get("855"), flow.today
+        return flow.rules, flow.partner.documents.outbound.get("855"), flow.today, flow.envelope().delimiters
 
     @classmethod
     def from_request(cls, request: DeciderRequest | None, maps_dir: Path) -> Decider | None:
@@ -84,9 +105,9 @@ class Decider:
         when there is none or the map does not compile (the decide stage decides then)."""
         if request is None:
             return None
-        rules, name_855, today = request
+        rules, name_855, today, delimiters = request
         try:
-            return cls(rules, load_outbound_map(name_855, maps_dir) if name_855 else None, today)
+            return cls(rules, load_outbound_map(name_855, maps_dir) if name_855 else None, today, delimiters)
         except ConfigError:
             return None
 
@@ -101,7 +122,7 @@ class Decider:
             export = as_decided(order, decision.ack, self.rules) if decision.outcome is Outcome.ACCEPTED else order
             findings = tuple(locate(order, decision.findings, self.rules)) if decision.findings else ()
             by_855 = order.source is None or order.source.set_id != "860"  # an 860's answer is an 865
-            return Foreseen(decision.outcome, findings, None if export is order else dumps(export),
-                            render_ack(self.outbound_855, decision.ack) if by_855 else None)
+            body, text = _rendered(self.outbound_855, decision.ack, self.delimiters) if by_855 else (None, None)
+            return Foreseen(decision.outcome, findings, None if export is order else dumps(export), body, text)
         except Exception:  # noqa: BLE001 - the decide stage meets it again, and records it
             return None

@@ -13,6 +13,7 @@ from edigate.store.archive import Archive
 from edigate.stages.parallel import Translation, count_sets, set_key, translate_range, validate_range
 from edigate.config.partners import load_partners
 from edigate.stages.pipeline import Pipeline
+from edigate.stages.table import Stage
 from edigate.store import DocumentKind, Store
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
@@ -27,7 +28,8 @@ from tests.support.paths import REPO
 
 def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:
     root.mkdir(exist_ok=True)
-    (root / "samples").symlink_to(REPO / "samples")
+    if not (root / "samples").exists():  # a second gateway over the same workspace
+        (root / "samples").symlink_to(REPO / "samples")
     workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
     return Pipeline(workspace, store, Archive(root / "archive"), load_partners(REPO / "partners"),
                     today=dt.date(2026, 11, 26), channel_types=(), **options)
@@ -197,3 +199,33 @@ def test_orders_decided_as_they_are_translated_are_decided_as_the_decide_stage_d
         "accepted"] + ["held"] + ["accepted"] * 2
     assert all(d[3] for d in docs if d[1].value == "accepted") and {e[1] for e in errors} == {"0002", "0005", "0007"}
     assert got == expected
+
+
+@pytest.mark.parametrize("stopped_before", ["rules", "outbound"])
+def test_a_pass_stopped_after_orders_were_foreseen_is_resumed_by_another_deciding_alike(
+        stopped_before: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _orders(tmp_path, 9, unknown_items_in=())
+    from edigate.stages import runner
+
+    run_stage = runner._run_stage
+
+    def stopping(parts: Pipeline, run: object, stage: Stage) -> object:
+        if stage.stored == stopped_before:
+            raise KeyboardInterrupt  # the worker stopped: what this pass foresaw is gone with it
+        return run_stage(parts, run, stage)  # type: ignore[arg-type]
+
+    helped = _pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2)
+    monkeypatch.setattr(runner, "_run_stage", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        helped.ingest(path, "bigbox")
+    monkeypatch.setattr(runner, "_run_stage", run_stage)
+    [tx] = store.transmissions()
+    again = _pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2).take(tx.id, "another")
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
+    docs = store.documents(transmission_id=again.id, kind=DocumentKind.ORDER)
+    [answers] = [o for o in store.outbounds(again.id) if o.set_id == "855"]
+    undated = [s for s in tokenize(helped.archive.get(answers.sha256)) if s.id not in ("ISA", "GS")]
+    assert again.status.value == "done"
+    assert [(d.key, d.status, d.decided, d.ack_body) for d in sorted(docs, key=lambda d: d.id)] == expected[0]
+    assert repr(undated).encode() == expected[2]
