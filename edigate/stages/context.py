@@ -150,7 +150,8 @@ class Run:
     loaded: PartnerSetup | None = None
     foreseen: dict[int, Foreseen] = field(default_factory=dict)
     """Orders this pass saved and decided as it translated them, by document id, until the
-    decide stage records them (`edigate.stages.foreseen`)."""
+    decide stage records them (`edigate.stages.foreseen`), up to `foreseen.KEPT_BYTES`."""
+    foreseen_bytes: int = 0
     answers: dict[int, tuple[str, RenderedBody]] = field(default_factory=dict)
     """The 855 bodies the decide stage recorded from what was foreseen, by document id, with
     each written already, until the answer stage puts them in its interchanges."""

@@ -32,7 +32,12 @@ from edigate.x12.writer import RenderedBody, write_segments
 if TYPE_CHECKING:  # the helper process imports this module, not the partner's configuration
     from edigate.config.partner_setup import PartnerSetup
 
-__all__ = ["Decider", "DeciderRequest", "Foreseen", "render_ack"]
+__all__ = ["KEPT_BYTES", "Decider", "DeciderRequest", "Foreseen", "render_ack"]
+
+KEPT_BYTES = 32 * 2**20
+"""How much of what was foreseen (its texts) a pass keeps until the decide and answer
+stages use it; the orders past it are decided in the decide stage, so that a file of any
+size holds at most this much (a 20-line order's 855 twice: about 5 kB)."""
 
 DeciderRequest = tuple[RuleSet, str | None, dt.date, Delimiters]
 """What a helper process needs to decide as this one does: the rules, the 855 map's name,
@@ -52,6 +57,12 @@ class Foreseen:
     ack_text: RenderedBody | None = None
     """The 855 body written in the partner's delimiters, for the answer stage's interchange
     (None when it cannot be written: the answer stage then meets why)."""
+
+    @property
+    def size(self) -> int:
+        """About how many bytes its texts hold (see `KEPT_BYTES`)."""
+        texts = (self.export, self.ack_body, None if self.ack_text is None else self.ack_text.text)
+        return sum(len(t) for t in texts if t is not None)
 
 
 def render_ack(outbound_855: OutboundMap | None, ack: PoAck | None) -> str | None:

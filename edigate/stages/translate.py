@@ -16,7 +16,7 @@ from edigate.stages.order_changes import translate_changes
 from edigate.orders.purposes import Amendments
 from edigate.stages.context import PAGE, Parts, Run, add_log
 from edigate.stages.errorlog import duplicate_order, not_stored
-from edigate.stages.foreseen import Decider, Foreseen
+from edigate.stages.foreseen import KEPT_BYTES, Decider, Foreseen
 from edigate.stages.parallel import SetKey, Translated, translate_range
 from edigate.store import DocumentKind, ErrorEntry, NewDocument, Severity, Status
 
@@ -100,8 +100,9 @@ def save_orders(parts: Parts, run: Run, documents: Sequence[NewDocument], entrie
     order) kept for the decide stage, for the orders this call created."""
     saved = parts.store.save_documents(documents)
     for s, decision in zip(saved, foreseen, strict=False):
-        if decision is not None and s.created and s.document is not None:
+        if decision is not None and s.created and s.document is not None and run.foreseen_bytes < KEPT_BYTES:
             run.foreseen[s.document.id] = decision
+            run.foreseen_bytes += decision.size
     if saved and not any(s.created or s.duplicate_of for s in saved):
         return  # an earlier, interrupted pass saved this page and logged its findings
     repeated = [s.duplicate_of for s in saved if s.duplicate_of is not None]

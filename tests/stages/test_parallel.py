@@ -174,8 +174,9 @@ def _decided(pipeline: Pipeline, path: Path) -> tuple[list[tuple[object, ...]], 
             repr(undated).encode())
 
 
+@pytest.mark.parametrize("kept_bytes, in_stage", [(None, 1), (1, 8)])  # 1 byte: only the first is kept
 def test_orders_decided_as_they_are_translated_are_decided_as_the_decide_stage_decides_them(
-        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        kept_bytes: int | None, in_stage: int, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, po, text = _orders(tmp_path, 9, unknown_items_in=()), "", []
     for line in path.read_text().splitlines(keepends=True):
         po = line.split("*")[3] if line.startswith("BEG*") else po
@@ -183,17 +184,19 @@ def test_orders_decided_as_they_are_translated_are_decided_as_the_decide_stage_d
             line = line.replace("*12.49*", "*13.49*")
         text.append(line.replace("BEG*00*SA*4500000005*", "BEG*05*SA*4500000005*"))  # reads the store
     path.write_text("".join(text))
-    from edigate.stages import decide
+    from edigate.stages import decide, translate
 
+    if kept_bytes is not None:
+        monkeypatch.setattr(translate, "KEPT_BYTES", kept_bytes)
     decided_in_stage: list[int] = []
-    in_stage = decide._foreseen
+    deciding = decide._foreseen
     monkeypatch.setattr(decide, "_foreseen", lambda run, doc, *a: (decided_in_stage.append(doc.id),
-                                                                    in_stage(run, doc, *a))[1])
+                                                                    deciding(run, doc, *a))[1])
     got = _decided(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2), path)
-    assert len(decided_in_stage) == 1  # only the replacement: the others were decided where translated
+    assert len(decided_in_stage) == in_stage  # the replacement, and what was not kept: decided in the stage
     with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
         expected = _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
-    assert len(decided_in_stage) == 10
+    assert len(decided_in_stage) == in_stage + 9
     docs, errors, _ = got
     assert [d[1].value for d in docs] == ["accepted"] + ["held"] + ["accepted"] * 2 + ["held"] + [
         "accepted"] + ["held"] + ["accepted"] * 2
