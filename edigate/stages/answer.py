@@ -6,7 +6,8 @@ partner's envelope and recorded for the send stage.
 reject) both write through `write_answers`, so numbering, recording and the ack due time
 are the same. From `Parts.bulk_855` decided orders on, the 855s travel in interchanges of
 up to `BULK_855_SETS` sets, each recorded once under the transmission; an 860's 865 is
-answered on its own either way, as it is for a small file.
+answered on its own either way, as it is for a small file. An 855 the decide stage recorded
+from what was foreseen (`edigate.stages.foreseen`) goes in as it was written then.
 
 Resume policy: once finished it is not run again. Resumed part way, an order whose answer
 is recorded (by its key) is not answered twice; each interchange's numbers are spent in

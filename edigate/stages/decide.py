@@ -3,6 +3,8 @@ purposes and stock (`PartnerSetup.decide`): accepted, held for a specialist, or 
 
 An order a specialist released from the queue (marked `RELEASED`) is not decided again: a
 reprocess of its transmission (its delivery failed) keeps the release, its export and 855.
+In a big file most orders come decided already, where they were translated
+(`edigate.stages.foreseen`): the stage records those as it would have decided them.
 
 Resume policy: once finished it is not run again. Resumed part way, it decides each order
 again, a page per commit; an order whose status and export did not change is not written
