@@ -29,10 +29,13 @@ from edigate.orders.decision import AMENDING
 from edigate.orders.rules import RuleFinding
 from edigate.orders.warehouse import shipping_order_key
 
-__all__ = ["AMENDING", "IN_FORCE", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
+__all__ = ["AMENDING", "IN_FORCE", "READS_EARLIER", "Amendment", "Amendments", "cancel_destinations", "cancel_export",
            "earlier_order", "is_cancel", "order_key", "po_of_key"]
 
 _COPIES = frozenset({Purpose.CONFIRMATION, Purpose.DUPLICATE})
+READS_EARLIER = AMENDING | _COPIES
+"""The purposes whose decision reads the earlier order of the same PO; an order of any other
+is decided from itself, the partner's rules and the day (and its stock, under ``rules.atp``)."""
 _LIVE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED, DocumentStatus.HELD, DocumentStatus.REJECTED})
 _WAITING = frozenset({DocumentStatus.HELD, DocumentStatus.REJECTED})
 IN_FORCE = frozenset({DocumentStatus.ACCEPTED, DocumentStatus.ROUTED})
@@ -65,7 +68,7 @@ class Amendments:
     def check(self, order: Order, document_id: int, partner: str) -> Amendment:
         """The earlier order ``order`` (stored as ``document_id``) amends, or the findings
         that keep it from doing so."""
-        if order.purpose not in AMENDING | _COPIES:
+        if order.purpose not in READS_EARLIER:
             return Amendment(document_id, order.purpose)
         versions = self.book.order_versions(partner, order.po_number)
         me = next((d for d in versions if d.id == document_id), None)

@@ -6,7 +6,8 @@ partner's envelope and recorded for the send stage.
 reject) both write through `write_answers`, so numbering, recording and the ack due time
 are the same. From `Parts.bulk_855` decided orders on, the 855s travel in interchanges of
 up to `BULK_855_SETS` sets, each recorded once under the transmission; an 860's 865 is
-answered on its own either way, as it is for a small file.
+answered on its own either way, as it is for a small file. An 855 the decide stage recorded
+from what was foreseen (`edigate.stages.foreseen`) goes in as it was written then.
 
 Resume policy: once finished it is not run again. Resumed part way, an order whose answer
 is recorded (by its key) is not answered twice; each interchange's numbers are spent in
@@ -111,9 +112,20 @@ def _in_bulk(parts: Parts, run: Run) -> None:
         if chunk_key != key:
             _record_chunk(parts, run, key, chunk)
             key, chunk = chunk_key, []
-        if key not in run.recorded and (body := _body_855(parts, run, doc, order)) is not None:
-            chunk.append((doc.id, TransactionContent("855", body)))
+        if key not in run.recorded and (content := _content_855(parts, run, doc, order)) is not None:
+            chunk.append((doc.id, content))
     _record_chunk(parts, run, key, chunk)
+    run.answers.clear()
+
+
+def _content_855(parts: Parts, run: Run, doc: Document, order: Order | None) -> TransactionContent | None:
+    """The order's 855 as the decide stage wrote it this pass (`Run.answers`) while the body
+    it recorded is the one stored; else its stored body's segments (`_body_855`)."""
+    kept = run.answers.pop(doc.id, None)
+    if kept is not None and kept[0] == doc.ack_body:
+        return TransactionContent("855", (), rendered=kept[1])
+    body = _body_855(parts, run, doc, order)
+    return None if body is None else TransactionContent("855", body)
 
 
 def _record_chunk(parts: Parts, run: Run, key: str, chunk: _Chunk) -> None:

@@ -24,6 +24,7 @@ from edigate.mapping.cache import MapCache
 from edigate.model import Order, loads
 from edigate.orders.inventory import Inventory
 from edigate.stages.identify import PartnerDirectory
+from edigate.stages.foreseen import Foreseen
 from edigate.stages.parallel import PARALLEL_FROM, SetKey, Translation, cores
 from edigate.stages.errorlog import failure_entry
 from edigate.stages.outputs import archived, record_written
@@ -34,6 +35,7 @@ from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
+from edigate.x12.writer import RenderedBody
 
 __all__ = ["BULK_855", "DEFAULT_LEASE", "ClaimLost", "Parts", "Retry", "Run", "StageRun", "entry", "failed",
            "order_of_body",
@@ -99,7 +101,9 @@ class Parts:
         return self.helpers > 0 and sets is not None and sets >= self.parallel_from
 
     def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
-        """A helper process validating (``accepted`` None) or translating the file from ``start`` on."""
+        """A helper process validating (``accepted`` None) or translating the file from ``start``
+        on; tell it how to decide the orders it translates once the flow is loaded
+        (`Translation.decide`)."""
         return Translation(self.archive.local_copy(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
                            run.partner.documents.inbound["850"], run.partner.id, accepted, start,
                            run.partner.leniency)
@@ -144,6 +148,13 @@ class Run:
     """ISA13s our TA1 rejects."""
     retry: Retry = Retry()
     loaded: PartnerSetup | None = None
+    foreseen: dict[int, Foreseen] = field(default_factory=dict)
+    """Orders this pass saved and decided as it translated them, by document id, until the
+    decide stage records them (`edigate.stages.foreseen`), up to `foreseen.KEPT_BYTES`."""
+    foreseen_bytes: int = 0
+    answers: dict[int, tuple[str, RenderedBody]] = field(default_factory=dict)
+    """The 855 bodies the decide stage recorded from what was foreseen, by document id, with
+    each written already, until the answer stage puts them in its interchanges."""
 
     @property
     def flow(self) -> PartnerSetup:

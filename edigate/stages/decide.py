@@ -3,6 +3,8 @@ purposes and stock (`PartnerSetup.decide`): accepted, held for a specialist, or 
 
 An order a specialist released from the queue (marked `RELEASED`) is not decided again: a
 reprocess of its transmission (its delivery failed) keeps the release, its export and 855.
+In a big file most orders come decided already, where they were translated
+(`edigate.stages.foreseen`): the stage records those as it would have decided them.
 
 Resume policy: once finished it is not run again. Resumed part way, it decides each order
 again, a page per commit; an order whose status and export did not change is not written
@@ -20,8 +22,8 @@ from edigate.orders.decision import Outcome as DecisionOutcome
 from edigate.orders.rules import RuleFinding
 from edigate.stages.context import PAGE, Parts, Run, add_log, order_of_body, pages, severity
 from edigate.stages.errorlog import UNDECIDED, set_failure
+from edigate.stages.foreseen import Foreseen, render_ack
 from edigate.store import Document, DocumentStatus, ErrorEntry, Severity, Status
-from edigate.x12.segment import dump_segments
 
 __all__ = ["NAME", "RELEASED", "render_855", "run"]
 
@@ -52,23 +54,37 @@ def run(parts: Parts, run: Run) -> Status | None:
                 decided[doc.id] = got
         parts.store.record_decisions(decided)
         add_log(parts, run, entries)
+    run.foreseen.clear()  # a released order's, say
     return None
 
 
 def _decided(run: Run, doc: Document, entries: list[ErrorEntry], positions: SetPositions,
              keep: bool) -> _Decided | None:
     """What to write of one order's decision (None: nothing changed), its findings logged."""
-    order = order_of_body(doc.body)
-    if (decision := _decide(run, doc, order, entries)) is None:
+    decision = run.foreseen.pop(doc.id, None) or _foreseen(run, doc, entries, keep)
+    if decision is None:
         return DocumentStatus.HELD, None, None  # never routed undecided
     status = _DOCUMENT_STATUS[decision.outcome]
     entries += [_rule_entry(positions.locate(f), severity(status is not DocumentStatus.ACCEPTED))
                 for f in decision.findings]
-    export = dumps(decision.export) if decision.export is not None else None
-    if not keep and doc.status is status and export == doc.decided:
+    if not keep and doc.status is status and decision.export == doc.decided:
+        return None
+    if keep and decision.ack_body is not None and decision.ack_text is not None:
+        run.answers[doc.id] = decision.ack_body, decision.ack_text
+    return status, decision.ack_body if keep else None, decision.export
+
+
+def _foreseen(run: Run, doc: Document, entries: list[ErrorEntry], keep: bool) -> Foreseen | None:
+    """The order's decision made here, for any order, as `edigate.stages.foreseen` makes it
+    for one that reads nothing from the store (its 855 body only when ``keep``); None when
+    the rules could not decide."""
+    order = order_of_body(doc.body)
+    if (decision := _decide(run, doc, order, entries)) is None:
         return None
     answered_by_855 = order.source is None or order.source.set_id != "860"  # an 860's answer is an 865
-    return status, render_855(run.flow, decision.ack) if keep and answered_by_855 else None, export
+    return Foreseen(decision.outcome, decision.findings,
+                    dumps(decision.export) if decision.export is not None else None,
+                    render_855(run.flow, decision.ack) if keep and answered_by_855 else None)
 
 
 def _decide(run: Run, doc: Document, order: Order, entries: list[ErrorEntry]) -> Decision | None:
@@ -84,12 +100,7 @@ def _decide(run: Run, doc: Document, order: Order, entries: list[ErrorEntry]) ->
 def render_855(flow: PartnerSetup, ack: PoAck | None) -> str | None:
     """The 855 body for ``ack`` as the store keeps it; None when there is none to keep (the
     answer stage then renders it itself, and reports what stops it)."""
-    if ack is None or flow.outbound_855 is None:
-        return None
-    try:
-        return dump_segments(flow.outbound_855.render(ack))
-    except EdigateError:
-        return None
+    return render_ack(flow.outbound_855, ack)
 
 
 def _rule_entry(f: RuleFinding, level: Severity) -> ErrorEntry:

@@ -3,19 +3,22 @@ later sets.
 
 The validate and map stages of a file with thousands of orders are pure Python on one
 core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
-process for the file's last three fifths of sets. The helper validates them and hands its
-findings over as soon as it has them (the validate stage uses them in the 997 instead of
-validating those sets again), then translates the ones the validate stage accepts (kept
-from that read up to `_KEEP` sets, else read a second time), while this process finishes
-the 997 and translates the first two fifths. The map stage saves the helper's results
+process for the file's last eleven twentieths of sets (`edigate.stages.envelope.MAIN_SHARE`).
+The helper validates them and hands its findings over as soon as it has them (the validate
+stage uses them in the 997 instead of validating those sets again), then translates the
+ones the validate stage accepts (kept from that read up to `_KEEP` sets, else read a second
+time), while this process finishes the 997 and translates the first nine twentieths. The map stage saves the helper's results
 after its own, keeping only the sets the validate stage accepted, so the documents come out
-as a serial run saves them. A validate stage resumed on its own starts the helper itself; a
+as a serial run saves them. Both processes decide the orders they translate where a
+decision reads nothing from the store (`edigate.stages.foreseen`): the decide stage then
+only records those. A validate stage resumed on its own starts the helper itself; a
 map stage resumed on its own starts one for the sets after the first half as many as it
 accepted.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.stages.parallel``, never a fork of a gateway that runs threads) and shares
-nothing with this process but the pickled request on its standard input, a byte on a pipe
+nothing with this process but two pickled requests on its standard input (the work, then
+how to decide the orders, sent once the partner's rules are loaded), a byte on a pipe
 when its findings are written, and two unnamed temporary files: the findings, and pages of
 results. When it cannot run (one core, a helper that failed or died), this process does
 that work itself; nothing about the results depends on which process made them.
@@ -30,10 +33,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from edigate.mapping.findings import MapFinding
 from edigate.mapping.inbound import InboundMap, load_inbound_map
@@ -41,6 +44,7 @@ from edigate.mapping.translate import translate_transaction
 from edigate.model import Order, dumps
 from edigate.orders.purposes import order_key
 from edigate.config.runtime import tune_collector
+from edigate.stages.foreseen import Decider, DeciderRequest, Foreseen
 from edigate.x12.delimiters import fixed_isa_separators
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.leniency import STRICT, Leniency
@@ -80,6 +84,8 @@ class Translated:
     key: str | None
     body: str | None
     findings: tuple[MapFinding, ...]
+    foreseen: Foreseen | None = None
+    """The order's decision, when the translating process could make it (`edigate.stages.foreseen`)."""
 
 
 def set_key(tx: Transaction) -> SetKey:
@@ -87,21 +93,25 @@ def set_key(tx: Transaction) -> SetKey:
 
 
 def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, partner_id: str,
-                    accepted: Collection[SetKey], start: int = 0, stop: int | None = None
-                    ) -> Iterator[Translated]:
+                    accepted: Collection[SetKey], start: int = 0, stop: int | None = None,
+                    decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
     """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
-    every transaction from 0, in file order) translated one by one; reading stops at ``stop``."""
-    return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted)
+    every transaction from 0, in file order) translated one by one; reading stops at ``stop``.
+    With a ``decider``, each order is decided too where it can be."""
+    return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted, decider)
 
 
-def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str,
-                accepted: Collection[SetKey]) -> Iterator[Translated]:
+def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
+                decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
     for event in events:
         if set_key(event) in accepted:
             result = translate_transaction(event, mapping, partner_id)
             order = result.order if result.ok and isinstance(result.order, Order) else None  # ok: no error finding
-            yield Translated(result.isa13, result.gs06, result.st02, None if order is None else order_key(order),
-                             None if order is None else dumps(order), result.findings)
+            if order is None:
+                yield Translated(result.isa13, result.gs06, result.st02, None, None, result.findings)
+                continue
+            yield Translated(result.isa13, result.gs06, result.st02, order_key(order), dumps(order), result.findings,
+                             None if decider is None else decider(order))
 
 
 def validate_range(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int
@@ -184,17 +194,32 @@ class Translation:
                                 None if accepted is None else frozenset(accepted), start,
                                 self._checks.fileno(), ready, leniency))
         self._process: subprocess.Popen[bytes] | None = None
+        self._requests: IO[bytes] | None = None
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "edigate.stages.parallel"], env=_environment(), stdin=subprocess.PIPE,
                 stdout=self._answer, stderr=subprocess.DEVNULL, pass_fds=(self._checks.fileno(), ready))
             assert self._process.stdin is not None
-            with self._process.stdin as request_pipe:
-                request_pipe.write(request)
+            self._requests = self._process.stdin
+            _send(self._requests, request)
         except (OSError, ValueError):
             self._stop()
         finally:
             os.close(ready)
+
+    def decide(self, request: DeciderRequest | None) -> None:
+        """Let the helper decide the orders it translates as ``request`` says (None: it does
+        not decide); the first call counts. The helper waits for it before it translates,
+        so that a helper started before the partner's rules were loaded can still decide."""
+        requests, self._requests = self._requests, None
+        if requests is None:
+            return
+        try:
+            with requests:
+                if request is not None:
+                    _send(requests, pickle.dumps(request))
+        except (OSError, ValueError):  # the helper is gone: results() says so
+            pass
 
     def validated(self, index: int, key: SetKey) -> tuple[Finding, ...] | None:
         """The helper's structural findings for its ``index``-th set (waiting for them the
@@ -212,6 +237,7 @@ class Translation:
         return None
 
     def results(self) -> Iterator[Translated] | None:
+        self.decide(None)  # not asked to decide by now: it translates only
         if self._process is None or self._answer.closed or self._process.wait() != 0:
             return None
         self._answer.seek(0)
@@ -219,6 +245,7 @@ class Translation:
 
     def close(self) -> None:
         """Stop the helper if it is still working and drop what it wrote."""
+        self.decide(None)
         self._stop()
         for f in (self._answer, self._checks):
             f.close()
@@ -245,6 +272,17 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
 
 
+def _send(pipe: IO[bytes], request: bytes) -> None:
+    pipe.write(len(request).to_bytes(8, "big") + request)
+    pipe.flush()
+
+
+def _received(pipe: IO[bytes]) -> Any:
+    """The next request `_send` wrote; None at the end of the pipe."""
+    size = pipe.read(8)
+    return pickle.loads(pipe.read(int.from_bytes(size, "big"))) if len(size) == 8 else None
+
+
 def _pages(answer: IO[bytes]) -> Iterator[Translated]:
     while True:
         try:
@@ -264,9 +302,10 @@ def _orphaned(parent: int) -> None:
 
 def _serve() -> int:
     """The helper process: a pickled request on stdin; when asked, its findings to the
-    checks file and a byte on the ready pipe; pickled pages of results on stdout."""
-    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency = pickle.loads(
-        sys.stdin.buffer.read())
+    checks file and a byte on the ready pipe; then how to decide (or nothing) on stdin, and
+    pickled pages of results on stdout."""
+    requests = sys.stdin.buffer
+    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency = _received(requests)
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     tune_collector()
     mapping = load_inbound_map(map_name, Path(maps_dir))
@@ -280,7 +319,8 @@ def _serve() -> int:
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
     events = _transactions(Path(path), name, start) if kept is None else kept
     page: list[Translated] = []
-    for translated in _translated(events, mapping, partner_id, accepted):
+    decider = Decider.from_request(_received(requests), Path(maps_dir))
+    for translated in _translated(events, mapping, partner_id, accepted, decider):
         page.append(translated)
         if len(page) == _ANSWER_PAGE:
             pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)

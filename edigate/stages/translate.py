@@ -16,6 +16,7 @@ from edigate.stages.order_changes import translate_changes
 from edigate.orders.purposes import Amendments
 from edigate.stages.context import PAGE, Parts, Run, add_log
 from edigate.stages.errorlog import duplicate_order, not_stored
+from edigate.stages.foreseen import KEPT_BYTES, Decider, Foreseen
 from edigate.stages.parallel import SetKey, Translated, translate_range
 from edigate.store import DocumentKind, ErrorEntry, NewDocument, Severity, Status
 
@@ -45,8 +46,11 @@ def _orders(parts: Parts, run: Run) -> None:
     if run.helper is None and parts.parallel(len(accepted)):
         run.helper = parts.helper(run, accepted, start=len(accepted) // 2)
     helper, done = run.helper, set[SetKey]()
+    if helper is not None:  # the orders it can, and ours, decided as translated: the decide stage records them
+        helper.decide(Decider.request(run.flow))
+    decider = None if helper is None else Decider.of(run.flow)
     ours = translate_range(run.data, name, run.flow.inbound, run.partner.id, accepted,
-                           stop=None if helper is None else helper.start)
+                           stop=None if helper is None else helper.start, decider=decider)
     _save(parts, run, ours, done)
     if helper is not None:
         theirs = helper.results() or translate_range(run.data, name, run.flow.inbound, run.partner.id,
@@ -72,6 +76,7 @@ def _changes(parts: Parts, run: Run) -> Status | None:
 
 def _save(parts: Parts, run: Run, translated: Iterable[Translated], done: set[SetKey]) -> None:
     documents: list[NewDocument] = []
+    foreseen: list[Foreseen | None] = []
     entries: list[ErrorEntry] = []
     for t in translated:
         done.add((t.isa13, t.gs06, t.st02))
@@ -80,16 +85,24 @@ def _save(parts: Parts, run: Run, translated: Iterable[Translated], done: set[Se
                                element_position=f.element, value=f.value, hint=f.hint) for f in t.findings]
         if t.key is not None and t.body is not None:
             documents.append(NewDocument(DocumentKind.ORDER, run.partner.id, t.key, t.body, run.tx.id))
+            foreseen.append(t.foreseen)
         else:
             entries.append(not_stored(run.tx.id, t.isa13, t.gs06, t.st02))
         if len(documents) == PAGE:
-            save_orders(parts, run, documents, entries)
-            documents, entries = [], []
-    save_orders(parts, run, documents, entries)
+            save_orders(parts, run, documents, entries, foreseen)
+            documents, entries, foreseen = [], [], []
+    save_orders(parts, run, documents, entries, foreseen)
 
 
-def save_orders(parts: Parts, run: Run, documents: Sequence[NewDocument], entries: list[ErrorEntry]) -> None:
+def save_orders(parts: Parts, run: Run, documents: Sequence[NewDocument], entries: list[ErrorEntry],
+                foreseen: Sequence[Foreseen | None] = ()) -> None:
+    """Orders saved and their findings logged; the decisions ``foreseen`` for them (in
+    order) kept for the decide stage, for the orders this call created."""
     saved = parts.store.save_documents(documents)
+    for s, decision in zip(saved, foreseen, strict=False):
+        if decision is not None and s.created and s.document is not None and run.foreseen_bytes < KEPT_BYTES:
+            run.foreseen[s.document.id] = decision
+            run.foreseen_bytes += decision.size
     if saved and not any(s.created or s.duplicate_of for s in saved):
         return  # an earlier, interrupted pass saved this page and logged its findings
     repeated = [s.duplicate_of for s in saved if s.duplicate_of is not None]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from edigate.errors import DataError
 from edigate.stages.context import Parts, Run, add_log, entry, record_outbound
 from edigate.stages.envelope import MAIN_SHARE
+from edigate.stages.foreseen import Decider
 from edigate.stages.parallel import set_key
 from edigate.stages.reconcile import reconcile_functional_ack
 from edigate.store import ErrorEntry, Severity, Status
@@ -68,6 +69,8 @@ def run(parts: Parts, run: Run) -> Status | None:
     if run.helper is None and parts.parallel(run.set_count):
         assert run.set_count is not None
         run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE))
+    if run.helper is not None:  # before it is done validating: then it translates, deciding what it can
+        run.helper.decide(Decider.request(run.flow))
     with parts.store.outbound_numbers(run.partner.id) as numbers:
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name, leniency=run.partner.leniency,

@@ -187,28 +187,34 @@ class SpecLibrary:
 
     def _segment(self, seg: etree._Element) -> SegmentSpec:
         fields: list[Field] = []
+        texts: dict[object, str] = {}
+        syntax: list[str] = []
         for child in seg:
-            if child.tag == "element":
+            tag = child.tag
+            if tag == "element":
                 fields.append(self._element(child))
-            elif child.tag == "composite":
+            elif tag == "composite":
                 parts = tuple(self._element(e) for e in child.findall("element"))
                 fields.append(CompositeSpec(int(child.findtext("seq", "0")), child.findtext("data_ele", ""),
                                             child.findtext("name", ""), child.findtext("usage", "S"), parts,
                                             tuple(s.text or "" for s in child.findall("syntax"))))
-        return SegmentSpec(seg.get("xid", ""), seg.findtext("name", ""), seg.findtext("usage", "S"),
-                           _max(seg.findtext("max_use")), tuple(fields),
-                           tuple(s.text or "" for s in seg.findall("syntax")))
+            elif tag == "syntax":
+                syntax.append(child.text or "")
+            else:
+                texts.setdefault(tag, child.text or "")
+        return SegmentSpec(seg.get("xid", ""), texts.get("name", ""), texts.get("usage", "S"),
+                           _max(texts.get("max_use")), tuple(fields), tuple(syntax))
 
     def _element(self, el: etree._Element) -> ElementSpec:
-        # one pass over the children, each tag's first (as findtext would read it): an element
-        # has half a dozen, and the bundled maps 170,000 elements
+        """One element, its children read in one pass: a spec holds thousands of elements
+        and five ``findtext`` walks each were most of a partner's set-up time."""
         texts: dict[object, str] = {}
-        valid = None
+        valid: etree._Element | None = None
         for child in el:
             if child.tag == "valid_codes":
                 valid = child if valid is None else valid
-            elif child.tag not in texts:
-                texts[child.tag] = child.text or ""
+            else:
+                texts.setdefault(child.tag, child.text or "")  # the first, as findtext reads
         ref = texts.get("data_ele", "")
         data_type, min_len, max_len, name = self._data_elements().get(ref, ("AN", 1, 256, ref))
         codes, partial = None, False

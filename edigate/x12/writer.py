@@ -20,7 +20,7 @@ from edigate.x12.envelope import Party
 from edigate.x12.segment import Composite, Element, Repeats, Segment
 
 __all__ = [
-    "ControlNumbers", "Counter", "Envelope", "GroupContent", "SegmentWriter", "TransactionContent",
+    "ControlNumbers", "Counter", "Envelope", "GroupContent", "RenderedBody", "SegmentWriter", "TransactionContent",
     "build_interchange", "encode", "write_interchange", "write_segments",
 ]
 
@@ -113,10 +113,16 @@ class SegmentWriter:
         return value
 
 
-def write_segments(segments: Iterable[Segment], delimiters: Delimiters) -> str:
-    """Render many segments as one text."""
+def write_segments(segments: Iterable[Segment | RenderedBody], delimiters: Delimiters) -> str:
+    """Render many segments as one text (a body written already as it is)."""
     writer = SegmentWriter(delimiters)
-    return "".join(writer.segment(s) for s in segments)
+    return "".join(_written(s, delimiters) if isinstance(s, RenderedBody) else writer.segment(s) for s in segments)
+
+
+def _written(body: RenderedBody, delimiters: Delimiters) -> str:
+    if body.delimiters != delimiters:
+        raise X12WriteError("a body written with other delimiters than its interchange's", segment="ST")
+    return body.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +143,25 @@ class Envelope:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A transaction's body segments written already (`SegmentWriter.segment` with
+    ``delimiters``), and how many there are: an interchange of thousands of sets takes each
+    as it is instead of rendering its segments again."""
+
+    text: str
+    segments: int
+    delimiters: Delimiters
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionContent:
-    """A transaction set to envelope: its id and body segments (ST and SE are added)."""
+    """A transaction set to envelope: its id and body segments (ST and SE are added), or
+    its body written already (``rendered``, with ``body`` empty)."""
 
     set_id: str
     body: tuple[Segment, ...]
     implementation_reference: str = ""
+    rendered: RenderedBody | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +201,8 @@ def _isa(env: Envelope, number: int, when: dt.datetime) -> Segment:
 
 
 def build_interchange(env: Envelope, groups: Sequence[GroupContent], numbers: ControlNumbers,
-                      *, when: dt.datetime | None = None, service: Sequence[Segment] = ()) -> Iterator[Segment]:
+                      *, when: dt.datetime | None = None, service: Sequence[Segment] = ()
+                      ) -> Iterator[Segment | RenderedBody]:
     """The segments of one interchange, envelopes and counts included.
 
     ``service`` segments (such as TA1) go between ISA and the first GS.
@@ -196,7 +216,8 @@ def build_interchange(env: Envelope, groups: Sequence[GroupContent], numbers: Co
     yield Segment("IEA", (str(len(groups)), isa.elements[12]))
 
 
-def _group(env: Envelope, group: GroupContent, numbers: ControlNumbers, when: dt.datetime) -> Iterator[Segment]:
+def _group(env: Envelope, group: GroupContent, numbers: ControlNumbers, when: dt.datetime
+           ) -> Iterator[Segment | RenderedBody]:
     gs06 = str(numbers.next("group"))
     yield Segment("GS", (group.functional_id, env.gs_sender, env.gs_receiver, when.strftime("%Y%m%d"),
                          when.strftime("%H%M"), gs06, "X", group.version or env.gs_version))
@@ -204,8 +225,11 @@ def _group(env: Envelope, group: GroupContent, numbers: ControlNumbers, when: dt
         st02 = str(numbers.next("transaction")).rjust(4, "0")
         head = (tx.set_id, st02, tx.implementation_reference) if tx.implementation_reference else (tx.set_id, st02)
         yield Segment("ST", head)
-        yield from tx.body
-        yield Segment("SE", (str(len(tx.body) + 2), st02))
+        if tx.rendered is None:
+            yield from tx.body
+        else:
+            yield tx.rendered
+        yield Segment("SE", (str((len(tx.body) if tx.rendered is None else tx.rendered.segments) + 2), st02))
     yield Segment("GE", (str(len(group.transactions)), gs06))
 
 

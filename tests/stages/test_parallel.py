@@ -13,6 +13,7 @@ from edigate.store.archive import Archive
 from edigate.stages.parallel import Translation, count_sets, set_key, translate_range, validate_range
 from edigate.config.partners import load_partners
 from edigate.stages.pipeline import Pipeline
+from edigate.stages.table import Stage
 from edigate.store import DocumentKind, Store
 from edigate.config.workspace import Workspace
 from edigate.x12.envelope import EnvelopeReader, Transaction
@@ -27,7 +28,8 @@ from tests.support.paths import REPO
 
 def _pipeline(root: Path, store: Store, **options: int) -> Pipeline:
     root.mkdir(exist_ok=True)
-    (root / "samples").symlink_to(REPO / "samples")
+    if not (root / "samples").exists():  # a second gateway over the same workspace
+        (root / "samples").symlink_to(REPO / "samples")
     workspace = Workspace(root=root, maps_dir=str(REPO / "maps"), partners_dir=str(REPO / "partners"))
     return Pipeline(workspace, store, Archive(root / "archive"), load_partners(REPO / "partners"),
                     today=dt.date(2026, 11, 26), channel_types=(), **options)
@@ -73,7 +75,7 @@ def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_orde
     docs, errors, ak = _outcome(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4), path)
     with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
         expected = _outcome(_pipeline(tmp_path / "alone", alone, helpers=0), path)
-    assert answers == [True] * 7  # the helper validated sets 4 to 9 and translated those it accepted
+    assert answers == [True] * 6  # the helper validated sets 5 to 9 and translated those it accepted
     assert len(docs) == 6 and {e[2] for e in errors if e[0] == "map"} == {"0002", "0007"}
     assert [e[2] for e in errors if e[0] == "validate"] and "AK5*R*5" in ak  # 0008 never reached the map
     assert (docs, errors, ak) == expected
@@ -158,3 +160,75 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _decided(pipeline: Pipeline, path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], bytes]:
+    """Each order's decision as stored, the rules' findings logged, and the 855s undated."""
+    tx = pipeline.ingest(path, "bigbox")
+    docs = pipeline.store.documents(transmission_id=tx.id, kind=DocumentKind.ORDER)
+    errors = [(e.code, e.st02, e.line_number, e.segment_position, e.message)
+              for e in pipeline.store.errors(tx.id) if e.stage == "rules"]
+    [answers] = [o for o in pipeline.store.outbounds(tx.id) if o.set_id == "855"]
+    undated = [s for s in tokenize(pipeline.archive.get(answers.sha256)) if s.id not in ("ISA", "GS")]
+    return ([(d.key, d.status, d.decided, d.ack_body) for d in sorted(docs, key=lambda d: d.id)], errors,
+            repr(undated).encode())
+
+
+@pytest.mark.parametrize("kept_bytes, in_stage", [(None, 1), (1, 8)])  # 1 byte: only the first is kept
+def test_orders_decided_as_they_are_translated_are_decided_as_the_decide_stage_decides_them(
+        kept_bytes: int | None, in_stage: int, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, po, text = _orders(tmp_path, 9, unknown_items_in=()), "", []
+    for line in path.read_text().splitlines(keepends=True):
+        po = line.split("*")[3] if line.startswith("BEG*") else po
+        if po in ("4500000002", "4500000007"):  # a price finding in each part: held
+            line = line.replace("*12.49*", "*13.49*")
+        text.append(line.replace("BEG*00*SA*4500000005*", "BEG*05*SA*4500000005*"))  # reads the store
+    path.write_text("".join(text))
+    from edigate.stages import decide, translate
+
+    if kept_bytes is not None:
+        monkeypatch.setattr(translate, "KEPT_BYTES", kept_bytes)
+    decided_in_stage: list[int] = []
+    deciding = decide._foreseen
+    monkeypatch.setattr(decide, "_foreseen", lambda run, doc, *a: (decided_in_stage.append(doc.id),
+                                                                    deciding(run, doc, *a))[1])
+    got = _decided(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2), path)
+    assert len(decided_in_stage) == in_stage  # the replacement, and what was not kept: decided in the stage
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
+    assert len(decided_in_stage) == in_stage + 9
+    docs, errors, _ = got
+    assert [d[1].value for d in docs] == ["accepted"] + ["held"] + ["accepted"] * 2 + ["held"] + [
+        "accepted"] + ["held"] + ["accepted"] * 2
+    assert all(d[3] for d in docs if d[1].value == "accepted") and {e[1] for e in errors} == {"0002", "0005", "0007"}
+    assert got == expected
+
+
+@pytest.mark.parametrize("stopped_before", ["rules", "outbound"])
+def test_a_pass_stopped_after_orders_were_foreseen_is_resumed_by_another_deciding_alike(
+        stopped_before: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _orders(tmp_path, 9, unknown_items_in=())
+    from edigate.stages import runner
+
+    run_stage = runner._run_stage
+
+    def stopping(parts: Pipeline, run: object, stage: Stage) -> object:
+        if stage.stored == stopped_before:
+            raise KeyboardInterrupt  # the worker stopped: what this pass foresaw is gone with it
+        return run_stage(parts, run, stage)  # type: ignore[arg-type]
+
+    helped = _pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2)
+    monkeypatch.setattr(runner, "_run_stage", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        helped.ingest(path, "bigbox")
+    monkeypatch.setattr(runner, "_run_stage", run_stage)
+    [tx] = store.transmissions()
+    again = _pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2).take(tx.id, "another")
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
+    docs = store.documents(transmission_id=again.id, kind=DocumentKind.ORDER)
+    [answers] = [o for o in store.outbounds(again.id) if o.set_id == "855"]
+    undated = [s for s in tokenize(helped.archive.get(answers.sha256)) if s.id not in ("ISA", "GS")]
+    assert again.status.value == "done"
+    assert [(d.key, d.status, d.decided, d.ack_body) for d in sorted(docs, key=lambda d: d.id)] == expected[0]
+    assert repr(undated).encode() == expected[2]

@@ -12,7 +12,8 @@ from edigate.x12.envelope import Party, read_envelopes
 from edigate.x12.segment import Composite, Repeats, Segment
 from edigate.x12.summary import summarize
 from edigate.x12.writer import (
-    Counter, Envelope, GroupContent, SegmentWriter, TransactionContent, build_interchange, write_interchange,
+    Counter, Envelope, GroupContent, RenderedBody, SegmentWriter, TransactionContent, build_interchange,
+    write_interchange, write_segments,
 )
 
 WHEN = dt.datetime(2026, 11, 26, 9, 5)
@@ -54,6 +55,18 @@ def test_interchange_envelopes_counts_and_fixed_widths() -> None:
     assert lines[-2:] == ["GE*2*41~", "IEA*1*000000041~"]
     summary = summarize(data.encode())
     assert summary.valid and summary.findings == ()
+
+
+def test_a_body_written_already_goes_in_as_it_is_and_counts_its_segments() -> None:
+    body = (Segment("BAK", ("00", "AD", "PO1", "20261126")), Segment("CTT", ("1",)))
+    written = RenderedBody(write_segments(body, ENV.delimiters), len(body), ENV.delimiters)
+    sets = (TransactionContent("855", body), TransactionContent("855", (), rendered=written))
+    data = write_interchange(ENV, [GroupContent("PR", sets)], Counter(), when=WHEN)
+    assert data == write_interchange(ENV, [GroupContent("PR", sets[:1] * 2)], Counter(), when=WHEN)
+    assert b"ST*855*0002~\nBAK*00*AD*PO1*20261126~\nCTT*1~\nSE*4*0002~" in data
+    other = RenderedBody(written.text, 2, Delimiters(element="|"))
+    with pytest.raises(X12WriteError, match="other delimiters"):
+        write_interchange(ENV, [GroupContent("PR", (TransactionContent("855", (), rendered=other),))], Counter())
 
 
 def test_5010_puts_the_repetition_separator_in_isa11() -> None:
