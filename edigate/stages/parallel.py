@@ -7,9 +7,9 @@ process for the file's last eleven twentieths of sets (`edigate.stages.envelope.
 The helper validates them and hands its findings over as soon as it has them (the validate
 stage uses them in the 997 instead of validating those sets again), then translates the
 ones the validate stage accepts (kept from that read up to `_KEEP` sets, else read a second
-time), while this process finishes the 997 and translates the first nine twentieths. The map stage saves the helper's results
-after its own, keeping only the sets the validate stage accepted, so the documents come out
-as a serial run saves them. Both processes decide the orders they translate where a
+time), while this process finishes the 997 and translates the first nine twentieths. The
+map stage saves the helper's results after its own, keeping only the sets the validate
+stage accepted, so the documents come out as a serial run saves them. Both processes decide the orders they translate where a
 decision reads nothing from the store (`edigate.stages.foreseen`): the decide stage then
 only records those. A validate stage resumed on its own starts the helper itself; a
 map stage resumed on its own starts one for the sets after the first half as many as it

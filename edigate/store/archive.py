@@ -7,10 +7,11 @@ implement it: `Archive`, the local folder (the default, this module), the store'
 the last two shared by gateways on several hosts. Every backend addresses a file by its
 SHA-256, writes and reads in chunks, and checks the hash on read.
 
-In the folder, a file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in the same folder,
-are flushed to disk and renamed into place, so a crash leaves either the whole file or
-nothing; inside `Archive.batched`, the files of a batch are flushed and renamed together. Writing the same bytes twice is a no-op. File names from partners never become
-paths here: only hashes do. A write that fails (a full disk) is one `StoreError` line.
+In the folder, a file lives at ``<root>/ab/cd/<sha256>``. Writes go to a temporary file in
+the same folder, are flushed to disk and renamed into place, so a crash leaves either the
+whole file or nothing; inside `Archive.batched`, the files of a batch are flushed and
+renamed together. Writing the same bytes twice is a no-op. File names from partners never
+become paths here: only hashes do. A write that fails (a full disk) is one `StoreError` line.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from typing import BinaryIO, Protocol
 from edigate.durable import can_sync_filesystem, fsync_dir, sync_filesystem
 from edigate.errors import InputError, StoreError
 
-__all__ = ["BATCH_SYNCFS_FROM", "CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked", "digest", "is_hash", "relative",
-           "verified"]
+__all__ = ["BATCH_SYNCFS_FROM", "CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked",
+           "digest", "is_hash", "relative", "verified"]
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
