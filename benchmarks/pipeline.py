@@ -234,8 +234,8 @@ def small_cpu(count: int | str, count_sql: int | str = 0) -> dict[str, float]:
     ms per file for the poll and for each stage. Each stage is timed by wrapping the
     runner's ``_run_stage`` and ``_step_many`` (a batch's route and send), which is
     measurement only: the work is the gateway's own. With ``count_sql``, SQL statements and
-    transactions per file instead, counted by SQLAlchemy's event listeners: a listener on
-    every statement costs a tenth of a small file's CPU, so the CPU figures come from a run
+    transactions per file too, counted by SQLAlchemy's event listeners: a listener on every
+    statement adds its own cost to the CPU it measures, so the CPU figures come from a run
     without it (`print_small_cpu` makes both)."""
     from collections import Counter
 
