@@ -229,12 +229,14 @@ def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
     return {"files": count, "seconds": seconds, "statuses": ",".join(statuses), "outputs": outs}
 
 
-def small_cpu(count: int | str) -> dict[str, float]:
+def small_cpu(count: int | str, count_sql: int | str = 0) -> dict[str, float]:
     """``count`` small files from a folder through one gateway on SQLite (own process): CPU
-    ms per file for the poll and for each stage, and SQL statements and transactions per
-    file, counted by SQLAlchemy's event listeners. Each stage is timed by wrapping the
+    ms per file for the poll and for each stage. Each stage is timed by wrapping the
     runner's ``_run_stage`` and ``_step_many`` (a batch's route and send), which is
-    measurement only: the work is the gateway's own."""
+    measurement only: the work is the gateway's own. With ``count_sql``, SQL statements and
+    transactions per file too, counted by SQLAlchemy's event listeners: a listener on every
+    statement adds its own cost to the CPU it measures, so the CPU figures come from a run
+    without it (`print_small_cpu` makes both)."""
     from collections import Counter
 
     from sqlalchemy import event
@@ -253,7 +255,8 @@ def small_cpu(count: int | str) -> dict[str, float]:
         sql["statements"] += 1
         sql["transactions"] += statement.startswith("BEGIN")
 
-    event.listen(gw.store.engine, "before_cursor_execute", counted)
+    if int(count_sql):
+        event.listen(gw.store.engine, "before_cursor_execute", counted)
     stages: Counter[str] = Counter()
     run_stage = runner._run_stage
 
@@ -291,14 +294,24 @@ def small_cpu(count: int | str) -> dict[str, float]:
             "work transactions": (sql["transactions"] - polled.get("transactions", 0)) / count}
 
 
+BAR_MS, MOONSHOT_MS = 15.0, 8.0
+"""Issue 22's bar for the CPU of one small file, and its moonshot."""
+
+
 def print_small_cpu(count: int) -> None:
+    """The CPU per small file (one run), then the SQL it takes (a second run, counted)."""
     r = _child("small_cpu", str(count))
+    total = r["poll"] + r["work"]
     rest = r["work"] - sum(v for k, v in r.items() if k.startswith("stage "))
-    print(f"  SQLite, {r['files']:,.0f} small files from a folder ({r['done']:,.0f} done), CPU per file: "
-          f"{r['poll'] + r['work']:.1f} ms = poll {r['poll']:.1f} + stages {r['work'] - rest:.1f} "
-          f"+ claim and finish {rest:.1f}; SQL per file: {r['poll statements'] + r['work statements']:.0f} "
-          f"statements in {r['poll transactions'] + r['work transactions']:.0f} transactions (bar 15 ms)")
+    verdict = "meets" if total <= BAR_MS else "misses"
+    print(f"  SQLite, {r['files']:,.0f} small files from a folder ({r['done']:,.0f} done): "
+          f"CPU {total:.1f} ms per file ({verdict} the bar of {BAR_MS:.0f} ms; moonshot {MOONSHOT_MS:.0f} ms) "
+          f"= poll {r['poll']:.1f} + stages {r['work'] - rest:.1f} + claim and finish {rest:.1f}")
     print("    " + ", ".join(f"{k[6:]} {v:.1f}" for k, v in r.items() if k.startswith("stage ")) + " (ms per file)")
+    c = _child("small_cpu", str(count), "1")
+    print(f"    SQL per file: {c['poll statements'] + c['work statements']:.0f} statements in "
+          f"{c['poll transactions'] + c['work transactions']:.0f} transactions "
+          f"(counted in a second run, whose CPU the counting inflates: {c['poll'] + c['work']:.1f} ms per file)")
 
 
 def _child(function: str, *args: str) -> dict[str, float]:

@@ -124,7 +124,8 @@ def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
 def _sent_together(parts: Parts, group: Sequence[Run]) -> bool:
     """One partner's unsent outputs of ``group`` sent in one batch and stamped; False when
     the channel or the archive failed (nothing stamped)."""
-    outs = [o for r in group for o in parts.store.outbounds(r.tx.id) if o.sent_at is None]
+    found = parts.store.outbounds_of([r.tx.id for r in group])
+    outs = [o for r in group for o in found[r.tx.id] if o.sent_at is None]
     config = outbound(group[0].partner, parts.channel_types)
     if config is None or not outs:
         return True

@@ -52,6 +52,11 @@ def _outbounds() -> Any:
     return select(t).where(t.c.transmission_id == bindparam("tx_id")).order_by(t.c.id)
 
 
+def _outbounds_of() -> Any:
+    t = _table("outbound_documents")
+    return select(t).where(t.c.transmission_id.in_(bindparam("tx_ids", expanding=True))).order_by(t.c.id)
+
+
 def _recorded() -> Any:
     t = _table("outbound_documents")
     return select(t).where(t.c.partner == bindparam("partner"), t.c.key == bindparam("key"))
@@ -133,7 +138,7 @@ _BUILDERS = {
     "insert_transmission": _insert_transmission, "insert_sets": _insert_sets, "delete_sets": _delete_sets,
     "interchange": _interchange, "insert_interchange": _insert_interchange, "hold_interchange": _hold_interchange,
     "held_documents": _held_documents, "insert_documents": _insert_documents, "outbounds": _outbounds,
-    "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks, "stages": _stages,
+    "outbounds_of": _outbounds_of, "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks, "stages": _stages,
     "error_codes": _error_codes,
 }
 

@@ -108,7 +108,10 @@ def draw_many(s: Session, partner: str, counts: Mapping[ControlKind, int],
 @functools.cache
 def _draw_statement(dialect_name: str) -> Any:
     """The upsert that moves sequences on, built once per dialect: building it costs more
-    than running it. The inserted value is the count, which an existing row adds to its last."""
+    than running it. The inserted value is the count, which an existing row adds to its last.
+    Each returned row names its sequence, so the rows need not come back in the order given:
+    without asking for that order, SQLAlchemy sends an interchange's three rows as one
+    multi-row statement (with it, SQLite took one statement per row)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(ControlSequenceRow)
     col, count = ControlSequenceRow.last_value, stmt.excluded.last_value
@@ -116,7 +119,7 @@ def _draw_statement(dialect_name: str) -> Any:
         index_elements=["partner", "direction", "kind"],
         set_={"last_value": case((col > MAX_CONTROL_NUMBER - count, count), else_=col + count),
               "updated_at": stmt.excluded.updated_at},
-    ).returning(ControlSequenceRow.kind, col, sort_by_parameter_order=True)
+    ).returning(ControlSequenceRow.kind, col)
 
 
 class WorkMixin(LeasesMixin):

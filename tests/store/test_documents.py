@@ -79,6 +79,18 @@ def test_outbound_is_recorded_once_per_key_and_acks_apply(store: Store) -> None:
     assert store.outbounds(tx.id)[0].ack_status is AckStatus.ACCEPTED
 
 
+def test_outbounds_of_several_transmissions_are_each_ones_outbounds(store: Store) -> None:
+    a = receive(store).transmission
+    b = receive(store, "b" * 64).transmission
+    c = receive(store, "d" * 64).transmission
+    for tx, n in ((a, 1), (b, 2), (a, 3)):
+        store.record_outbound(partner="acme", set_id="997", key=f"997:{n}", isa13=f"{n:09d}", gs06=str(n),
+                              st02="0001", archive_path="cc/cc/" + "c" * 64, sha256="c" * 64, transmission_id=tx.id)
+    found = store.outbounds_of([b.id, a.id, c.id])
+    assert found == {b.id: store.outbounds(b.id), a.id: store.outbounds(a.id), c.id: []}
+    assert [o.key for o in found[a.id]] == ["997:1", "997:3"]
+
+
 def test_pinned_hashes_are_the_open_transmissions(store: Store) -> None:
     a = receive(store).transmission
     b = receive(store, "b" * 64).transmission
