@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from edigate.reports.kpi import Report, build_report
 from edigate.reports.html import render_html, write_html
@@ -97,6 +96,8 @@ def test_the_screenshot_shows_the_charts(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "kpi.png"
     run = _chromium(tmp_path, "--window-size=1280,2600", f"--screenshot={shot}", page.as_uri())
     assert _console(run.stderr) == []
+    from PIL import Image  # here: collecting the suite in every xdist worker need not import it
+
     image = Image.open(shot).convert("RGB")
     assert image.size == (1280, 2600)
     counts = {color: n for n, color in image.getcolors(maxcolors=1 << 20) or []}

@@ -7,14 +7,16 @@ import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from openpyxl import load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from edigate.reports.tables import Column, Kind, Table, write_csv, write_parquet, write_table, write_xlsx
 from edigate.errors import UsageError
 from tests.support.cli import BIGBOX, cli_runner, example_root, put_file
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 RECEIVED = dt.datetime(2026, 3, 1, 14, 5, 9, tzinfo=dt.UTC)
 TABLE = Table("orders: March", (Column("PO"), Column("received", Kind.DATETIME), Column("PO date", Kind.DATE),
@@ -25,6 +27,9 @@ TABLE = Table("orders: March", (Column("PO"), Column("received", Kind.DATETIME),
 
 
 def sheet_of(path: Path) -> Worksheet:
+    from openpyxl import load_workbook  # here: collecting the suite in every xdist worker need not import it
+    from openpyxl.worksheet.worksheet import Worksheet
+
     sheet = load_workbook(path).active
     assert isinstance(sheet, Worksheet)
     return sheet

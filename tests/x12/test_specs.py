@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import fcntl
+import hashlib
 import io
+import json
 import logging
+import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -51,25 +54,38 @@ def _parse(name: str) -> etree._ElementTree:
 # ----------------------------------------------------------------- generated output
 
 
-@cache
-def _rendered() -> dict[str, str]:
-    """One rendering shared by the tests that read it (16 versions take seconds to write)."""
-    return render_all()
+def _digests(rendered: dict[str, str]) -> dict[str, str]:
+    return {name: hashlib.sha256(text.encode()).hexdigest() for name, text in rendered.items()}
+
+
+@pytest.fixture(scope="session")
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each generated file's digest, from one rendering per test run (16 versions take seconds
+    to write): under xdist, the first worker to ask renders, the others wait and read its digests."""
+    if not hasattr(request.config, "workerinput"):
+        return _digests(render_all())
+    kept = tmp_path_factory.getbasetemp().parent / "specs-rendered.json"  # this run's, shared by its workers
+    with open(f"{kept}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not kept.exists():
+            kept.with_suffix(".part").write_text(json.dumps(_digests(render_all())))
+            os.replace(kept.with_suffix(".part"), kept)
+        return dict(json.loads(kept.read_text()))
 
 
 @pytest.mark.slow
-def test_checked_in_xml_matches_generator() -> None:
-    rendered = _rendered()
-    on_disk = {p.name for p in SPECS_DIR.glob("*.xml")}
-    assert on_disk == set(rendered), "run: python -m edigate.x12.specs.build"
-    for name, text in rendered.items():
-        assert (SPECS_DIR / name).read_text(encoding="utf-8") == text, f"{name} is stale"
+def test_checked_in_xml_matches_generator(rendered: dict[str, str]) -> None:
+    on_disk = {p.name: p for p in SPECS_DIR.glob("*.xml")}
+    assert set(on_disk) == set(rendered), "run: python -m edigate.x12.specs.build"
+    for name, path in on_disk.items():
+        assert _digests({name: path.read_text(encoding="utf-8")})[name] == rendered[name], f"{name} is stale"
 
 
 @pytest.mark.slow
-def test_generator_is_deterministic() -> None:
-    """A second rendering from freshly loaded sources is the same, file for file."""
-    assert render_all(load_sources()) == _rendered()
+def test_generator_is_deterministic(rendered: dict[str, str]) -> None:
+    """A second rendering from freshly loaded sources is the same, file for file (the first may
+    be another xdist worker's, in a process of its own)."""
+    assert _digests(render_all(load_sources())) == rendered
 
 
 def test_every_requested_map_exists() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from edigate.x12.spec import bundled_specs
-from edigate.x12.specs.source import load_sources
+from edigate.x12.specs.source import load_sets
 from tests.x12.bots_oracle import Difference, Named, bots_defines, compare, ledger
 
 KNOWN = Path(__file__).with_name("specs_oracle_known.tsv")
@@ -26,7 +26,7 @@ LIBRARY = bundled_specs()  # the specs other tests in this process compiled too
 
 
 def _pairs() -> list[tuple[str, str]]:
-    return [(version, spec.id) for spec in load_sources().sets for version in spec.versions
+    return [(version, spec.id) for spec in load_sets() for version in spec.versions
             if bots_defines(version, spec.id)]
 
 

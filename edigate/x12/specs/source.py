@@ -29,6 +29,7 @@ __all__ = [
     "SetSpec",
     "Sources",
     "applies",
+    "load_sets",
     "load_sources",
 ]
 
@@ -304,12 +305,23 @@ def _load_index(path: Path) -> Index:
     return Index(isa, groups)
 
 
+def _load_sets(source_dir: Path, index: Index) -> tuple[SetSpec, ...]:
+    versions = tuple(ver for ver, _ in index.group_versions)
+    return tuple(_load_set(p, versions) for p in sorted((source_dir / "sets").glob("*.yaml")))
+
+
+def load_sets(source_dir: Path = SOURCE_DIR) -> tuple[SetSpec, ...]:
+    """The sets' sources alone, as `load_sources` reads them (a tenth of its time: the spec
+    oracle's tests are parametrized by set and version in every test worker's collection)."""
+    return _load_sets(source_dir, _load_index(source_dir / "index.yaml"))
+
+
 def load_sources(source_dir: Path = SOURCE_DIR) -> Sources:
     """Load every YAML source; raise ConfigError naming the file and key of a mistake."""
     index = _load_index(source_dir / "index.yaml")
     versions = tuple(ver for ver, _ in index.group_versions)
     composites, segments = _load_segments(source_dir / "segments.yaml")
-    sets = tuple(_load_set(p, versions) for p in sorted((source_dir / "sets").glob("*.yaml")))
+    sets = _load_sets(source_dir, index)
     return Sources(
         elements=_load_elements(source_dir / "elements.yaml", versions),
         composites=composites,
