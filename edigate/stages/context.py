@@ -31,6 +31,7 @@ from edigate.stages.outputs import archived, record_written
 from edigate.store import Document, DocumentKind, DocumentStatus, ErrorEntry, OutboundNumbers, Severity, Store
 from edigate.store import Status, Transmission
 from edigate.store.archive import ArchiveBackend
+from edigate.store.leases import DEFAULT_TTL
 from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
 from edigate.x12.findings import Finding
@@ -62,11 +63,13 @@ class Parts:
                  today: dt.date | None = None, channel_types: Collection[str] = ("folder", "sftp", "as2"),
                  lease: dt.timedelta | None = None, bulk_855: int = BULK_855, helpers: int | None = None,
                  parallel_from: int = PARALLEL_FROM, validator: Validator | None = None,
-                 maps: MapCache | None = None) -> None:
+                 maps: MapCache | None = None, poll_lease: dt.timedelta = DEFAULT_TTL) -> None:
         self.workspace, self.store, self.archive, self.partners = workspace, store, archive, partners
         self.today = today
         self.lease = lease if lease is not None else dt.timedelta(seconds=workspace.lease_seconds)
         """How long a claim holds without renewal; each stage renews it."""
+        self.poll_lease = poll_lease
+        """How long a poll's lock on its source outlives a gateway that died polling (PostgreSQL)."""
         self.bulk_855 = bulk_855
         self.helpers = (1 if cores() > 1 else 0) if helpers is None else helpers
         """Helper processes a big file's validate and map stages may use (`edigate.stages.parallel`); 0 for none."""

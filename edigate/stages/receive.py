@@ -124,7 +124,7 @@ def poll(parts: Parts, source: str, *, options: ChannelOptions | None = None,
         finally:
             fetched.clear()
 
-    with parts.store.try_poll_lock(source) as mine:
+    with parts.store.try_poll_lock(source, parts.poll_lease) as mine:
         if not mine:
             return None
         with open_channel(config, f"{source}:in", options or parts.channel_options) as channel:

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from edigate.store import core
-from edigate.store.leases import LeasesMixin
+from edigate.store.leases import DEFAULT_TTL, LeasesMixin
 from edigate.store.records import ControlKind, Direction, Status, Transmission
 from edigate.store.tables import ControlSequenceRow, TransmissionRow
 from edigate.store.types import utcnow
@@ -196,10 +196,11 @@ class WorkMixin(LeasesMixin):
             return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     @contextmanager
-    def try_poll_lock(self, partner: str) -> Iterator[PollLock]:
-        """Hold the partner's polling lock for the block; yields a false `PollLock` when another has it."""
+    def try_poll_lock(self, partner: str, ttl: dt.timedelta = DEFAULT_TTL) -> Iterator[PollLock]:
+        """Hold the partner's polling lock for the block; yields a false `PollLock` when another
+        has it. On PostgreSQL the lock is a lease: a dead holder's runs out after ``ttl``."""
         if self.dialect == "postgresql":
-            with self.hold(f"poll:{partner}") as lease:
+            with self.hold(f"poll:{partner}", ttl=ttl) as lease:
                 yield PollLock(lease is not None, lease.lost.is_set if lease is not None else _never)
         elif self.engine.url.database not in (None, "", ":memory:"):
             with _file_lock(f"{self.engine.url.database}.poll-{partner}.lock") as got:

@@ -2,12 +2,14 @@
 is processed; then every file has one transmission, every order one document, every 997 and
 855 one output, and every control number is used once.
 
-60 files and one worker on SQLite always; 200 files and 4 workers on PostgreSQL when
-EDIGATE_TEST_PG_URL is set.
+200 files and one worker on SQLite always; 200 files and 4 workers on PostgreSQL when
+EDIGATE_TEST_PG_URL is set. The moments are drawn in work done (stage entries recorded), not
+in seconds, so that the kills land inside the work however fast or busy the machine is.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import signal
 import time
@@ -20,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from edigate.store import DocumentKind, Status, Store
-from edigate.store.tables import LeaseRow
+from edigate.store.tables import LeaseRow, StageRow
 from edigate.store.types import utcnow
 from edigate.x12.envelope import EnvelopeReader, Transaction
 from edigate.x12.tokenizer import tokenize
@@ -77,7 +79,8 @@ def _crash_and_finish(root: Path, url: str, *, workers: int, kills: int, seed: i
     procs = [pool.spawn() for _ in range(workers)]
     done = 0
     for _ in range(kills):
-        time.sleep(rng.uniform(0.8, 2.2))
+        if not _moment(url, root, rng):
+            break
         live = [p for p in procs if p.is_alive()]
         if live:
             victim = rng.choice(live)
@@ -99,12 +102,30 @@ def _crash_and_finish(root: Path, url: str, *, workers: int, kills: int, seed: i
     raise AssertionError("work left after ten rounds of workers")
 
 
+def _moment(url: str, root: Path, rng: random.Random) -> bool:
+    """Wait for a random amount of work (20 to 120 stage entries more), then a random fraction
+    of a second, so that a kill lands anywhere in a stage; False when the work ended first."""
+    count = select(func.count()).select_from(StageRow)
+    with Store.open(url) as store, store.engine.connect() as conn:
+        target = conn.execute(count).scalar_one() + rng.randint(20, 120)
+        for tick in itertools.count(1):
+            if conn.execute(count).scalar_one() >= target:
+                break
+            conn.rollback()  # the next count sees what the workers committed since
+            if tick % 20 == 0 and not _open_work(url, root):
+                return False
+            time.sleep(0.05)
+    time.sleep(rng.uniform(0.0, 0.2))
+    return True
+
+
 def _leases_run_out(url: str) -> None:
-    """Wait until the leases dead workers held have run out: a transmission's (LEASE_SECONDS)
-    and, on PostgreSQL, the poll lock's (the store's default, 30 s), left by a worker killed
-    while polling. Every worker of the round has ended, so any lease still held is a dead one's.
+    """Wait until the leases dead workers held have run out: a transmission's and, on
+    PostgreSQL, the poll lock's (five times LEASE_SECONDS here), left by a worker killed while
+    polling. Every worker of the round has ended, so any lease still held is a dead one's.
     (Workers forked ready to work end a round in about a second: ten such rounds are shorter
-    than the poll lock's lease, which a fresh interpreter's imports used to wait out.)"""
+    than the store's default poll lease, 30 s, which a fresh interpreter's imports used to
+    wait out.)"""
     time.sleep(LEASE_SECONDS * 1.2)
     with Store.open(url) as store, store.engine.connect() as conn:
         latest = conn.execute(select(func.max(LeaseRow.expires_at)).where(LeaseRow.holder.is_not(None))).scalar()

@@ -29,6 +29,7 @@ def work(root: Path, url: str, repo: Path, lease: float, stderr: Path) -> None:
     partners = {"bigbox": load_partners(repo / "partners")["bigbox"]}
     with Store.open(url) as store:
         gw = Pipeline(ws, store, Archive(root / "archive"), partners, today=dt.date(2026, 11, 26),
-                      channel_types=("folder",), lease=dt.timedelta(seconds=lease))
+                      channel_types=("folder",), lease=dt.timedelta(seconds=lease),
+                      poll_lease=dt.timedelta(seconds=5 * lease))  # renewed in time however busy the machine
         while gw.poll("bigbox") or gw.work(f"w{os.getpid()}"):
             pass
