@@ -100,13 +100,14 @@ class Parts:
         """Whether a file of ``sets`` sets shares its work with a helper process."""
         return self.helpers > 0 and sets is not None and sets >= self.parallel_from
 
-    def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
-        """A helper process validating (``accepted`` None) or translating the file from ``start``
-        on; tell it how to decide the orders it translates once the flow is loaded
-        (`Translation.decide`)."""
+    def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int,
+               checked_from: int | None = None) -> Translation:
+        """A helper process translating the file from ``start`` on, validating it first from
+        ``checked_from`` on when ``accepted`` is None; tell it how to decide the orders it
+        translates once the flow is loaded, and which sets were accepted (`Translation.decide`)."""
         return Translation(self.archive.local_copy(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
                            run.partner.documents.inbound["850"], run.partner.id, accepted, start,
-                           run.partner.leniency)
+                           run.partner.leniency, checked_from)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from edigate.errors import DataError
 from edigate.stages.context import Parts, Run, add_log, entry, record_outbound
-from edigate.stages.envelope import MAIN_SHARE
+from edigate.stages.envelope import CHECKED_SHARE, MAIN_SHARE
 from edigate.stages.foreseen import Decider
 from edigate.stages.parallel import set_key
 from edigate.stages.reconcile import reconcile_functional_ack
@@ -43,7 +43,8 @@ class _Checks:
     def __call__(self, tx: Transaction) -> Sequence[Finding]:
         run = self.run
         n, helper = next(self.ordinals), run.helper
-        theirs = helper.validated(n - helper.start, set_key(tx)) if helper and n >= helper.start else None
+        theirs = (helper.validated(n - helper.checked_from, set_key(tx)) if helper and n >= helper.checked_from
+                  else None)
         found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
         self.entries.extend(entry(NAME, f) for f in self.budget.take(found))
         sound = not any(f.is_error for f in (*tx.findings, *found))
@@ -68,9 +69,8 @@ def run(parts: Parts, run: Run) -> Status | None:
         return None
     if run.helper is None and parts.parallel(run.set_count):
         assert run.set_count is not None
-        run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE))
-    if run.helper is not None:  # before it is done validating: then it translates, deciding what it can
-        run.helper.decide(Decider.request(run.flow))
+        run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE),
+                                  checked_from=int(run.set_count * CHECKED_SHARE))
     with parts.store.outbound_numbers(run.partner.id) as numbers:
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name, leniency=run.partner.leniency,
@@ -80,6 +80,8 @@ def run(parts: Parts, run: Run) -> Status | None:
             else:
                 numbers.discard()  # the numbers this answer drew go back: the next answer takes them, no gap
             _drop_rejected(run, answer)
+    if run.helper is not None:  # then it translates what we accepted, deciding what it can
+        run.helper.decide(Decider.request(run.flow), run.accepted_sets)
     if (rest := check.budget.rest()) is not None:
         check.entries.append(entry(NAME, rest))
     add_log(parts, run, check.entries)
