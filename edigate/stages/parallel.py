@@ -7,8 +7,9 @@ process for the file's last eleven twentieths of sets (`edigate.stages.envelope.
 The helper validates the last nine twentieths of them (`edigate.stages.envelope.CHECKED_SHARE`)
 and hands its findings over as soon as it has them (the validate stage uses them in the 997
 instead of validating those sets again), then translates the ones the validate stage accepts,
-which it is told when that stage is done (kept from that read up to `_KEEP` sets, else read
-a second time), while this process translates the first nine twentieths. The
+told which of the sets before those it did as soon as the stage has checked them (kept from
+that read up to `_KEEP` sets, else read a second time), while this process translates the
+first nine twentieths. The
 map stage saves the helper's results after its own, keeping only the sets the validate
 stage accepted, so the documents come out as a serial run saves them. Both processes decide the orders they translate where a
 decision reads nothing from the store (`edigate.stages.foreseen`): the decide stage then
@@ -205,7 +206,7 @@ class Translation:
         """The first transaction (counting from 0 in file order) the helper translates."""
         self.checked_from = start if checked_from is None or accepted is not None else max(start, checked_from)
         """The first transaction the helper validates (without ``accepted``): it is told
-        which sets before it the caller accepted (`decide`) before it translates them."""
+        which sets before it the caller accepted (`decide`) before it translates those."""
         self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
         self._checks = tempfile.TemporaryFile(prefix="edigate-validate-")
         self._checked: list[Checked] | None = None if accepted is None else []
@@ -229,9 +230,9 @@ class Translation:
 
     def decide(self, request: DeciderRequest | None, accepted: Collection[SetKey] | None = None) -> None:
         """Let the helper decide the orders it translates as ``request`` says (None: it does
-        not decide), and translate the sets among ``accepted`` (the caller's validation of
-        the whole file; without it, a validating helper checks itself the sets before
-        `checked_from` it translates); the first call counts. The helper waits for it
+        not decide), and which of the sets before `checked_from` the caller accepted (for a
+        validating helper: without them, it checks itself those it translates); the first
+        call counts. The helper waits for it
         before it translates, so that a helper started before the partner's rules were
         loaded can still decide."""
         requests, self._requests = self._requests, None
@@ -343,7 +344,7 @@ def _serve() -> int:
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
     told, theirs = _received(requests) or (None, None)
     if theirs is not None and validating:
-        accepted = theirs  # the validate stage's own judgement of every set, ours included
+        accepted = accepted | theirs  # the validate stage's judgement of the sets before ours
     elif start < checked_from:  # not told: the sets before those we validated are checked here
         before = kept[:checked_from - start] if kept is not None else _transactions(Path(path), name, start,
                                                                                       checked_from)

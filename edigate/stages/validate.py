@@ -43,6 +43,8 @@ class _Checks:
     def __call__(self, tx: Transaction) -> Sequence[Finding]:
         run = self.run
         n, helper = next(self.ordinals), run.helper
+        if helper is not None and n == helper.checked_from:  # ours are checked: the helper may translate
+            helper.decide(Decider.request(run.flow), run.accepted_sets)
         theirs = (helper.validated(n - helper.checked_from, set_key(tx)) if helper and n >= helper.checked_from
                   else None)
         found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
@@ -80,7 +82,7 @@ def run(parts: Parts, run: Run) -> Status | None:
             else:
                 numbers.discard()  # the numbers this answer drew go back: the next answer takes them, no gap
             _drop_rejected(run, answer)
-    if run.helper is not None:  # then it translates what we accepted, deciding what it can
+    if run.helper is not None:  # unless told already (a file of fewer sets than estimated)
         run.helper.decide(Decider.request(run.flow), run.accepted_sets)
     if (rest := check.budget.rest()) is not None:
         check.entries.append(entry(NAME, rest))
