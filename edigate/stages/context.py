@@ -33,6 +33,7 @@ from edigate.store import Status, Transmission
 from edigate.store.archive import ArchiveBackend
 from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
+from edigate.x12.envelope import Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 from edigate.x12.writer import RenderedBody
@@ -139,6 +140,9 @@ class Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.stages.parallel`)."""
+    read_ours: list[Transaction] | None = None
+    """With a helper, the accepted 850s before its share as the validate stage read them: the
+    map stage translates these rather than read the file's first part again."""
     accepted_changes: set[tuple[str, str, str]] = field(default_factory=set)
     """The 860s validate accepted: applied to the orders they name in the map stage."""
     failed_before: set[int] = field(default_factory=set)

@@ -54,7 +54,7 @@ from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
 __all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
-           "translate_range", "validate_range"]
+           "translate_range", "translate_sets", "validate_range"]
 
 PARALLEL_FROM = 2000
 """From this many sets, a helper process translates some of them. Below it the helper's
@@ -101,6 +101,12 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
     every transaction from 0, in file order) translated one by one; reading stops at ``stop``.
     With a ``decider``, each order is decided too where it can be."""
     return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted, decider)
+
+
+def translate_sets(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
+                   decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
+    """`translate_range` over transactions read already."""
+    return _translated(events, mapping, partner_id, accepted, decider)
 
 
 def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],

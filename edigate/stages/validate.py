@@ -54,6 +54,8 @@ class _Checks:
             run.sound_interchanges.add(tx.interchange.control_number)
         if tx.set_id == "850" and sound:
             run.accepted_sets.add(set_key(tx))
+            if run.read_ours is not None and helper is not None and n < helper.start:
+                run.read_ours.append(tx)
         elif tx.set_id == "860" and sound:
             run.accepted_changes.add(set_key(tx))
         elif tx.set_id in ("997", "999") and sound:
@@ -73,6 +75,8 @@ def run(parts: Parts, run: Run) -> Status | None:
         assert run.set_count is not None
         run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE),
                                   checked_from=int(run.set_count * CHECKED_SHARE))
+    if run.helper is not None:
+        run.read_ours = []
     with parts.store.outbound_numbers(run.partner.id) as numbers:
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name, leniency=run.partner.leniency,
