@@ -34,6 +34,7 @@ from edigate.store.archive import ArchiveBackend
 from edigate.store.leases import DEFAULT_TTL
 from edigate.store.work import DEFAULT_LEASE
 from edigate.transport import ChannelOptions
+from edigate.x12.envelope import Transaction
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 from edigate.x12.writer import RenderedBody
@@ -103,13 +104,14 @@ class Parts:
         """Whether a file of ``sets`` sets shares its work with a helper process."""
         return self.helpers > 0 and sets is not None and sets >= self.parallel_from
 
-    def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int) -> Translation:
-        """A helper process validating (``accepted`` None) or translating the file from ``start``
-        on; tell it how to decide the orders it translates once the flow is loaded
-        (`Translation.decide`)."""
+    def helper(self, run: Run, accepted: frozenset[SetKey] | None, *, start: int,
+               checked_from: int | None = None) -> Translation:
+        """A helper process translating the file from ``start`` on, validating it first from
+        ``checked_from`` on when ``accepted`` is None; tell it how to decide the orders it
+        translates once the flow is loaded, and which sets were accepted (`Translation.decide`)."""
         return Translation(self.archive.local_copy(run.tx.sha256), run.tx.file_name, self.workspace.maps_path,
                            run.partner.documents.inbound["850"], run.partner.id, accepted, start,
-                           run.partner.leniency)
+                           run.partner.leniency, checked_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,9 @@ class Run:
     """How many sets the envelope stage found (None when an earlier attempt ran it)."""
     helper: Translation | None = None
     """The helper process translating the file's later sets (`edigate.stages.parallel`)."""
+    read_ours: list[Transaction] | None = None
+    """With a helper, the accepted 850s before its share as the validate stage read them: the
+    map stage translates these rather than read the file's first part again."""
     accepted_changes: set[tuple[str, str, str]] = field(default_factory=set)
     """The 860s validate accepted: applied to the orders they name in the map stage."""
     failed_before: set[int] = field(default_factory=set)

@@ -4,10 +4,12 @@ later sets.
 The validate and map stages of a file with thousands of orders are pure Python on one
 core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
 process for the file's last eleven twentieths of sets (`edigate.stages.envelope.MAIN_SHARE`).
-The helper validates them and hands its findings over as soon as it has them (the validate
-stage uses them in the 997 instead of validating those sets again), then translates the
-ones the validate stage accepts (kept from that read up to `_KEEP` sets, else read a second
-time), while this process finishes the 997 and translates the first nine twentieths. The
+The helper validates the last nine twentieths of them (`edigate.stages.envelope.CHECKED_SHARE`)
+and hands its findings over as soon as it has them (the validate stage uses them in the 997
+instead of validating those sets again), then translates the ones the validate stage accepts,
+told which of the sets before those it did as soon as the stage has checked them (kept from
+that read up to `_KEEP` sets, else read a second time), while this process translates the
+first nine twentieths. The
 map stage saves the helper's results after its own, keeping only the sets the validate
 stage accepted, so the documents come out as a serial run saves them. Both processes decide the orders they translate where a
 decision reads nothing from the store (`edigate.stages.foreseen`): the decide stage then
@@ -52,7 +54,7 @@ from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
 __all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
-           "translate_range", "validate_range"]
+           "translate_range", "translate_sets", "validate_range"]
 
 PARALLEL_FROM = 2000
 """From this many sets, a helper process translates some of them. Below it the helper's
@@ -101,6 +103,12 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
     return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted, decider)
 
 
+def translate_sets(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
+                   decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
+    """`translate_range` over transactions read already."""
+    return _translated(events, mapping, partner_id, accepted, decider)
+
+
 def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
                 decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
     for event in events:
@@ -123,14 +131,23 @@ def validate_range(data: bytes | Path, name: str | None, validator: Validator, s
     return checked, accepted
 
 
-def _validated(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int, keep: int
-               ) -> tuple[list[Checked], frozenset[SetKey], list[Transaction] | None]:
+def _validated(data: bytes | Path, name: str | None, validator: Validator, set_id: str, start: int, keep: int,
+               read_from: int | None = None) -> tuple[list[Checked], frozenset[SetKey], list[Transaction] | None]:
     """`validate_range`, and the accepted sets themselves when there are at most ``keep``
-    (None when there are more: they are read again to be translated)."""
+    (None when there are more: they are read again to be translated). From ``read_from``
+    (before ``start``), the sets up to ``start`` are kept too, unchecked: the caller
+    translates them once told which it accepted."""
     checked: list[Checked] = []
     accepted: set[SetKey] = set()
     kept: list[Transaction] | None = []
-    for event in _transactions(data, name, start):
+    first = start if read_from is None else min(read_from, start)
+    for n, event in enumerate(_transactions(data, name, first), start=first):
+        if n < start:
+            if kept is not None and len(kept) < keep:
+                kept.append(event)
+            else:
+                kept = None
+            continue
         found = tuple(validator(event))
         checked.append((set_key(event), found))
         if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
@@ -140,6 +157,12 @@ def _validated(data: bytes | Path, name: str | None, validator: Validator, set_i
             else:
                 kept = None  # too many to hold: translating reads them again
     return checked, frozenset(accepted), kept
+
+
+def _accepted(events: Iterable[Transaction], validator: Validator, set_id: str) -> set[SetKey]:
+    """The keys of the ``set_id`` sets among ``events`` with no error in their envelope or structure."""
+    return {set_key(e) for e in events
+            if e.set_id == set_id and not any(f.is_error for f in (*e.findings, *validator(e)))}
 
 
 def _transactions(data: bytes | Path, name: str | None, start: int, stop: int | None = None
@@ -183,16 +206,20 @@ class Translation:
     """
 
     def __init__(self, path: Path, name: str | None, maps_dir: Path, map_name: str, partner_id: str,
-                 accepted: Collection[SetKey] | None, start: int, leniency: Leniency = STRICT) -> None:
+                 accepted: Collection[SetKey] | None, start: int, leniency: Leniency = STRICT,
+                 checked_from: int | None = None) -> None:
         self.start = start
-        """The first transaction (counting from 0 in file order) the helper takes."""
+        """The first transaction (counting from 0 in file order) the helper translates."""
+        self.checked_from = start if checked_from is None or accepted is not None else max(start, checked_from)
+        """The first transaction the helper validates (without ``accepted``): it is told
+        which sets before it the caller accepted (`decide`) before it translates those."""
         self._answer = tempfile.TemporaryFile(prefix="edigate-translate-")
         self._checks = tempfile.TemporaryFile(prefix="edigate-validate-")
         self._checked: list[Checked] | None = None if accepted is None else []
         self._ready, ready = os.pipe()
         request = pickle.dumps((os.getpid(), str(path), name, str(maps_dir), map_name, partner_id,
                                 None if accepted is None else frozenset(accepted), start,
-                                self._checks.fileno(), ready, leniency))
+                                self._checks.fileno(), ready, leniency, self.checked_from))
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: IO[bytes] | None = None
         try:
@@ -207,17 +234,19 @@ class Translation:
         finally:
             os.close(ready)
 
-    def decide(self, request: DeciderRequest | None) -> None:
+    def decide(self, request: DeciderRequest | None, accepted: Collection[SetKey] | None = None) -> None:
         """Let the helper decide the orders it translates as ``request`` says (None: it does
-        not decide); the first call counts. The helper waits for it before it translates,
-        so that a helper started before the partner's rules were loaded can still decide."""
+        not decide), and which of the sets before `checked_from` the caller accepted (for a
+        validating helper: without them, it checks itself those it translates); the first
+        call counts. The helper waits for it
+        before it translates, so that a helper started before the partner's rules were
+        loaded can still decide."""
         requests, self._requests = self._requests, None
         if requests is None:
             return
         try:
             with requests:
-                if request is not None:
-                    _send(requests, pickle.dumps(request))
+                _send(requests, pickle.dumps((request, None if accepted is None else frozenset(accepted))))
         except (OSError, ValueError):  # the helper is gone: results() says so
             pass
 
@@ -305,21 +334,30 @@ def _serve() -> int:
     checks file and a byte on the ready pipe; then how to decide (or nothing) on stdin, and
     pickled pages of results on stdout."""
     requests = sys.stdin.buffer
-    parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency = _received(requests)
+    (parent, path, name, maps_dir, map_name, partner_id, accepted, start, checks, ready, leniency,
+     checked_from) = _received(requests)
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     tune_collector()
     mapping = load_inbound_map(map_name, Path(maps_dir))
     kept: list[Transaction] | None = None
+    validating = accepted is None
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:
             checked, accepted, kept = _validated(Path(path), name, Validator(leniency=leniency), mapping.set_id,
-                                                 start, _KEEP)
+                                                 checked_from, _KEEP, read_from=start)
             with os.fdopen(checks, "wb") as out:
                 pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that
+    told, theirs = _received(requests) or (None, None)
+    if theirs is not None and validating:
+        accepted = accepted | theirs  # the validate stage's judgement of the sets before ours
+    elif start < checked_from:  # not told: the sets before those we validated are checked here
+        before = kept[:checked_from - start] if kept is not None else _transactions(Path(path), name, start,
+                                                                                      checked_from)
+        accepted = accepted | _accepted(before, Validator(leniency=leniency), mapping.set_id)
     events = _transactions(Path(path), name, start) if kept is None else kept
     page: list[Translated] = []
-    decider = Decider.from_request(_received(requests), Path(maps_dir))
+    decider = Decider.from_request(told, Path(maps_dir))
     for translated in _translated(events, mapping, partner_id, accepted, decider):
         page.append(translated)
         if len(page) == _ANSWER_PAGE:

@@ -17,7 +17,7 @@ from edigate.orders.purposes import Amendments
 from edigate.stages.context import PAGE, Parts, Run, add_log
 from edigate.stages.errorlog import duplicate_order, not_stored
 from edigate.stages.foreseen import KEPT_BYTES, Decider, Foreseen
-from edigate.stages.parallel import SetKey, Translated, translate_range
+from edigate.stages.parallel import SetKey, Translated, translate_range, translate_sets
 from edigate.store import DocumentKind, ErrorEntry, NewDocument, Severity, Status
 
 __all__ = ["NAME", "run", "save_orders"]
@@ -49,8 +49,10 @@ def _orders(parts: Parts, run: Run) -> None:
     if helper is not None:  # the orders it can, and ours, decided as translated: the decide stage records them
         helper.decide(Decider.request(run.flow))
     decider = None if helper is None else Decider.of(run.flow)
-    ours = translate_range(run.data, name, run.flow.inbound, run.partner.id, accepted,
-                           stop=None if helper is None else helper.start, decider=decider)
+    read, run.read_ours = run.read_ours, None  # read by the validate stage, for this helper's share
+    ours = (translate_range(run.data, name, run.flow.inbound, run.partner.id, accepted,
+                            stop=None if helper is None else helper.start, decider=decider) if read is None
+            else translate_sets(read, run.flow.inbound, run.partner.id, accepted, decider))
     _save(parts, run, ours, done)
     if helper is not None:
         theirs = helper.results() or translate_range(run.data, name, run.flow.inbound, run.partner.id,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from edigate.errors import DataError
 from edigate.stages.context import Parts, Run, add_log, entry, record_outbound
-from edigate.stages.envelope import MAIN_SHARE
+from edigate.stages.envelope import CHECKED_SHARE, MAIN_SHARE
 from edigate.stages.foreseen import Decider
 from edigate.stages.parallel import set_key
 from edigate.stages.reconcile import reconcile_functional_ack
@@ -43,7 +43,10 @@ class _Checks:
     def __call__(self, tx: Transaction) -> Sequence[Finding]:
         run = self.run
         n, helper = next(self.ordinals), run.helper
-        theirs = helper.validated(n - helper.start, set_key(tx)) if helper and n >= helper.start else None
+        if helper is not None and n == helper.checked_from:  # ours are checked: the helper may translate
+            helper.decide(Decider.request(run.flow), run.accepted_sets)
+        theirs = (helper.validated(n - helper.checked_from, set_key(tx)) if helper and n >= helper.checked_from
+                  else None)
         found = run.flow.validator(tx) if theirs is None else theirs  # None: ours, or the helper has no answer
         self.entries.extend(entry(NAME, f) for f in self.budget.take(found))
         sound = not any(f.is_error for f in (*tx.findings, *found))
@@ -51,6 +54,8 @@ class _Checks:
             run.sound_interchanges.add(tx.interchange.control_number)
         if tx.set_id == "850" and sound:
             run.accepted_sets.add(set_key(tx))
+            if run.read_ours is not None and helper is not None and n < helper.start:
+                run.read_ours.append(tx)
         elif tx.set_id == "860" and sound:
             run.accepted_changes.add(set_key(tx))
         elif tx.set_id in ("997", "999") and sound:
@@ -68,9 +73,10 @@ def run(parts: Parts, run: Run) -> Status | None:
         return None
     if run.helper is None and parts.parallel(run.set_count):
         assert run.set_count is not None
-        run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE))
-    if run.helper is not None:  # before it is done validating: then it translates, deciding what it can
-        run.helper.decide(Decider.request(run.flow))
+        run.helper = parts.helper(run, None, start=int(run.set_count * MAIN_SHARE),
+                                  checked_from=int(run.set_count * CHECKED_SHARE))
+    if run.helper is not None:
+        run.read_ours = []
     with parts.store.outbound_numbers(run.partner.id) as numbers:
         for answer in answer_file(run.data, numbers, request=run.flow.ack_request(), check=check,
                                   name=run.tx.file_name, leniency=run.partner.leniency,
@@ -80,6 +86,8 @@ def run(parts: Parts, run: Run) -> Status | None:
             else:
                 numbers.discard()  # the numbers this answer drew go back: the next answer takes them, no gap
             _drop_rejected(run, answer)
+    if run.helper is not None:  # unless told already (a file of fewer sets than estimated)
+        run.helper.decide(Decider.request(run.flow), run.accepted_sets)
     if (rest := check.budget.rest()) is not None:
         check.entries.append(entry(NAME, rest))
     add_log(parts, run, check.entries)

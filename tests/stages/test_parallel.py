@@ -81,6 +81,34 @@ def test_a_helper_translates_the_second_half_to_the_same_orders_in_the_same_orde
     assert (docs, errors, ak) == expected
 
 
+def test_the_sets_this_process_validates_past_its_share_reach_the_helper_as_it_judged_them(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _orders(tmp_path, 20, unknown_items_in=("4500000010",),  # translated by the helper, validated here
+                   broken=("4500000011", "4500000015"))  # rejected here, and by the helper's own validation
+    answered: list[bool] = []
+    results = Translation.results
+    monkeypatch.setattr(Translation, "results", lambda self: (answer := results(self), answered.append(
+        answer is not None and (self.start, self.checked_from) == (9, 11)))[0])
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        expected = _outcome(_pipeline(tmp_path / "alone", alone, helpers=0), path)
+    assert _outcome(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4), path) == expected
+    assert answered == [True]  # sets 9 to 19 translated by the helper, which validated 11 to 19
+    assert len(expected[0]) == 17 and {e[2] for e in expected[1] if e[0] == "map"} == {"0010"}
+
+
+def test_a_validating_helper_not_told_what_was_accepted_checks_the_sets_before_its_own(tmp_path: Path) -> None:
+    path = _orders(tmp_path, 5, unknown_items_in=(), broken=("4500000002", "4500000005"))
+    checked, _ = validate_range(path, None, Validator(), "850", start=3)
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", None, 1, checked_from=3) as helper:
+        assert helper.validated(0, checked[0][0]) == checked[0][1] and checked[0][0][2] == "0004"
+        got = helper.results()  # never told: it validated sets 1 and 2 itself
+        assert got is not None and [t.st02 for t in got] == ["0003", "0004"]
+    with Translation(path, None, REPO / "maps", "bigbox-850", "bigbox", None, 1, checked_from=3) as helper:
+        helper.decide(None, set())  # told the caller accepted neither set 1 nor 2: only its own is translated
+        got = helper.results()
+        assert got is not None and [t.st02 for t in got] == ["0004"]
+
+
 def test_a_helper_that_fails_answers_none_and_the_caller_does_the_work(tmp_path: Path) -> None:
     path = write_file(tmp_path / "850-4x2.x12", 4, 2)
     accepted = frozenset(set_key(e) for e in EnvelopeReader(path) if isinstance(e, Transaction))
