@@ -145,7 +145,9 @@ def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, T
     todo = [w for w in walks if not _skipped(w, stage)]
     try:
         with parts.store.unit():
-            opened = {w.run.tx.id: _start_or_none(parts, w.run, stage) for w in todo}
+            timeline = batch.Timeline.open(parts, [w.run for w in todo], stage)
+            opened = {w.run.tx.id: timeline.event(w.run) if timeline.asked else _start_or_none(parts, w.run, stage)
+                      for w in todo}
     except Exception:  # nothing was opened: each alone, where its failure is recorded
         for walk in todo:
             if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
@@ -167,8 +169,16 @@ def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, T
     ran = [w for w in started if w.run.tx.id not in left]
     try:
         with parts.store.unit():
-            outcomes.update({w.run.tx.id: _run_opened(parts, w.run, stage, opened[w.run.tx.id], failure, done=True)
-                             for w in ran})
+            if failure is None:  # each entry closed as the batch's work ended, in one statement
+                for walk in ran:
+                    event = opened[walk.run.tx.id]
+                    assert event is not None
+                    timeline.finished(event, Outcome.OK, event.started_at)
+                timeline.close(parts)
+                outcomes.update(dict.fromkeys(w.run.tx.id for w in ran))
+            else:
+                outcomes.update({w.run.tx.id: _run_opened(parts, w.run, stage, opened[w.run.tx.id], failure, done=True)
+                                 for w in ran})
     except Exception:  # the shared commit failed: each entry closed alone
         outcomes.update({w.run.tx.id: _guarded(parts, w.run.tx, partial(
             _run_opened, parts, w.run, stage, opened[w.run.tx.id], failure, done=True)) for w in ran})
