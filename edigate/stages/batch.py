@@ -1,7 +1,9 @@
 """A batch's timeline entries for one stage: opened in one statement for all its
 transmissions (each renewing its claim) and closed in one, each entry keeping its own
 transmission's start, finish and outcome. Five stages of a small file were three
-statements each (`edigate.stages.runner` runs a batch's small files stage by stage)."""
+statements each (`edigate.stages.runner` runs a batch's small files stage by stage).
+What the runner reads of each claimed transmission before its stages is read for the
+batch at once too (`Known`)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from dataclasses import dataclass, field
 
 from edigate.stages.context import Parts, Run
 from edigate.stages.table import Stage
-from edigate.store import Outcome, StageEvent, Transmission
+from edigate.store import Outcome, StageEvent, Store, Transmission
 from edigate.store.types import utcnow
 
-__all__ = ["Timeline", "now"]
+__all__ = ["Known", "Timeline", "now"]
 
 
 def now() -> dt.datetime:
@@ -63,3 +65,36 @@ class Timeline:
         """Close the entries of the transmissions that finished; a failed one's entry was
         closed with its failure already."""
         parts.store.finish_stages(self.closing)
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The stages each claimed transmission finished and the keys of the outputs it
+    recorded, read for a batch in two reads instead of two per file; what it does not hold
+    is read alone."""
+
+    finished: dict[int, frozenset[str]] = field(default_factory=dict)
+    recorded: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, parts: Parts, ids: Sequence[int]) -> Known:
+        """What the batch's transmissions ``ids`` hold (nothing read for one alone)."""
+        if len(ids) < 2:
+            return cls()
+        try:
+            ok = {i: frozenset(e.stage for e in found if e.outcome is Outcome.OK)
+                  for i, found in parts.store.stages_of(ids).items()}
+            outputs = parts.store.outbounds_of(ids)
+        except Exception:  # each file reads alone, where its failure is recorded against it
+            return cls()
+        return cls(ok, {i: frozenset(o.key for o in found) for i, found in outputs.items()})
+
+    def finished_of(self, store: Store, tx_id: int) -> frozenset[str]:
+        if (found := self.finished.get(tx_id)) is not None:
+            return found
+        return frozenset(e.stage for e in store.stages(tx_id) if e.outcome is Outcome.OK)
+
+    def recorded_of(self, store: Store, tx_id: int) -> set[str]:
+        if (found := self.recorded.get(tx_id)) is not None:
+            return set(found)
+        return {o.key for o in store.outbounds(tx_id)}

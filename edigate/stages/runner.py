@@ -87,10 +87,11 @@ def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:
     done: dict[int, Transmission] = {}
     walks: list[_Walk] = []
     try:
+        known = batch.Known.read(parts, [tx.id for tx in txs if _stages(tx) is CLAIMED])
         for tx in txs:
             if _stages(tx) is not CLAIMED:
                 done[tx.id] = process(parts, tx)
-            elif isinstance(got := _guarded(parts, tx, partial(_begin, parts, tx, Retry())), _Walk):
+            elif isinstance(got := _guarded(parts, tx, partial(_begin, parts, tx, Retry(), known)), _Walk):
                 walks.append(got)
             else:
                 done[tx.id] = got
@@ -268,7 +269,7 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
     return _end(parts, walk)
 
 
-def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission:
+def _begin(parts: Parts, tx: Transmission, retry: Retry, known: batch.Known = batch.Known()) -> _Walk | Transmission:
     """The run of a claimed transmission; a file from no known partner ends here."""
     tx, partner = envelope.identify(parts, tx)
     if partner is None:
@@ -276,8 +277,8 @@ def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission
     store = parts.store
     earlier = earlier_attempts(store, tx)
     run = Run(tx, partner, parts.archive.get(tx.sha256), lambda: parts.flow(partner), set(),
-              frozenset(s.stage for s in store.stages(tx.id) if s.outcome is Outcome.OK),
-              {o.key for t in (tx, *earlier) for o in store.outbounds(t.id)},
+              known.finished_of(store, tx.id),
+              known.recorded_of(store, tx.id) | {o.key for t in earlier for o in store.outbounds(t.id)},
               failed_before={t.id for t in earlier if t.status in (Status.FAILED, Status.SUPERSEDED)},
               retry=retry)
     return _Walk(run, _stages(tx))

@@ -96,6 +96,17 @@ def test_a_batch_of_stages_starts_under_the_workers_claims_and_finishes_as_given
     assert store.start_stages([ours.id], "validate", worker="alive", lease=lease)[ours.id].attempt == ev.attempt
 
 
+def test_the_stages_of_several_transmissions_are_each_ones_own_timeline(store: Store) -> None:
+    first, second, none = (receive(store, sha=c * 64).transmission for c in "abc")
+    for tx, stage in ((first, "envelope"), (second, "envelope"), (first, "validate")):
+        ev = store.start_stage(tx.id, stage)
+        assert ev is not None
+        store.finish_stage(ev, Outcome.OK)
+    got = store.stages_of([first.id, second.id, none.id])
+    assert got == {first.id: store.stages(first.id), second.id: store.stages(second.id), none.id: []}
+    assert [e.stage for e in got[first.id]] == ["envelope", "validate"]
+
+
 def test_a_unit_commits_its_calls_together_or_not_at_all(store: Store) -> None:
     tx = receive(store).transmission
     with pytest.raises(RuntimeError), store.unit():
