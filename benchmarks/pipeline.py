@@ -232,7 +232,8 @@ def _run_small(count: int, workers: int, url: str) -> dict[str, float]:
 def small_cpu(count: int | str, count_sql: int | str = 0) -> dict[str, float]:
     """``count`` small files from a folder through one gateway on SQLite (own process): CPU
     ms per file for the poll and for each stage. Each stage is timed by wrapping the
-    runner's ``_run_stage`` and ``_step_many`` (a batch's route and send), which is
+    runner's ``_run_stage`` and ``_step_many`` (a batch's route and send) and the opening and
+    closing of a batch's timeline entries (`edigate.stages.batch`), which is
     measurement only: the work is the gateway's own. With ``count_sql``, SQL statements and
     transactions per file too, counted by SQLAlchemy's event listeners: a listener on every
     statement adds its own cost to the CPU it measures, so the CPU figures come from a run
@@ -242,7 +243,7 @@ def small_cpu(count: int | str, count_sql: int | str = 0) -> dict[str, float]:
     from sqlalchemy import event
 
     from edigate.config.runtime import tune_collector
-    from edigate.stages import runner
+    from edigate.stages import batch, runner
 
     count = int(count)
     tune_collector()
@@ -260,20 +261,42 @@ def small_cpu(count: int | str, count_sql: int | str = 0) -> dict[str, float]:
     stages: Counter[str] = Counter()
     run_stage = runner._run_stage
 
-    def timed(parts, run, stage):  # type: ignore[no-untyped-def]
+    def timed(parts, run, stage, *rest):  # type: ignore[no-untyped-def]
         start = time.process_time()
         try:
-            return run_stage(parts, run, stage)
+            return run_stage(parts, run, stage, *rest)
         finally:
             stages[stage.stored] += time.process_time() - start
+
+    timeline_open, timeline_close = batch.Timeline.open, batch.Timeline.close
+
+    in_many: list[bool] = []  # a batch's route and send are timed whole, their entries with them
+
+    def timed_open(parts, runs, stage):  # type: ignore[no-untyped-def]
+        start = time.process_time()
+        try:
+            return timeline_open(parts, runs, stage)
+        finally:
+            stages[stage.stored] += 0.0 if in_many else time.process_time() - start
+
+    def timed_close(timeline, parts):  # type: ignore[no-untyped-def]
+        start = time.process_time()
+        try:
+            return timeline_close(timeline, parts)
+        finally:
+            stages[timeline.stage] += 0.0 if in_many else time.process_time() - start
+
+    batch.Timeline.open, batch.Timeline.close = staticmethod(timed_open), timed_close  # type: ignore[method-assign,assignment]
 
     step_many = runner._step_many
 
     def timed_many(parts, walks, stage, done):  # type: ignore[no-untyped-def]
         start = time.process_time()
+        in_many.append(True)
         try:
             return step_many(parts, walks, stage, done)
         finally:
+            in_many.pop()
             stages[stage.stored] += time.process_time() - start
 
     runner._run_stage, runner._step_many = timed, timed_many

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from edigate.stages import envelope
+from edigate.stages import batch, envelope
 from edigate.stages.context import ClaimLost, Parts, Retry, Run, failed
 from edigate.stages.errorlog import UNANSWERED, UNDECIDED
 from edigate.stages.resends import earlier_attempts
@@ -87,10 +87,11 @@ def process_many(parts: Parts, txs: list[Transmission]) -> list[Transmission]:
     done: dict[int, Transmission] = {}
     walks: list[_Walk] = []
     try:
+        known = batch.Known.read(parts, [tx.id for tx in txs if _stages(tx) is CLAIMED])
         for tx in txs:
             if _stages(tx) is not CLAIMED:
                 done[tx.id] = process(parts, tx)
-            elif isinstance(got := _guarded(parts, tx, partial(_begin, parts, tx, Retry())), _Walk):
+            elif isinstance(got := _guarded(parts, tx, partial(_begin, parts, tx, Retry(), known)), _Walk):
                 walks.append(got)
             else:
                 done[tx.id] = got
@@ -124,9 +125,12 @@ def _step_all(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, Tr
         return
     try:
         with parts.store.unit(), parts.archive.batched():  # the files durable, then the commit
+            timeline = batch.Timeline.open(parts, [w.run for w in whole if _entered(w, stage)], stage)
             for walk in whole:
-                if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
+                if (got := timeline.lost(parts, walk.run)) or (got := _guarded(parts, walk.run.tx, partial(
+                        _step, parts, walk, stage, timeline))):
                     done[walk.run.tx.id] = got
+            timeline.close(parts)
     except Exception as exc:  # the shared transaction failed as a whole (its commit): so did each stage
         for walk in whole:
             done.pop(walk.run.tx.id, None)
@@ -142,7 +146,9 @@ def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, T
     todo = [w for w in walks if not _skipped(w, stage)]
     try:
         with parts.store.unit():
-            opened = {w.run.tx.id: _start_or_none(parts, w.run, stage) for w in todo}
+            timeline = batch.Timeline.open(parts, [w.run for w in todo], stage)
+            opened = {w.run.tx.id: timeline.event(w.run) if timeline.asked else _start_or_none(parts, w.run, stage)
+                      for w in todo}
     except Exception:  # nothing was opened: each alone, where its failure is recorded
         for walk in todo:
             if got := _guarded(parts, walk.run.tx, partial(_step, parts, walk, stage)):
@@ -164,8 +170,16 @@ def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, T
     ran = [w for w in started if w.run.tx.id not in left]
     try:
         with parts.store.unit():
-            outcomes.update({w.run.tx.id: _run_opened(parts, w.run, stage, opened[w.run.tx.id], failure, done=True)
-                             for w in ran})
+            if failure is None:  # each entry closed as the batch's work ended, in one statement
+                for walk in ran:
+                    event = opened[walk.run.tx.id]
+                    assert event is not None
+                    timeline.finished(event, Outcome.OK, event.started_at)
+                timeline.close(parts)
+                outcomes.update(dict.fromkeys(w.run.tx.id for w in ran))
+            else:
+                outcomes.update({w.run.tx.id: _run_opened(parts, w.run, stage, opened[w.run.tx.id], failure, done=True)
+                                 for w in ran})
     except Exception:  # the shared commit failed: each entry closed alone
         outcomes.update({w.run.tx.id: _guarded(parts, w.run.tx, partial(
             _run_opened, parts, w.run, stage, opened[w.run.tx.id], failure, done=True)) for w in ran})
@@ -179,6 +193,11 @@ def _step_many(parts: Parts, walks: list[_Walk], stage: Stage, done: dict[int, T
 def _skipped(walk: _Walk, stage: Stage) -> bool:
     """Whether `_step` leaves the stage out for this walk."""
     return (walk.ended is not None and stage.resume is not Resume.ALWAYS) or _done_before(stage, walk.run.finished)
+
+
+def _entered(walk: _Walk, stage: Stage) -> bool:
+    """Whether `_step` opens a timeline entry for this walk (a replay opens none)."""
+    return not _skipped(walk, stage) and not (stage.resume is Resume.REPLAY and stage.stored in walk.run.finished)
 
 
 def _start_or_none(parts: Parts, run: Run, stage: Stage) -> StageEvent | None:
@@ -250,7 +269,7 @@ def _process(parts: Parts, tx: Transmission, retry: Retry) -> Transmission:
     return _end(parts, walk)
 
 
-def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission:
+def _begin(parts: Parts, tx: Transmission, retry: Retry, known: batch.Known = batch.Known()) -> _Walk | Transmission:
     """The run of a claimed transmission; a file from no known partner ends here."""
     tx, partner = envelope.identify(parts, tx)
     if partner is None:
@@ -258,17 +277,18 @@ def _begin(parts: Parts, tx: Transmission, retry: Retry) -> _Walk | Transmission
     store = parts.store
     earlier = earlier_attempts(store, tx)
     run = Run(tx, partner, parts.archive.get(tx.sha256), lambda: parts.flow(partner), set(),
-              frozenset(s.stage for s in store.stages(tx.id) if s.outcome is Outcome.OK),
-              {o.key for t in (tx, *earlier) for o in store.outbounds(t.id)},
+              known.finished_of(store, tx.id),
+              known.recorded_of(store, tx.id) | {o.key for t in earlier for o in store.outbounds(t.id)},
               failed_before={t.id for t in earlier if t.status in (Status.FAILED, Status.SUPERSEDED)},
               retry=retry)
     return _Walk(run, _stages(tx))
 
 
-def _step(parts: Parts, walk: _Walk, stage: Stage) -> None:
+def _step(parts: Parts, walk: _Walk, stage: Stage, timeline: batch.Timeline | None = None) -> None:
     if _skipped(walk, stage):
         return  # after a failure or a duplicate, only what was answered goes out
-    status = _run_stage(parts, walk.run, stage)
+    # alone, as it always was called (tests stop a pass by wrapping it)
+    status = _run_stage(parts, walk.run, stage) if timeline is None else _run_stage(parts, walk.run, stage, timeline)
     if status is not None and walk.ended is None:
         walk.ended, walk.stopped_in = status, stage.stored
 
@@ -294,31 +314,37 @@ def _done_before(stage: Stage, finished: frozenset[str]) -> bool:
     return False
 
 
-def _run_stage(parts: Parts, run: Run, stage: Stage) -> Status | None:
+def _run_stage(parts: Parts, run: Run, stage: Stage, timeline: batch.Timeline | None = None) -> Status | None:
     """Run one stage and record its outcome; a small transmission's stage commits once
-    (or, inside a batch's transaction, is undone alone when it fails).
+    (or, inside a batch's transaction, is undone alone when it fails: its timeline entry,
+    opened with the batch's in ``timeline``, stays and records the failure).
 
     A stage that raises is rolled back as far as it committed as one, then recorded as
     failed with the reason (an unexpected exception too: a bug must not leave the
     transmission `processing`)."""
     assert stage.run is not None
     whole = _whole(parts, run, stage)
-    opened: list[StageEvent] = []
+    event = timeline.event(run) if timeline is not None else None
+    opened: list[StageEvent] = [event] if event is not None else []
     try:
         with parts.store.atomic() if whole else nullcontext():
             if stage.resume is Resume.REPLAY and stage.stored in run.finished:
                 if not _renewed(parts, run):
                     raise ClaimLost(run.tx.id)
                 return stage.run(parts, run)
-            event = _start(parts, run, stage)
-            opened.append(event)
+            started = batch.now()
+            if not opened:
+                opened.append(_start(parts, run, stage))
             status = stage.run(parts, run)
-            parts.store.finish_stage(event, Outcome.OK if status is None else Outcome.FAILED)
-            return status
+            if timeline is None or event is None:
+                parts.store.finish_stage(opened[0], Outcome.OK if status is None else Outcome.FAILED)
+                return status
+        timeline.finished(event, Outcome.OK if status is None else Outcome.FAILED, started)
+        return status
     except ClaimLost:
         raise
     except Exception as exc:
-        _record_failure(parts, run, stage, exc, opened[0] if opened and not whole else None)
+        _record_failure(parts, run, stage, exc, opened[0] if opened and (not whole or event) else None)
         return Status.FAILED
 
 

@@ -72,6 +72,11 @@ def _stages() -> Any:
     return select(t).where(t.c.transmission_id == bindparam("tx_id")).order_by(t.c.id)
 
 
+def _stages_of() -> Any:
+    t = _table("stage_events")
+    return select(t).where(t.c.transmission_id.in_(bindparam("tx_ids", expanding=True))).order_by(t.c.id)
+
+
 def _error_codes() -> Any:
     t = _table("error_entries")
     return select(t.c.stage, t.c.code).distinct().where(
@@ -139,7 +144,7 @@ _BUILDERS = {
     "interchange": _interchange, "insert_interchange": _insert_interchange, "hold_interchange": _hold_interchange,
     "held_documents": _held_documents, "insert_documents": _insert_documents, "outbounds": _outbounds,
     "outbounds_of": _outbounds_of, "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks, "stages": _stages,
-    "error_codes": _error_codes,
+    "stages_of": _stages_of, "error_codes": _error_codes,
 }
 
 

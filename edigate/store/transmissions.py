@@ -170,6 +170,40 @@ class TransmissionsMixin(StoreBase):
             fields = {f: getattr(event, f) for f in _STAGE_FIELDS}
             return dataclasses.replace(event, id=conn.execute(_insert_stage(), fields).scalar_one())
 
+    def start_stages(self, transmission_ids: Sequence[int], stage: str, *, worker: str,
+                     lease: dt.timedelta | None = None) -> dict[int, StageEvent]:
+        """`start_stage` for several transmissions under one worker's claim, in two
+        statements: the entries opened, by transmission; one no longer the worker's is
+        left out, and nothing is written for it."""
+        if not transmission_ids:
+            return {}
+        now = utcnow()
+        params = {"ids": list(transmission_ids), "stage": stage, "worker": worker,
+                  "lease_until": now + lease if lease is not None else None}
+        with self._connection(write=True, savepoint=False) as conn:
+            attempts = {r.id: r.attempt for r in conn.execute(_start_many_statement(), params)}
+            if not attempts:
+                return {}
+            events = [StageEvent(id=0, transmission_id=tx_id, stage=stage, attempt=attempts[tx_id],
+                                 started_at=now, outcome=Outcome.RUNNING)
+                      for tx_id in transmission_ids if tx_id in attempts]
+            rows = [{f: getattr(e, f) for f in _STAGE_FIELDS} for e in events]
+            ids = {r.transmission_id: r.id for r in conn.execute(_insert_stages(), rows)}
+        return {e.transmission_id: dataclasses.replace(e, id=ids[e.transmission_id]) for e in events}
+
+    def finish_stages(self, events: Sequence[StageEvent]) -> None:
+        """Close several timeline entries in one statement, each as given: its start,
+        finish, outcome, detail and duration (a batch's entries, opened together, each
+        keeping its own transmission's times)."""
+        if not events:
+            return
+        rows = [{"event_id": e.id, "started_at": e.started_at, "finished_at": e.finished_at,
+                 "outcome": e.outcome, "detail": e.detail, "duration_ms": e.duration_ms} for e in events]
+        with self._connection(write=True, savepoint=False) as conn:
+            found = conn.execute(_finish_statement(started=True), rows)
+            if conn.dialect.supports_sane_multi_rowcount and found.rowcount != len(rows):
+                raise UsageError("a stage event to finish is missing", code="store.not_found")
+
     def finish_stage(self, event: StageEvent, outcome: Outcome, detail: str = "") -> StageEvent:
         """Close a timeline entry with its outcome and duration."""
         finished = utcnow()
@@ -295,6 +329,15 @@ class TransmissionsMixin(StoreBase):
         with self._connection(write=False) as conn:
             return [convert.stage(r) for r in conn.execute(core.statement("stages"), {"tx_id": transmission_id})]
 
+    def stages_of(self, transmission_ids: Sequence[int]) -> dict[int, list[StageEvent]]:
+        """`stages` of several transmissions in one read (a batch's claimed files): each
+        id's, in the order `stages` gives them; an id without any maps to an empty list."""
+        found: dict[int, list[StageEvent]] = {i: [] for i in transmission_ids}
+        with self._connection(write=False) as conn:
+            for r in conn.execute(core.statement("stages_of"), {"tx_ids": list(found)}):
+                found[r.transmission_id].append(convert.stage(r))
+        return found
+
     def error_codes(self, transmission_id: int) -> set[tuple[str, str]]:
         """``(stage, code)`` of each error-severity entry in the transmission's log."""
         with self._connection(write=False) as conn:
@@ -333,7 +376,28 @@ def _insert_stage() -> Any:
 
 
 @functools.cache
-def _finish_statement() -> Any:
+def _start_many_statement() -> Any:
+    """`_start_statement` under a claim, for several transmissions at once."""
+    table = TransmissionRow.metadata.tables["transmissions"]
+    return update(table).where(
+        table.c.id.in_(bindparam("ids", expanding=True)), table.c.claimed_by == bindparam("worker"),
+        table.c.status == Status.PROCESSING,
+    ).values(status=Status.PROCESSING, stage=bindparam("stage"), lease_until=func.coalesce(
+        bindparam("lease_until", type_=table.c.lease_until.type), table.c.lease_until),
+    ).returning(table.c.id, table.c.attempt)
+
+
+@functools.cache
+def _insert_stages() -> Any:
+    """`_insert_stage` for several rows in one statement: each row returned names its
+    transmission, so their order does not matter (SQLAlchemy then sends them as one)."""
     table = StageRow.metadata.tables["stage_events"]
+    return insert(table).returning(table.c.id, table.c.transmission_id)
+
+
+@functools.cache
+def _finish_statement(started: bool = False) -> Any:
+    table = StageRow.metadata.tables["stage_events"]
+    fields = ("started_at",) * started + ("finished_at", "outcome", "detail", "duration_ms")
     return update(table).where(table.c.id == bindparam("event_id")).values(
-        {f: bindparam(f, type_=table.c[f].type) for f in ("finished_at", "outcome", "detail", "duration_ms")})
+        {f: bindparam(f, type_=table.c[f].type) for f in fields})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -75,6 +76,35 @@ def test_a_stage_starts_only_under_the_workers_own_claim(store: Store) -> None:
     assert ev is not None and [e.id for e in store.stages(tx.id)] == [ev.id]
     # the lease was renewed with the start: nobody can claim it now
     assert store.claim_next("other") is None
+
+
+def test_a_batch_of_stages_starts_under_the_workers_claims_and_finishes_as_given(store: Store) -> None:
+    ours, lost = receive(store).transmission, receive(store, sha=SHA_B).transmission
+    lease = dt.timedelta(hours=1)
+    assert store.claim(ours.id, "alive", lease=lease) and store.claim(lost.id, "other", lease=lease)
+    with store.unit():
+        opened = store.start_stages([ours.id, lost.id], "envelope", worker="alive", lease=lease)
+    assert list(opened) == [ours.id] and store.stages(lost.id) == []  # not its claim: nothing written
+    assert store.transmission(ours.id).stage == "envelope"
+    ev = opened[ours.id]
+    started = ev.started_at + dt.timedelta(milliseconds=5)
+    done = dataclasses.replace(ev, started_at=started, finished_at=started + dt.timedelta(milliseconds=20),
+                               outcome=Outcome.OK, duration_ms=20)
+    with store.unit():
+        store.finish_stages([done])
+    assert store.stages(ours.id) == [done]
+    assert store.start_stages([ours.id], "validate", worker="alive", lease=lease)[ours.id].attempt == ev.attempt
+
+
+def test_the_stages_of_several_transmissions_are_each_ones_own_timeline(store: Store) -> None:
+    first, second, none = (receive(store, sha=c * 64).transmission for c in "abc")
+    for tx, stage in ((first, "envelope"), (second, "envelope"), (first, "validate")):
+        ev = store.start_stage(tx.id, stage)
+        assert ev is not None
+        store.finish_stage(ev, Outcome.OK)
+    got = store.stages_of([first.id, second.id, none.id])
+    assert got == {first.id: store.stages(first.id), second.id: store.stages(second.id), none.id: []}
+    assert [e.stage for e in got[first.id]] == ["envelope", "validate"]
 
 
 def test_a_unit_commits_its_calls_together_or_not_at_all(store: Store) -> None:
