@@ -1,4 +1,4 @@
-"""Making written files durable: one file's data and its folder's entry (`fsync`, `fsync_dir`),
+"""Making written files durable: one file's data or one folder's entries (`fsync_path`),
 or a whole filesystem at once (`sync_filesystem`, Linux's syncfs(2)), which the archive and
 the folder channel use for a batch of files: two syncs a batch instead of two a file."""
 
@@ -11,7 +11,7 @@ import typing
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["can_sync_filesystem", "fsync_dir", "sync_filesystem"]
+__all__ = ["can_sync_filesystem", "fsync_path", "sync_filesystem"]
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
@@ -44,9 +44,9 @@ def sync_filesystem(folder: Path) -> None:
         os.close(fd)
 
 
-def fsync_dir(folder: Path) -> None:
-    """The folder's entries (a file renamed into it) flushed to disk."""
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path | str) -> None:
+    """A closed file's data, or a folder's entries (a file renamed into it), flushed to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

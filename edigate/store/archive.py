@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from edigate.durable import can_sync_filesystem, fsync_dir, sync_filesystem
+from edigate.durable import can_sync_filesystem, fsync_path, sync_filesystem
 from edigate.errors import InputError, StoreError
 
 __all__ = ["BATCH_SYNCFS_FROM", "CACHE_DAYS", "CHUNK", "Archive", "ArchiveBackend", "ArchivedFile", "chunked",
@@ -224,14 +224,14 @@ class Archive:
                 sync_filesystem(self.root)  # the data is on disk before any name points at it
             for tmp, path in list(pending.values()):
                 if not whole_disk:
-                    _fsync_path(tmp)
+                    fsync_path(tmp)
                 os.chmod(tmp, 0o444)
                 os.replace(tmp, path)
             if whole_disk:
                 sync_filesystem(self.root)
             else:
                 for folder in {path.parent for _, path in pending.values()}:
-                    fsync_dir(folder)
+                    fsync_path(folder)
         except OSError as exc:
             raise self._unwritable(sum(_size(t) for t, _ in pending.values()), exc) from exc
 
@@ -345,7 +345,7 @@ class Archive:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        fsync_path(path.parent)
 
 @contextlib.contextmanager
 def _removed_on_failure(tmp: Path) -> Iterator[None]:
@@ -368,12 +368,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _fsync_path(path: Path) -> None:
-    """A file written and closed before flushed to disk (`Archive.batched` without syncfs)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from edigate.config.channels import FolderChannel as FolderConfig
 from edigate.config.channels import FolderTarget
-from edigate.durable import can_sync_filesystem, fsync_dir, sync_filesystem
+from edigate.durable import can_sync_filesystem, fsync_path, sync_filesystem
 from edigate.errors import TransportError
 from edigate.transport.base import Channel, ChannelOptions, Received, RemoteFile, Sent
 from edigate.transport.names import is_temporary, safe_name, temporary_name
@@ -138,7 +138,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         claim(part, target, data)
     finally:
         part.unlink(missing_ok=True)
-    fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 SYNCFS_FROM = 16
@@ -167,7 +167,7 @@ def write_all_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
         for part, _ in parts:
             part.unlink(missing_ok=True)
     for folder in {t.parent for _, t in parts}:
-        fsync_dir(folder)
+        fsync_path(folder)
 
 
 def claim(part: Path, target: Path, data: bytes) -> None:
