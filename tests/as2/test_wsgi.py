@@ -80,7 +80,8 @@ def test_a_stranger_naming_a_huge_message_id_gets_one_short_log_line(gate: Serve
     url, _, _ = gate()
     headers = {**AS2, "AS2-From": "S" * 12_000, "Message-ID": "<" + "m" * 12_000 + ">"}
     assert _status(url, b"x", headers)[0] == 403
-    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    # ours only: waitress warns of its task queue when the machine is busy
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("edigate")]
     assert len(line) < 300 and "unknown AS2-From" in line
 
 
