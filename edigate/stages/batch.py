@@ -42,7 +42,8 @@ class Timeline:
         if len(workers) != 1 or (worker := workers.pop()) is None:
             return cls(stage.stored, frozenset(), {})
         ids = [r.tx.id for r in runs]
-        return cls(stage.stored, frozenset(ids), parts.store.start_stages(ids, stage.stored, worker=worker, lease=parts.lease))
+        opened = parts.store.start_stages(ids, stage.stored, worker=worker, lease=parts.lease)
+        return cls(stage.stored, frozenset(ids), opened)
 
     def lost(self, parts: Parts, run: Run) -> Transmission | None:
         """The transmission as it stands when its claim was no longer ours (another worker

@@ -27,11 +27,11 @@ __all__ = ["CHECKED_SHARE", "MAIN_SHARE", "NAME", "identify", "run", "unknown"]
 
 NAME = "envelope"
 MAIN_SHARE = Fraction(9, 20)
-"""A big file's share of sets this process validates and translates itself, the helper the
-rest (`edigate.stages.parallel`): the helper validates its share while we read the envelopes.
-Less than half, as the helper starts later (an interpreter and edigate's imports) and this
-process saves every order; since both decide what they translate (`edigate.stages.foreseen`),
-two fifths left this process waiting for the helper in the validate and map stages."""
+"""A big file's share of sets this process translates itself, the helper the rest
+(`edigate.stages.parallel`; what each validates: `CHECKED_SHARE`). Less than half, as the
+helper starts later (an interpreter and edigate's imports) and this process saves every
+order; since both decide what they translate (`edigate.stages.foreseen`), two fifths left
+this process waiting for the helper in the validate and map stages."""
 CHECKED_SHARE = Fraction(11, 20)
 """The share of a big file's sets this process validates itself: more than it translates, as
 the helper starts later; validating only its own nine twentieths, this process waited up to

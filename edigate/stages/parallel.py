@@ -3,19 +3,19 @@ later sets.
 
 The validate and map stages of a file with thousands of orders are pure Python on one
 core. From `PARALLEL_FROM` sets on (`count_sets`), the envelope stage starts a helper
-process for the file's last eleven twentieths of sets (`edigate.stages.envelope.MAIN_SHARE`).
-The helper validates the last nine twentieths of them (`edigate.stages.envelope.CHECKED_SHARE`)
-and hands its findings over as soon as it has them (the validate stage uses them in the 997
-instead of validating those sets again), then translates the ones the validate stage accepts,
-told which of the sets before those it did as soon as the stage has checked them (kept from
-that read up to `_KEEP` sets, else read a second time), while this process translates the
-first nine twentieths. The
-map stage saves the helper's results after its own, keeping only the sets the validate
-stage accepted, so the documents come out as a serial run saves them. Both processes decide the orders they translate where a
-decision reads nothing from the store (`edigate.stages.foreseen`): the decide stage then
-only records those. A validate stage resumed on its own starts the helper itself; a
-map stage resumed on its own starts one for the sets after the first half as many as it
-accepted.
+process that translates the file's last eleven twentieths of sets (after
+`edigate.stages.envelope.MAIN_SHARE`) and validates the last nine (after `CHECKED_SHARE`),
+handing its findings over as soon as it has them (the validate stage uses them in the 997
+instead of validating those sets again). Of the sets in between, which this process
+validates, the helper is told the accepted ones as soon as the stage has checked them. It
+translates the sets it may (kept from its read up to `_KEEP` sets, else read a second
+time) while this process translates the first nine twentieths. The map stage saves the
+helper's results after its own, keeping only the sets the validate stage accepted, so the
+documents come out as a serial run saves them. Both processes decide the orders they
+translate where a decision reads nothing from the store (`edigate.stages.foreseen`): the
+decide stage then only records those. A validate stage resumed on its own starts the
+helper itself; a map stage resumed on its own starts one for the sets after the first half
+as many as it accepted.
 
 The helper reads the archived file and compiles the map itself: it is a fresh interpreter
 (``python -m edigate.stages.parallel``, never a fork of a gateway that runs threads) and shares

@@ -143,8 +143,8 @@ _BUILDERS = {
     "insert_transmission": _insert_transmission, "insert_sets": _insert_sets, "delete_sets": _delete_sets,
     "interchange": _interchange, "insert_interchange": _insert_interchange, "hold_interchange": _hold_interchange,
     "held_documents": _held_documents, "insert_documents": _insert_documents, "outbounds": _outbounds,
-    "outbounds_of": _outbounds_of, "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks, "stages": _stages,
-    "stages_of": _stages_of, "error_codes": _error_codes,
+    "outbounds_of": _outbounds_of, "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks,
+    "stages": _stages, "stages_of": _stages_of, "error_codes": _error_codes,
 }
 
 
