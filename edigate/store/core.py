@@ -9,8 +9,8 @@ read into records by `edigate.store.convert` (columns and attributes share their
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
@@ -19,7 +19,10 @@ from edigate.store import convert
 from edigate.store.records import Severity, Transmission
 from edigate.store.tables import Base
 
-__all__ = ["count_documents", "documents", "load_transmission", "statement", "update_transmission"]
+__all__ = ["by_transmission", "count_documents", "documents", "load_transmission", "statement",
+           "update_transmission"]
+
+T = TypeVar("T")
 
 
 def _table(name: str) -> Table:
@@ -47,14 +50,26 @@ def _sets() -> Any:
         t.c.transmission_id == bindparam("tx_id")).order_by(t.c.id)
 
 
-def _outbounds() -> Any:
-    t = _table("outbound_documents")
+def _of_transmission(table: str) -> Any:
+    """A table's rows of one transmission (``tx_id``), in the order they were written."""
+    t = _table(table)
     return select(t).where(t.c.transmission_id == bindparam("tx_id")).order_by(t.c.id)
 
 
-def _outbounds_of() -> Any:
-    t = _table("outbound_documents")
+def _of_transmissions(table: str) -> Any:
+    """`_of_transmission` for several (``tx_ids``): a batch's in one read."""
+    t = _table(table)
     return select(t).where(t.c.transmission_id.in_(bindparam("tx_ids", expanding=True))).order_by(t.c.id)
+
+
+def by_transmission(conn: Connection, table: str, transmission_ids: Sequence[int],
+                    record: Callable[[Any], T]) -> dict[int, list[T]]:
+    """Each transmission's rows of ``table``, as ``record`` makes them, in the order they
+    were written, in one read; an id without any maps to an empty list."""
+    found: dict[int, list[T]] = {i: [] for i in transmission_ids}
+    for row in conn.execute(statement(f"{table}_of"), {"tx_ids": list(found)}):
+        found[row.transmission_id].append(record(row))
+    return found
 
 
 def _recorded() -> Any:
@@ -65,16 +80,6 @@ def _recorded() -> Any:
 def _marked() -> Any:
     t = _table("connector_marks")
     return select(t.c.key).where(t.c.kind == bindparam("kind"), t.c.key.in_(bindparam("keys", expanding=True)))
-
-
-def _stages() -> Any:
-    t = _table("stage_events")
-    return select(t).where(t.c.transmission_id == bindparam("tx_id")).order_by(t.c.id)
-
-
-def _stages_of() -> Any:
-    t = _table("stage_events")
-    return select(t).where(t.c.transmission_id.in_(bindparam("tx_ids", expanding=True))).order_by(t.c.id)
 
 
 def _error_codes() -> Any:
@@ -138,13 +143,17 @@ def _insert_documents() -> Any:
     return insert(t).returning(*t.c)
 
 
-_BUILDERS = {
+_PER_TRANSMISSION = ("outbound_documents", "stage_events")
+"""Tables read by transmission: ``statement(name)`` for one, ``statement(name + "_of")`` for several."""
+
+_BUILDERS: dict[str, Callable[[], Any]] = {
     "transmission": _transmission, "sets": _sets, "lineage": _lineage, "first_receipt": _first_receipt,
     "insert_transmission": _insert_transmission, "insert_sets": _insert_sets, "delete_sets": _delete_sets,
     "interchange": _interchange, "insert_interchange": _insert_interchange, "hold_interchange": _hold_interchange,
-    "held_documents": _held_documents, "insert_documents": _insert_documents, "outbounds": _outbounds,
-    "outbounds_of": _outbounds_of, "recorded": _recorded, "marked": _marked, "insert_marks": _insert_marks,
-    "stages": _stages, "stages_of": _stages_of, "error_codes": _error_codes,
+    "held_documents": _held_documents, "insert_documents": _insert_documents, "recorded": _recorded,
+    "marked": _marked, "insert_marks": _insert_marks, "error_codes": _error_codes,
+    **{name: functools.partial(_of_transmission, name) for name in _PER_TRANSMISSION},
+    **{f"{name}_of": functools.partial(_of_transmissions, name) for name in _PER_TRANSMISSION},
 }
 
 

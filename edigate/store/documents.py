@@ -322,16 +322,14 @@ class DocumentsMixin(StoreBase):
 
     def outbounds(self, transmission_id: int) -> list[Outbound]:
         with self._connection(write=False) as conn:
-            return [convert.outbound(r) for r in conn.execute(core.statement("outbounds"), {"tx_id": transmission_id})]
+            return [convert.outbound(r) for r in conn.execute(core.statement("outbound_documents"),
+                                                              {"tx_id": transmission_id})]
 
     def outbounds_of(self, transmission_ids: Sequence[int]) -> dict[int, list[Outbound]]:
         """`outbounds` of several transmissions in one read (a batch's send): each id's, in
         the order `outbounds` gives them; an id without any maps to an empty list."""
-        found: dict[int, list[Outbound]] = {i: [] for i in transmission_ids}
         with self._connection(write=False) as conn:
-            for r in conn.execute(core.statement("outbounds_of"), {"tx_ids": list(found)}):
-                found[r.transmission_id].append(convert.outbound(r))
-        return found
+            return core.by_transmission(conn, "outbound_documents", transmission_ids, convert.outbound)
 
     @staticmethod
     def _outbound(s: Session, outbound_id: int) -> OutboundRow:

@@ -327,16 +327,13 @@ class TransmissionsMixin(StoreBase):
 
     def stages(self, transmission_id: int) -> list[StageEvent]:
         with self._connection(write=False) as conn:
-            return [convert.stage(r) for r in conn.execute(core.statement("stages"), {"tx_id": transmission_id})]
+            return [convert.stage(r) for r in conn.execute(core.statement("stage_events"), {"tx_id": transmission_id})]
 
     def stages_of(self, transmission_ids: Sequence[int]) -> dict[int, list[StageEvent]]:
         """`stages` of several transmissions in one read (a batch's claimed files): each
         id's, in the order `stages` gives them; an id without any maps to an empty list."""
-        found: dict[int, list[StageEvent]] = {i: [] for i in transmission_ids}
         with self._connection(write=False) as conn:
-            for r in conn.execute(core.statement("stages_of"), {"tx_ids": list(found)}):
-                found[r.transmission_id].append(convert.stage(r))
-        return found
+            return core.by_transmission(conn, "stage_events", transmission_ids, convert.stage)
 
     def error_codes(self, transmission_id: int) -> set[tuple[str, str]]:
         """``(stage, code)`` of each error-severity entry in the transmission's log."""
