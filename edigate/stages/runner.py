@@ -287,8 +287,7 @@ def _begin(parts: Parts, tx: Transmission, retry: Retry, known: batch.Known = ba
 def _step(parts: Parts, walk: _Walk, stage: Stage, timeline: batch.Timeline | None = None) -> None:
     if _skipped(walk, stage):
         return  # after a failure or a duplicate, only what was answered goes out
-    # alone, as it always was called (tests stop a pass by wrapping it)
-    status = _run_stage(parts, walk.run, stage) if timeline is None else _run_stage(parts, walk.run, stage, timeline)
+    status = _run_stage(parts, walk.run, stage, timeline)
     if status is not None and walk.ended is None:
         walk.ended, walk.stopped_in = status, stage.stored
 

@@ -240,10 +240,10 @@ def test_a_pass_stopped_after_orders_were_foreseen_is_resumed_by_another_decidin
 
     run_stage = runner._run_stage
 
-    def stopping(parts: Pipeline, run: object, stage: Stage) -> object:
+    def stopping(parts: Pipeline, run: object, stage: Stage, timeline: object = None) -> object:
         if stage.stored == stopped_before:
             raise KeyboardInterrupt  # the worker stopped: what this pass foresaw is gone with it
-        return run_stage(parts, run, stage)  # type: ignore[arg-type]
+        return run_stage(parts, run, stage, timeline)  # type: ignore[arg-type]
 
     helped = _pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2)
     monkeypatch.setattr(runner, "_run_stage", stopping)
