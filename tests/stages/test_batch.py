@@ -72,11 +72,23 @@ def test_a_file_failing_in_a_shared_stage_fails_alone_and_the_others_are_done(
     assert [o.set_id for o in store.outbounds(failed.id)] == ["997"]
 
 
-def test_a_batch_sends_its_outputs_together_and_each_is_stamped(store: Store, root: Path) -> None:
+def test_a_batch_sends_its_outputs_together_and_each_is_stamped(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.transport.folder import FolderChannel
+
+    batches: list[int] = []
+    send_many = FolderChannel.send_many
+
+    def counted(self: FolderChannel, files: Any) -> Any:
+        batches.append(len(files))
+        return send_many(self, files)
+
+    monkeypatch.setattr(FolderChannel, "send_many", counted)
     pipeline = _pipeline(store, root)
     _received(pipeline, root, 3)
     done = pipeline.work()
     assert {t.status for t in done} == {Status.DONE}
+    assert sorted(batches) == [6, 9]  # the batch's ERP payloads in one call, its 997s and 855s in one
     outs = [o for t in done for o in store.outbounds(t.id)]
     assert len(outs) == 9 and all(o.sent_at is not None for o in outs)
     assert sorted(p.name for p in (root / "demo" / "bigbox" / "out").iterdir()) == sorted(
