@@ -9,6 +9,7 @@ queued are the same everywhere. Its callers differ only in where they report a f
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -122,19 +123,25 @@ def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
 
 
 def _sent_together(parts: Parts, group: Sequence[Run]) -> bool:
-    """One partner's unsent outputs of ``group`` sent in one batch and stamped; False when
-    the channel or the archive failed (nothing stamped)."""
+    """One partner's unsent outputs of ``group`` sent over one session and stamped; False
+    when the channel or the archive failed. A channel that may take a failed batch again
+    whole (a folder) gets it in one `Channel.send_many`, stamped in one statement; on any
+    other, each output is stamped as its file goes, so a batch failing part way leaves
+    only the unsent ones to send again, not a second copy of those the partner has."""
     found = parts.store.outbounds_of([r.tx.id for r in group])
     outs = [o for r in group for o in found[r.tx.id] if o.sent_at is None]
     config = outbound(group[0].partner, parts.channel_types)
     if config is None or not outs:
         return True
-    files: dict[str, tuple[str, bytes]] = {}
     try:
-        for out in outs:  # a file answering several records goes once
-            if out.sha256 not in files:
-                files[out.sha256] = (output_name(out), parts.archive.get(out.sha256))
         with open_channel(config, f"{group[0].partner.id}:out", parts.channel_options) as channel:
+            if not channel.batch_resend_harmless:
+                collections.deque(dispatch(channel, parts.store, parts.archive, outs), maxlen=0)
+                return True
+            files: dict[str, tuple[str, bytes]] = {}
+            for out in outs:  # a file answering several records goes once
+                if out.sha256 not in files:
+                    files[out.sha256] = (output_name(out), parts.archive.get(out.sha256))
             channel.send_many(list(files.values()))
     except EdigateError:
         return False

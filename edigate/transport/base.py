@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from edigate.config.secrets import SecretRef
 from edigate.errors import ConfigError
@@ -161,6 +161,9 @@ class Channel(ABC):
     """One configured connection to a partner (or a local folder)."""
 
     id: str
+    batch_resend_harmless: ClassVar[bool] = False
+    """Whether a `send_many` that failed part way may be sent again whole without a file
+    reaching the far side twice (a folder leaves a name that holds the same bytes already)."""
 
     @abstractmethod
     def list(self) -> list[RemoteFile]:

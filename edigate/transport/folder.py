@@ -30,6 +30,8 @@ __all__ = ["FolderChannel", "claim", "write_all_atomically", "write_atomically"]
 class FolderChannel(Channel):
     """Polls one or more local folders; sends into the first."""
 
+    batch_resend_harmless = True  # `claim`: a name holding the same bytes is a delivery done
+
     def __init__(
         self, config: FolderConfig | FolderTarget, channel_id: str, options: ChannelOptions
     ) -> None:

@@ -136,3 +136,31 @@ def test_a_transmission_whose_route_raises_in_a_batch_fails_alone(
     [entry] = store.errors(done["po2.edi"].id)
     assert (entry.stage, entry.code) == ("route", "internal") and "the router is on fire" in entry.message
     assert len(list((root / "demo" / "erp" / "orders").iterdir())) == 4
+
+
+def test_a_batch_failing_part_way_on_a_channel_without_whole_resends_sends_no_file_twice(
+        store: Store, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.errors import TransportError
+    from edigate.transport.folder import FolderChannel
+
+    sent: list[str] = []
+    send = FolderChannel.send
+
+    def second_refused_once(self: FolderChannel, name: str, data: bytes) -> Any:
+        if name.startswith(("997", "855")) and len(sent) == 1 and "refused" not in sent:
+            sent.append("refused")
+            raise TransportError("the server hung up")
+        got = send(self, name, data)
+        if name.startswith(("997", "855")):
+            sent.append(name)
+        return got
+
+    monkeypatch.setattr(FolderChannel, "batch_resend_harmless", False)  # as on SFTP
+    monkeypatch.setattr(FolderChannel, "send", second_refused_once)
+    pipeline = _pipeline(store, root)
+    _received(pipeline, root, 3)
+    done = pipeline.work()
+    outs = [o for t in done for o in store.outbounds(t.id)]
+    assert "refused" in sent and all(o.sent_at is not None for o in outs)
+    names = [n for n in sent if n != "refused"]
+    assert sorted(names) == sorted(f"{o.set_id}-bigbox-{o.isa13}.x12" for o in outs)  # each once
