@@ -77,7 +77,8 @@ class Deliveries:
         destination's payloads of them all in one batch; what failed, by transmission."""
         by_tx: dict[int, list[ErrorEntry]] = {tx: [] for tx, _ in routes}
         for tx, entry in self._deliver([_Item(d, p, tx) for tx, pairs in routes for d, p in pairs]):
-            by_tx[tx or 0].append(entry)
+            assert tx is not None  # every item here carries its transmission
+            by_tx[tx].append(entry)
         return by_tx
 
     def _deliver(self, items: list[_Item]) -> list[tuple[int | None, ErrorEntry]]:

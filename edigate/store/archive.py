@@ -316,7 +316,11 @@ class Archive:
 
     def _drop_stale_temps(self, now: float) -> None:
         for tmp in [*self.root.glob(f"{_TMP_PREFIX}*"), *self.root.glob(f"*/*/{_TMP_PREFIX}*")]:
-            if tmp.stat().st_mtime < now - _STALE_TMP.total_seconds():
+            try:
+                stale = tmp.stat().st_mtime < now - _STALE_TMP.total_seconds()
+            except FileNotFoundError:  # renamed into place meanwhile (a batch settling)
+                continue
+            if stale:
                 tmp.unlink(missing_ok=True)
 
     @staticmethod
