@@ -8,7 +8,7 @@ process that translates the file's last eleven twentieths of sets (after
 handing its findings over as soon as it has them (the validate stage uses them in the 997
 instead of validating those sets again). Of the sets in between, which this process
 validates, the helper is told the accepted ones as soon as the stage has checked them. It
-translates the sets it may (kept from its read up to `_KEEP` sets, else read a second
+translates the sets it may (kept from its read up to `KEPT_SETS` sets, else read a second
 time) while this process translates the first nine twentieths. The map stage saves the
 helper's results after its own, keeping only the sets the validate stage accepted, so the
 documents come out as a serial run saves them. Both processes decide the orders they
@@ -53,7 +53,7 @@ from edigate.x12.leniency import STRICT, Leniency
 from edigate.x12.findings import Finding
 from edigate.x12.validate import Validator
 
-__all__ = ["PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
+__all__ = ["KEPT_SETS", "PARALLEL_FROM", "Checked", "SetKey", "Translated", "Translation", "cores", "count_sets", "set_key",
            "translate_range", "translate_sets", "validate_range"]
 
 PARALLEL_FROM = 2000
@@ -61,9 +61,10 @@ PARALLEL_FROM = 2000
 start (an interpreter, edigate's imports, the compiled map: about half a second) costs
 more than its share of the work saves."""
 
-_KEEP = 3000
-"""Accepted sets the helper keeps between validating and translating them (a 20-line 850
-holds about 14 kB read): up to this many, it reads the file once, not twice."""
+KEPT_SETS = 3000
+"""Accepted sets a process keeps between validating and translating them (a 20-line 850
+holds about 14 kB read), the helper its share, this process its own: up to this many, the
+file is read once, not twice."""
 
 _ANSWER_PAGE = 250
 """Results per pickle in the helper's answer: the caller holds one page at a time."""
@@ -245,8 +246,12 @@ class Translation:
         if requests is None:
             return
         try:
+            message = pickle.dumps((request, None if accepted is None else frozenset(accepted)))
+        except Exception:  # noqa: BLE001 - rules that do not pickle: the helper translates, the decide stage decides
+            message = pickle.dumps((None, None if accepted is None else frozenset(accepted)))
+        try:
             with requests:
-                _send(requests, pickle.dumps((request, None if accepted is None else frozenset(accepted))))
+                _send(requests, message)
         except (OSError, ValueError):  # the helper is gone: results() says so
             pass
 
@@ -344,7 +349,7 @@ def _serve() -> int:
     with os.fdopen(ready, "wb", buffering=0) as ready_pipe:
         if accepted is None:
             checked, accepted, kept = _validated(Path(path), name, Validator(leniency=leniency), mapping.set_id,
-                                                 checked_from, _KEEP, read_from=start)
+                                                 checked_from, KEPT_SETS, read_from=start)
             with os.fdopen(checks, "wb") as out:
                 pickle.dump(checked, out, protocol=pickle.HIGHEST_PROTOCOL)
             ready_pipe.write(b"v")  # told before translating: the validate stage waits for these, not for that

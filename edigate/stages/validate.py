@@ -16,7 +16,7 @@ from edigate.errors import DataError
 from edigate.stages.context import Parts, Run, add_log, entry, record_outbound
 from edigate.stages.envelope import CHECKED_SHARE, MAIN_SHARE
 from edigate.stages.foreseen import Decider
-from edigate.stages.parallel import set_key
+from edigate.stages.parallel import KEPT_SETS, set_key
 from edigate.stages.reconcile import reconcile_functional_ack
 from edigate.store import ErrorEntry, Severity, Status
 from edigate.x12.findings import FileFindings, Finding
@@ -56,6 +56,8 @@ class _Checks:
             run.accepted_sets.add(set_key(tx))
             if run.read_ours is not None and helper is not None and n < helper.start:
                 run.read_ours.append(tx)
+                if len(run.read_ours) > KEPT_SETS:  # a file too big to hold: the map stage reads it again
+                    run.read_ours = None
         elif tx.set_id == "860" and sound:
             run.accepted_changes.add(set_key(tx))
         elif tx.set_id in ("997", "999") and sound:

@@ -260,3 +260,19 @@ def test_a_pass_stopped_after_orders_were_foreseen_is_resumed_by_another_decidin
     assert again.status.value == "done"
     assert [(d.key, d.status, d.decided, d.ack_body) for d in sorted(docs, key=lambda d: d.id)] == expected[0]
     assert repr(undated).encode() == expected[2]
+
+
+@pytest.mark.parametrize("kept_sets, kept_read", [(1, False), (3000, True)])
+def test_this_process_keeps_at_most_kept_sets_of_its_share_and_else_reads_them_again_alike(
+        kept_sets: int, kept_read: bool, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edigate.stages import translate, validate
+
+    path = _orders(tmp_path, 9, unknown_items_in=())
+    monkeypatch.setattr(validate, "KEPT_SETS", kept_sets)
+    from_kept: list[int] = []
+    kept = translate.translate_sets
+    monkeypatch.setattr(translate, "translate_sets", lambda sets, *a: (from_kept.append(len(sets)), kept(sets, *a))[1])
+    got = _decided(_pipeline(tmp_path / "helped", store, helpers=1, parallel_from=4, bulk_855=2), path)
+    assert bool(from_kept) is kept_read and all(n <= kept_sets for n in from_kept)
+    with Store.open(f"sqlite:///{tmp_path / 'alone.db'}") as alone:
+        assert got == _decided(_pipeline(tmp_path / "alone", alone, helpers=0, bulk_855=2), path)
