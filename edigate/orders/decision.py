@@ -19,7 +19,7 @@ from edigate.model import AckType, LineAck, LineStatus, Order, OrderLine, PoAck,
 from edigate.orders.rules import Policy, RuleFinding, RuleSet
 from edigate.orders.units import converted
 
-__all__ = ["AMENDING", "Decision", "Outcome", "as_decided", "decide", "po_ack"]
+__all__ = ["AMENDING", "Decision", "Outcome", "as_decided", "decide", "po_ack", "with_export"]
 
 _LINE_REJECTING = frozenset({"rule.sku.unknown", "rule.sku.inactive", "rule.uom.mismatch"})
 _ORDER_REJECTING = frozenset({"rule.ship_to.missing", "rule.ship_to.store_missing", "rule.ship_to.store_unknown",
@@ -83,6 +83,13 @@ def po_ack(order: Order, findings: Sequence[RuleFinding], *, today: dt.date, rej
                  purpose=order.purpose if echoed else Purpose.ORIGINAL,
                  purpose_code=(order.purpose_code or "00") if echoed else "00", buyer=order.buyer,
                  seller=order.seller, ship_to=order.ship_to, lines=lines, source=order.source)
+
+
+def with_export(order: Order, decision: Decision, rules: RuleSet) -> Decision:
+    """``decision`` with its ``export``, when the order as decided differs from ``order``:
+    an accepted order as its 855 commits to it (`as_decided`), which routing sends."""
+    export = as_decided(order, decision.ack, rules) if decision.outcome is Outcome.ACCEPTED else order
+    return decision if export is order else replace(decision, export=export)
 
 
 def as_decided(order: Order, ack: PoAck | None, rules: RuleSet | None = None) -> Order:

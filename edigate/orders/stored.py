@@ -8,10 +8,9 @@ drive on the in-memory book; the pipeline reaches it through the partner's `Part
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from edigate.model import Order, Purpose
-from edigate.orders.decision import Decision, Outcome, as_decided
+from edigate.orders.decision import Decision, with_export
 from edigate.orders.inventory import Inventory
 from edigate.orders.purposes import Amendments
 from edigate.orders.rules import RuleSet, check_order
@@ -31,5 +30,4 @@ def decide_stored(order: Order, document_id: int, partner: str, rules: RuleSet, 
                   else check_order(order, rules, today=today)), *amendment.findings]
     decision = stock.promise(order, document_id, findings, rules, today=today,
                              on_accepted=lambda: amendments.apply(amendment, order))
-    export = as_decided(order, decision.ack, rules) if decision.outcome is Outcome.ACCEPTED else order
-    return decision if export is order else replace(decision, export=export)
+    return with_export(order, decision, rules)

@@ -22,7 +22,7 @@ from edigate.errors import ConfigError, EdigateError, X12WriteError
 from edigate.mapping.locate import locate
 from edigate.mapping.outbound import OutboundMap, load_outbound_map
 from edigate.model import Order, PoAck, dumps
-from edigate.orders.decision import Outcome, as_decided, decide
+from edigate.orders.decision import Outcome, decide, with_export
 from edigate.orders.purposes import READS_EARLIER
 from edigate.orders.rules import RuleFinding, RuleSet, check_order
 from edigate.x12.delimiters import Delimiters
@@ -128,12 +128,13 @@ class Decider:
         if order.purpose in READS_EARLIER:
             return None
         try:
-            decision = decide(order, check_order(order, self.rules, today=self.today), self.rules.rules.policy,
-                              today=self.today)
-            export = as_decided(order, decision.ack, self.rules) if decision.outcome is Outcome.ACCEPTED else order
-            findings = tuple(locate(order, decision.findings, self.rules)) if decision.findings else ()
+            findings = check_order(order, self.rules, today=self.today)
+            decision = with_export(order, decide(order, findings, self.rules.rules.policy, today=self.today),
+                                   self.rules)  # as `decide_stored` decides an order that takes no stock
+            located = tuple(locate(order, decision.findings, self.rules)) if decision.findings else ()
             by_855 = order.source is None or order.source.set_id != "860"  # an 860's answer is an 865
             body, text = _rendered(self.outbound_855, decision.ack, self.delimiters) if by_855 else (None, None)
-            return Foreseen(decision.outcome, findings, None if export is order else dumps(export), body, text)
+            return Foreseen(decision.outcome, located, None if decision.export is None else dumps(decision.export),
+                            body, text)
         except Exception:  # noqa: BLE001 - the decide stage meets it again, and records it
             return None
