@@ -1,11 +1,10 @@
 """Fetch ahead: the network work of a poll overlaps the recording of what came in.
 
-`fetch_ahead` runs a channel's ``fetch`` and ``done`` on one helper thread, an optional
-``prepare`` step (such as archiving the bytes) on a second, and ``record`` in the caller's
-thread: file k+2 downloads while file k+1 is archived and file k is recorded, and a file is
-marked done on the far side only after its ``record`` returned (with ``together``, after
-the block its record ran in ended: the files that came meanwhile are recorded in one). Files are recorded in the
-order listed. A file the channel leaves for a later poll (changed since it was listed, or
+`fetch_ahead` runs a channel's ``fetch`` and ``done`` on a helper thread and ``record`` in
+the caller's thread: the next files download while one is recorded, and a file is marked
+done on the far side only after its ``record`` returned (with ``together``, after the block
+its record ran in ended: the files that came meanwhile are recorded in one). Files are
+recorded in the order listed. A file the channel leaves for a later poll (changed since it was listed, or
 not finished: `edigate.transport.ready.LEFT`) is neither recorded nor marked done, and the
 others go on. The channel is touched by the helper thread alone, so channels need not be
 thread-safe.
@@ -33,25 +32,19 @@ _Queue = queue.Queue[_Item | _End]
 
 
 def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[[Received], object], *,
-                prepare: Callable[[Received], object] | None = None,
                 together: Callable[[], AbstractContextManager[object]] | None = None,
                 stopping: Callable[[], bool] = lambda: False, depth: int = 4) -> int:
-    """Fetch ``files``, ``prepare`` and then ``record`` each (in this thread), then mark it
-    done; how many were recorded. With ``together``, the files fetched by the time the
-    caller is free (up to ``depth``) are recorded inside one ``together()`` block (one
-    transaction) and marked done once it ended. When ``stopping()`` turns true, the files
-    in hand are finished and the rest are left on the channel. A failure of fetch, prepare
-    or done is raised once the recorded files are marked done; files fetched but not
-    recorded (a block that raised) stay on the channel for the next poll."""
+    """Fetch ``files`` and ``record`` each (in this thread), then mark it done; how many
+    were recorded. With ``together``, the files fetched by the time the caller is free (up
+    to ``depth``) are recorded inside one ``together()`` block (one transaction) and marked
+    done once it ended. When ``stopping()`` turns true, the files in hand are finished and
+    the rest are left on the channel. A failure of fetch or done is raised once the
+    recorded files are marked done; files fetched but not recorded (a block that raised)
+    stay on the channel for the next poll."""
     helper = _Helper(channel, files, depth)
-    threads = [threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)]
+    thread = threading.Thread(target=helper.run, name=f"fetch-{channel.id}", daemon=True)
     ready: _Queue = helper.fetched
-    if prepare is not None:
-        ready = queue.Queue(depth)
-        threads.append(threading.Thread(target=_relay, args=(helper.fetched, ready, prepare, helper.abandon),
-                                        name=f"prepare-{channel.id}", daemon=True))
-    for thread in threads:
-        thread.start()
+    thread.start()
     count, failure, ended = 0, None, False
     try:
         while not ended and not stopping():
@@ -66,10 +59,9 @@ def fetch_ahead(channel: Channel, files: Sequence[RemoteFile], record: Callable[
     finally:
         helper.abandon.set()
         helper.recorded.put(None)
-        while not ended:  # let the other threads put their last item and end
+        while not ended:  # let the fetching thread put its last item and end
             ended = not isinstance(ready.get(), tuple)
-        for thread in threads:
-            thread.join()
+        thread.join()
     if failure is not None:
         raise failure
     if helper.done_error is not None:
@@ -103,27 +95,6 @@ def _put(target: _Queue, item: _Item, abandon: threading.Event, meanwhile: Calla
             return
         except queue.Full:
             meanwhile()
-
-
-def _relay(source: _Queue, target: _Queue, prepare: Callable[[Received], object],
-           abandon: threading.Event) -> None:
-    """The prepare thread: each fetched file prepared and passed on, then the end passed on."""
-    end: _End = None
-    while True:
-        item = source.get()
-        if not isinstance(item, tuple):
-            end = item if end is None else end
-            break
-        if abandon.is_set():
-            continue  # the caller gave up: drain until the fetching thread ends
-        try:
-            prepare(item[1])
-        except BaseException as exc:  # handed to the caller's thread, which raises it
-            end = exc
-            abandon.set()
-            continue
-        _put(target, item, abandon, lambda: None)
-    target.put(end)
 
 
 class _Helper:

@@ -57,20 +57,13 @@ def test_every_file_recorded_in_order_then_done() -> None:
 @settings(max_examples=60, deadline=None)
 @given(count=st.integers(0, 12), fail_fetch=st.none() | st.integers(1, 12),
        fail_done=st.none() | st.integers(1, 12), fail_record=st.none() | st.integers(1, 12),
-       fail_prepare=st.none() | st.integers(0, 12), stop_after=st.none() | st.integers(0, 12))
+       together=st.booleans(), stop_after=st.none() | st.integers(0, 12))
 def test_whatever_fails_each_file_is_recorded_once_or_left(count: int, fail_fetch: int | None,
                                                           fail_done: int | None, fail_record: int | None,
-                                                          fail_prepare: int | None,
-                                                          stop_after: int | None) -> None:
+                                                          together: bool, stop_after: int | None) -> None:
     channel = Flaky(count, fail_fetch=fail_fetch, fail_done=fail_done)
     names = sorted(channel.inbox)
     recorded: list[str] = []
-    prepared: list[str] = []
-
-    def prepare(got: Received) -> None:
-        if len(prepared) + 1 == fail_prepare:
-            raise OSError("disk full")
-        prepared.append(got.name)
 
     def record(got: Received) -> None:
         if len(recorded) + 1 == fail_record:
@@ -78,12 +71,11 @@ def test_whatever_fails_each_file_is_recorded_once_or_left(count: int, fail_fetc
         recorded.append(got.name)
 
     try:
-        fetch_ahead(channel, channel.list(), record, depth=2, prepare=None if fail_prepare == 0 else prepare,
+        fetch_ahead(channel, channel.list(), record, depth=2, together=contextlib.nullcontext if together else None,
                     stopping=lambda: stop_after is not None and len(recorded) >= stop_after)
-    except (TransportError, StoreError, OSError):
+    except (TransportError, StoreError):
         pass
     assert set(channel.archive) <= set(recorded)  # done only after recorded
-    assert fail_prepare == 0 or set(recorded) <= set(prepared)
     assert recorded == sorted(recorded)  # in the order listed
     assert len(recorded) == len(set(recorded))
     assert sorted(set(recorded) | set(channel.inbox)) == names  # nothing lost
@@ -105,36 +97,6 @@ def test_a_done_failure_leaves_the_file_for_the_next_poll() -> None:
         fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name))
     assert "f001.edi" in channel.inbox and "f001.edi" in recorded
     assert list(channel.archive) == ["f000.edi"]
-
-
-def test_each_file_is_prepared_on_its_own_thread_before_it_is_recorded() -> None:
-    channel = Flaky(20)
-    prepared: dict[str, int] = {}
-    recorded: list[str] = []
-
-    def record(got: Received) -> None:
-        assert got.name in prepared
-        recorded.append(got.name)
-
-    assert fetch_ahead(channel, channel.list(), record,
-                       prepare=lambda got: prepared.setdefault(got.name, threading.get_ident())) == 20
-    threads = set(prepared.values())
-    assert len(threads) == 1 and threads.isdisjoint(channel.threads | {threading.get_ident()})
-    assert sorted(channel.archive) == recorded == sorted(prepared)
-
-
-def test_a_prepare_failure_is_raised_and_the_file_left() -> None:
-    channel = Flaky(10)
-    recorded: list[str] = []
-
-    def prepare(got: Received) -> None:
-        if got.name == "f003.edi":
-            raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        fetch_ahead(channel, channel.list(), lambda got: recorded.append(got.name), prepare=prepare)
-    assert recorded == ["f000.edi", "f001.edi", "f002.edi"] == sorted(channel.archive)
-    assert "f003.edi" in channel.inbox
 
 
 def test_stopping_finishes_the_file_in_hand() -> None:
