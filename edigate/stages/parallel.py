@@ -101,17 +101,12 @@ def translate_range(data: bytes | Path, name: str | None, mapping: InboundMap, p
     """The ``accepted`` sets among the file's transactions ``start`` to ``stop`` (counting
     every transaction from 0, in file order) translated one by one; reading stops at ``stop``.
     With a ``decider``, each order is decided too where it can be."""
-    return _translated(_transactions(data, name, start, stop), mapping, partner_id, accepted, decider)
+    return translate_sets(_transactions(data, name, start, stop), mapping, partner_id, accepted, decider)
 
 
 def translate_sets(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
                    decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
     """`translate_range` over transactions read already."""
-    return _translated(events, mapping, partner_id, accepted, decider)
-
-
-def _translated(events: Iterable[Transaction], mapping: InboundMap, partner_id: str, accepted: Collection[SetKey],
-                decider: Callable[[Order], Foreseen | None] | None = None) -> Iterator[Translated]:
     for event in events:
         if set_key(event) in accepted:
             result = translate_transaction(event, mapping, partner_id)
@@ -151,7 +146,7 @@ def _validated(data: bytes | Path, name: str | None, validator: Validator, set_i
             continue
         found = tuple(validator(event))
         checked.append((set_key(event), found))
-        if event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found)):
+        if _sound(event, found, set_id):
             accepted.add(set_key(event))
             if kept is not None and len(kept) < keep:
                 kept.append(event)
@@ -161,9 +156,13 @@ def _validated(data: bytes | Path, name: str | None, validator: Validator, set_i
 
 
 def _accepted(events: Iterable[Transaction], validator: Validator, set_id: str) -> set[SetKey]:
-    """The keys of the ``set_id`` sets among ``events`` with no error in their envelope or structure."""
-    return {set_key(e) for e in events
-            if e.set_id == set_id and not any(f.is_error for f in (*e.findings, *validator(e)))}
+    """The keys of the ``set_id`` sets among ``events`` that are `_sound`."""
+    return {set_key(e) for e in events if _sound(e, validator(e), set_id)}
+
+
+def _sound(event: Transaction, found: Iterable[Finding], set_id: str) -> bool:
+    """A ``set_id`` set with no error in its envelope or its structure (``found``)."""
+    return event.set_id == set_id and not any(f.is_error for f in (*event.findings, *found))
 
 
 def _transactions(data: bytes | Path, name: str | None, start: int, stop: int | None = None
@@ -363,7 +362,7 @@ def _serve() -> int:
     events = _transactions(Path(path), name, start) if kept is None else kept
     page: list[Translated] = []
     decider = Decider.from_request(told, Path(maps_dir))
-    for translated in _translated(events, mapping, partner_id, accepted, decider):
+    for translated in translate_sets(events, mapping, partner_id, accepted, decider):
         page.append(translated)
         if len(page) == _ANSWER_PAGE:
             pickle.dump(page, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
