@@ -108,21 +108,23 @@ def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
     receipts (AS2), and every run of a partner whose batch failed, so that each failure is
     told and logged as it is for one transmission (a file sent already is the same
     delivery again)."""
-    groups: dict[str, list[Run]] = {}
+    groups: dict[str, tuple[ChannelConfig, list[Run]]] = {}
     left: list[Run] = []
     for r in runs:
         config = outbound(r.partner, parts.channel_types)
-        if config is None or config.type in _WITHOUT_RECEIPTS:
-            groups.setdefault(r.partner.id, []).append(r)
+        if config is None:
+            continue  # nothing goes out here: its send stage is done
+        if config.type in _WITHOUT_RECEIPTS:
+            groups.setdefault(r.partner.id, (config, []))[1].append(r)
         else:
             left.append(r)
-    for group in groups.values():
-        if not _sent_together(parts, group):
+    for config, group in groups.values():
+        if not _sent_together(parts, config, group):
             left += group
     return left
 
 
-def _sent_together(parts: Parts, group: Sequence[Run]) -> bool:
+def _sent_together(parts: Parts, config: ChannelConfig, group: Sequence[Run]) -> bool:
     """One partner's unsent outputs of ``group`` sent over one session and stamped; False
     when the channel or the archive failed. A channel that may take a failed batch again
     whole (a folder) gets it in one `Channel.send_many`, stamped in one statement; on any
@@ -130,8 +132,7 @@ def _sent_together(parts: Parts, group: Sequence[Run]) -> bool:
     only the unsent ones to send again, not a second copy of those the partner has."""
     found = parts.store.outbounds_of([r.tx.id for r in group])
     outs = [o for r in group for o in found[r.tx.id] if o.sent_at is None]
-    config = outbound(group[0].partner, parts.channel_types)
-    if config is None or not outs:
+    if not outs:
         return True
     try:
         with open_channel(config, f"{group[0].partner.id}:out", parts.channel_options) as channel:
