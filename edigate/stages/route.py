@@ -78,22 +78,23 @@ def run_many(parts: Parts, runs: Sequence[Run]) -> list[Run]:
     left: list[Run] = []
     for group in groups.values():
         try:
-            _route_together(parts, group)
+            entries = _route_together(parts, group)
         except Exception:  # noqa: BLE001 - each alone, where its own failure is recorded as such
             left += group
+            continue
+        for r in group:  # logged once: a failure here is not a reason to route the group again
+            add_log(parts, r, entries[r.tx.id])
     return left
 
 
-def _route_together(parts: Parts, group: Sequence[Run]) -> None:
+def _route_together(parts: Parts, group: Sequence[Run]) -> dict[int, list[ErrorEntry]]:
     routing = Routing(parts.store, parts.archive, parts.workspace, group[0].partner, maps=parts.maps,
                       validator=parts.validator)
     with ExitStack() as opened:
         deliveries = Deliveries(parts.store, group[0].partner.id, parts.channel_options, opened, None)
         routes = [(r.tx.id, [(doc, delivery) for docs in pages(parts, r) for doc in docs if _goes(doc)
                              for delivery in routing.deliveries(doc, doc.decided or doc.body)]) for r in group]
-        entries = deliveries.deliver_many(routes)
-    for r in group:
-        add_log(parts, r, entries[r.tx.id])
+        return deliveries.deliver_many(routes)
 
 
 def _goes(doc: Document) -> bool:
